@@ -1,0 +1,236 @@
+/*
+ * Tare: on-device 8-bit quantization and inference of neural networks through Vulkan compute.
+ *
+ * Public C API, version 1.  Plain C99; the only public header of the library.
+ *
+ * Conventions
+ *  - Every function returns a tare_status (TARE_OK == 0) unless stated otherwise.  On failure a readable
+ *    message is available from tare_last_error() on the calling thread until the next failing call on
+ *    that thread.  No C++ exception ever crosses this boundary.
+ *  - Handles are opaque.  tare_X_create* / tare_X_load* return a handle owned by the caller, released with
+ *    tare_X_destroy (NULL is accepted and ignored).  A session keeps its model alive internally, and a model
+ *    keeps its context alive, so handles may be destroyed in any order.
+ *  - Options structs begin with `struct_size`; initialise them with the matching *_init function, which sets
+ *    struct_size = sizeof(struct) as seen by the caller, so the library can grow the struct without breaking
+ *    compiled callers.
+ *  - Callers must not assume the tare_status enum is closed: new codes may be added in minor versions.
+ *  - Threads: a context, model or session may be used from any thread, but one session must not be used by two
+ *    threads at once.  Distinct sessions may run concurrently.
+ *
+ * Stability promise: within ABI version 1 nothing that breaks a compiled caller may change.  Functions and
+ * enum values may be added; options structs may grow at their end only.
+ */
+#ifndef TARE_TARE_H
+#define TARE_TARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(TARE_BUILDING_LIBRARY)
+#define TARE_API __declspec(dllexport)
+#elif defined(TARE_SHARED)
+#define TARE_API __declspec(dllimport)
+#else
+#define TARE_API
+#endif
+#else
+#define TARE_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TARE_ABI_VERSION 1
+#define TARE_VERSION_MAJOR 0
+#define TARE_VERSION_MINOR 1
+#define TARE_VERSION_PATCH 0
+
+typedef enum tare_status {
+  TARE_OK = 0,
+  TARE_ERROR_INVALID_ARGUMENT = 1,  /* a NULL pointer, a bad option, a wrong size or shape */
+  TARE_ERROR_INVALID_MODEL = 2,     /* the model file is corrupt or inconsistent */
+  TARE_ERROR_UNSUPPORTED = 3,       /* a valid model uses something Tare does not implement */
+  TARE_ERROR_NO_VULKAN = 4,         /* no Vulkan loader or no usable device */
+  TARE_ERROR_DEVICE = 5,            /* a Vulkan call failed (device lost, ...) */
+  TARE_ERROR_OUT_OF_MEMORY = 6,     /* host or device memory exhausted */
+  TARE_ERROR_IO = 7,                /* a file could not be read or written */
+  TARE_ERROR_CANCELLED = 8,         /* a progress callback asked to stop */
+  TARE_ERROR_INTERNAL = 9           /* a bug in Tare: please report it */
+} tare_status;
+
+typedef enum tare_dtype {
+  TARE_DTYPE_FLOAT32 = 0,
+  TARE_DTYPE_FLOAT16 = 1,
+  TARE_DTYPE_INT32 = 2,
+  TARE_DTYPE_UINT8 = 3,
+  TARE_DTYPE_INT8 = 4,
+  TARE_DTYPE_INT64 = 5,
+  TARE_DTYPE_INT16 = 6,
+  TARE_DTYPE_BOOL = 7
+} tare_dtype;
+
+typedef enum tare_precision {
+  TARE_PRECISION_FP32 = 0,   /* default: fp32 storage and arithmetic */
+  TARE_PRECISION_FP16 = 1    /* fp16 storage and arithmetic where the device has both; else an error */
+} tare_precision;
+
+typedef struct tare_context_s tare_context;
+typedef struct tare_model_s tare_model;
+typedef struct tare_session_s tare_session;
+
+/* ---- library ------------------------------------------------------------------------------------------------ */
+
+/* "MAJOR.MINOR.PATCH"; static storage. */
+TARE_API const char* tare_version(void);
+/* TARE_ABI_VERSION of the library actually loaded. */
+TARE_API int tare_abi_version(void);
+/* The message of the last failing call on this thread ("" if none); valid until the next call on this thread. */
+TARE_API const char* tare_last_error(void);
+/* A fixed English name for a status, e.g. "TARE_ERROR_INVALID_MODEL". */
+TARE_API const char* tare_status_string(tare_status status);
+
+/* ---- devices and context ------------------------------------------------------------------------------------ */
+
+typedef enum tare_device_type {
+  TARE_DEVICE_OTHER = 0,
+  TARE_DEVICE_INTEGRATED_GPU = 1,
+  TARE_DEVICE_DISCRETE_GPU = 2,
+  TARE_DEVICE_VIRTUAL_GPU = 3,
+  TARE_DEVICE_CPU = 4
+} tare_device_type;
+
+typedef struct tare_device_info {
+  size_t struct_size;
+  char name[256];
+  tare_device_type type;
+  uint32_t vendor_id;
+  uint32_t device_id;
+  uint32_t api_version;          /* VK_MAKE_API_VERSION encoding */
+  int fp16_arithmetic;           /* shaderFloat16 */
+  int fp16_storage;              /* storageBuffer16BitAccess */
+  int int8_storage;              /* storageBuffer8BitAccess */
+  int int8_arithmetic;           /* shaderInt8 */
+  int integer_dot_product;       /* VK_KHR_shader_integer_dot_product */
+  int int64;                     /* shaderInt64 */
+  uint32_t subgroup_size;
+  uint32_t subgroup_operations;  /* VkSubgroupFeatureFlags */
+  int timestamps;                /* compute-queue timestamps usable */
+  float timestamp_period_ns;
+  uint32_t max_workgroup_invocations;
+  uint32_t max_shared_memory_bytes;
+  uint64_t max_storage_buffer_range;
+  uint64_t device_local_bytes;   /* size of the largest device-local heap */
+} tare_device_info;
+
+TARE_API void tare_device_info_init(tare_device_info* info);
+
+/* Number of Vulkan physical devices (0 with TARE_ERROR_NO_VULKAN when Vulkan is missing). */
+TARE_API tare_status tare_device_count(uint32_t* count);
+/* Information on device `index` (0-based, in Vulkan's enumeration order). */
+TARE_API tare_status tare_device_get_info(uint32_t index, tare_device_info* info);
+
+typedef struct tare_context_options {
+  size_t struct_size;
+  /* Device: -1 = automatic (discrete > integrated > virtual > CPU, overridable by the environment variable
+     TARE_DEVICE holding an index or a name substring); otherwise the index of tare_device_get_info. */
+  int device_index;
+  /* If not NULL and device_index is -1, pick the first device whose name contains this substring. */
+  const char* device_name;
+  /* 1: enable the Khronos validation layer (also enabled by TARE_VALIDATION=1 in the environment). */
+  int validation;
+} tare_context_options;
+
+TARE_API void tare_context_options_init(tare_context_options* options);
+/* options may be NULL for defaults.  *out is owned by the caller. */
+TARE_API tare_status tare_context_create(const tare_context_options* options, tare_context** out);
+TARE_API void tare_context_destroy(tare_context* context);
+TARE_API tare_status tare_context_get_device_info(const tare_context* context, tare_device_info* info);
+/* Number of messages the validation layer has reported on this context (warnings and errors). */
+TARE_API tare_status tare_context_validation_messages(const tare_context* context, uint64_t* count);
+
+/* ---- models ------------------------------------------------------------------------------------------------- */
+
+/* Load and verify a .tflite model.  The file is read and copied; nothing is kept open.  *out is owned by the
+   caller and keeps `context` alive. */
+TARE_API tare_status tare_model_load_file(tare_context* context, const char* path, tare_model** out);
+/* As above, from memory; the bytes are copied, the caller keeps ownership of `data`. */
+TARE_API tare_status tare_model_load_memory(tare_context* context, const void* data, size_t size,
+                                            tare_model** out);
+TARE_API void tare_model_destroy(tare_model* model);
+
+/* ---- tensors ------------------------------------------------------------------------------------------------ */
+
+#define TARE_MAX_RANK 8
+
+typedef struct tare_tensor_info {
+  size_t struct_size;
+  char name[256];
+  tare_dtype dtype;
+  int32_t rank;
+  int32_t shape[TARE_MAX_RANK];
+  size_t byte_size;                /* bytes of the dense tensor in `dtype` */
+  int quantized;                   /* 1 if scale/zero_point are meaningful */
+  float scale;                     /* first (or only) scale */
+  int64_t zero_point;              /* first (or only) zero point */
+  int32_t quantized_dimension;     /* axis of per-channel parameters, or -1 */
+  int32_t num_scales;              /* 1 for per-tensor */
+} tare_tensor_info;
+
+TARE_API void tare_tensor_info_init(tare_tensor_info* info);
+
+TARE_API tare_status tare_model_input_count(const tare_model* model, uint32_t* count);
+TARE_API tare_status tare_model_output_count(const tare_model* model, uint32_t* count);
+TARE_API tare_status tare_model_input_info(const tare_model* model, uint32_t index, tare_tensor_info* info);
+TARE_API tare_status tare_model_output_info(const tare_model* model, uint32_t index, tare_tensor_info* info);
+
+/* ---- sessions ----------------------------------------------------------------------------------------------- */
+
+typedef struct tare_session_options {
+  size_t struct_size;
+  tare_precision precision;   /* default TARE_PRECISION_FP32 */
+  int batch;                  /* 0 = the model's own batch; otherwise the batch the session runs */
+  int profiling;              /* 1: record per-op GPU timestamps (tare_session_profile) */
+} tare_session_options;
+
+TARE_API void tare_session_options_init(tare_session_options* options);
+/* Plans memory, creates pipelines and records the command buffer.  options may be NULL.  *out keeps the model
+   alive. */
+TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options,
+                                         tare_session** out);
+TARE_API void tare_session_destroy(tare_session* session);
+
+TARE_API tare_status tare_session_input_info(const tare_session* session, uint32_t index, tare_tensor_info* info);
+TARE_API tare_status tare_session_output_info(const tare_session* session, uint32_t index,
+                                              tare_tensor_info* info);
+/* Copy `size` bytes (must equal the input's byte_size) into input `index`.  The data is copied. */
+TARE_API tare_status tare_session_set_input(tare_session* session, uint32_t index, const void* data, size_t size);
+/* Run the graph on the GPU and wait for it. */
+TARE_API tare_status tare_session_run(tare_session* session);
+/* Copy output `index` into `data` (size must equal the output's byte_size). */
+TARE_API tare_status tare_session_get_output(tare_session* session, uint32_t index, void* data, size_t size);
+
+typedef struct tare_memory_report {
+  size_t struct_size;
+  uint64_t constant_bytes;        /* weights and other constants on the device */
+  uint64_t activation_bytes;      /* the planned arena for intermediate tensors */
+  uint64_t unplanned_bytes;       /* sum of every intermediate tensor's size, as if none were shared */
+  uint64_t staging_bytes;         /* host-visible input/output buffers */
+} tare_memory_report;
+
+TARE_API void tare_memory_report_init(tare_memory_report* report);
+TARE_API tare_status tare_session_memory(const tare_session* session, tare_memory_report* report);
+
+/* Per-op GPU time of the last run (profiling must be on, and the device must have timestamps).
+   Op `i` (0 <= i < count) is described by name (e.g. "CONV_2D#3") and its time in milliseconds.  The
+   returned string pointer stays valid until the session is destroyed. */
+TARE_API tare_status tare_session_profile_count(const tare_session* session, uint32_t* count);
+TARE_API tare_status tare_session_profile_entry(const tare_session* session, uint32_t index, const char** name,
+                                                double* milliseconds);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TARE_TARE_H */

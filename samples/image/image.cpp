@@ -1,0 +1,506 @@
+// Image decoding and Pillow-exact preprocessing.  See image.h.
+#include "image.h"
+
+#include <jpeglib.h>
+// jerror.h after jpeglib.h (it needs its types).
+#include <jerror.h>
+#include <png.h>
+
+#include <algorithm>
+#include <cmath>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+namespace tare::image {
+
+namespace {
+
+std::vector<uint8_t> read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ImageError("cannot open image file '" + path + "'");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw ImageError("cannot read image file '" + path + "'");
+  return bytes;
+}
+
+bool looks_like_jpeg(const uint8_t* p, size_t n) { return n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF; }
+bool looks_like_png(const uint8_t* p, size_t n) {
+  static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  return n >= 8 && std::memcmp(p, sig, 8) == 0;
+}
+
+// Largest image accepted (pixels), to fail cleanly on absurd headers instead of exhausting memory.
+constexpr uint64_t kMaxPixels = uint64_t(1) << 28;
+
+// ---- JPEG (libjpeg-turbo) ---------------------------------------------------------------------------------------
+
+struct JpegErrorManager {
+  jpeg_error_mgr pub;
+  jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+  bool truncated;  // libjpeg warned that the data ended early (it pads with gray; Pillow refuses such files)
+};
+
+void jpeg_error_exit(j_common_ptr cinfo) {
+  auto* err = reinterpret_cast<JpegErrorManager*>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+void jpeg_emit_message(j_common_ptr cinfo, int level) {
+  auto* err = reinterpret_cast<JpegErrorManager*>(cinfo->err);
+  if (level < 0) {
+    err->pub.num_warnings++;
+    if (err->pub.msg_code == JWRN_JPEG_EOF) err->truncated = true;
+  }
+}
+
+// Decoder state that lives outside the setjmp scope so that longjmp skips no destructor.
+struct JpegJob {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  int width = 0;
+  int height = 0;
+  int components = 0;
+  std::vector<uint8_t> raw;  // width * height * components, as libjpeg delivered it
+  std::vector<JSAMPROW> rows;
+};
+
+// Returns false with err.message set on failure.  No object with a destructor is created after setjmp in this
+// function, so longjmp skips nothing.
+bool run_jpeg(JpegJob& job, JpegErrorManager& err) {
+  jpeg_decompress_struct cinfo;
+  cinfo.err = jpeg_std_error(&err.pub);
+  err.pub.error_exit = jpeg_error_exit;
+  err.pub.emit_message = jpeg_emit_message;
+  err.message[0] = 0;
+  err.truncated = false;
+  if (setjmp(err.jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, job.data, static_cast<unsigned long>(job.size));
+  jpeg_read_header(&cinfo, TRUE);
+  // Pillow: 1 component -> "L", 3 -> "RGB", 4 -> "CMYK" (rawmode CMYK;I, Adobe's inverted convention).  libjpeg
+  // picks the source color space (YCbCr, RGB, YCCK, ...) from the markers.  Defaults otherwise (ISLOW DCT, fancy
+  // upsampling), as Pillow outside draft mode.
+  switch (cinfo.num_components) {
+    case 1:
+      cinfo.out_color_space = JCS_GRAYSCALE;
+      break;
+    case 3:
+      cinfo.out_color_space = JCS_RGB;
+      break;
+    case 4:
+      cinfo.out_color_space = JCS_CMYK;
+      break;
+    default:
+      std::snprintf(err.message, sizeof(err.message), "JPEG with %d components is not supported",
+                    cinfo.num_components);
+      jpeg_destroy_decompress(&cinfo);
+      return false;
+  }
+  jpeg_start_decompress(&cinfo);
+  job.width = static_cast<int>(cinfo.output_width);
+  job.height = static_cast<int>(cinfo.output_height);
+  job.components = cinfo.output_components;
+  if (cinfo.output_width == 0 || cinfo.output_height == 0 || cinfo.output_width > 1000000 ||
+      cinfo.output_height > 1000000 || uint64_t(cinfo.output_width) * cinfo.output_height > kMaxPixels) {
+    std::snprintf(err.message, sizeof(err.message), "JPEG image has unsupported dimensions %ux%u",
+                  cinfo.output_width, cinfo.output_height);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  job.raw.resize(size_t(job.width) * job.height * job.components);
+  job.rows.resize(job.height);
+  for (int y = 0; y < job.height; y++) job.rows[y] = job.raw.data() + size_t(y) * job.width * job.components;
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JDIMENSION n = jpeg_read_scanlines(&cinfo, job.rows.data() + cinfo.output_scanline,
+                                       cinfo.output_height - cinfo.output_scanline);
+    if (n == 0) {
+      std::snprintf(err.message, sizeof(err.message), "JPEG data ends early");
+      jpeg_destroy_decompress(&cinfo);
+      return false;
+    }
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  if (err.truncated) {
+    std::snprintf(err.message, sizeof(err.message), "JPEG data ends early (truncated file)");
+    return false;
+  }
+  return true;
+}
+
+// Pillow's MULDIV255: a * b / 255 rounded, in integers.
+inline int muldiv255(int a, int b) {
+  int t = a * b + 128;
+  return ((t >> 8) + t) >> 8;
+}
+
+inline uint8_t clip_u8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+Image decode_jpeg(const uint8_t* data, size_t size) {
+  JpegJob job;
+  job.data = data;
+  job.size = size;
+  auto err = std::make_unique<JpegErrorManager>();
+  if (!run_jpeg(job, *err)) throw ImageError(std::string("cannot decode JPEG: ") + err->message);
+  Image img;
+  img.width = job.width;
+  img.height = job.height;
+  size_t n = size_t(job.width) * job.height;
+  img.rgb.resize(n * 3);
+  const uint8_t* s = job.raw.data();
+  uint8_t* d = img.rgb.data();
+  if (job.components == 3) {
+    std::memcpy(d, s, n * 3);
+  } else if (job.components == 1) {
+    for (size_t i = 0; i < n; i++) d[3 * i] = d[3 * i + 1] = d[3 * i + 2] = s[i];
+  } else if (job.components == 4) {
+    // CMYK;I unpacking inverts each sample, then cmyk2rgb: R = 255 - k - c * (255 - k) / 255.
+    for (size_t i = 0; i < n; i++) {
+      const uint8_t* p = s + 4 * i;
+      int nk = p[3];  // 255 - (255 - raw_k)
+      for (int c = 0; c < 3; c++) d[3 * i + c] = clip_u8(nk - muldiv255(255 - p[c], nk));
+    }
+  } else {
+    throw ImageError("cannot decode JPEG: unexpected output components " + std::to_string(job.components));
+  }
+  return img;
+}
+
+// ---- PNG (libpng) -----------------------------------------------------------------------------------------------
+
+struct PngReader {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  size_t pos = 0;
+};
+
+struct PngJob {
+  PngReader reader;
+  char message[256] = {0};
+  uint32_t width = 0;
+  uint32_t height = 0;
+  int channels = 0;       // after transformations
+  int bit_depth = 0;      // after transformations: 8, or 16 for 16-bit gray only
+  bool gray16 = false;
+  std::vector<uint8_t> raw;
+  std::vector<png_bytep> rows;
+};
+
+void png_read_callback(png_structp png, png_bytep out, png_size_t length) {
+  auto* r = static_cast<PngReader*>(png_get_io_ptr(png));
+  if (length > r->size - r->pos) png_error(png, "PNG data ends early");
+  std::memcpy(out, r->data + r->pos, length);
+  r->pos += length;
+}
+
+void png_error_callback(png_structp png, png_const_charp msg) {
+  auto* job = static_cast<PngJob*>(png_get_error_ptr(png));
+  std::snprintf(job->message, sizeof(job->message), "%s", msg ? msg : "unknown error");
+  png_longjmp(png, 1);
+}
+
+void png_warning_callback(png_structp, png_const_charp) {}
+
+bool run_png(PngJob& job) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &job, png_error_callback, png_warning_callback);
+  if (!png) {
+    std::snprintf(job.message, sizeof(job.message), "out of memory");
+    return false;
+  }
+  png_infop info = png_create_info_struct(png);
+  if (!info) {
+    png_destroy_read_struct(&png, nullptr, nullptr);
+    std::snprintf(job.message, sizeof(job.message), "out of memory");
+    return false;
+  }
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
+  png_set_read_fn(png, &job.reader, png_read_callback);
+  png_read_info(png, info);
+  job.width = png_get_image_width(png, info);
+  job.height = png_get_image_height(png, info);
+  if (job.width == 0 || job.height == 0 || job.width > 1000000 || job.height > 1000000 ||
+      uint64_t(job.width) * job.height > kMaxPixels)
+    png_error(png, "unsupported image dimensions");
+  int color_type = png_get_color_type(png, info);
+  int bit_depth = png_get_bit_depth(png, info);
+  job.gray16 = color_type == PNG_COLOR_TYPE_GRAY && bit_depth == 16;
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);  // may add alpha from tRNS: dropped below
+  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (bit_depth == 16 && !job.gray16) png_set_strip_16(png);  // high byte, as Pillow's ;16B unpackers
+  if (job.gray16) png_set_swap(png);                           // little-endian 16-bit samples in memory
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  job.channels = png_get_channels(png, info);
+  job.bit_depth = png_get_bit_depth(png, info);
+  size_t rowbytes = png_get_rowbytes(png, info);
+  job.raw.resize(rowbytes * job.height);
+  job.rows.resize(job.height);
+  for (uint32_t y = 0; y < job.height; y++) job.rows[y] = job.raw.data() + rowbytes * y;
+  png_read_image(png, job.rows.data());
+  png_read_end(png, nullptr);
+  png_destroy_read_struct(&png, &info, nullptr);
+  return true;
+}
+
+Image decode_png(const uint8_t* data, size_t size) {
+  auto job = std::make_unique<PngJob>();
+  job->reader.data = data;
+  job->reader.size = size;
+  if (!run_png(*job)) throw ImageError(std::string("cannot decode PNG: ") + job->message);
+  Image img;
+  img.width = static_cast<int>(job->width);
+  img.height = static_cast<int>(job->height);
+  size_t n = size_t(job->width) * job->height;
+  img.rgb.resize(n * 3);
+  uint8_t* d = img.rgb.data();
+  const uint8_t* s = job->raw.data();
+  if (job->gray16) {
+    if (job->channels != 1 || job->bit_depth != 16) throw ImageError("cannot decode PNG: unexpected 16-bit layout");
+    // Pillow opens 16-bit gray as mode "I"; I -> RGB clips each value to 0..255.
+    for (size_t i = 0; i < n; i++) {
+      int v = s[2 * i] | (s[2 * i + 1] << 8);
+      d[3 * i] = d[3 * i + 1] = d[3 * i + 2] = static_cast<uint8_t>(std::min(v, 255));
+    }
+    return img;
+  }
+  if (job->bit_depth != 8) throw ImageError("cannot decode PNG: unexpected bit depth after expansion");
+  switch (job->channels) {
+    case 1:
+      for (size_t i = 0; i < n; i++) d[3 * i] = d[3 * i + 1] = d[3 * i + 2] = s[i];
+      break;
+    case 2:  // gray + alpha: alpha dropped
+      for (size_t i = 0; i < n; i++) d[3 * i] = d[3 * i + 1] = d[3 * i + 2] = s[2 * i];
+      break;
+    case 3:
+      std::memcpy(d, s, n * 3);
+      break;
+    case 4:  // RGBA: alpha dropped
+      for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++) d[3 * i + c] = s[4 * i + c];
+      break;
+    default:
+      throw ImageError("cannot decode PNG: unexpected channel count " + std::to_string(job->channels));
+  }
+  return img;
+}
+
+// ---- Pillow's resampling ---------------------------------------------------------------------------------------
+
+constexpr int kPrecisionBits = 32 - 8 - 2;
+
+double triangle(double x) {
+  if (x < 0.0) x = -x;
+  return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+// Coefficients of one axis: for output index i, taps k[i * ksize + j] apply to input in_first[i] + j,
+// j < in_count[i].  Same arithmetic as Pillow's precompute_coeffs + normalize_coeffs_8bpc.
+struct Coefficients {
+  int ksize = 0;
+  std::vector<int> first;
+  std::vector<int> count;
+  std::vector<int32_t> k;
+};
+
+Coefficients precompute(int in_size, float in0, float in1, int out_size) {
+  const double support_base = 1.0;  // the triangle (bilinear) filter
+  double scale = static_cast<double>(in1 - in0) / out_size;
+  double filterscale = scale < 1.0 ? 1.0 : scale;
+  double support = support_base * filterscale;
+  Coefficients c;
+  c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
+  c.first.resize(out_size);
+  c.count.resize(out_size);
+  c.k.assign(size_t(out_size) * c.ksize, 0);
+  std::vector<double> w(c.ksize);
+  for (int xx = 0; xx < out_size; xx++) {
+    double center = in0 + (xx + 0.5) * scale;
+    double ss = 1.0 / filterscale;
+    int xmin = static_cast<int>(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int xmax = static_cast<int>(center + support + 0.5);
+    if (xmax > in_size) xmax = in_size;
+    xmax -= xmin;
+    double ww = 0.0;
+    for (int x = 0; x < xmax; x++) {
+      w[x] = triangle((x + xmin - center + 0.5) * ss);
+      ww += w[x];
+    }
+    for (int x = 0; x < xmax; x++) {
+      double v = ww != 0.0 ? w[x] / ww : w[x];
+      c.k[size_t(xx) * c.ksize + x] = v < 0 ? static_cast<int32_t>(-0.5 + v * (1 << kPrecisionBits))
+                                            : static_cast<int32_t>(0.5 + v * (1 << kPrecisionBits));
+    }
+    c.first[xx] = xmin;
+    c.count[xx] = xmax;
+  }
+  return c;
+}
+
+inline uint8_t clip8(int32_t ss) {
+  int v = ss >> kPrecisionBits;
+  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+}  // namespace
+
+Image decode_memory(const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  if (!p || size == 0) throw ImageError("empty image data");
+  if (looks_like_jpeg(p, size)) return decode_jpeg(p, size);
+  if (looks_like_png(p, size)) return decode_png(p, size);
+  throw ImageError("unknown image format (only JPEG and PNG are supported)");
+}
+
+Image decode_file(const std::string& path) {
+  std::vector<uint8_t> bytes = read_all(path);
+  try {
+    return decode_memory(bytes.data(), bytes.size());
+  } catch (const ImageError& e) {
+    throw ImageError(path + ": " + e.what());
+  }
+}
+
+bool is_image_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  uint8_t head[8] = {0};
+  f.read(reinterpret_cast<char*>(head), sizeof(head));
+  size_t n = static_cast<size_t>(f.gcount());
+  return looks_like_jpeg(head, n) || looks_like_png(head, n);
+}
+
+Box central_crop_box(int width, int height, double fraction) {
+  if (!(fraction > 0.0 && fraction <= 1.0)) throw ImageError("central crop fraction must be in (0, 1]");
+  if (width <= 0 || height <= 0) throw ImageError("central crop of an empty image");
+  double wd = width, hd = height;
+  Box b;
+  b.x = static_cast<int>((wd - wd * fraction) / 2);
+  b.y = static_cast<int>((hd - hd * fraction) / 2);
+  b.width = width - 2 * b.x;
+  b.height = height - 2 * b.y;
+  return b;
+}
+
+Image crop(const Image& image, const Box& box) {
+  if (box.x < 0 || box.y < 0 || box.width <= 0 || box.height <= 0 || box.x + box.width > image.width ||
+      box.y + box.height > image.height)
+    throw ImageError("crop box outside the image");
+  Image out;
+  out.width = box.width;
+  out.height = box.height;
+  out.rgb.resize(size_t(box.width) * box.height * 3);
+  for (int y = 0; y < box.height; y++)
+    std::memcpy(out.pixel(0, y), image.pixel(box.x, box.y + y), size_t(box.width) * 3);
+  return out;
+}
+
+Image resize_bilinear(const Image& image, int out_width, int out_height) {
+  if (out_width <= 0 || out_height <= 0 || out_width > 1000000 || out_height > 1000000)
+    throw ImageError("invalid resize target " + std::to_string(out_width) + "x" + std::to_string(out_height));
+  if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
+    throw ImageError("resize of an empty or inconsistent image");
+  bool need_h = out_width != image.width;
+  bool need_v = out_height != image.height;
+  if (!need_h && !need_v) return image;
+
+  Coefficients vert = precompute(image.height, 0.0f, static_cast<float>(image.height), out_height);
+  int row_first = vert.first[0];
+  int row_last = vert.first[out_height - 1] + vert.count[out_height - 1];
+
+  // Horizontal pass over the rows the vertical pass needs.
+  Image tmp;
+  const Image* src = &image;
+  int row_offset = 0;  // row of `src` that vertical bound 0 refers to
+  if (need_h) {
+    Coefficients hor = precompute(image.width, 0.0f, static_cast<float>(image.width), out_width);
+    tmp.width = out_width;
+    tmp.height = row_last - row_first;
+    tmp.rgb.resize(size_t(tmp.width) * tmp.height * 3);
+    for (int yy = 0; yy < tmp.height; yy++) {
+      const uint8_t* in_row = image.pixel(0, yy + row_first);
+      uint8_t* out_row = tmp.pixel(0, yy);
+      for (int xx = 0; xx < out_width; xx++) {
+        const int32_t* k = &hor.k[size_t(xx) * hor.ksize];
+        const uint8_t* p = in_row + size_t(hor.first[xx]) * 3;
+        int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+        for (int x = 0; x < hor.count[xx]; x++) {
+          s0 += p[3 * x + 0] * k[x];
+          s1 += p[3 * x + 1] * k[x];
+          s2 += p[3 * x + 2] * k[x];
+        }
+        out_row[3 * xx + 0] = clip8(s0);
+        out_row[3 * xx + 1] = clip8(s1);
+        out_row[3 * xx + 2] = clip8(s2);
+      }
+    }
+    src = &tmp;
+    row_offset = row_first;
+  }
+  if (!need_v) return tmp;
+
+  Image out;
+  out.width = src->width;
+  out.height = out_height;
+  out.rgb.resize(size_t(out.width) * out.height * 3);
+  size_t stride = size_t(src->width) * 3;
+  for (int yy = 0; yy < out_height; yy++) {
+    const int32_t* k = &vert.k[size_t(yy) * vert.ksize];
+    const uint8_t* base = src->rgb.data() + size_t(vert.first[yy] - row_offset) * stride;
+    uint8_t* out_row = out.pixel(0, yy);
+    for (size_t i = 0; i < stride; i++) {
+      int32_t s = 1 << (kPrecisionBits - 1);
+      for (int y = 0; y < vert.count[yy]; y++) s += base[size_t(y) * stride + i] * k[y];
+      out_row[i] = clip8(s);
+    }
+  }
+  return out;
+}
+
+std::vector<float> to_float(const Image& image, const Normalization& norm) {
+  for (int c = 0; c < 3; c++)
+    if (norm.std[c] == 0.0 || !std::isfinite(norm.std[c]) || !std::isfinite(norm.mean[c]))
+      throw ImageError("normalization std must be finite and non-zero");
+  size_t n = size_t(image.width) * image.height;
+  if (image.rgb.size() != n * 3) throw ImageError("inconsistent image");
+  std::vector<float> out(n * 3);
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++)
+      out[3 * i + c] = static_cast<float>((image.rgb[3 * i + c] - norm.mean[c]) / norm.std[c]);
+  return out;
+}
+
+Image preprocess_rgb(const std::string& path, int width, int height, const PreprocessOptions& options) {
+  Image img = decode_file(path);
+  if (options.crop_fraction < 1.0) img = crop(img, central_crop_box(img.width, img.height, options.crop_fraction));
+  else if (!(options.crop_fraction == 1.0)) throw ImageError("central crop fraction must be in (0, 1]");
+  return resize_bilinear(img, width, height);
+}
+
+std::vector<float> load_input(const std::string& path, const int32_t* shape, int rank,
+                              const PreprocessOptions& options) {
+  if (!shape || (rank != 3 && rank != 4)) throw ImageError("an image input needs a shape [1, H, W, 3] or [H, W, 3]");
+  const int32_t* hwc = rank == 4 ? shape + 1 : shape;
+  if ((rank == 4 && shape[0] != 1) || hwc[2] != 3 || hwc[0] <= 0 || hwc[1] <= 0) {
+    std::string s = "[";
+    for (int i = 0; i < rank; i++) {
+      if (i) s += ",";
+      s += std::to_string(shape[i]);
+    }
+    throw ImageError("an image input needs a shape [1, H, W, 3]; the model's input is " + s + "]");
+  }
+  return to_float(preprocess_rgb(path, hwc[1], hwc[0], options), options.norm);
+}
+
+}  // namespace tare::image

@@ -1,0 +1,439 @@
+// The C ABI: every entry point catches every exception and turns it into a tare_status plus a thread-local
+// message.  Handles are reference-counted internally (shared_ptr) so they can be destroyed in any order.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "engine/session.h"
+#include "model/graph.h"
+#include "model/tflite_import.h"
+#include "tare/tare.h"
+#include "vk/context.h"
+
+struct tare_context_s {
+  std::shared_ptr<tare::vk::Context> ctx;
+};
+
+struct tare_model_s {
+  std::shared_ptr<tare::vk::Context> ctx;
+  std::shared_ptr<const tare::Graph> graph;
+};
+
+struct tare_session_s {
+  std::shared_ptr<const tare::Graph> graph;  // keeps the model's graph alive
+  std::unique_ptr<tare::Session> session;
+  std::vector<std::string> profile_names;
+  std::vector<double> profile_ms;
+};
+
+namespace {
+
+thread_local std::string g_last_error;
+
+tare_status set_error(tare_status st, const std::string& msg) {
+  g_last_error = msg;
+  return st;
+}
+
+template <typename F>
+tare_status guarded(F&& f) {
+  try {
+    f();
+    return TARE_OK;
+  } catch (const tare::Error& e) {
+    return set_error(e.status(), e.what());
+  } catch (const std::bad_alloc&) {
+    return set_error(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
+  } catch (const std::exception& e) {
+    return set_error(TARE_ERROR_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return set_error(TARE_ERROR_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+#define TARE_ARG(cond, msg) TARE_CHECK(cond, TARE_ERROR_INVALID_ARGUMENT, msg)
+
+// Copies `size` bytes of a struct the caller declared with `struct_size` into ours (zero-filling what it lacks).
+template <typename T>
+T read_options(const T* in, const T& defaults) {
+  T out = defaults;
+  if (!in) return out;
+  TARE_ARG(in->struct_size >= sizeof(size_t), "options struct_size is not set (call the *_init function)");
+  size_t n = in->struct_size < sizeof(T) ? in->struct_size : sizeof(T);
+  std::memcpy(static_cast<void*>(&out), in, n);
+  out.struct_size = sizeof(T);
+  return out;
+}
+
+// Writes our struct into the caller's, limited to the caller's struct_size.
+template <typename T>
+void write_out(T* out, T value) {
+  size_t n = out->struct_size;
+  TARE_ARG(n >= sizeof(size_t), "output struct_size is not set (call the *_init function)");
+  value.struct_size = n;
+  std::memcpy(static_cast<void*>(out), &value, n < sizeof(T) ? n : sizeof(T));
+}
+
+void copy_name(char* dst, size_t cap, const std::string& s) {
+  std::snprintf(dst, cap, "%s", s.c_str());
+}
+
+tare_device_info to_info(const tare::vk::DeviceCaps& c) {
+  tare_device_info i;
+  std::memset(&i, 0, sizeof(i));
+  i.struct_size = sizeof(i);
+  copy_name(i.name, sizeof(i.name), c.name);
+  switch (c.type) {
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: i.type = TARE_DEVICE_INTEGRATED_GPU; break;
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: i.type = TARE_DEVICE_DISCRETE_GPU; break;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: i.type = TARE_DEVICE_VIRTUAL_GPU; break;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: i.type = TARE_DEVICE_CPU; break;
+    default: i.type = TARE_DEVICE_OTHER;
+  }
+  i.vendor_id = c.vendor_id;
+  i.device_id = c.device_id;
+  i.api_version = c.api_version;
+  i.fp16_arithmetic = c.fp16_arithmetic;
+  i.fp16_storage = c.fp16_storage;
+  i.int8_storage = c.int8_storage;
+  i.int8_arithmetic = c.int8_arithmetic;
+  i.integer_dot_product = c.integer_dot_product;
+  i.int64 = c.int64;
+  i.subgroup_size = c.subgroup_size;
+  i.subgroup_operations = c.subgroup_operations;
+  i.timestamps = c.timestamps;
+  i.timestamp_period_ns = c.timestamp_period_ns;
+  i.max_workgroup_invocations = c.max_workgroup_invocations;
+  i.max_shared_memory_bytes = c.max_shared_memory;
+  i.max_storage_buffer_range = c.max_storage_buffer_range;
+  i.device_local_bytes = c.device_local_bytes;
+  return i;
+}
+
+tare_dtype to_dtype(tare::DType t) {
+  switch (t) {
+    case tare::DType::F32: return TARE_DTYPE_FLOAT32;
+    case tare::DType::F16: return TARE_DTYPE_FLOAT16;
+    case tare::DType::I32: return TARE_DTYPE_INT32;
+    case tare::DType::U8: return TARE_DTYPE_UINT8;
+    case tare::DType::I8: return TARE_DTYPE_INT8;
+    case tare::DType::I64: return TARE_DTYPE_INT64;
+    case tare::DType::I16: return TARE_DTYPE_INT16;
+    case tare::DType::Bool: return TARE_DTYPE_BOOL;
+  }
+  return TARE_DTYPE_FLOAT32;
+}
+
+tare_tensor_info tensor_info(const tare::Tensor& t) {
+  tare_tensor_info i;
+  std::memset(&i, 0, sizeof(i));
+  i.struct_size = sizeof(i);
+  copy_name(i.name, sizeof(i.name), t.name);
+  i.dtype = to_dtype(t.dtype);
+  TARE_CHECK(t.shape.size() <= TARE_MAX_RANK, TARE_ERROR_UNSUPPORTED, "tensor rank above TARE_MAX_RANK");
+  i.rank = (int32_t)t.shape.size();
+  for (size_t k = 0; k < t.shape.size(); k++) i.shape[k] = t.shape[k];
+  i.byte_size = t.bytes();
+  i.quantized = t.quant.quantized();
+  i.scale = i.quantized ? t.quant.scale[0] : 0.0f;
+  i.zero_point = i.quantized && !t.quant.zero_point.empty() ? t.quant.zero_point[0] : 0;
+  i.quantized_dimension = t.quant.scale.size() > 1 ? t.quant.axis : -1;
+  i.num_scales = (int32_t)t.quant.scale.size();
+  return i;
+}
+
+std::vector<uint8_t> read_whole_file(const char* path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) tare::fail(TARE_ERROR_IO, std::string("cannot open '") + path + "'");
+  std::streamoff size = f.tellg();
+  if (size < 0) tare::fail(TARE_ERROR_IO, std::string("cannot read '") + path + "'");
+  std::vector<uint8_t> data((size_t)size);
+  f.seekg(0);
+  if (size > 0 && !f.read(reinterpret_cast<char*>(data.data()), size))
+    tare::fail(TARE_ERROR_IO, std::string("cannot read '") + path + "'");
+  return data;
+}
+
+}  // namespace
+
+extern "C" {
+
+TARE_API const char* tare_version(void) { return TARE_VERSION_STRING; }
+TARE_API int tare_abi_version(void) { return TARE_ABI_VERSION; }
+TARE_API const char* tare_last_error(void) { return g_last_error.c_str(); }
+
+TARE_API const char* tare_status_string(tare_status s) {
+  switch (s) {
+    case TARE_OK: return "TARE_OK";
+    case TARE_ERROR_INVALID_ARGUMENT: return "TARE_ERROR_INVALID_ARGUMENT";
+    case TARE_ERROR_INVALID_MODEL: return "TARE_ERROR_INVALID_MODEL";
+    case TARE_ERROR_UNSUPPORTED: return "TARE_ERROR_UNSUPPORTED";
+    case TARE_ERROR_NO_VULKAN: return "TARE_ERROR_NO_VULKAN";
+    case TARE_ERROR_DEVICE: return "TARE_ERROR_DEVICE";
+    case TARE_ERROR_OUT_OF_MEMORY: return "TARE_ERROR_OUT_OF_MEMORY";
+    case TARE_ERROR_IO: return "TARE_ERROR_IO";
+    case TARE_ERROR_CANCELLED: return "TARE_ERROR_CANCELLED";
+    case TARE_ERROR_INTERNAL: return "TARE_ERROR_INTERNAL";
+  }
+  return "TARE_ERROR_UNKNOWN";
+}
+
+TARE_API void tare_device_info_init(tare_device_info* info) {
+  if (!info) return;
+  std::memset(info, 0, sizeof(*info));
+  info->struct_size = sizeof(*info);
+}
+
+TARE_API tare_status tare_device_count(uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(count, "count is NULL");
+    *count = 0;
+    *count = (uint32_t)tare::vk::enumerate_devices().size();
+  });
+}
+
+TARE_API tare_status tare_device_get_info(uint32_t index, tare_device_info* info) {
+  return guarded([&] {
+    TARE_ARG(info, "info is NULL");
+    auto devs = tare::vk::enumerate_devices();
+    TARE_ARG(index < devs.size(), "device index " + std::to_string(index) + " out of range");
+    write_out(info, to_info(devs[index]));
+  });
+}
+
+TARE_API void tare_context_options_init(tare_context_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof(*o));
+  o->struct_size = sizeof(*o);
+  o->device_index = -1;
+}
+
+TARE_API tare_status tare_context_create(const tare_context_options* options, tare_context** out) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    tare_context_options defaults;
+    tare_context_options_init(&defaults);
+    tare_context_options o = read_options(options, defaults);
+    tare::vk::ContextOptions co;
+    co.device_index = o.device_index;
+    if (o.device_name) co.device_name = o.device_name;
+    co.validation = o.validation != 0;
+    auto c = std::make_unique<tare_context_s>();
+    c->ctx = std::make_shared<tare::vk::Context>(co);
+    *out = c.release();
+  });
+}
+
+TARE_API void tare_context_destroy(tare_context* context) { delete context; }
+
+TARE_API tare_status tare_context_get_device_info(const tare_context* context, tare_device_info* info) {
+  return guarded([&] {
+    TARE_ARG(context && info, "context or info is NULL");
+    write_out(info, to_info(context->ctx->caps()));
+  });
+}
+
+TARE_API tare_status tare_context_validation_messages(const tare_context* context, uint64_t* count) {
+  return guarded([&] {
+    TARE_ARG(context && count, "context or count is NULL");
+    *count = context->ctx->validation_messages();
+  });
+}
+
+TARE_API tare_status tare_model_load_memory(tare_context* context, const void* data, size_t size,
+                                            tare_model** out) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    TARE_ARG(context, "context is NULL");
+    TARE_ARG(data || size == 0, "data is NULL");
+    auto m = std::make_unique<tare_model_s>();
+    m->ctx = context->ctx;
+    m->graph = std::make_shared<const tare::Graph>(
+        tare::import_tflite(static_cast<const uint8_t*>(data), size));
+    *out = m.release();
+  });
+}
+
+TARE_API tare_status tare_model_load_file(tare_context* context, const char* path, tare_model** out) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    TARE_ARG(context && path, "context or path is NULL");
+    std::vector<uint8_t> bytes = read_whole_file(path);
+    auto m = std::make_unique<tare_model_s>();
+    m->ctx = context->ctx;
+    try {
+      m->graph = std::make_shared<const tare::Graph>(tare::import_tflite(bytes.data(), bytes.size()));
+    } catch (const tare::Error& e) {
+      throw tare::Error(e.status(), std::string(path) + ": " + e.what());
+    }
+    *out = m.release();
+  });
+}
+
+TARE_API void tare_model_destroy(tare_model* model) { delete model; }
+
+TARE_API void tare_tensor_info_init(tare_tensor_info* info) {
+  if (!info) return;
+  std::memset(info, 0, sizeof(*info));
+  info->struct_size = sizeof(*info);
+}
+
+TARE_API tare_status tare_model_input_count(const tare_model* model, uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(model && count, "model or count is NULL");
+    *count = (uint32_t)model->graph->inputs.size();
+  });
+}
+
+TARE_API tare_status tare_model_output_count(const tare_model* model, uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(model && count, "model or count is NULL");
+    *count = (uint32_t)model->graph->outputs.size();
+  });
+}
+
+TARE_API tare_status tare_model_input_info(const tare_model* model, uint32_t index, tare_tensor_info* info) {
+  return guarded([&] {
+    TARE_ARG(model && info, "model or info is NULL");
+    TARE_ARG(index < model->graph->inputs.size(), "input index " + std::to_string(index) + " out of range");
+    write_out(info, tensor_info(model->graph->tensors[model->graph->inputs[index]]));
+  });
+}
+
+TARE_API tare_status tare_model_output_info(const tare_model* model, uint32_t index, tare_tensor_info* info) {
+  return guarded([&] {
+    TARE_ARG(model && info, "model or info is NULL");
+    TARE_ARG(index < model->graph->outputs.size(), "output index " + std::to_string(index) + " out of range");
+    write_out(info, tensor_info(model->graph->tensors[model->graph->outputs[index]]));
+  });
+}
+
+TARE_API void tare_session_options_init(tare_session_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof(*o));
+  o->struct_size = sizeof(*o);
+  o->precision = TARE_PRECISION_FP32;
+}
+
+TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options,
+                                         tare_session** out) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    TARE_ARG(model, "model is NULL");
+    tare_session_options defaults;
+    tare_session_options_init(&defaults);
+    tare_session_options o = read_options(options, defaults);
+    TARE_ARG(o.precision == TARE_PRECISION_FP32 || o.precision == TARE_PRECISION_FP16, "unknown precision");
+    TARE_ARG(o.batch >= 0, "batch must be >= 0");
+    tare::SessionOptions so;
+    so.fp16 = o.precision == TARE_PRECISION_FP16;
+    so.batch = o.batch;
+    so.profiling = o.profiling != 0;
+    auto s = std::make_unique<tare_session_s>();
+    s->graph = model->graph;
+    s->session = std::make_unique<tare::Session>(model->ctx, *model->graph, so);
+    *out = s.release();
+  });
+}
+
+TARE_API void tare_session_destroy(tare_session* session) { delete session; }
+
+TARE_API tare_status tare_session_input_info(const tare_session* session, uint32_t index, tare_tensor_info* info) {
+  return guarded([&] {
+    TARE_ARG(session && info, "session or info is NULL");
+    TARE_ARG(index < session->session->num_inputs(), "input index " + std::to_string(index) + " out of range");
+    write_out(info, tensor_info(session->session->input(index)));
+  });
+}
+
+TARE_API tare_status tare_session_output_info(const tare_session* session, uint32_t index,
+                                              tare_tensor_info* info) {
+  return guarded([&] {
+    TARE_ARG(session && info, "session or info is NULL");
+    TARE_ARG(index < session->session->num_outputs(), "output index " + std::to_string(index) + " out of range");
+    write_out(info, tensor_info(session->session->output(index)));
+  });
+}
+
+TARE_API tare_status tare_session_set_input(tare_session* session, uint32_t index, const void* data, size_t size) {
+  return guarded([&] {
+    TARE_ARG(session && data, "session or data is NULL");
+    TARE_ARG(index < session->session->num_inputs(), "input index " + std::to_string(index) + " out of range");
+    const tare::Tensor& t = session->session->input(index);
+    TARE_ARG(size == t.bytes(), "input '" + t.name + "' takes " + std::to_string(t.bytes()) + " bytes, got " +
+                                    std::to_string(size));
+    session->session->set_input(index, static_cast<const float*>(data), size / 4);
+  });
+}
+
+TARE_API tare_status tare_session_run(tare_session* session) {
+  return guarded([&] {
+    TARE_ARG(session, "session is NULL");
+    session->session->run();
+    session->profile_names.clear();
+    session->profile_ms.clear();
+    for (auto& [name, ms] : session->session->profile()) {
+      session->profile_names.push_back(name);
+      session->profile_ms.push_back(ms);
+    }
+  });
+}
+
+TARE_API tare_status tare_session_get_output(tare_session* session, uint32_t index, void* data, size_t size) {
+  return guarded([&] {
+    TARE_ARG(session && data, "session or data is NULL");
+    TARE_ARG(index < session->session->num_outputs(), "output index " + std::to_string(index) + " out of range");
+    const tare::Tensor& t = session->session->output(index);
+    TARE_ARG(size == t.bytes(), "output '" + t.name + "' has " + std::to_string(t.bytes()) + " bytes, got room for " +
+                                    std::to_string(size));
+    session->session->get_output(index, static_cast<float*>(data), size / 4);
+  });
+}
+
+TARE_API void tare_memory_report_init(tare_memory_report* r) {
+  if (!r) return;
+  std::memset(r, 0, sizeof(*r));
+  r->struct_size = sizeof(*r);
+}
+
+TARE_API tare_status tare_session_memory(const tare_session* session, tare_memory_report* report) {
+  return guarded([&] {
+    TARE_ARG(session && report, "session or report is NULL");
+    tare::MemoryReport m = session->session->memory();
+    tare_memory_report r;
+    tare_memory_report_init(&r);
+    r.constant_bytes = m.constant_bytes;
+    r.activation_bytes = m.activation_bytes;
+    r.unplanned_bytes = m.unplanned_bytes;
+    r.staging_bytes = m.staging_bytes;
+    write_out(report, r);
+  });
+}
+
+TARE_API tare_status tare_session_profile_count(const tare_session* session, uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(session && count, "session or count is NULL");
+    *count = (uint32_t)session->profile_names.size();
+  });
+}
+
+TARE_API tare_status tare_session_profile_entry(const tare_session* session, uint32_t index, const char** name,
+                                                double* milliseconds) {
+  return guarded([&] {
+    TARE_ARG(session && name && milliseconds, "NULL argument");
+    TARE_ARG(index < session->profile_names.size(), "profile index out of range");
+    *name = session->profile_names[index].c_str();
+    *milliseconds = session->profile_ms[index];
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,295 @@
+#include "engine/session.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "common/error.h"
+#include "common/fp16.h"
+#include "engine/planner.h"
+
+namespace tare {
+
+namespace {
+
+// Constant values of a tensor as float: float32 as is, float16 converted, integer types dequantized
+// (per-tensor or per-channel along quant.axis) when quantized, else cast.
+std::vector<float> tensor_as_float(const Tensor& t) {
+  TARE_CHECK(t.is_const, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' is not constant");
+  size_t n = (size_t)t.elements();
+  std::vector<float> out(n);
+  const uint8_t* d = t.data.data();
+  auto scale_zp = [&](size_t i, float& s, int64_t& z) {
+    s = 1.0f;
+    z = 0;
+    if (!t.quant.quantized()) return;
+    size_t ch = 0;
+    if (t.quant.scale.size() > 1) {
+      int64_t inner = 1;
+      for (size_t k = t.quant.axis + 1; k < t.shape.size(); k++) inner *= t.shape[k];
+      ch = (size_t)((i / inner) % t.shape[t.quant.axis]);
+    }
+    s = t.quant.scale[std::min(ch, t.quant.scale.size() - 1)];
+    if (!t.quant.zero_point.empty()) z = t.quant.zero_point[std::min(ch, t.quant.zero_point.size() - 1)];
+  };
+  for (size_t i = 0; i < n; i++) {
+    switch (t.dtype) {
+      case DType::F32: {
+        float v;
+        std::memcpy(&v, d + 4 * i, 4);
+        out[i] = v;
+        break;
+      }
+      case DType::F16: {
+        uint16_t h;
+        std::memcpy(&h, d + 2 * i, 2);
+        out[i] = half_to_float(h);
+        break;
+      }
+      default: {
+        int64_t q = 0;
+        if (t.dtype == DType::I8) q = (int8_t)d[i];
+        else if (t.dtype == DType::U8) q = d[i];
+        else if (t.dtype == DType::I32) { int32_t v; std::memcpy(&v, d + 4 * i, 4); q = v; }
+        else if (t.dtype == DType::I64) { int64_t v; std::memcpy(&v, d + 8 * i, 8); q = v; }
+        else if (t.dtype == DType::I16) { int16_t v; std::memcpy(&v, d + 2 * i, 2); q = v; }
+        else fail(TARE_ERROR_UNSUPPORTED, "constant tensor '" + t.name + "' has an unsupported type");
+        float s;
+        int64_t z;
+        scale_zp(i, s, z);
+        out[i] = t.quant.quantized() ? s * (float)(q - z) : (float)q;
+      }
+    }
+  }
+  return out;
+}
+
+void grid_rows(int64_t rows, uint32_t& gy, uint32_t& gz) {
+  gy = (uint32_t)std::min<int64_t>(rows, 65535);
+  gz = (uint32_t)((rows + 65534) / 65535);
+}
+
+}  // namespace
+
+class Session::Impl : public ops::BuildContext, public ops::Resources {
+ public:
+  Impl(std::shared_ptr<vk::Context> ctx, const Graph& g, const SessionOptions& o) : ctx_(ctx), g_(g), o_(o) {}
+
+  // BuildContext
+  const Graph& graph() const override { return g_; }
+  vk::Context& context() const override { return *ctx_; }
+  bool fp16() const override { return o_.fp16; }
+  ops::ConstSlice add_constant_floats(const std::vector<float>& v) override {
+    if (o_.fp16) {
+      std::vector<uint16_t> h(v.size());
+      for (size_t i = 0; i < v.size(); i++) h[i] = float_to_half(v[i]);
+      return add_constant_bytes(h.data(), h.size() * 2);
+    }
+    return add_constant_bytes(v.data(), v.size() * 4);
+  }
+  ops::ConstSlice add_constant_bytes(const void* data, size_t bytes) override {
+    uint64_t align = std::max<uint64_t>(64, ctx_->caps().min_storage_buffer_offset_alignment);
+    uint64_t off = (constants_.size() + align - 1) / align * align;
+    constants_.resize(off + bytes);
+    if (bytes) std::memcpy(constants_.data() + off, data, bytes);
+    return {off, bytes};
+  }
+  std::vector<float> constant_as_float(int t) const override { return tensor_as_float(g_.tensors[t]); }
+
+  // Resources
+  vk::BufferRange tensor(int index) const override {
+    const Tensor& t = g_.tensors[index];
+    if (t.is_const) {
+      auto it = packed_consts_.find(index);
+      TARE_CHECK(it != packed_consts_.end(), TARE_ERROR_INTERNAL, "constant tensor used as data was not packed");
+      return constant(it->second);
+    }
+    int root = root_of(index);
+    TARE_CHECK(offsets_[root] != UINT64_MAX, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' has no storage");
+    uint64_t bytes = (uint64_t)ops::shape4(t.shape).padded_elements() * elem_bytes();
+    return {arena_.get(), offsets_[root], std::max<uint64_t>(bytes, 4)};
+  }
+  vk::BufferRange constant(ops::ConstSlice s) const override {
+    return {constants_buf_.get(), s.offset, std::max<uint64_t>(s.bytes, 4)};
+  }
+
+  int root_of(int t) const {
+    while (alias_of_[t] >= 0) t = alias_of_[t];
+    return t;
+  }
+
+  void build(MemoryReport& report) {
+    const size_t nt = g_.tensors.size();
+    alias_of_.assign(nt, -1);
+    offsets_.assign(nt, UINT64_MAX);
+    const bool fp16 = o_.fp16;
+    if (fp16 && !(ctx_->caps().fp16_arithmetic && ctx_->caps().fp16_storage))
+      fail(TARE_ERROR_UNSUPPORTED, "fp16 precision needs shaderFloat16 and 16-bit storage, which device '" +
+                                       ctx_->caps().name + "' lacks");
+    for (int t : g_.inputs)
+      TARE_CHECK(g_.tensors[t].dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
+                 "graph input '" + g_.tensors[t].name + "' is not float32 (8-bit graphs come with the quantizer)");
+    for (int t : g_.outputs)
+      TARE_CHECK(g_.tensors[t].dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
+                 "graph output '" + g_.tensors[t].name + "' is not float32");
+
+    // Kernels (and the constants they pack), aliases.
+    kernels_.resize(g_.ops.size());
+    for (size_t i = 0; i < g_.ops.size(); i++) {
+      const Op& op = g_.ops[i];
+      for (int out : op.outputs)
+        TARE_CHECK(g_.tensors[out].dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
+                   "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) +
+                       "): only float32 activations run in a float session");
+      if (ops::is_alias(g_, op)) {
+        alias_of_[op.outputs[0]] = op.inputs[0];
+        continue;
+      }
+      kernels_[i] = ops::make_kernel(*this, op);
+    }
+    // Constant tensors used as data inputs of element-wise style ops are packed into NHWC4.
+    for (const Op& op : g_.ops) {
+      if (op.type != OpType::Add && op.type != OpType::Mul && op.type != OpType::Concatenation) continue;
+      for (int in : op.inputs)
+        if (in >= 0 && g_.tensors[in].is_const && !packed_consts_.count(in)) {
+          const Tensor& t = g_.tensors[in];
+          ops::Shape4 s = ops::shape4(t.shape);
+          std::vector<float> dense = tensor_as_float(t), packed((size_t)s.padded_elements(), 0.0f);
+          for (int64_t r = 0; r < s.rows(); r++)
+            for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = dense[r * s.c + c];
+          packed_consts_[in] = add_constant_floats(packed);
+        }
+    }
+
+    // Lifetimes over the op order; graph inputs live from step 0, outputs to the end.
+    const int steps = (int)g_.ops.size() + 1;
+    std::vector<int> first(nt, -1), last(nt, -1);
+    auto touch = [&](int t, int step) {
+      if (t < 0 || g_.tensors[t].is_const) return;
+      int r = root_of(t);
+      if (first[r] < 0 || step < first[r]) first[r] = step;
+      last[r] = std::max(last[r], step);
+    };
+    for (int t : g_.inputs) touch(t, 0);
+    for (size_t i = 0; i < g_.ops.size(); i++) {
+      for (int t : g_.ops[i].inputs) touch(t, (int)i + 1);
+      for (int t : g_.ops[i].outputs) touch(t, (int)i + 1);
+    }
+    for (int t : g_.outputs) touch(t, steps);
+    std::vector<PlanItem> items;
+    std::vector<int> item_tensor;
+    for (size_t t = 0; t < nt; t++) {
+      if (first[t] < 0) continue;
+      // The root's storage must hold its largest alias view (all alias views have the same padded size).
+      uint64_t bytes = (uint64_t)ops::shape4(g_.tensors[t].shape).padded_elements() * elem_bytes();
+      items.push_back({bytes, first[t], last[t]});
+      item_tensor.push_back((int)t);
+      report.unplanned_bytes += bytes;
+    }
+    uint64_t align = std::max<uint64_t>(64, ctx_->caps().min_storage_buffer_offset_alignment);
+    Plan plan = plan_memory(items, align);
+    for (size_t i = 0; i < items.size(); i++) offsets_[item_tensor[i]] = plan.offsets[i];
+    arena_ = std::make_unique<vk::Buffer>(ctx_, plan.total, vk::MemoryKind::Device);
+    report.activation_bytes = plan.total;
+
+    // Constants: one upload.
+    constants_buf_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(constants_.size(), 16),
+                                                  vk::MemoryKind::Device);
+    constants_buf_->upload(constants_.data(), constants_.size());
+    report.constant_bytes = constants_.size();
+    std::vector<uint8_t>().swap(constants_);
+
+    // Staging for inputs and outputs (dense float32).
+    for (int t : g_.inputs) {
+      uint64_t bytes = (uint64_t)g_.tensors[t].elements() * 4;
+      inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
+      report.staging_bytes += bytes;
+    }
+    for (int t : g_.outputs) {
+      uint64_t bytes = (uint64_t)g_.tensors[t].elements() * 4;
+      outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
+      report.staging_bytes += bytes;
+    }
+
+    // Record once.
+    size_t dispatches = g_.ops.size() * 8 + g_.inputs.size() + g_.outputs.size() + 16;
+    rec_ = std::make_unique<vk::Recorder>(ctx_, (uint32_t)dispatches,
+                                          o_.profiling ? (uint32_t)(2 * g_.ops.size() + 8) : 0);
+    auto io = ctx_->pipeline(shader("pack_input"), {}, 12, 2, 64, 1, 1);
+    auto out_io = ctx_->pipeline(shader("unpack_output"), {}, 12, 2, 64, 1, 1);
+    rec_->begin();
+    for (size_t i = 0; i < g_.inputs.size(); i++) {
+      int t = g_.inputs[i];
+      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
+      uint32_t gy, gz;
+      grid_rows(s.rows(), gy, gz);
+      rec_->dispatch(*io, {{inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)}, pc, 12,
+                     ops::div_up(s.c4(), 64), gy, gz);
+    }
+    for (size_t i = 0; i < g_.ops.size(); i++) {
+      if (!kernels_[i]) continue;
+      rec_->begin_region(std::string(op_name(g_.ops[i].type)) + "#" + std::to_string(g_.ops[i].source_index));
+      kernels_[i]->record(*rec_, *this);
+      rec_->end_region();
+    }
+    for (size_t i = 0; i < g_.outputs.size(); i++) {
+      int t = g_.outputs[i];
+      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
+      uint32_t gy, gz;
+      grid_rows(s.rows(), gy, gz);
+      rec_->dispatch(*out_io, {tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}}, pc, 12,
+                     ops::div_up(s.c4(), 64), gy, gz);
+    }
+    rec_->end();
+  }
+
+  std::shared_ptr<vk::Context> ctx_;
+  const Graph& g_;
+  SessionOptions o_;
+  std::vector<uint8_t> constants_;
+  std::map<int, ops::ConstSlice> packed_consts_;
+  std::vector<int> alias_of_;
+  std::vector<uint64_t> offsets_;
+  std::vector<ops::KernelPtr> kernels_;
+  std::unique_ptr<vk::Buffer> arena_, constants_buf_;
+  std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;
+  std::unique_ptr<vk::Recorder> rec_;
+};
+
+Session::Session(std::shared_ptr<vk::Context> ctx, const Graph& graph, const SessionOptions& options)
+    : ctx_(std::move(ctx)), options_(options) {
+  TARE_CHECK(ctx_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "no context");
+  TARE_CHECK(options.batch >= 0, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 0");
+  graph_ = options.batch > 0 ? with_batch(graph, options.batch) : graph;
+  impl_ = std::make_unique<Impl>(ctx_, graph_, options_);
+  impl_->build(memory_);
+}
+
+Session::~Session() = default;
+
+void Session::set_input(size_t i, const float* data, size_t count) {
+  TARE_CHECK(i < num_inputs(), TARE_ERROR_INVALID_ARGUMENT, "input index " + std::to_string(i) + " out of range");
+  size_t n = (size_t)input(i).elements();
+  TARE_CHECK(count == n, TARE_ERROR_INVALID_ARGUMENT,
+             "input '" + input(i).name + "' takes " + std::to_string(n) + " values, got " + std::to_string(count));
+  TARE_CHECK(data != nullptr || n == 0, TARE_ERROR_INVALID_ARGUMENT, "input data is NULL");
+  impl_->inputs_[i]->upload(data, n * 4);
+}
+
+void Session::run() { impl_->rec_->submit(); }
+
+void Session::get_output(size_t i, float* data, size_t count) const {
+  TARE_CHECK(i < num_outputs(), TARE_ERROR_INVALID_ARGUMENT, "output index " + std::to_string(i) + " out of range");
+  size_t n = (size_t)output(i).elements();
+  TARE_CHECK(count == n, TARE_ERROR_INVALID_ARGUMENT,
+             "output '" + output(i).name + "' has " + std::to_string(n) + " values, got room for " +
+                 std::to_string(count));
+  TARE_CHECK(data != nullptr || n == 0, TARE_ERROR_INVALID_ARGUMENT, "output buffer is NULL");
+  impl_->outputs_[i]->download(data, n * 4);
+}
+
+std::vector<std::pair<std::string, double>> Session::profile() const { return impl_->rec_->region_times(); }
+
+}  // namespace tare

@@ -1,0 +1,95 @@
+// GPU operator kernels: the interface between the session (src/engine) and each op's dispatch code (src/ops).
+//
+// Device layout of activation tensors ("NHWC4"): a tensor of rank <= 4 is viewed as [N,H,W,C] (missing leading
+// dimensions are 1; the last TFLite dimension is always C) and stored as N*H*W rows of C4 = ceil(C/4)*4 elements,
+// each element float32 (or float16 when the session runs in fp16).  Channels C..C4-1 of every row are padding and
+// every kernel MUST write them as 0, so that consumers may read whole vec4s.
+//
+// Adding an op: a shader in shaders/, one file here (make_<op> + its Kernel), one line in registry.cpp, one test.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/graph.h"
+#include "vk/buffer.h"
+#include "vk/command.h"
+#include "vk/context.h"
+
+namespace tare::ops {
+
+// The 4-D view of a tensor.
+struct Shape4 {
+  int n = 1, h = 1, w = 1, c = 1;
+  int c4() const { return (c + 3) / 4; }       // vec4 groups per row
+  int64_t rows() const { return (int64_t)n * h * w; }
+  int64_t padded_elements() const { return rows() * c4() * 4; }
+};
+Shape4 shape4(const std::vector<int>& shape);  // rank <= 4 only (else throws UNSUPPORTED)
+
+// A slice of the session's constant buffer.
+struct ConstSlice {
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+};
+
+// Where things live at record time.
+class Resources {
+ public:
+  virtual ~Resources() = default;
+  virtual vk::BufferRange tensor(int index) const = 0;      // activation tensor (arena)
+  virtual vk::BufferRange constant(ConstSlice s) const = 0;  // constant data
+};
+
+// What a kernel factory gets.
+class BuildContext {
+ public:
+  virtual ~BuildContext() = default;
+  virtual const Graph& graph() const = 0;
+  virtual vk::Context& context() const = 0;
+  virtual bool fp16() const = 0;  // activations and weights stored as float16, arithmetic in fp16
+  // Element size of activation storage (4 or 2).
+  size_t elem_bytes() const { return fp16() ? 2 : 4; }
+  // "name" or "name_fp16" according to the session's precision.
+  std::string shader(const std::string& base) const { return fp16() ? base + "_fp16" : base; }
+  // Appends float data to the constant buffer, converted to the storage type (float32 or float16); returns its
+  // slice (aligned for binding).
+  virtual ConstSlice add_constant_floats(const std::vector<float>& values) = 0;
+  // Appends raw bytes as they are (int32 tables, etc.).
+  virtual ConstSlice add_constant_bytes(const void* data, size_t bytes) = 0;
+  // Tensor i's value as float (constant tensors only: float32, float16 or dequantized ints).
+  virtual std::vector<float> constant_as_float(int tensor) const = 0;
+  // A cached pipeline (see vk::Context::pipeline).
+  std::shared_ptr<vk::Pipeline> pipeline(const std::string& base, const std::vector<uint32_t>& spec,
+                                         uint32_t push_bytes, uint32_t bindings, uint32_t lx, uint32_t ly = 1,
+                                         uint32_t lz = 1) const {
+    return context().pipeline(shader(base), spec, push_bytes, bindings, lx, ly, lz);
+  }
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Records the op's dispatches.  Called once per session (the command buffer is replayed).
+  virtual void record(vk::Recorder& rec, const Resources& res) = 0;
+};
+
+using KernelPtr = std::unique_ptr<Kernel>;
+
+// Builds the kernel of `op`, or returns nullptr if the op is a pure alias (its output shares its input's storage,
+// e.g. RESHAPE/SQUEEZE that keep the channel count).  Throws tare::Error(TARE_ERROR_UNSUPPORTED) for an op or a
+// configuration with no GPU implementation.
+KernelPtr make_kernel(BuildContext& b, const Op& op);
+// True if the op's output can alias its first input (no data movement in the NHWC4 layout).
+bool is_alias(const Graph& g, const Op& op);
+
+// Work-group helper.
+inline uint32_t div_up(int64_t a, int64_t b) { return (uint32_t)((a + b - 1) / b); }
+
+// Fused activation code for shaders' ACT specialization constant: 0 none, 1 relu, 2 relu_n1_to_1, 3 relu6.
+inline uint32_t act_code(Activation a) { return (uint32_t)a; }
+
+}  // namespace tare::ops

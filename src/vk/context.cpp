@@ -1,0 +1,494 @@
+#include "vk/context.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/error.h"
+#include "vk/pipeline.h"
+
+namespace tare::vk {
+
+const char* result_name(VkResult r) {
+  switch (r) {
+    case VK_SUCCESS: return "VK_SUCCESS";
+    case VK_NOT_READY: return "VK_NOT_READY";
+    case VK_TIMEOUT: return "VK_TIMEOUT";
+    case VK_INCOMPLETE: return "VK_INCOMPLETE";
+    case VK_ERROR_OUT_OF_HOST_MEMORY: return "VK_ERROR_OUT_OF_HOST_MEMORY";
+    case VK_ERROR_OUT_OF_DEVICE_MEMORY: return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
+    case VK_ERROR_INITIALIZATION_FAILED: return "VK_ERROR_INITIALIZATION_FAILED";
+    case VK_ERROR_DEVICE_LOST: return "VK_ERROR_DEVICE_LOST";
+    case VK_ERROR_MEMORY_MAP_FAILED: return "VK_ERROR_MEMORY_MAP_FAILED";
+    case VK_ERROR_LAYER_NOT_PRESENT: return "VK_ERROR_LAYER_NOT_PRESENT";
+    case VK_ERROR_EXTENSION_NOT_PRESENT: return "VK_ERROR_EXTENSION_NOT_PRESENT";
+    case VK_ERROR_FEATURE_NOT_PRESENT: return "VK_ERROR_FEATURE_NOT_PRESENT";
+    case VK_ERROR_INCOMPATIBLE_DRIVER: return "VK_ERROR_INCOMPATIBLE_DRIVER";
+    case VK_ERROR_TOO_MANY_OBJECTS: return "VK_ERROR_TOO_MANY_OBJECTS";
+    case VK_ERROR_FORMAT_NOT_SUPPORTED: return "VK_ERROR_FORMAT_NOT_SUPPORTED";
+    case VK_ERROR_FRAGMENTED_POOL: return "VK_ERROR_FRAGMENTED_POOL";
+    case VK_ERROR_OUT_OF_POOL_MEMORY: return "VK_ERROR_OUT_OF_POOL_MEMORY";
+    default: return "VkResult(unknown)";
+  }
+}
+
+void check(VkResult r, const char* what) {
+  if (r == VK_SUCCESS) return;
+  tare_status st = TARE_ERROR_DEVICE;
+  if (r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_POOL_MEMORY)
+    st = TARE_ERROR_OUT_OF_MEMORY;
+  fail(st, std::string(what) + " failed: " + result_name(r));
+}
+
+namespace {
+
+std::mutex g_volk_mutex;
+bool g_volk_ok = false;
+
+void load_vulkan() {
+  std::lock_guard<std::mutex> lock(g_volk_mutex);
+  if (g_volk_ok) return;
+  if (volkInitialize() != VK_SUCCESS)
+    fail(TARE_ERROR_NO_VULKAN, "no Vulkan loader found (libvulkan.so.1 could not be loaded)");
+  g_volk_ok = true;
+}
+
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::strcmp(v, "0") != 0;
+}
+
+bool has_layer(const char* name) {
+  uint32_t n = 0;
+  vkEnumerateInstanceLayerProperties(&n, nullptr);
+  std::vector<VkLayerProperties> layers(n);
+  vkEnumerateInstanceLayerProperties(&n, layers.data());
+  for (auto& l : layers)
+    if (std::strcmp(l.layerName, name) == 0) return true;
+  return false;
+}
+
+std::vector<std::string> instance_extensions() {
+  uint32_t n = 0;
+  vkEnumerateInstanceExtensionProperties(nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> ext(n);
+  vkEnumerateInstanceExtensionProperties(nullptr, &n, ext.data());
+  std::vector<std::string> out;
+  for (auto& e : ext) out.push_back(e.extensionName);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, const char* s) {
+  return std::find(v.begin(), v.end(), std::string(s)) != v.end();
+}
+
+VkInstance create_instance(bool validation, bool debug_utils, bool portability) {
+  VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+  app.pApplicationName = "tare";
+  app.pEngineName = "tare";
+  uint32_t api = VK_API_VERSION_1_1;
+  if (vkEnumerateInstanceVersion) {
+    uint32_t v = 0;
+    vkEnumerateInstanceVersion(&v);
+    if (v >= VK_API_VERSION_1_2) api = VK_API_VERSION_1_2;
+  }
+  app.apiVersion = api;
+  std::vector<const char*> layers, exts;
+  if (validation) layers.push_back("VK_LAYER_KHRONOS_validation");
+  if (debug_utils) exts.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+  VkInstanceCreateInfo ci{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+  if (portability) {
+    exts.push_back("VK_KHR_portability_enumeration");
+    ci.flags |= 0x00000001;  // VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR
+  }
+  ci.pApplicationInfo = &app;
+  ci.enabledLayerCount = (uint32_t)layers.size();
+  ci.ppEnabledLayerNames = layers.data();
+  ci.enabledExtensionCount = (uint32_t)exts.size();
+  ci.ppEnabledExtensionNames = exts.data();
+  VkInstance inst = VK_NULL_HANDLE;
+  VkResult r = vkCreateInstance(&ci, nullptr, &inst);
+  if (r == VK_ERROR_INCOMPATIBLE_DRIVER || r == VK_ERROR_INITIALIZATION_FAILED)
+    fail(TARE_ERROR_NO_VULKAN, std::string("vkCreateInstance failed: ") + result_name(r));
+  check(r, "vkCreateInstance");
+  volkLoadInstanceOnly(inst);
+  return inst;
+}
+
+std::vector<std::string> device_extensions(VkPhysicalDevice pd) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> ext(n);
+  vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, ext.data());
+  std::vector<std::string> out;
+  for (auto& e : ext) out.push_back(e.extensionName);
+  return out;
+}
+
+// Feature structs queried and (a subset) enabled.
+struct FeatureChain {
+  VkPhysicalDeviceFeatures2 f2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  VkPhysicalDevice16BitStorageFeatures s16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  VkPhysicalDevice8BitStorageFeatures s8{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES};
+  VkPhysicalDeviceShaderFloat16Int8Features f16i8{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
+  VkPhysicalDeviceShaderIntegerDotProductFeatures dot{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES};
+  void link(bool has8, bool hasf16i8, bool hasdot) {
+    void** next = &f2.pNext;
+    *next = &s16;
+    next = &s16.pNext;
+    if (has8) {
+      *next = &s8;
+      next = &s8.pNext;
+    }
+    if (hasf16i8) {
+      *next = &f16i8;
+      next = &f16i8.pNext;
+    }
+    if (hasdot) {
+      *next = &dot;
+      next = &dot.pNext;
+    }
+    *next = nullptr;
+  }
+};
+
+struct Probe {
+  DeviceCaps caps;
+  bool ext_8bit = false, ext_f16i8 = false, ext_dot = false, ext_budget = false;
+  FeatureChain features;
+};
+
+Probe probe_device(VkPhysicalDevice pd) {
+  Probe p;
+  VkPhysicalDeviceProperties props{};
+  vkGetPhysicalDeviceProperties(pd, &props);
+  DeviceCaps& c = p.caps;
+  c.name = props.deviceName;
+  c.type = props.deviceType;
+  c.vendor_id = props.vendorID;
+  c.device_id = props.deviceID;
+  c.api_version = props.apiVersion;
+  c.max_workgroup_invocations = props.limits.maxComputeWorkGroupInvocations;
+  for (int i = 0; i < 3; i++) {
+    c.max_workgroup_size[i] = props.limits.maxComputeWorkGroupSize[i];
+    c.max_workgroup_count[i] = props.limits.maxComputeWorkGroupCount[i];
+  }
+  c.max_shared_memory = props.limits.maxComputeSharedMemorySize;
+  c.max_push_constants = props.limits.maxPushConstantsSize;
+  c.max_storage_buffer_range = props.limits.maxStorageBufferRange;
+  c.min_storage_buffer_offset_alignment = props.limits.minStorageBufferOffsetAlignment;
+  c.timestamp_period_ns = props.limits.timestampPeriod;
+
+  auto exts = device_extensions(pd);
+  bool v12 = props.apiVersion >= VK_API_VERSION_1_2;
+  bool v13 = props.apiVersion >= VK_API_VERSION_1_3;
+  p.ext_8bit = v12 || contains(exts, "VK_KHR_8bit_storage");
+  p.ext_f16i8 = v12 || contains(exts, "VK_KHR_shader_float16_int8");
+  p.ext_dot = v13 || contains(exts, "VK_KHR_shader_integer_dot_product");
+  p.ext_budget = contains(exts, "VK_EXT_memory_budget");
+  p.features.link(p.ext_8bit, p.ext_f16i8, p.ext_dot);
+  vkGetPhysicalDeviceFeatures2(pd, &p.features.f2);
+  c.int16 = p.features.f2.features.shaderInt16;
+  c.int64 = p.features.f2.features.shaderInt64;
+  c.fp16_storage = p.features.s16.storageBuffer16BitAccess;
+  c.int8_storage = p.ext_8bit && p.features.s8.storageBuffer8BitAccess;
+  c.fp16_arithmetic = p.ext_f16i8 && p.features.f16i8.shaderFloat16;
+  c.int8_arithmetic = p.ext_f16i8 && p.features.f16i8.shaderInt8;
+  c.integer_dot_product = p.ext_dot && p.features.dot.shaderIntegerDotProduct;
+  c.memory_budget = p.ext_budget;
+
+  VkPhysicalDeviceSubgroupProperties sg{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  p2.pNext = &sg;
+  vkGetPhysicalDeviceProperties2(pd, &p2);
+  c.subgroup_size = sg.subgroupSize;
+  c.subgroup_operations = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ? sg.supportedOperations : 0;
+
+  uint32_t nq = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, nullptr);
+  std::vector<VkQueueFamilyProperties> qf(nq);
+  vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, qf.data());
+  for (auto& q : qf)
+    if ((q.queueFlags & VK_QUEUE_COMPUTE_BIT) && q.timestampValidBits > 0 && props.limits.timestampPeriod > 0)
+      c.timestamps = true;
+
+  VkPhysicalDeviceMemoryProperties mp{};
+  vkGetPhysicalDeviceMemoryProperties(pd, &mp);
+  for (uint32_t i = 0; i < mp.memoryHeapCount; i++)
+    if (mp.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
+      c.device_local_bytes = std::max<uint64_t>(c.device_local_bytes, mp.memoryHeaps[i].size);
+  return p;
+}
+
+int type_rank(VkPhysicalDeviceType t) {
+  switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU: return 3;
+    default: return 4;
+  }
+}
+
+std::vector<VkPhysicalDevice> physical_devices(VkInstance inst) {
+  uint32_t n = 0;
+  check(vkEnumeratePhysicalDevices(inst, &n, nullptr), "vkEnumeratePhysicalDevices");
+  std::vector<VkPhysicalDevice> pds(n);
+  check(vkEnumeratePhysicalDevices(inst, &n, pds.data()), "vkEnumeratePhysicalDevices");
+  pds.resize(n);
+  return pds;
+}
+
+bool has_compute_queue(VkPhysicalDevice pd) {
+  uint32_t nq = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, nullptr);
+  std::vector<VkQueueFamilyProperties> qf(nq);
+  vkGetPhysicalDeviceQueueFamilyProperties(pd, &nq, qf.data());
+  for (auto& q : qf)
+    if (q.queueFlags & VK_QUEUE_COMPUTE_BIT) return true;
+  return false;
+}
+
+VKAPI_ATTR VkBool32 VKAPI_CALL debug_callback(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                              VkDebugUtilsMessageTypeFlagsEXT, 
+                                              const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
+  if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT)
+    static_cast<Context*>(user)->on_validation_message(data && data->pMessage ? data->pMessage : "(no message)");
+  return VK_FALSE;
+}
+
+}  // namespace
+
+std::vector<DeviceCaps> enumerate_devices() {
+  load_vulkan();
+  auto exts = instance_extensions();
+  VkInstance inst = create_instance(false, false, contains(exts, "VK_KHR_portability_enumeration"));
+  std::vector<DeviceCaps> out;
+  try {
+    for (VkPhysicalDevice pd : physical_devices(inst)) out.push_back(probe_device(pd).caps);
+  } catch (...) {
+    vkDestroyInstance(inst, nullptr);
+    throw;
+  }
+  vkDestroyInstance(inst, nullptr);
+  return out;
+}
+
+Context::Context(const ContextOptions& options) {
+  load_vulkan();
+  validation_ = options.validation || env_flag("TARE_VALIDATION");
+  if (validation_ && !has_layer("VK_LAYER_KHRONOS_validation"))
+    fail(TARE_ERROR_NO_VULKAN, "validation requested but VK_LAYER_KHRONOS_validation is not installed");
+  auto exts = instance_extensions();
+  bool debug_utils = validation_ && contains(exts, VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+  instance_ = create_instance(validation_, debug_utils, contains(exts, "VK_KHR_portability_enumeration"));
+  try {
+    if (debug_utils) {
+      VkDebugUtilsMessengerCreateInfoEXT mi{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+      mi.messageSeverity =
+          VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+      mi.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                       VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+      mi.pfnUserCallback = debug_callback;
+      mi.pUserData = this;
+      check(vkCreateDebugUtilsMessengerEXT(instance_, &mi, nullptr, &messenger_), "vkCreateDebugUtilsMessengerEXT");
+    }
+    auto pds = physical_devices(instance_);
+    std::vector<VkPhysicalDevice> usable;
+    for (auto pd : pds)
+      if (has_compute_queue(pd)) usable.push_back(pd);
+    if (usable.empty()) fail(TARE_ERROR_NO_VULKAN, "no Vulkan device with a compute queue");
+
+    // Choice: explicit index > name substring > TARE_DEVICE > type ranking.
+    int chosen = -1;
+    std::string name_sub = options.device_name;
+    int index = options.device_index;
+    if (index < 0 && name_sub.empty()) {
+      const char* env = std::getenv("TARE_DEVICE");
+      if (env && *env) {
+        char* end = nullptr;
+        long v = std::strtol(env, &end, 10);
+        if (end && *end == 0)
+          index = (int)v;
+        else
+          name_sub = env;
+      }
+    }
+    if (index >= 0) {
+      if (index >= (int)pds.size())
+        fail(TARE_ERROR_INVALID_ARGUMENT, "device index " + std::to_string(index) + " out of range (" +
+                                              std::to_string(pds.size()) + " devices)");
+      if (!has_compute_queue(pds[index])) fail(TARE_ERROR_INVALID_ARGUMENT, "device has no compute queue");
+      physical_ = pds[index];
+    } else if (!name_sub.empty()) {
+      for (auto pd : usable) {
+        VkPhysicalDeviceProperties pr{};
+        vkGetPhysicalDeviceProperties(pd, &pr);
+        if (std::string(pr.deviceName).find(name_sub) != std::string::npos) {
+          physical_ = pd;
+          break;
+        }
+      }
+      if (!physical_) fail(TARE_ERROR_INVALID_ARGUMENT, "no Vulkan device name contains '" + name_sub + "'");
+    } else {
+      int best = 99;
+      for (size_t i = 0; i < usable.size(); i++) {
+        VkPhysicalDeviceProperties pr{};
+        vkGetPhysicalDeviceProperties(usable[i], &pr);
+        int r = type_rank(pr.deviceType);
+        if (r < best) {
+          best = r;
+          chosen = (int)i;
+        }
+      }
+      physical_ = usable[chosen];
+    }
+
+    Probe probe = probe_device(physical_);
+    caps_ = probe.caps;
+    vkGetPhysicalDeviceMemoryProperties(physical_, &memory_props_);
+
+    uint32_t nq = 0;
+    vkGetPhysicalDeviceQueueFamilyProperties(physical_, &nq, nullptr);
+    std::vector<VkQueueFamilyProperties> qf(nq);
+    vkGetPhysicalDeviceQueueFamilyProperties(physical_, &nq, qf.data());
+    int family = -1;
+    for (uint32_t i = 0; i < nq; i++)  // prefer a compute-only queue
+      if ((qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) && !(qf[i].queueFlags & VK_QUEUE_GRAPHICS_BIT)) {
+        family = (int)i;
+        break;
+      }
+    if (family < 0)
+      for (uint32_t i = 0; i < nq; i++)
+        if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+          family = (int)i;
+          break;
+        }
+    queue_family_ = (uint32_t)family;
+    caps_.timestamps = qf[family].timestampValidBits > 0 && caps_.timestamp_period_ns > 0;
+
+    // Enable exactly the features we use, when present.
+    FeatureChain en;
+    en.f2.features.shaderInt16 = caps_.int16;
+    en.f2.features.shaderInt64 = caps_.int64;
+    en.s16.storageBuffer16BitAccess = caps_.fp16_storage;
+    en.s16.uniformAndStorageBuffer16BitAccess = probe.features.s16.uniformAndStorageBuffer16BitAccess;
+    en.s8.storageBuffer8BitAccess = caps_.int8_storage;
+    en.s8.uniformAndStorageBuffer8BitAccess = probe.features.s8.uniformAndStorageBuffer8BitAccess;
+    en.f16i8.shaderFloat16 = caps_.fp16_arithmetic;
+    en.f16i8.shaderInt8 = caps_.int8_arithmetic;
+    en.dot.shaderIntegerDotProduct = caps_.integer_dot_product;
+    en.link(probe.ext_8bit, probe.ext_f16i8, probe.ext_dot);
+
+    std::vector<const char*> dev_exts;
+    auto dexts = device_extensions(physical_);
+    bool v12 = caps_.api_version >= VK_API_VERSION_1_2;
+    bool v13 = caps_.api_version >= VK_API_VERSION_1_3;
+    if (!v12 && probe.ext_8bit) dev_exts.push_back("VK_KHR_8bit_storage");
+    if (!v12 && probe.ext_f16i8) dev_exts.push_back("VK_KHR_shader_float16_int8");
+    if (!v13 && probe.ext_dot) dev_exts.push_back("VK_KHR_shader_integer_dot_product");
+    if (probe.ext_budget) dev_exts.push_back("VK_EXT_memory_budget");
+    if (contains(dexts, "VK_KHR_portability_subset")) dev_exts.push_back("VK_KHR_portability_subset");
+
+    float prio = 1.0f;
+    VkDeviceQueueCreateInfo qi{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    qi.queueFamilyIndex = queue_family_;
+    qi.queueCount = 1;
+    qi.pQueuePriorities = &prio;
+    VkDeviceCreateInfo di{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    di.pNext = &en.f2;
+    di.queueCreateInfoCount = 1;
+    di.pQueueCreateInfos = &qi;
+    di.enabledExtensionCount = (uint32_t)dev_exts.size();
+    di.ppEnabledExtensionNames = dev_exts.data();
+    check(vkCreateDevice(physical_, &di, nullptr, &device_), "vkCreateDevice");
+    volkLoadDevice(device_);
+    vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
+
+    VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    check(vkCreateFence(device_, &fi, nullptr, &fence_), "vkCreateFence");
+    VkPipelineCacheCreateInfo pci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    check(vkCreatePipelineCache(device_, &pci, nullptr, &pipeline_cache_), "vkCreatePipelineCache");
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+Context::~Context() { release(); }
+
+void Context::release() {
+  pipelines_.clear();
+  if (device_) {
+    vkDeviceWaitIdle(device_);
+    if (pipeline_cache_) vkDestroyPipelineCache(device_, pipeline_cache_, nullptr);
+    if (fence_) vkDestroyFence(device_, fence_, nullptr);
+    vkDestroyDevice(device_, nullptr);
+    device_ = VK_NULL_HANDLE;
+    pipeline_cache_ = VK_NULL_HANDLE;
+    fence_ = VK_NULL_HANDLE;
+  }
+  if (messenger_) {
+    vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
+    messenger_ = VK_NULL_HANDLE;
+  }
+  if (instance_) {
+    vkDestroyInstance(instance_, nullptr);
+    instance_ = VK_NULL_HANDLE;
+  }
+}
+
+const std::vector<std::string> Context::validation_log() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return validation_log_;
+}
+
+void Context::on_validation_message(const char* message) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (validation_log_.size() < 1000) validation_log_.push_back(message);
+  }
+  validation_messages_++;
+  std::fprintf(stderr, "[tare] Vulkan validation: %s\n", message);
+}
+
+int Context::find_memory_type(uint32_t type_bits, VkMemoryPropertyFlags required,
+                              VkMemoryPropertyFlags preferred) const {
+  int fallback = -1;
+  for (uint32_t i = 0; i < memory_props_.memoryTypeCount; i++) {
+    if (!(type_bits & (1u << i))) continue;
+    VkMemoryPropertyFlags f = memory_props_.memoryTypes[i].propertyFlags;
+    if ((f & required) != required) continue;
+    if ((f & preferred) == preferred) return (int)i;
+    if (fallback < 0) fallback = (int)i;
+  }
+  return fallback;
+}
+
+std::shared_ptr<Pipeline> Context::pipeline(const std::string& shader, const std::vector<uint32_t>& spec,
+                                            uint32_t push_bytes, uint32_t num_bindings, uint32_t lx, uint32_t ly,
+                                            uint32_t lz) {
+  std::string key = shader + "|" + std::to_string(push_bytes) + "|" + std::to_string(num_bindings) + "|" +
+                    std::to_string(lx) + "," + std::to_string(ly) + "," + std::to_string(lz);
+  for (uint32_t s : spec) key += "|" + std::to_string(s);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = pipelines_.find(key);
+  if (it != pipelines_.end()) return it->second;
+  auto p = std::make_shared<Pipeline>(*this, shader, spec, push_bytes, num_bindings, lx, ly, lz);
+  pipelines_[key] = p;
+  return p;
+}
+
+void Context::submit_and_wait(VkCommandBuffer cb) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  si.commandBufferCount = 1;
+  si.pCommandBuffers = &cb;
+  check(vkResetFences(device_, 1, &fence_), "vkResetFences");
+  check(vkQueueSubmit(queue_, 1, &si, fence_), "vkQueueSubmit");
+  check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+}
+
+}  // namespace tare::vk

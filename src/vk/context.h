@@ -1,0 +1,111 @@
+// Vulkan runtime: loader, instance, device choice and capabilities, queue, pipeline cache.
+#pragma once
+
+#include <volk.h>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tare::vk {
+
+// Throws tare::Error(TARE_ERROR_DEVICE or OUT_OF_MEMORY) with `what` and the VkResult's name if r != VK_SUCCESS.
+void check(VkResult r, const char* what);
+const char* result_name(VkResult r);
+
+struct DeviceCaps {
+  std::string name;
+  VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+  uint32_t vendor_id = 0, device_id = 0, api_version = 0;
+  bool fp16_arithmetic = false;   // shaderFloat16
+  bool fp16_storage = false;      // storageBuffer16BitAccess
+  bool int8_storage = false;      // storageBuffer8BitAccess
+  bool int8_arithmetic = false;   // shaderInt8
+  bool int16 = false;             // shaderInt16
+  bool int64 = false;             // shaderInt64
+  bool integer_dot_product = false;
+  bool memory_budget = false;     // VK_EXT_memory_budget
+  uint32_t subgroup_size = 1;
+  uint32_t subgroup_operations = 0;
+  bool timestamps = false;
+  float timestamp_period_ns = 1.0f;
+  uint32_t max_workgroup_invocations = 128;
+  uint32_t max_workgroup_size[3] = {128, 128, 64};
+  uint32_t max_workgroup_count[3] = {65535, 65535, 65535};
+  uint32_t max_shared_memory = 16384;
+  uint32_t max_push_constants = 128;
+  uint64_t max_storage_buffer_range = 1u << 27;
+  uint64_t min_storage_buffer_offset_alignment = 256;
+  uint64_t device_local_bytes = 0;
+};
+
+// Physical devices as Vulkan enumerates them (with a temporary instance).  Throws TARE_ERROR_NO_VULKAN when the
+// loader or a device is missing.
+std::vector<DeviceCaps> enumerate_devices();
+
+struct ContextOptions {
+  int device_index = -1;        // -1: automatic (TARE_DEVICE env, else discrete > integrated > virtual > CPU)
+  std::string device_name;      // substring match when device_index is -1
+  bool validation = false;      // also enabled by TARE_VALIDATION=1
+};
+
+class Pipeline;
+
+// One Vulkan device and its compute queue.  Shared (std::shared_ptr) by models and sessions.
+class Context {
+ public:
+  explicit Context(const ContextOptions& options);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  VkInstance instance() const { return instance_; }
+  VkPhysicalDevice physical_device() const { return physical_; }
+  VkDevice device() const { return device_; }
+  VkQueue queue() const { return queue_; }
+  uint32_t queue_family() const { return queue_family_; }
+  const DeviceCaps& caps() const { return caps_; }
+  VkPipelineCache pipeline_cache() const { return pipeline_cache_; }
+  bool validation_enabled() const { return validation_; }
+  // Number of validation messages (warning or error) seen so far on this context.
+  uint64_t validation_messages() const { return validation_messages_.load(); }
+  const std::vector<std::string> validation_log() const;
+
+  // Memory type index with all `required` flags (preferring `preferred` too) among `type_bits`; -1 if none.
+  int find_memory_type(uint32_t type_bits, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) const;
+
+  // Pipelines are cached per (shader name, specialization constants, push-constant size, binding count).
+  std::shared_ptr<Pipeline> pipeline(const std::string& shader, const std::vector<uint32_t>& spec_constants,
+                                     uint32_t push_constant_bytes, uint32_t num_bindings,
+                                     uint32_t local_x, uint32_t local_y = 1, uint32_t local_z = 1);
+
+  // Submits a command buffer and waits for it.
+  void submit_and_wait(VkCommandBuffer cb);
+
+  // Validation callback entry (internal).
+  void on_validation_message(const char* message);
+
+ private:
+  void release();
+  VkInstance instance_ = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+  VkPhysicalDevice physical_ = VK_NULL_HANDLE;
+  VkDevice device_ = VK_NULL_HANDLE;
+  VkQueue queue_ = VK_NULL_HANDLE;
+  uint32_t queue_family_ = 0;
+  VkFence fence_ = VK_NULL_HANDLE;
+  VkPipelineCache pipeline_cache_ = VK_NULL_HANDLE;
+  VkPhysicalDeviceMemoryProperties memory_props_{};
+  DeviceCaps caps_;
+  bool validation_ = false;
+  std::atomic<uint64_t> validation_messages_{0};
+  mutable std::mutex mutex_;
+  std::vector<std::string> validation_log_;
+  std::map<std::string, std::shared_ptr<Pipeline>> pipelines_;
+};
+
+}  // namespace tare::vk

@@ -1,0 +1,163 @@
+/* The C API exercised from plain C99 against the shared library. Exits non-zero on any failure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tare/tare.h"
+
+static int g_failed = 0, g_passed = 0;
+#define EXPECT(cond)                                                      \
+  do {                                                                    \
+    if (cond) {                                                           \
+      g_passed++;                                                         \
+    } else {                                                              \
+      g_failed++;                                                         \
+      fprintf(stderr, "%s:%d: FAILED: %s (last error: %s)\n", __FILE__, __LINE__, #cond, tare_last_error()); \
+    }                                                                     \
+  } while (0)
+
+static const char* data_dir(void) {
+  const char* d = getenv("TARE_DATA");
+  return d && *d ? d : TARE_DEFAULT_DATA;
+}
+
+static void* read_all(const char* path, size_t* size) {
+  FILE* f = fopen(path, "rb");
+  void* buf;
+  long n;
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  buf = malloc(n > 0 ? (size_t)n : 1);
+  if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *size = (size_t)n;
+  return buf;
+}
+
+int main(void) {
+  tare_context* ctx = NULL;
+  tare_model* model = NULL;
+  tare_session* session = NULL;
+  tare_context_options co;
+  tare_device_info di;
+  tare_tensor_info ti;
+  uint32_t n = 0;
+  char path[1024];
+  size_t size = 0;
+  unsigned char junk[256];
+  int i;
+  uint64_t messages = 0;
+  const char* req = getenv("TARE_REQUIRE_DATA");
+
+  EXPECT(strcmp(tare_version(), "0.1.0") == 0);
+  EXPECT(tare_abi_version() == TARE_ABI_VERSION);
+  EXPECT(strcmp(tare_status_string(TARE_ERROR_INVALID_MODEL), "TARE_ERROR_INVALID_MODEL") == 0);
+
+  /* NULL arguments are errors, not crashes. */
+  EXPECT(tare_context_create(NULL, NULL) == TARE_ERROR_INVALID_ARGUMENT);
+  EXPECT(strlen(tare_last_error()) > 0);
+  EXPECT(tare_model_load_file(NULL, "x", &model) == TARE_ERROR_INVALID_ARGUMENT && model == NULL);
+  tare_context_destroy(NULL);
+  tare_model_destroy(NULL);
+  tare_session_destroy(NULL);
+
+  if (tare_device_count(&n) != TARE_OK || n == 0) {
+    printf("no Vulkan device: %s\n", tare_last_error());
+    return 1;
+  }
+  tare_device_info_init(&di);
+  EXPECT(tare_device_get_info(0, &di) == TARE_OK && strlen(di.name) > 0);
+  EXPECT(tare_device_get_info(n, &di) == TARE_ERROR_INVALID_ARGUMENT);
+
+  tare_context_options_init(&co);
+  co.device_index = 1000;
+  EXPECT(tare_context_create(&co, &ctx) == TARE_ERROR_INVALID_ARGUMENT && ctx == NULL);
+  tare_context_options_init(&co);
+  EXPECT(tare_context_create(&co, &ctx) == TARE_OK && ctx != NULL);
+  if (!ctx) return 1;
+  tare_device_info_init(&di);
+  EXPECT(tare_context_get_device_info(ctx, &di) == TARE_OK);
+  printf("device: %s (subgroup %u, fp16 %d, int8 storage %d, dot %d)\n", di.name, di.subgroup_size,
+         di.fp16_arithmetic, di.int8_storage, di.integer_dot_product);
+
+  /* Bad models. */
+  for (i = 0; i < (int)sizeof(junk); i++) junk[i] = (unsigned char)(i * 37 + 11);
+  EXPECT(tare_model_load_memory(ctx, junk, sizeof(junk), &model) == TARE_ERROR_INVALID_MODEL && model == NULL);
+  EXPECT(tare_model_load_memory(ctx, junk, 0, &model) == TARE_ERROR_INVALID_MODEL && model == NULL);
+  EXPECT(tare_model_load_file(ctx, "/nonexistent/model.tflite", &model) == TARE_ERROR_IO && model == NULL);
+
+  snprintf(path, sizeof(path), "%s/models/mobilenet_v1_0.25_224.tflite", data_dir());
+  {
+    void* bytes = read_all(path, &size);
+    if (!bytes) {
+      printf("SKIPPED (no data): %s missing; set TARE_DATA\n", path);
+      if (req && strcmp(req, "1") == 0) g_failed++;
+    } else {
+      float* input;
+      float* output;
+      float* expect;
+      size_t in_size = 0, out_size = 0;
+      char ref_in[1024], ref_out[1024];
+      tare_memory_report mem;
+      EXPECT(tare_model_load_memory(ctx, bytes, size, &model) == TARE_OK);
+      free(bytes); /* the model copied it */
+      EXPECT(tare_model_input_count(model, &n) == TARE_OK && n == 1);
+      tare_tensor_info_init(&ti);
+      EXPECT(tare_model_input_info(model, 0, &ti) == TARE_OK && ti.rank == 4 && ti.shape[1] == 224 &&
+             ti.dtype == TARE_DTYPE_FLOAT32 && ti.byte_size == 224 * 224 * 3 * 4);
+      EXPECT(tare_model_input_info(model, 5, &ti) == TARE_ERROR_INVALID_ARGUMENT);
+      EXPECT(tare_session_create(model, NULL, &session) == TARE_OK && session != NULL);
+      /* The session keeps the model alive. */
+      tare_model_destroy(model);
+      model = NULL;
+      snprintf(ref_in, sizeof(ref_in), "%s/ref/mobilenet_v1_0.25_224/in_img0.bin", data_dir());
+      snprintf(ref_out, sizeof(ref_out), "%s/ref/mobilenet_v1_0.25_224/out_img0.0.bin", data_dir());
+      input = (float*)read_all(ref_in, &in_size);
+      expect = (float*)read_all(ref_out, &out_size);
+      EXPECT(input && expect && in_size == 224 * 224 * 3 * 4 && out_size == 1001 * 4);
+      if (session && input && expect) {
+        float maxref = 0, maxerr = 0;
+        int best = 0;
+        output = (float*)malloc(out_size);
+        EXPECT(tare_session_set_input(session, 0, input, in_size - 4) == TARE_ERROR_INVALID_ARGUMENT);
+        EXPECT(tare_session_set_input(session, 0, input, in_size) == TARE_OK);
+        EXPECT(tare_session_run(session) == TARE_OK);
+        EXPECT(tare_session_get_output(session, 0, output, out_size + 4) == TARE_ERROR_INVALID_ARGUMENT);
+        EXPECT(tare_session_get_output(session, 0, output, out_size) == TARE_OK);
+        for (i = 0; i < 1001; i++) {
+          float e = fabsf(output[i] - expect[i]);
+          if (e > maxerr) maxerr = e;
+          if (fabsf(expect[i]) > maxref) maxref = fabsf(expect[i]);
+          if (output[i] > output[best]) best = i;
+        }
+        printf("mobilenet_v1_0.25 via C API: top-1 %d (TFLite 473), max |err| %g (max |ref| %g)\n", best, maxerr,
+               maxref);
+        EXPECT(best == 473);
+        EXPECT(maxerr <= 1e-4f * maxref);
+        tare_memory_report_init(&mem);
+        EXPECT(tare_session_memory(session, &mem) == TARE_OK && mem.activation_bytes > 0 &&
+               mem.activation_bytes < mem.unplanned_bytes && mem.constant_bytes > 0);
+        free(output);
+      }
+      free(input);
+      free(expect);
+      tare_session_destroy(session);
+    }
+  }
+  /* A selfie-segmentation model uses an op Tare does not have: UNSUPPORTED with its name. */
+  snprintf(path, sizeof(path), "%s/models/selfie_segmentation.tflite", data_dir());
+  if (fopen(path, "rb")) {
+    EXPECT(tare_model_load_file(ctx, path, &model) == TARE_ERROR_UNSUPPORTED && model == NULL);
+    EXPECT(strstr(tare_last_error(), "Convolution2DTransposeBias") != NULL);
+  }
+  EXPECT(tare_context_validation_messages(ctx, &messages) == TARE_OK && messages == 0);
+  tare_context_destroy(ctx);
+  printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed ? 1 : 0;
+}

@@ -1,0 +1,120 @@
+// Helpers for per-op GPU tests: build a one-op (or small) Graph in code, run it on the GPU through a Session and
+// on the CPU reference executor (src/ref), and compare.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/session.h"
+#include "model/graph.h"
+#include "ref/reference.h"
+#include "test_util.h"
+
+namespace tare::test {
+
+class GraphBuilder {
+ public:
+  // An activation tensor (float32).
+  int activation(std::vector<int> shape, const std::string& name = "") {
+    Tensor t;
+    t.name = name.empty() ? "t" + std::to_string(g.tensors.size()) : name;
+    t.shape = std::move(shape);
+    g.tensors.push_back(std::move(t));
+    return (int)g.tensors.size() - 1;
+  }
+  int input(std::vector<int> shape) {
+    int t = activation(std::move(shape), "input" + std::to_string(g.inputs.size()));
+    g.inputs.push_back(t);
+    return t;
+  }
+  // A float32 constant.
+  int constant(std::vector<int> shape, const std::vector<float>& values) {
+    int t = activation(std::move(shape));
+    Tensor& x = g.tensors[t];
+    REQUIRE((int64_t)values.size() == x.elements());
+    x.is_const = true;
+    const uint8_t* bytes = reinterpret_cast<const uint8_t*>(values.data());
+    x.data.assign(bytes, bytes + values.size() * 4);
+    return t;
+  }
+  int int32_constant(std::vector<int> shape, const std::vector<int32_t>& values) {
+    int t = activation(std::move(shape));
+    Tensor& x = g.tensors[t];
+    x.dtype = DType::I32;
+    x.is_const = true;
+    const uint8_t* bytes = reinterpret_cast<const uint8_t*>(values.data());
+    x.data.assign(bytes, bytes + values.size() * 4);
+    return t;
+  }
+  // Random constant in [lo, hi].
+  int random_constant(std::vector<int> shape, float lo = -1, float hi = 1) {
+    int64_t n = 1;
+    for (int d : shape) n *= d;
+    return constant(std::move(shape), random_values((size_t)n, lo, hi));
+  }
+  // Adds an op; its output tensor gets `out_shape` (shape inference then checks it).
+  int op(OpType type, std::vector<int> inputs, std::vector<int> out_shape, OpParams params = {}) {
+    int out = activation(std::move(out_shape));
+    Op o;
+    o.type = type;
+    o.inputs = std::move(inputs);
+    o.outputs = {out};
+    o.params = std::move(params);
+    o.source_index = (int)g.ops.size();
+    g.ops.push_back(std::move(o));
+    return out;
+  }
+  void output(int t) { g.outputs.push_back(t); }
+  std::vector<float> random_values(size_t n, float lo = -1, float hi = 1) {
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::vector<float> v(n);
+    for (auto& x : v) x = d(rng);
+    return v;
+  }
+  Graph g;
+  std::mt19937 rng{12345};
+};
+
+// The largest error measured by check_gpu_vs_ref since the caller last reset it (tests that report errors).
+inline double last_max_rel_error = 0;
+
+// Runs `g` on the GPU (fp32 or fp16) and on the CPU reference with random inputs in [-2, 2]; checks every
+// output's max relative error (vs max |ref|) <= tol.  Returns false (with a printed note) if there is no GPU.
+inline bool check_gpu_vs_ref(Graph g, double tol, bool fp16 = false, unsigned seed = 7) {
+  auto ctx = gpu();
+  if (!ctx) return false;
+  if (fp16 && !(ctx->caps().fp16_arithmetic && ctx->caps().fp16_storage)) {
+    MESSAGE("device has no fp16: fp16 check skipped");
+    return false;
+  }
+  infer_shapes(g);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-2, 2);
+  std::vector<std::vector<float>> inputs;
+  for (int t : g.inputs) {
+    std::vector<float> v((size_t)g.tensors[t].elements());
+    for (auto& x : v) x = d(rng);
+    inputs.push_back(std::move(v));
+  }
+  ref::Values want = ref::run(g, inputs);
+  SessionOptions o;
+  o.fp16 = fp16;
+  Session s(ctx, g, o);
+  for (size_t i = 0; i < inputs.size(); i++) s.set_input(i, inputs[i].data(), inputs[i].size());
+  s.run();
+  for (size_t i = 0; i < g.outputs.size(); i++) {
+    std::vector<float> got((size_t)g.tensors[g.outputs[i]].elements());
+    s.get_output(i, got.data(), got.size());
+    double err = max_rel_error(got, want[g.outputs[i]]);
+    last_max_rel_error = std::max(last_max_rel_error, err);
+    CHECK_MESSAGE(err <= tol, "output " << i << " max relative error " << err << " > " << tol);
+  }
+  check_validation();
+  return true;
+}
+
+}  // namespace tare::test

@@ -1,0 +1,50 @@
+// Shared helpers of the test suite.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vk/context.h"
+
+namespace tare::test {
+
+// The data folder: $TARE_DATA, else the build-time default (../shared/data beside the checkout).
+std::string data_dir();
+// True if the data folder holds `relative`.  Otherwise: prints a visible "SKIPPED (no data): ..." line and returns
+// false, unless TARE_REQUIRE_DATA=1, in which case the current test fails.
+bool have_data(const std::string& relative);
+std::string data_path(const std::string& relative);
+std::vector<uint8_t> read_file(const std::string& path);
+std::vector<float> read_floats(const std::string& path);
+
+// The shared Vulkan context of the test process (validation on when TARE_VALIDATION=1, as ctest sets it).
+// Returns nullptr (after printing why) when no Vulkan device exists.
+std::shared_ptr<vk::Context> gpu();
+
+// Fails the current test if the validation layer reported anything since the last check.  (Every test case is
+// also checked when it ends: a message there makes the whole run fail.)
+void check_validation();
+
+// The reference cases of ref/index.json (TFLite's own outputs for the shared models).
+struct RefOutput {
+  std::string file, name;
+};
+struct RefCase {
+  std::string model_file, input_file, kind, name;
+  std::vector<RefOutput> outputs;
+};
+std::vector<RefCase> parse_ref_index(const std::string& json);
+// The cases of one model ("mobilenet_v1_0.25_224.tflite"); empty (after have_data's note) when data is missing.
+std::vector<RefCase> ref_cases(const std::string& model);
+
+// max |a-b| / max(|b|) over all elements (b is the reference); 0 if both are all zero.
+double max_rel_error(const std::vector<float>& a, const std::vector<float>& b);
+double max_abs_error(const std::vector<float>& a, const std::vector<float>& b);
+size_t argmax(const std::vector<float>& v);
+
+}  // namespace tare::test
