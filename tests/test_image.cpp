@@ -24,7 +24,20 @@ namespace img = tare::image;
 
 namespace {
 
-const char* kPython = "/usr/bin/python3";
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') q += "'\\''";
+    else q += c;
+  }
+  return q + "'";
+}
+
+// The system python (Debian's, where python3-pil installs); TARE_PYTHON overrides it.
+std::string python() {
+  const char* env = std::getenv("TARE_PYTHON");
+  return env && *env ? env : "/usr/bin/python3";
+}
 
 bool require_data_mode() {
   const char* req = std::getenv("TARE_REQUIRE_DATA");
@@ -35,34 +48,27 @@ bool require_data_mode() {
 bool have_pillow() {
   static int state = -1;
   if (state < 0) {
-    std::string cmd = std::string(kPython) + " -c \"import PIL.Image\" > /dev/null 2>&1";
-    state = fs::exists(kPython) && std::system(cmd.c_str()) == 0 ? 1 : 0;
+    std::string cmd = quote(python()) + " -c \"import PIL.Image\" > /dev/null 2>&1";
+    state = fs::exists(python()) && std::system(cmd.c_str()) == 0 ? 1 : 0;
   }
   if (state == 1) return true;
   if (require_data_mode()) {
-    FAIL("Pillow missing: " << kPython << " with PIL is required (apt-get install python3-pil) (TARE_REQUIRE_DATA=1)");
+    FAIL("Pillow missing: " << python() << " with PIL is required (apt-get install python3-pil) (TARE_REQUIRE_DATA=1)");
   } else {
     std::printf("SKIPPED (no Pillow): the bit-exact image tests need %s with PIL (apt-get install python3-pil)\n",
-                kPython);
+                python().c_str());
   }
   return false;
 }
 
 std::string script_path() { return (fs::path(__FILE__).parent_path() / "tools" / "pil_preprocess.py").string(); }
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
-  }
-  return q + "'";
-}
-
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("tare_image_test_" + std::to_string(::getpid()));
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("tare_image_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -89,7 +95,7 @@ std::vector<PilResult> run_pillow(const TempDir& tmp, const std::vector<std::str
   fs::path out = tmp.path / "pil";
   char frac[32];
   std::snprintf(frac, sizeof(frac), "%.17g", fraction);
-  std::string cmd = std::string(kPython) + " " + quote(script_path()) + " process " + quote(list.string()) + " " +
+  std::string cmd = quote(python()) + " " + quote(script_path()) + " process " + quote(list.string()) + " " +
                     quote(out.string()) + " " + std::to_string(width) + " " + std::to_string(height) + " " + frac;
   REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
   std::vector<PilResult> results(images.size());
@@ -140,7 +146,7 @@ int compare_with_pillow(const std::vector<std::string>& images, int width, int h
     img::Image small = img::preprocess_rgb(images[i], width, height, o);
     Diff dr = diff(small.rgb, pil[i].resized);
     if (dd.count || dr.count)
-      std::printf("image mismatch vs Pillow: %s (%dx%d): decode %zu bytes differ (max %d), resized %zu differ (max %d)\n",
+      std::printf("image mismatch vs Pillow: %s (%dx%d): decode %zu bytes differ (max %d), resized %zu (max %d)\n",
                   images[i].c_str(), ours.width, ours.height, dd.count, dd.max_abs, dr.count, dr.max_abs);
     CHECK(dd.count == 0);
     CHECK(dr.count == 0);
@@ -273,7 +279,7 @@ TEST_CASE("PNG kinds, CMYK and progressive JPEGs convert like Pillow's convert('
   fs::path vdir = tmp.path / "variants";
   std::string src = tare::test::data_path("images/imagenet_sample_1000/n01440764_tench.JPEG");
   std::string list = (tmp.path / "variants.txt").string();
-  std::string cmd = std::string(kPython) + " " + quote(script_path()) + " variants " + quote(src) + " " +
+  std::string cmd = quote(python()) + " " + quote(script_path()) + " variants " + quote(src) + " " +
                     quote(vdir.string()) + " > " + quote(list);
   REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
   std::vector<std::string> files;

@@ -58,7 +58,11 @@ void run_fc(bool fp16) {
   for (const FcCase& c : kFcCases) {
     Activation act = acts[k++ % 4];
     CAPTURE(k);
+    double before = last_max_rel_error;
+    last_max_rel_error = 0;
     if (!check_gpu_vs_ref(fc_graph(c, act), fp16 ? 1e-2 : 1e-5, fp16)) return;
+    if (std::getenv("TARE_PRINT_ERRORS")) MESSAGE("case " << k << ": " << last_max_rel_error);
+    last_max_rel_error = std::max(before, last_max_rel_error);
   }
   MESSAGE("fully_connected " << (fp16 ? "fp16" : "fp32") << ": max relative error " << last_max_rel_error);
 }

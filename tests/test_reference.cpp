@@ -602,64 +602,12 @@ TEST_CASE("errors: unsupported QUANTIZE, wrong declared shapes, wrong inputs") {
 
 namespace {
 
-struct RefOutput {
-  std::string file, name;
-};
-struct RefCase {
-  std::string model_file, input_file, kind, name;
-  std::vector<RefOutput> outputs;
-};
-
-// Minimal scan of index.json: every entry starts at "model": and holds "kind", "case", "input_file", an "outputs"
-// list of {"file", "name", ...} and "model_file".
-std::string string_after(const std::string& s, size_t pos) {
-  size_t colon = s.find(':', pos);
-  size_t q0 = s.find('"', colon);
-  size_t q1 = s.find('"', q0 + 1);
-  return s.substr(q0 + 1, q1 - q0 - 1);
-}
-
-std::vector<RefCase> parse_index(const std::string& json) {
-  std::vector<RefCase> cases;
-  const std::string k_model = "\"model\":";
-  size_t pos = json.find(k_model);
-  while (pos != std::string::npos) {
-    size_t next = json.find(k_model, pos + 1);
-    const std::string e = json.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    RefCase c;
-    auto field = [&](const std::string& key) {
-      size_t p = e.find("\"" + key + "\":");
-      return p == std::string::npos ? std::string() : string_after(e, p);
-    };
-    c.model_file = field("model_file");
-    c.input_file = field("input_file");
-    c.kind = field("kind");
-    c.name = field("case");
-    // The outputs list ends at its closing bracket (its objects hold nested shape lists: track the depth).
-    size_t outs = e.find("\"outputs\":");
-    size_t scan_end = outs == std::string::npos ? 0 : e.find('[', outs);
-    for (int depth = 0; scan_end != std::string::npos && scan_end < e.size(); scan_end++) {
-      if (e[scan_end] == '[') depth++;
-      if (e[scan_end] == ']' && --depth == 0) break;
-    }
-    const size_t first = outs == std::string::npos ? outs : e.find("\"file\":", outs);
-    for (size_t p = first; p != std::string::npos && p < scan_end; p = e.find("\"file\":", p + 1)) {
-      RefOutput o;
-      o.file = string_after(e, p);
-      size_t np = e.find("\"name\":", p);
-      if (np != std::string::npos && np < scan_end) o.name = string_after(e, np);
-      c.outputs.push_back(o);
-    }
-    cases.push_back(c);
-    pos = next;
-  }
-  return cases;
-}
+using tare::test::RefCase;
 
 void check_model_against_tflite(const std::string& model) {
   if (!tare::test::have_data("ref/index.json") || !tare::test::have_data("models/" + model)) return;
   auto bytes = tare::test::read_file(tare::test::data_path("ref/index.json"));
-  auto cases = parse_index(std::string(bytes.begin(), bytes.end()));
+  auto cases = tare::test::parse_ref_index(std::string(bytes.begin(), bytes.end()));
   auto file = tare::test::read_file(tare::test::data_path("models/" + model));
   Graph g = tare::import_tflite(file.data(), file.size());
   int n = 0;

@@ -185,6 +185,29 @@ TARE_API tare_status tare_model_output_count(const tare_model* model, uint32_t* 
 TARE_API tare_status tare_model_input_info(const tare_model* model, uint32_t index, tare_tensor_info* info);
 TARE_API tare_status tare_model_output_info(const tare_model* model, uint32_t index, tare_tensor_info* info);
 
+/* Every tensor of the model (constants included), by index; indices match tare_op_info's. */
+TARE_API tare_status tare_model_tensor_count(const tare_model* model, uint32_t* count);
+TARE_API tare_status tare_model_tensor_info(const tare_model* model, uint32_t index, tare_tensor_info* info);
+
+#define TARE_OP_MAX_INPUTS 8
+#define TARE_OP_MAX_OUTPUTS 4
+
+typedef struct tare_op_info {
+  size_t struct_size;
+  char type[64];                          /* TFLite builtin name, e.g. "CONV_2D" */
+  int32_t source_index;                   /* the operator's index in the .tflite file */
+  uint32_t num_inputs;                    /* may exceed TARE_OP_MAX_INPUTS; only that many are listed */
+  uint32_t num_outputs;
+  int32_t inputs[TARE_OP_MAX_INPUTS];     /* tensor indices; -1 marks an omitted optional input */
+  int32_t outputs[TARE_OP_MAX_OUTPUTS];
+  uint64_t macs;                          /* multiply-accumulates (conv, depthwise, fully connected), at batch 1 */
+} tare_op_info;
+
+TARE_API void tare_op_info_init(tare_op_info* info);
+/* Operators in execution (topological) order, after import-time folding. */
+TARE_API tare_status tare_model_op_count(const tare_model* model, uint32_t* count);
+TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index, tare_op_info* info);
+
 /* ---- sessions ----------------------------------------------------------------------------------------------- */
 
 typedef struct tare_session_options {

@@ -2,12 +2,14 @@
 // image helpers of samples/image.
 //
 //   tare devices
-//   tare info MODEL
+//   tare info MODEL [--ops]
 //   tare run MODEL --input FILE [...]
 //   tare bench MODEL [--runs N] [--fp16]
 //
 // Exit status: 0 on success, 1 on a failure reported by the library or the file system, 2 on a usage error.
 #include <tare/tare.h>
+
+#include "blazeface.h"
 
 #include <algorithm>
 #include <chrono>
@@ -35,7 +37,7 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  devices                      list the Vulkan devices and their features\n"
-    "  info MODEL                   inputs, outputs and planned GPU memory of a .tflite model\n"
+    "  info MODEL [--ops]           inputs, outputs, operators with MACs, planned GPU memory of a model\n"
     "  run MODEL --input FILE ...   run a model once and print / save its outputs\n"
     "  bench MODEL                  time session creation, the first run, N runs, and each op on the GPU\n"
     "  version                      print the library version\n"
@@ -116,7 +118,7 @@ struct Args {
 // Options that take a value; every other --option is a flag.
 const char* kValueOptions[] = {"--device", "--input", "--output", "--top", "--labels", "--mean", "--std",
                                "--crop",   "--runs",  "--warmup"};
-const char* kFlagOptions[] = {"--fp16", "--validation", "--no-profile", "--help", "-h"};
+const char* kFlagOptions[] = {"--fp16", "--validation", "--no-profile", "--ops", "--help", "-h"};
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;
@@ -165,7 +167,8 @@ long parse_int(const std::string& s, const char* what, long lo, long hi) {
 double parse_double(const std::string& s, const char* what) {
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end || !std::isfinite(v)) throw UsageError(std::string(what) + " must be a number, got '" + s + "'");
+  if (s.empty() || *end || !std::isfinite(v))
+    throw UsageError(std::string(what) + " must be a number, got '" + s + "'");
   return v;
 }
 
@@ -207,7 +210,8 @@ std::string shape_string(const tare_tensor_info& t) {
 
 std::string bytes_string(uint64_t b) {
   char buf[64];
-  if (b >= (uint64_t(1) << 20)) std::snprintf(buf, sizeof(buf), "%.2f MiB", double(b) / (1 << 20));
+  if (b >= (uint64_t(1) << 30)) std::snprintf(buf, sizeof(buf), "%.2f GiB", double(b) / (1 << 30));
+  else if (b >= (uint64_t(1) << 20)) std::snprintf(buf, sizeof(buf), "%.2f MiB", double(b) / (1 << 20));
   else if (b >= 1024) std::snprintf(buf, sizeof(buf), "%.1f KiB", double(b) / 1024);
   else std::snprintf(buf, sizeof(buf), "%" PRIu64 " B", b);
   return buf;
@@ -405,7 +409,7 @@ int cmd_devices(const Args& a) {
 }
 
 int cmd_info(const Args& a) {
-  if (a.positional.size() != 1) throw UsageError("usage: tare info MODEL [--device D] [--fp16]");
+  if (a.positional.size() != 1) throw UsageError("usage: tare info MODEL [--ops] [--device D] [--fp16]");
   const std::string& path = a.positional[0];
   ContextPtr ctx = make_context(a);
   ModelPtr model = load_model(ctx.get(), path);
@@ -426,6 +430,34 @@ int cmd_info(const Args& a) {
     check(tare_model_output_info(model.get(), i, &t), "reading the output info");
     print_tensor("output", i, t);
   }
+  uint32_t nops = 0, ntensors = 0;
+  check(tare_model_op_count(model.get(), &nops), "counting operators");
+  check(tare_model_tensor_count(model.get(), &ntensors), "counting tensors");
+  std::printf("operators (%u), tensors (%u):\n", nops, ntensors);
+  uint64_t total_macs = 0;
+  std::vector<std::pair<std::string, std::pair<int, uint64_t>>> by_type;
+  for (uint32_t i = 0; i < nops; i++) {
+    tare_op_info op;
+    tare_op_info_init(&op);
+    check(tare_model_op_info(model.get(), i, &op), "reading an operator");
+    total_macs += op.macs;
+    auto it = std::find_if(by_type.begin(), by_type.end(), [&](const auto& e) { return e.first == op.type; });
+    if (it == by_type.end()) by_type.push_back({op.type, {1, op.macs}});
+    else {
+      it->second.first++;
+      it->second.second += op.macs;
+    }
+    if (a.flag("--ops")) {
+      tare_tensor_info out;
+      tare_tensor_info_init(&out);
+      check(tare_model_tensor_info(model.get(), (uint32_t)op.outputs[0], &out), "reading a tensor");
+      std::printf("  %4u %-20s -> %-40s %s  %.2f MMAC\n", i, op.type, out.name, shape_string(out).c_str(),
+                  double(op.macs) * 1e-6);
+    }
+  }
+  for (const auto& [type, v] : by_type)
+    std::printf("  %-20s x%-4d %10.2f MMAC\n", type.c_str(), v.first, double(v.second) * 1e-6);
+  std::printf("  total %.2f MMAC per image (--ops lists every operator)\n", double(total_macs) * 1e-6);
   bool fp16 = a.flag("--fp16");
   SessionPtr session = make_session(model.get(), fp16, false);
   tare_memory_report m;
@@ -492,6 +524,26 @@ std::vector<uint8_t> make_input(const std::string& file, const tare_tensor_info&
   return bytes;
 }
 
+// MediaPipe BlazeFace (outputs 'regressors' [1,896,16] and 'classificators' [1,896,1]): print the faces found.
+void print_faces(const std::vector<tare_tensor_info>& in, const std::vector<tare_tensor_info>& out,
+                 const std::vector<std::vector<uint8_t>>& bytes) {
+  int reg = -1, cls = -1;
+  for (size_t i = 0; i < out.size(); i++) {
+    if (out[i].dtype != TARE_DTYPE_FLOAT32 || out[i].rank != 3) continue;
+    if (std::string(out[i].name) == "regressors" && out[i].shape[1] == 896 && out[i].shape[2] == 16) reg = (int)i;
+    if (std::string(out[i].name) == "classificators" && out[i].shape[1] == 896 && out[i].shape[2] == 1)
+      cls = (int)i;
+  }
+  if (reg < 0 || cls < 0 || in.empty() || in[0].rank != 4) return;
+  auto faces = tare_cli::decode_blazeface(reinterpret_cast<const float*>(bytes[reg].data()),
+                                          reinterpret_cast<const float*>(bytes[cls].data()), 896, in[0].shape[2],
+                                          0.5f);
+  std::printf("BlazeFace: %zu face(s) with score >= 0.5\n", faces.size());
+  for (const auto& f : faces)
+    std::printf("  score %.3f  centre (%.3f, %.3f)  size %.3f x %.3f  (fractions of the input image)\n", f.score,
+                f.cx, f.cy, f.w, f.h);
+}
+
 int cmd_run(const Args& a) {
   if (a.positional.size() != 1) throw UsageError("usage: tare run MODEL --input FILE [options]; see tare --help");
   std::vector<std::string> inputs = a.all("--input");
@@ -528,8 +580,10 @@ int cmd_run(const Args& a) {
   double run_ms = ms_since(t0);
   std::printf("ran %s on %s in %.2f ms\n", a.positional[0].c_str(), device_name(ctx.get()).c_str(), run_ms);
 
+  std::vector<std::vector<uint8_t>> outputs(no);
   for (uint32_t i = 0; i < no; i++) {
-    std::vector<uint8_t> bytes(out_info[i].byte_size);
+    std::vector<uint8_t>& bytes = outputs[i];
+    bytes.resize(out_info[i].byte_size);
     check(tare_session_get_output(session.get(), i, bytes.data(), bytes.size()), "reading the output");
     if (a.has("--output")) {
       std::string p = no == 1 ? a.get("--output") : indexed_path(a.get("--output"), i);
@@ -563,6 +617,7 @@ int cmd_run(const Args& a) {
                   shape_string(t).c_str(), mn, mx, sum / double(v.size()));
     }
   }
+  print_faces(in_info, out_info, outputs);
   return 0;
 }
 

@@ -316,6 +316,55 @@ TARE_API tare_status tare_model_output_info(const tare_model* model, uint32_t in
   });
 }
 
+TARE_API tare_status tare_model_tensor_count(const tare_model* model, uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(model && count, "model or count is NULL");
+    *count = (uint32_t)model->graph->tensors.size();
+  });
+}
+
+TARE_API tare_status tare_model_tensor_info(const tare_model* model, uint32_t index, tare_tensor_info* info) {
+  return guarded([&] {
+    TARE_ARG(model && info, "model or info is NULL");
+    TARE_ARG(index < model->graph->tensors.size(), "tensor index " + std::to_string(index) + " out of range");
+    write_out(info, tensor_info(model->graph->tensors[index]));
+  });
+}
+
+TARE_API void tare_op_info_init(tare_op_info* info) {
+  if (!info) return;
+  std::memset(info, 0, sizeof(*info));
+  info->struct_size = sizeof(*info);
+}
+
+TARE_API tare_status tare_model_op_count(const tare_model* model, uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(model && count, "model or count is NULL");
+    *count = (uint32_t)model->graph->ops.size();
+  });
+}
+
+TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index, tare_op_info* info) {
+  return guarded([&] {
+    TARE_ARG(model && info, "model or info is NULL");
+    const tare::Graph& g = *model->graph;
+    TARE_ARG(index < g.ops.size(), "operator index " + std::to_string(index) + " out of range");
+    const tare::Op& op = g.ops[index];
+    tare_op_info r;
+    tare_op_info_init(&r);
+    copy_name(r.type, sizeof(r.type), tare::op_name(op.type));
+    r.source_index = op.source_index;
+    r.num_inputs = (uint32_t)op.inputs.size();
+    r.num_outputs = (uint32_t)op.outputs.size();
+    for (size_t i = 0; i < op.inputs.size() && i < TARE_OP_MAX_INPUTS; i++) r.inputs[i] = op.inputs[i];
+    for (size_t i = 0; i < op.outputs.size() && i < TARE_OP_MAX_OUTPUTS; i++) r.outputs[i] = op.outputs[i];
+    int64_t macs = tare::op_macs(g, op);
+    int batch = g.inputs.empty() || g.tensors[g.inputs[0]].shape.empty() ? 1 : g.tensors[g.inputs[0]].shape[0];
+    r.macs = (uint64_t)(batch > 1 ? macs / batch : macs);
+    write_out(info, r);
+  });
+}
+
 TARE_API void tare_session_options_init(tare_session_options* o) {
   if (!o) return;
   std::memset(o, 0, sizeof(*o));

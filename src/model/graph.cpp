@@ -133,8 +133,8 @@ class OpShape {
     int64_t n = 1;
     for (int d : s) {
       if (d < 0) err("negative output dimension in " + shape_str(s));
+      if (d > 0 && n > kMaxElements / d) err("output shape " + shape_str(s) + " is too large");
       n *= d;
-      if (n > kMaxElements) err("output shape " + shape_str(s) + " is too large");
     }
     g_.tensors[op_.outputs[0]].shape = std::move(s);
   }
@@ -195,6 +195,7 @@ class OpShape {
           set_out(o);
         } else {
           if (n % depth != 0) err("input " + shape_str(x) + " is not a multiple of weights " + shape_str(w));
+          if (n / depth > INT32_MAX) err("input " + shape_str(x) + " is too large");
           set_out({(int)(n / depth), units});
         }
         return;
@@ -209,7 +210,9 @@ class OpShape {
         for (size_t i = 0; i < r; i++) {
           int da = i + a.size() >= r ? a[i + a.size() - r] : 1;
           int db = i + b.size() >= r ? b[i + b.size() - r] : 1;
-          if (da != db && da != 1 && db != 1) err("shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
+          if (da != db && da != 1 && db != 1) {
+            err("shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
+          }
           o[i] = da == 1 ? db : da;
         }
         set_out(o);
@@ -279,12 +282,13 @@ class OpShape {
           } else if (o[i] < 0) {
             err("new shape " + shape_str(o) + " has a negative dimension");
           } else {
+            if (o[i] > 0 && known > kMaxElements / o[i]) err("new shape " + shape_str(o) + " is too large");
             known *= o[i];
-            if (known > kMaxElements) err("new shape " + shape_str(o) + " is too large");
           }
         }
         if (unknown >= 0) {
           if (known == 0 || n % known != 0) err("cannot reshape " + shape_str(in(0)) + " to " + shape_str(o));
+          if (n / known > INT32_MAX) err("cannot reshape " + shape_str(in(0)) + " to " + shape_str(o));
           o[unknown] = (int)(n / known);
         } else if (known != n) {
           err("cannot reshape " + shape_str(in(0)) + " to " + shape_str(o));

@@ -121,6 +121,9 @@ int conv_pad_before(int in, int filter, int stride, int dilation, Padding paddin
 // batch).  Throws tare::Error(TARE_ERROR_INVALID_MODEL) naming the operator on a mismatch.
 void infer_shapes(Graph& g);
 
+// Multiply-accumulates of an operator (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; 0 for the others).
+int64_t op_macs(const Graph& g, const Op& op);
+
 // Returns a copy of `g` whose graph inputs have batch `batch` (dimension 0) and re-inferred shapes.
 Graph with_batch(const Graph& g, int batch);
 

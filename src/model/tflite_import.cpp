@@ -131,8 +131,8 @@ class Importer {
       int64_t n = 1;
       for (int d : out.shape) {
         if (d < 0) invalid(label + " has a negative dimension in shape " + shape_str(out.shape));
+        if (d > 0 && n > kMaxElements / d) invalid(label + " shape " + shape_str(out.shape) + " is too large");
         n *= d;
-        if (n > kMaxElements) invalid(label + " shape " + shape_str(out.shape) + " is too large");
       }
       if (t->sparsity()) unsupported(label + " is sparse; sparse tensors are not supported");
       if (t->is_variable()) unsupported(label + " is a variable tensor; variables are not supported");
@@ -202,7 +202,13 @@ class Importer {
       out.quant.scale.push_back(s);
     }
     if (zp && zp->size() == n) {
-      for (flatbuffers::uoffset_t i = 0; i < n; i++) out.quant.zero_point.push_back(zp->Get(i));
+      // The verifier checks vectors for 4-byte alignment only: read the 64-bit elements bytewise.
+      const uint8_t* raw = reinterpret_cast<const uint8_t*>(zp->data());
+      for (flatbuffers::uoffset_t i = 0; i < n; i++) {
+        int64_t z;
+        std::memcpy(&z, raw + 8 * (size_t)i, 8);
+        out.quant.zero_point.push_back(z);
+      }
     } else {
       out.quant.zero_point.assign(n, 0);
     }

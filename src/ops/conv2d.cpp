@@ -1,5 +1,9 @@
 // CONV_2D: weights [Cout, KH, KW, Cin] (TFLite), optional bias, fused activation.  A 1x1 stride-1 unpadded
 // convolution runs as a GEMM (conv2d_1x1.comp); everything else through the general window shader (conv2d.comp).
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
 #include "common/error.h"
 #include "ops/kernel.h"
 
@@ -7,11 +11,30 @@ namespace tare::ops {
 
 namespace {
 
-constexpr int kTP = 4;  // output pixels per invocation (shaders' TP)
-constexpr int kTC = 2;  // output channel groups per invocation (shaders' TC)
+constexpr int kTP = 8;  // general window: output pixels per invocation (conv2d.comp's TP)
+constexpr int kTC = 4;  // general window: output channel groups per invocation (conv2d.comp's TC)
+
+// GEMM register tile (pixels x channel groups per invocation); TARE_GEMM_TILE=PxC overrides it for tuning.
+int gemm_tile(int which, int fallback) {
+  static int tile[2] = {0, 0};
+  if (!tile[0]) {
+    tile[0] = 8;  // measured best on lavapipe (bench_internal_kernels): ~10 GFLOP/s vs ~3 for 1x2
+    tile[1] = 4;
+    if (const char* e = std::getenv("TARE_GEMM_TILE")) {
+      int a = 0, c = 0;
+      if (std::sscanf(e, "%dx%d", &a, &c) == 2 && a >= 1 && a <= 8 && c >= 1 && c <= 8) {
+        tile[0] = a;
+        tile[1] = c;
+      }
+    }
+  }
+  return tile[which] ? tile[which] : fallback;
+}
+int gemm_tile_pixels() { return gemm_tile(0, 8); }
+int gemm_tile_groups() { return gemm_tile(1, 4); }
 
 struct ConvPush {
-  int32_t N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l;
+  int32_t N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT;
 };
 struct GemmPush {
   int32_t M, IC4, OC4;
@@ -57,20 +80,22 @@ class Conv2D : public Kernel {
             si.h == so.h && si.w == so.w;
     if (gemm_) {
       gp_ = {(int32_t)so.rows(), IC4, OC4};
-      pipeline_ = b.pipeline("conv2d_1x1", {act_code(pr.activation)}, sizeof(GemmPush), 4, 64);
-      int64_t tiles = (so.rows() + kTP - 1) / kTP;
-      groups_[0] = (uint32_t)std::min<int64_t>(div_up(tiles, 64), 65535);
-      groups_[1] = div_up(OC4, kTC);
-      groups_[2] = div_up(div_up(tiles, 64), 65535);
+      const int tp = gemm_tile_pixels(), tc = gemm_tile_groups();
+      pipeline_ = b.pipeline("conv2d_1x1", {act_code(pr.activation), (uint32_t)tp, (uint32_t)tc}, sizeof(GemmPush),
+                             4, 64);
+      split_groups((so.rows() + tp - 1) / tp, 64, groups_[0], groups_[2]);
+      groups_[1] = div_up(OC4, tc);
     } else {
-      cp_ = {si.n, si.h, si.w, IC4, so.h, so.w, OC4, pad_t, pad_l};
+      const int tp = std::min(kTP, so.w), tc = std::min(kTC, OC4);
+      const int xt = (so.w + tp - 1) / tp;
+      cp_ = {si.n, si.h, si.w, IC4, so.h, so.w, OC4, pad_t, pad_l, xt};
       pipeline_ = b.pipeline("conv2d",
                              {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
-                              (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, act_code(pr.activation)},
-                             sizeof(ConvPush), 4, 16, 4, 1);
-      groups_[0] = div_up(div_up(so.w, kTP), 16);
-      groups_[1] = div_up(div_up(OC4, kTC), 4);
-      groups_[2] = (uint32_t)(so.n * so.h);
+                              (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, act_code(pr.activation),
+                              (uint32_t)tp, (uint32_t)tc},
+                             sizeof(ConvPush), 4, 64, 1, 1);
+      split_groups((int64_t)so.n * so.h * xt, 64, groups_[0], groups_[2]);
+      groups_[1] = div_up(OC4, tc);
     }
   }
 

@@ -1,4 +1,7 @@
 // DEPTHWISE_CONV_2D: weights [1, KH, KW, Cin*M] (TFLite), any depth multiplier M, optional bias, fused activation.
+#include <algorithm>
+#include <cstdlib>
+
 #include "common/error.h"
 #include "ops/kernel.h"
 
@@ -6,10 +9,18 @@ namespace tare::ops {
 
 namespace {
 
-constexpr int kTP = 4;  // output pixels per invocation (shader's TP)
+// Output pixels per invocation (shader's TP): 8 measured best on lavapipe; TARE_DW_TILE overrides it for tuning.
+int dw_tile() {
+  static int tp = 0;
+  if (!tp) {
+    tp = 8;
+    if (const char* e = std::getenv("TARE_DW_TILE")) tp = std::max(1, std::min(16, std::atoi(e)));
+  }
+  return tp;
+}
 
 struct DwPush {
-  int32_t N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, OC;
+  int32_t N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, OC, XT;
 };
 
 class DepthwiseConv2D : public Kernel {
@@ -46,15 +57,16 @@ class DepthwiseConv2D : public Kernel {
     bias_ = b.add_constant_floats(bias);
     const int pad_t = conv_pad_before(si.h, KH, pr.stride_h, pr.dilation_h, pr.padding);
     const int pad_l = conv_pad_before(si.w, KW, pr.stride_w, pr.dilation_w, pr.padding);
-    push_ = {si.n, si.h, si.w, si.c4(), so.h, so.w, OC4, pad_t, pad_l, OC};
+    const int tp = std::min(dw_tile(), so.w);
+    const int xt = (so.w + tp - 1) / tp;
+    push_ = {si.n, si.h, si.w, si.c4(), so.h, so.w, OC4, pad_t, pad_l, OC, xt};
     pipeline_ = b.pipeline("depthwise_conv2d",
                            {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
                             (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, act_code(pr.activation),
-                            (uint32_t)mult},
-                           sizeof(DwPush), 4, 8, 8, 1);
-    groups_[0] = div_up(div_up(so.w, kTP), 8);
-    groups_[1] = div_up(OC4, 8);
-    groups_[2] = (uint32_t)(so.n * so.h);
+                            (uint32_t)mult, (uint32_t)tp},
+                           sizeof(DwPush), 4, 64, 1, 1);
+    split_groups((int64_t)so.n * so.h * xt, 64, groups_[0], groups_[2]);
+    groups_[1] = (uint32_t)OC4;
   }
 
   void record(vk::Recorder& rec, const Resources& res) override {

@@ -96,8 +96,10 @@ KernelPtr make_fully_connected(BuildContext& b, const Op& op) {
   push.in_c4 = si.c4();
   const uint32_t gather = si.c == depth ? 0 : 1;
   const int rows = batch >= 4 ? 4 : batch >= 2 ? 2 : 1;
-  auto p = b.pipeline("fully_connected", {act_code(op.params.activation), gather, (uint32_t)rows, 16}, sizeof(Push),
-                      4, kLocal);
+  // fp16: partial sums over 2 input groups (8 products) before the fp32 accumulator; fp32: plain accumulation.
+  const uint32_t chunk = b.fp16() ? 2 : 64;
+  auto p = b.pipeline("fully_connected", {act_code(op.params.activation), gather, (uint32_t)rows, chunk},
+                      sizeof(Push), 4, kLocal);
   return std::make_unique<FullyConnectedKernel>(std::move(p), op.inputs[0], op.outputs[0], ws, bs, push, rows);
 }
 

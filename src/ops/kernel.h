@@ -8,6 +8,7 @@
 // Adding an op: a shader in shaders/, one file here (make_<op> + its Kernel), one line in registry.cpp, one test.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -88,6 +89,14 @@ bool is_alias(const Graph& g, const Op& op);
 
 // Work-group helper.
 inline uint32_t div_up(int64_t a, int64_t b) { return (uint32_t)((a + b - 1) / b); }
+
+// Splits `items` invocations in workgroups of `local` over x (<= 65535 groups) and z: shaders recover the linear
+// index as gl_GlobalInvocationID.x + gl_WorkGroupID.z * gl_NumWorkGroups.x * gl_WorkGroupSize.x.
+inline void split_groups(int64_t items, int local, uint32_t& gx, uint32_t& gz) {
+  int64_t groups = (items + local - 1) / local;
+  gx = (uint32_t)std::min<int64_t>(groups, 65535);
+  gz = (uint32_t)((groups + 65534) / 65535);
+}
 
 // Fused activation code for shaders' ACT specialization constant: 0 none, 1 relu, 2 relu_n1_to_1, 3 relu6.
 inline uint32_t act_code(Activation a) { return (uint32_t)a; }

@@ -63,8 +63,9 @@ KernelPtr make_mean(BuildContext& b, const Op& op) {
   auto k = std::make_unique<MeanKernel>();
   k->in_ = op.inputs[0];
   k->out_ = op.outputs[0];
-  k->pipe_ = b.pipeline("mean", {reduced[0] ? 1u : 0u, reduced[1] ? 1u : 0u, reduced[2] ? 1u : 0u, reduced[3] ? 1u : 0u},
-                        sizeof(MeanKernel::Push), 2, kLocal);
+  std::vector<uint32_t> spec;
+  for (bool r : reduced) spec.push_back(r ? 1u : 0u);
+  k->pipe_ = b.pipeline("mean", spec, sizeof(MeanKernel::Push), 2, kLocal);
   k->pc_ = {is.n, is.h, is.w, is.c4(), os.c, os.c4(), (int32_t)total, (float)(1.0 / (double)count)};
   return k;
 }

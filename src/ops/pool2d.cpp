@@ -49,7 +49,8 @@ KernelPtr make_pool2d(BuildContext& b, const Op& op) {
   const int tile = std::min(4, ow);
   const int owt = (ow + tile - 1) / tile;
   const int64_t total = (int64_t)os.n * oh * owt * is.c4();
-  TARE_CHECK(total < (int64_t)INT32_MAX - kLocal, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
+  TARE_CHECK(total < (int64_t)INT32_MAX - kLocal && is.padded_elements() < INT32_MAX, TARE_ERROR_UNSUPPORTED,
+             where + "tensor too large");
 
   auto k = std::make_unique<Pool2DKernel>();
   k->in_ = op.inputs[0];

@@ -50,7 +50,8 @@ KernelPtr make_softmax(BuildContext& b, const Op& op) {
   const uint32_t wg = 64;
   bool per_workgroup = s.rows() <= 256 && s.c4() >= 64;
   uint32_t groups = s.c == 0 ? 0 : per_workgroup ? (uint32_t)s.rows() : div_up(s.rows(), 64);
-  auto p = per_workgroup ? b.pipeline("softmax", {wg}, sizeof(Push), 2, wg) : b.pipeline("softmax", {1}, sizeof(Push), 2, 64);
+  auto p = per_workgroup ? b.pipeline("softmax", {wg}, sizeof(Push), 2, wg)
+                         : b.pipeline("softmax", {1}, sizeof(Push), 2, 64);
   return std::make_unique<SoftmaxKernel>(std::move(p), op.inputs[0], op.outputs[0], push, groups);
 }
 

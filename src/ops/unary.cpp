@@ -13,7 +13,8 @@ constexpr uint32_t kPer = 4;
 
 class UnaryKernel : public Kernel {
  public:
-  UnaryKernel(std::shared_ptr<vk::Pipeline> p, int in, int out, Shape4 s) : p_(std::move(p)), in_(in), out_(out), s_(s) {}
+  UnaryKernel(std::shared_ptr<vk::Pipeline> p, int in, int out, Shape4 s)
+      : p_(std::move(p)), in_(in), out_(out), s_(s) {}
   void record(vk::Recorder& rec, const Resources& res) override {
     int64_t total = s_.rows() * s_.c4();
     if (total == 0) return;

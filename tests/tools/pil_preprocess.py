@@ -9,8 +9,8 @@
 
   pil_preprocess.py variants SRC OUTDIR
       Writes images of other kinds made from the JPEG SRC into OUTDIR (PNG gray, gray+alpha, RGBA, palette,
-      palette+transparency, 4-bit palette, 1-bit, 16-bit gray, 16-bit RGB and RGBA, RGB, a tiny RGB PNG that must be upscaled, a CMYK JPEG,
-      a progressive JPEG, a 4:4:4 JPEG) and prints their file names, one per line.
+      palette+transparency, 4-bit palette, 1-bit, 16-bit gray, 16-bit RGB and RGBA, RGB, a tiny RGB PNG that must
+      be upscaled; CMYK, progressive, 4:4:4 and odd-sized 4:2:0 JPEGs) and prints their file names, one per line.
 
 Only the standard library and Pillow are used (Debian: python3-pil), so that the system python can run it.
 """

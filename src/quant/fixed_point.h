@@ -1,0 +1,328 @@
+// Integer requantization arithmetic of TensorFlow Lite's 8-bit scheme (Jacob et al. 2018, "Quantization and
+// Training of Neural Networks for Efficient Integer-Arithmetic-Only Inference"), written from its definition so that
+// Tare's integer kernels are bit-exact with TFLite's.
+//
+// A real multiplier M > 0 is represented as M = m * 2^shift with m a Q31 fixed-point value in [0.5, 1) (an int32 in
+// [2^30, 2^31)).  Applying it to an int32 accumulator x:
+//     multiply_by_quantized_multiplier(x, m, shift)
+//       = rounding_divide_by_pot(srdhm(x * 2^max(shift,0), m), max(-shift,0))
+// where srdhm (SaturatingRoundingDoublingHighMul) is round(x*m / 2^31) with ties away from zero and saturation of
+// the single overflow case, and rounding_divide_by_pot is a right shift that rounds to nearest, ties away from zero.
+// This double rounding is TFLite's default (TFLITE_SINGLE_ROUNDING off), which is what its released builds use.
+//
+// Also here: gemmlowp's fixed-point exp / reciprocal (used by TFLite's reference softmax and fixed-point logistic),
+// the int16 helpers of TFLite's HARD_SWISH, the float lookup tables that TFLite's builtin (optimized) kernels use
+// for int8/uint8 LOGISTIC and SOFTMAX, and the clamp range of fused activations.
+//
+// Everything is header-only and constexpr-friendly where it can be: the GPU kernels' shader code mirrors it.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace tare::quant {
+
+// ---- multipliers -------------------------------------------------------------------------------------------------
+
+struct QuantizedMultiplier {
+  int32_t multiplier = 0;  // Q31, in [2^30, 2^31) (or 0 for a zero multiplier)
+  int shift = 0;           // power of two: > 0 left shift, < 0 right shift
+};
+
+// TFLite's QuantizeMultiplier: frexp splits M into q in [0.5, 1) and an exponent; q is rounded to Q31 with ties away
+// from zero.  Rounding can reach exactly 2^31 (q just below 1): the multiplier is then halved and the exponent
+// incremented.  M == 0 gives {0, 0}; an exponent below -31 (the value would shift out entirely) gives {0, 0}.
+// Negative or non-finite M are not valid multipliers (callers check; here they give {0, 0}).
+inline QuantizedMultiplier quantize_multiplier(double m) {
+  QuantizedMultiplier r;
+  if (!(m > 0.0) || !std::isfinite(m)) return r;
+  int exponent = 0;
+  const double q = std::frexp(m, &exponent);
+  int64_t q_fixed = (int64_t)std::round(q * (double)(1LL << 31));
+  if (q_fixed == (1LL << 31)) {
+    q_fixed /= 2;
+    ++exponent;
+  }
+  if (exponent < -31) return r;
+  r.multiplier = (int32_t)q_fixed;
+  r.shift = exponent;
+  return r;
+}
+
+// TFLite's QuantizeMultiplierSmallerThanOneExp / GreaterThanOne are QuantizeMultiplier plus a check on the sign of the
+// shift; the applied arithmetic (below) is the same as the general one within their domains.
+inline bool multiplier_smaller_than_one(const QuantizedMultiplier& q) { return q.shift <= 0; }
+inline bool multiplier_greater_than_one(const QuantizedMultiplier& q) { return q.shift >= 0; }
+
+// ---- int32 fixed-point primitives (gemmlowp) ---------------------------------------------------------------------
+
+// round(a*b / 2^31), ties away from zero; the one overflowing case (INT32_MIN * INT32_MIN) saturates to INT32_MAX.
+inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
+  const int64_t ab = (int64_t)a * (int64_t)b;
+  const int64_t nudge = ab >= 0 ? (1LL << 30) : (1LL - (1LL << 30));
+  return (int32_t)((ab + nudge) / (1LL << 31));  // C++ division truncates toward zero
+}
+
+// x / 2^exponent rounded to nearest, ties away from zero (exponent in [0, 31]).
+inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+  const int32_t mask = (int32_t)((1LL << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+// TFLite's MultiplyByQuantizedMultiplier: x * m * 2^shift with the double rounding described at the top.  The left
+// shift (shift > 0) wraps on overflow as TFLite's `x * (1 << left_shift)` does on every real target.
+inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  const int32_t shifted = (int32_t)(uint32_t)((uint32_t)x << left);
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right);
+}
+inline int32_t multiply_by_quantized_multiplier(int32_t x, const QuantizedMultiplier& q) {
+  return multiply_by_quantized_multiplier(x, q.multiplier, q.shift);
+}
+
+// Single-rounding variant: round(x * m * 2^(shift - 31)) computed exactly in 64 bits, ties rounded upward (toward
+// +infinity).  This is ruy's MultiplyByQuantizedMultiplier (and TFLite's with TFLITE_SINGLE_ROUNDING): TFLite's int8
+// CONV_2D goes through ruy's GEMM with per-channel multipliers, so its outputs are requantized this way, while its
+// depthwise, uint8 and elementwise kernels use the double-rounding version above.  Requires shift <= 30.
+inline int32_t multiply_by_quantized_multiplier_single_rounding(int32_t x, int32_t multiplier, int shift) {
+  const int total_shift = 31 - shift;
+  const int64_t round = (int64_t)1 << (total_shift - 1);
+  const int64_t result = ((int64_t)x * (int64_t)multiplier + round) >> total_shift;  // arithmetic shift: floor
+  return (int32_t)std::clamp<int64_t>(result, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max());
+}
+inline int32_t multiply_by_quantized_multiplier_single_rounding(int32_t x, const QuantizedMultiplier& q) {
+  return multiply_by_quantized_multiplier_single_rounding(x, q.multiplier, q.shift);
+}
+
+// TFLite's "SmallerThanOneExp" variant (shift <= 0: SRDHM then rounding right shift) and "GreaterThanOne" variant
+// (shift >= 0: left shift then SRDHM).  ADD uses the former for its three rescalings.
+inline int32_t multiply_by_quantized_multiplier_smaller_than_one_exp(int32_t x, int32_t multiplier, int left_shift) {
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, multiplier), -left_shift);
+}
+inline int32_t multiply_by_quantized_multiplier_greater_than_one(int32_t x, int32_t multiplier, int left_shift) {
+  return saturating_rounding_doubling_high_mul((int32_t)(uint32_t)((uint32_t)x << left_shift), multiplier);
+}
+
+// gemmlowp's SaturatingRoundingMultiplyByPOT: x * 2^exponent, saturating when exponent > 0, rounding (ties away
+// from zero) when exponent < 0.
+inline int32_t saturating_rounding_multiply_by_pot(int32_t x, int exponent) {
+  if (exponent == 0) return x;
+  if (exponent < 0) return rounding_divide_by_pot(x, -exponent);
+  const int32_t threshold = (int32_t)((1LL << (31 - exponent)) - 1);
+  if (x > threshold) return std::numeric_limits<int32_t>::max();
+  if (x < -threshold) return std::numeric_limits<int32_t>::min();
+  return (int32_t)(uint32_t)((uint32_t)x << exponent);
+}
+
+// gemmlowp's RoundingHalfSum: (a + b) / 2 rounded away from zero.
+inline int32_t rounding_half_sum(int32_t a, int32_t b) {
+  const int64_t sum = (int64_t)a + (int64_t)b;
+  const int64_t sign = sum >= 0 ? 1 : -1;
+  return (int32_t)((sum + sign) / 2);
+}
+
+// Fixed-point values are raw int32 with `integer_bits` integer bits (31 - integer_bits fractional bits), as
+// gemmlowp's FixedPoint<int32_t, integer_bits>.  The product of raw a (Ia bits) and b (Ib bits) is
+// srdhm(a, b) with Ia + Ib integer bits.
+
+// Rescales raw x from `from_bits` integer bits to `to_bits` (gemmlowp's Rescale).
+inline int32_t fixed_rescale(int32_t x, int from_bits, int to_bits) {
+  return saturating_rounding_multiply_by_pot(x, from_bits - to_bits);
+}
+
+// exp(a) for a in [-1/4, 0), a and the result with 0 integer bits (gemmlowp's
+// exp_on_interval_between_negative_one_quarter_and_0_excl): 4th-order Taylor expansion around -1/8.
+inline int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a) {
+  const int32_t constant_term = 1895147668;      // exp(-1/8) in Q0.31
+  const int32_t constant_1_over_3 = 715827883;   // 1/3
+  const int32_t x = a + (1 << 28);               // a + 1/8
+  const int32_t x2 = saturating_rounding_doubling_high_mul(x, x);
+  const int32_t x3 = saturating_rounding_doubling_high_mul(x2, x);
+  const int32_t x4 = saturating_rounding_doubling_high_mul(x2, x2);
+  const int32_t x4_over_4 = rounding_divide_by_pot(x4, 2);
+  const int32_t poly =
+      rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x4_over_4 + x3, constant_1_over_3) + x2, 1);
+  return constant_term + saturating_rounding_doubling_high_mul(constant_term, x + poly);
+}
+
+// exp(a) for a <= 0 with `integer_bits` integer bits; the result has 0 integer bits (gemmlowp's
+// exp_on_negative_values): exp of the part of a in [-1/4, 0) times a product of exp(-2^k) for the bits of the rest.
+inline int32_t exp_on_negative_values(int32_t a, int integer_bits) {
+  const int fractional_bits = 31 - integer_bits;
+  const int32_t one_quarter = (int32_t)(1LL << (fractional_bits - 2));
+  const int32_t mask = one_quarter - 1;
+  const int32_t a_mod_quarter_minus_one_quarter = (a & mask) - one_quarter;
+  int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
+      fixed_rescale(a_mod_quarter_minus_one_quarter, integer_bits, 0));
+  const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
+  // exp(-2^k) in Q0.31 for k = -2 .. 4
+  static constexpr int32_t kMultipliers[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+  for (int k = -2; k <= 4; k++) {
+    if (integer_bits > k) {
+      const int shift = fractional_bits + k;
+      if (remainder & (int32_t)(1LL << shift)) result = saturating_rounding_doubling_high_mul(result, kMultipliers[k + 2]);
+    }
+  }
+  if (integer_bits > 5) {
+    const int32_t clamp = -(int32_t)(1LL << (36 - integer_bits));  // -32 in the input format
+    if (a < clamp) result = 0;
+  }
+  if (a == 0) result = std::numeric_limits<int32_t>::max();  // 1.0 saturated
+  return result;
+}
+
+// 1 / (1 + x) for x in [0, 1], input and result with 0 integer bits (gemmlowp's
+// one_over_one_plus_x_for_x_in_0_1): three Newton-Raphson steps on the half denominator, in Q2.29.
+inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
+  const int32_t half_denominator = rounding_half_sum(a, std::numeric_limits<int32_t>::max());
+  const int32_t constant_48_over_17 = 1515870810;    // Q2.29
+  const int32_t constant_neg_32_over_17 = -1010580540;
+  const int32_t one_q2 = 1 << 29;
+  int32_t x = constant_48_over_17 + saturating_rounding_doubling_high_mul(half_denominator, constant_neg_32_over_17);
+  for (int i = 0; i < 3; i++) {
+    const int32_t half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x);  // Q2
+    const int32_t one_minus = one_q2 - half_denominator_times_x;                                       // Q2
+    x = x + fixed_rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2);
+  }
+  // gemmlowp's ExactMulByPot<-1> halves the value by reinterpreting the raw as Q1.30; then Q1 -> Q0, saturating.
+  return fixed_rescale(x, 1, 0);
+}
+
+// ---- int16 helpers (TFLite's HARD_SWISH) -------------------------------------------------------------------------
+
+inline int16_t saturating_rounding_doubling_high_mul16(int16_t a, int16_t b) {
+  if (a == b && a == std::numeric_limits<int16_t>::min()) return std::numeric_limits<int16_t>::max();
+  const int32_t ab = (int32_t)a * (int32_t)b;
+  const int32_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
+  return (int16_t)((ab + nudge) / (1 << 15));
+}
+
+// a*b / 2^15 truncated toward zero (no rounding), saturating the single overflow case.
+inline int16_t saturating_doubling_high_mul16(int16_t a, int16_t b) {
+  if (a == b && a == std::numeric_limits<int16_t>::min()) return std::numeric_limits<int16_t>::max();
+  return (int16_t)(((int32_t)a * (int32_t)b) / (1 << 15));
+}
+
+inline int16_t rounding_divide_by_pot16(int16_t x, int exponent) {
+  const int16_t mask = (int16_t)((1 << exponent) - 1);
+  const int16_t remainder = (int16_t)(x & mask);
+  const int16_t threshold = (int16_t)((mask >> 1) + (x < 0 ? 1 : 0));
+  return (int16_t)((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
+inline int16_t saturating_left_shift16(int16_t x, int amount) {
+  const int32_t v = (int32_t)x * (1 << amount);
+  return (int16_t)std::clamp<int32_t>(v, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max());
+}
+
+// TFLite's DownScaleInt32ToInt16Multiplier: rounds a Q31 multiplier to Q15 (saturating at INT16_MAX).
+inline int16_t downscale_int32_to_int16_multiplier(int32_t m) {
+  constexpr int32_t kRoundingOffset = 1 << 15;
+  if (m >= std::numeric_limits<int32_t>::max() - kRoundingOffset) return std::numeric_limits<int16_t>::max();
+  return (int16_t)((m + kRoundingOffset) >> 16);
+}
+
+// ---- HARD_SWISH (TFLite's int8/uint8 kernel) ---------------------------------------------------------------------
+
+struct HardSwishParams {
+  int32_t input_zero_point = 0, output_zero_point = 0;
+  int16_t reluish_multiplier_fixedpoint_int16 = 0;
+  int reluish_multiplier_exponent = 0;
+  int16_t output_multiplier_fixedpoint_int16 = 0;
+  int output_multiplier_exponent = 0;
+};
+
+// TFLite's HardSwishPrepare (float arithmetic as TFLite writes it).  Returns false when the output multiplier
+// would need a left shift (TFLite rejects such a model).
+inline bool hard_swish_params(float input_scale, int32_t input_zp, float output_scale, int32_t output_zp,
+                              HardSwishParams* p) {
+  p->input_zero_point = input_zp;
+  p->output_zero_point = output_zp;
+  const float hires_input_scale = (1.0f / 128.0f) * input_scale;
+  const float reluish_scale = 3.0f / 32768.0f;
+  const float output_multiplier = hires_input_scale / output_scale;
+  QuantizedMultiplier q = quantize_multiplier(output_multiplier);
+  p->output_multiplier_exponent = q.shift;
+  p->output_multiplier_fixedpoint_int16 = downscale_int32_to_int16_multiplier(q.multiplier);
+  const float reluish_multiplier = hires_input_scale / reluish_scale;
+  q = quantize_multiplier(reluish_multiplier);
+  p->reluish_multiplier_exponent = q.shift;
+  p->reluish_multiplier_fixedpoint_int16 = downscale_int32_to_int16_multiplier(q.multiplier);
+  return p->output_multiplier_exponent <= 0;
+}
+
+// One element of TFLite's quantized HardSwish (reference_ops::HardSwish<T>); qmin/qmax: the output type's range.
+inline int32_t hard_swish(int32_t q, const HardSwishParams& p, int32_t qmin, int32_t qmax) {
+  const int16_t input_value = (int16_t)(q - p.input_zero_point);
+  const int16_t input_value_on_hires_input_scale = (int16_t)(input_value * (1 << 7));
+  const int16_t input_value_on_preshift_output_scale =
+      saturating_rounding_doubling_high_mul16(input_value_on_hires_input_scale, p.output_multiplier_fixedpoint_int16);
+  int16_t reluish_value = input_value_on_hires_input_scale;
+  if (p.reluish_multiplier_exponent > 0)
+    reluish_value = saturating_left_shift16(reluish_value, p.reluish_multiplier_exponent - 1);
+  reluish_value = saturating_rounding_doubling_high_mul16(reluish_value, p.reluish_multiplier_fixedpoint_int16);
+  if (p.reluish_multiplier_exponent > 0) reluish_value = saturating_left_shift16(reluish_value, 1);
+  if (p.reluish_multiplier_exponent < 0)
+    reluish_value = rounding_divide_by_pot16(reluish_value, -p.reluish_multiplier_exponent);
+  reluish_value = (int16_t)((reluish_value + (1 << 15)) >> 1);
+  const int16_t preshift_output_value =
+      saturating_doubling_high_mul16(reluish_value, input_value_on_preshift_output_scale);
+  int16_t output_value = rounding_divide_by_pot16(preshift_output_value, -p.output_multiplier_exponent);
+  int32_t out = (int32_t)output_value + p.output_zero_point;
+  // TFLite adds and clamps in int16; for 8-bit outputs the int16 sum never wraps.
+  return std::clamp(out, qmin, qmax);
+}
+
+// ---- lookup tables of TFLite's builtin int8/uint8 kernels --------------------------------------------------------
+
+// TFLite's LUTPopulate / PopulateLookupTable for 8-bit LOGISTIC (and other elementwise float functions): entry for
+// quantized input value v (index (uint8)v) = clamp(round(f(in_scale * (v - in_zp)) / out_scale) + out_zp).
+template <typename F>
+inline void populate_lut(float input_scale, int32_t input_zp, float output_scale, int32_t output_zp, int32_t qmin,
+                         int32_t qmax, F transform, int32_t table[256]) {
+  const float inverse_scale = 1.0f / output_scale;
+  for (int32_t v = qmin; v <= qmax; ++v) {
+    const float dequantized = input_scale * (float)(v - input_zp);
+    const float transformed = transform(dequantized);
+    const float rescaled = std::round(transformed * inverse_scale);
+    const int32_t quantized = (int32_t)(rescaled + (float)output_zp);
+    table[(uint8_t)v] = std::clamp(quantized, qmin, qmax);
+  }
+}
+
+inline float logistic_float(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+// TFLite's PopulateSoftmaxLookupTable: table[255 - d] = exp(-input_scale * beta * d) for d = max - x in [0, 255].
+inline void populate_softmax_table(float input_scale, float beta, float table[256]) {
+  const float scale = -input_scale * beta;
+  for (int32_t v = 0; v <= 255; ++v) table[255 - v] = std::exp(scale * (float)v);
+}
+
+// ---- fused activations --------------------------------------------------------------------------------------------
+
+// TFLite's CalculateActivationRangeQuantized: the clamp bounds of a fused RELU / RELU_N1_TO_1 / RELU6 on the output
+// scale (x quantized as zero_point + round(x / scale), float arithmetic), intersected with [qmin, qmax].
+// activation: 0 none, 1 RELU, 2 RELU_N1_TO_1, 3 RELU6 (TFLite's ActivationFunctionType numbering).
+inline void activation_range(int activation, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+                             int32_t* act_min, int32_t* act_max) {
+  auto quantize = [&](float x) { return zero_point + (int32_t)std::round(x / scale); };
+  *act_min = qmin;
+  *act_max = qmax;
+  if (activation == 1) {
+    *act_min = std::max(qmin, quantize(0.0f));
+  } else if (activation == 2) {
+    *act_min = std::max(qmin, quantize(-1.0f));
+    *act_max = std::min(qmax, quantize(1.0f));
+  } else if (activation == 3) {
+    *act_min = std::max(qmin, quantize(0.0f));
+    *act_max = std::min(qmax, quantize(6.0f));
+  }
+}
+
+}  // namespace tare::quant
