@@ -9,21 +9,34 @@ function(tare_embed_shaders out_var sources includes)
   foreach(src ${sources})
     get_filename_component(base ${src} NAME_WE)
     file(READ ${src} text)
-    set(variants "${base}|0")
+    set(variants "${base}|0|0|0")
     string(FIND "${text}" "TARE_VARIANT_FP16" has_fp16)
     if(NOT has_fp16 EQUAL -1)
-      list(APPEND variants "${base}_fp16|1")
+      list(APPEND variants "${base}_fp16|1|0|0")
+    endif()
+    string(FIND "${text}" "TARE_VARIANT_INT8_STORAGE" has_s8)
+    string(FIND "${text}" "TARE_VARIANT_DOT" has_dot)
+    if(NOT has_s8 EQUAL -1)
+      list(APPEND variants "${base}_s8|0|1|0")
+    endif()
+    if(NOT has_dot EQUAL -1)
+      list(APPEND variants "${base}_dot|0|0|1")
+      if(NOT has_s8 EQUAL -1)
+        list(APPEND variants "${base}_s8_dot|0|1|1")
+      endif()
     endif()
     foreach(v ${variants})
       string(REPLACE "|" ";" parts "${v}")
       list(GET parts 0 name)
       list(GET parts 1 fp16)
+      list(GET parts 2 s8)
+      list(GET parts 3 dot)
       set(spv ${gen_dir}/${name}.spv)
       set(opt ${gen_dir}/${name}.opt.spv)
       set(cpp ${gen_dir}/${name}.spv.cpp)
       add_custom_command(
         OUTPUT ${cpp}
-        COMMAND ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 -DTARE_FP16=${fp16}
+        COMMAND ${GLSLANG_VALIDATOR} -V --target-env vulkan1.1 -DTARE_FP16=${fp16} -DTARE_INT8_STORAGE=${s8} -DTARE_DOT=${dot}
                 -I${CMAKE_CURRENT_SOURCE_DIR}/shaders -o ${spv} ${src}
         COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${spv}
         COMMAND ${SPIRV_OPT} -O --target-env=vulkan1.1 ${spv} -o ${opt}

@@ -252,6 +252,64 @@ TARE_API tare_status tare_session_profile_count(const tare_session* session, uin
 TARE_API tare_status tare_session_profile_entry(const tare_session* session, uint32_t index, const char** name,
                                                 double* milliseconds);
 
+/* ---- quantization (docs/quantization.md) --------------------------------------------------------------------- */
+
+/* Progress: stage is a fixed string ("calibrate", ...); done/total counts inputs or steps.  Return 0 to go on,
+   non-zero to cancel (the call then fails with TARE_ERROR_CANCELLED and changes nothing). */
+typedef int (*tare_progress_fn)(void* user_data, const char* stage, uint32_t done, uint32_t total);
+
+/* Calibration inputs supplied by the caller: write input number `index` (0 <= index < count) of the model's single
+   input, for one image (batch 1), as `size` bytes of float32 into `dst`.  Return TARE_OK, or an error to stop. */
+typedef tare_status (*tare_input_fn)(void* user_data, uint32_t index, void* dst, size_t size);
+
+typedef enum tare_weight_rounding {
+  TARE_ROUND_NEAREST_AWAY = 0,  /* ties away from zero (TFLite's converter) */
+  TARE_ROUND_NEAREST_EVEN = 1
+} tare_weight_rounding;
+
+typedef struct tare_quantize_options {
+  size_t struct_size;
+  int per_channel;                  /* 0 (default): INT8 per-tensor weights, the paper's scheme; 1: per channel */
+  int bias_16bit;                   /* 1: clamp int32 biases to 16 bits, as the paper did */
+  int drop_dead_channels;           /* default 1: constant channels get zero weights and their constant as bias */
+  tare_weight_rounding rounding;
+  tare_dtype input_type;            /* TARE_DTYPE_FLOAT32 (default), INT8 or UINT8 */
+  tare_dtype output_type;           /* TARE_DTYPE_FLOAT32 (default), INT8 or UINT8 */
+  uint32_t calibration_batch;       /* inputs per GPU run while calibrating (default 8) */
+  tare_progress_fn progress;        /* may be NULL */
+  void* user_data;                  /* passed to progress */
+} tare_quantize_options;
+
+typedef struct tare_quantize_report {
+  size_t struct_size;
+  uint32_t dead_channels;           /* channels dropped as constant */
+  uint32_t quantized_weights;       /* weight tensors quantized */
+  uint32_t activations;             /* activation tensors given a range */
+  double calibration_ms;            /* wall time of the calibration runs */
+} tare_quantize_report;
+
+TARE_API void tare_quantize_options_init(tare_quantize_options* options);
+TARE_API void tare_quantize_report_init(tare_quantize_report* report);
+
+/* Quantizes a float model on its context's GPU: the float graph runs over `count` calibration inputs (min/max of
+   every activation are folded on the device), then weights, biases and activations get TFLite int8 parameters.
+   *out is a new model owned by the caller (run it with tare_session_create, save it with tare_model_export_*);
+   `model` is unchanged.  report may be NULL. */
+TARE_API tare_status tare_quantize(tare_model* model, uint32_t count, tare_input_fn inputs, void* inputs_user_data,
+                                   const tare_quantize_options* options, tare_model** out,
+                                   tare_quantize_report* report);
+/* As above with the inputs in one array: `count` float32 inputs of the model's per-image input size, back to
+   back (count * per-image bytes in all). */
+TARE_API tare_status tare_quantize_array(tare_model* model, const float* inputs, uint32_t count,
+                                         const tare_quantize_options* options, tare_model** out,
+                                         tare_quantize_report* report);
+
+/* Writes the model as a standard .tflite file (an int8 model for a quantized one) that TensorFlow Lite runs. */
+TARE_API tare_status tare_model_export_file(const tare_model* model, const char* path);
+/* The same in memory: *data is allocated by Tare and released with tare_free. */
+TARE_API tare_status tare_model_export_memory(const tare_model* model, void** data, size_t* size);
+TARE_API void tare_free(void* data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -40,6 +41,10 @@ const char* kUsage =
     "  info MODEL [--ops]           inputs, outputs, operators with MACs, planned GPU memory of a model\n"
     "  run MODEL --input FILE ...   run a model once and print / save its outputs\n"
     "  bench MODEL                  time session creation, the first run, N runs, and each op on the GPU\n"
+    "  quantize MODEL --images DIR --out OUT.tflite\n"
+    "                               calibrate on the GPU and write an int8 .tflite (the paper's scheme)\n"
+    "  eval MODEL --images DIR --labels CSV [--reference FLOAT_MODEL]\n"
+    "                               top-1/top-5 accuracy; with a reference, paired agreement and difference\n"
     "  version                      print the library version\n"
     "\n"
     "options of info, run and bench:\n"
@@ -58,6 +63,17 @@ const char* kUsage =
     "  --output OUT.bin  write the raw outputs (OUT.bin for a single output; OUT.<i>.bin for output i otherwise)\n"
     "  --top K           print the K best classes of output 0 (default 5 when output 0 is [1, N])\n"
     "  --labels FILE     class names, one per line, line 0 = index 0 (e.g. background)\n"
+    "\n"
+    "options of quantize:\n"
+    "  --count N         calibration images (default 64: the first N of DIR in name order)\n"
+    "  --per-channel     per-channel weight scales (default per-tensor, the paper's scheme)\n"
+    "  --bias-16bit      clamp biases to 16 bits, as the paper did\n"
+    "  --keep-dead-channels   do not drop constant channels\n"
+    "  --int8-io | --uint8-io 8-bit model inputs and outputs (default float32 with QUANTIZE/DEQUANTIZE)\n"
+    "  --batch B         images per GPU calibration run (default 8)\n"
+    "options of eval:\n"
+    "  --skip N          skip the first N labeled images (e.g. those used for calibration)\n"
+    "  --limit N         evaluate at most N images\n"
     "\n"
     "options of bench:\n"
     "  --runs N          timed runs (default 20), after --warmup W runs (default 3)\n"
@@ -116,9 +132,12 @@ struct Args {
 };
 
 // Options that take a value; every other --option is a flag.
-const char* kValueOptions[] = {"--device", "--input", "--output", "--top", "--labels", "--mean", "--std",
-                               "--crop",   "--runs",  "--warmup"};
-const char* kFlagOptions[] = {"--fp16", "--validation", "--no-profile", "--ops", "--help", "-h"};
+const char* kValueOptions[] = {"--device", "--input",  "--output", "--top",   "--labels", "--mean",
+                               "--std",    "--crop",   "--runs",   "--warmup", "--images", "--count",
+                               "--out",    "--batch",  "--reference", "--skip", "--limit"};
+const char* kFlagOptions[] = {"--fp16",        "--validation", "--no-profile",         "--ops",     "--per-channel",
+                              "--bias-16bit",  "--int8-io",    "--uint8-io",           "--keep-dead-channels",
+                              "--help",        "-h"};
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;
@@ -733,6 +752,8 @@ int cmd_bench(const Args& a) {
   return 0;
 }
 
+#include "calib_cmds.inc"
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -756,6 +777,8 @@ int main(int argc, char** argv) {
     if (cmd == "info") return cmd_info(a);
     if (cmd == "run") return cmd_run(a);
     if (cmd == "bench") return cmd_bench(a);
+    if (cmd == "quantize") return cmd_quantize(a);
+    if (cmd == "eval") return cmd_eval(a);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "tare: %s\n(see tare --help)\n", e.what());

@@ -1,8 +1,11 @@
 // The C ABI: every entry point catches every exception and turns it into a tare_status plus a thread-local
 // message.  Handles are reference-counted internally (shared_ptr) so they can be destroyed in any order.
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <new>
 #include <string>
@@ -11,7 +14,9 @@
 #include "common/error.h"
 #include "engine/session.h"
 #include "model/graph.h"
+#include "model/tflite_export.h"
 #include "model/tflite_import.h"
+#include "quant/quantizer.h"
 #include "tare/tare.h"
 #include "vk/context.h"
 
@@ -420,7 +425,7 @@ TARE_API tare_status tare_session_set_input(tare_session* session, uint32_t inde
     const tare::Tensor& t = session->session->input(index);
     TARE_ARG(size == t.bytes(), "input '" + t.name + "' takes " + std::to_string(t.bytes()) + " bytes, got " +
                                     std::to_string(size));
-    session->session->set_input(index, static_cast<const float*>(data), size / 4);
+    session->session->set_input_bytes(index, data, size);
   });
 }
 
@@ -444,7 +449,7 @@ TARE_API tare_status tare_session_get_output(tare_session* session, uint32_t ind
     const tare::Tensor& t = session->session->output(index);
     TARE_ARG(size == t.bytes(), "output '" + t.name + "' has " + std::to_string(t.bytes()) + " bytes, got room for " +
                                     std::to_string(size));
-    session->session->get_output(index, static_cast<float*>(data), size / 4);
+    session->session->get_output_bytes(index, data, size);
   });
 }
 
@@ -484,5 +489,145 @@ TARE_API tare_status tare_session_profile_entry(const tare_session* session, uin
     *milliseconds = session->profile_ms[index];
   });
 }
+
+TARE_API void tare_quantize_options_init(tare_quantize_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof(*o));
+  o->struct_size = sizeof(*o);
+  o->drop_dead_channels = 1;
+  o->rounding = TARE_ROUND_NEAREST_AWAY;
+  o->input_type = TARE_DTYPE_FLOAT32;
+  o->output_type = TARE_DTYPE_FLOAT32;
+  o->calibration_batch = 8;
+}
+
+TARE_API void tare_quantize_report_init(tare_quantize_report* r) {
+  if (!r) return;
+  std::memset(r, 0, sizeof(*r));
+  r->struct_size = sizeof(*r);
+}
+
+namespace {
+
+tare::DType io_type(tare_dtype t, const char* what) {
+  switch (t) {
+    case TARE_DTYPE_FLOAT32: return tare::DType::F32;
+    case TARE_DTYPE_INT8: return tare::DType::I8;
+    case TARE_DTYPE_UINT8: return tare::DType::U8;
+    default: tare::fail(TARE_ERROR_INVALID_ARGUMENT, std::string(what) + " must be FLOAT32, INT8 or UINT8");
+  }
+}
+
+void quantize_impl(tare_model* model, uint32_t count, const std::function<void(uint32_t, float*)>& fill,
+                   const tare_quantize_options* options, tare_model** out, tare_quantize_report* report) {
+  TARE_ARG(out, "out is NULL");
+  *out = nullptr;
+  TARE_ARG(model, "model is NULL");
+  TARE_ARG(count > 0, "quantization needs at least one calibration input");
+  tare_quantize_options defaults;
+  tare_quantize_options_init(&defaults);
+  tare_quantize_options o = read_options(options, defaults);
+  tare::quant::QuantizeOptions qo;
+  qo.per_channel = o.per_channel != 0;
+  qo.bias_16bit = o.bias_16bit != 0;
+  qo.drop_dead_channels = o.drop_dead_channels != 0;
+  qo.rounding = o.rounding == TARE_ROUND_NEAREST_EVEN ? tare::quant::WeightRounding::NearestEven
+                                                       : tare::quant::WeightRounding::NearestAway;
+  qo.input_type = io_type(o.input_type, "input_type");
+  qo.output_type = io_type(o.output_type, "output_type");
+  const tare::Graph& g = *model->graph;
+  TARE_ARG(g.inputs.size() == 1, "quantization supports models with one input");
+  auto t0 = std::chrono::steady_clock::now();
+  auto progress = [&](uint32_t done, uint32_t total) {
+    return !o.progress || o.progress(o.user_data, "calibrate", done, total) == 0;
+  };
+  tare::quant::Stats stats = tare::quant::calibrate(model->ctx, g, count, (int)std::max<uint32_t>(1, o.calibration_batch),
+                                                    fill, progress);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  tare::quant::QuantizeReport rep;
+  auto q = std::make_shared<const tare::Graph>(tare::quant::quantize_graph(g, stats, qo, &rep));
+  auto m = std::make_unique<tare_model_s>();
+  m->ctx = model->ctx;
+  m->graph = q;
+  if (report) {
+    tare_quantize_report r;
+    tare_quantize_report_init(&r);
+    r.dead_channels = (uint32_t)rep.dead_channels;
+    r.quantized_weights = (uint32_t)rep.quantized_weights;
+    r.activations = (uint32_t)rep.activations;
+    r.calibration_ms = ms;
+    write_out(report, r);
+  }
+  *out = m.release();
+}
+
+size_t per_image_floats(const tare::Graph& g) {
+  TARE_ARG(g.inputs.size() == 1, "quantization supports models with one input");
+  const tare::Tensor& t = g.tensors[g.inputs[0]];
+  TARE_ARG(t.dtype == tare::DType::F32 && !t.shape.empty() && t.shape[0] > 0, "the model's input is not float32");
+  return (size_t)(t.elements() / t.shape[0]);
+}
+
+}  // namespace
+
+TARE_API tare_status tare_quantize(tare_model* model, uint32_t count, tare_input_fn inputs, void* user,
+                                   const tare_quantize_options* options, tare_model** out,
+                                   tare_quantize_report* report) {
+  return guarded([&] {
+    TARE_ARG(inputs, "inputs callback is NULL");
+    TARE_ARG(model, "model is NULL");
+    size_t n = per_image_floats(*model->graph);
+    quantize_impl(model, count, [&](uint32_t i, float* dst) {
+      tare_status st = inputs(user, i, dst, n * 4);
+      if (st != TARE_OK) tare::fail(st, "the calibration input callback failed on input " + std::to_string(i));
+    }, options, out, report);
+  });
+}
+
+TARE_API tare_status tare_quantize_array(tare_model* model, const float* data, uint32_t count,
+                                         const tare_quantize_options* options, tare_model** out,
+                                         tare_quantize_report* report) {
+  return guarded([&] {
+    TARE_ARG(data, "inputs is NULL");
+    TARE_ARG(model, "model is NULL");
+    size_t n = per_image_floats(*model->graph);
+    quantize_impl(model, count, [&](uint32_t i, float* dst) { std::memcpy(dst, data + (size_t)i * n, n * 4); },
+                  options, out, report);
+  });
+}
+
+TARE_API tare_status tare_model_export_file(const tare_model* model, const char* path) {
+  return guarded([&] {
+    TARE_ARG(model && path, "model or path is NULL");
+    std::vector<uint8_t> bytes = tare::export_tflite(*model->graph);
+    std::string tmp = std::string(path) + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      if (!f) tare::fail(TARE_ERROR_IO, "cannot write '" + tmp + "'");
+      f.write(reinterpret_cast<const char*>(bytes.data()), (std::streamsize)bytes.size());
+      if (!f) tare::fail(TARE_ERROR_IO, "cannot write '" + tmp + "'");
+    }
+    if (std::rename(tmp.c_str(), path) != 0) {
+      std::remove(tmp.c_str());
+      tare::fail(TARE_ERROR_IO, std::string("cannot write '") + path + "'");
+    }
+  });
+}
+
+TARE_API tare_status tare_model_export_memory(const tare_model* model, void** data, size_t* size) {
+  return guarded([&] {
+    TARE_ARG(model && data && size, "NULL argument");
+    *data = nullptr;
+    *size = 0;
+    std::vector<uint8_t> bytes = tare::export_tflite(*model->graph);
+    void* p = std::malloc(bytes.size() ? bytes.size() : 1);
+    if (!p) tare::fail(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
+    std::memcpy(p, bytes.data(), bytes.size());
+    *data = p;
+    *size = bytes.size();
+  });
+}
+
+TARE_API void tare_free(void* data) { std::free(data); }
 
 }  // extern "C"

@@ -1,6 +1,8 @@
 #include "engine/session.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -64,6 +66,11 @@ std::vector<float> tensor_as_float(const Tensor& t) {
   return out;
 }
 
+bool env_on(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::string(v) != "0";
+}
+
 void grid_rows(int64_t rows, uint32_t& gy, uint32_t& gz) {
   gy = (uint32_t)std::min<int64_t>(rows, 65535);
   gz = (uint32_t)((rows + 65534) / 65535);
@@ -79,6 +86,13 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   const Graph& graph() const override { return g_; }
   vk::Context& context() const override { return *ctx_; }
   bool fp16() const override { return o_.fp16; }
+  bool int8_storage() const override {
+    return ctx_->caps().int8_storage && ctx_->caps().int8_arithmetic && !o_.force_packed_int8 &&
+           !env_on("TARE_FORCE_PACKED_INT8");
+  }
+  bool integer_dot() const override {
+    return ctx_->caps().integer_dot_product && !o_.disable_dot && !env_on("TARE_NO_DOT");
+  }
   ops::ConstSlice add_constant_floats(const std::vector<float>& v) override {
     if (o_.fp16) {
       std::vector<uint16_t> h(v.size());
@@ -106,7 +120,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     }
     int root = root_of(index);
     TARE_CHECK(offsets_[root] != UINT64_MAX, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' has no storage");
-    uint64_t bytes = (uint64_t)ops::shape4(t.shape).padded_elements() * elem_bytes();
+    uint64_t bytes = ops::device_bytes(t, elem_bytes());
     return {arena_.get(), offsets_[root], std::max<uint64_t>(bytes, 4)};
   }
   vk::BufferRange constant(ops::ConstSlice s) const override {
@@ -126,21 +140,24 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     if (fp16 && !(ctx_->caps().fp16_arithmetic && ctx_->caps().fp16_storage))
       fail(TARE_ERROR_UNSUPPORTED, "fp16 precision needs shaderFloat16 and 16-bit storage, which device '" +
                                        ctx_->caps().name + "' lacks");
+    auto supported = [](const Tensor& t) { return t.dtype == DType::F32 || ops::is_q8(t); };
     for (int t : g_.inputs)
-      TARE_CHECK(g_.tensors[t].dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
-                 "graph input '" + g_.tensors[t].name + "' is not float32 (8-bit graphs come with the quantizer)");
+      TARE_CHECK(supported(g_.tensors[t]), TARE_ERROR_UNSUPPORTED,
+                 "graph input '" + g_.tensors[t].name + "' has type " + dtype_name(g_.tensors[t].dtype) +
+                     " (float32, int8 and uint8 are supported)");
     for (int t : g_.outputs)
-      TARE_CHECK(g_.tensors[t].dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
-                 "graph output '" + g_.tensors[t].name + "' is not float32");
+      TARE_CHECK(supported(g_.tensors[t]), TARE_ERROR_UNSUPPORTED,
+                 "graph output '" + g_.tensors[t].name + "' has type " + dtype_name(g_.tensors[t].dtype) +
+                     " (float32, int8 and uint8 are supported)");
 
     // Kernels (and the constants they pack), aliases.
     kernels_.resize(g_.ops.size());
     for (size_t i = 0; i < g_.ops.size(); i++) {
       const Op& op = g_.ops[i];
       for (int out : op.outputs)
-        TARE_CHECK(g_.tensors[out].dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
-                   "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) +
-                       "): only float32 activations run in a float session");
+        TARE_CHECK(supported(g_.tensors[out]), TARE_ERROR_UNSUPPORTED,
+                   "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) + "): output type " +
+                       dtype_name(g_.tensors[out].dtype) + " is not supported (float32, int8, uint8)");
       if (ops::is_alias(g_, op)) {
         alias_of_[op.outputs[0]] = op.inputs[0];
         continue;
@@ -154,6 +171,14 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
         if (in >= 0 && g_.tensors[in].is_const && !packed_consts_.count(in)) {
           const Tensor& t = g_.tensors[in];
           ops::Shape4 s = ops::shape4(t.shape);
+          if (ops::is_q8(t)) {  // int8 lanes, uint8 shifted to int8, padding = device zero point
+            const int flip = t.dtype == DType::U8 ? 128 : 0;
+            std::vector<int8_t> packed((size_t)s.padded_elements(), (int8_t)ops::device_zero_point(t));
+            for (int64_t r = 0; r < s.rows(); r++)
+              for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = (int8_t)((int)t.data[r * s.c + c] - flip);
+            packed_consts_[in] = add_constant_bytes(packed.data(), packed.size());
+            continue;
+          }
           std::vector<float> dense = tensor_as_float(t), packed((size_t)s.padded_elements(), 0.0f);
           for (int64_t r = 0; r < s.rows(); r++)
             for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = dense[r * s.c + c];
@@ -181,7 +206,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     for (size_t t = 0; t < nt; t++) {
       if (first[t] < 0) continue;
       // The root's storage must hold its largest alias view (all alias views have the same padded size).
-      uint64_t bytes = (uint64_t)ops::shape4(g_.tensors[t].shape).padded_elements() * elem_bytes();
+      uint64_t bytes = ops::device_bytes(g_.tensors[t], elem_bytes());
       items.push_back({bytes, first[t], last[t]});
       item_tensor.push_back((int)t);
       report.unplanned_bytes += bytes;
@@ -201,18 +226,18 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
 
     // Staging for inputs and outputs (dense float32).
     for (int t : g_.inputs) {
-      uint64_t bytes = (uint64_t)g_.tensors[t].elements() * 4;
+      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
       inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
       report.staging_bytes += bytes;
     }
     for (int t : g_.outputs) {
-      uint64_t bytes = (uint64_t)g_.tensors[t].elements() * 4;
+      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
       outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
       report.staging_bytes += bytes;
     }
 
     // Record once.
-    size_t dispatches = g_.ops.size() * 8 + g_.inputs.size() + g_.outputs.size() + 16;
+    size_t dispatches = g_.ops.size() * (o_.collect_stats ? 12 : 8) + 3 * g_.inputs.size() + g_.outputs.size() + 16;
     rec_ = std::make_unique<vk::Recorder>(ctx_, (uint32_t)dispatches,
                                           o_.profiling ? (uint32_t)(2 * g_.ops.size() + 8) : 0);
     auto io = ctx_->pipeline(shader("pack_input"), {}, 12, 2, 64, 1, 1);
@@ -221,21 +246,35 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     for (size_t i = 0; i < g_.inputs.size(); i++) {
       int t = g_.inputs[i];
       ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      if (ops::is_q8(g_.tensors[t])) {
+        record_q8_io(true, g_.tensors[t], {inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t));
+        continue;
+      }
       int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
       uint32_t gy, gz;
       grid_rows(s.rows(), gy, gz);
       rec_->dispatch(*io, {{inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)}, pc, 12,
                      ops::div_up(s.c4(), 64), gy, gz);
     }
+    if (o_.collect_stats) {
+      setup_stats(report);
+      for (int t : g_.inputs) record_stats(t);
+    }
     for (size_t i = 0; i < g_.ops.size(); i++) {
       if (!kernels_[i]) continue;
       rec_->begin_region(std::string(op_name(g_.ops[i].type)) + "#" + std::to_string(g_.ops[i].source_index));
       kernels_[i]->record(*rec_, *this);
       rec_->end_region();
+      if (o_.collect_stats)
+        for (int t : g_.ops[i].outputs) record_stats(t);
     }
     for (size_t i = 0; i < g_.outputs.size(); i++) {
       int t = g_.outputs[i];
       ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      if (ops::is_q8(g_.tensors[t])) {
+        record_q8_io(false, g_.tensors[t], tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()});
+        continue;
+      }
       int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
       uint32_t gy, gz;
       grid_rows(s.rows(), gy, gz);
@@ -243,6 +282,86 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
                      ops::div_up(s.c4(), 64), gy, gz);
     }
     rec_->end();
+  }
+
+  // ---- calibration statistics ----
+  static constexpr int kStatsChunk = 64;
+  bool stats_tensor(int t) const { return !g_.tensors[t].is_const && g_.tensors[t].dtype == DType::F32; }
+
+  void setup_stats(MemoryReport& report) {
+    uint64_t total = 0, partial = 16;
+    stats_offset_.assign(g_.tensors.size(), UINT64_MAX);
+    for (size_t t = 0; t < g_.tensors.size(); t++) {
+      if (!stats_tensor((int)t) || offsets_[root_of((int)t)] == UINT64_MAX) continue;
+      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      stats_offset_[t] = total;
+      total += (uint64_t)s.c4() * 32;
+      uint64_t chunks = (uint64_t)((s.rows() + kStatsChunk - 1) / kStatsChunk);
+      partial = std::max<uint64_t>(partial, chunks * s.c4() * 32);
+    }
+    stats_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 16), vk::MemoryKind::Device);
+    partial_ = std::make_unique<vk::Buffer>(ctx_, partial, vk::MemoryKind::Device);
+    report.staging_bytes += total + partial;
+    stats_bytes_ = total;
+    reset_stats();
+  }
+
+  void reset_stats() {
+    std::vector<float> init(stats_bytes_ / 4);
+    for (size_t i = 0; i < init.size(); i += 8)
+      for (int k = 0; k < 4; k++) {
+        init[i + k] = INFINITY;
+        init[i + 4 + k] = -INFINITY;
+      }
+    stats_->upload(init.data(), init.size() * 4);
+  }
+
+  void record_stats(int t) {
+    if (t < 0 || stats_offset_[t] == UINT64_MAX) return;
+    ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+    int chunks = (int)((s.rows() + kStatsChunk - 1) / kStatsChunk);
+    auto p1 = ctx_->pipeline(shader("channel_minmax"), {(uint32_t)kStatsChunk}, 8, 2, 64, 1, 1);
+    auto p2 = ctx_->pipeline("channel_minmax_merge", {}, 8, 2, 64, 1, 1);
+    int32_t pc1[2] = {(int32_t)s.rows(), s.c4()};
+    uint32_t gy = (uint32_t)std::min(chunks, 65535), gz = (uint32_t)((chunks + 65534) / 65535);
+    vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 32};
+    rec_->dispatch(*p1, {tensor(t), part}, pc1, 8, ops::div_up(s.c4(), 64), gy, gz);
+    int32_t pc2[2] = {chunks, s.c4()};
+    rec_->dispatch(*p2, {part, {stats_.get(), stats_offset_[t], (uint64_t)s.c4() * 32}}, pc2, 8,
+                   ops::div_up(s.c4(), 64), 1, 1);
+  }
+
+  std::vector<ChannelStats> read_stats() const {
+    std::vector<ChannelStats> out(g_.tensors.size());
+    if (!stats_) return out;
+    std::vector<float> all(stats_bytes_ / 4);
+    stats_->download(all.data(), all.size() * 4);
+    for (size_t t = 0; t < g_.tensors.size(); t++) {
+      if (stats_offset_[t] == UINT64_MAX) continue;
+      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      const float* base = all.data() + stats_offset_[t] / 4;
+      if (!(base[0] <= base[4])) continue;  // never written (+inf / -inf)
+      out[t].min.resize(s.c);
+      out[t].max.resize(s.c);
+      for (int c = 0; c < s.c; c++) {
+        out[t].min[c] = base[(c / 4) * 8 + c % 4];
+        out[t].max[c] = base[(c / 4) * 8 + 4 + c % 4];
+      }
+    }
+    return out;
+  }
+
+  // 8-bit graph inputs/outputs: dense bytes (uint8 or int8) <-> NHWC4 int8 words, one word per invocation.
+  void record_q8_io(bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
+    ops::Shape4 s = ops::shape4(t.shape);
+    struct {
+      int32_t rows, C, C4, words, flip, zero;
+    } pc = {(int32_t)s.rows(), s.c, s.c4(), 0, t.dtype == DType::U8 ? 1 : 0, ops::device_zero_point(t)};
+    pc.words = pack ? (int32_t)(s.rows() * s.c4()) : (int32_t)((t.bytes() + 3) / 4);
+    auto p = ctx_->pipeline(pack ? "pack_input_q8" : "unpack_output_q8", {}, sizeof(pc), 2, 64, 1, 1);
+    uint32_t gx, gz;
+    ops::split_groups(pc.words, 64, gx, gz);
+    rec_->dispatch(*p, {src, dst}, &pc, sizeof(pc), gx, 1, gz);
   }
 
   std::shared_ptr<vk::Context> ctx_;
@@ -256,6 +375,9 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   std::unique_ptr<vk::Buffer> arena_, constants_buf_;
   std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;
   std::unique_ptr<vk::Recorder> rec_;
+  std::unique_ptr<vk::Buffer> stats_, partial_;
+  std::vector<uint64_t> stats_offset_;
+  uint64_t stats_bytes_ = 0;
 };
 
 Session::Session(std::shared_ptr<vk::Context> ctx, const Graph& graph, const SessionOptions& options)
@@ -269,7 +391,27 @@ Session::Session(std::shared_ptr<vk::Context> ctx, const Graph& graph, const Ses
 
 Session::~Session() = default;
 
+void Session::set_input_bytes(size_t i, const void* data, size_t bytes) {
+  TARE_CHECK(i < num_inputs(), TARE_ERROR_INVALID_ARGUMENT, "input index " + std::to_string(i) + " out of range");
+  TARE_CHECK(bytes == input(i).bytes(), TARE_ERROR_INVALID_ARGUMENT,
+             "input '" + input(i).name + "' takes " + std::to_string(input(i).bytes()) + " bytes, got " +
+                 std::to_string(bytes));
+  TARE_CHECK(data != nullptr || bytes == 0, TARE_ERROR_INVALID_ARGUMENT, "input data is NULL");
+  impl_->inputs_[i]->upload(data, bytes);
+}
+
+void Session::get_output_bytes(size_t i, void* data, size_t bytes) const {
+  TARE_CHECK(i < num_outputs(), TARE_ERROR_INVALID_ARGUMENT, "output index " + std::to_string(i) + " out of range");
+  TARE_CHECK(bytes == output(i).bytes(), TARE_ERROR_INVALID_ARGUMENT,
+             "output '" + output(i).name + "' has " + std::to_string(output(i).bytes()) + " bytes, got room for " +
+                 std::to_string(bytes));
+  TARE_CHECK(data != nullptr || bytes == 0, TARE_ERROR_INVALID_ARGUMENT, "output buffer is NULL");
+  impl_->outputs_[i]->download(data, bytes);
+}
+
 void Session::set_input(size_t i, const float* data, size_t count) {
+  TARE_CHECK(i < num_inputs() && input(i).dtype == DType::F32, TARE_ERROR_INVALID_ARGUMENT,
+             "input " + std::to_string(i) + " is not a float32 input");
   TARE_CHECK(i < num_inputs(), TARE_ERROR_INVALID_ARGUMENT, "input index " + std::to_string(i) + " out of range");
   size_t n = (size_t)input(i).elements();
   TARE_CHECK(count == n, TARE_ERROR_INVALID_ARGUMENT,
@@ -281,6 +423,8 @@ void Session::set_input(size_t i, const float* data, size_t count) {
 void Session::run() { impl_->rec_->submit(); }
 
 void Session::get_output(size_t i, float* data, size_t count) const {
+  TARE_CHECK(i < num_outputs() && output(i).dtype == DType::F32, TARE_ERROR_INVALID_ARGUMENT,
+             "output " + std::to_string(i) + " is not a float32 output");
   TARE_CHECK(i < num_outputs(), TARE_ERROR_INVALID_ARGUMENT, "output index " + std::to_string(i) + " out of range");
   size_t n = (size_t)output(i).elements();
   TARE_CHECK(count == n, TARE_ERROR_INVALID_ARGUMENT,
@@ -291,5 +435,15 @@ void Session::get_output(size_t i, float* data, size_t count) const {
 }
 
 std::vector<std::pair<std::string, double>> Session::profile() const { return impl_->rec_->region_times(); }
+
+std::vector<ChannelStats> Session::channel_stats() const {
+  TARE_CHECK(options_.collect_stats, TARE_ERROR_INVALID_ARGUMENT, "the session does not collect statistics");
+  return impl_->read_stats();
+}
+
+void Session::reset_stats() {
+  TARE_CHECK(options_.collect_stats, TARE_ERROR_INVALID_ARGUMENT, "the session does not collect statistics");
+  impl_->reset_stats();
+}
 
 }  // namespace tare

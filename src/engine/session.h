@@ -18,6 +18,19 @@ struct SessionOptions {
   bool fp16 = false;      // fp16 storage and arithmetic (needs the device's shaderFloat16 + 16-bit storage)
   int batch = 0;          // 0: the model's own batch
   bool profiling = false; // per-op timestamps
+  // 8-bit kernels: use packed uint32 words even where the device has 8-bit storage (also TARE_FORCE_PACKED_INT8=1),
+  // and never use packed dot products (also TARE_NO_DOT=1).  For testing both paths on one device.
+  bool force_packed_int8 = false;
+  bool disable_dot = false;
+  // Calibration: after every op (and for every graph input) fold the per-channel min and max of each float tensor
+  // into running statistics on the device (no activation leaves the GPU); read them with channel_stats().
+  bool collect_stats = false;
+};
+
+// Per-channel running minimum and maximum of one tensor (collect_stats).
+struct ChannelStats {
+  std::vector<float> min, max;  // one per channel (last dimension); empty if the tensor was never seen
+  bool seen() const { return !min.empty(); }
 };
 
 struct MemoryReport {
@@ -40,12 +53,18 @@ class Session {
   const Tensor& input(size_t i) const { return graph_.tensors[graph_.inputs[i]]; }
   const Tensor& output(size_t i) const { return graph_.tensors[graph_.outputs[i]]; }
 
-  // Dense float32 NHWC data, exactly input(i).elements() values.
+  // Dense NHWC data in the tensor's own dtype (float32, int8 or uint8), exactly input(i).bytes() bytes.
+  void set_input_bytes(size_t i, const void* data, size_t bytes);
+  void get_output_bytes(size_t i, void* data, size_t bytes) const;
+  // Float32 tensors only: exactly elements() values.
   void set_input(size_t i, const float* data, size_t count);
   void run();
   void get_output(size_t i, float* data, size_t count) const;
 
   MemoryReport memory() const { return memory_; }
+  // collect_stats: the statistics of every tensor (indexed like graph().tensors), and their reset (+inf/-inf).
+  std::vector<ChannelStats> channel_stats() const;
+  void reset_stats();
   // Per-op GPU times of the last run (profiling on), in graph order.
   std::vector<std::pair<std::string, double>> profile() const;
   const vk::Context& context() const { return *ctx_; }

@@ -329,6 +329,7 @@ class Exporter {
     const std::string label = "operator " + std::to_string(index) + " (" + op_name(op.type) + ")";
     std::vector<int> inputs = op.inputs;
     const int in_rank = (int)rank(in(op, 0));
+    tflite::BuiltinOperator code = builtin_code(op.type);
     BOpt type = BOpt::NONE;
     flatbuffers::Offset<void> options = 0;
     switch (op.type) {
@@ -380,9 +381,10 @@ class Exporter {
         options = tflite::CreateConcatenationOptions(fbb_, p.axis, activation(p.activation)).Union();
         break;
       case OpType::Reshape: {
-        // A non-constant shape input (computed at run time) stays; otherwise the shape comes from new_shape.
-        const bool dynamic = in(op, 1) && !in(op, 1)->is_const;
-        if (!dynamic) {
+        // The shape input is optional in the format (ReshapeOptions.new_shape is the legacy form that TFLite still
+        // reads): an op without one keeps that form, a non-constant one (computed at run time) stays as it is, a
+        // constant one is rewritten from new_shape when it no longer matches.
+        if (in(op, 1) && in(op, 1)->is_const) {
           std::vector<int64_t> shape(p.new_shape.begin(), p.new_shape.end());
           inputs.resize(2, -1);
           inputs[1] = int_param(op, 1, {(int)shape.size()}, shape, "_shape");
@@ -405,10 +407,17 @@ class Exporter {
           pads.push_back(before);
           pads.push_back(after);
         }
-        inputs.resize(2, -1);  // PAD has exactly 2 inputs (a PADV2 zero pad value is dropped)
+        inputs.resize(std::max<size_t>(inputs.size(), 2), -1);
         inputs[1] = int_param(op, 1, {in_rank, 2}, pads, "_paddings");
-        type = BOpt::PadOptions;
-        options = tflite::CreatePadOptions(fbb_).Union();
+        if (inputs.size() > 2 && inputs[2] >= 0) {  // a pad value: PADV2
+          code = tflite::BuiltinOperator::PADV2;
+          type = BOpt::PadV2Options;
+          options = tflite::CreatePadV2Options(fbb_).Union();
+        } else {
+          inputs.resize(2);
+          type = BOpt::PadOptions;
+          options = tflite::CreatePadOptions(fbb_).Union();
+        }
         break;
       }
       case OpType::Softmax:
@@ -439,10 +448,10 @@ class Exporter {
         options = tflite::CreateQuantizeOptions(fbb_).Union();
         break;
     }
-    const uint32_t code = opcode_index(builtin_code(op.type), version(op));
+    const uint32_t code_index = opcode_index(code, version(op));
     auto in_off = fbb_.CreateVector(inputs);
     auto out_off = fbb_.CreateVector(op.outputs);
-    return tflite::CreateOperator(fbb_, code, in_off, out_off, type, options);
+    return tflite::CreateOperator(fbb_, code_index, in_off, out_off, type, options);
   }
 
   const Graph& g_;

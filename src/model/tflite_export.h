@@ -15,9 +15,11 @@ namespace tare {
 //    its own (16-byte aligned); buffer 0 is the empty buffer, shared by every non-constant tensor;
 //  - the operators in `g`'s order with their builtin options and operator codes (deprecated_builtin_code and
 //    builtin_code both set; versions chosen as TFLite's converter would for the dtypes and options used);
-//  - the parameter inputs that the format keeps in tensors (MEAN's axes, RESHAPE's shape, PAD's paddings,
-//    RESIZE_BILINEAR's size) are taken from OpParams: an op's existing constant input is reused when it holds
-//    exactly those values, otherwise a new INT32 constant tensor is appended;
+//  - the parameter inputs that the format keeps in tensors (MEAN's axes, PAD's paddings, RESIZE_BILINEAR's size,
+//    RESHAPE's shape) are taken from OpParams: an op's existing constant input is reused when it holds exactly
+//    those values, otherwise a new INT32 constant tensor is appended after the graph's tensors.  RESHAPE's shape
+//    input is optional in the format: an op without one is written with ReshapeOptions.new_shape only (always
+//    written), so that export -> import gives back the same graph;
 //  - description "Tare".
 // Throws tare::Error(TARE_ERROR_INVALID_ARGUMENT) if the graph is inconsistent (a tensor index out of range,
 // constant bytes that do not match the shape, ...).

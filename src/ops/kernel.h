@@ -5,6 +5,11 @@
 // each element float32 (or float16 when the session runs in fp16).  Channels C..C4-1 of every row are padding and
 // every kernel MUST write them as 0, so that consumers may read whole vec4s.
 //
+// 8-bit tensors (dtype I8 or U8) use the same NHWC4 view with one 32-bit word per group of 4 channels (4 int8
+// lanes); uint8 tensors are stored as int8 (q - 128) with their zero point shifted by -128 (see shaders/quant.glsl).
+// Padding lanes of 8-bit tensors hold the device zero point.  An op whose data tensors are 8-bit runs an integer
+// kernel (make_q8_<op>), with TFLite's integer semantics, bit-exact against src/ref's integer reference.
+//
 // Adding an op: a shader in shaders/, one file here (make_<op> + its Kernel), one line in registry.cpp, one test.
 #pragma once
 
@@ -29,7 +34,21 @@ struct Shape4 {
   int64_t rows() const { return (int64_t)n * h * w; }
   int64_t padded_elements() const { return rows() * c4() * 4; }
 };
+
 Shape4 shape4(const std::vector<int>& shape);  // rank <= 4 only (else throws UNSUPPORTED)
+
+// True for tensors stored as 8-bit on the device.
+inline bool is_q8(const Tensor& t) { return t.dtype == DType::I8 || t.dtype == DType::U8; }
+// Bytes of a tensor's device storage: NHWC4 elements of `elem_bytes` (float) or one byte per lane (8-bit).
+inline uint64_t device_bytes(const Tensor& t, size_t float_elem_bytes) {
+  return (uint64_t)shape4(t.shape).padded_elements() * (is_q8(t) ? 1 : float_elem_bytes);
+}
+// The zero point of an 8-bit tensor as stored on the device (uint8: zero point - 128); 0 if not quantized.
+inline int32_t device_zero_point(const Tensor& t) {
+  int32_t z = t.quant.zero_point.empty() ? 0 : (int32_t)t.quant.zero_point[0];
+  return t.dtype == DType::U8 ? z - 128 : z;
+}
+inline float tensor_scale(const Tensor& t) { return t.quant.scale.empty() ? 1.0f : t.quant.scale[0]; }
 
 // A slice of the session's constant buffer.
 struct ConstSlice {
@@ -56,6 +75,21 @@ class BuildContext {
   size_t elem_bytes() const { return fp16() ? 2 : 4; }
   // "name" or "name_fp16" according to the session's precision.
   std::string shader(const std::string& base) const { return fp16() ? base + "_fp16" : base; }
+  // 8-bit kernels: whether the session uses 8-bit storage buffers and packed dot products.
+  virtual bool int8_storage() const = 0;
+  virtual bool integer_dot() const = 0;
+  // "name", "name_s8", "name_dot" or "name_s8_dot" (a shader marked TARE_VARIANT_INT8_STORAGE / TARE_VARIANT_DOT).
+  std::string shader_q8(const std::string& base, bool has_dot_variant) const {
+    std::string s = base;
+    if (int8_storage()) s += "_s8";
+    if (has_dot_variant && integer_dot()) s += "_dot";
+    return s;
+  }
+  std::shared_ptr<vk::Pipeline> pipeline_q8(const std::string& base, bool has_dot_variant,
+                                            const std::vector<uint32_t>& spec, uint32_t push_bytes,
+                                            uint32_t bindings, uint32_t lx, uint32_t ly = 1, uint32_t lz = 1) const {
+    return context().pipeline(shader_q8(base, has_dot_variant), spec, push_bytes, bindings, lx, ly, lz);
+  }
   // Appends float data to the constant buffer, converted to the storage type (float32 or float16); returns its
   // slice (aligned for binding).
   virtual ConstSlice add_constant_floats(const std::vector<float>& values) = 0;

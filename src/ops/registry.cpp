@@ -17,6 +17,22 @@ KernelPtr make_softmax(BuildContext& b, const Op& op);         // softmax.cpp
 KernelPtr make_unary(BuildContext& b, const Op& op);           // unary.cpp (LOGISTIC, RELU, RELU6, HARD_SWISH)
 KernelPtr make_resize_bilinear(BuildContext& b, const Op& op); // resize_bilinear.cpp
 
+// 8-bit kernels (TFLite integer semantics), q8_<op>.cpp each.
+KernelPtr make_q8_conv2d(BuildContext& b, const Op& op);
+KernelPtr make_q8_depthwise_conv2d(BuildContext& b, const Op& op);
+KernelPtr make_q8_fully_connected(BuildContext& b, const Op& op);
+KernelPtr make_q8_binary(BuildContext& b, const Op& op);       // ADD, MUL
+KernelPtr make_q8_pool2d(BuildContext& b, const Op& op);       // AVERAGE_POOL_2D, MAX_POOL_2D
+KernelPtr make_q8_mean(BuildContext& b, const Op& op);
+KernelPtr make_q8_concatenation(BuildContext& b, const Op& op);
+KernelPtr make_q8_reshape(BuildContext& b, const Op& op);      // RESHAPE, SQUEEZE that repack
+KernelPtr make_q8_pad(BuildContext& b, const Op& op);
+KernelPtr make_q8_softmax(BuildContext& b, const Op& op);
+KernelPtr make_q8_unary(BuildContext& b, const Op& op);        // LOGISTIC, RELU, RELU6, HARD_SWISH
+KernelPtr make_q8_resize_bilinear(BuildContext& b, const Op& op);
+KernelPtr make_quantize(BuildContext& b, const Op& op);        // quantize.cpp: float -> 8-bit, 8-bit -> 8-bit
+KernelPtr make_dequantize(BuildContext& b, const Op& op);      // dequantize.cpp: 8-bit -> float
+
 Shape4 shape4(const std::vector<int>& s) {
   TARE_CHECK(s.size() <= 4, TARE_ERROR_UNSUPPORTED, "tensors of rank > 4 are not supported on the GPU");
   Shape4 r;
@@ -38,8 +54,44 @@ bool is_alias(const Graph& g, const Op& op) {
   return a.c == b.c && a.rows() == b.rows();
 }
 
+namespace {
+// An op runs an 8-bit kernel when its first data input or its output is an 8-bit activation.
+bool is_q8_op(const Graph& g, const Op& op) {
+  for (int t : {op.inputs.empty() ? -1 : op.inputs[0], op.outputs.empty() ? -1 : op.outputs[0]})
+    if (t >= 0 && !g.tensors[t].is_const && is_q8(g.tensors[t])) return true;
+  return false;
+}
+}  // namespace
+
 KernelPtr make_kernel(BuildContext& b, const Op& op) {
   if (is_alias(b.graph(), op)) return nullptr;
+  if (op.type == OpType::Quantize) return make_quantize(b, op);
+  if (op.type == OpType::Dequantize) return make_dequantize(b, op);
+  if (is_q8_op(b.graph(), op)) {
+    switch (op.type) {
+      case OpType::Conv2D: return make_q8_conv2d(b, op);
+      case OpType::DepthwiseConv2D: return make_q8_depthwise_conv2d(b, op);
+      case OpType::FullyConnected: return make_q8_fully_connected(b, op);
+      case OpType::Add:
+      case OpType::Mul: return make_q8_binary(b, op);
+      case OpType::AveragePool2D:
+      case OpType::MaxPool2D: return make_q8_pool2d(b, op);
+      case OpType::Mean: return make_q8_mean(b, op);
+      case OpType::Concatenation: return make_q8_concatenation(b, op);
+      case OpType::Reshape:
+      case OpType::Squeeze: return make_q8_reshape(b, op);
+      case OpType::Pad: return make_q8_pad(b, op);
+      case OpType::Softmax: return make_q8_softmax(b, op);
+      case OpType::Logistic:
+      case OpType::Relu:
+      case OpType::Relu6:
+      case OpType::HardSwish: return make_q8_unary(b, op);
+      case OpType::ResizeBilinear: return make_q8_resize_bilinear(b, op);
+      default: break;
+    }
+    fail(TARE_ERROR_UNSUPPORTED, std::string("operator ") + std::to_string(op.source_index) + ": 8-bit " +
+                                     op_name(op.type) + " has no GPU implementation");
+  }
   switch (op.type) {
     case OpType::Conv2D: return make_conv2d(b, op);
     case OpType::DepthwiseConv2D: return make_depthwise_conv2d(b, op);

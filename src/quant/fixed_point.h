@@ -6,9 +6,11 @@
 // [2^30, 2^31)).  Applying it to an int32 accumulator x:
 //     multiply_by_quantized_multiplier(x, m, shift)
 //       = rounding_divide_by_pot(srdhm(x * 2^max(shift,0), m), max(-shift,0))
-// where srdhm (SaturatingRoundingDoublingHighMul) is round(x*m / 2^31) with ties away from zero and saturation of
+// where srdhm (SaturatingRoundingDoublingHighMul) is round(x*m / 2^31) with ties rounded upward and saturation of
 // the single overflow case, and rounding_divide_by_pot is a right shift that rounds to nearest, ties away from zero.
-// This double rounding is TFLite's default (TFLITE_SINGLE_ROUNDING off), which is what its released builds use.
+// This double rounding is TFLite's default (TFLITE_SINGLE_ROUNDING off).  TFLite's int8 CONV_2D / FULLY_CONNECTED
+// run their GEMM in ruy, which requantizes with one rounding instead:
+// multiply_by_quantized_multiplier_single_rounding.
 //
 // Also here: gemmlowp's fixed-point exp / reciprocal (used by TFLite's reference softmax and fixed-point logistic),
 // the int16 helpers of TFLite's HARD_SWISH, the float lookup tables that TFLite's builtin (optimized) kernels use
@@ -58,7 +60,8 @@ inline bool multiplier_greater_than_one(const QuantizedMultiplier& q) { return q
 
 // ---- int32 fixed-point primitives (gemmlowp) ---------------------------------------------------------------------
 
-// round(a*b / 2^31), ties away from zero; the one overflowing case (INT32_MIN * INT32_MIN) saturates to INT32_MAX.
+// round(a*b / 2^31), ties rounded upward (2.5 -> 3, -2.5 -> -2); the one overflowing case (INT32_MIN * INT32_MIN)
+// saturates to INT32_MAX.
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   if (a == b && a == std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::max();
   const int64_t ab = (int64_t)a * (int64_t)b;
@@ -166,7 +169,8 @@ inline int32_t exp_on_negative_values(int32_t a, int integer_bits) {
   for (int k = -2; k <= 4; k++) {
     if (integer_bits > k) {
       const int shift = fractional_bits + k;
-      if (remainder & (int32_t)(1LL << shift)) result = saturating_rounding_doubling_high_mul(result, kMultipliers[k + 2]);
+      if (remainder & (int32_t)(1LL << shift))
+        result = saturating_rounding_doubling_high_mul(result, kMultipliers[k + 2]);
     }
   }
   if (integer_bits > 5) {

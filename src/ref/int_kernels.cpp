@@ -78,13 +78,14 @@ std::vector<QuantizedMultiplier> output_multipliers(const Weights& w, float in_s
   return m;
 }
 
-int32_t requantize_acc(int32_t acc, const QuantizedMultiplier& m, int32_t out_zp, int32_t lo, int32_t hi, int kind) {
-  static const int rv = getenv("TARE_RQ") ? atoi(getenv("TARE_RQ")) : 0;
-  int32_t v;
-  if (rv & kind) {
-    const int total = 31 - m.shift;
-    v = (int32_t)(((int64_t)acc * m.multiplier + (1LL << (total - 1))) >> total) + out_zp;
-  } else v = multiply_by_quantized_multiplier(acc, m) + out_zp;
+// Requantizes an accumulator.  TFLite's int8 CONV_2D and FULLY_CONNECTED run their GEMM in ruy, whose output stage
+// rounds once (single rounding); its depthwise kernels and every uint8 (gemmlowp) path round twice (SRDHM, then
+// rounding shift).
+int32_t requantize_acc(int32_t acc, const QuantizedMultiplier& m, bool single_rounding, int32_t out_zp, int32_t lo,
+                       int32_t hi) {
+  const int32_t v = (single_rounding ? quant::multiply_by_quantized_multiplier_single_rounding(acc, m)
+                                     : multiply_by_quantized_multiplier(acc, m)) +
+                    out_zp;
   return std::clamp(v, lo, hi);
 }
 
@@ -109,6 +110,7 @@ void conv2d(IntCtx& c) {
   const QView y = c.out_q(0);
   const bool legacy = it.dtype == DType::U8 && !w.per_channel;
   const std::vector<QuantizedMultiplier> m = output_multipliers(w, x.scale, y.scale, legacy);
+  const bool single = it.dtype == DType::I8;
   int32_t lo, hi;
   fused_range(c, y, &lo, &hi);
   const int pad_h = conv_pad_before(H, KH, p.stride_h, p.dilation_h, p.padding);
@@ -130,7 +132,7 @@ void conv2d(IntCtx& c) {
             }
           }
           acc += bias[oc];
-          y.set((((int64_t)n * OH + oy) * OW + ox) * Co + oc, requantize_acc(acc, m[oc], y.zp, lo, hi, 1));
+          y.set((((int64_t)n * OH + oy) * OW + ox) * Co + oc, requantize_acc(acc, m[oc], single, y.zp, lo, hi));
         }
 }
 
@@ -175,7 +177,7 @@ void depthwise_conv2d(IntCtx& c) {
             }
           }
           acc += bias[oc];
-          y.set((((int64_t)n * OH + oy) * OW + ox) * Co + oc, requantize_acc(acc, m[oc], y.zp, lo, hi, 2));
+          y.set((((int64_t)n * OH + oy) * OW + ox) * Co + oc, requantize_acc(acc, m[oc], false, y.zp, lo, hi));
         }
 }
 
@@ -185,7 +187,8 @@ void fully_connected(IntCtx& c) {
   const Tensor& ot = c.out_tensor(0);
   require_rank(c, wt, 2);
   const int units = wt.shape[0], depth = wt.shape[1];
-  if (depth <= 0 || it.elements() % depth != 0) c.fail(TARE_ERROR_INVALID_MODEL, "input size is not a multiple of depth");
+  if (depth <= 0 || it.elements() % depth != 0)
+    c.fail(TARE_ERROR_INVALID_MODEL, "input size is not a multiple of depth");
   const int64_t batches = it.elements() / depth;
   if (ot.elements() != batches * units) c.fail(TARE_ERROR_INVALID_MODEL, "output size mismatch");
   const QView x = c.in_q(0);
@@ -195,6 +198,7 @@ void fully_connected(IntCtx& c) {
   // TFLite: per-tensor FC (int8 and uint8) goes through GetQuantizedConvolutionMultipler (float product);
   // per-channel FC through the per-channel path (double product).
   const std::vector<QuantizedMultiplier> m = output_multipliers(w, x.scale, y.scale, !w.per_channel);
+  const bool single = it.dtype == DType::I8;
   int32_t lo, hi;
   fused_range(c, y, &lo, &hi);
   for (int64_t b = 0; b < batches; b++)
@@ -202,7 +206,7 @@ void fully_connected(IntCtx& c) {
       int32_t acc = 0;
       for (int d = 0; d < depth; d++) acc += (x.at(b * depth + d) - x.zp) * (w.at((int64_t)u * depth + d) - w.zp[u]);
       acc += bias[u];
-      y.set(b * units + u, requantize_acc(acc, m[u], y.zp, lo, hi, 4));
+      y.set(b * units + u, requantize_acc(acc, m[u], single, y.zp, lo, hi));
     }
 }
 
@@ -366,28 +370,10 @@ void mean(IntCtx& c) {
   const QView y = c.out_q(0);
   if (count == 0) return;
   const bool hw4d = r == 4 && c.op.params.keep_dims && axes.size() == 2 && reduced[1] && reduced[2];
-  static const int variant = getenv("TARE_MEAN_VARIANT") ? atoi(getenv("TARE_MEAN_VARIANT")) : 0;
-  if (hw4d && variant == 1) {
-    const QuantizedMultiplier m = quantize_multiplier((double)x.scale / (double)y.scale);
-    const int32_t n = (int32_t)count;
-    for (int64_t o = 0; o < outputs; o++) {
-      int32_t acc = sum[(size_t)o] - x.zp * n;
-      acc = multiply_by_quantized_multiplier(acc, m);
-      acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-      y.set(o, std::clamp(acc + y.zp, y.qmin, y.qmax));
-    }
-  } else if (hw4d && variant == 2) {
-    const float num = (float)count;
-    const float scale = x.scale / y.scale;
-    const float bias = -x.zp * scale + 0.5;
-    for (int64_t o = 0; o < outputs; o++) {
-      float t = (float)sum[(size_t)o] / num;
-      y.set(o, (int32_t)(int8_t)(int32_t)std::round(t * scale + bias) + y.zp);
-    }
-  } else if (hw4d) {
+  if (hw4d) {
     const float num = (float)count;
     float temp = (float)x.zp * x.scale / y.scale;
-    if (variant != 3) temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
+    temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
     const int32_t bias = y.zp - (int32_t)temp;
     const float real_scale = x.scale / (num * y.scale);
     const QuantizedMultiplier m = quantize_multiplier((double)real_scale);

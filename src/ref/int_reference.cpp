@@ -265,8 +265,8 @@ void eval_int_op(const Graph& g, const Op& op, RawTensors& tensors) {
 
 RawTensors run_int_all(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
   if (inputs.size() != g.inputs.size())
-    fail(TARE_ERROR_INVALID_ARGUMENT, "integer reference: " + std::to_string(inputs.size()) + " inputs given, graph has " +
-                                          std::to_string(g.inputs.size()));
+    fail(TARE_ERROR_INVALID_ARGUMENT, "integer reference: " + std::to_string(inputs.size()) +
+                                          " inputs given, graph has " + std::to_string(g.inputs.size()));
   RawTensors t(g.tensors.size());
   for (size_t i = 0; i < inputs.size(); i++) {
     const Tensor& gt = g.tensors[g.inputs[i]];

@@ -1,0 +1,29 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// TARE_VARIANT_FP16
+// Calibration, stage 1: per-channel min and max of a float NHWC4 tensor over a chunk of rows.  Invocation
+// (chunk = gl_WorkGroupID.y, group = x) reduces rows [chunk*CHUNK, ...) of channel group `group` and writes
+// partial[(chunk*C4 + group)*2 + {0,1}] = {min, max}.
+#include "common.glsl"
+
+layout(constant_id = 0) const int CHUNK = 64;
+layout(std430, binding = 0) readonly buffer In { SVEC4 inp[]; };
+layout(std430, binding = 1) writeonly buffer Partial { vec4 partial[]; };
+layout(push_constant) uniform P { int rows, C4; } p;
+
+void main() {
+  int g = int(gl_GlobalInvocationID.x);
+  int chunk = int(gl_WorkGroupID.y) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.y);
+  if (g >= p.C4) return;
+  int r0 = chunk * CHUNK;
+  if (r0 >= p.rows) return;
+  int r1 = min(r0 + CHUNK, p.rows);
+  vec4 lo = vec4(inp[r0 * p.C4 + g]), hi = lo;
+  for (int r = r0 + 1; r < r1; r++) {
+    vec4 v = vec4(inp[r * p.C4 + g]);
+    lo = min(lo, v);
+    hi = max(hi, v);
+  }
+  partial[(chunk * p.C4 + g) * 2] = lo;
+  partial[(chunk * p.C4 + g) * 2 + 1] = hi;
+}

@@ -1,0 +1,66 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// TARE_VARIANT_INT8_STORAGE
+// 8-bit ADD / MUL (TFLite's integer kernels) with numpy broadcasting over the [N,H,W,C] view.  Operand read modes
+// as binary.comp: 0 same layout as the output, 1 same channels with broadcast rows, 2 one channel broadcast over C.
+//  ADD: each input (q - z) << 20 is rescaled to twice the larger input scale (SRDHM + rounding shift), the sum is
+//       rescaled to the output (same), + output zero point, clamped to the fused activation's range.
+//  MUL: (qa - za) * (qb - zb) * M (MultiplyByQuantizedMultiplier) + output zero point, clamped.
+// Each invocation handles PER output words, strided by the workgroup width.
+#include "common.glsl"
+#include "quant.glsl"
+#include "q8_exact.glsl"
+
+layout(constant_id = 0) const uint IS_MUL = 0;
+layout(constant_id = 1) const uint MODE_A = 0;
+layout(constant_id = 2) const uint MODE_B = 0;
+layout(constant_id = 3) const uint PER = 4;
+
+layout(std430, binding = 0) readonly buffer A { Q8T a[]; };
+layout(std430, binding = 1) readonly buffer B { Q8T b[]; };
+layout(std430, binding = 2) writeonly buffer Dst { Q8T dst[]; };
+layout(push_constant) uniform P {
+  int total;            // output words
+  int C, C4, W, H;      // output
+  int an, ah, aw, ac4;  // operand a: row strides per output n, h, w (0: broadcast); its words per row
+  int bn, bh, bw, bc4;
+  int za, zb, zo;       // device zero points
+  int lo, hi;           // clamp range (device values)
+  int ma, sa, mb, sb;   // ADD: input multipliers and shifts; MUL: mb/sb unused
+  int mo, so;           // ADD: output multiplier and shift; MUL: the multiplier
+} p;
+
+ivec4 load(uint mode, int idx, int row, int g, int sn, int sh, int sw, int c4, bool is_a) {
+  if (mode == 0u) return q8_unpack(is_a ? a[idx] : b[idx]);
+  int w = row % p.W;
+  int t = row / p.W;
+  int h = t % p.H;
+  int n = t / p.H;
+  int r = n * sn + h * sh + w * sw;
+  if (mode == 1u) return q8_unpack(is_a ? a[r * c4 + g] : b[r * c4 + g]);
+  return ivec4(q8_unpack(is_a ? a[r * c4] : b[r * c4]).x);
+}
+
+void main() {
+  uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  for (uint i = 0; i < PER; i++) {
+    int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
+    if (idx >= p.total) return;
+    int row = idx / p.C4;
+    int g = idx - row * p.C4;
+    ivec4 x = load(MODE_A, idx, row, g, p.an, p.ah, p.aw, p.ac4, true) - p.za;
+    ivec4 y = load(MODE_B, idx, row, g, p.bn, p.bh, p.bw, p.bc4, false) - p.zb;
+    ivec4 v;
+    for (int l = 0; l < 4; l++) {
+      if (IS_MUL != 0u) {
+        v[l] = mbqm(x[l] * y[l], p.mo, p.so);
+      } else {
+        int ra = rdbpot(srdhm(x[l] * (1 << 20), p.ma), -p.sa);
+        int rb = rdbpot(srdhm(y[l] * (1 << 20), p.mb), -p.sb);
+        v[l] = rdbpot(srdhm(ra + rb, p.mo), -p.so);
+      }
+    }
+    v = clamp(v + p.zo, ivec4(p.lo), ivec4(p.hi));
+    dst[idx] = q8_pack(q8_mask(v, g, p.C, p.zo));
+  }
+}

@@ -1,0 +1,161 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// TARE_VARIANT_INT8_STORAGE TARE_VARIANT_DOT
+// 8-bit CONV_2D, general window (any filter, stride, dilation, padding) on NHWC4 8-bit tensors; see q8_conv2d.cpp
+// for the folded zero-point arithmetic (out-of-image inputs read as the input zero point).
+// One invocation: TP consecutive output x positions of one output row times TC groups of 4 output channels
+// (gl_WorkGroupID.y: uniform weight loads).  For each window row and input channel group the NCOL input columns
+// the tile needs are loaded once and reused.
+// Weights: block of 4 words per (oc4, ky, kx, ic4) at ((oc4*KH + ky)*KW + kx)*IC4 + ic4; TARE_DOT: word l = input
+// lanes of output channel l (sdot4); otherwise word j = output channels of input lane j, accumulated exactly in
+// float in chunks of at most 256 (input group, kx) steps (1024 products of magnitude <= 2^14: sums stay <= 2^24).
+#include "common.glsl"
+#include "quant.glsl"
+
+layout(constant_id = 0) const int KH = 3;
+layout(constant_id = 1) const int KW = 3;
+layout(constant_id = 2) const int SH = 1;
+layout(constant_id = 3) const int SW = 1;
+layout(constant_id = 4) const int DH = 1;
+layout(constant_id = 5) const int DW = 1;
+layout(constant_id = 6) const int TP = 4;
+layout(constant_id = 7) const int TC = 2;
+layout(constant_id = 8) const bool WZP = false;
+layout(constant_id = 9) const bool SINGLE = false;
+const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
+const int CHUNK = 256;
+
+layout(std430, binding = 0) readonly buffer In { Q8T inp[]; };
+layout(std430, binding = 1) readonly buffer W { uint w[]; };
+layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
+layout(std430, binding = 3) writeonly buffer Out { Q8T outp[]; };
+layout(push_constant) uniform P {
+  int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max;
+} p;
+
+ivec4 requant(ivec4 acc, int oc4) {
+  ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
+  ivec4 r;
+  for (int l = 0; l < 4; l++) {
+    int v = SINGLE ? mbqm_single(acc[l], m[l], s[l]) : mbqm(acc[l], m[l], s[l]);
+    r[l] = oc4 * 4 + l < p.OC ? clamp(v + p.out_zp, p.act_min, p.act_max) : p.out_zp;
+  }
+  return r;
+}
+
+void main() {
+  int tile = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+  int oc0 = int(gl_WorkGroupID.y) * TC;
+  if (tile >= p.N * p.OH * p.XT) return;
+  int nz = tile / p.XT;
+  int ox0 = (tile - nz * p.XT) * TP;
+  int n = nz / p.OH;
+  int oy = nz - n * p.OH;
+
+  ivec4 acc[TP * TC];
+  int wb[TC];
+  int wstride = KH * KW * p.IC4 * 4;  // words per oc4 group
+  for (int g = 0; g < TC; g++) {
+    int oc = min(oc0 + g, p.OC4 - 1);  // groups past the end compute a duplicate that is never stored
+    wb[g] = oc * wstride;
+    ivec4 b = qp[oc * 4];
+    for (int t = 0; t < TP; t++) acc[t * TC + g] = b;
+  }
+  int sx[TP];
+  for (int t = 0; t < TP; t++) sx[t] = 0;
+  int ix0 = ox0 * SW - p.pad_l;
+#if TARE_DOT
+  uint zpw = word_splat(p.in_zp);
+  for (int ky = 0; ky < KH; ky++) {
+    int iy = oy * SH - p.pad_t + ky * DH;
+    bool row_in = iy >= 0 && iy < p.IH;
+    int rowbase = (n * p.IH + iy) * p.IW;
+    for (int ic4 = 0; ic4 < p.IC4; ic4++) {
+      uint col[NCOL];
+      for (int j = 0; j < NCOL; j++) {
+        int ix = ix0 + j;
+        col[j] = (row_in && ix >= 0 && ix < p.IW) ? q8_word(inp[(rowbase + ix) * p.IC4 + ic4]) : zpw;
+      }
+      if (WZP)
+        for (int t = 0; t < TP; t++)
+          for (int kx = 0; kx < KW; kx++) sx[t] += sdot4(col[t * SW + kx * DW], 0x01010101u);
+      for (int kx = 0; kx < KW; kx++) {
+        for (int g = 0; g < TC; g++) {
+          int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
+          uint w0 = w[wi], w1 = w[wi + 1], w2 = w[wi + 2], w3 = w[wi + 3];
+          for (int t = 0; t < TP; t++) {
+            uint v = col[t * SW + kx * DW];
+            acc[t * TC + g] += ivec4(sdot4(v, w0), sdot4(v, w1), sdot4(v, w2), sdot4(v, w3));
+          }
+        }
+      }
+    }
+  }
+#else
+  vec4 zpv = vec4(p.in_zp);
+  vec4 facc[TP * TC];
+  for (int i = 0; i < TP * TC; i++) facc[i] = vec4(0);
+  float fsx[TP];
+  for (int t = 0; t < TP; t++) fsx[t] = 0.0;
+  int steps = 0;
+  for (int ky = 0; ky < KH; ky++) {
+    int iy = oy * SH - p.pad_t + ky * DH;
+    bool row_in = iy >= 0 && iy < p.IH;
+    int rowbase = (n * p.IH + iy) * p.IW;
+    for (int ic4 = 0; ic4 < p.IC4; ic4++) {
+      if (steps + KW > CHUNK) {  // move the float partial sums to the int32 accumulators
+        for (int i = 0; i < TP * TC; i++) {
+          acc[i] += ivec4(facc[i]);
+          facc[i] = vec4(0);
+        }
+        if (WZP)
+          for (int t = 0; t < TP; t++) {
+            sx[t] += int(fsx[t]);
+            fsx[t] = 0.0;
+          }
+        steps = 0;
+      }
+      steps += KW;
+      vec4 col[NCOL];
+      for (int j = 0; j < NCOL; j++) {
+        int ix = ix0 + j;
+        col[j] = (row_in && ix >= 0 && ix < p.IW) ? vec4(q8_unpack(inp[(rowbase + ix) * p.IC4 + ic4])) : zpv;
+      }
+      if (WZP)
+        for (int t = 0; t < TP; t++)
+          for (int kx = 0; kx < KW; kx++) {
+            vec4 v = col[t * SW + kx * DW];
+            fsx[t] += (v.x + v.y) + (v.z + v.w);
+          }
+      for (int kx = 0; kx < KW; kx++) {
+        for (int g = 0; g < TC; g++) {
+          int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
+          vec4 w0 = vec4(word_unpack(w[wi])), w1 = vec4(word_unpack(w[wi + 1]));
+          vec4 w2 = vec4(word_unpack(w[wi + 2])), w3 = vec4(word_unpack(w[wi + 3]));
+          for (int t = 0; t < TP; t++) {
+            vec4 v = col[t * SW + kx * DW];
+            vec4 a = facc[t * TC + g];
+            a = fma(vec4(v.x), w0, a);
+            a = fma(vec4(v.y), w1, a);
+            a = fma(vec4(v.z), w2, a);
+            facc[t * TC + g] = fma(vec4(v.w), w3, a);
+          }
+        }
+      }
+    }
+  }
+  for (int i = 0; i < TP * TC; i++) acc[i] += ivec4(facc[i]);
+  if (WZP)
+    for (int t = 0; t < TP; t++) sx[t] += int(fsx[t]);
+#endif
+  int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4;
+  for (int t = 0; t < TP; t++) {
+    if (ox0 + t >= p.OW) break;
+    for (int g = 0; g < TC; g++) {
+      if (oc0 + g >= p.OC4) break;
+      ivec4 a = acc[t * TC + g];
+      if (WZP) a -= qp[(oc0 + g) * 4 + 3] * sx[t];
+      outp[obase + t * p.OC4 + oc0 + g] = q8_pack(requant(a, oc0 + g));
+    }
+  }
+}

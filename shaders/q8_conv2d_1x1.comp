@@ -1,0 +1,104 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// TARE_VARIANT_INT8_STORAGE TARE_VARIANT_DOT
+// 8-bit CONV_2D with a 1x1 filter, stride 1, no padding: a GEMM over the flattened pixels (see q8_conv2d.cpp for
+// the folded zero-point arithmetic).  One invocation: TP pixels times TC groups of 4 output channels
+// (gl_WorkGroupID.y: weight and table loads are workgroup-uniform).
+// TARE_DOT: weight word w[(oc4*IC4 + ic4)*4 + l] = input lanes ic4*4..+3 of output channel oc4*4+l; products by sdot4.
+// Otherwise: word j of that block = output channels oc4*4..+3 of input lane j; the products are accumulated in float,
+// which is exact: every product is at most 2^14 in magnitude and a chunk of KC <= 256 input groups (1024 products
+// per output) stays within 2^24, after which the partial sum is moved to the int32 accumulator.
+#include "common.glsl"
+#include "quant.glsl"
+
+layout(constant_id = 0) const int TP = 8;
+layout(constant_id = 1) const int TC = 4;
+layout(constant_id = 2) const bool WZP = false;     // weights have a zero point: subtract w_zp * sum(x)
+layout(constant_id = 3) const bool SINGLE = false;  // single-rounding requantization (ruy)
+const int KC = 256;
+
+layout(std430, binding = 0) readonly buffer In { Q8T inp[]; };
+layout(std430, binding = 1) readonly buffer W { uint w[]; };
+layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
+layout(std430, binding = 3) writeonly buffer Out { Q8T outp[]; };
+layout(push_constant) uniform P { int M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max; } p;
+
+ivec4 requant(ivec4 acc, int oc4) {
+  ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
+  ivec4 r;
+  for (int l = 0; l < 4; l++) {
+    int v = SINGLE ? mbqm_single(acc[l], m[l], s[l]) : mbqm(acc[l], m[l], s[l]);
+    r[l] = oc4 * 4 + l < p.OC ? clamp(v + p.out_zp, p.act_min, p.act_max) : p.out_zp;
+  }
+  return r;
+}
+
+void main() {
+  int m0 = (int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x)) * TP;
+  int oc0 = int(gl_WorkGroupID.y) * TC;
+  if (m0 >= p.M) return;
+  ivec4 acc[TP * TC];
+  int wb[TC];
+  for (int g = 0; g < TC; g++) {
+    int oc = min(oc0 + g, p.OC4 - 1);  // groups past the end compute a duplicate that is never stored
+    wb[g] = oc * p.IC4 * 4;
+    ivec4 b = qp[oc * 4];
+    for (int t = 0; t < TP; t++) acc[t * TC + g] = b;
+  }
+  int ib[TP];
+  for (int t = 0; t < TP; t++) ib[t] = min(m0 + t, p.M - 1) * p.IC4;
+  int sx[TP];
+  for (int t = 0; t < TP; t++) sx[t] = 0;
+#if TARE_DOT
+  for (int ic4 = 0; ic4 < p.IC4; ic4++) {
+    uint xv[TP];
+    for (int t = 0; t < TP; t++) xv[t] = q8_word(inp[ib[t] + ic4]);
+    if (WZP)
+      for (int t = 0; t < TP; t++) sx[t] += sdot4(xv[t], 0x01010101u);
+    for (int g = 0; g < TC; g++) {
+      int wi = wb[g] + ic4 * 4;
+      uint w0 = w[wi], w1 = w[wi + 1], w2 = w[wi + 2], w3 = w[wi + 3];
+      for (int t = 0; t < TP; t++)
+        acc[t * TC + g] += ivec4(sdot4(xv[t], w0), sdot4(xv[t], w1), sdot4(xv[t], w2), sdot4(xv[t], w3));
+    }
+  }
+#else
+  for (int k0 = 0; k0 < p.IC4; k0 += KC) {
+    int k1 = min(k0 + KC, p.IC4);
+    vec4 facc[TP * TC];
+    for (int i = 0; i < TP * TC; i++) facc[i] = vec4(0);
+    float fsx[TP];
+    for (int t = 0; t < TP; t++) fsx[t] = 0.0;
+    for (int ic4 = k0; ic4 < k1; ic4++) {
+      vec4 xv[TP];
+      for (int t = 0; t < TP; t++) xv[t] = vec4(q8_unpack(inp[ib[t] + ic4]));
+      if (WZP)
+        for (int t = 0; t < TP; t++) fsx[t] += (xv[t].x + xv[t].y) + (xv[t].z + xv[t].w);
+      for (int g = 0; g < TC; g++) {
+        int wi = wb[g] + ic4 * 4;
+        vec4 w0 = vec4(word_unpack(w[wi])), w1 = vec4(word_unpack(w[wi + 1]));
+        vec4 w2 = vec4(word_unpack(w[wi + 2])), w3 = vec4(word_unpack(w[wi + 3]));
+        for (int t = 0; t < TP; t++) {
+          vec4 a = facc[t * TC + g];
+          a = fma(vec4(xv[t].x), w0, a);
+          a = fma(vec4(xv[t].y), w1, a);
+          a = fma(vec4(xv[t].z), w2, a);
+          facc[t * TC + g] = fma(vec4(xv[t].w), w3, a);
+        }
+      }
+    }
+    for (int i = 0; i < TP * TC; i++) acc[i] += ivec4(facc[i]);
+    if (WZP)
+      for (int t = 0; t < TP; t++) sx[t] += int(fsx[t]);
+  }
+#endif
+  for (int t = 0; t < TP; t++) {
+    if (m0 + t >= p.M) break;
+    for (int g = 0; g < TC; g++) {
+      if (oc0 + g >= p.OC4) break;
+      ivec4 a = acc[t * TC + g];
+      if (WZP) a -= qp[(oc0 + g) * 4 + 3] * sx[t];
+      outp[(m0 + t) * p.OC4 + oc0 + g] = q8_pack(requant(a, oc0 + g));
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// Helpers of the 8-bit element-wise kernels (q8_*.comp, quantize*.comp): exact IEEE float32 arithmetic where
+// TFLite's kernels compute in float (GPU division is not correctly rounded, GLSL's round() breaks ties either way),
+// integer rounding divisions, and padding-lane masking.  Include after common.glsl and quant.glsl.
+
+// Padding lanes (channel >= C) of channel group g set to the device zero point z.
+ivec4 q8_mask(ivec4 v, int g, int C, int z) {
+  int base = g * 4;
+  if (base + 4 <= C) return v;
+  return ivec4(base + 0 < C ? v.x : z, base + 1 < C ? v.y : z, base + 2 < C ? v.z : z, base + 3 < C ? v.w : z);
+}
+
+// C's integer division truncating toward zero, for b > 0 (GLSL leaves negative operands undefined).
+int div_trunc(int a, int b) {
+  int q = abs(a) / b;
+  return a < 0 ? -q : q;
+}
+
+// std::round: to nearest, ties away from zero (exact: trunc and x - trunc(x) are exact in IEEE arithmetic).
+float round_away(float x) {
+  precise float t = trunc(x);
+  precise float f = x - t;
+  precise float r = abs(f) >= 0.5 ? t + sign(x) : t;
+  return r;
+}
+
+// |a / b| correctly rounded to float32 (to nearest, ties to even), for finite a (any sign, denormals included) and
+// b > 0 normal, as integer long division on the significands: |a / b| = mant * 2^(e - 23) with mant in
+// [2^23, 2^24), or mant = 0 when a == 0.  Results below float32's normal range are not rounded to its denormal grid
+// (callers never need them).
+void fdiv_parts(uint abits, uint bbits, out uint mant, out int e) {
+  uint ma = abits & 0x7fffffu;
+  int ea = int((abits >> 23) & 0xffu);
+  if (ea == 0) {
+    if (ma == 0u) {
+      mant = 0u;
+      e = 0;
+      return;
+    }
+    int lz = 23 - findMSB(ma);
+    ma <<= uint(lz);
+    ea = 1 - lz;
+  } else {
+    ma |= 0x800000u;
+  }
+  uint mb = (bbits & 0x7fffffu) | 0x800000u;
+  int eb = int((bbits >> 23) & 0xffu);
+  int ex = ea - eb;
+  if (ma < mb) {
+    ma <<= 1;
+    ex -= 1;
+  }
+  // mb <= ma < 2 mb: the quotient is in [1, 2); 24 more bits after the leading one (23 fraction + 1 guard).
+  uint q = 1u;
+  uint r = ma - mb;
+  for (int i = 0; i < 24; i++) {
+    r <<= 1;
+    q <<= 1;
+    if (r >= mb) {
+      r -= mb;
+      q |= 1u;
+    }
+  }
+  uint m = q >> 1;
+  bool guard = (q & 1u) != 0u;
+  if (guard && (r != 0u || (m & 1u) != 0u)) m += 1u;
+  if (m == (1u << 24)) {
+    m >>= 1;
+    ex += 1;
+  }
+  mant = m;
+  e = ex;
+}
+
+// a / b as IEEE float32 division (round to nearest even) for finite a and b > 0 normal, the result normal or zero.
+float fdiv_exact(float a, float b) {
+  uint abits = floatBitsToUint(a);
+  uint mant;
+  int e;
+  fdiv_parts(abits, floatBitsToUint(b), mant, e);
+  if (mant == 0u) return 0.0;
+  uint bits = (abits & 0x80000000u) | (uint(e + 127) << 23) | (mant & 0x7fffffu);
+  return uintBitsToFloat(bits);
+}

@@ -1,0 +1,112 @@
+// 8-bit tensors and TFLite's integer requantization arithmetic.  Include after common.glsl.
+//
+// Device layout of 8-bit tensors: NHWC4 like float tensors, each group of 4 channels one 32-bit word of 4 int8
+// lanes (uint8 tensors are stored as int8 = uint8 - 128 with their zero point shifted by -128, which leaves every
+// (q - zero_point) unchanged).  Padding lanes hold the tensor's (device) zero point, i.e. the real value 0.
+// Variants: TARE_INT8_STORAGE=1 declares the buffers as i8vec4 (8-bit storage), else as packed uint words.
+// TARE_DOT=1 provides sdot4() through OpSDot (VK_KHR_shader_integer_dot_product), else a portable emulation.
+
+// Signed lanes of a packed word (lane 0 in the low byte).
+ivec4 word_unpack(uint w) {
+  int s = int(w);
+  return ivec4(bitfieldExtract(s, 0, 8), bitfieldExtract(s, 8, 8), bitfieldExtract(s, 16, 8), bitfieldExtract(s, 24, 8));
+}
+uint word_pack(ivec4 v) {
+  uvec4 u = uvec4(v) & 0xffu;
+  return u.x | (u.y << 8) | (u.z << 16) | (u.w << 24);
+}
+
+#if TARE_INT8_STORAGE
+#extension GL_EXT_shader_8bit_storage : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
+#define Q8T i8vec4
+ivec4 q8_unpack(i8vec4 v) { return ivec4(v); }
+i8vec4 q8_pack(ivec4 v) { return i8vec4(v); }
+uint q8_word(i8vec4 v) { return word_pack(ivec4(v)); }
+#else
+#define Q8T uint
+ivec4 q8_unpack(uint w) { return word_unpack(w); }
+uint q8_pack(ivec4 v) { return word_pack(v); }
+uint q8_word(uint w) { return w; }
+#endif
+
+// The packed word of a value repeated in the 4 lanes.
+uint word_splat(int v) { return word_pack(ivec4(v)); }
+
+#if TARE_DOT
+#extension GL_EXT_spirv_intrinsics : require
+// OpSDot (4450) on two packed 4x8-bit signed vectors (PackedVectorFormat4x8Bit = 0); capabilities DotProduct
+// (6019) and DotProductInput4x8BitPacked (6018).
+spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4450)
+int spv_sdot_packed(uint a, uint b, spirv_literal int format);
+int sdot4(uint a, uint b) { return spv_sdot_packed(a, b, 0); }
+#else
+int sdot4(uint a, uint b) {
+  ivec4 x = word_unpack(a), y = word_unpack(b);
+  return x.x * y.x + x.y * y.y + x.z * y.z + x.w * y.w;
+}
+#endif
+
+// ---- TFLite fixed-point arithmetic (gemmlowp semantics), 32-bit only (no shaderInt64 needed) ----------------------
+
+// SaturatingRoundingDoublingHighMul: round((a*b) / 2^31) with ties away from zero, saturating INT_MIN*INT_MIN.
+int srdhm(int a, int b) {
+  if (a == b && a == int(0x80000000)) return 0x7fffffff;
+  int hi;
+  int lo;
+  imulExtended(a, b, hi, lo);  // a*b = hi * 2^32 + uint(lo)
+  // nudge = ab >= 0 ? 2^30 : 1 - 2^30, added as a 64-bit value
+  bool neg = hi < 0;
+  uint nudge_lo = neg ? uint(1 - (1 << 30)) : uint(1 << 30);
+  int nudge_hi = neg ? -1 : 0;
+  uint carry;
+  uint slo = uaddCarry(uint(lo), nudge_lo, carry);
+  int shi = hi + nudge_hi + int(carry);
+  // Divide the 64-bit sum by 2^31 rounding toward zero (C++ semantics): for a negative sum add 2^31 - 1 first.
+  if (shi < 0) {
+    slo = uaddCarry(slo, 0x7fffffffu, carry);
+    shi += int(carry);
+  }
+  return int((uint(shi) << 1) | (slo >> 31));
+}
+
+// RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero.
+int rdbpot(int x, int exponent) {
+  if (exponent <= 0) return x;
+  int mask = int((1u << uint(exponent)) - 1u);
+  int remainder = x & mask;
+  int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+// MultiplyByQuantizedMultiplier (TFLite's default double-rounding form): shift > 0 is a left shift.
+int mbqm(int x, int multiplier, int shift) {
+  int left = shift > 0 ? shift : 0;
+  int right = shift > 0 ? 0 : -shift;
+  return rdbpot(srdhm(x * (1 << left), multiplier), right);
+}
+
+// Single-rounding MultiplyByQuantizedMultiplier (ruy; TFLite's int8 CONV_2D / FULLY_CONNECTED): round(x * m *
+// 2^(shift - 31)) with ties toward +infinity, computed exactly on the 64-bit product (as hi/lo int32 pairs), then
+// saturated to int32.  Requires shift <= 30 (the host checks).
+int mbqm_single(int x, int multiplier, int shift) {
+  int total = 31 - shift;  // in [1, 62]
+  int hi;
+  int lo;
+  imulExtended(x, multiplier, hi, lo);
+  uint carry;
+  uint ulo = uint(lo);
+  if (total <= 32) {
+    ulo = uaddCarry(ulo, 1u << uint(total - 1), carry);
+    hi += int(carry);
+  } else {
+    hi += 1 << (total - 33);
+  }
+  if (total >= 32) return hi >> (total - 32);  // arithmetic shift: floor; always fits
+  // 64-bit arithmetic right shift by total in [1, 31], then saturate to int32.
+  uint rlo = (ulo >> uint(total)) | (uint(hi) << uint(32 - total));
+  int rhi = hi >> total;
+  if (rhi > 0 || (rhi == 0 && rlo >= 0x80000000u)) return 0x7fffffff;
+  if (rhi < -1 || (rhi == -1 && rlo < 0x80000000u)) return int(0x80000000);
+  return int(rlo);
+}

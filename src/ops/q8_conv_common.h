@@ -1,0 +1,113 @@
+// Host-side requantization parameters of the 8-bit CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED kernels
+// (q8_conv2d.cpp, q8_depthwise_conv2d.cpp, q8_fully_connected.cpp), derived exactly as src/ref/int_kernels.cpp
+// (TFLite) does.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "ops/kernel.h"
+#include "quant/fixed_point.h"
+
+namespace tare::ops::q8conv {
+
+struct Params {
+  std::vector<int32_t> multiplier, shift;  // per output channel
+  std::vector<int32_t> wzp;                // device weight zero point per output channel
+  std::vector<int32_t> bias;               // int32 bias per output channel (0 without a bias)
+  bool any_wzp = false;
+  bool single = false;                     // single-rounding requantization (ruy)
+  int32_t out_zp = 0, act_min = 0, act_max = 0;  // device values
+  DType wdtype = DType::I8;
+  const uint8_t* wdata = nullptr;
+  // Weight element i as stored on the device (uint8: q - 128).
+  int8_t weight(int64_t i) const {
+    return wdtype == DType::I8 ? (int8_t)wdata[i] : (int8_t)((int32_t)wdata[i] - 128);
+  }
+};
+
+// channels: output channels; axis: the weights' channel axis for per-channel quantization.  float_product_if_per_tensor:
+// per-tensor weights take TFLite's GetQuantizedConvolutionMultipler (input_scale * weight_scale in float);
+// single_rounding: ruy's requantization (int8 CONV_2D / FULLY_CONNECTED).
+inline Params params(BuildContext& b, const Op& op, const std::string& where, int channels, int axis,
+                     bool float_product_if_per_tensor, bool single_rounding) {
+  const Graph& g = b.graph();
+  const Tensor& in = g.tensors[op.inputs[0]];
+  const Tensor& wt = g.tensors[op.inputs[1]];
+  const Tensor& out = g.tensors[op.outputs[0]];
+  TARE_CHECK(wt.dtype == DType::I8 || wt.dtype == DType::U8, TARE_ERROR_UNSUPPORTED,
+             where + "weights must be int8 or uint8");
+  TARE_CHECK(!wt.quant.scale.empty(), TARE_ERROR_INVALID_MODEL, where + "weights are not quantized");
+  TARE_CHECK(!in.quant.scale.empty() && !out.quant.scale.empty(), TARE_ERROR_INVALID_MODEL,
+             where + "input and output must be quantized");
+  const size_t n = wt.quant.scale.size();
+  TARE_CHECK(n == 1 || n == (size_t)channels, TARE_ERROR_INVALID_MODEL, where + "weight scales do not match channels");
+  TARE_CHECK(n == 1 || wt.quant.axis == axis, TARE_ERROR_UNSUPPORTED, where + "weights quantized along another axis");
+  TARE_CHECK(wt.data.size() >= (size_t)wt.elements(), TARE_ERROR_INVALID_MODEL, where + "weights data missing");
+  Params p;
+  p.wdtype = wt.dtype;
+  p.wdata = wt.data.data();
+  p.single = single_rounding;
+  const float in_scale = tensor_scale(in), out_scale = tensor_scale(out);
+  for (int c = 0; c < channels; c++) {
+    const size_t k = n > 1 ? (size_t)c : 0;
+    const float ws = wt.quant.scale[k];
+    const double real = (n == 1 && float_product_if_per_tensor) ? (double)(in_scale * ws) / (double)out_scale
+                                                                : (double)in_scale * (double)ws / (double)out_scale;
+    const quant::QuantizedMultiplier q = quant::quantize_multiplier(real);
+    TARE_CHECK(!single_rounding || q.shift <= 30, TARE_ERROR_UNSUPPORTED, where + "output multiplier too large");
+    TARE_CHECK(q.shift <= 31 && q.shift >= -31, TARE_ERROR_UNSUPPORTED, where + "output multiplier out of range");
+    p.multiplier.push_back(q.multiplier);
+    p.shift.push_back(q.shift);
+    int32_t z = wt.quant.zero_point.size() > k ? (int32_t)wt.quant.zero_point[k] : 0;
+    if (wt.dtype == DType::U8) z -= 128;
+    p.wzp.push_back(z);
+    if (z != 0) p.any_wzp = true;
+  }
+  p.bias.assign((size_t)channels, 0);
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+    const Tensor& bt = g.tensors[op.inputs[2]];
+    TARE_CHECK(bt.is_const, TARE_ERROR_UNSUPPORTED, where + "non-constant bias");
+    TARE_CHECK(bt.dtype == DType::I32, TARE_ERROR_UNSUPPORTED, where + "bias must be int32");
+    TARE_CHECK(bt.elements() == channels && bt.data.size() >= (size_t)channels * 4, TARE_ERROR_INVALID_MODEL,
+               where + "bias size does not match the output channels");
+    std::memcpy(p.bias.data(), bt.data.data(), (size_t)channels * 4);
+  }
+  const int32_t qmin = out.dtype == DType::U8 ? 0 : -128, qmax = out.dtype == DType::U8 ? 255 : 127;
+  const int act = (int)op.params.activation;
+  TARE_CHECK(act >= 0 && act <= 3, TARE_ERROR_UNSUPPORTED, where + "unsupported fused activation");
+  const int32_t ozp = out.quant.zero_point.empty() ? 0 : (int32_t)out.quant.zero_point[0];
+  int32_t lo = qmin, hi = qmax;
+  quant::activation_range(act, out_scale, ozp, qmin, qmax, &lo, &hi);
+  const int32_t shift = out.dtype == DType::U8 ? 128 : 0;
+  p.out_zp = ozp - shift;
+  p.act_min = lo - shift;
+  p.act_max = hi - shift;
+  return p;
+}
+
+// bias - x_zp * sum_w + lanes * x_zp * w_zp, in wrap-around int32 arithmetic.
+inline int32_t fold_bias(int32_t bias, int32_t xz, uint32_t sum_w, int64_t lanes, int32_t wzp) {
+  uint32_t v = (uint32_t)bias - (uint32_t)xz * sum_w + (uint32_t)lanes * (uint32_t)xz * (uint32_t)wzp;
+  return (int32_t)v;
+}
+
+// The per-channel table the shaders read: per group of 4 output channels, 4 ivec4: bias (folded), multiplier,
+// shift, weight zero point.  Padding channels get zeros (their outputs are written as the output zero point).
+inline ConstSlice add_table(BuildContext& b, const Params& p, const std::vector<int32_t>& bias, int channels) {
+  const int c4 = (channels + 3) / 4;
+  std::vector<int32_t> t((size_t)c4 * 16, 0);
+  for (int c = 0; c < channels; c++) {
+    const size_t base = (size_t)(c / 4) * 16 + (size_t)(c % 4);
+    t[base] = bias[c];
+    t[base + 4] = p.multiplier[c];
+    t[base + 8] = p.shift[c];
+    t[base + 12] = p.wzp[c];
+  }
+  return b.add_constant_bytes(t.data(), t.size() * 4);
+}
+
+}  // namespace tare::ops::q8conv

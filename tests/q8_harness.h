@@ -1,0 +1,171 @@
+// Helpers for 8-bit GPU op tests: build quantized one-op graphs, run them on the GPU (every storage / dot-product
+// path the device offers) and on the integer CPU reference (src/ref/int_reference.h, TFLite's integer semantics),
+// and compare the raw output bytes.
+#pragma once
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/session.h"
+#include "model/graph.h"
+#include "op_harness.h"
+#include "ref/int_reference.h"
+#include "test_util.h"
+
+namespace tare::test {
+
+class Q8Builder : public GraphBuilder {
+ public:
+  // An 8-bit activation (I8 or U8) with per-tensor scale and zero point.
+  int q8(std::vector<int> shape, float scale, int zero_point, DType dtype = DType::I8) {
+    int t = activation(std::move(shape));
+    Tensor& x = g.tensors[t];
+    x.dtype = dtype;
+    x.quant.scale = {scale};
+    x.quant.zero_point = {zero_point};
+    return t;
+  }
+  int q8_input(std::vector<int> shape, float scale, int zero_point, DType dtype = DType::I8) {
+    int t = q8(std::move(shape), scale, zero_point, dtype);
+    g.inputs.push_back(t);
+    return t;
+  }
+  // Random int8 weights; per-channel scales along `axis` when scales.size() > 1 (zero points 0).
+  int int8_weights(std::vector<int> shape, std::vector<float> scales, int axis = 0) {
+    int t = activation(std::move(shape));
+    Tensor& x = g.tensors[t];
+    x.dtype = DType::I8;
+    x.is_const = true;
+    x.quant.scale = std::move(scales);
+    x.quant.zero_point.assign(x.quant.scale.size(), 0);
+    x.quant.axis = axis;
+    std::uniform_int_distribution<int> d(-127, 127);
+    x.data.resize((size_t)x.elements());
+    for (auto& v : x.data) v = (uint8_t)(int8_t)d(rng);
+    return t;
+  }
+  // Random uint8 weights with a zero point (legacy uint8 models).
+  int uint8_weights(std::vector<int> shape, float scale, int zero_point) {
+    int t = activation(std::move(shape));
+    Tensor& x = g.tensors[t];
+    x.dtype = DType::U8;
+    x.is_const = true;
+    x.quant.scale = {scale};
+    x.quant.zero_point = {zero_point};
+    std::uniform_int_distribution<int> d(0, 255);
+    x.data.resize((size_t)x.elements());
+    for (auto& v : x.data) v = (uint8_t)d(rng);
+    return t;
+  }
+  // Random int32 bias in [-range, range], scale = input_scale * weight_scale (per channel if several).
+  int int32_bias(int n, std::vector<float> scales, int range = 2000) {
+    int t = activation({n});
+    Tensor& x = g.tensors[t];
+    x.dtype = DType::I32;
+    x.is_const = true;
+    x.quant.scale = std::move(scales);
+    x.quant.zero_point.assign(x.quant.scale.size(), 0);
+    std::uniform_int_distribution<int> d(-range, range);
+    std::vector<int32_t> v((size_t)n);
+    for (auto& e : v) e = d(rng);
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(v.data());
+    x.data.assign(b, b + v.size() * 4);
+    return t;
+  }
+  // A constant 8-bit data tensor (e.g. an ADD operand).
+  int q8_constant(std::vector<int> shape, float scale, int zero_point, DType dtype = DType::I8) {
+    int t = q8(std::move(shape), scale, zero_point, dtype);
+    Tensor& x = g.tensors[t];
+    x.is_const = true;
+    std::uniform_int_distribution<int> d(0, 255);
+    x.data.resize((size_t)x.elements());
+    for (auto& v : x.data) v = (uint8_t)d(rng);
+    return t;
+  }
+};
+
+// The GPU paths to test: packed words / 8-bit storage, with and without packed dot products (as available).
+struct Q8Path {
+  bool force_packed;
+  bool disable_dot;
+  const char* name;
+};
+inline std::vector<Q8Path> q8_paths(const vk::Context& ctx) {
+  std::vector<Q8Path> p = {{true, true, "packed"}};
+  if (ctx.caps().integer_dot_product) p.push_back({true, false, "packed+dot"});
+  if (ctx.caps().int8_storage && ctx.caps().int8_arithmetic) {
+    p.push_back({false, true, "int8-storage"});
+    if (ctx.caps().integer_dot_product) p.push_back({false, false, "int8-storage+dot"});
+  }
+  return p;
+}
+
+inline int last_max_q8_diff = 0;
+
+// Runs `g` with random raw inputs on every GPU path and on the integer reference; checks that every output byte
+// differs by at most `tol` (0: bit-exact).  Returns false if there is no GPU.
+inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
+  auto ctx = gpu();
+  if (!ctx) return false;
+  infer_shapes(g);
+  std::mt19937 rng(seed);
+  std::vector<std::vector<uint8_t>> inputs;
+  for (int t : g.inputs) {
+    const Tensor& x = g.tensors[t];
+    std::vector<uint8_t> v(x.bytes());
+    if (x.dtype == DType::F32) {
+      std::uniform_real_distribution<float> d(-3, 3);
+      for (size_t i = 0; i < v.size() / 4; i++) {
+        float f = d(rng);
+        std::memcpy(&v[4 * i], &f, 4);
+      }
+    } else {
+      std::uniform_int_distribution<int> d(0, 255);
+      for (auto& b : v) b = (uint8_t)d(rng);
+    }
+    inputs.push_back(std::move(v));
+  }
+  auto want = ref::run_int(g, inputs);
+  last_max_q8_diff = 0;
+  for (const Q8Path& path : q8_paths(*ctx)) {
+    INFO("GPU path " << path.name);
+    SessionOptions o;
+    o.force_packed_int8 = path.force_packed;
+    o.disable_dot = path.disable_dot;
+    Session s(ctx, g, o);
+    for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
+    s.run();
+    for (size_t i = 0; i < g.outputs.size(); i++) {
+      const Tensor& out = g.tensors[g.outputs[i]];
+      std::vector<uint8_t> got(out.bytes());
+      s.get_output_bytes(i, got.data(), got.size());
+      REQUIRE(got.size() == want[i].size());
+      int maxd = 0;
+      size_t bad = 0;
+      if (out.dtype == DType::F32) {
+        std::vector<float> a(got.size() / 4), b(got.size() / 4);
+        std::memcpy(a.data(), got.data(), got.size());
+        std::memcpy(b.data(), want[i].data(), got.size());
+        double e = max_rel_error(a, b);
+        CHECK_MESSAGE(e <= 1e-6, "float output " << i << " rel error " << e);
+        continue;
+      }
+      for (size_t k = 0; k < got.size(); k++) {
+        int d = out.dtype == DType::U8 ? std::abs((int)got[k] - (int)want[i][k])
+                                       : std::abs((int)(int8_t)got[k] - (int)(int8_t)want[i][k]);
+        maxd = std::max(maxd, d);
+        if (d > tol) bad++;
+      }
+      last_max_q8_diff = std::max(last_max_q8_diff, maxd);
+      CHECK_MESSAGE(bad == 0, "output " << i << ": " << bad << " of " << got.size() << " bytes differ by more than "
+                                        << tol << " (max " << maxd << ")");
+    }
+  }
+  check_validation();
+  return true;
+}
+
+}  // namespace tare::test

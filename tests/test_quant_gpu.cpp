@@ -1,0 +1,88 @@
+// The fixed-point helpers of shaders/quant.glsl (srdhm, rdbpot, mbqm, mbqm_single: 32-bit only) on the GPU vs
+// src/quant/fixed_point.h on edge and random values (shaders/test_fixed_point.comp).
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "quant/fixed_point.h"
+#include "test_util.h"
+#include "vk/buffer.h"
+#include "vk/command.h"
+#include "vk/context.h"
+
+using namespace tare;
+
+TEST_SUITE("quant") {
+  TEST_CASE("quant.glsl fixed point on the GPU matches fixed_point.h") {
+    auto ctx = test::gpu();
+    if (!ctx) {
+      MESSAGE("no GPU: skipped");
+      return;
+    }
+    const int32_t kMin = std::numeric_limits<int32_t>::min(), kMax = std::numeric_limits<int32_t>::max();
+    // Cases: x, multiplier, shift (for mbqm), exponent (for rdbpot).
+    std::vector<int32_t> xs = {0, 1, -1, 2, -2, 3, -3, 127, -128, 255, -255, 1000, -1000, 65535, -65536, 1 << 30,
+                               -(1 << 30), kMax, kMin, kMax - 1, kMin + 1, 0x40000000 - 1, 123456789, -987654321};
+    std::vector<int32_t> ms = {0, 1, -1, 1 << 30, (1 << 30) + 1, kMax, kMin, kMin + 1, 1610612736, 1717986918,
+                               1288490189, 2147483000, 1073741823, -1073741824, 12345};
+    std::vector<int32_t> cases;
+    auto add = [&](int32_t x, int32_t m, int32_t shift, int32_t e) {
+      cases.insert(cases.end(), {x, m, shift, e});
+    };
+    for (int32_t x : xs)
+      for (int32_t m : ms)
+        for (int32_t s : {-31, -20, -8, -1, 0, 1, 3, 10, 30}) add(x, m, s, (int32_t)((uint32_t)(x ^ m ^ s) % 32u));
+    for (int32_t x : xs)
+      for (int e = 0; e <= 31; e++) add(x, 1 << 30, 0, e);
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int32_t> any(kMin, kMax);
+    std::uniform_int_distribution<int32_t> small(-3000000, 3000000);
+    std::uniform_int_distribution<int32_t> qm(1 << 30, kMax);
+    std::uniform_int_distribution<int32_t> sh(-31, 30);
+    std::uniform_int_distribution<int32_t> ex(0, 31);
+    for (int i = 0; i < 60000; i++) {
+      // Realistic requantization inputs (accumulators, Q31 multipliers in [2^30, 2^31)) and arbitrary ones.
+      if (i % 2) add(small(rng), qm(rng), sh(rng) / 3, ex(rng));
+      else add(any(rng), any(rng), sh(rng), ex(rng));
+    }
+    // Ties: x * m exactly at a rounding boundary.
+    for (int k = 1; k <= 30; k++)
+      for (int32_t x : {1, -1, 3, -3, 5, -5}) add(x << (k > 20 ? 0 : 1), 1 << 30, -k + 1, k);
+    const int n = (int)cases.size() / 4;
+
+    vk::Buffer in(ctx, cases.size() * 4, vk::MemoryKind::Upload);
+    vk::Buffer out(ctx, cases.size() * 4, vk::MemoryKind::Readback);
+    in.upload(cases.data(), cases.size() * 4);
+    auto pipe = ctx->pipeline("test_fixed_point", {}, 4, 2, 64);
+    vk::Recorder rec(ctx, 1, 0);
+    rec.begin();
+    rec.dispatch(*pipe, {{&in, 0, in.size()}, {&out, 0, out.size()}}, &n, 4, (uint32_t)((n + 63) / 64));
+    rec.end();
+    rec.submit();
+    std::vector<int32_t> got(cases.size());
+    out.download(got.data(), got.size() * 4);
+
+    int bad[4] = {0, 0, 0, 0};
+    for (int i = 0; i < n; i++) {
+      const int32_t x = cases[4 * i], m = cases[4 * i + 1], s = cases[4 * i + 2], e = cases[4 * i + 3];
+      const int32_t want[4] = {quant::saturating_rounding_doubling_high_mul(x, m), quant::rounding_divide_by_pot(x, e),
+                               quant::multiply_by_quantized_multiplier(x, m, s),
+                               s <= 30 ? quant::multiply_by_quantized_multiplier_single_rounding(x, m, s) : 0};
+      for (int k = 0; k < 4; k++) {
+        if (got[4 * i + k] != want[k]) {
+          if (bad[k] < 5)
+            MESSAGE("fn " << k << " x=" << x << " m=" << m << " shift=" << s << " e=" << e << ": GPU " << got[4 * i + k]
+                          << " CPU " << want[k]);
+          bad[k]++;
+        }
+      }
+    }
+    INFO(n << " cases");
+    CHECK(bad[0] == 0);  // srdhm
+    CHECK(bad[1] == 0);  // rdbpot
+    CHECK(bad[2] == 0);  // mbqm
+    CHECK(bad[3] == 0);  // mbqm_single
+    test::check_validation();
+  }
+}

@@ -1,0 +1,161 @@
+// Calibration statistics on the GPU and the post-training quantizer (docs/quantization.md).
+#include <algorithm>
+#include <cmath>
+
+#include "op_harness.h"
+#include "quant/quantizer.h"
+#include "ref/int_reference.h"
+
+using namespace tare;
+using namespace tare::test;
+
+namespace {
+
+// conv 3x3 (relu6) -> depthwise 3x3 (relu) -> conv 1x1 -> mean over H,W: a tiny depthwise-separable net.
+Graph small_net(int h, int w, int cin, int c1, int c2, std::mt19937& rng, bool dead_channel = false) {
+  GraphBuilder b;
+  b.rng = rng;
+  int x = b.input({1, h, w, cin});
+  OpParams p;
+  p.padding = Padding::Same;
+  p.activation = Activation::Relu6;
+  std::vector<float> w1 = b.random_values((size_t)c1 * 9 * cin, -0.5f, 0.5f);
+  std::vector<float> b1 = b.random_values((size_t)c1, -0.2f, 0.2f);
+  if (dead_channel) {  // channel 1: all weights 0 and a negative bias: relu6 makes it exactly 0 everywhere
+    for (int k = 0; k < 9 * cin; k++) w1[(size_t)1 * 9 * cin + k] = -0.0f;
+    b1[1] = -1.0f;
+  }
+  int y1 = b.op(OpType::Conv2D, {x, b.constant({c1, 3, 3, cin}, w1), b.constant({c1}, b1)}, {1, h, w, c1}, p);
+  p.activation = Activation::Relu;
+  int y2 = b.op(OpType::DepthwiseConv2D, {y1, b.random_constant({1, 3, 3, c1}), b.random_constant({c1}, -0.1f, 0.1f)},
+                {1, h, w, c1}, p);
+  p.activation = Activation::None;
+  int y3 = b.op(OpType::Conv2D, {y2, b.random_constant({c2, 1, 1, c1}), b.random_constant({c2})}, {1, h, w, c2}, p);
+  OpParams m;
+  m.axes = {1, 2};
+  m.keep_dims = false;
+  int y4 = b.op(OpType::Mean, {y3}, {1, c2}, m);
+  b.output(y4);
+  infer_shapes(b.g);
+  return b.g;
+}
+
+}  // namespace
+
+TEST_SUITE("quant") {
+  TEST_CASE("calibration: GPU per-channel min/max equal the CPU reference's") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(3);
+    Graph g = small_net(37, 29, 3, 13, 7, rng);  // 1073 rows: not a multiple of the 64-row chunks
+    const int images = 5;
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<std::vector<float>> inputs(images, std::vector<float>(37 * 29 * 3));
+    for (auto& in : inputs)
+      for (auto& v : in) v = d(rng);
+    quant::Stats st = quant::calibrate(ctx, g, images, 2, [&](uint32_t i, float* dst) {
+      std::copy(inputs[i].begin(), inputs[i].end(), dst);
+    }, nullptr);
+    // CPU: the same statistics from the reference executor's values.
+    std::vector<std::vector<float>> mn(g.tensors.size()), mx(g.tensors.size());
+    for (auto& in : inputs) {
+      ref::Values v = ref::run(g, {in});
+      for (size_t t = 0; t < g.tensors.size(); t++) {
+        if (g.tensors[t].is_const || v[t].empty()) continue;
+        int C = g.tensors[t].shape.back();
+        if (mn[t].empty()) {
+          mn[t].assign(C, INFINITY);
+          mx[t].assign(C, -INFINITY);
+        }
+        for (size_t i = 0; i < v[t].size(); i++) {
+          mn[t][i % C] = std::min(mn[t][i % C], v[t][i]);
+          mx[t][i % C] = std::max(mx[t][i % C], v[t][i]);
+        }
+      }
+    }
+    int checked = 0;
+    for (size_t t = 0; t < g.tensors.size(); t++) {
+      if (mn[t].empty()) continue;
+      REQUIRE(st[t].seen());
+      REQUIRE(st[t].min.size() == mn[t].size());
+      for (size_t c = 0; c < mn[t].size(); c++) {
+        CHECK(st[t].min[c] == doctest::Approx(mn[t][c]).epsilon(1e-5));
+        CHECK(st[t].max[c] == doctest::Approx(mx[t][c]).epsilon(1e-5));
+      }
+      checked++;
+    }
+    CHECK(checked == 5);  // input, three layer outputs and the mean
+    check_validation();
+  }
+
+  TEST_CASE("activation parameters and weight quantization by hand") {
+    float s;
+    int32_t z;
+    quant::activation_params(-1.0f, 3.0f, s, z);
+    CHECK(s == doctest::Approx(4.0f / 255));
+    CHECK(z == -128 + 64);  // round(255/4) = 64 steps above the minimum
+    quant::activation_params(0.5f, 6.0f, s, z);  // range widened to include 0
+    CHECK(s == doctest::Approx(6.0f / 255));
+    CHECK(z == -128);
+    quant::activation_params(-2.0f, -1.0f, s, z);
+    CHECK(z == 127);
+    std::vector<int8_t> q;
+    // shape [2, 1, 1, 2]: channel 0 = {1, -0.5}, channel 1 = {0.25, 0.125}
+    auto scales = quant::quantize_weights({1.0f, -0.5f, 0.25f, 0.125f}, {2, 1, 1, 2}, 0, true,
+                                          quant::WeightRounding::NearestAway, q);
+    REQUIRE(scales.size() == 2);
+    CHECK(scales[0] == doctest::Approx(1.0f / 127));
+    CHECK(scales[1] == doctest::Approx(0.25f / 127));
+    CHECK(q == std::vector<int8_t>{127, -64, 127, 64});  // -63.5 rounds away from zero; 63.5 too
+    scales = quant::quantize_weights({1.0f, -0.5f, 0.25f, 0.125f}, {2, 1, 1, 2}, 0, false,
+                                     quant::WeightRounding::NearestEven, q);
+    REQUIRE(scales.size() == 1);
+    CHECK(q == std::vector<int8_t>{127, -64, 32, 16});  // 31.75 -> 32, 15.875 -> 16
+  }
+
+  TEST_CASE("quantized graph: TFLite int8 form, close to the float network, dead channels dropped") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(5);
+    Graph g = small_net(15, 17, 3, 8, 5, rng, true);
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<std::vector<float>> inputs(6, std::vector<float>(15 * 17 * 3));
+    for (auto& in : inputs)
+      for (auto& v : in) v = d(rng);
+    auto st = quant::calibrate(ctx, g, 4, 4, [&](uint32_t i, float* dst) {
+      std::copy(inputs[i].begin(), inputs[i].end(), dst);
+    }, nullptr);
+    for (bool per_channel : {false, true}) {
+      quant::QuantizeOptions o;
+      o.per_channel = per_channel;
+      quant::QuantizeReport rep;
+      Graph q = quant::quantize_graph(g, st, o, &rep);
+      CHECK(rep.dead_channels >= 1);  // the engineered channel (training-free nets may have more)
+      CHECK(rep.quantized_weights == 3);
+      // TFLite form: float in -> QUANTIZE -> int8 ops -> DEQUANTIZE -> float out.
+      CHECK(q.ops.front().type == OpType::Quantize);
+      CHECK(q.ops.back().type == OpType::Dequantize);
+      for (const Tensor& t : q.tensors) {
+        if (t.is_const) CHECK((t.dtype == DType::I8 || t.dtype == DType::I32));
+      }
+      const Tensor& w0 = q.tensors[q.ops[1].inputs[1]];
+      CHECK(w0.quant.scale.size() == (per_channel ? 8u : 1u));
+      for (int k = 0; k < 27; k++) CHECK(w0.data[27 + k] == 0);  // the dead channel's weights
+      // On held-out inputs the integer network (CPU reference) follows the float one within a few output steps.
+      const Tensor& out_q = q.tensors[q.ops.back().inputs[0]];
+      for (int i = 4; i < 6; i++) {
+        auto want = ref::run(g, {inputs[i]})[g.outputs[0]];
+        std::vector<uint8_t> raw(inputs[i].size() * 4);
+        std::memcpy(raw.data(), inputs[i].data(), raw.size());
+        auto got_raw = ref::run_int(q, {raw})[0];
+        std::vector<float> got(got_raw.size() / 4);
+        std::memcpy(got.data(), got_raw.data(), got_raw.size());
+        double err = max_abs_error(got, want);
+        MESSAGE("per_channel " << per_channel << ": max |int8 - float| " << err << " (output step "
+                               << out_q.quant.scale[0] << ")");
+        CHECK(err <= 4 * out_q.quant.scale[0]);
+      }
+    }
+    check_validation();
+  }
+}
