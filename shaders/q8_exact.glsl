@@ -71,6 +71,44 @@ void fdiv_parts(uint abits, uint bbits, out uint mant, out int e) {
   e = ex;
 }
 
+// The exact |a / b| to 25 significant bits, truncated: |a / b| = (q + f) * 2^(e - 24) with q in [2^24, 2^25) and
+// 0 <= f < 1 (q = 0 when a == 0).  Same domain as fdiv_parts.
+void fdiv_truncated(uint abits, uint bbits, out uint q, out int e) {
+  uint ma = abits & 0x7fffffu;
+  int ea = int((abits >> 23) & 0xffu);
+  if (ea == 0) {
+    if (ma == 0u) {
+      q = 0u;
+      e = 0;
+      return;
+    }
+    int lz = 23 - findMSB(ma);
+    ma <<= uint(lz);
+    ea = 1 - lz;
+  } else {
+    ma |= 0x800000u;
+  }
+  uint mb = (bbits & 0x7fffffu) | 0x800000u;
+  int eb = int((bbits >> 23) & 0xffu);
+  int ex = ea - eb;
+  if (ma < mb) {
+    ma <<= 1;
+    ex -= 1;
+  }
+  uint qq = 1u;
+  uint r = ma - mb;
+  for (int i = 0; i < 24; i++) {
+    r <<= 1;
+    qq <<= 1;
+    if (r >= mb) {
+      r -= mb;
+      qq |= 1u;
+    }
+  }
+  q = qq;
+  e = ex;
+}
+
 // a / b as IEEE float32 division (round to nearest even) for finite a and b > 0 normal, the result normal or zero.
 float fdiv_exact(float a, float b) {
   uint abits = floatBitsToUint(a);

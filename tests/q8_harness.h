@@ -135,6 +135,7 @@ inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
     SessionOptions o;
     o.force_packed_int8 = path.force_packed;
     o.disable_dot = path.disable_dot;
+    o.force_dot = !path.disable_dot;
     Session s(ctx, g, o);
     for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
     s.run();

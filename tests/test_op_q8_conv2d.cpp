@@ -73,7 +73,8 @@ void run_cases(const std::vector<ConvCase>& cases) {
     INFO("conv " << c.n << "x" << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout << " k" << c.kh << "x" << c.kw
                  << " s" << c.stride << " d" << c.dil << " pad " << (int)c.pad << " act " << (int)c.act << " "
                  << dtype_name(c.dt) << " weights " << (int)c.wk << " mult " << c.mult << " bias " << c.bias);
-    if (!check_q8_gpu_vs_ref(conv_q8_graph(c, seed++), 0, seed)) {
+    const unsigned s = seed++;
+    if (!check_q8_gpu_vs_ref(conv_q8_graph(c, s), 0, s + 1000)) {
       MESSAGE("no GPU: skipped");
       return;
     }

@@ -91,7 +91,9 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
            !env_on("TARE_FORCE_PACKED_INT8");
   }
   bool integer_dot() const override {
-    return ctx_->caps().integer_dot_product && !o_.disable_dot && !env_on("TARE_NO_DOT");
+    const auto& c = ctx_->caps();
+    if (!c.integer_dot_product || o_.disable_dot || env_on("TARE_NO_DOT")) return false;
+    return c.integer_dot_accelerated || o_.force_dot || env_on("TARE_FORCE_DOT");
   }
   ops::ConstSlice add_constant_floats(const std::vector<float>& v) override {
     if (o_.fp16) {

@@ -22,6 +22,10 @@ struct SessionOptions {
   // and never use packed dot products (also TARE_NO_DOT=1).  For testing both paths on one device.
   bool force_packed_int8 = false;
   bool disable_dot = false;
+  // Packed dot products are used by default only where the device says they are accelerated
+  // (integerDotProduct4x8BitPackedSignedAccelerated); force_dot (or TARE_FORCE_DOT=1) uses them wherever the
+  // device has them at all (lavapipe emulates them: slower than the float-exact path, but testable).
+  bool force_dot = false;
   // Calibration: after every op (and for every graph input) fold the per-channel min and max of each float tensor
   // into running statistics on the device (no activation leaves the GPU); read them with channel_stats().
   bool collect_stats = false;

@@ -2,6 +2,7 @@
 #include "model/graph.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "common/error.h"
@@ -58,6 +59,7 @@ const char* op_name(OpType t) {
     case OpType::ResizeBilinear: return "RESIZE_BILINEAR";
     case OpType::Dequantize: return "DEQUANTIZE";
     case OpType::Quantize: return "QUANTIZE";
+    case OpType::FakeQuant: return "FAKE_QUANT";
   }
   return "UNKNOWN";
 }
@@ -339,6 +341,14 @@ class OpShape {
       case OpType::Dequantize:
       case OpType::Quantize:
         need_inputs(1, 1);
+        set_out(in(0));
+        return;
+      case OpType::FakeQuant:
+        need_inputs(1, 1);
+        if (!(p.fq_scale > 0) || !std::isnormal(p.fq_scale)) err("scale must be a positive normal float");
+        if (p.fq_qmin > p.fq_qmax) err("empty quantization range");
+        if (p.fq_qmin < -(1 << 24) || p.fq_qmax > (1 << 24)) err("quantization range beyond [-2^24, 2^24]");
+        if (p.fq_zero_point < p.fq_qmin || p.fq_zero_point > p.fq_qmax) err("zero point outside the range");
         set_out(in(0));
         return;
       case OpType::ResizeBilinear: {

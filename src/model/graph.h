@@ -62,6 +62,9 @@ enum class OpType : int {
   ResizeBilinear,
   Dequantize,
   Quantize,
+  // Internal (never imported or exported): y = (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale in
+  // float32, the fake-quant float path (src/quant/fake_quant.h).  Parameters: OpParams::fq_*.
+  FakeQuant,
 };
 
 const char* op_name(OpType t);  // TFLite builtin name, e.g. "CONV_2D"
@@ -94,6 +97,10 @@ struct OpParams {
   std::vector<int> new_shape;
   // PAD: per-dimension (before, after), one pair per input dimension, from the constant paddings tensor
   std::vector<std::pair<int, int>> paddings;
+  // FAKE_QUANT (internal): the quantization grid the float value is snapped to
+  float fq_scale = 1;
+  int fq_zero_point = 0;
+  int fq_qmin = -128, fq_qmax = 127;
 };
 
 struct Op {

@@ -53,6 +53,7 @@ tflite::BuiltinOperator builtin_code(OpType t) {
     case OpType::ResizeBilinear: return BO::RESIZE_BILINEAR;
     case OpType::Dequantize: return BO::DEQUANTIZE;
     case OpType::Quantize: return BO::QUANTIZE;
+    case OpType::FakeQuant: break;  // internal, rejected by check()
   }
   bad_graph("unknown op type " + std::to_string((int)t));
 }
@@ -135,6 +136,11 @@ class Exporter {
     for (size_t i = 0; i < g_.ops.size(); i++) {
       const Op& op = g_.ops[i];
       const std::string label = "operator " + std::to_string(i) + " (" + op_name(op.type) + ")";
+      if (op.type == OpType::FakeQuant) {
+        fail(TARE_ERROR_UNSUPPORTED, "export_tflite: " + label +
+                                         " is Tare's internal fake-quantization operator, not a TFLite operator "
+                                         "(export the quantized graph instead)");
+      }
       if (op.inputs.empty() || !in_range(op.inputs[0], false)) bad_graph(label + ": first input missing");
       for (int t : op.inputs) {
         if (!in_range(t, true)) bad_graph(label + ": input refers to tensor " + std::to_string(t));
@@ -308,6 +314,7 @@ class Exporter {
         if (out(op).quant.scale.size() > 1) return 3;
         if (out(op).dtype == DType::I16) return 2;
         return 1;
+      case OpType::FakeQuant: return 1;  // never written (check() rejects it)
     }
     return 1;
   }
@@ -447,6 +454,8 @@ class Exporter {
         type = BOpt::QuantizeOptions;
         options = tflite::CreateQuantizeOptions(fbb_).Union();
         break;
+      case OpType::FakeQuant:
+        fail(TARE_ERROR_UNSUPPORTED, "export_tflite: " + label + " is not a TFLite operator");
     }
     const uint32_t code_index = opcode_index(code, version(op));
     auto in_off = fbb_.CreateVector(inputs);

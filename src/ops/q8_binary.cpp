@@ -107,7 +107,8 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op) {
     quant::QuantizedMultiplier m2 = quant::quantize_multiplier((double)bs / twice_max_input_scale);
     quant::QuantizedMultiplier mo =
         quant::quantize_multiplier(twice_max_input_scale / ((double)(1 << left_shift) * (double)os));
-    TARE_CHECK(mo.shift <= 0, TARE_ERROR_UNSUPPORTED, where + "output scale too small for TFLite's ADD (multiplier >= 1)");
+    TARE_CHECK(mo.shift <= 0, TARE_ERROR_UNSUPPORTED,
+               where + "output scale too small for TFLite's ADD (multiplier >= 1)");
     push.ma = m1.multiplier;
     push.sa = m1.shift;
     push.mb = m2.multiplier;

@@ -55,17 +55,31 @@ KernelPtr make_q8_pad(BuildContext& b, const Op& op) {
   const int64_t total = os.rows() * os.c4();
   TARE_CHECK(os.rows() > 0 && total < (int64_t)INT32_MAX - kLocal && is.padded_elements() < INT32_MAX,
              TARE_ERROR_UNSUPPORTED, where + "tensor too large or empty");
-  TARE_CHECK(os.n >= is.n + before[0] && os.h >= is.h + before[1] && os.w >= is.w + before[2] &&
-                 os.c >= is.c + before[3],
-             TARE_ERROR_INVALID_MODEL, where + "output shape does not match the paddings");
+  TARE_CHECK(
+      os.n >= is.n + before[0] && os.h >= is.h + before[1] && os.w >= is.w + before[2] && os.c >= is.c + before[3],
+      TARE_ERROR_INVALID_MODEL, where + "output shape does not match the paddings");
 
   auto k = std::make_unique<Q8PadKernel>();
   k->in_ = op.inputs[0];
   k->out_ = op.outputs[0];
   k->pipe_ = b.pipeline_q8("q8_pad", false, {}, sizeof(Push), 2, kLocal);
   const int32_t flip_in = it.dtype == DType::U8 ? 128 : 0, flip_out = ot.dtype == DType::U8 ? 128 : 0;
-  k->pc_ = {is.n,      is.h,      is.w,      is.c,      is.c4(),          os.h, os.w, os.c, os.c4(),
-            before[0], before[1], before[2], before[3], (int32_t)total, device_zero_point(ot), flip_in - flip_out};
+  k->pc_ = {is.n,
+            is.h,
+            is.w,
+            is.c,
+            is.c4(),
+            os.h,
+            os.w,
+            os.c,
+            os.c4(),
+            before[0],
+            before[1],
+            before[2],
+            before[3],
+            (int32_t)total,
+            device_zero_point(ot),
+            flip_in - flip_out};
   return k;
 }
 

@@ -49,7 +49,8 @@ KernelPtr make_q8_pool2d(BuildContext& b, const Op& op) {
              where + "filter size and strides must be >= 1");
   const int act = (int)p.activation;
   TARE_CHECK(act >= 0 && act <= 3, TARE_ERROR_INVALID_MODEL, where + "unknown fused activation");
-  TARE_CHECK((int64_t)p.filter_h * p.filter_w * 255 < INT32_MAX / 2, TARE_ERROR_UNSUPPORTED, where + "window too large");
+  TARE_CHECK((int64_t)p.filter_h * p.filter_w * 255 < INT32_MAX / 2, TARE_ERROR_UNSUPPORTED,
+             where + "window too large");
   Shape4 is = shape4(it.shape), os = shape4(ot.shape);
   TARE_CHECK(os.n == is.n && os.c == is.c, TARE_ERROR_INVALID_MODEL, where + "output shape does not match the input");
   const int oh = conv_out_size(is.h, p.filter_h, p.stride_h, 1, p.padding);

@@ -73,7 +73,8 @@ KernelPtr make_q8_unary(BuildContext& b, const Op& op) {
     int32_t ref_table[256];
     quant::populate_lut(xs, xz, ys, yz, qmin, qmax, quant::logistic_float, ref_table);
     // The reference looks up ref_table[(uint8)q] for the input's own value q = device value + flip_in.
-    for (int d = -128; d < 128; d++) dev_table[(uint8_t)(int8_t)d] = (int8_t)(ref_table[(uint8_t)(d + flip_in)] - flip_out);
+    for (int d = -128; d < 128; d++)
+      dev_table[(uint8_t)(int8_t)d] = (int8_t)(ref_table[(uint8_t)(d + flip_in)] - flip_out);
   } else if (op.type == OpType::Relu || op.type == OpType::Relu6) {
     code = 1;
     quant::QuantizedMultiplier m = quant::quantize_multiplier((double)(xs / ys));

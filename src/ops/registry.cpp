@@ -16,6 +16,7 @@ KernelPtr make_pad(BuildContext& b, const Op& op);             // pad.cpp
 KernelPtr make_softmax(BuildContext& b, const Op& op);         // softmax.cpp
 KernelPtr make_unary(BuildContext& b, const Op& op);           // unary.cpp (LOGISTIC, RELU, RELU6, HARD_SWISH)
 KernelPtr make_resize_bilinear(BuildContext& b, const Op& op); // resize_bilinear.cpp
+KernelPtr make_fake_quant(BuildContext& b, const Op& op);      // fake_quant.cpp (internal FAKE_QUANT, float only)
 
 // 8-bit kernels (TFLite integer semantics), q8_<op>.cpp each.
 KernelPtr make_q8_conv2d(BuildContext& b, const Op& op);
@@ -67,6 +68,7 @@ KernelPtr make_kernel(BuildContext& b, const Op& op) {
   if (is_alias(b.graph(), op)) return nullptr;
   if (op.type == OpType::Quantize) return make_quantize(b, op);
   if (op.type == OpType::Dequantize) return make_dequantize(b, op);
+  if (op.type == OpType::FakeQuant) return make_fake_quant(b, op);
   if (is_q8_op(b.graph(), op)) {
     switch (op.type) {
       case OpType::Conv2D: return make_q8_conv2d(b, op);

@@ -1,4 +1,4 @@
-// CPU reference: ADD, MUL (numpy broadcasting), SOFTMAX, LOGISTIC, RELU, RELU6, HARD_SWISH, DEQUANTIZE.
+// CPU reference: ADD, MUL (numpy broadcasting), SOFTMAX, LOGISTIC, RELU, RELU6, HARD_SWISH, DEQUANTIZE, FAKE_QUANT.
 #include <cmath>
 #include <limits>
 
@@ -139,6 +139,27 @@ void dequantize(OpContext& c) {
     const float zp = q.zero_point.empty() ? 0.0f : (float)q.zero_point[ch];
     out[i] = (in[i] - zp) * q.scale[ch];
   }
+}
+
+float fake_quant_value(float x, float scale, int zero_point, int qmin, int qmax) {
+  const float r = std::round(x / scale);  // float32 division, then half away from zero
+  // In double: r + zero_point is exact for every r that the clamp does not saturate.  NaN goes to qmin (as
+  // QUANTIZE's float -> int conversion does).
+  double q = std::isnan(r) ? (double)qmin : (double)r + zero_point;
+  q = std::min(std::max(q, (double)qmin), (double)qmax);
+  return (float)((int64_t)q - zero_point) * scale;
+}
+
+void fake_quant(OpContext& c) {
+  c.require_inputs(1);
+  const OpParams& p = c.params();
+  if (!(p.fq_scale > 0) || !std::isnormal(p.fq_scale)) c.fail(TARE_ERROR_INVALID_MODEL, "invalid scale");
+  if (p.fq_qmin > p.fq_qmax || p.fq_zero_point < p.fq_qmin || p.fq_zero_point > p.fq_qmax)
+    c.fail(TARE_ERROR_INVALID_MODEL, "invalid quantization range or zero point");
+  const std::vector<float>& in = c.in(0);
+  std::vector<float>& out = c.out(0, c.in_shape(0));
+  for (size_t i = 0; i < in.size(); i++)
+    out[i] = fake_quant_value(in[i], p.fq_scale, p.fq_zero_point, p.fq_qmin, p.fq_qmax);
 }
 
 }  // namespace tare::ref::detail

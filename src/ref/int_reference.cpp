@@ -133,10 +133,12 @@ void quantize_op(IntCtx& c) {
     for (int64_t i = 0; i < n; i++) {
       float xi;
       std::memcpy(&xi, x + i, 4);
-      const float r = std::round(xi / out.scale);
+      // TFLite's AffineQuantize divides in double (QuantizationParams::scale is a double): measured against
+      // TFLite itself, float32 division differs on the ties of images' k/127.5 - 1 values.
+      const double r = std::round((double)xi / (double)out.scale);
       int32_t v;
-      if (!(r > -2147483520.0f)) v = std::numeric_limits<int32_t>::min();  // also NaN
-      else if (r > 2147483520.0f) v = std::numeric_limits<int32_t>::max();
+      if (!(r > -2147483648.0)) v = std::numeric_limits<int32_t>::min();  // also NaN
+      else if (r > 2147483647.0) v = std::numeric_limits<int32_t>::max();
       else v = (int32_t)r;
       v = (int32_t)std::clamp<int64_t>((int64_t)v + out.zp, out.qmin, out.qmax);
       out.set(i, v);
@@ -251,6 +253,7 @@ void eval(const Graph& g, const Op& op, RawTensors& tensors, Values* float_const
     case OpType::ResizeBilinear: resize_bilinear(c); return;
     case OpType::Quantize: quantize_op(c); return;
     case OpType::Dequantize: dequantize_op(c); return;
+    case OpType::FakeQuant: break;  // float only (runs through the float reference above)
   }
   c.fail(TARE_ERROR_UNSUPPORTED, "operator not supported by the integer reference");
 }

@@ -210,6 +210,8 @@ void eval_op(const Graph& g, const Op& op, Values& values) {
       return detail::resize_bilinear(c);
     case OpType::Dequantize:
       return detail::dequantize(c);
+    case OpType::FakeQuant:
+      return detail::fake_quant(c);
     case OpType::Quantize:
       break;
   }

@@ -83,17 +83,21 @@ bool contains(const std::vector<std::string>& v, const char* s) {
   return std::find(v.begin(), v.end(), std::string(s)) != v.end();
 }
 
+// The instance's API version: the loader's, capped at 1.3 (what Tare knows), at least 1.1.
+uint32_t instance_api_version() {
+  uint32_t v = VK_API_VERSION_1_0;
+  if (vkEnumerateInstanceVersion) vkEnumerateInstanceVersion(&v);
+  v = VK_MAKE_API_VERSION(0, VK_API_VERSION_MAJOR(v), VK_API_VERSION_MINOR(v), 0);
+  if (v > VK_API_VERSION_1_3) v = VK_API_VERSION_1_3;
+  if (v < VK_API_VERSION_1_1) v = VK_API_VERSION_1_1;
+  return v;
+}
+
 VkInstance create_instance(bool validation, bool debug_utils, bool portability) {
   VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
   app.pApplicationName = "tare";
   app.pEngineName = "tare";
-  uint32_t api = VK_API_VERSION_1_1;
-  if (vkEnumerateInstanceVersion) {
-    uint32_t v = 0;
-    vkEnumerateInstanceVersion(&v);
-    if (v >= VK_API_VERSION_1_2) api = VK_API_VERSION_1_2;
-  }
-  app.apiVersion = api;
+  app.apiVersion = instance_api_version();
   std::vector<const char*> layers, exts;
   if (validation) layers.push_back("VK_LAYER_KHRONOS_validation");
   if (debug_utils) exts.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
@@ -155,6 +159,7 @@ struct FeatureChain {
 };
 
 struct Probe {
+  uint32_t effective_api = VK_API_VERSION_1_1;
   DeviceCaps caps;
   bool ext_8bit = false, ext_f16i8 = false, ext_dot = false, ext_budget = false;
   FeatureChain features;
@@ -182,8 +187,11 @@ Probe probe_device(VkPhysicalDevice pd) {
   c.timestamp_period_ns = props.limits.timestampPeriod;
 
   auto exts = device_extensions(pd);
-  bool v12 = props.apiVersion >= VK_API_VERSION_1_2;
-  bool v13 = props.apiVersion >= VK_API_VERSION_1_3;
+  // Core features count only up to the version both the instance and the device speak.
+  uint32_t effective = std::min(props.apiVersion, instance_api_version());
+  bool v12 = effective >= VK_API_VERSION_1_2;
+  bool v13 = effective >= VK_API_VERSION_1_3;
+  p.effective_api = effective;
   p.ext_8bit = v12 || contains(exts, "VK_KHR_8bit_storage");
   p.ext_f16i8 = v12 || contains(exts, "VK_KHR_shader_float16_int8");
   p.ext_dot = v13 || contains(exts, "VK_KHR_shader_integer_dot_product");
@@ -200,10 +208,14 @@ Probe probe_device(VkPhysicalDevice pd) {
   c.memory_budget = p.ext_budget;
 
   VkPhysicalDeviceSubgroupProperties sg{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceShaderIntegerDotProductProperties dotp{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES};
   VkPhysicalDeviceProperties2 p2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   p2.pNext = &sg;
+  if (p.ext_dot) sg.pNext = &dotp;
   vkGetPhysicalDeviceProperties2(pd, &p2);
   c.subgroup_size = sg.subgroupSize;
+  c.integer_dot_accelerated = c.integer_dot_product && dotp.integerDotProduct4x8BitPackedSignedAccelerated;
   c.subgroup_operations = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) ? sg.supportedOperations : 0;
 
   uint32_t nq = 0;
@@ -384,8 +396,8 @@ Context::Context(const ContextOptions& options) {
 
     std::vector<const char*> dev_exts;
     auto dexts = device_extensions(physical_);
-    bool v12 = caps_.api_version >= VK_API_VERSION_1_2;
-    bool v13 = caps_.api_version >= VK_API_VERSION_1_3;
+    bool v12 = probe.effective_api >= VK_API_VERSION_1_2;
+    bool v13 = probe.effective_api >= VK_API_VERSION_1_3;
     if (!v12 && probe.ext_8bit) dev_exts.push_back("VK_KHR_8bit_storage");
     if (!v12 && probe.ext_f16i8) dev_exts.push_back("VK_KHR_shader_float16_int8");
     if (!v13 && probe.ext_dot) dev_exts.push_back("VK_KHR_shader_integer_dot_product");
@@ -441,13 +453,13 @@ void Context::release() {
 }
 
 const std::vector<std::string> Context::validation_log() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(log_mutex_);
   return validation_log_;
 }
 
 void Context::on_validation_message(const char* message) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(log_mutex_);
     if (validation_log_.size() < 1000) validation_log_.push_back(message);
   }
   validation_messages_++;

@@ -28,6 +28,7 @@ struct DeviceCaps {
   bool int16 = false;             // shaderInt16
   bool int64 = false;             // shaderInt64
   bool integer_dot_product = false;
+  bool integer_dot_accelerated = false;  // integerDotProduct4x8BitPackedSignedAccelerated
   bool memory_budget = false;     // VK_EXT_memory_budget
   uint32_t subgroup_size = 1;
   uint32_t subgroup_operations = 0;
@@ -103,7 +104,8 @@ class Context {
   DeviceCaps caps_;
   bool validation_ = false;
   std::atomic<uint64_t> validation_messages_{0};
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;      // pipelines_ and queue submission
+  mutable std::mutex log_mutex_;  // validation_log_ (the layer may call back while mutex_ is held)
   std::vector<std::string> validation_log_;
   std::map<std::string, std::shared_ptr<Pipeline>> pipelines_;
 };

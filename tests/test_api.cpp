@@ -1,0 +1,166 @@
+// The C API from C++: bad input never crashes and never damages the caller's data, options structs can grow,
+// handles can be released in any order, quantization through the API (cancellation, callbacks, export).
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "tare/tare.h"
+#include "test_util.h"
+
+using namespace tare::test;
+
+namespace {
+
+struct Ctx {
+  tare_context* c = nullptr;
+  Ctx() {
+    tare_context_options o;
+    tare_context_options_init(&o);
+    if (tare_context_create(&o, &c) != TARE_OK) c = nullptr;
+  }
+  ~Ctx() { tare_context_destroy(c); }
+};
+
+}  // namespace
+
+TEST_SUITE("api") {
+  TEST_CASE("corrupt models through the API: a status and a message, the caller's bytes untouched") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite")) return;
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    auto bytes = read_file(data_path("models/mobilenet_v1_0.25_224.tflite"));
+    for (size_t cut : {(size_t)0, (size_t)3, (size_t)8, (size_t)100, bytes.size() / 2, bytes.size() - 1}) {
+      std::vector<uint8_t> part(bytes.begin(), bytes.begin() + (std::ptrdiff_t)cut);
+      std::vector<uint8_t> copy = part;
+      tare_model* m = nullptr;
+      CHECK(tare_model_load_memory(ctx.c, part.data(), part.size(), &m) == TARE_ERROR_INVALID_MODEL);
+      CHECK(m == nullptr);
+      CHECK(std::strlen(tare_last_error()) > 0);
+      CHECK(part == copy);
+    }
+  }
+
+  TEST_CASE("options structs from an older, smaller caller still work; unset struct_size is rejected") {
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_device_info info;
+    std::memset(&info, 0x5a, sizeof(info));
+    info.struct_size = offsetof(tare_device_info, type);  // a caller that only knows struct_size and name
+    CHECK(tare_context_get_device_info(ctx.c, &info) == TARE_OK);
+    CHECK(std::strlen(info.name) > 0);
+    CHECK(info.struct_size == offsetof(tare_device_info, type));
+    CHECK((unsigned char)reinterpret_cast<char*>(&info)[offsetof(tare_device_info, type)] == 0x5a);  // untouched
+    tare_device_info bad;
+    std::memset(&bad, 0, sizeof(bad));
+    CHECK(tare_context_get_device_info(ctx.c, &bad) == TARE_ERROR_INVALID_ARGUMENT);
+    tare_context_options o;
+    std::memset(&o, 0, sizeof(o));
+    tare_context* c2 = nullptr;
+    CHECK(tare_context_create(&o, &c2) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(c2 == nullptr);
+  }
+
+  TEST_CASE("handles are released in any order; op and tensor listing") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite")) return;
+    tare_context* c = nullptr;
+    REQUIRE(tare_context_create(nullptr, &c) == TARE_OK);
+    tare_model* m = nullptr;
+    REQUIRE(tare_model_load_file(c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
+    tare_session* s = nullptr;
+    REQUIRE(tare_session_create(m, nullptr, &s) == TARE_OK);
+    tare_context_destroy(c);  // the model and the session keep it alive
+    uint32_t nops = 0;
+    CHECK(tare_model_op_count(m, &nops) == TARE_OK);
+    CHECK(nops == 31);
+    uint64_t macs = 0;
+    int convs = 0;
+    for (uint32_t i = 0; i < nops; i++) {
+      tare_op_info op;
+      tare_op_info_init(&op);
+      REQUIRE(tare_model_op_info(m, i, &op) == TARE_OK);
+      macs += op.macs;
+      convs += std::strcmp(op.type, "CONV_2D") == 0;
+    }
+    CHECK(convs == 15);
+    // MobileNet-v1 0.25 at 224: about 41 million MACs (the paper family's figure: 41M).
+    CHECK(macs > 35000000);
+    CHECK(macs < 50000000);
+    tare_model_destroy(m);
+    std::vector<float> in(224 * 224 * 3, 0.1f), out(1001);
+    CHECK(tare_session_set_input(s, 0, in.data(), in.size() * 4) == TARE_OK);
+    CHECK(tare_session_run(s) == TARE_OK);
+    CHECK(tare_session_get_output(s, 0, out.data(), out.size() * 4) == TARE_OK);
+    float sum = 0;
+    for (float v : out) sum += v;
+    CHECK(sum == doctest::Approx(1.0f).epsilon(1e-3));  // a softmax
+    tare_session_destroy(s);
+  }
+
+  TEST_CASE("quantize through the API: callback inputs, cancellation, export to memory and back") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite") || !have_data("ref/mobilenet_v1_0.25_224/in_img0.bin"))
+      return;
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_model* m = nullptr;
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
+    std::vector<std::vector<float>> images = {read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin")),
+                                              read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"))};
+    struct Feed {
+      std::vector<std::vector<float>>* images;
+      int calls = 0;
+    } feed{&images};
+    auto fill = [](void* user, uint32_t i, void* dst, size_t size) -> tare_status {
+      auto* f = static_cast<Feed*>(user);
+      f->calls++;
+      if (size != f->images->at(i % 2).size() * 4) return TARE_ERROR_INVALID_ARGUMENT;
+      std::memcpy(dst, f->images->at(i % 2).data(), size);
+      return TARE_OK;
+    };
+    tare_quantize_options o;
+    tare_quantize_options_init(&o);
+    o.calibration_batch = 2;
+    // Cancel after the first batch: CANCELLED, no model.
+    o.progress = [](void*, const char*, uint32_t done, uint32_t) { return done >= 2 ? 1 : 0; };
+    tare_model* q = nullptr;
+    CHECK(tare_quantize(m, 4, fill, &feed, &o, &q, nullptr) == TARE_ERROR_CANCELLED);
+    CHECK(q == nullptr);
+    // A failing callback stops it with the callback's status.
+    auto failing = [](void*, uint32_t, void*, size_t) -> tare_status { return TARE_ERROR_IO; };
+    CHECK(tare_quantize(m, 4, failing, nullptr, nullptr, &q, nullptr) == TARE_ERROR_IO);
+    CHECK(q == nullptr);
+    o.progress = nullptr;
+    tare_quantize_report rep;
+    tare_quantize_report_init(&rep);
+    feed.calls = 0;
+    REQUIRE(tare_quantize(m, 4, fill, &feed, &o, &q, &rep) == TARE_OK);
+    CHECK(feed.calls == 4);
+    CHECK(rep.quantized_weights == 28);
+    tare_tensor_info ti;
+    tare_tensor_info_init(&ti);
+    CHECK(tare_model_input_info(q, 0, &ti) == TARE_OK);
+    CHECK(ti.dtype == TARE_DTYPE_FLOAT32);  // float I/O by default: QUANTIZE inside
+    uint32_t nt = 0;
+    CHECK(tare_model_tensor_count(q, &nt) == TARE_OK);
+    int int8_tensors = 0;
+    for (uint32_t i = 0; i < nt; i++) {
+      REQUIRE(tare_model_tensor_info(q, i, &ti) == TARE_OK);
+      int8_tensors += ti.dtype == TARE_DTYPE_INT8;
+      if (ti.dtype == TARE_DTYPE_INT8) CHECK(ti.quantized == 1);
+    }
+    CHECK(int8_tensors > 50);
+    void* bytes = nullptr;
+    size_t size = 0;
+    REQUIRE(tare_model_export_memory(q, &bytes, &size) == TARE_OK);
+    CHECK(size > 100000);
+    CHECK(std::memcmp(static_cast<char*>(bytes) + 4, "TFL3", 4) == 0);
+    tare_model* back = nullptr;
+    CHECK(tare_model_load_memory(ctx.c, bytes, size, &back) == TARE_OK);  // passes our own Verifier
+    tare_free(bytes);
+    tare_model_destroy(back);
+    CHECK(tare_quantize_array(m, images[0].data(), 1, nullptr, &back, nullptr) == TARE_OK);
+    tare_model_destroy(back);
+    CHECK(tare_model_export_file(q, "/nonexistent-dir/x.tflite") == TARE_ERROR_IO);
+    tare_model_destroy(q);
+    tare_model_destroy(m);
+  }
+}

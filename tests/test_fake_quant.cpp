@@ -1,0 +1,488 @@
+// The fake-quant float graph (src/quant/fake_quant.h): its structure on a hand-built quantized graph (dequantized
+// weights, biases and constants, FAKE_QUANT parameters, the tensor map), and its agreement with the integer
+// graph it comes from (ref::run_int, dequantized): on a small conv / depthwise / FC net quantized by
+// quant::quantize_graph, on MobileNet-v1 0.25 quantized by Tare, and on the shared data's own 8-bit models.  The
+// GPU runs the fake-quant graph as its CPU reference does.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "common/error.h"
+#include "model/tflite_import.h"
+#include "op_harness.h"
+#include "quant/fake_quant.h"
+#include "quant/quantizer.h"
+#include "ref/int_reference.h"
+
+using namespace tare;
+using namespace tare::test;
+
+namespace {
+
+std::vector<float> floats_of(const Tensor& t) {
+  REQUIRE(t.dtype == DType::F32);
+  REQUIRE(t.data.size() == t.bytes());
+  std::vector<float> v((size_t)t.elements());
+  std::memcpy(v.data(), t.data.data(), t.data.size());
+  return v;
+}
+
+// Real values of a raw tensor of the integer run (float32 as is, 8-bit dequantized).
+std::vector<float> real_values(const Tensor& t, const std::vector<uint8_t>& raw) {
+  std::vector<float> v((size_t)t.elements());
+  if (t.dtype == DType::F32) {
+    REQUIRE(raw.size() == v.size() * 4);
+    std::memcpy(v.data(), raw.data(), raw.size());
+    return v;
+  }
+  REQUIRE((t.dtype == DType::I8 || t.dtype == DType::U8));
+  REQUIRE(raw.size() == v.size());
+  const double s = t.quant.scale[0];
+  const int64_t z = t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0];
+  for (size_t i = 0; i < v.size(); i++) {
+    const int64_t q = t.dtype == DType::U8 ? (int64_t)raw[i] : (int64_t)(int8_t)raw[i];
+    v[i] = (float)(s * (double)(q - z));
+  }
+  return v;
+}
+
+std::vector<uint8_t> float_bytes(const std::vector<float>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// A float input made into the raw input of graph input `t` (8-bit: quantized with its parameters, as an app would)
+// and the real values that raw input stands for (the fake-quant graph's input).
+void make_input(const Tensor& t, const std::vector<float>& x, std::vector<uint8_t>& raw, std::vector<float>& real) {
+  if (t.dtype == DType::F32) {
+    raw = float_bytes(x);
+    real = x;
+    return;
+  }
+  const float s = t.quant.scale[0];
+  const int z = t.quant.zero_point.empty() ? 0 : (int)t.quant.zero_point[0];
+  const int lo = t.dtype == DType::U8 ? 0 : -128, hi = t.dtype == DType::U8 ? 255 : 127;
+  raw.resize(x.size());
+  for (size_t i = 0; i < x.size(); i++) {
+    int q = std::clamp((int)std::round(x[i] / s) + z, lo, hi);
+    raw[i] = (uint8_t)q;
+  }
+  real = real_values(t, raw);
+}
+
+// Histogram of |a - b| / step: [0] equal (< 1e-3 step), [1] <= 1 step, [2] <= 2 steps, [3] more.
+struct StepHistogram {
+  int64_t bins[4] = {0, 0, 0, 0};
+  double max_steps = 0;
+  void add(const std::vector<float>& a, const std::vector<float>& b, double step) {
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); i++) {
+      const double d = std::abs((double)a[i] - b[i]) / step;
+      max_steps = std::max(max_steps, d);
+      bins[d < 1e-3 ? 0 : d <= 1.001 ? 1 : d <= 2.001 ? 2 : 3]++;
+    }
+  }
+  int64_t total() const { return bins[0] + bins[1] + bins[2] + bins[3]; }
+  double within_one() const { return total() ? (double)(bins[0] + bins[1]) / total() : 1.0; }
+  std::string str() const {
+    char buf[200];
+    const double n = (double)std::max<int64_t>(total(), 1);
+    std::snprintf(buf, sizeof buf, "equal %.2f%%, <=1 step %.2f%%, <=2 steps %.3f%%, more %.3f%% (max %.2f steps)",
+                  100 * bins[0] / n, 100 * bins[1] / n, 100 * bins[2] / n, 100 * bins[3] / n, max_steps);
+    return buf;
+  }
+};
+
+// Per-channel min/max of every float activation over `inputs` from the CPU reference (calibration by hand).
+quant::Stats cpu_stats(const Graph& g, const std::vector<std::vector<float>>& inputs) {
+  quant::Stats st(g.tensors.size());
+  for (const auto& in : inputs) {
+    ref::Values v = ref::run(g, {in});
+    for (size_t t = 0; t < g.tensors.size(); t++) {
+      if (g.tensors[t].is_const || v[t].empty()) continue;
+      const size_t C = (size_t)g.tensors[t].shape.back();
+      if (!st[t].seen()) {
+        st[t].min.assign(C, INFINITY);
+        st[t].max.assign(C, -INFINITY);
+      }
+      for (size_t i = 0; i < v[t].size(); i++) {
+        st[t].min[i % C] = std::min(st[t].min[i % C], v[t][i]);
+        st[t].max[i % C] = std::max(st[t].max[i % C], v[t][i]);
+      }
+    }
+  }
+  return st;
+}
+
+// The fake-quant graph run on the GPU vs its CPU reference (max relative error), or -1 without a GPU.
+double gpu_vs_ref(const Graph& fq, const std::vector<float>& in, const std::vector<float>& want) {
+  auto ctx = gpu();
+  if (!ctx) return -1;
+  Session s(ctx, fq, SessionOptions{});
+  s.set_input(0, in.data(), in.size());
+  s.run();
+  std::vector<float> got(want.size());
+  s.get_output(0, got.data(), got.size());
+  check_validation();
+  return max_rel_error(got, want);
+}
+
+// conv 3x3 (relu6) -> depthwise 3x3 (relu) -> conv 1x1 -> mean over H, W -> fully connected (relu) -> FC.
+Graph small_net(int h, int w, int cin, int c1, int c2, int units, std::mt19937& rng) {
+  GraphBuilder b;
+  b.rng = rng;
+  int x = b.input({1, h, w, cin});
+  OpParams p;
+  p.activation = Activation::Relu6;
+  int y = b.op(OpType::Conv2D, {x, b.random_constant({c1, 3, 3, cin}, -0.5f, 0.5f), b.random_constant({c1}, -0.2f, 0.2f)},
+               {1, h, w, c1}, p);
+  p.activation = Activation::Relu;
+  y = b.op(OpType::DepthwiseConv2D, {y, b.random_constant({1, 3, 3, c1}), b.random_constant({c1}, -0.1f, 0.1f)},
+           {1, h, w, c1}, p);
+  p.activation = Activation::None;
+  y = b.op(OpType::Conv2D, {y, b.random_constant({c2, 1, 1, c1}), b.random_constant({c2})}, {1, h, w, c2}, p);
+  OpParams m;
+  m.axes = {1, 2};
+  y = b.op(OpType::Mean, {y}, {1, c2}, m);
+  OpParams f;
+  f.activation = Activation::Relu;
+  y = b.op(OpType::FullyConnected, {y, b.random_constant({units, c2}), b.random_constant({units}, -0.1f, 0.1f)},
+           {1, units}, f);
+  f.activation = Activation::None;
+  y = b.op(OpType::FullyConnected, {y, b.random_constant({units, units}), b.random_constant({units}, -0.1f, 0.1f)},
+           {1, units}, f);
+  b.output(y);
+  infer_shapes(b.g);
+  return b.g;
+}
+
+// Compares every 8-bit activation of `q` (integer run) with its stand-in in the fake-quant graph over `inputs`.
+// `hist_all` gathers every activation, `hist_out` the tensor `out_t` (an 8-bit tensor of q) only.
+void compare_all(const Graph& q, const Graph& fq, const quant::FakeQuantMap& map,
+                 const std::vector<std::vector<float>>& inputs, StepHistogram& hist_all, StepHistogram& hist_out,
+                 int out_t) {
+  for (const auto& x : inputs) {
+    std::vector<uint8_t> raw;
+    std::vector<float> real;
+    make_input(q.tensors[q.inputs[0]], x, raw, real);
+    ref::RawTensors iv = ref::run_int_all(q, {raw});
+    ref::Values fv = ref::run(fq, {real});
+    for (size_t t = 0; t < q.tensors.size(); t++) {
+      const Tensor& qt = q.tensors[t];
+      if (qt.is_const || !(qt.dtype == DType::I8 || qt.dtype == DType::U8)) continue;
+      REQUIRE(map.tensor[t] >= 0);
+      std::vector<float> want = real_values(qt, iv[t]);
+      hist_all.add(fv[map.tensor[t]], want, qt.quant.scale[0]);
+      if ((int)t == out_t) hist_out.add(fv[map.tensor[t]], want, qt.quant.scale[0]);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_SUITE("quant") {
+  TEST_CASE("fake_quant_graph: structure of a hand-built quantized graph") {
+    // uint8 input (scale 0.02, zp 128) -> QUANTIZE -> int8 (0.02, 0) -> CONV_2D 1x1 (per-channel int8 weights,
+    // int32 bias, relu6) -> int8 (0.05, -100) -> ADD (int8 constant operand, zp 3) -> int8 (0.1, -20) -> DEQUANTIZE.
+    GraphBuilder b;
+    auto q8 = [&](int t, DType d, float s, int z) {
+      b.g.tensors[t].dtype = d;
+      b.g.tensors[t].quant.scale = {s};
+      b.g.tensors[t].quant.zero_point = {z};
+    };
+    int x = b.input({1, 2, 2, 3});
+    q8(x, DType::U8, 0.02f, 128);
+    int xq = b.op(OpType::Quantize, {x}, {1, 2, 2, 3});
+    q8(xq, DType::I8, 0.02f, 0);
+    int w = b.activation({2, 1, 1, 3}, "w");
+    {
+      Tensor& t = b.g.tensors[w];
+      t.is_const = true;
+      t.dtype = DType::I8;
+      const int8_t v[6] = {127, -64, 3, -127, 0, 50};
+      t.data.assign(reinterpret_cast<const uint8_t*>(v), reinterpret_cast<const uint8_t*>(v) + 6);
+      t.quant.scale = {0.01f, 0.004f};
+      t.quant.zero_point = {0, 0};
+      t.quant.axis = 0;
+    }
+    int bias = b.int32_constant({2}, {1000, -250});
+    b.g.tensors[bias].quant.scale = {0.02f * 0.01f, 0.02f * 0.004f};
+    b.g.tensors[bias].quant.zero_point = {0, 0};
+    OpParams p;
+    p.activation = Activation::Relu6;
+    int c = b.op(OpType::Conv2D, {xq, w, bias}, {1, 2, 2, 2}, p);
+    q8(c, DType::I8, 0.05f, -100);
+    int k = b.activation({2}, "k");
+    {
+      Tensor& t = b.g.tensors[k];
+      t.is_const = true;
+      t.dtype = DType::I8;
+      t.data = {(uint8_t)(int8_t)13, (uint8_t)(int8_t)-7};
+      t.quant.scale = {0.25f};
+      t.quant.zero_point = {3};
+    }
+    int a = b.op(OpType::Add, {c, k}, {1, 2, 2, 2});
+    q8(a, DType::I8, 0.1f, -20);
+    int out = b.op(OpType::Dequantize, {a}, {1, 2, 2, 2});
+    b.output(out);
+    b.g.tensors[c].name = "conv";
+    b.g.tensors[a].name = "add";
+    const Graph q = b.g;
+
+    quant::FakeQuantMap map;
+    Graph g = quant::fake_quant_graph(q, &map);
+    for (const Tensor& t : g.tensors) {
+      CAPTURE(t.name);
+      CHECK((t.dtype == DType::F32));
+      CHECK(!t.quant.quantized());
+    }
+    // FQ(input), FQ(quantize), CONV, FQ, ADD, FQ; the DEQUANTIZE is gone.
+    const std::vector<OpType> types = {OpType::FakeQuant, OpType::FakeQuant, OpType::Conv2D,
+                                       OpType::FakeQuant, OpType::Add,       OpType::FakeQuant};
+    REQUIRE(g.ops.size() == types.size());
+    for (size_t i = 0; i < types.size(); i++) CHECK(g.ops[i].type == types[i]);
+    CHECK(map.op_source == std::vector<int>{x, xq, -1, c, -1, a});
+    // Input: float, same name; its FAKE_QUANT has the uint8 range.
+    REQUIRE(g.inputs.size() == 1);
+    CHECK(g.tensors[g.inputs[0]].name == q.tensors[x].name);
+    const OpParams& p0 = g.ops[0].params;
+    CHECK(p0.fq_scale == 0.02f);
+    CHECK(p0.fq_zero_point == 128);
+    CHECK(p0.fq_qmin == 0);
+    CHECK(p0.fq_qmax == 255);
+    CHECK(g.ops[1].params.fq_zero_point == 0);
+    CHECK(g.ops[1].params.fq_qmin == -128);
+    CHECK(g.ops[1].params.fq_qmax == 127);
+    CHECK(g.ops[3].params.fq_scale == 0.05f);
+    CHECK(g.ops[3].params.fq_zero_point == -100);
+    CHECK(g.ops[2].params.activation == Activation::Relu6);  // the fused activation is kept
+    // Names: each FAKE_QUANT writes the original tensor's name; the op before it writes "<name>/float".
+    CHECK(g.tensors[g.ops[3].outputs[0]].name == "conv");
+    CHECK(g.tensors[g.ops[2].outputs[0]].name == "conv/float");
+    CHECK(g.tensors[g.ops[5].outputs[0]].name == "add");
+    CHECK(g.ops[3].inputs[0] == g.ops[2].outputs[0]);
+    CHECK(g.ops[4].inputs[0] == g.ops[3].outputs[0]);
+    // Map: the fake-quant tensors of the 8-bit activations; the DEQUANTIZE output is reconnected to its input.
+    CHECK(map.tensor[c] == g.ops[3].outputs[0]);
+    CHECK(map.tensor[a] == g.ops[5].outputs[0]);
+    CHECK(map.tensor[out] == map.tensor[a]);
+    CHECK(map.tensor[x] == g.ops[0].outputs[0]);
+    REQUIRE(g.outputs.size() == 1);
+    CHECK(g.outputs[0] == map.tensor[a]);
+    CHECK(g.ops[1].inputs[0] == map.tensor[x]);
+    // Weights per channel, (q - 0) * scale[c]; bias q * S_in * S_w[c]; the ADD constant (q - 3) * 0.25.
+    const std::vector<float> wf = floats_of(g.tensors[g.ops[2].inputs[1]]);
+    CHECK(wf == std::vector<float>{127 * 0.01f, -64 * 0.01f, 3 * 0.01f, -127 * 0.004f, 0.0f, 50 * 0.004f});
+    const std::vector<float> bf = floats_of(g.tensors[g.ops[2].inputs[2]]);
+    CHECK(bf[0] == doctest::Approx(1000 * 0.0002).epsilon(1e-6));
+    CHECK(bf[1] == doctest::Approx(-250 * 0.00008).epsilon(1e-6));
+    CHECK(floats_of(g.tensors[g.ops[4].inputs[1]]) == std::vector<float>{10 * 0.25f, -10 * 0.25f});
+    // Numerically: within a step or two of the integer graph (its arithmetic rounds differently).
+    std::vector<uint8_t> raw = {0, 3, 100, 128, 129, 140, 200, 255, 17, 90, 250, 131};
+    std::vector<float> real = real_values(q.tensors[x], raw);
+    const std::vector<float> want = real_values(q.tensors[out], ref::run_int(q, {raw})[0]);
+    const std::vector<float> got = ref::run(g, {real})[g.outputs[0]];
+    for (size_t i = 0; i < want.size(); i++) CHECK(std::abs(got[i] - want[i]) <= 0.1f * 1.001f);
+    // A fake-quant graph is not quantized again.
+    CHECK_THROWS_AS(quant::fake_quant_graph(g), Error);
+  }
+
+  TEST_CASE("fake-quant graph of a quantized conv/depthwise/FC net vs the integer graph") {
+    std::mt19937 rng(21);
+    const int H = 19, W = 23, CIN = 3;
+    Graph f = small_net(H, W, CIN, 12, 10, 9, rng);
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<std::vector<float>> inputs(12, std::vector<float>(H * W * CIN));
+    for (auto& in : inputs)
+      for (auto& v : in) v = d(rng);
+    // Calibrate on the first 4 inputs (by hand, from the CPU reference), evaluate on the other 8.
+    const quant::Stats st = cpu_stats(f, {inputs.begin(), inputs.begin() + 4});
+    const std::vector<std::vector<float>> held(inputs.begin() + 4, inputs.end());
+    for (bool per_channel : {false, true}) {
+      CAPTURE(per_channel);
+      quant::QuantizeOptions o;
+      o.per_channel = per_channel;
+      const Graph q = quant::quantize_graph(f, st, o, nullptr);
+      quant::FakeQuantMap map;
+      const Graph fq = quant::fake_quant_graph(q, &map);
+      int n_fq = 0;
+      for (const Op& op : fq.ops) n_fq += op.type == OpType::FakeQuant;
+      CHECK(n_fq == 7);  // the input's QUANTIZE and six layer outputs
+      const int out_t = q.ops.back().inputs[0];  // the last int8 tensor (before DEQUANTIZE)
+      StepHistogram all, last;
+      compare_all(q, fq, map, held, all, last, out_t);
+      MESSAGE((per_channel ? "per-channel" : "per-tensor") << ": |fake - int| / scale over every activation: "
+                                                           << all.str() << "; output: " << last.str());
+      CHECK(all.within_one() >= 0.99);
+      CHECK(last.within_one() >= 0.9);
+      CHECK(all.max_steps <= 3.0);
+      // The float outputs (after DEQUANTIZE / its removal) and the GPU run of the fake-quant graph.
+      double worst_gpu = 0;
+      for (const auto& x : held) {
+        const std::vector<float> fout = ref::run(fq, {x})[fq.outputs[0]];
+        const std::vector<float> iout = real_values(q.tensors[q.outputs[0]], ref::run_int(q, {float_bytes(x)})[0]);
+        CHECK(max_abs_error(fout, iout) <= 3.001 * q.tensors[out_t].quant.scale[0]);
+        const double e = gpu_vs_ref(fq, x, fout);
+        if (e < 0) continue;
+        worst_gpu = std::max(worst_gpu, e);
+        CHECK(e <= 1e-5);
+      }
+      MESSAGE("fake-quant graph on the GPU vs its CPU reference: max relative error " << worst_gpu);
+    }
+  }
+
+  TEST_CASE("fake-quant MobileNet-v1 0.25 (quantized by Tare) has the integer model's top-1") {
+    auto cases = ref_cases("mobilenet_v1_0.25_224.tflite");
+    std::vector<std::vector<float>> images;
+    for (const auto& c : cases)
+      if (c.kind == "image" || c.input_file.find("img") != std::string::npos)
+        images.push_back(read_floats(data_path("ref/" + c.input_file)));
+    if (images.size() < 2) {
+      MESSAGE("SKIPPED: fewer than 2 reference images");
+      return;
+    }
+    auto bytes = read_file(data_path("models/mobilenet_v1_0.25_224.tflite"));
+    const Graph f = import_tflite(bytes.data(), bytes.size());
+    quant::Stats st;
+    if (auto ctx = gpu()) {
+      st = quant::calibrate(ctx, f, (uint32_t)images.size(), 1, [&](uint32_t i, float* dst) {
+        std::copy(images[i].begin(), images[i].end(), dst);
+      }, nullptr);
+    } else {
+      st = cpu_stats(f, images);
+    }
+    for (bool per_channel : {false, true}) {
+      CAPTURE(per_channel);
+      quant::QuantizeOptions o;
+      o.per_channel = per_channel;
+      const Graph q = quant::quantize_graph(f, st, o, nullptr);
+      quant::FakeQuantMap map;
+      const Graph fq = quant::fake_quant_graph(q, &map);
+      // The logits: the 8-bit input of the SOFTMAX.
+      int logits = -1;
+      for (const Op& op : q.ops)
+        if (op.type == OpType::Softmax) logits = op.inputs[0];
+      REQUIRE(logits >= 0);
+      const double step = q.tensors[logits].quant.scale[0];
+      StepHistogram all, hl;
+      for (size_t k = 0; k < images.size(); k++) {
+        CAPTURE(k);
+        ref::RawTensors iv = ref::run_int_all(q, {float_bytes(images[k])});
+        ref::Values fv = ref::run(fq, {images[k]});
+        const std::vector<float> il = real_values(q.tensors[logits], iv[logits]);
+        const std::vector<float>& fl = fv[map.tensor[logits]];
+        hl.add(fl, il, step);
+        for (size_t t = 0; t < q.tensors.size(); t++) {
+          const Tensor& qt = q.tensors[t];
+          if (!qt.is_const && qt.dtype == DType::I8) all.add(fv[map.tensor[t]], real_values(qt, iv[t]), qt.quant.scale[0]);
+        }
+        const std::vector<float> iprob = real_values(q.tensors[q.outputs[0]], iv[q.outputs[0]]);
+        const std::vector<float>& fprob = fv[fq.outputs[0]];
+        const size_t top_i = argmax(iprob), top_f = argmax(fprob), top_il = argmax(il), top_fl = argmax(fl);
+        std::printf("v1-0.25 %s image %zu: top-1 int %zu (logit %.3f) fake %zu (logit %.3f); max |logit diff| %.4f "
+                    "(%.2f steps of %.4f); max |prob diff| %.5f\n",
+                    per_channel ? "per-channel" : "per-tensor", k, top_il, il[top_il], top_fl, fl[top_fl],
+                    max_abs_error(fl, il), max_abs_error(fl, il) / step, step, max_abs_error(fprob, iprob));
+        CHECK(top_fl == top_il);
+        CHECK(top_f == top_i);
+        const double e = gpu_vs_ref(fq, images[k], fprob);
+        if (e >= 0) {
+          std::printf("  fake-quant graph on the GPU vs its CPU reference: max relative error %.3g\n", e);
+          CHECK(e <= 1e-5);
+        }
+      }
+      MESSAGE("v1-0.25 " << (per_channel ? "per-channel" : "per-tensor") << ": logits " << hl.str()
+                         << "; every activation " << all.str());
+      CHECK(hl.within_one() >= 0.5);
+    }
+  }
+
+  TEST_CASE("fake-quant graphs of imported 8-bit models have the integer model's top-1") {
+    for (const char* model : {"mobilenet_v1_0.25_224_quant.tflite", "tf2_mobilenet_v2_1.0_224_ptq.tflite"}) {
+      CAPTURE(model);
+      if (!have_data(std::string("models/") + model) || !have_data("ref/mobilenet_v1_0.25_224/in_img0.bin")) return;
+      auto bytes = read_file(data_path(std::string("models/") + model));
+      const Graph q = import_tflite(bytes.data(), bytes.size());
+      quant::FakeQuantMap map;
+      const Graph fq = quant::fake_quant_graph(q, &map);
+      for (const char* img : {"in_img0.bin", "in_img1.bin"}) {
+        CAPTURE(img);
+        std::vector<float> x = read_floats(data_path(std::string("ref/mobilenet_v1_0.25_224/") + img));
+        // The 8-bit input as an app makes it from the [-1, 1] image (both models take (q - 128) / 128 or alike).
+        std::vector<uint8_t> raw;
+        std::vector<float> real;
+        make_input(q.tensors[q.inputs[0]], x, raw, real);
+        const std::vector<float> iout = real_values(q.tensors[q.outputs[0]], ref::run_int(q, {raw})[0]);
+        const std::vector<float> fout = ref::run(fq, {real})[fq.outputs[0]];
+        const Tensor& ot = q.tensors[q.outputs[0]];
+        const double step = ot.quant.scale.empty() ? 1.0 : ot.quant.scale[0];
+        std::printf("%s %s: top-1 int %zu fake %zu; max |out diff| %.5f (%.2f output steps)\n", model, img,
+                    argmax(iout), argmax(fout), max_abs_error(fout, iout), max_abs_error(fout, iout) / step);
+        CHECK(argmax(iout) == argmax(fout));
+      }
+    }
+  }
+}
+TEST_SUITE("quant") {
+  TEST_CASE("zz diag") {
+    const char* env = std::getenv("FQ_DIAG");
+    if (!env) return;
+    std::string which = env;
+    std::vector<float> x = read_floats(data_path(std::string("ref/mobilenet_v1_0.25_224/in_img") + (std::getenv("FQ_IMG") ? std::getenv("FQ_IMG") : "0") + ".bin"));
+    Graph q, f;
+    ref::Values ov;
+    if (which == "tare") {
+      auto bytes = read_file(data_path("models/mobilenet_v1_0.25_224.tflite"));
+      f = import_tflite(bytes.data(), bytes.size());
+      ov = ref::run(f, {x});
+      quant::Stats st = cpu_stats(f, {x});
+      quant::QuantizeOptions o;
+      q = quant::quantize_graph(f, st, o, nullptr);
+    } else {
+      auto bytes = read_file(data_path("models/" + which));
+      q = import_tflite(bytes.data(), bytes.size());
+    }
+    quant::FakeQuantMap map;
+    const Graph fq = quant::fake_quant_graph(q, &map);
+    std::vector<uint8_t> raw;
+    std::vector<float> real;
+    make_input(q.tensors[q.inputs[0]], x, raw, real);
+    ref::RawTensors iv = ref::run_int_all(q, {raw});
+    ref::Values fv = ref::run(fq, {real});
+    for (const Op& op : q.ops) {
+      int t = op.outputs[0];
+      const Tensor& qt = q.tensors[t];
+      if (!(qt.dtype == DType::I8 || qt.dtype == DType::U8)) continue;
+      StepHistogram h;
+      h.add(fv[map.tensor[t]], real_values(qt, iv[t]), qt.quant.scale[0]);
+      std::printf("%-18s %-40s s=%.5f z=%lld act=%d : %s\n", op_name(op.type), qt.name.c_str(), qt.quant.scale[0],
+                  (long long)qt.quant.zero_point[0], (int)op.params.activation, h.str().c_str());
+      if (!ov.empty()) {
+        int ft = -1;
+        for (size_t k = 0; k < f.tensors.size(); k++) if (f.tensors[k].name == qt.name) ft = (int)k;
+        if (ft >= 0 && ov[ft].size() == fv[map.tensor[t]].size()) {
+          StepHistogram a, b2;
+          a.add(fv[map.tensor[t]], ov[ft], qt.quant.scale[0]);
+          b2.add(real_values(qt, iv[t]), ov[ft], qt.quant.scale[0]);
+          std::printf("    fake vs float: %s\n    int  vs float: %s\n", a.str().c_str(), b2.str().c_str());
+        }
+      }
+      if (std::getenv("FQ_VALS") && (op.type == OpType::AveragePool2D || op.type == OpType::Quantize)) {
+        auto iv2 = real_values(qt, iv[t]);
+        for (int i = 0; i < 12; i++) std::printf("  %d int %.4f fake %.4f\n", i, iv2[i], fv[map.tensor[t]][i]);
+        int in = op.inputs[0];
+        auto a = real_values(q.tensors[in], iv[in]);
+        const auto& bfv = fv[map.tensor[in]];
+        double sa = 0, sb = 0;
+        for (size_t i = 0; i < a.size(); i += 256) { sa += a[i]; sb += bfv[i]; }
+        int shown = 0;
+        for (size_t i = 0; i < iv2.size() && shown < 8; i++)
+          if (iv2[i] != fv[map.tensor[t]][i]) { shown++; std::printf("  diff at %zu: int %.9g fake %.9g in %.9g\n", i, iv2[i], fv[map.tensor[t]][i], (double)fv[map.tensor[in]][i]); }
+        std::printf("  channel 0 mean int %.4f fake %.4f (n=%zu)\n", sa / 49, sb / 49, a.size());
+      }
+    }
+  }
+}
