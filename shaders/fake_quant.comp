@@ -3,10 +3,10 @@
 // TARE_VARIANT_FP16
 // FAKE_QUANT (Tare's internal fake-quantization op) over NHWC4 storage:
 //   y = (clamp(round(x / scale) + zp, qmin, qmax) - zp) * scale
-// with x / scale an IEEE float32 division (emulated exactly: GPU division is not correctly rounded) and round()
-// half away from zero, as the CPU reference computes it.  The fp16 variant reads and writes float16 and computes
-// in float32.  Each invocation handles PER vec4 groups, strided by the workgroup width; the grid is flattened over
-// x and y.  Padding lanes are written as 0.
+// with x / scale rounded half away from zero as QUANTIZE rounds it (TFLite divides in double: the exact quotient,
+// computed here by integer long division) and the product a float32 product, as the CPU reference computes it.
+// The fp16 variant reads and writes float16 and computes in float32.  Each invocation handles PER vec4 groups,
+// strided by the workgroup width; the grid is flattened over x and y.  Padding lanes are written as 0.
 #include "common.glsl"
 #include "q8_exact.glsl"
 
@@ -25,7 +25,9 @@ layout(push_constant) uniform P {
 } p;
 
 // round(x / scale) limited to [-2^24, 2^24] (wider values saturate in the clamp: |qmin|, |qmax| <= 2^24);
-// NaN -> -2^24 (the reference sends NaN to qmin).
+// NaN -> -2^24 (the reference sends NaN to qmin).  As QUANTIZE (shaders/quantize.comp): the EXACT quotient
+// (q + f) * 2^(e - 24), 0 <= f < 1, rounded half away from zero: with t = 24 - e fraction bits,
+// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.
 int round_div(uint xbits) {
   bool neg = (xbits & 0x80000000u) != 0u;
   uint ex = (xbits >> 23) & 0xffu;
@@ -34,19 +36,17 @@ int round_div(uint xbits) {
     if ((xbits & 0x7fffffu) != 0u) return -big;
     return neg ? -big : big;
   }
-  uint mant;
+  uint q;
   int e;
-  fdiv_parts(xbits, p.scale_bits, mant, e);  // |x / scale| = mant * 2^(e - 23), mant in [2^23, 2^24) or 0
+  fdiv_truncated(xbits, p.scale_bits, q, e);
+  int t = 24 - e;
   int r;
-  if (mant == 0u || e < -1) {
+  if (q == 0u || t > 25) {
     r = 0;  // |x / scale| < 0.5
-  } else if (e >= 24) {
+  } else if (t <= 0) {
     r = big;
-  } else if (e >= 23) {
-    r = int(mant << uint(e - 23));
   } else {
-    int s = 23 - e;  // 1..24
-    r = int((mant + (1u << uint(s - 1))) >> uint(s));  // half away from zero on the magnitude
+    r = int((q + (1u << uint(t - 1))) >> uint(t));
   }
   return neg ? -r : r;
 }

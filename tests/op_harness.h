@@ -79,6 +79,37 @@ class GraphBuilder {
   std::mt19937 rng{12345};
 };
 
+// CONV_2D / DEPTHWISE_CONV_2D options (equal strides and dilations), and the output shape [n, oh, ow, c] they give an
+// [n, h, w, *] input with a kh x kw filter.
+inline OpParams conv_params(int stride, int dil, Padding padding, Activation act) {
+  OpParams p;
+  p.stride_h = p.stride_w = stride;
+  p.dilation_h = p.dilation_w = dil;
+  p.padding = padding;
+  p.activation = act;
+  return p;
+}
+inline std::vector<int> conv_out_shape(int n, int h, int w, int c, int kh, int kw, const OpParams& p) {
+  return {n, conv_out_size(h, kh, p.stride_h, p.dilation_h, p.padding),
+          conv_out_size(w, kw, p.stride_w, p.dilation_w, p.padding), c};
+}
+
+// AVERAGE_POOL_2D / MAX_POOL_2D options, and the output shape they give an NHWC input.
+inline OpParams pool_params(int fh, int fw, int sh, int sw, Padding padding, Activation act) {
+  OpParams p;
+  p.filter_h = fh;
+  p.filter_w = fw;
+  p.stride_h = sh;
+  p.stride_w = sw;
+  p.padding = padding;
+  p.activation = act;
+  return p;
+}
+inline std::vector<int> pool_out_shape(const std::vector<int>& in, const OpParams& p) {
+  return {in[0], conv_out_size(in[1], p.filter_h, p.stride_h, 1, p.padding),
+          conv_out_size(in[2], p.filter_w, p.stride_w, 1, p.padding), in[3]};
+}
+
 // The largest error measured by check_gpu_vs_ref since the caller last reset it (tests that report errors).
 inline double last_max_rel_error = 0;
 

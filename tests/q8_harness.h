@@ -17,6 +17,9 @@
 
 namespace tare::test {
 
+// Weights of the CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED tests.
+enum class WKind { PerTensor, PerChannel, Uint8 };
+
 class Q8Builder : public GraphBuilder {
  public:
   // An 8-bit activation (I8 or U8) with per-tensor scale and zero point.
@@ -32,6 +35,17 @@ class Q8Builder : public GraphBuilder {
     int t = q8(std::move(shape), scale, zero_point, dtype);
     g.inputs.push_back(t);
     return t;
+  }
+  // Adds `type` with an 8-bit output of per-tensor scale and zero point and marks that output a graph output.
+  int q8_output_op(OpType type, std::vector<int> inputs, std::vector<int> out_shape, OpParams params, float scale,
+                   int zero_point, DType dtype = DType::I8) {
+    int o = op(type, std::move(inputs), std::move(out_shape), std::move(params));
+    Tensor& t = g.tensors[o];
+    t.dtype = dtype;
+    t.quant.scale = {scale};
+    t.quant.zero_point = {zero_point};
+    output(o);
+    return o;
   }
   // Random int8 weights; per-channel scales along `axis` when scales.size() > 1 (zero points 0).
   int int8_weights(std::vector<int> shape, std::vector<float> scales, int axis = 0) {
@@ -75,6 +89,28 @@ class Q8Builder : public GraphBuilder {
     x.data.assign(b, b + v.size() * 4);
     return t;
   }
+  // Random weights of kind `wk` (legacy uint8 with zero point `wzp`, int8 per tensor, or int8 per channel along
+  // `axis` with scales base_scale * U(0.5, 1.5)); *scales gets their scales.
+  int weights(WKind wk, std::vector<int> shape, int channels, int axis, float base_scale, int wzp,
+              std::vector<float>* scales) {
+    std::vector<float>& ws = *scales;
+    ws.clear();
+    if (wk == WKind::Uint8) {
+      ws = {base_scale};
+      return uint8_weights(std::move(shape), ws[0], wzp);
+    }
+    std::uniform_real_distribution<float> d(0.5f, 1.5f);
+    if (wk == WKind::PerTensor) ws = {base_scale};
+    else
+      for (int i = 0; i < channels; i++) ws.push_back(base_scale * d(rng));
+    return int8_weights(std::move(shape), ws, axis);
+  }
+  // Random int32 bias whose scales are input_scale * the weights' scales.
+  int matching_bias(int channels, float input_scale, const std::vector<float>& weight_scales, int range) {
+    std::vector<float> bs;
+    for (float s : weight_scales) bs.push_back(input_scale * s);
+    return int32_bias(channels, bs, range);
+  }
   // A constant 8-bit data tensor (e.g. an ADD operand).
   int q8_constant(std::vector<int> shape, float scale, int zero_point, DType dtype = DType::I8) {
     int t = q8(std::move(shape), scale, zero_point, dtype);
@@ -103,21 +139,16 @@ inline std::vector<Q8Path> q8_paths(const vk::Context& ctx) {
   return p;
 }
 
-inline int last_max_q8_diff = 0;
-
-// Runs `g` with random raw inputs on every GPU path and on the integer reference; checks that every output byte
-// differs by at most `tol` (0: bit-exact).  Returns false if there is no GPU.
-inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
-  auto ctx = gpu();
-  if (!ctx) return false;
-  infer_shapes(g);
+// Random raw input bytes for every graph input: float32 inputs uniform in [-float_range, float_range], 8-bit
+// inputs uniform over all 256 values.
+inline std::vector<std::vector<uint8_t>> random_raw_inputs(const Graph& g, unsigned seed, float float_range) {
   std::mt19937 rng(seed);
   std::vector<std::vector<uint8_t>> inputs;
   for (int t : g.inputs) {
     const Tensor& x = g.tensors[t];
     std::vector<uint8_t> v(x.bytes());
     if (x.dtype == DType::F32) {
-      std::uniform_real_distribution<float> d(-3, 3);
+      std::uniform_real_distribution<float> d(-float_range, float_range);
       for (size_t i = 0; i < v.size() / 4; i++) {
         float f = d(rng);
         std::memcpy(&v[4 * i], &f, 4);
@@ -128,6 +159,18 @@ inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
     }
     inputs.push_back(std::move(v));
   }
+  return inputs;
+}
+
+inline int last_max_q8_diff = 0;
+
+// Runs `g` with random raw inputs on every GPU path and on the integer reference; checks that every output byte
+// differs by at most `tol` (0: bit-exact).  Returns false if there is no GPU.
+inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
+  auto ctx = gpu();
+  if (!ctx) return false;
+  infer_shapes(g);
+  const std::vector<std::vector<uint8_t>> inputs = random_raw_inputs(g, seed, 3.0f);
   auto want = ref::run_int(g, inputs);
   last_max_q8_diff = 0;
   for (const Q8Path& path : q8_paths(*ctx)) {

@@ -15,6 +15,7 @@
 #include "model/tflite_import.h"
 #include "quant/quantizer.h"
 #include "ref/int_reference.h"
+#include "q8_harness.h"
 #include "test_util.h"
 #include "tflite_oracle.h"
 
@@ -24,24 +25,7 @@ using namespace tare::test;
 namespace {
 
 std::vector<std::vector<uint8_t>> random_inputs(const Graph& g, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<std::vector<uint8_t>> in;
-  for (int t : g.inputs) {
-    const Tensor& x = g.tensors[t];
-    std::vector<uint8_t> v(x.bytes());
-    if (x.dtype == DType::F32) {
-      std::uniform_real_distribution<float> d(-1, 1);
-      for (size_t i = 0; i < v.size() / 4; i++) {
-        float f = d(rng);
-        std::memcpy(&v[4 * i], &f, 4);
-      }
-    } else {
-      std::uniform_int_distribution<int> d(0, 255);
-      for (auto& b : v) b = (uint8_t)d(rng);
-    }
-    in.push_back(std::move(v));
-  }
-  return in;
+  return random_raw_inputs(g, seed, 1.0f);
 }
 
 std::vector<std::vector<uint8_t>> run_gpu(const Graph& g, const std::vector<std::vector<uint8_t>>& in,

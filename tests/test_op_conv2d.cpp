@@ -13,13 +13,8 @@ Graph conv_graph(int n, int h, int w, int cin, int cout, int kh, int kw, int str
   int wt = b.random_constant({cout, kh, kw, cin});
   std::vector<int> ins = {x, wt};
   ins.push_back(bias ? b.random_constant({cout}) : -1);
-  OpParams p;
-  p.stride_h = p.stride_w = stride;
-  p.dilation_h = p.dilation_w = dil;
-  p.padding = pad;
-  p.activation = act;
-  int oh = conv_out_size(h, kh, stride, dil, pad), ow = conv_out_size(w, kw, stride, dil, pad);
-  int y = b.op(OpType::Conv2D, ins, {n, oh, ow, cout}, p);
+  const OpParams p = conv_params(stride, dil, pad, act);
+  int y = b.op(OpType::Conv2D, ins, conv_out_shape(n, h, w, cout, kh, kw, p), p);
   b.output(y);
   return b.g;
 }

@@ -28,14 +28,9 @@ TEST_SUITE("ops") {
         int cout = c.cin * c.mult;
         int wt = b.random_constant({1, c.k, c.k, cout});
         std::vector<int> ins = {x, wt, bias ? b.random_constant({cout}) : -1};
-        OpParams p;
-        p.stride_h = p.stride_w = c.stride;
-        p.dilation_h = p.dilation_w = c.dil;
-        p.padding = c.pad;
-        p.activation = c.act;
+        OpParams p = conv_params(c.stride, c.dil, c.pad, c.act);
         p.depth_multiplier = c.mult;
-        int oh = conv_out_size(c.h, c.k, c.stride, c.dil, c.pad), ow = conv_out_size(c.w, c.k, c.stride, c.dil, c.pad);
-        b.output(b.op(OpType::DepthwiseConv2D, ins, {c.n, oh, ow, cout}, p));
+        b.output(b.op(OpType::DepthwiseConv2D, ins, conv_out_shape(c.n, c.h, c.w, cout, c.k, c.k, p), p));
         if (!check_gpu_vs_ref(b.g, 1e-5)) return;
         check_gpu_vs_ref(b.g, 1e-2, true);
       }

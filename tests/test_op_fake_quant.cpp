@@ -1,6 +1,6 @@
 // FAKE_QUANT (Tare's internal fake-quantization op): hand-computed values (ties, clamping, special values, the
-// float32 division), the GPU vs the CPU reference bit for bit in fp32 on values placed at rounding ties, fp16 within
-// a quantization step, parameter checks and the exporter's refusal.
+// quotient rounded as QUANTIZE rounds it), the GPU vs the CPU reference bit for bit in fp32 on values placed at
+// rounding ties, fp16 within a quantization step, parameter checks and the exporter's refusal.
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -61,18 +61,21 @@ TEST_SUITE("ops") {
                       -0.0f, nan, inf, -inf, 1e-30f, -1e-42f},
                      {0.5f, -0.5f, 0.5f, 1.0f, -1.0f, 62.0f, -65.5f, 62.0f, 62.0f, -65.5f, -65.5f, 0.0f, 0.0f,
                       -65.5f, 62.0f, -65.5f, 0.0f, 0.0f}});
-    // scale 0.1f, zero point 0, uint8 range [0, 255].  x / 0.1f in float32: 0.25f -> 2.5 exactly (the real quotient
-    // 2.49999996 rounds up to it), so 3; 0.35f -> 3.5 (real 3.4999999), so 4; 0.65f -> 6.4999995, so 6;
-    // 12.75f -> 127.5, so 128; 25.45f -> 254.5, so 255; negatives clamp to 0, large values to 255.
+    // scale 0.1f (0.100000001490116...), zero point 0, uint8 range [0, 255].  The quotient is rounded as QUANTIZE
+    // rounds it (TFLite divides in double: the exact quotient decides), not from a float32 quotient:
+    // 0.25f / 0.1f = 2.49999996 -> 2 (a float32 division gives 2.5 -> 3); 0.35f -> 3.4999999 -> 3; 0.45f ->
+    // 4.4999998 -> 4; 12.75f -> 127.4999981 -> 127; 2.55f -> 25.4999991 -> 25; 25.45f -> 254.5000038 -> 255;
+    // 0.05f -> 0.5 exactly -> 1 (a tie, away from zero); 0.15f -> 1.50000004 -> 2; negatives clamp to 0, large
+    // values to 255.
     const float s = 0.1f;
     cases.push_back({fq(s, 0, 0, 255),
                      {0.25f, 0.35f, 0.45f, 0.65f, 12.75f, 2.55f, 25.45f, 30.0f, -0.3f, 0.05f, 0.15f},
-                     {3 * s, 4 * s, 5 * s, 6 * s, 128 * s, 26 * s, 255 * s, 255 * s, 0.0f, 1 * s, 2 * s}});
-    // uint8 with zero point 128: -12.85f / 0.1f = -128.5 -> -129 -> q = -1 clamps to 0; 12.75f -> 127.5 -> 128 ->
-    // q = 256 clamps to 255; 12.65f / 0.1f = 126.49999 -> 126.
+                     {2 * s, 3 * s, 4 * s, 6 * s, 127 * s, 25 * s, 255 * s, 255 * s, 0.0f, 1 * s, 2 * s}});
+    // uint8 with zero point 128: -12.85f / 0.1f = -128.5000019 -> -129 -> q = -1 clamps to 0; -12.75f ->
+    // -127.4999981 -> -127; 12.65f -> 126.4999943 -> 126; -0.05f -> -0.5 exactly -> -1.
     cases.push_back({fq(s, 128, 0, 255),
                      {-12.85f, -12.75f, 12.75f, 12.65f, -0.05f},
-                     {-128 * s, -128 * s, 127 * s, 126 * s, -1 * s}});
+                     {-128 * s, -127 * s, 127 * s, 126 * s, -1 * s}});
     for (size_t i = 0; i < cases.size(); i++) {
       CAPTURE(i);
       const Case& c = cases[i];
@@ -112,7 +115,8 @@ TEST_SUITE("ops") {
       CAPTURE(p.scale);
       Graph g = fq_graph(shape, fq(p.scale, p.zp, p.qmin, p.qmax));
       infer_shapes(g);
-      // Values at (k + 0.5) * scale (computed in float), nudged by -2..2 ulps, over and beyond the range.
+      // Values at (k + 0.5) * scale (computed in float: near ties, some exactly on one), nudged by -2..2 ulps, over
+      // and beyond the range.
       const int64_t n = g.tensors[g.inputs[0]].elements();
       std::uniform_int_distribution<int> k(p.qmin - p.zp - 10, p.qmax - p.zp + 10);
       std::uniform_int_distribution<int> nudge(-2, 2);
@@ -131,8 +135,8 @@ TEST_SUITE("ops") {
         if (!same_bits(got[e], want[e])) {
           if (bad++ < 5) MESSAGE("x " << x[e] << ": GPU " << got[e] << " reference " << want[e]);
         }
-        const float q = x[e] / p.scale;
-        if (q - std::trunc(q) == 0.5f || q - std::trunc(q) == -0.5f) at_tie++;
+        const double q = (double)x[e] / p.scale;
+        if (q - std::trunc(q) == 0.5 || q - std::trunc(q) == -0.5) at_tie++;
       }
       total += (int64_t)got.size();
       CHECK(bad == 0);

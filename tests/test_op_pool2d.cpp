@@ -17,15 +17,8 @@ struct PoolCase {
 Graph pool_graph(OpType type, const PoolCase& c) {
   GraphBuilder b;
   int x = b.input(c.in);
-  OpParams p;
-  p.filter_h = c.fh;
-  p.filter_w = c.fw;
-  p.stride_h = c.sh;
-  p.stride_w = c.sw;
-  p.padding = c.padding;
-  p.activation = c.act;
-  int oh = conv_out_size(c.in[1], c.fh, c.sh, 1, c.padding), ow = conv_out_size(c.in[2], c.fw, c.sw, 1, c.padding);
-  b.output(b.op(type, {x}, {c.in[0], oh, ow, c.in[3]}, p));
+  const OpParams p = pool_params(c.fh, c.fw, c.sh, c.sw, c.padding, c.act);
+  b.output(b.op(type, {x}, pool_out_shape(c.in, p), p));
   return b.g;
 }
 

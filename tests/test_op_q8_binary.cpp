@@ -20,12 +20,7 @@ Graph bin_graph(OpType type, const BinCase& c) {
   int y = c.b_const ? b.q8_constant(c.b, c.sb, c.zb, c.dtype) : b.q8_input(c.b, c.sb, c.zb, c.dtype);
   OpParams p;
   p.activation = c.act;
-  int o = b.op(type, {x, y}, c.out, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = c.dtype;
-  t.quant.scale = {c.so};
-  t.quant.zero_point = {c.zo};
-  b.output(o);
+  b.q8_output_op(type, {x, y}, c.out, p, c.so, c.zo, c.dtype);
   return b.g;
 }
 

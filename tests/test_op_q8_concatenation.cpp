@@ -35,12 +35,7 @@ Graph concat_graph(const ConcatCase& c) {
   OpParams p;
   p.axis = c.axis;
   p.activation = c.act;
-  int o = b.op(OpType::Concatenation, xs, out, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = c.dtype;
-  t.quant.scale = {c.so};
-  t.quant.zero_point = {c.zo};
-  b.output(o);
+  b.q8_output_op(OpType::Concatenation, xs, out, p, c.so, c.zo, c.dtype);
   return b.g;
 }
 

@@ -9,8 +9,6 @@ using namespace tare::test;
 
 namespace {
 
-enum class WKind { PerTensor, PerChannel, Uint8 };
-
 struct ConvCase {
   int n, h, w, cin, cout, kh, kw, stride, dil;
   Padding pad;
@@ -30,40 +28,14 @@ Graph conv_q8_graph(const ConvCase& c, unsigned seed) {
   const int in_zp = u8 ? 131 : -7;
   int x = b.q8_input({c.n, c.h, c.w, c.cin}, in_scale, in_zp, c.dt);
   std::vector<float> ws;
-  int wt;
-  if (c.wk == WKind::Uint8) {
-    ws = {0.004f};
-    wt = b.uint8_weights({c.cout, c.kh, c.kw, c.cin}, ws[0], c.wzp);
-  } else {
-    std::uniform_real_distribution<float> d(0.5f, 1.5f);
-    if (c.wk == WKind::PerTensor) ws = {0.004f};
-    else
-      for (int i = 0; i < c.cout; i++) ws.push_back(0.004f * d(b.rng));
-    wt = b.int8_weights({c.cout, c.kh, c.kw, c.cin}, ws, 0);
-  }
-  std::vector<int> ins = {x, wt};
-  if (c.bias) {
-    std::vector<float> bs;
-    for (float s : ws) bs.push_back(in_scale * s);
-    ins.push_back(b.int32_bias(c.cout, bs, 20000));
-  } else {
-    ins.push_back(-1);
-  }
+  const int wt = b.weights(c.wk, {c.cout, c.kh, c.kw, c.cin}, c.cout, 0, 0.004f, c.wzp, &ws);
+  const std::vector<int> ins = {x, wt, c.bias ? b.matching_bias(c.cout, in_scale, ws, 20000) : -1};
   // Accumulators are ~ 5000 * sqrt(K) in magnitude: aim at ~ 60 output steps at mult = 1.
   const double k = (double)c.kh * c.kw * c.cin;
   const float out_scale = (float)(in_scale * 0.004 * 5000.0 * std::sqrt(k) / 60.0 / c.mult);
-  OpParams p;
-  p.stride_h = p.stride_w = c.stride;
-  p.dilation_h = p.dilation_w = c.dil;
-  p.padding = c.pad;
-  p.activation = c.act;
-  const int oh = conv_out_size(c.h, c.kh, c.stride, c.dil, c.pad), ow = conv_out_size(c.w, c.kw, c.stride, c.dil, c.pad);
-  int y = b.op(OpType::Conv2D, ins, {c.n, oh, ow, c.cout}, p);
-  Tensor& yt = b.g.tensors[y];
-  yt.dtype = c.dt;
-  yt.quant.scale = {out_scale};
-  yt.quant.zero_point = {u8 ? 120 : 3};
-  b.output(y);
+  const OpParams p = conv_params(c.stride, c.dil, c.pad, c.act);
+  b.q8_output_op(OpType::Conv2D, ins, conv_out_shape(c.n, c.h, c.w, c.cout, c.kh, c.kw, p), p, out_scale,
+                 u8 ? 120 : 3, c.dt);
   return b.g;
 }
 

@@ -9,8 +9,6 @@ using namespace tare::test;
 
 namespace {
 
-enum class WKind { PerTensor, PerChannel, Uint8 };
-
 struct DwCase {
   int n, h, w, cin, mult_c, kh, kw, stride, dil;
   Padding pad;
@@ -30,40 +28,14 @@ Graph dw_graph(const DwCase& c, unsigned seed) {
   const int cout = c.cin * c.mult_c;
   int x = b.q8_input({c.n, c.h, c.w, c.cin}, in_scale, u8 ? 125 : 9, c.dt);
   std::vector<float> ws;
-  int wt;
-  if (c.wk == WKind::Uint8) {
-    ws = {0.005f};
-    wt = b.uint8_weights({1, c.kh, c.kw, cout}, ws[0], c.wzp);
-  } else {
-    std::uniform_real_distribution<float> d(0.5f, 1.5f);
-    if (c.wk == WKind::PerTensor) ws = {0.005f};
-    else
-      for (int i = 0; i < cout; i++) ws.push_back(0.005f * d(b.rng));
-    wt = b.int8_weights({1, c.kh, c.kw, cout}, ws, 3);
-  }
-  std::vector<int> ins = {x, wt};
-  if (c.bias) {
-    std::vector<float> bs;
-    for (float s : ws) bs.push_back(in_scale * s);
-    ins.push_back(b.int32_bias(cout, bs, 20000));
-  } else {
-    ins.push_back(-1);
-  }
+  const int wt = b.weights(c.wk, {1, c.kh, c.kw, cout}, cout, 3, 0.005f, c.wzp, &ws);
+  const std::vector<int> ins = {x, wt, c.bias ? b.matching_bias(cout, in_scale, ws, 20000) : -1};
   const double k = (double)c.kh * c.kw;
   const float out_scale = (float)(in_scale * 0.005 * 5000.0 * std::sqrt(k) / 60.0 / c.mult);
-  OpParams p;
-  p.stride_h = p.stride_w = c.stride;
-  p.dilation_h = p.dilation_w = c.dil;
-  p.padding = c.pad;
-  p.activation = c.act;
+  OpParams p = conv_params(c.stride, c.dil, c.pad, c.act);
   p.depth_multiplier = c.mult_c;
-  const int oh = conv_out_size(c.h, c.kh, c.stride, c.dil, c.pad), ow = conv_out_size(c.w, c.kw, c.stride, c.dil, c.pad);
-  int y = b.op(OpType::DepthwiseConv2D, ins, {c.n, oh, ow, cout}, p);
-  Tensor& yt = b.g.tensors[y];
-  yt.dtype = c.dt;
-  yt.quant.scale = {out_scale};
-  yt.quant.zero_point = {u8 ? 118 : -4};
-  b.output(y);
+  b.q8_output_op(OpType::DepthwiseConv2D, ins, conv_out_shape(c.n, c.h, c.w, cout, c.kh, c.kw, p), p, out_scale,
+                 u8 ? 118 : -4, c.dt);
   return b.g;
 }
 

@@ -9,8 +9,6 @@ using namespace tare::test;
 
 namespace {
 
-enum class WKind { PerTensor, PerChannel, Uint8 };
-
 struct FcCase {
   std::vector<int> in_shape;
   int units;
@@ -33,32 +31,13 @@ Graph fc_graph(const FcCase& c, unsigned seed) {
   for (int d : c.in_shape) elems *= d;
   const int batch = (int)(elems / depth);
   std::vector<float> ws;
-  int wt;
-  if (c.wk == WKind::Uint8) {
-    ws = {0.003f};
-    wt = b.uint8_weights({c.units, depth}, ws[0], c.wzp);
-  } else {
-    std::uniform_real_distribution<float> d(0.5f, 1.5f);
-    if (c.wk == WKind::PerTensor) ws = {0.003f};
-    else
-      for (int i = 0; i < c.units; i++) ws.push_back(0.003f * d(b.rng));
-    wt = b.int8_weights({c.units, depth}, ws, 0);
-  }
+  const int wt = b.weights(c.wk, {c.units, depth}, c.units, 0, 0.003f, c.wzp, &ws);
   std::vector<int> ins = {x, wt};
-  if (c.bias) {
-    std::vector<float> bs;
-    for (float s : ws) bs.push_back(in_scale * s);
-    ins.push_back(b.int32_bias(c.units, bs, 20000));
-  }
+  if (c.bias) ins.push_back(b.matching_bias(c.units, in_scale, ws, 20000));
   const float out_scale = (float)(in_scale * 0.003 * 5000.0 * std::sqrt((double)depth) / 60.0 / c.mult);
   OpParams p;
   p.activation = c.act;
-  int y = b.op(OpType::FullyConnected, ins, {batch, c.units}, p);
-  Tensor& yt = b.g.tensors[y];
-  yt.dtype = c.dt;
-  yt.quant.scale = {out_scale};
-  yt.quant.zero_point = {u8 ? 128 : -1};
-  b.output(y);
+  b.q8_output_op(OpType::FullyConnected, ins, {batch, c.units}, p, out_scale, u8 ? 128 : -1, c.dt);
   return b.g;
 }
 

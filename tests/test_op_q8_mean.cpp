@@ -33,12 +33,7 @@ Graph mean_graph(const MeanCase& c) {
   OpParams p;
   p.axes = c.axes;
   p.keep_dims = c.keep_dims;
-  int o = b.op(OpType::Mean, {x}, reduced_shape(c), p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = c.dtype;
-  t.quant.scale = {c.so};
-  t.quant.zero_point = {c.zo};
-  b.output(o);
+  b.q8_output_op(OpType::Mean, {x}, reduced_shape(c), p, c.so, c.zo, c.dtype);
   return b.g;
 }
 

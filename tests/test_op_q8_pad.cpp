@@ -12,12 +12,7 @@ Graph pad_graph(std::vector<int> in, std::vector<std::pair<int, int>> pads, DTyp
   p.paddings = pads;
   std::vector<int> out = in;
   for (size_t d = 0; d < in.size(); d++) out[d] += pads[d].first + pads[d].second;
-  int o = b.op(OpType::Pad, {x}, out, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = dtype;
-  t.quant.scale = {0.05f};
-  t.quant.zero_point = {zp};
-  b.output(o);
+  b.q8_output_op(OpType::Pad, {x}, out, p, 0.05f, zp, dtype);
   return b.g;
 }
 

@@ -18,20 +18,8 @@ struct PoolCase {
 Graph pool_graph(OpType type, const PoolCase& c) {
   Q8Builder b;
   int x = b.q8_input(c.in, c.scale, c.zp, c.dtype);
-  OpParams p;
-  p.filter_h = c.fh;
-  p.filter_w = c.fw;
-  p.stride_h = c.sh;
-  p.stride_w = c.sw;
-  p.padding = c.padding;
-  p.activation = c.act;
-  int oh = conv_out_size(c.in[1], c.fh, c.sh, 1, c.padding), ow = conv_out_size(c.in[2], c.fw, c.sw, 1, c.padding);
-  int o = b.op(type, {x}, {c.in[0], oh, ow, c.in[3]}, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = c.dtype;
-  t.quant.scale = {c.scale};
-  t.quant.zero_point = {c.zp};
-  b.output(o);
+  const OpParams p = pool_params(c.fh, c.fw, c.sh, c.sw, c.padding, c.act);
+  b.q8_output_op(type, {x}, pool_out_shape(c.in, p), p, c.scale, c.zp, c.dtype);
   return b.g;
 }
 

@@ -5,31 +5,14 @@ namespace tare::test {
 
 namespace {
 
-Graph reshape_graph(std::vector<int> in, std::vector<int> out, DType dtype, int zp) {
+// A RESHAPE (or SQUEEZE with `axes`) from `in` to `out`, same quantization on both sides.
+Graph repack_graph(OpType type, std::vector<int> in, std::vector<int> axes, std::vector<int> out, DType dtype, int zp) {
   Q8Builder b;
   int x = b.q8_input(in, 0.05f, zp, dtype);
   OpParams p;
-  p.new_shape = out;
-  int o = b.op(OpType::Reshape, {x}, out, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = dtype;
-  t.quant.scale = {0.05f};
-  t.quant.zero_point = {zp};
-  b.output(o);
-  return b.g;
-}
-
-Graph squeeze_graph(std::vector<int> in, std::vector<int> axes, std::vector<int> out, DType dtype, int zp) {
-  Q8Builder b;
-  int x = b.q8_input(in, 0.05f, zp, dtype);
-  OpParams p;
-  p.axes = axes;
-  int o = b.op(OpType::Squeeze, {x}, out, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = dtype;
-  t.quant.scale = {0.05f};
-  t.quant.zero_point = {zp};
-  b.output(o);
+  if (type == OpType::Reshape) p.new_shape = out;
+  else p.axes = axes;
+  b.q8_output_op(type, {x}, out, p, 0.05f, zp, dtype);
   return b.g;
 }
 
@@ -50,10 +33,11 @@ TEST_SUITE("ops") {
     };
     for (size_t i = 0; i < cases.size(); i++) {
       CAPTURE(i);
-      if (!check_q8_gpu_vs_ref(reshape_graph(cases[i].in, cases[i].out, cases[i].dtype, cases[i].zp), 0)) return;
+      const Case& c = cases[i];
+      if (!check_q8_gpu_vs_ref(repack_graph(OpType::Reshape, c.in, {}, c.out, c.dtype, c.zp), 0)) return;
     }
-    CHECK(check_q8_gpu_vs_ref(squeeze_graph({1, 5, 1, 7}, {2}, {1, 5, 7}, DType::I8, 9), 0));
-    CHECK(check_q8_gpu_vs_ref(squeeze_graph({2, 6, 1}, {}, {2, 6}, DType::U8, 140), 0));
+    CHECK(check_q8_gpu_vs_ref(repack_graph(OpType::Squeeze, {1, 5, 1, 7}, {2}, {1, 5, 7}, DType::I8, 9), 0));
+    CHECK(check_q8_gpu_vs_ref(repack_graph(OpType::Squeeze, {2, 6, 1}, {}, {2, 6}, DType::U8, 140), 0));
   }
 }
 

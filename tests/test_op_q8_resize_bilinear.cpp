@@ -13,12 +13,7 @@ Graph resize_graph(std::vector<int> in, int oh, int ow, bool align, bool half, D
   p.new_width = ow;
   p.align_corners = align;
   p.half_pixel_centers = half;
-  int o = b.op(OpType::ResizeBilinear, {x}, {in[0], oh, ow, in[3]}, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = dtype;
-  t.quant.scale = {0.05f};
-  t.quant.zero_point = {zp};
-  b.output(o);
+  b.q8_output_op(OpType::ResizeBilinear, {x}, {in[0], oh, ow, in[3]}, p, 0.05f, zp, dtype);
   return b.g;
 }
 

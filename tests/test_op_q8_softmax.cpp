@@ -10,12 +10,7 @@ Graph softmax_graph(std::vector<int> shape, DType dtype, float si, int zi, float
   int x = b.q8_input(shape, si, zi, dtype);
   OpParams p;
   p.beta = beta;
-  int o = b.op(OpType::Softmax, {x}, shape, p);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = dtype;
-  t.quant.scale = {so};
-  t.quant.zero_point = {zo};
-  b.output(o);
+  b.q8_output_op(OpType::Softmax, {x}, shape, p, so, zo, dtype);
   return b.g;
 }
 

@@ -17,12 +17,7 @@ struct UnaryCase {
 Graph unary_graph(OpType type, const UnaryCase& c) {
   Q8Builder b;
   int x = b.q8_input(c.shape, c.si, c.zi, c.dtype);
-  int o = b.op(type, {x}, c.shape);
-  Tensor& t = b.g.tensors[o];
-  t.dtype = c.dtype;
-  t.quant.scale = {c.so};
-  t.quant.zero_point = {c.zo};
-  b.output(o);
+  b.q8_output_op(type, {x}, c.shape, {}, c.so, c.zo, c.dtype);
   return b.g;
 }
 

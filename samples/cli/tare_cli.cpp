@@ -69,6 +69,7 @@ const char* kUsage =
     "  --per-channel     per-channel weight scales (default per-tensor, the paper's scheme)\n"
     "  --bias-16bit      clamp biases to 16 bits, as the paper did\n"
     "  --keep-dead-channels   do not drop constant channels\n"
+    "  --round-even      round weights half to even (default: half away from zero, as TFLite's converter)\n"
     "  --int8-io | --uint8-io 8-bit model inputs and outputs (default float32 with QUANTIZE/DEQUANTIZE)\n"
     "  --batch B         images per GPU calibration run (default 8)\n"
     "options of eval:\n"
@@ -135,9 +136,9 @@ struct Args {
 const char* kValueOptions[] = {"--device", "--input",  "--output", "--top",   "--labels", "--mean",
                                "--std",    "--crop",   "--runs",   "--warmup", "--images", "--count",
                                "--out",    "--batch",  "--reference", "--skip", "--limit"};
-const char* kFlagOptions[] = {"--fp16",        "--validation", "--no-profile",         "--ops",     "--per-channel",
-                              "--bias-16bit",  "--int8-io",    "--uint8-io",           "--keep-dead-channels",
-                              "--help",        "-h"};
+const char* kFlagOptions[] = {"--fp16",       "--validation", "--no-profile", "--ops",      "--per-channel",
+                              "--bias-16bit", "--round-even", "--int8-io",    "--uint8-io", "--keep-dead-channels",
+                              "--help",       "-h"};
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;

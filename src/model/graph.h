@@ -62,8 +62,9 @@ enum class OpType : int {
   ResizeBilinear,
   Dequantize,
   Quantize,
-  // Internal (never imported or exported): y = (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale in
-  // float32, the fake-quant float path (src/quant/fake_quant.h).  Parameters: OpParams::fq_*.
+  // Internal (never imported or exported): y = (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale,
+  // float32 in and out; x / scale is rounded as QUANTIZE rounds it (the double quotient, i.e. the exact one), the
+  // product is a float32 product.  The fake-quant float path (src/quant/fake_quant.h).  Parameters: OpParams::fq_*.
   FakeQuant,
 };
 

@@ -1,5 +1,5 @@
 // FAKE_QUANT (Tare's internal fake-quantization op, shaders/fake_quant.comp): snaps float values to an 8-bit grid
-// and back, bit-exact with the CPU reference in fp32 (the division x / scale is emulated exactly on the GPU).
+// and back, bit-exact with the CPU reference in fp32 (x / scale is rounded from the exact quotient, as QUANTIZE).
 #include <algorithm>
 #include <cmath>
 #include <cstring>

@@ -10,7 +10,8 @@
 // Padding lanes of 8-bit tensors hold the device zero point.  An op whose data tensors are 8-bit runs an integer
 // kernel (make_q8_<op>), with TFLite's integer semantics, bit-exact against src/ref's integer reference.
 //
-// Adding an op: a shader in shaders/, one file here (make_<op> + its Kernel), one line in registry.cpp, one test.
+// Adding an op: a shader in shaders/, one file here (make_<op> + its Kernel; shared validation, geometry and a generic
+// DispatchKernel in op_common.h), one line in registry.cpp, one test.
 #pragma once
 
 #include <algorithm>

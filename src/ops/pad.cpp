@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "ops/kernel.h"
+#include "ops/op_common.h"
 
 namespace tare::ops {
 
@@ -10,60 +11,23 @@ namespace {
 
 constexpr uint32_t kLocal = 64;
 
-class PadKernel : public Kernel {
- public:
-  void record(vk::Recorder& rec, const Resources& res) override {
-    uint32_t groups = div_up(pc_[14], kLocal);
-    uint32_t gx = std::min<uint32_t>(groups, 65535);
-    rec.dispatch(*pipe_, {res.tensor(in_), res.tensor(out_)}, pc_, sizeof(pc_), gx, div_up(groups, gx));
-  }
-
-  std::shared_ptr<vk::Pipeline> pipe_;
-  int in_ = -1, out_ = -1;
-  int32_t pc_[15] = {};
-};
-
 }  // namespace
 
 KernelPtr make_pad(BuildContext& b, const Op& op) {
-  const Graph& g = b.graph();
-  const std::string where = "operator " + std::to_string(op.source_index) + " (PAD): ";
-  TARE_CHECK(!op.inputs.empty() && op.outputs.size() == 1, TARE_ERROR_INVALID_MODEL,
-             where + "expects an input and 1 output");
-  const Tensor& it = g.tensors[op.inputs[0]];
-  const Tensor& ot = g.tensors[op.outputs[0]];
-  TARE_CHECK(!it.is_const, TARE_ERROR_UNSUPPORTED, where + "a constant input is not supported");
-  TARE_CHECK(it.shape.size() <= 4, TARE_ERROR_UNSUPPORTED, where + "inputs of rank > 4 are not supported");
-  const size_t rank = it.shape.size();
-  std::vector<std::pair<int, int>> pads = op.params.paddings;
-  if (pads.empty() && op.inputs.size() > 1 && op.inputs[1] >= 0 && g.tensors[op.inputs[1]].is_const) {
-    std::vector<float> v = b.constant_as_float(op.inputs[1]);
-    for (size_t k = 0; k + 1 < v.size(); k += 2) pads.emplace_back((int)v[k], (int)v[k + 1]);
-  }
-  TARE_CHECK(pads.size() == rank, TARE_ERROR_INVALID_MODEL, where + "needs one (before, after) pair per dimension");
-  int before[4] = {0, 0, 0, 0};
-  for (size_t k = 0; k < rank; k++) {
-    TARE_CHECK(pads[k].first >= 0 && pads[k].second >= 0, TARE_ERROR_INVALID_MODEL, where + "negative padding");
-    before[k + 4 - rank] = pads[k].first;
-  }
-  Shape4 is = shape4(it.shape), os = shape4(ot.shape);
+  const std::string where = op_where(op);
+  const PadGeometry pg = pad_geometry(b, op, where);
+  const Shape4 &is = pg.is, &os = pg.os;
+  const int* before = pg.before;
   const int tile = std::max(1, std::min(4, os.w));
-  const int owt = (os.w + tile - 1) / tile;
+  const int owt = x_tiles(os.w, tile);
   const int64_t total = (int64_t)os.n * os.h * owt * os.c4();
   TARE_CHECK(os.rows() > 0 && total < (int64_t)INT32_MAX - kLocal && os.padded_elements() < INT32_MAX,
              TARE_ERROR_UNSUPPORTED, where + "tensor too large or empty");
-  TARE_CHECK(os.n >= is.n + before[0] && os.h >= is.h + before[1] && os.w >= is.w + before[2] &&
-                 os.c >= is.c + before[3],
-             TARE_ERROR_INVALID_MODEL, where + "output shape does not match the paddings");
-
-  auto k = std::make_unique<PadKernel>();
-  k->in_ = op.inputs[0];
-  k->out_ = op.outputs[0];
-  k->pipe_ = b.pipeline("pad", {(uint32_t)tile, before[3] % 4 == 0 ? 1u : 0u}, sizeof(k->pc_), 2, kLocal);
-  int32_t pc[15] = {is.n,      is.h,      is.w,      is.c, is.c4(), os.h, os.w, os.c, os.c4(),
-                    before[0], before[1], before[2], before[3], owt, (int32_t)total};
-  std::copy(pc, pc + 15, k->pc_);
-  return k;
+  const int32_t pc[15] = {is.n,      is.h,      is.w,      is.c,      is.c4(), os.h,          os.w, os.c, os.c4(),
+                          before[0], before[1], before[2], before[3], owt,     (int32_t)total};
+  auto p = b.pipeline("pad", {(uint32_t)tile, before[3] % 4 == 0 ? 1u : 0u}, sizeof(pc), 2, kLocal);
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc,
+                       grid_xy(total, kLocal));
 }
 
 }  // namespace tare::ops

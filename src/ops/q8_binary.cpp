@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "ops/kernel.h"
+#include "ops/op_common.h"
 #include "quant/fixed_point.h"
 
 namespace tare::ops {
@@ -16,46 +17,17 @@ constexpr uint32_t kLocal = 64;
 constexpr uint32_t kPer = 4;
 
 struct Push {
-  int32_t total, c, c4, w, h;
-  int32_t an, ah, aw, ac4;
-  int32_t bn, bh, bw, bc4;
+  BinaryHead head;
   int32_t za, zb, zo, lo, hi;
   int32_t ma, sa, mb, sb, mo, so;
 };
-
-class Q8BinaryKernel : public Kernel {
- public:
-  Q8BinaryKernel(std::shared_ptr<vk::Pipeline> p, int a, int b, int out, Push push)
-      : p_(std::move(p)), a_(a), b_(b), out_(out), push_(push) {}
-  void record(vk::Recorder& rec, const Resources& res) override {
-    if (push_.total == 0) return;
-    uint32_t groups = div_up(push_.total, (int64_t)kLocal * kPer);
-    uint32_t gx = std::min<uint32_t>(groups, 65535), gy = div_up(groups, 65535);
-    rec.dispatch(*p_, {res.tensor(a_), res.tensor(b_), res.tensor(out_)}, &push_, sizeof(push_), gx, gy);
-  }
-
- private:
-  std::shared_ptr<vk::Pipeline> p_;
-  int a_, b_, out_;
-  Push push_;
-};
-
-uint32_t operand(const Shape4& in, const Shape4& out, int32_t& sn, int32_t& sh, int32_t& sw, int32_t& c4) {
-  c4 = in.c4();
-  sw = in.w == 1 ? 0 : 1;
-  sh = in.h == 1 ? 0 : in.w;
-  sn = in.n == 1 ? 0 : in.h * in.w;
-  if (in.c == out.c && in.n == out.n && in.h == out.h && in.w == out.w) return 0;
-  return in.c == out.c ? 1 : 2;
-}
 
 }  // namespace
 
 KernelPtr make_q8_binary(BuildContext& b, const Op& op) {
   const Graph& g = b.graph();
-  std::string where = "operator " + std::to_string(op.source_index) + " (8-bit " + op_name(op.type) + "): ";
-  TARE_CHECK(op.inputs.size() == 2 && op.outputs.size() == 1 && op.inputs[0] >= 0 && op.inputs[1] >= 0,
-             TARE_ERROR_INVALID_MODEL, where + "expects 2 inputs and 1 output");
+  const std::string where = op_where_q8(op);
+  const BinaryGeometry geo = binary_geometry(g, op, where);
   const Tensor& ta = g.tensors[op.inputs[0]];
   const Tensor& tb = g.tensors[op.inputs[1]];
   const Tensor& to = g.tensors[op.outputs[0]];
@@ -64,35 +36,16 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op) {
   for (const Tensor* t : {&ta, &tb, &to})
     TARE_CHECK(t->quant.scale.size() == 1 && t->quant.scale[0] > 0.0f && std::isfinite(t->quant.scale[0]),
                TARE_ERROR_INVALID_MODEL, where + "tensor '" + t->name + "' needs one positive scale");
-  TARE_CHECK(ta.shape.size() <= 4 && tb.shape.size() <= 4 && to.shape.size() <= 4, TARE_ERROR_UNSUPPORTED,
-             where + "operands of rank > 4 are not supported");
-  Shape4 sa = shape4(ta.shape), sb = shape4(tb.shape), so = shape4(to.shape);
-  auto fits = [](int d, int o) { return d == o || d == 1; };
-  for (const Shape4* s : {&sa, &sb})
-    TARE_CHECK(fits(s->n, so.n) && fits(s->h, so.h) && fits(s->w, so.w) && fits(s->c, so.c), TARE_ERROR_INVALID_MODEL,
-               where + "operand shapes do not broadcast to the output");
-  TARE_CHECK(so.c4() <= 1 << 24 && so.rows() * so.c4() < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
-  const int act = (int)op.params.activation;
-  TARE_CHECK(act >= 0 && act <= 3, TARE_ERROR_UNSUPPORTED, where + "unsupported fused activation");
+  check_activation(op, where);
 
   Push push{};
-  push.total = (int32_t)(so.rows() * so.c4());
-  push.c = so.c;
-  push.c4 = so.c4();
-  push.w = so.w;
-  push.h = so.h;
-  uint32_t mode_a = operand(sa, so, push.an, push.ah, push.aw, push.ac4);
-  uint32_t mode_b = operand(sb, so, push.bn, push.bh, push.bw, push.bc4);
+  push.head = geo.head;
   push.za = device_zero_point(ta);
   push.zb = device_zero_point(tb);
   push.zo = device_zero_point(to);
   // Fused activation range on the output's real zero point (TFLite's CalculateActivationRangeQuantized), then
   // shifted to the device's int8 values.
-  const int32_t flip = to.dtype == DType::U8 ? 128 : 0;
-  const int32_t zo_raw = push.zo + flip;
-  quant::activation_range(act, tensor_scale(to), zo_raw, -128 + flip, 127 + flip, &push.lo, &push.hi);
-  push.lo -= flip;
-  push.hi -= flip;
+  q8_activation_range(op.params.activation, to, &push.lo, &push.hi);
   const float as = tensor_scale(ta), bs = tensor_scale(tb), os = tensor_scale(to);
   const bool is_mul = op.type == OpType::Mul;
   if (is_mul) {
@@ -116,8 +69,9 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op) {
     push.mo = mo.multiplier;
     push.so = mo.shift;
   }
-  auto p = b.pipeline_q8("q8_binary", false, {is_mul ? 1u : 0u, mode_a, mode_b, kPer}, sizeof(Push), 3, kLocal);
-  return std::make_unique<Q8BinaryKernel>(std::move(p), op.inputs[0], op.inputs[1], op.outputs[0], push);
+  auto p = b.pipeline_q8("q8_binary", false, {is_mul ? 1u : 0u, geo.mode_a, geo.mode_b, kPer}, sizeof(Push), 3, kLocal);
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.inputs[1]), Binding::t(op.outputs[0])},
+                       push, grid_xy(push.head.total, (int64_t)kLocal * kPer));
 }
 
 }  // namespace tare::ops

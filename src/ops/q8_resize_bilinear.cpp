@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "ops/kernel.h"
+#include "ops/op_common.h"
 
 namespace tare::ops {
 
@@ -15,20 +16,6 @@ constexpr uint32_t kLocal = 64;
 
 struct Push {
   int32_t h, w, c, c4, oh, ow, total, flip_in, flip_out, zo;
-};
-
-class Q8ResizeKernel : public Kernel {
- public:
-  void record(vk::Recorder& rec, const Resources& res) override {
-    uint32_t gx, gz;
-    split_groups(pc_.total, kLocal, gx, gz);
-    rec.dispatch(*pipe_, {res.tensor(in_), res.tensor(out_), res.constant(pos_)}, &pc_, sizeof(pc_), gx, 1, gz);
-  }
-
-  std::shared_ptr<vk::Pipeline> pipe_;
-  int in_ = -1, out_ = -1;
-  ConstSlice pos_;
-  Push pc_{};
 };
 
 // TFLite's ComputeInterpolationValuesInteger: (lower, upper, scaled - 1024 * lower).
@@ -46,21 +33,11 @@ void interpolation(int32_t value, int32_t scale_10, bool half_pixel_centers, int
 
 KernelPtr make_q8_resize_bilinear(BuildContext& b, const Op& op) {
   const Graph& g = b.graph();
-  const std::string where = "operator " + std::to_string(op.source_index) + " (8-bit RESIZE_BILINEAR): ";
-  TARE_CHECK(!op.inputs.empty() && op.outputs.size() == 1, TARE_ERROR_INVALID_MODEL,
-             where + "expects an input and 1 output");
-  const Tensor& it = g.tensors[op.inputs[0]];
-  const Tensor& ot = g.tensors[op.outputs[0]];
-  TARE_CHECK(is_q8(it) && is_q8(ot), TARE_ERROR_UNSUPPORTED, where + "input and output must both be 8-bit");
-  TARE_CHECK(!it.is_const, TARE_ERROR_UNSUPPORTED, where + "a constant input is not supported");
-  TARE_CHECK(it.shape.size() == 4 && ot.shape.size() == 4, TARE_ERROR_UNSUPPORTED,
-             where + "only 4-D (NHWC) tensors are supported");
+  const std::string where = op_where_q8(op);
+  const auto [it, ot] = q8_op_io(g, op, where, false, false);
+  const ResizeShapes rs = resize_shapes(g, op, where);
+  const Shape4 &is = rs.is, &os = rs.os;
   const OpParams& p = op.params;
-  TARE_CHECK(!(p.align_corners && p.half_pixel_centers), TARE_ERROR_INVALID_MODEL,
-             where + "align_corners and half_pixel_centers are exclusive");
-  Shape4 is = shape4(it.shape), os = shape4(ot.shape);
-  TARE_CHECK(os.n == is.n && os.c == is.c, TARE_ERROR_INVALID_MODEL, where + "output shape does not match the input");
-  TARE_CHECK(is.h >= 1 && is.w >= 1 && os.h >= 1 && os.w >= 1, TARE_ERROR_INVALID_MODEL, where + "empty resize");
   TARE_CHECK(is.h < (1 << 20) && is.w < (1 << 20) && os.h < (1 << 20) && os.w < (1 << 20), TARE_ERROR_UNSUPPORTED,
              where + "sizes too large for 10-bit fixed point");
   const int64_t total = os.rows() * os.c4();
@@ -80,22 +57,11 @@ KernelPtr make_q8_resize_bilinear(BuildContext& b, const Op& op) {
     TARE_CHECK(pos[i] < size && pos[i + 1] >= 0, TARE_ERROR_UNSUPPORTED, where + "source position outside the input");
   }
 
-  auto k = std::make_unique<Q8ResizeKernel>();
-  k->in_ = op.inputs[0];
-  k->out_ = op.outputs[0];
-  k->pos_ = b.add_constant_bytes(pos.data(), pos.size() * 4);
-  k->pipe_ = b.pipeline_q8("q8_resize_bilinear", false, {}, sizeof(Push), 3, kLocal);
-  k->pc_ = {H,
-            W,
-            is.c,
-            is.c4(),
-            OH,
-            OW,
-            (int32_t)total,
-            it.dtype == DType::U8 ? 128 : 0,
-            ot.dtype == DType::U8 ? 128 : 0,
-            device_zero_point(ot)};
-  return k;
+  const ConstSlice table = b.add_constant_bytes(pos.data(), pos.size() * 4);
+  auto pipe = b.pipeline_q8("q8_resize_bilinear", false, {}, sizeof(Push), 3, kLocal);
+  const Push pc = {H, W, is.c, is.c4(), OH, OW, (int32_t)total, u8_flip(it), u8_flip(ot), device_zero_point(ot)};
+  return make_dispatch(std::move(pipe), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::c(table)}, pc,
+                       grid_xz(total, kLocal));
 }
 
 }  // namespace tare::ops

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "ops/kernel.h"
+#include "ops/op_common.h"
 #include "quant/fixed_point.h"
 
 namespace tare::ops {
@@ -20,34 +21,13 @@ struct Push {
   int32_t total, c, c4, zi, zo, m, s, lo, hi, out_mult, out_exp, relu_mult, relu_exp;
 };
 
-class Q8UnaryKernel : public Kernel {
- public:
-  void record(vk::Recorder& rec, const Resources& res) override {
-    if (pc_.total == 0) return;
-    uint32_t groups = div_up(pc_.total, (int64_t)kLocal * kPer);
-    uint32_t gx = std::min<uint32_t>(groups, 65535), gy = div_up(groups, 65535);
-    rec.dispatch(*pipe_, {res.tensor(in_), res.tensor(out_), res.constant(table_)}, &pc_, sizeof(pc_), gx, gy);
-  }
-
-  std::shared_ptr<vk::Pipeline> pipe_;
-  int in_ = -1, out_ = -1;
-  ConstSlice table_;
-  Push pc_{};
-};
-
 }  // namespace
 
 KernelPtr make_q8_unary(BuildContext& b, const Op& op) {
   const Graph& g = b.graph();
-  std::string where = "operator " + std::to_string(op.source_index) + " (8-bit " + op_name(op.type) + "): ";
-  TARE_CHECK(op.inputs.size() == 1 && op.outputs.size() == 1 && op.inputs[0] >= 0, TARE_ERROR_INVALID_MODEL,
-             where + "expects 1 input and 1 output");
-  const Tensor& in = g.tensors[op.inputs[0]];
-  const Tensor& out = g.tensors[op.outputs[0]];
-  TARE_CHECK(is_q8(in) && is_q8(out), TARE_ERROR_UNSUPPORTED, where + "input and output must both be 8-bit");
-  TARE_CHECK(in.quant.quantized() && out.quant.quantized(), TARE_ERROR_INVALID_MODEL,
-             where + "input and output need quantization parameters");
-  TARE_CHECK(!in.is_const, TARE_ERROR_UNSUPPORTED, where + "a constant input is not supported");
+  const std::string where = op_where_q8(op);
+  const auto [in, out] = q8_op_io(g, op, where, true, true);
+  check_not_const(in, where);
   TARE_CHECK(in.elements() == out.elements(), TARE_ERROR_INVALID_MODEL, where + "input and output sizes differ");
   Shape4 si = shape4(in.shape), s = shape4(out.shape);
   TARE_CHECK(si.c == s.c && si.rows() == s.rows(), TARE_ERROR_UNSUPPORTED,
@@ -55,13 +35,10 @@ KernelPtr make_q8_unary(BuildContext& b, const Op& op) {
   TARE_CHECK(s.rows() * s.c4() < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
 
   const float xs = tensor_scale(in), ys = tensor_scale(out);
-  const int32_t flip_in = in.dtype == DType::U8 ? 128 : 0, flip_out = out.dtype == DType::U8 ? 128 : 0;
+  const int32_t flip_in = u8_flip(in), flip_out = u8_flip(out);
   const int32_t xz = device_zero_point(in) + flip_in, yz = device_zero_point(out) + flip_out;  // raw
   const int32_t qmin = -128 + flip_out, qmax = 127 + flip_out;
-  auto k = std::make_unique<Q8UnaryKernel>();
-  k->in_ = op.inputs[0];
-  k->out_ = op.outputs[0];
-  Push& pc = k->pc_;
+  Push pc{};
   pc.total = (int32_t)(s.rows() * s.c4());
   pc.c = s.c;
   pc.c4 = s.c4();
@@ -96,9 +73,10 @@ KernelPtr make_q8_unary(BuildContext& b, const Op& op) {
   } else {
     fail(TARE_ERROR_UNSUPPORTED, where + "not an element-wise activation");
   }
-  k->table_ = b.add_constant_bytes(dev_table, sizeof(dev_table));
-  k->pipe_ = b.pipeline_q8("q8_unary", false, {(uint32_t)code, kPer}, sizeof(Push), 3, kLocal);
-  return k;
+  const ConstSlice table = b.add_constant_bytes(dev_table, sizeof(dev_table));
+  auto p = b.pipeline_q8("q8_unary", false, {(uint32_t)code, kPer}, sizeof(Push), 3, kLocal);
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::c(table)}, pc,
+                       grid_xy(pc.total, (int64_t)kLocal * kPer));
 }
 
 }  // namespace tare::ops

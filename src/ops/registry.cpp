@@ -26,7 +26,7 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op);       // ADD, MUL
 KernelPtr make_q8_pool2d(BuildContext& b, const Op& op);       // AVERAGE_POOL_2D, MAX_POOL_2D
 KernelPtr make_q8_mean(BuildContext& b, const Op& op);
 KernelPtr make_q8_concatenation(BuildContext& b, const Op& op);
-KernelPtr make_q8_reshape(BuildContext& b, const Op& op);      // RESHAPE, SQUEEZE that repack
+KernelPtr make_q8_reshape(BuildContext& b, const Op& op);      // reshape.cpp: RESHAPE, SQUEEZE that repack
 KernelPtr make_q8_pad(BuildContext& b, const Op& op);
 KernelPtr make_q8_softmax(BuildContext& b, const Op& op);
 KernelPtr make_q8_unary(BuildContext& b, const Op& op);        // LOGISTIC, RELU, RELU6, HARD_SWISH

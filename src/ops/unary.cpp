@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "ops/kernel.h"
+#include "ops/op_common.h"
 
 namespace tare::ops {
 
@@ -11,35 +12,13 @@ namespace {
 constexpr uint32_t kLocal = 64;
 constexpr uint32_t kPer = 4;
 
-class UnaryKernel : public Kernel {
- public:
-  UnaryKernel(std::shared_ptr<vk::Pipeline> p, int in, int out, Shape4 s)
-      : p_(std::move(p)), in_(in), out_(out), s_(s) {}
-  void record(vk::Recorder& rec, const Resources& res) override {
-    int64_t total = s_.rows() * s_.c4();
-    if (total == 0) return;
-    int32_t pc[3] = {(int32_t)total, s_.c, s_.c4()};
-    uint32_t groups = div_up(total, (int64_t)kLocal * kPer);
-    uint32_t gx = std::min<uint32_t>(groups, 65535), gy = div_up(groups, 65535);
-    rec.dispatch(*p_, {res.tensor(in_), res.tensor(out_)}, pc, sizeof(pc), gx, gy);
-  }
-
- private:
-  std::shared_ptr<vk::Pipeline> p_;
-  int in_, out_;
-  Shape4 s_;
-};
-
 }  // namespace
 
 KernelPtr make_unary(BuildContext& b, const Op& op) {
   const Graph& g = b.graph();
-  std::string where = "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) + "): ";
-  TARE_CHECK(op.inputs.size() == 1 && op.outputs.size() == 1 && op.inputs[0] >= 0, TARE_ERROR_INVALID_MODEL,
-             where + "expects 1 input and 1 output");
-  const Tensor& in = g.tensors[op.inputs[0]];
-  const Tensor& out = g.tensors[op.outputs[0]];
-  TARE_CHECK(!in.is_const, TARE_ERROR_UNSUPPORTED, where + "a constant input is not supported");
+  const std::string where = op_where(op);
+  const auto [in, out] = op_io(g, op, where, true);
+  check_not_const(in, where);
   TARE_CHECK(in.elements() == out.elements(), TARE_ERROR_INVALID_MODEL, where + "input and output sizes differ");
   Shape4 s = shape4(out.shape);
   Shape4 si = shape4(in.shape);
@@ -53,8 +32,11 @@ KernelPtr make_unary(BuildContext& b, const Op& op) {
     case OpType::HardSwish: func = 3; break;
     default: fail(TARE_ERROR_INTERNAL, where + "not a unary operator");
   }
-  auto p = b.pipeline("unary", {func, kPer}, 12, 2, kLocal);
-  return std::make_unique<UnaryKernel>(std::move(p), op.inputs[0], op.outputs[0], s);
+  const int64_t total = s.rows() * s.c4();
+  const int32_t pc[3] = {(int32_t)total, s.c, s.c4()};
+  auto p = b.pipeline("unary", {func, kPer}, sizeof(pc), 2, kLocal);
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc,
+                       grid_xy(total, (int64_t)kLocal * kPer));
 }
 
 }  // namespace tare::ops

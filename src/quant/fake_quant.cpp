@@ -125,9 +125,10 @@ Graph fake_quant_graph(const Graph& q, FakeQuantMap* map) {
       t.quant = QuantParams{};
     }  // other activation types only matter when something refers to them (check_float below)
   }
+  // Every activation an operator or the graph refers to must now be float32 (tensors past nq are new float ones).
   auto check_float = [&](int t) {
     TARE_CHECK(g.tensors[t].dtype == DType::F32 || g.tensors[t].is_const, TARE_ERROR_UNSUPPORTED,
-               label(q, t) + ": " + dtype_name(q.tensors[t].dtype) + " activations are not supported");
+               label(g, t) + ": " + dtype_name(g.tensors[t].dtype) + " activations are not supported");
   };
 
   std::vector<int> value(nq);  // the tensor of `g` that holds the real value of tensor i of `q`

@@ -142,10 +142,11 @@ void dequantize(OpContext& c) {
 }
 
 float fake_quant_value(float x, float scale, int zero_point, int qmin, int qmax) {
-  const float r = std::round(x / scale);  // float32 division, then half away from zero
-  // In double: r + zero_point is exact for every r that the clamp does not saturate.  NaN goes to qmin (as
-  // QUANTIZE's float -> int conversion does).
-  double q = std::isnan(r) ? (double)qmin : (double)r + zero_point;
+  // x / scale in double, rounded half away from zero, as QUANTIZE (TFLite's AffineQuantize) does: that is the
+  // rounding of the exact quotient (a float32 quotient is never within 2^-53 of a tie without being one).
+  const double r = std::round((double)x / (double)scale);
+  // r + zero_point is exact for every r that the clamp does not saturate.  NaN goes to qmin, as in QUANTIZE.
+  double q = std::isnan(r) ? (double)qmin : r + zero_point;
   q = std::min(std::max(q, (double)qmin), (double)qmax);
   return (float)((int64_t)q - zero_point) * scale;
 }

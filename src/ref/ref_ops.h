@@ -75,7 +75,8 @@ void add_mul(OpContext& c, bool is_mul);
 void softmax(OpContext& c);
 void unary(OpContext& c);  // LOGISTIC, RELU, RELU6, HARD_SWISH
 void dequantize(OpContext& c);
-// FAKE_QUANT: (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale in float32.
+// FAKE_QUANT: (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale, the quotient in double (as
+// QUANTIZE), the product in float32.
 float fake_quant_value(float x, float scale, int zero_point, int qmin, int qmax);
 void fake_quant(OpContext& c);
 

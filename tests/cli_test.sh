@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Smoke tests of the `tare` command-line tool: exit codes, and real models/images when the data folder exists.
+# Usage: cli_test.sh PATH/TO/tare DATA_DIR
+set -u
+TARE="$1"
+DATA="${TARE_DATA:-$2}"
+pass=0
+fail=0
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+  local name="$1" want="$2" pattern="$3"
+  shift 4
+  local out
+  out=$("$@" 2>&1)
+  local rc=$?
+  if [ "$rc" -eq "$want" ] && grep -q -- "$pattern" <<<"$out"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: $name (exit $rc, wanted $want; pattern '$pattern')"
+    echo "$out" | tail -5
+  fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check "help" 0 "usage: tare" -- "$TARE" --help
+check "unknown command" 2 "unknown command" -- "$TARE" frobnicate
+check "devices" 0 "subgroup" -- "$TARE" devices
+check "missing model" 1 "cannot open" -- "$TARE" info /nonexistent.tflite
+head -c 1000 /dev/urandom >"$tmp/junk.tflite"
+check "junk model" 1 "" -- "$TARE" info "$tmp/junk.tflite"
+
+if [ -f "$DATA/models/mobilenet_v2_1.0_224_float.tflite" ]; then
+  M="$DATA/models/mobilenet_v2_1.0_224_float.tflite"
+  IMG="$DATA/images/imagenet_sample_1000/n01440764_tench.JPEG"
+  check "info" 0 "CONV_2D              x36" -- "$TARE" info "$M"
+  check "run image" 0 "tench" -- "$TARE" run "$M" --input "$IMG" --labels "$DATA/models/labels.txt"
+  check "run wrong size" 1 "needs 602112 bytes" -- "$TARE" run "$M" --input "$DATA/models/labels.txt"
+  check "bench" 0 "per-op GPU time" -- "$TARE" bench "$DATA/models/mobilenet_v1_0.25_224.tflite" --runs 2
+  mkdir -p "$tmp/calib"
+  for f in $(ls "$DATA/images/imagenet_sample_1000" | head -4); do ln -s "$DATA/images/imagenet_sample_1000/$f" "$tmp/calib/$f"; done
+  check "quantize" 0 "wrote" -- "$TARE" quantize "$DATA/models/mobilenet_v1_0.25_224.tflite" --images "$tmp/calib" \
+    --count 4 --out "$tmp/q.tflite"
+  check "run quantized" 0 "top 5" -- "$TARE" run "$tmp/q.tflite" --input "$IMG"
+  check "eval" 0 "paired top-1 agreement" -- "$TARE" eval "$tmp/q.tflite" --images "$DATA/images/imagenet_sample_1000" \
+    --labels "$DATA/images/labels.csv" --reference "$DATA/models/mobilenet_v1_0.25_224.tflite" --limit 3
+else
+  echo "SKIPPED (no data): $DATA/models missing; set TARE_DATA"
+  if [ "${TARE_REQUIRE_DATA:-0}" = "1" ]; then fail=$((fail + 1)); fi
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
