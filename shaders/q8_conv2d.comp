@@ -35,12 +35,9 @@ layout(push_constant) uniform P {
 
 ivec4 requant(ivec4 acc, int oc4) {
   ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
-  ivec4 r;
-  for (int l = 0; l < 4; l++) {
-    int v = SINGLE ? mbqm_single(acc[l], m[l], s[l]) : mbqm(acc[l], m[l], s[l]);
-    r[l] = oc4 * 4 + l < p.OC ? clamp(v + p.out_zp, p.act_min, p.act_max) : p.out_zp;
-  }
-  return r;
+  ivec4 v = SINGLE ? mbqm_single4(acc, m, s) : mbqm4(acc, m, s);
+  ivec4 r = clamp(v + p.out_zp, p.act_min, p.act_max);
+  return mix(ivec4(p.out_zp), r, lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC)));
 }
 
 void main() {

@@ -43,7 +43,7 @@ Graph small_net(int h, int w, int cin, int c1, int c2, std::mt19937& rng, bool d
 }  // namespace
 
 TEST_SUITE("quant") {
-  TEST_CASE("calibration: GPU per-channel min/max equal the CPU reference's") {
+  TEST_CASE("calibration: GPU per-channel min/max/mean/mean square equal the CPU reference's") {
     auto ctx = gpu();
     if (!ctx) return;
     std::mt19937 rng(3);
@@ -58,6 +58,8 @@ TEST_SUITE("quant") {
     }, nullptr);
     // CPU: the same statistics from the reference executor's values.
     std::vector<std::vector<float>> mn(g.tensors.size()), mx(g.tensors.size());
+    std::vector<std::vector<double>> sum(g.tensors.size()), sq(g.tensors.size());
+    std::vector<double> count(g.tensors.size(), 0);
     for (auto& in : inputs) {
       ref::Values v = ref::run(g, {in});
       for (size_t t = 0; t < g.tensors.size(); t++) {
@@ -66,11 +68,16 @@ TEST_SUITE("quant") {
         if (mn[t].empty()) {
           mn[t].assign(C, INFINITY);
           mx[t].assign(C, -INFINITY);
+          sum[t].assign(C, 0.0);
+          sq[t].assign(C, 0.0);
         }
         for (size_t i = 0; i < v[t].size(); i++) {
           mn[t][i % C] = std::min(mn[t][i % C], v[t][i]);
           mx[t][i % C] = std::max(mx[t][i % C], v[t][i]);
+          sum[t][i % C] += v[t][i];
+          sq[t][i % C] += (double)v[t][i] * v[t][i];
         }
+        count[t] += (double)v[t].size() / C;
       }
     }
     int checked = 0;
@@ -78,9 +85,14 @@ TEST_SUITE("quant") {
       if (mn[t].empty()) continue;
       REQUIRE(st[t].seen());
       REQUIRE(st[t].min.size() == mn[t].size());
+      CHECK(st[t].count == count[t]);
       for (size_t c = 0; c < mn[t].size(); c++) {
         CHECK(st[t].min[c] == doctest::Approx(mn[t][c]).epsilon(1e-5));
         CHECK(st[t].max[c] == doctest::Approx(mx[t][c]).epsilon(1e-5));
+        // Means and mean squares (fp32 sums on the device): relative to the channel's scale.
+        double scale = std::max(std::fabs((double)mn[t][c]), std::fabs((double)mx[t][c])) + 1e-12;
+        CHECK(std::fabs(st[t].mean(c) - sum[t][c] / count[t]) <= 1e-5 * scale);
+        CHECK(std::fabs(st[t].sum_sq[c] / st[t].count - sq[t][c] / count[t]) <= 1e-5 * scale * scale);
       }
       checked++;
     }

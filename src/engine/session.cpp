@@ -297,9 +297,9 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
       if (!stats_tensor((int)t) || offsets_[root_of((int)t)] == UINT64_MAX) continue;
       ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
       stats_offset_[t] = total;
-      total += (uint64_t)s.c4() * 32;
+      total += (uint64_t)s.c4() * 64;
       uint64_t chunks = (uint64_t)((s.rows() + kStatsChunk - 1) / kStatsChunk);
-      partial = std::max<uint64_t>(partial, chunks * s.c4() * 32);
+      partial = std::max<uint64_t>(partial, chunks * s.c4() * 64);
     }
     stats_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 16), vk::MemoryKind::Device);
     partial_ = std::make_unique<vk::Buffer>(ctx_, partial, vk::MemoryKind::Device);
@@ -309,13 +309,14 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   }
 
   void reset_stats() {
-    std::vector<float> init(stats_bytes_ / 4);
-    for (size_t i = 0; i < init.size(); i += 8)
+    std::vector<float> init(stats_bytes_ / 4, 0.0f);
+    for (size_t i = 0; i < init.size(); i += 16)
       for (int k = 0; k < 4; k++) {
         init[i + k] = INFINITY;
         init[i + 4 + k] = -INFINITY;
       }
     stats_->upload(init.data(), init.size() * 4);
+    stats_runs_ = 0;
   }
 
   void record_stats(int t) {
@@ -326,10 +327,10 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     auto p2 = ctx_->pipeline("channel_minmax_merge", {}, 8, 2, 64, 1, 1);
     int32_t pc1[2] = {(int32_t)s.rows(), s.c4()};
     uint32_t gy = (uint32_t)std::min(chunks, 65535), gz = (uint32_t)((chunks + 65534) / 65535);
-    vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 32};
+    vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 64};
     rec_->dispatch(*p1, {tensor(t), part}, pc1, 8, ops::div_up(s.c4(), 64), gy, gz);
     int32_t pc2[2] = {chunks, s.c4()};
-    rec_->dispatch(*p2, {part, {stats_.get(), stats_offset_[t], (uint64_t)s.c4() * 32}}, pc2, 8,
+    rec_->dispatch(*p2, {part, {stats_.get(), stats_offset_[t], (uint64_t)s.c4() * 64}}, pc2, 8,
                    ops::div_up(s.c4(), 64), 1, 1);
   }
 
@@ -345,9 +346,15 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
       if (!(base[0] <= base[4])) continue;  // never written (+inf / -inf)
       out[t].min.resize(s.c);
       out[t].max.resize(s.c);
+      out[t].sum.resize(s.c);
+      out[t].sum_sq.resize(s.c);
+      out[t].count = (double)s.rows() * (double)stats_runs_;
       for (int c = 0; c < s.c; c++) {
-        out[t].min[c] = base[(c / 4) * 8 + c % 4];
-        out[t].max[c] = base[(c / 4) * 8 + 4 + c % 4];
+        const float* g = base + (c / 4) * 16 + c % 4;
+        out[t].min[c] = g[0];
+        out[t].max[c] = g[4];
+        out[t].sum[c] = g[8];
+        out[t].sum_sq[c] = g[12];
       }
     }
     return out;
@@ -380,6 +387,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   std::unique_ptr<vk::Buffer> stats_, partial_;
   std::vector<uint64_t> stats_offset_;
   uint64_t stats_bytes_ = 0;
+  uint64_t stats_runs_ = 0;  // runs folded since the last reset
 };
 
 Session::Session(std::shared_ptr<vk::Context> ctx, const Graph& graph, const SessionOptions& options)
@@ -422,7 +430,10 @@ void Session::set_input(size_t i, const float* data, size_t count) {
   impl_->inputs_[i]->upload(data, n * 4);
 }
 
-void Session::run() { impl_->rec_->submit(); }
+void Session::run() {
+  impl_->rec_->submit();
+  if (options_.collect_stats) impl_->stats_runs_++;
+}
 
 void Session::get_output(size_t i, float* data, size_t count) const {
   TARE_CHECK(i < num_outputs() && output(i).dtype == DType::F32, TARE_ERROR_INVALID_ARGUMENT,
@@ -437,6 +448,22 @@ void Session::get_output(size_t i, float* data, size_t count) const {
 }
 
 std::vector<std::pair<std::string, double>> Session::profile() const { return impl_->rec_->region_times(); }
+
+void merge_stats(ChannelStats& into, const ChannelStats& from) {
+  if (!from.seen()) return;
+  if (!into.seen()) {
+    into = from;
+    return;
+  }
+  TARE_CHECK(into.min.size() == from.min.size(), TARE_ERROR_INTERNAL, "merging statistics of different tensors");
+  for (size_t c = 0; c < from.min.size(); c++) {
+    into.min[c] = std::min(into.min[c], from.min[c]);
+    into.max[c] = std::max(into.max[c], from.max[c]);
+    into.sum[c] += from.sum[c];
+    into.sum_sq[c] += from.sum_sq[c];
+  }
+  into.count += from.count;
+}
 
 std::vector<ChannelStats> Session::channel_stats() const {
   TARE_CHECK(options_.collect_stats, TARE_ERROR_INVALID_ARGUMENT, "the session does not collect statistics");

@@ -369,14 +369,7 @@ Stats calibrate(std::shared_ptr<vk::Context> ctx, const Graph& g, uint32_t count
       so.collect_stats = true;
       if (session) {  // fold what the previous session saw before replacing it
         auto st = session->channel_stats();
-        for (size_t t = 0; t < st.size(); t++) {
-          if (!st[t].seen()) continue;
-          if (!merged[t].seen()) merged[t] = st[t];
-          for (size_t c = 0; c < st[t].min.size(); c++) {
-            merged[t].min[c] = std::min(merged[t].min[c], st[t].min[c]);
-            merged[t].max[c] = std::max(merged[t].max[c], st[t].max[c]);
-          }
-        }
+        for (size_t t = 0; t < st.size(); t++) merge_stats(merged[t], st[t]);
       }
       session = std::make_unique<Session>(ctx, g, so);
       session_batch = b;
@@ -389,17 +382,7 @@ Stats calibrate(std::shared_ptr<vk::Context> ctx, const Graph& g, uint32_t count
     if (progress && !progress(done, count)) fail(TARE_ERROR_CANCELLED, "calibration cancelled");
   }
   auto st = session->channel_stats();
-  for (size_t t = 0; t < st.size(); t++) {
-    if (!st[t].seen()) continue;
-    if (!merged[t].seen()) {
-      merged[t] = st[t];
-      continue;
-    }
-    for (size_t c = 0; c < st[t].min.size(); c++) {
-      merged[t].min[c] = std::min(merged[t].min[c], st[t].min[c]);
-      merged[t].max[c] = std::max(merged[t].max[c], st[t].max[c]);
-    }
-  }
+  for (size_t t = 0; t < st.size(); t++) merge_stats(merged[t], st[t]);
   return merged;
 }
 
