@@ -96,6 +96,27 @@ TEST_SUITE("api") {
     tare_session_destroy(s);
   }
 
+  TEST_CASE("an impossible batch is refused with INVALID_ARGUMENT, and the model stays usable") {
+    if (!have_data("models/mobilenet_v2_1.0_224_float.tflite")) return;
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_model* m = nullptr;
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v2_1.0_224_float.tflite").c_str(), &m) == TARE_OK);
+    tare_session_options o;
+    tare_session_options_init(&o);
+    o.batch = 1 << 20;  // tensors of more than 2^31 elements
+    tare_session* s = nullptr;
+    tare_status st = tare_session_create(m, &o, &s);
+    CHECK(st == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(std::string(tare_last_error()).find("batch 1048576") != std::string::npos);
+    CHECK(s == nullptr);
+    MESSAGE("huge batch: " << std::string(tare_status_string(st)) << ": " << std::string(tare_last_error()));
+    o.batch = 1;
+    CHECK(tare_session_create(m, &o, &s) == TARE_OK);
+    tare_session_destroy(s);
+    tare_model_destroy(m);
+  }
+
   TEST_CASE("quantize through the API: callback inputs, cancellation, export to memory and back") {
     if (!have_data("models/mobilenet_v1_0.25_224.tflite") || !have_data("ref/mobilenet_v1_0.25_224/in_img0.bin"))
       return;

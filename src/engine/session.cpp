@@ -394,7 +394,15 @@ Session::Session(std::shared_ptr<vk::Context> ctx, const Graph& graph, const Ses
     : ctx_(std::move(ctx)), options_(options) {
   TARE_CHECK(ctx_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "no context");
   TARE_CHECK(options.batch >= 0, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 0");
-  graph_ = options.batch > 0 ? with_batch(graph, options.batch) : graph;
+  if (options.batch > 0) {
+    try {
+      graph_ = with_batch(graph, options.batch);
+    } catch (const Error& e) {  // the model is fine; the requested batch is not
+      fail(TARE_ERROR_INVALID_ARGUMENT, "batch " + std::to_string(options.batch) + ": " + e.what());
+    }
+  } else {
+    graph_ = graph;
+  }
   impl_ = std::make_unique<Impl>(ctx_, graph_, options_);
   impl_->build(memory_);
 }
