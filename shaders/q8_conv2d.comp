@@ -9,6 +9,8 @@
 // Weights: block of 4 words per (oc4, ky, kx, ic4) at ((oc4*KH + ky)*KW + kx)*IC4 + ic4; TARE_DOT: word l = input
 // lanes of output channel l (sdot4); otherwise word j = output channels of input lane j, accumulated exactly in
 // float in chunks of at most 256 (input group, kx) steps (1024 products of magnitude <= 2^14: sums stay <= 2^24).
+// The 8-bit tensors are read and written as packed words in every variant (the _s8 ones included: same memory
+// layout): on lavapipe one 32-bit load per lane plus bitfieldExtract is cheaper than an i8vec4 load.
 #include "common.glsl"
 #include "quant.glsl"
 
@@ -25,10 +27,10 @@ layout(constant_id = 9) const bool SINGLE = false;
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 const int CHUNK = 256;
 
-layout(std430, binding = 0) readonly buffer In { Q8T inp[]; };
+layout(std430, binding = 0) readonly buffer In { uint inp[]; };
 layout(std430, binding = 1) readonly buffer W { uint w[]; };
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
-layout(std430, binding = 3) writeonly buffer Out { Q8T outp[]; };
+layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P {
   int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max;
 } p;
@@ -71,7 +73,7 @@ void main() {
       uint col[NCOL];
       for (int j = 0; j < NCOL; j++) {
         int ix = ix0 + j;
-        col[j] = (row_in && ix >= 0 && ix < p.IW) ? q8_word(inp[(rowbase + ix) * p.IC4 + ic4]) : zpw;
+        col[j] = (row_in && ix >= 0 && ix < p.IW) ? inp[(rowbase + ix) * p.IC4 + ic4] : zpw;
       }
       if (WZP)
         for (int t = 0; t < TP; t++)
@@ -116,7 +118,7 @@ void main() {
       vec4 col[NCOL];
       for (int j = 0; j < NCOL; j++) {
         int ix = ix0 + j;
-        col[j] = (row_in && ix >= 0 && ix < p.IW) ? vec4(q8_unpack(inp[(rowbase + ix) * p.IC4 + ic4])) : zpv;
+        col[j] = (row_in && ix >= 0 && ix < p.IW) ? vec4(word_unpack(inp[(rowbase + ix) * p.IC4 + ic4])) : zpv;
       }
       if (WZP)
         for (int t = 0; t < TP; t++)
@@ -152,7 +154,7 @@ void main() {
       if (oc0 + g >= p.OC4) break;
       ivec4 a = acc[t * TC + g];
       if (WZP) a -= qp[(oc0 + g) * 4 + 3] * sx[t];
-      outp[obase + t * p.OC4 + oc0 + g] = q8_pack(requant(a, oc0 + g));
+      outp[obase + t * p.OC4 + oc0 + g] = word_pack(requant(a, oc0 + g));
     }
   }
 }

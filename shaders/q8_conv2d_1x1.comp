@@ -8,6 +8,8 @@
 // Otherwise: word j of that block = output channels oc4*4..+3 of input lane j; the products are accumulated in float,
 // which is exact: every product is at most 2^14 in magnitude and a chunk of KC <= 256 input groups (1024 products
 // per output) stays within 2^24, after which the partial sum is moved to the int32 accumulator.
+// The 8-bit tensors are read and written as packed words in every variant (the _s8 ones included: same memory
+// layout): on lavapipe one 32-bit load per lane plus bitfieldExtract is cheaper than an i8vec4 load.
 #include "common.glsl"
 #include "quant.glsl"
 
@@ -17,10 +19,10 @@ layout(constant_id = 2) const bool WZP = false;     // weights have a zero point
 layout(constant_id = 3) const bool SINGLE = false;  // single-rounding requantization (ruy)
 const int KC = 256;
 
-layout(std430, binding = 0) readonly buffer In { Q8T inp[]; };
+layout(std430, binding = 0) readonly buffer In { uint inp[]; };
 layout(std430, binding = 1) readonly buffer W { uint w[]; };
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
-layout(std430, binding = 3) writeonly buffer Out { Q8T outp[]; };
+layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P { int M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max; } p;
 
 ivec4 requant(ivec4 acc, int oc4) {
@@ -49,7 +51,7 @@ void main() {
 #if TARE_DOT
   for (int ic4 = 0; ic4 < p.IC4; ic4++) {
     uint xv[TP];
-    for (int t = 0; t < TP; t++) xv[t] = q8_word(inp[ib[t] + ic4]);
+    for (int t = 0; t < TP; t++) xv[t] = inp[ib[t] + ic4];
     if (WZP)
       for (int t = 0; t < TP; t++) sx[t] += sdot4(xv[t], 0x01010101u);
     for (int g = 0; g < TC; g++) {
@@ -68,7 +70,7 @@ void main() {
     for (int t = 0; t < TP; t++) fsx[t] = 0.0;
     for (int ic4 = k0; ic4 < k1; ic4++) {
       vec4 xv[TP];
-      for (int t = 0; t < TP; t++) xv[t] = vec4(q8_unpack(inp[ib[t] + ic4]));
+      for (int t = 0; t < TP; t++) xv[t] = vec4(word_unpack(inp[ib[t] + ic4]));
       if (WZP)
         for (int t = 0; t < TP; t++) fsx[t] += (xv[t].x + xv[t].y) + (xv[t].z + xv[t].w);
       for (int g = 0; g < TC; g++) {
@@ -95,7 +97,7 @@ void main() {
       if (oc0 + g >= p.OC4) break;
       ivec4 a = acc[t * TC + g];
       if (WZP) a -= qp[(oc0 + g) * 4 + 3] * sx[t];
-      outp[(m0 + t) * p.OC4 + oc0 + g] = q8_pack(requant(a, oc0 + g));
+      outp[(m0 + t) * p.OC4 + oc0 + g] = word_pack(requant(a, oc0 + g));
     }
   }
 }

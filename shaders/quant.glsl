@@ -150,6 +150,9 @@ ivec4 mbqm_single4(ivec4 x, ivec4 multiplier, ivec4 shift) {
   ivec4 lo;
   imulExtended(x, multiplier, hi, lo);
   ivec4 j = 30 - shift;
+  // Usual case, j >= 32 in every lane (callers pass workgroup-uniform shifts, so this branch does not diverge): 2^j is
+  // a multiple of 2^32, so the result is floor((hi + 2^(j-32)) / 2^(j-31)); |hi| <= 2^30, no overflow.
+  if (all(greaterThanEqual(j, ivec4(32)))) return (hi + (ivec4(1) << (j - 32))) >> (j - 31);
   bvec4 big = greaterThanEqual(j, ivec4(32));
   ivec4 jb = min(j, ivec4(31));
   ivec4 qa = hi >> max(j - 32, ivec4(0));  // j >= 32: q fits in 32 bits

@@ -22,7 +22,7 @@ namespace tare::ops {
 namespace {
 
 constexpr int kTP = 8;  // general window: output pixels per invocation
-constexpr int kTC = 2;  // general window: output channel groups per invocation
+constexpr int kTC = 4;  // general window: output channel groups per invocation
 constexpr int kGemmTP = 8;
 constexpr int kGemmTC = 4;
 
