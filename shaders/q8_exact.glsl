@@ -23,62 +23,16 @@ float round_away(float x) {
   return r;
 }
 
-// |a / b| correctly rounded to float32 (to nearest, ties to even), for finite a (any sign, denormals included) and
-// b > 0 normal, as integer long division on the significands: |a / b| = mant * 2^(e - 23) with mant in
-// [2^23, 2^24), or mant = 0 when a == 0.  Results below float32's normal range are not rounded to its denormal grid
-// (callers never need them).
-void fdiv_parts(uint abits, uint bbits, out uint mant, out int e) {
-  uint ma = abits & 0x7fffffu;
-  int ea = int((abits >> 23) & 0xffu);
-  if (ea == 0) {
-    if (ma == 0u) {
-      mant = 0u;
-      e = 0;
-      return;
-    }
-    int lz = 23 - findMSB(ma);
-    ma <<= uint(lz);
-    ea = 1 - lz;
-  } else {
-    ma |= 0x800000u;
-  }
-  uint mb = (bbits & 0x7fffffu) | 0x800000u;
-  int eb = int((bbits >> 23) & 0xffu);
-  int ex = ea - eb;
-  if (ma < mb) {
-    ma <<= 1;
-    ex -= 1;
-  }
-  // mb <= ma < 2 mb: the quotient is in [1, 2); 24 more bits after the leading one (23 fraction + 1 guard).
-  uint q = 1u;
-  uint r = ma - mb;
-  for (int i = 0; i < 24; i++) {
-    r <<= 1;
-    q <<= 1;
-    if (r >= mb) {
-      r -= mb;
-      q |= 1u;
-    }
-  }
-  uint m = q >> 1;
-  bool guard = (q & 1u) != 0u;
-  if (guard && (r != 0u || (m & 1u) != 0u)) m += 1u;
-  if (m == (1u << 24)) {
-    m >>= 1;
-    ex += 1;
-  }
-  mant = m;
-  e = ex;
-}
-
 // The exact |a / b| to 25 significant bits, truncated: |a / b| = (q + f) * 2^(e - 24) with q in [2^24, 2^25) and
-// 0 <= f < 1 (q = 0 when a == 0).  Same domain as fdiv_parts.
-void fdiv_truncated(uint abits, uint bbits, out uint q, out int e) {
+// 0 <= f = rem / divisor < 1 (q = 0 when a == 0).  Same domain as fdiv_parts.
+void fdiv_long(uint abits, uint bbits, out uint q, out uint rem, out uint divisor, out int e) {
   uint ma = abits & 0x7fffffu;
   int ea = int((abits >> 23) & 0xffu);
   if (ea == 0) {
     if (ma == 0u) {
       q = 0u;
+      rem = 0u;
+      divisor = 1u;
       e = 0;
       return;
     }
@@ -106,6 +60,37 @@ void fdiv_truncated(uint abits, uint bbits, out uint q, out int e) {
     }
   }
   q = qq;
+  rem = r;
+  divisor = mb;
+  e = ex;
+}
+
+void fdiv_truncated(uint abits, uint bbits, out uint q, out int e) {
+  uint rem, divisor;
+  fdiv_long(abits, bbits, q, rem, divisor, e);
+}
+
+// |a / b| correctly rounded to float32 (to nearest, ties to even), for finite a (any sign, denormals included) and
+// b > 0 normal, as integer long division on the significands: |a / b| = mant * 2^(e - 23) with mant in
+// [2^23, 2^24), or mant = 0 when a == 0.  Results below float32's normal range are not rounded to its denormal grid
+// (callers never need them).
+void fdiv_parts(uint abits, uint bbits, out uint mant, out int e) {
+  uint q, r, mb;
+  int ex;
+  fdiv_long(abits, bbits, q, r, mb, ex);
+  if (q == 0u) {
+    mant = 0u;
+    e = 0;
+    return;
+  }
+  uint m = q >> 1;
+  bool guard = (q & 1u) != 0u;
+  if (guard && (r != 0u || (m & 1u) != 0u)) m += 1u;
+  if (m == (1u << 24)) {
+    m >>= 1;
+    ex += 1;
+  }
+  mant = m;
   e = ex;
 }
 

@@ -9,62 +9,13 @@
 #include "common/error.h"
 #include "common/fp16.h"
 #include "engine/planner.h"
+#include "model/constants.h"
 
 namespace tare {
 
 namespace {
 
-// Constant values of a tensor as float: float32 as is, float16 converted, integer types dequantized
-// (per-tensor or per-channel along quant.axis) when quantized, else cast.
-std::vector<float> tensor_as_float(const Tensor& t) {
-  TARE_CHECK(t.is_const, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' is not constant");
-  size_t n = (size_t)t.elements();
-  std::vector<float> out(n);
-  const uint8_t* d = t.data.data();
-  auto scale_zp = [&](size_t i, float& s, int64_t& z) {
-    s = 1.0f;
-    z = 0;
-    if (!t.quant.quantized()) return;
-    size_t ch = 0;
-    if (t.quant.scale.size() > 1) {
-      int64_t inner = 1;
-      for (size_t k = t.quant.axis + 1; k < t.shape.size(); k++) inner *= t.shape[k];
-      ch = (size_t)((i / inner) % t.shape[t.quant.axis]);
-    }
-    s = t.quant.scale[std::min(ch, t.quant.scale.size() - 1)];
-    if (!t.quant.zero_point.empty()) z = t.quant.zero_point[std::min(ch, t.quant.zero_point.size() - 1)];
-  };
-  for (size_t i = 0; i < n; i++) {
-    switch (t.dtype) {
-      case DType::F32: {
-        float v;
-        std::memcpy(&v, d + 4 * i, 4);
-        out[i] = v;
-        break;
-      }
-      case DType::F16: {
-        uint16_t h;
-        std::memcpy(&h, d + 2 * i, 2);
-        out[i] = half_to_float(h);
-        break;
-      }
-      default: {
-        int64_t q = 0;
-        if (t.dtype == DType::I8) q = (int8_t)d[i];
-        else if (t.dtype == DType::U8) q = d[i];
-        else if (t.dtype == DType::I32) { int32_t v; std::memcpy(&v, d + 4 * i, 4); q = v; }
-        else if (t.dtype == DType::I64) { int64_t v; std::memcpy(&v, d + 8 * i, 8); q = v; }
-        else if (t.dtype == DType::I16) { int16_t v; std::memcpy(&v, d + 2 * i, 2); q = v; }
-        else fail(TARE_ERROR_UNSUPPORTED, "constant tensor '" + t.name + "' has an unsupported type");
-        float s;
-        int64_t z;
-        scale_zp(i, s, z);
-        out[i] = t.quant.quantized() ? s * (float)(q - z) : (float)q;
-      }
-    }
-  }
-  return out;
-}
+std::vector<float> tensor_as_float(const Tensor& t) { return constant_to_float(t); }
 
 bool env_on(const char* name) {
   const char* v = std::getenv(name);

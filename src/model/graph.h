@@ -129,6 +129,10 @@ int conv_pad_before(int in, int filter, int stride, int dilation, Padding paddin
 // batch).  Throws tare::Error(TARE_ERROR_INVALID_MODEL) naming the operator on a mismatch.
 void infer_shapes(Graph& g);
 
+// Drops tensors that no operator, graph input or output refers to, renumbering the rest.  Returns the map from
+// old to new tensor indices (-1: dropped).
+std::vector<int> remove_unused_tensors(Graph& g);
+
 // Multiply-accumulates of an operator (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; 0 for the others).
 int64_t op_macs(const Graph& g, const Op& op);
 

@@ -1,4 +1,4 @@
-// Operator statistics (MACs) for reports and `tare info`.
+// Graph utilities: operator statistics (MACs) for reports and `tare info`, unused-tensor removal.
 #include "model/graph.h"
 
 namespace tare {
@@ -16,6 +16,33 @@ int64_t op_macs(const Graph& g, const Op& op) {
       return w.shape.size() == 2 ? out.elements() * w.shape[1] : 0;
     default: return 0;
   }
+}
+
+std::vector<int> remove_unused_tensors(Graph& g) {
+  std::vector<char> used(g.tensors.size(), 0);
+  for (const Op& op : g.ops) {
+    for (int t : op.inputs)
+      if (t >= 0) used[t] = 1;
+    for (int t : op.outputs) used[t] = 1;
+  }
+  for (int t : g.inputs) used[t] = 1;
+  for (int t : g.outputs) used[t] = 1;
+  std::vector<int> remap(g.tensors.size(), -1);
+  std::vector<Tensor> kept;
+  for (size_t t = 0; t < g.tensors.size(); t++) {
+    if (!used[t]) continue;
+    remap[t] = (int)kept.size();
+    kept.push_back(std::move(g.tensors[t]));
+  }
+  g.tensors = std::move(kept);
+  for (Op& op : g.ops) {
+    for (int& t : op.inputs)
+      if (t >= 0) t = remap[t];
+    for (int& t : op.outputs) t = remap[t];
+  }
+  for (int& t : g.inputs) t = remap[t];
+  for (int& t : g.outputs) t = remap[t];
+  return remap;
 }
 
 }  // namespace tare

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/error.h"
-#include "common/fp16.h"
+#include "model/constants.h"
 
 namespace tare::quant {
 
@@ -19,59 +19,19 @@ std::string label(const Graph& g, int t) {
   return "fake_quant_graph: tensor " + std::to_string(t) + " ('" + g.tensors[t].name + "')";
 }
 
-template <typename T>
-T load(const uint8_t* p, int64_t i) {
-  T v;
-  std::memcpy(&v, p + i * (int64_t)sizeof(T), sizeof(T));
-  return v;
-}
-
-int64_t raw_int(const Tensor& t, int64_t i) {
-  const uint8_t* p = t.data.data();
-  switch (t.dtype) {
-    case DType::I8: return load<int8_t>(p, i);
-    case DType::U8: return load<uint8_t>(p, i);
-    case DType::I16: return load<int16_t>(p, i);
-    case DType::I32: return load<int32_t>(p, i);
-    case DType::I64: return load<int64_t>(p, i);
-    default: return 0;
-  }
-}
-
 // A constant's real values as float32 bytes, or false if it stays as it is (float32, or integers without
 // quantization parameters such as shapes and paddings).
 bool dequantize_constant(const Graph& g, int index, Tensor& t) {
   const Tensor& src = g.tensors[index];
-  const int64_t n = src.elements();
-  TARE_CHECK(n >= 0 && src.data.size() == (size_t)n * dtype_size(src.dtype), TARE_ERROR_INVALID_MODEL,
-             label(g, index) + ": constant data does not match its shape");
-  std::vector<float> v((size_t)n);
-  if (src.dtype == DType::F32) {
-    return false;
-  } else if (src.dtype == DType::F16) {
-    for (int64_t i = 0; i < n; i++) v[i] = half_to_float(load<uint16_t>(src.data.data(), i));
-  } else {
-    const QuantParams& q = src.quant;
-    const bool int_type = src.dtype == DType::I8 || src.dtype == DType::U8 || src.dtype == DType::I16 ||
-                          src.dtype == DType::I32 || src.dtype == DType::I64;
-    if (!int_type || !q.quantized()) return false;
-    TARE_CHECK(q.zero_point.empty() || q.zero_point.size() == q.scale.size(), TARE_ERROR_INVALID_MODEL,
-               label(g, index) + ": mismatched scale and zero point counts");
-    int64_t inner = 1, channels = 1;
-    if (q.scale.size() > 1) {
-      TARE_CHECK(q.axis >= 0 && q.axis < (int)src.shape.size() && (size_t)src.shape[q.axis] == q.scale.size(),
-                 TARE_ERROR_INVALID_MODEL,
-                 label(g, index) + ": " + std::to_string(q.scale.size()) + " scales do not match axis " +
-                     std::to_string(q.axis));
-      for (size_t d = (size_t)q.axis + 1; d < src.shape.size(); d++) inner *= src.shape[d];
-      channels = src.shape[q.axis];
-    }
-    for (int64_t i = 0; i < n; i++) {
-      const size_t c = (size_t)((i / inner) % channels);
-      const int64_t zp = q.zero_point.empty() ? 0 : q.zero_point[c];
-      // One rounding: the double product is exact for 8-bit values (and within 2^-53 for int32 biases).
-      v[i] = (float)((double)(raw_int(src, i) - zp) * (double)q.scale[c]);
-    }
+  if (src.dtype == DType::F32) return false;
+  const bool int_type = src.dtype == DType::I8 || src.dtype == DType::U8 || src.dtype == DType::I16 ||
+                        src.dtype == DType::I32 || src.dtype == DType::I64;
+  if (src.dtype != DType::F16 && (!int_type || !src.quant.quantized())) return false;
+  std::vector<float> v;
+  try {
+    v = constant_to_float(src);
+  } catch (const Error& e) {
+    fail(e.status(), label(g, index) + ": " + e.what());
   }
   t.dtype = DType::F32;
   t.quant = QuantParams{};
@@ -214,29 +174,7 @@ Graph fake_quant_graph(const Graph& q, FakeQuantMap* map) {
   for (int t : q.outputs) g.outputs.push_back(value[t]);
 
   // Drop the tensors nothing refers to any more.
-  std::vector<char> used(g.tensors.size(), 0);
-  for (const Op& op : g.ops) {
-    for (int t : op.inputs)
-      if (t >= 0) used[t] = 1;
-    for (int t : op.outputs) used[t] = 1;
-  }
-  for (int t : g.inputs) used[t] = 1;
-  for (int t : g.outputs) used[t] = 1;
-  std::vector<int> remap(g.tensors.size(), -1);
-  std::vector<Tensor> kept;
-  for (size_t i = 0; i < g.tensors.size(); i++) {
-    if (!used[i]) continue;
-    remap[i] = (int)kept.size();
-    kept.push_back(std::move(g.tensors[i]));
-  }
-  g.tensors = std::move(kept);
-  for (Op& op : g.ops) {
-    for (int& t : op.inputs)
-      if (t >= 0) t = remap[t];
-    for (int& t : op.outputs) t = remap[t];
-  }
-  for (int& t : g.inputs) t = remap[t];
-  for (int& t : g.outputs) t = remap[t];
+  std::vector<int> remap = remove_unused_tensors(g);
   infer_shapes(g);
 
   if (map) {

@@ -42,33 +42,6 @@ void axis_layout(const std::vector<int>& shape, int axis, int64_t& outer, int& n
   for (size_t i = axis + 1; i < shape.size(); i++) inner *= shape[i];
 }
 
-// Removes tensors no op, input or output references, remapping indices.
-void compact(Graph& g) {
-  std::vector<int> used(g.tensors.size(), 0);
-  for (const Op& op : g.ops) {
-    for (int t : op.inputs)
-      if (t >= 0) used[t] = 1;
-    for (int t : op.outputs) used[t] = 1;
-  }
-  for (int t : g.inputs) used[t] = 1;
-  for (int t : g.outputs) used[t] = 1;
-  std::vector<int> remap(g.tensors.size(), -1);
-  std::vector<Tensor> kept;
-  for (size_t t = 0; t < g.tensors.size(); t++)
-    if (used[t]) {
-      remap[t] = (int)kept.size();
-      kept.push_back(std::move(g.tensors[t]));
-    }
-  g.tensors = std::move(kept);
-  for (Op& op : g.ops) {
-    for (int& t : op.inputs)
-      if (t >= 0) t = remap[t];
-    for (int& t : op.outputs) t = remap[t];
-  }
-  for (int& t : g.inputs) t = remap[t];
-  for (int& t : g.outputs) t = remap[t];
-}
-
 int add_tensor(Graph& g, Tensor t) {
   g.tensors.push_back(std::move(t));
   return (int)g.tensors.size() - 1;
@@ -336,7 +309,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
   g.ops.insert(g.ops.begin(), prologue.begin(), prologue.end());
   g.ops.insert(g.ops.end(), epilogue.begin(), epilogue.end());
   for (size_t i = 0; i < g.ops.size(); i++) g.ops[i].source_index = (int)i;
-  compact(g);
+  remove_unused_tensors(g);
   for (const Tensor& t : g.tensors)
     TARE_CHECK(t.is_const || t.dtype != DType::F32 || std::find(g.inputs.begin(), g.inputs.end(),
                                                                  &t - g.tensors.data()) != g.inputs.end() ||
