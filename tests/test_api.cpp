@@ -117,6 +117,42 @@ TEST_SUITE("api") {
     tare_model_destroy(m);
   }
 
+  TEST_CASE("pipeline cache: saved from one context, reused by the next; foreign bytes are ignored") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite")) return;
+    auto make_session_in = [&](tare_context* c) {
+      tare_model* m = nullptr;
+      REQUIRE(tare_model_load_file(c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
+      tare_session* s = nullptr;
+      CHECK(tare_session_create(m, nullptr, &s) == TARE_OK);
+      tare_session_destroy(s);
+      tare_model_destroy(m);
+    };
+    tare_context* c1 = nullptr;
+    REQUIRE(tare_context_create(nullptr, &c1) == TARE_OK);
+    make_session_in(c1);
+    void* data = nullptr;
+    size_t size = 0;
+    REQUIRE(tare_context_pipeline_cache(c1, &data, &size) == TARE_OK);
+    CHECK(size >= 32);  // at least the header
+    tare_context_destroy(c1);
+    tare_context_options o;
+    tare_context_options_init(&o);
+    o.pipeline_cache_data = data;
+    o.pipeline_cache_size = size;
+    tare_context* c2 = nullptr;
+    REQUIRE(tare_context_create(&o, &c2) == TARE_OK);
+    make_session_in(c2);
+    tare_context_destroy(c2);
+    std::vector<uint8_t> junk(size, 0xa5);
+    std::memcpy(junk.data(), data, 8);  // a plausible length and version, then garbage
+    o.pipeline_cache_data = junk.data();
+    tare_context* c3 = nullptr;
+    REQUIRE(tare_context_create(&o, &c3) == TARE_OK);
+    make_session_in(c3);
+    tare_context_destroy(c3);
+    tare_free(data);
+  }
+
   TEST_CASE("quantize through the API: callback inputs, cancellation, export to memory and back") {
     if (!have_data("models/mobilenet_v1_0.25_224.tflite") || !have_data("ref/mobilenet_v1_0.25_224/in_img0.bin"))
       return;

@@ -140,6 +140,10 @@ typedef struct tare_context_options {
   const char* device_name;
   /* 1: enable the Khronos validation layer (also enabled by TARE_VALIDATION=1 in the environment). */
   int validation;
+  /* Optional: bytes from tare_context_pipeline_cache of an earlier run (copied), so that compiled pipelines are
+     reused and sessions start faster.  Data from another device or driver is ignored. */
+  const void* pipeline_cache_data;
+  size_t pipeline_cache_size;
 } tare_context_options;
 
 TARE_API void tare_context_options_init(tare_context_options* options);
@@ -147,6 +151,9 @@ TARE_API void tare_context_options_init(tare_context_options* options);
 TARE_API tare_status tare_context_create(const tare_context_options* options, tare_context** out);
 TARE_API void tare_context_destroy(tare_context* context);
 TARE_API tare_status tare_context_get_device_info(const tare_context* context, tare_device_info* info);
+/* The context's pipeline cache (every pipeline compiled so far), to store and pass back through
+   tare_context_options.pipeline_cache_data next time.  *data is allocated by Tare; release it with tare_free. */
+TARE_API tare_status tare_context_pipeline_cache(const tare_context* context, void** data, size_t* size);
 /* Number of messages the validation layer has reported on this context (warnings and errors). */
 TARE_API tare_status tare_context_validation_messages(const tare_context* context, uint64_t* count);
 

@@ -229,6 +229,10 @@ TARE_API tare_status tare_context_create(const tare_context_options* options, ta
     co.device_index = o.device_index;
     if (o.device_name) co.device_name = o.device_name;
     co.validation = o.validation != 0;
+    if (o.pipeline_cache_data && o.pipeline_cache_size) {
+      const uint8_t* b = static_cast<const uint8_t*>(o.pipeline_cache_data);
+      co.pipeline_cache.assign(b, b + o.pipeline_cache_size);
+    }
     auto c = std::make_unique<tare_context_s>();
     c->ctx = std::make_shared<tare::vk::Context>(co);
     *out = c.release();
@@ -241,6 +245,20 @@ TARE_API tare_status tare_context_get_device_info(const tare_context* context, t
   return guarded([&] {
     TARE_ARG(context && info, "context or info is NULL");
     write_out(info, to_info(context->ctx->caps()));
+  });
+}
+
+TARE_API tare_status tare_context_pipeline_cache(const tare_context* context, void** data, size_t* size) {
+  return guarded([&] {
+    TARE_ARG(context && data && size, "NULL argument");
+    *data = nullptr;
+    *size = 0;
+    std::vector<uint8_t> bytes = context->ctx->pipeline_cache_data();
+    void* p = std::malloc(bytes.size() ? bytes.size() : 1);
+    if (!p) tare::fail(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
+    if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+    *data = p;
+    *size = bytes.size();
   });
 }
 

@@ -422,6 +422,20 @@ Context::Context(const ContextOptions& options) {
     VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
     check(vkCreateFence(device_, &fi, nullptr, &fence_), "vkCreateFence");
     VkPipelineCacheCreateInfo pci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+    // Initial data only when its header names this device (VkPipelineCacheHeaderVersionOne: length, version,
+    // vendor, device, UUID): drivers should ignore foreign data, but not all are careful.
+    const auto& pc = options.pipeline_cache;
+    if (pc.size() >= 32) {
+      VkPhysicalDeviceProperties props{};
+      vkGetPhysicalDeviceProperties(physical_, &props);
+      uint32_t h[4];
+      std::memcpy(h, pc.data(), 16);
+      if (h[0] >= 32 && h[1] == VK_PIPELINE_CACHE_HEADER_VERSION_ONE && h[2] == props.vendorID &&
+          h[3] == props.deviceID && std::memcmp(pc.data() + 16, props.pipelineCacheUUID, VK_UUID_SIZE) == 0) {
+        pci.initialDataSize = pc.size();
+        pci.pInitialData = pc.data();
+      }
+    }
     check(vkCreatePipelineCache(device_, &pci, nullptr, &pipeline_cache_), "vkCreatePipelineCache");
   } catch (...) {
     release();
@@ -450,6 +464,16 @@ void Context::release() {
     vkDestroyInstance(instance_, nullptr);
     instance_ = VK_NULL_HANDLE;
   }
+}
+
+std::vector<uint8_t> Context::pipeline_cache_data() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t size = 0;
+  check(vkGetPipelineCacheData(device_, pipeline_cache_, &size, nullptr), "vkGetPipelineCacheData");
+  std::vector<uint8_t> data(size);
+  if (size) check(vkGetPipelineCacheData(device_, pipeline_cache_, &size, data.data()), "vkGetPipelineCacheData");
+  data.resize(size);
+  return data;
 }
 
 const std::vector<std::string> Context::validation_log() const {

@@ -52,6 +52,7 @@ struct ContextOptions {
   int device_index = -1;        // -1: automatic (TARE_DEVICE env, else discrete > integrated > virtual > CPU)
   std::string device_name;      // substring match when device_index is -1
   bool validation = false;      // also enabled by TARE_VALIDATION=1
+  std::vector<uint8_t> pipeline_cache;  // initial VkPipelineCache data (ignored unless it fits this device)
 };
 
 class Pipeline;
@@ -71,6 +72,7 @@ class Context {
   uint32_t queue_family() const { return queue_family_; }
   const DeviceCaps& caps() const { return caps_; }
   VkPipelineCache pipeline_cache() const { return pipeline_cache_; }
+  std::vector<uint8_t> pipeline_cache_data() const;
   bool validation_enabled() const { return validation_; }
   // Number of validation messages (warning or error) seen so far on this context.
   uint64_t validation_messages() const { return validation_messages_.load(); }
