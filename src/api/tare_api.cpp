@@ -152,6 +152,15 @@ tare_tensor_info tensor_info(const tare::Tensor& t) {
   return i;
 }
 
+// Bytes handed to the caller in memory it releases with tare_free.
+void copy_to_caller(const std::vector<uint8_t>& bytes, void** data, size_t* size) {
+  void* p = std::malloc(bytes.size() ? bytes.size() : 1);
+  if (!p) tare::fail(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+  *data = p;
+  *size = bytes.size();
+}
+
 std::vector<uint8_t> read_whole_file(const char* path) {
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) tare::fail(TARE_ERROR_IO, std::string("cannot open '") + path + "'");
@@ -253,12 +262,7 @@ TARE_API tare_status tare_context_pipeline_cache(const tare_context* context, vo
     TARE_ARG(context && data && size, "NULL argument");
     *data = nullptr;
     *size = 0;
-    std::vector<uint8_t> bytes = context->ctx->pipeline_cache_data();
-    void* p = std::malloc(bytes.size() ? bytes.size() : 1);
-    if (!p) tare::fail(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
-    if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
-    *data = p;
-    *size = bytes.size();
+    copy_to_caller(context->ctx->pipeline_cache_data(), data, size);
   });
 }
 
@@ -637,12 +641,7 @@ TARE_API tare_status tare_model_export_memory(const tare_model* model, void** da
     TARE_ARG(model && data && size, "NULL argument");
     *data = nullptr;
     *size = 0;
-    std::vector<uint8_t> bytes = tare::export_tflite(*model->graph);
-    void* p = std::malloc(bytes.size() ? bytes.size() : 1);
-    if (!p) tare::fail(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
-    std::memcpy(p, bytes.data(), bytes.size());
-    *data = p;
-    *size = bytes.size();
+    copy_to_caller(tare::export_tflite(*model->graph), data, size);
   });
 }
 

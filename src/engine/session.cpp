@@ -15,8 +15,6 @@ namespace tare {
 
 namespace {
 
-std::vector<float> tensor_as_float(const Tensor& t) { return constant_to_float(t); }
-
 bool env_on(const char* name) {
   const char* v = std::getenv(name);
   return v && *v && std::string(v) != "0";
@@ -61,7 +59,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     if (bytes) std::memcpy(constants_.data() + off, data, bytes);
     return {off, bytes};
   }
-  std::vector<float> constant_as_float(int t) const override { return tensor_as_float(g_.tensors[t]); }
+  std::vector<float> constant_as_float(int t) const override { return constant_to_float(g_.tensors[t]); }
 
   // Resources
   vk::BufferRange tensor(int index) const override {
@@ -132,7 +130,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
             packed_consts_[in] = add_constant_bytes(packed.data(), packed.size());
             continue;
           }
-          std::vector<float> dense = tensor_as_float(t), packed((size_t)s.padded_elements(), 0.0f);
+          std::vector<float> dense = constant_to_float(t), packed((size_t)s.padded_elements(), 0.0f);
           for (int64_t r = 0; r < s.rows(); r++)
             for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = dense[r * s.c + c];
           packed_consts_[in] = add_constant_floats(packed);
