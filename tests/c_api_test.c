@@ -145,6 +145,42 @@ int main(void) {
                mem.activation_bytes < mem.unplanned_bytes && mem.constant_bytes > 0);
         free(output);
       }
+      if (input) { /* quantization and bias correction from C: one image, diagnostics read back */
+        tare_model* fm = NULL;
+        tare_model* qm = NULL;
+        tare_model* cm = NULL;
+        tare_diagnostics* diag = NULL;
+        tare_ibc_report rep;
+        tare_ibc_options opt;
+        tare_layer_info li;
+        tare_error_stats before, after;
+        uint32_t layers = 0;
+        snprintf(path, sizeof(path), "%s/models/mobilenet_v1_0.25_224.tflite", data_dir());
+        EXPECT(tare_model_load_file(ctx, path, &fm) == TARE_OK);
+        EXPECT(tare_quantize_array(fm, input, 1, NULL, &qm, NULL) == TARE_OK);
+        tare_ibc_report_init(&rep);
+        tare_ibc_options_init(&opt);
+        opt.pre_activation = 1;
+        EXPECT(tare_correct_bias_array(fm, qm, input, 1, &opt, &cm, &rep, &diag) == TARE_OK && cm && diag);
+        EXPECT(rep.layers == 28 && rep.images == 1 && rep.wall_ms > 0);
+        EXPECT(tare_correct_bias_array(fm, NULL, input, 1, NULL, &cm, &rep, NULL) == TARE_ERROR_INVALID_ARGUMENT);
+        EXPECT(tare_diagnostics_layer_count(diag, &layers) == TARE_OK && layers == 28);
+        li.struct_size = sizeof(li);
+        EXPECT(tare_diagnostics_layer(diag, 27, &li) == TARE_OK && strcmp(li.op, "CONV_2D") == 0 &&
+               li.channels == 1001 && li.has_after == 1);
+        before.struct_size = after.struct_size = sizeof(before);
+        /* The pre-activation correction of the last hidden layer (no clamping in between: exact up to rounding) */
+        EXPECT(tare_diagnostics_summary(diag, 26, TARE_POINT_PRE_ACTIVATION, TARE_STAGE_BEFORE, &before) == TARE_OK);
+        EXPECT(tare_diagnostics_summary(diag, 26, TARE_POINT_PRE_ACTIVATION, TARE_STAGE_AFTER, &after) == TARE_OK);
+        printf("IBC via C API: layer 26 pre-activation MAS rms %g -> %g\n", before.mas, after.mas);
+        EXPECT(after.mas < 0.01 * before.mas);
+        EXPECT(tare_diagnostics_channel(diag, 27, 1001, TARE_POINT_POST_ACTIVATION, TARE_STAGE_AFTER, &after) ==
+               TARE_ERROR_INVALID_ARGUMENT);
+        tare_diagnostics_destroy(diag);
+        tare_model_destroy(cm);
+        tare_model_destroy(qm);
+        tare_model_destroy(fm);
+      }
       free(input);
       free(expect);
       tare_session_destroy(session);

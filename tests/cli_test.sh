@@ -44,6 +44,22 @@ if [ -f "$DATA/models/mobilenet_v2_1.0_224_float.tflite" ]; then
   check "run quantized" 0 "top 5" -- "$TARE" run "$tmp/q.tflite" --input "$IMG"
   check "eval" 0 "paired top-1 agreement" -- "$TARE" eval "$tmp/q.tflite" --images "$DATA/images/imagenet_sample_1000" \
     --labels "$DATA/images/labels.csv" --reference "$DATA/models/mobilenet_v1_0.25_224.tflite" --limit 3
+  check "calibrate ibc" 0 "IBC         28 layers corrected" -- "$TARE" calibrate \
+    "$DATA/models/mobilenet_v1_0.25_224.tflite" --images "$tmp/calib" --count 4 --ibc-images 2 \
+    --out "$tmp/ibc.tflite" --report "$tmp/ibc_report"
+  check "calibrated model runs" 0 "top 5" -- "$TARE" run "$tmp/ibc.tflite" --input "$IMG"
+  for f in report.html errors.csv summary.csv; do
+    if [ -s "$tmp/ibc_report/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: no $f"; fi
+  done
+  check "calibrate none" 0 "wrote" -- "$TARE" calibrate "$DATA/models/mobilenet_v1_0.25_224.tflite" \
+    --images "$tmp/calib" --count 4 --method none --out "$tmp/none.tflite"
+  check "calibrate bad method" 2 "--method must be" -- "$TARE" calibrate "$DATA/models/mobilenet_v1_0.25_224.tflite" \
+    --images "$tmp/calib" --method bft2 --out "$tmp/x.tflite"
+  check "analyze" 0 "MAS         post-activation" -- "$TARE" analyze "$DATA/models/mobilenet_v1_0.25_224.tflite" \
+    --images "$tmp/calib" --quantized "$tmp/none.tflite" --ibc-images 2 --skip 2 --analyze-images 2 \
+    --report "$tmp/analysis"
+  check "analyze wrong float model" 1 "weighted layers" -- "$TARE" analyze "$M" --images "$tmp/calib" \
+    --quantized "$tmp/none.tflite" --no-ibc --skip 2 --analyze-images 1 --report "$tmp/analysis2"
 else
   echo "SKIPPED (no data): $DATA/models missing; set TARE_DATA"
   if [ "${TARE_REQUIRE_DATA:-0}" = "1" ]; then fail=$((fail + 1)); fi

@@ -1,5 +1,8 @@
 // The C API from C++: bad input never crashes and never damages the caller's data, options structs can grow,
 // handles can be released in any order, quantization through the API (cancellation, callbacks, export).
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -218,6 +221,133 @@ TEST_SUITE("api") {
     tare_model_destroy(back);
     CHECK(tare_model_export_file(q, "/nonexistent-dir/x.tflite") == TARE_ERROR_IO);
     tare_model_destroy(q);
+    tare_model_destroy(m);
+  }
+
+  TEST_CASE("bias correction and analysis through the API: diagnostics, determinism, errors, cancellation") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite") || !have_data("models/mobilenet_v2_1.0_224_float.tflite") ||
+        !have_data("ref/mobilenet_v1_0.25_224/in_img1.bin"))
+      return;
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_model *m = nullptr, *v2 = nullptr;
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v2_1.0_224_float.tflite").c_str(), &v2) ==
+            TARE_OK);
+    std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
+    std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
+    images.insert(images.end(), second.begin(), second.end());
+    tare_model* q = nullptr;
+    REQUIRE(tare_quantize_array(m, images.data(), 2, nullptr, &q, nullptr) == TARE_OK);
+
+    tare_ibc_options o;
+    tare_ibc_options_init(&o);
+    tare_ibc_report rep;
+    tare_ibc_report_init(&rep);
+    tare_model *c1 = nullptr, *c2 = nullptr;
+    tare_diagnostics* d = nullptr;
+    REQUIRE(tare_correct_bias_array(m, q, images.data(), 2, &o, &c1, &rep, &d) == TARE_OK);
+    CHECK(rep.layers == 28);
+    CHECK(rep.images == 2);
+    CHECK(rep.clamped == 0);
+    uint32_t layers = 0;
+    REQUIRE(tare_diagnostics_layer_count(d, &layers) == TARE_OK);
+    CHECK(layers == 28);
+    double mas_before = 0, mas_after = 0;
+    for (uint32_t l = 0; l < layers; l++) {
+      tare_layer_info li;
+      li.struct_size = sizeof(li);
+      REQUIRE(tare_diagnostics_layer(d, l, &li) == TARE_OK);
+      CHECK(li.has_after == 1);
+      CHECK(li.channels > 0);
+      tare_error_stats b, a, ch;
+      b.struct_size = a.struct_size = ch.struct_size = sizeof(b);
+      REQUIRE(tare_diagnostics_summary(d, l, TARE_POINT_POST_ACTIVATION, TARE_STAGE_BEFORE, &b) == TARE_OK);
+      REQUIRE(tare_diagnostics_summary(d, l, TARE_POINT_POST_ACTIVATION, TARE_STAGE_AFTER, &a) == TARE_OK);
+      REQUIRE(tare_diagnostics_channel(d, l, li.channels - 1, TARE_POINT_PRE_ACTIVATION, TARE_STAGE_BEFORE, &ch) ==
+              TARE_OK);
+      CHECK(ch.count == b.count);
+      mas_before += b.mas;
+      mas_after += a.mas;
+    }
+    MESSAGE("mean per-layer MAS rms on the IBC batch: " << mas_before / layers << " -> " << mas_after / layers);
+    CHECK(mas_after < 0.5 * mas_before);
+    tare_layer_info li;
+    li.struct_size = sizeof(li);
+    CHECK(tare_diagnostics_layer(d, 28, &li) == TARE_ERROR_INVALID_ARGUMENT);
+    const std::string dir = "/tmp/tare_api_diag_" + std::to_string(getpid());
+    REQUIRE(tare_diagnostics_write(d, dir.c_str()) == TARE_OK);
+    for (const char* f : {"/errors.csv", "/summary.csv", "/report.html"}) {
+      std::ifstream in(dir + f);
+      CHECK(in.good());
+      std::remove((dir + f).c_str());
+    }
+    std::remove(dir.c_str());
+    CHECK(tare_diagnostics_write(d, "/dev/null/report") == TARE_ERROR_IO);
+    tare_diagnostics_destroy(d);
+
+    // Deterministic: the same inputs give the same model, byte for byte; only biases differ from the quantized one.
+    REQUIRE(tare_correct_bias_array(m, q, images.data(), 2, &o, &c2, nullptr, nullptr) == TARE_OK);
+    void *b1 = nullptr, *b2 = nullptr, *b0 = nullptr;
+    size_t s1 = 0, s2 = 0, s0 = 0;
+    REQUIRE(tare_model_export_memory(c1, &b1, &s1) == TARE_OK);
+    REQUIRE(tare_model_export_memory(c2, &b2, &s2) == TARE_OK);
+    REQUIRE(tare_model_export_memory(q, &b0, &s0) == TARE_OK);
+    CHECK(s1 == s2);
+    CHECK(std::memcmp(b1, b2, s1) == 0);
+    CHECK(s1 == s0);  // every layer of this model has a bias already: same size, other bias bytes
+    CHECK(std::memcmp(b1, b0, s0) != 0);
+    tare_free(b0);
+    tare_free(b1);
+    tare_free(b2);
+
+    // Analysis of the quantized and corrected models on the same two images.
+    tare_analyze_options ao;
+    tare_analyze_options_init(&ao);
+    ao.batch = 1;
+    struct Feed {
+      const std::vector<float>* images;
+    } feed{&images};
+    auto fill = [](void* user, uint32_t i, void* dst, size_t size) -> tare_status {
+      auto* f = static_cast<Feed*>(user);
+      std::memcpy(dst, f->images->data() + (size_t)i * (size / 4), size);
+      return TARE_OK;
+    };
+    tare_diagnostics* a = nullptr;
+    REQUIRE(tare_analyze(m, q, c1, 2, fill, &feed, &ao, &a) == TARE_OK);
+    tare_error_stats last_b, last_a;
+    last_b.struct_size = last_a.struct_size = sizeof(last_b);
+    REQUIRE(tare_diagnostics_summary(a, 27, TARE_POINT_POST_ACTIVATION, TARE_STAGE_BEFORE, &last_b) == TARE_OK);
+    REQUIRE(tare_diagnostics_summary(a, 27, TARE_POINT_POST_ACTIVATION, TARE_STAGE_AFTER, &last_a) == TARE_OK);
+    CHECK(last_a.mas < last_b.mas);
+    CHECK(last_b.count == 1001.0 / 1001.0 * 2);  // 2 images x 1 position
+    tare_diagnostics_destroy(a);
+    REQUIRE(tare_analyze(m, q, nullptr, 1, fill, &feed, nullptr, &a) == TARE_OK);
+    CHECK(tare_diagnostics_summary(a, 0, TARE_POINT_POST_ACTIVATION, TARE_STAGE_AFTER, &last_a) ==
+          TARE_ERROR_INVALID_ARGUMENT);
+    tare_diagnostics_destroy(a);
+
+    // Errors: a float model of another network, a float "quantized" model, no images, cancellation.
+    tare_model* bad = nullptr;
+    CHECK(tare_correct_bias_array(v2, q, images.data(), 1, nullptr, &bad, nullptr, nullptr) ==
+          TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(bad == nullptr);
+    CHECK(tare_correct_bias_array(m, m, images.data(), 1, nullptr, &bad, nullptr, nullptr) ==
+          TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(std::string(tare_last_error()).find("no 8-bit layer") != std::string::npos);
+    CHECK(tare_correct_bias_array(m, q, images.data(), 0, nullptr, &bad, nullptr, nullptr) ==
+          TARE_ERROR_INVALID_ARGUMENT);
+    o.progress = [](void*, const char* stage, uint32_t done, uint32_t) {
+      return std::string(stage) == "ibc" && done >= 3 ? 1 : 0;
+    };
+    tare_diagnostics* dd = nullptr;
+    CHECK(tare_correct_bias_array(m, q, images.data(), 1, &o, &bad, nullptr, &dd) == TARE_ERROR_CANCELLED);
+    CHECK(bad == nullptr);
+    CHECK(dd == nullptr);
+    tare_model_destroy(c1);
+    tare_model_destroy(c2);
+    tare_model_destroy(q);
+    tare_model_destroy(v2);
     tare_model_destroy(m);
   }
 }

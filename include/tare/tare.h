@@ -311,6 +311,105 @@ TARE_API tare_status tare_quantize_array(tare_model* model, const float* inputs,
                                          const tare_quantize_options* options, tare_model** out,
                                          tare_quantize_report* report);
 
+/* ---- bias correction and quantization-error analysis (docs/quantization.md) ------------------------------------ */
+
+/* Iterative Bias Correction (Finkelstein et al. 2019, Algorithm 1), on the GPU: layer by layer in topological order,
+   the per-channel mean of (quantized - float) output over the images is subtracted through the layer's bias (a layer
+   without a bias gets one), re-quantized to the bias grid; later layers see the corrected ones.  The quantized
+   network is evaluated in fake-quant float form (weights and biases dequantized, every 8-bit activation rounded to
+   its grid).  Cost: about one float and two quantized forward passes of the images (one GPU batch). */
+typedef struct tare_ibc_options {
+  size_t struct_size;
+  int pre_activation;         /* 0 (default): means after the fused activation (the paper's default); 1: before it */
+  int bias_16bit;             /* 1: clamp corrected biases to the int16 range */
+  tare_progress_fn progress;  /* stage "ibc", done/total = layers; may be NULL */
+  void* user_data;            /* passed to progress */
+} tare_ibc_options;
+
+typedef struct tare_ibc_report {
+  size_t struct_size;
+  uint32_t layers;            /* layers corrected */
+  uint32_t images;            /* images used */
+  uint32_t clamped;           /* corrected bias values clamped to the bias type's range */
+  double wall_ms;             /* wall time of the correction */
+} tare_ibc_report;
+
+/* The per-layer, per-channel error statistics of a quantized model against its float model. */
+typedef struct tare_diagnostics_s tare_diagnostics;
+
+TARE_API void tare_ibc_options_init(tare_ibc_options* options);
+TARE_API void tare_ibc_report_init(tare_ibc_report* report);
+
+/* Corrects the biases of `quantized` (from tare_quantize, or a loaded int8/uint8 model of the same network) against
+   `float_model` on `count` images supplied as for tare_quantize (float32 inputs of the float model, batch 1 each).
+   *out is a new quantized model.  report and diagnostics may be NULL; *diagnostics (release with
+   tare_diagnostics_destroy) holds each layer's errors on these images before ("before") and after ("after") its
+   correction.  The same models, images and options give the same biases, bit for bit. */
+TARE_API tare_status tare_correct_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
+                                       tare_input_fn inputs, void* inputs_user_data, const tare_ibc_options* options,
+                                       tare_model** out, tare_ibc_report* report, tare_diagnostics** diagnostics);
+/* As above with the inputs in one array (count * per-image floats). */
+TARE_API tare_status tare_correct_bias_array(tare_model* float_model, tare_model* quantized, const float* inputs,
+                                             uint32_t count, const tare_ibc_options* options, tare_model** out,
+                                             tare_ibc_report* report, tare_diagnostics** diagnostics);
+
+typedef struct tare_analyze_options {
+  size_t struct_size;
+  uint32_t batch;             /* images per GPU run (default 8) */
+  tare_progress_fn progress;  /* stage "analyze", done/total = images; may be NULL */
+  void* user_data;
+} tare_analyze_options;
+
+TARE_API void tare_analyze_options_init(tare_analyze_options* options);
+
+/* Measures the errors of `quantized` against `float_model` on `count` images ("before"), and those of `corrected`
+   (may be NULL; e.g. the result of tare_correct_bias) on the same images ("after"). */
+TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized, tare_model* corrected,
+                                  uint32_t count, tare_input_fn inputs, void* inputs_user_data,
+                                  const tare_analyze_options* options, tare_diagnostics** out);
+
+typedef enum tare_error_point {
+  TARE_POINT_PRE_ACTIVATION = 0,   /* the layer's product plus bias, before its fused activation */
+  TARE_POINT_POST_ACTIVATION = 1   /* its output: after the activation and, quantized, the rounding to 8 bits */
+} tare_error_point;
+
+typedef enum tare_error_stage { TARE_STAGE_BEFORE = 0, TARE_STAGE_AFTER = 1 } tare_error_stage;
+
+typedef struct tare_layer_info {
+  size_t struct_size;
+  const char* name;           /* output tensor (valid until the diagnostics are destroyed) */
+  const char* op;             /* "CONV_2D", "DEPTHWISE_CONV_2D" or "FULLY_CONNECTED" */
+  const char* activation;     /* fused activation: "NONE", "RELU", "RELU6", "RELU_N1_TO_1" */
+  int32_t op_index;           /* operator index in the quantized model */
+  uint32_t channels;
+  int has_after;              /* 1 if the "after" stage was measured */
+} tare_layer_info;
+
+/* Statistics of the error e = x_quantized - x_float of one channel (tare_diagnostics_channel), or RMS over the
+   channels of one layer (tare_diagnostics_summary; mean_share is then the mean over channels).  NaN where a ratio
+   is undefined (a channel that is zero in the float network). */
+typedef struct tare_error_stats {
+  size_t struct_size;
+  double mas;                 /* E(e): mean activation shift (summary: RMS over channels) */
+  double mssr;                /* E(e) / sqrt(E(x^2)) */
+  double rqnsr;               /* sqrt(E(e^2) / E(x^2)) */
+  double mean_share;          /* E(e)^2 / E(e^2) */
+  double mas_abs_max;         /* summary only: max over channels of |E(e)| */
+  double count;               /* values per channel */
+} tare_error_stats;
+
+TARE_API tare_status tare_diagnostics_layer_count(const tare_diagnostics* d, uint32_t* count);
+TARE_API tare_status tare_diagnostics_layer(const tare_diagnostics* d, uint32_t layer, tare_layer_info* info);
+TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_t layer, uint32_t channel,
+                                              tare_error_point point, tare_error_stage stage,
+                                              tare_error_stats* stats);
+TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_t layer, tare_error_point point,
+                                              tare_error_stage stage, tare_error_stats* stats);
+/* Writes errors.csv (per channel), summary.csv (per layer) and report.html (self-contained plots, like the
+   paper's Fig. 3) into `directory` (created if missing). */
+TARE_API tare_status tare_diagnostics_write(const tare_diagnostics* d, const char* directory);
+TARE_API void tare_diagnostics_destroy(tare_diagnostics* d);
+
 /* Writes the model as a standard .tflite file (an int8 model for a quantized one) that TensorFlow Lite runs. */
 TARE_API tare_status tare_model_export_file(const tare_model* model, const char* path);
 /* The same in memory: *data is allocated by Tare and released with tare_free. */

@@ -45,6 +45,10 @@ const char* kUsage =
     "                               calibrate on the GPU and write an int8 .tflite (the paper's scheme)\n"
     "  eval MODEL --images DIR --labels CSV [--reference FLOAT_MODEL]\n"
     "                               top-1/top-5 accuracy; with a reference, paired agreement and difference\n"
+    "  calibrate MODEL --images DIR --out OUT.tflite [--method none|ibc]\n"
+    "                               quantize, correct the biases (IBC), export; a per-layer MAS summary\n"
+    "  analyze MODEL --images DIR --report DIR [--quantized Q.tflite]\n"
+    "                               per-layer, per-channel quantization errors before/after IBC (CSV + HTML)\n"
     "  version                      print the library version\n"
     "\n"
     "options of info, run and bench:\n"
@@ -72,6 +76,15 @@ const char* kUsage =
     "  --round-even      round weights half to even (default: half away from zero, as TFLite's converter)\n"
     "  --int8-io | --uint8-io 8-bit model inputs and outputs (default float32 with QUANTIZE/DEQUANTIZE)\n"
     "  --batch B         images per GPU calibration run (default 8)\n"
+    "options of calibrate and analyze (and quantize's --count, --per-channel, --bias-16bit, --batch):\n"
+    "  --method M        none (basic quantization) or ibc (default): iterative bias correction\n"
+    "  --ibc-images N    images for the correction (default 8: the first N of DIR)\n"
+    "  --pre-activation  correct the mean before the fused activation (default: after it)\n"
+    "  --report DIR      write errors.csv, summary.csv and report.html there\n"
+    "  --quantized Q     (analyze) analyze this quantized model instead of quantizing MODEL\n"
+    "  --no-ibc          (analyze) no correction: errors of the quantized model alone\n"
+    "  --analyze-images N  (analyze) held-out images measured (default 32, after those used above)\n"
+    "  --skip N          (analyze) first held-out image\n"
     "options of eval:\n"
     "  --skip N          skip the first N labeled images (e.g. those used for calibration)\n"
     "  --limit N         evaluate at most N images\n"
@@ -135,10 +148,11 @@ struct Args {
 // Options that take a value; every other --option is a flag.
 const char* kValueOptions[] = {"--device", "--input",  "--output", "--top",   "--labels", "--mean",
                                "--std",    "--crop",   "--runs",   "--warmup", "--images", "--count",
-                               "--out",    "--batch",  "--reference", "--skip", "--limit"};
+                               "--out",    "--batch",  "--reference", "--skip", "--limit",
+                               "--method", "--ibc-images", "--report", "--quantized", "--analyze-images"};
 const char* kFlagOptions[] = {"--fp16",       "--validation", "--no-profile", "--ops",      "--per-channel",
                               "--bias-16bit", "--round-even", "--int8-io",    "--uint8-io", "--keep-dead-channels",
-                              "--help",       "-h"};
+                              "--help",       "-h",           "--pre-activation", "--no-ibc"};
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;
@@ -754,6 +768,7 @@ int cmd_bench(const Args& a) {
 }
 
 #include "calib_cmds.inc"
+#include "ibc_cmds.inc"
 
 }  // namespace
 
@@ -780,6 +795,8 @@ int main(int argc, char** argv) {
     if (cmd == "bench") return cmd_bench(a);
     if (cmd == "quantize") return cmd_quantize(a);
     if (cmd == "eval") return cmd_eval(a);
+    if (cmd == "calibrate") return cmd_calibrate(a);
+    if (cmd == "analyze") return cmd_analyze(a);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "tare: %s\n(see tare --help)\n", e.what());

@@ -19,24 +19,9 @@
 #include "quant/quantizer.h"
 #include "tare/tare.h"
 #include "vk/context.h"
+#include "api/api_internal.h"
 
-struct tare_context_s {
-  std::shared_ptr<tare::vk::Context> ctx;
-};
-
-struct tare_model_s {
-  std::shared_ptr<tare::vk::Context> ctx;
-  std::shared_ptr<const tare::Graph> graph;
-};
-
-struct tare_session_s {
-  std::shared_ptr<const tare::Graph> graph;  // keeps the model's graph alive
-  std::unique_ptr<tare::Session> session;
-  std::vector<std::string> profile_names;
-  std::vector<double> profile_ms;
-};
-
-namespace {
+namespace tare::api {
 
 thread_local std::string g_last_error;
 
@@ -45,44 +30,11 @@ tare_status set_error(tare_status st, const std::string& msg) {
   return st;
 }
 
-template <typename F>
-tare_status guarded(F&& f) {
-  try {
-    f();
-    return TARE_OK;
-  } catch (const tare::Error& e) {
-    return set_error(e.status(), e.what());
-  } catch (const std::bad_alloc&) {
-    return set_error(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
-  } catch (const std::exception& e) {
-    return set_error(TARE_ERROR_INTERNAL, std::string("internal error: ") + e.what());
-  } catch (...) {
-    return set_error(TARE_ERROR_INTERNAL, "internal error: unknown exception");
-  }
-}
+}  // namespace tare::api
 
-#define TARE_ARG(cond, msg) TARE_CHECK(cond, TARE_ERROR_INVALID_ARGUMENT, msg)
+using namespace tare::api;
 
-// Copies `size` bytes of a struct the caller declared with `struct_size` into ours (zero-filling what it lacks).
-template <typename T>
-T read_options(const T* in, const T& defaults) {
-  T out = defaults;
-  if (!in) return out;
-  TARE_ARG(in->struct_size >= sizeof(size_t), "options struct_size is not set (call the *_init function)");
-  size_t n = in->struct_size < sizeof(T) ? in->struct_size : sizeof(T);
-  std::memcpy(static_cast<void*>(&out), in, n);
-  out.struct_size = sizeof(T);
-  return out;
-}
-
-// Writes our struct into the caller's, limited to the caller's struct_size.
-template <typename T>
-void write_out(T* out, T value) {
-  size_t n = out->struct_size;
-  TARE_ARG(n >= sizeof(size_t), "output struct_size is not set (call the *_init function)");
-  value.struct_size = n;
-  std::memcpy(static_cast<void*>(out), &value, n < sizeof(T) ? n : sizeof(T));
-}
+namespace {
 
 void copy_name(char* dst, size_t cap, const std::string& s) {
   std::snprintf(dst, cap, "%s", s.c_str());
@@ -179,7 +131,7 @@ extern "C" {
 
 TARE_API const char* tare_version(void) { return TARE_VERSION_STRING; }
 TARE_API int tare_abi_version(void) { return TARE_ABI_VERSION; }
-TARE_API const char* tare_last_error(void) { return g_last_error.c_str(); }
+TARE_API const char* tare_last_error(void) { return tare::api::g_last_error.c_str(); }
 
 TARE_API const char* tare_status_string(tare_status s) {
   switch (s) {
@@ -296,6 +248,8 @@ TARE_API tare_status tare_model_load_file(tare_context* context, const char* pat
     std::vector<uint8_t> bytes = read_whole_file(path);
     auto m = std::make_unique<tare_model_s>();
     m->ctx = context->ctx;
+    m->name = path;
+    if (size_t slash = m->name.find_last_of("/\\"); slash != std::string::npos) m->name.erase(0, slash + 1);
     try {
       m->graph = std::make_shared<const tare::Graph>(tare::import_tflite(bytes.data(), bytes.size()));
     } catch (const tare::Error& e) {
@@ -571,6 +525,7 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
   auto m = std::make_unique<tare_model_s>();
   m->ctx = model->ctx;
   m->graph = q;
+  m->name = model->name;
   if (report) {
     tare_quantize_report r;
     tare_quantize_report_init(&r);

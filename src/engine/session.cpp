@@ -152,6 +152,12 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
       for (int t : g_.ops[i].outputs) touch(t, (int)i + 1);
     }
     for (int t : g_.outputs) touch(t, steps);
+    if (!o_.keep_until.empty()) {
+      TARE_CHECK(o_.keep_until.size() == nt, TARE_ERROR_INVALID_ARGUMENT, "keep_until must have one entry per tensor");
+      for (size_t t = 0; t < nt; t++)
+        if (o_.keep_until[t] >= 0 && first[root_of((int)t)] >= 0)
+          last[root_of((int)t)] = std::max(last[root_of((int)t)], std::min(o_.keep_until[t] + 1, steps));
+    }
     std::vector<PlanItem> items;
     std::vector<int> item_tensor;
     for (size_t t = 0; t < nt; t++) {
@@ -191,49 +197,104 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     size_t dispatches = g_.ops.size() * (o_.collect_stats ? 12 : 8) + 3 * g_.inputs.size() + g_.outputs.size() + 16;
     rec_ = std::make_unique<vk::Recorder>(ctx_, (uint32_t)dispatches,
                                           o_.profiling ? (uint32_t)(2 * g_.ops.size() + 8) : 0);
-    auto io = ctx_->pipeline(shader("pack_input"), {}, 12, 2, 64, 1, 1);
-    auto out_io = ctx_->pipeline(shader("unpack_output"), {}, 12, 2, 64, 1, 1);
     rec_->begin();
-    for (size_t i = 0; i < g_.inputs.size(); i++) {
-      int t = g_.inputs[i];
-      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
-      if (ops::is_q8(g_.tensors[t])) {
-        record_q8_io(true, g_.tensors[t], {inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t));
-        continue;
-      }
-      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
-      uint32_t gy, gz;
-      grid_rows(s.rows(), gy, gz);
-      rec_->dispatch(*io, {{inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)}, pc, 12,
-                     ops::div_up(s.c4(), 64), gy, gz);
-    }
+    record_inputs(*rec_);
     if (o_.collect_stats) {
       setup_stats(report);
       for (int t : g_.inputs) record_stats(t);
     }
-    for (size_t i = 0; i < g_.ops.size(); i++) {
-      if (!kernels_[i]) continue;
-      rec_->begin_region(std::string(op_name(g_.ops[i].type)) + "#" + std::to_string(g_.ops[i].source_index));
-      kernels_[i]->record(*rec_, *this);
-      rec_->end_region();
-      if (o_.collect_stats)
-        for (int t : g_.ops[i].outputs) record_stats(t);
-    }
-    for (size_t i = 0; i < g_.outputs.size(); i++) {
-      int t = g_.outputs[i];
+    record_ops(*rec_, 0, g_.ops.size(), o_.collect_stats);
+    record_outputs(*rec_);
+    rec_->end();
+  }
+
+  void record_inputs(vk::Recorder& rec) {
+    auto io = ctx_->pipeline(shader("pack_input"), {}, 12, 2, 64, 1, 1);
+    for (size_t i = 0; i < g_.inputs.size(); i++) {
+      int t = g_.inputs[i];
       ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
       if (ops::is_q8(g_.tensors[t])) {
-        record_q8_io(false, g_.tensors[t], tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()});
+        record_q8_io(rec, true, g_.tensors[t], {inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t));
         continue;
       }
       int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
       uint32_t gy, gz;
       grid_rows(s.rows(), gy, gz);
-      rec_->dispatch(*out_io, {tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}}, pc, 12,
-                     ops::div_up(s.c4(), 64), gy, gz);
+      rec.dispatch(*io, {{inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)}, pc, 12, ops::div_up(s.c4(), 64), gy,
+                   gz);
     }
-    rec_->end();
   }
+
+  void record_ops(vk::Recorder& rec, size_t begin, size_t end, bool stats) {
+    for (size_t i = begin; i < end; i++) {
+      if (!kernels_[i]) continue;
+      rec.begin_region(std::string(op_name(g_.ops[i].type)) + "#" + std::to_string(g_.ops[i].source_index));
+      kernels_[i]->record(rec, *this);
+      rec.end_region();
+      if (stats)
+        for (int t : g_.ops[i].outputs) record_stats(t);
+    }
+  }
+
+  void record_outputs(vk::Recorder& rec) {
+    auto out_io = ctx_->pipeline(shader("unpack_output"), {}, 12, 2, 64, 1, 1);
+    for (size_t i = 0; i < g_.outputs.size(); i++) {
+      int t = g_.outputs[i];
+      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      if (ops::is_q8(g_.tensors[t])) {
+        record_q8_io(rec, false, g_.tensors[t], tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()});
+        continue;
+      }
+      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
+      uint32_t gy, gz;
+      grid_rows(s.rows(), gy, gz);
+      rec.dispatch(*out_io, {tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}}, pc, 12,
+                   ops::div_up(s.c4(), 64), gy, gz);
+    }
+  }
+
+  // note_constant / update_constant (bias correction).
+  void note_constant(int t, ops::ConstSlice slice) override { noted_[t] = slice; }
+  // The constant's bytes in the storage type.
+  std::vector<uint8_t> constant_bytes(int t, const std::vector<float>& v, ops::ConstSlice& slice) {
+    auto it = noted_.find(t);
+    TARE_CHECK(it != noted_.end(), TARE_ERROR_INVALID_ARGUMENT,
+               "tensor " + std::to_string(t) + " is not a constant the session can rewrite");
+    slice = it->second;
+    const size_t n = (size_t)g_.tensors[t].elements();
+    TARE_CHECK(v.size() == n, TARE_ERROR_INVALID_ARGUMENT,
+               "constant '" + g_.tensors[t].name + "' has " + std::to_string(n) + " values, got " +
+                   std::to_string(v.size()));
+    std::vector<uint8_t> bytes(n * elem_bytes());
+    if (o_.fp16) {
+      for (size_t i = 0; i < n; i++) {
+        uint16_t h = float_to_half(v[i]);
+        std::memcpy(bytes.data() + 2 * i, &h, 2);
+      }
+    } else if (n) {
+      std::memcpy(bytes.data(), v.data(), n * 4);
+    }
+    TARE_CHECK(bytes.size() <= slice.bytes, TARE_ERROR_INTERNAL, "constant slice too small");
+    return bytes;
+  }
+  void update_constant(int t, const std::vector<float>& v) {
+    ops::ConstSlice slice;
+    std::vector<uint8_t> bytes = constant_bytes(t, v, slice);
+    constants_buf_->upload(bytes.data(), bytes.size(), slice.offset);
+  }
+  void record_constant_update(vk::Recorder& rec, int t, const std::vector<float>& v) {
+    ops::ConstSlice slice;
+    std::vector<uint8_t> bytes = constant_bytes(t, v, slice);
+    if (!update_staging_) {  // one region per noted constant, at the same offsets as in the constant buffer
+      uint64_t end = 16;
+      for (const auto& [tensor, sl] : noted_) end = std::max(end, sl.offset + sl.bytes);
+      update_staging_ = std::make_unique<vk::Buffer>(ctx_, end, vk::MemoryKind::Upload);
+    }
+    std::memcpy(static_cast<uint8_t*>(update_staging_->mapped()) + slice.offset, bytes.data(), bytes.size());
+    update_staging_->flush(slice.offset, bytes.size());
+    rec.copy(*update_staging_, slice.offset, *constants_buf_, slice.offset, bytes.size());
+  }
+
 
   // ---- calibration statistics ----
   static constexpr int kStatsChunk = 64;
@@ -310,7 +371,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   }
 
   // 8-bit graph inputs/outputs: dense bytes (uint8 or int8) <-> NHWC4 int8 words, one word per invocation.
-  void record_q8_io(bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
+  void record_q8_io(vk::Recorder& rec, bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
     ops::Shape4 s = ops::shape4(t.shape);
     struct {
       int32_t rows, C, C4, words, flip, zero;
@@ -319,7 +380,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     auto p = ctx_->pipeline(pack ? "pack_input_q8" : "unpack_output_q8", {}, sizeof(pc), 2, 64, 1, 1);
     uint32_t gx, gz;
     ops::split_groups(pc.words, 64, gx, gz);
-    rec_->dispatch(*p, {src, dst}, &pc, sizeof(pc), gx, 1, gz);
+    rec.dispatch(*p, {src, dst}, &pc, sizeof(pc), gx, 1, gz);
   }
 
   std::shared_ptr<vk::Context> ctx_;
@@ -327,6 +388,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   SessionOptions o_;
   std::vector<uint8_t> constants_;
   std::map<int, ops::ConstSlice> packed_consts_;
+  std::map<int, ops::ConstSlice> noted_;
   std::vector<int> alias_of_;
   std::vector<uint64_t> offsets_;
   std::vector<ops::KernelPtr> kernels_;
@@ -334,6 +396,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;
   std::unique_ptr<vk::Recorder> rec_;
   std::unique_ptr<vk::Buffer> stats_, partial_;
+  std::unique_ptr<vk::Buffer> update_staging_;
   std::vector<uint64_t> stats_offset_;
   uint64_t stats_bytes_ = 0;
   uint64_t stats_runs_ = 0;  // runs folded since the last reset
@@ -402,6 +465,36 @@ void Session::get_output(size_t i, float* data, size_t count) const {
                  std::to_string(count));
   TARE_CHECK(data != nullptr || n == 0, TARE_ERROR_INVALID_ARGUMENT, "output buffer is NULL");
   impl_->outputs_[i]->download(data, n * 4);
+}
+
+void Session::record_inputs(vk::Recorder& rec) { impl_->record_inputs(rec); }
+
+void Session::record_ops(vk::Recorder& rec, size_t begin, size_t end) {
+  TARE_CHECK(begin <= end && end <= graph_.ops.size(), TARE_ERROR_INVALID_ARGUMENT, "operator range out of bounds");
+  impl_->record_ops(rec, begin, end, false);
+}
+
+void Session::record_outputs(vk::Recorder& rec) { impl_->record_outputs(rec); }
+
+uint32_t Session::dispatch_bound(size_t begin, size_t end) const {
+  return (uint32_t)(std::min(end, graph_.ops.size()) - std::min(begin, end)) * 8 + 2 * (uint32_t)graph_.inputs.size() +
+         2 * (uint32_t)graph_.outputs.size() + 4;
+}
+
+vk::BufferRange Session::tensor_storage(int t) const {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size() && !graph_.tensors[t].is_const, TARE_ERROR_INVALID_ARGUMENT,
+             "not an activation tensor");
+  return impl_->tensor(t);
+}
+
+void Session::update_constant(int t, const std::vector<float>& values) {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size(), TARE_ERROR_INVALID_ARGUMENT, "tensor index out of range");
+  impl_->update_constant(t, values);
+}
+
+void Session::record_constant_update(vk::Recorder& rec, int t, const std::vector<float>& values) {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size(), TARE_ERROR_INVALID_ARGUMENT, "tensor index out of range");
+  impl_->record_constant_update(rec, t, values);
 }
 
 std::vector<std::pair<std::string, double>> Session::profile() const { return impl_->rec_->region_times(); }

@@ -29,6 +29,10 @@ struct SessionOptions {
   // Calibration: after every op (and for every graph input) fold the per-channel min and max of each float tensor
   // into running statistics on the device (no activation leaves the GPU); read them with channel_stats().
   bool collect_stats = false;
+  // Segment execution (src/calib): keep_until[t] = i keeps tensor t's storage from being reused by any tensor that
+  // ops 0..i write, so that an op reading t can run again after later ops ran.  Empty, or one entry per tensor
+  // (-1: no constraint).
+  std::vector<int> keep_until;
 };
 
 // Per-channel running statistics of one tensor (collect_stats), over every position of every run since the last
@@ -80,6 +84,27 @@ class Session {
   // Per-op GPU times of the last run (profiling on), in graph order.
   std::vector<std::pair<std::string, double>> profile() const;
   const vk::Context& context() const { return *ctx_; }
+
+  // Segment execution, for calibration (src/calib): the caller records parts of the graph into its own recorder
+  // (one command buffer may hold several sessions of one context) and submits it.  record_inputs packs the staged
+  // inputs (set_input*) into the graph; record_ops records operators [begin, end) (no statistics); record_outputs
+  // unpacks the outputs into the staging read by get_output*.  Tensors live in the session's arena: a tensor is
+  // valid from its producer's run until a later op reuses its storage (see SessionOptions::keep_until).
+  size_t num_ops() const { return graph_.ops.size(); }
+  void record_inputs(vk::Recorder& rec);
+  void record_ops(vk::Recorder& rec, size_t begin, size_t end);
+  void record_outputs(vk::Recorder& rec);
+  // Dispatches (upper bound) that record_ops(begin, end) adds, for sizing a recorder.
+  uint32_t dispatch_bound(size_t begin, size_t end) const;
+  // The device storage of an activation tensor (NHWC4, see ops/kernel.h).
+  vk::BufferRange tensor_storage(int tensor) const;
+  // Rewrites, in place on the device, the copy of a float constant that a kernel keeps as it is (the biases of
+  // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED float kernels): `values` are the tensor's new values.  Throws
+  // TARE_ERROR_INVALID_ARGUMENT for a tensor no kernel keeps that way.
+  void update_constant(int tensor, const std::vector<float>& values);
+  // The same, recorded into `rec` (a copy from host-visible staging that this session keeps per such constant):
+  // takes effect when `rec` runs, in recording order; the values must not be staged again before then.
+  void record_constant_update(vk::Recorder& rec, int tensor, const std::vector<float>& values);
 
  private:
   class Impl;

@@ -63,6 +63,7 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op) {
         }
   const ConstSlice weights = b.add_constant_floats(packed);
   const ConstSlice bias = b.add_constant_floats(conv_float_bias(b, op, OC, OC4, where));
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) b.note_constant(op.inputs[2], bias);
   std::vector<Binding> bindings = {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(bias),
                                    Binding::t(op.outputs[0])};
 

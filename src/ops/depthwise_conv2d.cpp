@@ -44,6 +44,7 @@ KernelPtr make_depthwise_conv2d(BuildContext& b, const Op& op) {
         packed[((size_t)(ky * KW + kx) * OC4) * 4 + oc] = w[((size_t)ky * KW + kx) * OC + oc];
   const ConstSlice weights = b.add_constant_floats(packed);
   const ConstSlice bias = b.add_constant_floats(conv_float_bias(b, op, OC, OC4, where));
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) b.note_constant(op.inputs[2], bias);
   const int tp = std::min(dw_tile(), so.w);
   const int xt = x_tiles(so.w, tp);
   const DwPush push{conv_head(si, so, conv_pads(si, KH, KW, pr)), OC, xt};

@@ -40,6 +40,7 @@ KernelPtr make_fully_connected(BuildContext& b, const Op& op) {
   }
   ConstSlice ws = b.add_constant_floats(packed);
   ConstSlice bs = b.add_constant_floats(bias);
+  if (op.inputs.size() == 3 && op.inputs[2] >= 0) b.note_constant(op.inputs[2], bs);
 
   // fp16: partial sums over 2 input groups (8 products) before the fp32 accumulator; fp32: plain accumulation.
   const uint32_t chunk = b.fp16() ? 2 : 64;

@@ -96,6 +96,9 @@ class BuildContext {
   virtual ConstSlice add_constant_floats(const std::vector<float>& values) = 0;
   // Appends raw bytes as they are (int32 tables, etc.).
   virtual ConstSlice add_constant_bytes(const void* data, size_t bytes) = 0;
+  // Declares that `slice` holds constant tensor `tensor`'s values as they are (storage type, dense, from the slice's
+  // start), so that the session can rewrite them in place (bias correction).  Optional for kernels.
+  virtual void note_constant(int tensor, ConstSlice slice) { (void)tensor, (void)slice; }
   // Tensor i's value as float (constant tensors only: float32, float16 or dequantized ints).
   virtual std::vector<float> constant_as_float(int tensor) const = 0;
   // A cached pipeline (see vk::Context::pipeline).

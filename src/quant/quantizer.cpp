@@ -118,7 +118,8 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
     for (Op& op : g.ops) {
       if (!is_weighted(op.type)) continue;
       const ChannelStats& st = stats[op.outputs[0]];
-      if (!st.seen()) continue;
+      // One value per channel (a 1x1 output calibrated on one image) says nothing about constancy.
+      if (!st.seen() || st.count < 2) continue;
       Tensor& wt = g.tensors[op.inputs[1]];
       if (!wt.is_const || wt.dtype != DType::F32) continue;
       std::vector<float> w = floats_of(wt);

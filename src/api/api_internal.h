@@ -1,0 +1,77 @@
+// Internals shared by the C ABI's source files (src/api): the handle structs and the exception guard.
+#pragma once
+
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "engine/session.h"
+#include "model/graph.h"
+#include "tare/tare.h"
+#include "vk/context.h"
+
+struct tare_context_s {
+  std::shared_ptr<tare::vk::Context> ctx;
+};
+
+struct tare_model_s {
+  std::shared_ptr<tare::vk::Context> ctx;
+  std::shared_ptr<const tare::Graph> graph;
+  std::string name;  // file name when loaded from a file
+};
+
+struct tare_session_s {
+  std::shared_ptr<const tare::Graph> graph;  // keeps the model's graph alive
+  std::unique_ptr<tare::Session> session;
+  std::vector<std::string> profile_names;
+  std::vector<double> profile_ms;
+};
+
+namespace tare::api {
+
+// Records the thread's last error message and returns `st`.
+tare_status set_error(tare_status st, const std::string& msg);
+
+template <typename F>
+tare_status guarded(F&& f) {
+  try {
+    f();
+    return TARE_OK;
+  } catch (const tare::Error& e) {
+    return set_error(e.status(), e.what());
+  } catch (const std::bad_alloc&) {
+    return set_error(TARE_ERROR_OUT_OF_MEMORY, "out of host memory");
+  } catch (const std::exception& e) {
+    return set_error(TARE_ERROR_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return set_error(TARE_ERROR_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+#define TARE_ARG(cond, msg) TARE_CHECK(cond, TARE_ERROR_INVALID_ARGUMENT, msg)
+
+// Copies `size` bytes of a struct the caller declared with `struct_size` into ours (zero-filling what it lacks).
+template <typename T>
+T read_options(const T* in, const T& defaults) {
+  T out = defaults;
+  if (!in) return out;
+  TARE_ARG(in->struct_size >= sizeof(size_t), "options struct_size is not set (call the *_init function)");
+  size_t n = in->struct_size < sizeof(T) ? in->struct_size : sizeof(T);
+  std::memcpy(static_cast<void*>(&out), in, n);
+  out.struct_size = sizeof(T);
+  return out;
+}
+
+// Writes our struct into the caller's, limited to the caller's struct_size.
+template <typename T>
+void write_out(T* out, T value) {
+  size_t n = out->struct_size;
+  TARE_ARG(n >= sizeof(size_t), "output struct_size is not set (call the *_init function)");
+  value.struct_size = n;
+  std::memcpy(static_cast<void*>(out), &value, n < sizeof(T) ? n : sizeof(T));
+}
+
+}  // namespace tare::api

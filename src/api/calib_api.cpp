@@ -1,0 +1,260 @@
+// The C ABI of bias correction and error analysis (tare.h, "bias correction and quantization-error analysis").
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "api/api_internal.h"
+#include "calib/ibc.h"
+
+struct tare_diagnostics_s {
+  tare::calib::Diagnostics d;
+};
+
+using namespace tare::api;
+
+namespace {
+
+size_t per_image(const tare::Graph& g) {
+  TARE_ARG(g.inputs.size() == 1, "bias correction supports models with one input");
+  const tare::Tensor& t = g.tensors[g.inputs[0]];
+  TARE_ARG(t.dtype == tare::DType::F32 && !t.shape.empty() && t.shape[0] > 0,
+           "the float model's input is not float32");
+  return (size_t)(t.elements() / t.shape[0]);
+}
+
+tare::calib::ImageFn callback_images(tare_input_fn inputs, void* user, size_t n) {
+  return [inputs, user, n](uint32_t i, float* dst) {
+    tare_status st = inputs(user, i, dst, n * 4);
+    if (st != TARE_OK) tare::fail(st, "the input callback failed on input " + std::to_string(i));
+  };
+}
+
+void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count, const tare::calib::ImageFn& images,
+                  const tare_ibc_options* options, tare_model** out, tare_ibc_report* report,
+                  tare_diagnostics** diagnostics) {
+  tare_ibc_options defaults;
+  tare_ibc_options_init(&defaults);
+  tare_ibc_options o = read_options(options, defaults);
+  tare::calib::IbcOptions io;
+  io.pre_activation = o.pre_activation != 0;
+  io.bias_16bit = o.bias_16bit != 0;
+  io.diagnostics = diagnostics != nullptr;
+  TARE_ARG(float_model->ctx == quantized->ctx, "the two models belong to different contexts");
+  auto progress = [&](uint32_t done, uint32_t total) {
+    return !o.progress || o.progress(o.user_data, "ibc", done, total) == 0;
+  };
+  tare::calib::IbcResult r = tare::calib::iterative_bias_correction(float_model->ctx, *float_model->graph,
+                                                                    *quantized->graph, count, images, io, progress);
+  auto m = std::make_unique<tare_model_s>();
+  m->ctx = quantized->ctx;
+  m->name = quantized->name;
+  m->graph = std::make_shared<const tare::Graph>(std::move(r.corrected));
+  std::unique_ptr<tare_diagnostics_s> d;
+  if (diagnostics) {
+    d = std::make_unique<tare_diagnostics_s>();
+    d->d = std::move(r.diagnostics);
+    d->d.model = quantized->name;
+  }
+  if (report) {
+    tare_ibc_report rep;
+    tare_ibc_report_init(&rep);
+    rep.layers = (uint32_t)r.layers;
+    rep.images = count;
+    rep.clamped = (uint32_t)r.clamped;
+    rep.wall_ms = r.wall_ms;
+    write_out(report, rep);
+  }
+  *out = m.release();
+  if (diagnostics) *diagnostics = d.release();
+}
+
+const tare::calib::LayerDiagnostics& layer_of(const tare_diagnostics* d, uint32_t layer) {
+  TARE_ARG(d, "diagnostics is NULL");
+  TARE_ARG(layer < d->d.layers.size(), "layer " + std::to_string(layer) + " out of range");
+  return d->d.layers[layer];
+}
+
+const tare::calib::ErrorSums& sums_of(const tare::calib::LayerDiagnostics& L, tare_error_point point,
+                                      tare_error_stage stage) {
+  TARE_ARG(point == TARE_POINT_PRE_ACTIVATION || point == TARE_POINT_POST_ACTIVATION, "bad measuring point");
+  TARE_ARG(stage == TARE_STAGE_BEFORE || stage == TARE_STAGE_AFTER, "bad stage");
+  const tare::calib::StageErrors& s = stage == TARE_STAGE_BEFORE ? L.before : L.after;
+  TARE_ARG(!s.empty(), "the layer has no \"after\" measurement");
+  return point == TARE_POINT_PRE_ACTIVATION ? s.pre : s.post;
+}
+
+void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  if (!f) tare::fail(TARE_ERROR_IO, "cannot write '" + p.string() + "'");
+  f.write(text.data(), (std::streamsize)text.size());
+  if (!f) tare::fail(TARE_ERROR_IO, "cannot write '" + p.string() + "'");
+}
+
+}  // namespace
+
+extern "C" {
+
+TARE_API void tare_ibc_options_init(tare_ibc_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof(*o));
+  o->struct_size = sizeof(*o);
+}
+
+TARE_API void tare_ibc_report_init(tare_ibc_report* r) {
+  if (!r) return;
+  std::memset(r, 0, sizeof(*r));
+  r->struct_size = sizeof(*r);
+}
+
+TARE_API void tare_analyze_options_init(tare_analyze_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof(*o));
+  o->struct_size = sizeof(*o);
+  o->batch = 8;
+}
+
+TARE_API tare_status tare_correct_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
+                                       tare_input_fn inputs, void* user, const tare_ibc_options* options,
+                                       tare_model** out, tare_ibc_report* report, tare_diagnostics** diagnostics) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    if (diagnostics) *diagnostics = nullptr;
+    TARE_ARG(float_model && quantized, "model is NULL");
+    TARE_ARG(inputs, "inputs callback is NULL");
+    const size_t n = per_image(*float_model->graph);
+    correct_impl(float_model, quantized, count, callback_images(inputs, user, n), options, out, report, diagnostics);
+  });
+}
+
+TARE_API tare_status tare_correct_bias_array(tare_model* float_model, tare_model* quantized, const float* data,
+                                             uint32_t count, const tare_ibc_options* options, tare_model** out,
+                                             tare_ibc_report* report, tare_diagnostics** diagnostics) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    if (diagnostics) *diagnostics = nullptr;
+    TARE_ARG(float_model && quantized, "model is NULL");
+    TARE_ARG(data, "inputs is NULL");
+    const size_t n = per_image(*float_model->graph);
+    correct_impl(float_model, quantized, count,
+                 [&](uint32_t i, float* dst) { std::memcpy(dst, data + (size_t)i * n, n * 4); }, options, out, report,
+                 diagnostics);
+  });
+}
+
+TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized, tare_model* corrected,
+                                  uint32_t count, tare_input_fn inputs, void* user,
+                                  const tare_analyze_options* options, tare_diagnostics** out) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    TARE_ARG(float_model && quantized, "model is NULL");
+    TARE_ARG(inputs, "inputs callback is NULL");
+    TARE_ARG(float_model->ctx == quantized->ctx && (!corrected || corrected->ctx == quantized->ctx),
+             "the models belong to different contexts");
+    tare_analyze_options defaults;
+    tare_analyze_options_init(&defaults);
+    tare_analyze_options o = read_options(options, defaults);
+    const size_t n = per_image(*float_model->graph);
+    const tare::calib::ImageFn images = callback_images(inputs, user, n);
+    const uint32_t total = corrected ? 2 * count : count;
+    uint32_t base = 0;
+    auto progress = [&](uint32_t done, uint32_t) {
+      return !o.progress || o.progress(o.user_data, "analyze", base + done, total) == 0;
+    };
+    const int batch = (int)std::max<uint32_t>(1, o.batch);
+    auto d = std::make_unique<tare_diagnostics_s>();
+    d->d = tare::calib::analyze(float_model->ctx, *float_model->graph, *quantized->graph, count, images, batch,
+                                progress);
+    if (corrected) {
+      base = count;
+      tare::calib::merge_after(d->d, tare::calib::analyze(float_model->ctx, *float_model->graph, *corrected->graph,
+                                                          count, images, batch, progress));
+    }
+    d->d.model = quantized->name;
+    *out = d.release();
+  });
+}
+
+TARE_API tare_status tare_diagnostics_layer_count(const tare_diagnostics* d, uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(d && count, "NULL argument");
+    *count = (uint32_t)d->d.layers.size();
+  });
+}
+
+TARE_API tare_status tare_diagnostics_layer(const tare_diagnostics* d, uint32_t layer, tare_layer_info* info) {
+  return guarded([&] {
+    TARE_ARG(info, "info is NULL");
+    const tare::calib::LayerDiagnostics& L = layer_of(d, layer);
+    tare_layer_info i;
+    std::memset(&i, 0, sizeof(i));
+    i.struct_size = sizeof(i);
+    i.name = L.name.c_str();
+    i.op = L.op.c_str();
+    i.activation = L.activation.c_str();
+    i.op_index = L.op_index;
+    i.channels = (uint32_t)L.channels;
+    i.has_after = L.after.empty() ? 0 : 1;
+    write_out(info, i);
+  });
+}
+
+TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_t layer, uint32_t channel,
+                                              tare_error_point point, tare_error_stage stage,
+                                              tare_error_stats* stats) {
+  return guarded([&] {
+    TARE_ARG(stats, "stats is NULL");
+    const tare::calib::ErrorSums& s = sums_of(layer_of(d, layer), point, stage);
+    TARE_ARG(channel < s.size(), "channel " + std::to_string(channel) + " out of range");
+    const tare::calib::ChannelError& c = s[channel];
+    tare_error_stats r;
+    std::memset(&r, 0, sizeof(r));
+    r.struct_size = sizeof(r);
+    r.mas = c.mas();
+    r.mssr = c.mssr();
+    r.rqnsr = c.rqnsr();
+    r.mean_share = c.mean_share();
+    r.mas_abs_max = std::fabs(r.mas);
+    r.count = c.count;
+    write_out(stats, r);
+  });
+}
+
+TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_t layer, tare_error_point point,
+                                              tare_error_stage stage, tare_error_stats* stats) {
+  return guarded([&] {
+    TARE_ARG(stats, "stats is NULL");
+    const tare::calib::ErrorSums& s = sums_of(layer_of(d, layer), point, stage);
+    const tare::calib::ErrorSummary m = tare::calib::summarize(s);
+    tare_error_stats r;
+    std::memset(&r, 0, sizeof(r));
+    r.struct_size = sizeof(r);
+    r.mas = m.mas_rms;
+    r.mssr = m.mssr_rms;
+    r.rqnsr = m.rqnsr_rms;
+    r.mean_share = m.mean_share;
+    r.mas_abs_max = m.mas_abs_max;
+    r.count = s.empty() ? 0 : s[0].count;
+    write_out(stats, r);
+  });
+}
+
+TARE_API tare_status tare_diagnostics_write(const tare_diagnostics* d, const char* directory) {
+  return guarded([&] {
+    TARE_ARG(d && directory, "NULL argument");
+    std::error_code ec;
+    std::filesystem::create_directories(directory, ec);
+    if (ec) tare::fail(TARE_ERROR_IO, std::string("cannot create '") + directory + "': " + ec.message());
+    const std::filesystem::path dir(directory);
+    write_text(dir / "errors.csv", tare::calib::diagnostics_csv(d->d));
+    write_text(dir / "summary.csv", tare::calib::diagnostics_summary_csv(d->d));
+    write_text(dir / "report.html", tare::calib::diagnostics_html(d->d));
+  });
+}
+
+TARE_API void tare_diagnostics_destroy(tare_diagnostics* d) { delete d; }
+
+}  // extern "C"

@@ -1,0 +1,398 @@
+#include "calib/layer_runner.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "common/error.h"
+#include "model/constants.h"
+#include "quant/fake_quant.h"
+#include "ops/kernel.h"
+#include "vk/command.h"
+
+namespace tare::calib {
+
+namespace {
+
+constexpr int kChunk = 64;  // rows per partial sum (shaders/channel_diff.comp)
+
+bool is_weighted(OpType t) {
+  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
+}
+
+bool is_q8(const Tensor& t) { return t.dtype == DType::I8 || t.dtype == DType::U8; }
+
+int out_channels(const Graph& g, const Op& op) {
+  const Tensor& w = g.tensors[op.inputs[1]];
+  TARE_CHECK(!w.shape.empty(), TARE_ERROR_INVALID_MODEL, "weights without a shape");
+  return op.type == OpType::DepthwiseConv2D ? w.shape.back() : w.shape[0];
+}
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::Relu: return "RELU";
+    case Activation::Relu6: return "RELU6";
+    case Activation::ReluN1To1: return "RELU_N1_TO_1";
+    default: return "NONE";
+  }
+}
+
+std::vector<int> weighted_ops(const Graph& g) {
+  std::vector<int> r;
+  for (size_t i = 0; i < g.ops.size(); i++)
+    if (is_weighted(g.ops[i].type)) r.push_back((int)i);
+  return r;
+}
+
+}  // namespace
+
+Graph split_activations(const Graph& g, std::vector<int>& index) {
+  Graph out = g;
+  out.ops.clear();
+  index.assign(g.ops.size(), -1);
+  for (size_t i = 0; i < g.ops.size(); i++) {
+    const Op& op = g.ops[i];
+    index[i] = (int)out.ops.size();
+    const Activation a = op.params.activation;
+    if (!is_weighted(op.type) || (a != Activation::Relu && a != Activation::Relu6)) {
+      out.ops.push_back(op);
+      continue;
+    }
+    Tensor pre = g.tensors[op.outputs[0]];
+    pre.name += "/pre";
+    pre.quant = QuantParams{};
+    out.tensors.push_back(std::move(pre));
+    const int p = (int)out.tensors.size() - 1;
+    Op w = op;
+    w.params.activation = Activation::None;
+    w.outputs[0] = p;
+    Op act;
+    act.type = a == Activation::Relu ? OpType::Relu : OpType::Relu6;
+    act.inputs = {p};
+    act.outputs = {op.outputs[0]};
+    act.source_index = op.source_index;
+    out.ops.push_back(std::move(w));
+    out.ops.push_back(std::move(act));
+  }
+  return out;
+}
+
+namespace {
+
+// The operator that reads tensor t first at or after op `from`, or -1.
+int consumer(const Graph& g, int t, int from) {
+  for (size_t i = (size_t)from; i < g.ops.size(); i++)
+    for (int in : g.ops[i].inputs)
+      if (in == t) return (int)i;
+  return -1;
+}
+
+bool same_layer_shape(const std::vector<int>& a, const std::vector<int>& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  return std::equal(a.begin() + 1, a.end(), b.begin() + 1);
+}
+
+}  // namespace
+
+Graph with_biases(const Graph& quantized) {
+  Graph g = quantized;
+  std::map<int, int> uses;
+  for (const Op& op : g.ops)
+    if (is_weighted(op.type) && op.inputs.size() > 2 && op.inputs[2] >= 0) uses[op.inputs[2]]++;
+  for (Op& op : g.ops) {
+    if (!is_weighted(op.type) || op.inputs.size() < 2 || op.inputs[0] < 0) continue;
+    const Tensor& in = g.tensors[op.inputs[0]];
+    if (!is_q8(in)) continue;
+    const Tensor& w = g.tensors[op.inputs[1]];
+    TARE_CHECK(!in.quant.scale.empty() && !w.quant.scale.empty(), TARE_ERROR_INVALID_MODEL,
+               "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) +
+                   "): 8-bit data without quantization parameters");
+    if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+      int& b = op.inputs[2];
+      TARE_CHECK(g.tensors[b].dtype == DType::I32, TARE_ERROR_UNSUPPORTED,
+                 "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) + "): bias type " +
+                     dtype_name(g.tensors[b].dtype) + " (int32 expected)");
+      if (uses[b] > 1) {  // shared: give this op its own copy
+        uses[b]--;
+        Tensor copy = g.tensors[b];
+        copy.name += "/" + std::to_string(op.source_index);
+        g.tensors.push_back(std::move(copy));
+        b = (int)g.tensors.size() - 1;
+      }
+      continue;
+    }
+    const int n = out_channels(g, op);
+    Tensor b;
+    b.name = g.tensors[op.outputs[0]].name + "/bias";
+    b.dtype = DType::I32;
+    b.shape = {n};
+    b.is_const = true;
+    b.data.assign((size_t)n * 4, 0);
+    for (float s : w.quant.scale) b.quant.scale.push_back(in.quant.scale[0] * s);
+    b.quant.zero_point.assign(b.quant.scale.size(), 0);
+    b.quant.axis = 0;
+    g.tensors.push_back(std::move(b));
+    if (op.inputs.size() < 3) op.inputs.resize(3, -1);
+    op.inputs[2] = (int)g.tensors.size() - 1;
+  }
+  return g;
+}
+
+LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
+                         int batch)
+    : ctx_(std::move(ctx)), batch_(batch), q_(quantized) {
+  TARE_CHECK(batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");
+  TARE_CHECK(float_graph.inputs.size() == 1 && q_.inputs.size() == 1, TARE_ERROR_UNSUPPORTED,
+             "bias correction supports models with one input");
+  for (int t : float_graph.inputs)
+    TARE_CHECK(float_graph.tensors[t].dtype == DType::F32, TARE_ERROR_INVALID_ARGUMENT,
+               "the float model's input is not float32");
+  quant::FakeQuantMap map;
+  Graph fq0 = quant::fake_quant_graph(q_, &map);
+  std::vector<int> fq_index, f_index;
+  fq_ = split_activations(fq0, fq_index);
+  f_ = split_activations(float_graph, f_index);
+
+  const std::vector<int> qw = weighted_ops(q_), fqw = weighted_ops(fq0), fw = weighted_ops(float_graph);
+  TARE_CHECK(qw.size() == fqw.size(), TARE_ERROR_INTERNAL, "fake-quant graph lost a layer");
+  TARE_CHECK(qw.size() == fw.size(), TARE_ERROR_INVALID_ARGUMENT,
+             "the quantized model has " + std::to_string(qw.size()) + " weighted layers, the float model " +
+                 std::to_string(fw.size()));
+  std::vector<int> keep(fq_.tensors.size(), -1);
+  for (size_t k = 0; k < qw.size(); k++) {
+    const Op& qop = q_.ops[qw[k]];
+    const Op& fop0 = float_graph.ops[fw[k]];
+    const std::string where = "layer " + std::to_string(k) + " (operator " + std::to_string(qop.source_index) + ", " +
+                              op_name(qop.type) + "): ";
+    TARE_CHECK(fop0.type == qop.type, TARE_ERROR_INVALID_ARGUMENT,
+               where + "the float model has " + op_name(fop0.type) + " there");
+    TARE_CHECK(same_layer_shape(float_graph.tensors[fop0.outputs[0]].shape, q_.tensors[qop.outputs[0]].shape),
+               TARE_ERROR_INVALID_ARGUMENT, where + "output shapes of the float and quantized models differ");
+    if (!is_q8(q_.tensors[qop.inputs[0]]) || !is_q8(q_.tensors[qop.outputs[0]])) continue;  // not an 8-bit layer
+    TARE_CHECK(qop.inputs.size() > 2 && qop.inputs[2] >= 0, TARE_ERROR_INVALID_ARGUMENT,
+               where + "no bias (use with_biases)");
+    Layer L;
+    L.name = q_.tensors[qop.outputs[0]].name;
+    L.op = op_name(qop.type);
+    L.activation = activation_name(qop.params.activation);
+    L.channels = out_channels(q_, qop);
+    L.q_op = qw[k];
+    L.q_bias = qop.inputs[2];
+    // FQ: weighted op, optional split activation, the FAKE_QUANT of the output.
+    L.fq_op = fq_index[fqw[k]];
+    const Op& fqop = fq_.ops[L.fq_op];
+    TARE_CHECK(fqop.type == qop.type && fqop.inputs.size() > 2, TARE_ERROR_INTERNAL, where + "fake-quant mismatch");
+    L.fq_bias = fqop.inputs[2];
+    L.fq_pre = fqop.outputs[0];
+    int post_float = L.fq_pre, last = L.fq_op;
+    if (L.fq_op + 1 < (int)fq_.ops.size() && fq_.ops[L.fq_op + 1].inputs.size() == 1 &&
+        fq_.ops[L.fq_op + 1].inputs[0] == L.fq_pre &&
+        (fq_.ops[L.fq_op + 1].type == OpType::Relu || fq_.ops[L.fq_op + 1].type == OpType::Relu6)) {
+      last = L.fq_op + 1;
+      post_float = fq_.ops[last].outputs[0];
+    }
+    const int fqc = consumer(fq_, post_float, last + 1);
+    TARE_CHECK(fqc == last + 1 && fq_.ops[fqc].type == OpType::FakeQuant, TARE_ERROR_INTERNAL,
+               where + "the output's FAKE_QUANT does not follow the layer");
+    L.fq_post = fq_.ops[fqc].outputs[0];
+    L.fq_end = fqc + 1;
+    keep[fqop.inputs[0]] = std::max(keep[fqop.inputs[0]], fqc);
+    keep[L.fq_pre] = std::max(keep[L.fq_pre], fqc);
+    keep[post_float] = std::max(keep[post_float], fqc);
+    // F: weighted op and optional split activation.
+    L.f_op = f_index[fw[k]];
+    L.f_pre = f_.ops[L.f_op].outputs[0];
+    L.f_post = L.f_pre;
+    L.f_end = L.f_op + 1;
+    if (L.f_op + 1 < (int)f_.ops.size() && f_.ops[L.f_op + 1].inputs.size() == 1 &&
+        f_.ops[L.f_op + 1].inputs[0] == L.f_pre &&
+        (f_.ops[L.f_op + 1].type == OpType::Relu || f_.ops[L.f_op + 1].type == OpType::Relu6)) {
+      L.f_post = f_.ops[L.f_op + 1].outputs[0];
+      L.f_end = L.f_op + 2;
+    }
+    TARE_CHECK(fop0.params.activation == qop.params.activation, TARE_ERROR_INVALID_ARGUMENT,
+               where + "fused activations of the float and quantized models differ");
+    layers_.push_back(std::move(L));
+  }
+  TARE_CHECK(!layers_.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to correct");
+
+  SessionOptions fo;
+  fo.batch = batch;
+  fs_ = std::make_unique<Session>(ctx_, f_, fo);
+  SessionOptions qo;
+  qo.batch = batch;
+  qo.keep_until = keep;
+  qs_ = std::make_unique<Session>(ctx_, fq_, qo);
+  TARE_CHECK(fs_->input(0).elements() == qs_->input(0).elements(), TARE_ERROR_INVALID_ARGUMENT,
+             "the float and quantized models take inputs of different sizes");
+
+  // Sums: per layer, 2 slots x 2 points x C4 groups x 4 vec4.
+  const uint64_t align = std::max<uint64_t>(64, ctx_->caps().min_storage_buffer_offset_alignment);
+  uint64_t total = 0, partial = 64;
+  for (const Layer& L : layers_) {
+    layer_offset_.push_back(total);
+    const ops::Shape4 s = ops::shape4(fs_->graph().tensors[L.f_pre].shape);
+    const uint64_t block = ((uint64_t)s.c4() * 64 + align - 1) / align * align;
+    total += 4 * block;
+    const uint64_t chunks = (uint64_t)((s.rows() + kChunk - 1) / kChunk);
+    partial = std::max<uint64_t>(partial, chunks * s.c4() * 64);
+  }
+  sums_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 64), vk::MemoryKind::Device);
+  partial_ = std::make_unique<vk::Buffer>(ctx_, partial, vk::MemoryKind::Device);
+  readback_ = std::make_unique<vk::Buffer>(ctx_, sums_->size(), vk::MemoryKind::Readback);
+  runs_.assign(layers_.size() * 2, 0.0);
+  reset_sums();
+}
+
+LayerRunner::~LayerRunner() = default;
+
+uint64_t LayerRunner::slot_offset(int l, int slot, int point) const {
+  const uint64_t align = std::max<uint64_t>(64, ctx_->caps().min_storage_buffer_offset_alignment);
+  const ops::Shape4 s = ops::shape4(fs_->graph().tensors[layers_[l].f_pre].shape);
+  const uint64_t block = ((uint64_t)s.c4() * 64 + align - 1) / align * align;
+  return layer_offset_[l] + (uint64_t)(slot * 2 + point) * block;
+}
+
+void LayerRunner::reset_sums() {
+  std::vector<uint8_t> zero(sums_->size(), 0);
+  sums_->upload(zero.data(), zero.size());
+  std::memset(readback_->mapped(), 0, readback_->size());
+  std::fill(runs_.begin(), runs_.end(), 0.0);
+}
+
+void LayerRunner::set_images(const float* data, size_t floats) {
+  TARE_CHECK(floats == (size_t)fs_->input(0).elements(), TARE_ERROR_INVALID_ARGUMENT,
+             "the batch takes " + std::to_string(fs_->input(0).elements()) + " values, got " + std::to_string(floats));
+  fs_->set_input(0, data, floats);
+  qs_->set_input(0, data, floats);
+  fpos_ = qpos_ = 0;
+  inputs_packed_ = false;
+}
+
+void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset) {
+  const ops::Shape4 s = ops::shape4(qs_->graph().tensors[fq_tensor].shape);
+  const ops::Shape4 sf = ops::shape4(fs_->graph().tensors[f_tensor].shape);
+  TARE_CHECK(s.rows() == sf.rows() && s.c == sf.c, TARE_ERROR_INTERNAL, "layer outputs of different shapes");
+  const int chunks = (int)((s.rows() + kChunk - 1) / kChunk);
+  auto p1 = ctx_->pipeline("channel_diff", {(uint32_t)kChunk}, 8, 3, 64, 1, 1);
+  auto p2 = ctx_->pipeline("channel_diff_merge", {}, 8, 2, 64, 1, 1);
+  const int32_t pc1[2] = {(int32_t)s.rows(), s.c4()};
+  const uint32_t gy = (uint32_t)std::min(chunks, 65535), gz = (uint32_t)((chunks + 65534) / 65535);
+  const vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 64};
+  rec.dispatch(*p1, {qs_->tensor_storage(fq_tensor), fs_->tensor_storage(f_tensor), part}, pc1, 8,
+               ops::div_up(s.c4(), 64), gy, gz);
+  const int32_t pc2[2] = {chunks, s.c4()};
+  rec.dispatch(*p2, {part, {sums_.get(), offset, (uint64_t)s.c4() * 64}}, pc2, 8, ops::div_up(s.c4(), 64), 1, 1);
+}
+
+void LayerRunner::record_layer(vk::Recorder& rec, int l, int slot, bool quant_only) {
+  const Layer& L = layers_[l];
+  if (!inputs_packed_) {
+    fs_->record_inputs(rec);
+    qs_->record_inputs(rec);
+    inputs_packed_ = true;
+  }
+  if (quant_only) {
+    qs_->record_ops(rec, L.fq_op, L.fq_end);
+  } else {
+    TARE_CHECK(fpos_ <= (size_t)L.f_op && qpos_ <= (size_t)L.fq_op, TARE_ERROR_INTERNAL,
+               "layers must be advanced in order");
+    fs_->record_ops(rec, fpos_, L.f_end);
+    qs_->record_ops(rec, qpos_, L.fq_end);
+    fpos_ = L.f_end;
+    qpos_ = L.fq_end;
+  }
+  record_diff(rec, L.fq_pre, L.f_pre, slot_offset(l, slot, 0));
+  record_diff(rec, L.fq_post, L.f_post, slot_offset(l, slot, 1));
+  // Both points' blocks are contiguous: one copy to the host-visible mirror.
+  const uint64_t begin = slot_offset(l, slot, 0), end = slot_offset(l, slot, 1) + (slot_offset(l, slot, 1) - begin);
+  rec.copy(*sums_, begin, *readback_, begin, end - begin);
+  runs_[l * 2 + slot] += 1;
+}
+
+void LayerRunner::record_pending(vk::Recorder& rec) {
+  for (const auto& [tensor, values] : pending_) qs_->record_constant_update(rec, tensor, values);
+  pending_.clear();
+}
+
+void LayerRunner::submit(vk::Recorder& rec) {
+  rec.end();
+  rec.submit();
+  readback_->invalidate();
+}
+
+void LayerRunner::advance(int l, int slot) {
+  TARE_CHECK(l >= 0 && l < (int)layers_.size() && (slot == 0 || slot == 1), TARE_ERROR_INVALID_ARGUMENT,
+             "layer or slot out of range");
+  const Layer& L = layers_[l];
+  vk::Recorder rec(ctx_, fs_->dispatch_bound(fpos_, L.f_end) + qs_->dispatch_bound(qpos_, L.fq_end) + 8, 0);
+  rec.begin();
+  record_pending(rec);
+  record_layer(rec, l, slot, false);
+  submit(rec);
+}
+
+void LayerRunner::rerun(int l, int slot) {
+  TARE_CHECK(l >= 0 && l < (int)layers_.size() && (slot == 0 || slot == 1), TARE_ERROR_INVALID_ARGUMENT,
+             "layer or slot out of range");
+  const Layer& L = layers_[l];
+  TARE_CHECK(qpos_ == (size_t)L.fq_end, TARE_ERROR_INTERNAL, "only the layer just advanced can run again");
+  vk::Recorder rec(ctx_, qs_->dispatch_bound(L.fq_op, L.fq_end) + 8, 0);
+  rec.begin();
+  record_pending(rec);
+  record_layer(rec, l, slot, true);
+  submit(rec);
+}
+
+void LayerRunner::run_all(int slot) {
+  TARE_CHECK(slot == 0 || slot == 1, TARE_ERROR_INVALID_ARGUMENT, "slot out of range");
+  uint32_t bound = fs_->dispatch_bound(0, fs_->num_ops()) + qs_->dispatch_bound(0, qs_->num_ops()) +
+                   8 * (uint32_t)layers_.size() + 8;
+  vk::Recorder rec(ctx_, bound, 0);
+  rec.begin();
+  record_pending(rec);
+  for (int l = 0; l < (int)layers_.size(); l++) record_layer(rec, l, slot, false);
+  submit(rec);
+}
+
+std::vector<int32_t> LayerRunner::bias(int l) const {
+  const Tensor& b = q_.tensors[layers_.at(l).q_bias];
+  std::vector<int32_t> v(b.data.size() / 4);
+  std::memcpy(v.data(), b.data.data(), v.size() * 4);
+  return v;
+}
+
+void LayerRunner::set_bias(int l, const std::vector<int32_t>& q) {
+  const Layer& L = layers_.at(l);
+  Tensor& b = q_.tensors[L.q_bias];
+  TARE_CHECK(q.size() * 4 == b.data.size(), TARE_ERROR_INVALID_ARGUMENT, "bias size mismatch");
+  std::memcpy(b.data.data(), q.data(), b.data.size());
+  std::vector<float> v = constant_to_float(b);
+  Tensor& fb = fq_.tensors[L.fq_bias];
+  std::memcpy(fb.data.data(), v.data(), std::min(fb.data.size(), v.size() * 4));
+  pending_.emplace_back(L.fq_bias, std::move(v));
+}
+
+StageErrors LayerRunner::sums(int l, int slot) const {
+  const Layer& L = layers_.at(l);
+  const ops::Shape4 s = ops::shape4(fs_->graph().tensors[L.f_pre].shape);
+  StageErrors r;
+  for (int point = 0; point < 2; point++) {
+    std::vector<float> raw((size_t)s.c4() * 16);
+    std::memcpy(raw.data(), static_cast<const uint8_t*>(readback_->mapped()) + slot_offset(l, slot, point),
+                raw.size() * 4);
+    ErrorSums& e = point == 0 ? r.pre : r.post;
+    e.resize(s.c);
+    for (int c = 0; c < s.c; c++) {
+      const float* g = raw.data() + (c / 4) * 16 + c % 4;
+      e[c].sum_e = g[0];
+      e[c].sum_e2 = g[4];
+      e[c].sum_x = g[8];
+      e[c].sum_x2 = g[12];
+      e[c].count = (double)s.rows() * runs_[l * 2 + slot];
+    }
+  }
+  return r;
+}
+
+}  // namespace tare::calib

@@ -1,0 +1,90 @@
+// The float network and the quantized network (in fake-quant float form) advanced side by side, one layer at a
+// time, on the same batch, with the per-channel error of each layer's output reduced on the GPU.  The building
+// block of IBC and of the error analysis (calib/ibc.h).
+//
+// Graphs: F = the float graph, Q = the quantized graph (every layer given an int32 bias), FQ = fake_quant_graph(Q).
+// In F and FQ the fused RELU / RELU6 of every layer is split out into its own operator, so that both the
+// pre-activation and the post-activation outputs exist as tensors.  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
+// FULLY_CONNECTED of Q with 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type,
+// same output shape).  Each graph runs in its own session (one arena each; SessionOptions::keep_until keeps a
+// layer's input alive so that the layer can run again after its bias changed).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "calib/diagnostics.h"
+#include "engine/session.h"
+#include "model/graph.h"
+#include "vk/buffer.h"
+#include "vk/context.h"
+
+namespace tare::calib {
+
+struct Layer {
+  std::string name, op, activation;
+  int channels = 0;
+  int q_op = -1, q_bias = -1;                            // in Q
+  int fq_op = -1, fq_bias = -1, fq_pre = -1, fq_post = -1, fq_end = -1;  // in FQ; ops [.., fq_end) complete it
+  int f_op = -1, f_pre = -1, f_post = -1, f_end = -1;    // in F
+};
+
+// Q with an int32 bias on every weighted op with 8-bit data (zeros, scale input scale * weight scale) and no bias
+// tensor shared between ops.
+Graph with_biases(const Graph& quantized);
+
+// A float graph with the fused RELU / RELU6 of every weighted op split into its own operator (the weighted op then
+// writes a new tensor "<output>/pre").  index[i]: the new position of op i.
+Graph split_activations(const Graph& g, std::vector<int>& index);
+
+class LayerRunner {
+ public:
+  // `quantized` must already have its biases (with_biases).  batch: images per run.
+  LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch);
+  ~LayerRunner();
+  LayerRunner(const LayerRunner&) = delete;
+  LayerRunner& operator=(const LayerRunner&) = delete;
+
+  const std::vector<Layer>& layers() const { return layers_; }
+  int batch() const { return batch_; }
+  const Graph& quantized() const { return q_; }  // Q, with the biases set so far
+
+  // Stages the batch (batch images of the float model's per-image input, back to back) and rewinds both networks.
+  void set_images(const float* data, size_t floats);
+  // Runs both networks through layer l (from where they stand; the first call after set_images also packs the
+  // inputs) and adds layer l's errors to sums slot `slot` (0 or 1).
+  void advance(int l, int slot);
+  // Runs layer l of the quantized network again (after set_bias) and adds its errors to `slot`.
+  void rerun(int l, int slot);
+  // Everything at once: both networks through every layer, each layer's errors added to `slot`; one submission.
+  void run_all(int slot);
+  // Replaces layer l's int32 bias in Q, and its dequantized copy in the quantized session when the next advance /
+  // rerun / run_all runs.
+  void set_bias(int l, const std::vector<int32_t>& q);
+  std::vector<int32_t> bias(int l) const;
+  // Per-channel sums of layer l in `slot` (pre and post), and their reset (all layers, both slots).
+  StageErrors sums(int l, int slot) const;
+  void reset_sums();
+
+ private:
+  void record_layer(vk::Recorder& rec, int l, int slot, bool quant_only);
+  void record_pending(vk::Recorder& rec);
+  void submit(vk::Recorder& rec);
+  void record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset);
+  uint64_t slot_offset(int l, int slot, int point) const;
+
+  std::shared_ptr<vk::Context> ctx_;
+  int batch_;
+  Graph q_, fq_, f_;
+  std::vector<Layer> layers_;
+  std::unique_ptr<Session> fs_, qs_;
+  std::unique_ptr<vk::Buffer> sums_, partial_, readback_;  // readback_: host copy of sums_, refreshed per run
+  std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
+  std::vector<uint64_t> layer_offset_;  // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
+  std::vector<double> runs_;            // per layer and slot: batches folded in
+  size_t fpos_ = 0, qpos_ = 0;          // next op to run in F / FQ
+  bool inputs_packed_ = false;
+};
+
+}  // namespace tare::calib

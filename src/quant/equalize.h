@@ -1,0 +1,51 @@
+// Cross-layer equalization (Meller et al. 2019, "Same, Same But Different: Recovering Neural Network Quantization
+// Error Through Weight Factorization"; Nagel et al. 2019, "Data-Free Quantization Through Weight Equalization and
+// Bias Correction"): a float-graph transform applied before calibration and quantization.
+//
+// For two consecutive weighted layers joined by an activation f that commutes with positive per-channel scaling
+// (f(x / s) = f(x) / s: no activation or ReLU), output channel i of the first layer (its weights and bias) is divided
+// by s_i and input channel i of the second layer is multiplied by s_i.  The float network computes the same thing
+// (to float rounding); s_i = sqrt(r1_i / r2_i), with r1_i the largest |weight| of the first layer's output channel i
+// and r2_i the largest |weight| of the second layer's input channel i, gives both the range sqrt(r1_i r2_i), which
+// evens out the per-channel ranges that a per-tensor weight scale has to cover.  Pairs overlap (a depthwise layer
+// is the second layer of one pair and the first of the next), so the whole network is swept until the scales
+// settle.  docs/quantization.md, "Cross-layer equalization".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/graph.h"
+
+namespace tare::quant {
+
+struct EqualizeOptions {
+  // A first layer whose fused activation is RELU6 (MobileNets) does not commute with scaling; with this option its
+  // RELU6 becomes RELU (as Meller et al. and Nagel et al. do), which changes the float network wherever a value
+  // exceeded 6.  Without it such pairs are left alone.
+  bool replace_relu6 = true;
+  int max_iterations = 20;   // sweeps over all pairs at most
+  double tolerance = 1e-4;   // stop when every scale of a sweep is within this of 1
+};
+
+struct EqualizeReport {
+  int pairs = 0;             // layer pairs equalized
+  int iterations = 0;        // sweeps done
+  int relu6_replaced = 0;    // fused RELU6 changed to RELU
+  std::vector<std::string> notes;  // pairs skipped and why, and anything else worth telling
+};
+
+// Returns an equalized copy of the float graph `g`.  Pairs: a first layer CONV_2D or DEPTHWISE_CONV_2D, a second
+// layer CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED, both with float32 constant weights (and a float32 constant
+// bias or none on the first), where the first layer's output reaches the second's data input through nothing but
+// operators that act on each channel alone and commute with positive scaling (PAD with zeros and not on the channel
+// axis, RESHAPE / SQUEEZE keeping the channel axis, MEAN not over it, AVERAGE_POOL_2D / MAX_POOL_2D without
+// activation), every tensor on the way being read by exactly one operator and not a graph output.  The first layer's
+// fused activation must be NONE or RELU (RELU6 with replace_relu6; RELU_N1_TO_1 never).  A FULLY_CONNECTED second
+// layer reads its input flattened, in NHWC order: input channel i is every column j with j % C == i (C channels),
+// which needs its depth to be a multiple of C.  Channels whose r1 or r2 is 0 keep s = 1.  Weight or bias tensors read
+// by another operator too are copied (a new tensor) before they change; nothing else in the graph changes.
+// `report` may be null.
+Graph equalize_graph(const Graph& g, const EqualizeOptions& o, EqualizeReport* report);
+
+}  // namespace tare::quant

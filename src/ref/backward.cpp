@@ -1,0 +1,751 @@
+// CPU reference of the backward pass (see backward.h).  Every rule reads the forward values of its operator's inputs
+// and outputs and the gradient of its output, and adds its contributions to the gradients of its inputs.  Sums
+// (bias reductions, the input gradients of convolutions and fully connected layers, broadcast reductions, softmax)
+// are accumulated in double and rounded once.
+#include "ref/backward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/error.h"
+
+namespace tare::ref {
+
+namespace {
+
+std::string shape_str(const std::vector<int>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+std::vector<int64_t> strides_of(const std::vector<int>& s) {
+  std::vector<int64_t> st(s.size());
+  int64_t r = 1;
+  for (size_t k = s.size(); k-- > 0;) {
+    st[k] = r;
+    r *= s[k];
+  }
+  return st;
+}
+
+bool has_bias_param(OpType t) {
+  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
+}
+
+// dL/dy of an activation's input, given its output y: passes where y is strictly inside the activation's range.
+inline bool passes(Activation a, float y) {
+  switch (a) {
+    case Activation::None:
+      return true;
+    case Activation::Relu:
+      return y > 0.0f;
+    case Activation::ReluN1To1:
+      return y > -1.0f && y < 1.0f;
+    case Activation::Relu6:
+      return y > 0.0f && y < 6.0f;
+  }
+  return false;
+}
+
+class Backward {
+ public:
+  Backward(const Graph& g, const Values& fwd, const BackwardOptions& opt) : g_(g), fwd_(fwd), opt_(opt) {}
+
+  Gradients run(const std::vector<std::pair<int, std::vector<float>>>& seeds);
+
+ private:
+  // ---- helpers ---------------------------------------------------------------------------------------------------
+  [[noreturn]] void fail(tare_status s, const std::string& msg) const {
+    std::string w = std::string("backward ") + op_name(op_->type);
+    const int index = op_->source_index >= 0 ? op_->source_index : op_index_;
+    w += " (operator " + std::to_string(index) + ")";
+    tare::fail(s, w + ": " + msg);
+  }
+  const Tensor& tensor(int t) const {
+    if (t < 0 || t >= (int)g_.tensors.size()) fail(TARE_ERROR_INVALID_MODEL, "tensor index out of range");
+    return g_.tensors[t];
+  }
+  int input(size_t i) const {
+    if (i >= op_->inputs.size() || op_->inputs[i] < 0) fail(TARE_ERROR_INVALID_MODEL, "missing input");
+    return op_->inputs[i];
+  }
+  bool has_input(size_t i) const { return i < op_->inputs.size() && op_->inputs[i] >= 0; }
+  const std::vector<int>& shape(int t) const { return tensor(t).shape; }
+  // The forward value of tensor t (checked against its shape).
+  const std::vector<float>& value(int t) const {
+    const Tensor& ts = tensor(t);
+    if (t >= (int)fwd_.size() || (int64_t)fwd_[t].size() != ts.elements())
+      fail(TARE_ERROR_INVALID_ARGUMENT, "forward value of '" + ts.name + "' " + shape_str(ts.shape) +
+                                            " is missing or has the wrong size");
+    return fwd_[t];
+  }
+  // The gradient accumulator of tensor t, or null when t needs no gradient (constant, omitted, not needed).
+  std::vector<float>* grad(int t) {
+    if (t < 0 || t >= (int)g_.tensors.size() || g_.tensors[t].is_const || !needed_[t]) return nullptr;
+    std::vector<float>& v = res_.activations[t];
+    if (v.empty()) v.assign((size_t)g_.tensors[t].elements(), 0.0f);
+    return &v;
+  }
+  void add_to(std::vector<float>* dst, const std::vector<double>& src) {
+    if (!dst) return;
+    for (size_t i = 0; i < src.size(); i++) (*dst)[i] += (float)src[i];
+  }
+  // The output gradient with the fused activation's mask applied.
+  std::vector<float> masked_output_grad(Activation a) {
+    const int o = op_->outputs[0];
+    std::vector<float> gy = res_.activations[o];
+    if (a == Activation::None) return gy;
+    if ((int)a < 0 || (int)a > 3) fail(TARE_ERROR_UNSUPPORTED, "unknown fused activation");
+    const std::vector<float>& y = value(o);
+    for (size_t i = 0; i < gy.size(); i++)
+      if (!passes(a, y[i])) gy[i] = 0.0f;
+    return gy;
+  }
+  void add_bias_grad(size_t index, int channels, const std::vector<float>& gy) {
+    if (!has_input(index)) return;
+    const int b = op_->inputs[index];
+    if (tensor(b).elements() != channels)
+      fail(TARE_ERROR_INVALID_MODEL, "bias has " + std::to_string(tensor(b).elements()) + " values for " +
+                                         std::to_string(channels) + " channels");
+    std::vector<double> sum((size_t)channels, 0.0);
+    const size_t rows = gy.size() / (size_t)channels;
+    for (size_t r = 0; r < rows; r++)
+      for (int c = 0; c < channels; c++) sum[c] += gy[r * channels + c];
+    std::vector<double>& acc = bias_acc_[b];
+    for (int c = 0; c < channels; c++) acc[c] += sum[c];
+    add_to(grad(b), sum);  // a bias computed by the graph (not a constant) also gets it as an activation gradient
+  }
+
+  struct Window {
+    int out_h, out_w, pad_top, pad_left;
+  };
+  Window window(int in_h, int in_w, int kh, int kw, int dil_h, int dil_w) const {
+    const OpParams& p = op_->params;
+    if (p.stride_h < 1 || p.stride_w < 1 || dil_h < 1 || dil_w < 1 || kh < 1 || kw < 1)
+      fail(TARE_ERROR_INVALID_MODEL, "bad stride, dilation or filter size");
+    if (p.padding != Padding::Same && p.padding != Padding::Valid) fail(TARE_ERROR_UNSUPPORTED, "unknown padding");
+    return {conv_out_size(in_h, kh, p.stride_h, dil_h, p.padding),
+            conv_out_size(in_w, kw, p.stride_w, dil_w, p.padding),
+            conv_pad_before(in_h, kh, p.stride_h, dil_h, p.padding),
+            conv_pad_before(in_w, kw, p.stride_w, dil_w, p.padding)};
+  }
+  void require_shape(int t, const std::vector<int>& s) const {
+    if (shape(t) != s)
+      fail(TARE_ERROR_INVALID_MODEL, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
+                                         ", expected " + shape_str(s));
+  }
+  void require_rank(int t, size_t rank) const {
+    if (shape(t).size() != rank)
+      fail(TARE_ERROR_UNSUPPORTED, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
+                                       ", expected rank " + std::to_string(rank));
+  }
+
+  // ---- rules -----------------------------------------------------------------------------------------------------
+  void conv2d();
+  void depthwise_conv2d();
+  void fully_connected();
+  void pool(bool average);
+  void mean();
+  void add_mul(bool is_mul);
+  void concatenation();
+  void pass_through();  // RESHAPE, SQUEEZE, DEQUANTIZE of float / constant data
+  void pad();
+  void unary();  // RELU, RELU6, HARD_SWISH, LOGISTIC
+  void softmax();
+  void fake_quant();
+  void resize_bilinear();
+  void dispatch();
+
+  const Graph& g_;
+  const Values& fwd_;
+  const BackwardOptions& opt_;
+  const Op* op_ = nullptr;
+  int op_index_ = -1;
+  std::vector<bool> needed_;
+  std::map<int, std::vector<double>> bias_acc_;
+  Gradients res_;
+};
+
+void Backward::conv2d() {
+  const int x = input(0), w = input(1), o = op_->outputs[0];
+  require_rank(x, 4);
+  require_rank(w, 4);
+  const std::vector<int>& is = shape(x);
+  const std::vector<int>& ws = shape(w);
+  const int n = is[0], h = is[1], wd = is[2], ci = is[3];
+  const int co = ws[0], kh = ws[1], kw = ws[2];
+  if (ws[3] != ci) fail(TARE_ERROR_UNSUPPORTED, "filter does not match the input (grouped convolution)");
+  const OpParams& p = op_->params;
+  const Window win = window(h, wd, kh, kw, p.dilation_h, p.dilation_w);
+  require_shape(o, {n, win.out_h, win.out_w, co});
+  const std::vector<float> gy = masked_output_grad(p.activation);
+  add_bias_grad(2, co, gy);
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float>& wt = value(w);
+  std::vector<double> dx(gx->size(), 0.0);
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < win.out_h; oy++)
+      for (int ox = 0; ox < win.out_w; ox++) {
+        const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
+        for (int ky = 0; ky < kh; ky++) {
+          const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
+          if (iy < 0 || iy >= h) continue;
+          for (int kx = 0; kx < kw; kx++) {
+            const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
+            if (ix < 0 || ix >= wd) continue;
+            double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
+            for (int oc = 0; oc < co; oc++) {
+              const double gv = go[oc];
+              if (gv == 0.0) continue;
+              const float* wp = &wt[(((size_t)oc * kh + ky) * kw + kx) * ci];
+              for (int i = 0; i < ci; i++) dp[i] += gv * wp[i];
+            }
+          }
+        }
+      }
+  add_to(gx, dx);
+}
+
+void Backward::depthwise_conv2d() {
+  const int x = input(0), w = input(1), o = op_->outputs[0];
+  require_rank(x, 4);
+  require_rank(w, 4);
+  const std::vector<int>& is = shape(x);
+  const std::vector<int>& ws = shape(w);
+  const int n = is[0], h = is[1], wd = is[2], ci = is[3];
+  const int kh = ws[1], kw = ws[2], co = ws[3];
+  if (ws[0] != 1 || ci < 1 || co % ci != 0) fail(TARE_ERROR_INVALID_MODEL, "filter does not fit the input");
+  const int m = co / ci;  // output channel ic*m + j reads input channel ic
+  const OpParams& p = op_->params;
+  const Window win = window(h, wd, kh, kw, p.dilation_h, p.dilation_w);
+  require_shape(o, {n, win.out_h, win.out_w, co});
+  const std::vector<float> gy = masked_output_grad(p.activation);
+  add_bias_grad(2, co, gy);
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float>& wt = value(w);
+  std::vector<double> dx(gx->size(), 0.0);
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < win.out_h; oy++)
+      for (int ox = 0; ox < win.out_w; ox++) {
+        const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
+        for (int ky = 0; ky < kh; ky++) {
+          const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
+          if (iy < 0 || iy >= h) continue;
+          for (int kx = 0; kx < kw; kx++) {
+            const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
+            if (ix < 0 || ix >= wd) continue;
+            double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
+            const float* wp = &wt[((size_t)ky * kw + kx) * co];
+            for (int i = 0; i < ci; i++)
+              for (int j = 0; j < m; j++) dp[i] += (double)go[i * m + j] * wp[i * m + j];
+          }
+        }
+      }
+  add_to(gx, dx);
+}
+
+void Backward::fully_connected() {
+  const int x = input(0), w = input(1), o = op_->outputs[0];
+  require_rank(w, 2);
+  const int units = shape(w)[0], depth = shape(w)[1];
+  const int64_t total = tensor(x).elements();
+  if (depth < 1 || total % depth != 0) fail(TARE_ERROR_INVALID_MODEL, "input does not fit the weights");
+  const int64_t batch = total / depth;
+  if (tensor(o).elements() != batch * units) fail(TARE_ERROR_INVALID_MODEL, "output size does not fit the weights");
+  const std::vector<float> gy = masked_output_grad(op_->params.activation);
+  add_bias_grad(2, units, gy);
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float>& wt = value(w);
+  std::vector<double> dx(gx->size(), 0.0);
+  for (int64_t b = 0; b < batch; b++) {
+    double* dp = &dx[(size_t)b * depth];
+    for (int u = 0; u < units; u++) {
+      const double gv = gy[(size_t)b * units + u];
+      if (gv == 0.0) continue;
+      const float* wp = &wt[(size_t)u * depth];
+      for (int d = 0; d < depth; d++) dp[d] += gv * wp[d];
+    }
+  }
+  add_to(gx, dx);
+}
+
+void Backward::pool(bool average) {
+  const int x = input(0), o = op_->outputs[0];
+  require_rank(x, 4);
+  const std::vector<int>& is = shape(x);
+  const int n = is[0], h = is[1], w = is[2], ch = is[3];
+  const OpParams& p = op_->params;
+  const Window win = window(h, w, p.filter_h, p.filter_w, 1, 1);
+  require_shape(o, {n, win.out_h, win.out_w, ch});
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float> gy = masked_output_grad(p.activation);
+  const std::vector<float>* in = average ? nullptr : &value(x);
+  std::vector<double> dx(gx->size(), 0.0);
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < win.out_h; oy++)
+      for (int ox = 0; ox < win.out_w; ox++) {
+        // The window clipped to the input, as the forward pass clips it.
+        const int y0 = oy * p.stride_h - win.pad_top, x0 = ox * p.stride_w - win.pad_left;
+        const int ky0 = std::max(0, -y0), ky1 = std::min(p.filter_h, h - y0);
+        const int kx0 = std::max(0, -x0), kx1 = std::min(p.filter_w, w - x0);
+        const int count = std::max(0, ky1 - ky0) * std::max(0, kx1 - kx0);
+        if (count == 0) continue;
+        const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * ch];
+        auto at = [&](int ky, int kx, int k) { return (((size_t)b * h + y0 + ky) * w + x0 + kx) * ch + k; };
+        for (int k = 0; k < ch; k++) {
+          if (go[k] == 0.0f) continue;
+          if (average) {
+            const double share = (double)go[k] / count;
+            for (int ky = ky0; ky < ky1; ky++)
+              for (int kx = kx0; kx < kx1; kx++) dx[at(ky, kx, k)] += share;
+          } else {
+            size_t best = at(ky0, kx0, k);
+            for (int ky = ky0; ky < ky1; ky++)
+              for (int kx = kx0; kx < kx1; kx++)
+                if ((*in)[at(ky, kx, k)] > (*in)[best]) best = at(ky, kx, k);
+            dx[best] += go[k];
+          }
+        }
+      }
+  add_to(gx, dx);
+}
+
+void Backward::mean() {
+  const int x = input(0), o = op_->outputs[0];
+  const std::vector<int>& is = shape(x);
+  const int rank = (int)is.size();
+  std::vector<int> axes = op_->params.axes;
+  if (axes.empty() && has_input(1))
+    for (float v : value(input(1))) axes.push_back((int)v);
+  std::vector<bool> reduced((size_t)rank, false);
+  for (int a : axes) {
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank) fail(TARE_ERROR_INVALID_MODEL, "axis out of range");
+    reduced[a] = true;
+  }
+  std::vector<int> kept(is);
+  int64_t count = 1;
+  for (int k = 0; k < rank; k++)
+    if (reduced[k]) {
+      count *= is[k];
+      kept[k] = 1;
+    }
+  int64_t kept_n = 1;
+  for (int d : kept) kept_n *= d;
+  if (tensor(o).elements() != kept_n) fail(TARE_ERROR_INVALID_MODEL, "output size does not match the reduction");
+  std::vector<float>* gx = grad(x);
+  if (!gx || count == 0) return;
+  const std::vector<float>& gy = res_.activations[o];
+  const std::vector<int64_t> ost = strides_of(kept);
+  std::vector<int> idx((size_t)rank, 0);
+  int64_t oi = 0;
+  for (size_t i = 0; i < gx->size(); i++) {
+    (*gx)[i] += (float)((double)gy[(size_t)oi] / (double)count);
+    for (int k = rank; k-- > 0;) {
+      idx[k]++;
+      if (!reduced[k]) oi += ost[k];
+      if (idx[k] < is[k]) break;
+      if (!reduced[k]) oi -= ost[k] * idx[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+void Backward::add_mul(bool is_mul) {
+  const int a = input(0), bt = input(1), o = op_->outputs[0];
+  const std::vector<int>& sa = shape(a);
+  const std::vector<int>& sb = shape(bt);
+  const size_t rank = std::max(sa.size(), sb.size());
+  std::vector<int> da(rank, 1), db(rank, 1), dout(rank);
+  std::copy(sa.begin(), sa.end(), da.begin() + (rank - sa.size()));
+  std::copy(sb.begin(), sb.end(), db.begin() + (rank - sb.size()));
+  for (size_t k = 0; k < rank; k++) {
+    if (da[k] != db[k] && da[k] != 1 && db[k] != 1) fail(TARE_ERROR_INVALID_MODEL, "shapes do not broadcast");
+    dout[k] = da[k] == 1 ? db[k] : da[k];
+  }
+  int64_t out_n = 1;
+  for (int d : dout) out_n *= d;
+  if (tensor(o).elements() != out_n) fail(TARE_ERROR_INVALID_MODEL, "output size does not match the broadcast");
+  std::vector<float>* ga = grad(a);
+  std::vector<float>* gb = grad(bt);
+  if (!ga && !gb) return;
+  const std::vector<float> gy = masked_output_grad(op_->params.activation);
+  const std::vector<float>* va = is_mul ? &value(a) : nullptr;
+  const std::vector<float>* vb = is_mul ? &value(bt) : nullptr;
+  std::vector<double> acc_a(ga ? ga->size() : 0, 0.0), acc_b(gb ? gb->size() : 0, 0.0);
+  std::vector<int64_t> st_a(rank), st_b(rank);
+  int64_t ra = 1, rb = 1;
+  for (size_t k = rank; k-- > 0;) {
+    st_a[k] = da[k] == 1 ? 0 : ra;
+    st_b[k] = db[k] == 1 ? 0 : rb;
+    ra *= da[k];
+    rb *= db[k];
+  }
+  std::vector<int> idx(rank, 0);
+  int64_t ia = 0, ib = 0;
+  for (size_t i = 0; i < gy.size(); i++) {
+    const double g = gy[i];
+    if (ga) acc_a[(size_t)ia] += is_mul ? g * (*vb)[(size_t)ib] : g;
+    if (gb) acc_b[(size_t)ib] += is_mul ? g * (*va)[(size_t)ia] : g;
+    for (size_t k = rank; k-- > 0;) {
+      idx[k]++;
+      ia += st_a[k];
+      ib += st_b[k];
+      if (idx[k] < dout[k]) break;
+      ia -= st_a[k] * idx[k];
+      ib -= st_b[k] * idx[k];
+      idx[k] = 0;
+    }
+  }
+  // (a and b may be the same tensor: each operand's contribution is added.)
+  add_to(ga, acc_a);
+  add_to(gb, acc_b);
+}
+
+void Backward::concatenation() {
+  const int o = op_->outputs[0];
+  const std::vector<int>& os = shape(o);
+  const int rank = (int)os.size();
+  const int axis = op_->params.axis;
+  if (axis < 0 || axis >= rank) fail(TARE_ERROR_INVALID_MODEL, "axis out of range");
+  int64_t outer = 1, inner = 1;
+  for (int k = 0; k < axis; k++) outer *= os[k];
+  for (int k = axis + 1; k < rank; k++) inner *= os[k];
+  int total = 0;
+  for (size_t i = 0; i < op_->inputs.size(); i++) {
+    const std::vector<int>& s = shape(input(i));
+    if ((int)s.size() != rank) fail(TARE_ERROR_INVALID_MODEL, "input ranks differ");
+    total += s[axis];
+  }
+  if (total != os[axis]) fail(TARE_ERROR_INVALID_MODEL, "input sizes do not add up to the output");
+  const std::vector<float> gy = masked_output_grad(op_->params.activation);
+  int64_t offset = 0;  // along the concatenated axis, in elements of one outer slice
+  const int64_t out_chunk = (int64_t)os[axis] * inner;
+  for (size_t i = 0; i < op_->inputs.size(); i++) {
+    const int64_t chunk = (int64_t)shape(input(i))[axis] * inner;
+    if (std::vector<float>* gx = grad(input(i)))
+      for (int64_t r = 0; r < outer; r++)
+        for (int64_t j = 0; j < chunk; j++) (*gx)[(size_t)(r * chunk + j)] += gy[(size_t)(r * out_chunk + offset + j)];
+    offset += chunk;
+  }
+}
+
+void Backward::pass_through() {
+  const int x = input(0), o = op_->outputs[0];
+  if (op_->type == OpType::Dequantize) {
+    const Tensor& t = tensor(x);
+    if (!t.is_const && t.dtype != DType::F32 && t.dtype != DType::F16)
+      fail(TARE_ERROR_UNSUPPORTED, "no gradient through the dequantization of an integer activation");
+  }
+  if (tensor(x).elements() != tensor(o).elements()) fail(TARE_ERROR_INVALID_MODEL, "element counts differ");
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float>& gy = res_.activations[o];
+  for (size_t i = 0; i < gy.size(); i++) (*gx)[i] += gy[i];
+}
+
+void Backward::pad() {
+  const int x = input(0), o = op_->outputs[0];
+  const std::vector<int>& is = shape(x);
+  const size_t rank = is.size();
+  std::vector<std::pair<int, int>> pads = op_->params.paddings;
+  if (pads.empty() && has_input(1)) {
+    const std::vector<float>& pv = value(input(1));
+    for (size_t k = 0; k + 1 < pv.size(); k += 2) pads.emplace_back((int)pv[k], (int)pv[k + 1]);
+  }
+  if (pads.size() != rank) fail(TARE_ERROR_INVALID_MODEL, "needs one (before, after) pair per dimension");
+  std::vector<int> os(rank);
+  for (size_t k = 0; k < rank; k++) {
+    if (pads[k].first < 0 || pads[k].second < 0) fail(TARE_ERROR_INVALID_MODEL, "negative padding");
+    os[k] = is[k] + pads[k].first + pads[k].second;
+  }
+  require_shape(o, os);
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float>& gy = res_.activations[o];
+  const std::vector<int64_t> ost = strides_of(os);
+  int64_t oi = 0;
+  for (size_t k = 0; k < rank; k++) oi += pads[k].first * ost[k];
+  std::vector<int> idx(rank, 0);
+  for (size_t i = 0; i < gx->size(); i++) {
+    (*gx)[i] += gy[(size_t)oi];
+    for (size_t k = rank; k-- > 0;) {
+      idx[k]++;
+      oi += ost[k];
+      if (idx[k] < is[k]) break;
+      oi -= ost[k] * idx[k];
+      idx[k] = 0;
+    }
+  }
+}
+
+void Backward::unary() {
+  const int x = input(0), o = op_->outputs[0];
+  if (tensor(x).elements() != tensor(o).elements()) fail(TARE_ERROR_INVALID_MODEL, "element counts differ");
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float>& gy = res_.activations[o];
+  const std::vector<float>& xv = value(x);
+  const std::vector<float>& yv = value(o);
+  const OpType t = op_->type;
+  for (size_t i = 0; i < gy.size(); i++) {
+    double d = 0.0;
+    switch (t) {
+      case OpType::Relu:
+        d = passes(Activation::Relu, yv[i]) ? 1.0 : 0.0;
+        break;
+      case OpType::Relu6:
+        d = passes(Activation::Relu6, yv[i]) ? 1.0 : 0.0;
+        break;
+      case OpType::Logistic:
+        d = (double)yv[i] * (1.0 - (double)yv[i]);
+        break;
+      case OpType::HardSwish:
+        d = xv[i] < -3.0f ? 0.0 : xv[i] > 3.0f ? 1.0 : (double)xv[i] / 3.0 + 0.5;
+        break;
+      default:
+        fail(TARE_ERROR_INTERNAL, "not a unary operator");
+    }
+    (*gx)[i] += (float)(d * gy[i]);
+  }
+}
+
+void Backward::softmax() {
+  const int x = input(0), o = op_->outputs[0];
+  const std::vector<int>& s = shape(o);
+  if (s.empty()) fail(TARE_ERROR_UNSUPPORTED, "scalar input");
+  if (shape(x) != s) fail(TARE_ERROR_INVALID_MODEL, "input and output shapes differ");
+  std::vector<float>* gx = grad(x);
+  const int depth = s.back();
+  if (!gx || depth == 0) return;
+  const std::vector<float>& gy = res_.activations[o];
+  const std::vector<float>& y = value(o);
+  const double beta = op_->params.beta;
+  const size_t rows = gy.size() / (size_t)depth;
+  // dx_i = beta * y_i * (g_i - sum_j g_j y_j): the Jacobian diag(y) - y y^T (times beta) applied to g.
+  for (size_t r = 0; r < rows; r++) {
+    const size_t base = r * depth;
+    double dot = 0.0;
+    for (int i = 0; i < depth; i++) dot += (double)gy[base + i] * y[base + i];
+    for (int i = 0; i < depth; i++) (*gx)[base + i] += (float)(beta * y[base + i] * ((double)gy[base + i] - dot));
+  }
+}
+
+void Backward::fake_quant() {
+  const int x = input(0), o = op_->outputs[0];
+  const OpParams& p = op_->params;
+  if (!(p.fq_scale > 0) || !std::isnormal(p.fq_scale)) fail(TARE_ERROR_INVALID_MODEL, "invalid scale");
+  if (tensor(x).elements() != tensor(o).elements()) fail(TARE_ERROR_INVALID_MODEL, "element counts differ");
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  const std::vector<float>& gy = res_.activations[o];
+  const std::vector<float>& xv = value(x);
+  for (size_t i = 0; i < gy.size(); i++) {
+    // The forward's rounding: the double quotient, half away from zero.
+    const double q = std::round((double)xv[i] / (double)p.fq_scale) + p.fq_zero_point;
+    if (q >= p.fq_qmin && q <= p.fq_qmax) (*gx)[i] += gy[i];  // NaN compares false: no gradient
+  }
+}
+
+void Backward::resize_bilinear() {
+  const int x = input(0), o = op_->outputs[0];
+  require_rank(x, 4);
+  require_rank(o, 4);
+  const std::vector<int>& is = shape(x);
+  const std::vector<int>& os = shape(o);
+  const int n = is[0], h = is[1], w = is[2], ch = is[3];
+  const int oh = os[1], ow = os[2];
+  if (os[0] != n || os[3] != ch || oh < 1 || ow < 1 || h < 1 || w < 1)
+    fail(TARE_ERROR_INVALID_MODEL, "output shape does not fit the input");
+  const OpParams& p = op_->params;
+  if (p.align_corners && p.half_pixel_centers)
+    fail(TARE_ERROR_INVALID_MODEL, "align_corners and half_pixel_centers are exclusive");
+  std::vector<float>* gx = grad(x);
+  if (!gx) return;
+  // The forward's coordinates, computed the same way (float arithmetic, as TFLite).
+  float sh = (float)h / (float)oh, sw = (float)w / (float)ow;
+  if (p.align_corners && oh > 1) sh = (float)(h - 1) / (float)(oh - 1);
+  if (p.align_corners && ow > 1) sw = (float)(w - 1) / (float)(ow - 1);
+  auto coord = [&](int v, float scale, int in_size, float& frac, int& lo, int& hi) {
+    const float c = p.half_pixel_centers ? ((float)v + 0.5f) * scale - 0.5f : (float)v * scale;
+    lo = std::max((int)std::floor(c), 0);
+    hi = std::min((int)std::ceil(c), in_size - 1);
+    frac = c - (float)lo;
+  };
+  const std::vector<float>& gy = res_.activations[o];
+  std::vector<double> dx(gx->size(), 0.0);
+  auto at = [&](int b, int y, int xx, int k) { return (((size_t)b * h + y) * w + xx) * ch + k; };
+  for (int b = 0; b < n; b++)
+    for (int y = 0; y < oh; y++) {
+      float dy;
+      int y0, y1;
+      coord(y, sh, h, dy, y0, y1);
+      for (int xo = 0; xo < ow; xo++) {
+        float dxf;
+        int x0, x1;
+        coord(xo, sw, w, dxf, x0, x1);
+        const float* go = &gy[(((size_t)b * oh + y) * ow + xo) * ch];
+        // The forward's weights: (1-dy)(1-dx), dy(1-dx), (1-dy)dx, dy dx, each a float product.
+        const double w00 = (1 - dy) * (1 - dxf), w10 = dy * (1 - dxf), w01 = (1 - dy) * dxf, w11 = dy * dxf;
+        for (int k = 0; k < ch; k++) {
+          const double g = go[k];
+          dx[at(b, y0, x0, k)] += g * w00;
+          dx[at(b, y1, x0, k)] += g * w10;
+          dx[at(b, y0, x1, k)] += g * w01;
+          dx[at(b, y1, x1, k)] += g * w11;
+        }
+      }
+    }
+  add_to(gx, dx);
+}
+
+void Backward::dispatch() {
+  switch (op_->type) {
+    case OpType::Conv2D:
+      return conv2d();
+    case OpType::DepthwiseConv2D:
+      return depthwise_conv2d();
+    case OpType::FullyConnected:
+      return fully_connected();
+    case OpType::Add:
+      return add_mul(false);
+    case OpType::Mul:
+      return add_mul(true);
+    case OpType::AveragePool2D:
+      return pool(true);
+    case OpType::MaxPool2D:
+      return pool(false);
+    case OpType::Mean:
+      return mean();
+    case OpType::Concatenation:
+      return concatenation();
+    case OpType::Reshape:
+    case OpType::Squeeze:
+    case OpType::Dequantize:
+      return pass_through();
+    case OpType::Pad:
+      return pad();
+    case OpType::Softmax:
+      return softmax();
+    case OpType::Logistic:
+    case OpType::Relu:
+    case OpType::Relu6:
+    case OpType::HardSwish:
+      return unary();
+    case OpType::FakeQuant:
+      return fake_quant();
+    case OpType::ResizeBilinear:
+      return resize_bilinear();
+    case OpType::Quantize:
+      break;
+  }
+  fail(TARE_ERROR_UNSUPPORTED, "no backward rule for this operator");
+}
+
+Gradients Backward::run(const std::vector<std::pair<int, std::vector<float>>>& seeds) {
+  const size_t nt = g_.tensors.size();
+  if (fwd_.size() != nt)
+    tare::fail(TARE_ERROR_INVALID_ARGUMENT,
+               "backward: the forward value table does not match the graph's tensor count");
+  res_.activations.assign(nt, {});
+
+  // Which tensors need a gradient: all activations, or (without input gradients) those that depend on a bias.
+  needed_.assign(nt, opt_.input_gradients);
+  if (!opt_.input_gradients) {
+    for (const Op& op : g_.ops) {
+      bool dep = false;
+      for (size_t i = 0; i < op.inputs.size(); i++) {
+        const int t = op.inputs[i];
+        if (t < 0 || t >= (int)nt) continue;
+        if (needed_[t] || (i == 2 && has_bias_param(op.type))) dep = true;
+      }
+      if (dep)
+        for (int t : op.outputs)
+          if (t >= 0 && t < (int)nt) needed_[t] = true;
+    }
+  }
+  // Every bias gets an entry, zero until some gradient reaches it.
+  for (const Op& op : g_.ops)
+    if (has_bias_param(op.type) && op.inputs.size() > 2 && op.inputs[2] >= 0 && op.inputs[2] < (int)nt)
+      bias_acc_[op.inputs[2]].assign((size_t)std::max<int64_t>(0, g_.tensors[op.inputs[2]].elements()), 0.0);
+
+  for (const auto& [t, gv] : seeds) {
+    if (t < 0 || t >= (int)nt) tare::fail(TARE_ERROR_INVALID_ARGUMENT, "backward: seed tensor index out of range");
+    const Tensor& ts = g_.tensors[t];
+    if ((int64_t)gv.size() != ts.elements())
+      tare::fail(TARE_ERROR_INVALID_ARGUMENT, "backward: the seed of '" + ts.name + "' " + shape_str(ts.shape) +
+                                                  " holds " + std::to_string(gv.size()) + " values");
+    if (ts.is_const) tare::fail(TARE_ERROR_INVALID_ARGUMENT, "backward: seed on constant tensor '" + ts.name + "'");
+    if (!needed_[t]) continue;
+    std::vector<float>& acc = res_.activations[t];
+    if (acc.empty()) acc.assign(gv.size(), 0.0f);
+    for (size_t i = 0; i < gv.size(); i++) acc[i] += gv[i];
+  }
+
+  for (size_t k = g_.ops.size(); k-- > 0;) {
+    op_ = &g_.ops[k];
+    op_index_ = (int)k;
+    if (op_->outputs.size() != 1 || op_->outputs[0] < 0 || op_->outputs[0] >= (int)nt)
+      fail(TARE_ERROR_INVALID_MODEL, "expected one output");
+    if (res_.activations[op_->outputs[0]].empty()) continue;  // no gradient reaches this operator
+    dispatch();
+  }
+  for (auto& [t, acc] : bias_acc_) {
+    std::vector<float>& r = res_.biases[t];
+    r.resize(acc.size());
+    for (size_t i = 0; i < acc.size(); i++) r[i] = (float)acc[i];
+  }
+  return std::move(res_);
+}
+
+}  // namespace
+
+Gradients backward(const Graph& g, const Values& forward, const std::vector<std::pair<int, std::vector<float>>>& seeds,
+                   const BackwardOptions& options) {
+  Backward b(g, forward, options);
+  return b.run(seeds);
+}
+
+float distillation_loss(const std::vector<float>& teacher_logits, const std::vector<float>& student_logits,
+                        int classes, std::vector<float>* grad) {
+  if (classes < 1 || teacher_logits.size() != student_logits.size() || teacher_logits.size() % (size_t)classes != 0 ||
+      teacher_logits.empty())
+    fail(TARE_ERROR_INVALID_ARGUMENT, "distillation_loss: " + std::to_string(teacher_logits.size()) +
+                                          " teacher and " + std::to_string(student_logits.size()) +
+                                          " student logits are not whole rows of " + std::to_string(classes));
+  const size_t rows = teacher_logits.size() / (size_t)classes;
+  if (grad) grad->assign(student_logits.size(), 0.0f);
+  std::vector<double> pt((size_t)classes), ps((size_t)classes);
+  double loss = 0.0;
+  // softmax(v) into p; returns log(sum exp(v - max)) + max (the log-normaliser).
+  auto softmax_row = [&](const float* v, std::vector<double>& p) {
+    double mx = v[0];
+    for (int c = 1; c < classes; c++) mx = std::max(mx, (double)v[c]);
+    double sum = 0.0;
+    for (int c = 0; c < classes; c++) {
+      p[c] = std::exp((double)v[c] - mx);
+      sum += p[c];
+    }
+    for (int c = 0; c < classes; c++) p[c] /= sum;
+    return mx + std::log(sum);
+  };
+  for (size_t r = 0; r < rows; r++) {
+    const float* t = &teacher_logits[r * classes];
+    const float* s = &student_logits[r * classes];
+    softmax_row(t, pt);
+    const double lse = softmax_row(s, ps);
+    for (int c = 0; c < classes; c++) {
+      if (pt[c] > 0.0) loss -= pt[c] * ((double)s[c] - lse);
+      if (grad) (*grad)[r * classes + c] = (float)((ps[c] - pt[c]) / (double)rows);
+    }
+  }
+  return (float)(loss / (double)rows);
+}
+
+}  // namespace tare::ref

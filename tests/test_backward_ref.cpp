@@ -1,0 +1,736 @@
+// The CPU backward reference (src/ref/backward.h) against central finite differences of the forward reference
+// (ref::run), operator by operator and on a small network with the distillation loss; the loss and the fake-quant
+// straight-through estimator against hand-computed values.
+//
+// Finite differences: L = sum_i r_i y_i (r random, the seed of the backward pass) is summed in double from ref::run's
+// float outputs; each input element and bias element x is moved to the float values x+h and x-h, h = 2^-9 max(1,|x|),
+// and dL/dx = (L+ - L-) / ((x+h) - (x-h)) with the denominator the exact float difference.  Inputs are redrawn
+// (another seed) until no kink (ReLU / clamp boundaries, hard-swish corners, max-pool ties) lies within a margin of
+// the values the perturbations can reach.  The error of a gradient tensor is max|analytic - fd| / max|fd|.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+
+#include "common/error.h"
+#include "ref/backward.h"
+#include "ref/reference.h"
+#include "test_util.h"
+
+using tare::Activation;
+using tare::Graph;
+using tare::Op;
+using tare::OpParams;
+using tare::OpType;
+using tare::Padding;
+
+namespace {
+
+constexpr double kTolerance = 1e-3;
+constexpr float kStep = 1.0f / 512;  // finite-difference step, relative (to max(1, |x|)): about 2e-3
+constexpr double kMargin = 1e-2;     // smallest distance of a kink from any value the test differentiates through
+
+// ---- graph builder ------------------------------------------------------------------------------------------------
+
+struct Net {
+  Graph g;
+  std::vector<std::vector<float>> feeds;  // one per graph input
+  std::mt19937 rng;
+
+  explicit Net(uint32_t seed) : rng(seed) {}
+
+  std::vector<float> random(size_t n, float lo, float hi) {
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::vector<float> v(n);
+    for (float& x : v) x = d(rng);
+    return v;
+  }
+  int tensor(const std::vector<int>& shape) {
+    tare::Tensor t;
+    t.name = "t" + std::to_string(g.tensors.size());
+    t.shape = shape;
+    g.tensors.push_back(t);
+    return (int)g.tensors.size() - 1;
+  }
+  int input(const std::vector<int>& shape, float lo = -2.0f, float hi = 2.0f) {
+    const int t = tensor(shape);
+    g.inputs.push_back(t);
+    feeds.push_back(random((size_t)g.tensors[t].elements(), lo, hi));
+    return t;
+  }
+  int constant(const std::vector<int>& shape, const std::vector<float>& data) {
+    const int t = tensor(shape);
+    tare::Tensor& ts = g.tensors[t];
+    ts.is_const = true;
+    ts.data.resize(data.size() * 4);
+    std::memcpy(ts.data.data(), data.data(), ts.data.size());
+    return t;
+  }
+  int random_constant(const std::vector<int>& shape, float lo = -1.0f, float hi = 1.0f) {
+    int64_t n = 1;
+    for (int d : shape) n *= d;
+    return constant(shape, random((size_t)n, lo, hi));
+  }
+  // Appends an operator; its output shape comes from infer_shapes.  The last operator's output is the graph output.
+  int op(OpType type, const std::vector<int>& inputs, const OpParams& p = {}) {
+    Op o;
+    o.type = type;
+    o.inputs = inputs;
+    o.params = p;
+    o.outputs = {tensor({})};
+    g.ops.push_back(o);
+    tare::infer_shapes(g);
+    g.outputs = o.outputs;
+    return o.outputs[0];
+  }
+};
+
+OpParams conv_params(int stride, Padding pad, int dil, Activation act) {
+  OpParams p;
+  p.stride_h = p.stride_w = stride;
+  p.padding = pad;
+  p.dilation_h = p.dilation_w = dil;
+  p.activation = act;
+  return p;
+}
+
+// ---- kinks --------------------------------------------------------------------------------------------------------
+
+bool has_fused_activation(OpType t) {
+  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected || t == OpType::Add ||
+         t == OpType::Mul || t == OpType::AveragePool2D || t == OpType::MaxPool2D || t == OpType::Concatenation;
+}
+
+std::vector<double> kinks_of(Activation a) {
+  switch (a) {
+    case Activation::Relu:
+      return {0.0};
+    case Activation::Relu6:
+      return {0.0, 6.0};
+    case Activation::ReluN1To1:
+      return {-1.0, 1.0};
+    default:
+      return {};
+  }
+}
+
+// Distance of the nearest kink from a value the graph differentiates through: pre-activations of fused
+// activations, inputs of RELU / RELU6 / HARD_SWISH, the gap between the two largest values of a max-pool window.
+double kink_margin(const Graph& g, const tare::ref::Values& fwd) {
+  double m = std::numeric_limits<double>::infinity();
+  auto near = [&](const std::vector<float>& v, const std::vector<double>& ks) {
+    for (float x : v)
+      for (double k : ks) m = std::min(m, std::fabs((double)x - k));
+  };
+  for (const Op& op : g.ops) {
+    if (has_fused_activation(op.type) && op.params.activation != Activation::None) {
+      tare::ref::Values v = fwd;
+      Op plain = op;
+      plain.params.activation = Activation::None;
+      tare::ref::eval_op(g, plain, v);
+      near(v[op.outputs[0]], kinks_of(op.params.activation));
+    }
+    if (op.type == OpType::Relu) near(fwd[op.inputs[0]], {0.0});
+    if (op.type == OpType::Relu6) near(fwd[op.inputs[0]], {0.0, 6.0});
+    if (op.type == OpType::HardSwish) near(fwd[op.inputs[0]], {-3.0, 3.0});
+    if (op.type == OpType::MaxPool2D) {
+      const std::vector<int>& s = g.tensors[op.inputs[0]].shape;
+      const std::vector<float>& in = fwd[op.inputs[0]];
+      const OpParams& p = op.params;
+      const int oh = tare::conv_out_size(s[1], p.filter_h, p.stride_h, 1, p.padding);
+      const int ow = tare::conv_out_size(s[2], p.filter_w, p.stride_w, 1, p.padding);
+      const int pt = tare::conv_pad_before(s[1], p.filter_h, p.stride_h, 1, p.padding);
+      const int pl = tare::conv_pad_before(s[2], p.filter_w, p.stride_w, 1, p.padding);
+      for (int b = 0; b < s[0]; b++)
+        for (int oy = 0; oy < oh; oy++)
+          for (int ox = 0; ox < ow; ox++)
+            for (int c = 0; c < s[3]; c++) {
+              double top = -1e30, second = -1e30;
+              for (int ky = 0; ky < p.filter_h; ky++)
+                for (int kx = 0; kx < p.filter_w; kx++) {
+                  const int y = oy * p.stride_h - pt + ky, x = ox * p.stride_w - pl + kx;
+                  if (y < 0 || y >= s[1] || x < 0 || x >= s[2]) continue;
+                  const double v = in[(((size_t)b * s[1] + y) * s[2] + x) * s[3] + c];
+                  if (v > top) {
+                    second = top;
+                    top = v;
+                  } else if (v > second) {
+                    second = v;
+                  }
+                }
+              if (second > -1e30) m = std::min(m, top - second);
+            }
+    }
+  }
+  return m;
+}
+
+// ---- finite differences -------------------------------------------------------------------------------------------
+
+double projected(const std::vector<float>& y, const std::vector<float>& r) {
+  double s = 0.0;
+  for (size_t i = 0; i < y.size(); i++) s += (double)r[i] * (double)y[i];
+  return s;
+}
+
+double rel_error(const std::vector<float>& analytic, const std::vector<double>& fd) {
+  REQUIRE(analytic.size() == fd.size());
+  double err = 0.0, scale = 0.0;
+  for (size_t i = 0; i < fd.size(); i++) {
+    err = std::max(err, std::fabs((double)analytic[i] - fd[i]));
+    scale = std::max(scale, std::fabs(fd[i]));
+  }
+  return scale > 0 ? err / scale : err;
+}
+
+// Central difference of `f` at the float `x`, which `set` writes into the graph or its inputs.
+template <typename Eval, typename Set>
+double central_difference(float x, Set set, Eval f) {
+  const float h = kStep * std::max(1.0f, std::fabs(x));
+  const float xp = x + h, xm = x - h;
+  set(xp);
+  const double lp = f();
+  set(xm);
+  const double lm = f();
+  set(x);
+  return (lp - lm) / ((double)xp - (double)xm);
+}
+
+// Checks the gradients of every graph input and every bias of net against finite differences of
+// L = sum r * output.  Returns the largest relative error.
+double check_net(Net& net, const std::string& what) {
+  Graph& g = net.g;
+  const int out = g.outputs[0];
+  const tare::ref::Values fwd = tare::ref::run(g, net.feeds);
+  std::mt19937 rng(1234);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> r(fwd[out].size());
+  for (float& v : r) v = d(rng);
+  const tare::ref::Gradients grads = tare::ref::backward(g, fwd, {{out, r}});
+  auto loss = [&] { return projected(tare::ref::run(g, net.feeds)[out], r); };
+
+  double worst = 0.0;
+  for (size_t k = 0; k < g.inputs.size(); k++) {
+    std::vector<float>& x = net.feeds[k];
+    std::vector<double> fd(x.size());
+    for (size_t j = 0; j < x.size(); j++) fd[j] = central_difference(x[j], [&](float v) { x[j] = v; }, loss);
+    const std::vector<float>& a = grads.activations[g.inputs[k]];
+    REQUIRE_MESSAGE(a.size() == x.size(), what << ": no gradient for input " << k);
+    const double e = rel_error(a, fd);
+    CHECK_MESSAGE(e <= kTolerance, what << ": input " << k << " relative error " << e);
+    worst = std::max(worst, e);
+  }
+  for (const auto& [b, gb] : grads.biases) {
+    tare::Tensor& t = g.tensors[b];
+    std::vector<double> fd(gb.size());
+    for (size_t j = 0; j < gb.size(); j++) {
+      float x;
+      std::memcpy(&x, t.data.data() + 4 * j, 4);
+      fd[j] = central_difference(x, [&](float v) { std::memcpy(t.data.data() + 4 * j, &v, 4); }, loss);
+    }
+    const double e = rel_error(gb, fd);
+    CHECK_MESSAGE(e <= kTolerance, what << ": bias " << b << " relative error " << e);
+    worst = std::max(worst, e);
+  }
+  MESSAGE(what << ": max relative error " << worst);
+  return worst;
+}
+
+// Builds the net with seeds 1, 2, ... until no kink is within kMargin, then checks it.
+template <typename Build>
+double check_op(const std::string& what, Build build) {
+  for (uint32_t seed = 1; seed <= 500; seed++) {
+    Net net(seed);
+    build(net);
+    const tare::ref::Values fwd = tare::ref::run(net.g, net.feeds);
+    if (kink_margin(net.g, fwd) < kMargin) continue;
+    return check_net(net, what);
+  }
+  FAIL(what << ": no input without kinks found");
+  return 1.0;
+}
+
+double g_max_error = 0.0;  // over the operator checks of this file, printed by the last one
+void record(double e) { g_max_error = std::max(g_max_error, e); }
+
+}  // namespace
+
+TEST_SUITE("reference") {
+
+TEST_CASE("backward: CONV_2D input and bias gradients") {
+  struct Cfg {
+    int h, w, kh, kw, stride, dil;
+    Padding pad;
+    Activation act;
+    bool bias;
+  };
+  const Cfg cfgs[] = {
+      {5, 5, 3, 3, 1, 1, Padding::Same, Activation::None, true},
+      {7, 6, 3, 3, 2, 1, Padding::Same, Activation::Relu6, true},
+      {7, 7, 3, 3, 1, 2, Padding::Valid, Activation::Relu, true},
+      {6, 5, 3, 2, 2, 2, Padding::Same, Activation::Relu, true},
+      {4, 4, 1, 1, 1, 1, Padding::Same, Activation::ReluN1To1, false},
+      {6, 6, 2, 2, 2, 1, Padding::Valid, Activation::None, true},
+  };
+  int k = 0;
+  for (const Cfg& c : cfgs) {
+    record(check_op("CONV_2D case " + std::to_string(k++), [&](Net& n) {
+      const int x = n.input({2, c.h, c.w, 3});
+      const int w = n.random_constant({4, c.kh, c.kw, 3}, -0.7f, 0.7f);
+      const int b = c.bias ? n.random_constant({4}, 0.5f, 3.0f) : -1;
+      n.op(OpType::Conv2D, {x, w, b}, conv_params(c.stride, c.pad, c.dil, c.act));
+    }));
+  }
+}
+
+TEST_CASE("backward: DEPTHWISE_CONV_2D input and bias gradients") {
+  struct Cfg {
+    int mult, kh, stride, dil;
+    Padding pad;
+    Activation act;
+  };
+  const Cfg cfgs[] = {
+      {1, 3, 1, 1, Padding::Same, Activation::Relu6}, {2, 3, 2, 1, Padding::Same, Activation::None},
+      {1, 3, 1, 2, Padding::Valid, Activation::Relu}, {3, 2, 2, 1, Padding::Valid, Activation::ReluN1To1},
+      {1, 5, 2, 1, Padding::Same, Activation::None},
+  };
+  int k = 0;
+  for (const Cfg& c : cfgs) {
+    record(check_op("DEPTHWISE_CONV_2D case " + std::to_string(k++), [&](Net& n) {
+      const int x = n.input({2, 7, 6, 3});
+      const int w = n.random_constant({1, c.kh, c.kh, 3 * c.mult});
+      const int b = n.random_constant({3 * c.mult}, -1.0f, 2.0f);
+      OpParams p = conv_params(c.stride, c.pad, c.dil, c.act);
+      p.depth_multiplier = c.mult;
+      n.op(OpType::DepthwiseConv2D, {x, w, b}, p);
+    }));
+  }
+}
+
+TEST_CASE("backward: FULLY_CONNECTED input and bias gradients") {
+  record(check_op("FULLY_CONNECTED 4-D input, RELU_N1_TO_1", [](Net& n) {
+    const int x = n.input({2, 1, 1, 8}, -0.5f, 0.5f);
+    const int w = n.random_constant({5, 8});
+    const int b = n.random_constant({5}, -0.5f, 0.5f);
+    OpParams p;
+    p.activation = Activation::ReluN1To1;
+    n.op(OpType::FullyConnected, {x, w, b}, p);
+  }));
+  record(check_op("FULLY_CONNECTED no bias", [](Net& n) {
+    const int x = n.input({3, 6});
+    const int w = n.random_constant({4, 6});
+    n.op(OpType::FullyConnected, {x, w, -1});
+  }));
+  record(check_op("FULLY_CONNECTED keep_num_dims, RELU", [](Net& n) {
+    const int x = n.input({2, 3, 6});
+    const int w = n.random_constant({5, 6});
+    const int b = n.random_constant({5});
+    OpParams p;
+    p.keep_num_dims = true;
+    p.activation = Activation::Relu;
+    n.op(OpType::FullyConnected, {x, w, b}, p);
+  }));
+}
+
+TEST_CASE("backward: AVERAGE_POOL_2D and MAX_POOL_2D") {
+  struct Cfg {
+    bool average;
+    int f, stride;
+    Padding pad;
+    Activation act;
+  };
+  const Cfg cfgs[] = {
+      {true, 3, 2, Padding::Same, Activation::None},   {true, 2, 2, Padding::Valid, Activation::Relu6},
+      {true, 3, 1, Padding::Same, Activation::Relu},   {false, 3, 2, Padding::Same, Activation::None},
+      {false, 2, 2, Padding::Valid, Activation::Relu}, {false, 3, 1, Padding::Same, Activation::None},
+  };
+  for (const Cfg& c : cfgs) {
+    const std::string what = std::string(c.average ? "AVERAGE_POOL_2D " : "MAX_POOL_2D ") + std::to_string(c.f) +
+                             "x" + std::to_string(c.f) + " stride " + std::to_string(c.stride);
+    record(check_op(what, [&](Net& n) {
+      // Values up to 7 reach RELU6's upper clamp; elsewhere smaller values keep the steps (relative) below the margin.
+      const int x = n.input({2, 7, 6, 3}, -1.0f, c.act == Activation::Relu6 ? 7.0f : 3.0f);
+      OpParams p = conv_params(c.stride, c.pad, 1, c.act);
+      p.filter_h = p.filter_w = c.f;
+      n.op(c.average ? OpType::AveragePool2D : OpType::MaxPool2D, {x}, p);
+    }));
+  }
+}
+
+TEST_CASE("backward: MEAN over H and W") {
+  for (bool keep : {true, false}) {
+    record(check_op(std::string("MEAN keep_dims=") + (keep ? "true" : "false"), [&](Net& n) {
+      const int x = n.input({2, 5, 4, 3});
+      OpParams p;
+      p.axes = {1, 2};
+      p.keep_dims = keep;
+      n.op(OpType::Mean, {x}, p);
+    }));
+  }
+}
+
+TEST_CASE("backward: ADD and MUL with broadcasting") {
+  for (bool mul : {false, true}) {
+    const OpType t = mul ? OpType::Mul : OpType::Add;
+    const std::string name = mul ? "MUL" : "ADD";
+    OpParams relu6;
+    relu6.activation = Activation::Relu6;
+    record(check_op(name + " same shapes, RELU6", [&](Net& n) {
+      const int a = n.input({2, 3, 3, 4}, -1.0f, 4.0f);
+      const int b = n.input({2, 3, 3, 4}, -1.0f, 4.0f);
+      n.op(t, {a, b}, relu6);
+    }));
+    record(check_op(name + " [N,H,W,C] with [N,1,1,C]", [&](Net& n) {
+      const int a = n.input({2, 3, 4, 5});
+      const int b = n.input({2, 1, 1, 5});
+      n.op(t, {a, b});
+    }));
+    record(check_op(name + " [1,1,C] with [N,H,W,C] (smaller operand first)", [&](Net& n) {
+      const int a = n.input({1, 1, 5});
+      const int b = n.input({2, 3, 4, 5});
+      n.op(t, {a, b});
+    }));
+    record(check_op(name + " with a constant [C]", [&](Net& n) {
+      const int a = n.input({2, 3, 4, 5});
+      const int b = n.random_constant({5}, 0.5f, 1.5f);
+      n.op(t, {a, b});
+    }));
+  }
+}
+
+TEST_CASE("backward: CONCATENATION, PAD, RESHAPE, SQUEEZE") {
+  record(check_op("CONCATENATION channels, RELU", [](Net& n) {
+    const int a = n.input({2, 3, 3, 2});
+    const int b = n.input({2, 3, 3, 4});
+    const int c = n.input({2, 3, 3, 1});
+    OpParams p;
+    p.axis = 3;
+    p.activation = Activation::Relu;
+    n.op(OpType::Concatenation, {a, b, c}, p);
+  }));
+  record(check_op("CONCATENATION rows", [](Net& n) {
+    const int a = n.input({2, 1, 3, 2});
+    const int b = n.input({2, 4, 3, 2});
+    OpParams p;
+    p.axis = 1;
+    n.op(OpType::Concatenation, {a, b}, p);
+  }));
+  record(check_op("PAD", [](Net& n) {
+    const int x = n.input({2, 3, 4, 3});
+    OpParams p;
+    p.paddings = {{0, 1}, {1, 2}, {2, 0}, {0, 1}};
+    n.op(OpType::Pad, {x}, p);
+  }));
+  record(check_op("RESHAPE + SQUEEZE", [](Net& n) {
+    const int x = n.input({2, 1, 1, 6});
+    OpParams sq;
+    sq.axes = {1, 2};
+    const int s = n.op(OpType::Squeeze, {x}, sq);
+    OpParams rs;
+    rs.new_shape = {3, 4};
+    n.op(OpType::Reshape, {s}, rs);
+  }));
+}
+
+TEST_CASE("backward: RELU, RELU6, HARD_SWISH, LOGISTIC (inputs resampled away from kinks)") {
+  for (OpType t : {OpType::Relu, OpType::Relu6, OpType::HardSwish, OpType::Logistic}) {
+    Net n(7);
+    const int x = n.input({2, 3, 4, 5}, -8.0f, 8.0f);
+    std::vector<double> ks;
+    if (t == OpType::Relu) ks = {0.0};
+    if (t == OpType::Relu6) ks = {0.0, 6.0};
+    if (t == OpType::HardSwish) ks = {-3.0, 3.0};
+    std::uniform_real_distribution<float> d(-8.0f, 8.0f);
+    for (float& v : n.feeds[0]) {
+      auto bad = [&](float y) {
+        for (double k : ks)
+          if (std::fabs(y - k) < kMargin * std::max(1.0, std::fabs(k))) return true;  // steps are relative
+        return false;
+      };
+      while (bad(v)) v = d(n.rng);
+    }
+    n.op(t, {x});
+    record(check_net(n, tare::op_name(t)));
+  }
+}
+
+TEST_CASE("backward: SOFTMAX (full Jacobian-vector product)") {
+  for (float beta : {1.0f, 0.6f}) {
+    record(check_op("SOFTMAX beta " + std::to_string(beta), [&](Net& n) {
+      const int x = n.input({3, 7}, -3.0f, 3.0f);
+      OpParams p;
+      p.beta = beta;
+      n.op(OpType::Softmax, {x}, p);
+    }));
+  }
+  record(check_op("SOFTMAX rank 4", [](Net& n) {
+    const int x = n.input({1, 2, 2, 5}, -3.0f, 3.0f);
+    n.op(OpType::Softmax, {x});
+  }));
+}
+
+TEST_CASE("backward: RESIZE_BILINEAR") {
+  struct Cfg {
+    int oh, ow;
+    bool align, half;
+  };
+  const Cfg cfgs[] = {{7, 9, false, false}, {7, 9, true, false}, {7, 9, false, true}, {3, 2, false, false},
+                      {2, 3, false, true}};
+  for (const Cfg& c : cfgs) {
+    record(check_op("RESIZE_BILINEAR to " + std::to_string(c.oh) + "x" + std::to_string(c.ow) +
+                        (c.align ? " align_corners" : "") + (c.half ? " half_pixel_centers" : ""),
+                    [&](Net& n) {
+                      const int x = n.input({2, 4, 5, 3});
+                      OpParams p;
+                      p.new_height = c.oh;
+                      p.new_width = c.ow;
+                      p.align_corners = c.align;
+                      p.half_pixel_centers = c.half;
+                      n.op(OpType::ResizeBilinear, {x}, p);
+                    }));
+  }
+}
+
+TEST_CASE("backward: a tensor with several consumers sums their gradients") {
+  // x * logistic(x) (x read by LOGISTIC and MUL), then x + that (x read a third time), then MUL by itself.
+  record(check_op("several consumers", [](Net& n) {
+    const int x = n.input({2, 3, 4});
+    const int s = n.op(OpType::Logistic, {x});
+    const int m = n.op(OpType::Mul, {x, s});
+    const int a = n.op(OpType::Add, {x, m});
+    n.op(OpType::Mul, {a, a});
+  }));
+  MESSAGE("largest relative error of the operator checks: " << g_max_error);
+}
+
+TEST_CASE("backward: distillation_loss by hand") {
+  // Row 0: teacher softmax (0.25, 0.75), student (0.5, 0.5): L0 = ln 2, grad (0.25, -0.25).
+  // Row 1: teacher (0.75, 0.25), student (0.25, 0.75): L1 = -(0.75 ln 0.25 + 0.25 ln 0.75), grad (-0.5, 0.5).
+  const float ln3 = std::log(3.0f);
+  const std::vector<float> teacher = {0.0f, ln3, ln3, 0.0f};
+  const std::vector<float> student = {0.0f, 0.0f, 0.0f, ln3};
+  std::vector<float> grad;
+  const float loss = tare::ref::distillation_loss(teacher, student, 2, &grad);
+  const double l0 = std::log(2.0), l1 = -(0.75 * std::log(0.25) + 0.25 * std::log(0.75));
+  CHECK(loss == doctest::Approx((l0 + l1) / 2).epsilon(1e-6));
+  CHECK(loss == doctest::Approx(0.902395).epsilon(1e-6));
+  REQUIRE(grad.size() == 4);
+  CHECK(grad[0] == doctest::Approx(0.125).epsilon(1e-6));
+  CHECK(grad[1] == doctest::Approx(-0.125).epsilon(1e-6));
+  CHECK(grad[2] == doctest::Approx(-0.25).epsilon(1e-6));
+  CHECK(grad[3] == doctest::Approx(0.25).epsilon(1e-6));
+  // Equal distributions: the loss is the teacher's entropy and the gradient vanishes.
+  std::vector<float> g2;
+  CHECK(tare::ref::distillation_loss({1.0f, 1.0f}, {5.0f, 5.0f}, 2, &g2) == doctest::Approx(std::log(2.0)));
+  CHECK(std::fabs(g2[0]) < 1e-7f);
+  CHECK(tare::ref::distillation_loss(teacher, student, 2, nullptr) == loss);
+  CHECK_THROWS_AS(tare::ref::distillation_loss({1.0f, 2.0f, 3.0f}, {1.0f, 2.0f, 3.0f}, 2, nullptr), tare::Error);
+  CHECK_THROWS_AS(tare::ref::distillation_loss({1.0f, 2.0f}, {1.0f}, 1, nullptr), tare::Error);
+}
+
+TEST_CASE("backward: FAKE_QUANT straight-through estimator") {
+  // scale 0.1, zero point 3, range [0, 10]: real values -0.3 .. 0.7; x passes where 0 <= round(x/0.1)+3 <= 10,
+  // i.e. for x/0.1 in (-3.5, 7.5) (-3.5 rounds to -4).
+  Net n(1);
+  const int x = n.input({1, 10});
+  n.feeds[0] = {-0.5f, -0.36f, -0.34f, 0.0f, 0.2f, 0.7f, 0.74f, 0.76f, 3.0f, -100.0f};
+  const std::vector<float> expect_pass = {0, 0, 1, 1, 1, 1, 1, 0, 0, 0};
+  OpParams p;
+  p.fq_scale = 0.1f;
+  p.fq_zero_point = 3;
+  p.fq_qmin = 0;
+  p.fq_qmax = 10;
+  const int y = n.op(OpType::FakeQuant, {x}, p);
+  const tare::ref::Values fwd = tare::ref::run(n.g, n.feeds);
+  const std::vector<float> seed = {1.5f, -2.0f, 3.0f, 0.25f, -1.0f, 2.0f, 7.0f, 1.0f, 1.0f, 1.0f};
+  const tare::ref::Gradients gr = tare::ref::backward(n.g, fwd, {{y, seed}});
+  REQUIRE(gr.activations[x].size() == 10);
+  for (size_t i = 0; i < 10; i++) {
+    INFO("x = " << n.feeds[0][i]);
+    CHECK(gr.activations[x][i] == (expect_pass[i] != 0 ? seed[i] : 0.0f));  // identity inside, zero outside
+  }
+  // Through a network: CONV_2D -> FAKE_QUANT -> FULLY_CONNECTED has the gradients of the same network without the
+  // FAKE_QUANT (evaluated at the same forward values) where every value is inside the range.
+  Net a(3);
+  const int ax = a.input({1, 3, 3, 2}, -1.0f, 1.0f);
+  const int aw = a.random_constant({3, 3, 3, 2}, -0.3f, 0.3f);
+  const int ab = a.random_constant({3}, -0.2f, 0.2f);
+  const int ac = a.op(OpType::Conv2D, {ax, aw, ab}, conv_params(1, Padding::Same, 1, Activation::None));
+  OpParams wide = p;
+  wide.fq_qmin = -128;
+  wide.fq_qmax = 127;
+  wide.fq_scale = 0.05f;
+  const int aq = a.op(OpType::FakeQuant, {ac}, wide);
+  OpParams rs;
+  rs.new_shape = {1, 27};
+  const int ar = a.op(OpType::Reshape, {aq}, rs);
+  const int afw = a.random_constant({4, 27});
+  const int afb = a.random_constant({4});
+  const int ao = a.op(OpType::FullyConnected, {ar, afw, afb});
+  tare::ref::Values fa = tare::ref::run(a.g, a.feeds);
+  const std::vector<float> r = {1.0f, -0.5f, 0.25f, 2.0f};
+  const tare::ref::Gradients ga = tare::ref::backward(a.g, fa, {{ao, r}});
+  // The same graph with the FAKE_QUANT made an identity (RESHAPE to the same shape).
+  Graph plain = a.g;
+  plain.ops[1].type = OpType::Reshape;
+  plain.ops[1].params.new_shape = a.g.tensors[ac].shape;
+  const tare::ref::Gradients gp = tare::ref::backward(plain, fa, {{ao, r}});
+  CHECK(ga.activations[ax] == gp.activations[ax]);
+  CHECK(ga.biases.at(ab) == gp.biases.at(ab));
+  CHECK(ga.biases.at(afb) == gp.biases.at(afb));
+  // Now a range that clips: the conv bias gets gradient only from the positions inside.
+  OpParams narrow = wide;
+  narrow.fq_qmin = -4;
+  narrow.fq_qmax = 4;
+  narrow.fq_zero_point = 0;
+  a.g.ops[1].params = narrow;
+  fa = tare::ref::run(a.g, a.feeds);
+  const tare::ref::Gradients gn = tare::ref::backward(a.g, fa, {{ao, r}});
+  std::vector<double> expect(3, 0.0);
+  const std::vector<float>& conv_out = fa[ac];
+  const std::vector<float>& gq = gn.activations[aq];
+  int inside = 0, outside = 0;
+  for (size_t i = 0; i < conv_out.size(); i++) {
+    const double q = std::round((double)conv_out[i] / 0.05);
+    if (q >= -4 && q <= 4) {
+      expect[i % 3] += gq[i];
+      inside++;
+    } else {
+      outside++;
+    }
+  }
+  CHECK(inside > 0);
+  CHECK(outside > 0);
+  for (int c = 0; c < 3; c++) CHECK(gn.biases.at(ab)[c] == doctest::Approx(expect[c]).epsilon(1e-6));
+}
+
+TEST_CASE("backward: conv RELU6 -> depthwise -> conv -> mean -> FC with the distillation loss") {
+  // Bias gradients of the loss against finite differences of the loss itself.
+  for (uint32_t seed = 1;; seed++) {
+    REQUIRE(seed < 500);
+    Net n(seed);
+    const int x = n.input({2, 4, 4, 3}, -1.0f, 1.0f);
+    const int c1 = n.op(OpType::Conv2D, {x, n.random_constant({8, 3, 3, 3}, -0.6f, 0.6f), n.random_constant({8}, 0, 3)},
+                        conv_params(2, Padding::Same, 1, Activation::Relu6));
+    OpParams dp = conv_params(1, Padding::Same, 1, Activation::None);
+    const int d = n.op(OpType::DepthwiseConv2D,
+                       {c1, n.random_constant({1, 3, 3, 8}, -0.5f, 0.5f), n.random_constant({8})}, dp);
+    const int c2 = n.op(OpType::Conv2D, {d, n.random_constant({6, 1, 1, 8}, -0.5f, 0.5f), n.random_constant({6})},
+                        conv_params(1, Padding::Same, 1, Activation::None));
+    OpParams mp;
+    mp.axes = {1, 2};
+    const int m = n.op(OpType::Mean, {c2}, mp);
+    const int logits = n.op(OpType::FullyConnected, {m, n.random_constant({5, 6}), n.random_constant({5})});
+    (void)logits;
+    const tare::ref::Values fwd = tare::ref::run(n.g, n.feeds);
+    if (kink_margin(n.g, fwd) < kMargin) continue;
+
+    const std::vector<float> teacher = n.random(10, -4.0f, 4.0f);  // far from the student: large gradients
+    std::vector<float> dl;
+    tare::ref::distillation_loss(teacher, fwd[logits], 5, &dl);
+    const tare::ref::Gradients gr = tare::ref::backward(n.g, fwd, {{logits, dl}});
+    REQUIRE(gr.biases.size() == 4);
+    auto loss = [&] {
+      // The loss in double from the student's float logits (distillation_loss rounds its result to float).
+      const std::vector<float> s = tare::ref::run(n.g, n.feeds)[logits];
+      double l = 0.0;
+      for (int r = 0; r < 2; r++) {
+        double mt = -1e30, ms = -1e30, st = 0, ss = 0;
+        for (int c = 0; c < 5; c++) {
+          mt = std::max(mt, (double)teacher[r * 5 + c]);
+          ms = std::max(ms, (double)s[r * 5 + c]);
+        }
+        for (int c = 0; c < 5; c++) {
+          st += std::exp(teacher[r * 5 + c] - mt);
+          ss += std::exp(s[r * 5 + c] - ms);
+        }
+        for (int c = 0; c < 5; c++) {
+          const double pt = std::exp(teacher[r * 5 + c] - mt) / st;
+          l -= pt * (s[r * 5 + c] - ms - std::log(ss));
+        }
+      }
+      return l / 2;
+    };
+    double worst = 0.0;
+    for (const auto& [b, gb] : gr.biases) {
+      tare::Tensor& t = n.g.tensors[b];
+      std::vector<double> fd(gb.size());
+      for (size_t j = 0; j < gb.size(); j++) {
+        float v;
+        std::memcpy(&v, t.data.data() + 4 * j, 4);
+        fd[j] = central_difference(v, [&](float u) { std::memcpy(t.data.data() + 4 * j, &u, 4); }, loss);
+      }
+      const double e = rel_error(gb, fd);
+      CHECK_MESSAGE(e <= kTolerance, "bias " << b << " relative error " << e);
+      worst = std::max(worst, e);
+    }
+    // The input gradient too.
+    std::vector<float>& xin = n.feeds[0];
+    std::vector<double> fdx(xin.size());
+    for (size_t j = 0; j < xin.size(); j++) fdx[j] = central_difference(xin[j], [&](float u) { xin[j] = u; }, loss);
+    const double ex = rel_error(gr.activations[x], fdx);
+    CHECK(ex <= kTolerance);
+    MESSAGE("network (seed " << seed << "): bias max relative error " << worst << ", input " << ex);
+
+    // Without input gradients: the same bias gradients, and the image's gradient is not computed.
+    tare::ref::BackwardOptions no_input;
+    no_input.input_gradients = false;
+    const tare::ref::Gradients gb = tare::ref::backward(n.g, fwd, {{logits, dl}}, no_input);
+    CHECK(gb.activations[x].empty());
+    for (const auto& [b, v] : gr.biases) CHECK(gb.biases.at(b) == v);
+    break;
+  }
+}
+
+TEST_CASE("backward: conventions at the kinks") {
+  const std::vector<float> xs = {-3.0f, 0.0f, 1e-6f, 3.0f, 5.999f, 6.0f, 7.0f};
+  const std::vector<float> seed(xs.size(), 2.0f);
+  auto grad_of = [&](OpType t) {
+    Net n(1);
+    const int x = n.input({1, (int)xs.size()});
+    n.feeds[0] = xs;
+    const int y = n.op(t, {x});
+    return tare::ref::backward(n.g, tare::ref::run(n.g, n.feeds), {{y, seed}}).activations[x];
+  };
+  // RELU / RELU6: strictly inside the range only.
+  CHECK(grad_of(OpType::Relu) == std::vector<float>{0, 0, 2, 2, 2, 2, 2});
+  CHECK(grad_of(OpType::Relu6) == std::vector<float>{0, 0, 2, 2, 2, 0, 0});
+  // HARD_SWISH: x/3 + 1/2 on the closed interval [-3, 3].
+  const std::vector<float> hs = grad_of(OpType::HardSwish);
+  const std::vector<double> hs_expect = {-1.0, 1.0, 1.0 + 2e-6 / 3, 3.0, 2.0, 2.0, 2.0};
+  for (size_t i = 0; i < hs.size(); i++) CHECK(hs[i] == doctest::Approx(hs_expect[i]).epsilon(1e-6));
+  // A fused RELU6 whose output is exactly 6 or 0 passes nothing; the bias then gets nothing from those positions.
+  Net n(1);
+  const int x = n.input({1, 1, 1, 3});
+  n.feeds[0] = {1.0f, 1.0f, 1.0f};
+  const int w = n.constant({3, 1, 1, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  const int b = n.constant({3}, {5.0f, -1.0f, 2.0f});  // pre-activations 6, 0, 3
+  const int y = n.op(OpType::Conv2D, {x, w, b}, conv_params(1, Padding::Same, 1, Activation::Relu6));
+  const tare::ref::Gradients gr = tare::ref::backward(n.g, tare::ref::run(n.g, n.feeds), {{y, {1.0f, 1.0f, 1.0f}}});
+  CHECK(gr.biases.at(b) == std::vector<float>{0.0f, 0.0f, 1.0f});
+  CHECK(gr.activations[x] == std::vector<float>{0.0f, 0.0f, 1.0f});
+}
+
+TEST_CASE("backward: errors") {
+  Net n(1);
+  const int x = n.input({1, 4});
+  const int y = n.op(OpType::Relu, {x});
+  const tare::ref::Values fwd = tare::ref::run(n.g, n.feeds);
+  // Seeds of the wrong size, on a bad index, forward values missing.
+  CHECK_THROWS_AS(tare::ref::backward(n.g, fwd, {{y, {1.0f}}}), tare::Error);
+  CHECK_THROWS_AS(tare::ref::backward(n.g, fwd, {{99, {1.0f}}}), tare::Error);
+  CHECK_THROWS_AS(tare::ref::backward(n.g, {}, {{y, {1, 1, 1, 1}}}), tare::Error);
+  // An operator without a backward rule: UNSUPPORTED, naming it.
+  Graph q = n.g;
+  q.ops[0].type = OpType::Quantize;
+  try {
+    tare::ref::backward(q, fwd, {{y, {1, 1, 1, 1}}});
+    FAIL("QUANTIZE has no backward rule");
+  } catch (const tare::Error& e) {
+    CHECK(e.status() == TARE_ERROR_UNSUPPORTED);
+    CHECK(std::string(e.what()).find("QUANTIZE") != std::string::npos);
+  }
+}
+
+}  // TEST_SUITE

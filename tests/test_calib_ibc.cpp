@@ -1,0 +1,313 @@
+// Iterative bias correction and the layer error analysis (src/calib), checked against the CPU float reference
+// running the float graph and the fake-quant graph.
+#include <algorithm>
+#include <cmath>
+
+#include "calib/ibc.h"
+#include "calib/layer_runner.h"
+#include "op_harness.h"
+#include "quant/fake_quant.h"
+#include "quant/quantizer.h"
+#include "common/error.h"
+#include "ref/reference.h"
+
+using namespace tare;
+using namespace tare::test;
+
+namespace {
+
+using Images = std::vector<std::vector<float>>;
+
+Images random_images(int count, size_t size, std::mt19937& rng, float lo = -1, float hi = 1) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  Images v(count, std::vector<float>(size));
+  for (auto& im : v)
+    for (auto& x : im) x = d(rng);
+  return v;
+}
+
+calib::ImageFn from(const Images& v, size_t first = 0) {
+  return [&v, first](uint32_t i, float* dst) { std::copy(v[first + i].begin(), v[first + i].end(), dst); };
+}
+
+Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Images& calib, bool per_channel = false) {
+  quant::Stats st = quant::calibrate(ctx, g, (uint32_t)calib.size(), 4, from(calib), nullptr);
+  quant::QuantizeOptions o;
+  o.per_channel = per_channel;
+  return quant::quantize_graph(g, st, o, nullptr);
+}
+
+// Per layer (k-th weighted op) the CPU sums of e = fq - float at the pre- and post-activation points.
+struct CpuLayer {
+  std::vector<double> se, se2, sx, sx2;
+  double count = 0;
+};
+struct CpuErrors {
+  std::vector<CpuLayer> pre, post;
+};
+
+std::vector<int> weighted(const Graph& g) {
+  std::vector<int> r;
+  for (size_t i = 0; i < g.ops.size(); i++)
+    if (g.ops[i].type == OpType::Conv2D || g.ops[i].type == OpType::DepthwiseConv2D ||
+        g.ops[i].type == OpType::FullyConnected)
+      r.push_back((int)i);
+  return r;
+}
+
+// The tensor after the split activation of weighted op i (or its own output).
+int post_of(const Graph& g, int i) {
+  int t = g.ops[i].outputs[0];
+  if (i + 1 < (int)g.ops.size() && (g.ops[i + 1].type == OpType::Relu || g.ops[i + 1].type == OpType::Relu6) &&
+      g.ops[i + 1].inputs[0] == t)
+    return g.ops[i + 1].outputs[0];
+  return t;
+}
+
+CpuErrors cpu_errors(const Graph& float_graph, const Graph& quantized, const Images& images, size_t first,
+                     size_t count) {
+  std::vector<int> idx;
+  Graph f = calib::split_activations(float_graph, idx);
+  Graph fq = calib::split_activations(quant::fake_quant_graph(calib::with_biases(quantized)), idx);
+  std::vector<int> fw = weighted(f), qw = weighted(fq);
+  REQUIRE(fw.size() == qw.size());
+  CpuErrors r;
+  r.pre.resize(fw.size());
+  r.post.resize(fw.size());
+  for (size_t i = first; i < first + count; i++) {
+    ref::Values vf = ref::run(f, {images[i]}), vq = ref::run(fq, {images[i]});
+    for (size_t k = 0; k < fw.size(); k++) {
+      for (int point = 0; point < 2; point++) {
+        int tf = point == 0 ? f.ops[fw[k]].outputs[0] : post_of(f, fw[k]);
+        int tq = fq.ops[qw[k]].outputs[0];
+        if (point == 1) {  // the FAKE_QUANT after the (split) activation
+          int pf = post_of(fq, qw[k]);
+          for (size_t j = qw[k]; j < fq.ops.size(); j++)
+            if (fq.ops[j].type == OpType::FakeQuant && fq.ops[j].inputs[0] == pf) {
+              tq = fq.ops[j].outputs[0];
+              break;
+            }
+        }
+        const std::vector<float>&xf = vf[tf], &xq = vq[tq];
+        REQUIRE(xf.size() == xq.size());
+        const int C = f.tensors[tf].shape.back();
+        CpuLayer& L = point == 0 ? r.pre[k] : r.post[k];
+        if (L.se.empty()) L.se.assign(C, 0), L.se2.assign(C, 0), L.sx.assign(C, 0), L.sx2.assign(C, 0);
+        for (size_t j = 0; j < xf.size(); j++) {
+          double e = (double)xq[j] - xf[j];
+          L.se[j % C] += e;
+          L.se2[j % C] += e * e;
+          L.sx[j % C] += xf[j];
+          L.sx2[j % C] += (double)xf[j] * xf[j];
+        }
+        L.count += (double)xf.size() / C;
+      }
+    }
+  }
+  return r;
+}
+
+// conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 (relu6) -> depthwise 3x3 (relu) -> conv 1x1 -> mean.
+// One output channel of each conv gets weights 4x larger than the rest, so that per-tensor weight scales are coarse
+// for the others (the situation of the paper's depthwise layers).
+Graph dw_net(int h, int w, int cin, int c1, int c2, std::mt19937& rng, float wlo = -0.4f, float whi = 0.4f,
+             float blo = -0.1f) {
+  GraphBuilder b;
+  b.rng = rng;
+  int x = b.input({1, h, w, cin});
+  auto weights = [&](std::vector<int> shape, int channels, int axis_last) {
+    size_t n = 1;
+    for (int d : shape) n *= d;
+    std::vector<float> v = b.random_values(n, wlo, whi);
+    for (size_t i = 0; i < n; i++)
+      if ((axis_last ? (int)(i % channels) : (int)(i / (n / channels))) == 0) v[i] *= 4.0f;
+    return b.constant(shape, v);
+  };
+  OpParams p;
+  p.padding = Padding::Same;
+  p.activation = Activation::Relu6;
+  int y = b.op(OpType::Conv2D, {x, weights({c1, 3, 3, cin}, c1, 0), b.random_constant({c1}, blo, 0.3f)},
+               {1, h, w, c1}, p);
+  y = b.op(OpType::DepthwiseConv2D, {y, weights({1, 3, 3, c1}, c1, 1), b.random_constant({c1}, blo, 0.3f)},
+           {1, h, w, c1}, p);
+  y = b.op(OpType::Conv2D, {y, weights({c2, 1, 1, c1}, c2, 0), b.random_constant({c2}, blo, 0.3f)}, {1, h, w, c2},
+           p);
+  p.activation = Activation::Relu;
+  y = b.op(OpType::DepthwiseConv2D, {y, weights({1, 3, 3, c2}, c2, 1), b.random_constant({c2}, blo, 0.3f)},
+           {1, h, w, c2}, p);
+  p.activation = Activation::None;
+  y = b.op(OpType::Conv2D, {y, weights({c1, 1, 1, c2}, c1, 0), b.random_constant({c1}, -0.1f, 0.1f)}, {1, h, w, c1},
+           p);
+  OpParams m;
+  m.axes = {1, 2};
+  m.keep_dims = false;
+  int out = b.op(OpType::Mean, {y}, {1, c1}, m);
+  b.output(out);
+  infer_shapes(b.g);
+  return b.g;
+}
+
+}  // namespace
+
+TEST_SUITE("calib") {
+  TEST_CASE("layer errors: GPU reductions equal the CPU reference's sums (odd sizes, > 64 channel groups)") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(5);
+    // 13x11 = 143 rows per image (batches of 2 and 1: 286 and 143 rows, not multiples of the 64-row chunks);
+    // 300 channels = 75 groups of 4 (> the 64-invocation workgroup), 7 channels (padding lanes).
+    Graph g = dw_net(13, 11, 3, 7, 300, rng);
+    Images im = random_images(7, 13 * 11 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 4));
+    calib::Diagnostics d = calib::analyze(ctx, g, q, 3, from(im, 4), 2);
+    CpuErrors cpu = cpu_errors(g, q, im, 4, 3);
+    REQUIRE(d.layers.size() == 5);
+    REQUIRE(d.images == 3);
+    for (size_t k = 0; k < d.layers.size(); k++) {
+      CAPTURE(k);
+      for (int point = 0; point < 2; point++) {
+        CAPTURE(point);
+        const calib::ErrorSums& gpu = point == 0 ? d.layers[k].before.pre : d.layers[k].before.post;
+        const CpuLayer& c = point == 0 ? cpu.pre[k] : cpu.post[k];
+        REQUIRE(gpu.size() == c.se.size());
+        for (size_t ch = 0; ch < gpu.size(); ch++) {
+          CHECK(gpu[ch].count == c.count);
+          const double rms_e = std::sqrt(c.se2[ch] / c.count), rms_x = std::sqrt(c.sx2[ch] / c.count);
+          // fp32 sums on the device; the GPU's and the CPU's float convolutions may round a value to different sides
+          // of a quantization tie now and then (one step), hence the error-relative tolerances.
+          CHECK(std::fabs(gpu[ch].mean_e() - c.se[ch] / c.count) <= 0.02 * rms_e + 1e-6 * rms_x + 1e-9);
+          CHECK(std::fabs(gpu[ch].sum_e2 - c.se2[ch]) <= 0.05 * c.se2[ch] + 1e-9);
+          CHECK(std::fabs(gpu[ch].sum_x - c.sx[ch]) <= 1e-5 * std::sqrt(c.sx2[ch] * c.count) + 1e-9);
+          CHECK(std::fabs(gpu[ch].sum_x2 - c.sx2[ch]) <= 1e-5 * c.sx2[ch] + 1e-9);
+        }
+      }
+    }
+    check_validation();
+  }
+
+  TEST_CASE("IBC on one linear layer: zero mean error within bias rounding, and no other bias is better") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(11);
+    GraphBuilder b;
+    b.rng = rng;
+    int x = b.input({1, 9, 9, 4});
+    OpParams p;
+    p.padding = Padding::Valid;
+    std::vector<float> w = b.random_values(5 * 3 * 3 * 4, -0.3f, 0.3f);
+    for (int k = 0; k < 36; k++) w[k] *= 5.0f;  // channel 0 large: coarse per-tensor steps for the others
+    int y = b.op(OpType::Conv2D, {x, b.constant({5, 3, 3, 4}, w), b.random_constant({5}, -0.2f, 0.2f)}, {1, 7, 7, 5},
+                 p);
+    b.output(y);
+    infer_shapes(b.g);
+    // Inputs with a non-zero mean, so that the weights' rounding errors shift the output's mean.
+    Images im = random_images(16, 9 * 9 * 4, rng, -0.2f, 1.0f);
+    Graph q = quantize(ctx, b.g, Images(im.begin(), im.begin() + 8));
+    calib::IbcOptions o;
+    o.pre_activation = true;
+    calib::IbcResult r = calib::iterative_bias_correction(ctx, b.g, q, 8, from(im, 8), o);
+    REQUIRE(r.layers == 1);
+    CpuErrors before = cpu_errors(b.g, q, im, 8, 8), after = cpu_errors(b.g, r.corrected, im, 8, 8);
+    // The corrected bias tensor and its grid.
+    const Op& conv = r.corrected.ops[weighted(r.corrected)[0]];
+    const Tensor& bias = r.corrected.tensors[conv.inputs[2]];
+    REQUIRE(bias.dtype == DType::I32);
+    const double step = bias.quant.scale.at(0);
+    double moved = 0;
+    for (int c = 0; c < 5; c++) {
+      CAPTURE(c);
+      const double mean_before = before.pre[0].se[c] / before.pre[0].count;
+      const double mean_after = after.pre[0].se[c] / after.pre[0].count;
+      moved = std::max(moved, std::fabs(mean_before));
+      // Zero within the bias rounding (half a step) and the float sums' rounding.
+      CHECK(std::fabs(mean_after) <= 0.5 * step + 1e-6);
+      // GPU diagnostics agree with the CPU.
+      CHECK(r.diagnostics.layers[0].before.pre[c].mean_e() == doctest::Approx(mean_before).epsilon(1e-3));
+    }
+    CHECK(moved > 20 * step);  // there was a shift to correct
+    // No other bias is better: moving any channel's bias by +-1 or +-5 grid steps raises its mean squared error
+    // (measured by the CPU reference on the same images).
+    for (int delta : {-5, -1, 1, 5}) {
+      Graph other = r.corrected;
+      Tensor& bt = other.tensors[conv.inputs[2]];
+      for (int c = 0; c < 5; c++) reinterpret_cast<int32_t*>(bt.data.data())[c] += delta;
+      CpuErrors e = cpu_errors(b.g, other, im, 8, 8);
+      for (int c = 0; c < 5; c++) CHECK(e.pre[0].se2[c] > after.pre[0].se2[c]);
+    }
+    check_validation();
+  }
+
+  TEST_CASE("IBC lowers |MAS| in every corrected layer of a depthwise-separable net, on held-out images") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(21);
+    // Weights with a positive mean and inputs like images ([-0.2, 1]): activations have non-zero means, so that the
+    // weights' rounding errors shift them, and most ReLUs are active (as in MobileNets).
+    Graph g = dw_net(16, 16, 3, 16, 32, rng, -0.2f, 0.4f, 0.0f);
+    Images im = random_images(56, 16 * 16 * 3, rng, -0.2f, 1.0f);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 16));
+    for (bool pre : {false, true}) {
+      CAPTURE(pre);
+      calib::IbcOptions o;
+      o.pre_activation = pre;
+      calib::IbcResult r = calib::iterative_bias_correction(ctx, g, q, 8, from(im, 16), o);
+      REQUIRE(r.layers == 5);
+      // Held out: images 24..55.
+      calib::Diagnostics d = calib::analyze(ctx, g, q, 32, from(im, 24), 8);
+      calib::merge_after(d, calib::analyze(ctx, g, r.corrected, 32, from(im, 24), 8));
+      for (size_t k = 0; k < d.layers.size(); k++) {
+        CAPTURE(k);
+        const calib::ErrorSums& b0 = pre ? d.layers[k].before.pre : d.layers[k].before.post;
+        const calib::ErrorSums& a0 = pre ? d.layers[k].after.pre : d.layers[k].after.post;
+        const double mb = calib::summarize(b0).mas_rms, ma = calib::summarize(a0).mas_rms;
+        MESSAGE("layer " << k << " MAS rms " << mb << " -> " << ma);
+        CHECK(ma < mb);
+      }
+    }
+    check_validation();
+  }
+
+  TEST_CASE("IBC is deterministic and leaves weights and everything but the biases alone") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(8);
+    Graph g = dw_net(12, 12, 3, 8, 12, rng);
+    Images im = random_images(16, 12 * 12 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8), /*per_channel=*/true);
+    calib::IbcResult a = calib::iterative_bias_correction(ctx, g, q, 8, from(im, 8), {});
+    calib::IbcResult b = calib::iterative_bias_correction(ctx, g, q, 8, from(im, 8), {});
+    REQUIRE(a.corrected.tensors.size() == b.corrected.tensors.size());
+    int changed = 0;
+    for (size_t t = 0; t < a.corrected.tensors.size(); t++) {
+      CHECK(a.corrected.tensors[t].data == b.corrected.tensors[t].data);
+      if (t < q.tensors.size() && q.tensors[t].is_const && q.tensors[t].data != a.corrected.tensors[t].data) {
+        CHECK(q.tensors[t].dtype == DType::I32);  // only biases change
+        changed++;
+      }
+    }
+    CHECK(changed >= 4);
+    REQUIRE(a.corrected.ops.size() == q.ops.size());
+    check_validation();
+  }
+
+  TEST_CASE("IBC: clear errors for mismatched models and bad arguments") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(9);
+    Graph g = dw_net(8, 8, 3, 4, 8, rng);
+    Graph other = dw_net(8, 8, 3, 4, 12, rng);
+    Images im = random_images(4, 8 * 8 * 3, rng);
+    Graph q = quantize(ctx, g, im);
+    CHECK_THROWS_AS(calib::iterative_bias_correction(ctx, other, q, 2, from(im), {}), tare::Error);
+    CHECK_THROWS_AS(calib::iterative_bias_correction(ctx, g, q, 0, from(im), {}), tare::Error);
+    CHECK_THROWS_AS(calib::iterative_bias_correction(ctx, g, g, 2, from(im), {}), tare::Error);  // nothing quantized
+    int calls = 0;
+    try {
+      calib::iterative_bias_correction(ctx, g, q, 2, from(im), {}, [&](uint32_t, uint32_t) { return ++calls < 2; });
+      FAIL("not cancelled");
+    } catch (const tare::Error& e) {
+      CHECK(e.status() == TARE_ERROR_CANCELLED);
+    }
+    check_validation();
+  }
+}
