@@ -24,33 +24,6 @@ layout(push_constant) uniform P {
   int zp, qmin, qmax;
 } p;
 
-// round(x / scale) limited to [-2^24, 2^24] (wider values saturate in the clamp: |qmin|, |qmax| <= 2^24);
-// NaN -> -2^24 (the reference sends NaN to qmin).  As QUANTIZE (shaders/quantize.comp): the EXACT quotient
-// (q + f) * 2^(e - 24), 0 <= f < 1, rounded half away from zero: with t = 24 - e fraction bits,
-// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.
-int round_div(uint xbits) {
-  bool neg = (xbits & 0x80000000u) != 0u;
-  uint ex = (xbits >> 23) & 0xffu;
-  const int big = 1 << 24;
-  if (ex == 0xffu) {
-    if ((xbits & 0x7fffffu) != 0u) return -big;
-    return neg ? -big : big;
-  }
-  uint q;
-  int e;
-  fdiv_truncated(xbits, p.scale_bits, q, e);
-  int t = 24 - e;
-  int r;
-  if (q == 0u || t > 25) {
-    r = 0;  // |x / scale| < 0.5
-  } else if (t <= 0) {
-    r = big;
-  } else {
-    r = int((q + (1u << uint(t - 1))) >> uint(t));
-  }
-  return neg ? -r : r;
-}
-
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
   float scale = uintBitsToFloat(p.scale_bits);
@@ -65,7 +38,7 @@ void main() {
     int g = idx % p.C4;
     precise vec4 y;
     for (int l = 0; l < 4; l++) {
-      int q = clamp(round_div(bits[l]) + p.zp, p.qmin, p.qmax);
+      int q = clamp(round_div_exact(bits[l], p.scale_bits) + p.zp, p.qmin, p.qmax);
       precise float v = float(q - p.zp) * scale;
       y[l] = g * 4 + l < p.C ? v : 0.0;
     }

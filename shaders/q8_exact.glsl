@@ -104,3 +104,30 @@ float fdiv_exact(float a, float b) {
   uint bits = (abits & 0x80000000u) | (uint(e + 127) << 23) | (mant & 0x7fffffu);
   return uintBitsToFloat(bits);
 }
+
+// round(x / scale) of float32 bits, limited to [-2^24, 2^24] (wider values saturate in any 8-bit clamp);
+// NaN -> -2^24.  As QUANTIZE (shaders/quantize.comp) and FAKE_QUANT round it: the EXACT quotient
+// (q + f) * 2^(e - 24), 0 <= f < 1, rounded half away from zero: with t = 24 - e fraction bits,
+// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.
+int round_div_exact(uint xbits, uint scale_bits) {
+  bool neg = (xbits & 0x80000000u) != 0u;
+  uint ex = (xbits >> 23) & 0xffu;
+  const int big = 1 << 24;
+  if (ex == 0xffu) {
+    if ((xbits & 0x7fffffu) != 0u) return -big;
+    return neg ? -big : big;
+  }
+  uint q;
+  int e;
+  fdiv_truncated(xbits, scale_bits, q, e);
+  int t = 24 - e;
+  int r;
+  if (q == 0u || t > 25) {
+    r = 0;  // |x / scale| < 0.5
+  } else if (t <= 0) {
+    r = big;
+  } else {
+    r = int((q + (1u << uint(t - 1))) >> uint(t));
+  }
+  return neg ? -r : r;
+}

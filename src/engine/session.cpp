@@ -74,6 +74,23 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     uint64_t bytes = ops::device_bytes(t, elem_bytes());
     return {arena_.get(), offsets_[root], std::max<uint64_t>(bytes, 4)};
   }
+  vk::BufferRange grad(int index) const override {
+    TARE_CHECK(grads_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+    const Tensor& t = g_.tensors[index];
+    TARE_CHECK(!t.is_const, TARE_ERROR_INTERNAL, "constant tensors have no gradient");
+    int root = root_of(index);
+    TARE_CHECK(grad_offsets_[root] != UINT64_MAX, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' has no gradient");
+    return {grads_.get(), grad_offsets_[root], std::max<uint64_t>(ops::device_bytes(t, 4), 4)};
+  }
+  void record_backward(vk::Recorder& rec, size_t begin, size_t end) {
+    TARE_CHECK(grads_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+    for (size_t i = end; i-- > begin;) {
+      if (!grad_kernels_[i]) continue;
+      rec.begin_region(std::string("grad ") + op_name(g_.ops[i].type) + "#" + std::to_string(g_.ops[i].source_index));
+      grad_kernels_[i]->record(rec, *this);
+      rec.end_region();
+    }
+  }
   vk::BufferRange constant(ops::ConstSlice s) const override {
     return {constants_buf_.get(), s.offset, std::max<uint64_t>(s.bytes, 4)};
   }
@@ -115,6 +132,11 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
       }
       kernels_[i] = ops::make_kernel(*this, op);
     }
+    if (o_.training) {
+      TARE_CHECK(!fp16, TARE_ERROR_UNSUPPORTED, "training sessions are float32 only");
+      grad_kernels_.resize(g_.ops.size());
+      for (size_t i = 0; i < g_.ops.size(); i++) grad_kernels_[i] = ops::make_grad_kernel(*this, g_.ops[i]);
+    }
     // Constant tensors used as data inputs of element-wise style ops are packed into NHWC4.
     for (const Op& op : g_.ops) {
       if (op.type != OpType::Add && op.type != OpType::Mul && op.type != OpType::Concatenation) continue;
@@ -152,6 +174,9 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
       for (int t : g_.ops[i].outputs) touch(t, (int)i + 1);
     }
     for (int t : g_.outputs) touch(t, steps);
+    if (o_.training)  // the backward pass reads every forward value
+      for (size_t t = 0; t < nt; t++)
+        if (first[t] >= 0) last[t] = steps;
     if (!o_.keep_until.empty()) {
       TARE_CHECK(o_.keep_until.size() == nt, TARE_ERROR_INVALID_ARGUMENT, "keep_until must have one entry per tensor");
       for (size_t t = 0; t < nt; t++)
@@ -173,6 +198,16 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     for (size_t i = 0; i < items.size(); i++) offsets_[item_tensor[i]] = plan.offsets[i];
     arena_ = std::make_unique<vk::Buffer>(ctx_, plan.total, vk::MemoryKind::Device);
     report.activation_bytes = plan.total;
+    if (o_.training) {  // one gradient region per stored tensor (alias views share their root's)
+      grad_offsets_.assign(nt, UINT64_MAX);
+      uint64_t total = 0;
+      for (size_t i = 0; i < items.size(); i++) {
+        grad_offsets_[item_tensor[i]] = total;
+        total += (items[i].bytes + align - 1) / align * align;
+      }
+      grads_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 16), vk::MemoryKind::Device);
+      report.activation_bytes += total;
+    }
 
     // Constants: one upload.
     constants_buf_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(constants_.size(), 16),
@@ -391,7 +426,9 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
   std::map<int, ops::ConstSlice> noted_;
   std::vector<int> alias_of_;
   std::vector<uint64_t> offsets_;
-  std::vector<ops::KernelPtr> kernels_;
+  std::vector<ops::KernelPtr> kernels_, grad_kernels_;
+  std::unique_ptr<vk::Buffer> grads_;
+  std::vector<uint64_t> grad_offsets_;
   std::unique_ptr<vk::Buffer> arena_, constants_buf_;
   std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;
   std::unique_ptr<vk::Recorder> rec_;
@@ -495,6 +532,83 @@ void Session::update_constant(int t, const std::vector<float>& values) {
 void Session::record_constant_update(vk::Recorder& rec, int t, const std::vector<float>& values) {
   TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size(), TARE_ERROR_INVALID_ARGUMENT, "tensor index out of range");
   impl_->record_constant_update(rec, t, values);
+}
+
+void Session::record_zero_grads(vk::Recorder& rec) {
+  TARE_CHECK(options_.training, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+  rec.fill(*impl_->grads_, 0, impl_->grads_->size(), 0u);
+}
+
+void Session::record_backward(vk::Recorder& rec, size_t begin, size_t end) {
+  TARE_CHECK(begin <= end && end <= graph_.ops.size(), TARE_ERROR_INVALID_ARGUMENT, "operator range out of bounds");
+  impl_->record_backward(rec, begin, end);
+}
+
+vk::BufferRange Session::grad_storage(int t) const {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size() && !graph_.tensors[t].is_const, TARE_ERROR_INVALID_ARGUMENT,
+             "not an activation tensor");
+  return impl_->grad(t);
+}
+
+namespace {
+
+std::vector<float> pack_nhwc4(const Tensor& t, const std::vector<float>& dense) {
+  const ops::Shape4 s = ops::shape4(t.shape);
+  std::vector<float> packed((size_t)s.padded_elements(), 0.0f);
+  for (int64_t r = 0; r < s.rows(); r++)
+    for (int c = 0; c < s.c; c++) packed[(size_t)(r * s.c4() * 4 + c)] = dense[(size_t)(r * s.c + c)];
+  return packed;
+}
+
+std::vector<float> unpack_nhwc4(const Tensor& t, const std::vector<float>& packed) {
+  const ops::Shape4 s = ops::shape4(t.shape);
+  std::vector<float> dense((size_t)(s.rows() * s.c));
+  for (int64_t r = 0; r < s.rows(); r++)
+    for (int c = 0; c < s.c; c++) dense[(size_t)(r * s.c + c)] = packed[(size_t)(r * s.c4() * 4 + c)];
+  return dense;
+}
+
+}  // namespace
+
+void Session::backward(const std::vector<std::pair<int, std::vector<float>>>& seeds) {
+  TARE_CHECK(options_.training, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+  {
+    vk::Recorder rec(ctx_, 4, 0);
+    rec.begin();
+    record_zero_grads(rec);
+    rec.end();
+    rec.submit();
+  }
+  for (const auto& [t, values] : seeds) {
+    TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size() && !graph_.tensors[t].is_const, TARE_ERROR_INVALID_ARGUMENT,
+               "seed: not an activation tensor");
+    TARE_CHECK((int64_t)values.size() == graph_.tensors[t].elements(), TARE_ERROR_INVALID_ARGUMENT,
+               "seed of '" + graph_.tensors[t].name + "': wrong size");
+    const vk::BufferRange r = impl_->grad(t);
+    std::vector<float> packed = pack_nhwc4(graph_.tensors[t], values);
+    impl_->grads_->upload(packed.data(), packed.size() * 4, r.offset);
+  }
+  vk::Recorder rec(ctx_, dispatch_bound(0, graph_.ops.size()), 0);
+  rec.begin();
+  record_backward(rec, 0, graph_.ops.size());
+  rec.end();
+  rec.submit();
+}
+
+std::vector<float> Session::grad(int t) const {
+  const vk::BufferRange r = grad_storage(t);
+  std::vector<float> packed((size_t)ops::shape4(graph_.tensors[t].shape).padded_elements());
+  impl_->grads_->download(packed.data(), packed.size() * 4, r.offset);
+  return unpack_nhwc4(graph_.tensors[t], packed);
+}
+
+std::vector<float> Session::value(int t) const {
+  TARE_CHECK(!options_.fp16, TARE_ERROR_UNSUPPORTED, "value(): float32 sessions only");
+  const vk::BufferRange r = tensor_storage(t);
+  TARE_CHECK(graph_.tensors[t].dtype == DType::F32, TARE_ERROR_UNSUPPORTED, "value(): float32 tensors only");
+  std::vector<float> packed((size_t)ops::shape4(graph_.tensors[t].shape).padded_elements());
+  impl_->arena_->download(packed.data(), packed.size() * 4, r.offset);
+  return unpack_nhwc4(graph_.tensors[t], packed);
 }
 
 std::vector<std::pair<std::string, double>> Session::profile() const { return impl_->rec_->region_times(); }

@@ -33,6 +33,9 @@ struct SessionOptions {
   // ops 0..i write, so that an op reading t can run again after later ops ran.  Empty, or one entry per tensor
   // (-1: no constraint).
   std::vector<int> keep_until;
+  // Training (bias fine-tuning, src/calib): float32 only; every activation keeps its own storage (the backward pass
+  // reads the forward values), a gradient buffer per activation, a backward kernel per operator.
+  bool training = false;
 };
 
 // Per-channel running statistics of one tensor (collect_stats), over every position of every run since the last
@@ -105,6 +108,19 @@ class Session {
   // The same, recorded into `rec` (a copy from host-visible staging that this session keeps per such constant):
   // takes effect when `rec` runs, in recording order; the values must not be staged again before then.
   void record_constant_update(vk::Recorder& rec, int tensor, const std::vector<float>& values);
+
+  // Training sessions (SessionOptions::training).  Gradients are stored like the tensors (NHWC4 float32).
+  // record_zero_grads zeroes every gradient; record_backward records the backward kernels of operators
+  // [begin, end) in reverse order (each adds into its inputs' gradients).
+  void record_zero_grads(vk::Recorder& rec);
+  void record_backward(vk::Recorder& rec, size_t begin, size_t end);
+  vk::BufferRange grad_storage(int tensor) const;
+  // Conveniences (tests, small graphs): zero the gradients, set the seeds' gradients (dense NHWC float32, the
+  // tensor's element count), run the backward pass of every operator; read a gradient or a forward value back
+  // (dense NHWC float32).
+  void backward(const std::vector<std::pair<int, std::vector<float>>>& seeds);
+  std::vector<float> grad(int tensor) const;
+  std::vector<float> value(int tensor) const;
 
  private:
   class Impl;

@@ -63,6 +63,8 @@ class Resources {
   virtual ~Resources() = default;
   virtual vk::BufferRange tensor(int index) const = 0;      // activation tensor (arena)
   virtual vk::BufferRange constant(ConstSlice s) const = 0;  // constant data
+  // Training sessions only: dL/dtensor, stored like the tensor (NHWC4 float32, padding lanes 0).
+  virtual vk::BufferRange grad(int index) const;
 };
 
 // What a kernel factory gets.
@@ -122,6 +124,15 @@ using KernelPtr = std::unique_ptr<Kernel>;
 // e.g. RESHAPE/SQUEEZE that keep the channel count).  Throws tare::Error(TARE_ERROR_UNSUPPORTED) for an op or a
 // configuration with no GPU implementation.
 KernelPtr make_kernel(BuildContext& b, const Op& op);
+// The backward kernel of `op` (float32 graphs, fused activation NONE: training splits activations out).  It ADDS
+// dL/d(input) into res.grad(input) for every non-constant float input, from res.grad(output) and the forward
+// tensors (several consumers of a tensor add up; the trainer zeroes the gradients first).  Weights get no gradient;
+// bias gradients are reductions of grad(output) done by the trainer.  nullptr for an alias op (its gradient
+// storage aliases too).  Throws tare::Error(TARE_ERROR_UNSUPPORTED) for an op without a backward kernel.
+// Adding one: shaders/grad_<op>.comp, src/ops/grad_<op>.cpp (make_grad_<op>), a line in grad_registry.cpp, a test
+// against the CPU backward reference (src/ref/backward.h) in tests/test_grad_<op>.cpp.
+KernelPtr make_grad_kernel(BuildContext& b, const Op& op);
+
 // True if the op's output can alias its first input (no data movement in the NHWC4 layout).
 bool is_alias(const Graph& g, const Op& op);
 

@@ -94,7 +94,7 @@ void DispatchKernel::record(vk::Recorder& rec, const Resources& res) {
     std::vector<vk::BufferRange> bufs;
     bufs.reserve(d.bindings.size());
     for (const Binding& bd : d.bindings)
-      bufs.push_back(bd.tensor >= 0 ? res.tensor(bd.tensor) : res.constant(bd.constant));
+      bufs.push_back(bd.tensor < 0 ? res.constant(bd.constant) : bd.grad ? res.grad(bd.tensor) : res.tensor(bd.tensor));
     rec.dispatch(*d.pipeline, bufs, d.push.data(), (uint32_t)d.push.size(), d.grid.x, d.grid.y, d.grid.z);
   }
 }

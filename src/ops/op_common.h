@@ -65,8 +65,10 @@ Grid grid_xz(int64_t items, int local, uint32_t y = 1);
 struct Binding {
   int tensor = -1;
   ConstSlice constant{};
-  static Binding t(int index) { return {index, {}}; }
-  static Binding c(ConstSlice s) { return {-1, s}; }
+  bool grad = false;  // the tensor's gradient (training sessions) rather than its value
+  static Binding t(int index) { return {index, {}, false}; }
+  static Binding c(ConstSlice s) { return {-1, s, false}; }
+  static Binding g(int index) { return {index, {}, true}; }
 };
 
 struct Dispatch {
