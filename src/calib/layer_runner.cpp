@@ -46,7 +46,7 @@ std::vector<int> weighted_ops(const Graph& g) {
 
 }  // namespace
 
-Graph split_activations(const Graph& g, std::vector<int>& index) {
+Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) {
   Graph out = g;
   out.ops.clear();
   index.assign(g.ops.size(), -1);
@@ -54,7 +54,7 @@ Graph split_activations(const Graph& g, std::vector<int>& index) {
     const Op& op = g.ops[i];
     index[i] = (int)out.ops.size();
     const Activation a = op.params.activation;
-    if (!is_weighted(op.type) || (a != Activation::Relu && a != Activation::Relu6)) {
+    if ((!every_op && !is_weighted(op.type)) || (a != Activation::Relu && a != Activation::Relu6)) {
       out.ops.push_back(op);
       continue;
     }

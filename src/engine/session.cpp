@@ -529,6 +529,13 @@ void Session::update_constant(int t, const std::vector<float>& values) {
   impl_->update_constant(t, values);
 }
 
+vk::BufferRange Session::constant_storage(int t) const {
+  auto it = impl_->noted_.find(t);
+  TARE_CHECK(it != impl_->noted_.end(), TARE_ERROR_INVALID_ARGUMENT,
+             "tensor " + std::to_string(t) + " is not a constant the session keeps as it is");
+  return impl_->constant(it->second);
+}
+
 void Session::record_constant_update(vk::Recorder& rec, int t, const std::vector<float>& values) {
   TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size(), TARE_ERROR_INVALID_ARGUMENT, "tensor index out of range");
   impl_->record_constant_update(rec, t, values);

@@ -108,6 +108,8 @@ class Session {
   // The same, recorded into `rec` (a copy from host-visible staging that this session keeps per such constant):
   // takes effect when `rec` runs, in recording order; the values must not be staged again before then.
   void record_constant_update(vk::Recorder& rec, int tensor, const std::vector<float>& values);
+  // Where such a constant lives (float32 sessions: its values as they are), for shaders that update it in place.
+  vk::BufferRange constant_storage(int tensor) const;
 
   // Training sessions (SessionOptions::training).  Gradients are stored like the tensors (NHWC4 float32).
   // record_zero_grads zeroes every gradient; record_backward records the backward kernels of operators

@@ -527,4 +527,21 @@ void Context::submit_and_wait(VkCommandBuffer cb) {
   check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
 }
 
+uint64_t Context::available_device_memory() const {
+  VkPhysicalDeviceMemoryBudgetPropertiesEXT budget{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT};
+  VkPhysicalDeviceMemoryProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2};
+  if (caps_.memory_budget) props.pNext = &budget;
+  vkGetPhysicalDeviceMemoryProperties2(physical_, &props);
+  const VkPhysicalDeviceMemoryProperties& mp = props.memoryProperties;
+  uint64_t best = 0;
+  for (uint32_t i = 0; i < mp.memoryHeapCount; i++) {
+    if (!(mp.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)) continue;
+    uint64_t avail = mp.memoryHeaps[i].size;
+    if (caps_.memory_budget)
+      avail = budget.heapBudget[i] > budget.heapUsage[i] ? budget.heapBudget[i] - budget.heapUsage[i] : 0;
+    best = std::max(best, avail);
+  }
+  return best;
+}
+
 }  // namespace tare::vk

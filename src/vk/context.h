@@ -68,6 +68,9 @@ class Context {
   VkInstance instance() const { return instance_; }
   VkPhysicalDevice physical_device() const { return physical_; }
   VkDevice device() const { return device_; }
+  // Device-local memory this process may still allocate: VK_EXT_memory_budget's budget minus usage of the largest
+  // device-local heap where the device has the extension, else that heap's size.
+  uint64_t available_device_memory() const;
   VkQueue queue() const { return queue_; }
   uint32_t queue_family() const { return queue_family_; }
   const DeviceCaps& caps() const { return caps_; }

@@ -1,0 +1,86 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Backward of ADD / MUL for one operand X (training, float32), with numpy broadcasting over the [N,H,W,C] view:
+//   dX += sum over the output positions X was broadcast to of dy (ADD) or dy * other (MUL).
+// No atomics: each item (a vec4 group of X, or a whole row of X when its single channel was broadcast over C, CB)
+// is owned by one invocation (WG == 1) or by one workgroup of WG invocations that split its broadcast positions and
+// combine their partial sums in shared memory (WG > 1, for large broadcast counts).  The other operand is read as
+// shaders/binary.comp reads it (mode 0 same layout, 1 broadcast rows, 2 single channel).  dy's padding lanes are 0,
+// so dX's stay 0.
+#include "common.glsl"
+
+layout(constant_id = 0) const uint IS_MUL = 0;
+layout(constant_id = 1) const uint MODE_O = 0;  // the other operand's read mode
+layout(constant_id = 2) const bool CB = false;  // X has one channel, broadcast over the output's C
+layout(constant_id = 3) const uint WG = 1;
+
+layout(std430, binding = 0) readonly buffer O { vec4 other[]; };  // the other operand (MUL only)
+layout(std430, binding = 1) readonly buffer DY { vec4 dy[]; };
+layout(std430, binding = 2) buffer DX { vec4 dx[]; };
+layout(push_constant) uniform P {
+  int items;            // X vec4 groups (CB: X rows)
+  int C4, W, H;         // output view: vec4 groups per row, width, height
+  int xc4, xw, xh;      // X view: vec4 groups per row, width, height
+  int bn, bh, bw;       // output extent along the dimensions X broadcasts over (1 elsewhere)
+  int count;            // broadcast positions per item: bn * bh * bw (* C4 when CB)
+  int on, oh, ow, oc4;  // the other operand's row strides per output n, h, w and its vec4 groups per row
+} p;
+
+shared vec4 partial[WG];
+
+vec4 load_other(int orow, int g, int n, int h, int w) {
+  if (MODE_O == 0u) return other[orow * p.C4 + g];
+  int r = n * p.on + h * p.oh + w * p.ow;
+  if (MODE_O == 1u) return other[r * p.oc4 + g];
+  return vec4(other[r * p.oc4].x);
+}
+
+void main() {
+  int item, first, step;
+  if (WG == 1u) {
+    item = int(gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+    first = 0;
+    step = 1;
+  } else {
+    item = int(gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x);
+    first = int(gl_LocalInvocationID.x);
+    step = int(WG);
+  }
+  if (item >= p.items) return;  // uniform per workgroup when WG > 1
+  int xg = CB ? 0 : item % p.xc4;
+  int xr = CB ? item : item / p.xc4;
+  int xw = xr % p.xw;
+  int t = xr / p.xw;
+  int xh = t % p.xh;
+  int xn = t / p.xh;
+  vec4 acc = vec4(0);
+  for (int k = first; k < p.count; k += step) {
+    int q = k, g = xg;
+    if (CB) {
+      g = q % p.C4;
+      q /= p.C4;
+    }
+    int w = xw + q % p.bw;
+    q /= p.bw;
+    int h = xh + q % p.bh;
+    int n = xn + q / p.bh;
+    int orow = (n * p.H + h) * p.W + w;
+    vec4 v = dy[orow * p.C4 + g];
+    if (IS_MUL != 0u) v *= load_other(orow, g, n, h, w);
+    acc += v;
+  }
+  if (WG > 1u) {
+    partial[first] = acc;
+    barrier();
+    for (uint s = WG / 2u; s > 0u; s >>= 1) {
+      if (uint(first) < s) partial[first] += partial[first + int(s)];
+      barrier();
+    }
+    if (first != 0) return;
+    acc = partial[0];
+  }
+  if (CB)
+    dx[item] += vec4((acc.x + acc.y) + (acc.z + acc.w), 0, 0, 0);
+  else
+    dx[item] += acc;
+}

@@ -1,0 +1,354 @@
+#include "calib/bft.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include "calib/layer_runner.h"
+#include "common/error.h"
+#include "engine/session.h"
+#include "model/constants.h"
+#include "ops/kernel.h"
+#include "quant/fake_quant.h"
+#include "vk/command.h"
+
+namespace tare::calib {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kChunk = 64;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+bool is_weighted(OpType t) {
+  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
+}
+
+bool is_q8(const Tensor& t) { return t.dtype == DType::I8 || t.dtype == DType::U8; }
+
+size_t per_image(const Graph& g) {
+  TARE_CHECK(g.inputs.size() == 1, TARE_ERROR_UNSUPPORTED, "bias fine-tuning supports models with one input");
+  const Tensor& in = g.tensors[g.inputs[0]];
+  TARE_CHECK(!in.shape.empty() && in.shape[0] >= 1, TARE_ERROR_UNSUPPORTED, "the input has no batch dimension");
+  return (size_t)(in.elements() / in.shape[0]);
+}
+
+// Softmax of each row (double), as float.
+std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
+  std::vector<float> p(logits.size());
+  for (size_t r = 0; r * classes < logits.size(); r++) {
+    const float* x = logits.data() + r * classes;
+    double m = *std::max_element(x, x + classes), z = 0;
+    for (int c = 0; c < classes; c++) z += std::exp((double)x[c] - m);
+    for (int c = 0; c < classes; c++) p[r * classes + c] = (float)(std::exp((double)x[c] - m) / z);
+  }
+  return p;
+}
+
+// Device bytes per image of a training session of `g` (activations and their gradients, batch 1).
+uint64_t training_bytes_per_image(const Graph& g) {
+  uint64_t total = 0;
+  for (const Tensor& t : g.tensors)
+    if (!t.is_const && t.dtype == DType::F32) total += 2 * ops::device_bytes(t, 4) / std::max(1, t.shape.empty() ? 1 : t.shape[0]);
+  return total;
+}
+
+// The student network of a quantized graph and its layers.
+struct Trainer {
+  struct Layer {
+    int q_op, q_bias, s_op, s_bias, s_out, channels;
+    uint64_t state_offset;
+  };
+
+  Trainer(std::shared_ptr<vk::Context> c, const Graph& quantized, int b) : ctx(std::move(c)), q(with_biases(quantized)), batch(b) {
+    std::vector<int> index;
+    student = split_activations(logits_graph(quant::fake_quant_graph(q)), index, true);
+    TARE_CHECK(student.outputs.size() == 1, TARE_ERROR_UNSUPPORTED,
+               "bias fine-tuning needs a classifier with one output (logits)");
+    for (size_t k = 0; k < q.ops.size(); k++) {
+      const Op& op = q.ops[k];
+      if (!is_weighted(op.type) || !is_q8(q.tensors[op.inputs[0]]) || !is_q8(q.tensors[op.outputs[0]])) continue;
+      int found = -1;
+      for (size_t i = 0; i < student.ops.size(); i++)
+        if (student.ops[i].type == op.type && student.ops[i].source_index == op.source_index) found = (int)i;
+      if (found < 0) continue;  // does not reach the logits
+      const Op& so = student.ops[found];
+      const Tensor& w = q.tensors[op.inputs[1]];
+      layers.push_back({(int)k, op.inputs[2], found, so.inputs[2], so.outputs[0],
+                        op.type == OpType::DepthwiseConv2D ? w.shape.back() : w.shape[0], 0});
+    }
+    TARE_CHECK(!layers.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to fine-tune");
+    first = layers[0].s_op;
+    for (const Layer& L : layers) first = std::min(first, L.s_op);
+    SessionOptions o;
+    o.batch = batch;
+    o.training = true;
+    s = std::make_unique<Session>(ctx, student, o);
+    logits = s->graph().outputs[0];
+    const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
+    TARE_CHECK(ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
+    classes = ls.c;
+    uint64_t state = 0, partial = 64;
+    for (Layer& L : layers) {
+      L.state_offset = state;
+      state += ((uint64_t)L.channels * 12 + 255) / 256 * 256;
+      const ops::Shape4 os = ops::shape4(s->graph().tensors[L.s_out].shape);
+      partial = std::max<uint64_t>(partial, (uint64_t)((os.rows() + kChunk - 1) / kChunk) * os.c4() * 16);
+    }
+    state_buf = std::make_unique<vk::Buffer>(ctx, state, vk::MemoryKind::Device);
+    partial_buf = std::make_unique<vk::Buffer>(ctx, partial, vk::MemoryKind::Device);
+    teacher_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)batch * classes * 4, vk::MemoryKind::Upload);
+    loss_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)batch * 4, vk::MemoryKind::Readback);
+    std::vector<uint8_t> zero(state, 0);
+    state_buf->upload(zero.data(), zero.size());
+  }
+
+  void stage(const float* inputs, const float* probs) {
+    s->set_input(0, inputs, (size_t)s->input(0).elements());
+    std::memcpy(teacher_buf->mapped(), probs, (size_t)batch * classes * 4);
+    teacher_buf->flush();
+  }
+
+  // Forward, loss, backward, bias gradients; Adam with `lr` (0: gradients only) at step t >= 1.
+  double step(float lr, int t, const BftOptions& o) {
+    vk::Recorder rec(ctx, s->dispatch_bound(0, s->num_ops()) * 2 + 4 * (uint32_t)layers.size() + 16, 0);
+    rec.begin();
+    s->record_inputs(rec);
+    s->record_ops(rec, 0, s->num_ops());
+    s->record_zero_grads(rec);
+    const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
+    const int32_t lpc[3] = {batch, classes, ls.c4()};
+    auto lp = ctx->pipeline("distill_loss", {}, sizeof(lpc), 4, 64, 1, 1);
+    rec.dispatch(*lp,
+                 {s->tensor_storage(logits), {teacher_buf.get(), 0, teacher_buf->size()}, s->grad_storage(logits),
+                  {loss_buf.get(), 0, loss_buf->size()}},
+                 lpc, sizeof(lpc), ops::div_up(batch, 64));
+    s->record_backward(rec, (size_t)first + 1, s->num_ops());
+    auto sum = ctx->pipeline("channel_sum", {(uint32_t)kChunk}, 8, 2, 64, 1, 1);
+    auto adam = ctx->pipeline("adam_bias", {}, 40, 3, 64, 1, 1);
+    const float a1 = (float)(1.0 / (1.0 - std::pow((double)o.beta1, t)));
+    const float a2 = (float)(1.0 / (1.0 - std::pow((double)o.beta2, t)));
+    for (const Layer& L : layers) {
+      const ops::Shape4 os = ops::shape4(s->graph().tensors[L.s_out].shape);
+      const int chunks = (int)((os.rows() + kChunk - 1) / kChunk);
+      const int32_t spc[2] = {(int32_t)os.rows(), os.c4()};
+      const vk::BufferRange part{partial_buf.get(), 0, (uint64_t)chunks * os.c4() * 16};
+      rec.dispatch(*sum, {s->grad_storage(L.s_out), part}, spc, 8, ops::div_up(os.c4(), 64),
+                   (uint32_t)std::min(chunks, 65535), (uint32_t)((chunks + 65534) / 65535));
+      struct {
+        int32_t chunks, C, C4;
+        float lr, b1, b2, eps, a1, a2;
+        int32_t pad;
+      } apc = {chunks, L.channels, os.c4(), lr, o.beta1, o.beta2, o.eps, a1, a2, 0};
+      rec.dispatch(*adam,
+                   {part, s->constant_storage(L.s_bias), {state_buf.get(), L.state_offset, (uint64_t)L.channels * 12}},
+                   &apc, sizeof(apc), ops::div_up(L.channels, 64));
+    }
+    rec.end();
+    rec.submit();
+    loss_buf->invalidate();
+    const float* l = static_cast<const float*>(loss_buf->mapped());
+    double total = 0;
+    for (int r = 0; r < batch; r++) total += l[r];
+    return total / batch;
+  }
+
+  std::vector<std::vector<float>> gradients() {
+    std::vector<std::vector<float>> g;
+    for (const Layer& L : layers) {
+      std::vector<float> v((size_t)L.channels);
+      state_buf->download(v.data(), v.size() * 4, L.state_offset + (uint64_t)L.channels * 8);
+      g.push_back(std::move(v));
+    }
+    return g;
+  }
+
+  // The quantized graph with the trained biases rounded to their grids.
+  Graph result(bool bias_16bit, int& clamped) {
+    Graph out = q;
+    const double lim = bias_16bit ? 32767.0 : 2147483647.0;
+    for (const Layer& L : layers) {
+      const vk::BufferRange r = s->constant_storage(L.s_bias);
+      std::vector<float> b((size_t)L.channels);
+      const_cast<vk::Buffer*>(r.buffer)->download(b.data(), b.size() * 4, r.offset);
+      Tensor& bt = out.tensors[L.q_bias];
+      std::vector<int32_t> qv((size_t)L.channels);
+      for (int c = 0; c < L.channels; c++) {
+        const double sc = bt.quant.scale.size() == 1 ? bt.quant.scale[0] : bt.quant.scale.at(c);
+        double v = std::round((double)b[c] / sc);
+        if (v > lim || v < -lim - 1) {
+          v = std::clamp(v, -lim - 1, lim);
+          clamped++;
+        }
+        qv[c] = (int32_t)v;
+      }
+      std::memcpy(bt.data.data(), qv.data(), qv.size() * 4);
+    }
+    return out;
+  }
+
+  std::shared_ptr<vk::Context> ctx;
+  Graph q, student;
+  int batch;
+  std::unique_ptr<Session> s;
+  int logits = -1, classes = 0, first = 0;
+  std::vector<Layer> layers;
+  std::unique_ptr<vk::Buffer> state_buf, partial_buf, teacher_buf, loss_buf;
+};
+
+// Teacher probabilities of `count` images (rows of `classes`), computed `batch` at a time.
+std::vector<float> teacher_probs(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
+                                 const std::vector<float>& inputs, uint32_t count, int batch, int& classes) {
+  const Graph t = logits_graph(float_graph);
+  TARE_CHECK(t.outputs.size() == 1, TARE_ERROR_UNSUPPORTED, "the float model must have one output (logits)");
+  const size_t n = per_image(float_graph);
+  SessionOptions o;
+  o.batch = batch;
+  Session s(ctx, t, o);
+  const ops::Shape4 ls = ops::shape4(s.output(0).shape);
+  TARE_CHECK(ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
+  classes = ls.c;
+  std::vector<float> logits((size_t)count * classes), buf(n * batch), out((size_t)batch * classes);
+  for (uint32_t done = 0; done < count; done += (uint32_t)batch) {
+    for (int i = 0; i < batch; i++) {
+      const uint32_t k = std::min(done + (uint32_t)i, count - 1);  // the last batch repeats the last image
+      std::memcpy(buf.data() + n * i, inputs.data() + n * k, n * 4);
+    }
+    s.set_input(0, buf.data(), buf.size());
+    s.run();
+    s.get_output(0, out.data(), out.size());
+    for (int i = 0; i < batch && done + (uint32_t)i < count; i++)
+      std::memcpy(logits.data() + (size_t)(done + i) * classes, out.data() + (size_t)i * classes, classes * 4);
+  }
+  return softmax_rows(logits, classes);
+}
+
+}  // namespace
+
+Graph logits_graph(const Graph& g) {
+  Graph out = g;
+  for (int& o : out.outputs)
+    for (const Op& op : out.ops)
+      if (op.type == OpType::Softmax && op.outputs[0] == o) {
+        o = op.inputs[0];
+        break;
+      }
+  // Remove operators nothing needs (in reverse order).
+  std::vector<char> needed(out.tensors.size(), 0);
+  for (int o : out.outputs) needed[o] = 1;
+  std::vector<Op> kept;
+  for (size_t i = out.ops.size(); i-- > 0;) {
+    const Op& op = out.ops[i];
+    bool use = false;
+    for (int t : op.outputs) use = use || needed[t];
+    if (!use) continue;
+    for (int t : op.inputs)
+      if (t >= 0) needed[t] = 1;
+    kept.push_back(op);
+  }
+  std::reverse(kept.begin(), kept.end());
+  out.ops = std::move(kept);
+  remove_unused_tensors(out);
+  return out;
+}
+
+BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
+                           uint32_t count, const ImageFn& images) {
+  const size_t n = per_image(float_graph);
+  std::vector<float> inputs(n * count);
+  for (uint32_t i = 0; i < count; i++) images(i, inputs.data() + n * i);
+  int classes = 0;
+  std::vector<float> probs = teacher_probs(ctx, float_graph, inputs, count, (int)count, classes);
+  Trainer tr(ctx, quantized, (int)count);
+  TARE_CHECK(tr.classes == classes, TARE_ERROR_INVALID_ARGUMENT, "the float and quantized models' outputs differ");
+  tr.stage(inputs.data(), probs.data());
+  BftGradients r;
+  r.loss = tr.step(0.0f, 1, BftOptions{});
+  r.bias = tr.gradients();
+  for (const auto& L : tr.layers) r.q_ops.push_back(L.q_op);
+  return r;
+}
+
+BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
+                           uint32_t count, const ImageFn& images, const BftOptions& o,
+                           const BftProgressFn& progress) {
+  TARE_CHECK(ctx != nullptr, TARE_ERROR_INVALID_ARGUMENT, "no context");
+  TARE_CHECK(count >= 1, TARE_ERROR_INVALID_ARGUMENT, "bias fine-tuning needs at least one image");
+  TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");
+  TARE_CHECK(o.rates.size() == o.mini_epochs.size() && !o.rates.empty(), TARE_ERROR_INVALID_ARGUMENT,
+             "the learning-rate schedule needs one mini-epoch count per rate");
+  TARE_CHECK(o.batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");
+  for (int e : o.mini_epochs) TARE_CHECK(e >= 0, TARE_ERROR_INVALID_ARGUMENT, "negative mini-epoch count");
+  const auto t0 = Clock::now();
+  const size_t n = per_image(float_graph);
+  std::vector<float> inputs(n * count);
+  for (uint32_t i = 0; i < count; i++) images(i, inputs.data() + n * i);
+
+  // The batch that fits the memory budget.
+  BftResult r;
+  std::vector<int> probe_index;
+  Graph probe = split_activations(logits_graph(quant::fake_quant_graph(with_biases(quantized))), probe_index, true);
+  const uint64_t per = training_bytes_per_image(probe);
+  const uint64_t budget = o.memory_budget ? o.memory_budget : ctx->available_device_memory() / 2;
+  int batch = (int)std::min<uint64_t>((uint64_t)o.batch, std::max<uint64_t>(1, budget / std::max<uint64_t>(per, 1)));
+  batch = std::min<int>(batch, (int)count);
+  TARE_CHECK((uint64_t)batch * per <= budget || batch == 1, TARE_ERROR_OUT_OF_MEMORY, "no batch fits the budget");
+  TARE_CHECK(per <= budget, TARE_ERROR_OUT_OF_MEMORY,
+             "one image needs " + std::to_string(per >> 20) + " MiB of device memory to train, the budget is " +
+                 std::to_string(budget >> 20) + " MiB");
+  r.batch = batch;
+
+  const auto tt = Clock::now();
+  int classes = 0;
+  std::vector<float> probs = teacher_probs(ctx, float_graph, inputs, count, batch, classes);
+  r.teacher_ms = ms_since(tt);
+
+  Trainer tr(ctx, quantized, batch);
+  TARE_CHECK(tr.classes == classes, TARE_ERROR_INVALID_ARGUMENT, "the float and quantized models' outputs differ");
+  r.layers = (int)tr.layers.size();
+  r.training_bytes = tr.s->memory().activation_bytes;
+
+  const uint32_t per_epoch = o.images_per_mini_epoch ? o.images_per_mini_epoch : count;
+  const int steps_per_epoch = (int)((per_epoch + (uint32_t)batch - 1) / (uint32_t)batch);
+  const int total_epochs = std::accumulate(o.mini_epochs.begin(), o.mini_epochs.end(), 0);
+  std::mt19937 rng(o.seed);
+  std::vector<uint32_t> order(count);
+  std::iota(order.begin(), order.end(), 0u);
+  size_t cursor = count;  // position in the current shuffled pass
+  std::vector<float> in_batch(n * batch), p_batch((size_t)batch * classes);
+  int t = 0, epoch = 0;
+  for (size_t phase = 0; phase < o.rates.size(); phase++) {
+    for (int e = 0; e < o.mini_epochs[phase]; e++, epoch++) {
+      double sum = 0;
+      for (int k = 0; k < steps_per_epoch; k++) {
+        for (int i = 0; i < batch; i++) {
+          if (cursor == count) {
+            std::shuffle(order.begin(), order.end(), rng);
+            cursor = 0;
+          }
+          const uint32_t img = order[cursor++];
+          std::memcpy(in_batch.data() + n * i, inputs.data() + n * img, n * 4);
+          std::memcpy(p_batch.data() + (size_t)classes * i, probs.data() + (size_t)classes * img, classes * 4);
+        }
+        tr.stage(in_batch.data(), p_batch.data());
+        const double l = tr.step(o.rates[phase], ++t, o);
+        if (t == 1) r.initial_loss = l;
+        sum += l;
+      }
+      r.loss.push_back(sum / steps_per_epoch);
+      if (progress && !progress((uint32_t)epoch + 1, (uint32_t)total_epochs, r.loss.back()))
+        fail(TARE_ERROR_CANCELLED, "bias fine-tuning cancelled");
+    }
+  }
+  r.corrected = tr.result(o.bias_16bit, r.clamped);
+  r.wall_ms = ms_since(t0);
+  return r;
+}
+
+}  // namespace tare::calib

@@ -1,0 +1,72 @@
+// Bias Fine-Tuning (the paper's section 4.2) on the GPU: only the biases of the quantized network are trained, by
+// distillation from the float network, with shader backpropagation.
+//
+//   student: the quantized graph in fake-quant form (quant/fake_quant.h; weights fixed at their dequantized int8
+//            values, every activation rounded to its 8-bit grid in float), fused activations split out, truncated
+//            at its logits (the input of a final SOFTMAX);
+//   teacher: the float graph, truncated the same way; its softmax is computed once per image and kept;
+//   loss:    cross-entropy between the teacher's softmax and the student's log-softmax, averaged over the batch;
+//   gradient: backward kernels of every op (ops/kernel.h, make_grad_kernel), the straight-through estimator at
+//            every FAKE_QUANT, bias gradients as per-channel reductions of each layer's output gradient;
+//   update:  Adam (beta1 0.9, beta2 0.999, eps 1e-8) in a shader, on the biases in the session's constant buffer.
+// At the end the float biases are rounded to each layer's int32 (or 16-bit) bias grid.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "calib/ibc.h"
+#include "model/graph.h"
+#include "vk/context.h"
+
+namespace tare::calib {
+
+struct BftOptions {
+  // Learning-rate schedule: rates[i] for mini_epochs[i] mini-epochs each (the paper: 1e-3, 1e-4, 1e-5, 1e-6 for 16
+  // mini-epochs each).
+  std::vector<float> rates = {1e-3f, 1e-4f, 1e-5f, 1e-6f};
+  std::vector<int> mini_epochs = {16, 16, 16, 16};
+  uint32_t images_per_mini_epoch = 0;  // 0: every BFT image (one pass); else that many, cycling through them
+  int batch = 16;                      // images per step (shrunk to fit memory_budget)
+  uint64_t memory_budget = 0;          // bytes for the training session; 0: half the device's memory (budget)
+  bool bias_16bit = false;             // clamp the final biases to the int16 range
+  uint32_t seed = 1;                   // the image order (shuffled per mini-epoch, deterministically)
+  float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+};
+
+struct BftResult {
+  Graph corrected;                     // the quantized graph with the fine-tuned biases
+  std::vector<double> loss;            // mean distillation loss of each mini-epoch (during its steps)
+  double initial_loss = 0;             // before any update (first mini-epoch's images, first step)
+  int batch = 0;                       // the batch used
+  int layers = 0;                      // layers whose biases were trained
+  int clamped = 0;                     // final bias values clamped to the bias type's range
+  uint64_t training_bytes = 0;         // device memory of the training session (activations + gradients)
+  double wall_ms = 0;
+  double teacher_ms = 0;               // computing the teacher's outputs
+};
+
+// Progress: mini-epoch done, total, and that mini-epoch's mean loss; return false to cancel.
+using BftProgressFn = std::function<bool(uint32_t done, uint32_t total, double loss)>;
+
+BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
+                           uint32_t count, const ImageFn& images, const BftOptions& options,
+                           const BftProgressFn& progress = {});
+
+// Testing: one batch's distillation loss and the bias gradients of every trained layer (GPU), in the layers' order
+// (weighted ops of the quantized graph with 8-bit data), without updating anything.
+struct BftGradients {
+  double loss = 0;
+  std::vector<std::vector<float>> bias;  // per layer
+  std::vector<int> q_ops;                // the layers' operator indices in with_biases(quantized)
+};
+BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
+                           uint32_t count, const ImageFn& images);
+
+// The graph truncated at the logits: if an output is produced by SOFTMAX, the softmax's input becomes the output;
+// operators nothing needs any more are removed.
+Graph logits_graph(const Graph& g);
+
+}  // namespace tare::calib

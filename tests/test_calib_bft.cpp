@@ -1,0 +1,187 @@
+// Bias fine-tuning (src/calib/bft.h): GPU bias gradients vs the CPU backward reference, the loss going down, only
+// biases changing, the memory budget shrinking the batch.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "calib/bft.h"
+#include "calib/layer_runner.h"
+#include "common/error.h"
+#include "op_harness.h"
+#include "quant/fake_quant.h"
+#include "quant/quantizer.h"
+#include "ref/backward.h"
+#include "ref/reference.h"
+
+using namespace tare;
+using namespace tare::test;
+
+namespace {
+
+using Images = std::vector<std::vector<float>>;
+
+Images random_images(int count, size_t size, std::mt19937& rng) {
+  std::uniform_real_distribution<float> d(-0.2f, 1.0f);
+  Images v(count, std::vector<float>(size));
+  for (auto& im : v)
+    for (auto& x : im) x = d(rng);
+  return v;
+}
+
+calib::ImageFn from(const Images& v, size_t first = 0) {
+  return [&v, first](uint32_t i, float* dst) { std::copy(v[first + i].begin(), v[first + i].end(), dst); };
+}
+
+// conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 (relu6) -> mean -> FC (10) -> softmax: a classifier.
+Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt19937& rng) {
+  GraphBuilder b;
+  b.rng = rng;
+  int x = b.input({1, h, w, cin});
+  OpParams p;
+  p.padding = Padding::Same;
+  p.activation = Activation::Relu6;
+  int y = b.op(OpType::Conv2D, {x, b.random_constant({c1, 3, 3, cin}, -0.3f, 0.5f), b.random_constant({c1}, 0, 0.2f)},
+               {1, h, w, c1}, p);
+  p.stride_h = p.stride_w = 2;
+  y = b.op(OpType::DepthwiseConv2D,
+           {y, b.random_constant({1, 3, 3, c1}, -0.3f, 0.6f), b.random_constant({c1}, 0, 0.2f)},
+           {1, (h + 1) / 2, (w + 1) / 2, c1}, p);
+  p.stride_h = p.stride_w = 1;
+  y = b.op(OpType::Conv2D, {y, b.random_constant({c2, 1, 1, c1}, -0.3f, 0.5f), b.random_constant({c2}, 0, 0.2f)},
+           {1, (h + 1) / 2, (w + 1) / 2, c2}, p);
+  OpParams m;
+  m.axes = {1, 2};
+  m.keep_dims = false;
+  y = b.op(OpType::Mean, {y}, {1, c2}, m);
+  OpParams f;
+  y = b.op(OpType::FullyConnected, {y, b.random_constant({classes, c2}, -1, 1), b.random_constant({classes}, -0.5f, 0.5f)},
+           {1, classes}, f);
+  OpParams sm;
+  sm.beta = 1.0f;
+  y = b.op(OpType::Softmax, {y}, {1, classes}, sm);
+  b.output(y);
+  infer_shapes(b.g);
+  return b.g;
+}
+
+Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Images& calib) {
+  quant::Stats st = quant::calibrate(ctx, g, (uint32_t)calib.size(), 4, from(calib), nullptr);
+  return quant::quantize_graph(g, st, {}, nullptr);
+}
+
+std::vector<float> concat(const Images& v, size_t first, size_t count) {
+  std::vector<float> r;
+  for (size_t i = first; i < first + count; i++) r.insert(r.end(), v[i].begin(), v[i].end());
+  return r;
+}
+
+}  // namespace
+
+TEST_SUITE("calib") {
+  TEST_CASE("BFT: GPU loss and bias gradients equal the CPU backward reference's") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(4);
+    Graph g = classifier(10, 9, 3, 8, 12, 10, rng);
+    Images im = random_images(12, 10 * 9 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
+    const uint32_t count = 4;
+    calib::BftGradients got = calib::bft_gradients(ctx, g, q, count, from(im, 8));
+    REQUIRE(got.bias.size() == 4);
+    // CPU: teacher softmax, student logits, loss, backward.
+    std::vector<std::vector<float>> batch = {concat(im, 8, count)};
+    Graph t = with_batch(calib::logits_graph(g), count);
+    std::vector<int> idx;
+    Graph qb = calib::with_biases(q);
+    Graph s = with_batch(calib::split_activations(calib::logits_graph(quant::fake_quant_graph(qb)), idx, true), count);
+    ref::Values tv = ref::run(t, batch), sv = ref::run(s, batch);
+    std::vector<float> dlogits;
+    const int classes = 10;
+    const float loss = ref::distillation_loss(tv[t.outputs[0]], sv[s.outputs[0]], classes, &dlogits);
+    CHECK(got.loss == doctest::Approx(loss).epsilon(1e-4));
+    ref::Gradients cpu = ref::backward(s, sv, {{s.outputs[0], dlogits}});
+    for (size_t k = 0; k < got.bias.size(); k++) {
+      CAPTURE(k);
+      const Op& qop = qb.ops[got.q_ops[k]];
+      int sop = -1;
+      for (size_t i = 0; i < s.ops.size(); i++)
+        if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
+      REQUIRE(sop >= 0);
+      const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
+      REQUIRE(want.size() == got.bias[k].size());
+      double m = 0, e = 0;
+      for (size_t c = 0; c < want.size(); c++) {
+        m = std::max(m, (double)std::fabs(want[c]));
+        e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
+      }
+      MESSAGE("layer " << k << ": max |dL/db| " << m << ", max error " << e);
+      CHECK(m > 0);
+      CHECK(e <= 1e-4 * m);
+    }
+    check_validation();
+  }
+
+  TEST_CASE("BFT lowers the distillation loss across mini-epochs and changes nothing but biases") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(6);
+    Graph g = classifier(10, 10, 3, 8, 16, 10, rng);
+    Images im = random_images(40, 10 * 10 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
+    calib::BftOptions o;
+    o.rates = {1e-2f, 1e-3f};
+    o.mini_epochs = {6, 6};
+    o.batch = 8;
+    std::vector<double> seen;
+    calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, 32, from(im, 8), o, [&](uint32_t, uint32_t, double l) {
+      seen.push_back(l);
+      return true;
+    });
+    REQUIRE(r.loss.size() == 12);
+    CHECK(seen == r.loss);
+    CHECK(r.batch == 8);
+    CHECK(r.layers == 4);
+    std::string curve;
+    for (double l : r.loss) curve += std::to_string(l) + " ";
+    MESSAGE("initial " << r.initial_loss << "; per mini-epoch: " << curve);
+    const double first = std::accumulate(r.loss.begin(), r.loss.begin() + 3, 0.0) / 3;
+    const double last = std::accumulate(r.loss.end() - 3, r.loss.end(), 0.0) / 3;
+    CHECK(last < first);
+    CHECK(r.loss.back() < r.initial_loss);
+    // Nothing but biases changed.
+    Graph qb = calib::with_biases(q);
+    REQUIRE(r.corrected.tensors.size() == qb.tensors.size());
+    int changed = 0;
+    for (size_t t = 0; t < qb.tensors.size(); t++)
+      if (qb.tensors[t].data != r.corrected.tensors[t].data) {
+        CHECK(qb.tensors[t].dtype == DType::I32);
+        changed++;
+      }
+    CHECK(changed == 4);
+    check_validation();
+  }
+
+  TEST_CASE("BFT: a small memory budget shrinks the batch; bad options are refused") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(7);
+    Graph g = classifier(8, 8, 3, 4, 8, 5, rng);
+    Images im = random_images(12, 8 * 8 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 4));
+    calib::BftOptions o;
+    o.rates = {1e-3f};
+    o.mini_epochs = {1};
+    o.batch = 8;
+    o.memory_budget = 1;  // not even one image fits
+    CHECK_THROWS_AS(calib::bias_fine_tuning(ctx, g, q, 8, from(im, 4), o), tare::Error);
+    o.memory_budget = 3 * 40000;  // a few images
+    calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, 8, from(im, 4), o);
+    MESSAGE("batch " << r.batch << ", training bytes " << r.training_bytes);
+    CHECK(r.batch >= 1);
+    CHECK(r.batch < 8);
+    o.memory_budget = 0;
+    o.mini_epochs = {1, 2};
+    CHECK_THROWS_AS(calib::bias_fine_tuning(ctx, g, q, 8, from(im, 4), o), tare::Error);
+    check_validation();
+  }
+}
