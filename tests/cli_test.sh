@@ -55,6 +55,10 @@ if [ -f "$DATA/models/mobilenet_v2_1.0_224_float.tflite" ]; then
     --images "$tmp/calib" --count 4 --method none --out "$tmp/none.tflite"
   check "calibrate bad method" 2 "--method must be" -- "$TARE" calibrate "$DATA/models/mobilenet_v1_0.25_224.tflite" \
     --images "$tmp/calib" --method bft2 --out "$tmp/x.tflite"
+  check "calibrate bft" 0 "BFT         28 layers" -- "$TARE" calibrate "$DATA/models/mobilenet_v1_0.25_224.tflite" \
+    --images "$tmp/calib" --count 4 --method ibc+bft --ibc-images 2 --bft-images 2 --bft-epochs 1 --bft-batch 2 \
+    --bft-rates 1e-3,1e-4 --equalize --out "$tmp/bft.tflite" --report "$tmp/bft_report"
+  if [ -s "$tmp/bft_report/bft_loss.html" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: no loss plot"; fi
   check "analyze" 0 "MAS         post-activation" -- "$TARE" analyze "$DATA/models/mobilenet_v1_0.25_224.tflite" \
     --images "$tmp/calib" --quantized "$tmp/none.tflite" --ibc-images 2 --skip 2 --analyze-images 2 \
     --report "$tmp/analysis"

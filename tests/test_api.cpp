@@ -2,6 +2,7 @@
 // handles can be released in any order, quantization through the API (cancellation, callbacks, export).
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -348,6 +349,103 @@ TEST_SUITE("api") {
     tare_model_destroy(c2);
     tare_model_destroy(q);
     tare_model_destroy(v2);
+    tare_model_destroy(m);
+  }
+
+  TEST_CASE("bias fine-tuning and equalization through the API") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite") || !have_data("ref/mobilenet_v1_0.25_224/in_img1.bin"))
+      return;
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_model* m = nullptr;
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
+    std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
+    std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
+    images.insert(images.end(), second.begin(), second.end());
+    tare_model* q = nullptr;
+    REQUIRE(tare_quantize_array(m, images.data(), 2, nullptr, &q, nullptr) == TARE_OK);
+    struct Feed {
+      const std::vector<float>* images;
+    } feed{&images};
+    auto fill = [](void* user, uint32_t i, void* dst, size_t size) -> tare_status {
+      std::memcpy(dst, static_cast<Feed*>(user)->images->data() + (size_t)i * (size / 4), size);
+      return TARE_OK;
+    };
+    tare_bft_options o;
+    tare_bft_options_init(&o);
+    CHECK(o.rate_count == 4);
+    CHECK(o.rates[0] == doctest::Approx(1e-3));
+    CHECK(o.mini_epochs_per_rate == 16);
+    o.rate_count = 2;
+    o.rates[0] = 1e-2f;
+    o.mini_epochs_per_rate = 2;
+    o.batch = 2;
+    std::vector<double> losses;
+    o.user_data = &losses;
+    o.on_loss = [](void* user, uint32_t, uint32_t, double loss) {
+      static_cast<std::vector<double>*>(user)->push_back(loss);
+      return 0;
+    };
+    tare_bft_report rep;
+    tare_bft_report_init(&rep);
+    tare_model* t = nullptr;
+    REQUIRE(tare_fine_tune_bias(m, q, 2, fill, &feed, &o, &t, &rep) == TARE_OK);
+    CHECK(rep.layers == 28);
+    CHECK(rep.batch == 2);
+    CHECK(rep.mini_epochs == 4);
+    CHECK(losses.size() == 4);
+    CHECK(rep.final_loss == doctest::Approx(losses.back()));
+    MESSAGE("BFT loss " << rep.initial_loss << " -> " << rep.final_loss);
+    CHECK(rep.final_loss < rep.initial_loss);
+    CHECK(rep.training_bytes > 0);
+    tare_session* s = nullptr;
+    REQUIRE(tare_session_create(t, nullptr, &s) == TARE_OK);  // the fine-tuned model runs
+    tare_session_destroy(s);
+    tare_model_destroy(t);
+    // Cancelled from the loss callback; bad schedule.
+    o.on_loss = [](void*, uint32_t, uint32_t, double) { return 1; };
+    CHECK(tare_fine_tune_bias(m, q, 2, fill, &feed, &o, &t, nullptr) == TARE_ERROR_CANCELLED);
+    CHECK(t == nullptr);
+    o.on_loss = nullptr;
+    o.rate_count = 9;
+    CHECK(tare_fine_tune_bias(m, q, 2, fill, &feed, &o, &t, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(tare_fine_tune_bias(m, m, 2, fill, &feed, nullptr, &t, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
+
+    // Equalization keeps the float function where no RELU6 is replaced.
+    tare_equalize_options eo;
+    tare_equalize_options_init(&eo);
+    eo.replace_relu6 = 0;
+    tare_equalize_report er;
+    tare_equalize_report_init(&er);
+    tare_model* e = nullptr;
+    REQUIRE(tare_equalize(m, &eo, &e, &er) == TARE_OK);
+    eo.replace_relu6 = 1;
+    tare_model* e6 = nullptr;
+    tare_equalize_report er6;
+    tare_equalize_report_init(&er6);
+    REQUIRE(tare_equalize(m, &eo, &e6, &er6) == TARE_OK);
+    MESSAGE("equalized pairs: " << er.pairs << " (RELU6 kept), " << er6.pairs << " (" << er6.relu6_replaced
+                                << " RELU6 replaced)");
+    CHECK(er6.pairs > er.pairs);
+    CHECK(er6.relu6_replaced > 0);
+    std::vector<float> out_m(1001), out_e(1001);
+    for (auto [model, out] : {std::pair{m, &out_m}, std::pair{e, &out_e}}) {
+      tare_session* ss = nullptr;
+      REQUIRE(tare_session_create(model, nullptr, &ss) == TARE_OK);
+      REQUIRE(tare_session_set_input(ss, 0, images.data(), 224 * 224 * 3 * 4) == TARE_OK);
+      REQUIRE(tare_session_run(ss) == TARE_OK);
+      REQUIRE(tare_session_get_output(ss, 0, out->data(), 1001 * 4) == TARE_OK);
+      tare_session_destroy(ss);
+    }
+    float err = 0, mx = 0;
+    for (int i = 0; i < 1001; i++) {
+      err = std::max(err, std::fabs(out_m[i] - out_e[i]));
+      mx = std::max(mx, std::fabs(out_m[i]));
+    }
+    CHECK(err <= 1e-4f * mx);
+    tare_model_destroy(e);
+    tare_model_destroy(e6);
+    tare_model_destroy(q);
     tare_model_destroy(m);
   }
 }

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "grad_harness.h"
+#include "ops/kernel.h"
 
 using namespace tare;
 using namespace tare::test;
@@ -174,6 +175,31 @@ TEST_SUITE("grad") {
     worst_rel = worst_fd = 0;
     check(b.g, "chain", 5);  // x, t1, t2, t3, t4
     MESSAGE("chain: max rel error vs CPU " << worst_rel << ", vs finite differences " << worst_fd);
+    // The gradients' padding lanes (channels C..C4-1 of every NHWC4 row) stay 0.
+    Graph g = b.g;
+    infer_shapes(g);
+    SessionOptions o;
+    o.training = true;
+    Session s(gpu(), g, o);
+    std::vector<float> in = b.random_values((size_t)g.tensors[x].elements(), -1, 1);
+    s.set_input(0, in.data(), in.size());
+    s.run();
+    s.backward({{y, b.random_values((size_t)g.tensors[y].elements(), -1, 1)}});
+    for (int t : {x, t1, t2, t3, t4}) {
+      const ops::Shape4 sh = ops::shape4(g.tensors[t].shape);
+      const vk::BufferRange r = s.grad_storage(t);
+      std::vector<float> packed((size_t)sh.padded_elements());
+      const_cast<vk::Buffer*>(r.buffer)->download(packed.data(), packed.size() * 4, r.offset);
+      int nonzero_pad = 0, nonzero = 0;
+      for (int64_t row = 0; row < sh.rows(); row++)
+        for (int c = 0; c < sh.c4() * 4; c++) {
+          const float v = packed[(size_t)(row * sh.c4() * 4 + c)];
+          (c < sh.c ? nonzero : nonzero_pad) += v != 0.0f;
+        }
+      CAPTURE(t);
+      CHECK(nonzero > 0);
+      CHECK(nonzero_pad == 0);
+    }
     check_validation();
   }
 

@@ -410,6 +410,72 @@ TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_
 TARE_API tare_status tare_diagnostics_write(const tare_diagnostics* d, const char* directory);
 TARE_API void tare_diagnostics_destroy(tare_diagnostics* d);
 
+/* ---- bias fine-tuning and cross-layer equalization ------------------------------------------------------------- */
+
+/* Loss of each mini-epoch of bias fine-tuning; return non-zero to cancel. */
+typedef int (*tare_loss_fn)(void* user_data, uint32_t mini_epoch, uint32_t total, double loss);
+
+/* Bias Fine-Tuning (Finkelstein et al. 2019, section 4.2) on the GPU: only the biases of the quantized model are
+   trained, by distillation from the float model (cross-entropy between the teacher's softmax and the student's
+   log-softmax over the logits, i.e. before a final SOFTMAX), with a straight-through estimator through every
+   fake-quantized activation, Adam (beta1 0.9, beta2 0.999, eps 1e-8) and the learning-rate schedule below.  The
+   forward pass, the backward pass, the bias gradients and the update are shaders. */
+typedef struct tare_bft_options {
+  size_t struct_size;
+  uint32_t rate_count;              /* rates used (default 4, at most 8) */
+  float rates[8];                   /* default 1e-3, 1e-4, 1e-5, 1e-6 (the paper) */
+  uint32_t mini_epochs_per_rate;    /* default 16 (the paper) */
+  uint32_t images_per_mini_epoch;   /* 0 (default): every image once per mini-epoch */
+  uint32_t batch;                   /* images per step (default 16), shrunk to fit memory_budget */
+  uint64_t memory_budget;           /* bytes for training; 0: half the device memory available */
+  int bias_16bit;                   /* clamp the final biases to the int16 range */
+  uint32_t seed;                    /* image order (default 1) */
+  tare_loss_fn on_loss;             /* per mini-epoch; may be NULL */
+  void* user_data;
+} tare_bft_options;
+
+typedef struct tare_bft_report {
+  size_t struct_size;
+  uint32_t layers;                  /* layers whose biases were trained */
+  uint32_t batch;                   /* batch used */
+  uint32_t mini_epochs;
+  uint32_t clamped;                 /* final bias values clamped */
+  double initial_loss;              /* before the first update */
+  double final_loss;                /* mean over the last mini-epoch */
+  uint64_t training_bytes;          /* device memory of the training session */
+  double wall_ms;
+} tare_bft_report;
+
+TARE_API void tare_bft_options_init(tare_bft_options* options);
+TARE_API void tare_bft_report_init(tare_bft_report* report);
+
+/* Fine-tunes the biases of `quantized` (tare_quantize's result, possibly corrected by tare_correct_bias) against
+   `float_model` on `count` unlabeled images (inputs as for tare_quantize; kept in host memory while training).
+   *out is a new quantized model.  The models must be classifiers with one output. */
+TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
+                                         tare_input_fn inputs, void* inputs_user_data, const tare_bft_options* options,
+                                         tare_model** out, tare_bft_report* report);
+
+/* Cross-layer equalization (Meller et al. 2019) of a float model, before quantization: consecutive layers joined by
+   an activation that commutes with positive scaling get per-channel scales that equalize their weight ranges. */
+typedef struct tare_equalize_options {
+  size_t struct_size;
+  int replace_relu6;                /* default 1: a RELU6 between two layers becomes RELU so that they can be scaled */
+  uint32_t max_iterations;          /* sweeps over the network (default 500) */
+} tare_equalize_options;
+
+typedef struct tare_equalize_report {
+  size_t struct_size;
+  uint32_t pairs;                   /* layer pairs equalized */
+  uint32_t iterations;              /* sweeps done */
+  uint32_t relu6_replaced;
+} tare_equalize_report;
+
+TARE_API void tare_equalize_options_init(tare_equalize_options* options);
+TARE_API void tare_equalize_report_init(tare_equalize_report* report);
+TARE_API tare_status tare_equalize(tare_model* float_model, const tare_equalize_options* options, tare_model** out,
+                                   tare_equalize_report* report);
+
 /* Writes the model as a standard .tflite file (an int8 model for a quantized one) that TensorFlow Lite runs. */
 TARE_API tare_status tare_model_export_file(const tare_model* model, const char* path);
 /* The same in memory: *data is allocated by Tare and released with tare_free. */

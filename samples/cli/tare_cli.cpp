@@ -45,8 +45,8 @@ const char* kUsage =
     "                               calibrate on the GPU and write an int8 .tflite (the paper's scheme)\n"
     "  eval MODEL --images DIR --labels CSV [--reference FLOAT_MODEL]\n"
     "                               top-1/top-5 accuracy; with a reference, paired agreement and difference\n"
-    "  calibrate MODEL --images DIR --out OUT.tflite [--method none|ibc]\n"
-    "                               quantize, correct the biases (IBC), export; a per-layer MAS summary\n"
+    "  calibrate MODEL --images DIR --out OUT.tflite [--method none|ibc|bft|ibc+bft]\n"
+    "                               quantize, correct the biases (IBC) and/or fine-tune them (BFT), export\n"
     "  analyze MODEL --images DIR --report DIR [--quantized Q.tflite]\n"
     "                               per-layer, per-channel quantization errors before/after IBC (CSV + HTML)\n"
     "  version                      print the library version\n"
@@ -77,7 +77,14 @@ const char* kUsage =
     "  --int8-io | --uint8-io 8-bit model inputs and outputs (default float32 with QUANTIZE/DEQUANTIZE)\n"
     "  --batch B         images per GPU calibration run (default 8)\n"
     "options of calibrate and analyze (and quantize's --count, --per-channel, --bias-16bit, --batch):\n"
-    "  --method M        none (basic quantization) or ibc (default): iterative bias correction\n"
+    "  --method M        none (basic quantization), ibc (default: iterative bias correction), bft (bias\n"
+    "                    fine-tuning) or ibc+bft\n"
+    "  --equalize        cross-layer equalization before quantizing (--keep-relu6: pairs joined by RELU6 skipped)\n"
+    "  --bft-images N    images for bias fine-tuning (default 256: the first N of DIR)\n"
+    "  --bft-epochs E    mini-epochs per learning rate (default 16; rates 1e-3, 1e-4, 1e-5, 1e-6)\n"
+    "  --bft-batch B     images per step (default 16; shrunk to fit the device memory)\n"
+    "  --bft-rates LIST  learning rates, comma-separated (default 1e-3,1e-4,1e-5,1e-6)\n"
+    "  --bft-images-per-epoch N  images per mini-epoch (default: all BFT images)\n"
     "  --ibc-images N    images for the correction (default 8: the first N of DIR)\n"
     "  --pre-activation  correct the mean before the fused activation (default: after it)\n"
     "  --report DIR      write errors.csv, summary.csv and report.html there\n"
@@ -149,10 +156,11 @@ struct Args {
 const char* kValueOptions[] = {"--device", "--input",  "--output", "--top",   "--labels", "--mean",
                                "--std",    "--crop",   "--runs",   "--warmup", "--images", "--count",
                                "--out",    "--batch",  "--reference", "--skip", "--limit",
-                               "--method", "--ibc-images", "--report", "--quantized", "--analyze-images"};
+                               "--method", "--ibc-images", "--report", "--quantized", "--analyze-images",
+                               "--bft-images", "--bft-epochs", "--bft-batch", "--bft-images-per-epoch", "--bft-rates"};
 const char* kFlagOptions[] = {"--fp16",       "--validation", "--no-profile", "--ops",      "--per-channel",
                               "--bias-16bit", "--round-even", "--int8-io",    "--uint8-io", "--keep-dead-channels",
-                              "--help",       "-h",           "--pre-activation", "--no-ibc"};
+                              "--help",       "-h",           "--pre-activation", "--no-ibc", "--equalize", "--keep-relu6"};
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;

@@ -1,11 +1,13 @@
-// The C ABI of bias correction and error analysis (tare.h, "bias correction and quantization-error analysis").
+// The C ABI of bias correction, bias fine-tuning, equalization and error analysis (tare.h, "bias correction and quantization-error analysis").
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 
 #include "api/api_internal.h"
+#include "calib/bft.h"
 #include "calib/ibc.h"
+#include "quant/equalize.h"
 
 struct tare_diagnostics_s {
   tare::calib::Diagnostics d;
@@ -256,5 +258,124 @@ TARE_API tare_status tare_diagnostics_write(const tare_diagnostics* d, const cha
 }
 
 TARE_API void tare_diagnostics_destroy(tare_diagnostics* d) { delete d; }
+
+}  // extern "C"
+
+// ---- bias fine-tuning and equalization ---------------------------------------------------------------------------
+
+
+extern "C" {
+
+TARE_API void tare_bft_options_init(tare_bft_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof(*o));
+  o->struct_size = sizeof(*o);
+  o->rate_count = 4;
+  o->rates[0] = 1e-3f;
+  o->rates[1] = 1e-4f;
+  o->rates[2] = 1e-5f;
+  o->rates[3] = 1e-6f;
+  o->mini_epochs_per_rate = 16;
+  o->batch = 16;
+  o->seed = 1;
+}
+
+TARE_API void tare_bft_report_init(tare_bft_report* r) {
+  if (!r) return;
+  std::memset(r, 0, sizeof(*r));
+  r->struct_size = sizeof(*r);
+}
+
+TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
+                                         tare_input_fn inputs, void* user, const tare_bft_options* options,
+                                         tare_model** out, tare_bft_report* report) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    TARE_ARG(float_model && quantized, "model is NULL");
+    TARE_ARG(inputs, "inputs callback is NULL");
+    TARE_ARG(float_model->ctx == quantized->ctx, "the two models belong to different contexts");
+    tare_bft_options defaults;
+    tare_bft_options_init(&defaults);
+    tare_bft_options o = read_options(options, defaults);
+    TARE_ARG(o.rate_count >= 1 && o.rate_count <= 8, "rate_count must be in [1, 8]");
+    TARE_ARG(o.batch >= 1, "batch must be >= 1");
+    tare::calib::BftOptions bo;
+    bo.rates.assign(o.rates, o.rates + o.rate_count);
+    bo.mini_epochs.assign(o.rate_count, (int)o.mini_epochs_per_rate);
+    bo.images_per_mini_epoch = o.images_per_mini_epoch;
+    bo.batch = (int)o.batch;
+    bo.memory_budget = o.memory_budget;
+    bo.bias_16bit = o.bias_16bit != 0;
+    bo.seed = o.seed;
+    const size_t n = per_image(*float_model->graph);
+    auto progress = [&](uint32_t done, uint32_t total, double loss) {
+      return !o.on_loss || o.on_loss(o.user_data, done, total, loss) == 0;
+    };
+    tare::calib::BftResult r = tare::calib::bias_fine_tuning(
+        float_model->ctx, *float_model->graph, *quantized->graph, count, callback_images(inputs, user, n), bo, progress);
+    auto m = std::make_unique<tare_model_s>();
+    m->ctx = quantized->ctx;
+    m->name = quantized->name;
+    m->graph = std::make_shared<const tare::Graph>(std::move(r.corrected));
+    if (report) {
+      tare_bft_report rep;
+      tare_bft_report_init(&rep);
+      rep.layers = (uint32_t)r.layers;
+      rep.batch = (uint32_t)r.batch;
+      rep.mini_epochs = (uint32_t)r.loss.size();
+      rep.clamped = (uint32_t)r.clamped;
+      rep.initial_loss = r.initial_loss;
+      rep.final_loss = r.loss.empty() ? r.initial_loss : r.loss.back();
+      rep.training_bytes = r.training_bytes;
+      rep.wall_ms = r.wall_ms;
+      write_out(report, rep);
+    }
+    *out = m.release();
+  });
+}
+
+TARE_API void tare_equalize_options_init(tare_equalize_options* o) {
+  if (!o) return;
+  std::memset(o, 0, sizeof(*o));
+  o->struct_size = sizeof(*o);
+  o->replace_relu6 = 1;
+  o->max_iterations = 500;
+}
+
+TARE_API void tare_equalize_report_init(tare_equalize_report* r) {
+  if (!r) return;
+  std::memset(r, 0, sizeof(*r));
+  r->struct_size = sizeof(*r);
+}
+
+TARE_API tare_status tare_equalize(tare_model* float_model, const tare_equalize_options* options, tare_model** out,
+                                   tare_equalize_report* report) {
+  return guarded([&] {
+    TARE_ARG(out, "out is NULL");
+    *out = nullptr;
+    TARE_ARG(float_model, "model is NULL");
+    tare_equalize_options defaults;
+    tare_equalize_options_init(&defaults);
+    tare_equalize_options o = read_options(options, defaults);
+    tare::quant::EqualizeOptions eo;
+    eo.replace_relu6 = o.replace_relu6 != 0;
+    eo.max_iterations = (int)o.max_iterations;
+    tare::quant::EqualizeReport er;
+    auto m = std::make_unique<tare_model_s>();
+    m->ctx = float_model->ctx;
+    m->name = float_model->name;
+    m->graph = std::make_shared<const tare::Graph>(tare::quant::equalize_graph(*float_model->graph, eo, &er));
+    if (report) {
+      tare_equalize_report rep;
+      tare_equalize_report_init(&rep);
+      rep.pairs = (uint32_t)er.pairs;
+      rep.iterations = (uint32_t)er.iterations;
+      rep.relu6_replaced = (uint32_t)er.relu6_replaced;
+      write_out(report, rep);
+    }
+    *out = m.release();
+  });
+}
 
 }  // extern "C"

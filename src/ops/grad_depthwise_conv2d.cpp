@@ -1,5 +1,5 @@
 // Backward of DEPTHWISE_CONV_2D with respect to its input (training, float32), any depth multiplier
-// (shaders/grad_depthwise_conv2d.comp: a gather by stride phases, one add per dx vec4).
+// (shaders/grad_depthwise_conv2d.comp: a gather over stride-aligned blocks, one add per dx vec4).
 #include <algorithm>
 
 #include "common/error.h"
@@ -11,7 +11,7 @@ namespace tare::ops {
 
 namespace {
 
-constexpr int kTP = 8;  // input positions per invocation (the forward's measured tile)
+constexpr int kTP = 8;  // dx positions per invocation (SH rows x kTP/SH columns; measured on lavapipe: 8 beats 4, 16)
 
 struct DwPush {
   ConvHead h;
@@ -46,17 +46,21 @@ KernelPtr make_grad_depthwise_conv2d(BuildContext& b, const Op& op) {
         packed[(((size_t)k * IC4 + c / 4) * mult + j) * 4 + c % 4] = w[(size_t)k * OC + (size_t)c * mult + j];
   const ConstSlice ws = b.add_constant_floats(packed);
 
+  // Blocks of SH rows x tp columns, tp a multiple of SW near kTP / SH (not much wider than a row).
   const int SH = pr.stride_h, SW = pr.stride_w;
-  const int ry = (si.h + SH - 1) / SH, per_row = (si.w + SW - 1) / SW;
-  const int tp = std::min(kTP, per_row), xt = x_tiles(per_row, tp);
-  TARE_CHECK((int64_t)SH * SW * IC4 <= 65535, TARE_ERROR_UNSUPPORTED, where + "too many stride phases");
-  const DwPush push{conv_head(si, so, conv_pads(si, KH, KW, pr)), OC, ry, xt};
+  const WindowPads pads = conv_pads(si, KH, KW, pr);
+  const int tp = SW * std::max(1, (std::min(kTP / SH, si.w) + SW - 1) / SW);
+  const int ry = (si.h + SH - 1) / SH, xt = x_tiles(si.w, tp);
+  TARE_CHECK(KH * pr.dilation_h + SH < 4096 && KW * pr.dilation_w + tp + SW < 4096 && tp <= 64, TARE_ERROR_UNSUPPORTED,
+             where + "filter, dilation or stride too large");
+  const DwPush push{conv_head(si, so, pads), OC, ry, xt};
   auto p = b.context().pipeline("grad_depthwise_conv2d",
                                 {(uint32_t)KH, (uint32_t)KW, (uint32_t)SH, (uint32_t)SW, (uint32_t)pr.dilation_h,
-                                 (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp},
+                                 (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp, (uint32_t)pads.top,
+                                 (uint32_t)pads.left},
                                 sizeof(push), 3, 64, 1, 1);
   return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::c(ws), Binding::g(op.inputs[0])}, push,
-                       grid_xz((int64_t)si.n * ry * xt, 64, (uint32_t)(SH * SW * IC4)));
+                       grid_xz((int64_t)si.n * ry * xt * IC4, 64));
 }
 
 }  // namespace tare::ops

@@ -24,7 +24,7 @@ struct EqualizeOptions {
   // RELU6 becomes RELU (as Meller et al. and Nagel et al. do), which changes the float network wherever a value
   // exceeded 6.  Without it such pairs are left alone.
   bool replace_relu6 = true;
-  int max_iterations = 20;   // sweeps over all pairs at most
+  int max_iterations = 500;  // sweeps over all pairs at most (each costs milliseconds)
   double tolerance = 1e-4;   // stop when every scale of a sweep is within this of 1
 };
 

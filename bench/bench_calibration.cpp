@@ -1,0 +1,151 @@
+// Cost of bias correction on this device, as ratios measured side by side in one run: IBC wall time and one BFT
+// training step per image, against one float forward pass of the same batch.  Public C API only.
+//   bench_calibration [--images N (default 8)] [MODEL ...]   (models default to the shared MobileNets)
+#include <tare/tare.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* kDefaultModels[] = {"mobilenet_v1_0.25_224", "mobilenet_v2_1.0_224_float"};
+
+std::string data_dir() {
+  const char* d = std::getenv("TARE_DATA");
+  return d && *d ? d : TARE_DEFAULT_DATA;
+}
+
+std::vector<float> read_floats(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) return {};
+  std::vector<float> v((size_t)f.tellg() / 4);
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(v.data()), (std::streamsize)v.size() * 4);
+  return v;
+}
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+bool ok(tare_status st, const char* what) {
+  if (st == TARE_OK) return true;
+  std::printf("  FAILED: %s: %s (%s)\n", what, tare_status_string(st), tare_last_error());
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint32_t images = 8;
+  std::vector<std::string> models;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--images" && i + 1 < argc) {
+      images = (uint32_t)std::max(1, std::atoi(argv[++i]));
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "usage: bench_calibration [--images N] [MODEL ...]\n");
+      return a == "--help" || a == "-h" ? 0 : 2;
+    } else {
+      models.push_back(a);
+    }
+  }
+  if (models.empty()) models.assign(std::begin(kDefaultModels), std::end(kDefaultModels));
+  tare_context* ctx = nullptr;
+  tare_status st = tare_context_create(nullptr, &ctx);
+  if (st != TARE_OK) {
+    std::fprintf(stderr, "bench_calibration: no Vulkan context: %s\n", tare_last_error());
+    return st == TARE_ERROR_NO_VULKAN ? 0 : 1;
+  }
+  tare_device_info dev;
+  tare_device_info_init(&dev);
+  tare_context_get_device_info(ctx, &dev);
+  std::printf("tare %s on %s; batch of %u images\n", tare_version(), dev.name, images);
+  std::printf("%-28s %12s %10s %8s %14s %10s\n", "model", "float pass", "IBC", "IBC/fwd", "BFT step/img", "BFT/fwd");
+  bool failed = false;
+  for (const std::string& name : models) {
+    const std::string path = data_dir() + "/models/" + name + ".tflite";
+    std::vector<float> a = read_floats(data_dir() + "/ref/" + name + "/in_img0.bin");
+    std::vector<float> b = read_floats(data_dir() + "/ref/" + name + "/in_img1.bin");
+    tare_model* m = nullptr;
+    if (a.empty() || b.size() != a.size() || tare_model_load_file(ctx, path.c_str(), &m) != TARE_OK) {
+      std::printf("SKIPPED (no data): %s or its reference inputs not found; set TARE_DATA\n", path.c_str());
+      continue;
+    }
+    std::vector<float> batch;
+    for (uint32_t i = 0; i < images; i++) batch.insert(batch.end(), (i % 2 ? b : a).begin(), (i % 2 ? b : a).end());
+    tare_model *q = nullptr, *c = nullptr;
+    tare_session* s = nullptr;
+    tare_session_options so;
+    tare_session_options_init(&so);
+    so.batch = images;
+    std::vector<double> fwd, ibc;
+    bool good = ok(tare_quantize_array(m, batch.data(), images, nullptr, &q, nullptr), "quantize") &&
+                ok(tare_session_create(m, &so, &s), "float session") &&
+                ok(tare_session_set_input(s, 0, batch.data(), batch.size() * 4), "input");
+    for (int r = 0; good && r < 4; r++) {
+      double t0 = now_ms();
+      good = ok(tare_session_run(s), "float run");
+      if (r) fwd.push_back(now_ms() - t0);  // the first run warms up
+    }
+    for (int r = 0; good && r < 3; r++) {
+      tare_ibc_report rep;
+      tare_ibc_report_init(&rep);
+      good = ok(tare_correct_bias_array(m, q, batch.data(), images, nullptr, &c, &rep, nullptr), "IBC");
+      if (good) ibc.push_back(rep.wall_ms);
+      tare_model_destroy(c);
+      c = nullptr;
+    }
+    double bft_step = 0;
+    if (good) {
+      struct Feed {
+        const std::vector<float>* v;
+      } feed{&batch};
+      auto fill = [](void* user, uint32_t i, void* dst, size_t size) -> tare_status {
+        std::memcpy(dst, static_cast<Feed*>(user)->v->data() + (size_t)i * (size / 4), size);
+        return TARE_OK;
+      };
+      tare_bft_options bo;
+      tare_bft_options_init(&bo);
+      bo.rate_count = 1;
+      bo.mini_epochs_per_rate = 2;  // one pass to warm up, one timed
+      bo.batch = images;
+      std::vector<double> marks;
+      bo.user_data = &marks;
+      bo.on_loss = [](void* user, uint32_t, uint32_t, double) {
+        static_cast<std::vector<double>*>(user)->push_back(now_ms());
+        return 0;
+      };
+      tare_bft_report br;
+      tare_bft_report_init(&br);
+      good = ok(tare_fine_tune_bias(m, q, images, fill, &feed, &bo, &c, &br), "BFT");
+      if (good && marks.size() == 2) bft_step = (marks[1] - marks[0]) / images;
+      tare_model_destroy(c);
+    }
+    if (good) {
+      const double f = median(fwd), i = median(ibc);
+      std::printf("%-28s %9.1f ms %7.0f ms %7.1fx %11.1f ms %9.1fx\n", name.c_str(), f, i, i / f, bft_step,
+                  bft_step * images / f);
+    } else {
+      failed = true;
+    }
+    tare_session_destroy(s);
+    tare_model_destroy(q);
+    tare_model_destroy(m);
+  }
+  std::printf("IBC/fwd: IBC wall time over one float forward pass of the batch; BFT/fwd: one training pass of the\n"
+              "batch (forward, loss, backward, bias gradients, Adam) over one float forward pass.\n");
+  tare_context_destroy(ctx);
+  return failed ? 1 : 0;
+}
