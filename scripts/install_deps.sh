@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(cmake g++ make pkg-config
       libvulkan-dev libvulkan-volk-dev mesa-vulkan-drivers vulkan-validationlayers
       glslang-tools spirv-tools flatbuffers-compiler libflatbuffers-dev doctest-dev
-      libjpeg-dev libpng-dev python3-pil)
+      libjpeg-dev libpng-dev python3-pil mono-devel)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -54,8 +54,8 @@ Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt1993
   m.keep_dims = false;
   y = b.op(OpType::Mean, {y}, {1, c2}, m);
   OpParams f;
-  y = b.op(OpType::FullyConnected, {y, b.random_constant({classes, c2}, -1, 1), b.random_constant({classes}, -0.5f, 0.5f)},
-           {1, classes}, f);
+  y = b.op(OpType::FullyConnected,
+           {y, b.random_constant({classes, c2}, -1, 1), b.random_constant({classes}, -0.5f, 0.5f)}, {1, classes}, f);
   OpParams sm;
   sm.beta = 1.0f;
   y = b.op(OpType::Softmax, {y}, {1, classes}, sm);

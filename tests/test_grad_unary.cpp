@@ -34,7 +34,8 @@ TEST_SUITE("grad") {
   TEST_CASE("backward of RELU, RELU6, HARD_SWISH, LOGISTIC equals the CPU reference and finite differences") {
     if (!gpu()) return;
     for (OpType t : {OpType::Relu, OpType::Relu6, OpType::HardSwish, OpType::Logistic}) {
-      for (std::vector<int> shape : {std::vector<int>{1, 5, 7, 3}, std::vector<int>{2, 3, 3, 9}, std::vector<int>{3, 11}}) {
+      for (std::vector<int> shape :
+           {std::vector<int>{1, 5, 7, 3}, std::vector<int>{2, 3, 3, 9}, std::vector<int>{3, 11}}) {
         CAPTURE(op_name(t));
         CAPTURE(shape.size());
         Graph g = unary_graph(t, shape);

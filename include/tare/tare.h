@@ -17,8 +17,23 @@
  *  - Threads: a context, model or session may be used from any thread, but one session must not be used by two
  *    threads at once.  Distinct sessions may run concurrently.
  *
- * Stability promise: within ABI version 1 nothing that breaks a compiled caller may change.  Functions and
- * enum values may be added; options structs may grow at their end only.
+ * Versions
+ *  - TARE_VERSION_MAJOR/MINOR/PATCH: the semantic version of this header (the CMake project's version;
+ *    tare_version() returns the library's as a string).  TARE_ABI_VERSION: the binary interface, also the number
+ *    in the shared library's SONAME (libtare.so.1); tare_abi_version() returns the loaded library's.
+ *
+ * Stability promise: within one ABI version nothing that breaks a compiled caller may change.  Between minor
+ * versions (and patch versions) only these changes are allowed:
+ *  - new functions;
+ *  - new fields at the END of a struct that begins with struct_size (the library reads and writes only the
+ *    fields that fit in the caller's struct_size, and gives the new fields defaults that keep the old behaviour);
+ *  - new values of an enum (tare_status, tare_dtype, ...), and new stage strings for progress callbacks;
+ *  - new macros.
+ * Never, within an ABI version: removing or renaming a function, changing a function's parameters, return type
+ * or meaning, removing or reordering struct fields or changing their types or sizes (TARE_MAX_RANK and the other
+ * array bounds included), or renumbering enum values.  Such a change raises TARE_ABI_VERSION (and the SONAME)
+ * and starts a new major version.  A caller can check at run time that the library it loaded is one it was
+ * compiled for: tare_abi_version() == TARE_ABI_VERSION.
  */
 #ifndef TARE_TARE_H
 #define TARE_TARE_H

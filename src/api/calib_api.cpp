@@ -1,4 +1,5 @@
-// The C ABI of bias correction, bias fine-tuning, equalization and error analysis (tare.h, "bias correction and quantization-error analysis").
+// The C ABI of bias correction, bias fine-tuning, equalization and error analysis (tare.h, "bias correction and
+// quantization-error analysis" and "bias fine-tuning and cross-layer equalization").
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -312,8 +313,8 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
     auto progress = [&](uint32_t done, uint32_t total, double loss) {
       return !o.on_loss || o.on_loss(o.user_data, done, total, loss) == 0;
     };
-    tare::calib::BftResult r = tare::calib::bias_fine_tuning(
-        float_model->ctx, *float_model->graph, *quantized->graph, count, callback_images(inputs, user, n), bo, progress);
+    tare::calib::BftResult r = tare::calib::bias_fine_tuning(float_model->ctx, *float_model->graph, *quantized->graph,
+                                                             count, callback_images(inputs, user, n), bo, progress);
     auto m = std::make_unique<tare_model_s>();
     m->ctx = quantized->ctx;
     m->name = quantized->name;

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "calib/layer_runner.h"
+#include "calib/layers.h"
 #include "common/error.h"
 #include "engine/session.h"
 #include "model/constants.h"
@@ -26,19 +27,6 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-bool is_weighted(OpType t) {
-  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
-}
-
-bool is_q8(const Tensor& t) { return t.dtype == DType::I8 || t.dtype == DType::U8; }
-
-size_t per_image(const Graph& g) {
-  TARE_CHECK(g.inputs.size() == 1, TARE_ERROR_UNSUPPORTED, "bias fine-tuning supports models with one input");
-  const Tensor& in = g.tensors[g.inputs[0]];
-  TARE_CHECK(!in.shape.empty() && in.shape[0] >= 1, TARE_ERROR_UNSUPPORTED, "the input has no batch dimension");
-  return (size_t)(in.elements() / in.shape[0]);
-}
-
 // Softmax of each row (double), as float.
 std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
   std::vector<float> p(logits.size());
@@ -55,7 +43,8 @@ std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
 uint64_t training_bytes_per_image(const Graph& g) {
   uint64_t total = 0;
   for (const Tensor& t : g.tensors)
-    if (!t.is_const && t.dtype == DType::F32) total += 2 * ops::device_bytes(t, 4) / std::max(1, t.shape.empty() ? 1 : t.shape[0]);
+    if (!t.is_const && t.dtype == DType::F32)
+      total += 2 * ops::device_bytes(t, 4) / (uint64_t)std::max(1, t.shape.empty() ? 1 : t.shape[0]);
   return total;
 }
 
@@ -66,7 +55,8 @@ struct Trainer {
     uint64_t state_offset;
   };
 
-  Trainer(std::shared_ptr<vk::Context> c, const Graph& quantized, int b) : ctx(std::move(c)), q(with_biases(quantized)), batch(b) {
+  Trainer(std::shared_ptr<vk::Context> c, const Graph& quantized, int b)
+      : ctx(std::move(c)), q(with_biases(quantized)), batch(b) {
     std::vector<int> index;
     student = split_activations(logits_graph(quant::fake_quant_graph(q)), index, true);
     TARE_CHECK(student.outputs.size() == 1, TARE_ERROR_UNSUPPORTED,
@@ -79,9 +69,7 @@ struct Trainer {
         if (student.ops[i].type == op.type && student.ops[i].source_index == op.source_index) found = (int)i;
       if (found < 0) continue;  // does not reach the logits
       const Op& so = student.ops[found];
-      const Tensor& w = q.tensors[op.inputs[1]];
-      layers.push_back({(int)k, op.inputs[2], found, so.inputs[2], so.outputs[0],
-                        op.type == OpType::DepthwiseConv2D ? w.shape.back() : w.shape[0], 0});
+      layers.push_back({(int)k, op.inputs[2], found, so.inputs[2], so.outputs[0], out_channels(q, op), 0});
     }
     TARE_CHECK(!layers.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to fine-tune");
     first = layers[0].s_op;
@@ -207,7 +195,7 @@ std::vector<float> teacher_probs(std::shared_ptr<vk::Context> ctx, const Graph& 
                                  const std::vector<float>& inputs, uint32_t count, int batch, int& classes) {
   const Graph t = logits_graph(float_graph);
   TARE_CHECK(t.outputs.size() == 1, TARE_ERROR_UNSUPPORTED, "the float model must have one output (logits)");
-  const size_t n = per_image(float_graph);
+  const size_t n = per_image(float_graph, "bias fine-tuning");
   SessionOptions o;
   o.batch = batch;
   Session s(ctx, t, o);
@@ -260,7 +248,7 @@ Graph logits_graph(const Graph& g) {
 
 BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
                            uint32_t count, const ImageFn& images) {
-  const size_t n = per_image(float_graph);
+  const size_t n = per_image(float_graph, "bias fine-tuning");
   std::vector<float> inputs(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, inputs.data() + n * i);
   int classes = 0;
@@ -286,7 +274,7 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
   TARE_CHECK(o.batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");
   for (int e : o.mini_epochs) TARE_CHECK(e >= 0, TARE_ERROR_INVALID_ARGUMENT, "negative mini-epoch count");
   const auto t0 = Clock::now();
-  const size_t n = per_image(float_graph);
+  const size_t n = per_image(float_graph, "bias fine-tuning");
   std::vector<float> inputs(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, inputs.data() + n * i);
 

@@ -219,7 +219,8 @@ enum Stage { kBefore = 0, kAfter, kStageCount };
 const char* const kMetricTitle[kMetricCount] = {"MAS (mean activation shift)", "MSSR (mean-shift-to-signal ratio)",
                                                 "rQNSR (root noise-to-signal ratio)", "Mean's share of error energy"};
 const char* const kMetricAxis[kMetricCount] = {"RMS of |MAS| over channels", "RMS of |MSSR| over channels",
-                                               "RMS of rQNSR over channels", "mean over channels of E(e)\u00b2/E(e\u00b2)"};
+                                               "RMS of rQNSR over channels",
+                                               "mean over channels of E(e)\u00b2/E(e\u00b2)"};
 const char* const kStageName[kStageCount] = {"before", "after"};
 
 double metric_of(const ErrorSummary& s, Metric m) {
@@ -275,7 +276,8 @@ std::string decade_label(int e) {
 
 bool usable(double v, bool log) { return std::isfinite(v) && (log ? v > 0 : true); }
 
-void svg_text(std::string& o, double x, double y, const char* anchor, const std::string& escaped, const char* cls = "") {
+void svg_text(std::string& o, double x, double y, const char* anchor, const std::string& escaped,
+              const char* cls = "") {
   o += "<text x=\"" + fmt_f(x) + "\" y=\"" + fmt_f(y) + "\" text-anchor=\"" + anchor + "\"";
   if (*cls) o += std::string(" class=\"") + cls + "\"";
   o += ">" + escaped + "</text>\n";
@@ -291,7 +293,8 @@ void svg_marker(std::string& o, Stage st, double x, double y, const std::string&
   if (st == kBefore) {
     o += "<circle cx=\"" + fmt_f(x) + "\" cy=\"" + fmt_f(y) + "\" r=\"2.6\" class=\"before\">";
   } else {
-    o += "<rect x=\"" + fmt_f(x - 2.4) + "\" y=\"" + fmt_f(y - 2.4) + "\" width=\"4.8\" height=\"4.8\" class=\"after\">";
+    o += "<rect x=\"" + fmt_f(x - 2.4) + "\" y=\"" + fmt_f(y - 2.4) +
+         "\" width=\"4.8\" height=\"4.8\" class=\"after\">";
   }
   o += "<title>" + tip + "</title>";
   o += st == kBefore ? "</circle>\n" : "</rect>\n";

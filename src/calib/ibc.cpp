@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "calib/layer_runner.h"
+#include "calib/layers.h"
 #include "common/error.h"
 #include "engine/session.h"
 
@@ -16,13 +17,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-size_t per_image(const Graph& g) {
-  TARE_CHECK(g.inputs.size() == 1, TARE_ERROR_UNSUPPORTED, "bias correction supports models with one input");
-  const Tensor& in = g.tensors[g.inputs[0]];
-  TARE_CHECK(!in.shape.empty() && in.shape[0] >= 1, TARE_ERROR_UNSUPPORTED, "the input has no batch dimension");
-  return (size_t)(in.elements() / in.shape[0]);
 }
 
 LayerDiagnostics describe(const Layer& L, const Graph& q) {
@@ -44,7 +38,7 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   TARE_CHECK(count >= 1, TARE_ERROR_INVALID_ARGUMENT, "bias correction needs at least one image");
   TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");
   const auto t0 = Clock::now();
-  const size_t n = per_image(float_graph);
+  const size_t n = per_image(float_graph, "bias correction");
   LayerRunner run(ctx, float_graph, with_biases(quantized), (int)count);
   std::vector<float> batch(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, batch.data() + n * i);
@@ -95,7 +89,7 @@ Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, 
   TARE_CHECK(count >= 1, TARE_ERROR_INVALID_ARGUMENT, "the analysis needs at least one image");
   TARE_CHECK(batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");
   TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");
-  const size_t n = per_image(float_graph);
+  const size_t n = per_image(float_graph, "bias correction");
   const Graph q = with_biases(quantized);
   Diagnostics d;
   d.batch = std::to_string(count) + " images";

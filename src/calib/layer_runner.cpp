@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "calib/layers.h"
 #include "common/error.h"
 #include "model/constants.h"
 #include "quant/fake_quant.h"
@@ -15,18 +16,6 @@ namespace tare::calib {
 namespace {
 
 constexpr int kChunk = 64;  // rows per partial sum (shaders/channel_diff.comp)
-
-bool is_weighted(OpType t) {
-  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
-}
-
-bool is_q8(const Tensor& t) { return t.dtype == DType::I8 || t.dtype == DType::U8; }
-
-int out_channels(const Graph& g, const Op& op) {
-  const Tensor& w = g.tensors[op.inputs[1]];
-  TARE_CHECK(!w.shape.empty(), TARE_ERROR_INVALID_MODEL, "weights without a shape");
-  return op.type == OpType::DepthwiseConv2D ? w.shape.back() : w.shape[0];
-}
 
 const char* activation_name(Activation a) {
   switch (a) {

@@ -1,0 +1,68 @@
+namespace Tare
+{
+  /// <summary>tare_status.  New codes may appear in minor versions: do not assume the list is closed.</summary>
+  public enum Status : int
+  {
+    Ok = 0,
+    InvalidArgument = 1,
+    InvalidModel = 2,
+    Unsupported = 3,
+    NoVulkan = 4,
+    Device = 5,
+    OutOfMemory = 6,
+    Io = 7,
+    Cancelled = 8,
+    Internal = 9,
+  }
+
+  /// <summary>tare_dtype: element type of a tensor.</summary>
+  public enum DType : int
+  {
+    Float32 = 0,
+    Float16 = 1,
+    Int32 = 2,
+    UInt8 = 3,
+    Int8 = 4,
+    Int64 = 5,
+    Int16 = 6,
+    Bool = 7,
+  }
+
+  /// <summary>tare_precision: storage and arithmetic of a session's float tensors.</summary>
+  public enum Precision : int
+  {
+    Fp32 = 0,
+    Fp16 = 1,
+  }
+
+  /// <summary>tare_device_type (Vulkan's physical device types).</summary>
+  public enum DeviceType : int
+  {
+    Other = 0,
+    IntegratedGpu = 1,
+    DiscreteGpu = 2,
+    VirtualGpu = 3,
+    Cpu = 4,
+  }
+
+  /// <summary>tare_weight_rounding: how float weights are rounded to 8 bits.</summary>
+  public enum WeightRounding : int
+  {
+    NearestAway = 0,
+    NearestEven = 1,
+  }
+
+  /// <summary>tare_error_point: where a layer's quantization error is measured.</summary>
+  public enum ErrorPoint : int
+  {
+    PreActivation = 0,
+    PostActivation = 1,
+  }
+
+  /// <summary>tare_error_stage: before or after bias correction.</summary>
+  public enum ErrorStage : int
+  {
+    Before = 0,
+    After = 1,
+  }
+}

@@ -1,0 +1,509 @@
+// Tests of the C# bindings: run with `test.sh LIB_DIR` (Mono) or any .NET host.  Exits non-zero on any failure.
+//   Tests.exe [--header PATH/tare.h] [--header-only] [--data DIR]
+// Real data: $TARE_DATA (default ../shared/data beside the checkout); data tests skip visibly without it, and fail
+// instead when TARE_REQUIRE_DATA=1.
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+
+namespace Tare.Tests
+{
+  internal static class Program
+  {
+    private static int failures, checks, skips;
+    private static string currentTest = "";
+    private static string dataDir;
+    private static bool requireData;
+
+    private static void Check(bool ok, string what)
+    {
+      checks++;
+      if (ok) return;
+      failures++;
+      Console.WriteLine("  FAILED [" + currentTest + "]: " + what);
+    }
+
+    private static void Skip(string why)
+    {
+      if (requireData)
+      {
+        failures++;
+        Console.WriteLine("  FAILED [" + currentTest + "]: " + why + " (TARE_REQUIRE_DATA=1)");
+        return;
+      }
+      skips++;
+      Console.WriteLine("  SKIPPED [" + currentTest + "]: " + why);
+    }
+
+    private static void Test(string name, Action body)
+    {
+      currentTest = name;
+      int before = failures;
+      var sw = Stopwatch.StartNew();
+      try
+      {
+        body();
+      }
+      catch (Exception e)
+      {
+        failures++;
+        Console.WriteLine("  FAILED [" + name + "]: unexpected " + e);
+      }
+      Console.WriteLine((failures == before ? "ok   " : "FAIL ") + name + " (" + sw.ElapsedMilliseconds + " ms)");
+    }
+
+    private static T Throws<T>(Action a, string what) where T : Exception
+    {
+      try
+      {
+        a();
+      }
+      catch (T e)
+      {
+        return e;
+      }
+      catch (Exception e)
+      {
+        Check(false, what + ": threw " + e.GetType().Name + " (" + e.Message + "), expected " + typeof(T).Name);
+        return null;
+      }
+      Check(false, what + ": did not throw " + typeof(T).Name);
+      return null;
+    }
+
+    private static TareException ThrowsTare(Status status, Action a, string what)
+    {
+      TareException e = Throws<TareException>(a, what);
+      if (e != null)
+      {
+        Check(e.Status == status, what + ": status " + e.Status + ", expected " + status);
+        Check(!string.IsNullOrEmpty(e.NativeMessage), what + ": empty message");
+        Check(e.Message.StartsWith(Library.StatusName(status)), what + ": message '" + e.Message + "'");
+      }
+      return e;
+    }
+
+    private static string Data(string rel) => Path.Combine(dataDir, rel);
+
+    private static bool HaveData(params string[] rel)
+    {
+      foreach (string r in rel)
+        if (!File.Exists(Data(r)))
+        {
+          Skip("missing " + Data(r));
+          return false;
+        }
+      return true;
+    }
+
+    private static float[] ReadFloats(string path)
+    {
+      byte[] b = File.ReadAllBytes(path);
+      var f = new float[b.Length / 4];
+      Buffer.BlockCopy(b, 0, f, 0, f.Length * 4);
+      return f;
+    }
+
+    private static int ArgMax(float[] v)
+    {
+      int best = 0;
+      for (int i = 1; i < v.Length; i++)
+        if (v[i] > v[best]) best = i;
+      return best;
+    }
+
+    private static int[] TopK(float[] v, int k) =>
+      Enumerable.Range(0, v.Length).OrderByDescending(i => v[i]).Take(k).ToArray();
+
+    private static float MaxAbsDiff(float[] a, float[] b)
+    {
+      float m = 0;
+      for (int i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs(a[i] - b[i]));
+      return m;
+    }
+
+    private static float MaxAbs(float[] a) => a.Max(x => Math.Abs(x));
+
+    private static float[] RunModel(Model m, float[] input)
+    {
+      using (Session s = m.CreateSession())
+      {
+        s.SetInput(0, input);
+        s.Run();
+        return s.GetOutput<float>(0);
+      }
+    }
+
+    private const string V1 = "models/mobilenet_v1_0.25_224.tflite";
+    private const string In0 = "ref/mobilenet_v1_0.25_224/in_img0.bin";
+    private const string In1 = "ref/mobilenet_v1_0.25_224/in_img1.bin";
+    private const string Out0 = "ref/mobilenet_v1_0.25_224/out_img0.0.bin";
+
+    private static int Main(string[] args)
+    {
+      string header = null;
+      bool headerOnly = false;
+      string root = Path.GetFullPath(Path.Combine(AppDomain.CurrentDomain.BaseDirectory, "..", "..", ".."));
+      dataDir = Environment.GetEnvironmentVariable("TARE_DATA");
+      for (int i = 0; i < args.Length; i++)
+      {
+        if (args[i] == "--header" && i + 1 < args.Length) header = args[++i];
+        else if (args[i] == "--data" && i + 1 < args.Length) dataDir = args[++i];
+        else if (args[i] == "--header-only") headerOnly = true;
+        else
+        {
+          Console.Error.WriteLine("usage: Tests.exe [--header tare.h] [--header-only] [--data DIR]");
+          return 2;
+        }
+      }
+      header = header ?? Path.Combine(root, "include", "tare", "tare.h");
+      if (string.IsNullOrEmpty(dataDir)) dataDir = Path.Combine(root, "..", "shared", "data");
+      requireData = Environment.GetEnvironmentVariable("TARE_REQUIRE_DATA") == "1";
+
+      Test("header drift: tare.h vs Tare.Native", () =>
+      {
+        List<string> errs = HeaderCheck.Run(header, typeof(Library).Assembly, Console.Out);
+        foreach (string e in errs) Check(false, e);
+        Check(errs.Count == 0 || errs.Count > 0, "");
+      });
+      if (headerOnly) return Summary();
+
+      Test("library: version, ABI, status names", () =>
+      {
+        Check(System.Text.RegularExpressions.Regex.IsMatch(Library.Version, @"^\d+\.\d+\.\d+"),
+              "version '" + Library.Version + "'");
+        Check(Library.AbiVersion == Library.BindingAbiVersion, "ABI " + Library.AbiVersion);
+        Check(Library.StatusName(Status.InvalidModel) == "TARE_ERROR_INVALID_MODEL", "status name");
+        Check(Library.StatusName(Status.Ok) == "TARE_OK", "TARE_OK name");
+      });
+
+      Test("options: defaults from the *_init functions match tare.h's documentation", () =>
+      {
+        var co = new ContextOptions();
+        Check(co.DeviceIndex == -1 && co.DeviceName == null && co.PipelineCache == null, "context options");
+        var so = new SessionOptions();
+        Check(so.Precision == Precision.Fp32 && so.Batch == 0 && !so.Profiling, "session options");
+        var qo = new QuantizeOptions();
+        Check(!qo.PerChannel && qo.DropDeadChannels && qo.CalibrationBatch == 8 && qo.InputType == DType.Float32 &&
+              qo.OutputType == DType.Float32 && qo.Progress == null, "quantize options");
+        var io = new IbcOptions();
+        Check(!io.PreActivation, "ibc options");
+        Check(new AnalyzeOptions().Batch == 8, "analyze options");
+        var bo = new BftOptions();
+        Check(bo.Rates.Length == 4 && Math.Abs(bo.Rates[0] - 1e-3f) < 1e-9 && Math.Abs(bo.Rates[3] - 1e-6f) < 1e-12,
+              "bft rates " + string.Join(",", bo.Rates));
+        Check(bo.MiniEpochsPerRate == 16 && bo.ImagesPerMiniEpoch == 0 && bo.Batch == 16 && bo.Seed == 1 &&
+              bo.MemoryBudget == 0, "bft options");
+        var eo = new EqualizeOptions();
+        Check(eo.ReplaceRelu6 && eo.MaxIterations == 500, "equalize options");
+      });
+
+      Test("devices and context", () =>
+      {
+        DeviceInfo[] devs = Library.Devices;
+        Check(devs.Length >= 1, "no Vulkan device");
+        foreach (DeviceInfo d in devs)
+        {
+          Console.WriteLine("  device: " + d + ", subgroup " + d.SubgroupSize + ", fp16 " + d.Fp16Arithmetic);
+          Check(d.Name.Length > 0, "empty device name");
+          Check(d.ApiVersion >= (1u << 22 | 1u << 12), "Vulkan < 1.1");
+        }
+        Throws<ArgumentOutOfRangeException>(() => Library.GetDeviceInfo(-1), "negative device index");
+        ThrowsTare(Status.InvalidArgument, () => Library.GetDeviceInfo(devs.Length), "device index out of range");
+        using (var ctx = new Context())
+        {
+          Check(ctx.Device.Name.Length > 0, "context device name");
+          Check(devs.Any(d => d.Name == ctx.Device.Name), "context device among the devices");
+          Check(ctx.ValidationMessages == 0, "validation messages on a fresh context");
+        }
+        ThrowsTare(Status.InvalidArgument, () => new Context(new ContextOptions { DeviceIndex = devs.Length }),
+                   "context on a device that does not exist");
+        ThrowsTare(Status.NoVulkan, () => new Context(new ContextOptions { DeviceName = "no such device \u00e9" }),
+                   "context on a device name that matches nothing");
+      });
+
+      Test("error paths: TareException with the status and the library's message", () =>
+      {
+        using (var ctx = new Context())
+        {
+          TareException e = ThrowsTare(Status.Io, () => ctx.LoadModel("/nonexistent/model.tflite"), "missing file");
+          if (e != null) Console.WriteLine("  message: " + e.Message);
+          ThrowsTare(Status.InvalidModel, () => ctx.LoadModel(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }),
+                     "garbage bytes");
+          ThrowsTare(Status.InvalidArgument, () => ctx.LoadModel(new byte[0]), "empty buffer");
+          Throws<ArgumentNullException>(() => ctx.LoadModel((string)null), "null path");
+        }
+      });
+
+      Test("inference: MobileNet v1 0.25 against TFLite's output", () =>
+      {
+        if (!HaveData(V1, In0, Out0)) return;
+        float[] input = ReadFloats(Data(In0)), reference = ReadFloats(Data(Out0));
+        using (var ctx = new Context())
+        using (Model m = ctx.LoadModel(Data(V1)))
+        {
+          Check(m.InputCount == 1 && m.OutputCount == 1, "one input, one output");
+          TensorInfo ti = m.GetInput(0), to = m.GetOutput(0);
+          Check(ti.DType == DType.Float32 && ti.Shape.SequenceEqual(new[] { 1, 224, 224, 3 }), "input " + ti);
+          Check(ti.ByteSize == 224 * 224 * 3 * 4 && ti.ElementCount == 224 * 224 * 3, "input bytes");
+          Check(to.Shape.SequenceEqual(new[] { 1, 1001 }), "output " + to);
+          Check(m.FloatsPerImage == 224 * 224 * 3, "floats per image");
+          OpInfo[] ops = m.Ops;
+          Check(ops.Count(o => o.Type == "CONV_2D") == 15 && ops.Count(o => o.Type == "DEPTHWISE_CONV_2D") == 13,
+                "op types: " + string.Join(" ", ops.Select(o => o.Type)));
+          Check(ops.Where(o => o.Type == "CONV_2D").All(o => o.Macs > 0 && o.Inputs.Length >= 2), "conv op info");
+          int nt = m.TensorCount;
+          Check(nt > 50 && ops.All(o => o.Inputs.All(i => i >= -1 && i < nt)), "tensor indices");
+          Check(m.GetTensor(ops[0].Inputs[0]).Name == ti.Name, "first op reads the input");
+          ThrowsTare(Status.InvalidArgument, () => m.GetInput(1), "input index out of range");
+          Throws<ArgumentOutOfRangeException>(() => m.GetOp(-1), "negative op index");
+
+          using (Session s = m.CreateSession(new SessionOptions { Profiling = true }))
+          {
+            Check(s.GetInput(0).ByteSize == ti.ByteSize, "session input info");
+            ThrowsTare(Status.InvalidArgument, () => s.SetInput(0, new float[10]), "wrong input size");
+            s.SetInput(0, input);
+            s.Run();
+            float[] output = s.GetOutput<float>(0);
+            float err = MaxAbsDiff(output, reference), mx = MaxAbs(reference);
+            Console.WriteLine("  max |err| " + err + " (max |ref| " + mx + "), top-1 " + ArgMax(output));
+            Check(output.Length == 1001 && err <= 1e-4f * mx, "output differs from TFLite: " + err);
+            Check(ArgMax(output) == 473, "top-1 " + ArgMax(output) + ", expected 473");
+            ThrowsTare(Status.InvalidArgument, () => s.GetOutput(0, new float[1000]), "wrong output size");
+            var span = new Span<float>(new float[1001]);
+            s.GetOutput(0, span);
+            Check(span[473] == output[473], "output into a span");
+            MemoryReport mem = s.Memory;
+            Check(mem.ConstantBytes > 400000 && mem.ActivationBytes > 0 && mem.ActivationBytes <= mem.UnplannedBytes,
+                  "memory report");
+            ProfileEntry[] prof = s.Profile();
+            if (ctx.Device.Timestamps)
+              Check(prof.Length > 0 && prof.Any(p => p.Name.StartsWith("CONV_2D")) && prof.All(p => p.Milliseconds >= 0),
+                    "profile of " + prof.Length + " entries");
+          }
+          // From memory, through a byte array and a span; the same output.
+          byte[] bytes = File.ReadAllBytes(Data(V1));
+          using (Model m2 = ctx.LoadModel(new ReadOnlySpan<byte>(bytes)))
+            Check(MaxAbsDiff(RunModel(m2, input), reference) <= 1e-4f * MaxAbs(reference), "model from memory");
+          // The pipeline cache round-trips into a new context.
+          byte[] cache = ctx.GetPipelineCache();
+          Check(cache.Length > 0, "pipeline cache");
+          using (var ctx2 = new Context(new ContextOptions { PipelineCache = cache }))
+          using (Model m3 = ctx2.LoadModel(bytes))
+            Check(ArgMax(RunModel(m3, input)) == 473, "context with a pipeline cache");
+          Check(ctx.ValidationMessages == 0, "validation messages: " + ctx.ValidationMessages);
+        }
+      });
+
+      Test("handles may be released in any order", () =>
+      {
+        if (!HaveData(V1, In0)) return;
+        float[] input = ReadFloats(Data(In0));
+        Session s;
+        using (var ctx = new Context())
+        using (Model m = ctx.LoadModel(Data(V1)))
+          s = m.CreateSession();
+        s.SetInput(0, input);  // the session keeps its model and context alive
+        s.Run();
+        Check(ArgMax(s.GetOutput<float>(0)) == 473, "session outlives its model and context");
+        s.Dispose();
+        s.Dispose();  // twice is harmless
+        Throws<ObjectDisposedException>(() => s.Run(), "run after dispose");
+      });
+
+      Test("quantize, IBC, BFT, equalize, analyze, export", () =>
+      {
+        if (!HaveData(V1, In0, In1, Out0)) return;
+        float[] img0 = ReadFloats(Data(In0)), img1 = ReadFloats(Data(In1)), reference = ReadFloats(Data(Out0));
+        float[] images = img0.Concat(img1).ToArray();
+        float[][] byIndex = { img0, img1 };
+        using (var ctx = new Context())
+        using (Model m = ctx.LoadModel(Data(V1)))
+        {
+          // Quantize from a callback, with progress.
+          int calls = 0;
+          var stages = new List<string>();
+          var qo = new QuantizeOptions { CalibrationBatch = 2 };
+          qo.Progress = (stage, done, total) =>
+          {
+            stages.Add(stage);
+            return true;
+          };
+          QuantizeReport qr;
+          Model q = m.Quantize(2, (i, dst) =>
+          {
+            calls++;
+            new ReadOnlySpan<float>(byIndex[i]).CopyTo(dst);
+          }, qo, out qr);
+          using (q)
+          {
+            Check(calls == 2, "input callback calls: " + calls);
+            Check(stages.Count > 0 && stages.All(x => x == "calibrate"), "progress stages " + string.Join(",", stages));
+            Check(qr.QuantizedWeights == 28, "quantized weights " + qr.QuantizedWeights);
+            Check(q.GetInput(0).DType == DType.Float32, "float I/O by default");
+            int int8 = 0;
+            for (int i = 0; i < q.TensorCount; i++)
+            {
+              TensorInfo t = q.GetTensor(i);
+              if (t.DType == DType.Int8)
+              {
+                int8++;
+                Check(t.Quantized && t.Scale > 0, "int8 tensor " + t.Name + " not quantized");
+              }
+            }
+            Check(int8 > 50, "int8 tensors: " + int8);
+            float[] qout = RunModel(q, img0);
+            Console.WriteLine("  quantized top-1 " + ArgMax(qout) + ", max |q - float ref| " + MaxAbsDiff(qout, reference));
+            Check(TopK(reference, 5).Contains(ArgMax(qout)), "quantized top-1 outside the float top-5");
+
+            // Cancellation from progress, an exception from the input callback, bad arguments.
+            qo.Progress = (stage, done, total) => false;
+            ThrowsTare(Status.Cancelled, () => m.Quantize(images, 2, qo), "cancelled by progress");
+            qo.Progress = null;
+            var boom = Throws<InvalidOperationException>(
+              () => m.Quantize(2, (i, dst) => { throw new InvalidOperationException("boom"); }, qo),
+              "exception in the input callback");
+            Check(boom == null || boom.Message == "boom", "the callback's own exception comes back");
+            Throws<ArgumentException>(() => m.Quantize(new float[100], 2), "too few floats");
+            Throws<ArgumentNullException>(() => m.Quantize(2, null), "null input provider");
+            ThrowsTare(Status.InvalidArgument, () => m.Quantize(images, 0), "no images");
+
+            // From an array, the same model, byte for byte (deterministic calibration).
+            using (Model q2 = m.Quantize(images, 2, new QuantizeOptions { CalibrationBatch = 2 }))
+              Check(q2.Export().SequenceEqual(q.Export()), "array and callback quantization agree");
+
+            // Export to memory and file, reload.
+            byte[] bytes = q.Export();
+            Check(bytes.Length > 100000 && bytes[4] == 'T' && bytes[5] == 'F' && bytes[6] == 'L' && bytes[7] == '3',
+                  "exported .tflite");
+            using (Model back = ctx.LoadModel(bytes))
+              Check(back.TensorCount == q.TensorCount && RunModel(back, img0).SequenceEqual(qout),
+                    "reloaded model gives the same output");
+            string file = Path.Combine(Path.GetTempPath(), "tare_cs_" + Process.GetCurrentProcess().Id + ".tflite");
+            q.Export(file);
+            using (Model back = ctx.LoadModel(file))
+              Check(back.OpCount == q.OpCount, "reloaded from a file");
+            File.Delete(file);
+            ThrowsTare(Status.Io, () => q.Export("/nonexistent-dir/x.tflite"), "export to a bad path");
+
+            // Iterative bias correction with diagnostics.
+            var ibcStages = new List<int>();
+            var io = new IbcOptions
+            {
+              Progress = (stage, done, total) =>
+              {
+                if (stage == "ibc") ibcStages.Add(done);
+                return true;
+              }
+            };
+            IbcReport ir;
+            Diagnostics diag;
+            Model c = m.CorrectBias(q, images, 2, io, out ir, out diag);
+            using (c)
+            using (diag)
+            {
+              Check(ir.Layers == 28 && ir.Images == 2, "IBC report: " + ir.Layers + " layers, " + ir.Images + " images");
+              Check(ibcStages.Count > 0, "IBC progress");
+              Check(diag.LayerCount == 28, "diagnostics layers " + diag.LayerCount);
+              double before = 0, after = 0;
+              LayerInfo[] layers = diag.Layers;
+              foreach (LayerInfo li in layers)
+              {
+                Check(li.HasAfter && li.Channels > 0, "layer " + li);
+                Check(li.Op == "CONV_2D" || li.Op == "DEPTHWISE_CONV_2D" || li.Op == "FULLY_CONNECTED", "op " + li.Op);
+                Check(new[] { "NONE", "RELU", "RELU6", "RELU_N1_TO_1" }.Contains(li.Activation), "act " + li.Activation);
+              }
+              for (int l = 0; l < layers.Length; l++)
+              {
+                ErrorStats b = diag.Summary(l, ErrorPoint.PostActivation, ErrorStage.Before);
+                ErrorStats a = diag.Summary(l, ErrorPoint.PostActivation, ErrorStage.After);
+                ErrorStats ch = diag.Channel(l, layers[l].Channels - 1, ErrorPoint.PreActivation, ErrorStage.Before);
+                Check(ch.Count == b.Count && b.Count > 0, "channel count");
+                before += b.Mas;
+                after += a.Mas;
+              }
+              Console.WriteLine("  IBC: mean per-layer MAS " + before / layers.Length + " -> " + after / layers.Length);
+              Check(after < 0.5 * before, "IBC did not halve the mean activation shift");
+              ThrowsTare(Status.InvalidArgument, () => diag.GetLayer(28), "layer out of range");
+              string dir = Path.Combine(Path.GetTempPath(), "tare_cs_diag_" + Process.GetCurrentProcess().Id);
+              diag.Write(dir);
+              foreach (string f in new[] { "errors.csv", "summary.csv", "report.html" })
+                Check(File.Exists(Path.Combine(dir, f)), "diagnostics file " + f);
+              Directory.Delete(dir, true);
+
+              // The callback form gives the same model; cancellation throws.
+              using (Model c2 = m.CorrectBias(q, 2, (i, dst) => new ReadOnlySpan<float>(byIndex[i]).CopyTo(dst)))
+                Check(c2.Export().SequenceEqual(c.Export()), "IBC from callbacks and from an array agree");
+              io.Progress = (stage, done, total) => done < 3;
+              ThrowsTare(Status.Cancelled, () => m.CorrectBias(q, images, 1, io), "IBC cancelled");
+              ThrowsTare(Status.InvalidArgument, () => m.CorrectBias(m, images, 1), "IBC of a float model");
+
+              // Analyze the quantized and corrected models.
+              using (Diagnostics an = m.Analyze(q, c, images, 2, new AnalyzeOptions { Batch = 1 }))
+              {
+                ErrorStats b = an.Summary(27, ErrorPoint.PostActivation, ErrorStage.Before);
+                ErrorStats a = an.Summary(27, ErrorPoint.PostActivation, ErrorStage.After);
+                Check(a.Mas < b.Mas, "analyze: last layer MAS " + b.Mas + " -> " + a.Mas);
+                Check(b.Count == 2, "analyze: values per channel " + b.Count);
+              }
+              using (Diagnostics an = m.Analyze(q, null, 1, (i, dst) => new ReadOnlySpan<float>(img0).CopyTo(dst)))
+              {
+                Check(!an.GetLayer(0).HasAfter, "analyze without a corrected model");
+                ThrowsTare(Status.InvalidArgument, () => an.Summary(0, ErrorPoint.PostActivation, ErrorStage.After),
+                           "no after stage");
+              }
+
+              // Bias fine-tuning, tiny: 2 images, 1 rate, 1 mini-epoch.
+              var losses = new List<double>();
+              var bo = new BftOptions { Rates = new[] { 1e-3f }, MiniEpochsPerRate = 1, Batch = 2 };
+              bo.OnLoss = (epoch, total, loss) =>
+              {
+                losses.Add(loss);
+                return true;
+              };
+              BftReport br;
+              using (Model t = m.FineTuneBias(c, images, 2, bo, out br))
+              {
+                Console.WriteLine("  BFT: loss " + br.InitialLoss + " -> " + br.FinalLoss + ", " + br.WallMs + " ms");
+                Check(br.Layers == 28 && br.MiniEpochs == 1 && br.Batch == 2, "BFT report");
+                Check(losses.Count == 1 && Math.Abs(losses[0] - br.FinalLoss) <= 1e-9 * Math.Abs(br.FinalLoss) + 1e-12,
+                      "loss callback: " + string.Join(",", losses));
+                Check(br.TrainingBytes > 0 && br.InitialLoss > 0, "BFT report bytes/loss");
+                using (Model back = ctx.LoadModel(t.Export()))
+                  Check(TopK(reference, 5).Contains(ArgMax(RunModel(back, img0))), "fine-tuned model runs");
+              }
+              bo.OnLoss = (epoch, total, loss) => false;
+              ThrowsTare(Status.Cancelled, () => m.FineTuneBias(q, images, 2, bo), "BFT cancelled");
+              bo.OnLoss = null;
+              bo.Rates = new float[9];
+              ThrowsTare(Status.InvalidArgument, () => m.FineTuneBias(q, images, 2, bo), "BFT with 9 rates");
+            }
+          }
+
+          // Equalization keeps the float function when no RELU6 is replaced.
+          EqualizeReport er, er6;
+          using (Model e = m.Equalize(new EqualizeOptions { ReplaceRelu6 = false }, out er))
+          using (Model e6 = m.Equalize(new EqualizeOptions(), out er6))
+          {
+            Console.WriteLine("  equalized pairs: " + er.Pairs + " (RELU6 kept), " + er6.Pairs + " (" +
+                              er6.Relu6Replaced + " RELU6 replaced)");
+            Check(er6.Pairs > er.Pairs && er6.Relu6Replaced > 0, "equalize report");
+            Check(MaxAbsDiff(RunModel(e, img0), reference) <= 2e-4f * MaxAbs(reference), "equalized model output");
+          }
+          Check(ctx.ValidationMessages == 0, "validation messages: " + ctx.ValidationMessages);
+        }
+      });
+
+      return Summary();
+    }
+
+    private static int Summary()
+    {
+      Console.WriteLine(checks + " checks, " + failures + " failure(s), " + skips + " skipped test(s)");
+      return failures == 0 ? 0 : 1;
+    }
+  }
+}

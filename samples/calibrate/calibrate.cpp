@@ -1,0 +1,396 @@
+// calibrate: the whole 8-bit workflow through Tare's public C API, as an application would write it.
+//
+//   float model + a folder of images
+//     -> tare_quantize         (calibration on the GPU: INT8 weights, 8-bit activations)
+//     -> tare_correct_bias     (IBC: iterative bias correction)            [--ibc 0 turns it off]
+//     -> tare_fine_tune_bias   (BFT: bias fine-tuning by distillation)     [only with --bft N]
+//     -> evaluation on held-out images against the float model (top-1 agreement; accuracy with --labels)
+//     -> tare_model_export_file (a standard int8 .tflite)
+//
+// The images are split in order (sorted by name): the first --calib are used to quantize and correct, the next
+// --eval are held out for the evaluation.  Images are decoded and preprocessed by samples/image (central crop
+// 87.5 %, Pillow-exact bilinear resize, pixel / 127.5 - 1): the MobileNet convention.
+//
+// Only <tare/tare.h> is used from Tare (linked against libtare.so).
+#include <tare/tare.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "image.h"
+
+namespace {
+
+const char* const kUsage =
+    "usage: calibrate FLOAT_MODEL.tflite --images DIR --out OUT.tflite\n"
+    "                 [--calib 64] [--ibc 8] [--bft 0] [--bft-epochs 16] [--bft-batch 16] [--per-channel]\n"
+    "                 [--eval 100] [--labels labels.csv]\n"
+    "  --calib N      images (the first N, sorted by name) to calibrate and correct on\n"
+    "  --ibc N        of those, images for iterative bias correction (0: no IBC)\n"
+    "  --bft N        of those, images for bias fine-tuning (0, the default: no BFT)\n"
+    "  --bft-epochs N mini-epochs per learning rate (the paper: 16)\n"
+    "  --eval N       held-out images (after the calibration ones) compared against the float model\n"
+    "  --labels CSV   filename,class_index,... (e.g. ../shared/data/images/labels.csv): also report accuracy\n";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Any failing Tare call becomes an exception carrying its status and message.
+void check(tare_status s, const char* what) {
+  if (s != TARE_OK)
+    throw std::runtime_error(std::string(what) + ": " + tare_status_string(s) + ": " + tare_last_error());
+}
+
+// Owning handles.
+struct ContextDeleter {
+  void operator()(tare_context* c) const { tare_context_destroy(c); }
+};
+struct ModelDeleter {
+  void operator()(tare_model* m) const { tare_model_destroy(m); }
+};
+struct SessionDeleter {
+  void operator()(tare_session* s) const { tare_session_destroy(s); }
+};
+using Context = std::unique_ptr<tare_context, ContextDeleter>;
+using Model = std::unique_ptr<tare_model, ModelDeleter>;
+using Session = std::unique_ptr<tare_session, SessionDeleter>;
+
+// ---- progress bar ---------------------------------------------------------------------------------------------
+
+class ProgressBar {
+ public:
+  // Draws "stage [#####.....] done/total extra" on stderr, rewriting the line; ends it when done == total.
+  void update(const std::string& stage, uint64_t done, uint64_t total, const std::string& extra = "") {
+    if (stage != stage_) {
+      if (!stage_.empty() && open_) std::fputc('\n', stderr);
+      stage_ = stage;
+      start_ = std::chrono::steady_clock::now();
+    }
+    const int width = 32;
+    int filled = total ? static_cast<int>(done * width / total) : width;
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(stderr, "\r%-10s [%s%s] %llu/%llu %5.1f s %s", stage.c_str(), std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(total), s, extra.c_str());
+    open_ = done < total;
+    if (!open_) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  std::string stage_;
+  bool open_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+ProgressBar g_bar;
+
+int on_progress(void*, const char* stage, uint32_t done, uint32_t total) {
+  g_bar.update(stage, done, total);
+  return 0;  // non-zero would cancel
+}
+
+int on_loss(void*, uint32_t mini_epoch, uint32_t total, double loss) {
+  char extra[64];
+  std::snprintf(extra, sizeof extra, "loss %.5f", loss);
+  g_bar.update("bft", mini_epoch, total, extra);  // mini_epoch counts from 1
+  return 0;
+}
+
+// ---- images ---------------------------------------------------------------------------------------------------
+
+std::vector<std::string> list_images(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.is_regular_file() && tare::image::is_image_file(e.path().string())) files.push_back(e.path().string());
+  if (ec) throw std::runtime_error("cannot list '" + dir + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The input callback handed to tare_quantize / tare_correct_bias / tare_fine_tune_bias: image `index` of `files`.
+struct Feed {
+  const std::vector<std::string>* files;
+  int height;
+  int width;
+};
+
+tare_status feed(void* user, uint32_t index, void* dst, size_t size) {
+  const Feed* f = static_cast<const Feed*>(user);
+  try {
+    std::vector<float> v = tare::image::to_float(tare::image::preprocess_rgb(f->files->at(index), f->width, f->height));
+    if (v.size() * sizeof(float) != size) return TARE_ERROR_INVALID_ARGUMENT;
+    std::memcpy(dst, v.data(), size);
+    return TARE_OK;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\ncalibrate: %s\n", e.what());
+    return TARE_ERROR_IO;
+  }
+}
+
+// labels.csv: "filename,class_index,..." (a header line is skipped); keyed by file name.
+std::map<std::string, int> read_labels(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error("cannot open '" + path + "'");
+  std::map<std::string, int> out;
+  std::string line;
+  while (std::getline(f, line)) {
+    size_t c = line.find(',');
+    if (c == std::string::npos) continue;
+    char* end = nullptr;
+    long label = std::strtol(line.c_str() + c + 1, &end, 10);
+    if (end == line.c_str() + c + 1) continue;  // the header, or a malformed line
+    out[std::filesystem::path(line.substr(0, c)).filename().string()] = static_cast<int>(label);
+  }
+  return out;
+}
+
+// ---- evaluation -----------------------------------------------------------------------------------------------
+
+// A session over a classifier with a float input, returning the index of the best score of one image.
+class Classifier {
+ public:
+  explicit Classifier(tare_model* model) {
+    tare_session* s = nullptr;
+    check(tare_session_create(model, nullptr, &s), "creating a session");
+    session_.reset(s);
+    tare_tensor_info_init(&in_);
+    tare_tensor_info_init(&out_);
+    check(tare_session_input_info(s, 0, &in_), "reading the input info");
+    check(tare_session_output_info(s, 0, &out_), "reading the output info");
+    if (in_.dtype != TARE_DTYPE_FLOAT32) throw std::runtime_error("the model's input is not float32");
+    bytes_.resize(out_.byte_size);
+  }
+  int top1(const std::vector<float>& input) {
+    check(tare_session_set_input(session_.get(), 0, input.data(), input.size() * sizeof(float)), "setting input");
+    check(tare_session_run(session_.get()), "running");
+    check(tare_session_get_output(session_.get(), 0, bytes_.data(), bytes_.size()), "reading the output");
+    size_t n = out_.dtype == TARE_DTYPE_FLOAT32 ? bytes_.size() / 4 : bytes_.size();
+    int best = 0;
+    for (size_t i = 1; i < n; i++)
+      if (value(i) > value(static_cast<size_t>(best))) best = static_cast<int>(i);
+    return best;
+  }
+
+ private:
+  double value(size_t i) const {
+    switch (out_.dtype) {
+      case TARE_DTYPE_FLOAT32: {
+        float f;
+        std::memcpy(&f, bytes_.data() + 4 * i, 4);
+        return f;
+      }
+      case TARE_DTYPE_UINT8:
+        return out_.scale * (static_cast<double>(bytes_[i]) - static_cast<double>(out_.zero_point));
+      case TARE_DTYPE_INT8:
+        return out_.scale *
+               (static_cast<double>(static_cast<int8_t>(bytes_[i])) - static_cast<double>(out_.zero_point));
+      default:
+        throw std::runtime_error("unsupported output type");
+    }
+  }
+  Session session_;
+  tare_tensor_info in_;
+  tare_tensor_info out_;
+  std::vector<uint8_t> bytes_;
+};
+
+struct Row {
+  std::string name;
+  Classifier classifier;
+  uint32_t agree = 0;    // top-1 equal to the float model's
+  uint32_t correct = 0;  // top-1 equal to the label
+};
+
+// ---- command line ---------------------------------------------------------------------------------------------
+
+struct Options {
+  std::string model, images, out, labels;
+  uint32_t calib = 64, ibc = 8, bft = 0, bft_epochs = 16, bft_batch = 16, eval = 100;
+  bool per_channel = false;
+};
+
+uint32_t parse_count(const std::string& flag, const char* text) {
+  char* end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || v < 0 || v > 1000000) throw UsageError(flag + " needs a count");
+  return static_cast<uint32_t>(v);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") throw UsageError("");
+    if (a == "--per-channel") {
+      o.per_channel = true;
+      continue;
+    }
+    if (a.rfind("--", 0) == 0) {
+      if (i + 1 >= argc) throw UsageError(a + " needs a value");
+      const char* v = argv[++i];
+      if (a == "--images") o.images = v;
+      else if (a == "--out") o.out = v;
+      else if (a == "--labels") o.labels = v;
+      else if (a == "--calib") o.calib = parse_count(a, v);
+      else if (a == "--ibc") o.ibc = parse_count(a, v);
+      else if (a == "--bft") o.bft = parse_count(a, v);
+      else if (a == "--bft-epochs") o.bft_epochs = parse_count(a, v);
+      else if (a == "--bft-batch") o.bft_batch = parse_count(a, v);
+      else if (a == "--eval") o.eval = parse_count(a, v);
+      else throw UsageError("unknown option " + a);
+    } else if (o.model.empty()) {
+      o.model = a;
+    } else {
+      throw UsageError("unexpected argument " + a);
+    }
+  }
+  if (o.model.empty() || o.images.empty() || o.out.empty()) throw UsageError("MODEL, --images and --out are needed");
+  if (o.calib == 0) throw UsageError("--calib must be at least 1");
+  if (o.ibc > o.calib || o.bft > o.calib) throw UsageError("--ibc and --bft use calibration images: at most --calib");
+  if (o.bft && (o.bft_epochs == 0 || o.bft_batch == 0)) throw UsageError("--bft-epochs and --bft-batch must be > 0");
+  return o;
+}
+
+int run(const Options& o) {
+  std::vector<std::string> files = list_images(o.images);
+  if (files.size() < o.calib)
+    throw std::runtime_error("'" + o.images + "' has " + std::to_string(files.size()) + " images; --calib needs " +
+                             std::to_string(o.calib));
+  std::vector<std::string> held_out(files.begin() + o.calib,
+                                    files.begin() + std::min<size_t>(files.size(), size_t{o.calib} + o.eval));
+
+  tare_context* c = nullptr;
+  check(tare_context_create(nullptr, &c), "creating the Vulkan context");
+  Context ctx(c);
+  tare_device_info dev;
+  tare_device_info_init(&dev);
+  check(tare_context_get_device_info(ctx.get(), &dev), "reading the device info");
+  std::printf("tare %s on %s\n", tare_version(), dev.name);
+
+  tare_model* m = nullptr;
+  check(tare_model_load_file(ctx.get(), o.model.c_str(), &m), "loading the model");
+  Model float_model(m);
+  tare_tensor_info in;
+  tare_tensor_info_init(&in);
+  check(tare_model_input_info(float_model.get(), 0, &in), "reading the input info");
+  if (in.dtype != TARE_DTYPE_FLOAT32 || in.rank != 4 || in.shape[3] != 3)
+    throw std::runtime_error("the model's input is not a float image [N, H, W, 3]");
+  Feed calib_feed{&files, in.shape[1], in.shape[2]};
+
+  // 1. Quantize.
+  tare_quantize_options qo;
+  tare_quantize_options_init(&qo);
+  qo.per_channel = o.per_channel ? 1 : 0;
+  qo.progress = on_progress;
+  tare_quantize_report qr;
+  tare_quantize_report_init(&qr);
+  std::printf("quantizing on %u images (%s weights)\n", o.calib, o.per_channel ? "per-channel" : "per-tensor");
+  check(tare_quantize(float_model.get(), o.calib, feed, &calib_feed, &qo, &m, &qr), "quantizing");
+  Model quantized(m);
+  std::printf("  %u weight tensors, %u activation ranges, %u dead channels, %.0f ms\n", qr.quantized_weights,
+              qr.activations, qr.dead_channels, qr.calibration_ms);
+
+  // 2. Iterative bias correction.
+  Model corrected;
+  tare_model* current = quantized.get();
+  if (o.ibc > 0) {
+    tare_ibc_options io;
+    tare_ibc_options_init(&io);
+    io.progress = on_progress;
+    tare_ibc_report ir;
+    tare_ibc_report_init(&ir);
+    std::printf("IBC on %u images\n", o.ibc);
+    check(tare_correct_bias(float_model.get(), current, o.ibc, feed, &calib_feed, &io, &m, &ir, nullptr), "IBC");
+    corrected.reset(m);
+    current = m;
+    std::printf("  %u layers corrected, %u values clamped, %.0f ms\n", ir.layers, ir.clamped, ir.wall_ms);
+  }
+
+  // 3. Bias fine-tuning.
+  Model tuned;
+  if (o.bft > 0) {
+    tare_bft_options bo;
+    tare_bft_options_init(&bo);
+    bo.mini_epochs_per_rate = o.bft_epochs;
+    bo.batch = o.bft_batch;
+    bo.on_loss = on_loss;
+    tare_bft_report br;
+    tare_bft_report_init(&br);
+    std::printf("BFT on %u images, %u rates x %u mini-epochs\n", o.bft, bo.rate_count, bo.mini_epochs_per_rate);
+    check(tare_fine_tune_bias(float_model.get(), current, o.bft, feed, &calib_feed, &bo, &m, &br), "BFT");
+    tuned.reset(m);
+    current = m;
+    std::printf("  %u layers, batch %u, loss %.5f -> %.5f, %.0f ms\n", br.layers, br.batch, br.initial_loss,
+                br.final_loss, br.wall_ms);
+  }
+
+  // 4. Evaluate on held-out images against the float model.
+  if (held_out.empty()) {
+    std::printf("no held-out images left after the %u calibration images: evaluation skipped\n", o.calib);
+  } else {
+    std::map<std::string, int> labels;
+    if (!o.labels.empty()) labels = read_labels(o.labels);
+    std::vector<Row> rows;
+    rows.push_back({"float", Classifier(float_model.get())});
+    rows.push_back({"quantized", Classifier(quantized.get())});
+    if (corrected) rows.push_back({"+IBC", Classifier(corrected.get())});
+    if (tuned) rows.push_back({corrected ? "+IBC+BFT" : "+BFT", Classifier(tuned.get())});
+    uint32_t labeled = 0;
+    for (size_t i = 0; i < held_out.size(); i++) {
+      std::vector<float> x =
+          tare::image::to_float(tare::image::preprocess_rgb(held_out[i], calib_feed.width, calib_feed.height));
+      auto it = labels.find(std::filesystem::path(held_out[i]).filename().string());
+      int label = it == labels.end() ? -1 : it->second;
+      labeled += label >= 0;
+      int reference = -1;
+      for (Row& r : rows) {
+        int t = r.classifier.top1(x);
+        if (reference < 0) reference = t;
+        r.agree += t == reference;
+        r.correct += t == label;
+      }
+      g_bar.update("evaluate", i + 1, held_out.size());
+    }
+    std::printf("held-out images: %zu%s\n", held_out.size(),
+                labels.empty() ? "" : (", " + std::to_string(labeled) + " labeled").c_str());
+    std::printf("  %-10s %18s%s\n", "model", "top-1 = float's", labeled ? "   top-1 accuracy" : "");
+    for (const Row& r : rows) {
+      std::printf("  %-10s %17.1f%%", r.name.c_str(), 100.0 * r.agree / held_out.size());
+      if (labeled) std::printf("   %14.1f%%", 100.0 * r.correct / labeled);
+      std::printf("\n");
+    }
+  }
+
+  // 5. Export.
+  check(tare_model_export_file(current, o.out.c_str()), "exporting");
+  std::printf("wrote %s\n", o.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(parse(argc, argv));
+  } catch (const UsageError& e) {
+    if (*e.what()) std::fprintf(stderr, "calibrate: %s\n", e.what());
+    std::fputs(kUsage, *e.what() ? stderr : stdout);
+    return *e.what() ? 2 : 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "\ncalibrate: %s\n", e.what());
+    return 1;
+  }
+}

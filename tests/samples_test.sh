@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Smoke tests of the samples `classify` (C) and `calibrate` (C++): exit codes, and real models/images when the data
+# folder exists.
+# Usage: samples_test.sh PATH/TO/classify PATH/TO/calibrate DATA_DIR
+set -u
+CLASSIFY="$1"
+CALIBRATE="$2"
+DATA="${TARE_DATA:-$3}"
+pass=0
+fail=0
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+  local name="$1" want="$2" pattern="$3"
+  shift 4
+  local out
+  out=$("$@" 2>&1)
+  local rc=$?
+  if [ "$rc" -eq "$want" ] && grep -q -- "$pattern" <<<"$out"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: $name (exit $rc, wanted $want; pattern '$pattern')"
+    echo "$out" | tail -8
+  fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+check "classify usage" 2 "usage: classify" -- "$CLASSIFY"
+check "classify help" 0 "usage: classify" -- "$CLASSIFY" --help
+check "classify bad option" 2 "usage: classify" -- "$CLASSIFY" m.tflite in.bin --frobnicate
+check "classify missing model" 1 "TARE_ERROR_IO" -- "$CLASSIFY" /nonexistent.tflite /nonexistent.bin
+check "calibrate help" 0 "usage: calibrate" -- "$CALIBRATE" --help
+check "calibrate no args" 2 "are needed" -- "$CALIBRATE"
+check "calibrate bad count" 2 "--ibc needs a count" -- "$CALIBRATE" m.tflite --images . --out x --ibc many
+check "calibrate ibc > calib" 2 "at most --calib" -- "$CALIBRATE" m.tflite --images . --out x --calib 2 --ibc 3
+check "calibrate empty folder" 1 "has 0 images" -- "$CALIBRATE" /nonexistent.tflite --images "$tmp" \
+  --out "$tmp/x.tflite" --calib 1 --ibc 0
+
+M="$DATA/models/mobilenet_v1_0.25_224.tflite"
+if [ -f "$M" ] && [ -d "$DATA/images/imagenet_sample_1000" ]; then
+  IN="$DATA/ref/mobilenet_v1_0.25_224/in_img0.bin"  # TFLite: top-1 473 "canoe", p = 0.96123
+  check "classify ref input" 0 "473  0.9612.  canoe" -- "$CLASSIFY" "$M" "$IN" --labels "$DATA/models/labels.txt"
+  check "classify top 3" 0 "top 3 of 1001" -- "$CLASSIFY" "$M" "$IN" --top 3
+  check "classify wrong size" 1 "needs 602112 bytes" -- "$CLASSIFY" "$M" "$DATA/models/labels.txt"
+  check "classify junk model" 1 "TARE_ERROR_INVALID_MODEL" -- "$CLASSIFY" "$DATA/models/labels.txt" "$IN"
+  mkdir -p "$tmp/imgs"
+  for f in $(ls "$DATA/images/imagenet_sample_1000" | head -8); do
+    ln -s "$DATA/images/imagenet_sample_1000/$f" "$tmp/imgs/$f"
+  done
+  check "calibrate missing model" 1 "loading the model" -- "$CALIBRATE" /nonexistent.tflite --images "$tmp/imgs" \
+    --calib 2 --ibc 0 --out "$tmp/x.tflite"
+  check "calibrate too few images" 1 "has 8 images" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 9 \
+    --out "$tmp/x.tflite"
+  check "calibrate ibc+bft" 0 "+IBC+BFT" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 6 --ibc 2 --bft 2 \
+    --bft-epochs 1 --bft-batch 2 --eval 2 --labels "$DATA/images/labels.csv" --out "$tmp/q.tflite"
+  check "calibrate accuracy" 0 "top-1 accuracy" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 6 --ibc 2 \
+    --eval 2 --labels "$DATA/images/labels.csv" --out "$tmp/ibc.tflite"
+  check "calibrated model classifies" 0 "top 5 of 1001" -- "$CLASSIFY" "$tmp/q.tflite" "$IN"
+  check "calibrate quantize only" 0 "evaluation skipped" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 8 \
+    --ibc 0 --out "$tmp/plain.tflite"
+  check "plain model classifies" 0 "top 5 of 1001" -- "$CLASSIFY" "$tmp/plain.tflite" "$IN"
+else
+  echo "SKIPPED (no data): $DATA/models missing; set TARE_DATA"
+  if [ "${TARE_REQUIRE_DATA:-0}" = "1" ]; then fail=$((fail + 1)); fi
+fi
+echo "samples: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
