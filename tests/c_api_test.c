@@ -59,6 +59,20 @@ int main(void) {
   EXPECT(tare_abi_version() == TARE_ABI_VERSION);
   EXPECT(strcmp(tare_status_string(TARE_ERROR_INVALID_MODEL), "TARE_ERROR_INVALID_MODEL") == 0);
 
+  /* Listing devices while contexts live (the listing makes its own instance) and destroying the contexts after it:
+     each context keeps what it needs (this crashed when a context's debug messenger used process-wide pointers). */
+  {
+    tare_context* a = NULL;
+    tare_context* b = NULL;
+    EXPECT(tare_context_create(NULL, &a) == TARE_OK);
+    EXPECT(tare_device_count(&n) == TARE_OK && n >= 1);
+    EXPECT(tare_context_create(NULL, &b) == TARE_OK);
+    EXPECT(tare_device_count(&n) == TARE_OK && n >= 1);
+    tare_context_destroy(a);
+    EXPECT(tare_device_count(&n) == TARE_OK && n >= 1);
+    tare_context_destroy(b);
+  }
+
   /* NULL arguments are errors, not crashes. */
   EXPECT(tare_context_create(NULL, NULL) == TARE_ERROR_INVALID_ARGUMENT);
   EXPECT(strlen(tare_last_error()) > 0);

@@ -221,12 +221,24 @@ std::vector<float> teacher_probs(std::shared_ptr<vk::Context> ctx, const Graph& 
 
 Graph logits_graph(const Graph& g) {
   Graph out = g;
-  for (int& o : out.outputs)
+  auto producer = [&](int t) -> const Op* {
     for (const Op& op : out.ops)
-      if (op.type == OpType::Softmax && op.outputs[0] == o) {
-        o = op.inputs[0];
+      if (!op.outputs.empty() && op.outputs[0] == t) return &op;
+    return nullptr;
+  };
+  // The softmax may be followed by operators that only change its representation (the FAKE_QUANT of a fake-quant
+  // graph, QUANTIZE / DEQUANTIZE of a quantized one): look through them.
+  for (int& o : out.outputs) {
+    int t = o;
+    for (const Op* p = producer(t); p && !p->inputs.empty(); p = producer(t)) {
+      if (p->type == OpType::Softmax) {
+        o = p->inputs[0];
         break;
       }
+      if (p->type != OpType::FakeQuant && p->type != OpType::Quantize && p->type != OpType::Dequantize) break;
+      t = p->inputs[0];
+    }
+  }
   // Remove operators nothing needs (in reverse order).
   std::vector<char> needed(out.tensors.size(), 0);
   for (int o : out.outputs) needed[o] = 1;

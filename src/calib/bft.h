@@ -65,8 +65,8 @@ struct BftGradients {
 BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
                            uint32_t count, const ImageFn& images);
 
-// The graph truncated at the logits: if an output is produced by SOFTMAX, the softmax's input becomes the output;
-// operators nothing needs any more are removed.
+// The graph truncated at the logits: if an output is produced by SOFTMAX (possibly followed by FAKE_QUANT, QUANTIZE
+// or DEQUANTIZE), the softmax's input becomes the output; operators nothing needs any more are removed.
 Graph logits_graph(const Graph& g);
 
 }  // namespace tare::calib

@@ -45,6 +45,11 @@ namespace {
 
 std::mutex g_volk_mutex;
 bool g_volk_ok = false;
+// volk's function pointers are process-wide.  They are loaded once, from the first instance, through
+// vkGetInstanceProcAddr: the loader's trampolines, which dispatch on the handle they are given, so they serve every
+// instance and device of the process (volkLoadDevice's per-device pointers would not, with several contexts).
+// Instance-extension functions (debug utils) are fetched per context.
+bool g_volk_loaded = false;
 
 void load_vulkan() {
   std::lock_guard<std::mutex> lock(g_volk_mutex);
@@ -116,7 +121,13 @@ VkInstance create_instance(bool validation, bool debug_utils, bool portability) 
   if (r == VK_ERROR_INCOMPATIBLE_DRIVER || r == VK_ERROR_INITIALIZATION_FAILED)
     fail(TARE_ERROR_NO_VULKAN, std::string("vkCreateInstance failed: ") + result_name(r));
   check(r, "vkCreateInstance");
-  volkLoadInstanceOnly(inst);
+  {
+    std::lock_guard<std::mutex> lock(g_volk_mutex);
+    if (!g_volk_loaded) {
+      volkLoadInstance(inst);
+      g_volk_loaded = true;
+    }
+  }
   return inst;
 }
 
@@ -305,7 +316,12 @@ Context::Context(const ContextOptions& options) {
                        VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
       mi.pfnUserCallback = debug_callback;
       mi.pUserData = this;
-      check(vkCreateDebugUtilsMessengerEXT(instance_, &mi, nullptr, &messenger_), "vkCreateDebugUtilsMessengerEXT");
+      auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+          vkGetInstanceProcAddr(instance_, "vkCreateDebugUtilsMessengerEXT"));
+      destroy_messenger_ = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
+          vkGetInstanceProcAddr(instance_, "vkDestroyDebugUtilsMessengerEXT"));
+      if (create && destroy_messenger_)
+        check(create(instance_, &mi, nullptr, &messenger_), "vkCreateDebugUtilsMessengerEXT");
     }
     auto pds = physical_devices(instance_);
     std::vector<VkPhysicalDevice> usable;
@@ -416,7 +432,6 @@ Context::Context(const ContextOptions& options) {
     di.enabledExtensionCount = (uint32_t)dev_exts.size();
     di.ppEnabledExtensionNames = dev_exts.data();
     check(vkCreateDevice(physical_, &di, nullptr, &device_), "vkCreateDevice");
-    volkLoadDevice(device_);
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
 
     VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
@@ -456,8 +471,8 @@ void Context::release() {
     pipeline_cache_ = VK_NULL_HANDLE;
     fence_ = VK_NULL_HANDLE;
   }
-  if (messenger_) {
-    vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
+  if (messenger_ && destroy_messenger_) {
+    destroy_messenger_(instance_, messenger_, nullptr);
     messenger_ = VK_NULL_HANDLE;
   }
   if (instance_) {

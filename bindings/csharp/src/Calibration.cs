@@ -267,7 +267,7 @@ namespace Tare
 
     internal IntPtr UserData => GCHandle.ToIntPtr(self);
 
-    /// <summary>Right after the native call: rethrows a callback's exception, else throws on a failing status.</summary>
+    /// <summary>Right after the native call: rethrows a callback's exception, else throws on failure.</summary>
     internal void Finish(Status status)
     {
       if (Error != null) ExceptionDispatchInfo.Capture(Error).Throw();
@@ -445,7 +445,7 @@ namespace Tare
       return CorrectBiasCore(quantized, count, inputs, null, options, out report, null);
     }
 
-    /// <summary>As CorrectBias, also returning the report and each layer's errors before and after correction.</summary>
+    /// <summary>As CorrectBias, also returning the report and each layer's errors before and after.</summary>
     public Model CorrectBias(Model quantized, int count, InputProvider inputs, IbcOptions options,
                              out IbcReport report, out Diagnostics diagnostics)
     {
@@ -455,7 +455,7 @@ namespace Tare
       return result;
     }
 
-    /// <summary>Corrects the biases of `quantized` against this float model (IBC) on images stored back to back.</summary>
+    /// <summary>Corrects the biases of `quantized` against this float model (IBC); images back to back.</summary>
     public Model CorrectBias(Model quantized, ReadOnlySpan<float> images, int count, IbcOptions options = null)
     {
       IbcReport report;
@@ -464,7 +464,7 @@ namespace Tare
         return CorrectBiasCore(quantized, count, null, p, options, out report, null);
     }
 
-    /// <summary>As CorrectBias, also returning the report and each layer's errors before and after correction.</summary>
+    /// <summary>As CorrectBias, also returning the report and each layer's errors before and after.</summary>
     public Model CorrectBias(Model quantized, ReadOnlySpan<float> images, int count, IbcOptions options,
                              out IbcReport report, out Diagnostics diagnostics)
     {

@@ -69,7 +69,7 @@ namespace Tare.Tests
       string code = Regex.Replace(string.Join(" ", body), @"\s+", " ");
       h.ApiMarkers = Regex.Matches(code, @"\bTARE_API\b").Count;
 
-      foreach (Match m in Regex.Matches(code, @"typedef enum (\w+) \{([^}]*)\} (\w+) ;?"))
+      foreach (Match m in Regex.Matches(code, @"typedef enum (\w+) ?\{([^}]*)\} ?(\w+) ?;"))
       {
         var items = new List<KeyValuePair<string, long>>();
         long next = 0;
@@ -86,14 +86,14 @@ namespace Tare.Tests
         }
         h.Enums[m.Groups[3].Value] = items;
       }
-      foreach (Match m in Regex.Matches(code, @"typedef struct (\w+) \{([^}]*)\} (\w+) ;"))
+      foreach (Match m in Regex.Matches(code, @"typedef struct (\w+) ?\{([^}]*)\} ?(\w+) ?;"))
       {
         var fields = new List<CDecl>();
         foreach (string f in m.Groups[2].Value.Split(';'))
           if (f.Trim().Length > 0) fields.Add(ParseDecl(f));
         h.Structs[m.Groups[3].Value] = fields;
       }
-      foreach (Match m in Regex.Matches(code, @"typedef struct (\w+) (\w+) ;"))
+      foreach (Match m in Regex.Matches(code, @"typedef struct (\w+) (\w+) ?;"))
         h.Opaque.Add(m.Groups[2].Value);
       foreach (Match m in Regex.Matches(code, @"typedef ([^;{}()]+?) ?\( ?\* ?(\w+) ?\) ?\(([^)]*)\) ?;"))
       {
@@ -211,7 +211,8 @@ namespace Tare.Tests
         if (dll != null)
         {
           if (!string.IsNullOrEmpty(dll.EntryPoint)) entry = dll.EntryPoint;
-          if (dll.CallingConvention != CallingConvention.Cdecl) errors.Add(m.Name + ": calling convention is not Cdecl");
+          if (dll.CallingConvention != CallingConvention.Cdecl)
+            errors.Add(m.Name + ": calling convention is not Cdecl");
           if (dll.Value != "tare") errors.Add(m.Name + ": DllImport(\"" + dll.Value + "\"), expected \"tare\"");
         }
         List<MethodInfo> list;

@@ -336,15 +336,25 @@ extern "C" {
   pub fn tare_context_create(options: *const tare_context_options, out: *mut *mut tare_context) -> tare_status;
   pub fn tare_context_destroy(context: *mut tare_context);
   pub fn tare_context_get_device_info(context: *const tare_context, info: *mut tare_device_info) -> tare_status;
-  pub fn tare_context_pipeline_cache(context: *const tare_context, data: *mut *mut c_void, size: *mut usize)
-    -> tare_status;
+  pub fn tare_context_pipeline_cache(
+    context: *const tare_context,
+    data: *mut *mut c_void,
+    size: *mut usize,
+  ) -> tare_status;
   pub fn tare_context_validation_messages(context: *const tare_context, count: *mut u64) -> tare_status;
 
   // models
-  pub fn tare_model_load_file(context: *mut tare_context, path: *const c_char, out: *mut *mut tare_model)
-    -> tare_status;
-  pub fn tare_model_load_memory(context: *mut tare_context, data: *const c_void, size: usize,
-                                out: *mut *mut tare_model) -> tare_status;
+  pub fn tare_model_load_file(
+    context: *mut tare_context,
+    path: *const c_char,
+    out: *mut *mut tare_model,
+  ) -> tare_status;
+  pub fn tare_model_load_memory(
+    context: *mut tare_context,
+    data: *const c_void,
+    size: usize,
+    out: *mut *mut tare_model,
+  ) -> tare_status;
   pub fn tare_model_destroy(model: *mut tare_model);
 
   // tensors
@@ -361,72 +371,134 @@ extern "C" {
 
   // sessions
   pub fn tare_session_options_init(options: *mut tare_session_options);
-  pub fn tare_session_create(model: *mut tare_model, options: *const tare_session_options,
-                             out: *mut *mut tare_session) -> tare_status;
+  pub fn tare_session_create(
+    model: *mut tare_model,
+    options: *const tare_session_options,
+    out: *mut *mut tare_session,
+  ) -> tare_status;
   pub fn tare_session_destroy(session: *mut tare_session);
-  pub fn tare_session_input_info(session: *const tare_session, index: u32, info: *mut tare_tensor_info)
-    -> tare_status;
+  pub fn tare_session_input_info(session: *const tare_session, index: u32, info: *mut tare_tensor_info) -> tare_status;
   pub fn tare_session_output_info(session: *const tare_session, index: u32, info: *mut tare_tensor_info)
     -> tare_status;
-  pub fn tare_session_set_input(session: *mut tare_session, index: u32, data: *const c_void, size: usize)
-    -> tare_status;
+  pub fn tare_session_set_input(
+    session: *mut tare_session,
+    index: u32,
+    data: *const c_void,
+    size: usize,
+  ) -> tare_status;
   pub fn tare_session_run(session: *mut tare_session) -> tare_status;
   pub fn tare_session_get_output(session: *mut tare_session, index: u32, data: *mut c_void, size: usize)
     -> tare_status;
   pub fn tare_memory_report_init(report: *mut tare_memory_report);
   pub fn tare_session_memory(session: *const tare_session, report: *mut tare_memory_report) -> tare_status;
   pub fn tare_session_profile_count(session: *const tare_session, count: *mut u32) -> tare_status;
-  pub fn tare_session_profile_entry(session: *const tare_session, index: u32, name: *mut *const c_char,
-                                    milliseconds: *mut f64) -> tare_status;
+  pub fn tare_session_profile_entry(
+    session: *const tare_session,
+    index: u32,
+    name: *mut *const c_char,
+    milliseconds: *mut f64,
+  ) -> tare_status;
 
   // quantization
   pub fn tare_quantize_options_init(options: *mut tare_quantize_options);
   pub fn tare_quantize_report_init(report: *mut tare_quantize_report);
-  pub fn tare_quantize(model: *mut tare_model, count: u32, inputs: tare_input_fn, inputs_user_data: *mut c_void,
-                       options: *const tare_quantize_options, out: *mut *mut tare_model,
-                       report: *mut tare_quantize_report) -> tare_status;
-  pub fn tare_quantize_array(model: *mut tare_model, inputs: *const f32, count: u32,
-                             options: *const tare_quantize_options, out: *mut *mut tare_model,
-                             report: *mut tare_quantize_report) -> tare_status;
+  pub fn tare_quantize(
+    model: *mut tare_model,
+    count: u32,
+    inputs: tare_input_fn,
+    inputs_user_data: *mut c_void,
+    options: *const tare_quantize_options,
+    out: *mut *mut tare_model,
+    report: *mut tare_quantize_report,
+  ) -> tare_status;
+  pub fn tare_quantize_array(
+    model: *mut tare_model,
+    inputs: *const f32,
+    count: u32,
+    options: *const tare_quantize_options,
+    out: *mut *mut tare_model,
+    report: *mut tare_quantize_report,
+  ) -> tare_status;
 
   // bias correction and error analysis
   pub fn tare_ibc_options_init(options: *mut tare_ibc_options);
   pub fn tare_ibc_report_init(report: *mut tare_ibc_report);
-  pub fn tare_correct_bias(float_model: *mut tare_model, quantized: *mut tare_model, count: u32,
-                           inputs: tare_input_fn, inputs_user_data: *mut c_void, options: *const tare_ibc_options,
-                           out: *mut *mut tare_model, report: *mut tare_ibc_report,
-                           diagnostics: *mut *mut tare_diagnostics) -> tare_status;
-  pub fn tare_correct_bias_array(float_model: *mut tare_model, quantized: *mut tare_model, inputs: *const f32,
-                                 count: u32, options: *const tare_ibc_options, out: *mut *mut tare_model,
-                                 report: *mut tare_ibc_report, diagnostics: *mut *mut tare_diagnostics)
-    -> tare_status;
+  pub fn tare_correct_bias(
+    float_model: *mut tare_model,
+    quantized: *mut tare_model,
+    count: u32,
+    inputs: tare_input_fn,
+    inputs_user_data: *mut c_void,
+    options: *const tare_ibc_options,
+    out: *mut *mut tare_model,
+    report: *mut tare_ibc_report,
+    diagnostics: *mut *mut tare_diagnostics,
+  ) -> tare_status;
+  pub fn tare_correct_bias_array(
+    float_model: *mut tare_model,
+    quantized: *mut tare_model,
+    inputs: *const f32,
+    count: u32,
+    options: *const tare_ibc_options,
+    out: *mut *mut tare_model,
+    report: *mut tare_ibc_report,
+    diagnostics: *mut *mut tare_diagnostics,
+  ) -> tare_status;
   pub fn tare_analyze_options_init(options: *mut tare_analyze_options);
-  pub fn tare_analyze(float_model: *mut tare_model, quantized: *mut tare_model, corrected: *mut tare_model,
-                      count: u32, inputs: tare_input_fn, inputs_user_data: *mut c_void,
-                      options: *const tare_analyze_options, out: *mut *mut tare_diagnostics) -> tare_status;
+  pub fn tare_analyze(
+    float_model: *mut tare_model,
+    quantized: *mut tare_model,
+    corrected: *mut tare_model,
+    count: u32,
+    inputs: tare_input_fn,
+    inputs_user_data: *mut c_void,
+    options: *const tare_analyze_options,
+    out: *mut *mut tare_diagnostics,
+  ) -> tare_status;
   pub fn tare_diagnostics_layer_count(d: *const tare_diagnostics, count: *mut u32) -> tare_status;
   pub fn tare_diagnostics_layer(d: *const tare_diagnostics, layer: u32, info: *mut tare_layer_info) -> tare_status;
-  pub fn tare_diagnostics_channel(d: *const tare_diagnostics, layer: u32, channel: u32, point: tare_error_point,
-                                  stage: tare_error_stage, stats: *mut tare_error_stats) -> tare_status;
-  pub fn tare_diagnostics_summary(d: *const tare_diagnostics, layer: u32, point: tare_error_point,
-                                  stage: tare_error_stage, stats: *mut tare_error_stats) -> tare_status;
+  pub fn tare_diagnostics_channel(
+    d: *const tare_diagnostics,
+    layer: u32,
+    channel: u32,
+    point: tare_error_point,
+    stage: tare_error_stage,
+    stats: *mut tare_error_stats,
+  ) -> tare_status;
+  pub fn tare_diagnostics_summary(
+    d: *const tare_diagnostics,
+    layer: u32,
+    point: tare_error_point,
+    stage: tare_error_stage,
+    stats: *mut tare_error_stats,
+  ) -> tare_status;
   pub fn tare_diagnostics_write(d: *const tare_diagnostics, directory: *const c_char) -> tare_status;
   pub fn tare_diagnostics_destroy(d: *mut tare_diagnostics);
 
   // bias fine-tuning and cross-layer equalization
   pub fn tare_bft_options_init(options: *mut tare_bft_options);
   pub fn tare_bft_report_init(report: *mut tare_bft_report);
-  pub fn tare_fine_tune_bias(float_model: *mut tare_model, quantized: *mut tare_model, count: u32,
-                             inputs: tare_input_fn, inputs_user_data: *mut c_void, options: *const tare_bft_options,
-                             out: *mut *mut tare_model, report: *mut tare_bft_report) -> tare_status;
+  pub fn tare_fine_tune_bias(
+    float_model: *mut tare_model,
+    quantized: *mut tare_model,
+    count: u32,
+    inputs: tare_input_fn,
+    inputs_user_data: *mut c_void,
+    options: *const tare_bft_options,
+    out: *mut *mut tare_model,
+    report: *mut tare_bft_report,
+  ) -> tare_status;
   pub fn tare_equalize_options_init(options: *mut tare_equalize_options);
   pub fn tare_equalize_report_init(report: *mut tare_equalize_report);
-  pub fn tare_equalize(float_model: *mut tare_model, options: *const tare_equalize_options,
-                       out: *mut *mut tare_model, report: *mut tare_equalize_report) -> tare_status;
+  pub fn tare_equalize(
+    float_model: *mut tare_model,
+    options: *const tare_equalize_options,
+    out: *mut *mut tare_model,
+    report: *mut tare_equalize_report,
+  ) -> tare_status;
 
   // export
   pub fn tare_model_export_file(model: *const tare_model, path: *const c_char) -> tare_status;
-  pub fn tare_model_export_memory(model: *const tare_model, data: *mut *mut c_void, size: *mut usize)
-    -> tare_status;
+  pub fn tare_model_export_memory(model: *const tare_model, data: *mut *mut c_void, size: *mut usize) -> tare_status;
   pub fn tare_free(data: *mut c_void);
 }

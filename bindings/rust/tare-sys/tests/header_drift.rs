@@ -32,12 +32,13 @@ fn strip_c_comments(s: &str) -> String {
 }
 
 fn strip_line_comments(s: &str) -> String {
-  s.lines().map(|l| match l.find("//") {
-    Some(p) => &l[..p],
-    None => l,
-  })
-  .collect::<Vec<_>>()
-  .join("\n")
+  s.lines()
+    .map(|l| match l.find("//") {
+      Some(p) => &l[..p],
+      None => l,
+    })
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 fn squash(s: &str) -> String {
@@ -82,12 +83,15 @@ fn split_top(s: &str, sep: char) -> Vec<String> {
 /// Index of the bracket closing the one opening at `open`.
 fn matching(s: &str, open: usize) -> usize {
   let b = s.as_bytes();
-  let (o, c) = (b[open], match b[open] {
-    b'(' => b')',
-    b'{' => b'}',
-    b'[' => b']',
-    _ => panic!("not a bracket"),
-  });
+  let (o, c) = (
+    b[open],
+    match b[open] {
+      b'(' => b')',
+      b'{' => b'}',
+      b'[' => b']',
+      _ => panic!("not a bracket"),
+    },
+  );
   let mut depth = 0;
   for (i, &ch) in b.iter().enumerate().skip(open) {
     if ch == o {
@@ -188,7 +192,9 @@ fn parse_header(text: &str) -> Header {
   while let Some(p) = rest.find("typedef ") {
     let t = &rest[p + "typedef ".len()..];
     let semi0 = t.find(';').unwrap();
-    let kind = if t.starts_with("struct ") { Some(("struct ", false)) } else if t.starts_with("enum ") {
+    let kind = if t.starts_with("struct ") {
+      Some(("struct ", false))
+    } else if t.starts_with("enum ") {
       Some(("enum ", true))
     } else {
       None
@@ -307,7 +313,7 @@ fn c_to_rust(c: &str) -> String {
 #[derive(Debug, Default)]
 struct RustDecls {
   functions: BTreeMap<String, (Vec<(String, String)>, String)>, // params (name, type), return type ("" = none)
-  types: BTreeMap<String, String>,                                // pub type NAME = TYPE;
+  types: BTreeMap<String, String>,                              // pub type NAME = TYPE;
   consts: BTreeMap<String, (String, i64)>,
   structs: BTreeMap<String, Vec<(String, String)>>,
 }
@@ -444,8 +450,10 @@ fn compare(h: &Header, r: &RustDecls) -> Vec<String> {
         errs.push(format!("{what}: parameter {i} is '{}' in tare.h, '{rn}' in tare-sys", cp.name));
       }
       if *rt != want {
-        errs.push(format!("{what}: parameter '{}' is '{}' in tare.h, so '{want}' expected, tare-sys has '{rt}'",
-                          cp.name, cp.ty));
+        errs.push(format!(
+          "{what}: parameter '{}' is '{}' in tare.h, so '{want}' expected, tare-sys has '{rt}'",
+          cp.name, cp.ty
+        ));
       }
     }
     let want = c_to_rust(&c.ret);
@@ -537,7 +545,9 @@ fn compare(h: &Header, r: &RustDecls) -> Vec<String> {
       }
       let got = resolve_array(rt, &r.consts);
       if got != want {
-        errs.push(format!("struct {name}: field '{cname}' is '{cty}' in tare.h, so '{want}' expected, tare-sys has '{rt}'"));
+        errs.push(format!(
+          "struct {name}: field '{cname}' is '{cty}' in tare.h, so '{want}' expected, tare-sys has '{rt}'"
+        ));
       }
     }
   }
@@ -569,13 +579,25 @@ fn header_and_bindings_agree() {
   let (h, r) = load();
   // The parser must have seen the whole header, or the test proves nothing.
   assert!(h.functions.len() >= 60, "only {} functions parsed from tare.h", h.functions.len());
-  assert!(h.structs.len() >= 17 && h.enums.len() >= 7 && h.callbacks.len() >= 3 && h.opaque.len() >= 4,
-          "header parse incomplete: {} structs, {} enums, {} callbacks, {} handles", h.structs.len(), h.enums.len(),
-          h.callbacks.len(), h.opaque.len());
+  assert!(
+    h.structs.len() >= 17 && h.enums.len() >= 7 && h.callbacks.len() >= 3 && h.opaque.len() >= 4,
+    "header parse incomplete: {} structs, {} enums, {} callbacks, {} handles",
+    h.structs.len(),
+    h.enums.len(),
+    h.callbacks.len(),
+    h.opaque.len()
+  );
   assert!(h.functions.contains_key("tare_correct_bias_array"), "a multi-line declaration was missed");
   let errs = compare(&h, &r);
-  println!("tare.h: {} functions, {} structs, {} enums, {} callbacks, {} handles, {} #defines checked",
-           h.functions.len(), h.structs.len(), h.enums.len(), h.callbacks.len(), h.opaque.len(), h.defines.len());
+  println!(
+    "tare.h: {} functions, {} structs, {} enums, {} callbacks, {} handles, {} #defines checked",
+    h.functions.len(),
+    h.structs.len(),
+    h.enums.len(),
+    h.callbacks.len(),
+    h.opaque.len(),
+    h.defines.len()
+  );
   assert!(errs.is_empty(), "tare-sys and tare.h differ:\n  {}", errs.join("\n  "));
 }
 
@@ -716,8 +738,8 @@ fn links_and_reports_its_version() {
   // Proves the link works and the loaded library is the ABI this crate was written for.
   let v = unsafe { std::ffi::CStr::from_ptr(tare_sys::tare_version()) }.to_str().unwrap().to_string();
   assert_eq!(unsafe { tare_sys::tare_abi_version() }, tare_sys::TARE_ABI_VERSION);
-  let want = format!("{}.{}.{}", tare_sys::TARE_VERSION_MAJOR, tare_sys::TARE_VERSION_MINOR,
-                     tare_sys::TARE_VERSION_PATCH);
+  let want =
+    format!("{}.{}.{}", tare_sys::TARE_VERSION_MAJOR, tare_sys::TARE_VERSION_MINOR, tare_sys::TARE_VERSION_PATCH);
   assert_eq!(v, want);
   let s = unsafe { std::ffi::CStr::from_ptr(tare_sys::tare_status_string(tare_sys::TARE_ERROR_IO)) };
   assert_eq!(s.to_str().unwrap(), "TARE_ERROR_IO");

@@ -140,9 +140,7 @@ impl Session {
 
   /// As [`Session::get_output`], into raw bytes.
   pub fn get_output_bytes(&mut self, index: u32, bytes: &mut [u8]) -> Result<()> {
-    check(unsafe {
-      sys::tare_session_get_output(self.raw.as_ptr(), index, bytes.as_mut_ptr() as *mut _, bytes.len())
-    })
+    check(unsafe { sys::tare_session_get_output(self.raw.as_ptr(), index, bytes.as_mut_ptr() as *mut _, bytes.len()) })
   }
 
   /// Output `index` in a new Vec (its byte size must be a multiple of `T`'s size; use `f32` for float32 outputs,
