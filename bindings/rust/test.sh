@@ -27,9 +27,7 @@ export CARGO_NET_OFFLINE=true
 start=$(date +%s)
 # Everything: lib, tests, examples and doc tests of both crates.
 cargo build --offline --locked --workspace --all-targets
-# One test at a time: the tests share one context, and libtare's device listing must not run while another
-# thread destroys a context (a library bug; see the ignored test device_listing_while_a_context_lives).
-cargo test --offline --locked --workspace --no-fail-fast -- --test-threads=1
+cargo test --offline --locked --workspace --no-fail-fast
 # The example end to end, when the data set is there.
 data="${TARE_DATA:-$here/../../../shared/data}"
 if [ -f "$data/models/mobilenet_v1_0.25_224.tflite" ]; then

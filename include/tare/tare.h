@@ -371,7 +371,7 @@ TARE_API tare_status tare_correct_bias_array(tare_model* float_model, tare_model
 typedef struct tare_analyze_options {
   size_t struct_size;
   uint32_t batch;             /* images per GPU run (default 8) */
-  tare_progress_fn progress;  /* stage "analyze", done/total = images; may be NULL */
+  tare_progress_fn progress;  /* stage "analyze", done/total = images measured (2 x count with `corrected`) */
   void* user_data;
 } tare_analyze_options;
 

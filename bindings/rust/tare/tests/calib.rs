@@ -308,7 +308,6 @@ fn equalize_then_quantize() {
 }
 
 #[test]
-#[ignore = "library bug: the BFT student's logits are taken after its SOFTMAX (see the report of issue 6)"]
 fn bft_loss_is_the_cross_entropy_of_logits() {
   // tare.h: the loss is the cross-entropy between the teacher's softmax and the student's log-softmax over the
   // logits, before a final SOFTMAX.  TFLite's outputs for the two images have entropies 0.26 and 1.59 (mean 0.93),
