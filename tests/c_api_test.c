@@ -17,6 +17,65 @@ static int g_failed = 0, g_passed = 0;
     }                                                                     \
   } while (0)
 
+/* The functions that tare.h's tare_X_init(p) macros replaced, still exported for programs compiled against 0.1.0
+   (the parentheses keep the macros from expanding). */
+#define DECLARE_LEGACY_INIT(T) void(T##_init)(T * p);
+DECLARE_LEGACY_INIT(tare_device_info)
+DECLARE_LEGACY_INIT(tare_context_options)
+DECLARE_LEGACY_INIT(tare_tensor_info)
+DECLARE_LEGACY_INIT(tare_op_info)
+DECLARE_LEGACY_INIT(tare_session_options)
+DECLARE_LEGACY_INIT(tare_memory_report)
+DECLARE_LEGACY_INIT(tare_quantize_options)
+DECLARE_LEGACY_INIT(tare_quantize_report)
+DECLARE_LEGACY_INIT(tare_ibc_options)
+DECLARE_LEGACY_INIT(tare_ibc_report)
+DECLARE_LEGACY_INIT(tare_analyze_options)
+DECLARE_LEGACY_INIT(tare_bft_options)
+DECLARE_LEGACY_INIT(tare_bft_report)
+DECLARE_LEGACY_INIT(tare_equalize_options)
+DECLARE_LEGACY_INIT(tare_equalize_report)
+
+#define CANARY 0xA5
+
+/* 1 if bytes [from, to) of p all hold the canary. */
+static int canary_intact(const void* p, size_t from, size_t to) {
+  const unsigned char* b = (const unsigned char*)p;
+  size_t i;
+  for (i = from; i < to; i++)
+    if (b[i] != CANARY) return 0;
+  return 1;
+}
+
+/* For struct T in a canary-filled buffer with room to spare: the tare_X_init macro writes exactly sizeof(T) bytes
+   with struct_size = sizeof(T); _sized with a larger size writes no more than the library's sizeof; _sized with
+   half the struct writes only that half; NULL and a size below sizeof(size_t) write nothing; the 0.1.0 function
+   writes the 0.1.0 struct (today: up to its last field, i.e. sizeof(T) less tail padding). */
+#define CHECK_INIT(T)                                                                                 \
+  do {                                                                                                \
+    union {                                                                                           \
+      T s;                                                                                            \
+      unsigned char b[sizeof(T) + 64];                                                                \
+    } u;                                                                                              \
+    size_t half = (sizeof(T) / 2) & ~(size_t)7;                                                       \
+    memset(&u, CANARY, sizeof(u));                                                                    \
+    T##_init(&u.s);                                                                                   \
+    EXPECT(u.s.struct_size == sizeof(T) && canary_intact(&u, sizeof(T), sizeof(u)));                  \
+    memset(&u, CANARY, sizeof(u));                                                                    \
+    T##_init_sized(&u.s, sizeof(u));                                                                  \
+    EXPECT(u.s.struct_size == sizeof(T) && canary_intact(&u, sizeof(T), sizeof(u)));                  \
+    memset(&u, CANARY, sizeof(u));                                                                    \
+    T##_init_sized(&u.s, half);                                                                       \
+    EXPECT(u.s.struct_size == half && canary_intact(&u, half, sizeof(u)));                            \
+    memset(&u, CANARY, sizeof(u));                                                                    \
+    T##_init_sized(&u.s, sizeof(size_t) - 1);                                                         \
+    EXPECT(canary_intact(&u, 0, sizeof(u)));                                                          \
+    T##_init_sized(NULL, sizeof(T));                                                                  \
+    (T##_init)(&u.s);                                                                                 \
+    EXPECT(u.s.struct_size <= sizeof(T) && u.s.struct_size + 8 > sizeof(T) &&                         \
+           canary_intact(&u, u.s.struct_size, sizeof(u)));                                            \
+  } while (0)
+
 static const char* data_dir(void) {
   const char* d = getenv("TARE_DATA");
   return d && *d ? d : TARE_DEFAULT_DATA;
@@ -58,6 +117,38 @@ int main(void) {
   EXPECT(strcmp(tare_version(), "0.1.0") == 0);
   EXPECT(tare_abi_version() == TARE_ABI_VERSION);
   EXPECT(strcmp(tare_status_string(TARE_ERROR_INVALID_MODEL), "TARE_ERROR_INVALID_MODEL") == 0);
+
+  /* Init functions write only the caller's size (a caller compiled against an older, smaller struct is safe). */
+  CHECK_INIT(tare_device_info);
+  CHECK_INIT(tare_context_options);
+  CHECK_INIT(tare_tensor_info);
+  CHECK_INIT(tare_op_info);
+  CHECK_INIT(tare_session_options);
+  CHECK_INIT(tare_memory_report);
+  CHECK_INIT(tare_quantize_options);
+  CHECK_INIT(tare_quantize_report);
+  CHECK_INIT(tare_ibc_options);
+  CHECK_INIT(tare_ibc_report);
+  CHECK_INIT(tare_analyze_options);
+  CHECK_INIT(tare_bft_options);
+  CHECK_INIT(tare_bft_report);
+  CHECK_INIT(tare_equalize_options);
+  CHECK_INIT(tare_equalize_report);
+  {
+    /* Defaults of the fields that fit, in a struct cut before `rounding` (as an older caller would have it). */
+    union {
+      tare_quantize_options o;
+      unsigned char b[sizeof(tare_quantize_options)];
+    } u;
+    const size_t cut = offsetof(tare_quantize_options, rounding);
+    memset(&u, CANARY, sizeof(u));
+    tare_quantize_options_init_sized(&u.o, cut);
+    EXPECT(u.o.struct_size == cut && u.o.per_channel == 0 && u.o.bias_16bit == 0 && u.o.drop_dead_channels == 1);
+    EXPECT(canary_intact(&u, cut, sizeof(u)));
+    tare_quantize_options_init(&u.o);
+    EXPECT(u.o.struct_size == sizeof(u.o) && u.o.drop_dead_channels == 1 && u.o.rounding == TARE_ROUND_NEAREST_AWAY &&
+           u.o.input_type == TARE_DTYPE_FLOAT32 && u.o.calibration_batch == 8 && u.o.progress == NULL);
+  }
 
   /* Listing devices while contexts live (the listing makes its own instance) and destroying the contexts after it:
      each context keeps what it needs (this crashed when a context's debug messenger used process-wide pointers). */
@@ -172,6 +263,41 @@ int main(void) {
         snprintf(path, sizeof(path), "%s/models/mobilenet_v1_0.25_224.tflite", data_dir());
         EXPECT(tare_model_load_file(ctx, path, &fm) == TARE_OK);
         EXPECT(tare_quantize_array(fm, input, 1, NULL, &qm, NULL) == TARE_OK);
+        { /* An older caller's smaller structs: options cut before `rounding`, whose missing fields hold canary
+             bytes the library must not read (input_type 0xA5A5A5A5 is invalid, progress a wild pointer), and a
+             report cut before `activations`, whose bytes after the cut the library must not write. */
+          union {
+            tare_quantize_options o;
+            unsigned char b[sizeof(tare_quantize_options)];
+          } uo;
+          union {
+            tare_quantize_report r;
+            unsigned char b[sizeof(tare_quantize_report)];
+          } ur;
+          const size_t ocut = offsetof(tare_quantize_options, rounding);
+          const size_t rcut = offsetof(tare_quantize_report, activations);
+          tare_model* pm = NULL;
+          uint32_t t, tensors = 0, per_channel_weights = 0;
+          memset(&uo, CANARY, sizeof(uo));
+          memset(&ur, CANARY, sizeof(ur));
+          tare_quantize_options_init_sized(&uo.o, ocut);
+          uo.o.per_channel = 1;
+          tare_quantize_report_init_sized(&ur.r, rcut);
+          EXPECT(tare_quantize_array(fm, input, 1, &uo.o, &pm, &ur.r) == TARE_OK && pm != NULL);
+          EXPECT(canary_intact(&uo, ocut, sizeof(uo)));
+          EXPECT(ur.r.struct_size == rcut && ur.r.quantized_weights == 28 && canary_intact(&ur, rcut, sizeof(ur)));
+          /* The fields inside the cut were read: per_channel gives the weights one scale per output channel. */
+          EXPECT(tare_model_tensor_count(pm, &tensors) == TARE_OK);
+          for (t = 0; t < tensors; t++) {
+            tare_tensor_info_init(&ti);
+            if (tare_model_tensor_info(pm, t, &ti) == TARE_OK && ti.dtype == TARE_DTYPE_INT8 && ti.num_scales > 1)
+              per_channel_weights++;
+          }
+          printf("quantize with smaller structs (cut at %u and %u bytes): %u per-channel weight tensors\n",
+                 (unsigned)ocut, (unsigned)rcut, per_channel_weights);
+          EXPECT(per_channel_weights == 28);
+          tare_model_destroy(pm);
+        }
         tare_ibc_report_init(&rep);
         tare_ibc_options_init(&opt);
         opt.pre_activation = 1;

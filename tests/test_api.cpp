@@ -376,8 +376,7 @@ TEST_SUITE("api") {
     CHECK(o.rate_count == 4);
     CHECK(o.rates[0] == doctest::Approx(1e-3));
     CHECK(o.mini_epochs_per_rate == 16);
-    o.rate_count = 2;
-    o.rates[0] = 1e-2f;
+    o.rate_count = 2;  // 1e-3, 1e-4: the paper's first two rates
     o.mini_epochs_per_rate = 2;
     o.batch = 2;
     std::vector<double> losses;
@@ -392,7 +391,7 @@ TEST_SUITE("api") {
     REQUIRE(tare_fine_tune_bias(m, q, 2, fill, &feed, &o, &t, &rep) == TARE_OK);
     CHECK(rep.layers == 28);
     CHECK(rep.batch == 2);
-    CHECK(rep.mini_epochs == 4);
+    CHECK(rep.mini_epochs == 4);  // one step each (2 images, batch 2)
     CHECK(losses.size() == 4);
     CHECK(rep.final_loss == doctest::Approx(losses.back()));
     MESSAGE("BFT loss " << rep.initial_loss << " -> " << rep.final_loss);

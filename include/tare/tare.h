@@ -10,9 +10,15 @@
  *  - Handles are opaque.  tare_X_create* / tare_X_load* return a handle owned by the caller, released with
  *    tare_X_destroy (NULL is accepted and ignored).  A session keeps its model alive internally, and a model
  *    keeps its context alive, so handles may be destroyed in any order.
- *  - Options structs begin with `struct_size`; initialise them with the matching *_init function, which sets
- *    struct_size = sizeof(struct) as seen by the caller, so the library can grow the struct without breaking
- *    compiled callers.
+ *  - Options, report and info structs begin with `struct_size`; initialise them with the matching tare_X_init(&s)
+ *    macro, which expands to tare_X_init_sized(&s, sizeof(s)): the library writes the defaults of the fields that
+ *    fit in `size` bytes, never more than min(size, the library's sizeof), and sets struct_size to that number (a
+ *    NULL pointer or a size below sizeof(size_t) is ignored).  So the library can grow a struct without breaking
+ *    callers compiled against the older, smaller one: it reads and writes only the caller's struct_size bytes.
+ *    Bindings in other languages call the *_sized functions with their own struct sizes.  Output structs without
+ *    an init function (tare_layer_info, tare_error_stats): set struct_size = sizeof(struct) before the call.
+ *    (The library also exports the functions these macros replaced, under the same names, for programs compiled
+ *    against version 0.1.0: they write the struct as it was in 0.1.0.)
  *  - Callers must not assume the tare_status enum is closed: new codes may be added in minor versions.
  *  - Threads: a context, model or session may be used from any thread, but one session must not be used by two
  *    threads at once.  Distinct sessions may run concurrently.
@@ -139,7 +145,8 @@ typedef struct tare_device_info {
   uint64_t device_local_bytes;   /* size of the largest device-local heap */
 } tare_device_info;
 
-TARE_API void tare_device_info_init(tare_device_info* info);
+TARE_API void tare_device_info_init_sized(tare_device_info* info, size_t size);
+#define tare_device_info_init(p) tare_device_info_init_sized((p), sizeof(*(p)))
 
 /* Number of Vulkan physical devices (0 with TARE_ERROR_NO_VULKAN when Vulkan is missing). */
 TARE_API tare_status tare_device_count(uint32_t* count);
@@ -161,7 +168,8 @@ typedef struct tare_context_options {
   size_t pipeline_cache_size;
 } tare_context_options;
 
-TARE_API void tare_context_options_init(tare_context_options* options);
+TARE_API void tare_context_options_init_sized(tare_context_options* options, size_t size);
+#define tare_context_options_init(p) tare_context_options_init_sized((p), sizeof(*(p)))
 /* options may be NULL for defaults.  *out is owned by the caller. */
 TARE_API tare_status tare_context_create(const tare_context_options* options, tare_context** out);
 TARE_API void tare_context_destroy(tare_context* context);
@@ -200,7 +208,8 @@ typedef struct tare_tensor_info {
   int32_t num_scales;              /* 1 for per-tensor */
 } tare_tensor_info;
 
-TARE_API void tare_tensor_info_init(tare_tensor_info* info);
+TARE_API void tare_tensor_info_init_sized(tare_tensor_info* info, size_t size);
+#define tare_tensor_info_init(p) tare_tensor_info_init_sized((p), sizeof(*(p)))
 
 TARE_API tare_status tare_model_input_count(const tare_model* model, uint32_t* count);
 TARE_API tare_status tare_model_output_count(const tare_model* model, uint32_t* count);
@@ -225,7 +234,8 @@ typedef struct tare_op_info {
   uint64_t macs;                          /* multiply-accumulates (conv, depthwise, fully connected), at batch 1 */
 } tare_op_info;
 
-TARE_API void tare_op_info_init(tare_op_info* info);
+TARE_API void tare_op_info_init_sized(tare_op_info* info, size_t size);
+#define tare_op_info_init(p) tare_op_info_init_sized((p), sizeof(*(p)))
 /* Operators in execution (topological) order, after import-time folding. */
 TARE_API tare_status tare_model_op_count(const tare_model* model, uint32_t* count);
 TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index, tare_op_info* info);
@@ -239,7 +249,8 @@ typedef struct tare_session_options {
   int profiling;              /* 1: record per-op GPU timestamps (tare_session_profile) */
 } tare_session_options;
 
-TARE_API void tare_session_options_init(tare_session_options* options);
+TARE_API void tare_session_options_init_sized(tare_session_options* options, size_t size);
+#define tare_session_options_init(p) tare_session_options_init_sized((p), sizeof(*(p)))
 /* Plans memory, creates pipelines and records the command buffer.  options may be NULL.  *out keeps the model
    alive. */
 TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options,
@@ -264,7 +275,8 @@ typedef struct tare_memory_report {
   uint64_t staging_bytes;         /* host-visible input/output buffers */
 } tare_memory_report;
 
-TARE_API void tare_memory_report_init(tare_memory_report* report);
+TARE_API void tare_memory_report_init_sized(tare_memory_report* report, size_t size);
+#define tare_memory_report_init(p) tare_memory_report_init_sized((p), sizeof(*(p)))
 TARE_API tare_status tare_session_memory(const tare_session* session, tare_memory_report* report);
 
 /* Per-op GPU time of the last run (profiling must be on, and the device must have timestamps).
@@ -310,8 +322,10 @@ typedef struct tare_quantize_report {
   double calibration_ms;            /* wall time of the calibration runs */
 } tare_quantize_report;
 
-TARE_API void tare_quantize_options_init(tare_quantize_options* options);
-TARE_API void tare_quantize_report_init(tare_quantize_report* report);
+TARE_API void tare_quantize_options_init_sized(tare_quantize_options* options, size_t size);
+#define tare_quantize_options_init(p) tare_quantize_options_init_sized((p), sizeof(*(p)))
+TARE_API void tare_quantize_report_init_sized(tare_quantize_report* report, size_t size);
+#define tare_quantize_report_init(p) tare_quantize_report_init_sized((p), sizeof(*(p)))
 
 /* Quantizes a float model on its context's GPU: the float graph runs over `count` calibration inputs (min/max of
    every activation are folded on the device), then weights, biases and activations get TFLite int8 parameters.
@@ -352,8 +366,10 @@ typedef struct tare_ibc_report {
 /* The per-layer, per-channel error statistics of a quantized model against its float model. */
 typedef struct tare_diagnostics_s tare_diagnostics;
 
-TARE_API void tare_ibc_options_init(tare_ibc_options* options);
-TARE_API void tare_ibc_report_init(tare_ibc_report* report);
+TARE_API void tare_ibc_options_init_sized(tare_ibc_options* options, size_t size);
+#define tare_ibc_options_init(p) tare_ibc_options_init_sized((p), sizeof(*(p)))
+TARE_API void tare_ibc_report_init_sized(tare_ibc_report* report, size_t size);
+#define tare_ibc_report_init(p) tare_ibc_report_init_sized((p), sizeof(*(p)))
 
 /* Corrects the biases of `quantized` (from tare_quantize, or a loaded int8/uint8 model of the same network) against
    `float_model` on `count` images supplied as for tare_quantize (float32 inputs of the float model, batch 1 each).
@@ -375,7 +391,8 @@ typedef struct tare_analyze_options {
   void* user_data;
 } tare_analyze_options;
 
-TARE_API void tare_analyze_options_init(tare_analyze_options* options);
+TARE_API void tare_analyze_options_init_sized(tare_analyze_options* options, size_t size);
+#define tare_analyze_options_init(p) tare_analyze_options_init_sized((p), sizeof(*(p)))
 
 /* Measures the errors of `quantized` against `float_model` on `count` images ("before"), and those of `corrected`
    (may be NULL; e.g. the result of tare_correct_bias) on the same images ("after"). */
@@ -461,8 +478,10 @@ typedef struct tare_bft_report {
   double wall_ms;
 } tare_bft_report;
 
-TARE_API void tare_bft_options_init(tare_bft_options* options);
-TARE_API void tare_bft_report_init(tare_bft_report* report);
+TARE_API void tare_bft_options_init_sized(tare_bft_options* options, size_t size);
+#define tare_bft_options_init(p) tare_bft_options_init_sized((p), sizeof(*(p)))
+TARE_API void tare_bft_report_init_sized(tare_bft_report* report, size_t size);
+#define tare_bft_report_init(p) tare_bft_report_init_sized((p), sizeof(*(p)))
 
 /* Fine-tunes the biases of `quantized` (tare_quantize's result, possibly corrected by tare_correct_bias) against
    `float_model` on `count` unlabeled images (inputs as for tare_quantize; kept in host memory while training).
@@ -486,8 +505,10 @@ typedef struct tare_equalize_report {
   uint32_t relu6_replaced;
 } tare_equalize_report;
 
-TARE_API void tare_equalize_options_init(tare_equalize_options* options);
-TARE_API void tare_equalize_report_init(tare_equalize_report* report);
+TARE_API void tare_equalize_options_init_sized(tare_equalize_options* options, size_t size);
+#define tare_equalize_options_init(p) tare_equalize_options_init_sized((p), sizeof(*(p)))
+TARE_API void tare_equalize_report_init_sized(tare_equalize_report* report, size_t size);
+#define tare_equalize_report_init(p) tare_equalize_report_init_sized((p), sizeof(*(p)))
 TARE_API tare_status tare_equalize(tare_model* float_model, const tare_equalize_options* options, tare_model** out,
                                    tare_equalize_report* report);
 

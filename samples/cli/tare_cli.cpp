@@ -78,7 +78,7 @@ const char* kUsage =
     "  --batch B         images per GPU calibration run (default 8)\n"
     "options of calibrate and analyze (and quantize's --count, --per-channel, --bias-16bit, --batch):\n"
     "  --method M        none (basic quantization), ibc (default: iterative bias correction), bft (bias\n"
-    "                    fine-tuning) or ibc+bft\n"
+    "                    fine-tuning) or ibc+bft; float: no quantization (with --equalize: the equalized model)\n"
     "  --equalize        cross-layer equalization before quantizing (--keep-relu6: pairs joined by RELU6 skipped)\n"
     "  --bft-images N    images for bias fine-tuning (default 256: the first N of DIR)\n"
     "  --bft-epochs E    mini-epochs per learning rate (default 16; rates 1e-3, 1e-4, 1e-5, 1e-6)\n"

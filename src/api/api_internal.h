@@ -65,6 +65,21 @@ T read_options(const T* in, const T& defaults) {
   return out;
 }
 
+// The body of every tare_X_init_sized: a zeroed T (padding included) gets its defaults from `set_defaults`, and
+// min(size, sizeof(T)) bytes of it are copied into the caller's struct, with struct_size = that count.  Nothing past
+// them is touched, so a caller compiled against an older, smaller T is safe.  NULL, or a size that cannot hold
+// struct_size: nothing is written.
+template <typename T, typename F>
+void init_sized(T* out, size_t size, F&& set_defaults) {
+  if (!out || size < sizeof(size_t)) return;
+  T value;
+  std::memset(static_cast<void*>(&value), 0, sizeof(T));
+  set_defaults(value);
+  size_t n = size < sizeof(T) ? size : sizeof(T);
+  value.struct_size = n;
+  std::memcpy(static_cast<void*>(out), &value, n);
+}
+
 // Writes our struct into the caller's, limited to the caller's struct_size.
 template <typename T>
 void write_out(T* out, T value) {

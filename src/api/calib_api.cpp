@@ -98,23 +98,18 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 
 extern "C" {
 
-TARE_API void tare_ibc_options_init(tare_ibc_options* o) {
-  if (!o) return;
-  std::memset(o, 0, sizeof(*o));
-  o->struct_size = sizeof(*o);
+TARE_API void tare_ibc_options_init_sized(tare_ibc_options* o, size_t size) {
+  init_sized(o, size, [](tare_ibc_options&) {});
 }
 
-TARE_API void tare_ibc_report_init(tare_ibc_report* r) {
-  if (!r) return;
-  std::memset(r, 0, sizeof(*r));
-  r->struct_size = sizeof(*r);
+TARE_API void tare_ibc_report_init_sized(tare_ibc_report* r, size_t size) {
+  init_sized(r, size, [](tare_ibc_report&) {});
 }
 
-TARE_API void tare_analyze_options_init(tare_analyze_options* o) {
-  if (!o) return;
-  std::memset(o, 0, sizeof(*o));
-  o->struct_size = sizeof(*o);
-  o->batch = 8;
+TARE_API void tare_analyze_options_init_sized(tare_analyze_options* o, size_t size) {
+  init_sized(o, size, [](tare_analyze_options& d) {
+    d.batch = 8;
+  });
 }
 
 TARE_API tare_status tare_correct_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
@@ -267,24 +262,21 @@ TARE_API void tare_diagnostics_destroy(tare_diagnostics* d) { delete d; }
 
 extern "C" {
 
-TARE_API void tare_bft_options_init(tare_bft_options* o) {
-  if (!o) return;
-  std::memset(o, 0, sizeof(*o));
-  o->struct_size = sizeof(*o);
-  o->rate_count = 4;
-  o->rates[0] = 1e-3f;
-  o->rates[1] = 1e-4f;
-  o->rates[2] = 1e-5f;
-  o->rates[3] = 1e-6f;
-  o->mini_epochs_per_rate = 16;
-  o->batch = 16;
-  o->seed = 1;
+TARE_API void tare_bft_options_init_sized(tare_bft_options* o, size_t size) {
+  init_sized(o, size, [](tare_bft_options& d) {
+    d.rate_count = 4;
+    d.rates[0] = 1e-3f;
+    d.rates[1] = 1e-4f;
+    d.rates[2] = 1e-5f;
+    d.rates[3] = 1e-6f;
+    d.mini_epochs_per_rate = 16;
+    d.batch = 16;
+    d.seed = 1;
+  });
 }
 
-TARE_API void tare_bft_report_init(tare_bft_report* r) {
-  if (!r) return;
-  std::memset(r, 0, sizeof(*r));
-  r->struct_size = sizeof(*r);
+TARE_API void tare_bft_report_init_sized(tare_bft_report* r, size_t size) {
+  init_sized(r, size, [](tare_bft_report&) {});
 }
 
 TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
@@ -336,18 +328,15 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
   });
 }
 
-TARE_API void tare_equalize_options_init(tare_equalize_options* o) {
-  if (!o) return;
-  std::memset(o, 0, sizeof(*o));
-  o->struct_size = sizeof(*o);
-  o->replace_relu6 = 1;
-  o->max_iterations = 500;
+TARE_API void tare_equalize_options_init_sized(tare_equalize_options* o, size_t size) {
+  init_sized(o, size, [](tare_equalize_options& d) {
+    d.replace_relu6 = 1;
+    d.max_iterations = 500;
+  });
 }
 
-TARE_API void tare_equalize_report_init(tare_equalize_report* r) {
-  if (!r) return;
-  std::memset(r, 0, sizeof(*r));
-  r->struct_size = sizeof(*r);
+TARE_API void tare_equalize_report_init_sized(tare_equalize_report* r, size_t size) {
+  init_sized(r, size, [](tare_equalize_report&) {});
 }
 
 TARE_API tare_status tare_equalize(tare_model* float_model, const tare_equalize_options* options, tare_model** out,

@@ -149,10 +149,8 @@ TARE_API const char* tare_status_string(tare_status s) {
   return "TARE_ERROR_UNKNOWN";
 }
 
-TARE_API void tare_device_info_init(tare_device_info* info) {
-  if (!info) return;
-  std::memset(info, 0, sizeof(*info));
-  info->struct_size = sizeof(*info);
+TARE_API void tare_device_info_init_sized(tare_device_info* info, size_t size) {
+  init_sized(info, size, [](tare_device_info&) {});
 }
 
 TARE_API tare_status tare_device_count(uint32_t* count) {
@@ -172,11 +170,10 @@ TARE_API tare_status tare_device_get_info(uint32_t index, tare_device_info* info
   });
 }
 
-TARE_API void tare_context_options_init(tare_context_options* o) {
-  if (!o) return;
-  std::memset(o, 0, sizeof(*o));
-  o->struct_size = sizeof(*o);
-  o->device_index = -1;
+TARE_API void tare_context_options_init_sized(tare_context_options* o, size_t size) {
+  init_sized(o, size, [](tare_context_options& d) {
+    d.device_index = -1;
+  });
 }
 
 TARE_API tare_status tare_context_create(const tare_context_options* options, tare_context** out) {
@@ -261,10 +258,8 @@ TARE_API tare_status tare_model_load_file(tare_context* context, const char* pat
 
 TARE_API void tare_model_destroy(tare_model* model) { delete model; }
 
-TARE_API void tare_tensor_info_init(tare_tensor_info* info) {
-  if (!info) return;
-  std::memset(info, 0, sizeof(*info));
-  info->struct_size = sizeof(*info);
+TARE_API void tare_tensor_info_init_sized(tare_tensor_info* info, size_t size) {
+  init_sized(info, size, [](tare_tensor_info&) {});
 }
 
 TARE_API tare_status tare_model_input_count(const tare_model* model, uint32_t* count) {
@@ -312,10 +307,8 @@ TARE_API tare_status tare_model_tensor_info(const tare_model* model, uint32_t in
   });
 }
 
-TARE_API void tare_op_info_init(tare_op_info* info) {
-  if (!info) return;
-  std::memset(info, 0, sizeof(*info));
-  info->struct_size = sizeof(*info);
+TARE_API void tare_op_info_init_sized(tare_op_info* info, size_t size) {
+  init_sized(info, size, [](tare_op_info&) {});
 }
 
 TARE_API tare_status tare_model_op_count(const tare_model* model, uint32_t* count) {
@@ -346,11 +339,10 @@ TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index,
   });
 }
 
-TARE_API void tare_session_options_init(tare_session_options* o) {
-  if (!o) return;
-  std::memset(o, 0, sizeof(*o));
-  o->struct_size = sizeof(*o);
-  o->precision = TARE_PRECISION_FP32;
+TARE_API void tare_session_options_init_sized(tare_session_options* o, size_t size) {
+  init_sized(o, size, [](tare_session_options& d) {
+    d.precision = TARE_PRECISION_FP32;
+  });
 }
 
 TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options,
@@ -429,10 +421,8 @@ TARE_API tare_status tare_session_get_output(tare_session* session, uint32_t ind
   });
 }
 
-TARE_API void tare_memory_report_init(tare_memory_report* r) {
-  if (!r) return;
-  std::memset(r, 0, sizeof(*r));
-  r->struct_size = sizeof(*r);
+TARE_API void tare_memory_report_init_sized(tare_memory_report* r, size_t size) {
+  init_sized(r, size, [](tare_memory_report&) {});
 }
 
 TARE_API tare_status tare_session_memory(const tare_session* session, tare_memory_report* report) {
@@ -466,21 +456,18 @@ TARE_API tare_status tare_session_profile_entry(const tare_session* session, uin
   });
 }
 
-TARE_API void tare_quantize_options_init(tare_quantize_options* o) {
-  if (!o) return;
-  std::memset(o, 0, sizeof(*o));
-  o->struct_size = sizeof(*o);
-  o->drop_dead_channels = 1;
-  o->rounding = TARE_ROUND_NEAREST_AWAY;
-  o->input_type = TARE_DTYPE_FLOAT32;
-  o->output_type = TARE_DTYPE_FLOAT32;
-  o->calibration_batch = 8;
+TARE_API void tare_quantize_options_init_sized(tare_quantize_options* o, size_t size) {
+  init_sized(o, size, [](tare_quantize_options& d) {
+    d.drop_dead_channels = 1;
+    d.rounding = TARE_ROUND_NEAREST_AWAY;
+    d.input_type = TARE_DTYPE_FLOAT32;
+    d.output_type = TARE_DTYPE_FLOAT32;
+    d.calibration_batch = 8;
+  });
 }
 
-TARE_API void tare_quantize_report_init(tare_quantize_report* r) {
-  if (!r) return;
-  std::memset(r, 0, sizeof(*r));
-  r->struct_size = sizeof(*r);
+TARE_API void tare_quantize_report_init_sized(tare_quantize_report* r, size_t size) {
+  init_sized(r, size, [](tare_quantize_report&) {});
 }
 
 namespace {

@@ -7,6 +7,8 @@
 //   (UTF-8, decoded by Utf8.Decode); const char* parameters -> NUL-terminated UTF-8 byte[] (Utf8.Encode);
 //   pointers to structs and options that may be NULL -> T*; out handles -> out XxxHandle (a SafeHandle);
 //   callback typedefs -> the Cdecl delegates below; callback fields of options structs -> IntPtr.
+//   The init macros `#define tare_X_init(p) tare_X_init_sized((p), sizeof(*(p)))` -> static methods tare_X_init(T* p)
+//   (not P/Invoke: the old names are no functions of tare.h) calling tare_X_init_sized(p, (UIntPtr)sizeof(T)).
 using System;
 using System.Runtime.InteropServices;
 
@@ -250,13 +252,13 @@ namespace Tare
 
     // ---- devices and context ----------------------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_device_info_init(tare_device_info* info);
+    internal static extern void tare_device_info_init_sized(tare_device_info* info, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_device_count(out uint count);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_device_get_info(uint index, tare_device_info* info);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_context_options_init(tare_context_options* options);
+    internal static extern void tare_context_options_init_sized(tare_context_options* options, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_context_create(tare_context_options* options, out ContextHandle @out);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -279,7 +281,7 @@ namespace Tare
 
     // ---- tensors ----------------------------------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_tensor_info_init(tare_tensor_info* info);
+    internal static extern void tare_tensor_info_init_sized(tare_tensor_info* info, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_model_input_count(ModelHandle model, out uint count);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -293,7 +295,7 @@ namespace Tare
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_model_tensor_info(ModelHandle model, uint index, tare_tensor_info* info);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_op_info_init(tare_op_info* info);
+    internal static extern void tare_op_info_init_sized(tare_op_info* info, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_model_op_count(ModelHandle model, out uint count);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -301,7 +303,7 @@ namespace Tare
 
     // ---- sessions ---------------------------------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_session_options_init(tare_session_options* options);
+    internal static extern void tare_session_options_init_sized(tare_session_options* options, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_session_create(ModelHandle model, tare_session_options* options,
                                                       out SessionHandle @out);
@@ -318,7 +320,7 @@ namespace Tare
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_session_get_output(SessionHandle session, uint index, void* data, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_memory_report_init(tare_memory_report* report);
+    internal static extern void tare_memory_report_init_sized(tare_memory_report* report, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_session_memory(SessionHandle session, tare_memory_report* report);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -329,9 +331,9 @@ namespace Tare
 
     // ---- quantization -----------------------------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_quantize_options_init(tare_quantize_options* options);
+    internal static extern void tare_quantize_options_init_sized(tare_quantize_options* options, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_quantize_report_init(tare_quantize_report* report);
+    internal static extern void tare_quantize_report_init_sized(tare_quantize_report* report, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_quantize(ModelHandle model, uint count, tare_input_fn inputs,
                                                 IntPtr inputs_user_data, tare_quantize_options* options,
@@ -343,9 +345,9 @@ namespace Tare
 
     // ---- bias correction and analysis -------------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_ibc_options_init(tare_ibc_options* options);
+    internal static extern void tare_ibc_options_init_sized(tare_ibc_options* options, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_ibc_report_init(tare_ibc_report* report);
+    internal static extern void tare_ibc_report_init_sized(tare_ibc_report* report, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_correct_bias(ModelHandle float_model, ModelHandle quantized, uint count,
                                                     tare_input_fn inputs, IntPtr inputs_user_data,
@@ -357,7 +359,7 @@ namespace Tare
                                                           out ModelHandle @out, tare_ibc_report* report,
                                                           IntPtr* diagnostics);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_analyze_options_init(tare_analyze_options* options);
+    internal static extern void tare_analyze_options_init_sized(tare_analyze_options* options, UIntPtr size);
     // `corrected` may be NULL, hence IntPtr (the caller keeps the handle alive with DangerousAddRef).
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_analyze(ModelHandle float_model, ModelHandle quantized, IntPtr corrected,
@@ -381,18 +383,18 @@ namespace Tare
 
     // ---- bias fine-tuning and equalization --------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_bft_options_init(tare_bft_options* options);
+    internal static extern void tare_bft_options_init_sized(tare_bft_options* options, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_bft_report_init(tare_bft_report* report);
+    internal static extern void tare_bft_report_init_sized(tare_bft_report* report, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_fine_tune_bias(ModelHandle float_model, ModelHandle quantized, uint count,
                                                       tare_input_fn inputs, IntPtr inputs_user_data,
                                                       tare_bft_options* options, out ModelHandle @out,
                                                       tare_bft_report* report);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_equalize_options_init(tare_equalize_options* options);
+    internal static extern void tare_equalize_options_init_sized(tare_equalize_options* options, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-    internal static extern void tare_equalize_report_init(tare_equalize_report* report);
+    internal static extern void tare_equalize_report_init_sized(tare_equalize_report* report, UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_equalize(ModelHandle float_model, tare_equalize_options* options,
                                                 out ModelHandle @out, tare_equalize_report* report);
@@ -404,5 +406,39 @@ namespace Tare
     internal static extern Status tare_model_export_memory(ModelHandle model, out IntPtr data, out UIntPtr size);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern void tare_free(IntPtr data);
+
+    // ---- tare.h's init macros: `#define tare_X_init(p) tare_X_init_sized((p), sizeof(*(p)))` ----------------------
+    // The same with the C# struct's size (equal to C's: see tests/HeaderCheck.cs).  The library writes no more than
+    // that, so a newer library with longer structs cannot write past these.
+    internal static void tare_device_info_init(tare_device_info* info) =>
+      tare_device_info_init_sized(info, (UIntPtr)sizeof(tare_device_info));
+    internal static void tare_context_options_init(tare_context_options* options) =>
+      tare_context_options_init_sized(options, (UIntPtr)sizeof(tare_context_options));
+    internal static void tare_tensor_info_init(tare_tensor_info* info) =>
+      tare_tensor_info_init_sized(info, (UIntPtr)sizeof(tare_tensor_info));
+    internal static void tare_op_info_init(tare_op_info* info) =>
+      tare_op_info_init_sized(info, (UIntPtr)sizeof(tare_op_info));
+    internal static void tare_session_options_init(tare_session_options* options) =>
+      tare_session_options_init_sized(options, (UIntPtr)sizeof(tare_session_options));
+    internal static void tare_memory_report_init(tare_memory_report* report) =>
+      tare_memory_report_init_sized(report, (UIntPtr)sizeof(tare_memory_report));
+    internal static void tare_quantize_options_init(tare_quantize_options* options) =>
+      tare_quantize_options_init_sized(options, (UIntPtr)sizeof(tare_quantize_options));
+    internal static void tare_quantize_report_init(tare_quantize_report* report) =>
+      tare_quantize_report_init_sized(report, (UIntPtr)sizeof(tare_quantize_report));
+    internal static void tare_ibc_options_init(tare_ibc_options* options) =>
+      tare_ibc_options_init_sized(options, (UIntPtr)sizeof(tare_ibc_options));
+    internal static void tare_ibc_report_init(tare_ibc_report* report) =>
+      tare_ibc_report_init_sized(report, (UIntPtr)sizeof(tare_ibc_report));
+    internal static void tare_analyze_options_init(tare_analyze_options* options) =>
+      tare_analyze_options_init_sized(options, (UIntPtr)sizeof(tare_analyze_options));
+    internal static void tare_bft_options_init(tare_bft_options* options) =>
+      tare_bft_options_init_sized(options, (UIntPtr)sizeof(tare_bft_options));
+    internal static void tare_bft_report_init(tare_bft_report* report) =>
+      tare_bft_report_init_sized(report, (UIntPtr)sizeof(tare_bft_report));
+    internal static void tare_equalize_options_init(tare_equalize_options* options) =>
+      tare_equalize_options_init_sized(options, (UIntPtr)sizeof(tare_equalize_options));
+    internal static void tare_equalize_report_init(tare_equalize_report* report) =>
+      tare_equalize_report_init_sized(report, (UIntPtr)sizeof(tare_equalize_report));
   }
 }

@@ -2,7 +2,11 @@
 // struct, enum and callback typedef) and compares it with the P/Invoke layer of Tare.dll (Tare.Native), found by
 // reflection: DllImport names, calling convention, parameter counts and types through a C -> C# type mapping, struct
 // field names, types and offsets (computed from C's layout rules and compared with Marshal.OffsetOf/SizeOf), enum
-// values, callback delegates.  Extra C# declarations that the header lacks fail too.
+// values, callback delegates.  Extra C# declarations that the header lacks fail too.  Function-like macros must all be
+// init macros, `#define tare_X_init(p) tare_X_init_sized((p), sizeof(*(p)))` over a declared
+// `void tare_X_init_sized(T* p, size_t size)`, each mirrored by a static, non-P/Invoke Native.tare_X_init(T* p)
+// (Tests.cs checks that it passes the struct's size); the old names are no functions of tare.h, so they cannot be
+// imported.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -47,6 +51,9 @@ namespace Tare.Tests
     public readonly Dictionary<string, CFunction> Callbacks = new Dictionary<string, CFunction>();
     public readonly List<CFunction> Functions = new List<CFunction>();
     public int ApiMarkers;  // occurrences of TARE_API outside preprocessor lines
+    // Function-like macros: name -> (parameters, replacement).
+    public readonly Dictionary<string, KeyValuePair<string, string>> Macros =
+      new Dictionary<string, KeyValuePair<string, string>>();
 
     public static Header Parse(string text)
     {
@@ -62,6 +69,10 @@ namespace Tare.Tests
         {
           Match d = Regex.Match(line, @"^#\s*define\s+(\w+)\s+\(?(-?\d+)\)?\s*$");
           if (d.Success) h.Defines[d.Groups[1].Value] = long.Parse(d.Groups[2].Value);
+          Match fm = Regex.Match(line, @"^#\s*define\s+(\w+)\(([^)]*)\)\s*(.*)$");
+          if (fm.Success)
+            h.Macros.Add(fm.Groups[1].Value, new KeyValuePair<string, string>(fm.Groups[2].Value.Trim(),
+                                                                                fm.Groups[3].Value.Trim()));
           continue;
         }
         body.Add(line);
@@ -234,6 +245,43 @@ namespace Tare.Tests
       foreach (string name in imports.Keys)
         if (!declared.Contains(name)) errors.Add("C# declares " + name + ", which tare.h does not have");
 
+      // Init macros -> static methods of the same name calling the _sized function (not P/Invoke).
+      var helpers = native.GetMethods(All).Where(m => (m.Attributes & MethodAttributes.PinvokeImpl) == 0 &&
+                                                      m.IsStatic && m.Name.StartsWith("tare_"))
+                          .ToDictionary(m => m.Name);
+      foreach (var kv in h.Macros)
+      {
+        string name = kv.Key, sized = name + "_sized";
+        string body = Regex.Replace(kv.Value.Value, @"\s+", "");
+        if (kv.Value.Key != "p" || body != sized + "((p),sizeof(*(p)))")
+        {
+          errors.Add("tare.h: macro " + name + "(" + kv.Value.Key + ") is not an init macro `" + name + "(p) " + sized +
+                     "((p), sizeof(*(p)))`: teach HeaderCheck.cs and Native.cs about it");
+          continue;
+        }
+        CFunction f = h.Functions.FirstOrDefault(x => x.Name == sized);
+        if (f == null || f.Params.Count != 2 || f.Return.Text != "void" || f.Params[0].Type.Pointers != 1 ||
+            !h.Structs.ContainsKey(f.Params[0].Type.Base) || f.Params[1].Type.Text != "size_t")
+        {
+          errors.Add("tare.h: macro " + name + " needs `void " + sized + "(T* p, size_t size)` with T a struct");
+          continue;
+        }
+        MethodInfo m;
+        if (!helpers.TryGetValue(name, out m))
+        {
+          errors.Add("missing in C#: static void Native." + name + "(" + f.Params[0].Type + " p) for tare.h's macro");
+          continue;
+        }
+        ParameterInfo[] ps = m.GetParameters();
+        Type want = native.GetNestedType(f.Params[0].Type.Base, All);
+        if (m.ReturnType != typeof(void) || ps.Length != 1 || want == null ||
+            ps[0].ParameterType != want.MakePointerType())
+          errors.Add("Native." + name + ": must be `static void " + name + "(" + f.Params[0].Type.Base + "* p)`");
+      }
+      foreach (string name in helpers.Keys)
+        if (name.EndsWith("_init") && !h.Macros.ContainsKey(name))
+          errors.Add("C# has Native." + name + ", which is no macro of tare.h");
+
       // Callback typedefs -> delegates of the same name.
       foreach (CFunction cb in h.Callbacks.Values)
       {
@@ -263,9 +311,9 @@ namespace Tare.Tests
       // Enums.
       foreach (var kv in h.Enums) CheckEnum(asm, kv.Key, kv.Value, errors);
 
-      log.WriteLine("header check: " + h.Functions.Count + " functions, " + h.Structs.Count + " structs, " +
-                    h.Enums.Count + " enums, " + h.Callbacks.Count + " callbacks in " + headerPath + "; " +
-                    errors.Count + " mismatch(es)");
+      log.WriteLine("header check: " + h.Functions.Count + " functions, " + h.Macros.Count + " init macros, " +
+                    h.Structs.Count + " structs, " + h.Enums.Count + " enums, " + h.Callbacks.Count +
+                    " callbacks in " + headerPath + "; " + errors.Count + " mismatch(es)");
       return errors;
     }
 

@@ -7,6 +7,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Tare.Tests
@@ -36,6 +37,19 @@ namespace Tare.Tests
       }
       skips++;
       Console.WriteLine("  SKIPPED [" + currentTest + "]: " + why);
+    }
+
+    // A delegate of `delegateType` calling the static method `m` with its arguments as they are (e.g. an IntPtr for
+    // a T* parameter: both are native ints in IL).
+    private static Delegate Thunk(MethodInfo m, Type delegateType, params Type[] args)
+    {
+      var dm = new System.Reflection.Emit.DynamicMethod("thunk_" + m.Name, typeof(void), args, typeof(Program).Module,
+                                                        true);
+      System.Reflection.Emit.ILGenerator il = dm.GetILGenerator();
+      for (short i = 0; i < args.Length; i++) il.Emit(System.Reflection.Emit.OpCodes.Ldarg, i);
+      il.Emit(System.Reflection.Emit.OpCodes.Call, m);
+      il.Emit(System.Reflection.Emit.OpCodes.Ret);
+      return dm.CreateDelegate(delegateType);
     }
 
     private static void Test(string name, Action body)
@@ -186,6 +200,11 @@ namespace Tare.Tests
           new[] { "  uint32_t max_iterations;", "  uint32_t max_iterations;\n  float tolerance;\n" },
           new[] { "  int batch;                  /*", "  uint32_t batch;             /*" },
           new[] { "TARE_ERROR_INTERNAL = 9", "TARE_ERROR_INTERNAL = 9,\n  TARE_ERROR_TIMEOUT = 10" },
+          new[] { "#define tare_bft_report_init(p) tare_bft_report_init_sized((p), sizeof(*(p)))\n", "" },
+          new[] { "tare_bft_report_init_sized((p), sizeof(*(p)))", "tare_bft_report_init_sized((p), 64)" },
+          new[] { "TARE_API void tare_free(void* data);",
+                  "TARE_API void tare_free(void* data);\nTARE_API void tare_new_init_sized(tare_bft_report* r, " +
+                  "size_t size);\n#define tare_new_init(p) tare_new_init_sized((p), sizeof(*(p)))" },
         };
         try
         {
@@ -210,6 +229,52 @@ namespace Tare.Tests
         Check(Library.AbiVersion == Library.BindingAbiVersion, "ABI " + Library.AbiVersion);
         Check(Library.StatusName(Status.InvalidModel) == "TARE_ERROR_INVALID_MODEL", "status name");
         Check(Library.StatusName(Status.Ok) == "TARE_OK", "TARE_OK name");
+      });
+
+      Test("init: Native.tare_X_init(p) writes sizeof(T) bytes, _sized(p, n) no more than n (canary bytes after)", () =>
+      {
+        const BindingFlags F = BindingFlags.NonPublic | BindingFlags.Static;
+        Type native = typeof(Library).Assembly.GetType("Tare.Native", true);
+        int count = 0;
+        foreach (MethodInfo m in native.GetMethods(F))
+        {
+          if (!m.Name.EndsWith("_init") || (m.Attributes & MethodAttributes.PinvokeImpl) != 0) continue;
+          Type ptr = m.GetParameters()[0].ParameterType;
+          MethodInfo sized = native.GetMethod(m.Name + "_sized", F);
+          int size = Marshal.SizeOf(ptr.GetElementType()), cut = size / 2 & ~7;
+          IntPtr buf = Marshal.AllocHGlobal(size + 64);
+          try
+          {
+            Func<int, bool> intact = from =>
+            {
+              for (int i = from; i < size + 64; i++)
+                if (Marshal.ReadByte(buf, i) != 0xA5) return false;
+              return true;
+            };
+            // The methods take T*: call them through IL thunks taking IntPtr (reflection cannot pass pointers on
+            // every runtime).
+            var init = (Action<IntPtr>)Thunk(m, typeof(Action<IntPtr>), typeof(IntPtr));
+            var initSized = (Action<IntPtr, UIntPtr>)Thunk(sized, typeof(Action<IntPtr, UIntPtr>), typeof(IntPtr),
+                                                           typeof(UIntPtr));
+            Action<Action> run = call =>
+            {
+              for (int i = 0; i < size + 64; i++) Marshal.WriteByte(buf, i, 0xA5);
+              call();
+            };
+            run(() => init(buf));
+            Check((long)Marshal.ReadIntPtr(buf) == size && intact(size), m.Name + ": struct_size or bytes past it");
+            run(() => initSized(buf, (UIntPtr)cut));
+            Check((long)Marshal.ReadIntPtr(buf) == cut && intact(cut), m.Name + "_sized(p, " + cut + ")");
+            run(() => initSized(buf, (UIntPtr)(uint)(IntPtr.Size - 1)));
+            Check(intact(0), m.Name + "_sized(p, " + (IntPtr.Size - 1) + ") wrote");
+          }
+          finally
+          {
+            Marshal.FreeHGlobal(buf);
+          }
+          count++;
+        }
+        Check(count == 15, count + " init methods in Native");
       });
 
       Test("options: defaults from the *_init functions match tare.h's documentation", () =>

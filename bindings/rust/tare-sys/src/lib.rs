@@ -7,6 +7,9 @@
 //! would be undefined behaviour in a Rust `enum`).  Callback typedefs are `Option<unsafe extern "C" fn ...>` so that
 //! NULL is `None`.
 //!
+//! tare.h's function-like macros `tare_X_init(p)`, which expand to `tare_X_init_sized((p), sizeof(*(p)))`, are
+//! `unsafe fn tare_X_init(p)` here, passing `size_of` of the Rust struct.
+//!
 //! The test `tests/header_drift.rs` parses `tare.h` and fails when this file and the header disagree.
 //!
 //! Linking: the build script links `libtare` from the directory in the environment variable `TARE_LIB_DIR` (the
@@ -329,10 +332,10 @@ extern "C" {
   pub fn tare_status_string(status: tare_status) -> *const c_char;
 
   // devices and context
-  pub fn tare_device_info_init(info: *mut tare_device_info);
+  pub fn tare_device_info_init_sized(info: *mut tare_device_info, size: usize);
   pub fn tare_device_count(count: *mut u32) -> tare_status;
   pub fn tare_device_get_info(index: u32, info: *mut tare_device_info) -> tare_status;
-  pub fn tare_context_options_init(options: *mut tare_context_options);
+  pub fn tare_context_options_init_sized(options: *mut tare_context_options, size: usize);
   pub fn tare_context_create(options: *const tare_context_options, out: *mut *mut tare_context) -> tare_status;
   pub fn tare_context_destroy(context: *mut tare_context);
   pub fn tare_context_get_device_info(context: *const tare_context, info: *mut tare_device_info) -> tare_status;
@@ -358,19 +361,19 @@ extern "C" {
   pub fn tare_model_destroy(model: *mut tare_model);
 
   // tensors
-  pub fn tare_tensor_info_init(info: *mut tare_tensor_info);
+  pub fn tare_tensor_info_init_sized(info: *mut tare_tensor_info, size: usize);
   pub fn tare_model_input_count(model: *const tare_model, count: *mut u32) -> tare_status;
   pub fn tare_model_output_count(model: *const tare_model, count: *mut u32) -> tare_status;
   pub fn tare_model_input_info(model: *const tare_model, index: u32, info: *mut tare_tensor_info) -> tare_status;
   pub fn tare_model_output_info(model: *const tare_model, index: u32, info: *mut tare_tensor_info) -> tare_status;
   pub fn tare_model_tensor_count(model: *const tare_model, count: *mut u32) -> tare_status;
   pub fn tare_model_tensor_info(model: *const tare_model, index: u32, info: *mut tare_tensor_info) -> tare_status;
-  pub fn tare_op_info_init(info: *mut tare_op_info);
+  pub fn tare_op_info_init_sized(info: *mut tare_op_info, size: usize);
   pub fn tare_model_op_count(model: *const tare_model, count: *mut u32) -> tare_status;
   pub fn tare_model_op_info(model: *const tare_model, index: u32, info: *mut tare_op_info) -> tare_status;
 
   // sessions
-  pub fn tare_session_options_init(options: *mut tare_session_options);
+  pub fn tare_session_options_init_sized(options: *mut tare_session_options, size: usize);
   pub fn tare_session_create(
     model: *mut tare_model,
     options: *const tare_session_options,
@@ -389,7 +392,7 @@ extern "C" {
   pub fn tare_session_run(session: *mut tare_session) -> tare_status;
   pub fn tare_session_get_output(session: *mut tare_session, index: u32, data: *mut c_void, size: usize)
     -> tare_status;
-  pub fn tare_memory_report_init(report: *mut tare_memory_report);
+  pub fn tare_memory_report_init_sized(report: *mut tare_memory_report, size: usize);
   pub fn tare_session_memory(session: *const tare_session, report: *mut tare_memory_report) -> tare_status;
   pub fn tare_session_profile_count(session: *const tare_session, count: *mut u32) -> tare_status;
   pub fn tare_session_profile_entry(
@@ -400,8 +403,8 @@ extern "C" {
   ) -> tare_status;
 
   // quantization
-  pub fn tare_quantize_options_init(options: *mut tare_quantize_options);
-  pub fn tare_quantize_report_init(report: *mut tare_quantize_report);
+  pub fn tare_quantize_options_init_sized(options: *mut tare_quantize_options, size: usize);
+  pub fn tare_quantize_report_init_sized(report: *mut tare_quantize_report, size: usize);
   pub fn tare_quantize(
     model: *mut tare_model,
     count: u32,
@@ -421,8 +424,8 @@ extern "C" {
   ) -> tare_status;
 
   // bias correction and error analysis
-  pub fn tare_ibc_options_init(options: *mut tare_ibc_options);
-  pub fn tare_ibc_report_init(report: *mut tare_ibc_report);
+  pub fn tare_ibc_options_init_sized(options: *mut tare_ibc_options, size: usize);
+  pub fn tare_ibc_report_init_sized(report: *mut tare_ibc_report, size: usize);
   pub fn tare_correct_bias(
     float_model: *mut tare_model,
     quantized: *mut tare_model,
@@ -444,7 +447,7 @@ extern "C" {
     report: *mut tare_ibc_report,
     diagnostics: *mut *mut tare_diagnostics,
   ) -> tare_status;
-  pub fn tare_analyze_options_init(options: *mut tare_analyze_options);
+  pub fn tare_analyze_options_init_sized(options: *mut tare_analyze_options, size: usize);
   pub fn tare_analyze(
     float_model: *mut tare_model,
     quantized: *mut tare_model,
@@ -476,8 +479,8 @@ extern "C" {
   pub fn tare_diagnostics_destroy(d: *mut tare_diagnostics);
 
   // bias fine-tuning and cross-layer equalization
-  pub fn tare_bft_options_init(options: *mut tare_bft_options);
-  pub fn tare_bft_report_init(report: *mut tare_bft_report);
+  pub fn tare_bft_options_init_sized(options: *mut tare_bft_options, size: usize);
+  pub fn tare_bft_report_init_sized(report: *mut tare_bft_report, size: usize);
   pub fn tare_fine_tune_bias(
     float_model: *mut tare_model,
     quantized: *mut tare_model,
@@ -488,8 +491,8 @@ extern "C" {
     out: *mut *mut tare_model,
     report: *mut tare_bft_report,
   ) -> tare_status;
-  pub fn tare_equalize_options_init(options: *mut tare_equalize_options);
-  pub fn tare_equalize_report_init(report: *mut tare_equalize_report);
+  pub fn tare_equalize_options_init_sized(options: *mut tare_equalize_options, size: usize);
+  pub fn tare_equalize_report_init_sized(report: *mut tare_equalize_report, size: usize);
   pub fn tare_equalize(
     float_model: *mut tare_model,
     options: *const tare_equalize_options,
@@ -501,4 +504,145 @@ extern "C" {
   pub fn tare_model_export_file(model: *const tare_model, path: *const c_char) -> tare_status;
   pub fn tare_model_export_memory(model: *const tare_model, data: *mut *mut c_void, size: *mut usize) -> tare_status;
   pub fn tare_free(data: *mut c_void);
+}
+
+// ---- the header's init macros ---------------------------------------------------------------------------------
+
+// tare.h defines each `tare_X_init(p)` as the macro `tare_X_init_sized((p), sizeof(*(p)))`; these functions are the
+// same with this crate's size of the struct (equal to C's: see tests/header_drift.rs).  The library writes no more
+// than that size, so a library newer than this crate, with longer structs, cannot write past a Rust value.
+
+/// The `tare_device_info_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `info` must be NULL or point to a writable `tare_device_info`.
+#[inline]
+pub unsafe fn tare_device_info_init(info: *mut tare_device_info) {
+  tare_device_info_init_sized(info, core::mem::size_of::<tare_device_info>())
+}
+
+/// The `tare_context_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_context_options`.
+#[inline]
+pub unsafe fn tare_context_options_init(options: *mut tare_context_options) {
+  tare_context_options_init_sized(options, core::mem::size_of::<tare_context_options>())
+}
+
+/// The `tare_tensor_info_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `info` must be NULL or point to a writable `tare_tensor_info`.
+#[inline]
+pub unsafe fn tare_tensor_info_init(info: *mut tare_tensor_info) {
+  tare_tensor_info_init_sized(info, core::mem::size_of::<tare_tensor_info>())
+}
+
+/// The `tare_op_info_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `info` must be NULL or point to a writable `tare_op_info`.
+#[inline]
+pub unsafe fn tare_op_info_init(info: *mut tare_op_info) {
+  tare_op_info_init_sized(info, core::mem::size_of::<tare_op_info>())
+}
+
+/// The `tare_session_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_session_options`.
+#[inline]
+pub unsafe fn tare_session_options_init(options: *mut tare_session_options) {
+  tare_session_options_init_sized(options, core::mem::size_of::<tare_session_options>())
+}
+
+/// The `tare_memory_report_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `report` must be NULL or point to a writable `tare_memory_report`.
+#[inline]
+pub unsafe fn tare_memory_report_init(report: *mut tare_memory_report) {
+  tare_memory_report_init_sized(report, core::mem::size_of::<tare_memory_report>())
+}
+
+/// The `tare_quantize_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_quantize_options`.
+#[inline]
+pub unsafe fn tare_quantize_options_init(options: *mut tare_quantize_options) {
+  tare_quantize_options_init_sized(options, core::mem::size_of::<tare_quantize_options>())
+}
+
+/// The `tare_quantize_report_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `report` must be NULL or point to a writable `tare_quantize_report`.
+#[inline]
+pub unsafe fn tare_quantize_report_init(report: *mut tare_quantize_report) {
+  tare_quantize_report_init_sized(report, core::mem::size_of::<tare_quantize_report>())
+}
+
+/// The `tare_ibc_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_ibc_options`.
+#[inline]
+pub unsafe fn tare_ibc_options_init(options: *mut tare_ibc_options) {
+  tare_ibc_options_init_sized(options, core::mem::size_of::<tare_ibc_options>())
+}
+
+/// The `tare_ibc_report_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `report` must be NULL or point to a writable `tare_ibc_report`.
+#[inline]
+pub unsafe fn tare_ibc_report_init(report: *mut tare_ibc_report) {
+  tare_ibc_report_init_sized(report, core::mem::size_of::<tare_ibc_report>())
+}
+
+/// The `tare_analyze_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_analyze_options`.
+#[inline]
+pub unsafe fn tare_analyze_options_init(options: *mut tare_analyze_options) {
+  tare_analyze_options_init_sized(options, core::mem::size_of::<tare_analyze_options>())
+}
+
+/// The `tare_bft_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_bft_options`.
+#[inline]
+pub unsafe fn tare_bft_options_init(options: *mut tare_bft_options) {
+  tare_bft_options_init_sized(options, core::mem::size_of::<tare_bft_options>())
+}
+
+/// The `tare_bft_report_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `report` must be NULL or point to a writable `tare_bft_report`.
+#[inline]
+pub unsafe fn tare_bft_report_init(report: *mut tare_bft_report) {
+  tare_bft_report_init_sized(report, core::mem::size_of::<tare_bft_report>())
+}
+
+/// The `tare_equalize_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_equalize_options`.
+#[inline]
+pub unsafe fn tare_equalize_options_init(options: *mut tare_equalize_options) {
+  tare_equalize_options_init_sized(options, core::mem::size_of::<tare_equalize_options>())
+}
+
+/// The `tare_equalize_report_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `report` must be NULL or point to a writable `tare_equalize_report`.
+#[inline]
+pub unsafe fn tare_equalize_report_init(report: *mut tare_equalize_report) {
+  tare_equalize_report_init_sized(report, core::mem::size_of::<tare_equalize_report>())
 }

@@ -1,8 +1,12 @@
 //! Keeps `src/lib.rs` and `include/tare/tare.h` in step: the header is parsed (functions, callback typedefs, structs,
-//! enums, numeric #defines, opaque handles) and every item must be declared in lib.rs with the same name, the same
-//! parameter names and count, and the Rust type that the C type maps to; lib.rs must not declare functions the header
-//! lacks.  Then a C program compiled against the header prints sizeof/offsetof of every struct and field, compared
-//! with Rust's size_of/offset_of (skipped, visibly, without a C compiler).
+//! enums, numeric #defines, opaque handles, function-like macros) and every item must be declared in lib.rs with the
+//! same name, the same parameter names and count, and the Rust type that the C type maps to; lib.rs must not declare
+//! functions the header lacks.  tare.h's function-like macros must all be init macros, `#define tare_X_init(p)
+//! tare_X_init_sized((p), sizeof(*(p)))` over a declared `void tare_X_init_sized(T* p, size_t size)`, and lib.rs must
+//! have for each one `pub unsafe fn tare_X_init(p: *mut T) { tare_X_init_sized(p, core::mem::size_of::<T>()) }` (and
+//! no other such function); the old names are no functions of tare.h, so lib.rs cannot declare them as extern.  Then
+//! a C program compiled against the header prints sizeof/offsetof of every struct and field, compared with Rust's
+//! size_of/offset_of (skipped, visibly, without a C compiler).
 //!
 //! The header is ../../../include/tare/tare.h from this crate, or the file named by TARE_HEADER.
 use std::collections::BTreeMap;
@@ -136,6 +140,7 @@ struct Header {
   structs: BTreeMap<String, Vec<(String, String, Option<String>)>>, // field type, name, array dimension
   enums: BTreeMap<String, Vec<(String, i64)>>,
   opaque: Vec<String>,
+  macros: BTreeMap<String, (String, String)>, // function-like #define: parameters, replacement
 }
 
 fn parse_params(s: &str) -> Vec<CParam> {
@@ -160,6 +165,13 @@ fn parse_header(text: &str) -> Header {
   for line in text.lines() {
     let t = line.trim();
     if let Some(rest) = t.strip_prefix("#define ") {
+      let name_end = rest.find(|c: char| !is_ident_char(c)).unwrap_or(rest.len());
+      if rest[name_end..].starts_with('(') {
+        let close = name_end + rest[name_end..].find(')').expect("macro without ')'");
+        let def = (rest[name_end + 1..close].trim().to_string(), rest[close + 1..].trim().to_string());
+        assert!(h.macros.insert(rest[..name_end].to_string(), def).is_none(), "macro defined twice: {t}");
+        continue;
+      }
       let parts: Vec<&str> = rest.split_whitespace().collect();
       if parts.len() == 2 {
         if let Ok(v) = parts[1].parse::<i64>() {
@@ -316,6 +328,7 @@ struct RustDecls {
   types: BTreeMap<String, String>,                              // pub type NAME = TYPE;
   consts: BTreeMap<String, (String, i64)>,
   structs: BTreeMap<String, Vec<(String, String)>>,
+  helpers: BTreeMap<String, (Vec<(String, String)>, String, String)>, // pub unsafe fn: params, return type, body
 }
 
 fn clean_rust_type(t: &str) -> String {
@@ -378,6 +391,19 @@ fn parse_rust(text: &str) -> RustDecls {
     }
     r.types.insert(name, t[eq + 1..end].trim().to_string());
     rest = &t[end..];
+  }
+  // The header's macros as Rust functions: "pub unsafe fn NAME(...) { BODY }".
+  let mut rest = s.as_str();
+  while let Some(p) = rest.find("pub unsafe fn ") {
+    let t = &rest[p + 14..];
+    let open = t.find('(').unwrap();
+    let name = t[..open].trim().to_string();
+    let brace = open + t[open..].find('{').unwrap();
+    let (params, ret) = parse_rust_fn_sig(&t[open..brace]);
+    let close = matching(t, brace);
+    let body = nospace(&t[brace + 1..close]);
+    assert!(r.helpers.insert(name.clone(), (params, ret, body)).is_none(), "{name} defined twice in lib.rs");
+    rest = &t[close..];
   }
   let mut rest = s.as_str();
   while let Some(p) = rest.find("pub const ") {
@@ -556,6 +582,50 @@ fn compare(h: &Header, r: &RustDecls) -> Vec<String> {
       errs.push(format!("struct {name} ({} fields) is in tare-sys but not in tare.h", f.len()));
     }
   }
+
+  // Init macros: `#define NAME(p) NAME_sized((p), sizeof(*(p)))` -> `pub unsafe fn NAME(x: *mut T)` calling
+  // `NAME_sized(x, core::mem::size_of::<T>())`.
+  for (name, (params, body)) in &h.macros {
+    let sized = format!("{name}_sized");
+    if params != "p" || nospace(body) != format!("{sized}((p),sizeof(*(p)))") {
+      errs.push(format!(
+        "macro {name}({params}) of tare.h is not an init macro `{name}(p) {sized}((p), sizeof(*(p)))`: \
+         teach tests/header_drift.rs and tare-sys about it"
+      ));
+      continue;
+    }
+    let Some(f) = h.functions.get(&sized) else {
+      errs.push(format!("macro {name} of tare.h expands to {sized}, which tare.h does not declare"));
+      continue;
+    };
+    let (ptr, size) = match &f.params[..] {
+      [p, s] => (c_to_rust(&p.ty), c_to_rust(&s.ty)),
+      _ => (String::new(), String::new()),
+    };
+    let Some(ty) = ptr.strip_prefix("*mut").filter(|_| size == "usize" && c_to_rust(&f.ret).is_empty()) else {
+      errs.push(format!("{sized} of tare.h is not `void {sized}(T* p, size_t size)`"));
+      continue;
+    };
+    let pname = rust_name(&f.params[0].name);
+    match r.helpers.get(name) {
+      None => errs.push(format!("macro {name} of tare.h has no `pub unsafe fn {name}` in tare-sys")),
+      Some((hp, ret, body)) => {
+        if hp.len() != 1 || hp[0] != (pname.clone(), ptr.clone()) || !ret.is_empty() {
+          let want = format!("pub unsafe fn {name}({pname}: *mut {ty})");
+          errs.push(format!("tare-sys {name}: must be `{want}`, has {hp:?} -> '{ret}'"));
+        }
+        let want = format!("{sized}({pname},core::mem::size_of::<{ty}>())");
+        if *body != want {
+          errs.push(format!("tare-sys {name}: the body must be `{want}` (tare.h's macro), is `{body}`"));
+        }
+      }
+    }
+  }
+  for name in r.helpers.keys() {
+    if !h.macros.contains_key(name) {
+      errs.push(format!("tare-sys has `pub unsafe fn {name}`, which is no macro of tare.h"));
+    }
+  }
   errs
 }
 
@@ -588,10 +658,12 @@ fn header_and_bindings_agree() {
     h.opaque.len()
   );
   assert!(h.functions.contains_key("tare_correct_bias_array"), "a multi-line declaration was missed");
+  assert!(h.macros.len() >= 15, "only {} init macros parsed from tare.h", h.macros.len());
   let errs = compare(&h, &r);
   println!(
-    "tare.h: {} functions, {} structs, {} enums, {} callbacks, {} handles, {} #defines checked",
+    "tare.h: {} functions, {} init macros, {} structs, {} enums, {} callbacks, {} handles, {} #defines checked",
     h.functions.len(),
+    h.macros.len(),
     h.structs.len(),
     h.enums.len(),
     h.callbacks.len(),
@@ -618,6 +690,15 @@ fn the_check_catches_drift() {
     (text.replace("  uint32_t channels;\n  int has_after;", "  int has_after;\n  uint32_t channels;"), "tare_layer_info"),
     (text.replace("TARE_ERROR_INTERNAL = 9", "TARE_ERROR_INTERNAL = 9,\n  TARE_ERROR_NEW = 10"), "TARE_ERROR_NEW"),
     (text.replace("uint32_t done, uint32_t total);", "uint32_t done);"), "tare_progress_fn"),
+    // init macros: one removed, one of another form, a new one
+    (text.replace("#define tare_bft_report_init(p) tare_bft_report_init_sized((p), sizeof(*(p)))\n", ""),
+     "pub unsafe fn tare_bft_report_init`, which is no macro"),
+    (text.replace("tare_bft_report_init_sized((p), sizeof(*(p)))", "tare_bft_report_init_sized((p), 64)"),
+     "macro tare_bft_report_init(p)"),
+    (text.replace("TARE_API void tare_free(void* data);",
+                  "TARE_API void tare_free(void* data);\nTARE_API void tare_new_init_sized(tare_bft_report* report, \
+                   size_t size);\n#define tare_new_init(p) tare_new_init_sized((p), sizeof(*(p)))"),
+     "no `pub unsafe fn tare_new_init`"),
   ];
   for (edited, what) in cases {
     assert_ne!(edited, text, "the edit for '{what}' did not apply: update this test");

@@ -258,7 +258,7 @@ pub struct QuantizeOptions {
 
 impl Default for QuantizeOptions {
   fn default() -> Self {
-    let r = init_struct(sys::tare_quantize_options_init);
+    let r = init_struct(sys::tare_quantize_options_init_sized);
     QuantizeOptions {
       per_channel: r.per_channel != 0,
       bias_16bit: r.bias_16bit != 0,
@@ -311,7 +311,7 @@ fn quantize_impl(
   options: &QuantizeOptions,
   progress: Option<ProgressFn<'_>>,
 ) -> Result<(Model, QuantizeReport)> {
-  let mut o = init_struct(sys::tare_quantize_options_init);
+  let mut o = init_struct(sys::tare_quantize_options_init_sized);
   o.per_channel = options.per_channel as c_int;
   o.bias_16bit = options.bias_16bit as c_int;
   o.drop_dead_channels = options.drop_dead_channels as c_int;
@@ -322,7 +322,7 @@ fn quantize_impl(
   o.input_type = options.input_type.to_raw();
   o.output_type = options.output_type.to_raw();
   o.calibration_batch = options.calibration_batch;
-  let mut report = init_struct(sys::tare_quantize_report_init);
+  let mut report = init_struct(sys::tare_quantize_report_init_sized);
   let mut out = std::ptr::null_mut();
   with_progress(progress, |pf, pu| {
     o.progress = pf;
@@ -518,7 +518,7 @@ pub struct IbcOptions {
 
 impl Default for IbcOptions {
   fn default() -> Self {
-    let r = init_struct(sys::tare_ibc_options_init);
+    let r = init_struct(sys::tare_ibc_options_init_sized);
     IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0 }
   }
 }
@@ -575,10 +575,10 @@ fn correct_bias_impl(
   options: &IbcOptions,
   progress: Option<ProgressFn<'_>>,
 ) -> Result<BiasCorrection> {
-  let mut o = init_struct(sys::tare_ibc_options_init);
+  let mut o = init_struct(sys::tare_ibc_options_init_sized);
   o.pre_activation = options.pre_activation as c_int;
   o.bias_16bit = options.bias_16bit as c_int;
-  let mut report = init_struct(sys::tare_ibc_report_init);
+  let mut report = init_struct(sys::tare_ibc_report_init_sized);
   let mut out = std::ptr::null_mut();
   let mut diag = std::ptr::null_mut();
   let (f, q) = (float_model.as_ptr(), quantized.as_ptr());
@@ -623,7 +623,7 @@ pub struct AnalyzeOptions {
 
 impl Default for AnalyzeOptions {
   fn default() -> Self {
-    AnalyzeOptions { batch: init_struct(sys::tare_analyze_options_init).batch }
+    AnalyzeOptions { batch: init_struct(sys::tare_analyze_options_init_sized).batch }
   }
 }
 
@@ -659,7 +659,7 @@ fn analyze_impl(
   options: &AnalyzeOptions,
   progress: Option<ProgressFn<'_>>,
 ) -> Result<Diagnostics> {
-  let mut o = init_struct(sys::tare_analyze_options_init);
+  let mut o = init_struct(sys::tare_analyze_options_init_sized);
   o.batch = options.batch;
   let mut out = std::ptr::null_mut();
   let c = corrected.map_or(std::ptr::null_mut(), |m| m.as_ptr());
@@ -697,7 +697,7 @@ pub struct BftOptions {
 
 impl Default for BftOptions {
   fn default() -> Self {
-    let r = init_struct(sys::tare_bft_options_init);
+    let r = init_struct(sys::tare_bft_options_init_sized);
     BftOptions {
       rates: r.rates[..(r.rate_count as usize).min(r.rates.len())].to_vec(),
       mini_epochs_per_rate: r.mini_epochs_per_rate,
@@ -759,7 +759,7 @@ fn fine_tune_bias_impl(
   options: &BftOptions,
   on_loss: Option<LossFn<'_>>,
 ) -> Result<(Model, BftReport)> {
-  let mut o = init_struct(sys::tare_bft_options_init);
+  let mut o = init_struct(sys::tare_bft_options_init_sized);
   if options.rates.is_empty() || options.rates.len() > o.rates.len() {
     return Err(Error::invalid(format!("rates must hold 1 to {} values, not {}", o.rates.len(), options.rates.len())));
   }
@@ -772,7 +772,7 @@ fn fine_tune_bias_impl(
   o.memory_budget = options.memory_budget;
   o.bias_16bit = options.bias_16bit as c_int;
   o.seed = options.seed;
-  let mut report = init_struct(sys::tare_bft_report_init);
+  let mut report = init_struct(sys::tare_bft_report_init_sized);
   let mut out = std::ptr::null_mut();
   let mut loss_caught = Caught::default();
   let result = {
@@ -821,7 +821,7 @@ pub struct EqualizeOptions {
 
 impl Default for EqualizeOptions {
   fn default() -> Self {
-    let r = init_struct(sys::tare_equalize_options_init);
+    let r = init_struct(sys::tare_equalize_options_init_sized);
     EqualizeOptions { replace_relu6: r.replace_relu6 != 0, max_iterations: r.max_iterations }
   }
 }
@@ -839,10 +839,10 @@ pub struct EqualizeReport {
 
 /// Cross-layer equalization of a float model before quantization (`tare_equalize`).  Returns a new model.
 pub fn equalize(float_model: &Model, options: &EqualizeOptions) -> Result<(Model, EqualizeReport)> {
-  let mut o = init_struct(sys::tare_equalize_options_init);
+  let mut o = init_struct(sys::tare_equalize_options_init_sized);
   o.replace_relu6 = options.replace_relu6 as c_int;
   o.max_iterations = options.max_iterations;
-  let mut report = init_struct(sys::tare_equalize_report_init);
+  let mut report = init_struct(sys::tare_equalize_report_init_sized);
   let mut out = std::ptr::null_mut();
   check(unsafe { sys::tare_equalize(float_model.as_ptr(), &o, &mut out, &mut report) })?;
   let m = Model::from_raw(out)?;

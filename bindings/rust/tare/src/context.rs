@@ -98,7 +98,7 @@ pub fn device_count() -> Result<u32> {
 
 /// Device `index` in Vulkan's enumeration order.
 pub fn device_info(index: u32) -> Result<DeviceInfo> {
-  let mut info = init_struct(sys::tare_device_info_init);
+  let mut info = init_struct(sys::tare_device_info_init_sized);
   check(unsafe { sys::tare_device_get_info(index, &mut info) })?;
   Ok(DeviceInfo::from_raw(&info))
 }
@@ -125,7 +125,7 @@ pub struct ContextOptions {
 
 impl Default for ContextOptions {
   fn default() -> Self {
-    let r = init_struct(sys::tare_context_options_init);
+    let r = init_struct(sys::tare_context_options_init_sized);
     ContextOptions {
       device_index: u32::try_from(r.device_index).ok(),
       device_name: None,
@@ -154,7 +154,7 @@ impl Context {
   }
 
   pub fn with_options(options: &ContextOptions) -> Result<Context> {
-    let mut o = init_struct(sys::tare_context_options_init);
+    let mut o = init_struct(sys::tare_context_options_init_sized);
     o.device_index = match options.device_index {
       None => -1,
       Some(i) => i32::try_from(i).map_err(|_| Error::invalid("device_index out of range"))?,
@@ -178,7 +178,7 @@ impl Context {
   }
 
   pub fn device_info(&self) -> Result<DeviceInfo> {
-    let mut info = init_struct(sys::tare_device_info_init);
+    let mut info = init_struct(sys::tare_device_info_init_sized);
     check(unsafe { sys::tare_context_get_device_info(self.raw.as_ptr(), &mut info) })?;
     Ok(DeviceInfo::from_raw(&info))
   }

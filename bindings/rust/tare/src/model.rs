@@ -175,7 +175,7 @@ impl Model {
   }
 
   fn info(&self, f: InfoFn, index: u32) -> Result<TensorInfo> {
-    let mut info = init_struct(sys::tare_tensor_info_init);
+    let mut info = init_struct(sys::tare_tensor_info_init_sized);
     check(unsafe { f(self.raw.as_ptr(), index, &mut info) })?;
     Ok(TensorInfo::from_raw(&info))
   }
@@ -222,7 +222,7 @@ impl Model {
 
   /// Operator `index` in execution order.
   pub fn op_info(&self, index: u32) -> Result<OpInfo> {
-    let mut r = init_struct(sys::tare_op_info_init);
+    let mut r = init_struct(sys::tare_op_info_init_sized);
     check(unsafe { sys::tare_model_op_info(self.raw.as_ptr(), index, &mut r) })?;
     let ni = (r.num_inputs as usize).min(sys::TARE_OP_MAX_INPUTS);
     let no = (r.num_outputs as usize).min(sys::TARE_OP_MAX_OUTPUTS);

@@ -30,7 +30,7 @@ pub struct SessionOptions {
 
 impl Default for SessionOptions {
   fn default() -> Self {
-    let r = init_struct(sys::tare_session_options_init);
+    let r = init_struct(sys::tare_session_options_init_sized);
     SessionOptions {
       precision: if r.precision == sys::TARE_PRECISION_FP16 { Precision::Fp16 } else { Precision::Fp32 },
       batch: r.batch.max(0) as u32,
@@ -78,7 +78,7 @@ unsafe impl Send for Session {}
 
 impl Session {
   pub fn new(model: &Model, options: &SessionOptions) -> Result<Session> {
-    let mut o = init_struct(sys::tare_session_options_init);
+    let mut o = init_struct(sys::tare_session_options_init_sized);
     o.precision = match options.precision {
       Precision::Fp32 => sys::TARE_PRECISION_FP32,
       Precision::Fp16 => sys::TARE_PRECISION_FP16,
@@ -107,13 +107,13 @@ impl Session {
 
   /// Input `index` as this session runs it (its batch).
   pub fn input_info(&self, index: u32) -> Result<TensorInfo> {
-    let mut info = init_struct(sys::tare_tensor_info_init);
+    let mut info = init_struct(sys::tare_tensor_info_init_sized);
     check(unsafe { sys::tare_session_input_info(self.raw.as_ptr(), index, &mut info) })?;
     Ok(TensorInfo::from_raw(&info))
   }
 
   pub fn output_info(&self, index: u32) -> Result<TensorInfo> {
-    let mut info = init_struct(sys::tare_tensor_info_init);
+    let mut info = init_struct(sys::tare_tensor_info_init_sized);
     check(unsafe { sys::tare_session_output_info(self.raw.as_ptr(), index, &mut info) })?;
     Ok(TensorInfo::from_raw(&info))
   }
@@ -167,7 +167,7 @@ impl Session {
   }
 
   pub fn memory(&self) -> Result<MemoryReport> {
-    let mut r = init_struct(sys::tare_memory_report_init);
+    let mut r = init_struct(sys::tare_memory_report_init_sized);
     check(unsafe { sys::tare_session_memory(self.raw.as_ptr(), &mut r) })?;
     Ok(MemoryReport {
       constant_bytes: r.constant_bytes,

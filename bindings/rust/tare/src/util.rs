@@ -4,21 +4,14 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// A C options/info struct initialised by its `tare_*_init` function.
-///
-/// The init functions set the fields of the struct as the *library* sees it, so a library newer than this crate
-/// (allowed by the ABI promise: structs may grow at their end) would write past a Rust value of the older size.
-/// The function therefore writes into a zeroed buffer with room to spare, and the prefix this crate knows is copied
-/// out, with `struct_size` set to this crate's size (every such struct begins with `size_t struct_size`).
-pub(crate) fn init_struct<T: Copy>(init: unsafe extern "C" fn(*mut T)) -> T {
-  const SPARE: usize = 4096;
-  assert!(std::mem::align_of::<T>() <= std::mem::align_of::<u64>());
-  let words = (std::mem::size_of::<T>() + SPARE).div_ceil(8);
-  let mut buf = vec![0u64; words];
+/// A C options/info struct initialised by its `tare_*_init_sized` function, given this crate's size of the struct
+/// (what tare.h's `tare_*_init(p)` macros do with C's `sizeof`).  The library writes the defaults of the fields that
+/// fit and never more than that size, so a library newer than this crate, whose structs may have grown at their end
+/// (the ABI promise), cannot write past the Rust value; `struct_size` is set to the size written.
+pub(crate) fn init_struct<T: Copy>(init: unsafe extern "C" fn(*mut T, usize)) -> T {
   unsafe {
-    init(buf.as_mut_ptr() as *mut T);
-    let mut v: T = std::ptr::read(buf.as_ptr() as *const T);
-    *(&mut v as *mut T as *mut usize) = std::mem::size_of::<T>();
+    let mut v: T = std::mem::zeroed();
+    init(&mut v, std::mem::size_of::<T>());
     v
   }
 }
