@@ -7,6 +7,7 @@
 #include "calib/bft.h"
 #include "calib/layer_runner.h"
 #include "common/error.h"
+#include "calib_harness.h"
 #include "op_harness.h"
 #include "quant/fake_quant.h"
 #include "quant/quantizer.h"
@@ -17,20 +18,6 @@ using namespace tare;
 using namespace tare::test;
 
 namespace {
-
-using Images = std::vector<std::vector<float>>;
-
-Images random_images(int count, size_t size, std::mt19937& rng) {
-  std::uniform_real_distribution<float> d(-0.2f, 1.0f);
-  Images v(count, std::vector<float>(size));
-  for (auto& im : v)
-    for (auto& x : im) x = d(rng);
-  return v;
-}
-
-calib::ImageFn from(const Images& v, size_t first = 0) {
-  return [&v, first](uint32_t i, float* dst) { std::copy(v[first + i].begin(), v[first + i].end(), dst); };
-}
 
 // conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 (relu6) -> mean -> FC (10) -> softmax: a classifier.
 Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt19937& rng) {
@@ -64,11 +51,6 @@ Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt1993
   return b.g;
 }
 
-Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Images& calib) {
-  quant::Stats st = quant::calibrate(ctx, g, (uint32_t)calib.size(), 4, from(calib), nullptr);
-  return quant::quantize_graph(g, st, {}, nullptr);
-}
-
 std::vector<float> concat(const Images& v, size_t first, size_t count) {
   std::vector<float> r;
   for (size_t i = first; i < first + count; i++) r.insert(r.end(), v[i].begin(), v[i].end());
@@ -83,7 +65,7 @@ TEST_SUITE("calib") {
     if (!ctx) return;
     std::mt19937 rng(4);
     Graph g = classifier(10, 9, 3, 8, 12, 10, rng);
-    Images im = random_images(12, 10 * 9 * 3, rng);
+    Images im = random_images(12, 10 * 9 * 3, rng, -0.2f, 1.0f);
     Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
     const uint32_t count = 4;
     calib::BftGradients got = calib::bft_gradients(ctx, g, q, count, from(im, 8));
@@ -132,7 +114,7 @@ TEST_SUITE("calib") {
     if (!ctx) return;
     std::mt19937 rng(6);
     Graph g = classifier(10, 10, 3, 8, 16, 10, rng);
-    Images im = random_images(40, 10 * 10 * 3, rng);
+    Images im = random_images(40, 10 * 10 * 3, rng, -0.2f, 1.0f);
     Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
     calib::BftOptions o;
     o.rates = {1e-2f, 1e-3f};
@@ -172,7 +154,7 @@ TEST_SUITE("calib") {
     if (!ctx) return;
     std::mt19937 rng(7);
     Graph g = classifier(8, 8, 3, 4, 8, 5, rng);
-    Images im = random_images(12, 8 * 8 * 3, rng);
+    Images im = random_images(12, 8 * 8 * 3, rng, -0.2f, 1.0f);
     Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 4));
     calib::BftOptions o;
     o.rates = {1e-3f};

@@ -5,6 +5,7 @@
 
 #include "calib/ibc.h"
 #include "calib/layer_runner.h"
+#include "calib_harness.h"
 #include "op_harness.h"
 #include "quant/fake_quant.h"
 #include "quant/quantizer.h"
@@ -15,27 +16,6 @@ using namespace tare;
 using namespace tare::test;
 
 namespace {
-
-using Images = std::vector<std::vector<float>>;
-
-Images random_images(int count, size_t size, std::mt19937& rng, float lo = -1, float hi = 1) {
-  std::uniform_real_distribution<float> d(lo, hi);
-  Images v(count, std::vector<float>(size));
-  for (auto& im : v)
-    for (auto& x : im) x = d(rng);
-  return v;
-}
-
-calib::ImageFn from(const Images& v, size_t first = 0) {
-  return [&v, first](uint32_t i, float* dst) { std::copy(v[first + i].begin(), v[first + i].end(), dst); };
-}
-
-Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Images& calib, bool per_channel = false) {
-  quant::Stats st = quant::calibrate(ctx, g, (uint32_t)calib.size(), 4, from(calib), nullptr);
-  quant::QuantizeOptions o;
-  o.per_channel = per_channel;
-  return quant::quantize_graph(g, st, o, nullptr);
-}
 
 // Per layer (k-th weighted op) the CPU sums of e = fq - float at the pre- and post-activation points.
 struct CpuLayer {

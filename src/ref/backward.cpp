@@ -131,6 +131,21 @@ class Backward {
             conv_pad_before(in_h, kh, p.stride_h, dil_h, p.padding),
             conv_pad_before(in_w, kw, p.stride_w, dil_w, p.padding)};
   }
+  // Calls f(b, oy, ox, ky, kx, iy, ix) for every filter tap of a convolution window that lands inside the input.
+  template <class F>
+  static void for_each_tap(int n, int h, int wd, int kh, int kw, const Window& win, const OpParams& p, F&& f) {
+    for (int b = 0; b < n; b++)
+      for (int oy = 0; oy < win.out_h; oy++)
+        for (int ox = 0; ox < win.out_w; ox++)
+          for (int ky = 0; ky < kh; ky++) {
+            const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < kw; kx++) {
+              const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
+              if (ix >= 0 && ix < wd) f(b, oy, ox, ky, kx, iy, ix);
+            }
+          }
+  }
   void require_shape(int t, const std::vector<int>& s) const {
     if (shape(t) != s)
       fail(TARE_ERROR_INVALID_MODEL, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
@@ -186,26 +201,16 @@ void Backward::conv2d() {
   if (!gx) return;
   const std::vector<float>& wt = value(w);
   std::vector<double> dx(gx->size(), 0.0);
-  for (int b = 0; b < n; b++)
-    for (int oy = 0; oy < win.out_h; oy++)
-      for (int ox = 0; ox < win.out_w; ox++) {
-        const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
-        for (int ky = 0; ky < kh; ky++) {
-          const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
-          if (iy < 0 || iy >= h) continue;
-          for (int kx = 0; kx < kw; kx++) {
-            const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
-            if (ix < 0 || ix >= wd) continue;
-            double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
-            for (int oc = 0; oc < co; oc++) {
-              const double gv = go[oc];
-              if (gv == 0.0) continue;
-              const float* wp = &wt[(((size_t)oc * kh + ky) * kw + kx) * ci];
-              for (int i = 0; i < ci; i++) dp[i] += gv * wp[i];
-            }
-          }
-        }
-      }
+  for_each_tap(n, h, wd, kh, kw, win, p, [&](int b, int oy, int ox, int ky, int kx, int iy, int ix) {
+    const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
+    double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
+    for (int oc = 0; oc < co; oc++) {
+      const double gv = go[oc];
+      if (gv == 0.0) continue;
+      const float* wp = &wt[(((size_t)oc * kh + ky) * kw + kx) * ci];
+      for (int i = 0; i < ci; i++) dp[i] += gv * wp[i];
+    }
+  });
   add_to(gx, dx);
 }
 
@@ -228,23 +233,13 @@ void Backward::depthwise_conv2d() {
   if (!gx) return;
   const std::vector<float>& wt = value(w);
   std::vector<double> dx(gx->size(), 0.0);
-  for (int b = 0; b < n; b++)
-    for (int oy = 0; oy < win.out_h; oy++)
-      for (int ox = 0; ox < win.out_w; ox++) {
-        const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
-        for (int ky = 0; ky < kh; ky++) {
-          const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
-          if (iy < 0 || iy >= h) continue;
-          for (int kx = 0; kx < kw; kx++) {
-            const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
-            if (ix < 0 || ix >= wd) continue;
-            double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
-            const float* wp = &wt[((size_t)ky * kw + kx) * co];
-            for (int i = 0; i < ci; i++)
-              for (int j = 0; j < m; j++) dp[i] += (double)go[i * m + j] * wp[i * m + j];
-          }
-        }
-      }
+  for_each_tap(n, h, wd, kh, kw, win, p, [&](int b, int oy, int ox, int ky, int kx, int iy, int ix) {
+    const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
+    double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
+    const float* wp = &wt[((size_t)ky * kw + kx) * co];
+    for (int i = 0; i < ci; i++)
+      for (int j = 0; j < m; j++) dp[i] += (double)go[i * m + j] * wp[i * m + j];
+  });
   add_to(gx, dx);
 }
 
