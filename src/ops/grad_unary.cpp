@@ -21,14 +21,7 @@ KernelPtr make_grad_unary(BuildContext& b, const Op& op) {
   const Shape4 s = shape4(out.shape), si = shape4(in.shape);
   TARE_CHECK(si.c == s.c && si.rows() == s.rows(), TARE_ERROR_UNSUPPORTED,
              where + "input and output shapes must have the same channel count");
-  uint32_t func = 0;
-  switch (op.type) {
-    case OpType::Logistic: func = 0; break;
-    case OpType::Relu: func = 1; break;
-    case OpType::Relu6: func = 2; break;
-    case OpType::HardSwish: func = 3; break;
-    default: fail(TARE_ERROR_INTERNAL, where + "not a unary operator");
-  }
+  const uint32_t func = unary_function(op, where);
   const int64_t total = s.rows() * s.c4();
   const int32_t pc[1] = {(int32_t)total};
   auto p = b.context().pipeline("grad_unary", {func, kPer}, sizeof(pc), 4, kLocal, 1, 1);

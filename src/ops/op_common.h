@@ -49,6 +49,10 @@ inline int32_t u8_flip(const Tensor& t) { return t.dtype == DType::U8 ? 128 : 0;
 // CalculateActivationRangeQuantized on the raw zero point, then shifted).
 void q8_activation_range(Activation act, const Tensor& out, int32_t* lo, int32_t* hi);
 
+// The FUNC specialization constant of shaders/unary.comp and grad_unary.comp: 0 LOGISTIC, 1 RELU, 2 RELU6,
+// 3 HARD_SWISH (else INTERNAL "not a unary operator").
+uint32_t unary_function(const Op& op, const std::string& where);
+
 // ---- dispatch ------------------------------------------------------------------------------------------------------
 
 struct Grid {

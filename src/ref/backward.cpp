@@ -9,26 +9,15 @@
 #include <string>
 
 #include "common/error.h"
+#include "ref/ref_ops.h"
 
 namespace tare::ref {
 
 namespace {
 
-std::string shape_str(const std::vector<int>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
-std::vector<int64_t> strides_of(const std::vector<int>& s) {
-  std::vector<int64_t> st(s.size());
-  int64_t r = 1;
-  for (size_t k = s.size(); k-- > 0;) {
-    st[k] = r;
-    r *= s[k];
-  }
-  return st;
-}
+using detail::broadcast_strides;
+using detail::shape_str;
+using detail::strides_of;
 
 bool has_bias_param(OpType t) {
   return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
@@ -374,14 +363,7 @@ void Backward::add_mul(bool is_mul) {
   const std::vector<float>* va = is_mul ? &value(a) : nullptr;
   const std::vector<float>* vb = is_mul ? &value(bt) : nullptr;
   std::vector<double> acc_a(ga ? ga->size() : 0, 0.0), acc_b(gb ? gb->size() : 0, 0.0);
-  std::vector<int64_t> st_a(rank), st_b(rank);
-  int64_t ra = 1, rb = 1;
-  for (size_t k = rank; k-- > 0;) {
-    st_a[k] = da[k] == 1 ? 0 : ra;
-    st_b[k] = db[k] == 1 ? 0 : rb;
-    ra *= da[k];
-    rb *= db[k];
-  }
+  const std::vector<int64_t> st_a = broadcast_strides(da), st_b = broadcast_strides(db);
   std::vector<int> idx(rank, 0);
   int64_t ia = 0, ib = 0;
   for (size_t i = 0; i < gy.size(); i++) {

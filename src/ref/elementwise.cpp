@@ -36,14 +36,7 @@ void add_mul(OpContext& c, bool is_mul) {
     return;
   }
   // Element strides of each input per output dimension (0 where it broadcasts).
-  std::vector<int64_t> st_a(rank), st_b(rank);
-  int64_t ra = 1, rb = 1;
-  for (size_t k = rank; k-- > 0;) {
-    st_a[k] = da[k] == 1 ? 0 : ra;
-    st_b[k] = db[k] == 1 ? 0 : rb;
-    ra *= da[k];
-    rb *= db[k];
-  }
+  const std::vector<int64_t> st_a = broadcast_strides(da), st_b = broadcast_strides(db);
   std::vector<int> idx(rank, 0);
   int64_t ia = 0, ib = 0;
   for (size_t i = 0; i < out.size(); i++) {

@@ -5,9 +5,6 @@
 
 namespace tare::ref::detail {
 
-namespace {
-
-// Row-major strides of a shape.
 std::vector<int64_t> strides_of(const std::vector<int>& s) {
   std::vector<int64_t> st(s.size());
   int64_t r = 1;
@@ -17,6 +14,15 @@ std::vector<int64_t> strides_of(const std::vector<int>& s) {
   }
   return st;
 }
+
+std::vector<int64_t> broadcast_strides(const std::vector<int>& d) {
+  std::vector<int64_t> st = strides_of(d);
+  for (size_t k = 0; k < d.size(); k++)
+    if (d[k] == 1) st[k] = 0;
+  return st;
+}
+
+namespace {
 
 // Axes given by the params, else by the constant second input (normalised against `rank`), sorted and unique.
 std::vector<int> axes_of(const OpContext& c, int rank) {

@@ -45,6 +45,11 @@ class OpContext {
 
 std::string shape_str(const std::vector<int>& s);
 int64_t elements_of(const std::vector<int>& s);
+// Row-major element strides of a shape.
+std::vector<int64_t> strides_of(const std::vector<int>& s);
+// Element strides of a broadcast operand whose dimensions `d` are aligned to the output's rank: row-major, 0 along
+// the dimensions of size 1 (they broadcast).
+std::vector<int64_t> broadcast_strides(const std::vector<int>& d);
 
 inline float apply_activation(float x, Activation a) {
   switch (a) {
