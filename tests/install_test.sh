@@ -49,7 +49,9 @@ for l in "libtare.so.$ABI" "libtare.so"; do
 done
 soname=$(readelf -d "$LIBDIR/libtare.so.$VERSION" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" = "libtare.so.$ABI" ]; then ok; else bad "SONAME is '$soname', wanted libtare.so.$ABI"; fi
-if readelf -d "$LIBDIR/libtare.so.$VERSION" | grep -q -E '\((RPATH|RUNPATH)\)'; then
+# (Outputs are captured before grep: with pipefail, `cmd | grep -q` fails when grep exits early and cmd gets SIGPIPE.)
+dyn=$(readelf -d "$LIBDIR/libtare.so.$VERSION")
+if grep -q -E '\((RPATH|RUNPATH)\)' <<<"$dyn"; then
   bad "the installed libtare.so keeps a build RPATH"
 else ok; fi
 
@@ -75,11 +77,13 @@ for exe in tare_consumer tare_consumer_static; do
   else bad "$exe was not built"; fi
 done
 if [ -x "$tmp/consumer/tare_consumer" ]; then
-  if ldd "$tmp/consumer/tare_consumer" | grep -q "libtare.so.$ABI => $LIBDIR/"; then ok
+  deps=$(ldd "$tmp/consumer/tare_consumer")
+  if grep -q "libtare.so.$ABI => $LIBDIR/" <<<"$deps"; then ok
   else bad "tare_consumer does not load the installed libtare.so.$ABI"; ldd "$tmp/consumer/tare_consumer"; fi
 fi
 if [ -x "$tmp/consumer/tare_consumer_static" ]; then
-  if ldd "$tmp/consumer/tare_consumer_static" | grep -q libtare; then bad "tare_consumer_static needs libtare.so"
+  deps=$(ldd "$tmp/consumer/tare_consumer_static")
+  if grep -q libtare <<<"$deps"; then bad "tare_consumer_static needs libtare.so"
   else ok; fi
 fi
 # An incompatible version must not be found.

@@ -40,7 +40,7 @@ INPUT="$TARE_DATA/ref/mobilenet_v1_0.25_224/in_img0.bin"
 if [ -f "$MODEL" ] && [ -f "$INPUT" ]; then
   out=$(mono --debug "$OUT/Classify.exe" "$MODEL" "$INPUT" "$TARE_DATA/models/labels.txt")
   echo "$out"
-  echo "$out" | grep -q "^ *1\. *473 " || { echo "Classify example: top-1 is not 473" >&2; exit 1; }
+  grep -q "^ *1\. *473 " <<<"$out" || { echo "Classify example: top-1 is not 473" >&2; exit 1; }
 elif [ "${TARE_REQUIRE_DATA:-0}" = 1 ]; then
   echo "Classify example: data missing at $TARE_DATA (TARE_REQUIRE_DATA=1)" >&2
   exit 1
