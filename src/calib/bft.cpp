@@ -69,7 +69,7 @@ struct Trainer {
         if (student.ops[i].type == op.type && student.ops[i].source_index == op.source_index) found = (int)i;
       if (found < 0) continue;  // does not reach the logits
       const Op& so = student.ops[found];
-      layers.push_back({(int)k, op.inputs[2], found, so.inputs[2], so.outputs[0], out_channels(q, op), 0});
+      layers.push_back({(int)k, op.inputs[2], found, so.inputs[2], so.outputs[0], weighted_out_channels(q, op), 0});
     }
     TARE_CHECK(!layers.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to fine-tune");
     first = layers[0].s_op;

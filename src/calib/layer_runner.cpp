@@ -110,7 +110,7 @@ Graph with_biases(const Graph& quantized) {
       }
       continue;
     }
-    const int n = out_channels(g, op);
+    const int n = weighted_out_channels(g, op);
     Tensor b;
     b.name = g.tensors[op.outputs[0]].name + "/bias";
     b.dtype = DType::I32;
@@ -164,7 +164,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
     L.name = q_.tensors[qop.outputs[0]].name;
     L.op = op_name(qop.type);
     L.activation = activation_name(qop.params.activation);
-    L.channels = out_channels(q_, qop);
+    L.channels = weighted_out_channels(q_, qop);
     L.q_op = qw[k];
     L.q_bias = qop.inputs[2];
     // FQ: weighted op, optional split activation, the FAKE_QUANT of the output.

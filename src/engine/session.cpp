@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/fp16.h"
 #include "engine/planner.h"
+#include "model/op_desc.h"
 #include "model/constants.h"
 
 namespace tare {
@@ -139,7 +140,7 @@ class Session::Impl : public ops::BuildContext, public ops::Resources {
     }
     // Constant tensors used as data inputs of element-wise style ops are packed into NHWC4.
     for (const Op& op : g_.ops) {
-      if (op.type != OpType::Add && op.type != OpType::Mul && op.type != OpType::Concatenation) continue;
+      if (!op_traits(op.type).constant_operands) continue;
       for (int in : op.inputs)
         if (in >= 0 && g_.tensors[in].is_const && !packed_consts_.count(in)) {
           const Tensor& t = g_.tensors[in];

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "model/op_desc.h"
+#include "model/op_shape.h"
 
 namespace tare {
 
@@ -37,32 +39,7 @@ const char* dtype_name(DType t) {
   return "UNKNOWN";
 }
 
-const char* op_name(OpType t) {
-  switch (t) {
-    case OpType::Conv2D: return "CONV_2D";
-    case OpType::DepthwiseConv2D: return "DEPTHWISE_CONV_2D";
-    case OpType::FullyConnected: return "FULLY_CONNECTED";
-    case OpType::Add: return "ADD";
-    case OpType::Mul: return "MUL";
-    case OpType::AveragePool2D: return "AVERAGE_POOL_2D";
-    case OpType::MaxPool2D: return "MAX_POOL_2D";
-    case OpType::Mean: return "MEAN";
-    case OpType::Concatenation: return "CONCATENATION";
-    case OpType::Reshape: return "RESHAPE";
-    case OpType::Squeeze: return "SQUEEZE";
-    case OpType::Pad: return "PAD";
-    case OpType::Softmax: return "SOFTMAX";
-    case OpType::Logistic: return "LOGISTIC";
-    case OpType::Relu: return "RELU";
-    case OpType::Relu6: return "RELU6";
-    case OpType::HardSwish: return "HARD_SWISH";
-    case OpType::ResizeBilinear: return "RESIZE_BILINEAR";
-    case OpType::Dequantize: return "DEQUANTIZE";
-    case OpType::Quantize: return "QUANTIZE";
-    case OpType::FakeQuant: return "FAKE_QUANT";
-  }
-  return "UNKNOWN";
-}
+const char* op_name(OpType t) { return op_desc(t).name; }
 
 int conv_out_size(int in, int filter, int stride, int dilation, Padding padding) {
   if (stride < 1 || dilation < 1 || filter < 1 || in < 0) return 0;
@@ -86,8 +63,6 @@ int conv_pad_before(int in, int filter, int stride, int dilation, Padding paddin
   return (int)(total / 2);
 }
 
-namespace {
-
 std::string shape_str(const std::vector<int>& s) {
   std::ostringstream o;
   o << "[";
@@ -96,285 +71,77 @@ std::string shape_str(const std::vector<int>& s) {
   return o.str();
 }
 
-// Largest element count any tensor may have (keeps every later size computation far from overflow).
-constexpr int64_t kMaxElements = int64_t(1) << 40;
+void ShapeContext::err(const std::string& msg) const {
+  int idx = op_.source_index >= 0 ? op_.source_index : (int)pos_;
+  fail(TARE_ERROR_INVALID_MODEL, "operator " + std::to_string(idx) + " (" + op_name(op_.type) + "): " + msg);
+}
 
-class OpShape {
- public:
-  OpShape(Graph& g, const Op& op, size_t pos) : g_(g), op_(op), pos_(pos) {}
-
-  [[noreturn]] void err(const std::string& msg) const {
-    int idx = op_.source_index >= 0 ? op_.source_index : (int)pos_;
-    fail(TARE_ERROR_INVALID_MODEL, "operator " + std::to_string(idx) + " (" + op_name(op_.type) + "): " + msg);
+void ShapeContext::need_inputs(size_t lo, size_t hi) const {
+  if (op_.inputs.size() < lo || op_.inputs.size() > hi) {
+    err("expects " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
+        " inputs, has " + std::to_string(op_.inputs.size()));
   }
-
-  void need_inputs(size_t lo, size_t hi) const {
-    if (op_.inputs.size() < lo || op_.inputs.size() > hi) {
-      err("expects " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
-          " inputs, has " + std::to_string(op_.inputs.size()));
-    }
-    for (size_t i = 0; i < op_.inputs.size(); i++) {
-      int t = op_.inputs[i];
-      if (t == -1 && i >= lo) continue;  // omitted optional input
-      if (t < 0 || (size_t)t >= g_.tensors.size()) err("input " + std::to_string(i) + " is not a valid tensor");
-    }
-    if (op_.outputs.size() != 1) err("expects 1 output, has " + std::to_string(op_.outputs.size()));
-    if (op_.outputs[0] < 0 || (size_t)op_.outputs[0] >= g_.tensors.size()) err("output is not a valid tensor");
+  for (size_t i = 0; i < op_.inputs.size(); i++) {
+    int t = op_.inputs[i];
+    if (t == -1 && i >= lo) continue;  // omitted optional input
+    if (t < 0 || (size_t)t >= g_.tensors.size()) err("input " + std::to_string(i) + " is not a valid tensor");
   }
+  if (op_.outputs.size() != 1) err("expects 1 output, has " + std::to_string(op_.outputs.size()));
+  if (op_.outputs[0] < 0 || (size_t)op_.outputs[0] >= g_.tensors.size()) err("output is not a valid tensor");
+}
 
-  const std::vector<int>& in(size_t i) const { return g_.tensors[op_.inputs[i]].shape; }
-  bool has(size_t i) const { return i < op_.inputs.size() && op_.inputs[i] >= 0; }
-
-  void need_rank(size_t i, size_t rank, const char* what) const {
-    if (in(i).size() != rank) {
-      err(std::string(what) + " must have rank " + std::to_string(rank) + ", has shape " + shape_str(in(i)));
-    }
+void ShapeContext::need_rank(size_t i, size_t rank, const char* what) const {
+  if (in(i).size() != rank) {
+    err(std::string(what) + " must have rank " + std::to_string(rank) + ", has shape " + shape_str(in(i)));
   }
+}
 
-  void set_out(std::vector<int> s) const {
-    int64_t n = 1;
-    for (int d : s) {
-      if (d < 0) err("negative output dimension in " + shape_str(s));
-      if (d > 0 && n > kMaxElements / d) err("output shape " + shape_str(s) + " is too large");
-      n *= d;
-    }
-    g_.tensors[op_.outputs[0]].shape = std::move(s);
+void ShapeContext::set_out(std::vector<int> s) const {
+  int64_t n = 1;
+  for (int d : s) {
+    if (d < 0) err("negative output dimension in " + shape_str(s));
+    if (d > 0 && n > kMaxElements / d) err("output shape " + shape_str(s) + " is too large");
+    n *= d;
   }
+  g_.tensors[op_.outputs[0]].shape = std::move(s);
+}
 
-  void run() {
-    const OpParams& p = op_.params;
-    switch (op_.type) {
-      case OpType::Conv2D:
-      case OpType::DepthwiseConv2D: {
-        need_inputs(2, 3);
-        need_rank(0, 4, "input");
-        need_rank(1, 4, "filter");
-        const auto& x = in(0);
-        const auto& f = in(1);
-        if (p.stride_h < 1 || p.stride_w < 1) err("strides must be >= 1");
-        if (p.dilation_h < 1 || p.dilation_w < 1) err("dilations must be >= 1");
-        if (f[1] < 1 || f[2] < 1) err("empty filter " + shape_str(f));
-        int cout = f[3];
-        if (op_.type == OpType::Conv2D) {
-          if (f[0] < 1) err("filter " + shape_str(f) + " has no output channels");
-          if (f[3] != x[3]) {
-            err("filter " + shape_str(f) + " expects " + std::to_string(f[3]) + " input channels, input has " +
-                shape_str(x));
-          }
-          cout = f[0];
-        } else {
-          if (f[0] != 1) err("depthwise filter " + shape_str(f) + " must have dimension 0 equal to 1");
-          if (p.depth_multiplier < 1 || (int64_t)x[3] * p.depth_multiplier != f[3]) {
-            err("depthwise filter " + shape_str(f) + " does not match input " + shape_str(x) +
-                " with depth multiplier " + std::to_string(p.depth_multiplier));
-          }
-        }
-        if (has(2) && g_.tensors[op_.inputs[2]].elements() != cout) {
-          err("bias shape " + shape_str(in(2)) + " does not match " + std::to_string(cout) + " output channels");
-        }
-        int oh = conv_out_size(x[1], f[1], p.stride_h, p.dilation_h, p.padding);
-        int ow = conv_out_size(x[2], f[2], p.stride_w, p.dilation_w, p.padding);
-        if (oh < 1 || ow < 1) err("filter " + shape_str(f) + " does not fit input " + shape_str(x));
-        set_out({x[0], oh, ow, cout});
-        return;
-      }
-      case OpType::FullyConnected: {
-        need_inputs(2, 3);
-        need_rank(1, 2, "weights");
-        const auto& x = in(0);
-        const auto& w = in(1);
-        int units = w[0], depth = w[1];
-        if (depth < 1) err("weights " + shape_str(w) + " have no input features");
-        if (x.empty()) err("input must have rank >= 1");
-        int64_t n = g_.tensors[op_.inputs[0]].elements();
-        if (has(2) && g_.tensors[op_.inputs[2]].elements() != units) {
-          err("bias shape " + shape_str(in(2)) + " does not match " + std::to_string(units) + " units");
-        }
-        if (p.keep_num_dims) {
-          if (x.back() != depth) err("input " + shape_str(x) + " does not match weights " + shape_str(w));
-          std::vector<int> o = x;
-          o.back() = units;
-          set_out(o);
-        } else {
-          if (n % depth != 0) err("input " + shape_str(x) + " is not a multiple of weights " + shape_str(w));
-          if (n / depth > INT32_MAX) err("input " + shape_str(x) + " is too large");
-          set_out({(int)(n / depth), units});
-        }
-        return;
-      }
-      case OpType::Add:
-      case OpType::Mul: {
-        need_inputs(2, 2);
-        const auto& a = in(0);
-        const auto& b = in(1);
-        size_t r = std::max(a.size(), b.size());
-        std::vector<int> o(r);
-        for (size_t i = 0; i < r; i++) {
-          int da = i + a.size() >= r ? a[i + a.size() - r] : 1;
-          int db = i + b.size() >= r ? b[i + b.size() - r] : 1;
-          if (da != db && da != 1 && db != 1) {
-            err("shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
-          }
-          o[i] = da == 1 ? db : da;
-        }
-        set_out(o);
-        return;
-      }
-      case OpType::AveragePool2D:
-      case OpType::MaxPool2D: {
-        need_inputs(1, 1);
-        need_rank(0, 4, "input");
-        const auto& x = in(0);
-        if (p.stride_h < 1 || p.stride_w < 1) err("strides must be >= 1");
-        if (p.filter_h < 1 || p.filter_w < 1) err("filter size must be >= 1");
-        int oh = conv_out_size(x[1], p.filter_h, p.stride_h, 1, p.padding);
-        int ow = conv_out_size(x[2], p.filter_w, p.stride_w, 1, p.padding);
-        if (oh < 1 || ow < 1) err("pool window does not fit input " + shape_str(x));
-        set_out({x[0], oh, ow, x[3]});
-        return;
-      }
-      case OpType::Mean: {
-        need_inputs(1, 2);
-        const auto& x = in(0);
-        std::vector<int> o;
-        for (int a : p.axes) {
-          if (a < 0 || (size_t)a >= x.size()) err("axis " + std::to_string(a) + " out of range for " + shape_str(x));
-        }
-        for (size_t i = 0; i < x.size(); i++) {
-          bool reduced = std::find(p.axes.begin(), p.axes.end(), (int)i) != p.axes.end();
-          if (!reduced) o.push_back(x[i]);
-          else if (p.keep_dims) o.push_back(1);
-        }
-        set_out(o);
-        return;
-      }
-      case OpType::Concatenation: {
-        if (op_.inputs.empty()) err("expects at least 1 input");
-        need_inputs(op_.inputs.size(), op_.inputs.size());
-        const auto& x0 = in(0);
-        if (p.axis < 0 || (size_t)p.axis >= x0.size()) err("axis " + std::to_string(p.axis) + " out of range");
-        std::vector<int> o = x0;
-        int64_t sum = 0;
-        for (size_t i = 0; i < op_.inputs.size(); i++) {
-          const auto& xi = in(i);
-          if (xi.size() != x0.size()) err("inputs " + shape_str(x0) + " and " + shape_str(xi) + " differ in rank");
-          for (size_t d = 0; d < xi.size(); d++) {
-            if ((int)d != p.axis && xi[d] != x0[d]) {
-              err("inputs " + shape_str(x0) + " and " + shape_str(xi) + " differ outside axis " +
-                  std::to_string(p.axis));
-            }
-          }
-          sum += xi[p.axis];
-        }
-        if (sum > INT32_MAX) err("concatenated dimension too large");
-        o[p.axis] = (int)sum;
-        set_out(o);
-        return;
-      }
-      case OpType::Reshape: {
-        need_inputs(1, 2);
-        int64_t n = g_.tensors[op_.inputs[0]].elements();
-        std::vector<int> o = p.new_shape;
-        int unknown = -1;
-        int64_t known = 1;
-        for (size_t i = 0; i < o.size(); i++) {
-          if (o[i] == -1) {
-            if (unknown >= 0) err("new shape " + shape_str(o) + " has more than one -1");
-            unknown = (int)i;
-          } else if (o[i] < 0) {
-            err("new shape " + shape_str(o) + " has a negative dimension");
-          } else {
-            if (o[i] > 0 && known > kMaxElements / o[i]) err("new shape " + shape_str(o) + " is too large");
-            known *= o[i];
-          }
-        }
-        if (unknown >= 0) {
-          if (known == 0 || n % known != 0) err("cannot reshape " + shape_str(in(0)) + " to " + shape_str(o));
-          if (n / known > INT32_MAX) err("cannot reshape " + shape_str(in(0)) + " to " + shape_str(o));
-          o[unknown] = (int)(n / known);
-        } else if (known != n) {
-          err("cannot reshape " + shape_str(in(0)) + " to " + shape_str(o));
-        }
-        set_out(o);
-        return;
-      }
-      case OpType::Squeeze: {
-        need_inputs(1, 1);
-        const auto& x = in(0);
-        std::vector<int> o;
-        for (int a : p.axes) {
-          if (a < 0 || (size_t)a >= x.size()) err("axis " + std::to_string(a) + " out of range for " + shape_str(x));
-          if (x[a] != 1) err("cannot squeeze dimension " + std::to_string(a) + " of " + shape_str(x));
-        }
-        for (size_t i = 0; i < x.size(); i++) {
-          bool sq = p.axes.empty() ? x[i] == 1 : std::find(p.axes.begin(), p.axes.end(), (int)i) != p.axes.end();
-          if (!sq) o.push_back(x[i]);
-        }
-        set_out(o);
-        return;
-      }
-      case OpType::Pad: {
-        need_inputs(1, 3);
-        const auto& x = in(0);
-        if (p.paddings.size() != x.size()) {
-          err(std::to_string(p.paddings.size()) + " paddings for input " + shape_str(x));
-        }
-        std::vector<int> o = x;
-        for (size_t i = 0; i < x.size(); i++) {
-          if (p.paddings[i].first < 0 || p.paddings[i].second < 0) err("negative padding");
-          int64_t d = (int64_t)x[i] + p.paddings[i].first + p.paddings[i].second;
-          if (d > INT32_MAX) err("padded dimension too large");
-          o[i] = (int)d;
-        }
-        set_out(o);
-        return;
-      }
-      case OpType::Softmax:
-        need_inputs(1, 1);
-        if (in(0).empty()) err("input must have rank >= 1");
-        set_out(in(0));
-        return;
-      case OpType::Logistic:
-      case OpType::Relu:
-      case OpType::Relu6:
-      case OpType::HardSwish:
-      case OpType::Dequantize:
-      case OpType::Quantize:
-        need_inputs(1, 1);
-        set_out(in(0));
-        return;
-      case OpType::FakeQuant:
-        need_inputs(1, 1);
-        if (!(p.fq_scale > 0) || !std::isnormal(p.fq_scale)) err("scale must be a positive normal float");
-        if (p.fq_qmin > p.fq_qmax) err("empty quantization range");
-        if (p.fq_qmin < -(1 << 24) || p.fq_qmax > (1 << 24)) err("quantization range beyond [-2^24, 2^24]");
-        if (p.fq_zero_point < p.fq_qmin || p.fq_zero_point > p.fq_qmax) err("zero point outside the range");
-        set_out(in(0));
-        return;
-      case OpType::ResizeBilinear: {
-        need_inputs(1, 2);
-        need_rank(0, 4, "input");
-        const auto& x = in(0);
-        if (p.new_height < 1 || p.new_width < 1) {
-          err("output size " + std::to_string(p.new_height) + "x" + std::to_string(p.new_width) + " is invalid");
-        }
-        set_out({x[0], p.new_height, p.new_width, x[3]});
-        return;
-      }
-    }
-    err("unknown operator type");
+void infer_same_shape(ShapeContext& s) {
+  s.need_inputs(1, 1);
+  s.set_out(s.in(0));
+}
+
+void infer_broadcast(ShapeContext& s) {
+  s.need_inputs(2, 2);
+  const auto& a = s.in(0);
+  const auto& b = s.in(1);
+  size_t r = std::max(a.size(), b.size());
+  std::vector<int> o(r);
+  for (size_t i = 0; i < r; i++) {
+    int da = i + a.size() >= r ? a[i + a.size() - r] : 1;
+    int db = i + b.size() >= r ? b[i + b.size() - r] : 1;
+    if (da != db && da != 1 && db != 1) s.err("shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
+    o[i] = da == 1 ? db : da;
   }
-
- private:
-  Graph& g_;
-  const Op& op_;
-  size_t pos_;
-};
-
-}  // namespace
+  s.set_out(o);
+}
 
 void infer_shapes(Graph& g) {
-  for (size_t i = 0; i < g.ops.size(); i++) OpShape(g, g.ops[i], i).run();
+  for (size_t i = 0; i < g.ops.size(); i++) {
+    ShapeContext s(g, g.ops[i], i);
+    const OpDesc& d = op_desc(g.ops[i].type);
+    if (!d.infer) s.err("unknown operator type");
+    d.infer(s);
+  }
+}
+
+int weighted_out_channels(const Graph& g, const Op& op) {
+  const WeightLayout* w = op_traits(op.type).weights;
+  TARE_CHECK(w && op.inputs.size() > 1 && op.inputs[1] >= 0, TARE_ERROR_INTERNAL,
+             std::string(op_name(op.type)) + " has no weights");
+  const Tensor& t = g.tensors[op.inputs[1]];
+  TARE_CHECK((int)t.shape.size() > w->out_axis, TARE_ERROR_INVALID_MODEL, "weights without a shape");
+  return t.shape[w->out_axis];
 }
 
 Graph with_batch(const Graph& g, int batch) {

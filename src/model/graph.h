@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "model/op_list.h"
+
 namespace tare {
 
 enum class DType : int { F32 = 0, F16 = 1, I32 = 2, U8 = 3, I8 = 4, I64 = 5, I16 = 6, Bool = 7 };
@@ -41,34 +43,22 @@ struct Tensor {
   const int32_t* i32() const { return reinterpret_cast<const int32_t*>(data.data()); }
 };
 
+// Operator types, one per line of model/op_list.h.  Everything about an op lives in its descriptor
+// (model/op_desc.h); FAKE_QUANT is internal (never imported or exported): the fake-quant float path.
 enum class OpType : int {
-  Conv2D,
-  DepthwiseConv2D,
-  FullyConnected,
-  Add,
-  Mul,
-  AveragePool2D,
-  MaxPool2D,
-  Mean,
-  Concatenation,
-  Reshape,
-  Squeeze,
-  Pad,
-  Softmax,
-  Logistic,
-  Relu,
-  Relu6,
-  HardSwish,
-  ResizeBilinear,
-  Dequantize,
-  Quantize,
-  // Internal (never imported or exported): y = (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale,
-  // float32 in and out; x / scale is rounded as QUANTIZE rounds it (the double quotient, i.e. the exact one), the
-  // product is a float32 product.  The fake-quant float path (src/quant/fake_quant.h).  Parameters: OpParams::fq_*.
-  FakeQuant,
+#define TARE_OP_ENUM(T) T,
+  TARE_OPS(TARE_OP_ENUM)
+#undef TARE_OP_ENUM
 };
+inline constexpr int kOpTypeCount = 0
+#define TARE_OP_COUNT(T) +1
+    TARE_OPS(TARE_OP_COUNT)
+#undef TARE_OP_COUNT
+    ;
 
-const char* op_name(OpType t);  // TFLite builtin name, e.g. "CONV_2D"
+const char* op_name(OpType t);
+// "[1,224,224,3]": shapes in messages.
+std::string shape_str(const std::vector<int>& s);  // TFLite builtin name, e.g. "CONV_2D"
 
 enum class Activation : int { None = 0, Relu = 1, ReluN1To1 = 2, Relu6 = 3 };
 enum class Padding : int { Same = 0, Valid = 1 };

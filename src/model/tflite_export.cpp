@@ -8,7 +8,8 @@
 #include <utility>
 
 #include "common/error.h"
-#include "tflite_schema_generated.h"
+#include "model/op_desc.h"
+#include "model/tflite_ops.h"
 
 namespace tare {
 
@@ -29,46 +30,6 @@ tflite::TensorType tensor_type(DType t) {
   }
   bad_graph("unknown dtype " + std::to_string((int)t));
 }
-
-tflite::BuiltinOperator builtin_code(OpType t) {
-  using BO = tflite::BuiltinOperator;
-  switch (t) {
-    case OpType::Conv2D: return BO::CONV_2D;
-    case OpType::DepthwiseConv2D: return BO::DEPTHWISE_CONV_2D;
-    case OpType::FullyConnected: return BO::FULLY_CONNECTED;
-    case OpType::Add: return BO::ADD;
-    case OpType::Mul: return BO::MUL;
-    case OpType::AveragePool2D: return BO::AVERAGE_POOL_2D;
-    case OpType::MaxPool2D: return BO::MAX_POOL_2D;
-    case OpType::Mean: return BO::MEAN;
-    case OpType::Concatenation: return BO::CONCATENATION;
-    case OpType::Reshape: return BO::RESHAPE;
-    case OpType::Squeeze: return BO::SQUEEZE;
-    case OpType::Pad: return BO::PAD;
-    case OpType::Softmax: return BO::SOFTMAX;
-    case OpType::Logistic: return BO::LOGISTIC;
-    case OpType::Relu: return BO::RELU;
-    case OpType::Relu6: return BO::RELU6;
-    case OpType::HardSwish: return BO::HARD_SWISH;
-    case OpType::ResizeBilinear: return BO::RESIZE_BILINEAR;
-    case OpType::Dequantize: return BO::DEQUANTIZE;
-    case OpType::Quantize: return BO::QUANTIZE;
-    case OpType::FakeQuant: break;  // internal, rejected by check()
-  }
-  bad_graph("unknown op type " + std::to_string((int)t));
-}
-
-tflite::ActivationFunctionType activation(Activation a) {
-  switch (a) {
-    case Activation::None: return tflite::ActivationFunctionType::NONE;
-    case Activation::Relu: return tflite::ActivationFunctionType::RELU;
-    case Activation::ReluN1To1: return tflite::ActivationFunctionType::RELU_N1_TO_1;
-    case Activation::Relu6: return tflite::ActivationFunctionType::RELU6;
-  }
-  bad_graph("unknown fused activation " + std::to_string((int)a));
-}
-
-tflite::Padding padding(Padding p) { return p == Padding::Valid ? tflite::Padding::VALID : tflite::Padding::SAME; }
 
 class Exporter {
  public:
@@ -136,10 +97,10 @@ class Exporter {
     for (size_t i = 0; i < g_.ops.size(); i++) {
       const Op& op = g_.ops[i];
       const std::string label = "operator " + std::to_string(i) + " (" + op_name(op.type) + ")";
-      if (op.type == OpType::FakeQuant) {
+      if (!op_desc(op.type).write) {
         fail(TARE_ERROR_UNSUPPORTED, "export_tflite: " + label +
-                                         " is Tare's internal fake-quantization operator, not a TFLite operator "
-                                         "(export the quantized graph instead)");
+                                         " is internal to Tare, not a TFLite operator (export the quantized graph "
+                                         "instead)");
       }
       if (op.inputs.empty() || !in_range(op.inputs[0], false)) bad_graph(label + ": first input missing");
       for (int t : op.inputs) {
@@ -183,142 +144,7 @@ class Exporter {
     return out;
   }
 
-  // Index of an INT32 constant tensor holding `values` with `shape`: the op's input `slot` when it is a constant
-  // integer tensor with those values, else a new tensor.
-  int int_param(const Op& op, size_t slot, const std::vector<int>& shape, const std::vector<int64_t>& values,
-                const std::string& suffix) {
-    if (slot < op.inputs.size() && op.inputs[slot] >= 0) {
-      const Tensor& t = tensor(op.inputs[slot]);
-      if (t.is_const && t.shape == shape && (t.dtype == DType::I32 || t.dtype == DType::I64) &&
-          (size_t)t.elements() == values.size()) {
-        bool same = true;
-        for (size_t i = 0; i < values.size() && same; i++) {
-          int64_t v;
-          if (t.dtype == DType::I32) {
-            int32_t e;
-            std::memcpy(&e, t.data.data() + 4 * i, 4);
-            v = e;
-          } else {
-            std::memcpy(&v, t.data.data() + 8 * i, 8);
-          }
-          same = v == values[i];
-        }
-        if (same) return op.inputs[slot];
-      }
-    }
-    Tensor t;
-    t.name = tensor(op.outputs[0]).name + suffix;
-    t.dtype = DType::I32;
-    t.shape = shape;
-    t.is_const = true;
-    t.data.resize(values.size() * 4);
-    for (size_t i = 0; i < values.size(); i++) {
-      const int32_t e = (int32_t)values[i];
-      std::memcpy(t.data.data() + 4 * i, &e, 4);
-    }
-    extra_.push_back(std::move(t));
-    return (int)tensor_count() - 1;
-  }
-
   // ---- operators ---------------------------------------------------------------------------------------------
-  // Input i of `op`; nullptr when omitted.
-  const Tensor* in(const Op& op, size_t i) const {
-    return i < op.inputs.size() && op.inputs[i] >= 0 ? &tensor(op.inputs[i]) : nullptr;
-  }
-  DType in_type(const Op& op, size_t i = 0) const { return in(op, i) ? in(op, i)->dtype : DType::F32; }
-  const Tensor& out(const Op& op) const { return tensor(op.outputs[0]); }
-  static size_t rank(const Tensor* t) { return t ? t->shape.size() : 0; }
-  static size_t channels(const Tensor* t) { return t ? t->quant.scale.size() : 0; }
-
-  // The operator version TFLite's converter assigns (tensorflow/lite/tools/versioning), for the features Tare uses.
-  int version(const Op& op) const {
-    const DType x = in_type(op);
-    const bool i8 = x == DType::I8, i16 = x == DType::I16;
-    const OpParams& p = op.params;
-    switch (op.type) {
-      case OpType::Conv2D: {
-        const DType w = in_type(op, 1);
-        if (i16 && w == DType::I8) return 4;
-        if (rank(in(op, 0)) == 4 && rank(in(op, 1)) == 4 && in(op, 0)->shape[3] != in(op, 1)->shape[3]) {
-          return 6;  // grouped convolution
-        }
-        if (x == DType::F32 && w == DType::I8) return channels(in(op, 1)) > 1 ? 5 : 2;
-        if (i8) return 3;
-        if (p.dilation_h != 1 || p.dilation_w != 1) return 2;
-        return 1;
-      }
-      case OpType::DepthwiseConv2D: {
-        const DType w = in_type(op, 1);
-        if (i16) return 5;
-        if (x == DType::F32 && w == DType::I8) return channels(in(op, 1)) > 1 ? 6 : 4;
-        if (i8) return 3;
-        if (p.dilation_h != 1 || p.dilation_w != 1) return 2;
-        return 1;
-      }
-      case OpType::FullyConnected: {
-        const DType w = in_type(op, 1);
-        if (i16) return 7;
-        if (op.inputs.size() == 2) return 6;
-        if (p.keep_num_dims) return 5;
-        if (i8) return 4;
-        if (x == DType::F32 && (w == DType::I8 || w == DType::U8)) return 3;
-        return 1;
-      }
-      case OpType::Add:
-        if (x == DType::I64) return 4;
-        if (i16) return 3;
-        return i8 ? 2 : 1;
-      case OpType::Mul: {
-        if (x == DType::I8 || x == DType::U8) {
-          const Tensor *a = in(op, 0), *b = in(op, 1), &y = out(op);
-          if (a && b && a->quant.quantized() && b->quant.quantized() && y.quant.quantized() && y.quant.scale[0] > 0 &&
-              (double)a->quant.scale[0] * b->quant.scale[0] / y.quant.scale[0] >= 1.0) {
-            return 3;
-          }
-        }
-        if (i16) return 4;
-        return i8 ? 2 : 1;
-      }
-      case OpType::AveragePool2D:
-      case OpType::MaxPool2D:
-      case OpType::Softmax:
-      case OpType::Logistic:
-        if (i16) return 3;
-        return i8 ? 2 : 1;
-      case OpType::Mean:
-        if (i16) return 3;
-        return i8 || x == DType::U8 ? 2 : 1;
-      case OpType::Concatenation:
-        if (i16) return 3;
-        return i8 ? 2 : 1;
-      case OpType::Reshape: return 1;
-      case OpType::Squeeze: return i16 || x == DType::Bool ? 2 : 1;
-      case OpType::Pad:
-        if (rank(in(op, 0)) > 4) return 4;
-        if (i16) return 3;
-        return i8 ? 2 : 1;
-      case OpType::Relu:
-        if (i16) return 3;
-        return i8 || x == DType::U8 ? 2 : 1;
-      case OpType::Relu6: return i8 || x == DType::U8 ? 2 : 1;
-      case OpType::HardSwish: return 1;
-      case OpType::ResizeBilinear:
-        if (i16) return 4;
-        if (p.half_pixel_centers) return 3;
-        return i8 ? 2 : 1;
-      case OpType::Dequantize:
-        if (i16 || x == DType::F16) return 3;
-        if (i8) return channels(in(op, 0)) > 1 ? 5 : 2;
-        return 1;
-      case OpType::Quantize:
-        if (out(op).quant.scale.size() > 1) return 3;
-        if (out(op).dtype == DType::I16) return 2;
-        return 1;
-      case OpType::FakeQuant: return 1;  // never written (check() rejects it)
-    }
-    return 1;
-  }
-
   uint32_t opcode_index(tflite::BuiltinOperator code, int version) {
     const auto key = std::make_pair(code, version);
     auto it = opcode_map_.find(key);
@@ -329,138 +155,20 @@ class Exporter {
     return index;
   }
 
+  // The operator's options, parameter inputs and version come from its descriptor (src/ops/op_<name>.cpp).
   flatbuffers::Offset<tflite::Operator> write_op(size_t index) {
-    using BOpt = tflite::BuiltinOptions;
     const Op& op = g_.ops[index];
-    const OpParams& p = op.params;
-    const std::string label = "operator " + std::to_string(index) + " (" + op_name(op.type) + ")";
-    std::vector<int> inputs = op.inputs;
-    const int in_rank = (int)rank(in(op, 0));
-    tflite::BuiltinOperator code = builtin_code(op.type);
-    BOpt type = BOpt::NONE;
-    flatbuffers::Offset<void> options = 0;
-    switch (op.type) {
-      case OpType::Conv2D:
-        type = BOpt::Conv2DOptions;
-        options = tflite::CreateConv2DOptions(fbb_, padding(p.padding), p.stride_w, p.stride_h,
-                                              activation(p.activation), p.dilation_w, p.dilation_h)
-                      .Union();
-        break;
-      case OpType::DepthwiseConv2D:
-        type = BOpt::DepthwiseConv2DOptions;
-        options = tflite::CreateDepthwiseConv2DOptions(fbb_, padding(p.padding), p.stride_w, p.stride_h,
-                                                       p.depth_multiplier, activation(p.activation), p.dilation_w,
-                                                       p.dilation_h)
-                      .Union();
-        break;
-      case OpType::FullyConnected:
-        type = BOpt::FullyConnectedOptions;
-        options = tflite::CreateFullyConnectedOptions(fbb_, activation(p.activation),
-                                                      tflite::FullyConnectedOptionsWeightsFormat::DEFAULT,
-                                                      p.keep_num_dims)
-                      .Union();
-        break;
-      case OpType::Add:
-        type = BOpt::AddOptions;
-        options = tflite::CreateAddOptions(fbb_, activation(p.activation)).Union();
-        break;
-      case OpType::Mul:
-        type = BOpt::MulOptions;
-        options = tflite::CreateMulOptions(fbb_, activation(p.activation)).Union();
-        break;
-      case OpType::AveragePool2D:
-      case OpType::MaxPool2D:
-        type = BOpt::Pool2DOptions;
-        options = tflite::CreatePool2DOptions(fbb_, padding(p.padding), p.stride_w, p.stride_h, p.filter_w,
-                                              p.filter_h, activation(p.activation))
-                      .Union();
-        break;
-      case OpType::Mean: {
-        std::vector<int64_t> axes(p.axes.begin(), p.axes.end());
-        inputs.resize(std::max<size_t>(inputs.size(), 2), -1);
-        inputs[1] = int_param(op, 1, {(int)axes.size()}, axes, "_axes");
-        type = BOpt::ReducerOptions;
-        options = tflite::CreateReducerOptions(fbb_, p.keep_dims).Union();
-        break;
-      }
-      case OpType::Concatenation:
-        type = BOpt::ConcatenationOptions;
-        options = tflite::CreateConcatenationOptions(fbb_, p.axis, activation(p.activation)).Union();
-        break;
-      case OpType::Reshape: {
-        // The shape input is optional in the format (ReshapeOptions.new_shape is the legacy form that TFLite still
-        // reads): an op without one keeps that form, a non-constant one (computed at run time) stays as it is, a
-        // constant one is rewritten from new_shape when it no longer matches.
-        if (in(op, 1) && in(op, 1)->is_const) {
-          std::vector<int64_t> shape(p.new_shape.begin(), p.new_shape.end());
-          inputs.resize(2, -1);
-          inputs[1] = int_param(op, 1, {(int)shape.size()}, shape, "_shape");
-        }
-        type = BOpt::ReshapeOptions;
-        options = tflite::CreateReshapeOptions(fbb_, fbb_.CreateVector(p.new_shape)).Union();
-        break;
-      }
-      case OpType::Squeeze:
-        type = BOpt::SqueezeOptions;
-        options = tflite::CreateSqueezeOptions(fbb_, p.axes.empty() ? 0 : fbb_.CreateVector(p.axes)).Union();
-        break;
-      case OpType::Pad: {
-        if ((int)p.paddings.size() != in_rank) {
-          bad_graph(label + ": " + std::to_string(p.paddings.size()) + " paddings for an input of rank " +
-                    std::to_string(in_rank));
-        }
-        std::vector<int64_t> pads;
-        for (const auto& [before, after] : p.paddings) {
-          pads.push_back(before);
-          pads.push_back(after);
-        }
-        inputs.resize(std::max<size_t>(inputs.size(), 2), -1);
-        inputs[1] = int_param(op, 1, {in_rank, 2}, pads, "_paddings");
-        if (inputs.size() > 2 && inputs[2] >= 0) {  // a pad value: PADV2
-          code = tflite::BuiltinOperator::PADV2;
-          type = BOpt::PadV2Options;
-          options = tflite::CreatePadV2Options(fbb_).Union();
-        } else {
-          inputs.resize(2);
-          type = BOpt::PadOptions;
-          options = tflite::CreatePadOptions(fbb_).Union();
-        }
-        break;
-      }
-      case OpType::Softmax:
-        type = BOpt::SoftmaxOptions;
-        options = tflite::CreateSoftmaxOptions(fbb_, p.beta).Union();
-        break;
-      case OpType::Logistic:
-      case OpType::Relu:
-      case OpType::Relu6:
-        break;
-      case OpType::HardSwish:
-        type = BOpt::HardSwishOptions;
-        options = tflite::CreateHardSwishOptions(fbb_).Union();
-        break;
-      case OpType::ResizeBilinear: {
-        inputs.resize(std::max<size_t>(inputs.size(), 2), -1);
-        inputs[1] = int_param(op, 1, {2}, {p.new_height, p.new_width}, "_size");
-        type = BOpt::ResizeBilinearOptions;
-        options = tflite::CreateResizeBilinearOptions(fbb_, p.align_corners, p.half_pixel_centers).Union();
-        break;
-      }
-      case OpType::Dequantize:
-        type = BOpt::DequantizeOptions;
-        options = tflite::CreateDequantizeOptions(fbb_).Union();
-        break;
-      case OpType::Quantize:
-        type = BOpt::QuantizeOptions;
-        options = tflite::CreateQuantizeOptions(fbb_).Union();
-        break;
-      case OpType::FakeQuant:
-        fail(TARE_ERROR_UNSUPPORTED, "export_tflite: " + label + " is not a TFLite operator");
+    const OpDesc& d = op_desc(op.type);
+    TfliteOpWriter w(fbb_, g_, op, index, extra_);
+    if (!d.write || d.builtin < 0) {
+      fail(TARE_ERROR_UNSUPPORTED, "export_tflite: " + w.label() + " is not a TFLite operator");
     }
-    const uint32_t code_index = opcode_index(code, version(op));
-    auto in_off = fbb_.CreateVector(inputs);
+    w.set_code(d.builtin);
+    d.write(w);
+    const uint32_t code_index = opcode_index(static_cast<tflite::BuiltinOperator>(w.code()), w.version());
+    auto in_off = fbb_.CreateVector(w.inputs());
     auto out_off = fbb_.CreateVector(op.outputs);
-    return tflite::CreateOperator(fbb_, code_index, in_off, out_off, type, options);
+    return tflite::CreateOperator(fbb_, code_index, in_off, out_off, w.options_type(), w.options());
   }
 
   const Graph& g_;
@@ -474,5 +182,53 @@ class Exporter {
 }  // namespace
 
 std::vector<uint8_t> export_tflite(const Graph& g) { return Exporter(g).run(); }
+
+// ---- TfliteOpWriter -------------------------------------------------------------------------------------------------
+
+void TfliteOpWriter::bad(const std::string& msg) const { bad_graph(label() + ": " + msg); }
+
+tflite::ActivationFunctionType TfliteOpWriter::activation(Activation a) {
+  switch (a) {
+    case Activation::None: return tflite::ActivationFunctionType::NONE;
+    case Activation::Relu: return tflite::ActivationFunctionType::RELU;
+    case Activation::ReluN1To1: return tflite::ActivationFunctionType::RELU_N1_TO_1;
+    case Activation::Relu6: return tflite::ActivationFunctionType::RELU6;
+  }
+  bad_graph("unknown fused activation " + std::to_string((int)a));
+}
+
+int TfliteOpWriter::int_param(size_t slot, const std::vector<int>& shape, const std::vector<int64_t>& values,
+                              const std::string& suffix) {
+  if (const Tensor* t = in(slot)) {
+    if (t->is_const && t->shape == shape && (t->dtype == DType::I32 || t->dtype == DType::I64) &&
+        (size_t)t->elements() == values.size()) {
+      bool same = true;
+      for (size_t i = 0; i < values.size() && same; i++) {
+        int64_t v;
+        if (t->dtype == DType::I32) {
+          int32_t e;
+          std::memcpy(&e, t->data.data() + 4 * i, 4);
+          v = e;
+        } else {
+          std::memcpy(&v, t->data.data() + 8 * i, 8);
+        }
+        same = v == values[i];
+      }
+      if (same) return op_.inputs[slot];
+    }
+  }
+  Tensor t;
+  t.name = out().name + suffix;
+  t.dtype = DType::I32;
+  t.shape = shape;
+  t.is_const = true;
+  t.data.resize(values.size() * 4);
+  for (size_t i = 0; i < values.size(); i++) {
+    const int32_t e = (int32_t)values[i];
+    std::memcpy(t.data.data() + 4 * i, &e, 4);
+  }
+  extra_.push_back(std::move(t));
+  return (int)(g_.tensors.size() + extra_.size()) - 1;
+}
 
 }  // namespace tare

@@ -12,7 +12,8 @@
 
 #include "common/error.h"
 #include "common/fp16.h"
-#include "tflite_schema_generated.h"
+#include "model/op_desc.h"
+#include "model/tflite_ops.h"
 
 namespace tare {
 
@@ -22,14 +23,6 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;
 
 [[noreturn]] void invalid(const std::string& msg) { fail(TARE_ERROR_INVALID_MODEL, msg); }
 [[noreturn]] void unsupported(const std::string& msg) { fail(TARE_ERROR_UNSUPPORTED, msg); }
-
-std::string shape_str(const std::vector<int>& s) {
-  std::ostringstream o;
-  o << "[";
-  for (size_t i = 0; i < s.size(); i++) o << (i ? "," : "") << s[i];
-  o << "]";
-  return o.str();
-}
 
 std::string builtin_name(int32_t code) {
   const char* n = tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(code));
@@ -48,14 +41,6 @@ bool map_dtype(tflite::TensorType t, DType* out) {
   }
 }
 
-template <typename T>
-std::vector<int> int_vector(const flatbuffers::Vector<T>* v) {
-  std::vector<int> r;
-  if (!v) return r;
-  r.reserve(v->size());
-  for (flatbuffers::uoffset_t i = 0; i < v->size(); i++) r.push_back((int)v->Get(i));
-  return r;
-}
 
 struct OpCodeInfo {
   int32_t builtin = 0;
@@ -127,7 +112,7 @@ class Importer {
         unsupported(label + " has unsupported type " +
                     ((tn && *tn) ? std::string(tn) : std::to_string((int)t->type())));
       }
-      out.shape = int_vector(t->shape());
+      out.shape = fb_ints(t->shape());
       int64_t n = 1;
       for (int d : out.shape) {
         if (d < 0) invalid(label + " has a negative dimension in shape " + shape_str(out.shape));
@@ -233,100 +218,7 @@ class Importer {
   }
 
   // ---- operators ---------------------------------------------------------------------------------------------
-  struct OpCtx {
-    int index;
-    std::string name;
-    const tflite::Operator* op;
-    Op* out;
-    std::string label() const { return "operator " + std::to_string(index) + " (" + name + ")"; }
-  };
-
-  [[noreturn]] void op_invalid(const OpCtx& c, const std::string& msg) const { invalid(c.label() + ": " + msg); }
-  [[noreturn]] void op_unsupported(const OpCtx& c, const std::string& msg) const {
-    unsupported(c.label() + ": " + msg);
-  }
-
-  // Checks the operator's arity; inputs at positions >= `required` may be omitted (-1).
-  void arity(const OpCtx& c, size_t min_in, size_t max_in, size_t required) const {
-    const auto& in = c.out->inputs;
-    if (in.size() < min_in || in.size() > max_in) {
-      op_invalid(c, "expects " + (min_in == max_in ? std::to_string(min_in)
-                                                     : std::to_string(min_in) + " to " + std::to_string(max_in)) +
-                        " inputs, has " + std::to_string(in.size()));
-    }
-    for (size_t i = 0; i < in.size(); i++) {
-      if (in[i] == -1 && i < required) op_invalid(c, "required input " + std::to_string(i) + " is missing");
-    }
-    if (c.out->outputs.size() != 1) op_invalid(c, "expects 1 output, has " + std::to_string(c.out->outputs.size()));
-    if (c.out->outputs[0] < 0) op_invalid(c, "output is missing");
-  }
-
-  template <typename T>
-  const T* options(const OpCtx& c, tflite::BuiltinOptions expected) const {
-    auto type = c.op->builtin_options_type();
-    if (type == tflite::BuiltinOptions::NONE || !c.op->builtin_options()) return nullptr;
-    if (type != expected) {
-      op_invalid(c, "builtin options of type " + std::to_string((int)type) + " do not belong to this operator");
-    }
-    return static_cast<const T*>(c.op->builtin_options());
-  }
-
-  Activation activation(const OpCtx& c, tflite::ActivationFunctionType a) const {
-    switch (a) {
-      case tflite::ActivationFunctionType::NONE: return Activation::None;
-      case tflite::ActivationFunctionType::RELU: return Activation::Relu;
-      case tflite::ActivationFunctionType::RELU_N1_TO_1: return Activation::ReluN1To1;
-      case tflite::ActivationFunctionType::RELU6: return Activation::Relu6;
-      default: break;
-    }
-    const char* n = tflite::EnumNameActivationFunctionType(a);
-    op_unsupported(c, std::string("fused activation ") + ((n && *n) ? n : std::to_string((int)a)) +
-                          " is not supported");
-  }
-
-  Padding padding(const OpCtx& c, tflite::Padding p) const {
-    if (p == tflite::Padding::SAME) return Padding::Same;
-    if (p == tflite::Padding::VALID) return Padding::Valid;
-    op_invalid(c, "unknown padding " + std::to_string((int)p));
-  }
-
-  // Values of a constant integer input (INT32 or INT64).
-  std::vector<int64_t> const_ints(const OpCtx& c, size_t input, const char* what) const {
-    int t = c.out->inputs[input];
-    const Tensor& x = g_.tensors[t];
-    if (!x.is_const) op_unsupported(c, std::string("non-constant ") + what + " input is not supported");
-    std::vector<int64_t> v((size_t)x.elements());
-    if (x.dtype == DType::I32) {
-      for (size_t i = 0; i < v.size(); i++) {
-        int32_t e;
-        std::memcpy(&e, x.data.data() + 4 * i, 4);
-        v[i] = e;
-      }
-    } else if (x.dtype == DType::I64) {
-      for (size_t i = 0; i < v.size(); i++) std::memcpy(&v[i], x.data.data() + 8 * i, 8);
-    } else {
-      op_invalid(c, std::string(what) + " input must be INT32 or INT64, is " + dtype_name(x.dtype));
-    }
-    return v;
-  }
-
-  int input_rank(const OpCtx& c, size_t i) const { return (int)g_.tensors[c.out->inputs[i]].shape.size(); }
-
-  int normalise_axis(const OpCtx& c, int64_t axis, int rank) const {
-    if (axis < -rank || axis >= rank) {
-      op_invalid(c, "axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
-    }
-    return (int)(axis < 0 ? axis + rank : axis);
-  }
-
-  std::vector<int> normalise_axes(const OpCtx& c, const std::vector<int64_t>& axes, int rank) const {
-    std::vector<int> r;
-    for (int64_t a : axes) r.push_back(normalise_axis(c, a, rank));
-    std::sort(r.begin(), r.end());
-    r.erase(std::unique(r.begin(), r.end()), r.end());
-    return r;
-  }
-
+  // Each operator's arity and options are read by its descriptor (src/ops/op_<name>.cpp).
   void read_ops() {
     auto ops = sg_->operators();
     if (!ops) return;
@@ -343,250 +235,27 @@ class Importer {
       const std::string label = "operator " + std::to_string(i) + " (" + name + ")";
       Op out;
       out.source_index = (int)i;
-      out.inputs = int_vector(op->inputs());
-      out.outputs = int_vector(op->outputs());
+      out.inputs = fb_ints(op->inputs());
+      out.outputs = fb_ints(op->outputs());
       for (int t : out.inputs) {
         if (t < -1 || t >= nt) invalid(label + ": input tensor index " + std::to_string(t) + " out of range");
       }
       for (int t : out.outputs) {
         if (t < -1 || t >= nt) invalid(label + ": output tensor index " + std::to_string(t) + " out of range");
       }
-      OpCtx c{(int)i, name, op, &out};
-      map_op(c, code);
+      if (code.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
+        unsupported("operator " + std::to_string(i) + ": CUSTOM op '" + code.custom + "' is not supported");
+      }
+      const OpDesc* d = op_desc_for_builtin(code.builtin);
+      if (!d || !d->read) {
+        unsupported("operator " + std::to_string(i) + ": builtin op " + name + " (" + std::to_string(code.builtin) +
+                    ") is not supported");
+      }
+      out.type = d->type;
+      TfliteOpReader reader(g_, op, out, (int)i, code.builtin, name);
+      d->read(reader);
       g_.ops.push_back(std::move(out));
     }
-  }
-
-  void map_op(const OpCtx& c, const OpCodeInfo& code) {
-    using BO = tflite::BuiltinOperator;
-    using BOpt = tflite::BuiltinOptions;
-    Op& o = *c.out;
-    OpParams& p = o.params;
-    switch (static_cast<BO>(code.builtin)) {
-      case BO::CONV_2D: {
-        o.type = OpType::Conv2D;
-        arity(c, 2, 3, 2);
-        if (auto opt = options<tflite::Conv2DOptions>(c, BOpt::Conv2DOptions)) {
-          p.padding = padding(c, opt->padding());
-          p.stride_w = opt->stride_w();
-          p.stride_h = opt->stride_h();
-          p.dilation_w = opt->dilation_w_factor();
-          p.dilation_h = opt->dilation_h_factor();
-          p.activation = activation(c, opt->fused_activation_function());
-        } else {
-          p.stride_w = p.stride_h = 0;
-        }
-        return;
-      }
-      case BO::DEPTHWISE_CONV_2D: {
-        o.type = OpType::DepthwiseConv2D;
-        arity(c, 2, 3, 2);
-        if (auto opt = options<tflite::DepthwiseConv2DOptions>(c, BOpt::DepthwiseConv2DOptions)) {
-          p.padding = padding(c, opt->padding());
-          p.stride_w = opt->stride_w();
-          p.stride_h = opt->stride_h();
-          p.dilation_w = opt->dilation_w_factor();
-          p.dilation_h = opt->dilation_h_factor();
-          p.depth_multiplier = opt->depth_multiplier();
-          p.activation = activation(c, opt->fused_activation_function());
-        } else {
-          p.stride_w = p.stride_h = 0;
-        }
-        // The option is redundant (TFLite ignores it): the multiplier follows from the shapes.
-        const auto& x = g_.tensors[o.inputs[0]].shape;
-        const auto& f = g_.tensors[o.inputs[1]].shape;
-        if (x.size() == 4 && f.size() == 4 && x[3] > 0 && f[3] % x[3] == 0) p.depth_multiplier = f[3] / x[3];
-        return;
-      }
-      case BO::FULLY_CONNECTED: {
-        o.type = OpType::FullyConnected;
-        arity(c, 2, 3, 2);
-        if (auto opt = options<tflite::FullyConnectedOptions>(c, BOpt::FullyConnectedOptions)) {
-          if (opt->weights_format() != tflite::FullyConnectedOptionsWeightsFormat::DEFAULT) {
-            op_unsupported(c, "shuffled weights format is not supported");
-          }
-          p.activation = activation(c, opt->fused_activation_function());
-          p.keep_num_dims = opt->keep_num_dims();
-        }
-        return;
-      }
-      case BO::ADD:
-      case BO::MUL: {
-        bool add = static_cast<BO>(code.builtin) == BO::ADD;
-        o.type = add ? OpType::Add : OpType::Mul;
-        arity(c, 2, 2, 2);
-        if (add) {
-          if (auto opt = options<tflite::AddOptions>(c, BOpt::AddOptions)) {
-            p.activation = activation(c, opt->fused_activation_function());
-          }
-        } else if (auto opt = options<tflite::MulOptions>(c, BOpt::MulOptions)) {
-          p.activation = activation(c, opt->fused_activation_function());
-        }
-        return;
-      }
-      case BO::AVERAGE_POOL_2D:
-      case BO::MAX_POOL_2D: {
-        o.type = static_cast<BO>(code.builtin) == BO::AVERAGE_POOL_2D ? OpType::AveragePool2D : OpType::MaxPool2D;
-        arity(c, 1, 1, 1);
-        if (auto opt = options<tflite::Pool2DOptions>(c, BOpt::Pool2DOptions)) {
-          p.padding = padding(c, opt->padding());
-          p.stride_w = opt->stride_w();
-          p.stride_h = opt->stride_h();
-          p.filter_w = opt->filter_width();
-          p.filter_h = opt->filter_height();
-          p.activation = activation(c, opt->fused_activation_function());
-        } else {
-          p.stride_w = p.stride_h = p.filter_w = p.filter_h = 0;
-        }
-        return;
-      }
-      case BO::MEAN: {
-        o.type = OpType::Mean;
-        arity(c, 2, 2, 2);
-        if (auto opt = options<tflite::ReducerOptions>(c, BOpt::ReducerOptions)) p.keep_dims = opt->keep_dims();
-        p.axes = normalise_axes(c, const_ints(c, 1, "axes"), input_rank(c, 0));
-        return;
-      }
-      case BO::CONCATENATION: {
-        o.type = OpType::Concatenation;
-        if (o.inputs.empty()) op_invalid(c, "has no input");
-        arity(c, o.inputs.size(), o.inputs.size(), o.inputs.size());
-        int axis = 0;
-        if (auto opt = options<tflite::ConcatenationOptions>(c, BOpt::ConcatenationOptions)) {
-          axis = opt->axis();
-          p.activation = activation(c, opt->fused_activation_function());
-        }
-        p.axis = normalise_axis(c, axis, input_rank(c, 0));
-        return;
-      }
-      case BO::RESHAPE: {
-        o.type = OpType::Reshape;
-        arity(c, 1, 2, 1);
-        const Tensor& y = g_.tensors[o.outputs[0]];
-        bool done = false;
-        if (o.inputs.size() == 2 && o.inputs[1] >= 0) {
-          const Tensor& s = g_.tensors[o.inputs[1]];
-          if (!s.is_const) {
-            p.new_shape = y.shape;  // computed at run time in TFLite; the file's output shape is what it yields
-            done = true;
-          } else if (s.shape.size() == 1) {
-            for (int64_t v : const_ints(c, 1, "shape")) {
-              if (v < -1 || v > std::numeric_limits<int>::max()) op_invalid(c, "invalid new shape value");
-              p.new_shape.push_back((int)v);
-            }
-            done = true;
-          }
-        }
-        if (!done) {
-          auto opt = options<tflite::ReshapeOptions>(c, BOpt::ReshapeOptions);
-          if (opt && opt->new_shape()) {
-            p.new_shape = int_vector(opt->new_shape());
-          } else {
-            p.new_shape = y.shape;
-          }
-        }
-        return;
-      }
-      case BO::SQUEEZE: {
-        o.type = OpType::Squeeze;
-        arity(c, 1, 1, 1);
-        if (auto opt = options<tflite::SqueezeOptions>(c, BOpt::SqueezeOptions)) {
-          std::vector<int64_t> axes;
-          for (int a : int_vector(opt->squeeze_dims())) axes.push_back(a);
-          p.axes = normalise_axes(c, axes, input_rank(c, 0));
-        }
-        return;
-      }
-      case BO::PAD:
-      case BO::PADV2: {
-        o.type = OpType::Pad;
-        bool v2 = static_cast<BO>(code.builtin) == BO::PADV2;
-        if (v2) {
-          arity(c, 2, 3, 2);
-        } else {
-          arity(c, 2, 2, 2);
-        }
-        int rank = input_rank(c, 0);
-        const Tensor& pt = g_.tensors[o.inputs[1]];
-        auto v = const_ints(c, 1, "paddings");
-        if (pt.shape.size() != 2 || pt.shape[0] != rank || pt.shape[1] != 2) {
-          op_invalid(c, "paddings of shape " + shape_str(pt.shape) + " do not match input rank " +
-                            std::to_string(rank));
-        }
-        for (int i = 0; i < rank; i++) {
-          int64_t a = v[2 * i], b = v[2 * i + 1];
-          if (a < 0 || b < 0 || a > std::numeric_limits<int>::max() || b > std::numeric_limits<int>::max()) {
-            op_invalid(c, "invalid padding " + std::to_string(a) + "," + std::to_string(b));
-          }
-          p.paddings.emplace_back((int)a, (int)b);
-        }
-        if (v2 && o.inputs.size() == 3 && o.inputs[2] >= 0) check_pad_value(c, g_.tensors[o.inputs[2]]);
-        return;
-      }
-      case BO::SOFTMAX: {
-        o.type = OpType::Softmax;
-        arity(c, 1, 1, 1);
-        if (auto opt = options<tflite::SoftmaxOptions>(c, BOpt::SoftmaxOptions)) p.beta = opt->beta();
-        if (!std::isfinite(p.beta)) op_invalid(c, "invalid beta");
-        return;
-      }
-      case BO::LOGISTIC: o.type = OpType::Logistic; arity(c, 1, 1, 1); return;
-      case BO::RELU: o.type = OpType::Relu; arity(c, 1, 1, 1); return;
-      case BO::RELU6: o.type = OpType::Relu6; arity(c, 1, 1, 1); return;
-      case BO::HARD_SWISH: o.type = OpType::HardSwish; arity(c, 1, 1, 1); return;
-      case BO::DEQUANTIZE: o.type = OpType::Dequantize; arity(c, 1, 1, 1); return;
-      case BO::QUANTIZE: o.type = OpType::Quantize; arity(c, 1, 1, 1); return;
-      case BO::RESIZE_BILINEAR: {
-        o.type = OpType::ResizeBilinear;
-        arity(c, 2, 2, 2);
-        if (auto opt = options<tflite::ResizeBilinearOptions>(c, BOpt::ResizeBilinearOptions)) {
-          p.align_corners = opt->align_corners();
-          p.half_pixel_centers = opt->half_pixel_centers();
-        }
-        auto v = const_ints(c, 1, "size");
-        if (v.size() != 2 || v[0] < 1 || v[1] < 1 || v[0] > std::numeric_limits<int>::max() ||
-            v[1] > std::numeric_limits<int>::max()) {
-          op_invalid(c, "size input must hold 2 positive values");
-        }
-        p.new_height = (int)v[0];
-        p.new_width = (int)v[1];
-        return;
-      }
-      case BO::CUSTOM:
-        unsupported("operator " + std::to_string(c.index) + ": CUSTOM op '" + code.custom + "' is not supported");
-      default:
-        break;
-    }
-    unsupported("operator " + std::to_string(c.index) + ": builtin op " + c.name + " (" +
-                std::to_string(code.builtin) + ") is not supported");
-  }
-
-  void check_pad_value(const OpCtx& c, const Tensor& v) const {
-    if (!v.is_const || v.elements() != 1) op_unsupported(c, "PADV2 with a non-constant pad value is not supported");
-    bool zero = false;
-    switch (v.dtype) {
-      case DType::F32: {
-        float f;
-        std::memcpy(&f, v.data.data(), 4);
-        zero = f == 0.0f;
-        break;
-      }
-      case DType::F16: {
-        uint16_t h;
-        std::memcpy(&h, v.data.data(), 2);
-        zero = half_to_float(h) == 0.0f;
-        break;
-      }
-      case DType::I8:
-      case DType::U8: {
-        int64_t q = v.dtype == DType::I8 ? (int64_t)(int8_t)v.data[0] : (int64_t)v.data[0];
-        int64_t zp = v.quant.zero_point.empty() ? 0 : v.quant.zero_point[0];
-        zero = q == zp;
-        break;
-      }
-      default: break;
-    }
-    if (!zero) op_unsupported(c, "PADV2 with a non-zero pad value is not supported");
   }
 
   // ---- float16 folding ---------------------------------------------------------------------------------------
@@ -760,6 +429,76 @@ Graph import_tflite(const uint8_t* data, size_t size) {
             " bytes)");
   }
   return Importer(buf, size).run();
+}
+
+// ---- TfliteOpReader -------------------------------------------------------------------------------------------------
+
+void TfliteOpReader::invalid(const std::string& msg) const { fail(TARE_ERROR_INVALID_MODEL, label() + ": " + msg); }
+void TfliteOpReader::unsupported(const std::string& msg) const { fail(TARE_ERROR_UNSUPPORTED, label() + ": " + msg); }
+
+void TfliteOpReader::arity(size_t min_in, size_t max_in, size_t required) const {
+  const auto& in = out_.inputs;
+  if (in.size() < min_in || in.size() > max_in) {
+    invalid("expects " + (min_in == max_in ? std::to_string(min_in)
+                                           : std::to_string(min_in) + " to " + std::to_string(max_in)) +
+            " inputs, has " + std::to_string(in.size()));
+  }
+  for (size_t i = 0; i < in.size(); i++) {
+    if (in[i] == -1 && i < required) invalid("required input " + std::to_string(i) + " is missing");
+  }
+  if (out_.outputs.size() != 1) invalid("expects 1 output, has " + std::to_string(out_.outputs.size()));
+  if (out_.outputs[0] < 0) invalid("output is missing");
+}
+
+Activation TfliteOpReader::activation(tflite::ActivationFunctionType a) const {
+  switch (a) {
+    case tflite::ActivationFunctionType::NONE: return Activation::None;
+    case tflite::ActivationFunctionType::RELU: return Activation::Relu;
+    case tflite::ActivationFunctionType::RELU_N1_TO_1: return Activation::ReluN1To1;
+    case tflite::ActivationFunctionType::RELU6: return Activation::Relu6;
+    default: break;
+  }
+  const char* n = tflite::EnumNameActivationFunctionType(a);
+  unsupported(std::string("fused activation ") + ((n && *n) ? n : std::to_string((int)a)) + " is not supported");
+}
+
+Padding TfliteOpReader::padding(tflite::Padding p) const {
+  if (p == tflite::Padding::SAME) return Padding::Same;
+  if (p == tflite::Padding::VALID) return Padding::Valid;
+  invalid("unknown padding " + std::to_string((int)p));
+}
+
+std::vector<int64_t> TfliteOpReader::const_ints(size_t input, const char* what) const {
+  const Tensor& x = this->input(input);
+  if (!x.is_const) unsupported(std::string("non-constant ") + what + " input is not supported");
+  std::vector<int64_t> v((size_t)x.elements());
+  if (x.dtype == DType::I32) {
+    for (size_t i = 0; i < v.size(); i++) {
+      int32_t e;
+      std::memcpy(&e, x.data.data() + 4 * i, 4);
+      v[i] = e;
+    }
+  } else if (x.dtype == DType::I64) {
+    for (size_t i = 0; i < v.size(); i++) std::memcpy(&v[i], x.data.data() + 8 * i, 8);
+  } else {
+    invalid(std::string(what) + " input must be INT32 or INT64, is " + dtype_name(x.dtype));
+  }
+  return v;
+}
+
+int TfliteOpReader::normalise_axis(int64_t axis, int rank) const {
+  if (axis < -rank || axis >= rank) {
+    invalid("axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
+  }
+  return (int)(axis < 0 ? axis + rank : axis);
+}
+
+std::vector<int> TfliteOpReader::normalise_axes(const std::vector<int64_t>& axes, int rank) const {
+  std::vector<int> r;
+  for (int64_t a : axes) r.push_back(normalise_axis(a, rank));
+  std::sort(r.begin(), r.end());
+  r.erase(std::unique(r.begin(), r.end()), r.end());
+  return r;
 }
 
 }  // namespace tare

@@ -12,7 +12,7 @@ constexpr uint32_t kPer = 4;
 
 }  // namespace
 
-KernelPtr make_grad_unary(BuildContext& b, const Op& op) {
+KernelPtr make_grad_unary(BuildContext& b, const Op& op, UnaryFunc func) {
   const Graph& g = b.graph();
   const std::string where = op_where(op);
   TARE_CHECK(!b.fp16(), TARE_ERROR_UNSUPPORTED, where + "backward kernels are float32 only");
@@ -21,10 +21,9 @@ KernelPtr make_grad_unary(BuildContext& b, const Op& op) {
   const Shape4 s = shape4(out.shape), si = shape4(in.shape);
   TARE_CHECK(si.c == s.c && si.rows() == s.rows(), TARE_ERROR_UNSUPPORTED,
              where + "input and output shapes must have the same channel count");
-  const uint32_t func = unary_function(op, where);
   const int64_t total = s.rows() * s.c4();
   const int32_t pc[1] = {(int32_t)total};
-  auto p = b.context().pipeline("grad_unary", {func, kPer}, sizeof(pc), 4, kLocal, 1, 1);
+  auto p = b.context().pipeline("grad_unary", {(uint32_t)func, kPer}, sizeof(pc), 4, kLocal, 1, 1);
   return make_dispatch(std::move(p),
                        {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::g(op.outputs[0]),
                         Binding::g(op.inputs[0])},

@@ -88,16 +88,6 @@ Grid grid_xz(int64_t items, int local, uint32_t y) {
   return g;
 }
 
-uint32_t unary_function(const Op& op, const std::string& where) {
-  switch (op.type) {
-    case OpType::Logistic: return 0;
-    case OpType::Relu: return 1;
-    case OpType::Relu6: return 2;
-    case OpType::HardSwish: return 3;
-    default: fail(TARE_ERROR_INTERNAL, where + "not a unary operator");
-  }
-}
-
 void DispatchKernel::record(vk::Recorder& rec, const Resources& res) {
   for (const Dispatch& d : dispatches_) {
     if (d.grid.empty()) continue;

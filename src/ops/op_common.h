@@ -49,9 +49,11 @@ inline int32_t u8_flip(const Tensor& t) { return t.dtype == DType::U8 ? 128 : 0;
 // CalculateActivationRangeQuantized on the raw zero point, then shifted).
 void q8_activation_range(Activation act, const Tensor& out, int32_t* lo, int32_t* hi);
 
-// The FUNC specialization constant of shaders/unary.comp and grad_unary.comp: 0 LOGISTIC, 1 RELU, 2 RELU6,
-// 3 HARD_SWISH (else INTERNAL "not a unary operator").
-uint32_t unary_function(const Op& op, const std::string& where);
+// The FUNC specialization constant of shaders/unary.comp and grad_unary.comp (src/ops/op_unary.cpp picks it).
+enum class UnaryFunc : uint32_t { Logistic = 0, Relu = 1, Relu6 = 2, HardSwish = 3 };
+// Float and backward kernels of those shaders (unary.cpp, grad_unary.cpp).
+KernelPtr make_unary(BuildContext& b, const Op& op, UnaryFunc func);
+KernelPtr make_grad_unary(BuildContext& b, const Op& op, UnaryFunc func);
 
 // ---- dispatch ------------------------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ constexpr uint32_t kPer = 4;
 
 }  // namespace
 
-KernelPtr make_unary(BuildContext& b, const Op& op) {
+KernelPtr make_unary(BuildContext& b, const Op& op, UnaryFunc func) {
   const Graph& g = b.graph();
   const std::string where = op_where(op);
   const auto [in, out] = op_io(g, op, where, true);
@@ -24,10 +24,9 @@ KernelPtr make_unary(BuildContext& b, const Op& op) {
   Shape4 si = shape4(in.shape);
   TARE_CHECK(si.c == s.c && si.rows() == s.rows(), TARE_ERROR_UNSUPPORTED,
              where + "input and output shapes must have the same channel count");
-  const uint32_t func = unary_function(op, where);
   const int64_t total = s.rows() * s.c4();
   const int32_t pc[3] = {(int32_t)total, s.c, s.c4()};
-  auto p = b.pipeline("unary", {func, kPer}, sizeof(pc), 2, kLocal);
+  auto p = b.pipeline("unary", {(uint32_t)func, kPer}, sizeof(pc), 2, kLocal);
   return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc,
                        grid_xy(total, (int64_t)kLocal * kPer));
 }

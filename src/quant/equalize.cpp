@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "model/op_desc.h"
 
 namespace tare::quant {
 
@@ -55,31 +56,19 @@ struct Pair {
 
 // Output channel of every element of a CONV_2D [Cout,KH,KW,Cin] or DEPTHWISE_CONV_2D [1,KH,KW,C*M] weight tensor.
 std::vector<int> output_channel_map(const Op& op, const Tensor& w) {
+  const int axis = op_traits(op.type).weights->out_axis;
+  int64_t inner = 1;
+  for (size_t d = (size_t)axis + 1; d < w.shape.size(); d++) inner *= w.shape[d];
   std::vector<int> m((size_t)w.elements());
-  const int64_t n = w.elements();
-  if (op.type == OpType::Conv2D) {
-    const int64_t per = n / w.shape[0];
-    for (int64_t e = 0; e < n; e++) m[(size_t)e] = (int)(e / per);
-  } else {
-    const int64_t c = w.shape[3];
-    for (int64_t e = 0; e < n; e++) m[(size_t)e] = (int)(e % c);
-  }
+  for (int64_t e = 0; e < w.elements(); e++) m[(size_t)e] = (int)((e / inner) % w.shape[(size_t)axis]);
   return m;
 }
 
 // Input channel of every element of the second layer's weights, for an input with `channels` channels.
 std::vector<int> input_channel_map(const Op& op, const Tensor& w, int channels) {
+  const auto input_channel = op_traits(op.type).weights->input_channel;
   std::vector<int> m((size_t)w.elements());
-  const int64_t n = w.elements();
-  if (op.type == OpType::Conv2D) {
-    for (int64_t e = 0; e < n; e++) m[(size_t)e] = (int)(e % channels);
-  } else if (op.type == OpType::DepthwiseConv2D) {
-    const int64_t cm = w.shape[3], mult = cm / channels;  // output channel i*M + k reads input channel i
-    for (int64_t e = 0; e < n; e++) m[(size_t)e] = (int)((e % cm) / mult);
-  } else {  // FULLY_CONNECTED [units, depth]: column j of the NHWC-flattened input is channel j % C
-    const int64_t depth = w.shape[1];
-    for (int64_t e = 0; e < n; e++) m[(size_t)e] = (int)((e % depth) % channels);
-  }
+  for (int64_t e = 0; e < w.elements(); e++) m[(size_t)e] = input_channel(w.shape, e, channels);
   return m;
 }
 
@@ -98,13 +87,12 @@ class Finder {
   // The pair that starts at op `a`, if there is one (notes why not when a weighted layer is in reach).
   bool find(int a, Pair& p) {
     const Op& op = g_.ops[(size_t)a];
-    if (op.type != OpType::Conv2D && op.type != OpType::DepthwiseConv2D) return false;
+    const WeightLayout* layout = op_traits(op.type).weights;
+    if (!layout || !layout->equalizable_first) return false;
     if (op.inputs.size() < 2 || op.outputs.size() != 1) return false;
     const int w = op.inputs[1];
-    if (!float_const(g_, w) || g_.tensors[(size_t)w].shape.size() != 4) return false;
-    const Tensor& wt = g_.tensors[(size_t)w];
-    if (op.type == OpType::DepthwiseConv2D && wt.shape[0] != 1) return false;
-    const int channels = op.type == OpType::Conv2D ? wt.shape[0] : wt.shape[3];
+    if (!float_const(g_, w) || (int)g_.tensors[(size_t)w].shape.size() != layout->rank) return false;
+    const int channels = g_.tensors[(size_t)w].shape[(size_t)layout->out_axis];
     const int y = op.outputs[0];
     if (!float_activation(g_, y) || last_dim(g_, y) != channels || channels <= 0) return false;
     const int bias = op.inputs.size() > 2 ? op.inputs[2] : -1;
@@ -122,7 +110,7 @@ class Finder {
                            std::to_string(cons.size()) + " operators");
       const Op& next = g_.ops[(size_t)cons[0]];
       if (next.inputs.empty() || next.inputs[0] != t) return false;
-      if (weighted_type(next.type)) break;
+      if (is_weighted(next.type)) break;
       std::string why;
       if (!channelwise(next, channels, why)) {
         if (!why.empty()) return skip(a, why);
@@ -136,17 +124,8 @@ class Finder {
     if (second.inputs.size() < 2 || !float_const(g_, second.inputs[1]))
       return skip(a, second_str + " has no float32 constant weights");
     const Tensor& w2 = g_.tensors[(size_t)second.inputs[1]];
-    if (second.type == OpType::Conv2D) {
-      if (w2.shape.size() != 4 || w2.shape[3] != channels) return skip(a, second_str + " is not a plain convolution");
-    } else if (second.type == OpType::DepthwiseConv2D) {
-      if (w2.shape.size() != 4 || w2.shape[0] != 1 || w2.shape[3] % channels != 0)
-        return skip(a, second_str + ": depthwise weights do not match " + std::to_string(channels) + " channels");
-    } else {
-      if (w2.shape.size() != 2 || w2.shape[1] % channels != 0)
-        return skip(a, second_str + ": fully connected depth " +
-                           (w2.shape.size() == 2 ? std::to_string(w2.shape[1]) : std::string("?")) +
-                           " is not a multiple of " + std::to_string(channels) + " channels");
-    }
+    const std::string mismatch = op_traits(second.type).weights->input_mismatch(w2.shape, channels);
+    if (!mismatch.empty()) return skip(a, second_str + mismatch);
     switch (op.params.activation) {
       case Activation::None:
       case Activation::Relu:
@@ -169,10 +148,6 @@ class Finder {
   // Pairs left alone because their first layer's RELU6 was not to be replaced.
   int relu6_kept() const { return relu6_kept_; }
 
-  static bool weighted_type(OpType t) {
-    return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
-  }
-
  private:
   // True if `op` maps each of `channels` channels (the last axis) to the same channel of its output on its own and
   // commutes with positive scaling.  `why` is set when the reason is worth a note.
@@ -180,35 +155,11 @@ class Finder {
     if (op.outputs.size() != 1 || !float_activation(g_, op.outputs[0])) return false;
     const int in = op.inputs[0], out = op.outputs[0];
     if (last_dim(g_, in) != channels || last_dim(g_, out) != channels) return false;
-    const size_t rank = g_.tensors[(size_t)in].shape.size();
     for (size_t k = 1; k < op.inputs.size(); k++)  // the other inputs must be constant parameters
       if (op.inputs[k] >= 0 && (!valid_tensor(g_, op.inputs[k]) || !g_.tensors[(size_t)op.inputs[k]].is_const))
         return false;
-    switch (op.type) {
-      case OpType::Pad:
-        if (op.inputs.size() > 2 && op.inputs[2] >= 0) {  // explicit pad value: must be zero
-          const Tensor& v = g_.tensors[(size_t)op.inputs[2]];
-          if (v.dtype != DType::F32 || v.elements() != 1 || v.data.size() != 4) return false;
-          float x;
-          std::memcpy(&x, v.data.data(), 4);
-          if (x != 0.0f) {
-            why = "PAD with a nonzero value lies on the way";
-            return false;
-          }
-        }
-        return op.params.paddings.size() == rank && op.params.paddings.back().first == 0 &&
-               op.params.paddings.back().second == 0;
-      case OpType::Reshape:
-      case OpType::Squeeze:
-        return true;  // same flat order, same last axis: channel = flat index % C on both sides
-      case OpType::Mean:
-        return std::find(op.params.axes.begin(), op.params.axes.end(), (int)rank - 1) == op.params.axes.end();
-      case OpType::AveragePool2D:
-      case OpType::MaxPool2D:
-        return rank == 4 && op.params.activation == Activation::None;
-      default:
-        return false;
-    }
+    const auto through = op_traits(op.type).equalize_through;
+    return through && through(g_, op, why);
   }
 
   bool skip(int a, const std::string& why) {

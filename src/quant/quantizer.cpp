@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "model/op_desc.h"
 
 namespace tare::quant {
 
@@ -47,11 +48,6 @@ int add_tensor(Graph& g, Tensor t) {
   return (int)g.tensors.size() - 1;
 }
 
-bool is_weighted(OpType t) {
-  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
-}
-
-int weight_axis(OpType t) { return t == OpType::DepthwiseConv2D ? 3 : 0; }
 
 }  // namespace
 
@@ -123,7 +119,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       Tensor& wt = g.tensors[op.inputs[1]];
       if (!wt.is_const || wt.dtype != DType::F32) continue;
       std::vector<float> w = floats_of(wt);
-      int axis = weight_axis(op.type);
+      int axis = op_traits(op.type).weights->out_axis;
       int64_t outer, inner;
       int n;
       axis_layout(wt.shape, axis, outer, n, inner);
@@ -183,21 +179,15 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
   for (const Op& op : g.ops) {
     for (int out : op.outputs) {
       if (g.tensors[out].dtype != DType::F32) continue;
-      switch (op.type) {
-        case OpType::Softmax:
-        case OpType::Logistic: set_act(out, 1.0f / 256.0f, -128); break;
-        case OpType::AveragePool2D:
-        case OpType::MaxPool2D:
-        case OpType::Reshape:
-        case OpType::Squeeze:
-        case OpType::Pad:
-        case OpType::ResizeBilinear: {
+      switch (op_traits(op.type).output_quant) {
+        case OutputQuant::Probability: set_act(out, 1.0f / 256.0f, -128); break;
+        case OutputQuant::SameAsInput: {
           const Tensor& in = g.tensors[op.inputs[0]];
           TARE_CHECK(has_q[op.inputs[0]], TARE_ERROR_UNSUPPORTED, where(op) + "input is not quantized");
           set_act(out, in.quant.scale[0], (int32_t)in.quant.zero_point[0]);
           break;
         }
-        default: from_stats(out, where(op));
+        case OutputQuant::Observed: from_stats(out, where(op));
       }
     }
   }
@@ -208,8 +198,9 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       Tensor& wt = g.tensors[op.inputs[1]];
       TARE_CHECK(wt.is_const && wt.dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
                  where(op) + "weights must be float32 constants");
-      const int axis = weight_axis(op.type);
-      const bool per_channel = o.per_channel && op.type != OpType::FullyConnected;
+      const WeightLayout& layout = *op_traits(op.type).weights;
+      const int axis = layout.out_axis;
+      const bool per_channel = o.per_channel && layout.per_channel_ok;
       std::vector<int8_t> q;
       std::vector<float> scales = quantize_weights(floats_of(wt), wt.shape, axis, per_channel, o.rounding, q);
       wt.dtype = DType::I8;
@@ -246,7 +237,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       if (t < 0) continue;
       Tensor& c = g.tensors[t];
       if (!c.is_const || c.dtype != DType::F32) continue;
-      if (op.type != OpType::Add && op.type != OpType::Mul && op.type != OpType::Concatenation)
+      if (!op_traits(op.type).constant_operands)
         fail(TARE_ERROR_UNSUPPORTED, where(op) + "float constant input cannot be quantized");
       std::vector<float> v = floats_of(c);
       float mn = v.empty() ? 0 : *std::min_element(v.begin(), v.end());

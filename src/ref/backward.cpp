@@ -9,170 +9,18 @@
 #include <string>
 
 #include "common/error.h"
+#include "model/op_desc.h"
+#include "ref/grad_ops.h"
 #include "ref/ref_ops.h"
 
 namespace tare::ref {
-
-namespace {
 
 using detail::broadcast_strides;
 using detail::shape_str;
 using detail::strides_of;
 
-bool has_bias_param(OpType t) {
-  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected;
-}
 
-// dL/dy of an activation's input, given its output y: passes where y is strictly inside the activation's range.
-inline bool passes(Activation a, float y) {
-  switch (a) {
-    case Activation::None:
-      return true;
-    case Activation::Relu:
-      return y > 0.0f;
-    case Activation::ReluN1To1:
-      return y > -1.0f && y < 1.0f;
-    case Activation::Relu6:
-      return y > 0.0f && y < 6.0f;
-  }
-  return false;
-}
-
-class Backward {
- public:
-  Backward(const Graph& g, const Values& fwd, const BackwardOptions& opt) : g_(g), fwd_(fwd), opt_(opt) {}
-
-  Gradients run(const std::vector<std::pair<int, std::vector<float>>>& seeds);
-
- private:
-  // ---- helpers ---------------------------------------------------------------------------------------------------
-  [[noreturn]] void fail(tare_status s, const std::string& msg) const {
-    std::string w = std::string("backward ") + op_name(op_->type);
-    const int index = op_->source_index >= 0 ? op_->source_index : op_index_;
-    w += " (operator " + std::to_string(index) + ")";
-    tare::fail(s, w + ": " + msg);
-  }
-  const Tensor& tensor(int t) const {
-    if (t < 0 || t >= (int)g_.tensors.size()) fail(TARE_ERROR_INVALID_MODEL, "tensor index out of range");
-    return g_.tensors[t];
-  }
-  int input(size_t i) const {
-    if (i >= op_->inputs.size() || op_->inputs[i] < 0) fail(TARE_ERROR_INVALID_MODEL, "missing input");
-    return op_->inputs[i];
-  }
-  bool has_input(size_t i) const { return i < op_->inputs.size() && op_->inputs[i] >= 0; }
-  const std::vector<int>& shape(int t) const { return tensor(t).shape; }
-  // The forward value of tensor t (checked against its shape).
-  const std::vector<float>& value(int t) const {
-    const Tensor& ts = tensor(t);
-    if (t >= (int)fwd_.size() || (int64_t)fwd_[t].size() != ts.elements())
-      fail(TARE_ERROR_INVALID_ARGUMENT, "forward value of '" + ts.name + "' " + shape_str(ts.shape) +
-                                            " is missing or has the wrong size");
-    return fwd_[t];
-  }
-  // The gradient accumulator of tensor t, or null when t needs no gradient (constant, omitted, not needed).
-  std::vector<float>* grad(int t) {
-    if (t < 0 || t >= (int)g_.tensors.size() || g_.tensors[t].is_const || !needed_[t]) return nullptr;
-    std::vector<float>& v = res_.activations[t];
-    if (v.empty()) v.assign((size_t)g_.tensors[t].elements(), 0.0f);
-    return &v;
-  }
-  void add_to(std::vector<float>* dst, const std::vector<double>& src) {
-    if (!dst) return;
-    for (size_t i = 0; i < src.size(); i++) (*dst)[i] += (float)src[i];
-  }
-  // The output gradient with the fused activation's mask applied.
-  std::vector<float> masked_output_grad(Activation a) {
-    const int o = op_->outputs[0];
-    std::vector<float> gy = res_.activations[o];
-    if (a == Activation::None) return gy;
-    if ((int)a < 0 || (int)a > 3) fail(TARE_ERROR_UNSUPPORTED, "unknown fused activation");
-    const std::vector<float>& y = value(o);
-    for (size_t i = 0; i < gy.size(); i++)
-      if (!passes(a, y[i])) gy[i] = 0.0f;
-    return gy;
-  }
-  void add_bias_grad(size_t index, int channels, const std::vector<float>& gy) {
-    if (!has_input(index)) return;
-    const int b = op_->inputs[index];
-    if (tensor(b).elements() != channels)
-      fail(TARE_ERROR_INVALID_MODEL, "bias has " + std::to_string(tensor(b).elements()) + " values for " +
-                                         std::to_string(channels) + " channels");
-    std::vector<double> sum((size_t)channels, 0.0);
-    const size_t rows = gy.size() / (size_t)channels;
-    for (size_t r = 0; r < rows; r++)
-      for (int c = 0; c < channels; c++) sum[c] += gy[r * channels + c];
-    std::vector<double>& acc = bias_acc_[b];
-    for (int c = 0; c < channels; c++) acc[c] += sum[c];
-    add_to(grad(b), sum);  // a bias computed by the graph (not a constant) also gets it as an activation gradient
-  }
-
-  struct Window {
-    int out_h, out_w, pad_top, pad_left;
-  };
-  Window window(int in_h, int in_w, int kh, int kw, int dil_h, int dil_w) const {
-    const OpParams& p = op_->params;
-    if (p.stride_h < 1 || p.stride_w < 1 || dil_h < 1 || dil_w < 1 || kh < 1 || kw < 1)
-      fail(TARE_ERROR_INVALID_MODEL, "bad stride, dilation or filter size");
-    if (p.padding != Padding::Same && p.padding != Padding::Valid) fail(TARE_ERROR_UNSUPPORTED, "unknown padding");
-    return {conv_out_size(in_h, kh, p.stride_h, dil_h, p.padding),
-            conv_out_size(in_w, kw, p.stride_w, dil_w, p.padding),
-            conv_pad_before(in_h, kh, p.stride_h, dil_h, p.padding),
-            conv_pad_before(in_w, kw, p.stride_w, dil_w, p.padding)};
-  }
-  // Calls f(b, oy, ox, ky, kx, iy, ix) for every filter tap of a convolution window that lands inside the input.
-  template <class F>
-  static void for_each_tap(int n, int h, int wd, int kh, int kw, const Window& win, const OpParams& p, F&& f) {
-    for (int b = 0; b < n; b++)
-      for (int oy = 0; oy < win.out_h; oy++)
-        for (int ox = 0; ox < win.out_w; ox++)
-          for (int ky = 0; ky < kh; ky++) {
-            const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
-            if (iy < 0 || iy >= h) continue;
-            for (int kx = 0; kx < kw; kx++) {
-              const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
-              if (ix >= 0 && ix < wd) f(b, oy, ox, ky, kx, iy, ix);
-            }
-          }
-  }
-  void require_shape(int t, const std::vector<int>& s) const {
-    if (shape(t) != s)
-      fail(TARE_ERROR_INVALID_MODEL, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
-                                         ", expected " + shape_str(s));
-  }
-  void require_rank(int t, size_t rank) const {
-    if (shape(t).size() != rank)
-      fail(TARE_ERROR_UNSUPPORTED, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
-                                       ", expected rank " + std::to_string(rank));
-  }
-
-  // ---- rules -----------------------------------------------------------------------------------------------------
-  void conv2d();
-  void depthwise_conv2d();
-  void fully_connected();
-  void pool(bool average);
-  void mean();
-  void add_mul(bool is_mul);
-  void concatenation();
-  void pass_through();  // RESHAPE, SQUEEZE, DEQUANTIZE of float / constant data
-  void pad();
-  void unary();  // RELU, RELU6, HARD_SWISH, LOGISTIC
-  void softmax();
-  void fake_quant();
-  void resize_bilinear();
-  void dispatch();
-
-  const Graph& g_;
-  const Values& fwd_;
-  const BackwardOptions& opt_;
-  const Op* op_ = nullptr;
-  int op_index_ = -1;
-  std::vector<bool> needed_;
-  std::map<int, std::vector<double>> bias_acc_;
-  Gradients res_;
-};
-
-void Backward::conv2d() {
+void GradContext::conv2d() {
   const int x = input(0), w = input(1), o = op_->outputs[0];
   require_rank(x, 4);
   require_rank(w, 4);
@@ -203,7 +51,7 @@ void Backward::conv2d() {
   add_to(gx, dx);
 }
 
-void Backward::depthwise_conv2d() {
+void GradContext::depthwise_conv2d() {
   const int x = input(0), w = input(1), o = op_->outputs[0];
   require_rank(x, 4);
   require_rank(w, 4);
@@ -232,7 +80,7 @@ void Backward::depthwise_conv2d() {
   add_to(gx, dx);
 }
 
-void Backward::fully_connected() {
+void GradContext::fully_connected() {
   const int x = input(0), w = input(1), o = op_->outputs[0];
   require_rank(w, 2);
   const int units = shape(w)[0], depth = shape(w)[1];
@@ -258,7 +106,7 @@ void Backward::fully_connected() {
   add_to(gx, dx);
 }
 
-void Backward::pool(bool average) {
+void GradContext::pool(bool average) {
   const int x = input(0), o = op_->outputs[0];
   require_rank(x, 4);
   const std::vector<int>& is = shape(x);
@@ -300,7 +148,7 @@ void Backward::pool(bool average) {
   add_to(gx, dx);
 }
 
-void Backward::mean() {
+void GradContext::mean() {
   const int x = input(0), o = op_->outputs[0];
   const std::vector<int>& is = shape(x);
   const int rank = (int)is.size();
@@ -341,7 +189,7 @@ void Backward::mean() {
   }
 }
 
-void Backward::add_mul(bool is_mul) {
+void GradContext::add_mul(bool is_mul) {
   const int a = input(0), bt = input(1), o = op_->outputs[0];
   const std::vector<int>& sa = shape(a);
   const std::vector<int>& sb = shape(bt);
@@ -385,7 +233,7 @@ void Backward::add_mul(bool is_mul) {
   add_to(gb, acc_b);
 }
 
-void Backward::concatenation() {
+void GradContext::concatenation() {
   const int o = op_->outputs[0];
   const std::vector<int>& os = shape(o);
   const int rank = (int)os.size();
@@ -413,7 +261,7 @@ void Backward::concatenation() {
   }
 }
 
-void Backward::pass_through() {
+void GradContext::pass_through() {
   const int x = input(0), o = op_->outputs[0];
   if (op_->type == OpType::Dequantize) {
     const Tensor& t = tensor(x);
@@ -427,7 +275,7 @@ void Backward::pass_through() {
   for (size_t i = 0; i < gy.size(); i++) (*gx)[i] += gy[i];
 }
 
-void Backward::pad() {
+void GradContext::pad() {
   const int x = input(0), o = op_->outputs[0];
   const std::vector<int>& is = shape(x);
   const size_t rank = is.size();
@@ -462,7 +310,7 @@ void Backward::pad() {
   }
 }
 
-void Backward::unary() {
+void GradContext::unary(double (*derivative)(float x, float y)) {
   const int x = input(0), o = op_->outputs[0];
   if (tensor(x).elements() != tensor(o).elements()) fail(TARE_ERROR_INVALID_MODEL, "element counts differ");
   std::vector<float>* gx = grad(x);
@@ -470,30 +318,10 @@ void Backward::unary() {
   const std::vector<float>& gy = res_.activations[o];
   const std::vector<float>& xv = value(x);
   const std::vector<float>& yv = value(o);
-  const OpType t = op_->type;
-  for (size_t i = 0; i < gy.size(); i++) {
-    double d = 0.0;
-    switch (t) {
-      case OpType::Relu:
-        d = passes(Activation::Relu, yv[i]) ? 1.0 : 0.0;
-        break;
-      case OpType::Relu6:
-        d = passes(Activation::Relu6, yv[i]) ? 1.0 : 0.0;
-        break;
-      case OpType::Logistic:
-        d = (double)yv[i] * (1.0 - (double)yv[i]);
-        break;
-      case OpType::HardSwish:
-        d = xv[i] < -3.0f ? 0.0 : xv[i] > 3.0f ? 1.0 : (double)xv[i] / 3.0 + 0.5;
-        break;
-      default:
-        fail(TARE_ERROR_INTERNAL, "not a unary operator");
-    }
-    (*gx)[i] += (float)(d * gy[i]);
-  }
+  for (size_t i = 0; i < gy.size(); i++) (*gx)[i] += (float)(derivative(xv[i], yv[i]) * gy[i]);
 }
 
-void Backward::softmax() {
+void GradContext::softmax() {
   const int x = input(0), o = op_->outputs[0];
   const std::vector<int>& s = shape(o);
   if (s.empty()) fail(TARE_ERROR_UNSUPPORTED, "scalar input");
@@ -514,7 +342,7 @@ void Backward::softmax() {
   }
 }
 
-void Backward::fake_quant() {
+void GradContext::fake_quant() {
   const int x = input(0), o = op_->outputs[0];
   const OpParams& p = op_->params;
   if (!(p.fq_scale > 0) || !std::isnormal(p.fq_scale)) fail(TARE_ERROR_INVALID_MODEL, "invalid scale");
@@ -530,7 +358,7 @@ void Backward::fake_quant() {
   }
 }
 
-void Backward::resize_bilinear() {
+void GradContext::resize_bilinear() {
   const int x = input(0), o = op_->outputs[0];
   require_rank(x, 4);
   require_rank(o, 4);
@@ -582,50 +410,13 @@ void Backward::resize_bilinear() {
   add_to(gx, dx);
 }
 
-void Backward::dispatch() {
-  switch (op_->type) {
-    case OpType::Conv2D:
-      return conv2d();
-    case OpType::DepthwiseConv2D:
-      return depthwise_conv2d();
-    case OpType::FullyConnected:
-      return fully_connected();
-    case OpType::Add:
-      return add_mul(false);
-    case OpType::Mul:
-      return add_mul(true);
-    case OpType::AveragePool2D:
-      return pool(true);
-    case OpType::MaxPool2D:
-      return pool(false);
-    case OpType::Mean:
-      return mean();
-    case OpType::Concatenation:
-      return concatenation();
-    case OpType::Reshape:
-    case OpType::Squeeze:
-    case OpType::Dequantize:
-      return pass_through();
-    case OpType::Pad:
-      return pad();
-    case OpType::Softmax:
-      return softmax();
-    case OpType::Logistic:
-    case OpType::Relu:
-    case OpType::Relu6:
-    case OpType::HardSwish:
-      return unary();
-    case OpType::FakeQuant:
-      return fake_quant();
-    case OpType::ResizeBilinear:
-      return resize_bilinear();
-    case OpType::Quantize:
-      break;
-  }
-  fail(TARE_ERROR_UNSUPPORTED, "no backward rule for this operator");
+void GradContext::dispatch() {
+  const auto rule = op_desc(op_->type).ref_grad;
+  if (!rule) fail(TARE_ERROR_UNSUPPORTED, "no backward rule for this operator");
+  rule(*this);
 }
 
-Gradients Backward::run(const std::vector<std::pair<int, std::vector<float>>>& seeds) {
+Gradients GradContext::run(const std::vector<std::pair<int, std::vector<float>>>& seeds) {
   const size_t nt = g_.tensors.size();
   if (fwd_.size() != nt)
     tare::fail(TARE_ERROR_INVALID_ARGUMENT,
@@ -640,7 +431,7 @@ Gradients Backward::run(const std::vector<std::pair<int, std::vector<float>>>& s
       for (size_t i = 0; i < op.inputs.size(); i++) {
         const int t = op.inputs[i];
         if (t < 0 || t >= (int)nt) continue;
-        if (needed_[t] || (i == 2 && has_bias_param(op.type))) dep = true;
+        if (needed_[t] || (i == 2 && is_weighted(op.type))) dep = true;
       }
       if (dep)
         for (int t : op.outputs)
@@ -649,7 +440,7 @@ Gradients Backward::run(const std::vector<std::pair<int, std::vector<float>>>& s
   }
   // Every bias gets an entry, zero until some gradient reaches it.
   for (const Op& op : g_.ops)
-    if (has_bias_param(op.type) && op.inputs.size() > 2 && op.inputs[2] >= 0 && op.inputs[2] < (int)nt)
+    if (is_weighted(op.type) && op.inputs.size() > 2 && op.inputs[2] >= 0 && op.inputs[2] < (int)nt)
       bias_acc_[op.inputs[2]].assign((size_t)std::max<int64_t>(0, g_.tensors[op.inputs[2]].elements()), 0.0);
 
   for (const auto& [t, gv] : seeds) {
@@ -681,11 +472,10 @@ Gradients Backward::run(const std::vector<std::pair<int, std::vector<float>>>& s
   return std::move(res_);
 }
 
-}  // namespace
 
 Gradients backward(const Graph& g, const Values& forward, const std::vector<std::pair<int, std::vector<float>>>& seeds,
                    const BackwardOptions& options) {
-  Backward b(g, forward, options);
+  GradContext b(g, forward, options);
   return b.run(seeds);
 }
 

@@ -78,32 +78,11 @@ void softmax(OpContext& c) {
   }
 }
 
-void unary(OpContext& c) {
+void unary(OpContext& c, float (*f)(float)) {
   c.require_inputs(1);
   const std::vector<float>& in = c.in(0);
   std::vector<float>& out = c.out(0, c.in_shape(0));
-  const OpType t = c.op().type;
-  for (size_t i = 0; i < in.size(); i++) {
-    const float x = in[i];
-    float y = x;
-    switch (t) {
-      case OpType::Logistic:
-        y = 1.0f / (1.0f + std::exp(-x));
-        break;
-      case OpType::Relu:
-        y = std::max(x, 0.0f);
-        break;
-      case OpType::Relu6:
-        y = std::min(std::max(x, 0.0f), 6.0f);
-        break;
-      case OpType::HardSwish:
-        y = x * std::min(6.0f, std::max(0.0f, x + 3.0f)) / 6.0f;
-        break;
-      default:
-        c.fail(TARE_ERROR_INTERNAL, "not a unary operator");
-    }
-    out[i] = y;
-  }
+  for (size_t i = 0; i < in.size(); i++) out[i] = f(in[i]);
 }
 
 // Constants (and float16/float32 tensors) already hold their real values: DEQUANTIZE copies them.  A non-constant

@@ -69,4 +69,9 @@ void hard_swish(IntCtx& c);
 void relu(IntCtx& c, float act_min, float act_max);
 void resize_bilinear(IntCtx& c);
 
+// int_reference.cpp
+void copy_op(IntCtx& c);        // RESHAPE, SQUEEZE: the bytes as they are
+void quantize_op(IntCtx& c);    // float -> int (AffineQuantize) or int -> int (Requantize)
+void dequantize_op(IntCtx& c);  // int -> float
+
 }  // namespace tare::ref::intd

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "model/op_desc.h"
 #include "ref/int_ops.h"
 #include "ref/reference.h"
 
@@ -104,12 +105,6 @@ void fused_range(const IntCtx& c, const QView& out, int32_t* lo, int32_t* hi) {
   quant::activation_range(a, out.scale, out.zp, out.qmin, out.qmax, lo, hi);
 }
 
-}  // namespace intd
-
-namespace {
-
-using namespace intd;
-
 void copy_op(IntCtx& c) {
   const Tensor& in = c.in_tensor(0);
   const Tensor& out = c.out_tensor(0);
@@ -186,6 +181,12 @@ void dequantize_op(IntCtx& c) {
   }
 }
 
+}  // namespace intd
+
+namespace {
+
+using namespace intd;
+
 bool is_float_op(const IntCtx& c) {
   if (c.op.type == OpType::Quantize || c.op.type == OpType::Dequantize) return false;
   for (size_t i = 0; i < c.op.inputs.size(); i++) {
@@ -232,30 +233,9 @@ void eval(const Graph& g, const Op& op, RawTensors& tensors, Values* float_const
     float_op(c, float_constants);
     return;
   }
-  switch (op.type) {
-    case OpType::Conv2D: conv2d(c); return;
-    case OpType::DepthwiseConv2D: depthwise_conv2d(c); return;
-    case OpType::FullyConnected: fully_connected(c); return;
-    case OpType::Add: add(c); return;
-    case OpType::Mul: mul(c); return;
-    case OpType::AveragePool2D: pool2d(c, true); return;
-    case OpType::MaxPool2D: pool2d(c, false); return;
-    case OpType::Mean: mean(c); return;
-    case OpType::Concatenation: concatenation(c); return;
-    case OpType::Reshape:
-    case OpType::Squeeze: copy_op(c); return;
-    case OpType::Pad: pad(c); return;
-    case OpType::Softmax: softmax(c); return;
-    case OpType::Logistic: logistic(c); return;
-    case OpType::HardSwish: hard_swish(c); return;
-    case OpType::Relu: relu(c, 0.0f, std::numeric_limits<float>::infinity()); return;
-    case OpType::Relu6: relu(c, 0.0f, 6.0f); return;
-    case OpType::ResizeBilinear: resize_bilinear(c); return;
-    case OpType::Quantize: quantize_op(c); return;
-    case OpType::Dequantize: dequantize_op(c); return;
-    case OpType::FakeQuant: break;  // float only (runs through the float reference above)
-  }
-  c.fail(TARE_ERROR_UNSUPPORTED, "operator not supported by the integer reference");
+  const auto rule = op_desc(op.type).ref_int;
+  if (!rule) c.fail(TARE_ERROR_UNSUPPORTED, "operator not supported by the integer reference");
+  rule(c);
 }
 
 }  // namespace

@@ -78,7 +78,7 @@ void max_pool2d(OpContext& c);
 // elementwise.cpp
 void add_mul(OpContext& c, bool is_mul);
 void softmax(OpContext& c);
-void unary(OpContext& c);  // LOGISTIC, RELU, RELU6, HARD_SWISH
+void unary(OpContext& c, float (*f)(float));  // y = f(x) element by element
 void dequantize(OpContext& c);
 // FAKE_QUANT: (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale, the quotient in double (as
 // QUANTIZE), the product in float32.

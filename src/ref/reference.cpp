@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/fp16.h"
+#include "model/op_desc.h"
 #include "ref/ref_ops.h"
 
 namespace tare::ref {
@@ -174,48 +175,9 @@ void eval_op(const Graph& g, const Op& op, Values& values) {
   if (values.size() != g.tensors.size())
     fail(TARE_ERROR_INVALID_ARGUMENT, "reference: the value table does not match the graph's tensor count");
   detail::OpContext c(g, op, values);
-  switch (op.type) {
-    case OpType::Conv2D:
-      return detail::conv2d(c);
-    case OpType::DepthwiseConv2D:
-      return detail::depthwise_conv2d(c);
-    case OpType::FullyConnected:
-      return detail::fully_connected(c);
-    case OpType::Add:
-      return detail::add_mul(c, false);
-    case OpType::Mul:
-      return detail::add_mul(c, true);
-    case OpType::AveragePool2D:
-      return detail::average_pool2d(c);
-    case OpType::MaxPool2D:
-      return detail::max_pool2d(c);
-    case OpType::Mean:
-      return detail::mean(c);
-    case OpType::Concatenation:
-      return detail::concatenation(c);
-    case OpType::Reshape:
-      return detail::reshape(c);
-    case OpType::Squeeze:
-      return detail::squeeze(c);
-    case OpType::Pad:
-      return detail::pad(c);
-    case OpType::Softmax:
-      return detail::softmax(c);
-    case OpType::Logistic:
-    case OpType::Relu:
-    case OpType::Relu6:
-    case OpType::HardSwish:
-      return detail::unary(c);
-    case OpType::ResizeBilinear:
-      return detail::resize_bilinear(c);
-    case OpType::Dequantize:
-      return detail::dequantize(c);
-    case OpType::FakeQuant:
-      return detail::fake_quant(c);
-    case OpType::Quantize:
-      break;
-  }
-  fail(TARE_ERROR_UNSUPPORTED, "reference: operator type " + std::to_string((int)op.type) + " is not implemented");
+  const auto rule = op_desc(op.type).ref_float;
+  if (!rule) fail(TARE_ERROR_UNSUPPORTED, std::string("reference: ") + op_name(op.type) + " has no float reference");
+  rule(c);
 }
 
 Values run(const Graph& g, const std::vector<std::vector<float>>& inputs) {

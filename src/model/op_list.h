@@ -1,0 +1,27 @@
+// The op list: one line per operator type, in OpType order.  X(Type) expands to the enum (model/graph.h) and to the
+// descriptor table (src/ops/op_table.cpp), whose entry for Type is the object `ops::k<Type>` defined in that op's
+// descriptor file (src/ops/op_<name>.cpp).  Adding an op adds one line here (see docs/adding-an-op.md).
+#pragma once
+
+#define TARE_OPS(X)      \
+  X(Conv2D)              \
+  X(DepthwiseConv2D)     \
+  X(FullyConnected)      \
+  X(Add)                 \
+  X(Mul)                 \
+  X(AveragePool2D)       \
+  X(MaxPool2D)           \
+  X(Mean)                \
+  X(Concatenation)       \
+  X(Reshape)             \
+  X(Squeeze)             \
+  X(Pad)                 \
+  X(Softmax)             \
+  X(Logistic)            \
+  X(Relu)                \
+  X(Relu6)               \
+  X(HardSwish)           \
+  X(ResizeBilinear)      \
+  X(Dequantize)          \
+  X(Quantize)            \
+  X(FakeQuant)

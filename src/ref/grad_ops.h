@@ -1,0 +1,173 @@
+// The backward reference's per-operator context (src/ref/backward.cpp runs it): an operator's forward values,
+// its output gradient and the accumulators of its inputs' gradients, with the checks every rule needs.  The rules of
+// the ops are members (conv2d, pool, ...) or, for newer ops, free functions in their descriptor files; the op's
+// descriptor (OpDesc::ref_grad) names the rule.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "ref/backward.h"
+#include "ref/ref_ops.h"
+
+namespace tare::ref {
+
+// dL/dy of an activation's input, given its output y: passes where y is strictly inside the activation's range.
+inline bool passes(Activation a, float y) {
+  switch (a) {
+    case Activation::None:
+      return true;
+    case Activation::Relu:
+      return y > 0.0f;
+    case Activation::ReluN1To1:
+      return y > -1.0f && y < 1.0f;
+    case Activation::Relu6:
+      return y > 0.0f && y < 6.0f;
+  }
+  return false;
+}
+
+class GradContext {
+ public:
+  GradContext(const Graph& g, const Values& fwd, const BackwardOptions& opt) : g_(g), fwd_(fwd), opt_(opt) {}
+
+  Gradients run(const std::vector<std::pair<int, std::vector<float>>>& seeds);
+
+  const Graph& graph() const { return g_; }
+  const Op& op() const { return *op_; }
+  // dL/d(output), as accumulated from the operator's consumers.
+  const std::vector<float>& output_grad() const { return res_.activations[op_->outputs[0]]; }
+
+  // ---- helpers ---------------------------------------------------------------------------------------------------
+  [[noreturn]] void fail(tare_status s, const std::string& msg) const {
+    std::string w = std::string("backward ") + op_name(op_->type);
+    const int index = op_->source_index >= 0 ? op_->source_index : op_index_;
+    w += " (operator " + std::to_string(index) + ")";
+    tare::fail(s, w + ": " + msg);
+  }
+  const Tensor& tensor(int t) const {
+    if (t < 0 || t >= (int)g_.tensors.size()) fail(TARE_ERROR_INVALID_MODEL, "tensor index out of range");
+    return g_.tensors[t];
+  }
+  int input(size_t i) const {
+    if (i >= op_->inputs.size() || op_->inputs[i] < 0) fail(TARE_ERROR_INVALID_MODEL, "missing input");
+    return op_->inputs[i];
+  }
+  bool has_input(size_t i) const { return i < op_->inputs.size() && op_->inputs[i] >= 0; }
+  const std::vector<int>& shape(int t) const { return tensor(t).shape; }
+  // The forward value of tensor t (checked against its shape).
+  const std::vector<float>& value(int t) const {
+    const Tensor& ts = tensor(t);
+    if (t >= (int)fwd_.size() || (int64_t)fwd_[t].size() != ts.elements())
+      fail(TARE_ERROR_INVALID_ARGUMENT, "forward value of '" + ts.name + "' " + detail::shape_str(ts.shape) +
+                                            " is missing or has the wrong size");
+    return fwd_[t];
+  }
+  // The gradient accumulator of tensor t, or null when t needs no gradient (constant, omitted, not needed).
+  std::vector<float>* grad(int t) {
+    if (t < 0 || t >= (int)g_.tensors.size() || g_.tensors[t].is_const || !needed_[t]) return nullptr;
+    std::vector<float>& v = res_.activations[t];
+    if (v.empty()) v.assign((size_t)g_.tensors[t].elements(), 0.0f);
+    return &v;
+  }
+  void add_to(std::vector<float>* dst, const std::vector<double>& src) {
+    if (!dst) return;
+    for (size_t i = 0; i < src.size(); i++) (*dst)[i] += (float)src[i];
+  }
+  // The output gradient with the fused activation's mask applied.
+  std::vector<float> masked_output_grad(Activation a) {
+    const int o = op_->outputs[0];
+    std::vector<float> gy = res_.activations[o];
+    if (a == Activation::None) return gy;
+    if ((int)a < 0 || (int)a > 3) fail(TARE_ERROR_UNSUPPORTED, "unknown fused activation");
+    const std::vector<float>& y = value(o);
+    for (size_t i = 0; i < gy.size(); i++)
+      if (!passes(a, y[i])) gy[i] = 0.0f;
+    return gy;
+  }
+  void add_bias_grad(size_t index, int channels, const std::vector<float>& gy) {
+    if (!has_input(index)) return;
+    const int b = op_->inputs[index];
+    if (tensor(b).elements() != channels)
+      fail(TARE_ERROR_INVALID_MODEL, "bias has " + std::to_string(tensor(b).elements()) + " values for " +
+                                         std::to_string(channels) + " channels");
+    std::vector<double> sum((size_t)channels, 0.0);
+    const size_t rows = gy.size() / (size_t)channels;
+    for (size_t r = 0; r < rows; r++)
+      for (int c = 0; c < channels; c++) sum[c] += gy[r * channels + c];
+    std::vector<double>& acc = bias_acc_[b];
+    for (int c = 0; c < channels; c++) acc[c] += sum[c];
+    add_to(grad(b), sum);  // a bias computed by the graph (not a constant) also gets it as an activation gradient
+  }
+
+  struct Window {
+    int out_h, out_w, pad_top, pad_left;
+  };
+  Window window(int in_h, int in_w, int kh, int kw, int dil_h, int dil_w) const {
+    const OpParams& p = op_->params;
+    if (p.stride_h < 1 || p.stride_w < 1 || dil_h < 1 || dil_w < 1 || kh < 1 || kw < 1)
+      fail(TARE_ERROR_INVALID_MODEL, "bad stride, dilation or filter size");
+    if (p.padding != Padding::Same && p.padding != Padding::Valid) fail(TARE_ERROR_UNSUPPORTED, "unknown padding");
+    return {conv_out_size(in_h, kh, p.stride_h, dil_h, p.padding),
+            conv_out_size(in_w, kw, p.stride_w, dil_w, p.padding),
+            conv_pad_before(in_h, kh, p.stride_h, dil_h, p.padding),
+            conv_pad_before(in_w, kw, p.stride_w, dil_w, p.padding)};
+  }
+  // Calls f(b, oy, ox, ky, kx, iy, ix) for every filter tap of a convolution window that lands inside the input.
+  template <class F>
+  static void for_each_tap(int n, int h, int wd, int kh, int kw, const Window& win, const OpParams& p, F&& f) {
+    for (int b = 0; b < n; b++)
+      for (int oy = 0; oy < win.out_h; oy++)
+        for (int ox = 0; ox < win.out_w; ox++)
+          for (int ky = 0; ky < kh; ky++) {
+            const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < kw; kx++) {
+              const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
+              if (ix >= 0 && ix < wd) f(b, oy, ox, ky, kx, iy, ix);
+            }
+          }
+  }
+  void require_shape(int t, const std::vector<int>& s) const {
+    if (shape(t) != s)
+      fail(TARE_ERROR_INVALID_MODEL, "tensor '" + tensor(t).name + "' has shape " + detail::shape_str(shape(t)) +
+                                         ", expected " + detail::shape_str(s));
+  }
+  void require_rank(int t, size_t rank) const {
+    if (shape(t).size() != rank)
+      fail(TARE_ERROR_UNSUPPORTED, "tensor '" + tensor(t).name + "' has shape " + detail::shape_str(shape(t)) +
+                                       ", expected rank " + std::to_string(rank));
+  }
+
+  // ---- rules -----------------------------------------------------------------------------------------------------
+  void conv2d();
+  void depthwise_conv2d();
+  void fully_connected();
+  void pool(bool average);
+  void mean();
+  void add_mul(bool is_mul);
+  void concatenation();
+  void pass_through();  // RESHAPE, SQUEEZE, DEQUANTIZE of float / constant data
+  void pad();
+  // y = f(x) element by element, f'(x) = derivative(x, y): LOGISTIC, RELU, ...
+  void unary(double (*derivative)(float x, float y));
+  void softmax();
+  void fake_quant();
+  void resize_bilinear();
+
+ private:
+  void dispatch();
+
+  const Graph& g_;
+  const Values& fwd_;
+  const BackwardOptions& opt_;
+  const Op* op_ = nullptr;
+  int op_index_ = -1;
+  std::vector<bool> needed_;
+  std::map<int, std::vector<double>> bias_acc_;
+  Gradients res_;
+};
+
+}  // namespace tare::ref
