@@ -92,6 +92,10 @@ struct OpParams {
   float fq_scale = 1;
   int fq_zero_point = 0;
   int fq_qmin = -128, fq_qmax = 127;
+  // Options of the other ops: each op's descriptor file names the slots it reads and writes (e.g. LEAKY_RELU's
+  // alpha as floats[0]), so adding an op does not touch this struct.
+  std::vector<float> floats;
+  std::vector<int> ints;
 };
 
 struct Op {

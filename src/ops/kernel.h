@@ -10,8 +10,8 @@
 // Padding lanes of 8-bit tensors hold the device zero point.  An op whose data tensors are 8-bit runs an integer
 // kernel (make_q8_<op>), with TFLite's integer semantics, bit-exact against src/ref's integer reference.
 //
-// Adding an op: a shader in shaders/, one file here (make_<op> + its Kernel; shared validation, geometry and a generic
-// DispatchKernel in op_common.h), one line in registry.cpp, one test.
+// Kernel factories are named by each op's descriptor (src/ops/op_<name>.cpp, see docs/adding-an-op.md); shared
+// validation, geometry and a generic DispatchKernel are in op_common.h.
 #pragma once
 
 #include <algorithm>
@@ -129,8 +129,6 @@ KernelPtr make_kernel(BuildContext& b, const Op& op);
 // tensors (several consumers of a tensor add up; the trainer zeroes the gradients first).  Weights get no gradient;
 // bias gradients are reductions of grad(output) done by the trainer.  nullptr for an alias op (its gradient
 // storage aliases too).  Throws tare::Error(TARE_ERROR_UNSUPPORTED) for an op without a backward kernel.
-// Adding one: shaders/grad_<op>.comp, src/ops/grad_<op>.cpp (make_grad_<op>), a line in grad_registry.cpp, a test
-// against the CPU backward reference (src/ref/backward.h) in tests/test_grad_<op>.cpp.
 KernelPtr make_grad_kernel(BuildContext& b, const Op& op);
 
 // True if the op's output can alias its first input (no data movement in the NHWC4 layout).

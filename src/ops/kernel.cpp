@@ -1,4 +1,4 @@
-// Kernel selection: the op's descriptor names its float, 8-bit and backward kernel factories.
+// Kernel selection (ops/kernel.h): the op's descriptor names its float, 8-bit and backward kernel factories.
 #include "common/error.h"
 #include "model/op_desc.h"
 #include "ops/kernel.h"
