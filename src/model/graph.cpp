@@ -86,8 +86,6 @@ int conv_pad_before(int in, int filter, int stride, int dilation, Padding paddin
   return (int)(total / 2);
 }
 
-namespace {
-
 std::string shape_str(const std::vector<int>& s) {
   std::ostringstream o;
   o << "[";
@@ -95,6 +93,8 @@ std::string shape_str(const std::vector<int>& s) {
   o << "]";
   return o.str();
 }
+
+namespace {
 
 // Largest element count any tensor may have (keeps every later size computation far from overflow).
 constexpr int64_t kMaxElements = int64_t(1) << 40;

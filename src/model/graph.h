@@ -120,6 +120,9 @@ struct Graph {
   std::string description;   // model description string, if any
 };
 
+// A shape for messages: "[1,224,224,3]".
+std::string shape_str(const std::vector<int>& s);
+
 // Output shape of the conv/pool window arithmetic of TFLite.
 int conv_out_size(int in, int filter, int stride, int dilation, Padding padding);
 // TFLite's padding before the window (SAME: total/2 rounded down; VALID: 0).

@@ -23,14 +23,6 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;
 [[noreturn]] void invalid(const std::string& msg) { fail(TARE_ERROR_INVALID_MODEL, msg); }
 [[noreturn]] void unsupported(const std::string& msg) { fail(TARE_ERROR_UNSUPPORTED, msg); }
 
-std::string shape_str(const std::vector<int>& s) {
-  std::ostringstream o;
-  o << "[";
-  for (size_t i = 0; i < s.size(); i++) o << (i ? "," : "") << s[i];
-  o << "]";
-  return o.str();
-}
-
 std::string builtin_name(int32_t code) {
   const char* n = tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(code));
   return (n && *n) ? std::string(n) : std::string("BUILTIN_") + std::to_string(code);

@@ -10,12 +10,6 @@ namespace tare::ref {
 
 namespace detail {
 
-std::string shape_str(const std::vector<int>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 int64_t elements_of(const std::vector<int>& s) {
   int64_t n = 1;
   for (int d : s) n *= d;
