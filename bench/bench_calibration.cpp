@@ -8,27 +8,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
+
+#include "data_files.h"
 
 namespace {
 
 const char* kDefaultModels[] = {"mobilenet_v1_0.25_224", "mobilenet_v2_1.0_224_float"};
 
-std::string data_dir() {
-  const char* d = std::getenv("TARE_DATA");
-  return d && *d ? d : TARE_DEFAULT_DATA;
-}
-
-std::vector<float> read_floats(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) return {};
-  std::vector<float> v((size_t)f.tellg() / 4);
-  f.seekg(0);
-  f.read(reinterpret_cast<char*>(v.data()), (std::streamsize)v.size() * 4);
-  return v;
-}
+using tare::data::data_dir;
 
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -76,8 +65,9 @@ int main(int argc, char** argv) {
   bool failed = false;
   for (const std::string& name : models) {
     const std::string path = data_dir() + "/models/" + name + ".tflite";
-    std::vector<float> a = read_floats(data_dir() + "/ref/" + name + "/in_img0.bin");
-    std::vector<float> b = read_floats(data_dir() + "/ref/" + name + "/in_img1.bin");
+    const std::string ref = data_dir() + "/ref/" + name;
+    const std::vector<float> a = tare::data::read_floats(ref + "/in_img0.bin").value_or(std::vector<float>());
+    const std::vector<float> b = tare::data::read_floats(ref + "/in_img1.bin").value_or(std::vector<float>());
     tare_model* m = nullptr;
     if (a.empty() || b.size() != a.size() || tare_model_load_file(ctx, path.c_str(), &m) != TARE_OK) {
       std::printf("SKIPPED (no data): %s or its reference inputs not found; set TARE_DATA\n", path.c_str());

@@ -18,18 +18,13 @@
 #include <sys/stat.h>
 #include <vector>
 
-#ifndef TARE_DEFAULT_DATA
-#define TARE_DEFAULT_DATA "../shared/data"
-#endif
+#include "data_files.h"
 
 namespace {
 
 const char* kDefaultModels[] = {"mobilenet_v1_0.25_224", "mobilenet_v2_1.0_224_float", "face_detection_short_range"};
 
-std::string data_dir() {
-  const char* env = std::getenv("TARE_DATA");
-  return env && *env ? env : TARE_DEFAULT_DATA;
-}
+using tare::data::data_dir;
 
 bool file_exists(const std::string& p) {
   struct stat st;

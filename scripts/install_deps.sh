@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Tare needs to build and test on Debian 12 (bookworm): compilers, Vulkan loader + headers + volk,
 # lavapipe (Mesa's CPU Vulkan driver) and the validation layer, glslang/SPIRV-Tools, FlatBuffers, doctest, and what
-# the samples and tests use (libjpeg, libpng, Pillow as the preprocessing oracle, Node for TFLite's WASM oracle).
+# the samples and tests use (libjpeg, libpng, Pillow as the preprocessing oracle, Node for TFLite's WASM oracle), and
+# clang-format-14 for scripts/format.sh.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -9,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(cmake g++ make pkg-config
       libvulkan-dev libvulkan-volk-dev mesa-vulkan-drivers vulkan-validationlayers
       glslang-tools spirv-tools flatbuffers-compiler libflatbuffers-dev doctest-dev
-      libjpeg-dev libpng-dev python3-pil mono-devel)
+      libjpeg-dev libpng-dev python3-pil mono-devel clang-format-14)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,9 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <cstring>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "common/error.h"
@@ -21,11 +19,7 @@ uint64_t g_seen_messages = 0;
 int g_validation_failures = 0;
 }  // namespace
 
-std::string data_dir() {
-  const char* env = std::getenv("TARE_DATA");
-  if (env && *env) return env;
-  return TARE_DEFAULT_DATA;
-}
+std::string data_dir() { return data::data_dir(); }
 
 std::string data_path(const std::string& relative) { return data_dir() + "/" + relative; }
 
@@ -42,16 +36,15 @@ bool have_data(const std::string& relative) {
 }
 
 std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  REQUIRE_MESSAGE(f.good(), "cannot open " << path);
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::optional<std::vector<uint8_t>> bytes = data::read_bytes(path);
+  REQUIRE_MESSAGE(bytes.has_value(), "cannot open " << path);
+  return *bytes;
 }
 
 std::vector<float> read_floats(const std::string& path) {
-  auto bytes = read_file(path);
-  std::vector<float> v(bytes.size() / 4);
-  std::memcpy(v.data(), bytes.data(), v.size() * 4);
-  return v;
+  std::optional<std::vector<float>> v = data::read_floats(path);
+  REQUIRE_MESSAGE(v.has_value(), "cannot open " << path);
+  return *v;
 }
 
 std::shared_ptr<vk::Context> gpu() {

@@ -1,9 +1,9 @@
-// TFLite's requantization arithmetic (src/quant/fixed_point.h) on hand-computed values and edge cases.
+// TFLite's requantization arithmetic (src/common/fixed_point.h) on hand-computed values and edge cases.
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
-#include "quant/fixed_point.h"
+#include "common/fixed_point.h"
 #include "test_util.h"
 
 using namespace tare::quant;

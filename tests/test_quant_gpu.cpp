@@ -1,11 +1,11 @@
 // The fixed-point helpers of shaders/quant.glsl (srdhm, rdbpot, mbqm, mbqm_single: 32-bit only) on the GPU vs
-// src/quant/fixed_point.h on edge and random values (shaders/test_fixed_point.comp).
+// src/common/fixed_point.h on edge and random values (shaders/test_fixed_point.comp).
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <vector>
 
-#include "quant/fixed_point.h"
+#include "common/fixed_point.h"
 #include "test_util.h"
 #include "vk/buffer.h"
 #include "vk/command.h"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "data_files.h"
 #include "vk/context.h"
 
 namespace tare::test {

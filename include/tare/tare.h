@@ -17,8 +17,6 @@
  *    callers compiled against the older, smaller one: it reads and writes only the caller's struct_size bytes.
  *    Bindings in other languages call the *_sized functions with their own struct sizes.  Output structs without
  *    an init function (tare_layer_info, tare_error_stats): set struct_size = sizeof(struct) before the call.
- *    (The library also exports the functions these macros replaced, under the same names, for programs compiled
- *    against version 0.1.0: they write the struct as it was in 0.1.0.)
  *  - Callers must not assume the tare_status enum is closed: new codes may be added in minor versions.
  *  - Threads: a context, model or session may be used from any thread, but one session must not be used by two
  *    threads at once.  Distinct sessions may run concurrently.
@@ -28,8 +26,9 @@
  *    tare_version() returns the library's as a string).  TARE_ABI_VERSION: the binary interface, also the number
  *    in the shared library's SONAME (libtare.so.1); tare_abi_version() returns the loaded library's.
  *
- * Stability promise: within one ABI version nothing that breaks a compiled caller may change.  Between minor
- * versions (and patch versions) only these changes are allowed:
+ * Stability promise.  It starts with the first release, 0.1.0 (no earlier version was released): from 0.1.0 on,
+ * within one ABI version nothing that breaks a compiled caller may change.  Between minor versions (and patch
+ * versions) only these changes are allowed:
  *  - new functions;
  *  - new fields at the END of a struct that begins with struct_size (the library reads and writes only the
  *    fields that fit in the caller's struct_size, and gives the new fields defaults that keep the old behaviour);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "image.h"
+#include "tare_handles.h"
 
 namespace {
 
@@ -52,19 +53,10 @@ void check(tare_status s, const char* what) {
     throw std::runtime_error(std::string(what) + ": " + tare_status_string(s) + ": " + tare_last_error());
 }
 
-// Owning handles.
-struct ContextDeleter {
-  void operator()(tare_context* c) const { tare_context_destroy(c); }
-};
-struct ModelDeleter {
-  void operator()(tare_model* m) const { tare_model_destroy(m); }
-};
-struct SessionDeleter {
-  void operator()(tare_session* s) const { tare_session_destroy(s); }
-};
-using Context = std::unique_ptr<tare_context, ContextDeleter>;
-using Model = std::unique_ptr<tare_model, ModelDeleter>;
-using Session = std::unique_ptr<tare_session, SessionDeleter>;
+// Owning handles (samples/common/tare_handles.h).
+using tare_samples::ContextPtr;
+using tare_samples::ModelPtr;
+using tare_samples::SessionPtr;
 
 // ---- progress bar ---------------------------------------------------------------------------------------------
 
@@ -201,7 +193,7 @@ class Classifier {
         throw std::runtime_error("unsupported output type");
     }
   }
-  Session session_;
+  SessionPtr session_;
   tare_tensor_info in_;
   tare_tensor_info out_;
   std::vector<uint8_t> bytes_;
@@ -274,7 +266,7 @@ int run(const Options& o) {
 
   tare_context* c = nullptr;
   check(tare_context_create(nullptr, &c), "creating the Vulkan context");
-  Context ctx(c);
+  ContextPtr ctx(c);
   tare_device_info dev;
   tare_device_info_init(&dev);
   check(tare_context_get_device_info(ctx.get(), &dev), "reading the device info");
@@ -282,7 +274,7 @@ int run(const Options& o) {
 
   tare_model* m = nullptr;
   check(tare_model_load_file(ctx.get(), o.model.c_str(), &m), "loading the model");
-  Model float_model(m);
+  ModelPtr float_model(m);
   tare_tensor_info in;
   tare_tensor_info_init(&in);
   check(tare_model_input_info(float_model.get(), 0, &in), "reading the input info");
@@ -299,12 +291,12 @@ int run(const Options& o) {
   tare_quantize_report_init(&qr);
   std::printf("quantizing on %u images (%s weights)\n", o.calib, o.per_channel ? "per-channel" : "per-tensor");
   check(tare_quantize(float_model.get(), o.calib, feed, &calib_feed, &qo, &m, &qr), "quantizing");
-  Model quantized(m);
+  ModelPtr quantized(m);
   std::printf("  %u weight tensors, %u activation ranges, %u dead channels, %.0f ms\n", qr.quantized_weights,
               qr.activations, qr.dead_channels, qr.calibration_ms);
 
   // 2. Iterative bias correction.
-  Model corrected;
+  ModelPtr corrected;
   tare_model* current = quantized.get();
   if (o.ibc > 0) {
     tare_ibc_options io;
@@ -320,7 +312,7 @@ int run(const Options& o) {
   }
 
   // 3. Bias fine-tuning.
-  Model tuned;
+  ModelPtr tuned;
   if (o.bft > 0) {
     tare_bft_options bo;
     tare_bft_options_init(&bo);

@@ -10,6 +10,7 @@
 #include <tare/tare.h>
 
 #include "blazeface.h"
+#include "tare_handles.h"
 
 #include <algorithm>
 #include <chrono>
@@ -117,20 +118,12 @@ void check(tare_status st, const char* what) {
   }
 }
 
-// ---- RAII for the C handles ----------------------------------------------------------------------------------------
+// ---- RAII for the C handles (samples/common/tare_handles.h) ------------------------------------------------------
 
-struct ContextDeleter {
-  void operator()(tare_context* c) const { tare_context_destroy(c); }
-};
-struct ModelDeleter {
-  void operator()(tare_model* m) const { tare_model_destroy(m); }
-};
-struct SessionDeleter {
-  void operator()(tare_session* s) const { tare_session_destroy(s); }
-};
-using ContextPtr = std::unique_ptr<tare_context, ContextDeleter>;
-using ModelPtr = std::unique_ptr<tare_model, ModelDeleter>;
-using SessionPtr = std::unique_ptr<tare_session, SessionDeleter>;
+using tare_samples::ContextPtr;
+using tare_samples::DiagnosticsPtr;
+using tare_samples::ModelPtr;
+using tare_samples::SessionPtr;
 
 // ---- arguments -----------------------------------------------------------------------------------------------------
 

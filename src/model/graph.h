@@ -56,9 +56,7 @@ inline constexpr int kOpTypeCount = 0
 #undef TARE_OP_COUNT
     ;
 
-const char* op_name(OpType t);
-// "[1,224,224,3]": shapes in messages.
-std::string shape_str(const std::vector<int>& s);  // TFLite builtin name, e.g. "CONV_2D"
+const char* op_name(OpType t);  // TFLite builtin name, e.g. "CONV_2D"
 
 enum class Activation : int { None = 0, Relu = 1, ReluN1To1 = 2, Relu6 = 3 };
 enum class Padding : int { Same = 0, Valid = 1 };
@@ -113,6 +111,9 @@ struct Graph {
   std::vector<int> outputs;  // graph output tensor indices
   std::string description;   // model description string, if any
 };
+
+// A shape for messages: "[1,224,224,3]".
+std::string shape_str(const std::vector<int>& s);
 
 // Output shape of the conv/pool window arithmetic of TFLite.
 int conv_out_size(int in, int filter, int stride, int dilation, Padding padding);

@@ -2,9 +2,9 @@
 // whose scale / zero point differ from the output's are requantized as the integer reference (TFLite's uint8 kernel)
 // does; the fused activation is a clamp.
 #include "common/error.h"
+#include "common/fixed_point.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
-#include "quant/fixed_point.h"
 
 namespace tare::ops {
 

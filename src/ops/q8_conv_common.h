@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/fixed_point.h"
 #include "ops/kernel.h"
-#include "quant/fixed_point.h"
 
 namespace tare::ops::q8conv {
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/fixed_point.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
-#include "quant/fixed_point.h"
 
 namespace tare::ops {
 

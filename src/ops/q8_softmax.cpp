@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/fixed_point.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
-#include "quant/fixed_point.h"
 
 namespace tare::ops {
 

@@ -6,9 +6,9 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/fixed_point.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
-#include "quant/fixed_point.h"
 
 namespace tare::ops {
 

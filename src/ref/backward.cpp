@@ -16,7 +16,6 @@
 namespace tare::ref {
 
 using detail::broadcast_strides;
-using detail::shape_str;
 using detail::strides_of;
 
 

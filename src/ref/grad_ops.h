@@ -61,7 +61,7 @@ class GradContext {
   const std::vector<float>& value(int t) const {
     const Tensor& ts = tensor(t);
     if (t >= (int)fwd_.size() || (int64_t)fwd_[t].size() != ts.elements())
-      fail(TARE_ERROR_INVALID_ARGUMENT, "forward value of '" + ts.name + "' " + detail::shape_str(ts.shape) +
+      fail(TARE_ERROR_INVALID_ARGUMENT, "forward value of '" + ts.name + "' " + shape_str(ts.shape) +
                                             " is missing or has the wrong size");
     return fwd_[t];
   }
@@ -132,12 +132,12 @@ class GradContext {
   }
   void require_shape(int t, const std::vector<int>& s) const {
     if (shape(t) != s)
-      fail(TARE_ERROR_INVALID_MODEL, "tensor '" + tensor(t).name + "' has shape " + detail::shape_str(shape(t)) +
-                                         ", expected " + detail::shape_str(s));
+      fail(TARE_ERROR_INVALID_MODEL, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
+                                         ", expected " + shape_str(s));
   }
   void require_rank(int t, size_t rank) const {
     if (shape(t).size() != rank)
-      fail(TARE_ERROR_UNSUPPORTED, "tensor '" + tensor(t).name + "' has shape " + detail::shape_str(shape(t)) +
+      fail(TARE_ERROR_UNSUPPORTED, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
                                        ", expected rank " + std::to_string(rank));
   }
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "quant/fixed_point.h"
+#include "common/fixed_point.h"
 #include "ref/int_reference.h"
 
 namespace tare::ref::intd {

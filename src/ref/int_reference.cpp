@@ -240,12 +240,6 @@ void eval(const Graph& g, const Op& op, RawTensors& tensors, Values* float_const
 
 }  // namespace
 
-void eval_int_op(const Graph& g, const Op& op, RawTensors& tensors) {
-  if (tensors.size() != g.tensors.size())
-    fail(TARE_ERROR_INVALID_ARGUMENT, "integer reference: tensor table size differs from the graph's");
-  eval(g, op, tensors, nullptr);
-}
-
 RawTensors run_int_all(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs) {
   if (inputs.size() != g.inputs.size())
     fail(TARE_ERROR_INVALID_ARGUMENT, "integer reference: " + std::to_string(inputs.size()) +

@@ -26,8 +26,4 @@ std::vector<std::vector<uint8_t>> run_int(const Graph& g, const std::vector<std:
 // per-tensor comparison against another executor.
 RawTensors run_int_all(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs);
 
-// Evaluates one operator: reads tensors[op.inputs] (constants are read from the graph when their slot is empty),
-// writes tensors[op.outputs].  `tensors` must be sized to g.tensors.
-void eval_int_op(const Graph& g, const Op& op, RawTensors& tensors);
-
 }  // namespace tare::ref

@@ -43,7 +43,6 @@ class OpContext {
   Values& values_;
 };
 
-std::string shape_str(const std::vector<int>& s);
 int64_t elements_of(const std::vector<int>& s);
 // Row-major element strides of a shape.
 std::vector<int64_t> strides_of(const std::vector<int>& s);

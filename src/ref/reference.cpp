@@ -11,12 +11,6 @@ namespace tare::ref {
 
 namespace detail {
 
-std::string shape_str(const std::vector<int>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
 int64_t elements_of(const std::vector<int>& s) {
   int64_t n = 1;
   for (int d : s) n *= d;
@@ -119,7 +113,7 @@ std::vector<float> constant_to_float(const Tensor& t) {
   if (n < 0) fail(TARE_ERROR_INVALID_MODEL, "reference: constant '" + t.name + "' has a negative dimension");
   if (t.data.size() != (size_t)n * dtype_size(t.dtype))
     fail(TARE_ERROR_INVALID_MODEL, "reference: constant '" + t.name + "' holds " + std::to_string(t.data.size()) +
-                                       " bytes, its shape " + detail::shape_str(t.shape) + " needs " +
+                                       " bytes, its shape " + shape_str(t.shape) + " needs " +
                                        std::to_string((size_t)n * dtype_size(t.dtype)));
   std::vector<float> v((size_t)n);
   if (t.dtype == DType::F32) {
@@ -150,7 +144,7 @@ std::vector<float> constant_to_float(const Tensor& t) {
   if (q.axis < 0 || q.axis >= (int)t.shape.size() || (size_t)t.shape[q.axis] != q.scale.size())
     fail(TARE_ERROR_INVALID_MODEL, "reference: constant '" + t.name + "' has " + std::to_string(q.scale.size()) +
                                        " scales for axis " + std::to_string(q.axis) + " of shape " +
-                                       detail::shape_str(t.shape));
+                                       shape_str(t.shape));
   int64_t inner = 1;
   for (size_t d = q.axis + 1; d < t.shape.size(); d++) inner *= t.shape[d];
   const int64_t channels = t.shape[q.axis];
@@ -190,7 +184,7 @@ Values run(const Graph& g, const std::vector<std::vector<float>>& inputs) {
     if (t < 0 || t >= (int)g.tensors.size()) fail(TARE_ERROR_INVALID_MODEL, "reference: bad graph input index");
     if ((int64_t)inputs[i].size() != g.tensors[t].elements())
       fail(TARE_ERROR_INVALID_ARGUMENT, "reference: input " + std::to_string(i) + " '" + g.tensors[t].name +
-                                            "' " + detail::shape_str(g.tensors[t].shape) + " needs " +
+                                            "' " + shape_str(g.tensors[t].shape) + " needs " +
                                             std::to_string(g.tensors[t].elements()) + " values, got " +
                                             std::to_string(inputs[i].size()));
     values[t] = inputs[i];

@@ -27,7 +27,6 @@ class Buffer {
 
   VkBuffer handle() const { return buffer_; }
   uint64_t size() const { return size_; }
-  bool host_visible() const { return mapped_ != nullptr; }
   void* mapped() const { return mapped_; }  // nullptr unless host visible
 
   // Copies host data in/out.  Works for any kind (device-local buffers go through a temporary staging buffer).

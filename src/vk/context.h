@@ -76,7 +76,6 @@ class Context {
   const DeviceCaps& caps() const { return caps_; }
   VkPipelineCache pipeline_cache() const { return pipeline_cache_; }
   std::vector<uint8_t> pipeline_cache_data() const;
-  bool validation_enabled() const { return validation_; }
   // Number of validation messages (warning or error) seen so far on this context.
   uint64_t validation_messages() const { return validation_messages_.load(); }
   const std::vector<std::string> validation_log() const;

@@ -28,7 +28,6 @@ class Pipeline {
   VkDescriptorSetLayout set_layout() const { return set_layout_; }
   uint32_t num_bindings() const { return num_bindings_; }
   uint32_t push_constant_bytes() const { return push_bytes_; }
-  uint32_t local_size(int i) const { return local_[i]; }
   const std::string& shader() const { return shader_; }
 
  private:

@@ -8,7 +8,7 @@
 //   pointers to structs and options that may be NULL -> T*; out handles -> out XxxHandle (a SafeHandle);
 //   callback typedefs -> the Cdecl delegates below; callback fields of options structs -> IntPtr.
 //   The init macros `#define tare_X_init(p) tare_X_init_sized((p), sizeof(*(p)))` -> static methods tare_X_init(T* p)
-//   (not P/Invoke: the old names are no functions of tare.h) calling tare_X_init_sized(p, (UIntPtr)sizeof(T)).
+//   (not P/Invoke: the library exports no function of that name) calling tare_X_init_sized(p, (UIntPtr)sizeof(T)).
 using System;
 using System.Runtime.InteropServices;
 

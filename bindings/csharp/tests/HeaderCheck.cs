@@ -5,8 +5,8 @@
 // values, callback delegates.  Extra C# declarations that the header lacks fail too.  Function-like macros must all be
 // init macros, `#define tare_X_init(p) tare_X_init_sized((p), sizeof(*(p)))` over a declared
 // `void tare_X_init_sized(T* p, size_t size)`, each mirrored by a static, non-P/Invoke Native.tare_X_init(T* p)
-// (Tests.cs checks that it passes the struct's size); the old names are no functions of tare.h, so they cannot be
-// imported.
+// (Tests.cs checks that it passes the struct's size); the library exports no function under a macro's name, so it
+// cannot be imported.
 using System;
 using System.Collections.Generic;
 using System.IO;

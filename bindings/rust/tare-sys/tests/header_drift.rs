@@ -4,9 +4,9 @@
 //! functions the header lacks.  tare.h's function-like macros must all be init macros, `#define tare_X_init(p)
 //! tare_X_init_sized((p), sizeof(*(p)))` over a declared `void tare_X_init_sized(T* p, size_t size)`, and lib.rs must
 //! have for each one `pub unsafe fn tare_X_init(p: *mut T) { tare_X_init_sized(p, core::mem::size_of::<T>()) }` (and
-//! no other such function); the old names are no functions of tare.h, so lib.rs cannot declare them as extern.  Then
-//! a C program compiled against the header prints sizeof/offsetof of every struct and field, compared with Rust's
-//! size_of/offset_of (skipped, visibly, without a C compiler).
+//! no other such function); the library exports no function under a macro's name, so lib.rs cannot declare it as
+//! extern.  Then a C program compiled against the header prints sizeof/offsetof of every struct and field, compared
+//! with Rust's size_of/offset_of (skipped, visibly, without a C compiler).
 //!
 //! The header is ../../../include/tare/tare.h from this crate, or the file named by TARE_HEADER.
 use std::collections::BTreeMap;

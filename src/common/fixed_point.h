@@ -53,11 +53,6 @@ inline QuantizedMultiplier quantize_multiplier(double m) {
   return r;
 }
 
-// TFLite's QuantizeMultiplierSmallerThanOneExp / GreaterThanOne are QuantizeMultiplier plus a check on the sign of the
-// shift; the applied arithmetic (below) is the same as the general one within their domains.
-inline bool multiplier_smaller_than_one(const QuantizedMultiplier& q) { return q.shift <= 0; }
-inline bool multiplier_greater_than_one(const QuantizedMultiplier& q) { return q.shift >= 0; }
-
 // ---- int32 fixed-point primitives (gemmlowp) ---------------------------------------------------------------------
 
 // round(a*b / 2^31), ties rounded upward (2.5 -> 3, -2.5 -> -2); the one overflowing case (INT32_MIN * INT32_MIN)
