@@ -11,6 +11,7 @@
 #include "calib/layers.h"
 #include "common/error.h"
 #include "engine/session.h"
+#include "engine/training_session.h"
 #include "model/constants.h"
 #include "ops/kernel.h"
 #include "quant/fake_quant.h"
@@ -74,10 +75,9 @@ struct Trainer {
     TARE_CHECK(!layers.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to fine-tune");
     first = layers[0].s_op;
     for (const Layer& L : layers) first = std::min(first, L.s_op);
-    SessionOptions o;
+    TrainingOptions o;
     o.batch = batch;
-    o.training = true;
-    s = std::make_unique<Session>(ctx, student, o);
+    s = std::make_unique<TrainingSession>(ctx, student, o);
     logits = s->graph().outputs[0];
     const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
     TARE_CHECK(ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
@@ -184,7 +184,7 @@ struct Trainer {
   std::shared_ptr<vk::Context> ctx;
   Graph q, student;
   int batch;
-  std::unique_ptr<Session> s;
+  std::unique_ptr<TrainingSession> s;
   int logits = -1, classes = 0, first = 0;
   std::vector<Layer> layers;
   std::unique_ptr<vk::Buffer> state_buf, partial_buf, teacher_buf, loss_buf;

@@ -205,13 +205,13 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   }
   TARE_CHECK(!layers_.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to correct");
 
-  SessionOptions fo;
+  SegmentOptions fo;
   fo.batch = batch;
-  fs_ = std::make_unique<Session>(ctx_, f_, fo);
-  SessionOptions qo;
+  fs_ = std::make_unique<SegmentSession>(ctx_, f_, fo);
+  SegmentOptions qo;
   qo.batch = batch;
   qo.keep_until = keep;
-  qs_ = std::make_unique<Session>(ctx_, fq_, qo);
+  qs_ = std::make_unique<SegmentSession>(ctx_, fq_, qo);
   TARE_CHECK(fs_->input(0).elements() == qs_->input(0).elements(), TARE_ERROR_INVALID_ARGUMENT,
              "the float and quantized models take inputs of different sizes");
 
