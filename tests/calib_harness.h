@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "calib/calibrate.h"
 #include "calib/ibc.h"
 #include "op_harness.h"
 #include "quant/quantizer.h"
@@ -29,7 +30,7 @@ inline calib::ImageFn from(const Images& v, size_t first = 0) {
 
 inline Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Images& calib,
                       bool per_channel = false) {
-  quant::Stats st = quant::calibrate(ctx, g, (uint32_t)calib.size(), 4, from(calib), nullptr);
+  quant::Stats st = calib::calibrate(ctx, g, (uint32_t)calib.size(), 4, from(calib), nullptr);
   quant::QuantizeOptions o;
   o.per_channel = per_channel;
   return quant::quantize_graph(g, st, o, nullptr);

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "engine/session.h"
+#include "engine/training_session.h"
 #include "op_harness.h"
 #include "ref/backward.h"
 #include "ref/reference.h"
@@ -46,9 +46,7 @@ inline GradCheck check_grad(Graph g, std::vector<std::vector<float>> inputs = {}
   ref::Values fwd = ref::run(g, inputs);
   ref::Gradients want = ref::backward(g, fwd, {{out, seed_grad}});
 
-  SessionOptions o;
-  o.training = true;
-  Session s(ctx, g, o);
+  TrainingSession s(ctx, g, {});
   for (size_t i = 0; i < inputs.size(); i++) s.set_input(i, inputs[i].data(), inputs[i].size());
   s.run();
   s.backward({{out, seed_grad}});

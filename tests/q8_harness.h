@@ -123,20 +123,27 @@ class Q8Builder : public GraphBuilder {
   }
 };
 
-// The GPU paths to test: packed words / 8-bit storage, with and without packed dot products (as available).
+// The GPU paths to test: packed words / 8-bit storage, with and without packed dot products (as available; forced
+// where the device has them, even emulated).
 struct Q8Path {
-  bool force_packed;
-  bool disable_dot;
+  vk::FeatureOverride features;
   const char* name;
 };
 inline std::vector<Q8Path> q8_paths(const vk::Context& ctx) {
-  std::vector<Q8Path> p = {{true, true, "packed"}};
-  if (ctx.caps().integer_dot_product) p.push_back({true, false, "packed+dot"});
+  using Dot = vk::FeatureOverride::Dot;
+  std::vector<Q8Path> p = {{{true, Dot::Off}, "packed"}};
+  if (ctx.caps().integer_dot_product) p.push_back({{true, Dot::Forced}, "packed+dot"});
   if (ctx.caps().int8_storage && ctx.caps().int8_arithmetic) {
-    p.push_back({false, true, "int8-storage"});
-    if (ctx.caps().integer_dot_product) p.push_back({false, false, "int8-storage+dot"});
+    p.push_back({{false, Dot::Off}, "int8-storage"});
+    if (ctx.caps().integer_dot_product) p.push_back({{false, Dot::Forced}, "int8-storage+dot"});
   }
   return p;
+}
+
+// A session that runs `g` on `path`: the one place where tests pick an 8-bit path.
+inline Session q8_session(std::shared_ptr<vk::Context> ctx, const Graph& g, const Q8Path& path,
+                          const SessionOptions& options = {}) {
+  return Session(std::move(ctx), g, options, path.features);
 }
 
 // Random raw input bytes for every graph input: float32 inputs uniform in [-float_range, float_range], 8-bit
@@ -175,11 +182,7 @@ inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
   last_max_q8_diff = 0;
   for (const Q8Path& path : q8_paths(*ctx)) {
     INFO("GPU path " << path.name);
-    SessionOptions o;
-    o.force_packed_int8 = path.force_packed;
-    o.disable_dot = path.disable_dot;
-    o.force_dot = !path.disable_dot;
-    Session s(ctx, g, o);
+    Session s = q8_session(ctx, g, path);
     for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
     s.run();
     for (size_t i = 0; i < g.outputs.size(); i++) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <random>
 
+#include "calib/calibrate.h"
 #include "common/error.h"
 #include "model/tflite_import.h"
 #include "op_harness.h"
@@ -406,7 +407,7 @@ TEST_SUITE("quant") {
     const Graph f = import_tflite(bytes.data(), bytes.size());
     quant::Stats st;
     if (auto ctx = gpu()) {
-      st = quant::calibrate(ctx, f, (uint32_t)images.size(), 1, [&](uint32_t i, float* dst) {
+      st = calib::calibrate(ctx, f, (uint32_t)images.size(), 1, [&](uint32_t i, float* dst) {
         std::copy(images[i].begin(), images[i].end(), dst);
       }, nullptr);
     } else {

@@ -178,9 +178,7 @@ TEST_SUITE("grad") {
     // The gradients' padding lanes (channels C..C4-1 of every NHWC4 row) stay 0.
     Graph g = b.g;
     infer_shapes(g);
-    SessionOptions o;
-    o.training = true;
-    Session s(gpu(), g, o);
+    TrainingSession s(gpu(), g, {});
     std::vector<float> in = b.random_values((size_t)g.tensors[x].elements(), -1, 1);
     s.set_input(0, in.data(), in.size());
     s.run();
@@ -208,10 +206,8 @@ TEST_SUITE("grad") {
     if (!ctx) return;
     Graph g = conv_graph(1, 4, 4, 3, 4, windows()[2], Activation::Relu6);
     infer_shapes(g);
-    SessionOptions o;
-    o.training = true;
     try {
-      Session s(ctx, g, o);
+      TrainingSession s(ctx, g, {});
       FAIL("a fused RELU6 was accepted by the backward kernel");
     } catch (const tare::Error& e) {
       CHECK(e.status() == TARE_ERROR_UNSUPPORTED);

@@ -382,9 +382,7 @@ TEST_SUITE("grad") {
     int y = b.op(OpType::Mul, {x, c}, {1, 2, 3, 5});
     b.output(y);
     infer_shapes(b.g);
-    SessionOptions o;
-    o.training = true;
-    Session s(ctx, b.g, o);
+    TrainingSession s(ctx, b.g, {});
     std::vector<float> xv(30, 1.0f), seed(30);
     for (size_t i = 0; i < seed.size(); i++) seed[i] = (float)i - 10;
     s.set_input(0, xv.data(), xv.size());
@@ -555,9 +553,7 @@ TEST_SUITE("grad") {
       const int out = g.outputs.at(0);
       std::vector<float> seed((size_t)g.tensors[out].elements());
       for (auto& x : seed) x = d(rng);
-      SessionOptions o;
-      o.training = true;
-      Session s(ctx, g, o);
+      TrainingSession s(ctx, g, {});
       for (size_t i = 0; i < inputs.size(); i++) s.set_input(i, inputs[i].data(), inputs[i].size());
       s.run();
       s.backward({{out, seed}});
@@ -601,10 +597,8 @@ TEST_SUITE("grad") {
     p.activation = Activation::Relu;
     b.output(b.op(OpType::Add, {x, y}, {1, 2, 2, 3}, p));
     infer_shapes(b.g);
-    SessionOptions o;
-    o.training = true;
     try {
-      Session s(ctx, b.g, o);
+      TrainingSession s(ctx, b.g, {});
       FAIL("a training session accepted ADD with a fused RELU");
     } catch (const tare::Error& e) {
       CHECK(e.status() == TARE_ERROR_UNSUPPORTED);

@@ -70,9 +70,7 @@ TEST_SUITE("grad") {
     CHECK(r.max_rel == 0.0);
     // And directly: zero outside, identity inside.
     auto ctx = gpu();
-    SessionOptions o;
-    o.training = true;
-    Session s(ctx, b.g, o);
+    TrainingSession s(ctx, b.g, {});
     s.set_input(0, v.data(), v.size());
     s.run();
     std::vector<float> seed(v.size(), 1.0f);
@@ -100,10 +98,8 @@ TEST_SUITE("grad") {
     b.g.tensors[y].quant.zero_point = {0};
     b.output(y);
     infer_shapes(b.g);
-    SessionOptions o;
-    o.training = true;
     try {
-      Session s(ctx, b.g, o);
+      TrainingSession s(ctx, b.g, {});
       FAIL("a training session with QUANTIZE was built");
     } catch (const tare::Error& e) {
       CHECK(e.status() == TARE_ERROR_UNSUPPORTED);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 
+#include "calib/calibrate.h"
 #include "engine/session.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
@@ -30,10 +31,9 @@ std::vector<std::vector<uint8_t>> random_inputs(const Graph& g, unsigned seed) {
 
 std::vector<std::vector<uint8_t>> run_gpu(const Graph& g, const std::vector<std::vector<uint8_t>>& in,
                                           bool packed = false) {
-  auto ctx = gpu();
-  SessionOptions o;
-  o.force_packed_int8 = packed;
-  Session s(ctx, g, o);
+  // packed: 8-bit values in packed words even where the device has 8-bit storage (dot products as by default).
+  const Q8Path path{{packed, vk::FeatureOverride::Dot::Auto}, packed ? "packed" : "default"};
+  Session s = q8_session(gpu(), g, path);
   for (size_t i = 0; i < in.size(); i++) s.set_input_bytes(i, in[i].data(), in[i].size());
   s.run();
   std::vector<std::vector<uint8_t>> out(s.num_outputs());
@@ -115,7 +115,7 @@ TEST_SUITE("models") {
     Graph g = import_tflite(bytes.data(), bytes.size());
     std::vector<std::vector<float>> images;
     for (auto& c : cases) images.push_back(read_floats(data_path("ref/" + c.input_file)));
-    auto st = quant::calibrate(ctx, g, (uint32_t)images.size(), 2, [&](uint32_t i, float* dst) {
+    auto st = calib::calibrate(ctx, g, (uint32_t)images.size(), 2, [&](uint32_t i, float* dst) {
       std::copy(images[i].begin(), images[i].end(), dst);
     }, nullptr);
     for (bool per_channel : {false, true}) {

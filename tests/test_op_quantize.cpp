@@ -67,10 +67,7 @@ TEST_SUITE("ops") {
       for (size_t i = 0; i < x.size(); i++) CHECK((int)(int8_t)want[0][i] == expect[i]);
       for (const Q8Path& path : q8_paths(*ctx)) {
         INFO("GPU path " << path.name);
-        SessionOptions o;
-        o.force_packed_int8 = path.force_packed;
-        o.disable_dot = path.disable_dot;
-        Session s(ctx, g, o);
+        Session s = q8_session(ctx, g, path);
         s.set_input_bytes(0, in.data(), in.size());
         s.run();
         std::vector<uint8_t> got(x.size());

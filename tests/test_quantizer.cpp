@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "calib/calibrate.h"
 #include "op_harness.h"
 #include "quant/quantizer.h"
 #include "ref/int_reference.h"
@@ -53,7 +54,7 @@ TEST_SUITE("quant") {
     std::vector<std::vector<float>> inputs(images, std::vector<float>(37 * 29 * 3));
     for (auto& in : inputs)
       for (auto& v : in) v = d(rng);
-    quant::Stats st = quant::calibrate(ctx, g, images, 2, [&](uint32_t i, float* dst) {
+    quant::Stats st = calib::calibrate(ctx, g, images, 2, [&](uint32_t i, float* dst) {
       std::copy(inputs[i].begin(), inputs[i].end(), dst);
     }, nullptr);
     // CPU: the same statistics from the reference executor's values.
@@ -134,7 +135,7 @@ TEST_SUITE("quant") {
     std::vector<std::vector<float>> inputs(6, std::vector<float>(15 * 17 * 3));
     for (auto& in : inputs)
       for (auto& v : in) v = d(rng);
-    auto st = quant::calibrate(ctx, g, 4, 4, [&](uint32_t i, float* dst) {
+    auto st = calib::calibrate(ctx, g, 4, 4, [&](uint32_t i, float* dst) {
       std::copy(inputs[i].begin(), inputs[i].end(), dst);
     }, nullptr);
     for (bool per_channel : {false, true}) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "calib/calibrate.h"
 #include "common/error.h"
 #include "engine/session.h"
 #include "model/graph.h"
@@ -504,7 +505,7 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
   auto progress = [&](uint32_t done, uint32_t total) {
     return !o.progress || o.progress(o.user_data, "calibrate", done, total) == 0;
   };
-  tare::quant::Stats stats = tare::quant::calibrate(model->ctx, g, count, (int)std::max<uint32_t>(1, o.calibration_batch),
+  tare::quant::Stats stats = tare::calib::calibrate(model->ctx, g, count, (int)std::max<uint32_t>(1, o.calibration_batch),
                                                     fill, progress);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   tare::quant::QuantizeReport rep;

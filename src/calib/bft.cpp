@@ -11,8 +11,9 @@
 #include "calib/layers.h"
 #include "common/error.h"
 #include "engine/session.h"
+#include "engine/training_session.h"
 #include "model/constants.h"
-#include "ops/kernel.h"
+#include "ops/op_common.h"
 #include "quant/fake_quant.h"
 #include "vk/command.h"
 
@@ -74,10 +75,9 @@ struct Trainer {
     TARE_CHECK(!layers.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to fine-tune");
     first = layers[0].s_op;
     for (const Layer& L : layers) first = std::min(first, L.s_op);
-    SessionOptions o;
+    TrainingOptions o;
     o.batch = batch;
-    o.training = true;
-    s = std::make_unique<Session>(ctx, student, o);
+    s = std::make_unique<TrainingSession>(ctx, student, o);
     logits = s->graph().outputs[0];
     const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
     TARE_CHECK(ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
@@ -111,32 +111,41 @@ struct Trainer {
     s->record_ops(rec, 0, s->num_ops());
     s->record_zero_grads(rec);
     const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
-    const int32_t lpc[3] = {batch, classes, ls.c4()};
-    auto lp = ctx->pipeline("distill_loss", {}, sizeof(lpc), 4, 64, 1, 1);
-    rec.dispatch(*lp,
-                 {s->tensor_storage(logits), {teacher_buf.get(), 0, teacher_buf->size()}, s->grad_storage(logits),
-                  {loss_buf.get(), 0, loss_buf->size()}},
-                 lpc, sizeof(lpc), ops::div_up(batch, 64));
+    struct {
+      int32_t rows, C, C4;
+    } lpc = {batch, classes, ls.c4()};
+    ops::record_dispatch(rec,
+                         ops::shader_dispatch(*ctx, "distill_loss", {},
+                                              {s->tensor_storage(logits), {teacher_buf.get(), 0, teacher_buf->size()},
+                                               s->grad_storage(logits), {loss_buf.get(), 0, loss_buf->size()}},
+                                              lpc, ops::Grid{ops::div_up(batch, ops::kShaderLocal)}),
+                         nullptr);
     s->record_backward(rec, (size_t)first + 1, s->num_ops());
-    auto sum = ctx->pipeline("channel_sum", {(uint32_t)kChunk}, 8, 2, 64, 1, 1);
-    auto adam = ctx->pipeline("adam_bias", {}, 40, 3, 64, 1, 1);
     const float a1 = (float)(1.0 / (1.0 - std::pow((double)o.beta1, t)));
     const float a2 = (float)(1.0 / (1.0 - std::pow((double)o.beta2, t)));
     for (const Layer& L : layers) {
       const ops::Shape4 os = ops::shape4(s->graph().tensors[L.s_out].shape);
       const int chunks = (int)((os.rows() + kChunk - 1) / kChunk);
-      const int32_t spc[2] = {(int32_t)os.rows(), os.c4()};
+      struct {
+        int32_t rows, C4;
+      } spc = {(int32_t)os.rows(), os.c4()};
       const vk::BufferRange part{partial_buf.get(), 0, (uint64_t)chunks * os.c4() * 16};
-      rec.dispatch(*sum, {s->grad_storage(L.s_out), part}, spc, 8, ops::div_up(os.c4(), 64),
-                   (uint32_t)std::min(chunks, 65535), (uint32_t)((chunks + 65534) / 65535));
+      ops::record_dispatch(rec,
+                           ops::shader_dispatch(*ctx, "channel_sum", {(uint32_t)kChunk}, {s->grad_storage(L.s_out), part},
+                                                spc, ops::grid_channel_chunks(os.c4(), chunks)),
+                           nullptr);
       struct {
         int32_t chunks, C, C4;
         float lr, b1, b2, eps, a1, a2;
         int32_t pad;
       } apc = {chunks, L.channels, os.c4(), lr, o.beta1, o.beta2, o.eps, a1, a2, 0};
-      rec.dispatch(*adam,
-                   {part, s->constant_storage(L.s_bias), {state_buf.get(), L.state_offset, (uint64_t)L.channels * 12}},
-                   &apc, sizeof(apc), ops::div_up(L.channels, 64));
+      ops::record_dispatch(
+          rec,
+          ops::shader_dispatch(*ctx, "adam_bias", {},
+                               {part, s->constant_storage(L.s_bias),
+                                {state_buf.get(), L.state_offset, (uint64_t)L.channels * 12}},
+                               apc, ops::Grid{ops::div_up(L.channels, ops::kShaderLocal)}),
+          nullptr);
     }
     rec.end();
     rec.submit();
@@ -162,9 +171,8 @@ struct Trainer {
     Graph out = q;
     const double lim = bias_16bit ? 32767.0 : 2147483647.0;
     for (const Layer& L : layers) {
-      const vk::BufferRange r = s->constant_storage(L.s_bias);
       std::vector<float> b((size_t)L.channels);
-      const_cast<vk::Buffer*>(r.buffer)->download(b.data(), b.size() * 4, r.offset);
+      s->download(s->constant_storage(L.s_bias), b.data(), b.size() * 4);
       Tensor& bt = out.tensors[L.q_bias];
       std::vector<int32_t> qv((size_t)L.channels);
       for (int c = 0; c < L.channels; c++) {
@@ -184,7 +192,7 @@ struct Trainer {
   std::shared_ptr<vk::Context> ctx;
   Graph q, student;
   int batch;
-  std::unique_ptr<Session> s;
+  std::unique_ptr<TrainingSession> s;
   int logits = -1, classes = 0, first = 0;
   std::vector<Layer> layers;
   std::unique_ptr<vk::Buffer> state_buf, partial_buf, teacher_buf, loss_buf;

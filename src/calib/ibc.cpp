@@ -7,7 +7,6 @@
 #include "calib/layer_runner.h"
 #include "calib/layers.h"
 #include "common/error.h"
-#include "engine/session.h"
 
 namespace tare::calib {
 

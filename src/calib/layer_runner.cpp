@@ -8,7 +8,7 @@
 #include "common/error.h"
 #include "model/constants.h"
 #include "quant/fake_quant.h"
-#include "ops/kernel.h"
+#include "ops/op_common.h"
 #include "vk/command.h"
 
 namespace tare::calib {
@@ -205,13 +205,13 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   }
   TARE_CHECK(!layers_.empty(), TARE_ERROR_INVALID_ARGUMENT, "the quantized model has no 8-bit layer to correct");
 
-  SessionOptions fo;
+  SegmentOptions fo;
   fo.batch = batch;
-  fs_ = std::make_unique<Session>(ctx_, f_, fo);
-  SessionOptions qo;
+  fs_ = std::make_unique<SegmentSession>(ctx_, f_, fo);
+  SegmentOptions qo;
   qo.batch = batch;
   qo.keep_until = keep;
-  qs_ = std::make_unique<Session>(ctx_, fq_, qo);
+  qs_ = std::make_unique<SegmentSession>(ctx_, fq_, qo);
   TARE_CHECK(fs_->input(0).elements() == qs_->input(0).elements(), TARE_ERROR_INVALID_ARGUMENT,
              "the float and quantized models take inputs of different sizes");
 
@@ -263,15 +263,20 @@ void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, ui
   const ops::Shape4 sf = ops::shape4(fs_->graph().tensors[f_tensor].shape);
   TARE_CHECK(s.rows() == sf.rows() && s.c == sf.c, TARE_ERROR_INTERNAL, "layer outputs of different shapes");
   const int chunks = (int)((s.rows() + kChunk - 1) / kChunk);
-  auto p1 = ctx_->pipeline("channel_diff", {(uint32_t)kChunk}, 8, 3, 64, 1, 1);
-  auto p2 = ctx_->pipeline("channel_diff_merge", {}, 8, 2, 64, 1, 1);
-  const int32_t pc1[2] = {(int32_t)s.rows(), s.c4()};
-  const uint32_t gy = (uint32_t)std::min(chunks, 65535), gz = (uint32_t)((chunks + 65534) / 65535);
+  struct RowsC4 {
+    int32_t rows, C4;
+  };
   const vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 64};
-  rec.dispatch(*p1, {qs_->tensor_storage(fq_tensor), fs_->tensor_storage(f_tensor), part}, pc1, 8,
-               ops::div_up(s.c4(), 64), gy, gz);
-  const int32_t pc2[2] = {chunks, s.c4()};
-  rec.dispatch(*p2, {part, {sums_.get(), offset, (uint64_t)s.c4() * 64}}, pc2, 8, ops::div_up(s.c4(), 64), 1, 1);
+  ops::record_dispatch(rec,
+                       ops::shader_dispatch(*ctx_, "channel_diff", {(uint32_t)kChunk},
+                                            {qs_->tensor_storage(fq_tensor), fs_->tensor_storage(f_tensor), part},
+                                            RowsC4{(int32_t)s.rows(), s.c4()}, ops::grid_channel_chunks(s.c4(), chunks)),
+                       nullptr);
+  ops::record_dispatch(rec,
+                       ops::shader_dispatch(*ctx_, "channel_diff_merge", {},
+                                            {part, {sums_.get(), offset, (uint64_t)s.c4() * 64}},
+                                            RowsC4{chunks, s.c4()}, ops::Grid{ops::div_up(s.c4(), ops::kShaderLocal)}),
+                       nullptr);
 }
 
 void LayerRunner::record_layer(vk::Recorder& rec, int l, int slot, bool quant_only) {

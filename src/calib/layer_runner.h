@@ -6,7 +6,7 @@
 // In F and FQ the fused RELU / RELU6 of every layer is split out into its own operator, so that both the
 // pre-activation and the post-activation outputs exist as tensors.  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
 // FULLY_CONNECTED of Q with 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type,
-// same output shape).  Each graph runs in its own session (one arena each; SessionOptions::keep_until keeps a
+// same output shape).  Each graph runs in its own session (one arena each; SegmentOptions::keep_until keeps a
 // layer's input alive so that the layer can run again after its bias changed).
 #pragma once
 
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "calib/diagnostics.h"
-#include "engine/session.h"
+#include "engine/segment_session.h"
 #include "model/graph.h"
 #include "vk/buffer.h"
 #include "vk/context.h"
@@ -79,7 +79,7 @@ class LayerRunner {
   int batch_;
   Graph q_, fq_, f_;
   std::vector<Layer> layers_;
-  std::unique_ptr<Session> fs_, qs_;
+  std::unique_ptr<SegmentSession> fs_, qs_;
   std::unique_ptr<vk::Buffer> sums_, partial_, readback_;  // readback_: host copy of sums_, refreshed per run
   std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
   std::vector<uint64_t> layer_offset_;  // per layer: start of its 2 slots x 2 points x C4 x 4 vec4

@@ -88,15 +88,23 @@ Grid grid_xz(int64_t items, int local, uint32_t y) {
   return g;
 }
 
-void DispatchKernel::record(vk::Recorder& rec, const Resources& res) {
-  for (const Dispatch& d : dispatches_) {
-    if (d.grid.empty()) continue;
-    std::vector<vk::BufferRange> bufs;
-    bufs.reserve(d.bindings.size());
-    for (const Binding& bd : d.bindings)
-      bufs.push_back(bd.tensor < 0 ? res.constant(bd.constant) : bd.grad ? res.grad(bd.tensor) : res.tensor(bd.tensor));
-    rec.dispatch(*d.pipeline, bufs, d.push.data(), (uint32_t)d.push.size(), d.grid.x, d.grid.y, d.grid.z);
+void record_dispatch(vk::Recorder& rec, const Dispatch& d, const Resources* res) {
+  if (d.grid.empty()) return;
+  std::vector<vk::BufferRange> bufs;
+  bufs.reserve(d.bindings.size());
+  for (const Binding& bd : d.bindings) {
+    if (bd.buffer.buffer) {
+      bufs.push_back(bd.buffer);
+      continue;
+    }
+    TARE_CHECK(res != nullptr, TARE_ERROR_INTERNAL, "a tensor binding needs the graph's resources");
+    bufs.push_back(bd.tensor < 0 ? res->constant(bd.constant) : bd.grad ? res->grad(bd.tensor) : res->tensor(bd.tensor));
   }
+  rec.dispatch(*d.pipeline, bufs, d.push.data(), (uint32_t)d.push.size(), d.grid.x, d.grid.y, d.grid.z);
+}
+
+void DispatchKernel::record(vk::Recorder& rec, const Resources& res) {
+  for (const Dispatch& d : dispatches_) record_dispatch(rec, d, &res);
 }
 
 // ---- element-wise ops with numpy broadcasting -----------------------------------------------------------------

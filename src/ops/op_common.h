@@ -67,14 +67,17 @@ Grid grid_xy(int64_t items, int64_t per_group);
 // split_groups (kernel.h): over x and z, y = `y` (e.g. output channel tiles).
 Grid grid_xz(int64_t items, int local, uint32_t y = 1);
 
-// One binding of a dispatch: an activation tensor or a slice of the constant buffer.
+// One binding of a dispatch: an activation tensor, a slice of the constant buffer, or a buffer range of its own
+// (work recorded outside the graph's kernels: calibration's reductions, loss and Adam).
 struct Binding {
   int tensor = -1;
   ConstSlice constant{};
   bool grad = false;  // the tensor's gradient (training sessions) rather than its value
-  static Binding t(int index) { return {index, {}, false}; }
-  static Binding c(ConstSlice s) { return {-1, s, false}; }
-  static Binding g(int index) { return {index, {}, true}; }
+  vk::BufferRange buffer{};  // used when set
+  static Binding t(int index) { return {index, {}, false, {}}; }
+  static Binding c(ConstSlice s) { return {-1, s, false, {}}; }
+  static Binding g(int index) { return {index, {}, true, {}}; }
+  static Binding b(vk::BufferRange r) { return {-1, {}, false, r}; }
 };
 
 struct Dispatch {
@@ -100,6 +103,31 @@ class DispatchKernel : public Kernel {
  private:
   std::vector<Dispatch> dispatches_;
 };
+
+// Records one dispatch (skipped if its grid is empty); `res` resolves tensor and constant bindings (nullptr when
+// every binding is a buffer of its own).
+void record_dispatch(vk::Recorder& rec, const Dispatch& d, const Resources* res);
+
+// The workgroup size of the shaders whose size is a specialization constant and that are dispatched outside an
+// operator kernel (input/output packing, statistics, calibration's reductions, loss and Adam).
+constexpr uint32_t kShaderLocal = 64;
+
+// A dispatch of shader `name` on buffers of its own, outside an operator kernel: the push block's type gives its
+// size, the bindings their count, kShaderLocal the workgroup size (grids are computed for it).
+template <class Push>
+Dispatch shader_dispatch(vk::Context& ctx, const std::string& name, const std::vector<uint32_t>& spec,
+                         std::vector<vk::BufferRange> buffers, const Push& push, Grid grid) {
+  std::vector<Binding> bindings;
+  for (const vk::BufferRange& r : buffers) bindings.push_back(Binding::b(r));
+  auto p = ctx.pipeline(name, spec, (uint32_t)sizeof(Push), (uint32_t)bindings.size(), kShaderLocal, 1, 1);
+  return Dispatch::make(std::move(p), std::move(bindings), push, grid);
+}
+
+// Per-channel reductions over chunks of rows (channel_minmax, channel_diff, channel_sum): x over the `c4` channel
+// groups, y and z over the chunks.
+inline Grid grid_channel_chunks(int c4, int64_t chunks) {
+  return {div_up(c4, kShaderLocal), (uint32_t)std::min<int64_t>(chunks, 65535), (uint32_t)((chunks + 65534) / 65535)};
+}
 
 template <class Push>
 KernelPtr make_dispatch(std::shared_ptr<vk::Pipeline> p, std::vector<Binding> bindings, const Push& push, Grid grid,

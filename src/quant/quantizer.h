@@ -6,11 +6,10 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "engine/session.h"
+#include "model/channel_stats.h"
 #include "model/graph.h"
 
 namespace tare::quant {
@@ -36,10 +35,11 @@ struct QuantizeReport {
   std::vector<std::string> notes;   // anything worth telling the user
 };
 
-// Per-channel statistics of every tensor of `g` (indexed like g.tensors), as collected by a calibration run.
+// Per-channel statistics of every tensor of `g` (indexed like g.tensors), as collected by a calibration run
+// (calib/calibrate.h).
 using Stats = std::vector<ChannelStats>;
 
-// The quantized graph.  `stats` must cover every float activation tensor of `g` (calibrate() provides them).
+// The quantized graph.  `stats` must cover every float activation tensor of `g` (calib::calibrate provides them).
 // Throws tare::Error(TARE_ERROR_UNSUPPORTED) for a graph it cannot quantize, naming the operator.
 Graph quantize_graph(const Graph& g, const Stats& stats, const QuantizeOptions& options, QuantizeReport* report);
 
@@ -50,12 +50,5 @@ std::vector<float> quantize_weights(const std::vector<float>& w, const std::vect
 
 // Activation parameters from a range (the range is widened to include 0): scale and int8 zero point.
 void activation_params(float min, float max, float& scale, int32_t& zero_point);
-
-// Calibration on the GPU: runs the float graph over `count` inputs (fill(index, dst) writes one input of
-// input(0).elements()/batch floats), `batch` at a time, folding per-channel min/max of every tensor on the device.
-// progress(done, total) returning false cancels (TARE_ERROR_CANCELLED).
-Stats calibrate(std::shared_ptr<vk::Context> ctx, const Graph& g, uint32_t count, int batch,
-                const std::function<void(uint32_t index, float* dst)>& fill,
-                const std::function<bool(uint32_t done, uint32_t total)>& progress);
 
 }  // namespace tare::quant

@@ -1,0 +1,502 @@
+#include "engine/compiled_graph.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include "common/error.h"
+#include "common/fp16.h"
+#include "engine/planner.h"
+#include "model/constants.h"
+#include "model/op_desc.h"
+
+namespace tare {
+
+namespace {
+
+void grid_rows(int64_t rows, uint32_t& gy, uint32_t& gz) {
+  gy = (uint32_t)std::min<int64_t>(rows, 65535);
+  gz = (uint32_t)((rows + 65534) / 65535);
+}
+
+}  // namespace
+
+class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
+ public:
+  Impl(std::shared_ptr<vk::Context> ctx, const Graph& g, const PlanOptions& o)
+      : ctx_(ctx), g_(g), o_(o), int8_(vk::int8_features(ctx->caps(), o.features)) {}
+
+  // BuildContext
+  const Graph& graph() const override { return g_; }
+  vk::Context& context() const override { return *ctx_; }
+  bool fp16() const override { return o_.fp16; }
+  bool int8_storage() const override { return int8_.int8_storage; }
+  bool integer_dot() const override { return int8_.integer_dot; }
+  ops::ConstSlice add_constant_floats(const std::vector<float>& v) override {
+    if (o_.fp16) {
+      std::vector<uint16_t> h(v.size());
+      for (size_t i = 0; i < v.size(); i++) h[i] = float_to_half(v[i]);
+      return add_constant_bytes(h.data(), h.size() * 2);
+    }
+    return add_constant_bytes(v.data(), v.size() * 4);
+  }
+  ops::ConstSlice add_constant_bytes(const void* data, size_t bytes) override {
+    uint64_t align = std::max<uint64_t>(64, ctx_->caps().min_storage_buffer_offset_alignment);
+    uint64_t off = (constants_.size() + align - 1) / align * align;
+    constants_.resize(off + bytes);
+    if (bytes) std::memcpy(constants_.data() + off, data, bytes);
+    return {off, bytes};
+  }
+  std::vector<float> constant_as_float(int t) const override { return constant_to_float(g_.tensors[t]); }
+
+  // Resources
+  vk::BufferRange tensor(int index) const override {
+    const Tensor& t = g_.tensors[index];
+    if (t.is_const) {
+      auto it = packed_consts_.find(index);
+      TARE_CHECK(it != packed_consts_.end(), TARE_ERROR_INTERNAL, "constant tensor used as data was not packed");
+      return constant(it->second);
+    }
+    int root = root_of(index);
+    TARE_CHECK(offsets_[root] != UINT64_MAX, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' has no storage");
+    uint64_t bytes = ops::device_bytes(t, elem_bytes());
+    return {arena_.get(), offsets_[root], std::max<uint64_t>(bytes, 4)};
+  }
+  vk::BufferRange grad(int index) const override {
+    TARE_CHECK(grads_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+    const Tensor& t = g_.tensors[index];
+    TARE_CHECK(!t.is_const, TARE_ERROR_INTERNAL, "constant tensors have no gradient");
+    int root = root_of(index);
+    TARE_CHECK(grad_offsets_[root] != UINT64_MAX, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' has no gradient");
+    return {grads_.get(), grad_offsets_[root], std::max<uint64_t>(ops::device_bytes(t, 4), 4)};
+  }
+  void record_backward(vk::Recorder& rec, size_t begin, size_t end) {
+    TARE_CHECK(grads_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+    for (size_t i = end; i-- > begin;) {
+      if (!grad_kernels_[i]) continue;
+      rec.begin_region(std::string("grad ") + op_name(g_.ops[i].type) + "#" + std::to_string(g_.ops[i].source_index));
+      grad_kernels_[i]->record(rec, *this);
+      rec.end_region();
+    }
+  }
+  vk::BufferRange constant(ops::ConstSlice s) const override {
+    return {constants_buf_.get(), s.offset, std::max<uint64_t>(s.bytes, 4)};
+  }
+
+  // This graph's buffer behind a range handed out (tensor_storage, grad_storage, constant_storage).
+  vk::Buffer& own(const vk::BufferRange& r, uint64_t bytes) const {
+    vk::Buffer* b = r.buffer == arena_.get()           ? arena_.get()
+                    : r.buffer == grads_.get()         ? grads_.get()
+                    : r.buffer == constants_buf_.get() ? constants_buf_.get()
+                                                       : nullptr;
+    TARE_CHECK(b != nullptr && r.buffer != nullptr, TARE_ERROR_INVALID_ARGUMENT, "not a range of this graph's storage");
+    TARE_CHECK(bytes <= r.size, TARE_ERROR_INVALID_ARGUMENT, "copy larger than the range");
+    return *b;
+  }
+
+  int root_of(int t) const {
+    while (alias_of_[t] >= 0) t = alias_of_[t];
+    return t;
+  }
+
+  void build(MemoryReport& report) {
+    const size_t nt = g_.tensors.size();
+    alias_of_.assign(nt, -1);
+    offsets_.assign(nt, UINT64_MAX);
+    const bool fp16 = o_.fp16;
+    if (fp16 && !(ctx_->caps().fp16_arithmetic && ctx_->caps().fp16_storage))
+      fail(TARE_ERROR_UNSUPPORTED, "fp16 precision needs shaderFloat16 and 16-bit storage, which device '" +
+                                       ctx_->caps().name + "' lacks");
+    auto supported = [](const Tensor& t) { return t.dtype == DType::F32 || ops::is_q8(t); };
+    for (int t : g_.inputs)
+      TARE_CHECK(supported(g_.tensors[t]), TARE_ERROR_UNSUPPORTED,
+                 "graph input '" + g_.tensors[t].name + "' has type " + dtype_name(g_.tensors[t].dtype) +
+                     " (float32, int8 and uint8 are supported)");
+    for (int t : g_.outputs)
+      TARE_CHECK(supported(g_.tensors[t]), TARE_ERROR_UNSUPPORTED,
+                 "graph output '" + g_.tensors[t].name + "' has type " + dtype_name(g_.tensors[t].dtype) +
+                     " (float32, int8 and uint8 are supported)");
+
+    // Kernels (and the constants they pack), aliases.
+    kernels_.resize(g_.ops.size());
+    for (size_t i = 0; i < g_.ops.size(); i++) {
+      const Op& op = g_.ops[i];
+      for (int out : op.outputs)
+        TARE_CHECK(supported(g_.tensors[out]), TARE_ERROR_UNSUPPORTED,
+                   "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) + "): output type " +
+                       dtype_name(g_.tensors[out].dtype) + " is not supported (float32, int8, uint8)");
+      if (ops::is_alias(g_, op)) {
+        alias_of_[op.outputs[0]] = op.inputs[0];
+        continue;
+      }
+      kernels_[i] = ops::make_kernel(*this, op);
+    }
+    if (o_.training) {
+      TARE_CHECK(!fp16, TARE_ERROR_UNSUPPORTED, "training sessions are float32 only");
+      grad_kernels_.resize(g_.ops.size());
+      for (size_t i = 0; i < g_.ops.size(); i++) grad_kernels_[i] = ops::make_grad_kernel(*this, g_.ops[i]);
+    }
+    // Constant tensors used as data inputs of element-wise style ops are packed into NHWC4.
+    for (const Op& op : g_.ops) {
+      if (!op_traits(op.type).constant_operands) continue;
+      for (int in : op.inputs)
+        if (in >= 0 && g_.tensors[in].is_const && !packed_consts_.count(in)) {
+          const Tensor& t = g_.tensors[in];
+          ops::Shape4 s = ops::shape4(t.shape);
+          if (ops::is_q8(t)) {  // int8 lanes, uint8 shifted to int8, padding = device zero point
+            const int flip = t.dtype == DType::U8 ? 128 : 0;
+            std::vector<int8_t> packed((size_t)s.padded_elements(), (int8_t)ops::device_zero_point(t));
+            for (int64_t r = 0; r < s.rows(); r++)
+              for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = (int8_t)((int)t.data[r * s.c + c] - flip);
+            packed_consts_[in] = add_constant_bytes(packed.data(), packed.size());
+            continue;
+          }
+          std::vector<float> dense = constant_to_float(t), packed((size_t)s.padded_elements(), 0.0f);
+          for (int64_t r = 0; r < s.rows(); r++)
+            for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = dense[r * s.c + c];
+          packed_consts_[in] = add_constant_floats(packed);
+        }
+    }
+
+    // Lifetimes over the op order; graph inputs live from step 0, outputs to the end.
+    const int steps = (int)g_.ops.size() + 1;
+    std::vector<int> first(nt, -1), last(nt, -1);
+    auto touch = [&](int t, int step) {
+      if (t < 0 || g_.tensors[t].is_const) return;
+      int r = root_of(t);
+      if (first[r] < 0 || step < first[r]) first[r] = step;
+      last[r] = std::max(last[r], step);
+    };
+    for (int t : g_.inputs) touch(t, 0);
+    for (size_t i = 0; i < g_.ops.size(); i++) {
+      for (int t : g_.ops[i].inputs) touch(t, (int)i + 1);
+      for (int t : g_.ops[i].outputs) touch(t, (int)i + 1);
+    }
+    for (int t : g_.outputs) touch(t, steps);
+    if (o_.training)  // the backward pass reads every forward value
+      for (size_t t = 0; t < nt; t++)
+        if (first[t] >= 0) last[t] = steps;
+    if (!o_.keep_until.empty()) {
+      TARE_CHECK(o_.keep_until.size() == nt, TARE_ERROR_INVALID_ARGUMENT, "keep_until must have one entry per tensor");
+      for (size_t t = 0; t < nt; t++)
+        if (o_.keep_until[t] >= 0 && first[root_of((int)t)] >= 0)
+          last[root_of((int)t)] = std::max(last[root_of((int)t)], std::min(o_.keep_until[t] + 1, steps));
+    }
+    std::vector<PlanItem> items;
+    std::vector<int> item_tensor;
+    for (size_t t = 0; t < nt; t++) {
+      if (first[t] < 0) continue;
+      // The root's storage must hold its largest alias view (all alias views have the same padded size).
+      uint64_t bytes = ops::device_bytes(g_.tensors[t], elem_bytes());
+      items.push_back({bytes, first[t], last[t]});
+      item_tensor.push_back((int)t);
+      report.unplanned_bytes += bytes;
+    }
+    uint64_t align = std::max<uint64_t>(64, ctx_->caps().min_storage_buffer_offset_alignment);
+    Plan plan = plan_memory(items, align);
+    for (size_t i = 0; i < items.size(); i++) offsets_[item_tensor[i]] = plan.offsets[i];
+    arena_ = std::make_unique<vk::Buffer>(ctx_, plan.total, vk::MemoryKind::Device);
+    report.activation_bytes = plan.total;
+    if (o_.training) {  // one gradient region per stored tensor (alias views share their root's)
+      grad_offsets_.assign(nt, UINT64_MAX);
+      uint64_t total = 0;
+      for (size_t i = 0; i < items.size(); i++) {
+        grad_offsets_[item_tensor[i]] = total;
+        total += (items[i].bytes + align - 1) / align * align;
+      }
+      grads_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 16), vk::MemoryKind::Device);
+      report.activation_bytes += total;
+    }
+
+    // Constants: one upload.
+    constants_buf_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(constants_.size(), 16),
+                                                  vk::MemoryKind::Device);
+    constants_buf_->upload(constants_.data(), constants_.size());
+    report.constant_bytes = constants_.size();
+    std::vector<uint8_t>().swap(constants_);
+
+    // Staging for inputs and outputs (dense float32).
+    for (int t : g_.inputs) {
+      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
+      report.staging_bytes += bytes;
+    }
+    for (int t : g_.outputs) {
+      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
+      report.staging_bytes += bytes;
+    }
+  }
+
+  void record_run(const TensorHook& after, uint32_t extra_per_op) {
+    TARE_CHECK(!rec_, TARE_ERROR_INTERNAL, "the run is recorded once");
+    size_t dispatches = g_.ops.size() * (8 + extra_per_op) + 3 * g_.inputs.size() + g_.outputs.size() + 16;
+    rec_ = std::make_unique<vk::Recorder>(ctx_, (uint32_t)dispatches,
+                                          o_.profiling ? (uint32_t)(2 * g_.ops.size() + 8) : 0);
+    rec_->begin();
+    record_inputs(*rec_);
+    if (after)
+      for (int t : g_.inputs) after(*rec_, t);
+    record_ops(*rec_, 0, g_.ops.size(), after);
+    record_outputs(*rec_);
+    rec_->end();
+  }
+
+  void record_inputs(vk::Recorder& rec) {
+    auto io = ctx_->pipeline(shader("pack_input"), {}, 12, 2, 64, 1, 1);
+    for (size_t i = 0; i < g_.inputs.size(); i++) {
+      int t = g_.inputs[i];
+      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      if (ops::is_q8(g_.tensors[t])) {
+        record_q8_io(rec, true, g_.tensors[t], {inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t));
+        continue;
+      }
+      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
+      uint32_t gy, gz;
+      grid_rows(s.rows(), gy, gz);
+      rec.dispatch(*io, {{inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)}, pc, 12, ops::div_up(s.c4(), 64), gy,
+                   gz);
+    }
+  }
+
+  void record_ops(vk::Recorder& rec, size_t begin, size_t end, const TensorHook& after) {
+    for (size_t i = begin; i < end; i++) {
+      if (!kernels_[i]) continue;
+      rec.begin_region(std::string(op_name(g_.ops[i].type)) + "#" + std::to_string(g_.ops[i].source_index));
+      kernels_[i]->record(rec, *this);
+      rec.end_region();
+      if (after)
+        for (int t : g_.ops[i].outputs) after(rec, t);
+    }
+  }
+
+  void record_outputs(vk::Recorder& rec) {
+    auto out_io = ctx_->pipeline(shader("unpack_output"), {}, 12, 2, 64, 1, 1);
+    for (size_t i = 0; i < g_.outputs.size(); i++) {
+      int t = g_.outputs[i];
+      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
+      if (ops::is_q8(g_.tensors[t])) {
+        record_q8_io(rec, false, g_.tensors[t], tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()});
+        continue;
+      }
+      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
+      uint32_t gy, gz;
+      grid_rows(s.rows(), gy, gz);
+      rec.dispatch(*out_io, {tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}}, pc, 12,
+                   ops::div_up(s.c4(), 64), gy, gz);
+    }
+  }
+
+  // note_constant / update_constant (bias correction).
+  void note_constant(int t, ops::ConstSlice slice) override { noted_[t] = slice; }
+  // The constant's bytes in the storage type.
+  std::vector<uint8_t> constant_bytes(int t, const std::vector<float>& v, ops::ConstSlice& slice) {
+    auto it = noted_.find(t);
+    TARE_CHECK(it != noted_.end(), TARE_ERROR_INVALID_ARGUMENT,
+               "tensor " + std::to_string(t) + " is not a constant the session can rewrite");
+    slice = it->second;
+    const size_t n = (size_t)g_.tensors[t].elements();
+    TARE_CHECK(v.size() == n, TARE_ERROR_INVALID_ARGUMENT,
+               "constant '" + g_.tensors[t].name + "' has " + std::to_string(n) + " values, got " +
+                   std::to_string(v.size()));
+    std::vector<uint8_t> bytes(n * elem_bytes());
+    if (o_.fp16) {
+      for (size_t i = 0; i < n; i++) {
+        uint16_t h = float_to_half(v[i]);
+        std::memcpy(bytes.data() + 2 * i, &h, 2);
+      }
+    } else if (n) {
+      std::memcpy(bytes.data(), v.data(), n * 4);
+    }
+    TARE_CHECK(bytes.size() <= slice.bytes, TARE_ERROR_INTERNAL, "constant slice too small");
+    return bytes;
+  }
+  void update_constant(int t, const std::vector<float>& v) {
+    ops::ConstSlice slice;
+    std::vector<uint8_t> bytes = constant_bytes(t, v, slice);
+    constants_buf_->upload(bytes.data(), bytes.size(), slice.offset);
+  }
+  void record_constant_update(vk::Recorder& rec, int t, const std::vector<float>& v) {
+    ops::ConstSlice slice;
+    std::vector<uint8_t> bytes = constant_bytes(t, v, slice);
+    if (!update_staging_) {  // one region per noted constant, at the same offsets as in the constant buffer
+      uint64_t end = 16;
+      for (const auto& [tensor, sl] : noted_) end = std::max(end, sl.offset + sl.bytes);
+      update_staging_ = std::make_unique<vk::Buffer>(ctx_, end, vk::MemoryKind::Upload);
+    }
+    std::memcpy(static_cast<uint8_t*>(update_staging_->mapped()) + slice.offset, bytes.data(), bytes.size());
+    update_staging_->flush(slice.offset, bytes.size());
+    rec.copy(*update_staging_, slice.offset, *constants_buf_, slice.offset, bytes.size());
+  }
+
+
+  // 8-bit graph inputs/outputs: dense bytes (uint8 or int8) <-> NHWC4 int8 words, one word per invocation.
+  void record_q8_io(vk::Recorder& rec, bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
+    ops::Shape4 s = ops::shape4(t.shape);
+    struct {
+      int32_t rows, C, C4, words, flip, zero;
+    } pc = {(int32_t)s.rows(), s.c, s.c4(), 0, t.dtype == DType::U8 ? 1 : 0, ops::device_zero_point(t)};
+    pc.words = pack ? (int32_t)(s.rows() * s.c4()) : (int32_t)((t.bytes() + 3) / 4);
+    auto p = ctx_->pipeline(pack ? "pack_input_q8" : "unpack_output_q8", {}, sizeof(pc), 2, 64, 1, 1);
+    uint32_t gx, gz;
+    ops::split_groups(pc.words, 64, gx, gz);
+    rec.dispatch(*p, {src, dst}, &pc, sizeof(pc), gx, 1, gz);
+  }
+
+  std::shared_ptr<vk::Context> ctx_;
+  const Graph& g_;
+  PlanOptions o_;
+  vk::Int8Features int8_;
+  std::vector<uint8_t> constants_;
+  std::map<int, ops::ConstSlice> packed_consts_;
+  std::map<int, ops::ConstSlice> noted_;
+  std::vector<int> alias_of_;
+  std::vector<uint64_t> offsets_;
+  std::vector<ops::KernelPtr> kernels_, grad_kernels_;
+  std::unique_ptr<vk::Buffer> grads_;
+  std::vector<uint64_t> grad_offsets_;
+  std::unique_ptr<vk::Buffer> arena_, constants_buf_;
+  std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;
+  std::unique_ptr<vk::Recorder> rec_;
+  std::unique_ptr<vk::Buffer> update_staging_;
+};
+
+CompiledGraph::CompiledGraph(std::shared_ptr<vk::Context> ctx, const Graph& graph, const PlanOptions& options)
+    : ctx_(std::move(ctx)), options_(options) {
+  TARE_CHECK(ctx_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "no context");
+  TARE_CHECK(options.batch >= 0, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 0");
+  if (options.batch > 0) {
+    try {
+      graph_ = with_batch(graph, options.batch);
+    } catch (const Error& e) {  // the model is fine; the requested batch is not
+      fail(TARE_ERROR_INVALID_ARGUMENT, "batch " + std::to_string(options.batch) + ": " + e.what());
+    }
+  } else {
+    graph_ = graph;
+  }
+  impl_ = std::make_unique<Impl>(ctx_, graph_, options_);
+  impl_->build(memory_);
+}
+
+CompiledGraph::~CompiledGraph() = default;
+
+void CompiledGraph::set_input_bytes(size_t i, const void* data, size_t bytes) {
+  TARE_CHECK(i < num_inputs(), TARE_ERROR_INVALID_ARGUMENT, "input index " + std::to_string(i) + " out of range");
+  TARE_CHECK(bytes == input(i).bytes(), TARE_ERROR_INVALID_ARGUMENT,
+             "input '" + input(i).name + "' takes " + std::to_string(input(i).bytes()) + " bytes, got " +
+                 std::to_string(bytes));
+  TARE_CHECK(data != nullptr || bytes == 0, TARE_ERROR_INVALID_ARGUMENT, "input data is NULL");
+  impl_->inputs_[i]->upload(data, bytes);
+}
+
+void CompiledGraph::get_output_bytes(size_t i, void* data, size_t bytes) const {
+  TARE_CHECK(i < num_outputs(), TARE_ERROR_INVALID_ARGUMENT, "output index " + std::to_string(i) + " out of range");
+  TARE_CHECK(bytes == output(i).bytes(), TARE_ERROR_INVALID_ARGUMENT,
+             "output '" + output(i).name + "' has " + std::to_string(output(i).bytes()) + " bytes, got room for " +
+                 std::to_string(bytes));
+  TARE_CHECK(data != nullptr || bytes == 0, TARE_ERROR_INVALID_ARGUMENT, "output buffer is NULL");
+  impl_->outputs_[i]->download(data, bytes);
+}
+
+void CompiledGraph::set_input(size_t i, const float* data, size_t count) {
+  TARE_CHECK(i < num_inputs() && input(i).dtype == DType::F32, TARE_ERROR_INVALID_ARGUMENT,
+             "input " + std::to_string(i) + " is not a float32 input");
+  size_t n = (size_t)input(i).elements();
+  TARE_CHECK(count == n, TARE_ERROR_INVALID_ARGUMENT,
+             "input '" + input(i).name + "' takes " + std::to_string(n) + " values, got " + std::to_string(count));
+  TARE_CHECK(data != nullptr || n == 0, TARE_ERROR_INVALID_ARGUMENT, "input data is NULL");
+  impl_->inputs_[i]->upload(data, n * 4);
+}
+
+void CompiledGraph::get_output(size_t i, float* data, size_t count) const {
+  TARE_CHECK(i < num_outputs() && output(i).dtype == DType::F32, TARE_ERROR_INVALID_ARGUMENT,
+             "output " + std::to_string(i) + " is not a float32 output");
+  size_t n = (size_t)output(i).elements();
+  TARE_CHECK(count == n, TARE_ERROR_INVALID_ARGUMENT,
+             "output '" + output(i).name + "' has " + std::to_string(n) + " values, got room for " +
+                 std::to_string(count));
+  TARE_CHECK(data != nullptr || n == 0, TARE_ERROR_INVALID_ARGUMENT, "output buffer is NULL");
+  impl_->outputs_[i]->download(data, n * 4);
+}
+
+void CompiledGraph::record_run(const TensorHook& after_tensor, uint32_t extra_dispatches_per_op) {
+  impl_->record_run(after_tensor, extra_dispatches_per_op);
+}
+
+void CompiledGraph::run() {
+  if (!impl_->rec_) record_run();
+  impl_->rec_->submit();
+}
+
+std::vector<std::pair<std::string, double>> CompiledGraph::profile() const {
+  return impl_->rec_ ? impl_->rec_->region_times() : std::vector<std::pair<std::string, double>>{};
+}
+
+void CompiledGraph::record_inputs(vk::Recorder& rec) { impl_->record_inputs(rec); }
+
+void CompiledGraph::record_ops(vk::Recorder& rec, size_t begin, size_t end, const TensorHook& after_tensor) {
+  TARE_CHECK(begin <= end && end <= graph_.ops.size(), TARE_ERROR_INVALID_ARGUMENT, "operator range out of bounds");
+  impl_->record_ops(rec, begin, end, after_tensor);
+}
+
+void CompiledGraph::record_outputs(vk::Recorder& rec) { impl_->record_outputs(rec); }
+
+uint32_t CompiledGraph::dispatch_bound(size_t begin, size_t end) const {
+  return (uint32_t)(std::min(end, graph_.ops.size()) - std::min(begin, end)) * 8 + 2 * (uint32_t)graph_.inputs.size() +
+         2 * (uint32_t)graph_.outputs.size() + 4;
+}
+
+vk::BufferRange CompiledGraph::tensor_storage(int t) const {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size() && !graph_.tensors[t].is_const, TARE_ERROR_INVALID_ARGUMENT,
+             "not an activation tensor");
+  return impl_->tensor(t);
+}
+
+bool CompiledGraph::has_storage(int t) const {
+  return t >= 0 && t < (int)graph_.tensors.size() && !graph_.tensors[t].is_const &&
+         impl_->offsets_[impl_->root_of(t)] != UINT64_MAX;
+}
+
+void CompiledGraph::update_constant(int t, const std::vector<float>& values) {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size(), TARE_ERROR_INVALID_ARGUMENT, "tensor index out of range");
+  impl_->update_constant(t, values);
+}
+
+void CompiledGraph::record_constant_update(vk::Recorder& rec, int t, const std::vector<float>& values) {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size(), TARE_ERROR_INVALID_ARGUMENT, "tensor index out of range");
+  impl_->record_constant_update(rec, t, values);
+}
+
+vk::BufferRange CompiledGraph::constant_storage(int t) const {
+  auto it = impl_->noted_.find(t);
+  TARE_CHECK(it != impl_->noted_.end(), TARE_ERROR_INVALID_ARGUMENT,
+             "tensor " + std::to_string(t) + " is not a constant the session keeps as it is");
+  return impl_->constant(it->second);
+}
+
+void CompiledGraph::record_zero_grads(vk::Recorder& rec) {
+  TARE_CHECK(options_.training, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+  rec.fill(*impl_->grads_, 0, impl_->grads_->size(), 0u);
+}
+
+void CompiledGraph::record_backward(vk::Recorder& rec, size_t begin, size_t end) {
+  TARE_CHECK(begin <= end && end <= graph_.ops.size(), TARE_ERROR_INVALID_ARGUMENT, "operator range out of bounds");
+  impl_->record_backward(rec, begin, end);
+}
+
+vk::BufferRange CompiledGraph::grad_storage(int t) const {
+  TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size() && !graph_.tensors[t].is_const, TARE_ERROR_INVALID_ARGUMENT,
+             "not an activation tensor");
+  return impl_->grad(t);
+}
+
+void CompiledGraph::upload(const vk::BufferRange& dst, const void* data, uint64_t bytes) {
+  impl_->own(dst, bytes).upload(data, bytes, dst.offset);
+}
+
+void CompiledGraph::download(const vk::BufferRange& src, void* data, uint64_t bytes) const {
+  impl_->own(src, bytes).download(data, bytes, src.offset);
+}
+
+}  // namespace tare

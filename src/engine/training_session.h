@@ -1,0 +1,37 @@
+// Training (bias fine-tuning, src/calib): a segment session (segment_session.h) in float32 where every activation
+// keeps its own storage (the backward pass reads the forward values), with a gradient per activation, stored like
+// the tensors (NHWC4 float32; alias views share their root's), and a backward kernel per operator.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "engine/segment_session.h"
+
+namespace tare {
+
+struct TrainingOptions {
+  int batch = 0;  // 0: the model's own batch
+};
+
+class TrainingSession : public SegmentSession {
+ public:
+  TrainingSession(std::shared_ptr<vk::Context> ctx, const Graph& graph, const TrainingOptions& options);
+
+  // record_zero_grads zeroes every gradient; record_backward records the backward kernels of operators
+  // [begin, end) in reverse order (each adds into its inputs' gradients).
+  void record_zero_grads(vk::Recorder& rec) { plan_.record_zero_grads(rec); }
+  void record_backward(vk::Recorder& rec, size_t begin, size_t end) { plan_.record_backward(rec, begin, end); }
+  vk::BufferRange grad_storage(int tensor) const { return plan_.grad_storage(tensor); }
+
+  // Conveniences (tests, small graphs): run the whole forward pass; zero the gradients, set the seeds' gradients
+  // (dense NHWC float32, the tensor's element count), run the backward pass of every operator; read a gradient or
+  // a forward value back (dense NHWC float32).
+  void run() { plan_.run(); }
+  void backward(const std::vector<std::pair<int, std::vector<float>>>& seeds);
+  std::vector<float> grad(int tensor) const;
+  std::vector<float> value(int tensor) const;
+};
+
+}  // namespace tare
