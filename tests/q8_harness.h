@@ -1,6 +1,5 @@
-// Helpers for 8-bit GPU op tests: build quantized one-op graphs, run them on the GPU (every storage / dot-product
-// path the device offers) and on the integer CPU reference (src/ref/int_reference.h, TFLite's integer semantics),
-// and compare the raw output bytes.
+// Helpers for 8-bit GPU tests: build quantized graphs (Q8Builder), choose the 8-bit storage / dot-product path of a
+// session (select_q8_path), random raw inputs.
 #pragma once
 
 #include <cmath>
@@ -123,20 +122,26 @@ class Q8Builder : public GraphBuilder {
   }
 };
 
-// The GPU paths to test: packed words / 8-bit storage, with and without packed dot products (as available).
+// The storage paths of the 8-bit kernels: packed 32-bit words or 8-bit storage buffers, with packed dot products on,
+// off, or as the device decides (on only where they are accelerated).
+enum class Q8Dot { Default, Off, On };
 struct Q8Path {
-  bool force_packed;
-  bool disable_dot;
+  bool packed;
+  Q8Dot dot;
   const char* name;
 };
-inline std::vector<Q8Path> q8_paths(const vk::Context& ctx) {
-  std::vector<Q8Path> p = {{true, true, "packed"}};
-  if (ctx.caps().integer_dot_product) p.push_back({true, false, "packed+dot"});
-  if (ctx.caps().int8_storage && ctx.caps().int8_arithmetic) {
-    p.push_back({false, true, "int8-storage"});
-    if (ctx.caps().integer_dot_product) p.push_back({false, false, "int8-storage+dot"});
-  }
-  return p;
+// Whether the device offers `p` (8-bit storage needs storageBuffer8BitAccess and shaderInt8; dot products need
+// VK_KHR_shader_integer_dot_product).
+inline bool q8_path_offered(const vk::Context& ctx, const Q8Path& p) {
+  if (!p.packed && !(ctx.caps().int8_storage && ctx.caps().int8_arithmetic)) return false;
+  if (p.dot == Q8Dot::On && !ctx.caps().integer_dot_product) return false;
+  return true;
+}
+// The one place that turns a path into session options.
+inline void select_q8_path(SessionOptions& o, const Q8Path& p) {
+  o.force_packed_int8 = p.packed;
+  o.disable_dot = p.dot == Q8Dot::Off;
+  o.force_dot = p.dot == Q8Dot::On;
 }
 
 // Random raw input bytes for every graph input: float32 inputs uniform in [-float_range, float_range], 8-bit
@@ -160,56 +165,6 @@ inline std::vector<std::vector<uint8_t>> random_raw_inputs(const Graph& g, unsig
     inputs.push_back(std::move(v));
   }
   return inputs;
-}
-
-inline int last_max_q8_diff = 0;
-
-// Runs `g` with random raw inputs on every GPU path and on the integer reference; checks that every output byte
-// differs by at most `tol` (0: bit-exact).  Returns false if there is no GPU.
-inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
-  auto ctx = gpu();
-  if (!ctx) return false;
-  infer_shapes(g);
-  const std::vector<std::vector<uint8_t>> inputs = random_raw_inputs(g, seed, 3.0f);
-  auto want = ref::run_int(g, inputs);
-  last_max_q8_diff = 0;
-  for (const Q8Path& path : q8_paths(*ctx)) {
-    INFO("GPU path " << path.name);
-    SessionOptions o;
-    o.force_packed_int8 = path.force_packed;
-    o.disable_dot = path.disable_dot;
-    o.force_dot = !path.disable_dot;
-    Session s(ctx, g, o);
-    for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
-    s.run();
-    for (size_t i = 0; i < g.outputs.size(); i++) {
-      const Tensor& out = g.tensors[g.outputs[i]];
-      std::vector<uint8_t> got(out.bytes());
-      s.get_output_bytes(i, got.data(), got.size());
-      REQUIRE(got.size() == want[i].size());
-      int maxd = 0;
-      size_t bad = 0;
-      if (out.dtype == DType::F32) {
-        std::vector<float> a(got.size() / 4), b(got.size() / 4);
-        std::memcpy(a.data(), got.data(), got.size());
-        std::memcpy(b.data(), want[i].data(), got.size());
-        double e = max_rel_error(a, b);
-        CHECK_MESSAGE(e <= 1e-6, "float output " << i << " rel error " << e);
-        continue;
-      }
-      for (size_t k = 0; k < got.size(); k++) {
-        int d = out.dtype == DType::U8 ? std::abs((int)got[k] - (int)want[i][k])
-                                       : std::abs((int)(int8_t)got[k] - (int)(int8_t)want[i][k]);
-        maxd = std::max(maxd, d);
-        if (d > tol) bad++;
-      }
-      last_max_q8_diff = std::max(last_max_q8_diff, maxd);
-      CHECK_MESSAGE(bad == 0, "output " << i << ": " << bad << " of " << got.size() << " bytes differ by more than "
-                                        << tol << " (max " << maxd << ")");
-    }
-  }
-  check_validation();
-  return true;
 }
 
 }  // namespace tare::test

@@ -32,7 +32,7 @@ std::vector<std::vector<uint8_t>> run_gpu(const Graph& g, const std::vector<std:
                                           bool packed = false) {
   auto ctx = gpu();
   SessionOptions o;
-  o.force_packed_int8 = packed;
+  select_q8_path(o, {packed, Q8Dot::Default, packed ? "packed" : "default"});
   Session s(ctx, g, o);
   for (size_t i = 0; i < in.size(); i++) s.set_input_bytes(i, in[i].data(), in[i].size());
   s.run();
