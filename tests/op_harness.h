@@ -1,5 +1,5 @@
-// Helpers for per-op GPU tests: build a one-op (or small) Graph in code, run it on the GPU through a Session and
-// on the CPU reference executor (src/ref), and compare.
+// Helpers that build small Graphs in code (one op or a few) for the tests: GraphBuilder, convolution and pool
+// options and output shapes.
 #pragma once
 
 #include <algorithm>
@@ -108,44 +108,6 @@ inline OpParams pool_params(int fh, int fw, int sh, int sw, Padding padding, Act
 inline std::vector<int> pool_out_shape(const std::vector<int>& in, const OpParams& p) {
   return {in[0], conv_out_size(in[1], p.filter_h, p.stride_h, 1, p.padding),
           conv_out_size(in[2], p.filter_w, p.stride_w, 1, p.padding), in[3]};
-}
-
-// The largest error measured by check_gpu_vs_ref since the caller last reset it (tests that report errors).
-inline double last_max_rel_error = 0;
-
-// Runs `g` on the GPU (fp32 or fp16) and on the CPU reference with random inputs in [-2, 2]; checks every
-// output's max relative error (vs max |ref|) <= tol.  Returns false (with a printed note) if there is no GPU.
-inline bool check_gpu_vs_ref(Graph g, double tol, bool fp16 = false, unsigned seed = 7) {
-  auto ctx = gpu();
-  if (!ctx) return false;
-  if (fp16 && !(ctx->caps().fp16_arithmetic && ctx->caps().fp16_storage)) {
-    MESSAGE("device has no fp16: fp16 check skipped");
-    return false;
-  }
-  infer_shapes(g);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-2, 2);
-  std::vector<std::vector<float>> inputs;
-  for (int t : g.inputs) {
-    std::vector<float> v((size_t)g.tensors[t].elements());
-    for (auto& x : v) x = d(rng);
-    inputs.push_back(std::move(v));
-  }
-  ref::Values want = ref::run(g, inputs);
-  SessionOptions o;
-  o.fp16 = fp16;
-  Session s(ctx, g, o);
-  for (size_t i = 0; i < inputs.size(); i++) s.set_input(i, inputs[i].data(), inputs[i].size());
-  s.run();
-  for (size_t i = 0; i < g.outputs.size(); i++) {
-    std::vector<float> got((size_t)g.tensors[g.outputs[i]].elements());
-    s.get_output(i, got.data(), got.size());
-    double err = max_rel_error(got, want[g.outputs[i]]);
-    last_max_rel_error = std::max(last_max_rel_error, err);
-    CHECK_MESSAGE(err <= tol, "output " << i << " max relative error " << err << " > " << tol);
-  }
-  check_validation();
-  return true;
 }
 
 }  // namespace tare::test

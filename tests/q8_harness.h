@@ -1,6 +1,5 @@
-// Helpers for 8-bit GPU op tests: build quantized one-op graphs, run them on the GPU (every storage / dot-product
-// path the device offers) and on the integer CPU reference (src/ref/int_reference.h, TFLite's integer semantics),
-// and compare the raw output bytes.
+// Helpers for 8-bit GPU tests: build quantized graphs (Q8Builder), choose the 8-bit storage / dot-product path of a
+// session (q8_session, q8_features), random raw inputs.
 #pragma once
 
 #include <cmath>
@@ -123,27 +122,31 @@ class Q8Builder : public GraphBuilder {
   }
 };
 
-// The GPU paths to test: packed words / 8-bit storage, with and without packed dot products (as available; forced
-// where the device has them, even emulated).
+// The storage paths of the 8-bit kernels: packed 32-bit words or 8-bit storage buffers, with packed dot products on,
+// off, or as the device decides (on only where they are accelerated).
+enum class Q8Dot { Default, Off, On };
 struct Q8Path {
-  vk::FeatureOverride features;
+  bool packed;
+  Q8Dot dot;
   const char* name;
 };
-inline std::vector<Q8Path> q8_paths(const vk::Context& ctx) {
+// Whether the device offers `p` (8-bit storage needs storageBuffer8BitAccess and shaderInt8; dot products need
+// VK_KHR_shader_integer_dot_product).
+inline bool q8_path_offered(const vk::Context& ctx, const Q8Path& p) {
+  if (!p.packed && !(ctx.caps().int8_storage && ctx.caps().int8_arithmetic)) return false;
+  if (p.dot == Q8Dot::On && !ctx.caps().integer_dot_product) return false;
+  return true;
+}
+// The one place that turns a path into the device-feature override.
+inline vk::FeatureOverride q8_features(const Q8Path& p) {
   using Dot = vk::FeatureOverride::Dot;
-  std::vector<Q8Path> p = {{{true, Dot::Off}, "packed"}};
-  if (ctx.caps().integer_dot_product) p.push_back({{true, Dot::Forced}, "packed+dot"});
-  if (ctx.caps().int8_storage && ctx.caps().int8_arithmetic) {
-    p.push_back({{false, Dot::Off}, "int8-storage"});
-    if (ctx.caps().integer_dot_product) p.push_back({{false, Dot::Forced}, "int8-storage+dot"});
-  }
-  return p;
+  return {p.packed, p.dot == Q8Dot::Off ? Dot::Off : p.dot == Q8Dot::On ? Dot::Forced : Dot::Auto};
 }
 
 // A session that runs `g` on `path`: the one place where tests pick an 8-bit path.
 inline Session q8_session(std::shared_ptr<vk::Context> ctx, const Graph& g, const Q8Path& path,
                           const SessionOptions& options = {}) {
-  return Session(std::move(ctx), g, options, path.features);
+  return Session(std::move(ctx), g, options, q8_features(path));
 }
 
 // Random raw input bytes for every graph input: float32 inputs uniform in [-float_range, float_range], 8-bit
@@ -167,52 +170,6 @@ inline std::vector<std::vector<uint8_t>> random_raw_inputs(const Graph& g, unsig
     inputs.push_back(std::move(v));
   }
   return inputs;
-}
-
-inline int last_max_q8_diff = 0;
-
-// Runs `g` with random raw inputs on every GPU path and on the integer reference; checks that every output byte
-// differs by at most `tol` (0: bit-exact).  Returns false if there is no GPU.
-inline bool check_q8_gpu_vs_ref(Graph g, int tol = 0, unsigned seed = 11) {
-  auto ctx = gpu();
-  if (!ctx) return false;
-  infer_shapes(g);
-  const std::vector<std::vector<uint8_t>> inputs = random_raw_inputs(g, seed, 3.0f);
-  auto want = ref::run_int(g, inputs);
-  last_max_q8_diff = 0;
-  for (const Q8Path& path : q8_paths(*ctx)) {
-    INFO("GPU path " << path.name);
-    Session s = q8_session(ctx, g, path);
-    for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
-    s.run();
-    for (size_t i = 0; i < g.outputs.size(); i++) {
-      const Tensor& out = g.tensors[g.outputs[i]];
-      std::vector<uint8_t> got(out.bytes());
-      s.get_output_bytes(i, got.data(), got.size());
-      REQUIRE(got.size() == want[i].size());
-      int maxd = 0;
-      size_t bad = 0;
-      if (out.dtype == DType::F32) {
-        std::vector<float> a(got.size() / 4), b(got.size() / 4);
-        std::memcpy(a.data(), got.data(), got.size());
-        std::memcpy(b.data(), want[i].data(), got.size());
-        double e = max_rel_error(a, b);
-        CHECK_MESSAGE(e <= 1e-6, "float output " << i << " rel error " << e);
-        continue;
-      }
-      for (size_t k = 0; k < got.size(); k++) {
-        int d = out.dtype == DType::U8 ? std::abs((int)got[k] - (int)want[i][k])
-                                       : std::abs((int)(int8_t)got[k] - (int)(int8_t)want[i][k]);
-        maxd = std::max(maxd, d);
-        if (d > tol) bad++;
-      }
-      last_max_q8_diff = std::max(last_max_q8_diff, maxd);
-      CHECK_MESSAGE(bad == 0, "output " << i << ": " << bad << " of " << got.size() << " bytes differ by more than "
-                                        << tol << " (max " << maxd << ")");
-    }
-  }
-  check_validation();
-  return true;
 }
 
 }  // namespace tare::test

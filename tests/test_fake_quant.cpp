@@ -1,4 +1,5 @@
-// The fake-quant float graph (src/quant/fake_quant.h): its structure on a hand-built quantized graph (dequantized
+// FAKE_QUANT's parameter checks (its values on every path are in the conformance table), and the fake-quant float
+// graph (src/quant/fake_quant.h): its structure on a hand-built quantized graph (dequantized
 // weights, biases and constants, FAKE_QUANT parameters, the tensor map), and its agreement with the integer
 // graph it comes from (ref::run_int, dequantized): on a small conv / depthwise / FC net quantized by
 // quant::quantize_graph, on MobileNet-v1 0.25 quantized by Tare, and on the shared data's own 8-bit models.  The
@@ -16,6 +17,7 @@
 #include "quant/fake_quant.h"
 #include "quant/quantizer.h"
 #include "ref/int_reference.h"
+#include "ref/reference.h"
 
 using namespace tare;
 using namespace tare::test;
@@ -220,6 +222,36 @@ void compare_local(const Graph& q, const Graph& fq, const quant::FakeQuantMap& m
 }  // namespace
 
 TEST_SUITE("quant") {
+  TEST_CASE("FAKE_QUANT: invalid parameters are rejected by shape inference and the reference") {
+    auto fq = [](float scale, int zp, int qmin, int qmax) {
+      OpParams p;
+      p.fq_scale = scale;
+      p.fq_zero_point = zp;
+      p.fq_qmin = qmin;
+      p.fq_qmax = qmax;
+      return p;
+    };
+    for (const OpParams& p : {fq(0.0f, 0, -128, 127), fq(-1.0f, 0, -128, 127), fq(1e-40f, 0, -128, 127),
+                              fq(NAN, 0, -128, 127), fq(0.1f, 200, -128, 127), fq(0.1f, 0, 5, 4)}) {
+      GraphBuilder b;
+      b.output(b.op(OpType::FakeQuant, {b.input({4})}, {4}, p));
+      Graph g = b.g;
+      try {
+        infer_shapes(g);
+        FAIL("accepted invalid FAKE_QUANT parameters");
+      } catch (const Error& e) {
+        CHECK(e.status() == TARE_ERROR_INVALID_MODEL);
+      }
+      try {
+        ref::run(g, {{1, 2, 3, 4}});
+        FAIL("the reference accepted invalid FAKE_QUANT parameters");
+      } catch (const Error& e) {
+        CHECK(e.status() == TARE_ERROR_INVALID_MODEL);
+      }
+    }
+    CHECK(std::string(op_name(OpType::FakeQuant)) == "FAKE_QUANT");
+  }
+
   TEST_CASE("fake_quant_graph: structure of a hand-built quantized graph") {
     // uint8 input (scale 0.02, zp 128) -> QUANTIZE -> int8 (0.02, 0) -> CONV_2D 1x1 (per-channel int8 weights,
     // int32 bias, relu6) -> int8 (0.05, -100) -> ADD (int8 constant operand, zp 3) -> int8 (0.1, -20) -> DEQUANTIZE.

@@ -32,8 +32,7 @@ std::vector<std::vector<uint8_t>> random_inputs(const Graph& g, unsigned seed) {
 std::vector<std::vector<uint8_t>> run_gpu(const Graph& g, const std::vector<std::vector<uint8_t>>& in,
                                           bool packed = false) {
   // packed: 8-bit values in packed words even where the device has 8-bit storage (dot products as by default).
-  const Q8Path path{{packed, vk::FeatureOverride::Dot::Auto}, packed ? "packed" : "default"};
-  Session s = q8_session(gpu(), g, path);
+  Session s = q8_session(gpu(), g, {packed, Q8Dot::Default, packed ? "packed" : "default"});
   for (size_t i = 0; i < in.size(); i++) s.set_input_bytes(i, in[i].data(), in[i].size());
   s.run();
   std::vector<std::vector<uint8_t>> out(s.num_outputs());

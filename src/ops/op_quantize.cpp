@@ -1,5 +1,5 @@
 // QUANTIZE (float -> 8-bit, or 8-bit -> 8-bit requantization) and DEQUANTIZE (8-bit -> float): the edges of an
-// integer graph.  One kernel each serves both sides (quantize.cpp, dequantize.cpp).
+// integer graph (quantize.cpp, dequantize.cpp; DEQUANTIZE's kernel also serves a constant 8-bit input).
 #include "ops/op_def.h"
 
 namespace tare::ops {
@@ -36,8 +36,7 @@ const OpDesc kQuantize = {
     .read = read_one_input,
     .write = write_quantize,
     .infer = infer_same_shape,
-    .make_float = make_quantize,
-    .make_q8 = make_quantize,
+    .make_q8 = make_quantize,  // its output is 8-bit: always the 8-bit side
     .ref_int = ref::intd::quantize_op,
 };
 

@@ -1,0 +1,1469 @@
+// The conformance table: one entry per operator with its cases (shapes, options, quantization) and the paths the
+// operator has; tests/conformance.h describes the paths and the harness.  A new operator needs one entry here.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "conformance.h"
+#include "op_harness.h"
+#include "q8_harness.h"
+
+namespace tare::test::conformance {
+
+namespace {
+
+const Paths kAll = kAllPaths;
+const DType I8 = DType::I8, U8 = DType::U8;
+const Padding SAME = Padding::Same, VALID = Padding::Valid;
+const Activation NONE = Activation::None, RELU = Activation::Relu, RELU1 = Activation::ReluN1To1,
+                 RELU6 = Activation::Relu6;
+const Activation kActs[] = {NONE, RELU, RELU1, RELU6};
+
+std::string shape_name(const std::vector<int>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+const char* act_name(Activation a) {
+  switch (a) {
+    case Activation::Relu: return " RELU";
+    case Activation::ReluN1To1: return " RELU_N1_TO_1";
+    case Activation::Relu6: return " RELU6";
+    default: return "";
+  }
+}
+const char* pad_name(Padding p) { return p == SAME ? "SAME" : "VALID"; }
+
+// ---- CONV_2D / DEPTHWISE_CONV_2D ----------------------------------------------------------------------------------
+
+struct Win {
+  int kh, kw, sh, sw, dh, dw;
+  Padding pad;
+};
+OpParams win_params(const Win& v, Activation act = NONE) {
+  OpParams p;
+  p.stride_h = v.sh;
+  p.stride_w = v.sw;
+  p.dilation_h = v.dh;
+  p.dilation_w = v.dw;
+  p.padding = v.pad;
+  p.activation = act;
+  return p;
+}
+std::vector<int> win_out(int n, int h, int w, int c, const Win& v) {
+  return {n, conv_out_size(h, v.kh, v.sh, v.dh, v.pad), conv_out_size(w, v.kw, v.sw, v.dw, v.pad), c};
+}
+std::string win_name(const Win& v) {
+  return std::to_string(v.kh) + "x" + std::to_string(v.kw) + " s" + std::to_string(v.sh) + "," +
+         std::to_string(v.sw) + " d" + std::to_string(v.dh) + "," + std::to_string(v.dw) + " " + pad_name(v.pad);
+}
+// Windows of the gradient sweeps.
+const std::vector<Win>& windows() {
+  static const std::vector<Win> w = {
+      {1, 1, 1, 1, 1, 1, SAME},  {1, 1, 2, 2, 1, 1, VALID}, {3, 3, 1, 1, 1, 1, SAME}, {3, 3, 2, 2, 1, 1, SAME},
+      {3, 3, 2, 2, 1, 1, VALID}, {3, 3, 1, 1, 2, 2, SAME},  {3, 2, 2, 1, 1, 2, VALID}, {5, 5, 3, 3, 1, 1, SAME},
+      {2, 3, 1, 2, 2, 1, SAME},  {1, 3, 3, 1, 1, 1, SAME},  {3, 3, 2, 3, 2, 1, SAME}, {4, 4, 2, 2, 1, 1, SAME},
+  };
+  return w;
+}
+Win square(int k, int stride, int dil, Padding pad) { return {k, k, stride, stride, dil, dil, pad}; }
+
+Case conv_case(int n, int h, int w, int cin, int cout, const Win& v, Activation act, bool bias) {
+  GraphBuilder b;
+  const int x = b.input({n, h, w, cin});
+  const int wt = b.random_constant({cout, v.kh, v.kw, cin});
+  const int bs = bias ? b.random_constant({cout}) : -1;
+  b.output(b.op(OpType::Conv2D, {x, wt, bs}, win_out(n, h, w, cout, v), win_params(v, act)));
+  return make_case(shape_name({n, h, w, cin}) + " -> " + std::to_string(cout) + " " + win_name(v) + act_name(act) +
+                       (bias ? "" : " no bias"),
+                   b.g);
+}
+
+Case dw_case(int n, int h, int w, int cin, int mult, const Win& v, Activation act, bool bias) {
+  GraphBuilder b;
+  const int x = b.input({n, h, w, cin});
+  const int wt = b.random_constant({1, v.kh, v.kw, cin * mult});
+  const int bs = bias ? b.random_constant({cin * mult}) : -1;
+  OpParams p = win_params(v, act);
+  p.depth_multiplier = mult;
+  b.output(b.op(OpType::DepthwiseConv2D, {x, wt, bs}, win_out(n, h, w, cin * mult, v), p));
+  return make_case(shape_name({n, h, w, cin}) + " x" + std::to_string(mult) + " " + win_name(v) + act_name(act) +
+                       (bias ? "" : " no bias"),
+                   b.g);
+}
+
+// 8-bit weights: per-tensor / per-channel int8, legacy uint8 (with zero point `wzp`).
+struct Q8Conv {
+  DType dt;
+  WKind wk;
+  double mult;  // target real multiplier (relative to the typical 1/sqrt(K) one)
+  int wzp = 120;
+};
+std::string q8_name(const Q8Conv& q) {
+  const char* wk = q.wk == WKind::PerTensor ? "per-tensor" : q.wk == WKind::PerChannel ? "per-channel" : "uint8";
+  return std::string(" ") + dtype_name(q.dt) + " " + wk + " weights M" + std::to_string(q.mult) +
+         (q.wk == WKind::Uint8 ? " wzp " + std::to_string(q.wzp) : "");
+}
+
+Case q8_conv_case(int n, int h, int w, int cin, int cout, const Win& v, Activation act, bool bias, const Q8Conv& q,
+                  unsigned seed) {
+  Q8Builder b;
+  b.rng.seed(seed);
+  const bool u8 = q.dt == U8;
+  const float in_scale = 0.02f;
+  const int x = b.q8_input({n, h, w, cin}, in_scale, u8 ? 131 : -7, q.dt);
+  std::vector<float> ws;
+  const int wt = b.weights(q.wk, {cout, v.kh, v.kw, cin}, cout, 0, 0.004f, q.wzp, &ws);
+  const int bs = bias ? b.matching_bias(cout, in_scale, ws, 20000) : -1;
+  // Accumulators are ~ 5000 * sqrt(K) in magnitude: aim at ~ 60 output steps at mult = 1.
+  const double k = (double)v.kh * v.kw * cin;
+  const float out_scale = (float)(in_scale * 0.004 * 5000.0 * std::sqrt(k) / 60.0 / q.mult);
+  b.q8_output_op(OpType::Conv2D, {x, wt, bs}, win_out(n, h, w, cout, v), win_params(v, act), out_scale, u8 ? 120 : 3,
+                 q.dt);
+  return make_case(shape_name({n, h, w, cin}) + " -> " + std::to_string(cout) + " " + win_name(v) + act_name(act) +
+                       q8_name(q) + (bias ? "" : " no bias"),
+                   b.g)
+      .seeded(seed + 1000);
+}
+
+Case q8_dw_case(int n, int h, int w, int cin, int mult, const Win& v, Activation act, bool bias, const Q8Conv& q,
+                unsigned seed) {
+  Q8Builder b;
+  b.rng.seed(seed);
+  const bool u8 = q.dt == U8;
+  const float in_scale = 0.03f;
+  const int cout = cin * mult;
+  const int x = b.q8_input({n, h, w, cin}, in_scale, u8 ? 125 : 9, q.dt);
+  std::vector<float> ws;
+  const int wt = b.weights(q.wk, {1, v.kh, v.kw, cout}, cout, 3, 0.005f, q.wzp, &ws);
+  const int bs = bias ? b.matching_bias(cout, in_scale, ws, 20000) : -1;
+  const double k = (double)v.kh * v.kw;
+  const float out_scale = (float)(in_scale * 0.005 * 5000.0 * std::sqrt(k) / 60.0 / q.mult);
+  OpParams p = win_params(v, act);
+  p.depth_multiplier = mult;
+  b.q8_output_op(OpType::DepthwiseConv2D, {x, wt, bs}, win_out(n, h, w, cout, v), p, out_scale, u8 ? 118 : -4, q.dt);
+  return make_case(shape_name({n, h, w, cin}) + " x" + std::to_string(mult) + " " + win_name(v) + act_name(act) +
+                       q8_name(q) + (bias ? "" : " no bias"),
+                   b.g)
+      .seeded(seed + 1000);
+}
+
+std::vector<Case> conv2d_cases() {
+  std::vector<Case> v;
+  // General window: MobileNet stem, even / odd sizes, batch 2, dilation, 5x5 and odd channels, 1x1 stride 2.
+  struct F {
+    int n, h, w, cin, cout, k, stride, dil;
+    Padding pad;
+    Activation act;
+  };
+  const F general[] = {
+      {1, 9, 11, 3, 8, 3, 2, 1, SAME, RELU6}, {1, 8, 8, 3, 5, 3, 2, 1, SAME, NONE},   {2, 7, 6, 5, 7, 3, 1, 1, VALID, RELU},
+      {1, 10, 9, 4, 13, 3, 1, 2, SAME, RELU1}, {1, 5, 5, 13, 33, 5, 1, 1, SAME, NONE}, {1, 6, 7, 1, 1, 1, 2, 1, SAME, NONE},
+      {1, 4, 4, 8, 4, 2, 2, 1, VALID, RELU},
+  };
+  for (const F& c : general)
+    for (bool bias : {true, false})
+      v.push_back(conv_case(c.n, c.h, c.w, c.cin, c.cout, square(c.k, c.stride, c.dil, c.pad), c.act, bias));
+  // The 1x1 GEMM path.
+  struct G {
+    int n, h, w, cin, cout;
+    Activation act;
+  };
+  const G gemm[] = {{1, 7, 7, 32, 16, NONE},    {1, 5, 3, 3, 5, RELU6},      {2, 3, 5, 17, 9, RELU},
+                    {1, 1, 1, 256, 1001, NONE}, {1, 14, 14, 96, 24, NONE},  {1, 2, 2, 1, 1, NONE}};
+  for (const G& c : gemm) v.push_back(conv_case(c.n, c.h, c.w, c.cin, c.cout, square(1, 1, 1, SAME), c.act, true));
+  // Filters, strides, dilations, paddings (the gradient sweep), tile remainders, filter > input, stride > filter.
+  const int shapes[][4] = {{7, 9, 3, 5}, {8, 8, 8, 13}, {11, 6, 13, 4}, {5, 12, 6, 17}};  // h, w, ic, oc
+  for (const Win& w : windows())
+    for (const auto& s : shapes) v.push_back(conv_case(2, s[0], s[1], s[2], s[3], w, NONE, true).gradients(1));
+  v.push_back(conv_case(2, 3, 5, 37, 70, windows()[0], NONE, true).gradients(1));
+  v.push_back(conv_case(1, 1, 1, 9, 6, windows()[0], NONE, true).gradients(1));
+  v.push_back(conv_case(2, 2, 3, 5, 3, {5, 5, 1, 1, 1, 1, SAME}, NONE, true).gradients(1));
+  v.push_back(conv_case(2, 9, 10, 6, 7, {2, 2, 4, 3, 1, 1, VALID}, NONE, true).gradients(1));
+  // Fused activations under finite differences (the backward reference), small enough to be kink-free.
+  struct R {
+    int h, w, kh, kw, stride, dil;
+    Padding pad;
+    Activation act;
+    bool bias;
+  };
+  const R fd[] = {{7, 6, 3, 3, 2, 1, SAME, RELU6, true},  {7, 7, 3, 3, 1, 2, VALID, RELU, true},
+                  {6, 5, 3, 2, 2, 2, SAME, RELU, true},   {4, 4, 1, 1, 1, 1, SAME, RELU1, false}};
+  for (const R& c : fd)
+    v.push_back(conv_case(2, c.h, c.w, 3, 4, {c.kh, c.kw, c.stride, c.stride, c.dil, c.dil, c.pad}, c.act, c.bias)
+                    .inputs_in(-1, 1));
+  // 8-bit: general window and 1x1 GEMM, int8 (per-tensor / per-channel) and legacy uint8, multipliers > 1,
+  // accumulations past 256 steps, several chunks.
+  const Q8Conv i8pc{I8, WKind::PerChannel, 1.0}, i8pt{I8, WKind::PerTensor, 1.0}, u8w{U8, WKind::Uint8, 1.0};
+  unsigned seed = 100;
+  auto q = [&](int n, int h, int w, int cin, int cout, int kh, int kw, int stride, int dil, Padding pad, Activation act,
+               const Q8Conv& qc, bool bias = true) {
+    v.push_back(q8_conv_case(n, h, w, cin, cout, {kh, kw, stride, stride, dil, dil, pad}, act, bias, qc, seed++));
+  };
+  q(1, 9, 11, 3, 8, 3, 3, 2, 1, SAME, RELU6, i8pc);
+  q(1, 8, 8, 3, 5, 3, 3, 2, 1, SAME, NONE, i8pt);
+  q(2, 7, 6, 5, 7, 3, 3, 1, 1, VALID, RELU, i8pc, false);
+  q(1, 10, 9, 4, 13, 3, 3, 1, 2, SAME, RELU1, i8pc);
+  q(1, 5, 5, 13, 33, 5, 5, 1, 1, SAME, NONE, {I8, WKind::PerChannel, 0.3});
+  q(1, 6, 7, 1, 3, 2, 3, 3, 1, SAME, NONE, i8pt);
+  q(1, 7, 7, 8, 4, 3, 3, 1, 1, SAME, NONE, {I8, WKind::PerChannel, 400.0});
+  q(1, 9, 11, 3, 8, 3, 3, 2, 1, SAME, RELU6, u8w);
+  q(2, 7, 6, 5, 7, 3, 3, 1, 2, VALID, RELU, u8w);
+  q(1, 5, 5, 13, 33, 5, 5, 2, 1, SAME, NONE, {U8, WKind::Uint8, 0.5}, false);
+  q(1, 6, 5, 6, 9, 3, 3, 1, 1, SAME, RELU1, {U8, WKind::Uint8, 1.0, 128});  // weight zero point 0 on the device
+  q(1, 7, 7, 8, 4, 3, 3, 1, 1, SAME, NONE, {U8, WKind::Uint8, 300.0});
+  q(1, 6, 6, 5, 6, 3, 3, 1, 1, SAME, RELU, {U8, WKind::PerChannel, 1.0});  // uint8 activations, int8 weights
+  q(1, 5, 4, 300, 5, 3, 3, 1, 1, SAME, NONE, i8pc);                         // > 256 steps
+  q(1, 4, 5, 290, 6, 3, 3, 1, 1, VALID, NONE, u8w);
+  q(1, 7, 9, 16, 24, 1, 1, 1, 1, SAME, RELU6, i8pc);  // 1x1 GEMM
+  q(2, 5, 3, 13, 33, 1, 1, 1, 1, VALID, NONE, i8pt);
+  q(1, 3, 3, 1, 5, 1, 1, 1, 1, SAME, RELU, i8pc, false);
+  q(1, 1, 1, 5, 3, 1, 1, 1, 1, SAME, RELU1, i8pc);
+  q(1, 4, 4, 32, 8, 1, 1, 1, 1, SAME, NONE, {I8, WKind::PerChannel, 500.0});
+  q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, NONE, i8pc);  // several chunks
+  q(1, 7, 9, 16, 24, 1, 1, 1, 1, SAME, RELU6, u8w);
+  q(2, 5, 3, 13, 33, 1, 1, 1, 1, VALID, NONE, u8w, false);
+  q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, RELU, u8w);
+  q(1, 4, 4, 32, 8, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 300.0});
+  q(1, 3, 5, 12, 7, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 1.0, 128});
+  q(1, 5, 5, 8, 8, 1, 1, 2, 1, SAME, NONE, i8pc);  // 1x1 stride 2: the window path
+  return v;
+}
+
+std::vector<Case> depthwise_conv2d_cases() {
+  std::vector<Case> v;
+  struct F {
+    int n, h, w, cin, mult, k, stride, dil;
+    Padding pad;
+    Activation act;
+  };
+  const F fwd[] = {
+      {1, 9, 11, 8, 1, 3, 2, 1, SAME, RELU6}, {1, 8, 8, 5, 1, 3, 2, 1, SAME, NONE}, {2, 7, 6, 3, 1, 3, 1, 1, VALID, RELU},
+      {1, 10, 9, 13, 1, 3, 1, 2, SAME, NONE}, {1, 6, 5, 3, 2, 3, 1, 1, SAME, NONE}, {1, 7, 7, 5, 3, 5, 2, 1, SAME, RELU1},
+      {1, 4, 4, 1, 1, 1, 1, 1, VALID, NONE},  {1, 12, 12, 32, 1, 3, 1, 1, SAME, RELU6},
+  };
+  for (const F& c : fwd)
+    for (bool bias : {true, false})
+      v.push_back(dw_case(c.n, c.h, c.w, c.cin, c.mult, square(c.k, c.stride, c.dil, c.pad), c.act, bias));
+  // The gradient sweep: multipliers 1..3 over every window.
+  const int shapes[][3] = {{7, 9, 3}, {8, 8, 8}, {11, 6, 13}, {6, 17, 21}};  // h, w, c
+  for (const Win& w : windows())
+    for (const auto& s : shapes)
+      for (int mult : {1, 2, 3}) {
+        if (mult == 3 && s[2] > 8) continue;
+        v.push_back(dw_case(2, s[0], s[1], s[2], mult, w, NONE, true).gradients(1));
+      }
+  v.push_back(dw_case(2, 2, 3, 5, 1, {5, 5, 1, 1, 1, 1, SAME}, NONE, true).gradients(1));    // filter > input
+  v.push_back(dw_case(2, 9, 10, 6, 2, {2, 2, 4, 3, 1, 1, VALID}, NONE, true).gradients(1));  // stride > filter
+  // Fused activations under finite differences.
+  v.push_back(dw_case(2, 7, 6, 3, 1, square(3, 1, 1, SAME), RELU6, true).inputs_in(-1, 1));
+  v.push_back(dw_case(2, 7, 6, 3, 1, square(3, 1, 2, VALID), RELU, true).inputs_in(-1, 1));
+  v.push_back(dw_case(2, 7, 6, 3, 3, square(2, 2, 1, VALID), RELU1, true).inputs_in(-1, 1));
+  v.push_back(dw_case(2, 7, 6, 3, 1, square(5, 2, 1, SAME), NONE, true));
+  // 8-bit: strides, dilation, padding, multipliers (5 with a 5x5 window), 289 taps, int8 / uint8 weights.
+  const Q8Conv i8pc{I8, WKind::PerChannel, 1.0}, u8w{U8, WKind::Uint8, 1.0};
+  unsigned seed = 300;
+  auto q = [&](int n, int h, int w, int cin, int mult, int k, int stride, int dil, Padding pad, Activation act,
+               const Q8Conv& qc, bool bias = true) {
+    v.push_back(q8_dw_case(n, h, w, cin, mult, square(k, stride, dil, pad), act, bias, qc, seed++));
+  };
+  q(1, 9, 11, 8, 1, 3, 1, 1, SAME, RELU6, i8pc);
+  q(1, 9, 11, 13, 1, 3, 2, 1, SAME, NONE, i8pc);
+  q(2, 7, 6, 5, 1, 3, 1, 1, VALID, RELU, {I8, WKind::PerTensor, 1.0}, false);
+  q(1, 10, 9, 4, 1, 3, 1, 2, SAME, RELU1, i8pc);
+  q(1, 6, 7, 3, 2, 3, 1, 1, SAME, NONE, i8pc);
+  q(1, 5, 5, 1, 5, 5, 2, 1, SAME, NONE, i8pc);
+  q(1, 8, 8, 33, 1, 3, 2, 1, VALID, RELU6, i8pc);
+  q(1, 6, 6, 8, 1, 3, 1, 1, SAME, NONE, {I8, WKind::PerChannel, 300.0});
+  q(1, 20, 20, 4, 1, 17, 1, 1, SAME, NONE, i8pc);  // 289 taps: accumulator flush
+  q(1, 9, 11, 8, 1, 3, 1, 1, SAME, RELU6, u8w);
+  q(1, 9, 11, 13, 1, 3, 2, 1, SAME, NONE, u8w);
+  q(2, 7, 6, 3, 3, 3, 1, 2, VALID, RELU, u8w, false);
+  q(1, 6, 6, 8, 1, 3, 1, 1, SAME, NONE, {U8, WKind::Uint8, 300.0});
+  q(1, 6, 5, 6, 1, 3, 1, 1, SAME, RELU1, {U8, WKind::Uint8, 1.0, 128});
+  q(1, 7, 7, 5, 1, 3, 1, 1, SAME, RELU, {U8, WKind::PerChannel, 1.0});
+  return v;
+}
+
+// ---- FULLY_CONNECTED ------------------------------------------------------------------------------------------
+
+Case fc_case(const std::vector<int>& in, int units, int depth, bool bias, bool keep, Activation act, bool scaled) {
+  GraphBuilder b;
+  const int x = b.input(in);
+  // Scaled weights (1/sqrt(depth)): outputs of order 1, so the clamping activations keep values that matter.
+  const float r = scaled ? 2.0f / std::sqrt((float)depth) : 1.0f;
+  const int w = b.random_constant({units, depth}, -r, r);
+  std::vector<int> ins = {x, w};
+  if (bias) ins.push_back(b.random_constant({units}));
+  OpParams p;
+  p.activation = act;
+  p.keep_num_dims = keep;
+  int64_t n = 1;
+  for (int d : in) n *= d;
+  std::vector<int> os = {(int)(n / depth), units};
+  if (keep) {
+    os = in;
+    os.back() = units;
+  }
+  b.output(b.op(OpType::FullyConnected, ins, os, p));
+  return make_case(shape_name(in) + " depth " + std::to_string(depth) + " -> " + std::to_string(units) +
+                       act_name(act) + (bias ? "" : " no bias") + (keep ? " keep_num_dims" : ""),
+                   b.g);
+}
+
+Case q8_fc_case(const std::vector<int>& in, int units, Activation act, bool bias, const Q8Conv& q, unsigned seed) {
+  Q8Builder b;
+  b.rng.seed(seed);
+  const bool u8 = q.dt == U8;
+  const float in_scale = 0.025f;
+  const int x = b.q8_input(in, in_scale, u8 ? 140 : -20, q.dt);
+  const int depth = in.back() * (in.size() == 4 && in[0] == 1 ? in[1] * in[2] : 1);
+  int64_t elems = 1;
+  for (int d : in) elems *= d;
+  std::vector<float> ws;
+  const int wt = b.weights(q.wk, {units, depth}, units, 0, 0.003f, q.wzp, &ws);
+  std::vector<int> ins = {x, wt};
+  if (bias) ins.push_back(b.matching_bias(units, in_scale, ws, 20000));
+  const float out_scale = (float)(in_scale * 0.003 * 5000.0 * std::sqrt((double)depth) / 60.0 / q.mult);
+  OpParams p;
+  p.activation = act;
+  b.q8_output_op(OpType::FullyConnected, ins, {(int)(elems / depth), units}, p, out_scale, u8 ? 128 : -1, q.dt);
+  return make_case(shape_name(in) + " -> " + std::to_string(units) + act_name(act) + q8_name(q) +
+                       (bias ? "" : " no bias"),
+                   b.g)
+      .seeded(seed + 1000);
+}
+
+std::vector<Case> fully_connected_cases() {
+  std::vector<Case> v;
+  // MobileNet classifiers, odd sizes, batches 1..6 (1/2/4 rows per invocation and tails), no bias, keep_num_dims,
+  // inputs whose last dimension is not the depth (gather path); every fused activation in turn.
+  struct F {
+    std::vector<int> in;
+    int units, depth;
+    bool bias, keep;
+  };
+  const std::vector<F> fwd = {
+      {{1, 1280}, 1001, 1280, true, false}, {{2, 1280}, 1001, 1280, true, false}, {{1, 1, 1, 1024}, 1001, 1024, true, false},
+      {{3, 13}, 7, 13, false, false},       {{5, 33}, 5, 33, true, false},        {{6, 20}, 3, 20, true, false},
+      {{4, 1}, 1, 1, true, false},          {{2, 3, 12}, 8, 12, true, true},      {{2, 3, 4}, 9, 12, true, false},
+      {{1, 7, 7, 3}, 10, 147, false, false}, {{2, 5, 6}, 11, 15, true, false},
+  };
+  int k = 0;
+  for (const F& c : fwd) v.push_back(fc_case(c.in, c.units, c.depth, c.bias, c.keep, kActs[k++ % 4], true));
+  // The gradient sweep: [batch, depth], flattened 4-D inputs, keep_num_dims.
+  const std::vector<F> grad = {
+      {{2, 7}, 5, 7, true, false},          {{2, 16}, 10, 16, true, false},     {{9, 37}, 70, 37, true, false},
+      {{2, 3, 10}, 6, 10, true, true},      {{2, 3, 10}, 6, 10, true, false},   {{2, 1, 1, 13}, 3, 13, true, false},
+      {{2, 2, 3, 5}, 7, 30, true, false},   {{2, 3, 3, 6}, 11, 27, true, false}, {{3, 5, 7}, 4, 35, true, false},
+      {{2, 4, 4, 3}, 9, 12, true, false},   {{1, 1001}, 3, 1001, true, false},
+  };
+  for (const F& c : grad) v.push_back(fc_case(c.in, c.units, c.depth, c.bias, c.keep, NONE, false).gradients(1));
+  // Fused activations under finite differences.
+  v.push_back(fc_case({2, 1, 1, 8}, 5, 8, true, false, RELU1, false).inputs_in(-0.5f, 0.5f));
+  v.push_back(fc_case({2, 3, 6}, 5, 6, true, true, RELU, false));
+  // Hand-computed: [[1,1,1],[2,-1,30]] x [[1,2,3],[-1,0,1]]^T + [0.5, -10], RELU.
+  {
+    GraphBuilder b;
+    const int x = b.input({2, 3});
+    const int w = b.constant({2, 3}, {1, 2, 3, -1, 0, 1});
+    const int bias = b.constant({2}, {0.5f, -10});
+    OpParams p;
+    p.activation = RELU;
+    b.output(b.op(OpType::FullyConnected, {x, w, bias}, {2, 2}, p));
+    v.push_back(make_case("hand-computed", b.g).fixed_floats({{1, 1, 1, 2, -1, 30}}).expecting({6.5, 0, 90.5, 18}));
+  }
+  // 8-bit: batches, odd depths and units, flattening (gather), several chunks, int8 / uint8 weights.
+  const Q8Conv i8pt{I8, WKind::PerTensor, 1.0}, i8pc{I8, WKind::PerChannel, 1.0}, u8w{U8, WKind::Uint8, 1.0};
+  unsigned seed = 500;
+  auto q = [&](std::vector<int> in, int units, Activation act, const Q8Conv& qc, bool bias = true) {
+    v.push_back(q8_fc_case(in, units, act, bias, qc, seed++));
+  };
+  q({1, 64}, 10, NONE, i8pt);
+  q({3, 37}, 13, RELU, i8pc);
+  q({5, 16}, 33, RELU6, i8pc, false);
+  q({1, 1, 1, 1100}, 7, NONE, i8pt);
+  q({1, 3, 3, 5}, 6, RELU1, i8pc);
+  q({2, 9}, 5, NONE, {I8, WKind::PerTensor, 200.0});
+  q({1, 64}, 10, NONE, u8w);
+  q({3, 37}, 13, RELU, u8w, false);
+  q({1, 3, 3, 5}, 6, RELU6, u8w);
+  q({1, 1, 1, 1100}, 9, NONE, u8w);
+  q({4, 12}, 8, NONE, {U8, WKind::Uint8, 1.0, 128});
+  q({2, 9}, 5, NONE, {U8, WKind::Uint8, 200.0});
+  return v;
+}
+
+// ---- ADD / MUL --------------------------------------------------------------------------------------------------
+
+std::vector<int> broadcast_shape(std::vector<int> a, std::vector<int> b) {
+  const size_t r = std::max(a.size(), b.size());
+  a.insert(a.begin(), r - a.size(), 1);
+  b.insert(b.begin(), r - b.size(), 1);
+  std::vector<int> o(r);
+  for (size_t k = 0; k < r; k++) o[k] = a[k] == 1 ? b[k] : a[k];
+  return o;
+}
+
+// const_operand: -1 both inputs, 0 / 1 that operand is a constant; same: x op x.
+Case binary_case(OpType t, const std::vector<int>& a, const std::vector<int>& bs, int const_operand, Activation act,
+                 float crange = 2) {
+  GraphBuilder b;
+  const int x = const_operand == 0 ? b.random_constant(a, -crange, crange) : b.input(a);
+  const int y = const_operand == 1 ? b.random_constant(bs, -crange, crange) : b.input(bs);
+  OpParams p;
+  p.activation = act;
+  b.output(b.op(t, {x, y}, broadcast_shape(a, bs), p));
+  const int grads = 2 - (const_operand >= 0 ? 1 : 0);
+  return make_case(shape_name(a) + (const_operand == 0 ? " const" : "") + " with " + shape_name(bs) +
+                       (const_operand == 1 ? " const" : "") + act_name(act),
+                   b.g)
+      .gradients(grads);
+}
+
+struct Q8Bin {
+  std::vector<int> a, b, out;
+  float sa, sb, so;
+  int za, zb, zo;
+  DType dtype;
+  Activation act;
+  bool b_const;
+};
+Case q8_binary_case(OpType t, const Q8Bin& c) {
+  Q8Builder b;
+  const int x = b.q8_input(c.a, c.sa, c.za, c.dtype);
+  const int y = c.b_const ? b.q8_constant(c.b, c.sb, c.zb, c.dtype) : b.q8_input(c.b, c.sb, c.zb, c.dtype);
+  OpParams p;
+  p.activation = c.act;
+  b.q8_output_op(t, {x, y}, c.out, p, c.so, c.zo, c.dtype);
+  return make_case(shape_name(c.a) + " with " + shape_name(c.b) + (c.b_const ? " const " : " ") + dtype_name(c.dtype) +
+                       act_name(c.act) + " scales " + std::to_string(c.sa) + "," + std::to_string(c.sb) + " -> " +
+                       std::to_string(c.so),
+                   b.g);
+}
+
+std::vector<Case> binary_cases(OpType t) {
+  std::vector<Case> v;
+  // numpy broadcasting (rank <= 4), constants on either side, channel broadcasting, fused activations in turn.
+  struct F {
+    std::vector<int> a, b;
+    int const_operand;
+  };
+  const std::vector<F> fwd = {
+      {{1, 5, 6, 3}, {1, 5, 6, 3}, -1},   {{2, 3, 4, 13}, {2, 3, 4, 13}, -1}, {{2, 3, 4, 13}, {13}, 1},
+      {{13}, {2, 3, 4, 13}, 0},           {{1, 4, 4, 7}, {1}, 1},             {{1, 4, 4, 8}, {}, 1},
+      {{2, 3, 4, 7}, {2, 3, 4, 1}, -1},   {{2, 3, 4, 1}, {2, 3, 4, 5}, -1},   {{2, 1, 4, 5}, {1, 3, 1, 5}, -1},
+      {{1, 8, 8, 1}, {1, 1, 1, 6}, -1},   {{1, 7, 5, 32}, {1, 1, 1, 32}, -1}, {{3, 1}, {1, 5}, -1},
+      {{4, 5, 7}, {5, 1}, -1},            {{2, 3}, {}, -1},                   {{1, 9, 9, 33}, {1, 9, 9, 33}, 1},
+      {{2, 1, 1, 3}, {1, 6, 5, 1}, 0},
+  };
+  int k = t == OpType::Add ? 0 : (int)fwd.size();
+  for (const F& c : fwd) v.push_back(binary_case(t, c.a, c.b, c.const_operand, kActs[k++ % 4]));
+  for (Activation a : kActs) v.push_back(binary_case(t, {2, 3, 5, 7}, {2, 3, 5, 1}, -1, a));
+  // The gradient sweep: reductions over broadcast dimensions (workgroup reductions at 288 positions).
+  const std::vector<F> grad = {
+      {{2, 4, 5, 6}, {2, 4, 5, 6}, -1}, {{2, 4, 5, 6}, {6}, -1},         {{2, 4, 5, 6}, {6}, 1},
+      {{2, 4, 5, 7}, {1, 1, 1, 1}, -1}, {{2, 4, 5, 1}, {2, 4, 5, 7}, -1}, {{2, 1, 5, 7}, {1, 4, 1, 7}, -1},
+      {{3, 1, 7}, {3, 5, 1}, -1},       {{1, 8, 8, 6}, {2, 1, 1, 6}, -1}, {{1, 1, 1, 5}, {2, 12, 12, 5}, -1},
+      {{2, 12, 12, 1}, {1, 1, 1, 9}, -1}, {{2, 12, 12, 1}, {1, 1, 1, 9}, 1}, {{3, 11}, {11}, -1},
+      {{1, 3, 3, 4}, {4}, 1},           {{2, 3, 4, 5}, {2, 1, 1, 5}, -1}, {{1, 1, 5}, {2, 3, 4, 5}, -1},
+  };
+  for (const F& c : grad) v.push_back(binary_case(t, c.a, c.b, c.const_operand, NONE, 1));
+  // A constant operand: the other's gradient is exact (one product per element).
+  v.push_back(binary_case(t, {1, 2, 3, 5}, {5}, 1, NONE, 1).grad_within(0));
+  // Fused RELU6 under finite differences (values reaching the clamp).
+  v.push_back(binary_case(t, {2, 3, 3, 4}, {2, 3, 3, 4}, -1, RELU6).inputs_in(-1, 4));
+  // The same tensor as both operands (two contributions to one gradient).
+  for (std::vector<int> s : {std::vector<int>{2, 3, 4, 5}, std::vector<int>{7}}) {
+    GraphBuilder b;
+    const int x = b.input(s);
+    b.output(b.op(t, {x, x}, s));
+    v.push_back(make_case("x with itself " + shape_name(s), b.g).gradients(1));
+  }
+  if (t == OpType::Add) {
+    // Hand-computed: [2,1,3] + [2,1] -> [2,2,3], times a scalar constant 2 with RELU.
+    GraphBuilder b;
+    const int x = b.input({2, 1, 3});
+    const int y = b.input({2, 1});
+    const int s = b.op(OpType::Add, {x, y}, {2, 2, 3});
+    OpParams p;
+    p.activation = RELU;
+    b.output(b.op(OpType::Mul, {s, b.constant({}, {2.0f})}, {2, 2, 3}, p));
+    v.push_back(make_case("hand-computed broadcast", b.g)
+                    .fixed_floats({{1, -2, 3, 4, 5, -6}, {10, -10}})
+                    .expecting({22, 16, 26, 0, 0, 0, 28, 30, 8, 0, 0, 0}));
+  }
+  // 8-bit: ADD's output scales keep TFLite's output multiplier < 1; MUL's give multipliers below and above 1.
+  const std::vector<Q8Bin> add = {
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.031f, 0.07f, 3, -7, 1, I8, NONE, false},
+      {{2, 5, 3, 13}, {2, 5, 3, 13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.11f, -128, 5, -20, I8, RELU, false},
+      {{1, 4, 6, 5}, {1, 4, 6, 5}, {1, 4, 6, 5}, 0.1f, 0.1f, 0.05f, 0, 0, 10, I8, RELU6, false},
+      {{1, 3, 3, 3}, {1, 1, 1, 3}, {1, 3, 3, 3}, 0.07f, 0.02f, 0.09f, 2, 100, -3, I8, RELU1, true},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.04f, 0.06f, 0.08f, -5, 9, 4, I8, NONE, false},
+      {{1, 6, 1, 9}, {1, 1, 5, 9}, {1, 6, 5, 9}, 0.03f, 0.05f, 0.06f, 1, -1, 0, I8, NONE, false},
+      {{1, 1, 1, 1}, {2, 3, 4, 6}, {2, 3, 4, 6}, 0.2f, 0.01f, 0.25f, 7, -2, 5, I8, RELU, true},
+      {{1, 5, 5, 33}, {1, 5, 5, 33}, {1, 5, 5, 33}, 0.0235f, 0.0196f, 0.0392f, 128, 120, 130, U8, NONE, false},
+      {{1, 3, 7, 13}, {13}, {1, 3, 7, 13}, 0.01f, 0.02f, 0.025f, 100, 140, 128, U8, RELU6, true},
+      {{17}, {17}, {17}, 0.01f, 0.3f, 0.4f, 0, 255, 17, U8, RELU, false},
+  };
+  const std::vector<Q8Bin> mul = {
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.031f, 0.07f, 3, -7, 1, I8, NONE, false},
+      {{2, 5, 3, 13}, {2, 5, 3, 13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.0001f, -128, 5, -20, I8, RELU, false},
+      {{1, 4, 6, 5}, {1, 1, 1, 5}, {1, 4, 6, 5}, 0.1f, 0.1f, 0.3f, 0, 0, 10, I8, RELU6, true},
+      {{1, 3, 3, 3}, {1, 3, 3, 1}, {1, 3, 3, 3}, 0.07f, 0.02f, 0.0009f, 2, 100, -3, I8, RELU1, false},
+      {{2, 4, 5, 7}, {1, 1, 1, 1}, {2, 4, 5, 7}, 0.04f, 0.06f, 0.08f, -5, 9, 4, I8, NONE, true},
+      {{1, 6, 1, 9}, {1, 1, 5, 9}, {1, 6, 5, 9}, 0.03f, 0.05f, 0.006f, 1, -1, 0, I8, NONE, false},
+      {{1, 5, 5, 33}, {1, 5, 5, 33}, {1, 5, 5, 33}, 0.0235f, 0.0196f, 0.0392f, 128, 120, 130, U8, NONE, false},
+      {{1, 3, 7, 13}, {1, 1, 1, 13}, {1, 3, 7, 13}, 0.01f, 0.02f, 0.00002f, 100, 140, 128, U8, RELU6, true},
+      {{2, 2, 2, 1}, {2, 2, 2, 6}, {2, 2, 2, 6}, 0.01f, 0.3f, 0.004f, 0, 255, 17, U8, RELU, false},
+  };
+  for (const Q8Bin& c : t == OpType::Add ? add : mul) v.push_back(q8_binary_case(t, c));
+  return v;
+}
+
+// ---- AVERAGE_POOL_2D / MAX_POOL_2D --------------------------------------------------------------------------------
+
+struct PoolSpec {
+  std::vector<int> in;
+  int fh, fw, sh, sw;
+  Padding pad;
+  Activation act;
+};
+Case pool_case(OpType t, const PoolSpec& c) {
+  GraphBuilder b;
+  const int x = b.input(c.in);
+  const OpParams p = pool_params(c.fh, c.fw, c.sh, c.sw, c.pad, c.act);
+  b.output(b.op(t, {x}, pool_out_shape(c.in, p), p));
+  Case r = make_case(shape_name(c.in) + " " + std::to_string(c.fh) + "x" + std::to_string(c.fw) + " s" +
+                         std::to_string(c.sh) + "," + std::to_string(c.sw) + " " + pad_name(c.pad) + act_name(c.act),
+                     b.g)
+               .gradients(1);
+  // MAX_POOL_2D: finite differences of the GPU gradient only where the inputs have no near-ties (tie_free below).
+  if (t == OpType::MaxPool2D) r.no_grad_fd();
+  return r;
+}
+
+std::vector<Case> pool_cases(OpType t) {
+  std::vector<Case> v;
+  const std::vector<PoolSpec> fwd = {
+      {{1, 7, 7, 1024}, 7, 7, 2, 2, VALID, NONE},  {{1, 7, 7, 33}, 7, 7, 1, 1, VALID, RELU6},
+      {{2, 9, 11, 5}, 3, 3, 2, 2, SAME, NONE},     {{2, 9, 11, 13}, 3, 3, 2, 2, VALID, RELU},
+      {{1, 8, 8, 7}, 2, 2, 2, 2, VALID, RELU1},    {{1, 10, 13, 3}, 3, 2, 1, 3, SAME, NONE},
+      {{1, 5, 6, 1}, 5, 5, 1, 1, SAME, RELU6},     {{1, 6, 17, 4}, 1, 3, 1, 1, SAME, NONE},
+      {{2, 12, 12, 3}, 4, 4, 3, 3, SAME, RELU},
+  };
+  for (const PoolSpec& c : fwd) v.push_back(pool_case(t, c));
+  // The gradient sweep (global windows, gaps between windows); MAX_POOL_2D without ties.
+  const std::vector<PoolSpec> grad = {
+      {{1, 7, 9, 3}, 3, 3, 2, 2, SAME, NONE},   {{2, 8, 8, 5}, 2, 2, 2, 2, VALID, NONE},
+      {{1, 6, 7, 9}, 3, 3, 1, 1, SAME, NONE},   {{2, 5, 5, 4}, 5, 5, 1, 1, VALID, NONE},
+      {{1, 7, 7, 13}, 7, 7, 2, 2, SAME, NONE},  {{1, 9, 6, 6}, 3, 2, 2, 1, SAME, NONE},
+      {{2, 10, 11, 2}, 4, 3, 3, 2, SAME, NONE}, {{1, 5, 8, 1}, 2, 3, 3, 3, VALID, NONE},
+  };
+  for (const PoolSpec& c : grad) {
+    Case k = pool_case(t, c);
+    if (t == OpType::MaxPool2D) {
+      k.generated(tie_free(c.fh, c.fw, c.sh, c.sw, c.pad, 0.02f));
+      k.grad_fd = true;
+    }
+    v.push_back(std::move(k));
+  }
+  // Fused activations under finite differences (values up to 7 reach RELU6's clamp).
+  v.push_back(pool_case(t, {{2, 7, 6, 3}, 2, 2, 2, 2, VALID, t == OpType::AveragePool2D ? RELU6 : RELU}).inputs_in(-1, 7));
+  v.push_back(pool_case(t, {{2, 7, 6, 3}, 3, 3, 1, 1, SAME, RELU}).inputs_in(-1, 3));
+  if (t == OpType::MaxPool2D) {
+    // Ties: all equal, the whole gradient goes to the first (top-left) element of each window.
+    v.push_back(pool_case(t, {{1, 3, 3, 2}, 2, 2, 1, 1, VALID, NONE}).fixed_floats({std::vector<float>(18, 0.5f)}));
+  } else {
+    // Hand-computed SAME average: 2x2 stride 2 over 3x3 (padding after only) divides by the in-bounds count.
+    v.push_back(pool_case(t, {{1, 3, 3, 1}, 2, 2, 2, 2, SAME, NONE})
+                    .fixed_floats({{1, 2, 3, 4, 5, 6, 7, 8, 9}})
+                    .expecting({(1 + 2 + 4 + 5) / 4.0, (3 + 6) / 2.0, (7 + 8) / 2.0, 9.0}, 1e-6));
+  }
+  // 8-bit.
+  struct Q {
+    PoolSpec s;
+    DType dt;
+    float scale;
+    int zp;
+  };
+  const std::vector<Q> q8 = {
+      {{{1, 7, 7, 64}, 7, 7, 2, 2, VALID, NONE}, I8, 0.02f, -128}, {{{1, 7, 7, 33}, 7, 7, 1, 1, VALID, RELU6}, I8, 0.05f, 3},
+      {{{2, 9, 11, 5}, 3, 3, 2, 2, SAME, NONE}, I8, 0.1f, 0},      {{{2, 9, 11, 13}, 3, 3, 2, 2, VALID, RELU}, I8, 0.03f, 20},
+      {{{1, 8, 8, 7}, 2, 2, 2, 2, VALID, RELU1}, I8, 0.01f, -10},  {{{1, 10, 13, 3}, 3, 2, 1, 3, SAME, NONE}, U8, 0.02f, 128},
+      {{{1, 5, 6, 1}, 5, 5, 1, 1, SAME, RELU6}, U8, 0.04f, 0},     {{{1, 6, 17, 4}, 1, 3, 1, 1, SAME, NONE}, U8, 0.1f, 200},
+      {{{2, 12, 12, 3}, 4, 4, 3, 3, SAME, RELU}, U8, 0.02f, 77},
+  };
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.s.in, c.scale, c.zp, c.dt);
+    const OpParams p = pool_params(c.s.fh, c.s.fw, c.s.sh, c.s.sw, c.s.pad, c.s.act);
+    b.q8_output_op(t, {x}, pool_out_shape(c.s.in, p), p, c.scale, c.zp, c.dt);
+    v.push_back(make_case(shape_name(c.s.in) + " " + std::to_string(c.s.fh) + "x" + std::to_string(c.s.fw) + " " +
+                              dtype_name(c.dt) + act_name(c.s.act),
+                          b.g));
+  }
+  return v;
+}
+
+// ---- MEAN ---------------------------------------------------------------------------------------------------------
+
+std::vector<int> reduced(const std::vector<int>& in, const std::vector<int>& axes, bool keep) {
+  std::vector<int> o;
+  for (size_t i = 0; i < in.size(); i++) {
+    const bool r = std::find(axes.begin(), axes.end(), (int)i) != axes.end();
+    if (!r)
+      o.push_back(in[i]);
+    else if (keep)
+      o.push_back(1);
+  }
+  return o;
+}
+
+Case mean_case(const std::vector<int>& in, const std::vector<int>& axes, bool keep) {
+  GraphBuilder b;
+  const int x = b.input(in);
+  OpParams p;
+  p.axes = axes;
+  p.keep_dims = keep;
+  const int a = b.int32_constant({(int)axes.size()}, std::vector<int32_t>(axes.begin(), axes.end()));
+  b.output(b.op(OpType::Mean, {x, a}, reduced(in, axes, keep), p));
+  return make_case(shape_name(in) + " over " + shape_name(axes) + (keep ? " keep_dims" : ""), b.g).gradients(1);
+}
+
+std::vector<Case> mean_cases() {
+  std::vector<Case> v;
+  struct F {
+    std::vector<int> in, axes;
+    bool keep;
+  };
+  const std::vector<F> fwd = {
+      {{1, 7, 7, 1280}, {1, 2}, false}, {{1, 7, 7, 1280}, {1, 2}, true}, {{2, 5, 6, 13}, {1, 2}, false},
+      {{2, 5, 6, 3}, {1, 2}, true},     {{2, 5, 6, 7}, {2}, false},      {{2, 5, 6, 7}, {1}, true},
+      {{2, 5, 6, 7}, {3}, false},       {{2, 5, 6, 33}, {3}, true},      {{2, 5, 6, 5}, {1, 2, 3}, true},
+      {{2, 3, 4, 5}, {0}, false},       {{2, 3, 4, 9}, {0, 1, 2, 3}, false}, {{2, 3, 4, 1}, {0, 2}, true},
+      {{4, 5, 7}, {1}, false},          {{3, 10}, {1}, true},            {{3, 10}, {0}, false},
+      {{1, 33, 29, 4}, {1, 2}, false},  {{1, 7, 7, 40}, {1, 2}, false},  {{2, 5, 4, 3}, {1, 2}, true},
+  };
+  for (const F& c : fwd) v.push_back(mean_case(c.in, c.axes, c.keep));
+  // Hand-computed over H, W and over C: value = pixel * 10 + channel.
+  std::vector<float> in(12);
+  for (int px = 0; px < 4; px++)
+    for (int ch = 0; ch < 3; ch++) in[(size_t)(px * 3 + ch)] = (float)(px * 10 + ch);
+  v.push_back(mean_case({1, 2, 2, 3}, {1, 2}, false).fixed_floats({in}).expecting({15, 16, 17}, 1e-5));
+  v.push_back(mean_case({1, 2, 2, 3}, {3}, true).fixed_floats({in}).expecting({1, 11, 21, 31}, 1e-5));
+  // 8-bit: TFLite's three arithmetic paths (4-D keep_dims H,W with a quantized multiplier; equal parameters;
+  // float requantization).
+  struct Q {
+    std::vector<int> in, axes;
+    bool keep;
+    DType dt;
+    float si, so;
+    int zi, zo;
+  };
+  const std::vector<Q> q8 = {
+      {{1, 7, 7, 33}, {1, 2}, true, I8, 0.05f, 0.02f, -3, 5},   {{2, 5, 3, 13}, {1, 2}, true, I8, 0.02f, 0.05f, 10, -128},
+      {{1, 4, 4, 5}, {1, 2}, true, I8, 0.02f, 0.0002f, 0, 0},   {{1, 7, 7, 64}, {1, 2}, true, U8, 0.0235f, 0.0235f, 128, 128},
+      {{2, 3, 9, 3}, {1, 2}, true, U8, 0.01f, 0.03f, 100, 3},   {{1, 7, 7, 33}, {1, 2}, false, I8, 0.05f, 0.05f, -3, -3},
+      {{2, 5, 3, 13}, {3}, false, I8, 0.1f, 0.1f, 7, 7},        {{2, 5, 3, 13}, {0, 3}, true, U8, 0.1f, 0.1f, 130, 130},
+      {{3, 4, 5}, {1}, false, I8, 0.02f, 0.02f, -128, -128},    {{1, 7, 7, 33}, {1, 2}, false, I8, 0.05f, 0.02f, -3, 5},
+      {{2, 5, 3, 13}, {2}, true, I8, 0.02f, 0.07f, 10, -100},   {{2, 5, 3, 13}, {1, 2, 3}, false, U8, 0.01f, 0.013f, 120, 0},
+      {{2, 6, 5, 7}, {0, 1}, true, U8, 0.04f, 0.01f, 0, 255},   {{9, 17}, {1}, false, I8, 0.03f, 0.011f, 5, -9},
+  };
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.in, c.si, c.zi, c.dt);
+    OpParams p;
+    p.axes = c.axes;
+    p.keep_dims = c.keep;
+    b.q8_output_op(OpType::Mean, {x}, reduced(c.in, c.axes, c.keep), p, c.so, c.zo, c.dt);
+    v.push_back(make_case(shape_name(c.in) + " over " + shape_name(c.axes) + (c.keep ? " keep_dims " : " ") +
+                              dtype_name(c.dt) + " scales " + std::to_string(c.si) + " -> " + std::to_string(c.so),
+                          b.g));
+  }
+  return v;
+}
+
+// ---- CONCATENATION ----------------------------------------------------------------------------------------------
+
+Case concat_case(const std::vector<std::vector<int>>& ins, int axis, int const_input, Activation act) {
+  GraphBuilder b;
+  std::vector<int> xs;
+  std::vector<int> os = ins[0];
+  os[(size_t)axis] = 0;
+  std::string name;
+  for (size_t i = 0; i < ins.size(); i++) {
+    xs.push_back((int)i == const_input ? b.random_constant(ins[i], -2, 2) : b.input(ins[i]));
+    os[(size_t)axis] += ins[i][(size_t)axis];
+    name += (i ? " + " : "") + shape_name(ins[i]) + ((int)i == const_input ? " const" : "");
+  }
+  OpParams p;
+  p.axis = axis;
+  p.activation = act;
+  b.output(b.op(OpType::Concatenation, xs, os, p));
+  return make_case(name + " axis " + std::to_string(axis) + act_name(act), b.g)
+      .gradients((int)ins.size() - (const_input >= 0 ? 1 : 0));
+}
+
+std::vector<Case> concatenation_cases() {
+  std::vector<Case> v;
+  struct F {
+    std::vector<std::vector<int>> ins;
+    int axis, const_input;
+  };
+  // Every axis, channel offsets not a multiple of 4, many inputs, constant inputs; fused activations in turn.
+  const std::vector<F> fwd = {
+      {{{1, 4, 5, 3}, {1, 4, 5, 5}, {1, 4, 5, 1}, {1, 4, 5, 8}}, 3, -1},
+      {{{2, 3, 3, 4}, {2, 3, 3, 4}}, 3, -1},
+      {{{1, 2, 2, 13}, {1, 2, 2, 13}, {1, 2, 2, 13}}, 3, -1},
+      {{{1, 3, 3, 2}, {1, 3, 3, 3}}, 3, -1},
+      {{{1, 3, 3, 3}, {1, 3, 3, 2}}, 3, -1},
+      {{{2, 2, 1, 1}, {2, 2, 1, 1}, {2, 2, 1, 1}, {2, 2, 1, 1}, {2, 2, 1, 1}, {2, 2, 1, 1}}, 3, -1},
+      {{{1, 4, 5, 3}, {1, 4, 5, 6}}, 3, 0},
+      {{{2, 3, 4, 5}, {2, 1, 4, 5}}, 1, -1},
+      {{{2, 3, 4, 5}, {2, 3, 2, 5}, {2, 3, 1, 5}}, 2, 1},
+      {{{1, 3, 4, 7}, {2, 3, 4, 7}}, 0, -1},
+      {{{3, 7}, {3, 2}}, 1, -1},
+      {{{3, 7}, {2, 7}}, 0, -1},
+      {{{2, 3, 5}, {2, 4, 5}}, 1, -1},
+      {{{2, 3, 5}, {2, 3, 6}}, 2, -1},
+      {{{5}, {3}, {1}}, 0, -1},
+      {{{1, 6, 6, 33}}, 3, -1},
+  };
+  int k = 0;
+  for (const F& c : fwd) v.push_back(concat_case(c.ins, c.axis, c.const_input, kActs[k++ % 4]));
+  const std::vector<F> grad = {
+      {{{1, 4, 5, 3}, {1, 4, 5, 5}, {1, 4, 5, 6}}, 3, -1}, {{{2, 3, 3, 4}, {2, 3, 3, 8}}, 3, -1},
+      {{{2, 3, 3, 7}, {2, 3, 3, 2}, {2, 3, 3, 4}}, 3, 1},  {{{2, 2, 5, 3}, {2, 4, 5, 3}}, 1, -1},
+      {{{2, 3, 2, 6}, {2, 3, 5, 6}, {2, 3, 1, 6}}, 2, -1}, {{{1, 3, 4, 5}, {2, 3, 4, 5}}, 0, -1},
+      {{{3, 5}, {3, 2}}, 1, -1},                           {{{3, 5}, {2, 5}}, 0, -1},
+      {{{2, 3, 9}, {2, 4, 9}}, 1, 0},                      {{{2, 1, 3, 2}, {2, 4, 3, 2}}, 1, -1},
+  };
+  for (const F& c : grad) v.push_back(concat_case(c.ins, c.axis, c.const_input, NONE));
+  v.push_back(concat_case({{2, 3, 3, 2}, {2, 3, 3, 4}, {2, 3, 3, 1}}, 3, -1, RELU));  // fused, finite differences
+  {  // the same tensor twice
+    GraphBuilder b;
+    const int x = b.input({2, 3, 3, 5});
+    OpParams p;
+    p.axis = 3;
+    b.output(b.op(OpType::Concatenation, {x, x}, {2, 3, 3, 10}, p));
+    v.push_back(make_case("x with itself", b.g).gradients(1));
+  }
+  {  // hand-computed channel concatenation at offset 3
+    GraphBuilder b;
+    const int x = b.input({1, 1, 2, 3});
+    const int y = b.input({1, 1, 2, 2});
+    OpParams p;
+    p.axis = 3;
+    b.output(b.op(OpType::Concatenation, {x, y}, {1, 1, 2, 5}, p));
+    v.push_back(make_case("hand-computed", b.g)
+                    .fixed_floats({{1, 2, 3, 4, 5, 6}, {10, 11, 12, 13}})
+                    .expecting({1, 2, 3, 10, 11, 4, 5, 6, 12, 13}));
+  }
+  // 8-bit: equal parameters (aligned and unaligned offsets), requantized inputs, constants, other axes.
+  struct In {
+    std::vector<int> shape;
+    float scale;
+    int zp;
+    bool is_const;
+  };
+  struct Q {
+    std::vector<In> ins;
+    int axis;
+    float so;
+    int zo;
+    DType dt;
+    Activation act;
+  };
+  const std::vector<Q> q8 = {
+      {{{{1, 5, 7, 8}, 0.1f, 3, false}, {{1, 5, 7, 16}, 0.1f, 3, false}}, 3, 0.1f, 3, I8, NONE},
+      {{{{2, 3, 5, 3}, 0.1f, 3, false}, {{2, 3, 5, 5}, 0.1f, 3, false}, {{2, 3, 5, 1}, 0.1f, 3, false}}, 3, 0.1f, 3, I8,
+       NONE},
+      {{{{1, 4, 6, 13}, 0.05f, -10, false}, {{1, 4, 6, 7}, 0.1f, 3, false}, {{1, 4, 6, 6}, 0.02f, 0, true}}, 3, 0.08f,
+       -4, I8, RELU},
+      {{{{2, 3, 3, 33}, 0.2f, 100, false}, {{2, 3, 3, 2}, 0.01f, 5, false}}, 3, 0.1f, 128, U8, RELU6},
+      {{{{1, 1, 1, 3}, 0.03f, 0, false}, {{1, 1, 1, 1}, 0.06f, 50, false}, {{1, 1, 1, 9}, 0.03f, 0, false}}, 3, 0.03f, 0,
+       U8, RELU1},
+      {{{{1, 3, 5, 7}, 0.1f, 3, false}, {{1, 4, 5, 7}, 0.1f, 3, false}}, 1, 0.1f, 3, I8, NONE},
+      {{{{2, 3, 2, 5}, 0.1f, 3, false}, {{2, 3, 4, 5}, 0.07f, -20, false}}, 2, 0.1f, 3, I8, RELU},
+      {{{{1, 3, 2, 6}, 0.1f, 3, false}, {{2, 3, 2, 6}, 0.05f, 200, true}}, 0, 0.1f, 30, U8, NONE},
+      {{{{5, 3}, 0.1f, 3, false}, {{5, 10}, 0.2f, 1, false}}, 1, 0.15f, 0, I8, NONE},
+      {{{{3, 9}, 0.1f, 3, false}, {{2, 9}, 0.2f, 1, false}}, 0, 0.15f, 0, I8, NONE},
+  };
+  for (const Q& c : q8) {
+    Q8Builder b;
+    std::vector<int> xs;
+    std::vector<int> out = c.ins[0].shape;
+    out[(size_t)c.axis] = 0;
+    std::string name;
+    for (const In& in : c.ins) {
+      xs.push_back(in.is_const ? b.q8_constant(in.shape, in.scale, in.zp, c.dt) : b.q8_input(in.shape, in.scale, in.zp, c.dt));
+      out[(size_t)c.axis] += in.shape[(size_t)c.axis];
+      name += (name.empty() ? "" : " + ") + shape_name(in.shape) + (in.is_const ? " const" : "");
+    }
+    OpParams p;
+    p.axis = c.axis;
+    p.activation = c.act;
+    b.q8_output_op(OpType::Concatenation, xs, out, p, c.so, c.zo, c.dt);
+    v.push_back(make_case(name + " axis " + std::to_string(c.axis) + " " + dtype_name(c.dt) + act_name(c.act), b.g));
+  }
+  return v;
+}
+
+// ---- RESHAPE / SQUEEZE --------------------------------------------------------------------------------------------
+
+// input -> `before` -> RESHAPE / SQUEEZE -> LOGISTIC: the reshape reads a tensor a kernel wrote and its output is
+// read by a kernel that reads whole vec4s (and both gradients come from kernels).
+Case reshape_case(OpType t, const std::vector<int>& in, const std::vector<int>& out, const std::vector<int>& axes,
+                  OpType before) {
+  GraphBuilder b;
+  const int x = b.input(in);
+  const int r = b.op(before, {x}, in);
+  OpParams p;
+  if (t == OpType::Reshape)
+    p.new_shape = out;
+  else
+    p.axes = axes;
+  const int y = b.op(t, {r}, out, p);
+  b.output(b.op(OpType::Logistic, {y}, out));
+  Case c = make_case(shape_name(in) + " -> " + shape_name(out) + " after " + op_name(before), b.g);
+  // RELU's kink kept away from the finite differences.
+  if (before == OpType::Relu) c.generated(away_from({0}, -2, 2, 0.02f));
+  return c;
+}
+
+struct Q8Repack {
+  std::vector<int> in, out, axes;
+  DType dt;
+  int zp;
+};
+Case q8_repack_case(OpType t, const Q8Repack& c) {
+  Q8Builder b;
+  const int x = b.q8_input(c.in, 0.05f, c.zp, c.dt);
+  OpParams p;
+  if (t == OpType::Reshape)
+    p.new_shape = c.out;
+  else
+    p.axes = c.axes;
+  b.q8_output_op(t, {x}, c.out, p, 0.05f, c.zp, c.dt);
+  return make_case(shape_name(c.in) + " -> " + shape_name(c.out) + " " + dtype_name(c.dt), b.g);
+}
+
+std::vector<Case> reshape_cases() {
+  std::vector<Case> v;
+  // Repacks (the channel count changes) and aliases (same channels and rows).
+  const std::vector<std::pair<std::vector<int>, std::vector<int>>> fwd = {
+      {{1, 7, 7, 3}, {1, 147}}, {{2, 6, 5}, {2, 3, 10}},      {{2, 12}, {2, 3, 4}},   {{4, 6}, {24}},
+      {{1, 5, 5, 8}, {1, 5, 40}}, {{1, 1, 1, 1001}, {1, 7, 11, 13}}, {{3, 13}, {13, 3}}, {{2, 3, 4, 5}, {5, 4, 3, 2}},
+      {{1, 2, 2, 1}, {1, 4}},   {{1, 1280}, {1, 1, 1, 1280}}, {{1, 3, 3, 7}, {1, 9, 7}},
+  };
+  for (const auto& [in, out] : fwd) v.push_back(reshape_case(OpType::Reshape, in, out, {}, OpType::Relu));
+  const std::vector<std::pair<std::vector<int>, std::vector<int>>> grad = {
+      {{2, 3, 5, 7}, {2, 105}}, {{1, 1, 1, 12}, {3, 4}}, {{2, 3, 4, 5}, {2, 3, 20}},
+      {{2, 105}, {2, 3, 5, 7}}, {{2, 3, 5, 7}, {6, 5, 7}},
+  };
+  for (const auto& [in, out] : grad)
+    v.push_back(reshape_case(OpType::Reshape, in, out, {}, OpType::Logistic).gradients(3));
+  {  // hand-computed repack [2,3] -> [3,2]
+    GraphBuilder b;
+    const int x = b.input({2, 3});
+    const int r = b.op(OpType::Relu, {x}, {2, 3});
+    OpParams p;
+    p.new_shape = {3, 2};
+    b.output(b.op(OpType::Reshape, {r}, {3, 2}, p));
+    v.push_back(make_case("hand-computed repack", b.g).fixed_floats({{1, 2, 3, 4, 5, 6}}).expecting({1, 2, 3, 4, 5, 6}));
+  }
+  const std::vector<Q8Repack> q8 = {
+      {{1, 1, 1, 1001}, {1, 1001}, {}, I8, -5},  // alias (no kernel)
+      {{1, 7, 7, 13}, {1, 637}, {}, I8, -5},     {{2, 3, 5, 6}, {2, 5, 18}, {}, U8, 130},
+      {{1, 35}, {1, 5, 7}, {}, I8, 3},           {{2, 4, 3, 5}, {2, 4, 15}, {}, U8, 0},
+      {{3, 33}, {9, 11}, {}, I8, 100},           {{1, 2, 2, 3}, {12}, {}, I8, -128},
+  };
+  for (const Q8Repack& c : q8) v.push_back(q8_repack_case(OpType::Reshape, c));
+  return v;
+}
+
+std::vector<Case> squeeze_cases() {
+  std::vector<Case> v;
+  struct S {
+    std::vector<int> in, axes;
+  };
+  // Of the last axis (repack), of middle axes (alias), every dimension of size 1 (no axes).
+  const std::vector<S> fwd = {{{2, 3, 1}, {2}}, {{1, 5, 1, 1}, {}}, {{1, 3, 1, 7}, {2}}, {{4, 1}, {1}}, {{2, 1, 1, 5}, {1, 2}}};
+  for (const S& s : fwd) {
+    std::vector<int> out;
+    for (size_t i = 0; i < s.in.size(); i++) {
+      const bool sq = s.axes.empty() ? s.in[i] == 1 : std::find(s.axes.begin(), s.axes.end(), (int)i) != s.axes.end();
+      if (!sq) out.push_back(s.in[i]);
+    }
+    v.push_back(reshape_case(OpType::Squeeze, s.in, out, s.axes, OpType::Relu));
+    v.push_back(reshape_case(OpType::Squeeze, s.in, out, s.axes, OpType::Logistic).gradients(3));
+  }
+  v.push_back(q8_repack_case(OpType::Squeeze, {{1, 5, 1, 7}, {1, 5, 7}, {2}, I8, 9}));
+  v.push_back(q8_repack_case(OpType::Squeeze, {{2, 6, 1}, {2, 6}, {}, U8, 140}));
+  return v;
+}
+
+// ---- PAD --------------------------------------------------------------------------------------------------------
+
+std::vector<Case> pad_cases() {
+  std::vector<Case> v;
+  using Pads = std::vector<std::pair<int, int>>;
+  auto pad_case = [](const std::vector<int>& in, const Pads& pads) {
+    GraphBuilder b;
+    const int x = b.input(in);
+    OpParams p;
+    p.paddings = pads;
+    std::vector<int> os = in;
+    std::vector<int32_t> flat;
+    std::string name = shape_name(in) + " pads";
+    for (size_t i = 0; i < in.size(); i++) {
+      os[i] += pads[i].first + pads[i].second;
+      flat.push_back(pads[i].first);
+      flat.push_back(pads[i].second);
+      name += " " + std::to_string(pads[i].first) + "," + std::to_string(pads[i].second);
+    }
+    const int pt = b.int32_constant({(int)in.size(), 2}, flat);
+    b.output(b.op(OpType::Pad, {x, pt}, os, p));
+    return make_case(name, b.g).gradients(1);
+  };
+  const std::vector<std::pair<std::vector<int>, Pads>> fwd = {
+      {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {1, 1}, {0, 0}}},
+      {{1, 9, 9, 32}, {{0, 0}, {0, 1}, {0, 1}, {0, 0}}},  // MobileNet-v2 stride-2 padding
+      {{1, 9, 9, 8}, {{0, 0}, {0, 1}, {0, 1}, {0, 0}}},
+      {{2, 4, 5, 7}, {{1, 0}, {0, 2}, {3, 1}, {2, 3}}},  // everything, channel padding not a multiple of 4
+      {{1, 3, 3, 5}, {{0, 0}, {0, 0}, {0, 0}, {4, 5}}},  // channels only, aligned before
+      {{1, 3, 2, 1}, {{0, 0}, {2, 0}, {0, 3}, {1, 0}}},
+      {{2, 2, 3, 13}, {{0, 1}, {1, 1}, {0, 0}, {3, 2}}},
+      {{2, 3, 4, 3}, {{0, 1}, {1, 2}, {2, 0}, {0, 1}}},
+      {{4, 5, 7}, {{1, 1}, {0, 2}, {1, 0}}},  // rank 3
+      {{3, 10}, {{2, 1}, {3, 4}}},            // rank 2
+  };
+  for (const auto& [in, pads] : fwd) v.push_back(pad_case(in, pads));
+  v.push_back(pad_case({1, 1, 2, 2}, {{0, 0}, {0, 0}, {1, 0}, {1, 2}})
+                  .fixed_floats({{1, 2, 3, 4}})
+                  .expecting({0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 3, 4, 0, 0}));
+  // 8-bit: the padding holds the output zero point.
+  struct Q {
+    std::vector<int> in;
+    Pads pads;
+    DType dt;
+    int zp;
+  };
+  const std::vector<Q> q8 = {
+      {{1, 7, 7, 16}, {{0, 0}, {0, 1}, {0, 1}, {0, 0}}, I8, -128}, {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 1}, {0, 0}}, I8, 7},
+      {{2, 4, 3, 5}, {{1, 0}, {0, 2}, {1, 0}, {2, 3}}, U8, 128},   {{1, 3, 3, 13}, {{0, 0}, {0, 0}, {0, 0}, {4, 0}}, I8, -3},
+      {{1, 3, 3, 13}, {{0, 0}, {1, 1}, {1, 1}, {1, 6}}, U8, 3},    {{5, 7}, {{1, 2}, {3, 1}}, I8, 11},
+      {{9}, {{2, 5}}, U8, 200},
+  };
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.in, 0.05f, c.zp, c.dt);
+    OpParams p;
+    p.paddings = c.pads;
+    std::vector<int> out = c.in;
+    for (size_t d = 0; d < c.in.size(); d++) out[d] += c.pads[d].first + c.pads[d].second;
+    b.q8_output_op(OpType::Pad, {x}, out, p, 0.05f, c.zp, c.dt);
+    v.push_back(make_case(shape_name(c.in) + " -> " + shape_name(out) + " " + dtype_name(c.dt), b.g));
+  }
+  return v;
+}
+
+// ---- SOFTMAX ----------------------------------------------------------------------------------------------------
+
+// Input times `scale`, plus `shift` (large magnitudes: exp overflows without the max subtraction), then SOFTMAX.
+Case softmax_case(const std::vector<int>& shape, float beta, float scale = 1, float shift = 0) {
+  GraphBuilder b;
+  int x = b.input(shape);
+  if (scale != 1.0f) x = b.op(OpType::Mul, {x, b.constant({1}, {scale})}, shape);
+  if (shift != 0.0f) x = b.op(OpType::Add, {x, b.constant({1}, {shift})}, shape);
+  OpParams p;
+  p.beta = beta;
+  b.output(b.op(OpType::Softmax, {x}, shape, p));
+  return make_case(shape_name(shape) + " beta " + std::to_string(beta) +
+                       (scale != 1 ? " input x" + std::to_string(scale) : "") +
+                       (shift != 0 ? " input " + std::to_string(shift) : ""),
+                   b.g);
+}
+
+std::vector<Case> softmax_cases() {
+  std::vector<Case> v;
+  // Both schedules (invocation per row, workgroup per row), 1 lane in the last group, many short rows, the grid
+  // split past 65535 workgroups.
+  v.push_back(softmax_case({1, 1001}, 1.0f));
+  v.push_back(softmax_case({2, 1001}, 1.0f, 4));
+  v.push_back(softmax_case({1, 257}, 0.5f));
+  v.push_back(softmax_case({1, 1, 1, 1024}, 2.0f));
+  v.push_back(softmax_case({1, 5}, 1.0f));
+  v.push_back(softmax_case({3, 7, 13}, 1.0f, 3));
+  v.push_back(softmax_case({2, 2, 2, 3}, 0.25f));
+  v.push_back(softmax_case({1, 300, 21}, 1.0f, 2));
+  v.push_back(softmax_case({4, 1}, 1.0f));
+  v.push_back(softmax_case({300, 259}, 1.0f));
+  v.push_back(softmax_case({1, 70000, 3}, 1.0f));
+  // The gradient sweep (logits in [-3, 3]: a spread-out distribution).
+  for (const auto& [shape, beta] : std::vector<std::pair<std::vector<int>, float>>{
+           {{2, 10}, 1.0f}, {{3, 300}, 0.5f}, {{2, 3, 4, 7}, 1.0f}, {{300, 5}, 2.0f}, {{5, 257}, 1.0f}, {{3, 7}, 0.6f},
+           {{1, 2, 2, 5}, 1.0f}})
+    v.push_back(softmax_case(shape, beta).grad_inputs_in(-3, 3).inputs_in(-3, 3).gradients(1));
+  // Large magnitudes (fp16 keeps to the range it can represent).
+  for (const std::vector<int>& s : {std::vector<int>{2, 1001}, std::vector<int>{3, 13}}) {
+    v.push_back(softmax_case(s, 1.0f, 60).only_paths(bit(Path::Fp32) | bit(Path::RoundTrip)));
+    v.push_back(softmax_case(s, 1.0f, 1, -1000).only_paths(bit(Path::Fp32) | bit(Path::RoundTrip)));
+    v.push_back(softmax_case(s, 1.0f, 8).only_paths(bit(Path::Fp16)));
+  }
+  // Hand-computed on both schedules: two logits 1000 and 1000 - ln 3 (0.75, 0.25), the rest far below.
+  for (int c : {3, 400}) {
+    std::vector<float> x((size_t)c, -1000.0f);
+    x[0] = 1000.0f;
+    x[1] = 1000.0f - std::log(3.0f);
+    std::vector<double> want((size_t)c, 0.0);
+    want[0] = 0.75;
+    want[1] = 0.25;
+    v.push_back(softmax_case({1, c}, 1.0f).fixed_floats({x}).expecting(want, 1e-5).only_paths(bit(Path::Fp32)));
+  }
+  // 8-bit.
+  struct Q {
+    std::vector<int> shape;
+    DType dt;
+    float si;
+    int zi;
+    float so;
+    int zo;
+    float beta;
+  };
+  const std::vector<Q> q8 = {
+      {{1, 1001}, I8, 0.1f, -20, 1.0f / 256, -128, 1.0f}, {{1, 1001}, U8, 0.15f, 90, 1.0f / 256, 0, 1.0f},
+      {{2, 13}, I8, 0.05f, 3, 1.0f / 256, -128, 1.0f},     {{2, 3, 5, 7}, I8, 0.2f, 0, 1.0f / 256, -128, 0.5f},
+      {{3, 1}, I8, 0.2f, 0, 1.0f / 256, -128, 1.0f},       {{4, 33}, U8, 0.02f, 128, 1.0f / 256, 0, 2.0f},
+      {{2, 2, 6}, U8, 0.3f, 10, 1.0f / 256, 0, 1.0f},      {{5, 9}, I8, 0.07f, 5, 1.0f / 128, -20, 1.0f},
+  };
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, c.si, c.zi, c.dt);
+    OpParams p;
+    p.beta = c.beta;
+    b.q8_output_op(OpType::Softmax, {x}, c.shape, p, c.so, c.zo, c.dt);
+    v.push_back(make_case(shape_name(c.shape) + " " + dtype_name(c.dt) + " beta " + std::to_string(c.beta), b.g));
+  }
+  return v;
+}
+
+// ---- LOGISTIC / RELU / RELU6 / HARD_SWISH ---------------------------------------------------------------------------
+
+std::vector<Case> unary_cases(OpType t) {
+  std::vector<Case> v;
+  // input * 5 -> op: values cover [-10, 10] (every region of RELU6 and HARD_SWISH), kept away from the kinks.
+  const std::vector<std::vector<int>> shapes = {{1, 5, 6, 3}, {2, 3, 4, 13}, {1, 7, 33},  {5},
+                                                {2, 1, 1, 1001}, {1, 16, 16, 32}, {3, 1}, {2, 9, 7, 7}};
+  for (const auto& s : shapes) {
+    GraphBuilder b;
+    const int x = b.input(s);
+    const int y = b.op(OpType::Mul, {x, b.constant({1}, {5.0f})}, s);
+    b.output(b.op(t, {y}, s));
+    v.push_back(make_case(shape_name(s) + " after x5", b.g).generated(away_from({-0.6f, 0, 0.6f, 1.2f}, -2, 2, 0.01f)));
+  }
+  // The op alone on inputs in [-8, 8] away from the kinks.
+  for (const auto& s : {std::vector<int>{1, 5, 7, 3}, std::vector<int>{2, 3, 3, 9}, std::vector<int>{3, 11},
+                        std::vector<int>{2, 3, 4, 5}}) {
+    GraphBuilder b;
+    const int x = b.input(s);
+    b.output(b.op(t, {x}, s));
+    v.push_back(
+        make_case(shape_name(s), b.g).generated(away_from({-3, 0, 3, 6}, -8, 8, 0.05f)).gradients(1).grad_within(1e-6));
+  }
+  // Hand-computed.
+  {
+    const std::vector<float> x = {-8.0f, -3.5f, -3.0f, -1.0f, 0.0f, 0.5f, 3.0f, 4.0f, 7.0f};
+    std::vector<double> y;
+    switch (t) {
+      case OpType::Relu: y = {0, 0, 0, 0, 0, 0.5, 3, 4, 7}; break;
+      case OpType::Relu6: y = {0, 0, 0, 0, 0, 0.5, 3, 4, 6}; break;
+      case OpType::HardSwish: y = {0, 0, 0, -1.0 / 3.0, 0, 0.5 * 3.5 / 6.0, 3, 4, 7}; break;
+      default:
+        y = {0.000335350130, 0.0293122308, 0.0474258732, 0.268941421, 0.5, 0.622459331, 0.952574127, 0.982013790,
+             0.999088949};
+    }
+    GraphBuilder b;
+    const int in = b.input({1, 9});
+    b.output(b.op(t, {in}, {1, 9}));
+    v.push_back(make_case("hand-computed", b.g).fixed_floats({x}).expecting(y, 1e-6).only_paths(bit(Path::Fp32)));
+  }
+  // 8-bit.
+  struct Q {
+    std::vector<int> shape;
+    DType dt;
+    float si;
+    int zi;
+    float so;
+    int zo;
+  };
+  std::vector<Q> q8;
+  if (t == OpType::Logistic)
+    q8 = {{{1, 7, 7, 33}, I8, 0.1f, -3, 1.0f / 256, -128},
+          {{2, 5, 3, 13}, U8, 0.05f, 130, 1.0f / 256, 0},
+          {{1, 3, 3, 5}, I8, 0.5f, 20, 0.01f, 7},
+          {{3, 7}, U8, 0.02f, 0, 0.005f, 10}};
+  else if (t == OpType::HardSwish)
+    q8 = {{{1, 7, 7, 33}, I8, 0.05f, -3, 0.03f, -100},
+          {{2, 5, 3, 13}, U8, 0.04f, 130, 0.025f, 20},
+          {{1, 3, 3, 5}, I8, 0.1f, 20, 0.1f, -20},
+          {{1, 4, 4, 16}, I8, 0.2f, 0, 0.15f, -90},
+          {{3, 7}, U8, 0.01f, 0, 0.02f, 10}};
+  else
+    q8 = {{{1, 7, 7, 33}, I8, 0.1f, -3, 0.1f, -128},
+          {{2, 5, 3, 13}, U8, 0.05f, 130, 0.03f, 0},
+          {{1, 3, 3, 5}, I8, 0.02f, 20, 0.05f, 7},
+          {{3, 7}, U8, 0.02f, 0, 0.005f, 10}};
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, c.si, c.zi, c.dt);
+    b.q8_output_op(t, {x}, c.shape, {}, c.so, c.zo, c.dt);
+    v.push_back(make_case(shape_name(c.shape) + " " + dtype_name(c.dt) + " scales " + std::to_string(c.si) + " -> " +
+                              std::to_string(c.so),
+                          b.g));
+  }
+  return v;
+}
+
+// ---- RESIZE_BILINEAR --------------------------------------------------------------------------------------------
+
+const char* resize_mode(int mode) { return mode == 1 ? " align_corners" : mode == 2 ? " half_pixel_centers" : ""; }
+
+Case resize_case(const std::vector<int>& in, int oh, int ow, int mode) {
+  GraphBuilder b;
+  const int x = b.input(in);
+  OpParams p;
+  p.align_corners = mode == 1;
+  p.half_pixel_centers = mode == 2;
+  p.new_height = oh;
+  p.new_width = ow;
+  const int sz = b.int32_constant({2}, {oh, ow});
+  b.output(b.op(OpType::ResizeBilinear, {x, sz}, {in[0], oh, ow, in[3]}, p));
+  return make_case(shape_name(in) + " -> " + std::to_string(oh) + "x" + std::to_string(ow) + resize_mode(mode), b.g)
+      .gradients(1);
+}
+
+std::vector<Case> resize_bilinear_cases() {
+  std::vector<Case> v;
+  struct R {
+    std::vector<int> in;
+    int oh, ow;
+  };
+  // Up (x2, odd), down (inputs read by no output), mixed, to and from one pixel, same size; every corner mode.
+  const std::vector<R> sizes = {
+      {{1, 5, 7, 3}, 10, 14}, {{2, 5, 7, 5}, 9, 13}, {{1, 9, 13, 33}, 4, 5}, {{1, 6, 4, 1}, 3, 11}, {{1, 4, 4, 7}, 1, 1},
+      {{1, 1, 1, 4}, 3, 2},   {{2, 7, 7, 13}, 7, 7}, {{1, 3, 5, 2}, 1, 8},   {{1, 9, 13, 6}, 4, 5}, {{2, 1, 1, 4}, 3, 2},
+      {{1, 4, 4, 9}, 4, 4},   {{2, 4, 5, 3}, 7, 9},  {{2, 4, 5, 3}, 3, 2},   {{2, 4, 5, 3}, 2, 3},
+  };
+  for (const R& r : sizes)
+    for (int mode = 0; mode < 3; mode++) v.push_back(resize_case(r.in, r.oh, r.ow, mode));
+  // Hand-computed 1x2 -> 1x4: default (src 0, 0.5, 1, 1.5 with the high index clamped), align_corners (src 0, 1/3,
+  // 2/3, 1), half_pixel_centers (src -0.25 clamped, 0.25, 0.75, 1.25).
+  const std::vector<double> want[3] = {{0, 4, 8, 8}, {0, 8.0 / 3, 16.0 / 3, 8}, {0, 2, 6, 8}};
+  for (int mode = 0; mode < 3; mode++)
+    v.push_back(resize_case({1, 1, 2, 1}, 1, 4, mode).fixed_floats({{0, 8}}).expecting(want[mode], 1e-5));
+  // 8-bit, every corner mode, int8 and uint8.
+  const std::vector<R> q8 = {{{1, 4, 5, 3}, 8, 10}, {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3},
+                             {{1, 1, 1, 33}, 3, 4}, {{1, 5, 5, 1}, 5, 5},    {{1, 3, 8, 4}, 7, 17}};
+  for (const R& r : q8)
+    for (int mode = 0; mode < 3; mode++)
+      for (DType dt : {I8, U8}) {
+        Q8Builder b;
+        const int zp = dt == U8 ? 140 : -9;
+        const int x = b.q8_input(r.in, 0.05f, zp, dt);
+        OpParams p;
+        p.new_height = r.oh;
+        p.new_width = r.ow;
+        p.align_corners = mode == 1;
+        p.half_pixel_centers = mode == 2;
+        b.q8_output_op(OpType::ResizeBilinear, {x}, {r.in[0], r.oh, r.ow, r.in[3]}, p, 0.05f, zp, dt);
+        v.push_back(make_case(shape_name(r.in) + " -> " + std::to_string(r.oh) + "x" + std::to_string(r.ow) +
+                                  resize_mode(mode) + " " + dtype_name(dt),
+                              b.g));
+      }
+  return v;
+}
+
+// ---- QUANTIZE / DEQUANTIZE ------------------------------------------------------------------------------------
+
+Graph quantize_graph(const std::vector<int>& shape, DType in_dt, float si, int zi, DType out_dt, float so, int zo) {
+  Q8Builder b;
+  const int x = in_dt == DType::F32 ? b.input(shape) : b.q8_input(shape, si, zi, in_dt);
+  const int o = b.op(OpType::Quantize, {x}, shape);
+  Tensor& t = b.g.tensors[(size_t)o];
+  t.dtype = out_dt;
+  t.quant.scale = {so};
+  t.quant.zero_point = {zo};
+  b.output(o);
+  return b.g;
+}
+
+// float16-exact inputs (multiples of 1/64 in [-4, 4]) of a [2,3,5,7] float -> int8 QUANTIZE -> DEQUANTIZE chain:
+// the fp16 session quantizes them exactly; DEQUANTIZE's outputs are the float32 results rounded to float16.
+Case fp16_chain_case() {
+  Q8Builder b;
+  const int x = b.input({2, 3, 5, 7});
+  const int q = b.op(OpType::Quantize, {x}, {2, 3, 5, 7});
+  b.g.tensors[(size_t)q].dtype = I8;
+  b.g.tensors[(size_t)q].quant.scale = {0.03f};
+  b.g.tensors[(size_t)q].quant.zero_point = {-5};
+  const int d = b.op(OpType::Dequantize, {q}, {2, 3, 5, 7});
+  b.output(q);
+  b.output(d);
+  std::vector<float> in(210);
+  for (size_t i = 0; i < in.size(); i++) in[i] = (float)((int)((i * 37) % 513) - 256) / 64.0f;
+  return make_case("float -> int8 -> float chain, float16-exact inputs", b.g)
+      .fixed_floats({in})
+      .fp16_within(1e-3)
+      .only_paths(kAll);
+}
+
+std::vector<Case> quantize_cases() {
+  std::vector<Case> v;
+  // float -> 8-bit.
+  struct F {
+    std::vector<int> shape;
+    DType dt;
+    float scale;
+    int zp;
+  };
+  const std::vector<F> fq = {{{1, 7, 7, 3}, I8, 0.0078125f, 0}, {{2, 5, 3, 13}, I8, 0.023f, -7},
+                             {{1, 9, 9, 33}, U8, 0.0117f, 128}, {{3, 17}, U8, 0.1f, 3},
+                             {{1, 4, 4, 5}, I8, 0.3f, 100},     {{11}, I8, 1e-5f, 0}};
+  for (const F& c : fq)
+    v.push_back(make_case("float " + shape_name(c.shape) + " -> " + dtype_name(c.dt) + " scale " +
+                              std::to_string(c.scale),
+                          quantize_graph(c.shape, DType::F32, 0, 0, c.dt, c.scale, c.zp)));
+  // Halfway and special values, hand-checked: std::round(x / scale) in double (TFLite's AffineQuantize), half away
+  // from zero, clamped; scale 0.1 (x / 0.1f is an inexact float32 division) and 0.5 (exact halves).
+  {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> x = {0.05f,   -0.05f, 0.15f, -0.25f, 0.35f,  1e-30f,  -1e-42f, 12.7f, 12.75f,
+                                  -12.85f, 1e9f,   -1e9f, inf,    -inf,   nan,     0.0f,    -0.0f, 0.65f,
+                                  0.25f,   -0.75f, 1.25f, -1.25f, 63.25f, -63.75f, 0.2500001f};
+    for (float scale : {0.1f, 0.5f}) {
+      std::vector<double> want;
+      for (float f : x) {
+        const double r = std::round((double)f / (double)scale);
+        want.push_back(std::isnan(r) ? -128 : std::max(-128.0, std::min(127.0, r)));
+      }
+      v.push_back(make_case("halfway and special values, scale " + std::to_string(scale),
+                            quantize_graph({(int)x.size()}, DType::F32, 0, 0, I8, scale, 0))
+                      .fixed_floats({x})
+                      .expecting(want));
+    }
+  }
+  // Values within a few ulps of (k + 0.5) * scale: any inexact division (float32 included) changes the result, as
+  // TFLite divides in double.
+  for (float scale : {0.1f, 0.0117f, 0.3f, 0.0078125f, 1.7e-3f}) {
+    std::vector<float> x;
+    for (int k = -130; k <= 130; k++) {
+      const float b = (float)((k + 0.5) * (double)scale);
+      float lo = b, hi = b;
+      for (int u = 0; u < 3; u++) {
+        lo = std::nextafter(lo, -1e30f);
+        hi = std::nextafter(hi, 1e30f);
+      }
+      for (float f = lo; f <= hi; f = std::nextafter(f, 1e30f)) x.push_back(f);
+    }
+    std::vector<double> want;
+    for (float f : x) want.push_back(std::max(-128.0, std::min(127.0, std::round((double)f / (double)scale) - 1)));
+    v.push_back(make_case("rounding boundaries, scale " + std::to_string(scale),
+                          quantize_graph({(int)x.size()}, DType::F32, 0, 0, I8, scale, -1))
+                    .fixed_floats({x})
+                    .expecting(want));
+  }
+  // 8-bit -> 8-bit requantization: uint8 -> int8, multipliers below and above 1.
+  struct R {
+    std::vector<int> shape;
+    DType di;
+    float si;
+    int zi;
+    DType dout;
+    float so;
+    int zo;
+  };
+  const std::vector<R> rq = {{{1, 7, 7, 13}, U8, 0.02f, 128, I8, 0.02f, 0},
+                             {{2, 3, 5, 6}, I8, 0.02f, -3, I8, 0.05f, 10},
+                             {{1, 3, 3, 33}, I8, 0.05f, 7, U8, 0.01f, 100},
+                             {{9, 5}, U8, 0.1f, 0, U8, 0.3f, 255}};
+  for (const R& c : rq)
+    v.push_back(make_case(std::string(dtype_name(c.di)) + " " + shape_name(c.shape) + " -> " + dtype_name(c.dout) +
+                              " scales " + std::to_string(c.si) + " -> " + std::to_string(c.so),
+                          quantize_graph(c.shape, c.di, c.si, c.zi, c.dout, c.so, c.zo)));
+  v.push_back(fp16_chain_case());
+  return v;
+}
+
+std::vector<Case> dequantize_cases() {
+  std::vector<Case> v;
+  struct D {
+    std::vector<int> shape;
+    DType dt;
+    std::vector<float> scales;
+    std::vector<int64_t> zps;
+  };
+  // int8 / uint8 -> float32 (exact), per-tensor and per-channel; fp16 sessions round the results to float16.
+  const std::vector<D> cases = {{{1, 7, 7, 13}, I8, {0.0235f}, {-3}},
+                                {{2, 5, 3, 33}, U8, {0.0117f}, {128}},
+                                {{3, 1001}, U8, {0.1f}, {0}},
+                                {{2, 5}, I8, {0.1f, 0.2f, 0.3f, 0.4f, 0.5f}, {0, 1, -2, 3, 4}}};
+  for (const D& c : cases) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, c.scales[0], (int)c.zps[0], c.dt);
+    Tensor& in = b.g.tensors[(size_t)x];
+    in.quant.scale = c.scales;
+    in.quant.zero_point = c.zps;
+    in.quant.axis = (int)c.shape.size() - 1;
+    b.output(b.op(OpType::Dequantize, {x}, c.shape));
+    v.push_back(make_case(std::string(dtype_name(c.dt)) + " " + shape_name(c.shape) +
+                              (c.scales.size() > 1 ? " per-channel" : ""),
+                          b.g)
+                    .fp16_within(1e-3)
+                    .only_paths(kAll));
+  }
+  v.push_back(fp16_chain_case());
+  return v;
+}
+
+// ---- FAKE_QUANT ---------------------------------------------------------------------------------------------------
+
+OpParams fq_params(float scale, int zp, int qmin, int qmax) {
+  OpParams p;
+  p.fq_scale = scale;
+  p.fq_zero_point = zp;
+  p.fq_qmin = qmin;
+  p.fq_qmax = qmax;
+  return p;
+}
+
+Case fq_case(const std::vector<int>& shape, const OpParams& p) {
+  GraphBuilder b;
+  const int x = b.input(shape);
+  b.output(b.op(OpType::FakeQuant, {x}, shape, p));
+  return make_case(shape_name(shape) + " scale " + std::to_string(p.fq_scale) + " zp " +
+                       std::to_string(p.fq_zero_point) + " [" + std::to_string(p.fq_qmin) + ", " +
+                       std::to_string(p.fq_qmax) + "]",
+                   b.g)
+      .gradients(1)
+      .no_grad_fd();  // piecewise constant: finite differences see no slope
+}
+
+std::vector<Case> fake_quant_cases() {
+  std::vector<Case> v;
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  // Hand-computed: scale 0.5 (exact halves: ties away from zero), zero point 3, int8 range: representable reals
+  // are (q - 3) * 0.5 in [-65.5, 62]; special values.
+  v.push_back(fq_case({18}, fq_params(0.5f, 3, -128, 127))
+                  .fixed_floats({{0.25f, -0.25f, 0.74f, 0.75f, -0.75f, 100.0f, -100.0f, 62.2f, 62.25f, -65.5f, -65.75f,
+                                  0.0f, -0.0f, nan, inf, -inf, 1e-30f, -1e-42f}})
+                  .expecting({0.5, -0.5, 0.5, 1.0, -1.0, 62.0, -65.5, 62.0, 62.0, -65.5, -65.5, 0.0, 0.0, -65.5, 62.0,
+                              -65.5, 0.0, 0.0})
+                  .only_paths(bit(Path::Fp32)));
+  // scale 0.1f, zero point 0, uint8 range: the quotient is rounded as QUANTIZE rounds it (the exact quotient), not
+  // a float32 quotient: 0.25f / 0.1f = 2.49999996 -> 2; 25.45f -> 254.5000038 -> 255; 0.05f -> 0.5 exactly -> 1.
+  const float s = 0.1f;
+  v.push_back(fq_case({11}, fq_params(s, 0, 0, 255))
+                  .fixed_floats({{0.25f, 0.35f, 0.45f, 0.65f, 12.75f, 2.55f, 25.45f, 30.0f, -0.3f, 0.05f, 0.15f}})
+                  .expecting({2 * s, 3 * s, 4 * s, 6 * s, 127 * s, 25 * s, 255 * s, 255 * s, 0.0, 1 * s, 2 * s})
+                  .only_paths(bit(Path::Fp32)));
+  // uint8 with zero point 128: -12.85f / 0.1f = -128.5000019 -> -129 -> q = -1 clamps to 0; -0.05f -> -1.
+  v.push_back(fq_case({5}, fq_params(s, 128, 0, 255))
+                  .fixed_floats({{-12.85f, -12.75f, 12.75f, 12.65f, -0.05f}})
+                  .expecting({-128 * s, -127 * s, 127 * s, 126 * s, -1 * s})
+                  .only_paths(bit(Path::Fp32)));
+  // fp32 bit for bit at rounding ties: values at (k + 0.5) * scale nudged by -2..2 ulps, over and beyond the range.
+  struct P {
+    float scale;
+    int zp, qmin, qmax;
+  };
+  const std::vector<P> params = {{0.0235294f, -128, -128, 127}, {0.1f, 0, 0, 255},         {0.0078125f, 0, -128, 127},
+                                 {3.7e-5f, 17, -128, 127},      {0.6666667f, 200, 0, 255}, {1.3e-3f, -5, -128, 127},
+                                 {47.5f, 0, -128, 127},         {0.0137f, 100, 0, 255}};
+  const std::vector<std::vector<int>> shapes = {{2, 7, 5, 13}, {1, 3, 3, 8}, {37}, {3, 1001}};
+  for (size_t i = 0; i < params.size(); i++) {
+    const P p = params[i];
+    v.push_back(fq_case(shapes[i % shapes.size()], fq_params(p.scale, p.zp, p.qmin, p.qmax))
+                    .generated([p](const Graph& g, size_t index, std::mt19937& rng) {
+                      std::uniform_int_distribution<int> k(p.qmin - p.zp - 10, p.qmax - p.zp + 10);
+                      std::uniform_int_distribution<int> nudge(-2, 2);
+                      std::vector<float> x((size_t)g.tensors[g.inputs[index]].elements());
+                      for (auto& f : x) {
+                        f = ((float)k(rng) + 0.5f) * p.scale;
+                        for (int u = nudge(rng); u != 0; u += u > 0 ? -1 : 1)
+                          f = std::nextafter(f, u > 0 ? std::numeric_limits<float>::infinity()
+                                                      : -std::numeric_limits<float>::infinity());
+                      }
+                      return x;
+                    })
+                    .fp32_within(0)
+                    .only_paths(bit(Path::Fp32)));
+  }
+  // fp16 within a quantization step (inputs in [-2, 2], range about [-2, 2]: one step is 1/127.5 of max |ref|).
+  for (const auto& shape : std::vector<std::vector<int>>{{1, 9, 9, 7}, {2, 3, 4, 16}, {1001}})
+    v.push_back(fq_case(shape, fq_params(4.0f / 255, -1, -128, 127)).fp16_within(0.012).only_paths(bit(Path::Fp16)));
+  // Straight-through gradient: identity inside the clamp range [-5.4, 7.35], zero outside (half the inputs).
+  v.push_back(fq_case({2, 4, 5, 6}, fq_params(0.05f, -20, -128, 127))
+                  .generated(away_from({-5.4f, 7.35f}, -12, 14, 0.1f))
+                  .grad_within(0));
+  return v;
+}
+
+}  // namespace
+
+const std::vector<Entry>& table() {
+  // Paths: every operator but FAKE_QUANT has 8-bit kernels and TFLite export; QUANTIZE / DEQUANTIZE have no
+  // backward (kernel or reference), and their fp32 sessions are the q8 paths (the float reference does not run
+  // QUANTIZE: the integer reference is their oracle); FAKE_QUANT's straight-through gradient is no derivative, so
+  // finite differences do not apply.
+  const Paths all = kAllPaths;
+  const Paths no_grad = kAllPaths & ~kGradPaths & ~bit(Path::Fp32);
+  static const std::vector<Entry> t = {
+      {OpType::Conv2D, all, conv2d_cases},
+      {OpType::DepthwiseConv2D, all, depthwise_conv2d_cases},
+      {OpType::FullyConnected, all, fully_connected_cases},
+      {OpType::Add, all, [] { return binary_cases(OpType::Add); }},
+      {OpType::Mul, all, [] { return binary_cases(OpType::Mul); }},
+      {OpType::AveragePool2D, all, [] { return pool_cases(OpType::AveragePool2D); }},
+      {OpType::MaxPool2D, all, [] { return pool_cases(OpType::MaxPool2D); }},
+      {OpType::Mean, all, mean_cases},
+      {OpType::Concatenation, all, concatenation_cases},
+      {OpType::Reshape, all, reshape_cases},
+      {OpType::Squeeze, all, squeeze_cases},
+      {OpType::Pad, all, pad_cases},
+      {OpType::Softmax, all, softmax_cases},
+      {OpType::Logistic, all, [] { return unary_cases(OpType::Logistic); }},
+      {OpType::Relu, all, [] { return unary_cases(OpType::Relu); }},
+      {OpType::Relu6, all, [] { return unary_cases(OpType::Relu6); }},
+      {OpType::HardSwish, all, [] { return unary_cases(OpType::HardSwish); }},
+      {OpType::ResizeBilinear, all, resize_bilinear_cases},
+      {OpType::Dequantize, no_grad, dequantize_cases, bit(Path::Fp32) | bit(Path::GradFd),
+       "its float kernel and identity gradient serve float or constant inputs only, which import folds away"},
+      {OpType::Quantize, no_grad, quantize_cases},
+      {OpType::FakeQuant, kFloatPaths | bit(Path::Grad), fake_quant_cases, bit(Path::GradFd),
+       "the straight-through estimator is not the derivative"},
+  };
+  return t;
+}
+
+}  // namespace tare::test::conformance
+
+TEST_SUITE("ops") {
+  TEST_CASE("conformance: every operator on every path it has") {
+    using namespace tare::test::conformance;
+    for (tare::OpType t : all_op_types()) {
+      if (!selected(t)) continue;
+      for (const Entry& e : table())
+        if (e.op == t) run_entry(e);
+    }
+    std::vector<std::string> problems;
+    const std::string counts = count_table(problems);
+    std::printf("conformance: cases run per operator and path\n%s", counts.c_str());
+    std::fflush(stdout);
+    for (const std::string& p : problems) FAIL_CHECK(p);
+  }
+}
