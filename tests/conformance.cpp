@@ -15,8 +15,8 @@
 
 #include "common/error.h"
 #include "engine/session.h"
-#include "model/op_desc.h"
 #include "engine/training_session.h"
+#include "model/op_desc.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
 #include "q8_harness.h"
@@ -394,7 +394,7 @@ void run_grad(const Graph& g, const Case& c) {
 
   const ref::Values fwd = ref::run(g, inputs);
   const ref::Gradients want = ref::backward(g, fwd, {{out, seed_grad}});
-    TrainingSession s(gpu(), g, {});
+  TrainingSession s(gpu(), g, {});
   for (size_t i = 0; i < inputs.size(); i++) s.set_input(i, inputs[i].data(), inputs[i].size());
   s.run();
   s.backward({{out, seed_grad}});
@@ -409,8 +409,7 @@ void run_grad(const Graph& g, const Case& c) {
   }
   if (c.grad_tensors >= 0)
     CHECK_MESSAGE(compared == c.grad_tensors, compared << " gradients compared, expected " << c.grad_tensors);
-  else
-    CHECK(compared >= 1);
+  else CHECK(compared >= 1);
   if (c.grad_fd) {
     auto loss = [&](const std::vector<std::vector<float>>& in) { return projected(ref::run(g, in)[out], seed_grad); };
     for (size_t k = 0; k < g.inputs.size(); k++) {
@@ -419,7 +418,8 @@ void run_grad(const Graph& g, const Case& c) {
       for (float x : got) m = std::max(m, (double)std::fabs(x));
       auto in = inputs;
       for (size_t i : sample_indices(got.size(), 12, rng)) {
-        const double fd = central_difference(in[k][i], [&](float v) { in[k][i] = v; }, [&] { return loss(in); });
+        const double fd = central_difference(
+            in[k][i], [&](float v) { in[k][i] = v; }, [&] { return loss(in); });
         e = std::max(e, std::fabs(fd - got[i]));
       }
       e /= std::max(m, 1e-12);
@@ -464,7 +464,9 @@ bool run_grad_fd(Graph g, const Case& c) {
     REQUIRE_MESSAGE(a.size() == inputs[k].size(), "no gradient for input " << k);
     const std::vector<size_t> idx = sample_indices(a.size(), 24, rng);
     std::vector<double> fd;
-    for (size_t i : idx) fd.push_back(central_difference(inputs[k][i], [&](float v) { inputs[k][i] = v; }, loss));
+    for (size_t i : idx)
+      fd.push_back(central_difference(
+          inputs[k][i], [&](float v) { inputs[k][i] = v; }, loss));
     check_against(a, idx, fd, "input " + std::to_string(k));
   }
   for (const auto& [b, gb] : grads.biases) {
@@ -474,7 +476,8 @@ bool run_grad_fd(Graph g, const Case& c) {
     for (size_t j : idx) {
       float x;
       std::memcpy(&x, t.data.data() + 4 * j, 4);
-      fd.push_back(central_difference(x, [&](float v) { std::memcpy(t.data.data() + 4 * j, &v, 4); }, loss));
+      fd.push_back(central_difference(
+          x, [&](float v) { std::memcpy(t.data.data() + 4 * j, &v, 4); }, loss));
     }
     check_against(gb, idx, fd, "bias (tensor " + std::to_string(b) + ")");
   }
@@ -482,37 +485,6 @@ bool run_grad_fd(Graph g, const Case& c) {
 }
 
 // ---- export -> import -----------------------------------------------------------------------------------------
-
-std::string params_diff(const OpParams& a, const OpParams& b) {
-#define TARE_SAME(f) \
-  if (!(a.f == b.f)) return #f
-  TARE_SAME(padding);
-  TARE_SAME(stride_h);
-  TARE_SAME(stride_w);
-  TARE_SAME(dilation_h);
-  TARE_SAME(dilation_w);
-  TARE_SAME(filter_h);
-  TARE_SAME(filter_w);
-  TARE_SAME(depth_multiplier);
-  TARE_SAME(activation);
-  TARE_SAME(keep_num_dims);
-  TARE_SAME(axis);
-  TARE_SAME(beta);
-  TARE_SAME(axes);
-  TARE_SAME(keep_dims);
-  TARE_SAME(align_corners);
-  TARE_SAME(half_pixel_centers);
-  TARE_SAME(new_height);
-  TARE_SAME(new_width);
-  TARE_SAME(new_shape);
-  TARE_SAME(paddings);
-  TARE_SAME(fq_scale);
-  TARE_SAME(fq_zero_point);
-  TARE_SAME(fq_qmin);
-  TARE_SAME(fq_qmax);
-#undef TARE_SAME
-  return "";
-}
 
 std::string tensor_diff(const Tensor& a, const Tensor& b) {
   if (a.dtype != b.dtype) return "dtype";
@@ -577,10 +549,8 @@ bool run_path(const Graph& g, const Case& c, Path p) {
     switch (p) {
       case Path::Fp32: run_float(g, c, false); break;
       case Path::Fp16:
-        if (has_8bit_activation(g))
-          run_int(g, c, nullptr, true);
-        else
-          run_float(g, c, true);
+        if (has_8bit_activation(g)) run_int(g, c, nullptr, true);
+        else run_float(g, c, true);
         break;
       case Path::Grad: run_grad(g, c); break;
       case Path::GradFd: return run_grad_fd(g, c);
@@ -606,8 +576,8 @@ void check_absent(const Entry& e, const Graph& g) {
       f();
       FAIL_CHECK("but it ran");
     } catch (const Error& err) {
-      CHECK_MESSAGE(err.status() == TARE_ERROR_UNSUPPORTED, "refused with status " << (int)err.status() << ": "
-                                                                                    << err.what());
+      CHECK_MESSAGE(err.status() == TARE_ERROR_UNSUPPORTED,
+                    "refused with status " << (int)err.status() << ": " << err.what());
       CHECK_MESSAGE(std::string(err.what()).find(op_name(e.op)) != std::string::npos,
                     "the refusal does not name the operator: " << err.what());
     }
@@ -621,7 +591,7 @@ void check_absent(const Entry& e, const Graph& g) {
     refused("grad-fd", [&] { ref::backward(g, zero, {{out, zero[out]}}); });
   }
   if (!(e.paths & bit(Path::Grad)) && gpu()) {
-        refused("grad", [&] { TrainingSession s(gpu(), g, {}); });
+    refused("grad", [&] { TrainingSession s(gpu(), g, {}); });
   }
 }
 

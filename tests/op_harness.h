@@ -16,6 +16,40 @@
 
 namespace tare::test {
 
+// The first field in which two operators' parameters differ ("" when none does).
+inline std::string params_diff(const OpParams& a, const OpParams& b) {
+#define TARE_SAME(f) \
+  if (!(a.f == b.f)) return #f
+  TARE_SAME(padding);
+  TARE_SAME(stride_h);
+  TARE_SAME(stride_w);
+  TARE_SAME(dilation_h);
+  TARE_SAME(dilation_w);
+  TARE_SAME(filter_h);
+  TARE_SAME(filter_w);
+  TARE_SAME(depth_multiplier);
+  TARE_SAME(activation);
+  TARE_SAME(keep_num_dims);
+  TARE_SAME(axis);
+  TARE_SAME(beta);
+  TARE_SAME(axes);
+  TARE_SAME(keep_dims);
+  TARE_SAME(align_corners);
+  TARE_SAME(half_pixel_centers);
+  TARE_SAME(new_height);
+  TARE_SAME(new_width);
+  TARE_SAME(new_shape);
+  TARE_SAME(paddings);
+  TARE_SAME(fq_scale);
+  TARE_SAME(fq_zero_point);
+  TARE_SAME(fq_qmin);
+  TARE_SAME(fq_qmax);
+  TARE_SAME(ints);
+  TARE_SAME(floats);
+#undef TARE_SAME
+  return "";
+}
+
 class GraphBuilder {
  public:
   // An activation tensor (float32).

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
+#include "op_harness.h"
 #include "test_util.h"
 #include "tflite_oracle.h"
 #include "tflite_schema_generated.h"
@@ -28,19 +29,6 @@ std::string str(const std::vector<T>& v) {
   for (size_t i = 0; i < v.size(); i++) o << (i ? "," : "") << v[i];
   o << "]";
   return o.str();
-}
-
-// First difference between two op parameter sets ("" when equal).
-std::string params_diff(const OpParams& a, const OpParams& b) {
-#define TARE_CMP(f) \
-  if (!(a.f == b.f)) return #f;
-  TARE_CMP(padding) TARE_CMP(stride_h) TARE_CMP(stride_w) TARE_CMP(dilation_h) TARE_CMP(dilation_w)
-  TARE_CMP(filter_h) TARE_CMP(filter_w) TARE_CMP(depth_multiplier) TARE_CMP(activation) TARE_CMP(keep_num_dims)
-  TARE_CMP(axis) TARE_CMP(axes) TARE_CMP(keep_dims) TARE_CMP(align_corners) TARE_CMP(half_pixel_centers)
-  TARE_CMP(new_height) TARE_CMP(new_width) TARE_CMP(new_shape) TARE_CMP(paddings)
-#undef TARE_CMP
-  if (std::memcmp(&a.beta, &b.beta, sizeof(float)) != 0) return "beta";
-  return "";
 }
 
 // First difference between two graphs ("" when equal); the description and source_index are not compared.
@@ -199,7 +187,7 @@ TEST_SUITE("tflite") {
         if (o.first == ve[i].first && o.second != ve[i].second) {
           version_diffs++;
           MESSAGE(file << ": op " << i << " " << std::string(op_name(g.ops[i].type)) << " version " << ve[i].second
-                          << ", the original has " << o.second);
+                       << ", the original has " << o.second);
         }
       }
       if (mc.versions_match) CHECK(version_diffs == 0);
@@ -230,8 +218,8 @@ TEST_SUITE("tflite") {
         }
       }
       MESSAGE(file << ": " << g.ops.size() << " ops, " << original.size() << " -> " << exported.size()
-                      << " bytes; TFLite outputs (" << bytes << " bytes, 2 random inputs) "
-                      << (worst == 0 ? "bit-identical" : "max rel diff " + std::to_string(worst)));
+                   << " bytes; TFLite outputs (" << bytes << " bytes, 2 random inputs) "
+                   << (worst == 0 ? "bit-identical" : "max rel diff " + std::to_string(worst)));
     }
     std::string ops;
     for (const auto& n : seen_ops) ops += " " + n;
@@ -329,7 +317,9 @@ TEST_SUITE("tflite") {
       CHECK_MESSAGE(d.empty(), d);
       CHECK(back.ops[i].outputs == g.ops[i].outputs);
       const size_t extra = (g.ops[i].type == OpType::Mean || g.ops[i].type == OpType::Pad ||
-                            g.ops[i].type == OpType::ResizeBilinear) ? 1 : 0;
+                            g.ops[i].type == OpType::ResizeBilinear)
+                               ? 1
+                               : 0;
       CHECK(back.ops[i].inputs.size() == g.ops[i].inputs.size() + extra);
       if (extra) {
         const Tensor& t = back.tensors[back.ops[i].inputs[1]];
