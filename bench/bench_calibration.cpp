@@ -134,8 +134,9 @@ int main(int argc, char** argv) {
     tare_model_destroy(q);
     tare_model_destroy(m);
   }
-  std::printf("IBC/fwd: IBC wall time over one float forward pass of the batch; BFT/fwd: one training pass of the\n"
-              "batch (forward, loss, backward, bias gradients, Adam) over one float forward pass.\n");
+  std::printf(
+      "IBC/fwd: IBC wall time over one float forward pass of the batch; BFT/fwd: one training pass of the\n"
+      "batch (forward, loss, backward, bias gradients, Adam) over one float forward pass.\n");
   tare_context_destroy(ctx);
   return failed ? 1 : 0;
 }

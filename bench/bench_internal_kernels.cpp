@@ -48,7 +48,8 @@ Graph make(const Case& c, std::mt19937& rng) {
   op.params.stride_h = op.params.stride_w = c.stride;
   op.params.padding = Padding::Same;
   op.params.activation = Activation::Relu6;
-  int oh = conv_out_size(c.h, c.k, c.stride, 1, Padding::Same), ow = conv_out_size(c.w, c.k, c.stride, 1, Padding::Same);
+  int oh = conv_out_size(c.h, c.k, c.stride, 1, Padding::Same),
+      ow = conv_out_size(c.w, c.k, c.stride, 1, Padding::Same);
   int wt, bias;
   if (c.type == OpType::DepthwiseConv2D) {
     wt = add({1, c.k, c.k, c.cout}, true);

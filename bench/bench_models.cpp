@@ -8,6 +8,7 @@
 // when every benchmark that could run succeeded, 1 if one failed, 2 on a usage error.
 #include <tare/tare.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,7 +16,6 @@
 #include <cstring>
 #include <random>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "data_files.h"
@@ -35,9 +35,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string error_text(tare_status st) {
-  return std::string(tare_status_string(st)) + ": " + tare_last_error();
-}
+std::string error_text(tare_status st) { return std::string(tare_status_string(st)) + ": " + tare_last_error(); }
 
 struct Row {
   std::string model;
@@ -125,8 +123,9 @@ int main(int argc, char** argv) {
       }
       (a == "--runs" ? runs : warmup) = v;
     } else if (a == "--help" || a == "-h" || (!a.empty() && a[0] == '-')) {
-      std::fprintf(stderr, "usage: bench_models [--runs N (>= 1, default 30)] [--warmup W (default 5)] [MODEL ...]\n"
-                           "models default to the float models of $TARE_DATA/models\n");
+      std::fprintf(stderr,
+                   "usage: bench_models [--runs N (>= 1, default 30)] [--warmup W (default 5)] [MODEL ...]\n"
+                   "models default to the float models of $TARE_DATA/models\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     } else {
       models.push_back(a);

@@ -57,14 +57,10 @@ static size_t split_lines(char* text, size_t size, char*** lines) {
 
 static float score(const void* data, const tare_tensor_info* info, size_t i) {
   switch (info->dtype) {
-    case TARE_DTYPE_FLOAT32:
-      return ((const float*)data)[i];
-    case TARE_DTYPE_UINT8:
-      return info->scale * (float)((int64_t)((const uint8_t*)data)[i] - info->zero_point);
-    case TARE_DTYPE_INT8:
-      return info->scale * (float)((int64_t)((const int8_t*)data)[i] - info->zero_point);
-    default:
-      return 0.0f;
+    case TARE_DTYPE_FLOAT32: return ((const float*)data)[i];
+    case TARE_DTYPE_UINT8: return info->scale * (float)((int64_t)((const uint8_t*)data)[i] - info->zero_point);
+    case TARE_DTYPE_INT8: return info->scale * (float)((int64_t)((const int8_t*)data)[i] - info->zero_point);
+    default: return 0.0f;
   }
 }
 

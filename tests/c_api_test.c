@@ -7,14 +7,14 @@
 #include "tare/tare.h"
 
 static int g_failed = 0, g_passed = 0;
-#define EXPECT(cond)                                                      \
-  do {                                                                    \
-    if (cond) {                                                           \
-      g_passed++;                                                         \
-    } else {                                                              \
-      g_failed++;                                                         \
+#define EXPECT(cond) \
+  do { \
+    if (cond) { \
+      g_passed++; \
+    } else { \
+      g_failed++; \
       fprintf(stderr, "%s:%d: FAILED: %s (last error: %s)\n", __FILE__, __LINE__, #cond, tare_last_error()); \
-    }                                                                     \
+    } \
   } while (0)
 
 #define CANARY 0xA5
@@ -31,26 +31,26 @@ static int canary_intact(const void* p, size_t from, size_t to) {
 /* For struct T in a canary-filled buffer with room to spare: the tare_X_init macro writes exactly sizeof(T) bytes
    with struct_size = sizeof(T); _sized with a larger size writes no more than the library's sizeof; _sized with
    half the struct writes only that half; NULL and a size below sizeof(size_t) write nothing. */
-#define CHECK_INIT(T)                                                                                 \
-  do {                                                                                                \
-    union {                                                                                           \
-      T s;                                                                                            \
-      unsigned char b[sizeof(T) + 64];                                                                \
-    } u;                                                                                              \
-    size_t half = (sizeof(T) / 2) & ~(size_t)7;                                                       \
-    memset(&u, CANARY, sizeof(u));                                                                    \
-    T##_init(&u.s);                                                                                   \
-    EXPECT(u.s.struct_size == sizeof(T) && canary_intact(&u, sizeof(T), sizeof(u)));                  \
-    memset(&u, CANARY, sizeof(u));                                                                    \
-    T##_init_sized(&u.s, sizeof(u));                                                                  \
-    EXPECT(u.s.struct_size == sizeof(T) && canary_intact(&u, sizeof(T), sizeof(u)));                  \
-    memset(&u, CANARY, sizeof(u));                                                                    \
-    T##_init_sized(&u.s, half);                                                                       \
-    EXPECT(u.s.struct_size == half && canary_intact(&u, half, sizeof(u)));                            \
-    memset(&u, CANARY, sizeof(u));                                                                    \
-    T##_init_sized(&u.s, sizeof(size_t) - 1);                                                         \
-    EXPECT(canary_intact(&u, 0, sizeof(u)));                                                          \
-    T##_init_sized(NULL, sizeof(T));                                                                  \
+#define CHECK_INIT(T) \
+  do { \
+    union { \
+      T s; \
+      unsigned char b[sizeof(T) + 64]; \
+    } u; \
+    size_t half = (sizeof(T) / 2) & ~(size_t)7; \
+    memset(&u, CANARY, sizeof(u)); \
+    T##_init(&u.s); \
+    EXPECT(u.s.struct_size == sizeof(T) && canary_intact(&u, sizeof(T), sizeof(u))); \
+    memset(&u, CANARY, sizeof(u)); \
+    T##_init_sized(&u.s, sizeof(u)); \
+    EXPECT(u.s.struct_size == sizeof(T) && canary_intact(&u, sizeof(T), sizeof(u))); \
+    memset(&u, CANARY, sizeof(u)); \
+    T##_init_sized(&u.s, half); \
+    EXPECT(u.s.struct_size == half && canary_intact(&u, half, sizeof(u))); \
+    memset(&u, CANARY, sizeof(u)); \
+    T##_init_sized(&u.s, sizeof(size_t) - 1); \
+    EXPECT(canary_intact(&u, 0, sizeof(u))); \
+    T##_init_sized(NULL, sizeof(T)); \
   } while (0)
 
 static const char* data_dir(void) {
@@ -165,8 +165,8 @@ int main(void) {
   if (!ctx) return 1;
   tare_device_info_init(&di);
   EXPECT(tare_context_get_device_info(ctx, &di) == TARE_OK);
-  printf("device: %s (subgroup %u, fp16 %d, int8 storage %d, dot %d)\n", di.name, di.subgroup_size,
-         di.fp16_arithmetic, di.int8_storage, di.integer_dot_product);
+  printf("device: %s (subgroup %u, fp16 %d, int8 storage %d, dot %d)\n", di.name, di.subgroup_size, di.fp16_arithmetic,
+         di.int8_storage, di.integer_dot_product);
 
   /* Bad models. */
   for (i = 0; i < (int)sizeof(junk); i++) junk[i] = (unsigned char)(i * 37 + 11);

@@ -28,8 +28,7 @@ inline calib::ImageFn from(const Images& v, size_t first = 0) {
   return [&v, first](uint32_t i, float* dst) { std::copy(v[first + i].begin(), v[first + i].end(), dst); };
 }
 
-inline Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Images& calib,
-                      bool per_channel = false) {
+inline Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Images& calib, bool per_channel = false) {
   quant::Stats st = calib::calibrate(ctx, g, (uint32_t)calib.size(), 4, from(calib), nullptr);
   quant::QuantizeOptions o;
   o.per_channel = per_channel;

@@ -39,8 +39,8 @@ const char* path_name(Path p);
 using Paths = uint32_t;
 constexpr Paths bit(Path p) { return 1u << (int)p; }
 constexpr Paths kFloatPaths = bit(Path::Fp32) | bit(Path::Fp16);
-constexpr Paths kQ8Paths =
-    bit(Path::Q8Packed) | bit(Path::Q8PackedDot) | bit(Path::Q8Storage) | bit(Path::Q8StorageDot);
+constexpr Paths kQ8Paths = bit(Path::Q8Packed) | bit(Path::Q8PackedDot) | bit(Path::Q8Storage) |
+                           bit(Path::Q8StorageDot);
 constexpr Paths kGradPaths = bit(Path::Grad) | bit(Path::GradFd);
 constexpr Paths kAllPaths = (1u << kPathCount) - 1;
 
@@ -49,7 +49,7 @@ using InputGen = std::function<std::vector<float>(const Graph& g, size_t index, 
 
 struct Case {
   std::string name;
-  Graph graph;  // shapes are inferred (and checked) by the harness
+  Graph graph;     // shapes are inferred (and checked) by the harness
   Paths only = 0;  // non-zero: the case runs these paths only (where they fit)
   Paths skip = 0;  // paths the case leaves out
   // Float inputs: uniform in [lo, hi] (grad: [grad_lo, grad_hi]) unless `gen` makes them.  8-bit inputs: uniform
@@ -71,20 +71,62 @@ struct Case {
   double expect_tol = 0;
 
   // Chainable setters for the table.
-  Case& only_paths(Paths p) { only = p; return *this; }
-  Case& skipping(Paths p) { skip |= p; return *this; }
-  Case& inputs_in(float l, float h) { lo = l; hi = h; return *this; }
-  Case& grad_inputs_in(float l, float h) { grad_lo = l; grad_hi = h; return *this; }
-  Case& generated(InputGen g) { gen = std::move(g); return *this; }
+  Case& only_paths(Paths p) {
+    only = p;
+    return *this;
+  }
+  Case& skipping(Paths p) {
+    skip |= p;
+    return *this;
+  }
+  Case& inputs_in(float l, float h) {
+    lo = l;
+    hi = h;
+    return *this;
+  }
+  Case& grad_inputs_in(float l, float h) {
+    grad_lo = l;
+    grad_hi = h;
+    return *this;
+  }
+  Case& generated(InputGen g) {
+    gen = std::move(g);
+    return *this;
+  }
   Case& fixed_floats(const std::vector<std::vector<float>>& in);
-  Case& fixed_bytes(std::vector<std::vector<uint8_t>> in) { fixed = std::move(in); return *this; }
-  Case& seeded(unsigned s) { seed = s; return *this; }
-  Case& fp32_within(double t) { fp32_tol = t; return *this; }
-  Case& fp16_within(double t) { fp16_tol = t; return *this; }
-  Case& grad_within(double t) { grad_tol = t; return *this; }
-  Case& expecting(std::vector<double> v, double tol = 0) { expect = std::move(v); expect_tol = tol; return *this; }
-  Case& gradients(int n) { grad_tensors = n; return *this; }
-  Case& no_grad_fd() { grad_fd = false; return *this; }
+  Case& fixed_bytes(std::vector<std::vector<uint8_t>> in) {
+    fixed = std::move(in);
+    return *this;
+  }
+  Case& seeded(unsigned s) {
+    seed = s;
+    return *this;
+  }
+  Case& fp32_within(double t) {
+    fp32_tol = t;
+    return *this;
+  }
+  Case& fp16_within(double t) {
+    fp16_tol = t;
+    return *this;
+  }
+  Case& grad_within(double t) {
+    grad_tol = t;
+    return *this;
+  }
+  Case& expecting(std::vector<double> v, double tol = 0) {
+    expect = std::move(v);
+    expect_tol = tol;
+    return *this;
+  }
+  Case& gradients(int n) {
+    grad_tensors = n;
+    return *this;
+  }
+  Case& no_grad_fd() {
+    grad_fd = false;
+    return *this;
+  }
 };
 
 inline Case make_case(std::string name, Graph g) {

@@ -233,8 +233,7 @@ TEST_SUITE("api") {
     REQUIRE(ctx.c);
     tare_model *m = nullptr, *v2 = nullptr;
     REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
-    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v2_1.0_224_float.tflite").c_str(), &v2) ==
-            TARE_OK);
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v2_1.0_224_float.tflite").c_str(), &v2) == TARE_OK);
     std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
     std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
     images.insert(images.end(), second.begin(), second.end());

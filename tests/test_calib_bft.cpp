@@ -6,8 +6,8 @@
 
 #include "calib/bft.h"
 #include "calib/layer_runner.h"
-#include "common/error.h"
 #include "calib_harness.h"
+#include "common/error.h"
 #include "op_harness.h"
 #include "quant/fake_quant.h"
 #include "quant/quantizer.h"

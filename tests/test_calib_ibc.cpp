@@ -6,10 +6,10 @@
 #include "calib/ibc.h"
 #include "calib/layer_runner.h"
 #include "calib_harness.h"
+#include "common/error.h"
 #include "op_harness.h"
 #include "quant/fake_quant.h"
 #include "quant/quantizer.h"
-#include "common/error.h"
 #include "ref/reference.h"
 
 using namespace tare;
@@ -106,18 +106,16 @@ Graph dw_net(int h, int w, int cin, int c1, int c2, std::mt19937& rng, float wlo
   OpParams p;
   p.padding = Padding::Same;
   p.activation = Activation::Relu6;
-  int y = b.op(OpType::Conv2D, {x, weights({c1, 3, 3, cin}, c1, 0), b.random_constant({c1}, blo, 0.3f)},
-               {1, h, w, c1}, p);
+  int y = b.op(OpType::Conv2D, {x, weights({c1, 3, 3, cin}, c1, 0), b.random_constant({c1}, blo, 0.3f)}, {1, h, w, c1},
+               p);
   y = b.op(OpType::DepthwiseConv2D, {y, weights({1, 3, 3, c1}, c1, 1), b.random_constant({c1}, blo, 0.3f)},
            {1, h, w, c1}, p);
-  y = b.op(OpType::Conv2D, {y, weights({c2, 1, 1, c1}, c2, 0), b.random_constant({c2}, blo, 0.3f)}, {1, h, w, c2},
-           p);
+  y = b.op(OpType::Conv2D, {y, weights({c2, 1, 1, c1}, c2, 0), b.random_constant({c2}, blo, 0.3f)}, {1, h, w, c2}, p);
   p.activation = Activation::Relu;
   y = b.op(OpType::DepthwiseConv2D, {y, weights({1, 3, 3, c2}, c2, 1), b.random_constant({c2}, blo, 0.3f)},
            {1, h, w, c2}, p);
   p.activation = Activation::None;
-  y = b.op(OpType::Conv2D, {y, weights({c1, 1, 1, c2}, c1, 0), b.random_constant({c1}, -0.1f, 0.1f)}, {1, h, w, c1},
-           p);
+  y = b.op(OpType::Conv2D, {y, weights({c1, 1, 1, c2}, c1, 0), b.random_constant({c1}, -0.1f, 0.1f)}, {1, h, w, c1}, p);
   OpParams m;
   m.axes = {1, 2};
   m.keep_dims = false;

@@ -101,9 +101,9 @@ TEST_SUITE("calib") {
     // e = {1, 3}, x = {2, 2}: E(e) = 2, E(e^2) = 5, E(x^2) = 4.
     const ChannelError c = channel({1, 3}, {2, 2});
     CHECK(c.mas() == doctest::Approx(2.0));
-    CHECK(c.mssr() == doctest::Approx(1.0));            // 2 / sqrt(4)
+    CHECK(c.mssr() == doctest::Approx(1.0));               // 2 / sqrt(4)
     CHECK(c.rqnsr() == doctest::Approx(std::sqrt(1.25)));  // sqrt(5 / 4)
-    CHECK(c.mean_share() == doctest::Approx(0.8));      // 4 / 5
+    CHECK(c.mean_share() == doctest::Approx(0.8));         // 4 / 5
 
     // e = {-1, 1, -2, 2}, x = {1, 1, 1, 1}: mean 0, E(e^2) = 2.5, E(x^2) = 1.
     const ChannelError z = channel({-1, 1, -2, 2}, {1, 1, 1, 1});
@@ -153,7 +153,7 @@ TEST_SUITE("calib") {
     const ErrorSummary s = summarize(sums);
     CHECK(s.mas_rms == doctest::Approx(std::sqrt((4.0 + 1.0 + 1.0) / 3)));
     CHECK(s.mas_abs_max == doctest::Approx(2.0));
-    CHECK(s.mssr_rms == doctest::Approx(1.0));                         // sqrt((1 + 1) / 2)
+    CHECK(s.mssr_rms == doctest::Approx(1.0));                           // sqrt((1 + 1) / 2)
     CHECK(s.rqnsr_rms == doctest::Approx(std::sqrt((1.25 + 2.0) / 2)));  // ch2 skipped
     CHECK(s.mean_share == doctest::Approx((0.8 + 0.5 + 1.0) / 3));
 

@@ -57,15 +57,15 @@ std::vector<int> win_out(int n, int h, int w, int c, const Win& v) {
   return {n, conv_out_size(h, v.kh, v.sh, v.dh, v.pad), conv_out_size(w, v.kw, v.sw, v.dw, v.pad), c};
 }
 std::string win_name(const Win& v) {
-  return std::to_string(v.kh) + "x" + std::to_string(v.kw) + " s" + std::to_string(v.sh) + "," +
-         std::to_string(v.sw) + " d" + std::to_string(v.dh) + "," + std::to_string(v.dw) + " " + pad_name(v.pad);
+  return std::to_string(v.kh) + "x" + std::to_string(v.kw) + " s" + std::to_string(v.sh) + "," + std::to_string(v.sw) +
+         " d" + std::to_string(v.dh) + "," + std::to_string(v.dw) + " " + pad_name(v.pad);
 }
 // Windows of the gradient sweeps.
 const std::vector<Win>& windows() {
   static const std::vector<Win> w = {
-      {1, 1, 1, 1, 1, 1, SAME},  {1, 1, 2, 2, 1, 1, VALID}, {3, 3, 1, 1, 1, 1, SAME}, {3, 3, 2, 2, 1, 1, SAME},
+      {1, 1, 1, 1, 1, 1, SAME},  {1, 1, 2, 2, 1, 1, VALID}, {3, 3, 1, 1, 1, 1, SAME},  {3, 3, 2, 2, 1, 1, SAME},
       {3, 3, 2, 2, 1, 1, VALID}, {3, 3, 1, 1, 2, 2, SAME},  {3, 2, 2, 1, 1, 2, VALID}, {5, 5, 3, 3, 1, 1, SAME},
-      {2, 3, 1, 2, 2, 1, SAME},  {1, 3, 3, 1, 1, 1, SAME},  {3, 3, 2, 3, 2, 1, SAME}, {4, 4, 2, 2, 1, 1, SAME},
+      {2, 3, 1, 2, 2, 1, SAME},  {1, 3, 3, 1, 1, 1, SAME},  {3, 3, 2, 3, 2, 1, SAME},  {4, 4, 2, 2, 1, 1, SAME},
   };
   return w;
 }
@@ -160,8 +160,9 @@ std::vector<Case> conv2d_cases() {
     Activation act;
   };
   const F general[] = {
-      {1, 9, 11, 3, 8, 3, 2, 1, SAME, RELU6}, {1, 8, 8, 3, 5, 3, 2, 1, SAME, NONE},   {2, 7, 6, 5, 7, 3, 1, 1, VALID, RELU},
-      {1, 10, 9, 4, 13, 3, 1, 2, SAME, RELU1}, {1, 5, 5, 13, 33, 5, 1, 1, SAME, NONE}, {1, 6, 7, 1, 1, 1, 2, 1, SAME, NONE},
+      {1, 9, 11, 3, 8, 3, 2, 1, SAME, RELU6}, {1, 8, 8, 3, 5, 3, 2, 1, SAME, NONE},
+      {2, 7, 6, 5, 7, 3, 1, 1, VALID, RELU},  {1, 10, 9, 4, 13, 3, 1, 2, SAME, RELU1},
+      {1, 5, 5, 13, 33, 5, 1, 1, SAME, NONE}, {1, 6, 7, 1, 1, 1, 2, 1, SAME, NONE},
       {1, 4, 4, 8, 4, 2, 2, 1, VALID, RELU},
   };
   for (const F& c : general)
@@ -172,8 +173,8 @@ std::vector<Case> conv2d_cases() {
     int n, h, w, cin, cout;
     Activation act;
   };
-  const G gemm[] = {{1, 7, 7, 32, 16, NONE},    {1, 5, 3, 3, 5, RELU6},      {2, 3, 5, 17, 9, RELU},
-                    {1, 1, 1, 256, 1001, NONE}, {1, 14, 14, 96, 24, NONE},  {1, 2, 2, 1, 1, NONE}};
+  const G gemm[] = {{1, 7, 7, 32, 16, NONE},    {1, 5, 3, 3, 5, RELU6},    {2, 3, 5, 17, 9, RELU},
+                    {1, 1, 1, 256, 1001, NONE}, {1, 14, 14, 96, 24, NONE}, {1, 2, 2, 1, 1, NONE}};
   for (const G& c : gemm) v.push_back(conv_case(c.n, c.h, c.w, c.cin, c.cout, square(1, 1, 1, SAME), c.act, true));
   // Filters, strides, dilations, paddings (the gradient sweep), tile remainders, filter > input, stride > filter.
   const int shapes[][4] = {{7, 9, 3, 5}, {8, 8, 8, 13}, {11, 6, 13, 4}, {5, 12, 6, 17}};  // h, w, ic, oc
@@ -190,8 +191,10 @@ std::vector<Case> conv2d_cases() {
     Activation act;
     bool bias;
   };
-  const R fd[] = {{7, 6, 3, 3, 2, 1, SAME, RELU6, true},  {7, 7, 3, 3, 1, 2, VALID, RELU, true},
-                  {6, 5, 3, 2, 2, 2, SAME, RELU, true},   {4, 4, 1, 1, 1, 1, SAME, RELU1, false}};
+  const R fd[] = {{7, 6, 3, 3, 2, 1, SAME, RELU6, true},
+                  {7, 7, 3, 3, 1, 2, VALID, RELU, true},
+                  {6, 5, 3, 2, 2, 2, SAME, RELU, true},
+                  {4, 4, 1, 1, 1, 1, SAME, RELU1, false}};
   for (const R& c : fd)
     v.push_back(conv_case(2, c.h, c.w, 3, 4, {c.kh, c.kw, c.stride, c.stride, c.dil, c.dil, c.pad}, c.act, c.bias)
                     .inputs_in(-1, 1));
@@ -216,7 +219,7 @@ std::vector<Case> conv2d_cases() {
   q(1, 6, 5, 6, 9, 3, 3, 1, 1, SAME, RELU1, {U8, WKind::Uint8, 1.0, 128});  // weight zero point 0 on the device
   q(1, 7, 7, 8, 4, 3, 3, 1, 1, SAME, NONE, {U8, WKind::Uint8, 300.0});
   q(1, 6, 6, 5, 6, 3, 3, 1, 1, SAME, RELU, {U8, WKind::PerChannel, 1.0});  // uint8 activations, int8 weights
-  q(1, 5, 4, 300, 5, 3, 3, 1, 1, SAME, NONE, i8pc);                         // > 256 steps
+  q(1, 5, 4, 300, 5, 3, 3, 1, 1, SAME, NONE, i8pc);                        // > 256 steps
   q(1, 4, 5, 290, 6, 3, 3, 1, 1, VALID, NONE, u8w);
   q(1, 7, 9, 16, 24, 1, 1, 1, 1, SAME, RELU6, i8pc);  // 1x1 GEMM
   q(2, 5, 3, 13, 33, 1, 1, 1, 1, VALID, NONE, i8pt);
@@ -241,8 +244,9 @@ std::vector<Case> depthwise_conv2d_cases() {
     Activation act;
   };
   const F fwd[] = {
-      {1, 9, 11, 8, 1, 3, 2, 1, SAME, RELU6}, {1, 8, 8, 5, 1, 3, 2, 1, SAME, NONE}, {2, 7, 6, 3, 1, 3, 1, 1, VALID, RELU},
-      {1, 10, 9, 13, 1, 3, 1, 2, SAME, NONE}, {1, 6, 5, 3, 2, 3, 1, 1, SAME, NONE}, {1, 7, 7, 5, 3, 5, 2, 1, SAME, RELU1},
+      {1, 9, 11, 8, 1, 3, 2, 1, SAME, RELU6}, {1, 8, 8, 5, 1, 3, 2, 1, SAME, NONE},
+      {2, 7, 6, 3, 1, 3, 1, 1, VALID, RELU},  {1, 10, 9, 13, 1, 3, 1, 2, SAME, NONE},
+      {1, 6, 5, 3, 2, 3, 1, 1, SAME, NONE},   {1, 7, 7, 5, 3, 5, 2, 1, SAME, RELU1},
       {1, 4, 4, 1, 1, 1, 1, 1, VALID, NONE},  {1, 12, 12, 32, 1, 3, 1, 1, SAME, RELU6},
   };
   for (const F& c : fwd)
@@ -309,8 +313,8 @@ Case fc_case(const std::vector<int>& in, int units, int depth, bool bias, bool k
     os.back() = units;
   }
   b.output(b.op(OpType::FullyConnected, ins, os, p));
-  return make_case(shape_name(in) + " depth " + std::to_string(depth) + " -> " + std::to_string(units) +
-                       act_name(act) + (bias ? "" : " no bias") + (keep ? " keep_num_dims" : ""),
+  return make_case(shape_name(in) + " depth " + std::to_string(depth) + " -> " + std::to_string(units) + act_name(act) +
+                       (bias ? "" : " no bias") + (keep ? " keep_num_dims" : ""),
                    b.g);
 }
 
@@ -347,19 +351,26 @@ std::vector<Case> fully_connected_cases() {
     bool bias, keep;
   };
   const std::vector<F> fwd = {
-      {{1, 1280}, 1001, 1280, true, false}, {{2, 1280}, 1001, 1280, true, false}, {{1, 1, 1, 1024}, 1001, 1024, true, false},
-      {{3, 13}, 7, 13, false, false},       {{5, 33}, 5, 33, true, false},        {{6, 20}, 3, 20, true, false},
-      {{4, 1}, 1, 1, true, false},          {{2, 3, 12}, 8, 12, true, true},      {{2, 3, 4}, 9, 12, true, false},
-      {{1, 7, 7, 3}, 10, 147, false, false}, {{2, 5, 6}, 11, 15, true, false},
+      {{1, 1280}, 1001, 1280, true, false},
+      {{2, 1280}, 1001, 1280, true, false},
+      {{1, 1, 1, 1024}, 1001, 1024, true, false},
+      {{3, 13}, 7, 13, false, false},
+      {{5, 33}, 5, 33, true, false},
+      {{6, 20}, 3, 20, true, false},
+      {{4, 1}, 1, 1, true, false},
+      {{2, 3, 12}, 8, 12, true, true},
+      {{2, 3, 4}, 9, 12, true, false},
+      {{1, 7, 7, 3}, 10, 147, false, false},
+      {{2, 5, 6}, 11, 15, true, false},
   };
   int k = 0;
   for (const F& c : fwd) v.push_back(fc_case(c.in, c.units, c.depth, c.bias, c.keep, kActs[k++ % 4], true));
   // The gradient sweep: [batch, depth], flattened 4-D inputs, keep_num_dims.
   const std::vector<F> grad = {
-      {{2, 7}, 5, 7, true, false},          {{2, 16}, 10, 16, true, false},     {{9, 37}, 70, 37, true, false},
-      {{2, 3, 10}, 6, 10, true, true},      {{2, 3, 10}, 6, 10, true, false},   {{2, 1, 1, 13}, 3, 13, true, false},
-      {{2, 2, 3, 5}, 7, 30, true, false},   {{2, 3, 3, 6}, 11, 27, true, false}, {{3, 5, 7}, 4, 35, true, false},
-      {{2, 4, 4, 3}, 9, 12, true, false},   {{1, 1001}, 3, 1001, true, false},
+      {{2, 7}, 5, 7, true, false},        {{2, 16}, 10, 16, true, false},      {{9, 37}, 70, 37, true, false},
+      {{2, 3, 10}, 6, 10, true, true},    {{2, 3, 10}, 6, 10, true, false},    {{2, 1, 1, 13}, 3, 13, true, false},
+      {{2, 2, 3, 5}, 7, 30, true, false}, {{2, 3, 3, 6}, 11, 27, true, false}, {{3, 5, 7}, 4, 35, true, false},
+      {{2, 4, 4, 3}, 9, 12, true, false}, {{1, 1001}, 3, 1001, true, false},
   };
   for (const F& c : grad) v.push_back(fc_case(c.in, c.units, c.depth, c.bias, c.keep, NONE, false).gradients(1));
   // Fused activations under finite differences.
@@ -453,11 +464,21 @@ std::vector<Case> binary_cases(OpType t) {
     int const_operand;
   };
   const std::vector<F> fwd = {
-      {{1, 5, 6, 3}, {1, 5, 6, 3}, -1},   {{2, 3, 4, 13}, {2, 3, 4, 13}, -1}, {{2, 3, 4, 13}, {13}, 1},
-      {{13}, {2, 3, 4, 13}, 0},           {{1, 4, 4, 7}, {1}, 1},             {{1, 4, 4, 8}, {}, 1},
-      {{2, 3, 4, 7}, {2, 3, 4, 1}, -1},   {{2, 3, 4, 1}, {2, 3, 4, 5}, -1},   {{2, 1, 4, 5}, {1, 3, 1, 5}, -1},
-      {{1, 8, 8, 1}, {1, 1, 1, 6}, -1},   {{1, 7, 5, 32}, {1, 1, 1, 32}, -1}, {{3, 1}, {1, 5}, -1},
-      {{4, 5, 7}, {5, 1}, -1},            {{2, 3}, {}, -1},                   {{1, 9, 9, 33}, {1, 9, 9, 33}, 1},
+      {{1, 5, 6, 3}, {1, 5, 6, 3}, -1},
+      {{2, 3, 4, 13}, {2, 3, 4, 13}, -1},
+      {{2, 3, 4, 13}, {13}, 1},
+      {{13}, {2, 3, 4, 13}, 0},
+      {{1, 4, 4, 7}, {1}, 1},
+      {{1, 4, 4, 8}, {}, 1},
+      {{2, 3, 4, 7}, {2, 3, 4, 1}, -1},
+      {{2, 3, 4, 1}, {2, 3, 4, 5}, -1},
+      {{2, 1, 4, 5}, {1, 3, 1, 5}, -1},
+      {{1, 8, 8, 1}, {1, 1, 1, 6}, -1},
+      {{1, 7, 5, 32}, {1, 1, 1, 32}, -1},
+      {{3, 1}, {1, 5}, -1},
+      {{4, 5, 7}, {5, 1}, -1},
+      {{2, 3}, {}, -1},
+      {{1, 9, 9, 33}, {1, 9, 9, 33}, 1},
       {{2, 1, 1, 3}, {1, 6, 5, 1}, 0},
   };
   int k = t == OpType::Add ? 0 : (int)fwd.size();
@@ -465,11 +486,21 @@ std::vector<Case> binary_cases(OpType t) {
   for (Activation a : kActs) v.push_back(binary_case(t, {2, 3, 5, 7}, {2, 3, 5, 1}, -1, a));
   // The gradient sweep: reductions over broadcast dimensions (workgroup reductions at 288 positions).
   const std::vector<F> grad = {
-      {{2, 4, 5, 6}, {2, 4, 5, 6}, -1}, {{2, 4, 5, 6}, {6}, -1},         {{2, 4, 5, 6}, {6}, 1},
-      {{2, 4, 5, 7}, {1, 1, 1, 1}, -1}, {{2, 4, 5, 1}, {2, 4, 5, 7}, -1}, {{2, 1, 5, 7}, {1, 4, 1, 7}, -1},
-      {{3, 1, 7}, {3, 5, 1}, -1},       {{1, 8, 8, 6}, {2, 1, 1, 6}, -1}, {{1, 1, 1, 5}, {2, 12, 12, 5}, -1},
-      {{2, 12, 12, 1}, {1, 1, 1, 9}, -1}, {{2, 12, 12, 1}, {1, 1, 1, 9}, 1}, {{3, 11}, {11}, -1},
-      {{1, 3, 3, 4}, {4}, 1},           {{2, 3, 4, 5}, {2, 1, 1, 5}, -1}, {{1, 1, 5}, {2, 3, 4, 5}, -1},
+      {{2, 4, 5, 6}, {2, 4, 5, 6}, -1},
+      {{2, 4, 5, 6}, {6}, -1},
+      {{2, 4, 5, 6}, {6}, 1},
+      {{2, 4, 5, 7}, {1, 1, 1, 1}, -1},
+      {{2, 4, 5, 1}, {2, 4, 5, 7}, -1},
+      {{2, 1, 5, 7}, {1, 4, 1, 7}, -1},
+      {{3, 1, 7}, {3, 5, 1}, -1},
+      {{1, 8, 8, 6}, {2, 1, 1, 6}, -1},
+      {{1, 1, 1, 5}, {2, 12, 12, 5}, -1},
+      {{2, 12, 12, 1}, {1, 1, 1, 9}, -1},
+      {{2, 12, 12, 1}, {1, 1, 1, 9}, 1},
+      {{3, 11}, {11}, -1},
+      {{1, 3, 3, 4}, {4}, 1},
+      {{2, 3, 4, 5}, {2, 1, 1, 5}, -1},
+      {{1, 1, 5}, {2, 3, 4, 5}, -1},
   };
   for (const F& c : grad) v.push_back(binary_case(t, c.a, c.b, c.const_operand, NONE, 1));
   // A constant operand: the other's gradient is exact (one product per element).
@@ -549,10 +580,10 @@ Case pool_case(OpType t, const PoolSpec& c) {
 std::vector<Case> pool_cases(OpType t) {
   std::vector<Case> v;
   const std::vector<PoolSpec> fwd = {
-      {{1, 7, 7, 1024}, 7, 7, 2, 2, VALID, NONE},  {{1, 7, 7, 33}, 7, 7, 1, 1, VALID, RELU6},
-      {{2, 9, 11, 5}, 3, 3, 2, 2, SAME, NONE},     {{2, 9, 11, 13}, 3, 3, 2, 2, VALID, RELU},
-      {{1, 8, 8, 7}, 2, 2, 2, 2, VALID, RELU1},    {{1, 10, 13, 3}, 3, 2, 1, 3, SAME, NONE},
-      {{1, 5, 6, 1}, 5, 5, 1, 1, SAME, RELU6},     {{1, 6, 17, 4}, 1, 3, 1, 1, SAME, NONE},
+      {{1, 7, 7, 1024}, 7, 7, 2, 2, VALID, NONE}, {{1, 7, 7, 33}, 7, 7, 1, 1, VALID, RELU6},
+      {{2, 9, 11, 5}, 3, 3, 2, 2, SAME, NONE},    {{2, 9, 11, 13}, 3, 3, 2, 2, VALID, RELU},
+      {{1, 8, 8, 7}, 2, 2, 2, 2, VALID, RELU1},   {{1, 10, 13, 3}, 3, 2, 1, 3, SAME, NONE},
+      {{1, 5, 6, 1}, 5, 5, 1, 1, SAME, RELU6},    {{1, 6, 17, 4}, 1, 3, 1, 1, SAME, NONE},
       {{2, 12, 12, 3}, 4, 4, 3, 3, SAME, RELU},
   };
   for (const PoolSpec& c : fwd) v.push_back(pool_case(t, c));
@@ -572,7 +603,8 @@ std::vector<Case> pool_cases(OpType t) {
     v.push_back(std::move(k));
   }
   // Fused activations under finite differences (values up to 7 reach RELU6's clamp).
-  v.push_back(pool_case(t, {{2, 7, 6, 3}, 2, 2, 2, 2, VALID, t == OpType::AveragePool2D ? RELU6 : RELU}).inputs_in(-1, 7));
+  v.push_back(
+      pool_case(t, {{2, 7, 6, 3}, 2, 2, 2, 2, VALID, t == OpType::AveragePool2D ? RELU6 : RELU}).inputs_in(-1, 7));
   v.push_back(pool_case(t, {{2, 7, 6, 3}, 3, 3, 1, 1, SAME, RELU}).inputs_in(-1, 3));
   if (t == OpType::MaxPool2D) {
     // Ties: all equal, the whole gradient goes to the first (top-left) element of each window.
@@ -591,10 +623,14 @@ std::vector<Case> pool_cases(OpType t) {
     int zp;
   };
   const std::vector<Q> q8 = {
-      {{{1, 7, 7, 64}, 7, 7, 2, 2, VALID, NONE}, I8, 0.02f, -128}, {{{1, 7, 7, 33}, 7, 7, 1, 1, VALID, RELU6}, I8, 0.05f, 3},
-      {{{2, 9, 11, 5}, 3, 3, 2, 2, SAME, NONE}, I8, 0.1f, 0},      {{{2, 9, 11, 13}, 3, 3, 2, 2, VALID, RELU}, I8, 0.03f, 20},
-      {{{1, 8, 8, 7}, 2, 2, 2, 2, VALID, RELU1}, I8, 0.01f, -10},  {{{1, 10, 13, 3}, 3, 2, 1, 3, SAME, NONE}, U8, 0.02f, 128},
-      {{{1, 5, 6, 1}, 5, 5, 1, 1, SAME, RELU6}, U8, 0.04f, 0},     {{{1, 6, 17, 4}, 1, 3, 1, 1, SAME, NONE}, U8, 0.1f, 200},
+      {{{1, 7, 7, 64}, 7, 7, 2, 2, VALID, NONE}, I8, 0.02f, -128},
+      {{{1, 7, 7, 33}, 7, 7, 1, 1, VALID, RELU6}, I8, 0.05f, 3},
+      {{{2, 9, 11, 5}, 3, 3, 2, 2, SAME, NONE}, I8, 0.1f, 0},
+      {{{2, 9, 11, 13}, 3, 3, 2, 2, VALID, RELU}, I8, 0.03f, 20},
+      {{{1, 8, 8, 7}, 2, 2, 2, 2, VALID, RELU1}, I8, 0.01f, -10},
+      {{{1, 10, 13, 3}, 3, 2, 1, 3, SAME, NONE}, U8, 0.02f, 128},
+      {{{1, 5, 6, 1}, 5, 5, 1, 1, SAME, RELU6}, U8, 0.04f, 0},
+      {{{1, 6, 17, 4}, 1, 3, 1, 1, SAME, NONE}, U8, 0.1f, 200},
       {{{2, 12, 12, 3}, 4, 4, 3, 3, SAME, RELU}, U8, 0.02f, 77},
   };
   for (const Q& c : q8) {
@@ -615,10 +651,8 @@ std::vector<int> reduced(const std::vector<int>& in, const std::vector<int>& axe
   std::vector<int> o;
   for (size_t i = 0; i < in.size(); i++) {
     const bool r = std::find(axes.begin(), axes.end(), (int)i) != axes.end();
-    if (!r)
-      o.push_back(in[i]);
-    else if (keep)
-      o.push_back(1);
+    if (!r) o.push_back(in[i]);
+    else if (keep) o.push_back(1);
   }
   return o;
 }
@@ -641,12 +675,24 @@ std::vector<Case> mean_cases() {
     bool keep;
   };
   const std::vector<F> fwd = {
-      {{1, 7, 7, 1280}, {1, 2}, false}, {{1, 7, 7, 1280}, {1, 2}, true}, {{2, 5, 6, 13}, {1, 2}, false},
-      {{2, 5, 6, 3}, {1, 2}, true},     {{2, 5, 6, 7}, {2}, false},      {{2, 5, 6, 7}, {1}, true},
-      {{2, 5, 6, 7}, {3}, false},       {{2, 5, 6, 33}, {3}, true},      {{2, 5, 6, 5}, {1, 2, 3}, true},
-      {{2, 3, 4, 5}, {0}, false},       {{2, 3, 4, 9}, {0, 1, 2, 3}, false}, {{2, 3, 4, 1}, {0, 2}, true},
-      {{4, 5, 7}, {1}, false},          {{3, 10}, {1}, true},            {{3, 10}, {0}, false},
-      {{1, 33, 29, 4}, {1, 2}, false},  {{1, 7, 7, 40}, {1, 2}, false},  {{2, 5, 4, 3}, {1, 2}, true},
+      {{1, 7, 7, 1280}, {1, 2}, false},
+      {{1, 7, 7, 1280}, {1, 2}, true},
+      {{2, 5, 6, 13}, {1, 2}, false},
+      {{2, 5, 6, 3}, {1, 2}, true},
+      {{2, 5, 6, 7}, {2}, false},
+      {{2, 5, 6, 7}, {1}, true},
+      {{2, 5, 6, 7}, {3}, false},
+      {{2, 5, 6, 33}, {3}, true},
+      {{2, 5, 6, 5}, {1, 2, 3}, true},
+      {{2, 3, 4, 5}, {0}, false},
+      {{2, 3, 4, 9}, {0, 1, 2, 3}, false},
+      {{2, 3, 4, 1}, {0, 2}, true},
+      {{4, 5, 7}, {1}, false},
+      {{3, 10}, {1}, true},
+      {{3, 10}, {0}, false},
+      {{1, 33, 29, 4}, {1, 2}, false},
+      {{1, 7, 7, 40}, {1, 2}, false},
+      {{2, 5, 4, 3}, {1, 2}, true},
   };
   for (const F& c : fwd) v.push_back(mean_case(c.in, c.axes, c.keep));
   // Hand-computed over H, W and over C: value = pixel * 10 + channel.
@@ -665,13 +711,20 @@ std::vector<Case> mean_cases() {
     int zi, zo;
   };
   const std::vector<Q> q8 = {
-      {{1, 7, 7, 33}, {1, 2}, true, I8, 0.05f, 0.02f, -3, 5},   {{2, 5, 3, 13}, {1, 2}, true, I8, 0.02f, 0.05f, 10, -128},
-      {{1, 4, 4, 5}, {1, 2}, true, I8, 0.02f, 0.0002f, 0, 0},   {{1, 7, 7, 64}, {1, 2}, true, U8, 0.0235f, 0.0235f, 128, 128},
-      {{2, 3, 9, 3}, {1, 2}, true, U8, 0.01f, 0.03f, 100, 3},   {{1, 7, 7, 33}, {1, 2}, false, I8, 0.05f, 0.05f, -3, -3},
-      {{2, 5, 3, 13}, {3}, false, I8, 0.1f, 0.1f, 7, 7},        {{2, 5, 3, 13}, {0, 3}, true, U8, 0.1f, 0.1f, 130, 130},
-      {{3, 4, 5}, {1}, false, I8, 0.02f, 0.02f, -128, -128},    {{1, 7, 7, 33}, {1, 2}, false, I8, 0.05f, 0.02f, -3, 5},
-      {{2, 5, 3, 13}, {2}, true, I8, 0.02f, 0.07f, 10, -100},   {{2, 5, 3, 13}, {1, 2, 3}, false, U8, 0.01f, 0.013f, 120, 0},
-      {{2, 6, 5, 7}, {0, 1}, true, U8, 0.04f, 0.01f, 0, 255},   {{9, 17}, {1}, false, I8, 0.03f, 0.011f, 5, -9},
+      {{1, 7, 7, 33}, {1, 2}, true, I8, 0.05f, 0.02f, -3, 5},
+      {{2, 5, 3, 13}, {1, 2}, true, I8, 0.02f, 0.05f, 10, -128},
+      {{1, 4, 4, 5}, {1, 2}, true, I8, 0.02f, 0.0002f, 0, 0},
+      {{1, 7, 7, 64}, {1, 2}, true, U8, 0.0235f, 0.0235f, 128, 128},
+      {{2, 3, 9, 3}, {1, 2}, true, U8, 0.01f, 0.03f, 100, 3},
+      {{1, 7, 7, 33}, {1, 2}, false, I8, 0.05f, 0.05f, -3, -3},
+      {{2, 5, 3, 13}, {3}, false, I8, 0.1f, 0.1f, 7, 7},
+      {{2, 5, 3, 13}, {0, 3}, true, U8, 0.1f, 0.1f, 130, 130},
+      {{3, 4, 5}, {1}, false, I8, 0.02f, 0.02f, -128, -128},
+      {{1, 7, 7, 33}, {1, 2}, false, I8, 0.05f, 0.02f, -3, 5},
+      {{2, 5, 3, 13}, {2}, true, I8, 0.02f, 0.07f, 10, -100},
+      {{2, 5, 3, 13}, {1, 2, 3}, false, U8, 0.01f, 0.013f, 120, 0},
+      {{2, 6, 5, 7}, {0, 1}, true, U8, 0.04f, 0.01f, 0, 255},
+      {{9, 17}, {1}, false, I8, 0.03f, 0.011f, 5, -9},
   };
   for (const Q& c : q8) {
     Q8Builder b;
@@ -736,15 +789,20 @@ std::vector<Case> concatenation_cases() {
   int k = 0;
   for (const F& c : fwd) v.push_back(concat_case(c.ins, c.axis, c.const_input, kActs[k++ % 4]));
   const std::vector<F> grad = {
-      {{{1, 4, 5, 3}, {1, 4, 5, 5}, {1, 4, 5, 6}}, 3, -1}, {{{2, 3, 3, 4}, {2, 3, 3, 8}}, 3, -1},
-      {{{2, 3, 3, 7}, {2, 3, 3, 2}, {2, 3, 3, 4}}, 3, 1},  {{{2, 2, 5, 3}, {2, 4, 5, 3}}, 1, -1},
-      {{{2, 3, 2, 6}, {2, 3, 5, 6}, {2, 3, 1, 6}}, 2, -1}, {{{1, 3, 4, 5}, {2, 3, 4, 5}}, 0, -1},
-      {{{3, 5}, {3, 2}}, 1, -1},                           {{{3, 5}, {2, 5}}, 0, -1},
-      {{{2, 3, 9}, {2, 4, 9}}, 1, 0},                      {{{2, 1, 3, 2}, {2, 4, 3, 2}}, 1, -1},
+      {{{1, 4, 5, 3}, {1, 4, 5, 5}, {1, 4, 5, 6}}, 3, -1},
+      {{{2, 3, 3, 4}, {2, 3, 3, 8}}, 3, -1},
+      {{{2, 3, 3, 7}, {2, 3, 3, 2}, {2, 3, 3, 4}}, 3, 1},
+      {{{2, 2, 5, 3}, {2, 4, 5, 3}}, 1, -1},
+      {{{2, 3, 2, 6}, {2, 3, 5, 6}, {2, 3, 1, 6}}, 2, -1},
+      {{{1, 3, 4, 5}, {2, 3, 4, 5}}, 0, -1},
+      {{{3, 5}, {3, 2}}, 1, -1},
+      {{{3, 5}, {2, 5}}, 0, -1},
+      {{{2, 3, 9}, {2, 4, 9}}, 1, 0},
+      {{{2, 1, 3, 2}, {2, 4, 3, 2}}, 1, -1},
   };
   for (const F& c : grad) v.push_back(concat_case(c.ins, c.axis, c.const_input, NONE));
   v.push_back(concat_case({{2, 3, 3, 2}, {2, 3, 3, 4}, {2, 3, 3, 1}}, 3, -1, RELU));  // fused, finite differences
-  {  // the same tensor twice
+  {                                                                                   // the same tensor twice
     GraphBuilder b;
     const int x = b.input({2, 3, 3, 5});
     OpParams p;
@@ -780,13 +838,25 @@ std::vector<Case> concatenation_cases() {
   };
   const std::vector<Q> q8 = {
       {{{{1, 5, 7, 8}, 0.1f, 3, false}, {{1, 5, 7, 16}, 0.1f, 3, false}}, 3, 0.1f, 3, I8, NONE},
-      {{{{2, 3, 5, 3}, 0.1f, 3, false}, {{2, 3, 5, 5}, 0.1f, 3, false}, {{2, 3, 5, 1}, 0.1f, 3, false}}, 3, 0.1f, 3, I8,
+      {{{{2, 3, 5, 3}, 0.1f, 3, false}, {{2, 3, 5, 5}, 0.1f, 3, false}, {{2, 3, 5, 1}, 0.1f, 3, false}},
+       3,
+       0.1f,
+       3,
+       I8,
        NONE},
-      {{{{1, 4, 6, 13}, 0.05f, -10, false}, {{1, 4, 6, 7}, 0.1f, 3, false}, {{1, 4, 6, 6}, 0.02f, 0, true}}, 3, 0.08f,
-       -4, I8, RELU},
+      {{{{1, 4, 6, 13}, 0.05f, -10, false}, {{1, 4, 6, 7}, 0.1f, 3, false}, {{1, 4, 6, 6}, 0.02f, 0, true}},
+       3,
+       0.08f,
+       -4,
+       I8,
+       RELU},
       {{{{2, 3, 3, 33}, 0.2f, 100, false}, {{2, 3, 3, 2}, 0.01f, 5, false}}, 3, 0.1f, 128, U8, RELU6},
-      {{{{1, 1, 1, 3}, 0.03f, 0, false}, {{1, 1, 1, 1}, 0.06f, 50, false}, {{1, 1, 1, 9}, 0.03f, 0, false}}, 3, 0.03f, 0,
-       U8, RELU1},
+      {{{{1, 1, 1, 3}, 0.03f, 0, false}, {{1, 1, 1, 1}, 0.06f, 50, false}, {{1, 1, 1, 9}, 0.03f, 0, false}},
+       3,
+       0.03f,
+       0,
+       U8,
+       RELU1},
       {{{{1, 3, 5, 7}, 0.1f, 3, false}, {{1, 4, 5, 7}, 0.1f, 3, false}}, 1, 0.1f, 3, I8, NONE},
       {{{{2, 3, 2, 5}, 0.1f, 3, false}, {{2, 3, 4, 5}, 0.07f, -20, false}}, 2, 0.1f, 3, I8, RELU},
       {{{{1, 3, 2, 6}, 0.1f, 3, false}, {{2, 3, 2, 6}, 0.05f, 200, true}}, 0, 0.1f, 30, U8, NONE},
@@ -800,7 +870,8 @@ std::vector<Case> concatenation_cases() {
     out[(size_t)c.axis] = 0;
     std::string name;
     for (const In& in : c.ins) {
-      xs.push_back(in.is_const ? b.q8_constant(in.shape, in.scale, in.zp, c.dt) : b.q8_input(in.shape, in.scale, in.zp, c.dt));
+      xs.push_back(in.is_const ? b.q8_constant(in.shape, in.scale, in.zp, c.dt)
+                               : b.q8_input(in.shape, in.scale, in.zp, c.dt));
       out[(size_t)c.axis] += in.shape[(size_t)c.axis];
       name += (name.empty() ? "" : " + ") + shape_name(in.shape) + (in.is_const ? " const" : "");
     }
@@ -823,10 +894,8 @@ Case reshape_case(OpType t, const std::vector<int>& in, const std::vector<int>& 
   const int x = b.input(in);
   const int r = b.op(before, {x}, in);
   OpParams p;
-  if (t == OpType::Reshape)
-    p.new_shape = out;
-  else
-    p.axes = axes;
+  if (t == OpType::Reshape) p.new_shape = out;
+  else p.axes = axes;
   const int y = b.op(t, {r}, out, p);
   b.output(b.op(OpType::Logistic, {y}, out));
   Case c = make_case(shape_name(in) + " -> " + shape_name(out) + " after " + op_name(before), b.g);
@@ -844,10 +913,8 @@ Case q8_repack_case(OpType t, const Q8Repack& c) {
   Q8Builder b;
   const int x = b.q8_input(c.in, 0.05f, c.zp, c.dt);
   OpParams p;
-  if (t == OpType::Reshape)
-    p.new_shape = c.out;
-  else
-    p.axes = c.axes;
+  if (t == OpType::Reshape) p.new_shape = c.out;
+  else p.axes = c.axes;
   b.q8_output_op(t, {x}, c.out, p, 0.05f, c.zp, c.dt);
   return make_case(shape_name(c.in) + " -> " + shape_name(c.out) + " " + dtype_name(c.dt), b.g);
 }
@@ -856,13 +923,16 @@ std::vector<Case> reshape_cases() {
   std::vector<Case> v;
   // Repacks (the channel count changes) and aliases (same channels and rows).
   const std::vector<std::pair<std::vector<int>, std::vector<int>>> fwd = {
-      {{1, 7, 7, 3}, {1, 147}}, {{2, 6, 5}, {2, 3, 10}},      {{2, 12}, {2, 3, 4}},   {{4, 6}, {24}},
-      {{1, 5, 5, 8}, {1, 5, 40}}, {{1, 1, 1, 1001}, {1, 7, 11, 13}}, {{3, 13}, {13, 3}}, {{2, 3, 4, 5}, {5, 4, 3, 2}},
-      {{1, 2, 2, 1}, {1, 4}},   {{1, 1280}, {1, 1, 1, 1280}}, {{1, 3, 3, 7}, {1, 9, 7}},
+      {{1, 7, 7, 3}, {1, 147}},   {{2, 6, 5}, {2, 3, 10}},
+      {{2, 12}, {2, 3, 4}},       {{4, 6}, {24}},
+      {{1, 5, 5, 8}, {1, 5, 40}}, {{1, 1, 1, 1001}, {1, 7, 11, 13}},
+      {{3, 13}, {13, 3}},         {{2, 3, 4, 5}, {5, 4, 3, 2}},
+      {{1, 2, 2, 1}, {1, 4}},     {{1, 1280}, {1, 1, 1, 1280}},
+      {{1, 3, 3, 7}, {1, 9, 7}},
   };
   for (const auto& [in, out] : fwd) v.push_back(reshape_case(OpType::Reshape, in, out, {}, OpType::Relu));
   const std::vector<std::pair<std::vector<int>, std::vector<int>>> grad = {
-      {{2, 3, 5, 7}, {2, 105}}, {{1, 1, 1, 12}, {3, 4}}, {{2, 3, 4, 5}, {2, 3, 20}},
+      {{2, 3, 5, 7}, {2, 105}}, {{1, 1, 1, 12}, {3, 4}},   {{2, 3, 4, 5}, {2, 3, 20}},
       {{2, 105}, {2, 3, 5, 7}}, {{2, 3, 5, 7}, {6, 5, 7}},
   };
   for (const auto& [in, out] : grad)
@@ -874,13 +944,14 @@ std::vector<Case> reshape_cases() {
     OpParams p;
     p.new_shape = {3, 2};
     b.output(b.op(OpType::Reshape, {r}, {3, 2}, p));
-    v.push_back(make_case("hand-computed repack", b.g).fixed_floats({{1, 2, 3, 4, 5, 6}}).expecting({1, 2, 3, 4, 5, 6}));
+    v.push_back(
+        make_case("hand-computed repack", b.g).fixed_floats({{1, 2, 3, 4, 5, 6}}).expecting({1, 2, 3, 4, 5, 6}));
   }
   const std::vector<Q8Repack> q8 = {
       {{1, 1, 1, 1001}, {1, 1001}, {}, I8, -5},  // alias (no kernel)
-      {{1, 7, 7, 13}, {1, 637}, {}, I8, -5},     {{2, 3, 5, 6}, {2, 5, 18}, {}, U8, 130},
-      {{1, 35}, {1, 5, 7}, {}, I8, 3},           {{2, 4, 3, 5}, {2, 4, 15}, {}, U8, 0},
-      {{3, 33}, {9, 11}, {}, I8, 100},           {{1, 2, 2, 3}, {12}, {}, I8, -128},
+      {{1, 7, 7, 13}, {1, 637}, {}, I8, -5},    {{2, 3, 5, 6}, {2, 5, 18}, {}, U8, 130},
+      {{1, 35}, {1, 5, 7}, {}, I8, 3},          {{2, 4, 3, 5}, {2, 4, 15}, {}, U8, 0},
+      {{3, 33}, {9, 11}, {}, I8, 100},          {{1, 2, 2, 3}, {12}, {}, I8, -128},
   };
   for (const Q8Repack& c : q8) v.push_back(q8_repack_case(OpType::Reshape, c));
   return v;
@@ -892,7 +963,8 @@ std::vector<Case> squeeze_cases() {
     std::vector<int> in, axes;
   };
   // Of the last axis (repack), of middle axes (alias), every dimension of size 1 (no axes).
-  const std::vector<S> fwd = {{{2, 3, 1}, {2}}, {{1, 5, 1, 1}, {}}, {{1, 3, 1, 7}, {2}}, {{4, 1}, {1}}, {{2, 1, 1, 5}, {1, 2}}};
+  const std::vector<S> fwd = {
+      {{2, 3, 1}, {2}}, {{1, 5, 1, 1}, {}}, {{1, 3, 1, 7}, {2}}, {{4, 1}, {1}}, {{2, 1, 1, 5}, {1, 2}}};
   for (const S& s : fwd) {
     std::vector<int> out;
     for (size_t i = 0; i < s.in.size(); i++) {
@@ -954,9 +1026,12 @@ std::vector<Case> pad_cases() {
     int zp;
   };
   const std::vector<Q> q8 = {
-      {{1, 7, 7, 16}, {{0, 0}, {0, 1}, {0, 1}, {0, 0}}, I8, -128}, {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 1}, {0, 0}}, I8, 7},
-      {{2, 4, 3, 5}, {{1, 0}, {0, 2}, {1, 0}, {2, 3}}, U8, 128},   {{1, 3, 3, 13}, {{0, 0}, {0, 0}, {0, 0}, {4, 0}}, I8, -3},
-      {{1, 3, 3, 13}, {{0, 0}, {1, 1}, {1, 1}, {1, 6}}, U8, 3},    {{5, 7}, {{1, 2}, {3, 1}}, I8, 11},
+      {{1, 7, 7, 16}, {{0, 0}, {0, 1}, {0, 1}, {0, 0}}, I8, -128},
+      {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 1}, {0, 0}}, I8, 7},
+      {{2, 4, 3, 5}, {{1, 0}, {0, 2}, {1, 0}, {2, 3}}, U8, 128},
+      {{1, 3, 3, 13}, {{0, 0}, {0, 0}, {0, 0}, {4, 0}}, I8, -3},
+      {{1, 3, 3, 13}, {{0, 0}, {1, 1}, {1, 1}, {1, 6}}, U8, 3},
+      {{5, 7}, {{1, 2}, {3, 1}}, I8, 11},
       {{9}, {{2, 5}}, U8, 200},
   };
   for (const Q& c : q8) {
@@ -1005,9 +1080,13 @@ std::vector<Case> softmax_cases() {
   v.push_back(softmax_case({300, 259}, 1.0f));
   v.push_back(softmax_case({1, 70000, 3}, 1.0f));
   // The gradient sweep (logits in [-3, 3]: a spread-out distribution).
-  for (const auto& [shape, beta] : std::vector<std::pair<std::vector<int>, float>>{
-           {{2, 10}, 1.0f}, {{3, 300}, 0.5f}, {{2, 3, 4, 7}, 1.0f}, {{300, 5}, 2.0f}, {{5, 257}, 1.0f}, {{3, 7}, 0.6f},
-           {{1, 2, 2, 5}, 1.0f}})
+  for (const auto& [shape, beta] : std::vector<std::pair<std::vector<int>, float>>{{{2, 10}, 1.0f},
+                                                                                   {{3, 300}, 0.5f},
+                                                                                   {{2, 3, 4, 7}, 1.0f},
+                                                                                   {{300, 5}, 2.0f},
+                                                                                   {{5, 257}, 1.0f},
+                                                                                   {{3, 7}, 0.6f},
+                                                                                   {{1, 2, 2, 5}, 1.0f}})
     v.push_back(softmax_case(shape, beta).grad_inputs_in(-3, 3).inputs_in(-3, 3).gradients(1));
   // Large magnitudes (fp16 keeps to the range it can represent).
   for (const std::vector<int>& s : {std::vector<int>{2, 1001}, std::vector<int>{3, 13}}) {
@@ -1037,9 +1116,9 @@ std::vector<Case> softmax_cases() {
   };
   const std::vector<Q> q8 = {
       {{1, 1001}, I8, 0.1f, -20, 1.0f / 256, -128, 1.0f}, {{1, 1001}, U8, 0.15f, 90, 1.0f / 256, 0, 1.0f},
-      {{2, 13}, I8, 0.05f, 3, 1.0f / 256, -128, 1.0f},     {{2, 3, 5, 7}, I8, 0.2f, 0, 1.0f / 256, -128, 0.5f},
-      {{3, 1}, I8, 0.2f, 0, 1.0f / 256, -128, 1.0f},       {{4, 33}, U8, 0.02f, 128, 1.0f / 256, 0, 2.0f},
-      {{2, 2, 6}, U8, 0.3f, 10, 1.0f / 256, 0, 1.0f},      {{5, 9}, I8, 0.07f, 5, 1.0f / 128, -20, 1.0f},
+      {{2, 13}, I8, 0.05f, 3, 1.0f / 256, -128, 1.0f},    {{2, 3, 5, 7}, I8, 0.2f, 0, 1.0f / 256, -128, 0.5f},
+      {{3, 1}, I8, 0.2f, 0, 1.0f / 256, -128, 1.0f},      {{4, 33}, U8, 0.02f, 128, 1.0f / 256, 0, 2.0f},
+      {{2, 2, 6}, U8, 0.3f, 10, 1.0f / 256, 0, 1.0f},     {{5, 9}, I8, 0.07f, 5, 1.0f / 128, -20, 1.0f},
   };
   for (const Q& c : q8) {
     Q8Builder b;
@@ -1057,8 +1136,8 @@ std::vector<Case> softmax_cases() {
 std::vector<Case> unary_cases(OpType t) {
   std::vector<Case> v;
   // input * 5 -> op: values cover [-10, 10] (every region of RELU6 and HARD_SWISH), kept away from the kinks.
-  const std::vector<std::vector<int>> shapes = {{1, 5, 6, 3}, {2, 3, 4, 13}, {1, 7, 33},  {5},
-                                                {2, 1, 1, 1001}, {1, 16, 16, 32}, {3, 1}, {2, 9, 7, 7}};
+  const std::vector<std::vector<int>> shapes = {{1, 5, 6, 3},    {2, 3, 4, 13},   {1, 7, 33}, {5},
+                                                {2, 1, 1, 1001}, {1, 16, 16, 32}, {3, 1},     {2, 9, 7, 7}};
   for (const auto& s : shapes) {
     GraphBuilder b;
     const int x = b.input(s);
@@ -1084,8 +1163,8 @@ std::vector<Case> unary_cases(OpType t) {
       case OpType::Relu6: y = {0, 0, 0, 0, 0, 0.5, 3, 4, 6}; break;
       case OpType::HardSwish: y = {0, 0, 0, -1.0 / 3.0, 0, 0.5 * 3.5 / 6.0, 3, 4, 7}; break;
       default:
-        y = {0.000335350130, 0.0293122308, 0.0474258732, 0.268941421, 0.5, 0.622459331, 0.952574127, 0.982013790,
-             0.999088949};
+        y = {0.000335350130, 0.0293122308, 0.0474258732, 0.268941421, 0.5,
+             0.622459331,    0.952574127,  0.982013790,  0.999088949};
     }
     GraphBuilder b;
     const int in = b.input({1, 9});
@@ -1155,9 +1234,10 @@ std::vector<Case> resize_bilinear_cases() {
   };
   // Up (x2, odd), down (inputs read by no output), mixed, to and from one pixel, same size; every corner mode.
   const std::vector<R> sizes = {
-      {{1, 5, 7, 3}, 10, 14}, {{2, 5, 7, 5}, 9, 13}, {{1, 9, 13, 33}, 4, 5}, {{1, 6, 4, 1}, 3, 11}, {{1, 4, 4, 7}, 1, 1},
-      {{1, 1, 1, 4}, 3, 2},   {{2, 7, 7, 13}, 7, 7}, {{1, 3, 5, 2}, 1, 8},   {{1, 9, 13, 6}, 4, 5}, {{2, 1, 1, 4}, 3, 2},
-      {{1, 4, 4, 9}, 4, 4},   {{2, 4, 5, 3}, 7, 9},  {{2, 4, 5, 3}, 3, 2},   {{2, 4, 5, 3}, 2, 3},
+      {{1, 5, 7, 3}, 10, 14}, {{2, 5, 7, 5}, 9, 13}, {{1, 9, 13, 33}, 4, 5}, {{1, 6, 4, 1}, 3, 11},
+      {{1, 4, 4, 7}, 1, 1},   {{1, 1, 1, 4}, 3, 2},  {{2, 7, 7, 13}, 7, 7},  {{1, 3, 5, 2}, 1, 8},
+      {{1, 9, 13, 6}, 4, 5},  {{2, 1, 1, 4}, 3, 2},  {{1, 4, 4, 9}, 4, 4},   {{2, 4, 5, 3}, 7, 9},
+      {{2, 4, 5, 3}, 3, 2},   {{2, 4, 5, 3}, 2, 3},
   };
   for (const R& r : sizes)
     for (int mode = 0; mode < 3; mode++) v.push_back(resize_case(r.in, r.oh, r.ow, mode));
@@ -1168,7 +1248,7 @@ std::vector<Case> resize_bilinear_cases() {
     v.push_back(resize_case({1, 1, 2, 1}, 1, 4, mode).fixed_floats({{0, 8}}).expecting(want[mode], 1e-5));
   // 8-bit, every corner mode, int8 and uint8.
   const std::vector<R> q8 = {{{1, 4, 5, 3}, 8, 10}, {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3},
-                             {{1, 1, 1, 33}, 3, 4}, {{1, 5, 5, 1}, 5, 5},    {{1, 3, 8, 4}, 7, 17}};
+                             {{1, 1, 1, 33}, 3, 4}, {{1, 5, 5, 1}, 5, 5},   {{1, 3, 8, 4}, 7, 17}};
   for (const R& r : q8)
     for (int mode = 0; mode < 3; mode++)
       for (DType dt : {I8, U8}) {
@@ -1235,15 +1315,15 @@ std::vector<Case> quantize_cases() {
                              {{1, 9, 9, 33}, U8, 0.0117f, 128}, {{3, 17}, U8, 0.1f, 3},
                              {{1, 4, 4, 5}, I8, 0.3f, 100},     {{11}, I8, 1e-5f, 0}};
   for (const F& c : fq)
-    v.push_back(make_case("float " + shape_name(c.shape) + " -> " + dtype_name(c.dt) + " scale " +
-                              std::to_string(c.scale),
-                          quantize_graph(c.shape, DType::F32, 0, 0, c.dt, c.scale, c.zp)));
+    v.push_back(
+        make_case("float " + shape_name(c.shape) + " -> " + dtype_name(c.dt) + " scale " + std::to_string(c.scale),
+                  quantize_graph(c.shape, DType::F32, 0, 0, c.dt, c.scale, c.zp)));
   // Halfway and special values, hand-checked: std::round(x / scale) in double (TFLite's AffineQuantize), half away
   // from zero, clamped; scale 0.1 (x / 0.1f is an inexact float32 division) and 0.5 (exact halves).
   {
     const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
-    const std::vector<float> x = {0.05f,   -0.05f, 0.15f, -0.25f, 0.35f,  1e-30f,  -1e-42f, 12.7f, 12.75f,
-                                  -12.85f, 1e9f,   -1e9f, inf,    -inf,   nan,     0.0f,    -0.0f, 0.65f,
+    const std::vector<float> x = {0.05f,   -0.05f, 0.15f, -0.25f, 0.35f,  1e-30f,  -1e-42f,   12.7f, 12.75f,
+                                  -12.85f, 1e9f,   -1e9f, inf,    -inf,   nan,     0.0f,      -0.0f, 0.65f,
                                   0.25f,   -0.75f, 1.25f, -1.25f, 63.25f, -63.75f, 0.2500001f};
     for (float scale : {0.1f, 0.5f}) {
       std::vector<double> want;

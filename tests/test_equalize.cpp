@@ -70,9 +70,9 @@ Net chain(Activation act1, bool mean_before_fc, Shape shape = Shape::Chain) {
   std::vector<float> wd = b.random_values((size_t)9 * C1), bd = b.random_values(C1, -0.1f, 0.1f);
   std::vector<float> w2 = b.random_values((size_t)C2 * C1), b2 = b.random_values(C2, -0.1f, 0.1f);
   std::vector<float> wf = b.random_values((size_t)U * depth), bf = b.random_values(U);
-  auto k1 = [](size_t c) { return std::ldexp(1.0f, (int)(c % 5) * 2 - 4); };        // conv1 -> depthwise
-  auto k2 = [](size_t c) { return std::ldexp(1.0f, (int)((3 * c) % 8) - 4); };      // depthwise -> conv2
-  auto k3 = [](size_t c) { return std::ldexp(1.0f, (int)(c % 6) * 2 - 5); };        // conv2 -> FC
+  auto k1 = [](size_t c) { return std::ldexp(1.0f, (int)(c % 5) * 2 - 4); };    // conv1 -> depthwise
+  auto k2 = [](size_t c) { return std::ldexp(1.0f, (int)((3 * c) % 8) - 4); };  // depthwise -> conv2
+  auto k3 = [](size_t c) { return std::ldexp(1.0f, (int)(c % 6) * 2 - 5); };    // conv2 -> FC
   for (size_t e = 0; e < w1.size(); e++) w1[e] *= k1(e / (9 * C0));
   for (size_t c = 0; c < b1.size(); c++) b1[c] *= k1(c);
   for (size_t e = 0; e < wd.size(); e++) wd[e] *= k2(e % C1) / k1(e % C1);
@@ -165,8 +165,8 @@ TEST_SUITE("equalize") {
       CHECK(rep.iterations >= 2);
       CHECK(rep.iterations < 20);
       double err = output_error(n.g, e);
-      std::printf("equalize chain%s: %d pairs, %d sweeps, output max rel error %.3g\n",
-                  mean_before_fc ? " (mean)" : "", rep.pairs, rep.iterations, err);
+      std::printf("equalize chain%s: %d pairs, %d sweeps, output max rel error %.3g\n", mean_before_fc ? " (mean)" : "",
+                  rep.pairs, rep.iterations, err);
       CHECK(err <= 1e-5);
       // Nothing but the weights and the first layers' biases changed.
       REQUIRE(e.ops.size() == n.g.ops.size());
@@ -238,7 +238,7 @@ TEST_SUITE("equalize") {
       CHECK(rep.pairs == 2);
       CHECK(same_bytes(n.g, e, n.conv1, 1));  // conv1 untouched
       CHECK(same_bytes(n.g, e, n.conv1, 2));
-      CHECK(!same_bytes(n.g, e, n.dw, 1));    // the rest equalized
+      CHECK(!same_bytes(n.g, e, n.dw, 1));  // the rest equalized
       CHECK(notes_contain(rep, s == Shape::Branch ? "read by 2 operators" : "graph output"));
       CHECK(output_error(n.g, e) <= 1e-5);
     }
@@ -319,11 +319,12 @@ TEST_SUITE("equalize") {
     int relu6_left = 0;
     for (const Op& op : e6.ops) relu6_left += op.params.activation == Activation::Relu6;
     ref::Values got6 = ref::run(e6, {input});
-    std::printf("mobilenet_v2 (RELU6 -> RELU): %d pairs, %d sweeps, %d of %d fused RELU6 replaced; logits max rel "
-                "change %.3g, top-1 %s\n",
-                rep6.pairs, rep6.iterations, rep6.relu6_replaced, relu6, max_rel_error(got6[(size_t)logits],
-                want[(size_t)logits]), argmax(got6[(size_t)g.outputs[0]]) == argmax(want[(size_t)g.outputs[0]]) ?
-                "kept" : "changed");
+    std::printf(
+        "mobilenet_v2 (RELU6 -> RELU): %d pairs, %d sweeps, %d of %d fused RELU6 replaced; logits max rel "
+        "change %.3g, top-1 %s\n",
+        rep6.pairs, rep6.iterations, rep6.relu6_replaced, relu6,
+        max_rel_error(got6[(size_t)logits], want[(size_t)logits]),
+        argmax(got6[(size_t)g.outputs[0]]) == argmax(want[(size_t)g.outputs[0]]) ? "kept" : "changed");
     // Per-tensor precision (Nagel et al.) of every conv / depthwise layer's output channels, averaged.
     auto mean_precision = [](const Graph& x) {
       double sum = 0;

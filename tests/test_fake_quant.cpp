@@ -396,7 +396,7 @@ TEST_SUITE("quant") {
       const Graph fq = quant::fake_quant_graph(q, &map);
       int n_fq = 0;
       for (const Op& op : fq.ops) n_fq += op.type == OpType::FakeQuant;
-      CHECK(n_fq == 7);  // the input's QUANTIZE and six layer outputs
+      CHECK(n_fq == 7);                          // the input's QUANTIZE and six layer outputs
       const int out_t = q.ops.back().inputs[0];  // the last int8 tensor (before DEQUANTIZE)
       StepHistogram all, last;
       compare_all(q, fq, map, held, all, last, out_t);
@@ -439,9 +439,9 @@ TEST_SUITE("quant") {
     const Graph f = import_tflite(bytes.data(), bytes.size());
     quant::Stats st;
     if (auto ctx = gpu()) {
-      st = calib::calibrate(ctx, f, (uint32_t)images.size(), 1, [&](uint32_t i, float* dst) {
-        std::copy(images[i].begin(), images[i].end(), dst);
-      }, nullptr);
+      st = calib::calibrate(
+          ctx, f, (uint32_t)images.size(), 1,
+          [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); }, nullptr);
     } else {
       st = cpu_stats(f, images);
     }
@@ -475,10 +475,11 @@ TEST_SUITE("quant") {
         const std::vector<float> iprob = real_values(q.tensors[q.outputs[0]], iv[q.outputs[0]]);
         const std::vector<float>& fprob = fv[fq.outputs[0]];
         const size_t top_i = argmax(iprob), top_f = argmax(fprob), top_il = argmax(il), top_fl = argmax(fl);
-        std::printf("v1-0.25 %s image %zu: top-1 int %zu (logit %.3f) fake %zu (logit %.3f); max |logit diff| %.4f "
-                    "(%.0f steps of %.4f); max |prob diff| %.5f\n",
-                    per_channel ? "per-channel" : "per-tensor", k, top_il, il[top_il], top_fl, fl[top_fl],
-                    max_abs_error(fl, il), max_abs_error(fl, il) / step, step, max_abs_error(fprob, iprob));
+        std::printf(
+            "v1-0.25 %s image %zu: top-1 int %zu (logit %.3f) fake %zu (logit %.3f); max |logit diff| %.4f "
+            "(%.0f steps of %.4f); max |prob diff| %.5f\n",
+            per_channel ? "per-channel" : "per-tensor", k, top_il, il[top_il], top_fl, fl[top_fl],
+            max_abs_error(fl, il), max_abs_error(fl, il) / step, step, max_abs_error(fprob, iprob));
         CHECK(top_fl == top_il);
         CHECK(top_f == top_i);
         // The GPU: the same float graph, but its sums round differently, and a value that lands on the other side
@@ -492,8 +493,8 @@ TEST_SUITE("quant") {
         }
       }
       MESSAGE(std::string(per_channel ? "per-channel" : "per-tensor")
-              << ": |fake - int| / scale per operator (same inputs): " << local.str() << "; end to end, logits: "
-              << hl.str() << "; end to end, every activation: " << all.str());
+              << ": |fake - int| / scale per operator (same inputs): " << local.str()
+              << "; end to end, logits: " << hl.str() << "; end to end, every activation: " << all.str());
       CHECK(local.within_one() >= 0.99);
     }
   }
@@ -527,10 +528,11 @@ TEST_SUITE("quant") {
         const Tensor& ot = q.tensors[q.outputs[0]];
         const double step = ot.quant.scale.empty() ? 1.0 : ot.quant.scale[0];
         const size_t ti = argmax(iout), tf = argmax(fout);
-        std::printf("%s %s: top-1 int %zu (%.4f) fake %zu (%.4f; int's top-1 there %.4f); max |out diff| %.5f "
-                    "(%.0f output steps)\n",
-                    model.c_str(), img.c_str(), ti, iout[ti], tf, fout[tf], fout[ti], max_abs_error(fout, iout),
-                    max_abs_error(fout, iout) / step);
+        std::printf(
+            "%s %s: top-1 int %zu (%.4f) fake %zu (%.4f; int's top-1 there %.4f); max |out diff| %.5f "
+            "(%.0f output steps)\n",
+            model.c_str(), img.c_str(), ti, iout[ti], tf, fout[tf], fout[ti], max_abs_error(fout, iout),
+            max_abs_error(fout, iout) / step);
         CHECK(fout[ti] >= fout[tf] - 2.001 * step);
       }
       MESSAGE(model << ": |fake - int| / scale per operator (same inputs): " << local.str());

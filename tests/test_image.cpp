@@ -159,291 +159,322 @@ int compare_with_pillow(const std::vector<std::string>& images, int width, int h
 // largest.
 const char* kSampleImages[] = {
     // grayscale JPEGs (all 23 of the sample)
-    "n02096051_Airedale.JPEG", "n02676566_acoustic_guitar.JPEG", "n02692877_airship.JPEG",
-    "n02749479_assault_rifle.JPEG", "n02815834_beaker.JPEG", "n02823750_beer_glass.JPEG", "n03388043_fountain.JPEG",
-    "n03417042_garbage_truck.JPEG", "n03692522_loupe.JPEG", "n03697007_lumbermill.JPEG", "n03764736_milk_can.JPEG",
-    "n03804744_nail.JPEG", "n03873416_paddle.JPEG", "n03908714_pencil_sharpener.JPEG", "n03992509_potter's_wheel.JPEG",
-    "n04008634_projectile.JPEG", "n04090263_rifle.JPEG", "n04254680_soccer_ball.JPEG", "n04356056_sunglasses.JPEG",
-    "n04371774_swing.JPEG", "n04372370_switch.JPEG", "n04532670_viaduct.JPEG", "n04554684_washer.JPEG",
+    "n02096051_Airedale.JPEG",
+    "n02676566_acoustic_guitar.JPEG",
+    "n02692877_airship.JPEG",
+    "n02749479_assault_rifle.JPEG",
+    "n02815834_beaker.JPEG",
+    "n02823750_beer_glass.JPEG",
+    "n03388043_fountain.JPEG",
+    "n03417042_garbage_truck.JPEG",
+    "n03692522_loupe.JPEG",
+    "n03697007_lumbermill.JPEG",
+    "n03764736_milk_can.JPEG",
+    "n03804744_nail.JPEG",
+    "n03873416_paddle.JPEG",
+    "n03908714_pencil_sharpener.JPEG",
+    "n03992509_potter's_wheel.JPEG",
+    "n04008634_projectile.JPEG",
+    "n04090263_rifle.JPEG",
+    "n04254680_soccer_ball.JPEG",
+    "n04356056_sunglasses.JPEG",
+    "n04371774_swing.JPEG",
+    "n04372370_switch.JPEG",
+    "n04532670_viaduct.JPEG",
+    "n04554684_washer.JPEG",
     // smaller than 224 (upscaling)
-    "n01871265_tusker.JPEG", "n03866082_overskirt.JPEG", "n02817516_bearskin.JPEG", "n03584829_iron.JPEG",
+    "n01871265_tusker.JPEG",
+    "n03866082_overskirt.JPEG",
+    "n02817516_bearskin.JPEG",
+    "n03584829_iron.JPEG",
     // odd sizes
-    "n04254120_soap_dispenser.JPEG", "n02093647_Bedlington_terrier.JPEG", "n02095570_Lakeland_terrier.JPEG",
-    "n02113799_standard_poodle.JPEG", "n02100877_Irish_setter.JPEG", "n03777754_modem.JPEG",
-    "n01773549_barn_spider.JPEG", "n02870880_bookcase.JPEG",
+    "n04254120_soap_dispenser.JPEG",
+    "n02093647_Bedlington_terrier.JPEG",
+    "n02095570_Lakeland_terrier.JPEG",
+    "n02113799_standard_poodle.JPEG",
+    "n02100877_Irish_setter.JPEG",
+    "n03777754_modem.JPEG",
+    "n01773549_barn_spider.JPEG",
+    "n02870880_bookcase.JPEG",
     // extreme aspect ratios
-    "n01748264_Indian_cobra.JPEG", "n04238763_slide_rule.JPEG", "n03781244_monastery.JPEG",
+    "n01748264_Indian_cobra.JPEG",
+    "n04238763_slide_rule.JPEG",
+    "n03781244_monastery.JPEG",
     // the largest, and the reference figures' image
-    "n02091032_Italian_greyhound.JPEG", "n03843555_oil_filter.JPEG", "n01440764_tench.JPEG",
+    "n02091032_Italian_greyhound.JPEG",
+    "n03843555_oil_filter.JPEG",
+    "n01440764_tench.JPEG",
 };
 
 }  // namespace
 
 TEST_SUITE("image") {
-
-TEST_CASE("central crop box is tf.image.central_crop's") {
-  // Hand-computed: offset = int((s - s*0.875)/2), size = s - 2*offset.
-  img::Box b = img::central_crop_box(500, 375);
-  CHECK(b.x == 31);  // 62.5 / 2 = 31.25
-  CHECK(b.y == 23);  // 46.875 / 2 = 23.4375
-  CHECK(b.width == 438);
-  CHECK(b.height == 329);
-  b = img::central_crop_box(16, 8);
-  CHECK(b.x == 1);
-  CHECK(b.y == 0);  // 1 / 2 = 0.5 -> 0
-  CHECK(b.width == 14);
-  CHECK(b.height == 8);
-  b = img::central_crop_box(1, 1);
-  CHECK(b.width == 1);
-  CHECK_THROWS_AS(img::central_crop_box(10, 10, 0.0), img::ImageError);
-  CHECK_THROWS_AS(img::central_crop_box(10, 10, 1.5), img::ImageError);
-}
-
-TEST_CASE("bilinear resize: hand-computed cases") {
-  // Identity.
-  img::Image a;
-  a.width = 3;
-  a.height = 2;
-  a.rgb = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170};
-  CHECK(img::resize_bilinear(a, 3, 2).rgb == a.rgb);
-  // 2x1 -> 1x1 halves: support 2, weights equal -> mean, rounded half up: (0+255)/2 = 127.5 -> 128.
-  img::Image b;
-  b.width = 2;
-  b.height = 1;
-  b.rgb = {0, 1, 255, 255, 2, 0};
-  auto r = img::resize_bilinear(b, 1, 1);
-  REQUIRE(r.rgb.size() == 3);
-  CHECK(r.rgb[0] == 128);
-  CHECK(r.rgb[1] == 2);  // 1.5 -> 2
-  CHECK(r.rgb[2] == 128);
-  // 2x1 -> 4x1 upscale: centers at 0.25, 0.75, 1.25, 1.75 (in pixel-center coordinates -0.25, 0.25, 0.75, 1.25):
-  // weights (1, 0) clamped, (0.75, 0.25), (0.25, 0.75), (0, 1) -> 0, 64 (63.75), 191 (191.25), 255.
-  img::Image c;
-  c.width = 2;
-  c.height = 1;
-  c.rgb = {0, 0, 0, 255, 255, 255};
-  r = img::resize_bilinear(c, 4, 1);
-  REQUIRE(r.rgb.size() == 12);
-  CHECK(r.rgb[0] == 0);
-  CHECK(r.rgb[3] == 64);
-  CHECK(r.rgb[6] == 191);
-  CHECK(r.rgb[9] == 255);
-  CHECK_THROWS_AS(img::resize_bilinear(c, 0, 1), img::ImageError);
-}
-
-TEST_CASE("bad image files give errors, not crashes") {
-  TempDir tmp;
-  CHECK_THROWS_AS(img::decode_file((tmp.path / "missing.jpg").string()), img::ImageError);
-  auto write = [&](const char* name, const std::vector<uint8_t>& bytes) {
-    std::string p = (tmp.path / name).string();
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return p;
-  };
-  CHECK_THROWS_AS(img::decode_file(write("text.jpg", {'h', 'e', 'l', 'l', 'o'})), img::ImageError);
-  CHECK_THROWS_AS(img::decode_file(write("empty.png", {})), img::ImageError);
-  CHECK_THROWS_AS(img::decode_file(write("trunc.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 0x00})), img::ImageError);
-  CHECK_THROWS_AS(img::decode_file(write("trunc.png", {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0})),
-                  img::ImageError);
-  if (tare::test::have_data("images/imagenet_sample_1000/n01440764_tench.JPEG")) {
-    auto bytes = tare::test::read_file(tare::test::data_path("images/imagenet_sample_1000/n01440764_tench.JPEG"));
-    bytes.resize(bytes.size() / 3);
-    // libjpeg pads a truncated scan with gray and warns; Pillow refuses the file, and so do we.
-    CHECK_THROWS_AS(img::decode_memory(bytes.data(), bytes.size()), img::ImageError);
+  TEST_CASE("central crop box is tf.image.central_crop's") {
+    // Hand-computed: offset = int((s - s*0.875)/2), size = s - 2*offset.
+    img::Box b = img::central_crop_box(500, 375);
+    CHECK(b.x == 31);  // 62.5 / 2 = 31.25
+    CHECK(b.y == 23);  // 46.875 / 2 = 23.4375
+    CHECK(b.width == 438);
+    CHECK(b.height == 329);
+    b = img::central_crop_box(16, 8);
+    CHECK(b.x == 1);
+    CHECK(b.y == 0);  // 1 / 2 = 0.5 -> 0
+    CHECK(b.width == 14);
+    CHECK(b.height == 8);
+    b = img::central_crop_box(1, 1);
+    CHECK(b.width == 1);
+    CHECK_THROWS_AS(img::central_crop_box(10, 10, 0.0), img::ImageError);
+    CHECK_THROWS_AS(img::central_crop_box(10, 10, 1.5), img::ImageError);
   }
-  int32_t shape[4] = {1, 224, 224, 4};
-  CHECK_THROWS_AS(img::load_input("x.jpg", shape, 4, {}), img::ImageError);
-}
 
-TEST_CASE("decode + central crop + resize are bit-exact with Pillow on the sample images") {
-  if (!tare::test::have_data("images/imagenet_sample_1000")) return;
-  if (!have_pillow()) return;
-  std::vector<std::string> images;
-  for (const char* name : kSampleImages)
-    images.push_back(tare::test::data_path(std::string("images/imagenet_sample_1000/") + name));
-  int equal = compare_with_pillow(images, 224, 224, 0.875);
-  std::printf("image: %d of %zu sample images bit-exact with Pillow (decode and 224x224 crop+resize)\n", equal,
-              images.size());
-  CHECK(equal == int(images.size()));
-  // Other sizes, non-square, and no crop.
-  std::vector<std::string> few(images.begin(), images.begin() + 3);
-  few.push_back(images.back());
-  few.push_back(images[25]);
-  CHECK(compare_with_pillow(few, 128, 128, 0.875) == int(few.size()));
-  CHECK(compare_with_pillow(few, 300, 97, 1.0) == int(few.size()));
-}
-
-TEST_CASE("PNG kinds, CMYK and progressive JPEGs convert like Pillow's convert('RGB')") {
-  if (!tare::test::have_data("images/imagenet_sample_1000/n04254680_soccer_ball.JPEG")) return;
-  if (!have_pillow()) return;
-  TempDir tmp;
-  fs::path vdir = tmp.path / "variants";
-  std::string src = tare::test::data_path("images/imagenet_sample_1000/n01440764_tench.JPEG");
-  std::string list = (tmp.path / "variants.txt").string();
-  std::string cmd = quote(python()) + " " + quote(script_path()) + " variants " + quote(src) + " " +
-                    quote(vdir.string()) + " > " + quote(list);
-  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
-  std::vector<std::string> files;
-  std::ifstream f(list);
-  for (std::string line; std::getline(f, line);)
-    if (!line.empty()) files.push_back((vdir / line).string());
-  REQUIRE(files.size() >= 10);
-  int equal = compare_with_pillow(files, 224, 224, 0.875);
-  std::printf("image: %d of %zu PNG/CMYK/progressive variants bit-exact with Pillow\n", equal, files.size());
-  CHECK(equal == int(files.size()));
-}
-
-TEST_CASE("default float input equals the reference input tensors") {
-  // The reference inputs of the data folder were made by Pillow + float32(u8 / 127.5 - 1).
-  struct Case {
-    const char* image;
-    const char* ref;
-    int size;
-  } cases[] = {
-      {"images/imagenet_sample_1000/n01440764_tench.JPEG", "ref/mobilenet_v2_1.0_224_float/in_img1.bin", 224},
-      {"images/imagenet_sample_1000/n03124170_cowboy_hat.JPEG", "ref/face_detection_short_range/in_img0.bin", 128},
-  };
-  for (const auto& c : cases) {
-    if (!tare::test::have_data(c.image) || !tare::test::have_data(c.ref)) return;
-    int32_t shape[4] = {1, c.size, c.size, 3};
-    std::vector<float> ours = img::load_input(tare::test::data_path(c.image), shape, 4);
-    std::vector<float> ref = tare::test::read_floats(tare::test::data_path(c.ref));
-    REQUIRE(ours.size() == ref.size());
-    size_t differ = 0;
-    for (size_t i = 0; i < ref.size(); i++) differ += std::memcmp(&ours[i], &ref[i], 4) != 0;
-    CAPTURE(c.image);
-    CHECK(differ == 0);
+  TEST_CASE("bilinear resize: hand-computed cases") {
+    // Identity.
+    img::Image a;
+    a.width = 3;
+    a.height = 2;
+    a.rgb = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170};
+    CHECK(img::resize_bilinear(a, 3, 2).rgb == a.rgb);
+    // 2x1 -> 1x1 halves: support 2, weights equal -> mean, rounded half up: (0+255)/2 = 127.5 -> 128.
+    img::Image b;
+    b.width = 2;
+    b.height = 1;
+    b.rgb = {0, 1, 255, 255, 2, 0};
+    auto r = img::resize_bilinear(b, 1, 1);
+    REQUIRE(r.rgb.size() == 3);
+    CHECK(r.rgb[0] == 128);
+    CHECK(r.rgb[1] == 2);  // 1.5 -> 2
+    CHECK(r.rgb[2] == 128);
+    // 2x1 -> 4x1 upscale: centers at 0.25, 0.75, 1.25, 1.75 (in pixel-center coordinates -0.25, 0.25, 0.75, 1.25):
+    // weights (1, 0) clamped, (0.75, 0.25), (0.25, 0.75), (0, 1) -> 0, 64 (63.75), 191 (191.25), 255.
+    img::Image c;
+    c.width = 2;
+    c.height = 1;
+    c.rgb = {0, 0, 0, 255, 255, 255};
+    r = img::resize_bilinear(c, 4, 1);
+    REQUIRE(r.rgb.size() == 12);
+    CHECK(r.rgb[0] == 0);
+    CHECK(r.rgb[3] == 64);
+    CHECK(r.rgb[6] == 191);
+    CHECK(r.rgb[9] == 255);
+    CHECK_THROWS_AS(img::resize_bilinear(c, 0, 1), img::ImageError);
   }
-  // (pixel - mean) / std per channel.
-  img::Image one;
-  one.width = one.height = 1;
-  one.rgb = {0, 128, 255};
-  img::Normalization n;
-  n.mean[0] = 0;
-  n.std[0] = 255;
-  n.mean[1] = 128;
-  n.std[1] = 1;
-  n.mean[2] = 127.5;
-  n.std[2] = 127.5;
-  auto v = img::to_float(one, n);
-  CHECK(v[0] == 0.0f);
-  CHECK(v[1] == 0.0f);
-  CHECK(v[2] == 1.0f);
-}
 
-namespace {
+  TEST_CASE("bad image files give errors, not crashes") {
+    TempDir tmp;
+    CHECK_THROWS_AS(img::decode_file((tmp.path / "missing.jpg").string()), img::ImageError);
+    auto write = [&](const char* name, const std::vector<uint8_t>& bytes) {
+      std::string p = (tmp.path / name).string();
+      std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      return p;
+    };
+    CHECK_THROWS_AS(img::decode_file(write("text.jpg", {'h', 'e', 'l', 'l', 'o'})), img::ImageError);
+    CHECK_THROWS_AS(img::decode_file(write("empty.png", {})), img::ImageError);
+    CHECK_THROWS_AS(img::decode_file(write("trunc.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 0x00})), img::ImageError);
+    CHECK_THROWS_AS(img::decode_file(write("trunc.png", {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0})),
+                    img::ImageError);
+    if (tare::test::have_data("images/imagenet_sample_1000/n01440764_tench.JPEG")) {
+      auto bytes = tare::test::read_file(tare::test::data_path("images/imagenet_sample_1000/n01440764_tench.JPEG"));
+      bytes.resize(bytes.size() / 3);
+      // libjpeg pads a truncated scan with gray and warns; Pillow refuses the file, and so do we.
+      CHECK_THROWS_AS(img::decode_memory(bytes.data(), bytes.size()), img::ImageError);
+    }
+    int32_t shape[4] = {1, 224, 224, 4};
+    CHECK_THROWS_AS(img::load_input("x.jpg", shape, 4, {}), img::ImageError);
+  }
 
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  for (std::string cell; std::getline(ss, cell, ',');) out.push_back(cell);
-  return out;
-}
+  TEST_CASE("decode + central crop + resize are bit-exact with Pillow on the sample images") {
+    if (!tare::test::have_data("images/imagenet_sample_1000")) return;
+    if (!have_pillow()) return;
+    std::vector<std::string> images;
+    for (const char* name : kSampleImages)
+      images.push_back(tare::test::data_path(std::string("images/imagenet_sample_1000/") + name));
+    int equal = compare_with_pillow(images, 224, 224, 0.875);
+    std::printf("image: %d of %zu sample images bit-exact with Pillow (decode and 224x224 crop+resize)\n", equal,
+                images.size());
+    CHECK(equal == int(images.size()));
+    // Other sizes, non-square, and no crop.
+    std::vector<std::string> few(images.begin(), images.begin() + 3);
+    few.push_back(images.back());
+    few.push_back(images[25]);
+    CHECK(compare_with_pillow(few, 128, 128, 0.875) == int(few.size()));
+    CHECK(compare_with_pillow(few, 300, 97, 1.0) == int(few.size()));
+  }
+
+  TEST_CASE("PNG kinds, CMYK and progressive JPEGs convert like Pillow's convert('RGB')") {
+    if (!tare::test::have_data("images/imagenet_sample_1000/n04254680_soccer_ball.JPEG")) return;
+    if (!have_pillow()) return;
+    TempDir tmp;
+    fs::path vdir = tmp.path / "variants";
+    std::string src = tare::test::data_path("images/imagenet_sample_1000/n01440764_tench.JPEG");
+    std::string list = (tmp.path / "variants.txt").string();
+    std::string cmd = quote(python()) + " " + quote(script_path()) + " variants " + quote(src) + " " +
+                      quote(vdir.string()) + " > " + quote(list);
+    REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
+    std::vector<std::string> files;
+    std::ifstream f(list);
+    for (std::string line; std::getline(f, line);)
+      if (!line.empty()) files.push_back((vdir / line).string());
+    REQUIRE(files.size() >= 10);
+    int equal = compare_with_pillow(files, 224, 224, 0.875);
+    std::printf("image: %d of %zu PNG/CMYK/progressive variants bit-exact with Pillow\n", equal, files.size());
+    CHECK(equal == int(files.size()));
+  }
+
+  TEST_CASE("default float input equals the reference input tensors") {
+    // The reference inputs of the data folder were made by Pillow + float32(u8 / 127.5 - 1).
+    struct Case {
+      const char* image;
+      const char* ref;
+      int size;
+    } cases[] = {
+        {"images/imagenet_sample_1000/n01440764_tench.JPEG", "ref/mobilenet_v2_1.0_224_float/in_img1.bin", 224},
+        {"images/imagenet_sample_1000/n03124170_cowboy_hat.JPEG", "ref/face_detection_short_range/in_img0.bin", 128},
+    };
+    for (const auto& c : cases) {
+      if (!tare::test::have_data(c.image) || !tare::test::have_data(c.ref)) return;
+      int32_t shape[4] = {1, c.size, c.size, 3};
+      std::vector<float> ours = img::load_input(tare::test::data_path(c.image), shape, 4);
+      std::vector<float> ref = tare::test::read_floats(tare::test::data_path(c.ref));
+      REQUIRE(ours.size() == ref.size());
+      size_t differ = 0;
+      for (size_t i = 0; i < ref.size(); i++) differ += std::memcmp(&ours[i], &ref[i], 4) != 0;
+      CAPTURE(c.image);
+      CHECK(differ == 0);
+    }
+    // (pixel - mean) / std per channel.
+    img::Image one;
+    one.width = one.height = 1;
+    one.rgb = {0, 128, 255};
+    img::Normalization n;
+    n.mean[0] = 0;
+    n.std[0] = 255;
+    n.mean[1] = 128;
+    n.std[1] = 1;
+    n.mean[2] = 127.5;
+    n.std[2] = 127.5;
+    auto v = img::to_float(one, n);
+    CHECK(v[0] == 0.0f);
+    CHECK(v[1] == 0.0f);
+    CHECK(v[2] == 1.0f);
+  }
+
+  namespace {
+
+  std::vector<std::string> split_csv(const std::string& line) {
+    std::vector<std::string> out;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) out.push_back(cell);
+    return out;
+  }
 
 // Fails the test with the C API's message.
-#define TARE_CHECK_OK(call)                                                                          \
-  do {                                                                                               \
-    tare_status st_ = (call);                                                                        \
+#define TARE_CHECK_OK(call) \
+  do { \
+    tare_status st_ = (call); \
     REQUIRE_MESSAGE(st_ == TARE_OK, #call << ": " << tare_status_string(st_) << ": " << tare_last_error()); \
   } while (0)
 
-}  // namespace
+  }  // namespace
 
-TEST_CASE("MobileNet-v2 float top-1 through the C API from image files matches TFLite") {
-  const char* model_rel = "models/mobilenet_v2_1.0_224_float.tflite";
-  if (!tare::test::have_data(model_rel) || !tare::test::have_data("images/labels.csv") ||
-      !tare::test::have_data("ref/float_top1_sample.csv"))
-    return;
-  uint32_t devices = 0;
-  if (tare_device_count(&devices) != TARE_OK || devices == 0) {
-    std::printf("SKIPPED (no Vulkan device): %s\n", tare_last_error());
-    return;
-  }
-
-  // filename (relative to images/) -> (TFLite top-1, margin)
-  std::map<std::string, std::pair<int, double>> ref;
-  {
-    std::ifstream f(tare::test::data_path("ref/float_top1_sample.csv"));
-    std::string line;
-    std::getline(f, line);
-    auto header = split_csv(line);
-    auto col = [&](const char* name) {
-      auto it = std::find(header.begin(), header.end(), name);
-      REQUIRE_MESSAGE(it != header.end(), "float_top1_sample.csv has no column " << name);
-      return size_t(it - header.begin());
-    };
-    size_t c_file = col("filename"), c_top1 = col("v2_float_top1"), c_margin = col("v2_float_margin");
-    while (std::getline(f, line)) {
-      auto cells = split_csv(line);
-      if (cells.size() != header.size()) continue;
-      std::string name = cells[c_file];
-      if (name.rfind("images/", 0) == 0) name = name.substr(7);
-      ref[name] = {std::stoi(cells[c_top1]), std::stod(cells[c_margin])};
+  TEST_CASE("MobileNet-v2 float top-1 through the C API from image files matches TFLite") {
+    const char* model_rel = "models/mobilenet_v2_1.0_224_float.tflite";
+    if (!tare::test::have_data(model_rel) || !tare::test::have_data("images/labels.csv") ||
+        !tare::test::have_data("ref/float_top1_sample.csv"))
+      return;
+    uint32_t devices = 0;
+    if (tare_device_count(&devices) != TARE_OK || devices == 0) {
+      std::printf("SKIPPED (no Vulkan device): %s\n", tare_last_error());
+      return;
     }
-  }
-  std::vector<std::string> images;
-  {
-    std::ifstream f(tare::test::data_path("images/labels.csv"));
-    std::string line;
-    std::getline(f, line);
-    while (images.size() < 100 && std::getline(f, line)) {
-      auto cells = split_csv(line);
-      if (!cells.empty()) images.push_back(cells[0]);
-    }
-  }
-  REQUIRE(images.size() == 100);
 
-  tare_context* ctx = nullptr;
-  tare_model* model = nullptr;
-  tare_session* session = nullptr;
-  TARE_CHECK_OK(tare_context_create(nullptr, &ctx));
-  TARE_CHECK_OK(tare_model_load_file(ctx, tare::test::data_path(model_rel).c_str(), &model));
-  TARE_CHECK_OK(tare_session_create(model, nullptr, &session));
-  tare_tensor_info in, out;
-  tare_tensor_info_init(&in);
-  tare_tensor_info_init(&out);
-  TARE_CHECK_OK(tare_session_input_info(session, 0, &in));
-  TARE_CHECK_OK(tare_session_output_info(session, 0, &out));
-  REQUIRE(in.dtype == TARE_DTYPE_FLOAT32);
-  REQUIRE(out.dtype == TARE_DTYPE_FLOAT32);
-  REQUIRE(out.byte_size == 1001 * sizeof(float));
-
-  int compared = 0, matched = 0, skipped_margin = 0;
-  std::vector<float> probs(out.byte_size / sizeof(float));
-  for (const auto& name : images) {
-    auto it = ref.find(name);
-    REQUIRE_MESSAGE(it != ref.end(), name << " is not in float_top1_sample.csv");
-    if (it->second.second < 0.05) {
-      skipped_margin++;
-      continue;
+    // filename (relative to images/) -> (TFLite top-1, margin)
+    std::map<std::string, std::pair<int, double>> ref;
+    {
+      std::ifstream f(tare::test::data_path("ref/float_top1_sample.csv"));
+      std::string line;
+      std::getline(f, line);
+      auto header = split_csv(line);
+      auto col = [&](const char* name) {
+        auto it = std::find(header.begin(), header.end(), name);
+        REQUIRE_MESSAGE(it != header.end(), "float_top1_sample.csv has no column " << name);
+        return size_t(it - header.begin());
+      };
+      size_t c_file = col("filename"), c_top1 = col("v2_float_top1"), c_margin = col("v2_float_margin");
+      while (std::getline(f, line)) {
+        auto cells = split_csv(line);
+        if (cells.size() != header.size()) continue;
+        std::string name = cells[c_file];
+        if (name.rfind("images/", 0) == 0) name = name.substr(7);
+        ref[name] = {std::stoi(cells[c_top1]), std::stod(cells[c_margin])};
+      }
     }
-    std::vector<float> input = img::load_input(tare::test::data_path("images/" + name), in.shape, in.rank);
-    REQUIRE(input.size() * sizeof(float) == in.byte_size);
-    TARE_CHECK_OK(tare_session_set_input(session, 0, input.data(), in.byte_size));
-    TARE_CHECK_OK(tare_session_run(session));
-    TARE_CHECK_OK(tare_session_get_output(session, 0, probs.data(), out.byte_size));
-    int top1 = int(tare::test::argmax(probs));
-    compared++;
-    if (top1 == it->second.first) matched++;
-    else std::printf("top-1 differs: %s: tare %d, TFLite %d (margin %.3f)\n", name.c_str(), top1, it->second.first,
-                     it->second.second);
+    std::vector<std::string> images;
+    {
+      std::ifstream f(tare::test::data_path("images/labels.csv"));
+      std::string line;
+      std::getline(f, line);
+      while (images.size() < 100 && std::getline(f, line)) {
+        auto cells = split_csv(line);
+        if (!cells.empty()) images.push_back(cells[0]);
+      }
+    }
+    REQUIRE(images.size() == 100);
+
+    tare_context* ctx = nullptr;
+    tare_model* model = nullptr;
+    tare_session* session = nullptr;
+    TARE_CHECK_OK(tare_context_create(nullptr, &ctx));
+    TARE_CHECK_OK(tare_model_load_file(ctx, tare::test::data_path(model_rel).c_str(), &model));
+    TARE_CHECK_OK(tare_session_create(model, nullptr, &session));
+    tare_tensor_info in, out;
+    tare_tensor_info_init(&in);
+    tare_tensor_info_init(&out);
+    TARE_CHECK_OK(tare_session_input_info(session, 0, &in));
+    TARE_CHECK_OK(tare_session_output_info(session, 0, &out));
+    REQUIRE(in.dtype == TARE_DTYPE_FLOAT32);
+    REQUIRE(out.dtype == TARE_DTYPE_FLOAT32);
+    REQUIRE(out.byte_size == 1001 * sizeof(float));
+
+    int compared = 0, matched = 0, skipped_margin = 0;
+    std::vector<float> probs(out.byte_size / sizeof(float));
+    for (const auto& name : images) {
+      auto it = ref.find(name);
+      REQUIRE_MESSAGE(it != ref.end(), name << " is not in float_top1_sample.csv");
+      if (it->second.second < 0.05) {
+        skipped_margin++;
+        continue;
+      }
+      std::vector<float> input = img::load_input(tare::test::data_path("images/" + name), in.shape, in.rank);
+      REQUIRE(input.size() * sizeof(float) == in.byte_size);
+      TARE_CHECK_OK(tare_session_set_input(session, 0, input.data(), in.byte_size));
+      TARE_CHECK_OK(tare_session_run(session));
+      TARE_CHECK_OK(tare_session_get_output(session, 0, probs.data(), out.byte_size));
+      int top1 = int(tare::test::argmax(probs));
+      compared++;
+      if (top1 == it->second.first) matched++;
+      else
+        std::printf("top-1 differs: %s: tare %d, TFLite %d (margin %.3f)\n", name.c_str(), top1, it->second.first,
+                    it->second.second);
+    }
+    tare_session_destroy(session);
+    tare_model_destroy(model);
+    tare_context_destroy(ctx);
+    std::printf(
+        "image: MobileNet-v2 float top-1 via the C API: %d of %d compared images match TFLite "
+        "(%d of the first 100 skipped: margin < 0.05)\n",
+        matched, compared, skipped_margin);
+    CHECK(compared > 0);
+    CHECK(matched == compared);
   }
-  tare_session_destroy(session);
-  tare_model_destroy(model);
-  tare_context_destroy(ctx);
-  std::printf("image: MobileNet-v2 float top-1 via the C API: %d of %d compared images match TFLite "
-              "(%d of the first 100 skipped: margin < 0.05)\n", matched, compared, skipped_margin);
-  CHECK(compared > 0);
-  CHECK(matched == compared);
-}
 
 }  // TEST_SUITE("image")
 
 #else  // !TARE_HAVE_IMAGE
 
 TEST_SUITE("image") {
-TEST_CASE("image preprocessing library not built") {
-  std::printf("SKIPPED: tare_image was not built (libjpeg / libpng missing?)\n");
-}
+  TEST_CASE("image preprocessing library not built") {
+    std::printf("SKIPPED: tare_image was not built (libjpeg / libpng missing?)\n");
+  }
 }
 
 #endif

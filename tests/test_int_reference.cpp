@@ -252,7 +252,7 @@ TEST_SUITE("quant") {
             }
           }
           MESSAGE(std::string(mc.file) << " " << names[c] << " output " << o << ": " << differ << " of "
-                                        << got[o].size() << " values differ, max difference " << max_diff);
+                                       << got[o].size() << " values differ, max difference " << max_diff);
           CHECK(differ == 0);
         }
       }
@@ -268,13 +268,14 @@ TEST_SUITE("quant") {
       int step;  // compare every step-th operator (and the last)
     };
     const ModelCase models[] = {
-        {"models/tflm/hello_world_int8.tflite", 1},       {"models/tflm/micro_speech_quantized.tflite", 1},
-        {"models/tflm/person_detect_fixed.tflite", 1},    {"models/mobilenet_v1_0.25_224_quant.tflite", 4},
+        {"models/tflm/hello_world_int8.tflite", 1},      {"models/tflm/micro_speech_quantized.tflite", 1},
+        {"models/tflm/person_detect_fixed.tflite", 1},   {"models/mobilenet_v1_0.25_224_quant.tflite", 4},
         {"models/mobilenet_v2_1.0_224_quant.tflite", 7}, {"models/tf2_mobilenet_v2_1.0_224_ptq.tflite", 7},
     };
     if (!tare::test::tflite_available()) return;
-    const std::string tmp = (std::filesystem::temp_directory_path() /
-                           ("tare_int_ref_retarget_" + std::to_string(getpid()) + ".tflite")).string();
+    const std::string tmp =
+        (std::filesystem::temp_directory_path() / ("tare_int_ref_retarget_" + std::to_string(getpid()) + ".tflite"))
+            .string();
     for (const ModelCase& mc : models) {
       if (!tare::test::have_data(mc.file)) continue;
       const std::vector<uint8_t> bytes = tare::test::read_file(tare::test::data_path(mc.file));

@@ -42,12 +42,12 @@ tare_status try_import(const std::vector<uint8_t>& bytes, std::string* message =
 }
 
 const char* kAllModels[] = {
-    "models/mobilenet_v1_0.25_224.tflite",        "models/mobilenet_v1_0.25_224_quant.tflite",
-    "models/mobilenet_v2_1.0_224_float.tflite",   "models/mobilenet_v2_1.0_224_qat_float.tflite",
-    "models/mobilenet_v2_1.0_224_quant.tflite",   "models/tf2_mobilenet_v2_1.0_224_ptq.tflite",
-    "models/face_detection_short_range.tflite",   "models/tflm/hello_world_float.tflite",
-    "models/tflm/hello_world_int8.tflite",        "models/tflm/micro_speech_quantized.tflite",
-    "models/tflm/person_detect_fixed.tflite",     "models/tflm/simple_add_model.tflite",
+    "models/mobilenet_v1_0.25_224.tflite",      "models/mobilenet_v1_0.25_224_quant.tflite",
+    "models/mobilenet_v2_1.0_224_float.tflite", "models/mobilenet_v2_1.0_224_qat_float.tflite",
+    "models/mobilenet_v2_1.0_224_quant.tflite", "models/tf2_mobilenet_v2_1.0_224_ptq.tflite",
+    "models/face_detection_short_range.tflite", "models/tflm/hello_world_float.tflite",
+    "models/tflm/hello_world_int8.tflite",      "models/tflm/micro_speech_quantized.tflite",
+    "models/tflm/person_detect_fixed.tflite",   "models/tflm/simple_add_model.tflite",
 };
 
 // ---- a tiny model builder for hand-made (and deliberately broken) files --------------------------------------------
@@ -64,14 +64,14 @@ struct TSpec {
 
 struct BSpec {
   std::vector<uint8_t> data;
-  bool external = false;          // store the data after the FlatBuffer (Buffer.offset / size)
-  uint64_t external_extra = 0;    // added to the offset (to point outside the file)
+  bool external = false;        // store the data after the FlatBuffer (Buffer.offset / size)
+  uint64_t external_extra = 0;  // added to the offset (to point outside the file)
 };
 
 struct OSpec {
   uint32_t opcode = 0;
   std::vector<int> inputs, outputs;
-  bool conv_options = false;      // Conv2DOptions{SAME, stride 1}
+  bool conv_options = false;  // Conv2DOptions{SAME, stride 1}
 };
 
 struct MSpec {
@@ -230,549 +230,548 @@ using Shape = std::vector<int>;
 }  // namespace
 
 TEST_SUITE("model") {
-
-TEST_CASE("real models import with the documented structure") {
-  if (!test::have_data("models/mobilenet_v1_0.25_224.tflite")) return;
-  for (const char* rel : kAllModels) {
-    CAPTURE(rel);
-    if (!test::have_data(rel)) continue;
-    Graph g;
-    REQUIRE_NOTHROW(g = load_model(rel));
-    CHECK(!g.ops.empty());
-    CHECK(!g.inputs.empty());
-    CHECK(!g.outputs.empty());
-    // Ops are in topological order: every input is constant, a graph input, or written earlier.
-    std::vector<bool> ready(g.tensors.size(), false);
-    for (int t : g.inputs) ready[t] = true;
-    for (size_t i = 0; i < g.tensors.size(); i++) ready[i] = ready[i] || g.tensors[i].is_const;
-    for (const Op& op : g.ops) {
-      for (int t : op.inputs) {
-        if (t >= 0) CHECK(ready[t]);
+  TEST_CASE("real models import with the documented structure") {
+    if (!test::have_data("models/mobilenet_v1_0.25_224.tflite")) return;
+    for (const char* rel : kAllModels) {
+      CAPTURE(rel);
+      if (!test::have_data(rel)) continue;
+      Graph g;
+      REQUIRE_NOTHROW(g = load_model(rel));
+      CHECK(!g.ops.empty());
+      CHECK(!g.inputs.empty());
+      CHECK(!g.outputs.empty());
+      // Ops are in topological order: every input is constant, a graph input, or written earlier.
+      std::vector<bool> ready(g.tensors.size(), false);
+      for (int t : g.inputs) ready[t] = true;
+      for (size_t i = 0; i < g.tensors.size(); i++) ready[i] = ready[i] || g.tensors[i].is_const;
+      for (const Op& op : g.ops) {
+        for (int t : op.inputs) {
+          if (t >= 0) CHECK(ready[t]);
+        }
+        for (int t : op.outputs) ready[t] = true;
       }
-      for (int t : op.outputs) ready[t] = true;
-    }
-    for (const Tensor& t : g.tensors) {
-      if (t.is_const) CHECK(t.data.size() == t.bytes());
-    }
-  }
-}
-
-TEST_CASE("mobilenet_v1_0.25_224: ops, weights layout, I/O") {
-  if (!test::have_data("models/mobilenet_v1_0.25_224.tflite")) return;
-  Graph g = load_model("models/mobilenet_v1_0.25_224.tflite");
-  auto c = op_counts(g);
-  CHECK(c["CONV_2D"] == 15);
-  CHECK(c["DEPTHWISE_CONV_2D"] == 13);
-  CHECK(c["AVERAGE_POOL_2D"] == 1);
-  CHECK(c["SQUEEZE"] == 1);
-  CHECK(c["SOFTMAX"] == 1);
-  CHECK(g.ops.size() == 31);
-  REQUIRE(g.inputs.size() == 1);
-  REQUIRE(g.outputs.size() == 1);
-  const Tensor& in = g.tensors[g.inputs[0]];
-  CHECK(in.name == "input");
-  CHECK(in.dtype == DType::F32);
-  CHECK(in.shape == Shape{1, 224, 224, 3});
-  CHECK(g.tensors[g.outputs[0]].shape == Shape{1, 1001});
-  // First layer: 3x3 conv, stride 2, 8 filters (width 0.25 of 32), weights [Cout,KH,KW,Cin].
-  const Op& conv0 = g.ops[0];
-  REQUIRE(conv0.type == OpType::Conv2D);
-  CHECK(conv0.params.stride_h == 2);
-  CHECK(conv0.params.stride_w == 2);
-  CHECK(conv0.params.padding == Padding::Same);
-  CHECK(conv0.params.activation == Activation::Relu6);
-  CHECK(g.tensors[conv0.inputs[1]].shape == Shape{8, 3, 3, 3});
-  CHECK(g.tensors[conv0.inputs[1]].is_const);
-  CHECK(g.tensors[conv0.outputs[0]].shape == Shape{1, 112, 112, 8});
-  const Op& dw0 = g.ops[1];
-  REQUIRE(dw0.type == OpType::DepthwiseConv2D);
-  CHECK(g.tensors[dw0.inputs[1]].shape == Shape{1, 3, 3, 8});
-  CHECK(dw0.params.depth_multiplier == 1);
-  // The global pool is 7x7 VALID.
-  for (const Op& op : g.ops) {
-    if (op.type == OpType::AveragePool2D) {
-      CHECK(op.params.filter_h == 7);
-      CHECK(op.params.filter_w == 7);
-      CHECK(g.tensors[op.outputs[0]].shape == Shape{1, 1, 1, 256});
-    }
-    if (op.type == OpType::Squeeze) CHECK(g.tensors[op.outputs[0]].shape == Shape{1, 1001});
-  }
-  // Batch change: every activation follows.
-  Graph g4 = with_batch(g, 4);
-  CHECK(g4.tensors[g4.inputs[0]].shape == Shape{4, 224, 224, 3});
-  CHECK(g4.tensors[g4.outputs[0]].shape == Shape{4, 1001});
-}
-
-TEST_CASE("mobilenet_v2 float: ops, I/O, batch") {
-  if (!test::have_data("models/mobilenet_v2_1.0_224_float.tflite")) return;
-  Graph g = load_model("models/mobilenet_v2_1.0_224_float.tflite");
-  auto c = op_counts(g);
-  CHECK(c["CONV_2D"] == 36);
-  CHECK(c["DEPTHWISE_CONV_2D"] == 17);
-  CHECK(c["ADD"] == 10);
-  CHECK(c["MEAN"] == 1);
-  CHECK(c["RESHAPE"] == 1);
-  CHECK(c["SOFTMAX"] == 1);
-  CHECK(g.ops.size() == 66);
-  CHECK(g.tensors[g.inputs[0]].name == "input");
-  CHECK(g.tensors[g.inputs[0]].shape == Shape{1, 224, 224, 3});
-  CHECK(g.tensors[g.outputs[0]].name == "Identity");
-  CHECK(g.tensors[g.outputs[0]].shape == Shape{1, 1001});
-  for (const Op& op : g.ops) {
-    if (op.type == OpType::Mean) {
-      CHECK(op.params.axes == std::vector<int>{1, 2});
-      CHECK(g.tensors[op.outputs[0]].shape.back() == 1280);
+      for (const Tensor& t : g.tensors) {
+        if (t.is_const) CHECK(t.data.size() == t.bytes());
+      }
     }
   }
-  Graph g3 = with_batch(g, 3);
-  CHECK(g3.tensors[g3.outputs[0]].shape == Shape{3, 1001});
-  CHECK_THROWS_AS(with_batch(g, 0), Error);
-}
 
-TEST_CASE("quantized models keep their quantization parameters") {
-  if (!test::have_data("models/mobilenet_v2_1.0_224_quant.tflite")) return;
-  {
-    Graph g = load_model("models/mobilenet_v2_1.0_224_quant.tflite");
+  TEST_CASE("mobilenet_v1_0.25_224: ops, weights layout, I/O") {
+    if (!test::have_data("models/mobilenet_v1_0.25_224.tflite")) return;
+    Graph g = load_model("models/mobilenet_v1_0.25_224.tflite");
+    auto c = op_counts(g);
+    CHECK(c["CONV_2D"] == 15);
+    CHECK(c["DEPTHWISE_CONV_2D"] == 13);
+    CHECK(c["AVERAGE_POOL_2D"] == 1);
+    CHECK(c["SQUEEZE"] == 1);
+    CHECK(c["SOFTMAX"] == 1);
+    CHECK(g.ops.size() == 31);
+    REQUIRE(g.inputs.size() == 1);
+    REQUIRE(g.outputs.size() == 1);
     const Tensor& in = g.tensors[g.inputs[0]];
-    CHECK(in.dtype == DType::U8);
-    REQUIRE(in.quant.quantized());
-    CHECK(in.quant.scale.size() == 1);
-    CHECK(in.quant.scale[0] == doctest::Approx(1.0 / 128).epsilon(1e-6));  // README: (q-128)/128
-    CHECK(in.quant.zero_point[0] == 128);
-    CHECK(g.tensors[g.outputs[0]].name == "output");
-    CHECK(g.tensors[g.outputs[0]].dtype == DType::U8);
+    CHECK(in.name == "input");
+    CHECK(in.dtype == DType::F32);
+    CHECK(in.shape == Shape{1, 224, 224, 3});
+    CHECK(g.tensors[g.outputs[0]].shape == Shape{1, 1001});
+    // First layer: 3x3 conv, stride 2, 8 filters (width 0.25 of 32), weights [Cout,KH,KW,Cin].
+    const Op& conv0 = g.ops[0];
+    REQUIRE(conv0.type == OpType::Conv2D);
+    CHECK(conv0.params.stride_h == 2);
+    CHECK(conv0.params.stride_w == 2);
+    CHECK(conv0.params.padding == Padding::Same);
+    CHECK(conv0.params.activation == Activation::Relu6);
+    CHECK(g.tensors[conv0.inputs[1]].shape == Shape{8, 3, 3, 3});
+    CHECK(g.tensors[conv0.inputs[1]].is_const);
+    CHECK(g.tensors[conv0.outputs[0]].shape == Shape{1, 112, 112, 8});
+    const Op& dw0 = g.ops[1];
+    REQUIRE(dw0.type == OpType::DepthwiseConv2D);
+    CHECK(g.tensors[dw0.inputs[1]].shape == Shape{1, 3, 3, 8});
+    CHECK(dw0.params.depth_multiplier == 1);
+    // The global pool is 7x7 VALID.
+    for (const Op& op : g.ops) {
+      if (op.type == OpType::AveragePool2D) {
+        CHECK(op.params.filter_h == 7);
+        CHECK(op.params.filter_w == 7);
+        CHECK(g.tensors[op.outputs[0]].shape == Shape{1, 1, 1, 256});
+      }
+      if (op.type == OpType::Squeeze) CHECK(g.tensors[op.outputs[0]].shape == Shape{1, 1001});
+    }
+    // Batch change: every activation follows.
+    Graph g4 = with_batch(g, 4);
+    CHECK(g4.tensors[g4.inputs[0]].shape == Shape{4, 224, 224, 3});
+    CHECK(g4.tensors[g4.outputs[0]].shape == Shape{4, 1001});
+  }
+
+  TEST_CASE("mobilenet_v2 float: ops, I/O, batch") {
+    if (!test::have_data("models/mobilenet_v2_1.0_224_float.tflite")) return;
+    Graph g = load_model("models/mobilenet_v2_1.0_224_float.tflite");
     auto c = op_counts(g);
     CHECK(c["CONV_2D"] == 36);
     CHECK(c["DEPTHWISE_CONV_2D"] == 17);
     CHECK(c["ADD"] == 10);
-  }
-  if (test::have_data("models/tf2_mobilenet_v2_1.0_224_ptq.tflite")) {
-    Graph g = load_model("models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
-    CHECK(g.tensors[g.inputs[0]].dtype == DType::U8);
-    CHECK(g.tensors[g.outputs[0]].dtype == DType::U8);
-    CHECK(op_counts(g)["QUANTIZE"] == 2);  // uint8 I/O through QUANTIZE
-    // int8 per-channel conv weights: one scale per output channel along dimension 0.
-    int per_channel = 0;
+    CHECK(c["MEAN"] == 1);
+    CHECK(c["RESHAPE"] == 1);
+    CHECK(c["SOFTMAX"] == 1);
+    CHECK(g.ops.size() == 66);
+    CHECK(g.tensors[g.inputs[0]].name == "input");
+    CHECK(g.tensors[g.inputs[0]].shape == Shape{1, 224, 224, 3});
+    CHECK(g.tensors[g.outputs[0]].name == "Identity");
+    CHECK(g.tensors[g.outputs[0]].shape == Shape{1, 1001});
     for (const Op& op : g.ops) {
-      if (op.type != OpType::Conv2D) continue;
-      const Tensor& w = g.tensors[op.inputs[1]];
-      CHECK(w.dtype == DType::I8);
-      if (w.quant.scale.size() > 1) {
-        CHECK(w.quant.axis == 0);
-        CHECK((int)w.quant.scale.size() == w.shape[0]);
-        per_channel++;
+      if (op.type == OpType::Mean) {
+        CHECK(op.params.axes == std::vector<int>{1, 2});
+        CHECK(g.tensors[op.outputs[0]].shape.back() == 1280);
       }
     }
-    CHECK(per_channel == 36);
+    Graph g3 = with_batch(g, 3);
+    CHECK(g3.tensors[g3.outputs[0]].shape == Shape{3, 1001});
+    CHECK_THROWS_AS(with_batch(g, 0), Error);
   }
-  if (test::have_data("models/tflm/person_detect_fixed.tflite")) {
-    Graph g = load_model("models/tflm/person_detect_fixed.tflite");
-    CHECK(g.tensors[g.inputs[0]].shape == Shape{1, 96, 96, 1});
-    CHECK(g.tensors[g.inputs[0]].dtype == DType::I8);
-  }
-  if (test::have_data("models/tflm/simple_add_model.tflite")) {
-    Graph g = load_model("models/tflm/simple_add_model.tflite");
-    CHECK(g.inputs.size() == 2);
-    CHECK(op_counts(g)["ADD"] == 1);
-  }
-}
 
-TEST_CASE("face_detection: float16 weights are folded into float32 constants") {
-  const char* rel = "models/face_detection_short_range.tflite";
-  if (!test::have_data(rel)) return;
-  auto bytes = test::read_file(test::data_path(rel));
-  Graph g = import_tflite(bytes.data(), bytes.size());
-  CHECK(op_counts(g)["DEQUANTIZE"] == 0);
-  REQUIRE(g.inputs.size() == 1);
-  CHECK(g.tensors[g.inputs[0]].shape == Shape{1, 128, 128, 3});
-  REQUIRE(g.outputs.size() == 2);
-  CHECK(g.tensors[g.outputs[0]].name == "regressors");
-  CHECK(g.tensors[g.outputs[0]].shape == Shape{1, 896, 16});
-  CHECK(g.tensors[g.outputs[1]].name == "classificators");
-  CHECK(g.tensors[g.outputs[1]].shape == Shape{1, 896, 1});
-  // Independently walk the file: every DEQUANTIZE of a float16 constant must have become a float32 constant
-  // holding half_to_float of the source bits.
-  auto model = tflite::GetModel(bytes.data());
-  auto sg = model->subgraphs()->Get(0);
-  int folded = 0;
-  for (auto op : *sg->operators()) {
-    auto code = model->operator_codes()->Get(op->opcode_index());
-    int32_t b = std::max<int32_t>(code->deprecated_builtin_code(), (int32_t)code->builtin_code());
-    if (b != (int32_t)tflite::BuiltinOperator::DEQUANTIZE) continue;
-    auto src = sg->tensors()->Get(op->inputs()->Get(0));
-    if (src->type() != tflite::TensorType::FLOAT16) continue;
-    auto data = model->buffers()->Get(src->buffer())->data();
-    REQUIRE(data);
-    const Tensor& dst = g.tensors[op->outputs()->Get(0)];
-    REQUIRE(dst.is_const);
-    REQUIRE(dst.dtype == DType::F32);
-    REQUIRE(dst.data.size() == data->size() * 2);
-    for (size_t k = 0; k < data->size() / 2; k++) {
-      uint16_t h = (uint16_t)(data->Get(2 * k) | (data->Get(2 * k + 1) << 8));
-      float want = half_to_float(h);
-      float got;
-      std::memcpy(&got, dst.data.data() + 4 * k, 4);
-      if (got != want) {
-        FAIL_CHECK("weight mismatch at element " << k);
-        break;
-      }
+  TEST_CASE("quantized models keep their quantization parameters") {
+    if (!test::have_data("models/mobilenet_v2_1.0_224_quant.tflite")) return;
+    {
+      Graph g = load_model("models/mobilenet_v2_1.0_224_quant.tflite");
+      const Tensor& in = g.tensors[g.inputs[0]];
+      CHECK(in.dtype == DType::U8);
+      REQUIRE(in.quant.quantized());
+      CHECK(in.quant.scale.size() == 1);
+      CHECK(in.quant.scale[0] == doctest::Approx(1.0 / 128).epsilon(1e-6));  // README: (q-128)/128
+      CHECK(in.quant.zero_point[0] == 128);
+      CHECK(g.tensors[g.outputs[0]].name == "output");
+      CHECK(g.tensors[g.outputs[0]].dtype == DType::U8);
+      auto c = op_counts(g);
+      CHECK(c["CONV_2D"] == 36);
+      CHECK(c["DEPTHWISE_CONV_2D"] == 17);
+      CHECK(c["ADD"] == 10);
     }
-    folded++;
-  }
-  CHECK(folded > 20);
-  // The folded weights feed the convolutions directly.
-  for (const Op& op : g.ops) {
-    if (op.type == OpType::Conv2D || op.type == OpType::DepthwiseConv2D) {
-      CHECK(g.tensors[op.inputs[1]].is_const);
-      CHECK(g.tensors[op.inputs[1]].dtype == DType::F32);
-    }
-  }
-}
-
-TEST_CASE("selfie_segmentation: the custom op is reported as unsupported") {
-  const char* rel = "models/selfie_segmentation.tflite";
-  if (!test::have_data(rel)) return;
-  std::string msg;
-  CHECK(try_import(test::read_file(test::data_path(rel)), &msg) == TARE_ERROR_UNSUPPORTED);
-  CHECK_MESSAGE(msg.find("'Convolution2DTransposeBias'") != std::string::npos, msg);
-  CHECK_MESSAGE(msg.find("CUSTOM") != std::string::npos, msg);
-}
-
-TEST_CASE("empty, tiny, foreign and random input is an invalid model") {
-  std::string msg;
-  CHECK(try_import({}, &msg) == TARE_ERROR_INVALID_MODEL);
-  CHECK_THROWS_AS(import_tflite(nullptr, 100), Error);
-  CHECK(try_import({1, 2, 3}) == TARE_ERROR_INVALID_MODEL);
-  CHECK(try_import(std::vector<uint8_t>(64, 0)) == TARE_ERROR_INVALID_MODEL);
-  std::mt19937 rng(1234);
-  for (int i = 0; i < 200; i++) {
-    std::vector<uint8_t> b(8 + rng() % 4096);
-    for (auto& x : b) x = (uint8_t)rng();
-    if (i % 2) std::memcpy(b.data() + 4, "TFL3", 4);  // get past the identifier check
-    CHECK(try_import(b, &msg) == TARE_ERROR_INVALID_MODEL);
-  }
-}
-
-TEST_CASE("truncated models are invalid") {
-  const char* models[] = {"models/mobilenet_v1_0.25_224.tflite", "models/face_detection_short_range.tflite",
-                          "models/tflm/hello_world_float.tflite", "models/tflm/micro_speech_quantized.tflite"};
-  for (const char* rel : models) {
-    if (!test::have_data(rel)) continue;
-    auto full = test::read_file(test::data_path(rel));
-    for (int k = 0; k < 37; k++) {
-      size_t len = full.size() * k / 37;
-      std::vector<uint8_t> cut(full.begin(), full.begin() + len);
-      std::string msg;
-      CAPTURE(rel);
-      CAPTURE(len);
-      CHECK(try_import(cut, &msg) == TARE_ERROR_INVALID_MODEL);
-    }
-  }
-}
-
-TEST_CASE("corrupted models throw tare::Error or import, never crash") {
-  const char* models[] = {"models/tflm/hello_world_float.tflite", "models/tflm/simple_add_model.tflite",
-                          "models/tflm/micro_speech_quantized.tflite", "models/tflm/hello_world_int8.tflite",
-                          "models/face_detection_short_range.tflite"};
-  std::mt19937 rng(42);
-  int runs = 0, failed = 0;
-  for (const char* rel : models) {
-    if (!test::have_data(rel)) continue;
-    auto orig = test::read_file(test::data_path(rel));
-    // The big model's FlatBuffer structure is outside its weights; aim at its first and last 16 KiB.
-    size_t span = std::min<size_t>(orig.size(), 16384);
-    for (int i = 0; i < 120; i++) {
-      auto b = orig;
-      int flips = 1 + (int)(rng() % 3);
-      for (int f = 0; f < flips; f++) {
-        size_t pos = rng() % span;
-        if (rng() % 2) pos = b.size() - 1 - pos;
-        switch (rng() % 3) {
-          case 0: b[pos] ^= (uint8_t)(1u << (rng() % 8)); break;
-          case 1: b[pos] = (uint8_t)rng(); break;
-          default: b[pos] = (rng() % 2) ? 0xff : 0x00; break;
+    if (test::have_data("models/tf2_mobilenet_v2_1.0_224_ptq.tflite")) {
+      Graph g = load_model("models/tf2_mobilenet_v2_1.0_224_ptq.tflite");
+      CHECK(g.tensors[g.inputs[0]].dtype == DType::U8);
+      CHECK(g.tensors[g.outputs[0]].dtype == DType::U8);
+      CHECK(op_counts(g)["QUANTIZE"] == 2);  // uint8 I/O through QUANTIZE
+      // int8 per-channel conv weights: one scale per output channel along dimension 0.
+      int per_channel = 0;
+      for (const Op& op : g.ops) {
+        if (op.type != OpType::Conv2D) continue;
+        const Tensor& w = g.tensors[op.inputs[1]];
+        CHECK(w.dtype == DType::I8);
+        if (w.quant.scale.size() > 1) {
+          CHECK(w.quant.axis == 0);
+          CHECK((int)w.quant.scale.size() == w.shape[0]);
+          per_channel++;
         }
       }
-      tare_status s = try_import(b);
-      runs++;
-      if (s != TARE_OK) {
-        failed++;
-        CHECK((s == TARE_ERROR_INVALID_MODEL || s == TARE_ERROR_UNSUPPORTED));
+      CHECK(per_channel == 36);
+    }
+    if (test::have_data("models/tflm/person_detect_fixed.tflite")) {
+      Graph g = load_model("models/tflm/person_detect_fixed.tflite");
+      CHECK(g.tensors[g.inputs[0]].shape == Shape{1, 96, 96, 1});
+      CHECK(g.tensors[g.inputs[0]].dtype == DType::I8);
+    }
+    if (test::have_data("models/tflm/simple_add_model.tflite")) {
+      Graph g = load_model("models/tflm/simple_add_model.tflite");
+      CHECK(g.inputs.size() == 2);
+      CHECK(op_counts(g)["ADD"] == 1);
+    }
+  }
+
+  TEST_CASE("face_detection: float16 weights are folded into float32 constants") {
+    const char* rel = "models/face_detection_short_range.tflite";
+    if (!test::have_data(rel)) return;
+    auto bytes = test::read_file(test::data_path(rel));
+    Graph g = import_tflite(bytes.data(), bytes.size());
+    CHECK(op_counts(g)["DEQUANTIZE"] == 0);
+    REQUIRE(g.inputs.size() == 1);
+    CHECK(g.tensors[g.inputs[0]].shape == Shape{1, 128, 128, 3});
+    REQUIRE(g.outputs.size() == 2);
+    CHECK(g.tensors[g.outputs[0]].name == "regressors");
+    CHECK(g.tensors[g.outputs[0]].shape == Shape{1, 896, 16});
+    CHECK(g.tensors[g.outputs[1]].name == "classificators");
+    CHECK(g.tensors[g.outputs[1]].shape == Shape{1, 896, 1});
+    // Independently walk the file: every DEQUANTIZE of a float16 constant must have become a float32 constant
+    // holding half_to_float of the source bits.
+    auto model = tflite::GetModel(bytes.data());
+    auto sg = model->subgraphs()->Get(0);
+    int folded = 0;
+    for (auto op : *sg->operators()) {
+      auto code = model->operator_codes()->Get(op->opcode_index());
+      int32_t b = std::max<int32_t>(code->deprecated_builtin_code(), (int32_t)code->builtin_code());
+      if (b != (int32_t)tflite::BuiltinOperator::DEQUANTIZE) continue;
+      auto src = sg->tensors()->Get(op->inputs()->Get(0));
+      if (src->type() != tflite::TensorType::FLOAT16) continue;
+      auto data = model->buffers()->Get(src->buffer())->data();
+      REQUIRE(data);
+      const Tensor& dst = g.tensors[op->outputs()->Get(0)];
+      REQUIRE(dst.is_const);
+      REQUIRE(dst.dtype == DType::F32);
+      REQUIRE(dst.data.size() == data->size() * 2);
+      for (size_t k = 0; k < data->size() / 2; k++) {
+        uint16_t h = (uint16_t)(data->Get(2 * k) | (data->Get(2 * k + 1) << 8));
+        float want = half_to_float(h);
+        float got;
+        std::memcpy(&got, dst.data.data() + 4 * k, 4);
+        if (got != want) {
+          FAIL_CHECK("weight mismatch at element " << k);
+          break;
+        }
+      }
+      folded++;
+    }
+    CHECK(folded > 20);
+    // The folded weights feed the convolutions directly.
+    for (const Op& op : g.ops) {
+      if (op.type == OpType::Conv2D || op.type == OpType::DepthwiseConv2D) {
+        CHECK(g.tensors[op.inputs[1]].is_const);
+        CHECK(g.tensors[op.inputs[1]].dtype == DType::F32);
       }
     }
   }
-  MESSAGE(runs << " corrupted models, " << failed << " rejected");
-  if (runs) CHECK(failed > runs / 10);
-}
 
-TEST_CASE("hand-built model: valid forms") {
-  // Plain.
-  {
-    auto bytes = build(conv_model());
-    Graph g = import_tflite(bytes.data(), bytes.size());
-    REQUIRE(g.ops.size() == 1);
-    CHECK(g.ops[0].type == OpType::Conv2D);
-    CHECK(g.tensors[1].is_const);
-    CHECK(g.tensors[1].f32()[5] == 6.0f);
-    CHECK(g.tensors[2].f32()[1] == -1.0f);
-    CHECK(g.description == "test");
-    // Unaligned input bytes work too.
-    std::vector<uint8_t> shifted(bytes.size() + 1);
-    std::memcpy(shifted.data() + 1, bytes.data(), bytes.size());
-    Graph g2 = import_tflite(shifted.data() + 1, bytes.size());
-    CHECK(g2.tensors[1].f32()[5] == 6.0f);
+  TEST_CASE("selfie_segmentation: the custom op is reported as unsupported") {
+    const char* rel = "models/selfie_segmentation.tflite";
+    if (!test::have_data(rel)) return;
+    std::string msg;
+    CHECK(try_import(test::read_file(test::data_path(rel)), &msg) == TARE_ERROR_UNSUPPORTED);
+    CHECK_MESSAGE(msg.find("'Convolution2DTransposeBias'") != std::string::npos, msg);
+    CHECK_MESSAGE(msg.find("CUSTOM") != std::string::npos, msg);
   }
-  // Weights stored outside the FlatBuffer (Buffer.offset / size).
-  {
-    MSpec m = conv_model();
-    m.buffers[1].external = true;
-    auto bytes = build(m);
-    Graph g = import_tflite(bytes.data(), bytes.size());
-    CHECK(g.tensors[1].is_const);
-    CHECK(g.tensors[1].f32()[0] == 1.0f);
-    CHECK(g.tensors[1].f32()[5] == 6.0f);
-  }
-  // Optional bias omitted with -1.
-  {
-    MSpec m = conv_model();
-    m.ops[0].inputs = {0, 1, -1};
-    auto bytes = build(m);
-    Graph g = import_tflite(bytes.data(), bytes.size());
-    CHECK(g.ops[0].inputs[2] == -1);
-  }
-  // Operators stored out of order are sorted.
-  {
-    MSpec m = add_chain_model();
-    std::swap(m.ops[0], m.ops[1]);
-    auto bytes = build(m);
-    Graph g = import_tflite(bytes.data(), bytes.size());
-    REQUIRE(g.ops.size() == 2);
-    CHECK(g.ops[0].outputs[0] == 1);
-    CHECK(g.ops[1].outputs[0] == 2);
-    CHECK(g.ops[0].source_index == 1);
-  }
-}
 
-TEST_CASE("hand-built model: broken files are rejected with a message") {
-  {
-    MSpec m = conv_model();
-    m.tensors[1].buffer = 99;
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "buffer index 99 out of range");
+  TEST_CASE("empty, tiny, foreign and random input is an invalid model") {
+    std::string msg;
+    CHECK(try_import({}, &msg) == TARE_ERROR_INVALID_MODEL);
+    CHECK_THROWS_AS(import_tflite(nullptr, 100), Error);
+    CHECK(try_import({1, 2, 3}) == TARE_ERROR_INVALID_MODEL);
+    CHECK(try_import(std::vector<uint8_t>(64, 0)) == TARE_ERROR_INVALID_MODEL);
+    std::mt19937 rng(1234);
+    for (int i = 0; i < 200; i++) {
+      std::vector<uint8_t> b(8 + rng() % 4096);
+      for (auto& x : b) x = (uint8_t)rng();
+      if (i % 2) std::memcpy(b.data() + 4, "TFL3", 4);  // get past the identifier check
+      CHECK(try_import(b, &msg) == TARE_ERROR_INVALID_MODEL);
+    }
   }
-  {
-    MSpec m = conv_model();
-    m.buffers[1].data.resize(20);
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "constant data has 20 bytes");
-  }
-  {
-    MSpec m = conv_model();
-    m.buffers[1].external = true;
-    m.buffers[1].external_extra = 1000;
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "outside");
-  }
-  {
-    MSpec m = conv_model();
-    m.ops[0].inputs = {0, 7, 2};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D): input tensor index 7 out of range");
-  }
-  {
-    MSpec m = conv_model();
-    m.ops[0].inputs = {0, -1, 2};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "required input 1 is missing");
-  }
-  {
-    MSpec m = conv_model();
-    m.ops[0].inputs = {0};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D): expects 2 to 3 inputs");
-  }
-  {
-    MSpec m = conv_model();
-    m.ops[0].opcode = 5;
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "opcode index 5 out of range");
-  }
-  {
-    MSpec m = conv_model();
-    m.tensors[3].shape = {1, 4, 4, 4};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D): output");
-  }
-  {
-    MSpec m = conv_model();
-    m.tensors[0].shape = {1, 4, 4, 5};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D)");
-  }
-  {
-    MSpec m = conv_model();
-    m.tensors[0].shape = {1, -4, 4, 2};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "negative");
-  }
-  {
-    MSpec m = conv_model();
-    m.tensors[2].scale = {0.5f, 0.25f};
-    m.tensors[2].zero_point = {0, 0, 0};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "zero points");
-  }
-  {
-    MSpec m = conv_model();
-    m.tensors[2].scale = {0.5f, 0.25f};
-    m.tensors[2].zero_point = {0, 0};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "per-channel");
-  }
-  {
-    MSpec m = conv_model();
-    m.inputs = {12};
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "graph input");
-  }
-  {
-    MSpec m = add_chain_model();
-    m.ops[0].inputs = {0, 2};  // reads the second op's output: a cycle
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "cycle");
-  }
-  {
-    MSpec m = add_chain_model();
-    m.ops[1].outputs = {1};  // written twice
-    expect_status(m, TARE_ERROR_INVALID_MODEL, "already written");
-  }
-  {
-    MSpec m = conv_model();
-    m.subgraphs = 2;
-    expect_status(m, TARE_ERROR_UNSUPPORTED, "2 subgraphs");
-  }
-  {
-    MSpec m = conv_model();
-    m.opcodes = {{(int32_t)tflite::BuiltinOperator::CUSTOM, "Convolution2DTransposeBias"}};
-    m.ops[0].conv_options = false;
-    expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: CUSTOM op 'Convolution2DTransposeBias' is not supported");
-  }
-  {
-    MSpec m = conv_model();
-    m.opcodes = {{(int32_t)tflite::BuiltinOperator::TRANSPOSE_CONV, ""}};
-    m.ops[0].conv_options = false;
-    expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: builtin op TRANSPOSE_CONV (67) is not supported");
-  }
-  {
-    MSpec m = conv_model();
-    m.opcodes = {{(int32_t)tflite::BuiltinOperator::BATCH_MATMUL, ""}};  // code > 127: only in builtin_code
-    m.ops[0].conv_options = false;
-    expect_status(m, TARE_ERROR_UNSUPPORTED, "BATCH_MATMUL (126)");
-  }
-  {
-    MSpec m = conv_model();
-    m.tensors[0].type = tflite::TensorType::STRING;
-    expect_status(m, TARE_ERROR_UNSUPPORTED, "STRING");
-  }
-}
 
-TEST_CASE("window arithmetic") {
-  // SAME: ceil(in / stride).  VALID: ceil((in - (k-1)*d) / stride).
-  CHECK(conv_out_size(224, 3, 2, 1, Padding::Same) == 112);
-  CHECK(conv_out_size(225, 3, 2, 1, Padding::Same) == 113);
-  CHECK(conv_out_size(224, 3, 2, 1, Padding::Valid) == 111);
-  CHECK(conv_out_size(7, 7, 2, 1, Padding::Valid) == 1);
-  CHECK(conv_out_size(10, 3, 1, 2, Padding::Valid) == 6);
-  CHECK(conv_out_size(10, 3, 1, 2, Padding::Same) == 10);
-  CHECK(conv_out_size(3, 5, 1, 1, Padding::Valid) == 0);
-  // Padding before = floor(total / 2), total = (out-1)*stride + (k-1)*d + 1 - in.
-  CHECK(conv_pad_before(224, 3, 2, 1, Padding::Same) == 0);  // total 1
-  CHECK(conv_pad_before(225, 3, 2, 1, Padding::Same) == 1);  // total 2
-  CHECK(conv_pad_before(112, 3, 1, 1, Padding::Same) == 1);  // total 2
-  CHECK(conv_pad_before(10, 3, 1, 2, Padding::Same) == 2);   // total 4
-  CHECK(conv_pad_before(224, 3, 2, 1, Padding::Valid) == 0);
-}
+  TEST_CASE("truncated models are invalid") {
+    const char* models[] = {"models/mobilenet_v1_0.25_224.tflite", "models/face_detection_short_range.tflite",
+                            "models/tflm/hello_world_float.tflite", "models/tflm/micro_speech_quantized.tflite"};
+    for (const char* rel : models) {
+      if (!test::have_data(rel)) continue;
+      auto full = test::read_file(test::data_path(rel));
+      for (int k = 0; k < 37; k++) {
+        size_t len = full.size() * k / 37;
+        std::vector<uint8_t> cut(full.begin(), full.begin() + len);
+        std::string msg;
+        CAPTURE(rel);
+        CAPTURE(len);
+        CHECK(try_import(cut, &msg) == TARE_ERROR_INVALID_MODEL);
+      }
+    }
+  }
 
-TEST_CASE("shape inference: convolutions and pools") {
-  OpParams p;
-  p.stride_h = p.stride_w = 2;
-  CHECK(infer_one(OpType::Conv2D, {{1, 224, 224, 3}, {32, 3, 3, 3}, {32}}, p) == Shape{1, 112, 112, 32});
-  p.padding = Padding::Valid;
-  CHECK(infer_one(OpType::Conv2D, {{2, 224, 224, 3}, {32, 3, 3, 3}}, p) == Shape{2, 111, 111, 32});
-  OpParams d;
-  d.padding = Padding::Valid;
-  d.dilation_h = d.dilation_w = 2;
-  CHECK(infer_one(OpType::Conv2D, {{1, 10, 12, 4}, {8, 3, 3, 4}}, d) == Shape{1, 6, 8, 8});
-  OpParams dw;
-  dw.depth_multiplier = 2;
-  CHECK(infer_one(OpType::DepthwiseConv2D, {{1, 9, 9, 4}, {1, 3, 3, 8}, {8}}, dw) == Shape{1, 9, 9, 8});
-  std::string msg;
-  CHECK(infer_status(OpType::Conv2D, {{1, 8, 8, 3}, {16, 3, 3, 4}}, {}, &msg) == TARE_ERROR_INVALID_MODEL);
-  CHECK_MESSAGE(msg.find("operator 0 (CONV_2D)") == 0, msg);
-  CHECK(infer_status(OpType::Conv2D, {{1, 8, 8, 3}, {16, 3, 3, 3}, {15}}) == TARE_ERROR_INVALID_MODEL);
-  CHECK(infer_status(OpType::DepthwiseConv2D, {{1, 8, 8, 3}, {1, 3, 3, 8}}, dw) == TARE_ERROR_INVALID_MODEL);
-  OpParams pool;
-  pool.padding = Padding::Valid;
-  pool.filter_h = pool.filter_w = 7;
-  pool.stride_h = pool.stride_w = 2;
-  CHECK(infer_one(OpType::AveragePool2D, {{1, 7, 7, 256}}, pool) == Shape{1, 1, 1, 256});
-  pool.padding = Padding::Same;
-  pool.filter_h = pool.filter_w = 2;
-  CHECK(infer_one(OpType::MaxPool2D, {{1, 15, 15, 8}}, pool) == Shape{1, 8, 8, 8});
-}
+  TEST_CASE("corrupted models throw tare::Error or import, never crash") {
+    const char* models[] = {"models/tflm/hello_world_float.tflite", "models/tflm/simple_add_model.tflite",
+                            "models/tflm/micro_speech_quantized.tflite", "models/tflm/hello_world_int8.tflite",
+                            "models/face_detection_short_range.tflite"};
+    std::mt19937 rng(42);
+    int runs = 0, failed = 0;
+    for (const char* rel : models) {
+      if (!test::have_data(rel)) continue;
+      auto orig = test::read_file(test::data_path(rel));
+      // The big model's FlatBuffer structure is outside its weights; aim at its first and last 16 KiB.
+      size_t span = std::min<size_t>(orig.size(), 16384);
+      for (int i = 0; i < 120; i++) {
+        auto b = orig;
+        int flips = 1 + (int)(rng() % 3);
+        for (int f = 0; f < flips; f++) {
+          size_t pos = rng() % span;
+          if (rng() % 2) pos = b.size() - 1 - pos;
+          switch (rng() % 3) {
+            case 0: b[pos] ^= (uint8_t)(1u << (rng() % 8)); break;
+            case 1: b[pos] = (uint8_t)rng(); break;
+            default: b[pos] = (rng() % 2) ? 0xff : 0x00; break;
+          }
+        }
+        tare_status s = try_import(b);
+        runs++;
+        if (s != TARE_OK) {
+          failed++;
+          CHECK((s == TARE_ERROR_INVALID_MODEL || s == TARE_ERROR_UNSUPPORTED));
+        }
+      }
+    }
+    MESSAGE(runs << " corrupted models, " << failed << " rejected");
+    if (runs) CHECK(failed > runs / 10);
+  }
 
-TEST_CASE("shape inference: elementwise, reductions, reshapes") {
-  CHECK(infer_one(OpType::Add, {{1, 4, 4, 3}, {3}}) == Shape{1, 4, 4, 3});
-  CHECK(infer_one(OpType::Mul, {{2, 1, 3}, {1, 5, 1}}) == Shape{2, 5, 3});
-  CHECK(infer_one(OpType::Add, {{}, {2, 2}}) == Shape{2, 2});
-  std::string msg;
-  CHECK(infer_status(OpType::Add, {{2, 3}, {4}}, {}, &msg) == TARE_ERROR_INVALID_MODEL);
-  CHECK_MESSAGE(msg.find("operator 0 (ADD)") == 0, msg);
+  TEST_CASE("hand-built model: valid forms") {
+    // Plain.
+    {
+      auto bytes = build(conv_model());
+      Graph g = import_tflite(bytes.data(), bytes.size());
+      REQUIRE(g.ops.size() == 1);
+      CHECK(g.ops[0].type == OpType::Conv2D);
+      CHECK(g.tensors[1].is_const);
+      CHECK(g.tensors[1].f32()[5] == 6.0f);
+      CHECK(g.tensors[2].f32()[1] == -1.0f);
+      CHECK(g.description == "test");
+      // Unaligned input bytes work too.
+      std::vector<uint8_t> shifted(bytes.size() + 1);
+      std::memcpy(shifted.data() + 1, bytes.data(), bytes.size());
+      Graph g2 = import_tflite(shifted.data() + 1, bytes.size());
+      CHECK(g2.tensors[1].f32()[5] == 6.0f);
+    }
+    // Weights stored outside the FlatBuffer (Buffer.offset / size).
+    {
+      MSpec m = conv_model();
+      m.buffers[1].external = true;
+      auto bytes = build(m);
+      Graph g = import_tflite(bytes.data(), bytes.size());
+      CHECK(g.tensors[1].is_const);
+      CHECK(g.tensors[1].f32()[0] == 1.0f);
+      CHECK(g.tensors[1].f32()[5] == 6.0f);
+    }
+    // Optional bias omitted with -1.
+    {
+      MSpec m = conv_model();
+      m.ops[0].inputs = {0, 1, -1};
+      auto bytes = build(m);
+      Graph g = import_tflite(bytes.data(), bytes.size());
+      CHECK(g.ops[0].inputs[2] == -1);
+    }
+    // Operators stored out of order are sorted.
+    {
+      MSpec m = add_chain_model();
+      std::swap(m.ops[0], m.ops[1]);
+      auto bytes = build(m);
+      Graph g = import_tflite(bytes.data(), bytes.size());
+      REQUIRE(g.ops.size() == 2);
+      CHECK(g.ops[0].outputs[0] == 1);
+      CHECK(g.ops[1].outputs[0] == 2);
+      CHECK(g.ops[0].source_index == 1);
+    }
+  }
 
-  OpParams mean;
-  mean.axes = {1, 2};
-  mean.keep_dims = true;
-  CHECK(infer_one(OpType::Mean, {{1, 7, 7, 1280}, {2}}, mean) == Shape{1, 1, 1, 1280});
-  mean.keep_dims = false;
-  CHECK(infer_one(OpType::Mean, {{1, 7, 7, 1280}, {2}}, mean) == Shape{1, 1280});
+  TEST_CASE("hand-built model: broken files are rejected with a message") {
+    {
+      MSpec m = conv_model();
+      m.tensors[1].buffer = 99;
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "buffer index 99 out of range");
+    }
+    {
+      MSpec m = conv_model();
+      m.buffers[1].data.resize(20);
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "constant data has 20 bytes");
+    }
+    {
+      MSpec m = conv_model();
+      m.buffers[1].external = true;
+      m.buffers[1].external_extra = 1000;
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "outside");
+    }
+    {
+      MSpec m = conv_model();
+      m.ops[0].inputs = {0, 7, 2};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D): input tensor index 7 out of range");
+    }
+    {
+      MSpec m = conv_model();
+      m.ops[0].inputs = {0, -1, 2};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "required input 1 is missing");
+    }
+    {
+      MSpec m = conv_model();
+      m.ops[0].inputs = {0};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D): expects 2 to 3 inputs");
+    }
+    {
+      MSpec m = conv_model();
+      m.ops[0].opcode = 5;
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "opcode index 5 out of range");
+    }
+    {
+      MSpec m = conv_model();
+      m.tensors[3].shape = {1, 4, 4, 4};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D): output");
+    }
+    {
+      MSpec m = conv_model();
+      m.tensors[0].shape = {1, 4, 4, 5};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "operator 0 (CONV_2D)");
+    }
+    {
+      MSpec m = conv_model();
+      m.tensors[0].shape = {1, -4, 4, 2};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "negative");
+    }
+    {
+      MSpec m = conv_model();
+      m.tensors[2].scale = {0.5f, 0.25f};
+      m.tensors[2].zero_point = {0, 0, 0};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "zero points");
+    }
+    {
+      MSpec m = conv_model();
+      m.tensors[2].scale = {0.5f, 0.25f};
+      m.tensors[2].zero_point = {0, 0};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "per-channel");
+    }
+    {
+      MSpec m = conv_model();
+      m.inputs = {12};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "graph input");
+    }
+    {
+      MSpec m = add_chain_model();
+      m.ops[0].inputs = {0, 2};  // reads the second op's output: a cycle
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "cycle");
+    }
+    {
+      MSpec m = add_chain_model();
+      m.ops[1].outputs = {1};  // written twice
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "already written");
+    }
+    {
+      MSpec m = conv_model();
+      m.subgraphs = 2;
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "2 subgraphs");
+    }
+    {
+      MSpec m = conv_model();
+      m.opcodes = {{(int32_t)tflite::BuiltinOperator::CUSTOM, "Convolution2DTransposeBias"}};
+      m.ops[0].conv_options = false;
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: CUSTOM op 'Convolution2DTransposeBias' is not supported");
+    }
+    {
+      MSpec m = conv_model();
+      m.opcodes = {{(int32_t)tflite::BuiltinOperator::TRANSPOSE_CONV, ""}};
+      m.ops[0].conv_options = false;
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: builtin op TRANSPOSE_CONV (67) is not supported");
+    }
+    {
+      MSpec m = conv_model();
+      m.opcodes = {{(int32_t)tflite::BuiltinOperator::BATCH_MATMUL, ""}};  // code > 127: only in builtin_code
+      m.ops[0].conv_options = false;
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "BATCH_MATMUL (126)");
+    }
+    {
+      MSpec m = conv_model();
+      m.tensors[0].type = tflite::TensorType::STRING;
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "STRING");
+    }
+  }
 
-  OpParams cat;
-  cat.axis = 3;
-  CHECK(infer_one(OpType::Concatenation, {{1, 8, 8, 3}, {1, 8, 8, 5}, {1, 8, 8, 1}}, cat) == Shape{1, 8, 8, 9});
-  cat.axis = 1;
-  CHECK(infer_one(OpType::Concatenation, {{1, 512, 16}, {1, 384, 16}}, cat) == Shape{1, 896, 16});
-  CHECK(infer_status(OpType::Concatenation, {{1, 8, 8, 3}, {1, 8, 7, 5}}, cat) == TARE_ERROR_INVALID_MODEL);
+  TEST_CASE("window arithmetic") {
+    // SAME: ceil(in / stride).  VALID: ceil((in - (k-1)*d) / stride).
+    CHECK(conv_out_size(224, 3, 2, 1, Padding::Same) == 112);
+    CHECK(conv_out_size(225, 3, 2, 1, Padding::Same) == 113);
+    CHECK(conv_out_size(224, 3, 2, 1, Padding::Valid) == 111);
+    CHECK(conv_out_size(7, 7, 2, 1, Padding::Valid) == 1);
+    CHECK(conv_out_size(10, 3, 1, 2, Padding::Valid) == 6);
+    CHECK(conv_out_size(10, 3, 1, 2, Padding::Same) == 10);
+    CHECK(conv_out_size(3, 5, 1, 1, Padding::Valid) == 0);
+    // Padding before = floor(total / 2), total = (out-1)*stride + (k-1)*d + 1 - in.
+    CHECK(conv_pad_before(224, 3, 2, 1, Padding::Same) == 0);  // total 1
+    CHECK(conv_pad_before(225, 3, 2, 1, Padding::Same) == 1);  // total 2
+    CHECK(conv_pad_before(112, 3, 1, 1, Padding::Same) == 1);  // total 2
+    CHECK(conv_pad_before(10, 3, 1, 2, Padding::Same) == 2);   // total 4
+    CHECK(conv_pad_before(224, 3, 2, 1, Padding::Valid) == 0);
+  }
 
-  OpParams fc;
-  CHECK(infer_one(OpType::FullyConnected, {{1, 1, 1, 1024}, {1001, 1024}, {1001}}, fc) == Shape{1, 1001});
-  CHECK(infer_one(OpType::FullyConnected, {{4, 32}, {10, 32}}, fc) == Shape{4, 10});
-  CHECK(infer_one(OpType::FullyConnected, {{6, 16}, {8, 32}}, fc) == Shape{3, 8});
-  fc.keep_num_dims = true;
-  CHECK(infer_one(OpType::FullyConnected, {{2, 5, 16}, {8, 16}}, fc) == Shape{2, 5, 8});
-  CHECK(infer_status(OpType::FullyConnected, {{2, 5, 16}, {8, 32}}, fc) == TARE_ERROR_INVALID_MODEL);
+  TEST_CASE("shape inference: convolutions and pools") {
+    OpParams p;
+    p.stride_h = p.stride_w = 2;
+    CHECK(infer_one(OpType::Conv2D, {{1, 224, 224, 3}, {32, 3, 3, 3}, {32}}, p) == Shape{1, 112, 112, 32});
+    p.padding = Padding::Valid;
+    CHECK(infer_one(OpType::Conv2D, {{2, 224, 224, 3}, {32, 3, 3, 3}}, p) == Shape{2, 111, 111, 32});
+    OpParams d;
+    d.padding = Padding::Valid;
+    d.dilation_h = d.dilation_w = 2;
+    CHECK(infer_one(OpType::Conv2D, {{1, 10, 12, 4}, {8, 3, 3, 4}}, d) == Shape{1, 6, 8, 8});
+    OpParams dw;
+    dw.depth_multiplier = 2;
+    CHECK(infer_one(OpType::DepthwiseConv2D, {{1, 9, 9, 4}, {1, 3, 3, 8}, {8}}, dw) == Shape{1, 9, 9, 8});
+    std::string msg;
+    CHECK(infer_status(OpType::Conv2D, {{1, 8, 8, 3}, {16, 3, 3, 4}}, {}, &msg) == TARE_ERROR_INVALID_MODEL);
+    CHECK_MESSAGE(msg.find("operator 0 (CONV_2D)") == 0, msg);
+    CHECK(infer_status(OpType::Conv2D, {{1, 8, 8, 3}, {16, 3, 3, 3}, {15}}) == TARE_ERROR_INVALID_MODEL);
+    CHECK(infer_status(OpType::DepthwiseConv2D, {{1, 8, 8, 3}, {1, 3, 3, 8}}, dw) == TARE_ERROR_INVALID_MODEL);
+    OpParams pool;
+    pool.padding = Padding::Valid;
+    pool.filter_h = pool.filter_w = 7;
+    pool.stride_h = pool.stride_w = 2;
+    CHECK(infer_one(OpType::AveragePool2D, {{1, 7, 7, 256}}, pool) == Shape{1, 1, 1, 256});
+    pool.padding = Padding::Same;
+    pool.filter_h = pool.filter_w = 2;
+    CHECK(infer_one(OpType::MaxPool2D, {{1, 15, 15, 8}}, pool) == Shape{1, 8, 8, 8});
+  }
 
-  OpParams rs;
-  rs.new_shape = {1, -1};
-  CHECK(infer_one(OpType::Reshape, {{1, 1, 1, 1001}}, rs) == Shape{1, 1001});
-  rs.new_shape = {-1, 16};
-  CHECK(infer_one(OpType::Reshape, {{1, 16, 16, 32}}, rs) == Shape{512, 16});
-  rs.new_shape = {3, 5};
-  CHECK(infer_status(OpType::Reshape, {{4, 4}}, rs) == TARE_ERROR_INVALID_MODEL);
+  TEST_CASE("shape inference: elementwise, reductions, reshapes") {
+    CHECK(infer_one(OpType::Add, {{1, 4, 4, 3}, {3}}) == Shape{1, 4, 4, 3});
+    CHECK(infer_one(OpType::Mul, {{2, 1, 3}, {1, 5, 1}}) == Shape{2, 5, 3});
+    CHECK(infer_one(OpType::Add, {{}, {2, 2}}) == Shape{2, 2});
+    std::string msg;
+    CHECK(infer_status(OpType::Add, {{2, 3}, {4}}, {}, &msg) == TARE_ERROR_INVALID_MODEL);
+    CHECK_MESSAGE(msg.find("operator 0 (ADD)") == 0, msg);
 
-  OpParams sq;
-  sq.axes = {1, 2};
-  CHECK(infer_one(OpType::Squeeze, {{1, 1, 1, 1001}}, sq) == Shape{1, 1001});
-  CHECK(infer_one(OpType::Squeeze, {{1, 1, 3, 1}}) == Shape{3});
-  CHECK(infer_status(OpType::Squeeze, {{1, 2, 1}}, sq) == TARE_ERROR_INVALID_MODEL);
+    OpParams mean;
+    mean.axes = {1, 2};
+    mean.keep_dims = true;
+    CHECK(infer_one(OpType::Mean, {{1, 7, 7, 1280}, {2}}, mean) == Shape{1, 1, 1, 1280});
+    mean.keep_dims = false;
+    CHECK(infer_one(OpType::Mean, {{1, 7, 7, 1280}, {2}}, mean) == Shape{1, 1280});
 
-  OpParams pad;
-  pad.paddings = {{0, 0}, {1, 2}, {0, 1}, {0, 0}};
-  CHECK(infer_one(OpType::Pad, {{1, 5, 5, 3}, {4, 2}}, pad) == Shape{1, 8, 6, 3});
+    OpParams cat;
+    cat.axis = 3;
+    CHECK(infer_one(OpType::Concatenation, {{1, 8, 8, 3}, {1, 8, 8, 5}, {1, 8, 8, 1}}, cat) == Shape{1, 8, 8, 9});
+    cat.axis = 1;
+    CHECK(infer_one(OpType::Concatenation, {{1, 512, 16}, {1, 384, 16}}, cat) == Shape{1, 896, 16});
+    CHECK(infer_status(OpType::Concatenation, {{1, 8, 8, 3}, {1, 8, 7, 5}}, cat) == TARE_ERROR_INVALID_MODEL);
 
-  OpParams rz;
-  rz.new_height = 64;
-  rz.new_width = 32;
-  CHECK(infer_one(OpType::ResizeBilinear, {{1, 16, 16, 3}, {2}}, rz) == Shape{1, 64, 32, 3});
+    OpParams fc;
+    CHECK(infer_one(OpType::FullyConnected, {{1, 1, 1, 1024}, {1001, 1024}, {1001}}, fc) == Shape{1, 1001});
+    CHECK(infer_one(OpType::FullyConnected, {{4, 32}, {10, 32}}, fc) == Shape{4, 10});
+    CHECK(infer_one(OpType::FullyConnected, {{6, 16}, {8, 32}}, fc) == Shape{3, 8});
+    fc.keep_num_dims = true;
+    CHECK(infer_one(OpType::FullyConnected, {{2, 5, 16}, {8, 16}}, fc) == Shape{2, 5, 8});
+    CHECK(infer_status(OpType::FullyConnected, {{2, 5, 16}, {8, 32}}, fc) == TARE_ERROR_INVALID_MODEL);
 
-  CHECK(infer_one(OpType::Softmax, {{2, 10}}) == Shape{2, 10});
-  CHECK(infer_one(OpType::HardSwish, {{1, 3, 3, 2}}) == Shape{1, 3, 3, 2});
-}
+    OpParams rs;
+    rs.new_shape = {1, -1};
+    CHECK(infer_one(OpType::Reshape, {{1, 1, 1, 1001}}, rs) == Shape{1, 1001});
+    rs.new_shape = {-1, 16};
+    CHECK(infer_one(OpType::Reshape, {{1, 16, 16, 32}}, rs) == Shape{512, 16});
+    rs.new_shape = {3, 5};
+    CHECK(infer_status(OpType::Reshape, {{4, 4}}, rs) == TARE_ERROR_INVALID_MODEL);
 
-TEST_CASE("dtype and op names") {
-  CHECK(dtype_size(DType::F32) == 4);
-  CHECK(dtype_size(DType::F16) == 2);
-  CHECK(dtype_size(DType::I64) == 8);
-  CHECK(dtype_size(DType::I8) == 1);
-  CHECK(std::string(dtype_name(DType::U8)) == "UINT8");
-  CHECK(std::string(op_name(OpType::DepthwiseConv2D)) == "DEPTHWISE_CONV_2D");
-  CHECK(std::string(op_name(OpType::ResizeBilinear)) == "RESIZE_BILINEAR");
-}
+    OpParams sq;
+    sq.axes = {1, 2};
+    CHECK(infer_one(OpType::Squeeze, {{1, 1, 1, 1001}}, sq) == Shape{1, 1001});
+    CHECK(infer_one(OpType::Squeeze, {{1, 1, 3, 1}}) == Shape{3});
+    CHECK(infer_status(OpType::Squeeze, {{1, 2, 1}}, sq) == TARE_ERROR_INVALID_MODEL);
+
+    OpParams pad;
+    pad.paddings = {{0, 0}, {1, 2}, {0, 1}, {0, 0}};
+    CHECK(infer_one(OpType::Pad, {{1, 5, 5, 3}, {4, 2}}, pad) == Shape{1, 8, 6, 3});
+
+    OpParams rz;
+    rz.new_height = 64;
+    rz.new_width = 32;
+    CHECK(infer_one(OpType::ResizeBilinear, {{1, 16, 16, 3}, {2}}, rz) == Shape{1, 64, 32, 3});
+
+    CHECK(infer_one(OpType::Softmax, {{2, 10}}) == Shape{2, 10});
+    CHECK(infer_one(OpType::HardSwish, {{1, 3, 3, 2}}) == Shape{1, 3, 3, 2});
+  }
+
+  TEST_CASE("dtype and op names") {
+    CHECK(dtype_size(DType::F32) == 4);
+    CHECK(dtype_size(DType::F16) == 2);
+    CHECK(dtype_size(DType::I64) == 8);
+    CHECK(dtype_size(DType::I8) == 1);
+    CHECK(std::string(dtype_name(DType::U8)) == "UINT8");
+    CHECK(std::string(op_name(OpType::DepthwiseConv2D)) == "DEPTHWISE_CONV_2D");
+    CHECK(std::string(op_name(OpType::ResizeBilinear)) == "RESIZE_BILINEAR");
+  }
 
 }  // TEST_SUITE
 

@@ -63,9 +63,7 @@ void check_model(const std::string& model, bool fp16) {
 TEST_SUITE("models") {
   TEST_CASE("mobilenet_v1_0.25_224 vs TFLite") { check_model("mobilenet_v1_0.25_224.tflite", false); }
   TEST_CASE("mobilenet_v2_1.0_224_float vs TFLite") { check_model("mobilenet_v2_1.0_224_float.tflite", false); }
-  TEST_CASE("mobilenet_v2_1.0_224_qat_float vs TFLite") {
-    check_model("mobilenet_v2_1.0_224_qat_float.tflite", false);
-  }
+  TEST_CASE("mobilenet_v2_1.0_224_qat_float vs TFLite") { check_model("mobilenet_v2_1.0_224_qat_float.tflite", false); }
   TEST_CASE("face_detection_short_range vs TFLite") { check_model("face_detection_short_range.tflite", false); }
   TEST_CASE("fp16: mobilenet_v1_0.25_224") { check_model("mobilenet_v1_0.25_224.tflite", true); }
   TEST_CASE("fp16: mobilenet_v2_1.0_224_float") { check_model("mobilenet_v2_1.0_224_float.tflite", true); }

@@ -4,19 +4,19 @@
 // gives the same outputs as the in-memory quantized model.
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "calib/calibrate.h"
 #include "engine/session.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
+#include "q8_harness.h"
 #include "quant/quantizer.h"
 #include "ref/int_reference.h"
-#include "q8_harness.h"
 #include "test_util.h"
 #include "tflite_oracle.h"
 
@@ -54,7 +54,8 @@ double max_diff(const Tensor& t, const std::vector<uint8_t>& a, const std::vecto
     return max_rel_error(x, y);
   }
   for (size_t i = 0; i < a.size(); i++)
-    m = std::max(m, t.dtype == DType::U8 ? std::abs((double)a[i] - b[i]) : std::abs((double)(int8_t)a[i] - (int8_t)b[i]));
+    m = std::max(m,
+                 t.dtype == DType::U8 ? std::abs((double)a[i] - b[i]) : std::abs((double)(int8_t)a[i] - (int8_t)b[i]));
   return m;
 }
 
@@ -88,7 +89,9 @@ void check_quantized_model(const std::string& rel, int tol) {
 }  // namespace
 
 TEST_SUITE("models") {
-  TEST_CASE("int8: tflm person_detect (int8 per-channel) vs TFLite") { check_quantized_model("tflm/person_detect_fixed.tflite", 0); }
+  TEST_CASE("int8: tflm person_detect (int8 per-channel) vs TFLite") {
+    check_quantized_model("tflm/person_detect_fixed.tflite", 0);
+  }
   TEST_CASE("int8: tflm hello_world and micro_speech vs TFLite") {
     check_quantized_model("tflm/hello_world_int8.tflite", 0);
     check_quantized_model("tflm/micro_speech_quantized.tflite", 0);
@@ -114,9 +117,9 @@ TEST_SUITE("models") {
     Graph g = import_tflite(bytes.data(), bytes.size());
     std::vector<std::vector<float>> images;
     for (auto& c : cases) images.push_back(read_floats(data_path("ref/" + c.input_file)));
-    auto st = calib::calibrate(ctx, g, (uint32_t)images.size(), 2, [&](uint32_t i, float* dst) {
-      std::copy(images[i].begin(), images[i].end(), dst);
-    }, nullptr);
+    auto st = calib::calibrate(
+        ctx, g, (uint32_t)images.size(), 2,
+        [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); }, nullptr);
     for (bool per_channel : {false, true}) {
       for (DType io : {DType::I8, DType::F32}) {
         quant::QuantizeOptions o;
@@ -126,7 +129,8 @@ TEST_SUITE("models") {
         auto file = export_tflite(q);
         Graph back = import_tflite(file.data(), file.size());
         std::string path = (std::filesystem::temp_directory_path() /
-                            ("tare_q_" + std::to_string(per_channel) + std::to_string((int)io) + ".tflite")).string();
+                            ("tare_q_" + std::to_string(per_channel) + std::to_string((int)io) + ".tflite"))
+                               .string();
         {
           std::ofstream f(path, std::ios::binary);
           f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());

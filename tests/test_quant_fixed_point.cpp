@@ -64,9 +64,9 @@ TEST_SUITE("quant") {
     CHECK(saturating_rounding_doubling_high_mul(0, 12345) == 0);
     CHECK(saturating_rounding_doubling_high_mul(100, 0) == 0);
     // x * 0.5 with x odd: ties are rounded upward (toward +infinity), for both signs.
-    CHECK(saturating_rounding_doubling_high_mul(5, 1 << 30) == 3);    // 2.5 -> 3
-    CHECK(saturating_rounding_doubling_high_mul(-5, 1 << 30) == -2);  // -2.5 -> -2
-    CHECK(saturating_rounding_doubling_high_mul(-3, 1 << 30) == -1);  // -1.5 -> -1
+    CHECK(saturating_rounding_doubling_high_mul(5, 1 << 30) == 3);     // 2.5 -> 3
+    CHECK(saturating_rounding_doubling_high_mul(-5, 1 << 30) == -2);   // -2.5 -> -2
+    CHECK(saturating_rounding_doubling_high_mul(-3, 1 << 30) == -1);   // -1.5 -> -1
     CHECK(saturating_rounding_doubling_high_mul(7, 1610612736) == 5);  // 7 * 0.75 = 5.25
     CHECK(saturating_rounding_doubling_high_mul(-7, 1610612736) == -5);
     CHECK(saturating_rounding_doubling_high_mul(9, 1610612736) == 7);  // 6.75
@@ -132,7 +132,7 @@ TEST_SUITE("quant") {
     CHECK(saturating_rounding_multiply_by_pot(-(1 << 30), 1) == kMin);
     CHECK(saturating_rounding_multiply_by_pot(-(1 << 30) - 1, 1) == kMin);
     CHECK(saturating_rounding_multiply_by_pot(5, -1) == 3);
-    CHECK(rounding_half_sum(3, 4) == 4);    // 3.5 -> 4
+    CHECK(rounding_half_sum(3, 4) == 4);     // 3.5 -> 4
     CHECK(rounding_half_sum(-3, -4) == -4);  // -3.5 -> -4
     CHECK(rounding_half_sum(kMax, kMax) == kMax);
   }

@@ -22,14 +22,15 @@ TEST_SUITE("quant") {
     }
     const int32_t kMin = std::numeric_limits<int32_t>::min(), kMax = std::numeric_limits<int32_t>::max();
     // Cases: x, multiplier, shift (for mbqm), exponent (for rdbpot).
-    std::vector<int32_t> xs = {0, 1, -1, 2, -2, 3, -3, 127, -128, 255, -255, 1000, -1000, 65535, -65536, 1 << 30,
-                               -(1 << 30), kMax, kMin, kMax - 1, kMin + 1, 0x40000000 - 1, 123456789, -987654321};
-    std::vector<int32_t> ms = {0, 1, -1, 1 << 30, (1 << 30) + 1, kMax, kMin, kMin + 1, 1610612736, 1717986918,
+    std::vector<int32_t> xs = {
+        0,         1,         -1,    2,      -2,      3,          -3,   127,  -128,     255,      -255,
+        1000,      -1000,     65535, -65536, 1 << 30, -(1 << 30), kMax, kMin, kMax - 1, kMin + 1, 0x40000000 - 1,
+        123456789, -987654321};
+    std::vector<int32_t> ms = {0,          1,          -1,         1 << 30,     (1 << 30) + 1,
+                               kMax,       kMin,       kMin + 1,   1610612736,  1717986918,
                                1288490189, 2147483000, 1073741823, -1073741824, 12345};
     std::vector<int32_t> cases;
-    auto add = [&](int32_t x, int32_t m, int32_t shift, int32_t e) {
-      cases.insert(cases.end(), {x, m, shift, e});
-    };
+    auto add = [&](int32_t x, int32_t m, int32_t shift, int32_t e) { cases.insert(cases.end(), {x, m, shift, e}); };
     for (int32_t x : xs)
       for (int32_t m : ms)
         for (int32_t s : {-31, -20, -8, -1, 0, 1, 3, 10, 30}) add(x, m, s, (int32_t)((uint32_t)(x ^ m ^ s) % 32u));

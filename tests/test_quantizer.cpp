@@ -54,9 +54,9 @@ TEST_SUITE("quant") {
     std::vector<std::vector<float>> inputs(images, std::vector<float>(37 * 29 * 3));
     for (auto& in : inputs)
       for (auto& v : in) v = d(rng);
-    quant::Stats st = calib::calibrate(ctx, g, images, 2, [&](uint32_t i, float* dst) {
-      std::copy(inputs[i].begin(), inputs[i].end(), dst);
-    }, nullptr);
+    quant::Stats st = calib::calibrate(
+        ctx, g, images, 2, [&](uint32_t i, float* dst) { std::copy(inputs[i].begin(), inputs[i].end(), dst); },
+        nullptr);
     // CPU: the same statistics from the reference executor's values.
     std::vector<std::vector<float>> mn(g.tensors.size()), mx(g.tensors.size());
     std::vector<std::vector<double>> sum(g.tensors.size()), sq(g.tensors.size());
@@ -106,7 +106,7 @@ TEST_SUITE("quant") {
     int32_t z;
     quant::activation_params(-1.0f, 3.0f, s, z);
     CHECK(s == doctest::Approx(4.0f / 255));
-    CHECK(z == -128 + 64);  // round(255/4) = 64 steps above the minimum
+    CHECK(z == -128 + 64);                       // round(255/4) = 64 steps above the minimum
     quant::activation_params(0.5f, 6.0f, s, z);  // range widened to include 0
     CHECK(s == doctest::Approx(6.0f / 255));
     CHECK(z == -128);
@@ -135,9 +135,8 @@ TEST_SUITE("quant") {
     std::vector<std::vector<float>> inputs(6, std::vector<float>(15 * 17 * 3));
     for (auto& in : inputs)
       for (auto& v : in) v = d(rng);
-    auto st = calib::calibrate(ctx, g, 4, 4, [&](uint32_t i, float* dst) {
-      std::copy(inputs[i].begin(), inputs[i].end(), dst);
-    }, nullptr);
+    auto st = calib::calibrate(
+        ctx, g, 4, 4, [&](uint32_t i, float* dst) { std::copy(inputs[i].begin(), inputs[i].end(), dst); }, nullptr);
     for (bool per_channel : {false, true}) {
       quant::QuantizeOptions o;
       o.per_channel = per_channel;

@@ -67,7 +67,7 @@ TEST_SUITE("grad") {
     // The gradients' padding lanes (channels C..C4-1 of every NHWC4 row) stay 0.
     Graph g = b.g;
     infer_shapes(g);
-        TrainingSession s(gpu(), g, {});
+    TrainingSession s(gpu(), g, {});
     std::vector<float> in = b.random_values((size_t)g.tensors[x].elements(), -1, 1);
     s.set_input(0, in.data(), in.size());
     s.run();
@@ -100,7 +100,7 @@ TEST_SUITE("grad") {
                   {1, 4, 4, 4}, p));
     Graph g = b.g;
     infer_shapes(g);
-        try {
+    try {
       TrainingSession s(ctx, g, {});
       FAIL("a fused RELU6 was accepted by the backward kernel");
     } catch (const tare::Error& e) {
@@ -146,8 +146,8 @@ TEST_SUITE("grad") {
     // Every operator of BlazeFace and the MobileNets (pools, pads, ADD, CONCATENATION, RESHAPE, SQUEEZE, SOFTMAX
     // next to the convolutions) runs its backward kernel.  The CPU reference differentiates at the GPU's forward
     // values, so that activations sitting on a ReLU kink (rounding apart) take the same branch on both sides.
-    for (const char* model : {"face_detection_short_range.tflite", "mobilenet_v1_0.25_224.tflite",
-                              "mobilenet_v2_1.0_224_float.tflite"}) {
+    for (const char* model :
+         {"face_detection_short_range.tflite", "mobilenet_v1_0.25_224.tflite", "mobilenet_v2_1.0_224_float.tflite"}) {
       CAPTURE(model);
       if (!have_data(std::string("models/") + model)) continue;
       auto file = read_file(data_path(std::string("models/") + model));
@@ -165,7 +165,7 @@ TEST_SUITE("grad") {
       const int out = g.outputs.at(0);
       std::vector<float> seed((size_t)g.tensors[out].elements());
       for (auto& x : seed) x = d(rng);
-            TrainingSession s(ctx, g, {});
+      TrainingSession s(ctx, g, {});
       for (size_t i = 0; i < inputs.size(); i++) s.set_input(i, inputs[i].data(), inputs[i].size());
       s.run();
       s.backward({{out, seed}});
@@ -209,7 +209,7 @@ TEST_SUITE("grad") {
     p.activation = Activation::Relu;
     b.output(b.op(OpType::Add, {x, y}, {1, 2, 2, 3}, p));
     infer_shapes(b.g);
-        try {
+    try {
       TrainingSession s(ctx, b.g, {});
       FAIL("a training session accepted ADD with a fused RELU");
     } catch (const tare::Error& e) {

@@ -69,15 +69,15 @@ extern "C" {
 
 typedef enum tare_status {
   TARE_OK = 0,
-  TARE_ERROR_INVALID_ARGUMENT = 1,  /* a NULL pointer, a bad option, a wrong size or shape */
-  TARE_ERROR_INVALID_MODEL = 2,     /* the model file is corrupt or inconsistent */
-  TARE_ERROR_UNSUPPORTED = 3,       /* a valid model uses something Tare does not implement */
-  TARE_ERROR_NO_VULKAN = 4,         /* no Vulkan loader or no usable device */
-  TARE_ERROR_DEVICE = 5,            /* a Vulkan call failed (device lost, ...) */
-  TARE_ERROR_OUT_OF_MEMORY = 6,     /* host or device memory exhausted */
-  TARE_ERROR_IO = 7,                /* a file could not be read or written */
-  TARE_ERROR_CANCELLED = 8,         /* a progress callback asked to stop */
-  TARE_ERROR_INTERNAL = 9           /* a bug in Tare: please report it */
+  TARE_ERROR_INVALID_ARGUMENT = 1, /* a NULL pointer, a bad option, a wrong size or shape */
+  TARE_ERROR_INVALID_MODEL = 2,    /* the model file is corrupt or inconsistent */
+  TARE_ERROR_UNSUPPORTED = 3,      /* a valid model uses something Tare does not implement */
+  TARE_ERROR_NO_VULKAN = 4,        /* no Vulkan loader or no usable device */
+  TARE_ERROR_DEVICE = 5,           /* a Vulkan call failed (device lost, ...) */
+  TARE_ERROR_OUT_OF_MEMORY = 6,    /* host or device memory exhausted */
+  TARE_ERROR_IO = 7,               /* a file could not be read or written */
+  TARE_ERROR_CANCELLED = 8,        /* a progress callback asked to stop */
+  TARE_ERROR_INTERNAL = 9          /* a bug in Tare: please report it */
 } tare_status;
 
 typedef enum tare_dtype {
@@ -92,8 +92,8 @@ typedef enum tare_dtype {
 } tare_dtype;
 
 typedef enum tare_precision {
-  TARE_PRECISION_FP32 = 0,   /* default: fp32 storage and arithmetic */
-  TARE_PRECISION_FP16 = 1    /* fp16 storage and arithmetic where the device has both; else an error */
+  TARE_PRECISION_FP32 = 0, /* default: fp32 storage and arithmetic */
+  TARE_PRECISION_FP16 = 1  /* fp16 storage and arithmetic where the device has both; else an error */
 } tare_precision;
 
 typedef struct tare_context_s tare_context;
@@ -127,21 +127,21 @@ typedef struct tare_device_info {
   tare_device_type type;
   uint32_t vendor_id;
   uint32_t device_id;
-  uint32_t api_version;          /* VK_MAKE_API_VERSION encoding */
-  int fp16_arithmetic;           /* shaderFloat16 */
-  int fp16_storage;              /* storageBuffer16BitAccess */
-  int int8_storage;              /* storageBuffer8BitAccess */
-  int int8_arithmetic;           /* shaderInt8 */
-  int integer_dot_product;       /* VK_KHR_shader_integer_dot_product */
-  int int64;                     /* shaderInt64 */
+  uint32_t api_version;    /* VK_MAKE_API_VERSION encoding */
+  int fp16_arithmetic;     /* shaderFloat16 */
+  int fp16_storage;        /* storageBuffer16BitAccess */
+  int int8_storage;        /* storageBuffer8BitAccess */
+  int int8_arithmetic;     /* shaderInt8 */
+  int integer_dot_product; /* VK_KHR_shader_integer_dot_product */
+  int int64;               /* shaderInt64 */
   uint32_t subgroup_size;
-  uint32_t subgroup_operations;  /* VkSubgroupFeatureFlags */
-  int timestamps;                /* compute-queue timestamps usable */
+  uint32_t subgroup_operations; /* VkSubgroupFeatureFlags */
+  int timestamps;               /* compute-queue timestamps usable */
   float timestamp_period_ns;
   uint32_t max_workgroup_invocations;
   uint32_t max_shared_memory_bytes;
   uint64_t max_storage_buffer_range;
-  uint64_t device_local_bytes;   /* size of the largest device-local heap */
+  uint64_t device_local_bytes; /* size of the largest device-local heap */
 } tare_device_info;
 
 TARE_API void tare_device_info_init_sized(tare_device_info* info, size_t size);
@@ -185,8 +185,7 @@ TARE_API tare_status tare_context_validation_messages(const tare_context* contex
    caller and keeps `context` alive. */
 TARE_API tare_status tare_model_load_file(tare_context* context, const char* path, tare_model** out);
 /* As above, from memory; the bytes are copied, the caller keeps ownership of `data`. */
-TARE_API tare_status tare_model_load_memory(tare_context* context, const void* data, size_t size,
-                                            tare_model** out);
+TARE_API tare_status tare_model_load_memory(tare_context* context, const void* data, size_t size, tare_model** out);
 TARE_API void tare_model_destroy(tare_model* model);
 
 /* ---- tensors ------------------------------------------------------------------------------------------------ */
@@ -199,12 +198,12 @@ typedef struct tare_tensor_info {
   tare_dtype dtype;
   int32_t rank;
   int32_t shape[TARE_MAX_RANK];
-  size_t byte_size;                /* bytes of the dense tensor in `dtype` */
-  int quantized;                   /* 1 if scale/zero_point are meaningful */
-  float scale;                     /* first (or only) scale */
-  int64_t zero_point;              /* first (or only) zero point */
-  int32_t quantized_dimension;     /* axis of per-channel parameters, or -1 */
-  int32_t num_scales;              /* 1 for per-tensor */
+  size_t byte_size;            /* bytes of the dense tensor in `dtype` */
+  int quantized;               /* 1 if scale/zero_point are meaningful */
+  float scale;                 /* first (or only) scale */
+  int64_t zero_point;          /* first (or only) zero point */
+  int32_t quantized_dimension; /* axis of per-channel parameters, or -1 */
+  int32_t num_scales;          /* 1 for per-tensor */
 } tare_tensor_info;
 
 TARE_API void tare_tensor_info_init_sized(tare_tensor_info* info, size_t size);
@@ -224,13 +223,13 @@ TARE_API tare_status tare_model_tensor_info(const tare_model* model, uint32_t in
 
 typedef struct tare_op_info {
   size_t struct_size;
-  char type[64];                          /* TFLite builtin name, e.g. "CONV_2D" */
-  int32_t source_index;                   /* the operator's index in the .tflite file */
-  uint32_t num_inputs;                    /* may exceed TARE_OP_MAX_INPUTS; only that many are listed */
+  char type[64];        /* TFLite builtin name, e.g. "CONV_2D" */
+  int32_t source_index; /* the operator's index in the .tflite file */
+  uint32_t num_inputs;  /* may exceed TARE_OP_MAX_INPUTS; only that many are listed */
   uint32_t num_outputs;
-  int32_t inputs[TARE_OP_MAX_INPUTS];     /* tensor indices; -1 marks an omitted optional input */
+  int32_t inputs[TARE_OP_MAX_INPUTS]; /* tensor indices; -1 marks an omitted optional input */
   int32_t outputs[TARE_OP_MAX_OUTPUTS];
-  uint64_t macs;                          /* multiply-accumulates (conv, depthwise, fully connected), at batch 1 */
+  uint64_t macs; /* multiply-accumulates (conv, depthwise, fully connected), at batch 1 */
 } tare_op_info;
 
 TARE_API void tare_op_info_init_sized(tare_op_info* info, size_t size);
@@ -243,22 +242,20 @@ TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index,
 
 typedef struct tare_session_options {
   size_t struct_size;
-  tare_precision precision;   /* default TARE_PRECISION_FP32 */
-  int batch;                  /* 0 = the model's own batch; otherwise the batch the session runs */
-  int profiling;              /* 1: record per-op GPU timestamps (tare_session_profile) */
+  tare_precision precision; /* default TARE_PRECISION_FP32 */
+  int batch;                /* 0 = the model's own batch; otherwise the batch the session runs */
+  int profiling;            /* 1: record per-op GPU timestamps (tare_session_profile) */
 } tare_session_options;
 
 TARE_API void tare_session_options_init_sized(tare_session_options* options, size_t size);
 #define tare_session_options_init(p) tare_session_options_init_sized((p), sizeof(*(p)))
 /* Plans memory, creates pipelines and records the command buffer.  options may be NULL.  *out keeps the model
    alive. */
-TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options,
-                                         tare_session** out);
+TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options, tare_session** out);
 TARE_API void tare_session_destroy(tare_session* session);
 
 TARE_API tare_status tare_session_input_info(const tare_session* session, uint32_t index, tare_tensor_info* info);
-TARE_API tare_status tare_session_output_info(const tare_session* session, uint32_t index,
-                                              tare_tensor_info* info);
+TARE_API tare_status tare_session_output_info(const tare_session* session, uint32_t index, tare_tensor_info* info);
 /* Copy `size` bytes (must equal the input's byte_size) into input `index`.  The data is copied. */
 TARE_API tare_status tare_session_set_input(tare_session* session, uint32_t index, const void* data, size_t size);
 /* Run the graph on the GPU and wait for it. */
@@ -268,10 +265,10 @@ TARE_API tare_status tare_session_get_output(tare_session* session, uint32_t ind
 
 typedef struct tare_memory_report {
   size_t struct_size;
-  uint64_t constant_bytes;        /* weights and other constants on the device */
-  uint64_t activation_bytes;      /* the planned arena for intermediate tensors */
-  uint64_t unplanned_bytes;       /* sum of every intermediate tensor's size, as if none were shared */
-  uint64_t staging_bytes;         /* host-visible input/output buffers */
+  uint64_t constant_bytes;   /* weights and other constants on the device */
+  uint64_t activation_bytes; /* the planned arena for intermediate tensors */
+  uint64_t unplanned_bytes;  /* sum of every intermediate tensor's size, as if none were shared */
+  uint64_t staging_bytes;    /* host-visible input/output buffers */
 } tare_memory_report;
 
 TARE_API void tare_memory_report_init_sized(tare_memory_report* report, size_t size);
@@ -296,29 +293,29 @@ typedef int (*tare_progress_fn)(void* user_data, const char* stage, uint32_t don
 typedef tare_status (*tare_input_fn)(void* user_data, uint32_t index, void* dst, size_t size);
 
 typedef enum tare_weight_rounding {
-  TARE_ROUND_NEAREST_AWAY = 0,  /* ties away from zero (TFLite's converter) */
+  TARE_ROUND_NEAREST_AWAY = 0, /* ties away from zero (TFLite's converter) */
   TARE_ROUND_NEAREST_EVEN = 1
 } tare_weight_rounding;
 
 typedef struct tare_quantize_options {
   size_t struct_size;
-  int per_channel;                  /* 0 (default): INT8 per-tensor weights, the paper's scheme; 1: per channel */
-  int bias_16bit;                   /* 1: clamp int32 biases to 16 bits, as the paper did */
-  int drop_dead_channels;           /* default 1: constant channels get zero weights and their constant as bias */
+  int per_channel;        /* 0 (default): INT8 per-tensor weights, the paper's scheme; 1: per channel */
+  int bias_16bit;         /* 1: clamp int32 biases to 16 bits, as the paper did */
+  int drop_dead_channels; /* default 1: constant channels get zero weights and their constant as bias */
   tare_weight_rounding rounding;
-  tare_dtype input_type;            /* TARE_DTYPE_FLOAT32 (default), INT8 or UINT8 */
-  tare_dtype output_type;           /* TARE_DTYPE_FLOAT32 (default), INT8 or UINT8 */
-  uint32_t calibration_batch;       /* inputs per GPU run while calibrating (default 8) */
-  tare_progress_fn progress;        /* may be NULL */
-  void* user_data;                  /* passed to progress */
+  tare_dtype input_type;      /* TARE_DTYPE_FLOAT32 (default), INT8 or UINT8 */
+  tare_dtype output_type;     /* TARE_DTYPE_FLOAT32 (default), INT8 or UINT8 */
+  uint32_t calibration_batch; /* inputs per GPU run while calibrating (default 8) */
+  tare_progress_fn progress;  /* may be NULL */
+  void* user_data;            /* passed to progress */
 } tare_quantize_options;
 
 typedef struct tare_quantize_report {
   size_t struct_size;
-  uint32_t dead_channels;           /* channels dropped as constant */
-  uint32_t quantized_weights;       /* weight tensors quantized */
-  uint32_t activations;             /* activation tensors given a range */
-  double calibration_ms;            /* wall time of the calibration runs */
+  uint32_t dead_channels;     /* channels dropped as constant */
+  uint32_t quantized_weights; /* weight tensors quantized */
+  uint32_t activations;       /* activation tensors given a range */
+  double calibration_ms;      /* wall time of the calibration runs */
 } tare_quantize_report;
 
 TARE_API void tare_quantize_options_init_sized(tare_quantize_options* options, size_t size);
@@ -348,18 +345,18 @@ TARE_API tare_status tare_quantize_array(tare_model* model, const float* inputs,
    its grid).  Cost: about one float and two quantized forward passes of the images (one GPU batch). */
 typedef struct tare_ibc_options {
   size_t struct_size;
-  int pre_activation;         /* 0 (default): means after the fused activation (the paper's default); 1: before it */
-  int bias_16bit;             /* 1: clamp corrected biases to the int16 range */
-  tare_progress_fn progress;  /* stage "ibc", done/total = layers; may be NULL */
-  void* user_data;            /* passed to progress */
+  int pre_activation;        /* 0 (default): means after the fused activation (the paper's default); 1: before it */
+  int bias_16bit;            /* 1: clamp corrected biases to the int16 range */
+  tare_progress_fn progress; /* stage "ibc", done/total = layers; may be NULL */
+  void* user_data;           /* passed to progress */
 } tare_ibc_options;
 
 typedef struct tare_ibc_report {
   size_t struct_size;
-  uint32_t layers;            /* layers corrected */
-  uint32_t images;            /* images used */
-  uint32_t clamped;           /* corrected bias values clamped to the bias type's range */
-  double wall_ms;             /* wall time of the correction */
+  uint32_t layers;  /* layers corrected */
+  uint32_t images;  /* images used */
+  uint32_t clamped; /* corrected bias values clamped to the bias type's range */
+  double wall_ms;   /* wall time of the correction */
 } tare_ibc_report;
 
 /* The per-layer, per-channel error statistics of a quantized model against its float model. */
@@ -385,8 +382,8 @@ TARE_API tare_status tare_correct_bias_array(tare_model* float_model, tare_model
 
 typedef struct tare_analyze_options {
   size_t struct_size;
-  uint32_t batch;             /* images per GPU run (default 8) */
-  tare_progress_fn progress;  /* stage "analyze", done/total = images measured (2 x count with `corrected`) */
+  uint32_t batch;            /* images per GPU run (default 8) */
+  tare_progress_fn progress; /* stage "analyze", done/total = images measured (2 x count with `corrected`) */
   void* user_data;
 } tare_analyze_options;
 
@@ -395,25 +392,25 @@ TARE_API void tare_analyze_options_init_sized(tare_analyze_options* options, siz
 
 /* Measures the errors of `quantized` against `float_model` on `count` images ("before"), and those of `corrected`
    (may be NULL; e.g. the result of tare_correct_bias) on the same images ("after"). */
-TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized, tare_model* corrected,
-                                  uint32_t count, tare_input_fn inputs, void* inputs_user_data,
-                                  const tare_analyze_options* options, tare_diagnostics** out);
+TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized, tare_model* corrected, uint32_t count,
+                                  tare_input_fn inputs, void* inputs_user_data, const tare_analyze_options* options,
+                                  tare_diagnostics** out);
 
 typedef enum tare_error_point {
-  TARE_POINT_PRE_ACTIVATION = 0,   /* the layer's product plus bias, before its fused activation */
-  TARE_POINT_POST_ACTIVATION = 1   /* its output: after the activation and, quantized, the rounding to 8 bits */
+  TARE_POINT_PRE_ACTIVATION = 0, /* the layer's product plus bias, before its fused activation */
+  TARE_POINT_POST_ACTIVATION = 1 /* its output: after the activation and, quantized, the rounding to 8 bits */
 } tare_error_point;
 
 typedef enum tare_error_stage { TARE_STAGE_BEFORE = 0, TARE_STAGE_AFTER = 1 } tare_error_stage;
 
 typedef struct tare_layer_info {
   size_t struct_size;
-  const char* name;           /* output tensor (valid until the diagnostics are destroyed) */
-  const char* op;             /* "CONV_2D", "DEPTHWISE_CONV_2D" or "FULLY_CONNECTED" */
-  const char* activation;     /* fused activation: "NONE", "RELU", "RELU6", "RELU_N1_TO_1" */
-  int32_t op_index;           /* operator index in the quantized model */
+  const char* name;       /* output tensor (valid until the diagnostics are destroyed) */
+  const char* op;         /* "CONV_2D", "DEPTHWISE_CONV_2D" or "FULLY_CONNECTED" */
+  const char* activation; /* fused activation: "NONE", "RELU", "RELU6", "RELU_N1_TO_1" */
+  int32_t op_index;       /* operator index in the quantized model */
   uint32_t channels;
-  int has_after;              /* 1 if the "after" stage was measured */
+  int has_after; /* 1 if the "after" stage was measured */
 } tare_layer_info;
 
 /* Statistics of the error e = x_quantized - x_float of one channel (tare_diagnostics_channel), or RMS over the
@@ -421,19 +418,18 @@ typedef struct tare_layer_info {
    is undefined (a channel that is zero in the float network). */
 typedef struct tare_error_stats {
   size_t struct_size;
-  double mas;                 /* E(e): mean activation shift (summary: RMS over channels) */
-  double mssr;                /* E(e) / sqrt(E(x^2)) */
-  double rqnsr;               /* sqrt(E(e^2) / E(x^2)) */
-  double mean_share;          /* E(e)^2 / E(e^2) */
-  double mas_abs_max;         /* summary only: max over channels of |E(e)| */
-  double count;               /* values per channel */
+  double mas;         /* E(e): mean activation shift (summary: RMS over channels) */
+  double mssr;        /* E(e) / sqrt(E(x^2)) */
+  double rqnsr;       /* sqrt(E(e^2) / E(x^2)) */
+  double mean_share;  /* E(e)^2 / E(e^2) */
+  double mas_abs_max; /* summary only: max over channels of |E(e)| */
+  double count;       /* values per channel */
 } tare_error_stats;
 
 TARE_API tare_status tare_diagnostics_layer_count(const tare_diagnostics* d, uint32_t* count);
 TARE_API tare_status tare_diagnostics_layer(const tare_diagnostics* d, uint32_t layer, tare_layer_info* info);
 TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_t layer, uint32_t channel,
-                                              tare_error_point point, tare_error_stage stage,
-                                              tare_error_stats* stats);
+                                              tare_error_point point, tare_error_stage stage, tare_error_stats* stats);
 TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_t layer, tare_error_point point,
                                               tare_error_stage stage, tare_error_stats* stats);
 /* Writes errors.csv (per channel), summary.csv (per layer) and report.html (self-contained plots, like the
@@ -453,27 +449,27 @@ typedef int (*tare_loss_fn)(void* user_data, uint32_t mini_epoch, uint32_t total
    forward pass, the backward pass, the bias gradients and the update are shaders. */
 typedef struct tare_bft_options {
   size_t struct_size;
-  uint32_t rate_count;              /* rates used (default 4, at most 8) */
-  float rates[8];                   /* default 1e-3, 1e-4, 1e-5, 1e-6 (the paper) */
-  uint32_t mini_epochs_per_rate;    /* default 16 (the paper) */
-  uint32_t images_per_mini_epoch;   /* 0 (default): every image once per mini-epoch */
-  uint32_t batch;                   /* images per step (default 16), shrunk to fit memory_budget */
-  uint64_t memory_budget;           /* bytes for training; 0: half the device memory available */
-  int bias_16bit;                   /* clamp the final biases to the int16 range */
-  uint32_t seed;                    /* image order (default 1) */
-  tare_loss_fn on_loss;             /* per mini-epoch; may be NULL */
+  uint32_t rate_count;            /* rates used (default 4, at most 8) */
+  float rates[8];                 /* default 1e-3, 1e-4, 1e-5, 1e-6 (the paper) */
+  uint32_t mini_epochs_per_rate;  /* default 16 (the paper) */
+  uint32_t images_per_mini_epoch; /* 0 (default): every image once per mini-epoch */
+  uint32_t batch;                 /* images per step (default 16), shrunk to fit memory_budget */
+  uint64_t memory_budget;         /* bytes for training; 0: half the device memory available */
+  int bias_16bit;                 /* clamp the final biases to the int16 range */
+  uint32_t seed;                  /* image order (default 1) */
+  tare_loss_fn on_loss;           /* per mini-epoch; may be NULL */
   void* user_data;
 } tare_bft_options;
 
 typedef struct tare_bft_report {
   size_t struct_size;
-  uint32_t layers;                  /* layers whose biases were trained */
-  uint32_t batch;                   /* batch used */
+  uint32_t layers; /* layers whose biases were trained */
+  uint32_t batch;  /* batch used */
   uint32_t mini_epochs;
-  uint32_t clamped;                 /* final bias values clamped */
-  double initial_loss;              /* before the first update */
-  double final_loss;                /* mean over the last mini-epoch */
-  uint64_t training_bytes;          /* device memory of the training session */
+  uint32_t clamped;        /* final bias values clamped */
+  double initial_loss;     /* before the first update */
+  double final_loss;       /* mean over the last mini-epoch */
+  uint64_t training_bytes; /* device memory of the training session */
   double wall_ms;
 } tare_bft_report;
 
@@ -493,14 +489,14 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
    an activation that commutes with positive scaling get per-channel scales that equalize their weight ranges. */
 typedef struct tare_equalize_options {
   size_t struct_size;
-  int replace_relu6;                /* default 1: a RELU6 between two layers becomes RELU so that they can be scaled */
-  uint32_t max_iterations;          /* sweeps over the network (default 500) */
+  int replace_relu6;       /* default 1: a RELU6 between two layers becomes RELU so that they can be scaled */
+  uint32_t max_iterations; /* sweeps over the network (default 500) */
 } tare_equalize_options;
 
 typedef struct tare_equalize_report {
   size_t struct_size;
-  uint32_t pairs;                   /* layer pairs equalized */
-  uint32_t iterations;              /* sweeps done */
+  uint32_t pairs;      /* layer pairs equalized */
+  uint32_t iterations; /* sweeps done */
   uint32_t relu6_replaced;
 } tare_equalize_report;
 

@@ -189,8 +189,7 @@ class Classifier {
       case TARE_DTYPE_INT8:
         return out_.scale *
                (static_cast<double>(static_cast<int8_t>(bytes_[i])) - static_cast<double>(out_.zero_point));
-      default:
-        throw std::runtime_error("unsupported output type");
+      default: throw std::runtime_error("unsupported output type");
     }
   }
   SessionPtr session_;

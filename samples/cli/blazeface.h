@@ -6,8 +6,8 @@
 namespace tare_cli {
 
 struct Detection {
-  float score;                  // sigmoid of the class logit
-  float cx, cy, w, h;           // box centre and size, relative to the input image (0..1)
+  float score;         // sigmoid of the class logit
+  float cx, cy, w, h;  // box centre and size, relative to the input image (0..1)
 };
 
 // regressors: [896][16] (box + 6 keypoints, in input pixels relative to the anchor), classificators: [896].

@@ -146,14 +146,24 @@ struct Args {
 };
 
 // Options that take a value; every other --option is a flag.
-const char* kValueOptions[] = {"--device", "--input",  "--output", "--top",   "--labels", "--mean",
-                               "--std",    "--crop",   "--runs",   "--warmup", "--images", "--count",
-                               "--out",    "--batch",  "--reference", "--skip", "--limit",
-                               "--method", "--ibc-images", "--report", "--quantized", "--analyze-images",
-                               "--bft-images", "--bft-epochs", "--bft-batch", "--bft-images-per-epoch", "--bft-rates"};
-const char* kFlagOptions[] = {"--fp16",       "--validation", "--no-profile", "--ops",      "--per-channel",
-                              "--bias-16bit", "--round-even", "--int8-io",    "--uint8-io", "--keep-dead-channels",
-                              "--help",       "-h",           "--pre-activation", "--no-ibc", "--equalize", "--keep-relu6"};
+const char* kValueOptions[] = {"--device",     "--input",
+                               "--output",     "--top",
+                               "--labels",     "--mean",
+                               "--std",        "--crop",
+                               "--runs",       "--warmup",
+                               "--images",     "--count",
+                               "--out",        "--batch",
+                               "--reference",  "--skip",
+                               "--limit",      "--method",
+                               "--ibc-images", "--report",
+                               "--quantized",  "--analyze-images",
+                               "--bft-images", "--bft-epochs",
+                               "--bft-batch",  "--bft-images-per-epoch",
+                               "--bft-rates"};
+const char* kFlagOptions[] = {"--fp16",       "--validation", "--no-profile",     "--ops",      "--per-channel",
+                              "--bias-16bit", "--round-even", "--int8-io",        "--uint8-io", "--keep-dead-channels",
+                              "--help",       "-h",           "--pre-activation", "--no-ibc",   "--equalize",
+                              "--keep-relu6"};
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;
@@ -194,8 +204,8 @@ long parse_int(const std::string& s, const char* what, long lo, long hi) {
   errno = 0;
   long v = std::strtol(s.c_str(), &end, 10);
   if (s.empty() || *end || errno || v < lo || v > hi)
-    throw UsageError(std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "], got '" + s + "'");
+    throw UsageError(std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "], got '" + s + "'");
   return v;
 }
 
@@ -259,8 +269,7 @@ void print_tensor(const char* kind, uint32_t index, const tare_tensor_info& t) {
     if (t.num_scales > 1)
       std::printf("  quantized: %d scales on axis %d (first %g, zero point %" PRId64 ")", t.num_scales,
                   t.quantized_dimension, double(t.scale), t.zero_point);
-    else
-      std::printf("  quantized: scale %g, zero point %" PRId64, double(t.scale), t.zero_point);
+    else std::printf("  quantized: scale %g, zero point %" PRId64, double(t.scale), t.zero_point);
   }
   std::printf("\n");
 }
@@ -403,8 +412,7 @@ std::vector<double> output_values(const tare_tensor_info& t, const std::vector<u
         v[i] = deq(x);
       }
       break;
-    default:
-      break;
+    default: break;
   }
   return v;
 }
@@ -553,8 +561,7 @@ std::vector<uint8_t> make_input(const std::string& file, const tare_tensor_info&
       if (img.rgb.size() != bytes.size()) throw Failure("internal: image tensor size mismatch");
       for (size_t i = 0; i < bytes.size(); i++) bytes[i] = static_cast<uint8_t>(static_cast<int>(img.rgb[i]) - 128);
       break;
-    default:
-      throw Failure(std::string("an image cannot feed a ") + dtype_name(t.dtype) + " input");
+    default: throw Failure(std::string("an image cannot feed a ") + dtype_name(t.dtype) + " input");
   }
   return bytes;
 }
@@ -566,17 +573,15 @@ void print_faces(const std::vector<tare_tensor_info>& in, const std::vector<tare
   for (size_t i = 0; i < out.size(); i++) {
     if (out[i].dtype != TARE_DTYPE_FLOAT32 || out[i].rank != 3) continue;
     if (std::string(out[i].name) == "regressors" && out[i].shape[1] == 896 && out[i].shape[2] == 16) reg = (int)i;
-    if (std::string(out[i].name) == "classificators" && out[i].shape[1] == 896 && out[i].shape[2] == 1)
-      cls = (int)i;
+    if (std::string(out[i].name) == "classificators" && out[i].shape[1] == 896 && out[i].shape[2] == 1) cls = (int)i;
   }
   if (reg < 0 || cls < 0 || in.empty() || in[0].rank != 4) return;
   auto faces = tare_cli::decode_blazeface(reinterpret_cast<const float*>(bytes[reg].data()),
-                                          reinterpret_cast<const float*>(bytes[cls].data()), 896, in[0].shape[2],
-                                          0.5f);
+                                          reinterpret_cast<const float*>(bytes[cls].data()), 896, in[0].shape[2], 0.5f);
   std::printf("BlazeFace: %zu face(s) with score >= 0.5\n", faces.size());
   for (const auto& f : faces)
-    std::printf("  score %.3f  centre (%.3f, %.3f)  size %.3f x %.3f  (fractions of the input image)\n", f.score,
-                f.cx, f.cy, f.w, f.h);
+    std::printf("  score %.3f  centre (%.3f, %.3f)  size %.3f x %.3f  (fractions of the input image)\n", f.score, f.cx,
+                f.cy, f.w, f.h);
 }
 
 int cmd_run(const Args& a) {
@@ -707,9 +712,9 @@ int cmd_bench(const Args& a) {
   std::printf("load       %8.2f ms\n", load_ms);
   std::printf("session    %8.2f ms  (planning, pipelines, command buffer)\n", create_ms);
   std::printf("first run  %8.2f ms\n", first_ms);
-  std::printf("latency    median %.3f ms, min %.3f ms, max %.3f ms over %d runs (after %d warm-up)\n",
-              median(times), *std::min_element(times.begin(), times.end()),
-              *std::max_element(times.begin(), times.end()), runs, warmup);
+  std::printf("latency    median %.3f ms, min %.3f ms, max %.3f ms over %d runs (after %d warm-up)\n", median(times),
+              *std::min_element(times.begin(), times.end()), *std::max_element(times.begin(), times.end()), runs,
+              warmup);
   std::printf("memory     constants %s, activations %s (unplanned %s), staging %s\n",
               bytes_string(m.constant_bytes).c_str(), bytes_string(m.activation_bytes).c_str(),
               bytes_string(m.unplanned_bytes).c_str(), bytes_string(m.staging_bytes).c_str());

@@ -90,18 +90,11 @@ bool run_jpeg(JpegJob& job, JpegErrorManager& err) {
   // picks the source color space (YCbCr, RGB, YCCK, ...) from the markers.  Defaults otherwise (ISLOW DCT, fancy
   // upsampling), as Pillow outside draft mode.
   switch (cinfo.num_components) {
-    case 1:
-      cinfo.out_color_space = JCS_GRAYSCALE;
-      break;
-    case 3:
-      cinfo.out_color_space = JCS_RGB;
-      break;
-    case 4:
-      cinfo.out_color_space = JCS_CMYK;
-      break;
+    case 1: cinfo.out_color_space = JCS_GRAYSCALE; break;
+    case 3: cinfo.out_color_space = JCS_RGB; break;
+    case 4: cinfo.out_color_space = JCS_CMYK; break;
     default:
-      std::snprintf(err.message, sizeof(err.message), "JPEG with %d components is not supported",
-                    cinfo.num_components);
+      std::snprintf(err.message, sizeof(err.message), "JPEG with %d components is not supported", cinfo.num_components);
       jpeg_destroy_decompress(&cinfo);
       return false;
   }
@@ -111,8 +104,8 @@ bool run_jpeg(JpegJob& job, JpegErrorManager& err) {
   job.components = cinfo.output_components;
   if (cinfo.output_width == 0 || cinfo.output_height == 0 || cinfo.output_width > 1000000 ||
       cinfo.output_height > 1000000 || uint64_t(cinfo.output_width) * cinfo.output_height > kMaxPixels) {
-    std::snprintf(err.message, sizeof(err.message), "JPEG image has unsupported dimensions %ux%u",
-                  cinfo.output_width, cinfo.output_height);
+    std::snprintf(err.message, sizeof(err.message), "JPEG image has unsupported dimensions %ux%u", cinfo.output_width,
+                  cinfo.output_height);
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
@@ -188,8 +181,8 @@ struct PngJob {
   char message[256] = {0};
   uint32_t width = 0;
   uint32_t height = 0;
-  int channels = 0;       // after transformations
-  int bit_depth = 0;      // after transformations: 8, or 16 for 16-bit gray only
+  int channels = 0;   // after transformations
+  int bit_depth = 0;  // after transformations: 8, or 16 for 16-bit gray only
   bool gray16 = false;
   std::vector<uint8_t> raw;
   std::vector<png_bytep> rows;
@@ -239,7 +232,7 @@ bool run_png(PngJob& job) {
   if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);  // may add alpha from tRNS: dropped below
   if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (bit_depth == 16 && !job.gray16) png_set_strip_16(png);  // high byte, as Pillow's ;16B unpackers
-  if (job.gray16) png_set_swap(png);                           // little-endian 16-bit samples in memory
+  if (job.gray16) png_set_swap(png);                          // little-endian 16-bit samples in memory
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   job.channels = png_get_channels(png, info);
@@ -283,15 +276,12 @@ Image decode_png(const uint8_t* data, size_t size) {
     case 2:  // gray + alpha: alpha dropped
       for (size_t i = 0; i < n; i++) d[3 * i] = d[3 * i + 1] = d[3 * i + 2] = s[2 * i];
       break;
-    case 3:
-      std::memcpy(d, s, n * 3);
-      break;
+    case 3: std::memcpy(d, s, n * 3); break;
     case 4:  // RGBA: alpha dropped
       for (size_t i = 0; i < n; i++)
         for (int c = 0; c < 3; c++) d[3 * i + c] = s[4 * i + c];
       break;
-    default:
-      throw ImageError("cannot decode PNG: unexpected channel count " + std::to_string(job->channels));
+    default: throw ImageError("cannot decode PNG: unexpected channel count " + std::to_string(job->channels));
   }
   return img;
 }

@@ -21,8 +21,7 @@ namespace {
 size_t per_image(const tare::Graph& g) {
   TARE_ARG(g.inputs.size() == 1, "bias correction supports models with one input");
   const tare::Tensor& t = g.tensors[g.inputs[0]];
-  TARE_ARG(t.dtype == tare::DType::F32 && !t.shape.empty() && t.shape[0] > 0,
-           "the float model's input is not float32");
+  TARE_ARG(t.dtype == tare::DType::F32 && !t.shape.empty() && t.shape[0] > 0, "the float model's input is not float32");
   return (size_t)(t.elements() / t.shape[0]);
 }
 
@@ -107,9 +106,7 @@ TARE_API void tare_ibc_report_init_sized(tare_ibc_report* r, size_t size) {
 }
 
 TARE_API void tare_analyze_options_init_sized(tare_analyze_options* o, size_t size) {
-  init_sized(o, size, [](tare_analyze_options& d) {
-    d.batch = 8;
-  });
+  init_sized(o, size, [](tare_analyze_options& d) { d.batch = 8; });
 }
 
 TARE_API tare_status tare_correct_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
@@ -136,15 +133,15 @@ TARE_API tare_status tare_correct_bias_array(tare_model* float_model, tare_model
     TARE_ARG(float_model && quantized, "model is NULL");
     TARE_ARG(data, "inputs is NULL");
     const size_t n = per_image(*float_model->graph);
-    correct_impl(float_model, quantized, count,
-                 [&](uint32_t i, float* dst) { std::memcpy(dst, data + (size_t)i * n, n * 4); }, options, out, report,
-                 diagnostics);
+    correct_impl(
+        float_model, quantized, count, [&](uint32_t i, float* dst) { std::memcpy(dst, data + (size_t)i * n, n * 4); },
+        options, out, report, diagnostics);
   });
 }
 
-TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized, tare_model* corrected,
-                                  uint32_t count, tare_input_fn inputs, void* user,
-                                  const tare_analyze_options* options, tare_diagnostics** out) {
+TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized, tare_model* corrected, uint32_t count,
+                                  tare_input_fn inputs, void* user, const tare_analyze_options* options,
+                                  tare_diagnostics** out) {
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
@@ -201,8 +198,7 @@ TARE_API tare_status tare_diagnostics_layer(const tare_diagnostics* d, uint32_t 
 }
 
 TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_t layer, uint32_t channel,
-                                              tare_error_point point, tare_error_stage stage,
-                                              tare_error_stats* stats) {
+                                              tare_error_point point, tare_error_stage stage, tare_error_stats* stats) {
   return guarded([&] {
     TARE_ARG(stats, "stats is NULL");
     const tare::calib::ErrorSums& s = sums_of(layer_of(d, layer), point, stage);
@@ -258,7 +254,6 @@ TARE_API void tare_diagnostics_destroy(tare_diagnostics* d) { delete d; }
 }  // extern "C"
 
 // ---- bias fine-tuning and equalization ---------------------------------------------------------------------------
-
 
 extern "C" {
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/api_internal.h"
 #include "calib/calibrate.h"
 #include "common/error.h"
 #include "engine/session.h"
@@ -20,7 +21,6 @@
 #include "quant/quantizer.h"
 #include "tare/tare.h"
 #include "vk/context.h"
-#include "api/api_internal.h"
 
 namespace tare::api {
 
@@ -37,9 +37,7 @@ using namespace tare::api;
 
 namespace {
 
-void copy_name(char* dst, size_t cap, const std::string& s) {
-  std::snprintf(dst, cap, "%s", s.c_str());
-}
+void copy_name(char* dst, size_t cap, const std::string& s) { std::snprintf(dst, cap, "%s", s.c_str()); }
 
 tare_device_info to_info(const tare::vk::DeviceCaps& c) {
   tare_device_info i;
@@ -172,9 +170,7 @@ TARE_API tare_status tare_device_get_info(uint32_t index, tare_device_info* info
 }
 
 TARE_API void tare_context_options_init_sized(tare_context_options* o, size_t size) {
-  init_sized(o, size, [](tare_context_options& d) {
-    d.device_index = -1;
-  });
+  init_sized(o, size, [](tare_context_options& d) { d.device_index = -1; });
 }
 
 TARE_API tare_status tare_context_create(const tare_context_options* options, tare_context** out) {
@@ -223,8 +219,7 @@ TARE_API tare_status tare_context_validation_messages(const tare_context* contex
   });
 }
 
-TARE_API tare_status tare_model_load_memory(tare_context* context, const void* data, size_t size,
-                                            tare_model** out) {
+TARE_API tare_status tare_model_load_memory(tare_context* context, const void* data, size_t size, tare_model** out) {
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
@@ -232,8 +227,7 @@ TARE_API tare_status tare_model_load_memory(tare_context* context, const void* d
     TARE_ARG(data || size == 0, "data is NULL");
     auto m = std::make_unique<tare_model_s>();
     m->ctx = context->ctx;
-    m->graph = std::make_shared<const tare::Graph>(
-        tare::import_tflite(static_cast<const uint8_t*>(data), size));
+    m->graph = std::make_shared<const tare::Graph>(tare::import_tflite(static_cast<const uint8_t*>(data), size));
     *out = m.release();
   });
 }
@@ -341,13 +335,10 @@ TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index,
 }
 
 TARE_API void tare_session_options_init_sized(tare_session_options* o, size_t size) {
-  init_sized(o, size, [](tare_session_options& d) {
-    d.precision = TARE_PRECISION_FP32;
-  });
+  init_sized(o, size, [](tare_session_options& d) { d.precision = TARE_PRECISION_FP32; });
 }
 
-TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options,
-                                         tare_session** out) {
+TARE_API tare_status tare_session_create(tare_model* model, const tare_session_options* options, tare_session** out) {
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
@@ -378,8 +369,7 @@ TARE_API tare_status tare_session_input_info(const tare_session* session, uint32
   });
 }
 
-TARE_API tare_status tare_session_output_info(const tare_session* session, uint32_t index,
-                                              tare_tensor_info* info) {
+TARE_API tare_status tare_session_output_info(const tare_session* session, uint32_t index, tare_tensor_info* info) {
   return guarded([&] {
     TARE_ARG(session && info, "session or info is NULL");
     TARE_ARG(index < session->session->num_outputs(), "output index " + std::to_string(index) + " out of range");
@@ -392,8 +382,8 @@ TARE_API tare_status tare_session_set_input(tare_session* session, uint32_t inde
     TARE_ARG(session && data, "session or data is NULL");
     TARE_ARG(index < session->session->num_inputs(), "input index " + std::to_string(index) + " out of range");
     const tare::Tensor& t = session->session->input(index);
-    TARE_ARG(size == t.bytes(), "input '" + t.name + "' takes " + std::to_string(t.bytes()) + " bytes, got " +
-                                    std::to_string(size));
+    TARE_ARG(size == t.bytes(),
+             "input '" + t.name + "' takes " + std::to_string(t.bytes()) + " bytes, got " + std::to_string(size));
     session->session->set_input_bytes(index, data, size);
   });
 }
@@ -496,7 +486,7 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
   qo.bias_16bit = o.bias_16bit != 0;
   qo.drop_dead_channels = o.drop_dead_channels != 0;
   qo.rounding = o.rounding == TARE_ROUND_NEAREST_EVEN ? tare::quant::WeightRounding::NearestEven
-                                                       : tare::quant::WeightRounding::NearestAway;
+                                                      : tare::quant::WeightRounding::NearestAway;
   qo.input_type = io_type(o.input_type, "input_type");
   qo.output_type = io_type(o.output_type, "output_type");
   const tare::Graph& g = *model->graph;
@@ -505,8 +495,8 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
   auto progress = [&](uint32_t done, uint32_t total) {
     return !o.progress || o.progress(o.user_data, "calibrate", done, total) == 0;
   };
-  tare::quant::Stats stats = tare::calib::calibrate(model->ctx, g, count, (int)std::max<uint32_t>(1, o.calibration_batch),
-                                                    fill, progress);
+  tare::quant::Stats stats = tare::calib::calibrate(model->ctx, g, count,
+                                                    (int)std::max<uint32_t>(1, o.calibration_batch), fill, progress);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   tare::quant::QuantizeReport rep;
   auto q = std::make_shared<const tare::Graph>(tare::quant::quantize_graph(g, stats, qo, &rep));
@@ -542,10 +532,13 @@ TARE_API tare_status tare_quantize(tare_model* model, uint32_t count, tare_input
     TARE_ARG(inputs, "inputs callback is NULL");
     TARE_ARG(model, "model is NULL");
     size_t n = per_image_floats(*model->graph);
-    quantize_impl(model, count, [&](uint32_t i, float* dst) {
+    quantize_impl(
+        model, count,
+        [&](uint32_t i, float* dst) {
       tare_status st = inputs(user, i, dst, n * 4);
       if (st != TARE_OK) tare::fail(st, "the calibration input callback failed on input " + std::to_string(i));
-    }, options, out, report);
+        },
+        options, out, report);
   });
 }
 
@@ -556,8 +549,9 @@ TARE_API tare_status tare_quantize_array(tare_model* model, const float* data, u
     TARE_ARG(data, "inputs is NULL");
     TARE_ARG(model, "model is NULL");
     size_t n = per_image_floats(*model->graph);
-    quantize_impl(model, count, [&](uint32_t i, float* dst) { std::memcpy(dst, data + (size_t)i * n, n * 4); },
-                  options, out, report);
+    quantize_impl(
+        model, count, [&](uint32_t i, float* dst) { std::memcpy(dst, data + (size_t)i * n, n * 4); }, options, out,
+        report);
   });
 }
 

@@ -24,9 +24,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr int kChunk = 64;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // Softmax of each row (double), as float.
 std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
@@ -116,8 +114,10 @@ struct Trainer {
     } lpc = {batch, classes, ls.c4()};
     ops::record_dispatch(rec,
                          ops::shader_dispatch(*ctx, "distill_loss", {},
-                                              {s->tensor_storage(logits), {teacher_buf.get(), 0, teacher_buf->size()},
-                                               s->grad_storage(logits), {loss_buf.get(), 0, loss_buf->size()}},
+                                              {s->tensor_storage(logits),
+                                               {teacher_buf.get(), 0, teacher_buf->size()},
+                                               s->grad_storage(logits),
+                                               {loss_buf.get(), 0, loss_buf->size()}},
                                               lpc, ops::Grid{ops::div_up(batch, ops::kShaderLocal)}),
                          nullptr);
     s->record_backward(rec, (size_t)first + 1, s->num_ops());
@@ -131,21 +131,22 @@ struct Trainer {
       } spc = {(int32_t)os.rows(), os.c4()};
       const vk::BufferRange part{partial_buf.get(), 0, (uint64_t)chunks * os.c4() * 16};
       ops::record_dispatch(rec,
-                           ops::shader_dispatch(*ctx, "channel_sum", {(uint32_t)kChunk}, {s->grad_storage(L.s_out), part},
-                                                spc, ops::grid_channel_chunks(os.c4(), chunks)),
+                           ops::shader_dispatch(*ctx, "channel_sum", {(uint32_t)kChunk},
+                                                {s->grad_storage(L.s_out), part}, spc,
+                                                ops::grid_channel_chunks(os.c4(), chunks)),
                            nullptr);
       struct {
         int32_t chunks, C, C4;
         float lr, b1, b2, eps, a1, a2;
         int32_t pad;
       } apc = {chunks, L.channels, os.c4(), lr, o.beta1, o.beta2, o.eps, a1, a2, 0};
-      ops::record_dispatch(
-          rec,
-          ops::shader_dispatch(*ctx, "adam_bias", {},
-                               {part, s->constant_storage(L.s_bias),
-                                {state_buf.get(), L.state_offset, (uint64_t)L.channels * 12}},
-                               apc, ops::Grid{ops::div_up(L.channels, ops::kShaderLocal)}),
-          nullptr);
+      ops::record_dispatch(rec,
+                           ops::shader_dispatch(*ctx, "adam_bias", {},
+                                                {part,
+                                                 s->constant_storage(L.s_bias),
+                                                 {state_buf.get(), L.state_offset, (uint64_t)L.channels * 12}},
+                                                apc, ops::Grid{ops::div_up(L.channels, ops::kShaderLocal)}),
+                           nullptr);
     }
     rec.end();
     rec.submit();
@@ -284,8 +285,7 @@ BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_
 }
 
 BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
-                           uint32_t count, const ImageFn& images, const BftOptions& o,
-                           const BftProgressFn& progress) {
+                           uint32_t count, const ImageFn& images, const BftOptions& o, const BftProgressFn& progress) {
   TARE_CHECK(ctx != nullptr, TARE_ERROR_INVALID_ARGUMENT, "no context");
   TARE_CHECK(count >= 1, TARE_ERROR_INVALID_ARGUMENT, "bias fine-tuning needs at least one image");
   TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");

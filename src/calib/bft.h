@@ -37,15 +37,15 @@ struct BftOptions {
 };
 
 struct BftResult {
-  Graph corrected;                     // the quantized graph with the fine-tuned biases
-  std::vector<double> loss;            // mean distillation loss of each mini-epoch (during its steps)
-  double initial_loss = 0;             // before any update (first mini-epoch's images, first step)
-  int batch = 0;                       // the batch used
-  int layers = 0;                      // layers whose biases were trained
-  int clamped = 0;                     // final bias values clamped to the bias type's range
-  uint64_t training_bytes = 0;         // device memory of the training session (activations + gradients)
+  Graph corrected;              // the quantized graph with the fine-tuned biases
+  std::vector<double> loss;     // mean distillation loss of each mini-epoch (during its steps)
+  double initial_loss = 0;      // before any update (first mini-epoch's images, first step)
+  int batch = 0;                // the batch used
+  int layers = 0;               // layers whose biases were trained
+  int clamped = 0;              // final bias values clamped to the bias type's range
+  uint64_t training_bytes = 0;  // device memory of the training session (activations + gradients)
   double wall_ms = 0;
-  double teacher_ms = 0;               // computing the teacher's outputs
+  double teacher_ms = 0;  // computing the teacher's outputs
 };
 
 // Progress: mini-epoch done, total, and that mini-epoch's mean loss; return false to cancel.

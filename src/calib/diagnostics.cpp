@@ -163,8 +163,8 @@ std::string diagnostics_csv(const Diagnostics& d) {
   std::string out = "layer,name,op,op_index,channel,point,stage,mas,mssr,rqnsr,mean_share,count\n";
   for (size_t li = 0; li < d.layers.size(); ++li) {
     const LayerDiagnostics& l = d.layers[li];
-    const std::string prefix =
-        std::to_string(li) + "," + csv_field(l.name) + "," + csv_field(l.op) + "," + std::to_string(l.op_index) + ",";
+    const std::string prefix = std::to_string(li) + "," + csv_field(l.name) + "," + csv_field(l.op) + "," +
+                               std::to_string(l.op_index) + ",";
     for (const PointRef& p : layer_points(l)) {
       for (size_t c = 0; c < p.sums->size(); ++c) {
         const ChannelError& e = (*p.sums)[c];
@@ -382,8 +382,8 @@ std::string plot_svg(const Diagnostics& d, const std::vector<LayerSummaries>& su
   svg_line(o, kLeft, kTop + kPlotH, kLeft + kPlotW, kTop + kPlotH, "axis");
   svg_text(o, kLeft + kPlotW / 2, kH - 8, "middle", "layer index", "lbl");
   o += "<text transform=\"translate(14 " + fmt_f(kTop + kPlotH / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\" class=\"lbl\">" + html_escape(kMetricAxis[m]) +
-       (log ? " (log)" : "") + "</text>\n";
+       ") rotate(-90)\" text-anchor=\"middle\" class=\"lbl\">" + html_escape(kMetricAxis[m]) + (log ? " (log)" : "") +
+       "</text>\n";
 
   if (!any) {
     svg_text(o, kLeft + kPlotW / 2, kTop + kPlotH / 2, "middle", "no data", "lbl");
@@ -413,8 +413,8 @@ std::string plot_svg(const Diagnostics& d, const std::vector<LayerSummaries>& su
         const auto& s = sum[i].s[p][st];
         const double v = s ? metric_of(*s, m) : kNaN;
         if (!usable(v, log)) continue;
-        const std::string tip =
-            std::to_string(i) + " " + html_escape(d.layers[i].name) + " (" + kStageName[st] + "): " + fmt_g(v, 4);
+        const std::string tip = std::to_string(i) + " " + html_escape(d.layers[i].name) + " (" + kStageName[st] +
+                                "): " + fmt_g(v, 4);
         svg_marker(o, Stage(st), xpos(i), ys.y(v), tip);
       }
     }
@@ -467,7 +467,7 @@ std::string diagnostics_html(const Diagnostics& d) {
        "svg text{font-size:11px;fill:#222}svg text.ttl{font-size:13px;font-weight:bold}\n"
        "svg text.lbl{font-size:12px}\n"
        "line.grid{stroke:#e4e4e4;stroke-width:1}line.axis{stroke:#444;stroke-width:1}\n"
-              "polyline.before,line.before{fill:none;stroke:#d62728;stroke-width:1.5}\n"
+       "polyline.before,line.before{fill:none;stroke:#d62728;stroke-width:1.5}\n"
        "circle.before{fill:#d62728;stroke:none}\n";
   if (has_after)
     o += "polyline.after,line.after{fill:none;stroke:#1f77b4;stroke-width:1.5}\n"

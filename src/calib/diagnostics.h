@@ -40,11 +40,11 @@ using ErrorSums = std::vector<ChannelError>;
 
 // Summaries over the channels of one measuring point (NaN channels skipped).
 struct ErrorSummary {
-  double mas_rms = 0;         // sqrt(mean over channels of MAS^2)
-  double mas_abs_max = 0;     // max over channels of |MAS|
-  double mssr_rms = 0;        // sqrt(mean over channels of MSSR^2)
-  double rqnsr_rms = 0;       // sqrt(mean over channels of rQNSR^2)
-  double mean_share = 0;      // mean over channels of the mean's share
+  double mas_rms = 0;      // sqrt(mean over channels of MAS^2)
+  double mas_abs_max = 0;  // max over channels of |MAS|
+  double mssr_rms = 0;     // sqrt(mean over channels of MSSR^2)
+  double rqnsr_rms = 0;    // sqrt(mean over channels of rQNSR^2)
+  double mean_share = 0;   // mean over channels of the mean's share
 };
 ErrorSummary summarize(const ErrorSums& sums);
 
@@ -58,9 +58,9 @@ struct StageErrors {
 };
 
 struct LayerDiagnostics {
-  std::string name;        // the layer's output tensor (in the quantized graph)
-  std::string op;          // "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"
-  int op_index = -1;       // operator index in the quantized model
+  std::string name;   // the layer's output tensor (in the quantized graph)
+  std::string op;     // "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"
+  int op_index = -1;  // operator index in the quantized model
   int channels = 0;
   std::string activation;  // fused activation: "NONE", "RELU", "RELU6", "RELU_N1_TO_1"
   StageErrors before;      // the quantized model as given
@@ -68,8 +68,8 @@ struct LayerDiagnostics {
 };
 
 struct Diagnostics {
-  std::string model;          // a label (file name)
-  std::string batch;          // what was measured on, e.g. "8 IBC images" or "56 held-out images"
+  std::string model;  // a label (file name)
+  std::string batch;  // what was measured on, e.g. "8 IBC images" or "56 held-out images"
   uint32_t images = 0;
   std::vector<LayerDiagnostics> layers;
 };

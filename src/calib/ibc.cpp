@@ -14,9 +14,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 LayerDiagnostics describe(const Layer& L, const Graph& q) {
   LayerDiagnostics d;
@@ -30,9 +28,9 @@ LayerDiagnostics describe(const Layer& L, const Graph& q) {
 
 }  // namespace
 
-IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
-                                    const Graph& quantized, uint32_t count, const ImageFn& images,
-                                    const IbcOptions& options, const ProgressFn& progress) {
+IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
+                                    uint32_t count, const ImageFn& images, const IbcOptions& options,
+                                    const ProgressFn& progress) {
   TARE_CHECK(ctx != nullptr, TARE_ERROR_INVALID_ARGUMENT, "no context");
   TARE_CHECK(count >= 1, TARE_ERROR_INVALID_ARGUMENT, "bias correction needs at least one image");
   TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");
@@ -82,8 +80,8 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   return r;
 }
 
-Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
-                    uint32_t count, const ImageFn& images, int batch, const ProgressFn& progress) {
+Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, uint32_t count,
+                    const ImageFn& images, int batch, const ProgressFn& progress) {
   TARE_CHECK(ctx != nullptr, TARE_ERROR_INVALID_ARGUMENT, "no context");
   TARE_CHECK(count >= 1, TARE_ERROR_INVALID_ARGUMENT, "the analysis needs at least one image");
   TARE_CHECK(batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");

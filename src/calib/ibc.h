@@ -33,25 +33,25 @@ struct IbcOptions {
 };
 
 struct IbcResult {
-  Graph corrected;           // the quantized graph with corrected int32 biases (a layer without a bias gets one)
-  Diagnostics diagnostics;   // on the IBC batch: errors before and after each layer's correction
-  int layers = 0;            // layers corrected
-  int clamped = 0;           // bias values that hit the int32 / int16 limit
-  double wall_ms = 0;        // the whole correction
+  Graph corrected;          // the quantized graph with corrected int32 biases (a layer without a bias gets one)
+  Diagnostics diagnostics;  // on the IBC batch: errors before and after each layer's correction
+  int layers = 0;           // layers corrected
+  int clamped = 0;          // bias values that hit the int32 / int16 limit
+  double wall_ms = 0;       // the whole correction
 };
 
 // Corrects the biases of `quantized` (TFLite int8 form with 8-bit activations: quantize_graph's result or an
 // imported int8 / uint8 model of the same network) against `float_graph` on `count` images (one batch).  The two
 // graphs must have the same weighted layers in the same order (checked: type and output shape).
 // Deterministic: the same graphs, images and options give the same biases, bit for bit.
-IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
-                                    const Graph& quantized, uint32_t count, const ImageFn& images,
-                                    const IbcOptions& options, const ProgressFn& progress = {});
+IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
+                                    uint32_t count, const ImageFn& images, const IbcOptions& options,
+                                    const ProgressFn& progress = {});
 
 // Errors of `quantized` against `float_graph` at every layer over `count` images, `batch` images per GPU run
 // (nothing corrected).  Returns one StageErrors per layer, in the layers' order, plus the layer descriptions.
-Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
-                    uint32_t count, const ImageFn& images, int batch, const ProgressFn& progress = {});
+Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, uint32_t count,
+                    const ImageFn& images, int batch, const ProgressFn& progress = {});
 
 // Puts the errors of `corrected` (same layers) in as the "after" stage of `before`'s layers.
 void merge_after(Diagnostics& before, const Diagnostics& corrected);

@@ -7,8 +7,8 @@
 #include "calib/layers.h"
 #include "common/error.h"
 #include "model/constants.h"
-#include "quant/fake_quant.h"
 #include "ops/op_common.h"
+#include "quant/fake_quant.h"
 #include "vk/command.h"
 
 namespace tare::calib {
@@ -127,8 +127,7 @@ Graph with_biases(const Graph& quantized) {
   return g;
 }
 
-LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
-                         int batch)
+LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch)
     : ctx_(std::move(ctx)), batch_(batch), q_(quantized) {
   TARE_CHECK(batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");
   TARE_CHECK(float_graph.inputs.size() == 1 && q_.inputs.size() == 1, TARE_ERROR_UNSUPPORTED,
@@ -270,7 +269,8 @@ void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, ui
   ops::record_dispatch(rec,
                        ops::shader_dispatch(*ctx_, "channel_diff", {(uint32_t)kChunk},
                                             {qs_->tensor_storage(fq_tensor), fs_->tensor_storage(f_tensor), part},
-                                            RowsC4{(int32_t)s.rows(), s.c4()}, ops::grid_channel_chunks(s.c4(), chunks)),
+                                            RowsC4{(int32_t)s.rows(), s.c4()},
+                                            ops::grid_channel_chunks(s.c4(), chunks)),
                        nullptr);
   ops::record_dispatch(rec,
                        ops::shader_dispatch(*ctx_, "channel_diff_merge", {},

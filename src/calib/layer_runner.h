@@ -25,9 +25,9 @@ namespace tare::calib {
 struct Layer {
   std::string name, op, activation;
   int channels = 0;
-  int q_op = -1, q_bias = -1;                            // in Q
+  int q_op = -1, q_bias = -1;                                            // in Q
   int fq_op = -1, fq_bias = -1, fq_pre = -1, fq_post = -1, fq_end = -1;  // in FQ; ops [.., fq_end) complete it
-  int f_op = -1, f_pre = -1, f_post = -1, f_end = -1;    // in F
+  int f_op = -1, f_pre = -1, f_post = -1, f_end = -1;                    // in F
 };
 
 // Q with an int32 bias on every weighted op with 8-bit data (zeros, scale input scale * weight scale) and no bias
@@ -80,11 +80,11 @@ class LayerRunner {
   Graph q_, fq_, f_;
   std::vector<Layer> layers_;
   std::unique_ptr<SegmentSession> fs_, qs_;
-  std::unique_ptr<vk::Buffer> sums_, partial_, readback_;  // readback_: host copy of sums_, refreshed per run
+  std::unique_ptr<vk::Buffer> sums_, partial_, readback_;    // readback_: host copy of sums_, refreshed per run
   std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
-  std::vector<uint64_t> layer_offset_;  // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
-  std::vector<double> runs_;            // per layer and slot: batches folded in
-  size_t fpos_ = 0, qpos_ = 0;          // next op to run in F / FQ
+  std::vector<uint64_t> layer_offset_;                       // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
+  std::vector<double> runs_;                                 // per layer and slot: batches folded in
+  size_t fpos_ = 0, qpos_ = 0;                               // next op to run in F / FQ
   bool inputs_packed_ = false;
 };
 

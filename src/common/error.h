@@ -20,8 +20,8 @@ class Error : public std::runtime_error {
 
 [[noreturn]] inline void fail(tare_status status, const std::string& message) { throw Error(status, message); }
 
-#define TARE_CHECK(cond, status, msg)       \
-  do {                                      \
+#define TARE_CHECK(cond, status, msg) \
+  do { \
     if (!(cond)) ::tare::fail((status), (msg)); \
   } while (0)
 

@@ -137,9 +137,9 @@ inline int32_t fixed_rescale(int32_t x, int from_bits, int to_bits) {
 // exp(a) for a in [-1/4, 0), a and the result with 0 integer bits (gemmlowp's
 // exp_on_interval_between_negative_one_quarter_and_0_excl): 4th-order Taylor expansion around -1/8.
 inline int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a) {
-  const int32_t constant_term = 1895147668;      // exp(-1/8) in Q0.31
-  const int32_t constant_1_over_3 = 715827883;   // 1/3
-  const int32_t x = a + (1 << 28);               // a + 1/8
+  const int32_t constant_term = 1895147668;     // exp(-1/8) in Q0.31
+  const int32_t constant_1_over_3 = 715827883;  // 1/3
+  const int32_t x = a + (1 << 28);              // a + 1/8
   const int32_t x2 = saturating_rounding_doubling_high_mul(x, x);
   const int32_t x3 = saturating_rounding_doubling_high_mul(x2, x);
   const int32_t x4 = saturating_rounding_doubling_high_mul(x2, x2);
@@ -180,13 +180,13 @@ inline int32_t exp_on_negative_values(int32_t a, int integer_bits) {
 // one_over_one_plus_x_for_x_in_0_1): three Newton-Raphson steps on the half denominator, in Q2.29.
 inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
   const int32_t half_denominator = rounding_half_sum(a, std::numeric_limits<int32_t>::max());
-  const int32_t constant_48_over_17 = 1515870810;    // Q2.29
+  const int32_t constant_48_over_17 = 1515870810;  // Q2.29
   const int32_t constant_neg_32_over_17 = -1010580540;
   const int32_t one_q2 = 1 << 29;
   int32_t x = constant_48_over_17 + saturating_rounding_doubling_high_mul(half_denominator, constant_neg_32_over_17);
   for (int i = 0; i < 3; i++) {
     const int32_t half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x);  // Q2
-    const int32_t one_minus = one_q2 - half_denominator_times_x;                                       // Q2
+    const int32_t one_minus = one_q2 - half_denominator_times_x;                                          // Q2
     x = x + fixed_rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2);
   }
   // gemmlowp's ExactMulByPot<-1> halves the value by reinterpreting the raw as Q1.30; then Q1 -> Q0, saturating.
@@ -270,8 +270,8 @@ inline int32_t hard_swish(int32_t q, const HardSwishParams& p, int32_t qmin, int
   if (p.reluish_multiplier_exponent < 0)
     reluish_value = rounding_divide_by_pot16(reluish_value, -p.reluish_multiplier_exponent);
   reluish_value = (int16_t)((reluish_value + (1 << 15)) >> 1);
-  const int16_t preshift_output_value =
-      saturating_doubling_high_mul16(reluish_value, input_value_on_preshift_output_scale);
+  const int16_t preshift_output_value = saturating_doubling_high_mul16(reluish_value,
+                                                                       input_value_on_preshift_output_scale);
   int16_t output_value = rounding_divide_by_pot16(preshift_output_value, -p.output_multiplier_exponent);
   int32_t out = (int32_t)output_value + p.output_zero_point;
   // TFLite adds and clamps in int16; for 8-bit outputs the int16 sum never wraps.

@@ -39,7 +39,7 @@ inline uint16_t float_to_half(float f) {
   uint32_t sign = (x >> 16) & 0x8000u;
   uint32_t absx = x & 0x7fffffffu;
   if (absx >= 0x7f800000u) return (uint16_t)(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0));  // inf/nan
-  if (absx >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);  // overflow to inf
+  if (absx >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);                                      // overflow to inf
   if (absx < 0x38800000u) {  // subnormal or zero in half
     if (absx < 0x33000000u) return (uint16_t)sign;
     uint32_t e = absx >> 23;

@@ -106,8 +106,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     offsets_.assign(nt, UINT64_MAX);
     const bool fp16 = o_.fp16;
     if (fp16 && !(ctx_->caps().fp16_arithmetic && ctx_->caps().fp16_storage))
-      fail(TARE_ERROR_UNSUPPORTED, "fp16 precision needs shaderFloat16 and 16-bit storage, which device '" +
-                                       ctx_->caps().name + "' lacks");
+      fail(TARE_ERROR_UNSUPPORTED,
+           "fp16 precision needs shaderFloat16 and 16-bit storage, which device '" + ctx_->caps().name + "' lacks");
     auto supported = [](const Tensor& t) { return t.dtype == DType::F32 || ops::is_q8(t); };
     for (int t : g_.inputs)
       TARE_CHECK(supported(g_.tensors[t]), TARE_ERROR_UNSUPPORTED,
@@ -283,8 +283,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
       uint32_t gy, gz;
       grid_rows(s.rows(), gy, gz);
-      rec.dispatch(*out_io, {tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}}, pc, 12,
-                   ops::div_up(s.c4(), 64), gy, gz);
+      rec.dispatch(*out_io, {tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}}, pc, 12, ops::div_up(s.c4(), 64),
+                   gy, gz);
     }
   }
 
@@ -329,7 +329,6 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     update_staging_->flush(slice.offset, bytes.size());
     rec.copy(*update_staging_, slice.offset, *constants_buf_, slice.offset, bytes.size());
   }
-
 
   // 8-bit graph inputs/outputs: dense bytes (uint8 or int8) <-> NHWC4 int8 words, one word per invocation.
   void record_q8_io(vk::Recorder& rec, bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {

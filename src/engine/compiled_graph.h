@@ -19,9 +19,9 @@
 namespace tare {
 
 struct PlanOptions {
-  bool fp16 = false;      // fp16 storage and arithmetic (needs the device's shaderFloat16 + 16-bit storage)
-  int batch = 0;          // 0: the model's own batch
-  bool profiling = false; // per-op timestamps in the recorded run
+  bool fp16 = false;       // fp16 storage and arithmetic (needs the device's shaderFloat16 + 16-bit storage)
+  int batch = 0;           // 0: the model's own batch
+  bool profiling = false;  // per-op timestamps in the recorded run
   // keep_until[t] = i keeps tensor t's storage from being reused by any tensor that ops 0..i write, so that an op
   // reading t can run again after later ops ran (segment execution).  Empty, or one entry per tensor (-1: none).
   std::vector<int> keep_until;

@@ -11,9 +11,9 @@
 namespace tare {
 
 struct SessionOptions {
-  bool fp16 = false;      // fp16 storage and arithmetic (needs the device's shaderFloat16 + 16-bit storage)
-  int batch = 0;          // 0: the model's own batch
-  bool profiling = false; // per-op timestamps
+  bool fp16 = false;       // fp16 storage and arithmetic (needs the device's shaderFloat16 + 16-bit storage)
+  int batch = 0;           // 0: the model's own batch
+  bool profiling = false;  // per-op timestamps
 };
 
 class Session {

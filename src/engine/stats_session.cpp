@@ -74,7 +74,8 @@ void StatsSession::record_stats(vk::Recorder& rec, int t) {
   const vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 64};
   ops::record_dispatch(rec,
                        ops::shader_dispatch(ctx, shader, {(uint32_t)kStatsChunk}, {plan_.tensor_storage(t), part},
-                                            RowsC4{(int32_t)s.rows(), s.c4()}, ops::grid_channel_chunks(s.c4(), chunks)),
+                                            RowsC4{(int32_t)s.rows(), s.c4()},
+                                            ops::grid_channel_chunks(s.c4(), chunks)),
                        nullptr);
   ops::record_dispatch(rec,
                        ops::shader_dispatch(ctx, "channel_minmax_merge", {},

@@ -19,19 +19,19 @@ size_t dtype_size(DType t);
 const char* dtype_name(DType t);
 
 struct QuantParams {
-  std::vector<float> scale;        // empty: not quantized
-  std::vector<int64_t> zero_point; // same length as scale (or empty meaning 0)
-  int axis = 0;                    // quantized dimension for per-channel
+  std::vector<float> scale;         // empty: not quantized
+  std::vector<int64_t> zero_point;  // same length as scale (or empty meaning 0)
+  int axis = 0;                     // quantized dimension for per-channel
   bool quantized() const { return !scale.empty(); }
 };
 
 struct Tensor {
   std::string name;
   DType dtype = DType::F32;
-  std::vector<int> shape;          // TFLite shape
+  std::vector<int> shape;  // TFLite shape
   QuantParams quant;
-  bool is_const = false;           // has data
-  std::vector<uint8_t> data;       // constant bytes (dense, dtype), empty for activations
+  bool is_const = false;      // has data
+  std::vector<uint8_t> data;  // constant bytes (dense, dtype), empty for activations
   int64_t elements() const {
     int64_t n = 1;
     for (int d : shape) n *= d;
@@ -101,7 +101,7 @@ struct Op {
   std::vector<int> inputs;   // tensor indices; -1 marks an omitted optional input (e.g. no bias)
   std::vector<int> outputs;  // tensor indices
   OpParams params;
-  int source_index = -1;     // index of the operator in the .tflite file (for messages)
+  int source_index = -1;  // index of the operator in the .tflite file (for messages)
 };
 
 struct Graph {

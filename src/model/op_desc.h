@@ -73,9 +73,9 @@ using KernelFactory = std::unique_ptr<ops::Kernel> (*)(ops::BuildContext& b, con
 
 struct OpDesc {
   OpType type;
-  const char* name;          // TFLite's name, e.g. "CONV_2D" (internal ops: their own)
-  int builtin = -1;          // tflite::BuiltinOperator code; -1 for an internal op
-  int builtin_alt = -1;      // a second code imported as this op (PADV2 as PAD), or -1
+  const char* name;      // TFLite's name, e.g. "CONV_2D" (internal ops: their own)
+  int builtin = -1;      // tflite::BuiltinOperator code; -1 for an internal op
+  int builtin_alt = -1;  // a second code imported as this op (PADV2 as PAD), or -1
   OpTraits traits;
   // Import: arity and options into Op::params (Op::type is set).  Null: never imported.
   void (*read)(TfliteOpReader& r) = nullptr;

@@ -3,25 +3,25 @@
 // descriptor file (src/ops/op_<name>.cpp).  Adding an op adds one line here (see docs/adding-an-op.md).
 #pragma once
 
-#define TARE_OPS(X)      \
-  X(Conv2D)              \
-  X(DepthwiseConv2D)     \
-  X(FullyConnected)      \
-  X(Add)                 \
-  X(Mul)                 \
-  X(AveragePool2D)       \
-  X(MaxPool2D)           \
-  X(Mean)                \
-  X(Concatenation)       \
-  X(Reshape)             \
-  X(Squeeze)             \
-  X(Pad)                 \
-  X(Softmax)             \
-  X(Logistic)            \
-  X(Relu)                \
-  X(Relu6)               \
-  X(HardSwish)           \
-  X(ResizeBilinear)      \
-  X(Dequantize)          \
-  X(Quantize)            \
+#define TARE_OPS(X) \
+  X(Conv2D) \
+  X(DepthwiseConv2D) \
+  X(FullyConnected) \
+  X(Add) \
+  X(Mul) \
+  X(AveragePool2D) \
+  X(MaxPool2D) \
+  X(Mean) \
+  X(Concatenation) \
+  X(Reshape) \
+  X(Squeeze) \
+  X(Pad) \
+  X(Softmax) \
+  X(Logistic) \
+  X(Relu) \
+  X(Relu6) \
+  X(HardSwish) \
+  X(ResizeBilinear) \
+  X(Dequantize) \
+  X(Quantize) \
   X(FakeQuant)

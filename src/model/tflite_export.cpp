@@ -134,8 +134,8 @@ class Exporter {
         auto scale = fbb_.CreateVector(t.quant.scale);
         auto zero_point = fbb_.CreateVector(zp);
         const int axis = t.quant.scale.size() > 1 ? t.quant.axis : 0;
-        quant = tflite::CreateQuantizationParameters(fbb_, 0, 0, scale, zero_point,
-                                                     tflite::QuantizationDetails::NONE, 0, axis);
+        quant = tflite::CreateQuantizationParameters(fbb_, 0, 0, scale, zero_point, tflite::QuantizationDetails::NONE,
+                                                     0, axis);
       }
       auto shape = fbb_.CreateVector(t.shape);
       auto name = fbb_.CreateString(t.name);

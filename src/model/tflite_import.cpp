@@ -41,7 +41,6 @@ bool map_dtype(tflite::TensorType t, DType* out) {
   }
 }
 
-
 struct OpCodeInfo {
   int32_t builtin = 0;
   std::string custom;
@@ -425,8 +424,7 @@ Graph import_tflite(const uint8_t* data, size_t size) {
   size_t verify_size = std::min<size_t>(size, FLATBUFFERS_MAX_BUFFER_SIZE - 1);
   flatbuffers::Verifier verifier(buf, verify_size);
   if (!tflite::VerifyModelBuffer(verifier)) {
-    invalid("the TFLite FlatBuffer is corrupt or truncated (verification failed, " + std::to_string(size) +
-            " bytes)");
+    invalid("the TFLite FlatBuffer is corrupt or truncated (verification failed, " + std::to_string(size) + " bytes)");
   }
   return Importer(buf, size).run();
 }
@@ -439,8 +437,8 @@ void TfliteOpReader::unsupported(const std::string& msg) const { fail(TARE_ERROR
 void TfliteOpReader::arity(size_t min_in, size_t max_in, size_t required) const {
   const auto& in = out_.inputs;
   if (in.size() < min_in || in.size() > max_in) {
-    invalid("expects " + (min_in == max_in ? std::to_string(min_in)
-                                           : std::to_string(min_in) + " to " + std::to_string(max_in)) +
+    invalid("expects " +
+            (min_in == max_in ? std::to_string(min_in) : std::to_string(min_in) + " to " + std::to_string(max_in)) +
             " inputs, has " + std::to_string(in.size()));
   }
   for (size_t i = 0; i < in.size(); i++) {

@@ -78,11 +78,11 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op) {
   const int tp = std::min(kTP, so.w), tc = std::min(kTC, OC4);
   const int xt = x_tiles(so.w, tp);
   const ConvPush push{conv_head(si, so, pads), xt};
-  auto p = b.pipeline("conv2d",
-                      {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
-                       (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)tp,
-                       (uint32_t)tc},
-                      sizeof(ConvPush), 4, 64, 1, 1);
+  auto p =
+      b.pipeline("conv2d",
+                 {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
+                  (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)tp, (uint32_t)tc},
+                 sizeof(ConvPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p), std::move(bindings), push, window_grid(so, xt, div_up(OC4, tc)));
 }
 

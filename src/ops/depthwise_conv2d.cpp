@@ -48,11 +48,11 @@ KernelPtr make_depthwise_conv2d(BuildContext& b, const Op& op) {
   const int tp = std::min(dw_tile(), so.w);
   const int xt = x_tiles(so.w, tp);
   const DwPush push{conv_head(si, so, conv_pads(si, KH, KW, pr)), OC, xt};
-  auto p = b.pipeline("depthwise_conv2d",
-                      {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
-                       (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)mult,
-                       (uint32_t)tp},
-                      sizeof(DwPush), 4, 64, 1, 1);
+  auto p =
+      b.pipeline("depthwise_conv2d",
+                 {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
+                  (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)mult, (uint32_t)tp},
+                 sizeof(DwPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p),
                        {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(bias), Binding::t(op.outputs[0])},
                        push, window_grid(so, xt, (uint32_t)OC4));

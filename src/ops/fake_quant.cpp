@@ -59,8 +59,8 @@ KernelPtr make_fake_quant(BuildContext& b, const Op& op) {
              TARE_ERROR_INVALID_MODEL, where + "invalid quantization range or zero point");
   uint32_t bits;
   std::memcpy(&bits, &p.fq_scale, 4);
-  const int32_t pc[7] = {(int32_t)(s.rows() * s.c4()), s.c, s.c4(), (int32_t)bits, p.fq_zero_point, p.fq_qmin,
-                         p.fq_qmax};
+  const int32_t pc[7] = {
+      (int32_t)(s.rows() * s.c4()), s.c, s.c4(), (int32_t)bits, p.fq_zero_point, p.fq_qmin, p.fq_qmax};
   auto pipe = b.pipeline("fake_quant", {kPer}, sizeof(pc), 2, kLocal);
   return std::make_unique<FakeQuantKernel>(std::move(pipe), op.inputs[0], op.outputs[0], pc);
 }

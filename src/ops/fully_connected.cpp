@@ -47,8 +47,8 @@ KernelPtr make_fully_connected(BuildContext& b, const Op& op) {
   auto p = b.pipeline("fully_connected", {act_code(op.params.activation), fc.gather, (uint32_t)fc.rows, chunk},
                       sizeof(FcHead), 4, kLocal);
   return make_dispatch(std::move(p),
-                       {Binding::t(op.inputs[0]), Binding::c(ws), Binding::c(bs), Binding::t(op.outputs[0])},
-                       fc.head, fc.grid);
+                       {Binding::t(op.inputs[0]), Binding::c(ws), Binding::c(bs), Binding::t(op.outputs[0])}, fc.head,
+                       fc.grid);
 }
 
 }  // namespace tare::ops

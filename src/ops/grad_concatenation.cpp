@@ -30,8 +30,8 @@ KernelPtr make_grad_concatenation(BuildContext& b, const Op& op) {
     if (si.rows() * si.c4() == 0 || g.tensors[op.inputs[i]].is_const) continue;
     const ConcatHead h = concat_head(cg, si, extent, at);
     const bool aligned = cg.axis4 != 3 || at % 4 == 0;
-    auto pipe = b.context().pipeline("grad_concatenation", {aligned ? 1u : 0u, kPer}, sizeof(ConcatHead), 2, kLocal,
-                                     1, 1);
+    auto pipe = b.context().pipeline("grad_concatenation", {aligned ? 1u : 0u, kPer}, sizeof(ConcatHead), 2, kLocal, 1,
+                                     1);
     parts.push_back(Dispatch::make(std::move(pipe), {Binding::g(op.outputs[0]), Binding::g(op.inputs[i])}, h,
                                    grid_xy(h.total, (int64_t)kLocal * kPer)));
   }

@@ -27,8 +27,7 @@ KernelPtr make_grad_mean(BuildContext& b, const Op& op) {
   for (bool r : mg.reduced) spec.push_back(r ? 1u : 0u);
   auto p = b.context().pipeline("grad_mean", spec, sizeof(Push), 2, kLocal, 1, 1);
   const Push pc = {is.h, is.w, is.c, is.c4(), os.c, os.c4(), (int32_t)total, (float)(1.0 / (double)mg.count)};
-  return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::g(op.inputs[0])}, pc,
-                       grid_xy(total, kLocal));
+  return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::g(op.inputs[0])}, pc, grid_xy(total, kLocal));
 }
 
 }  // namespace tare::ops

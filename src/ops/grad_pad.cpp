@@ -20,11 +20,10 @@ KernelPtr make_grad_pad(BuildContext& b, const Op& op) {
   const int64_t total = is.rows() * is.c4();
   TARE_CHECK(total < (int64_t)INT32_MAX - kLocal && os.padded_elements() < INT32_MAX, TARE_ERROR_UNSUPPORTED,
              where + "tensor too large");
-  const int32_t pc[12] = {is.h,      is.w,      is.c,      is.c4(),   os.h, os.w, os.c4(),
-                          before[0], before[1], before[2], before[3], (int32_t)total};
+  const int32_t pc[12] = {is.h,    is.w,      is.c,      is.c4(),   os.h,      os.w,
+                          os.c4(), before[0], before[1], before[2], before[3], (int32_t)total};
   auto p = b.context().pipeline("grad_pad", {before[3] % 4 == 0 ? 1u : 0u}, sizeof(pc), 2, kLocal, 1, 1);
-  return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::g(op.inputs[0])}, pc,
-                       grid_xy(total, kLocal));
+  return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::g(op.inputs[0])}, pc, grid_xy(total, kLocal));
 }
 
 }  // namespace tare::ops

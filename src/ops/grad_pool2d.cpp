@@ -28,9 +28,8 @@ KernelPtr make_grad_pool2d(BuildContext& b, const Op& op) {
                                    {(uint32_t)p.filter_h, (uint32_t)p.filter_w, (uint32_t)p.stride_h,
                                     (uint32_t)p.stride_w, avg ? 1u : 0u},
                                    sizeof(pc), 3, kLocal, 1, 1);
-  return make_dispatch(std::move(pipe),
-                       {Binding::t(op.inputs[0]), Binding::g(op.outputs[0]), Binding::g(op.inputs[0])}, pc,
-                       grid_xy(total, kLocal));
+  return make_dispatch(std::move(pipe), {Binding::t(op.inputs[0]), Binding::g(op.outputs[0]), Binding::g(op.inputs[0])},
+                       pc, grid_xy(total, kLocal));
 }
 
 }  // namespace tare::ops

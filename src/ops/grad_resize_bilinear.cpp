@@ -29,10 +29,8 @@ std::vector<std::vector<std::pair<int, float>>> axis_table(int in, int out, floa
   std::vector<std::vector<std::pair<int, float>>> t((size_t)in);
   auto add = [&](int i, int o, float w) {
     auto& l = t[(size_t)i];
-    if (!l.empty() && l.back().first == o)
-      l.back().second += w;
-    else
-      l.emplace_back(o, w);
+    if (!l.empty() && l.back().first == o) l.back().second += w;
+    else l.emplace_back(o, w);
   };
   for (int o = 0; o < out; o++) {
     const float c = half_pixel ? ((float)o + 0.5f) * scale - 0.5f : (float)o * scale;

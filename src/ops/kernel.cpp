@@ -1,7 +1,7 @@
 // Kernel selection (ops/kernel.h): the op's descriptor names its float, 8-bit and backward kernel factories.
+#include "ops/kernel.h"
 #include "common/error.h"
 #include "model/op_desc.h"
-#include "ops/kernel.h"
 #include "ops/op_common.h"
 
 namespace tare::ops {
@@ -50,9 +50,7 @@ KernelPtr make_kernel(BuildContext& b, const Op& op) {
   return d.make_float(b, op);
 }
 
-vk::BufferRange Resources::grad(int) const {
-  fail(TARE_ERROR_INTERNAL, "gradients exist only in training sessions");
-}
+vk::BufferRange Resources::grad(int) const { fail(TARE_ERROR_INTERNAL, "gradients exist only in training sessions"); }
 
 KernelPtr make_grad_kernel(BuildContext& b, const Op& op) {
   if (is_alias(b.graph(), op)) return nullptr;

@@ -31,7 +31,7 @@ namespace tare::ops {
 // The 4-D view of a tensor.
 struct Shape4 {
   int n = 1, h = 1, w = 1, c = 1;
-  int c4() const { return (c + 3) / 4; }       // vec4 groups per row
+  int c4() const { return (c + 3) / 4; }  // vec4 groups per row
   int64_t rows() const { return (int64_t)n * h * w; }
   int64_t padded_elements() const { return rows() * c4() * 4; }
 };
@@ -61,7 +61,7 @@ struct ConstSlice {
 class Resources {
  public:
   virtual ~Resources() = default;
-  virtual vk::BufferRange tensor(int index) const = 0;      // activation tensor (arena)
+  virtual vk::BufferRange tensor(int index) const = 0;       // activation tensor (arena)
   virtual vk::BufferRange constant(ConstSlice s) const = 0;  // constant data
   // Training sessions only: dL/dtensor, stored like the tensor (NHWC4 float32, padding lanes 0).
   virtual vk::BufferRange grad(int index) const;
@@ -89,8 +89,8 @@ class BuildContext {
     return s;
   }
   std::shared_ptr<vk::Pipeline> pipeline_q8(const std::string& base, bool has_dot_variant,
-                                            const std::vector<uint32_t>& spec, uint32_t push_bytes,
-                                            uint32_t bindings, uint32_t lx, uint32_t ly = 1, uint32_t lz = 1) const {
+                                            const std::vector<uint32_t>& spec, uint32_t push_bytes, uint32_t bindings,
+                                            uint32_t lx, uint32_t ly = 1, uint32_t lz = 1) const {
     return context().pipeline(shader_q8(base, has_dot_variant), spec, push_bytes, bindings, lx, ly, lz);
   }
   // Appends float data to the constant buffer, converted to the storage type (float32 or float16); returns its

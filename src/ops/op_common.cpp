@@ -53,10 +53,8 @@ void check_quantized_io(const Tensor& in, const Tensor& out, const std::string& 
 }
 
 OpIO op_io(const Graph& g, const Op& op, const std::string& where, bool exactly_one) {
-  if (exactly_one)
-    check_one_input_output(op, where);
-  else
-    check_input_output(op, where);
+  if (exactly_one) check_one_input_output(op, where);
+  else check_input_output(op, where);
   return {g.tensors[op.inputs[0]], g.tensors[op.outputs[0]]};
 }
 
@@ -98,7 +96,9 @@ void record_dispatch(vk::Recorder& rec, const Dispatch& d, const Resources* res)
       continue;
     }
     TARE_CHECK(res != nullptr, TARE_ERROR_INTERNAL, "a tensor binding needs the graph's resources");
-    bufs.push_back(bd.tensor < 0 ? res->constant(bd.constant) : bd.grad ? res->grad(bd.tensor) : res->tensor(bd.tensor));
+    bufs.push_back(bd.tensor < 0 ? res->constant(bd.constant)
+                   : bd.grad     ? res->grad(bd.tensor)
+                                 : res->tensor(bd.tensor));
   }
   rec.dispatch(*d.pipeline, bufs, d.push.data(), (uint32_t)d.push.size(), d.grid.x, d.grid.y, d.grid.z);
 }

@@ -72,7 +72,7 @@ Grid grid_xz(int64_t items, int local, uint32_t y = 1);
 struct Binding {
   int tensor = -1;
   ConstSlice constant{};
-  bool grad = false;  // the tensor's gradient (training sessions) rather than its value
+  bool grad = false;         // the tensor's gradient (training sessions) rather than its value
   vk::BufferRange buffer{};  // used when set
   static Binding t(int index) { return {index, {}, false, {}}; }
   static Binding c(ConstSlice s) { return {-1, s, false, {}}; }

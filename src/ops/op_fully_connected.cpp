@@ -77,9 +77,7 @@ int64_t macs(const Graph& g, const Op& op) {
 }
 
 // Column j of the NHWC-flattened input is channel j % C.
-int input_channel(const std::vector<int>& w, int64_t e, int channels) {
-  return (int)((e % w[1]) % channels);
-}
+int input_channel(const std::vector<int>& w, int64_t e, int channels) { return (int)((e % w[1]) % channels); }
 std::string input_mismatch(const std::vector<int>& w, int channels) {
   if (w.size() == 2 && w[1] % channels == 0) return "";
   return ": fully connected depth " + (w.size() == 2 ? std::to_string(w[1]) : std::string("?")) +

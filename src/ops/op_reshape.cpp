@@ -115,8 +115,9 @@ void infer_squeeze(ShapeContext& s) {
 // Same flat order and the same last axis on both sides: channel = flat index % C.
 bool equalize_through(const Graph&, const Op&, std::string&) { return true; }
 
-constexpr OpTraits kTraits = {
-    .equalize_through = equalize_through, .output_quant = OutputQuant::SameAsInput, .may_alias = true};
+constexpr OpTraits kTraits = {.equalize_through = equalize_through,
+                              .output_quant = OutputQuant::SameAsInput,
+                              .may_alias = true};
 
 }  // namespace
 

@@ -19,8 +19,7 @@ void read(TfliteOpReader& r) {
 }
 
 void write(TfliteOpWriter& w) {
-  w.set_options(tflite::BuiltinOptions::SoftmaxOptions,
-                tflite::CreateSoftmaxOptions(w.fbb(), w.params().beta).Union());
+  w.set_options(tflite::BuiltinOptions::SoftmaxOptions, tflite::CreateSoftmaxOptions(w.fbb(), w.params().beta).Union());
   w.set_version(version_by_int_type(w));
 }
 

@@ -23,11 +23,10 @@ KernelPtr make_pad(BuildContext& b, const Op& op) {
   const int64_t total = (int64_t)os.n * os.h * owt * os.c4();
   TARE_CHECK(os.rows() > 0 && total < (int64_t)INT32_MAX - kLocal && os.padded_elements() < INT32_MAX,
              TARE_ERROR_UNSUPPORTED, where + "tensor too large or empty");
-  const int32_t pc[15] = {is.n,      is.h,      is.w,      is.c,      is.c4(), os.h,          os.w, os.c, os.c4(),
-                          before[0], before[1], before[2], before[3], owt,     (int32_t)total};
+  const int32_t pc[15] = {is.n,    is.h,      is.w,      is.c,      is.c4(),   os.h, os.w,          os.c,
+                          os.c4(), before[0], before[1], before[2], before[3], owt,  (int32_t)total};
   auto p = b.pipeline("pad", {(uint32_t)tile, before[3] % 4 == 0 ? 1u : 0u}, sizeof(pc), 2, kLocal);
-  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc,
-                       grid_xy(total, kLocal));
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc, grid_xy(total, kLocal));
 }
 
 }  // namespace tare::ops

@@ -77,8 +77,8 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
                                    Binding::t(op.outputs[0])};
 
   const WindowPads pads = conv_pads(si, KH, KW, pr);
-  TARE_CHECK(so.rows() * std::max(IC4, OC4) < INT32_MAX && (int64_t)si.rows() * IC4 < INT32_MAX,
-             TARE_ERROR_UNSUPPORTED, where + "tensor too large");
+  TARE_CHECK(so.rows() * std::max(IC4, OC4) < INT32_MAX && (int64_t)si.rows() * IC4 < INT32_MAX, TARE_ERROR_UNSUPPORTED,
+             where + "tensor too large");
   const uint32_t wzp = qp.any_wzp ? 1 : 0, single = qp.single ? 1 : 0;
   if (conv_is_gemm(cs, pr, pads)) {
     const int tp = (int)std::min<int64_t>(kGemmTP, so.rows()), tc = std::min(kGemmTC, OC4);

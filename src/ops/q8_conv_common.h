@@ -19,14 +19,12 @@ struct Params {
   std::vector<int32_t> wzp;                // device weight zero point per output channel
   std::vector<int32_t> bias;               // int32 bias per output channel (0 without a bias)
   bool any_wzp = false;
-  bool single = false;                     // single-rounding requantization (ruy)
+  bool single = false;                           // single-rounding requantization (ruy)
   int32_t out_zp = 0, act_min = 0, act_max = 0;  // device values
   DType wdtype = DType::I8;
   const uint8_t* wdata = nullptr;
   // Weight element i as stored on the device (uint8: q - 128).
-  int8_t weight(int64_t i) const {
-    return wdtype == DType::I8 ? (int8_t)wdata[i] : (int8_t)((int32_t)wdata[i] - 128);
-  }
+  int8_t weight(int64_t i) const { return wdtype == DType::I8 ? (int8_t)wdata[i] : (int8_t)((int32_t)wdata[i] - 128); }
 };
 
 // channels: output channels; axis: the weights' channel axis for per-channel quantization.  float_product_if_per_tensor:

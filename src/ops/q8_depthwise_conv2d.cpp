@@ -45,8 +45,8 @@ KernelPtr make_q8_depthwise_conv2d(BuildContext& b, const Op& op) {
              where + "tensor too large");
   const int tp = std::min(kTP, so.w);
   const int xt = x_tiles(so.w, tp);
-  const DwPush push{conv_head(si, so, conv_pads(si, KH, KW, pr)), OC, xt, device_zero_point(in), qp.out_zp,
-                    qp.act_min, qp.act_max};
+  const DwPush push{
+      conv_head(si, so, conv_pads(si, KH, KW, pr)), OC, xt, device_zero_point(in), qp.out_zp, qp.act_min, qp.act_max};
   auto p = b.pipeline_q8("q8_depthwise_conv2d", false,
                          {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
                           (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp},

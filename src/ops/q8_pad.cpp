@@ -25,13 +25,24 @@ KernelPtr make_q8_pad(BuildContext& b, const Op& op) {
   const int64_t total = os.rows() * os.c4();
   TARE_CHECK(os.rows() > 0 && total < (int64_t)INT32_MAX - kLocal && is.padded_elements() < INT32_MAX,
              TARE_ERROR_UNSUPPORTED, where + "tensor too large or empty");
-  const Push pc = {is.n,      is.h,      is.w,      is.c,           is.c4(),
-                   os.h,      os.w,      os.c,      os.c4(),        before[0],
-                   before[1], before[2], before[3], (int32_t)total, device_zero_point(ot),
+  const Push pc = {is.n,
+                   is.h,
+                   is.w,
+                   is.c,
+                   is.c4(),
+                   os.h,
+                   os.w,
+                   os.c,
+                   os.c4(),
+                   before[0],
+                   before[1],
+                   before[2],
+                   before[3],
+                   (int32_t)total,
+                   device_zero_point(ot),
                    u8_flip(it) - u8_flip(ot)};
   auto p = b.pipeline_q8("q8_pad", false, {}, sizeof(Push), 2, kLocal);
-  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc,
-                       grid_xz(total, kLocal));
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc, grid_xz(total, kLocal));
 }
 
 }  // namespace tare::ops

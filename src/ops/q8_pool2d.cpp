@@ -33,8 +33,21 @@ KernelPtr make_q8_pool2d(BuildContext& b, const Op& op) {
                              avg ? 1u : 0u, (uint32_t)pg.tile},
                             sizeof(Push), 2, kLocal);
   const Shape4& is = pg.is;
-  Push pc{is.h,           is.w,         is.c,           is.c4(),     pg.oh, pg.ow, pg.owt, pg.pads.top, pg.pads.left,
-          (int32_t)pg.total, u8_flip(it), u8_flip(ot), 0,  0,     device_zero_point(ot)};
+  Push pc{is.h,
+          is.w,
+          is.c,
+          is.c4(),
+          pg.oh,
+          pg.ow,
+          pg.owt,
+          pg.pads.top,
+          pg.pads.left,
+          (int32_t)pg.total,
+          u8_flip(it),
+          u8_flip(ot),
+          0,
+          0,
+          device_zero_point(ot)};
   q8_activation_range(p.activation, ot, &pc.lo, &pc.hi);
   return make_dispatch(std::move(pipe), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc,
                        grid_xy(pg.total, kLocal));

@@ -50,8 +50,8 @@ KernelPtr make_quantize(BuildContext& b, const Op& op) {
   TARE_CHECK(in.quant.scale.size() == 1 && in.quant.scale[0] > 0.0f, TARE_ERROR_INVALID_MODEL,
              where + "the input needs one positive scale");
   quant::QuantizedMultiplier m = quant::quantize_multiplier((double)tensor_scale(in) / (double)os);
-  const int32_t pc[7] = {(int32_t)total, so.c, so.c4(), device_zero_point(in), device_zero_point(out), m.multiplier,
-                         m.shift};
+  const int32_t pc[7] = {(int32_t)total,         so.c,         so.c4(), device_zero_point(in),
+                         device_zero_point(out), m.multiplier, m.shift};
   auto p = b.pipeline_q8("quantize_requant", false, {kPer}, sizeof(pc), 2, kLocal);
   return make_dispatch(std::move(p), bindings, pc, grid_xy(total, (int64_t)kLocal * kPer));
 }

@@ -48,10 +48,10 @@ std::vector<double> doubles_of(const Tensor& t) {
 
 // One equalized pair: the first layer's weights (and bias) by output channel, the second's weights by input channel.
 struct Pair {
-  int first = -1, second = -1;      // op indices
+  int first = -1, second = -1;  // op indices
   int channels = 0;
-  std::vector<int> first_map;       // output channel of each element of the first layer's weights
-  std::vector<int> second_map;      // input channel of each element of the second layer's weights
+  std::vector<int> first_map;   // output channel of each element of the first layer's weights
+  std::vector<int> second_map;  // input channel of each element of the second layer's weights
 };
 
 // Output channel of every element of a CONV_2D [Cout,KH,KW,Cin] or DEPTHWISE_CONV_2D [1,KH,KW,C*M] weight tensor.
@@ -128,16 +128,14 @@ class Finder {
     if (!mismatch.empty()) return skip(a, second_str + mismatch);
     switch (op.params.activation) {
       case Activation::None:
-      case Activation::Relu:
-        break;
+      case Activation::Relu: break;
       case Activation::Relu6:
         if (!o_.replace_relu6) {
           relu6_kept_++;
           return false;
         }
         break;
-      case Activation::ReluN1To1:
-        return skip(a, "its RELU_N1_TO_1 does not commute with scaling");
+      case Activation::ReluN1To1: return skip(a, "its RELU_N1_TO_1 does not commute with scaling");
     }
     p.first = a;
     p.second = b;
@@ -195,7 +193,8 @@ Graph equalize_graph(const Graph& g, const EqualizeOptions& o, EqualizeReport* r
       if (f.find((int)i, p)) pairs.push_back(std::move(p));
     }
     if (f.relu6_kept() > 0)
-      r.notes.push_back(std::to_string(f.relu6_kept()) + " pairs joined by RELU6 not equalized (RELU6 does not commute "
+      r.notes.push_back(std::to_string(f.relu6_kept()) +
+                        " pairs joined by RELU6 not equalized (RELU6 does not commute "
                         "with scaling; replace_relu6 is off)");
   }
   r.pairs = (int)pairs.size();

@@ -29,9 +29,9 @@ struct EqualizeOptions {
 };
 
 struct EqualizeReport {
-  int pairs = 0;             // layer pairs equalized
-  int iterations = 0;        // sweeps done
-  int relu6_replaced = 0;    // fused RELU6 changed to RELU
+  int pairs = 0;                   // layer pairs equalized
+  int iterations = 0;              // sweeps done
+  int relu6_replaced = 0;          // fused RELU6 changed to RELU
   std::vector<std::string> notes;  // pairs skipped and why, and anything else worth telling
 };
 

@@ -124,9 +124,9 @@ Graph fake_quant_graph(const Graph& q, FakeQuantMap* map) {
 
   for (size_t k = 0; k < q.ops.size(); k++) {
     const Op& src = q.ops[k];
-    const std::string where =
-        "fake_quant_graph: operator " + std::to_string(src.source_index >= 0 ? src.source_index : (int)k) + " (" +
-        op_name(src.type) + "): ";
+    const std::string where = "fake_quant_graph: operator " +
+                              std::to_string(src.source_index >= 0 ? src.source_index : (int)k) + " (" +
+                              op_name(src.type) + "): ";
     for (int t : src.inputs) TARE_CHECK(t == -1 || valid(t), TARE_ERROR_INVALID_MODEL, where + "bad input index");
     for (int t : src.outputs) TARE_CHECK(valid(t), TARE_ERROR_INVALID_MODEL, where + "bad output index");
     TARE_CHECK(src.type != OpType::FakeQuant, TARE_ERROR_INVALID_ARGUMENT,

@@ -48,7 +48,6 @@ int add_tensor(Graph& g, Tensor t) {
   return (int)g.tensors.size() - 1;
 }
 
-
 }  // namespace
 
 void activation_params(float min, float max, float& scale, int32_t& zero_point) {
@@ -303,8 +302,8 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
   for (size_t i = 0; i < g.ops.size(); i++) g.ops[i].source_index = (int)i;
   remove_unused_tensors(g);
   for (const Tensor& t : g.tensors)
-    TARE_CHECK(t.is_const || t.dtype != DType::F32 || std::find(g.inputs.begin(), g.inputs.end(),
-                                                                 &t - g.tensors.data()) != g.inputs.end() ||
+    TARE_CHECK(t.is_const || t.dtype != DType::F32 ||
+                   std::find(g.inputs.begin(), g.inputs.end(), &t - g.tensors.data()) != g.inputs.end() ||
                    std::find(g.outputs.begin(), g.outputs.end(), &t - g.tensors.data()) != g.outputs.end(),
                TARE_ERROR_INTERNAL, "tensor '" + t.name + "' was left in float");
   infer_shapes(g);

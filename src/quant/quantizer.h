@@ -20,19 +20,19 @@ enum class WeightRounding {
 };
 
 struct QuantizeOptions {
-  bool per_channel = false;         // per-output-channel weight scales (TFLite's standard for conv)
-  bool bias_16bit = false;          // clamp the int32 biases to the int16 range (the paper's setting)
-  bool drop_dead_channels = true;   // constant channels: weights zeroed, the constant kept exactly in the bias
+  bool per_channel = false;        // per-output-channel weight scales (TFLite's standard for conv)
+  bool bias_16bit = false;         // clamp the int32 biases to the int16 range (the paper's setting)
+  bool drop_dead_channels = true;  // constant channels: weights zeroed, the constant kept exactly in the bias
   WeightRounding rounding = WeightRounding::NearestAway;
-  DType input_type = DType::F32;    // F32 (QUANTIZE at the input), I8 or U8
-  DType output_type = DType::F32;   // F32 (DEQUANTIZE at the outputs), I8 or U8
+  DType input_type = DType::F32;   // F32 (QUANTIZE at the input), I8 or U8
+  DType output_type = DType::F32;  // F32 (DEQUANTIZE at the outputs), I8 or U8
 };
 
 struct QuantizeReport {
-  int dead_channels = 0;            // channels dropped
-  int quantized_weights = 0;        // weight tensors quantized
-  int activations = 0;              // activation tensors given ranges
-  std::vector<std::string> notes;   // anything worth telling the user
+  int dead_channels = 0;           // channels dropped
+  int quantized_weights = 0;       // weight tensors quantized
+  int activations = 0;             // activation tensors given ranges
+  std::vector<std::string> notes;  // anything worth telling the user
 };
 
 // Per-channel statistics of every tensor of `g` (indexed like g.tensors), as collected by a calibration run

@@ -18,7 +18,6 @@ namespace tare::ref {
 using detail::broadcast_strides;
 using detail::strides_of;
 
-
 void GradContext::conv2d() {
   const int x = input(0), w = input(1), o = op_->outputs[0];
   require_rank(x, 4);
@@ -471,19 +470,18 @@ Gradients GradContext::run(const std::vector<std::pair<int, std::vector<float>>>
   return std::move(res_);
 }
 
-
 Gradients backward(const Graph& g, const Values& forward, const std::vector<std::pair<int, std::vector<float>>>& seeds,
                    const BackwardOptions& options) {
   GradContext b(g, forward, options);
   return b.run(seeds);
 }
 
-float distillation_loss(const std::vector<float>& teacher_logits, const std::vector<float>& student_logits,
-                        int classes, std::vector<float>* grad) {
+float distillation_loss(const std::vector<float>& teacher_logits, const std::vector<float>& student_logits, int classes,
+                        std::vector<float>* grad) {
   if (classes < 1 || teacher_logits.size() != student_logits.size() || teacher_logits.size() % (size_t)classes != 0 ||
       teacher_logits.empty())
-    fail(TARE_ERROR_INVALID_ARGUMENT, "distillation_loss: " + std::to_string(teacher_logits.size()) +
-                                          " teacher and " + std::to_string(student_logits.size()) +
+    fail(TARE_ERROR_INVALID_ARGUMENT, "distillation_loss: " + std::to_string(teacher_logits.size()) + " teacher and " +
+                                          std::to_string(student_logits.size()) +
                                           " student logits are not whole rows of " + std::to_string(classes));
   const size_t rows = teacher_logits.size() / (size_t)classes;
   if (grad) grad->assign(student_logits.size(), 0.0f);

@@ -57,7 +57,7 @@ Gradients backward(const Graph& g, const Values& forward, const std::vector<std:
 //   L = -1/rows * sum_r sum_c softmax(teacher_r)_c * log_softmax(student_r)_c
 // computed in double.  If `grad` is not null it receives dL/dstudent_logits = (softmax(student) - softmax(teacher))
 // / rows.  Throws tare::Error(TARE_ERROR_INVALID_ARGUMENT) when the sizes do not match or are not whole rows.
-float distillation_loss(const std::vector<float>& teacher_logits, const std::vector<float>& student_logits,
-                        int classes, std::vector<float>* grad);
+float distillation_loss(const std::vector<float>& teacher_logits, const std::vector<float>& student_logits, int classes,
+                        std::vector<float>* grad);
 
 }  // namespace tare::ref

@@ -33,8 +33,8 @@ std::vector<float> bias_of(const OpContext& c, size_t index, int count) {
   if (!c.has_input(index)) return std::vector<float>((size_t)count, 0.0f);
   const std::vector<float>& b = c.in(index);
   if ((int64_t)b.size() != count)
-    c.fail(TARE_ERROR_INVALID_MODEL, "bias has " + std::to_string(b.size()) + " values for " + std::to_string(count) +
-                                         " output channels");
+    c.fail(TARE_ERROR_INVALID_MODEL,
+           "bias has " + std::to_string(b.size()) + " values for " + std::to_string(count) + " output channels");
   return b;
 }
 

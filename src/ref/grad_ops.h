@@ -17,14 +17,10 @@ namespace tare::ref {
 // dL/dy of an activation's input, given its output y: passes where y is strictly inside the activation's range.
 inline bool passes(Activation a, float y) {
   switch (a) {
-    case Activation::None:
-      return true;
-    case Activation::Relu:
-      return y > 0.0f;
-    case Activation::ReluN1To1:
-      return y > -1.0f && y < 1.0f;
-    case Activation::Relu6:
-      return y > 0.0f && y < 6.0f;
+    case Activation::None: return true;
+    case Activation::Relu: return y > 0.0f;
+    case Activation::ReluN1To1: return y > -1.0f && y < 1.0f;
+    case Activation::Relu6: return y > 0.0f && y < 6.0f;
   }
   return false;
 }
@@ -61,8 +57,8 @@ class GradContext {
   const std::vector<float>& value(int t) const {
     const Tensor& ts = tensor(t);
     if (t >= (int)fwd_.size() || (int64_t)fwd_[t].size() != ts.elements())
-      fail(TARE_ERROR_INVALID_ARGUMENT, "forward value of '" + ts.name + "' " + shape_str(ts.shape) +
-                                            " is missing or has the wrong size");
+      fail(TARE_ERROR_INVALID_ARGUMENT,
+           "forward value of '" + ts.name + "' " + shape_str(ts.shape) + " is missing or has the wrong size");
     return fwd_[t];
   }
   // The gradient accumulator of tensor t, or null when t needs no gradient (constant, omitted, not needed).
@@ -132,8 +128,8 @@ class GradContext {
   }
   void require_shape(int t, const std::vector<int>& s) const {
     if (shape(t) != s)
-      fail(TARE_ERROR_INVALID_MODEL, "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) +
-                                         ", expected " + shape_str(s));
+      fail(TARE_ERROR_INVALID_MODEL,
+           "tensor '" + tensor(t).name + "' has shape " + shape_str(shape(t)) + ", expected " + shape_str(s));
   }
   void require_rank(int t, size_t rank) const {
     if (shape(t).size() != rank)

@@ -9,8 +9,8 @@ namespace tare::ref::intd {
 namespace {
 
 using quant::multiply_by_quantized_multiplier;
-using quant::QuantizedMultiplier;
 using quant::quantize_multiplier;
+using quant::QuantizedMultiplier;
 
 void require_rank(const IntCtx& c, const Tensor& t, size_t rank) {
   if (t.shape.size() != rank)
@@ -21,8 +21,8 @@ void require_rank(const IntCtx& c, const Tensor& t, size_t rank) {
 struct Weights {
   DType dtype = DType::I8;
   const uint8_t* p = nullptr;
-  std::vector<float> scale;     // one per channel
-  std::vector<int32_t> zp;      // one per channel
+  std::vector<float> scale;  // one per channel
+  std::vector<int32_t> zp;   // one per channel
   bool per_channel = false;
   int32_t at(int64_t i) const { return dtype == DType::I8 ? (int32_t)(int8_t)p[i] : (int32_t)p[i]; }
 };
@@ -40,8 +40,8 @@ Weights weights_of(const IntCtx& c, size_t input, int channels, int channel_axis
     c.fail(TARE_ERROR_INVALID_MODEL, "weights '" + t.name + "' have " + std::to_string(n) + " scales for " +
                                          std::to_string(channels) + " channels");
   if (n > 1 && t.quant.axis != channel_axis)
-    c.fail(TARE_ERROR_UNSUPPORTED, "weights '" + t.name + "' are quantized along axis " +
-                                       std::to_string(t.quant.axis) + ", expected " + std::to_string(channel_axis));
+    c.fail(TARE_ERROR_UNSUPPORTED, "weights '" + t.name + "' are quantized along axis " + std::to_string(t.quant.axis) +
+                                       ", expected " + std::to_string(channel_axis));
   w.per_channel = n > 1;
   for (int ch = 0; ch < channels; ch++) {
     const size_t k = n > 1 ? (size_t)ch : 0;
@@ -269,8 +269,8 @@ void add(IntCtx& c) {
     const int32_t sb = (b.at(mb[i]) - b.zp) * (1 << left_shift);
     const int32_t ra = quant::multiply_by_quantized_multiplier_smaller_than_one_exp(sa, m1.multiplier, m1.shift);
     const int32_t rb = quant::multiply_by_quantized_multiplier_smaller_than_one_exp(sb, m2.multiplier, m2.shift);
-    const int32_t out =
-        quant::multiply_by_quantized_multiplier_smaller_than_one_exp(ra + rb, mo.multiplier, mo.shift) + y.zp;
+    const int32_t out = quant::multiply_by_quantized_multiplier_smaller_than_one_exp(ra + rb, mo.multiplier, mo.shift) +
+                        y.zp;
     y.set((int64_t)i, std::clamp(out, lo, hi));
   }
 }
@@ -521,8 +521,8 @@ void relu(IntCtx& c, float act_min, float act_max) {
 
 namespace {
 
-void interpolation_values(int32_t value, int32_t scale_10, bool half_pixel_centers, int32_t input_size,
-                          int32_t* scaled, int32_t* lower, int32_t* upper) {
+void interpolation_values(int32_t value, int32_t scale_10, bool half_pixel_centers, int32_t input_size, int32_t* scaled,
+                          int32_t* lower, int32_t* upper) {
   *scaled = half_pixel_centers ? value * scale_10 + scale_10 / 2 - (1 << 9) : value * scale_10;
   *lower = std::max(*scaled / (1 << 10), 0);
   *upper = std::min((*scaled + (1 << 10) - 1) / (1 << 10), input_size - 1);

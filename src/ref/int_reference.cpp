@@ -63,8 +63,8 @@ QView IntCtx::make_qview(const Tensor& t, const uint8_t* p) const {
   q.dtype = t.dtype;
   q.p = p;
   if (t.dtype != DType::I8 && t.dtype != DType::U8)
-    fail(TARE_ERROR_UNSUPPORTED, std::string("tensor '") + t.name + "' is " + dtype_name(t.dtype) +
-                                     ", expected INT8 or UINT8");
+    fail(TARE_ERROR_UNSUPPORTED,
+         std::string("tensor '") + t.name + "' is " + dtype_name(t.dtype) + ", expected INT8 or UINT8");
   if (!t.quant.quantized()) fail(TARE_ERROR_INVALID_MODEL, "tensor '" + t.name + "' has no quantization parameters");
   q.scale = t.quant.scale[0];
   q.zp = t.quant.zero_point.empty() ? 0 : (int32_t)t.quant.zero_point[0];

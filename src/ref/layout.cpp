@@ -48,8 +48,8 @@ void mean(OpContext& c) {
   const std::vector<int> axes = axes_of(c, rank);
   std::vector<bool> reduced((size_t)rank, false);
   for (int a : axes) reduced[a] = true;
-  std::vector<int> os;          // declared output shape
-  std::vector<int> kept(is);    // the input shape with reduced dimensions set to 1 (same layout as the output)
+  std::vector<int> os;        // declared output shape
+  std::vector<int> kept(is);  // the input shape with reduced dimensions set to 1 (same layout as the output)
   int64_t count = 1;
   for (int k = 0; k < rank; k++) {
     if (reduced[k]) {

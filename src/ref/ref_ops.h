@@ -52,14 +52,10 @@ std::vector<int64_t> broadcast_strides(const std::vector<int>& d);
 
 inline float apply_activation(float x, Activation a) {
   switch (a) {
-    case Activation::None:
-      return x;
-    case Activation::Relu:
-      return std::max(x, 0.0f);
-    case Activation::ReluN1To1:
-      return std::min(std::max(x, -1.0f), 1.0f);
-    case Activation::Relu6:
-      return std::min(std::max(x, 0.0f), 6.0f);
+    case Activation::None: return x;
+    case Activation::Relu: return std::max(x, 0.0f);
+    case Activation::ReluN1To1: return std::min(std::max(x, -1.0f), 1.0f);
+    case Activation::Relu6: return std::min(std::max(x, 0.0f), 6.0f);
   }
   return x;
 }

@@ -91,20 +91,13 @@ T load(const uint8_t* p, int64_t i) {
 double raw_int(const Tensor& t, int64_t i) {
   const uint8_t* p = t.data.data();
   switch (t.dtype) {
-    case DType::I32:
-      return load<int32_t>(p, i);
-    case DType::U8:
-      return load<uint8_t>(p, i);
-    case DType::I8:
-      return load<int8_t>(p, i);
-    case DType::I64:
-      return (double)load<int64_t>(p, i);
-    case DType::I16:
-      return load<int16_t>(p, i);
-    case DType::Bool:
-      return load<uint8_t>(p, i) ? 1 : 0;
-    default:
-      return 0;
+    case DType::I32: return load<int32_t>(p, i);
+    case DType::U8: return load<uint8_t>(p, i);
+    case DType::I8: return load<int8_t>(p, i);
+    case DType::I64: return (double)load<int64_t>(p, i);
+    case DType::I16: return load<int16_t>(p, i);
+    case DType::Bool: return load<uint8_t>(p, i) ? 1 : 0;
+    default: return 0;
   }
 }
 
@@ -176,15 +169,15 @@ void eval_op(const Graph& g, const Op& op, Values& values) {
 
 Values run(const Graph& g, const std::vector<std::vector<float>>& inputs) {
   if (inputs.size() != g.inputs.size())
-    fail(TARE_ERROR_INVALID_ARGUMENT, "reference: the graph has " + std::to_string(g.inputs.size()) +
-                                          " inputs, got " + std::to_string(inputs.size()));
+    fail(TARE_ERROR_INVALID_ARGUMENT, "reference: the graph has " + std::to_string(g.inputs.size()) + " inputs, got " +
+                                          std::to_string(inputs.size()));
   Values values = constant_values(g);
   for (size_t i = 0; i < inputs.size(); i++) {
     int t = g.inputs[i];
     if (t < 0 || t >= (int)g.tensors.size()) fail(TARE_ERROR_INVALID_MODEL, "reference: bad graph input index");
     if ((int64_t)inputs[i].size() != g.tensors[t].elements())
-      fail(TARE_ERROR_INVALID_ARGUMENT, "reference: input " + std::to_string(i) + " '" + g.tensors[t].name +
-                                            "' " + shape_str(g.tensors[t].shape) + " needs " +
+      fail(TARE_ERROR_INVALID_ARGUMENT, "reference: input " + std::to_string(i) + " '" + g.tensors[t].name + "' " +
+                                            shape_str(g.tensors[t].shape) + " needs " +
                                             std::to_string(g.tensors[t].elements()) + " values, got " +
                                             std::to_string(inputs[i].size()));
     values[t] = inputs[i];

@@ -44,8 +44,8 @@ Buffer::Buffer(std::shared_ptr<Context> ctx, uint64_t bytes, MemoryKind kind) : 
   if (r != VK_SUCCESS) {
     vkDestroyBuffer(dev, buffer_, nullptr);
     buffer_ = VK_NULL_HANDLE;
-    fail(TARE_ERROR_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) + " bytes of device memory (" +
-                                       result_name(r) + ")");
+    fail(TARE_ERROR_OUT_OF_MEMORY,
+         "cannot allocate " + std::to_string(bytes) + " bytes of device memory (" + result_name(r) + ")");
   }
   r = vkBindBufferMemory(dev, buffer_, memory_, 0);
   VkMemoryPropertyFlags flags = 0;
@@ -117,14 +117,14 @@ void one_shot_copy(Context& ctx, VkBuffer src, uint64_t src_off, VkBuffer dst, u
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     mb.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
     mb.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-    vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &mb, 0,
-                         nullptr, 0, nullptr);
+    vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &mb, 0, nullptr,
+                         0, nullptr);
     VkBufferCopy region{src_off, dst_off, bytes};
     vkCmdCopyBuffer(cb, src, dst, 1, &region);
     mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
     mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-    vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &mb, 0,
-                         nullptr, 0, nullptr);
+    vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &mb, 0, nullptr,
+                         0, nullptr);
     check(vkEndCommandBuffer(cb), "vkEndCommandBuffer");
     ctx.submit_and_wait(cb);
   } catch (...) {

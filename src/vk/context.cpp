@@ -275,7 +275,7 @@ bool has_compute_queue(VkPhysicalDevice pd) {
 }
 
 VKAPI_ATTR VkBool32 VKAPI_CALL debug_callback(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                                              VkDebugUtilsMessageTypeFlagsEXT, 
+                                              VkDebugUtilsMessageTypeFlagsEXT,
                                               const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
   if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT)
     static_cast<Context*>(user)->on_validation_message(data && data->pMessage ? data->pMessage : "(no message)");
@@ -310,8 +310,8 @@ Context::Context(const ContextOptions& options) {
   try {
     if (debug_utils) {
       VkDebugUtilsMessengerCreateInfoEXT mi{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
-      mi.messageSeverity =
-          VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+      mi.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                           VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
       mi.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                        VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
       mi.pfnUserCallback = debug_callback;
@@ -338,16 +338,14 @@ Context::Context(const ContextOptions& options) {
       if (env && *env) {
         char* end = nullptr;
         long v = std::strtol(env, &end, 10);
-        if (end && *end == 0)
-          index = (int)v;
-        else
-          name_sub = env;
+        if (end && *end == 0) index = (int)v;
+        else name_sub = env;
       }
     }
     if (index >= 0) {
       if (index >= (int)pds.size())
-        fail(TARE_ERROR_INVALID_ARGUMENT, "device index " + std::to_string(index) + " out of range (" +
-                                              std::to_string(pds.size()) + " devices)");
+        fail(TARE_ERROR_INVALID_ARGUMENT,
+             "device index " + std::to_string(index) + " out of range (" + std::to_string(pds.size()) + " devices)");
       if (!has_compute_queue(pds[index])) fail(TARE_ERROR_INVALID_ARGUMENT, "device has no compute queue");
       physical_ = pds[index];
     } else if (!name_sub.empty()) {

@@ -21,15 +21,15 @@ struct DeviceCaps {
   std::string name;
   VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
   uint32_t vendor_id = 0, device_id = 0, api_version = 0;
-  bool fp16_arithmetic = false;   // shaderFloat16
-  bool fp16_storage = false;      // storageBuffer16BitAccess
-  bool int8_storage = false;      // storageBuffer8BitAccess
-  bool int8_arithmetic = false;   // shaderInt8
-  bool int16 = false;             // shaderInt16
-  bool int64 = false;             // shaderInt64
+  bool fp16_arithmetic = false;  // shaderFloat16
+  bool fp16_storage = false;     // storageBuffer16BitAccess
+  bool int8_storage = false;     // storageBuffer8BitAccess
+  bool int8_arithmetic = false;  // shaderInt8
+  bool int16 = false;            // shaderInt16
+  bool int64 = false;            // shaderInt64
   bool integer_dot_product = false;
   bool integer_dot_accelerated = false;  // integerDotProduct4x8BitPackedSignedAccelerated
-  bool memory_budget = false;     // VK_EXT_memory_budget
+  bool memory_budget = false;            // VK_EXT_memory_budget
   uint32_t subgroup_size = 1;
   uint32_t subgroup_operations = 0;
   bool timestamps = false;
@@ -49,9 +49,9 @@ struct DeviceCaps {
 std::vector<DeviceCaps> enumerate_devices();
 
 struct ContextOptions {
-  int device_index = -1;        // -1: automatic (TARE_DEVICE env, else discrete > integrated > virtual > CPU)
-  std::string device_name;      // substring match when device_index is -1
-  bool validation = false;      // also enabled by TARE_VALIDATION=1
+  int device_index = -1;                // -1: automatic (TARE_DEVICE env, else discrete > integrated > virtual > CPU)
+  std::string device_name;              // substring match when device_index is -1
+  bool validation = false;              // also enabled by TARE_VALIDATION=1
   std::vector<uint8_t> pipeline_cache;  // initial VkPipelineCache data (ignored unless it fits this device)
 };
 
@@ -85,8 +85,8 @@ class Context {
 
   // Pipelines are cached per (shader name, specialization constants, push-constant size, binding count).
   std::shared_ptr<Pipeline> pipeline(const std::string& shader, const std::vector<uint32_t>& spec_constants,
-                                     uint32_t push_constant_bytes, uint32_t num_bindings,
-                                     uint32_t local_x, uint32_t local_y = 1, uint32_t local_z = 1);
+                                     uint32_t push_constant_bytes, uint32_t num_bindings, uint32_t local_x,
+                                     uint32_t local_y = 1, uint32_t local_z = 1);
 
   // Submits a command buffer and waits for it.
   void submit_and_wait(VkCommandBuffer cb);

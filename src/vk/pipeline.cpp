@@ -6,8 +6,8 @@
 
 namespace tare::vk {
 
-Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<uint32_t>& spec,
-                   uint32_t push_bytes, uint32_t num_bindings, uint32_t lx, uint32_t ly, uint32_t lz)
+Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<uint32_t>& spec, uint32_t push_bytes,
+                   uint32_t num_bindings, uint32_t lx, uint32_t ly, uint32_t lz)
     : device_(ctx.device()), shader_(shader), num_bindings_(num_bindings), push_bytes_(push_bytes) {
   local_[0] = lx;
   local_[1] = ly;

@@ -17,8 +17,7 @@ class Context;
 class Pipeline {
  public:
   Pipeline(Context& ctx, const std::string& shader, const std::vector<uint32_t>& spec_constants,
-           uint32_t push_constant_bytes, uint32_t num_bindings, uint32_t local_x, uint32_t local_y,
-           uint32_t local_z);
+           uint32_t push_constant_bytes, uint32_t num_bindings, uint32_t local_x, uint32_t local_y, uint32_t local_z);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

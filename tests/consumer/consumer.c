@@ -78,8 +78,7 @@ static int run_model(const char* path, const char* input_path, long expected_top
   n = out.byte_size / sizeof(float);
   for (i = 1; i < n; i++)
     if (output[i] > output[best]) best = i;
-  printf("model %s: %lu outputs, top-1 class %lu (%.4f)\n", path, (unsigned long)n, (unsigned long)best,
-         output[best]);
+  printf("model %s: %lu outputs, top-1 class %lu (%.4f)\n", path, (unsigned long)n, (unsigned long)best, output[best]);
   if (expected_top1 >= 0 && (long)best != expected_top1) {
     fprintf(stderr, "consumer: top-1 is %lu, expected %ld\n", (unsigned long)best, expected_top1);
     goto done;
