@@ -2,6 +2,7 @@
 #include "conformance.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <sstream>
 
@@ -24,6 +27,7 @@
 #include "ref/int_reference.h"
 #include "ref/reference.h"
 #include "test_util.h"
+#include "tflite_oracle.h"
 
 namespace tare::test::conformance {
 
@@ -38,6 +42,7 @@ const char* path_name(Path p) {
     case Path::Grad: return "grad";
     case Path::GradFd: return "grad-fd";
     case Path::RoundTrip: return "roundtrip";
+    case Path::Tflite: return "tflite";
   }
   return "?";
 }
@@ -56,6 +61,7 @@ Paths descriptor_paths(OpType t) {
   if (d.make_grad && d.ref_grad) p |= bit(Path::Grad);
   if (d.ref_grad && d.ref_float) p |= bit(Path::GradFd);
   if (d.read && d.write) p |= bit(Path::RoundTrip);
+  if (d.write && d.make_q8 && d.ref_int) p |= bit(Path::Tflite);
   return p;
 }
 
@@ -235,6 +241,7 @@ Q8Path q8_path_of(Path p) {
 
 bool device_offers(Path p) {
   if (p == Path::GradFd || p == Path::RoundTrip) return true;
+  if (p == Path::Tflite) return tflite_missing_reason().empty();
   auto ctx = gpu();
   if (!ctx) return false;
   const auto& caps = ctx->caps();
@@ -544,6 +551,36 @@ void run_roundtrip(const Graph& g, const Case& c) {
 }
 
 // Runs `c` (shapes inferred) on `p`; false if it did not run (grad-fd found no kink-free inputs).
+// ---- TFLite ----------------------------------------------------------------------------------------------------
+
+// The integer reference vs TensorFlow Lite's own builtin int8 kernels (WASM, XNNPACK off) on the exported graph:
+// bit for bit.  Runs the first few 8-bit cases of each op (each starts Node: about 0.2 s); a case whose parameters
+// TFLite's kernels refuse (e.g. a LOGISTIC output scale other than 1/256, which Tare's kernels accept) is not
+// counted, and says so.
+bool run_tflite_oracle(const Graph& g, const Case& c) {
+  const auto inputs = raw_inputs(g, c);
+  const auto want = ref::run_int(g, inputs);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("tare_conformance_" + std::to_string(::getpid()) + ".tflite"))
+          .string();
+  {
+    const std::vector<uint8_t> file = export_tflite(g);
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
+    REQUIRE_MESSAGE(f.good(), "cannot write " << path);
+  }
+  const TfliteRun run = run_tflite_full(path, inputs);
+  std::filesystem::remove(path);
+  if (!run.ok) {
+    MESSAGE("TFLite refuses case '" << c.name << "' (not counted): " << run.log.substr(0, 300));
+    return false;
+  }
+  REQUIRE(run.outputs.size() == g.outputs.size());
+  for (size_t i = 0; i < g.outputs.size(); i++)
+    compare_output(g.tensors[g.outputs[i]], run.outputs[i], want[i], 0, 0.0, i);
+  return true;
+}
+
 bool run_path(const Graph& g, const Case& c, Path p) {
   try {
     switch (p) {
@@ -555,6 +592,7 @@ bool run_path(const Graph& g, const Case& c, Path p) {
       case Path::Grad: run_grad(g, c); break;
       case Path::GradFd: return run_grad_fd(g, c);
       case Path::RoundTrip: run_roundtrip(g, c); break;
+      case Path::Tflite: return run_tflite_oracle(g, c);
       default: {
         const Q8Path qp = q8_path_of(p);
         run_int(g, c, &qp, false);
@@ -571,7 +609,8 @@ bool run_path(const Graph& g, const Case& c, Path p) {
 // An entry that leaves out roundtrip or the gradients: the code must refuse that path for the operator.
 void check_absent(const Entry& e, const Graph& g) {
   const auto refused = [&](const char* path, auto&& f) {
-    INFO(op_name(e.op) << ": the entry declares no " << path << " path");
+    const std::string where = std::string(op_name(e.op)) + ": the entry declares no " + path + " path";
+    INFO(where);
     try {
       f();
       FAIL_CHECK("but it ran");
@@ -670,6 +709,12 @@ bool selected(OpType t) {
   return false;
 }
 
+// 8-bit cases per op run on TFLite (TARE_CONFORMANCE_TFLITE_CASES, default 3).
+int tflite_cases_per_op() {
+  const char* v = std::getenv("TARE_CONFORMANCE_TFLITE_CASES");
+  return v ? std::atoi(v) : 3;
+}
+
 void run_entry(const Entry& e) {
   auto& count = counts()[(size_t)e.op];
   ran_entry()[(size_t)e.op] = true;
@@ -687,6 +732,7 @@ void run_entry(const Entry& e) {
     Paths fits = bit(Path::RoundTrip);
     if (q8) {
       fits |= kQ8Paths | (c.only & bit(Path::Fp16));
+      if (count[(size_t)Path::Tflite] < tflite_cases_per_op()) fits |= bit(Path::Tflite);
     } else {
       fits |= kFloatPaths | bit(Path::GradFd);
       if (!has_fused_activation(g)) fits |= bit(Path::Grad);
@@ -696,7 +742,8 @@ void run_entry(const Entry& e) {
     for (int pi = 0; pi < kPathCount; pi++) {
       const Path p = (Path)pi;
       if (!(run & bit(p)) || !device_offers(p)) continue;
-      INFO(op_name(e.op) << " case '" << c.name << "' on path " << path_name(p));
+      const std::string where = std::string(op_name(e.op)) + " case '" + c.name + "' on path " + path_name(p);
+      INFO(where);
       const auto t0 = std::chrono::steady_clock::now();
       if (run_path(g, c, p)) count[(size_t)pi]++;
       seconds()[(size_t)pi] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -32,8 +32,8 @@
 
 namespace tare::test::conformance {
 
-enum class Path : int { Fp32, Fp16, Q8Packed, Q8PackedDot, Q8Storage, Q8StorageDot, Grad, GradFd, RoundTrip };
-constexpr int kPathCount = 9;
+enum class Path : int { Fp32, Fp16, Q8Packed, Q8PackedDot, Q8Storage, Q8StorageDot, Grad, GradFd, RoundTrip, Tflite };
+constexpr int kPathCount = 10;
 const char* path_name(Path p);
 
 using Paths = uint32_t;
