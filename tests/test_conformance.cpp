@@ -1208,6 +1208,61 @@ std::vector<Case> unary_cases(OpType t) {
   return v;
 }
 
+// ---- LEAKY_RELU -------------------------------------------------------------------------------------------------
+
+std::vector<Case> leaky_relu_cases() {
+  std::vector<Case> v;
+  const auto with_alpha = [](float a) {
+    OpParams p;
+    p.floats = {a};
+    return p;
+  };
+  // alpha below 1, tiny, above 1 and negative; odd channels, batch > 1, ranks 1 to 4; away from the kink at 0.
+  const std::vector<std::pair<std::vector<int>, float>> shapes = {{{1, 5, 6, 3}, 0.2f},    {{2, 3, 4, 13}, 0.01f},
+                                                                  {{1, 7, 33}, 1.5f},      {{5}, -0.5f},
+                                                                  {{2, 1, 1, 1001}, 0.3f}, {{3, 11}, 0.1f}};
+  for (const auto& [s, a] : shapes) {
+    GraphBuilder b;
+    const int x = b.input(s);
+    b.output(b.op(OpType::LeakyRelu, {x}, s, with_alpha(a)));
+    v.push_back(make_case(shape_name(s) + " alpha " + std::to_string(a), b.g)
+                    .generated(away_from({0}, -4, 4, 0.05f))
+                    .gradients(1)
+                    .grad_within(1e-6));
+  }
+  {
+    GraphBuilder b;
+    const int in = b.input({1, 6});
+    b.output(b.op(OpType::LeakyRelu, {in}, {1, 6}, with_alpha(0.25f)));
+    v.push_back(make_case("hand-computed", b.g)
+                    .fixed_floats({{-8.0f, -1.0f, 0.0f, 0.5f, 3.0f, -0.004f}})
+                    .expecting({-2, -0.25, 0, 0.5, 3, -0.001}, 1e-7)
+                    .only_paths(bit(Path::Fp32)));
+  }
+  // 8-bit: both multipliers below and above 1, uint8 and int8, a negative alpha.
+  struct Q {
+    std::vector<int> shape;
+    DType dt;
+    float si;
+    int zi;
+    float so;
+    int zo;
+    float alpha;
+  };
+  const std::vector<Q> q8 = {{{1, 7, 7, 33}, I8, 0.1f, -3, 0.08f, -20, 0.2f},
+                             {{2, 5, 3, 13}, U8, 0.05f, 130, 0.03f, 100, 0.1f},
+                             {{1, 3, 3, 5}, I8, 0.02f, 20, 0.05f, 7, 2.5f},
+                             {{3, 7}, U8, 0.02f, 0, 0.005f, 10, 0.3f},
+                             {{2, 4, 4, 9}, I8, 0.04f, 5, 0.04f, 5, -0.4f}};
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, c.si, c.zi, c.dt);
+    b.q8_output_op(OpType::LeakyRelu, {x}, c.shape, with_alpha(c.alpha), c.so, c.zo, c.dt);
+    v.push_back(make_case(shape_name(c.shape) + " " + dtype_name(c.dt) + " alpha " + std::to_string(c.alpha), b.g));
+  }
+  return v;
+}
+
 // ---- RESIZE_BILINEAR --------------------------------------------------------------------------------------------
 
 const char* resize_mode(int mode) { return mode == 1 ? " align_corners" : mode == 2 ? " half_pixel_centers" : ""; }
@@ -1520,6 +1575,7 @@ const std::vector<Entry>& table() {
       {OpType::Relu, all, [] { return unary_cases(OpType::Relu); }},
       {OpType::Relu6, all, [] { return unary_cases(OpType::Relu6); }},
       {OpType::HardSwish, all, [] { return unary_cases(OpType::HardSwish); }},
+      {OpType::LeakyRelu, all, leaky_relu_cases},
       {OpType::ResizeBilinear, all, resize_bilinear_cases},
       {OpType::Dequantize, no_grad, dequantize_cases, bit(Path::Fp32) | bit(Path::GradFd),
        "its float kernel and identity gradient serve float or constant inputs only, which import folds away"},

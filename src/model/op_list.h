@@ -21,6 +21,7 @@
   X(Relu) \
   X(Relu6) \
   X(HardSwish) \
+  X(LeakyRelu) \
   X(ResizeBilinear) \
   X(Dequantize) \
   X(Quantize) \
