@@ -10,6 +10,7 @@
 #include "engine/planner.h"
 #include "model/constants.h"
 #include "model/op_desc.h"
+#include "ops/op_common.h"
 
 namespace tare {
 
@@ -244,19 +245,11 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   }
 
   void record_inputs(vk::Recorder& rec) {
-    auto io = ctx_->pipeline(shader("pack_input"), {}, 12, 2, 64, 1, 1);
     for (size_t i = 0; i < g_.inputs.size(); i++) {
-      int t = g_.inputs[i];
-      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
-      if (ops::is_q8(g_.tensors[t])) {
-        record_q8_io(rec, true, g_.tensors[t], {inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t));
-        continue;
-      }
-      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
-      uint32_t gy, gz;
-      grid_rows(s.rows(), gy, gz);
-      rec.dispatch(*io, {{inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)}, pc, 12, ops::div_up(s.c4(), 64), gy,
-                   gz);
+      const int t = g_.inputs[i];
+      const vk::BufferRange staging{inputs_[i].get(), 0, inputs_[i]->size()};
+      if (ops::is_q8(g_.tensors[t])) record_q8_io(rec, true, g_.tensors[t], staging, tensor(t));
+      else record_float_io(rec, true, g_.tensors[t], staging, tensor(t));
     }
   }
 
@@ -272,19 +265,11 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   }
 
   void record_outputs(vk::Recorder& rec) {
-    auto out_io = ctx_->pipeline(shader("unpack_output"), {}, 12, 2, 64, 1, 1);
     for (size_t i = 0; i < g_.outputs.size(); i++) {
-      int t = g_.outputs[i];
-      ops::Shape4 s = ops::shape4(g_.tensors[t].shape);
-      if (ops::is_q8(g_.tensors[t])) {
-        record_q8_io(rec, false, g_.tensors[t], tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()});
-        continue;
-      }
-      int32_t pc[3] = {(int32_t)s.rows(), s.c, s.c4()};
-      uint32_t gy, gz;
-      grid_rows(s.rows(), gy, gz);
-      rec.dispatch(*out_io, {tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}}, pc, 12, ops::div_up(s.c4(), 64),
-                   gy, gz);
+      const int t = g_.outputs[i];
+      const vk::BufferRange staging{outputs_[i].get(), 0, outputs_[i]->size()};
+      if (ops::is_q8(g_.tensors[t])) record_q8_io(rec, false, g_.tensors[t], tensor(t), staging);
+      else record_float_io(rec, false, g_.tensors[t], tensor(t), staging);
     }
   }
 
@@ -330,17 +315,32 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     rec.copy(*update_staging_, slice.offset, *constants_buf_, slice.offset, bytes.size());
   }
 
+  // Float graph inputs/outputs: dense NHWC float32 <-> NHWC4 in the storage type; x over channel groups, y and z
+  // over rows.
+  void record_float_io(vk::Recorder& rec, bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
+    const ops::Shape4 s = ops::shape4(t.shape);
+    const struct { int32_t rows, C, C4; } pc = {(int32_t)s.rows(), s.c, s.c4()};
+    ops::Grid grid{ops::div_up(s.c4(), ops::kShaderLocal), 1, 1};
+    grid_rows(s.rows(), grid.y, grid.z);
+    ops::record_dispatch(rec,
+                         ops::shader_dispatch(*ctx_, shader(pack ? "pack_input" : "unpack_output"), {}, {src, dst}, pc,
+                                              grid),
+                         nullptr);
+  }
+
   // 8-bit graph inputs/outputs: dense bytes (uint8 or int8) <-> NHWC4 int8 words, one word per invocation.
   void record_q8_io(vk::Recorder& rec, bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
-    ops::Shape4 s = ops::shape4(t.shape);
+    const ops::Shape4 s = ops::shape4(t.shape);
     struct {
       int32_t rows, C, C4, words, flip, zero;
     } pc = {(int32_t)s.rows(), s.c, s.c4(), 0, t.dtype == DType::U8 ? 1 : 0, ops::device_zero_point(t)};
     pc.words = pack ? (int32_t)(s.rows() * s.c4()) : (int32_t)((t.bytes() + 3) / 4);
-    auto p = ctx_->pipeline(pack ? "pack_input_q8" : "unpack_output_q8", {}, sizeof(pc), 2, 64, 1, 1);
-    uint32_t gx, gz;
-    ops::split_groups(pc.words, 64, gx, gz);
-    rec.dispatch(*p, {src, dst}, &pc, sizeof(pc), gx, 1, gz);
+    ops::Grid grid;
+    ops::split_groups(pc.words, ops::kShaderLocal, grid.x, grid.z);
+    ops::record_dispatch(rec,
+                         ops::shader_dispatch(*ctx_, pack ? "pack_input_q8" : "unpack_output_q8", {}, {src, dst}, pc,
+                                              grid),
+                         nullptr);
   }
 
   std::shared_ptr<vk::Context> ctx_;
