@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "finite_differences.h"
 #include "ref/backward.h"
 #include "ref/reference.h"
 #include "test_util.h"
@@ -25,12 +26,14 @@ using tare::Op;
 using tare::OpParams;
 using tare::OpType;
 using tare::Padding;
+using tare::test::central_difference;
+using tare::test::kink_margin;
+using tare::test::kKinkMargin;
+using tare::test::projected;
 
 namespace {
 
 constexpr double kTolerance = 1e-3;
-constexpr float kStep = 1.0f / 512;  // finite-difference step, relative (to max(1, |x|)): about 2e-3
-constexpr double kMargin = 1e-2;     // smallest distance of a kink from any value the test differentiates through
 
 // ---- graph builder ------------------------------------------------------------------------------------------------
 
@@ -96,80 +99,7 @@ OpParams conv_params(int stride, Padding pad, int dil, Activation act) {
   return p;
 }
 
-// ---- kinks --------------------------------------------------------------------------------------------------------
-
-bool has_fused_activation(OpType t) {
-  return t == OpType::Conv2D || t == OpType::DepthwiseConv2D || t == OpType::FullyConnected || t == OpType::Add ||
-         t == OpType::Mul || t == OpType::AveragePool2D || t == OpType::MaxPool2D || t == OpType::Concatenation;
-}
-
-std::vector<double> kinks_of(Activation a) {
-  switch (a) {
-    case Activation::Relu: return {0.0};
-    case Activation::Relu6: return {0.0, 6.0};
-    case Activation::ReluN1To1: return {-1.0, 1.0};
-    default: return {};
-  }
-}
-
-// Distance of the nearest kink from a value the graph differentiates through: pre-activations of fused
-// activations, inputs of RELU / RELU6 / HARD_SWISH, the gap between the two largest values of a max-pool window.
-double kink_margin(const Graph& g, const tare::ref::Values& fwd) {
-  double m = std::numeric_limits<double>::infinity();
-  auto near = [&](const std::vector<float>& v, const std::vector<double>& ks) {
-    for (float x : v)
-      for (double k : ks) m = std::min(m, std::fabs((double)x - k));
-  };
-  for (const Op& op : g.ops) {
-    if (has_fused_activation(op.type) && op.params.activation != Activation::None) {
-      tare::ref::Values v = fwd;
-      Op plain = op;
-      plain.params.activation = Activation::None;
-      tare::ref::eval_op(g, plain, v);
-      near(v[op.outputs[0]], kinks_of(op.params.activation));
-    }
-    if (op.type == OpType::Relu) near(fwd[op.inputs[0]], {0.0});
-    if (op.type == OpType::Relu6) near(fwd[op.inputs[0]], {0.0, 6.0});
-    if (op.type == OpType::HardSwish) near(fwd[op.inputs[0]], {-3.0, 3.0});
-    if (op.type == OpType::MaxPool2D) {
-      const std::vector<int>& s = g.tensors[op.inputs[0]].shape;
-      const std::vector<float>& in = fwd[op.inputs[0]];
-      const OpParams& p = op.params;
-      const int oh = tare::conv_out_size(s[1], p.filter_h, p.stride_h, 1, p.padding);
-      const int ow = tare::conv_out_size(s[2], p.filter_w, p.stride_w, 1, p.padding);
-      const int pt = tare::conv_pad_before(s[1], p.filter_h, p.stride_h, 1, p.padding);
-      const int pl = tare::conv_pad_before(s[2], p.filter_w, p.stride_w, 1, p.padding);
-      for (int b = 0; b < s[0]; b++)
-        for (int oy = 0; oy < oh; oy++)
-          for (int ox = 0; ox < ow; ox++)
-            for (int c = 0; c < s[3]; c++) {
-              double top = -1e30, second = -1e30;
-              for (int ky = 0; ky < p.filter_h; ky++)
-                for (int kx = 0; kx < p.filter_w; kx++) {
-                  const int y = oy * p.stride_h - pt + ky, x = ox * p.stride_w - pl + kx;
-                  if (y < 0 || y >= s[1] || x < 0 || x >= s[2]) continue;
-                  const double v = in[(((size_t)b * s[1] + y) * s[2] + x) * s[3] + c];
-                  if (v > top) {
-                    second = top;
-                    top = v;
-                  } else if (v > second) {
-                    second = v;
-                  }
-                }
-              if (second > -1e30) m = std::min(m, top - second);
-            }
-    }
-  }
-  return m;
-}
-
 // ---- finite differences -------------------------------------------------------------------------------------------
-
-double projected(const std::vector<float>& y, const std::vector<float>& r) {
-  double s = 0.0;
-  for (size_t i = 0; i < y.size(); i++) s += (double)r[i] * (double)y[i];
-  return s;
-}
 
 double rel_error(const std::vector<float>& analytic, const std::vector<double>& fd) {
   REQUIRE(analytic.size() == fd.size());
@@ -179,19 +109,6 @@ double rel_error(const std::vector<float>& analytic, const std::vector<double>& 
     scale = std::max(scale, std::fabs(fd[i]));
   }
   return scale > 0 ? err / scale : err;
-}
-
-// Central difference of `f` at the float `x`, which `set` writes into the graph or its inputs.
-template <typename Eval, typename Set>
-double central_difference(float x, Set set, Eval f) {
-  const float h = kStep * std::max(1.0f, std::fabs(x));
-  const float xp = x + h, xm = x - h;
-  set(xp);
-  const double lp = f();
-  set(xm);
-  const double lm = f();
-  set(x);
-  return (lp - lm) / ((double)xp - (double)xm);
 }
 
 // Checks the gradients of every graph input and every bias of net against finite differences of
@@ -237,14 +154,14 @@ double check_net(Net& net, const std::string& what) {
   return worst;
 }
 
-// Builds the net with seeds 1, 2, ... until no kink is within kMargin, then checks it.
+// Builds the net with seeds 1, 2, ... until no kink is within kKinkMargin, then checks it.
 template <typename Build>
 double check_op(const std::string& what, Build build) {
   for (uint32_t seed = 1; seed <= 500; seed++) {
     Net net(seed);
     build(net);
     const tare::ref::Values fwd = tare::ref::run(net.g, net.feeds);
-    if (kink_margin(net.g, fwd) < kMargin) continue;
+    if (kink_margin(net.g, fwd) < kKinkMargin) continue;
     return check_net(net, what);
   }
   FAIL(what << ": no input without kinks found");
@@ -386,7 +303,7 @@ TEST_SUITE("reference") {
       const int logits = n.op(OpType::FullyConnected, {m, n.random_constant({5, 6}), n.random_constant({5})});
       (void)logits;
       const tare::ref::Values fwd = tare::ref::run(n.g, n.feeds);
-      if (kink_margin(n.g, fwd) < kMargin) continue;
+      if (kink_margin(n.g, fwd) < kKinkMargin) continue;
 
       const std::vector<float> teacher = n.random(10, -4.0f, 4.0f);  // far from the student: large gradients
       std::vector<float> dl;
