@@ -16,6 +16,26 @@
 
 namespace tare::test {
 
+// A convolution / pool window (filter size, strides, dilations, padding) of the test graphs.
+struct Win {
+  int kh, kw, sh, sw, dh, dw;
+  Padding pad;
+};
+inline OpParams win_params(const Win& v, Activation act = Activation::None) {
+  OpParams p;
+  p.stride_h = v.sh;
+  p.stride_w = v.sw;
+  p.dilation_h = v.dh;
+  p.dilation_w = v.dw;
+  p.padding = v.pad;
+  p.activation = act;
+  return p;
+}
+// The NHWC output shape of the window over an [n, h, w, *] input, with c channels.
+inline std::vector<int> win_out(int n, int h, int w, int c, const Win& v) {
+  return {n, conv_out_size(h, v.kh, v.sh, v.dh, v.pad), conv_out_size(w, v.kw, v.sw, v.dw, v.pad), c};
+}
+
 // The first field in which two operators' parameters differ ("" when none does).
 inline std::string params_diff(const OpParams& a, const OpParams& b) {
 #define TARE_SAME(f) \

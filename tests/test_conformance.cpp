@@ -39,23 +39,6 @@ const char* pad_name(Padding p) { return p == SAME ? "SAME" : "VALID"; }
 
 // ---- CONV_2D / DEPTHWISE_CONV_2D ----------------------------------------------------------------------------------
 
-struct Win {
-  int kh, kw, sh, sw, dh, dw;
-  Padding pad;
-};
-OpParams win_params(const Win& v, Activation act = NONE) {
-  OpParams p;
-  p.stride_h = v.sh;
-  p.stride_w = v.sw;
-  p.dilation_h = v.dh;
-  p.dilation_w = v.dw;
-  p.padding = v.pad;
-  p.activation = act;
-  return p;
-}
-std::vector<int> win_out(int n, int h, int w, int c, const Win& v) {
-  return {n, conv_out_size(h, v.kh, v.sh, v.dh, v.pad), conv_out_size(w, v.kw, v.sw, v.dw, v.pad), c};
-}
 std::string win_name(const Win& v) {
   return std::to_string(v.kh) + "x" + std::to_string(v.kw) + " s" + std::to_string(v.sh) + "," + std::to_string(v.sw) +
          " d" + std::to_string(v.dh) + "," + std::to_string(v.dw) + " " + pad_name(v.pad);

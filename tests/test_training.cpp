@@ -22,25 +22,6 @@ namespace {
 
 constexpr double kTol = 1e-5;  // GPU vs CPU backward reference (fp32), relative to max |reference|
 
-struct Win {
-  int kh, kw, sh, sw, dh, dw;
-  Padding pad;
-};
-
-OpParams win_params(const Win& v) {
-  OpParams p;
-  p.stride_h = v.sh;
-  p.stride_w = v.sw;
-  p.dilation_h = v.dh;
-  p.dilation_w = v.dw;
-  p.padding = v.pad;
-  return p;
-}
-
-std::vector<int> win_out(int n, int h, int w, int c, const Win& v) {
-  return {n, conv_out_size(h, v.kh, v.sh, v.dh, v.pad), conv_out_size(w, v.kw, v.sw, v.dw, v.pad), c};
-}
-
 }  // namespace
 
 TEST_SUITE("grad") {
