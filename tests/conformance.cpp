@@ -714,6 +714,11 @@ std::string count_table(std::vector<std::string>& problems) {
         cell = "-";
       } else if (!device_offers((Path)p)) {
         cell = "n/a";
+        // The TFLite oracle is part of the data a full run needs (TARE_REQUIRE_DATA=1, as in CI).
+        const char* require = std::getenv("TARE_REQUIRE_DATA");
+        if ((Path)p == Path::Tflite && require && std::string(require) == "1")
+          problems.push_back(std::string(op_name(t)) +
+                             ": TFLite is required but unavailable: " + tflite_missing_reason());
       } else {
         cell = std::to_string(n);
         if (n == 0)
