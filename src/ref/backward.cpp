@@ -12,11 +12,22 @@
 #include "model/op_desc.h"
 #include "ref/grad_ops.h"
 #include "ref/ref_ops.h"
+#include "ref/window.h"
 
 namespace tare::ref {
 
 using detail::broadcast_strides;
 using detail::strides_of;
+
+namespace {
+
+// The window of a kh x kw filter, failing with the rule's operator.
+detail::Window window(const GradContext& c, int in_h, int in_w, int kh, int kw, int dil_h, int dil_w) {
+  return detail::conv_window(c.op().params, in_h, in_w, kh, kw, dil_h, dil_w,
+                             [&](tare_status s, const std::string& msg) { c.fail(s, msg); });
+}
+
+}  // namespace
 
 void GradContext::conv2d() {
   const int x = input(0), w = input(1), o = op_->outputs[0];
@@ -28,7 +39,7 @@ void GradContext::conv2d() {
   const int co = ws[0], kh = ws[1], kw = ws[2];
   if (ws[3] != ci) fail(TARE_ERROR_UNSUPPORTED, "filter does not match the input (grouped convolution)");
   const OpParams& p = op_->params;
-  const Window win = window(h, wd, kh, kw, p.dilation_h, p.dilation_w);
+  const detail::Window win = window(*this, h, wd, kh, kw, p.dilation_h, p.dilation_w);
   require_shape(o, {n, win.out_h, win.out_w, co});
   const std::vector<float> gy = masked_output_grad(p.activation);
   add_bias_grad(2, co, gy);
@@ -36,16 +47,20 @@ void GradContext::conv2d() {
   if (!gx) return;
   const std::vector<float>& wt = value(w);
   std::vector<double> dx(gx->size(), 0.0);
-  for_each_tap(n, h, wd, kh, kw, win, p, [&](int b, int oy, int ox, int ky, int kx, int iy, int ix) {
-    const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
-    double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
-    for (int oc = 0; oc < co; oc++) {
-      const double gv = go[oc];
-      if (gv == 0.0) continue;
-      const float* wp = &wt[(((size_t)oc * kh + ky) * kw + kx) * ci];
-      for (int i = 0; i < ci; i++) dp[i] += gv * wp[i];
-    }
-  });
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < win.out_h; oy++)
+      for (int ox = 0; ox < win.out_w; ox++) {
+        const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
+        detail::for_each_tap(win, h, wd, oy, ox, [&](int ky, int kx, int iy, int ix) {
+          double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
+          for (int oc = 0; oc < co; oc++) {
+            const double gv = go[oc];
+            if (gv == 0.0) continue;
+            const float* wp = &wt[(((size_t)oc * kh + ky) * kw + kx) * ci];
+            for (int i = 0; i < ci; i++) dp[i] += gv * wp[i];
+          }
+        });
+      }
   add_to(gx, dx);
 }
 
@@ -60,7 +75,7 @@ void GradContext::depthwise_conv2d() {
   if (ws[0] != 1 || ci < 1 || co % ci != 0) fail(TARE_ERROR_INVALID_MODEL, "filter does not fit the input");
   const int m = co / ci;  // output channel ic*m + j reads input channel ic
   const OpParams& p = op_->params;
-  const Window win = window(h, wd, kh, kw, p.dilation_h, p.dilation_w);
+  const detail::Window win = window(*this, h, wd, kh, kw, p.dilation_h, p.dilation_w);
   require_shape(o, {n, win.out_h, win.out_w, co});
   const std::vector<float> gy = masked_output_grad(p.activation);
   add_bias_grad(2, co, gy);
@@ -68,13 +83,17 @@ void GradContext::depthwise_conv2d() {
   if (!gx) return;
   const std::vector<float>& wt = value(w);
   std::vector<double> dx(gx->size(), 0.0);
-  for_each_tap(n, h, wd, kh, kw, win, p, [&](int b, int oy, int ox, int ky, int kx, int iy, int ix) {
-    const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
-    double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
-    const float* wp = &wt[((size_t)ky * kw + kx) * co];
-    for (int i = 0; i < ci; i++)
-      for (int j = 0; j < m; j++) dp[i] += (double)go[i * m + j] * wp[i * m + j];
-  });
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < win.out_h; oy++)
+      for (int ox = 0; ox < win.out_w; ox++) {
+        const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
+        detail::for_each_tap(win, h, wd, oy, ox, [&](int ky, int kx, int iy, int ix) {
+          double* dp = &dx[(((size_t)b * h + iy) * wd + ix) * ci];
+          const float* wp = &wt[((size_t)ky * kw + kx) * co];
+          for (int i = 0; i < ci; i++)
+            for (int j = 0; j < m; j++) dp[i] += (double)go[i * m + j] * wp[i * m + j];
+        });
+      }
   add_to(gx, dx);
 }
 
@@ -110,7 +129,7 @@ void GradContext::pool(bool average) {
   const std::vector<int>& is = shape(x);
   const int n = is[0], h = is[1], w = is[2], ch = is[3];
   const OpParams& p = op_->params;
-  const Window win = window(h, w, p.filter_h, p.filter_w, 1, 1);
+  const detail::Window win = window(*this, h, w, p.filter_h, p.filter_w, 1, 1);
   require_shape(o, {n, win.out_h, win.out_w, ch});
   std::vector<float>* gx = grad(x);
   if (!gx) return;
@@ -121,24 +140,22 @@ void GradContext::pool(bool average) {
     for (int oy = 0; oy < win.out_h; oy++)
       for (int ox = 0; ox < win.out_w; ox++) {
         // The window clipped to the input, as the forward pass clips it.
-        const int y0 = oy * p.stride_h - win.pad_top, x0 = ox * p.stride_w - win.pad_left;
-        const int ky0 = std::max(0, -y0), ky1 = std::min(p.filter_h, h - y0);
-        const int kx0 = std::max(0, -x0), kx1 = std::min(p.filter_w, w - x0);
-        const int count = std::max(0, ky1 - ky0) * std::max(0, kx1 - kx0);
+        const detail::ClippedWindow cw = detail::clip_window(win, h, w, oy, ox);
+        const int count = cw.count();
         if (count == 0) continue;
         const float* go = &gy[(((size_t)b * win.out_h + oy) * win.out_w + ox) * ch];
-        auto at = [&](int ky, int kx, int k) { return (((size_t)b * h + y0 + ky) * w + x0 + kx) * ch + k; };
+        auto at = [&](int iy, int ix, int k) { return (((size_t)b * h + iy) * w + ix) * ch + k; };
         for (int k = 0; k < ch; k++) {
           if (go[k] == 0.0f) continue;
           if (average) {
             const double share = (double)go[k] / count;
-            for (int ky = ky0; ky < ky1; ky++)
-              for (int kx = kx0; kx < kx1; kx++) dx[at(ky, kx, k)] += share;
+            for (int iy = cw.y_begin; iy < cw.y_end; iy++)
+              for (int ix = cw.x_begin; ix < cw.x_end; ix++) dx[at(iy, ix, k)] += share;
           } else {
-            size_t best = at(ky0, kx0, k);
-            for (int ky = ky0; ky < ky1; ky++)
-              for (int kx = kx0; kx < kx1; kx++)
-                if ((*in)[at(ky, kx, k)] > (*in)[best]) best = at(ky, kx, k);
+            size_t best = at(cw.y_begin, cw.x_begin, k);
+            for (int iy = cw.y_begin; iy < cw.y_end; iy++)
+              for (int ix = cw.x_begin; ix < cw.x_end; ix++)
+                if ((*in)[at(iy, ix, k)] > (*in)[best]) best = at(iy, ix, k);
             dx[best] += go[k];
           }
         }

@@ -5,27 +5,16 @@
 #include <limits>
 
 #include "ref/ref_ops.h"
+#include "ref/window.h"
 
 namespace tare::ref::detail {
 
 namespace {
 
-struct Window {
-  int out_h, out_w, pad_top, pad_left;
-};
-
+// The window of a kh x kw filter, failing with the operator's name.
 Window window(const OpContext& c, int in_h, int in_w, int kh, int kw, int dil_h, int dil_w) {
-  const OpParams& p = c.params();
-  if (p.stride_h < 1 || p.stride_w < 1 || dil_h < 1 || dil_w < 1 || kh < 1 || kw < 1)
-    c.fail(TARE_ERROR_INVALID_MODEL, "bad stride, dilation or filter size");
-  if (p.padding != Padding::Same && p.padding != Padding::Valid) c.fail(TARE_ERROR_UNSUPPORTED, "unknown padding");
-  Window w;
-  w.out_h = conv_out_size(in_h, kh, p.stride_h, dil_h, p.padding);
-  w.out_w = conv_out_size(in_w, kw, p.stride_w, dil_w, p.padding);
-  w.pad_top = conv_pad_before(in_h, kh, p.stride_h, dil_h, p.padding);
-  w.pad_left = conv_pad_before(in_w, kw, p.stride_w, dil_w, p.padding);
-  if (w.out_h < 1 || w.out_w < 1) c.fail(TARE_ERROR_INVALID_MODEL, "empty output window");
-  return w;
+  return conv_window(c.params(), in_h, in_w, kh, kw, dil_h, dil_w,
+                     [&](tare_status s, const std::string& msg) { c.fail(s, msg); });
 }
 
 // Bias values (or zeros) for `count` output channels.
@@ -73,24 +62,18 @@ void conv2d(OpContext& c) {
     for (int oy = 0; oy < win.out_h; oy++)
       for (int ox = 0; ox < win.out_w; ox++) {
         std::fill(acc.begin(), acc.end(), 0.0f);
-        float* __restrict a = acc.data();
-        for (int ky = 0; ky < kh; ky++) {
-          const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
-          if (iy < 0 || iy >= h) continue;
-          for (int kx = 0; kx < kw; kx++) {
-            const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
-            if (ix < 0 || ix >= w) continue;
-            const float* ip = &in[(((size_t)b * h + iy) * w + ix) * ci];
-            const float* wp = &wr[((size_t)ky * kw + kx) * ci * co];
-            for (int i = 0; i < ci; i++) {
-              const float xv = ip[i];
-              const float* __restrict wrow = wp + (size_t)i * co;
-              for (int o = 0; o < co; o++) a[o] += xv * wrow[o];
-            }
+        for_each_tap(win, h, w, oy, ox, [&](int ky, int kx, int iy, int ix) {
+          float* __restrict a = acc.data();
+          const float* ip = &in[(((size_t)b * h + iy) * w + ix) * ci];
+          const float* wp = &wr[((size_t)ky * kw + kx) * ci * co];
+          for (int i = 0; i < ci; i++) {
+            const float xv = ip[i];
+            const float* __restrict wrow = wp + (size_t)i * co;
+            for (int o = 0; o < co; o++) a[o] += xv * wrow[o];
           }
-        }
+        });
         float* op = &out[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
-        for (int o = 0; o < co; o++) op[o] = apply_activation(a[o] + bias[o], p.activation);
+        for (int o = 0; o < co; o++) op[o] = apply_activation(acc[o] + bias[o], p.activation);
       }
 }
 
@@ -118,25 +101,19 @@ void depthwise_conv2d(OpContext& c) {
     for (int oy = 0; oy < win.out_h; oy++)
       for (int ox = 0; ox < win.out_w; ox++) {
         std::fill(acc.begin(), acc.end(), 0.0f);
-        float* __restrict a = acc.data();
-        for (int ky = 0; ky < kh; ky++) {
-          const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
-          if (iy < 0 || iy >= h) continue;
-          for (int kx = 0; kx < kw; kx++) {
-            const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
-            if (ix < 0 || ix >= w) continue;
-            const float* __restrict ip = &in[(((size_t)b * h + iy) * w + ix) * ci];
-            const float* __restrict wp = &wt[((size_t)ky * kw + kx) * co];
-            if (m == 1) {
-              for (int o = 0; o < co; o++) a[o] += ip[o] * wp[o];
-            } else {
-              for (int i = 0; i < ci; i++)
-                for (int j = 0; j < m; j++) a[i * m + j] += ip[i] * wp[i * m + j];
-            }
+        for_each_tap(win, h, w, oy, ox, [&](int ky, int kx, int iy, int ix) {
+          float* __restrict a = acc.data();
+          const float* __restrict ip = &in[(((size_t)b * h + iy) * w + ix) * ci];
+          const float* __restrict wp = &wt[((size_t)ky * kw + kx) * co];
+          if (m == 1) {
+            for (int o = 0; o < co; o++) a[o] += ip[o] * wp[o];
+          } else {
+            for (int i = 0; i < ci; i++)
+              for (int j = 0; j < m; j++) a[i * m + j] += ip[i] * wp[i * m + j];
           }
-        }
+        });
         float* op = &out[(((size_t)b * win.out_h + oy) * win.out_w + ox) * co];
-        for (int o = 0; o < co; o++) op[o] = apply_activation(a[o] + bias[o], p.activation);
+        for (int o = 0; o < co; o++) op[o] = apply_activation(acc[o] + bias[o], p.activation);
       }
 }
 
@@ -190,17 +167,14 @@ void pool(OpContext& c, bool average) {
   for (int b = 0; b < n; b++)
     for (int oy = 0; oy < win.out_h; oy++)
       for (int ox = 0; ox < win.out_w; ox++) {
-        // The window clipped to the input: padding never counts (neither in the average's divisor nor the max).
-        const int y0 = oy * p.stride_h - win.pad_top, x0 = ox * p.stride_w - win.pad_left;
-        const int ky0 = std::max(0, -y0), ky1 = std::min(p.filter_h, h - y0);
-        const int kx0 = std::max(0, -x0), kx1 = std::min(p.filter_w, w - x0);
-        const int count = std::max(0, ky1 - ky0) * std::max(0, kx1 - kx0);
+        const ClippedWindow cw = clip_window(win, h, w, oy, ox);
+        const int count = cw.count();
         float* op = &out[(((size_t)b * win.out_h + oy) * win.out_w + ox) * ch];
         for (int k = 0; k < ch; k++) {
           float r = average ? 0.0f : std::numeric_limits<float>::lowest();
-          for (int ky = ky0; ky < ky1; ky++)
-            for (int kx = kx0; kx < kx1; kx++) {
-              const float v = in[(((size_t)b * h + y0 + ky) * w + x0 + kx) * ch + k];
+          for (int iy = cw.y_begin; iy < cw.y_end; iy++)
+            for (int ix = cw.x_begin; ix < cw.x_end; ix++) {
+              const float v = in[(((size_t)b * h + iy) * w + ix) * ch + k];
               r = average ? r + v : std::max(r, v);
             }
           if (average) r = count > 0 ? r / (float)count : 0.0f;

@@ -98,34 +98,6 @@ class GradContext {
     add_to(grad(b), sum);  // a bias computed by the graph (not a constant) also gets it as an activation gradient
   }
 
-  struct Window {
-    int out_h, out_w, pad_top, pad_left;
-  };
-  Window window(int in_h, int in_w, int kh, int kw, int dil_h, int dil_w) const {
-    const OpParams& p = op_->params;
-    if (p.stride_h < 1 || p.stride_w < 1 || dil_h < 1 || dil_w < 1 || kh < 1 || kw < 1)
-      fail(TARE_ERROR_INVALID_MODEL, "bad stride, dilation or filter size");
-    if (p.padding != Padding::Same && p.padding != Padding::Valid) fail(TARE_ERROR_UNSUPPORTED, "unknown padding");
-    return {conv_out_size(in_h, kh, p.stride_h, dil_h, p.padding),
-            conv_out_size(in_w, kw, p.stride_w, dil_w, p.padding),
-            conv_pad_before(in_h, kh, p.stride_h, dil_h, p.padding),
-            conv_pad_before(in_w, kw, p.stride_w, dil_w, p.padding)};
-  }
-  // Calls f(b, oy, ox, ky, kx, iy, ix) for every filter tap of a convolution window that lands inside the input.
-  template <class F>
-  static void for_each_tap(int n, int h, int wd, int kh, int kw, const Window& win, const OpParams& p, F&& f) {
-    for (int b = 0; b < n; b++)
-      for (int oy = 0; oy < win.out_h; oy++)
-        for (int ox = 0; ox < win.out_w; ox++)
-          for (int ky = 0; ky < kh; ky++) {
-            const int iy = oy * p.stride_h - win.pad_top + ky * p.dilation_h;
-            if (iy < 0 || iy >= h) continue;
-            for (int kx = 0; kx < kw; kx++) {
-              const int ix = ox * p.stride_w - win.pad_left + kx * p.dilation_w;
-              if (ix >= 0 && ix < wd) f(b, oy, ox, ky, kx, iy, ix);
-            }
-          }
-  }
   void require_shape(int t, const std::vector<int>& s) const {
     if (shape(t) != s)
       fail(TARE_ERROR_INVALID_MODEL,

@@ -3,6 +3,7 @@
 #include "ref/int_ops.h"
 
 #include "model/graph.h"
+#include "ref/window.h"
 
 namespace tare::ref::intd {
 
@@ -15,6 +16,14 @@ using quant::QuantizedMultiplier;
 void require_rank(const IntCtx& c, const Tensor& t, size_t rank) {
   if (t.shape.size() != rank)
     c.fail(TARE_ERROR_INVALID_MODEL, "tensor '" + t.name + "' must have rank " + std::to_string(rank));
+}
+
+// The window of a kh x kw filter over an in_h x in_w input; the graph's NHWC output must have its size.
+detail::Window window(const IntCtx& c, int in_h, int in_w, const Tensor& out, int kh, int kw, int dil_h, int dil_w) {
+  const detail::Window win = detail::conv_window(c.op.params, in_h, in_w, kh, kw, dil_h, dil_w,
+                                                 [&](tare_status s, const std::string& msg) { c.fail(s, msg); });
+  if (out.shape[1] != win.out_h || out.shape[2] != win.out_w) c.fail(TARE_ERROR_INVALID_MODEL, "output shape mismatch");
+  return win;
 }
 
 // Constant-or-computed weights with per-tensor or per-channel parameters.
@@ -101,9 +110,10 @@ void conv2d(IntCtx& c) {
   const int N = it.shape[0], H = it.shape[1], W = it.shape[2], Ci = it.shape[3];
   const int Co = wt.shape[0], KH = wt.shape[1], KW = wt.shape[2];
   if (wt.shape[3] != Ci) c.fail(TARE_ERROR_UNSUPPORTED, "grouped convolution");
-  const int OH = ot.shape[1], OW = ot.shape[2];
   if (ot.shape[0] != N || ot.shape[3] != Co) c.fail(TARE_ERROR_INVALID_MODEL, "output shape mismatch");
   const OpParams& p = c.op.params;
+  const detail::Window win = window(c, H, W, ot, KH, KW, p.dilation_h, p.dilation_w);
+  const int OH = win.out_h, OW = win.out_w;
   const QView x = c.in_q(0);
   const Weights w = weights_of(c, 1, Co, 0);
   const std::vector<int32_t> bias = bias_of(c, 2, Co);
@@ -113,24 +123,16 @@ void conv2d(IntCtx& c) {
   const bool single = it.dtype == DType::I8;
   int32_t lo, hi;
   fused_range(c, y, &lo, &hi);
-  const int pad_h = conv_pad_before(H, KH, p.stride_h, p.dilation_h, p.padding);
-  const int pad_w = conv_pad_before(W, KW, p.stride_w, p.dilation_w, p.padding);
   for (int n = 0; n < N; n++)
     for (int oy = 0; oy < OH; oy++)
       for (int ox = 0; ox < OW; ox++)
         for (int oc = 0; oc < Co; oc++) {
           int32_t acc = 0;
-          for (int ky = 0; ky < KH; ky++) {
-            const int iy = oy * p.stride_h - pad_h + ky * p.dilation_h;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-              const int ix = ox * p.stride_w - pad_w + kx * p.dilation_w;
-              if (ix < 0 || ix >= W) continue;
-              const int64_t xb = (((int64_t)n * H + iy) * W + ix) * Ci;
-              const int64_t wb = (((int64_t)oc * KH + ky) * KW + kx) * Ci;
-              for (int ic = 0; ic < Ci; ic++) acc += (x.at(xb + ic) - x.zp) * (w.at(wb + ic) - w.zp[oc]);
-            }
-          }
+          detail::for_each_tap(win, H, W, oy, ox, [&](int ky, int kx, int iy, int ix) {
+            const int64_t xb = (((int64_t)n * H + iy) * W + ix) * Ci;
+            const int64_t wb = (((int64_t)oc * KH + ky) * KW + kx) * Ci;
+            for (int ic = 0; ic < Ci; ic++) acc += (x.at(xb + ic) - x.zp) * (w.at(wb + ic) - w.zp[oc]);
+          });
           acc += bias[oc];
           y.set((((int64_t)n * OH + oy) * OW + ox) * Co + oc, requantize_acc(acc, m[oc], single, y.zp, lo, hi));
         }
@@ -148,8 +150,9 @@ void depthwise_conv2d(IntCtx& c) {
   const OpParams& p = c.op.params;
   const int dm = p.depth_multiplier > 0 ? p.depth_multiplier : 1;
   if (wt.shape[0] != 1 || Co != Ci * dm) c.fail(TARE_ERROR_INVALID_MODEL, "filter shape mismatch");
-  const int OH = ot.shape[1], OW = ot.shape[2];
   if (ot.shape[0] != N || ot.shape[3] != Co) c.fail(TARE_ERROR_INVALID_MODEL, "output shape mismatch");
+  const detail::Window win = window(c, H, W, ot, KH, KW, p.dilation_h, p.dilation_w);
+  const int OH = win.out_h, OW = win.out_w;
   const QView x = c.in_q(0);
   const Weights w = weights_of(c, 1, Co, 3);
   const std::vector<int32_t> bias = bias_of(c, 2, Co);
@@ -158,24 +161,16 @@ void depthwise_conv2d(IntCtx& c) {
   const std::vector<QuantizedMultiplier> m = output_multipliers(w, x.scale, y.scale, legacy);
   int32_t lo, hi;
   fused_range(c, y, &lo, &hi);
-  const int pad_h = conv_pad_before(H, KH, p.stride_h, p.dilation_h, p.padding);
-  const int pad_w = conv_pad_before(W, KW, p.stride_w, p.dilation_w, p.padding);
   for (int n = 0; n < N; n++)
     for (int oy = 0; oy < OH; oy++)
       for (int ox = 0; ox < OW; ox++)
         for (int oc = 0; oc < Co; oc++) {
           const int ic = oc / dm;
           int32_t acc = 0;
-          for (int ky = 0; ky < KH; ky++) {
-            const int iy = oy * p.stride_h - pad_h + ky * p.dilation_h;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-              const int ix = ox * p.stride_w - pad_w + kx * p.dilation_w;
-              if (ix < 0 || ix >= W) continue;
-              acc += (x.at((((int64_t)n * H + iy) * W + ix) * Ci + ic) - x.zp) *
-                     (w.at(((int64_t)ky * KW + kx) * Co + oc) - w.zp[oc]);
-            }
-          }
+          detail::for_each_tap(win, H, W, oy, ox, [&](int ky, int kx, int iy, int ix) {
+            acc += (x.at((((int64_t)n * H + iy) * W + ix) * Ci + ic) - x.zp) *
+                   (w.at(((int64_t)ky * KW + kx) * Co + oc) - w.zp[oc]);
+          });
           acc += bias[oc];
           y.set((((int64_t)n * OH + oy) * OW + ox) * Co + oc, requantize_acc(acc, m[oc], false, y.zp, lo, hi));
         }
@@ -301,32 +296,28 @@ void pool2d(IntCtx& c, bool average) {
   require_rank(c, it, 4);
   require_rank(c, ot, 4);
   const int N = it.shape[0], H = it.shape[1], W = it.shape[2], C = it.shape[3];
-  const int OH = ot.shape[1], OW = ot.shape[2];
   if (ot.shape[0] != N || ot.shape[3] != C) c.fail(TARE_ERROR_INVALID_MODEL, "output shape mismatch");
   const OpParams& p = c.op.params;
+  const detail::Window win = window(c, H, W, ot, p.filter_h, p.filter_w, 1, 1);
+  const int OH = win.out_h, OW = win.out_w;
   const QView x = c.in_q(0);
   const QView y = c.out_q(0);
   int32_t lo, hi;
   fused_range(c, y, &lo, &hi);
-  const int pad_h = conv_pad_before(H, p.filter_h, p.stride_h, 1, p.padding);
-  const int pad_w = conv_pad_before(W, p.filter_w, p.stride_w, 1, p.padding);
   for (int n = 0; n < N; n++)
     for (int oy = 0; oy < OH; oy++)
       for (int ox = 0; ox < OW; ox++) {
-        const int y0 = oy * p.stride_h - pad_h, x0 = ox * p.stride_w - pad_w;
-        const int fy0 = std::max(0, -y0), fy1 = std::min(p.filter_h, H - y0);
-        const int fx0 = std::max(0, -x0), fx1 = std::min(p.filter_w, W - x0);
+        const detail::ClippedWindow cw = detail::clip_window(win, H, W, oy, ox);
+        const int32_t count = cw.count();
+        if (count == 0) c.fail(TARE_ERROR_INVALID_MODEL, "pooling window outside the input");
         for (int ch = 0; ch < C; ch++) {
           int32_t acc = average ? 0 : x.qmin;
-          int32_t count = 0;
-          for (int fy = fy0; fy < fy1; fy++)
-            for (int fx = fx0; fx < fx1; fx++) {
-              const int32_t v = x.at((((int64_t)n * H + y0 + fy) * W + x0 + fx) * C + ch);
+          for (int iy = cw.y_begin; iy < cw.y_end; iy++)
+            for (int ix = cw.x_begin; ix < cw.x_end; ix++) {
+              const int32_t v = x.at((((int64_t)n * H + iy) * W + ix) * C + ch);
               if (average) acc += v;
               else acc = std::max(acc, v);
-              count++;
             }
-          if (count == 0) c.fail(TARE_ERROR_INVALID_MODEL, "pooling window outside the input");
           if (average) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
           y.set((((int64_t)n * OH + oy) * OW + ox) * C + ch, std::clamp(acc, lo, hi));
         }
