@@ -1246,6 +1246,135 @@ std::vector<Case> leaky_relu_cases() {
   return v;
 }
 
+// ---- ABS, NEG, SQUARE, SQRT, RSQRT, EXP, LOG, TANH, ELU, RELU_N1_TO_1 ---------------------------------------------
+
+std::vector<Case> math_cases(OpType t) {
+  std::vector<Case> v;
+  const bool positive = t == OpType::Sqrt || t == OpType::Rsqrt || t == OpType::Log;
+  // Inputs inside the domain (SQRT, RSQRT, LOG: positive) and away from the kinks (ABS and ELU at 0, RELU_N1_TO_1
+  // at -1 and 1).
+  InputGen gen = positive                 ? away_from({}, 0.2f, 4, 0)
+                 : t == OpType::Exp       ? away_from({}, -4, 3, 0)
+                 : t == OpType::ReluN1To1 ? away_from({-1, 1}, -3, 3, 0.05f)
+                                          : away_from({0}, -4, 4, 0.05f);
+  // Odd channels, batch > 1, ranks 1 to 4.
+  for (const auto& s :
+       std::vector<std::vector<int>>{{1, 5, 6, 3}, {2, 3, 4, 13}, {1, 7, 33}, {5}, {2, 1, 1, 1001}, {3, 11}}) {
+    GraphBuilder b;
+    const int x = b.input(s);
+    b.output(b.op(t, {x}, s));
+    v.push_back(make_case(shape_name(s), b.g).generated(gen).gradients(1));
+  }
+  // Hand-computed.
+  {
+    std::vector<float> x = {-2.0f, -0.5f, 0.0f, 0.5f, 2.0f};
+    std::vector<double> y;
+    switch (t) {
+      case OpType::Abs: y = {2, 0.5, 0, 0.5, 2}; break;
+      case OpType::Neg: y = {2, 0.5, 0, -0.5, -2}; break;
+      case OpType::Square: y = {4, 0.25, 0, 0.25, 4}; break;
+      case OpType::Sqrt:
+        x = {0.0f, 0.25f, 1.0f, 2.0f, 9.0f};
+        y = {0, 0.5, 1, 1.41421356237, 3};
+        break;
+      case OpType::Rsqrt:
+        x = {0.25f, 1.0f, 2.0f, 4.0f, 100.0f};
+        y = {2, 1, 0.707106781187, 0.5, 0.1};
+        break;
+      case OpType::Exp: y = {0.135335283237, 0.606530659713, 1, 1.6487212707, 7.38905609893}; break;
+      case OpType::Log:
+        x = {0.5f, 1.0f, 2.0f, 2.718281828f, 10.0f};
+        y = {-0.69314718056, 0, 0.69314718056, 1, 2.30258509299};
+        break;
+      case OpType::Tanh: y = {-0.964027580076, -0.46211715726, 0, 0.46211715726, 0.964027580076}; break;
+      case OpType::Elu: y = {-0.864664716763, -0.393469340287, 0, 0.5, 2}; break;
+      default: y = {-1, -0.5, 0, 0.5, 1};
+    }
+    GraphBuilder b;
+    const int in = b.input({1, 5});
+    b.output(b.op(t, {in}, {1, 5}));
+    // Within 2 float32 ulps of the largest value (GPU exp / log are not correctly rounded).
+    double top = 1;
+    for (double e : y) top = std::max(top, std::fabs(e));
+    v.push_back(
+        make_case("hand-computed", b.g).fixed_floats({x}).expecting(y, 2.5e-7 * top).only_paths(bit(Path::Fp32)));
+  }
+  // 8-bit: int8 and uint8, scales below and above each other; SQRT, RSQRT, LOG mostly with the zero point at the
+  // bottom of the range (TFLite refuses negative inputs to SQRT and RSQRT at run time).
+  struct Q {
+    std::vector<int> shape;
+    DType dt;
+    float si;
+    int zi;
+    float so;
+    int zo;
+  };
+  std::vector<Q> q8;
+  switch (t) {
+    case OpType::Abs:
+      q8 = {{{1, 7, 7, 33}, I8, 0.1f, -3, 0.06f, -128},
+            {{2, 5, 3, 13}, I8, 0.05f, 10, 0.05f, -128},
+            {{1, 3, 3, 5}, I8, 0.02f, 20, 0.05f, 7},
+            {{3, 7}, U8, 0.02f, 128, 0.01f, 0},
+            {{5}, I8, 0.3f, 0, 0.1f, -20}};
+      break;
+    case OpType::Sqrt:
+      q8 = {{{1, 7, 7, 33}, I8, 0.05f, -128, 0.015f, -128},
+            {{2, 5, 3, 13}, I8, 0.02f, -128, 0.01f, -100},
+            {{1, 3, 3, 5}, I8, 0.1f, -128, 0.03f, -128},
+            {{3, 7}, U8, 0.04f, 0, 0.02f, 0},
+            {{5}, I8, 0.01f, 0, 0.005f, -128}};
+      break;
+    case OpType::Rsqrt:
+      q8 = {{{1, 7, 7, 33}, I8, 0.05f, -128, 0.04f, -128},
+            {{2, 5, 3, 13}, I8, 0.01f, -128, 0.1f, -128},
+            {{1, 3, 3, 5}, I8, 0.2f, -128, 0.02f, -100},
+            {{3, 7}, U8, 0.05f, 0, 0.03f, 0},
+            {{5}, I8, 0.003f, -120, 0.2f, -128}};
+      break;
+    case OpType::Exp:
+      q8 = {{{1, 7, 7, 33}, I8, 0.03f, 0, 0.2f, -128},
+            {{2, 5, 3, 13}, I8, 0.02f, -20, 0.05f, -128},
+            {{1, 3, 3, 5}, I8, 0.05f, 40, 0.01f, -128},
+            {{3, 7}, U8, 0.02f, 128, 0.03f, 0}};
+      break;
+    case OpType::Log:
+      q8 = {{{1, 7, 7, 33}, I8, 0.05f, -128, 0.03f, 60},
+            {{2, 5, 3, 13}, I8, 0.02f, -100, 0.04f, 20},
+            {{1, 3, 3, 5}, I8, 0.1f, -128, 0.02f, -10},
+            {{3, 7}, U8, 0.03f, 0, 0.05f, 128}};
+      break;
+    case OpType::Tanh:
+      q8 = {{{1, 7, 7, 33}, I8, 0.05f, -3, 1.0f / 128, 0},
+            {{2, 5, 3, 13}, U8, 0.03f, 130, 1.0f / 128, 128},
+            {{1, 3, 3, 5}, I8, 0.02f, 20, 0.01f, 7},
+            {{3, 7}, I8, 0.1f, 0, 1.0f / 128, 0}};
+      break;
+    case OpType::Elu:
+      q8 = {{{1, 7, 7, 33}, I8, 0.05f, -3, 0.04f, -60},
+            {{2, 5, 3, 13}, I8, 0.02f, 30, 0.03f, -20},
+            {{1, 3, 3, 5}, I8, 0.1f, 0, 0.08f, -100},
+            {{3, 7}, U8, 0.03f, 128, 0.02f, 50}};
+      break;
+    case OpType::ReluN1To1:
+      q8 = {{{1, 7, 7, 33}, I8, 0.02f, -3, 1.0f / 128, 0},
+            {{2, 5, 3, 13}, U8, 0.01f, 128, 0.008f, 128},
+            {{1, 3, 3, 5}, I8, 0.05f, 10, 0.02f, -5},
+            {{3, 7}, I8, 0.005f, 0, 0.01f, 0}};
+      break;
+    default: break;  // NEG, SQUARE: float only in TFLite
+  }
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, c.si, c.zi, c.dt);
+    b.q8_output_op(t, {x}, c.shape, {}, c.so, c.zo, c.dt);
+    v.push_back(make_case(shape_name(c.shape) + " " + dtype_name(c.dt) + " scales " + std::to_string(c.si) + " -> " +
+                              std::to_string(c.so),
+                          b.g));
+  }
+  return v;
+}
+
 // ---- RESIZE_BILINEAR --------------------------------------------------------------------------------------------
 
 const char* resize_mode(int mode) { return mode == 1 ? " align_corners" : mode == 2 ? " half_pixel_centers" : ""; }
@@ -1540,6 +1669,12 @@ const std::vector<Entry>& table() {
   // finite differences do not apply.
   const Paths all = kAllPaths;
   const Paths no_grad = kAllPaths & ~kGradPaths & ~bit(Path::Fp32);
+  // NEG, SQUARE: TFLite's builtin kernels are float only, so no 8-bit paths (and no oracle).
+  const Paths float_only = kFloatPaths | kGradPaths | bit(Path::RoundTrip);
+  // SQRT, EXP, LOG: TFLite's int8 kernels are newer than the oracle's build, which refuses them.
+  const Paths no_oracle = kAllPaths & ~bit(Path::Tflite);
+  static const char* const kOracleTooOld =
+      "the TFLite of the oracle (tfjs-tflite 0.0.1-alpha.10) predates its int8 kernel (\"Type INT8 is unsupported\")";
   static const std::vector<Entry> t = {
       {OpType::Conv2D, all, conv2d_cases},
       {OpType::DepthwiseConv2D, all, depthwise_conv2d_cases},
@@ -1565,6 +1700,16 @@ const std::vector<Entry>& table() {
       {OpType::Quantize, no_grad, quantize_cases},
       {OpType::FakeQuant, kFloatPaths | bit(Path::Grad), fake_quant_cases, bit(Path::GradFd),
        "the straight-through estimator is not the derivative"},
+      {OpType::Abs, all, [] { return math_cases(OpType::Abs); }},
+      {OpType::Neg, float_only, [] { return math_cases(OpType::Neg); }},
+      {OpType::Square, float_only, [] { return math_cases(OpType::Square); }},
+      {OpType::Sqrt, no_oracle, [] { return math_cases(OpType::Sqrt); }, bit(Path::Tflite), kOracleTooOld},
+      {OpType::Rsqrt, all, [] { return math_cases(OpType::Rsqrt); }},
+      {OpType::Exp, no_oracle, [] { return math_cases(OpType::Exp); }, bit(Path::Tflite), kOracleTooOld},
+      {OpType::Log, no_oracle, [] { return math_cases(OpType::Log); }, bit(Path::Tflite), kOracleTooOld},
+      {OpType::Tanh, all, [] { return math_cases(OpType::Tanh); }},
+      {OpType::Elu, all, [] { return math_cases(OpType::Elu); }},
+      {OpType::ReluN1To1, all, [] { return math_cases(OpType::ReluN1To1); }},
   };
   return t;
 }

@@ -193,6 +193,49 @@ inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
   return fixed_rescale(x, 1, 0);
 }
 
+// TFLite's GetInvSqrtQuantizedMultiplierExp (internal/common.h), as 8-bit RSQRT calls it: 1/sqrt(input) as a Q31
+// multiplier and a shift (reverse_shift -1 turns TFLite's right shift into a left one).  Inputs 0 and 1 give
+// {INT32_MAX, 0}.  Five Newton-Raphson steps in gemmlowp's Q3.28 (x <- 1.5 x - x^3 * input / 2), then times
+// sqrt(2)/2.
+inline void get_inv_sqrt_quantized_multiplier_exp(int32_t input, int reverse_shift, int32_t* output_inv_sqrt,
+                                                  int* output_shift) {
+  if (input <= 1) {
+    *output_inv_sqrt = std::numeric_limits<int32_t>::max();
+    *output_shift = 0;
+    return;
+  }
+  *output_shift = 11;
+  while (input >= (1 << 29)) {
+    input /= 4;
+    ++*output_shift;
+  }
+  int clz = 0;
+  for (uint32_t v = (uint32_t)input; !(v & 0x80000000u); v <<= 1) clz++;
+  const unsigned max_left_shift_bit_pairs = (unsigned)(clz - 1) / 2;
+  const unsigned left_shift_bit_pairs = max_left_shift_bit_pairs - 1;
+  *output_shift -= (int)left_shift_bit_pairs;
+  input <<= 2 * left_shift_bit_pairs;
+  // Raw Q3.28 values; a product of two Q3 values is Q6 (srdhm), Rescale<3> from Q6 / Q9 saturates a left shift.
+  const int32_t fixedpoint_input = input >> 1;
+  const int32_t fixedpoint_half_input = rounding_divide_by_pot(fixedpoint_input, 1);
+  const int32_t fixedpoint_half_three = (1 << 28) + (1 << 27);  // 1.5
+  int32_t x = 1 << 28;                                          // 1.0
+  for (int i = 0; i < 5; i++) {
+    const int32_t x2 = saturating_rounding_doubling_high_mul(x, x);                                           // Q6
+    const int32_t x3 = saturating_rounding_multiply_by_pot(saturating_rounding_doubling_high_mul(x2, x), 6);  // Q9->Q3
+    const int32_t a = saturating_rounding_doubling_high_mul(fixedpoint_half_three, x);                        // Q6
+    const int32_t b = saturating_rounding_doubling_high_mul(fixedpoint_half_input, x3);                       // Q6
+    x = saturating_rounding_multiply_by_pot((int32_t)((uint32_t)a - (uint32_t)b), 3);                         // Q6->Q3
+  }
+  x = saturating_rounding_doubling_high_mul(x, 1518500250);  // sqrt(2)/2 in Q0.31
+  *output_inv_sqrt = x;
+  if (*output_shift < 0) {
+    *output_inv_sqrt = (int32_t)((uint32_t)*output_inv_sqrt << -*output_shift);
+    *output_shift = 0;
+  }
+  *output_shift *= reverse_shift;
+}
+
 // ---- int16 helpers (TFLite's HARD_SWISH) -------------------------------------------------------------------------
 
 inline int16_t saturating_rounding_doubling_high_mul16(int16_t a, int16_t b) {
@@ -290,8 +333,9 @@ inline void populate_lut(float input_scale, int32_t input_zp, float output_scale
     const float dequantized = input_scale * (float)(v - input_zp);
     const float transformed = transform(dequantized);
     const float rescaled = std::round(transformed * inverse_scale);
-    const int32_t quantized = (int32_t)(rescaled + (float)output_zp);
-    table[(uint8_t)v] = std::clamp(quantized, qmin, qmax);
+    // Clamped in float first: an EXP entry may exceed int32, where the cast would be undefined.
+    const float shifted = std::clamp(rescaled + (float)output_zp, (float)qmin, (float)qmax);
+    table[(uint8_t)v] = (int32_t)shifted;
   }
 }
 

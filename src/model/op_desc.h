@@ -41,6 +41,7 @@ enum class OutputQuant {
   Observed,     // from the calibration range of the output itself
   SameAsInput,  // the input's scale and zero point (pools, layout ops: TFLite requires them equal)
   Probability,  // scale 1/256, zero point -128 (SOFTMAX, LOGISTIC: TFLite's fixed int8 output)
+  SignedUnit,   // scale 1/128, zero point 0 (TANH: the output TFLite's quantizer fixes for int8)
 };
 
 // The weights of a weighted layer (input 1; input 2 is the optional bias, one value per output channel).

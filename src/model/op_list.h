@@ -25,4 +25,14 @@
   X(ResizeBilinear) \
   X(Dequantize) \
   X(Quantize) \
-  X(FakeQuant)
+  X(FakeQuant) \
+  X(Abs) \
+  X(Neg) \
+  X(Square) \
+  X(Sqrt) \
+  X(Rsqrt) \
+  X(Exp) \
+  X(Log) \
+  X(Tanh) \
+  X(Elu) \
+  X(ReluN1To1)

@@ -180,6 +180,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       if (g.tensors[out].dtype != DType::F32) continue;
       switch (op_traits(op.type).output_quant) {
         case OutputQuant::Probability: set_act(out, 1.0f / 256.0f, -128); break;
+        case OutputQuant::SignedUnit: set_act(out, 1.0f / 128.0f, 0); break;
         case OutputQuant::SameAsInput: {
           const Tensor& in = g.tensors[op.inputs[0]];
           TARE_CHECK(has_q[op.inputs[0]], TARE_ERROR_UNSUPPORTED, where(op) + "input is not quantized");
