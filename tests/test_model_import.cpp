@@ -763,6 +763,135 @@ TEST_SUITE("model") {
     CHECK(infer_one(OpType::HardSwish, {{1, 3, 3, 2}}) == Shape{1, 3, 3, 2});
   }
 
+  TEST_CASE("schema: the options tables and sparse tensors have the official field ids") {
+    // Field i of a table has vtable offset 4 + 2 * i (a union field takes two ids: type, then value).  The expected
+    // values follow the field order of TFLite's schema.fbs.
+    static_assert(tflite::StridedSliceOptions::VT_BEGIN_MASK == 4);
+    static_assert(tflite::StridedSliceOptions::VT_SHRINK_AXIS_MASK == 12);
+    static_assert(tflite::StridedSliceOptions::VT_OFFSET == 14);
+    static_assert(tflite::TransposeConvOptions::VT_STRIDE_H == 8);
+    static_assert(tflite::TransposeConvOptions::VT_FUSED_ACTIVATION_FUNCTION == 10);
+    static_assert(tflite::TransposeConvOptions::VT_QUANTIZED_BIAS_TYPE == 12);
+    static_assert(tflite::MirrorPadOptions::VT_MODE == 4);
+    static_assert(tflite::GatherOptions::VT_BATCH_DIMS == 6);
+    static_assert(tflite::SubOptions::VT_POT_SCALE_INT16 == 6);
+    static_assert(tflite::CastOptions::VT_OUT_DATA_TYPE == 6);
+    static_assert(tflite::PackOptions::VT_AXIS == 6);
+    static_assert(tflite::UnpackOptions::VT_AXIS == 6);
+    static_assert(tflite::ResizeNearestNeighborOptions::VT_HALF_PIXEL_CENTERS == 6);
+    static_assert(tflite::BatchMatMulOptions::VT_ASYMMETRIC_QUANTIZE_INPUTS == 8);
+    static_assert(tflite::Conv3DOptions::VT_DILATION_H_FACTOR == 18);
+    static_assert(tflite::Tensor::VT_SPARSITY == 16);
+    static_assert(tflite::Tensor::VT_VARIANT_TENSORS == 22);
+    static_assert(tflite::SparsityParameters::VT_DIM_METADATA == 8);
+    static_assert(tflite::DimensionMetadata::VT_ARRAY_SEGMENTS == 10);
+    static_assert(tflite::DimensionMetadata::VT_ARRAY_INDICES == 14);
+    // Union type values (the position in the official union, NONE = 0) and operator codes of the format.
+    static_assert((int)tflite::BuiltinOptions::TransposeConvOptions == 49);
+    static_assert((int)tflite::BuiltinOptions::MirrorPadOptions == 77);
+    static_assert((int)tflite::BuiltinOptions::HardSwishOptions == 91);
+    static_assert((int)tflite::BuiltinOptions::DepthToSpaceOptions == 94);
+    static_assert((int)tflite::BuiltinOptions::BatchMatMulOptions == 101);
+    static_assert((int)tflite::BuiltinOptions::GeluOptions == 116);
+    static_assert((int)tflite::BuiltinOptions::RightShiftOptions == 126);
+    static_assert((int)tflite::SparseIndexVector::Uint8Vector == 3);
+    static_assert((int)tflite::BuiltinOperator::GELU == 150);
+    static_assert((int)tflite::BuiltinOperator::STABLEHLO_COMPOSITE == 206);
+    static_assert((int)tflite::TensorType::BFLOAT16 == 18);
+
+    // Write options and a sparse constant with the builder, read them back through the verifier and accessors.
+    flatbuffers::FlatBufferBuilder fbb;
+    std::vector<flatbuffers::Offset<tflite::Operator>> ops;
+    const std::vector<int> io = {0};
+    ops.push_back(tflite::CreateOperatorDirect(fbb, 0, &io, &io, tflite::BuiltinOptions::StridedSliceOptions,
+                                               tflite::CreateStridedSliceOptions(fbb, 1, 2, 0, 4, 8, true).Union()));
+    ops.push_back(tflite::CreateOperatorDirect(fbb, 0, &io, &io, tflite::BuiltinOptions::TransposeConvOptions,
+                                               tflite::CreateTransposeConvOptions(fbb, tflite::Padding::VALID, 2, 3,
+                                                                                  tflite::ActivationFunctionType::RELU6,
+                                                                                  tflite::TensorType::INT64)
+                                                   .Union()));
+    ops.push_back(
+        tflite::CreateOperatorDirect(fbb, 0, &io, &io, tflite::BuiltinOptions::MirrorPadOptions,
+                                     tflite::CreateMirrorPadOptions(fbb, tflite::MirrorPadMode::SYMMETRIC).Union()));
+    ops.push_back(tflite::CreateOperatorDirect(fbb, 0, &io, &io, tflite::BuiltinOptions::GatherOptions,
+                                               tflite::CreateGatherOptions(fbb, -1, 1).Union()));
+    // A 2x3 matrix in CSR: rows dense, columns sparse with (uint8) indices.
+    const std::vector<int> order = {0, 1};
+    const std::vector<uint8_t> segments = {0, 1, 3}, indices = {2, 0, 1};
+    std::vector<flatbuffers::Offset<tflite::DimensionMetadata>> dims = {
+        tflite::CreateDimensionMetadata(fbb, tflite::DimensionType::DENSE, 2),
+        tflite::CreateDimensionMetadata(fbb, tflite::DimensionType::SPARSE_CSR, 0,
+                                        tflite::SparseIndexVector::Uint8Vector,
+                                        tflite::CreateUint8VectorDirect(fbb, &segments).Union(),
+                                        tflite::SparseIndexVector::Uint8Vector,
+                                        tflite::CreateUint8VectorDirect(fbb, &indices).Union())};
+    auto sparsity = tflite::CreateSparsityParametersDirect(fbb, &order, nullptr, &dims);
+    const std::vector<int> shape = {2, 3};
+    std::vector<flatbuffers::Offset<tflite::Tensor>> ts = {
+        tflite::CreateTensorDirect(fbb, &shape, tflite::TensorType::FLOAT32, 1, "w", 0, false, sparsity)};
+    std::vector<flatbuffers::Offset<tflite::SubGraph>> sgs = {tflite::CreateSubGraphDirect(fbb, &ts, &io, &io, &ops)};
+    std::vector<flatbuffers::Offset<tflite::OperatorCode>> codes = {
+        tflite::CreateOperatorCode(fbb, (int8_t)tflite::BuiltinOperator::STRIDED_SLICE, 0, 1,
+                                   tflite::BuiltinOperator::STRIDED_SLICE)};
+    const std::vector<uint8_t> values = floats_bytes({1, 2, 3});
+    std::vector<flatbuffers::Offset<tflite::Buffer>> bufs = {tflite::CreateBuffer(fbb),
+                                                             tflite::CreateBufferDirect(fbb, &values)};
+    tflite::FinishModelBuffer(fbb, tflite::CreateModelDirect(fbb, 3, &codes, &sgs, "schema", &bufs));
+
+    flatbuffers::Verifier verifier(fbb.GetBufferPointer(), fbb.GetSize());
+    REQUIRE(tflite::VerifyModelBuffer(verifier));
+    const tflite::Model* model = tflite::GetModel(fbb.GetBufferPointer());
+    auto sg = model->subgraphs()->Get(0);
+    REQUIRE(sg->operators()->size() == 4);
+
+    auto ss = sg->operators()->Get(0)->builtin_options_as_StridedSliceOptions();
+    REQUIRE(ss);
+    CHECK(ss->begin_mask() == 1);
+    CHECK(ss->end_mask() == 2);
+    CHECK(ss->ellipsis_mask() == 0);
+    CHECK(ss->new_axis_mask() == 4);
+    CHECK(ss->shrink_axis_mask() == 8);
+    CHECK(ss->offset());
+
+    auto tc = sg->operators()->Get(1)->builtin_options_as_TransposeConvOptions();
+    REQUIRE(tc);
+    CHECK(tc->padding() == tflite::Padding::VALID);
+    CHECK(tc->stride_w() == 2);
+    CHECK(tc->stride_h() == 3);
+    CHECK(tc->fused_activation_function() == tflite::ActivationFunctionType::RELU6);
+    CHECK(tc->quantized_bias_type() == tflite::TensorType::INT64);
+
+    auto mp = sg->operators()->Get(2)->builtin_options_as_MirrorPadOptions();
+    REQUIRE(mp);
+    CHECK(mp->mode() == tflite::MirrorPadMode::SYMMETRIC);
+
+    auto ga = sg->operators()->Get(3)->builtin_options_as_GatherOptions();
+    REQUIRE(ga);
+    CHECK(ga->axis() == -1);
+    CHECK(ga->batch_dims() == 1);
+
+    auto sp = sg->tensors()->Get(0)->sparsity();
+    REQUIRE(sp);
+    REQUIRE(sp->traversal_order()->size() == 2);
+    CHECK(sp->block_map() == nullptr);
+    REQUIRE(sp->dim_metadata()->size() == 2);
+    CHECK(sp->dim_metadata()->Get(0)->format() == tflite::DimensionType::DENSE);
+    CHECK(sp->dim_metadata()->Get(0)->dense_size() == 2);
+    auto csr = sp->dim_metadata()->Get(1);
+    CHECK(csr->format() == tflite::DimensionType::SPARSE_CSR);
+    REQUIRE(csr->array_segments_as_Uint8Vector());
+    REQUIRE(csr->array_indices_as_Uint8Vector());
+    CHECK(csr->array_segments_as_Uint8Vector()->values()->Get(2) == 3);
+    CHECK(csr->array_indices_as_Uint8Vector()->values()->Get(0) == 2);
+    CHECK(csr->array_indices_as_Int32Vector() == nullptr);
+
+    // Import still rejects sparse tensors (until densification exists).
+    std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+    std::string msg;
+    CHECK(try_import(bytes, &msg) == TARE_ERROR_UNSUPPORTED);
+    CHECK_MESSAGE(msg.find("is sparse") != std::string::npos, msg);
+  }
+
   TEST_CASE("dtype and op names") {
     CHECK(dtype_size(DType::F32) == 4);
     CHECK(dtype_size(DType::F16) == 2);
