@@ -25,4 +25,9 @@
   X(ResizeBilinear) \
   X(Dequantize) \
   X(Quantize) \
-  X(FakeQuant)
+  X(FakeQuant) \
+  X(Sub) \
+  X(Maximum) \
+  X(Minimum) \
+  X(SquaredDifference) \
+  X(Div)
