@@ -1,14 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_FP16
-// ADD / MUL with numpy broadcasting over the [N,H,W,C] view, fused activation.  Each operand is read in one of
+// ADD / MUL / SUB / MAXIMUM / MINIMUM / SQUARED_DIFFERENCE / DIV with numpy broadcasting over the [N,H,W,C] view, fused activation.  Each operand is read in one of
 // three modes: 0 same layout as the output (direct index), 1 same channel count with broadcast rows (row strides,
 // 0 where a dimension broadcasts), 2 a single channel broadcast over C (row strides, scalar load).  Each
 // invocation handles PER vec4 groups of the output, strided by the workgroup width.
 #include "common.glsl"
 
 layout(constant_id = 0) const uint ACT = 0;
-layout(constant_id = 1) const uint IS_MUL = 0;
+layout(constant_id = 1) const uint OP = 0;  // BinaryOp (src/ops/op_common.h)
 layout(constant_id = 2) const uint MODE_A = 0;
 layout(constant_id = 3) const uint MODE_B = 0;
 layout(constant_id = 4) const uint MASK = 0;  // 1: zero the padding lanes (a mode-2 operand fills them)
@@ -35,6 +35,17 @@ AVEC4 load(uint mode, int idx, int row, int g, int sn, int sh, int sw, int c4, b
   return AVEC4(is_a ? a[r * c4].x : b[r * c4].x);
 }
 
+// TFLite's element functions; MAXIMUM / MINIMUM pick as `a > b ? a : b` / `a < b ? a : b`.
+AVEC4 apply_op(AVEC4 x, AVEC4 y) {
+  if (OP == 0u) return x + y;
+  if (OP == 1u) return x * y;
+  if (OP == 2u) return x - y;
+  if (OP == 3u) return mix(y, x, greaterThan(x, y));
+  if (OP == 4u) return mix(y, x, lessThan(x, y));
+  if (OP == 5u) return (x - y) * (x - y);
+  return x / y;
+}
+
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
   for (uint i = 0; i < PER; i++) {
@@ -47,7 +58,7 @@ void main() {
     }
     AVEC4 x = load(MODE_A, idx, row, g, p.an, p.ah, p.aw, p.ac4, true);
     AVEC4 y = load(MODE_B, idx, row, g, p.bn, p.bh, p.bw, p.bc4, false);
-    AVEC4 v = apply_act(IS_MUL != 0u ? x * y : x + y, ACT);
+    AVEC4 v = apply_act(apply_op(x, y), ACT);
     if (MASK != 0u) v = mask_pad(v, g, p.C);
     dst[idx] = SVEC4(v);
   }

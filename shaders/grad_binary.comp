@@ -1,7 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Backward of ADD / MUL for one operand X (training, float32), with numpy broadcasting over the [N,H,W,C] view:
-//   dX += sum over the output positions X was broadcast to of dy (ADD) or dy * other (MUL).
+// Backward of the binary family for one operand X (training, float32), with numpy broadcasting over the [N,H,W,C]
+// view: dX += sum over the output positions X was broadcast to of dy * d(out)/dX, that is dy (ADD; SUB's first
+// operand), -dy (SUB's second), dy * other (MUL), dy where X was picked (MAXIMUM / MINIMUM, ties to the first
+// operand), 2 dy (X - other) (SQUARED_DIFFERENCE), dy / other (DIV's first), -dy * other / X^2 (DIV's second).
 // No atomics: each item (a vec4 group of X, or a whole row of X when its single channel was broadcast over C, CB)
 // is owned by one invocation (WG == 1) or by one workgroup of WG invocations that split its broadcast positions and
 // combine their partial sums in shared memory (WG > 1, for large broadcast counts).  The other operand is read as
@@ -9,14 +11,16 @@
 // so dX's stay 0.
 #include "common.glsl"
 
-layout(constant_id = 0) const uint IS_MUL = 0;
+layout(constant_id = 0) const uint OP = 0;  // BinaryOp (src/ops/op_common.h)
 layout(constant_id = 1) const uint MODE_O = 0;  // the other operand's read mode
 layout(constant_id = 2) const bool CB = false;  // X has one channel, broadcast over the output's C
 layout(constant_id = 3) const uint WG = 1;
+layout(constant_id = 4) const bool SECOND = false;  // X is the second operand
 
-layout(std430, binding = 0) readonly buffer O { vec4 other[]; };  // the other operand (MUL only)
+layout(std430, binding = 0) readonly buffer O { vec4 other[]; };  // the other operand (not ADD / SUB)
 layout(std430, binding = 1) readonly buffer DY { vec4 dy[]; };
 layout(std430, binding = 2) buffer DX { vec4 dx[]; };
+layout(std430, binding = 3) readonly buffer X { vec4 xval[]; };  // X's value (MAXIMUM ... DIV)
 layout(push_constant) uniform P {
   int items;            // X vec4 groups (CB: X rows)
   int C4, W, H;         // output view: vec4 groups per row, width, height
@@ -33,6 +37,19 @@ vec4 load_other(int orow, int g, int n, int h, int w) {
   int r = n * p.on + h * p.oh + w * p.ow;
   if (MODE_O == 1u) return other[r * p.oc4 + g];
   return vec4(other[r * p.oc4].x);
+}
+
+// d(out)/dX * dy at one position: x is X's value, o the other operand's.
+vec4 term(vec4 g, vec4 x, vec4 o) {
+  if (OP == 0u) return g;
+  if (OP == 1u) return g * o;
+  if (OP == 2u) return SECOND ? -g : g;
+  if (OP == 3u) return SECOND ? mix(vec4(0), g, greaterThan(x, o)) : mix(vec4(0), g, greaterThanEqual(x, o));
+  if (OP == 4u) return SECOND ? mix(vec4(0), g, lessThan(x, o)) : mix(vec4(0), g, lessThanEqual(x, o));
+  if (OP == 5u) return 2.0 * g * (x - o);
+  // DIV: padding lanes (dy 0) divide zeros, so they contribute 0 explicitly.
+  vec4 t = SECOND ? -g * o / (x * x) : g / o;
+  return mix(t, vec4(0), equal(g, vec4(0)));
 }
 
 void main() {
@@ -53,6 +70,7 @@ void main() {
   int t = xr / p.xw;
   int xh = t % p.xh;
   int xn = t / p.xh;
+  vec4 own = OP > 2u ? (CB ? vec4(xval[item].x) : xval[item]) : vec4(0);
   vec4 acc = vec4(0);
   for (int k = first; k < p.count; k += step) {
     int q = k, g = xg;
@@ -66,8 +84,8 @@ void main() {
     int n = xn + q / p.bh;
     int orow = (n * p.H + h) * p.W + w;
     vec4 v = dy[orow * p.C4 + g];
-    if (IS_MUL != 0u) v *= load_other(orow, g, n, h, w);
-    acc += v;
+    vec4 o = OP != 0u && OP != 2u ? load_other(orow, g, n, h, w) : vec4(0);
+    acc += term(v, own, o);
   }
   if (WG > 1u) {
     partial[first] = acc;

@@ -1,17 +1,21 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_INT8_STORAGE
-// 8-bit ADD / MUL (TFLite's integer kernels) with numpy broadcasting over the [N,H,W,C] view.  Operand read modes
-// as binary.comp: 0 same layout as the output, 1 same channels with broadcast rows, 2 one channel broadcast over C.
-//  ADD: each input (q - z) << 20 is rescaled to twice the larger input scale (SRDHM + rounding shift), the sum is
-//       rescaled to the output (same), + output zero point, clamped to the fused activation's range.
+// 8-bit binary family (TFLite's integer kernels) with numpy broadcasting over the [N,H,W,C] view.  Operand read
+// modes as binary.comp: 0 same layout as the output, 1 same channels with broadcast rows, 2 one channel broadcast
+// over C.
+//  ADD / SUB: each input (q - z) << 20 is rescaled to twice the larger input scale (SRDHM + rounding shift; SUB's
+//       second multiplier is negative), the sum is rescaled to the output (same), + output zero point, clamped to
+//       the fused activation's range.
 //  MUL: (qa - za) * (qb - zb) * M (MultiplyByQuantizedMultiplier) + output zero point, clamped.
+//  MAXIMUM / MINIMUM: the larger / smaller value (inputs and output share their quantization).
+//  SQUARED_DIFFERENCE: as SUB with a left shift of 7, the difference squared, then rescaled to the output.
 // Each invocation handles PER output words, strided by the workgroup width.
 #include "common.glsl"
 #include "quant.glsl"
 #include "q8_exact.glsl"
 
-layout(constant_id = 0) const uint IS_MUL = 0;
+layout(constant_id = 0) const uint OP = 0;  // BinaryOp (src/ops/op_common.h)
 layout(constant_id = 1) const uint MODE_A = 0;
 layout(constant_id = 2) const uint MODE_B = 0;
 layout(constant_id = 3) const uint PER = 4;
@@ -26,8 +30,8 @@ layout(push_constant) uniform P {
   int bn, bh, bw, bc4;
   int za, zb, zo;       // device zero points
   int lo, hi;           // clamp range (device values)
-  int ma, sa, mb, sb;   // ADD: input multipliers and shifts; MUL: mb/sb unused
-  int mo, so;           // ADD: output multiplier and shift; MUL: the multiplier
+  int ma, sa, mb, sb;   // ADD / SUB / SQUARED_DIFFERENCE: input multipliers and shifts
+  int mo, so;           // output multiplier and shift (MUL: the multiplier)
 } p;
 
 ivec4 load(uint mode, int idx, int row, int g, int sn, int sh, int sw, int c4, bool is_a) {
@@ -52,12 +56,18 @@ void main() {
     ivec4 y = load(MODE_B, idx, row, g, p.bn, p.bh, p.bw, p.bc4, false) - p.zb;
     ivec4 v;
     for (int l = 0; l < 4; l++) {
-      if (IS_MUL != 0u) {
+      if (OP == 1u) {
         v[l] = mbqm(x[l] * y[l], p.mo, p.so);
+      } else if (OP == 3u) {
+        v[l] = max(x[l], y[l]);
+      } else if (OP == 4u) {
+        v[l] = min(x[l], y[l]);
       } else {
-        int ra = rdbpot(srdhm(x[l] * (1 << 20), p.ma), -p.sa);
-        int rb = rdbpot(srdhm(y[l] * (1 << 20), p.mb), -p.sb);
-        v[l] = rdbpot(srdhm(ra + rb, p.mo), -p.so);
+        int left_shift = OP == 5u ? 7 : 20;
+        int ra = rdbpot(srdhm(x[l] * (1 << left_shift), p.ma), -p.sa);
+        int rb = rdbpot(srdhm(y[l] * (1 << left_shift), p.mb), -p.sb);
+        int r = OP == 5u ? (ra - rb) * (ra - rb) : ra + rb;
+        v[l] = rdbpot(srdhm(r, p.mo), -p.so);
       }
     }
     v = clamp(v + p.zo, ivec4(p.lo), ivec4(p.hi));

@@ -538,6 +538,144 @@ std::vector<Case> binary_cases(OpType t) {
   return v;
 }
 
+// ---- SUB / MAXIMUM / MINIMUM / SQUARED_DIFFERENCE / DIV ------------------------------------------------------------
+
+// Values on a grid of 0.2, the second operand (and constants) offset by 0.1: MAXIMUM / MINIMUM never tie, so
+// finite differences never move the pick.
+// DIV's operands (away_from_zero) keep |x| >= 0.5.
+float on_grid(std::mt19937& rng, bool offset, bool away_from_zero) {
+  const float x = (float)((int)std::uniform_int_distribution<int>(-10, 10)(rng)) * 0.2f + (offset ? 0.1f : 0.0f);
+  return away_from_zero ? (x >= 0 ? x + 0.5f : x - 0.5f) : x;
+}
+InputGen grid_inputs(bool away_from_zero) {
+  return [away_from_zero](const Graph& g, size_t index, std::mt19937& rng) {
+    std::vector<float> v((size_t)g.tensors[g.inputs[index]].elements());
+    for (float& x : v) x = on_grid(rng, index == 1, away_from_zero);
+    return v;
+  };
+}
+
+// const_operand: -1 both inputs, 0 / 1 that operand is a constant (on the offset grid).
+Case binary_family_case(OpType t, const std::vector<int>& a, const std::vector<int>& bs, int const_operand,
+                        Activation act) {
+  GraphBuilder b;
+  std::mt19937 rng(11);
+  const auto constant = [&](const std::vector<int>& s) {
+    int64_t n = 1;
+    for (int d : s) n *= d;
+    std::vector<float> v((size_t)n);
+    for (float& x : v) x = on_grid(rng, true, t == OpType::Div);
+    return b.constant(s, v);
+  };
+  const int x = const_operand == 0 ? constant(a) : b.input(a);
+  const int y = const_operand == 1 ? constant(bs) : b.input(bs);
+  OpParams p;
+  p.activation = act;
+  b.output(b.op(t, {x, y}, broadcast_shape(a, bs), p));
+  return make_case(shape_name(a) + (const_operand == 0 ? " const" : "") + " with " + shape_name(bs) +
+                       (const_operand == 1 ? " const" : "") + act_name(act),
+                   b.g)
+      .generated(grid_inputs(t == OpType::Div))
+      .gradients(2 - (const_operand >= 0 ? 1 : 0))
+      // A broadcast operand sums terms of both signs (float32 on the GPU, double in the reference).
+      .grad_within(t == OpType::SquaredDifference || t == OpType::Div ? 1e-4 : 1e-5);
+}
+
+std::vector<Case> binary_family_cases(OpType t) {
+  std::vector<Case> v;
+  const bool fused = t == OpType::Sub || t == OpType::Div;
+  struct F {
+    std::vector<int> a, b;
+    int const_operand;
+  };
+  // Full, per-channel, scalar, rank mismatch, broadcasting both ways, odd channels, batch > 1, constants.
+  const std::vector<F> fwd = {
+      {{1, 5, 6, 3}, {1, 5, 6, 3}, -1},
+      {{2, 3, 4, 13}, {13}, 1},
+      {{13}, {2, 3, 4, 13}, 0},
+      {{1, 4, 4, 7}, {}, 1},
+      {{2, 3}, {}, -1},
+      {{2, 3, 4, 7}, {2, 3, 4, 1}, -1},
+      {{2, 3, 4, 1}, {2, 3, 4, 5}, -1},
+      {{2, 1, 4, 5}, {1, 3, 1, 5}, -1},
+      {{4, 5, 7}, {5, 1}, -1},
+      {{3, 1}, {1, 5}, -1},
+      {{1, 9, 9, 33}, {1, 9, 9, 33}, 1},
+      {{2, 1, 1, 3}, {1, 6, 5, 1}, 0},
+      {{2, 4, 5, 6}, {6}, -1},
+      {{2, 12, 12, 1}, {1, 1, 1, 9}, -1},
+      {{1, 1, 1, 5}, {2, 12, 12, 5}, -1},
+      {{2, 12, 12, 1}, {1, 1, 1, 9}, 1},
+      {{1, 8, 8, 6}, {2, 1, 1, 6}, -1},
+  };
+  int k = 0;
+  for (const F& c : fwd) v.push_back(binary_family_case(t, c.a, c.b, c.const_operand, fused ? kActs[k++ % 4] : NONE));
+  if (fused)
+    for (Activation a : kActs) v.push_back(binary_family_case(t, {2, 3, 5, 7}, {2, 3, 5, 1}, -1, a));
+  // The same tensor as both operands (two contributions to one gradient; MAXIMUM / MINIMUM tie everywhere and
+  // pick the first; DIV's x / x has two gradients cancelling to rounding noise, not a finite-difference case).
+  for (std::vector<int> s : {std::vector<int>{2, 3, 4, 5}, std::vector<int>{7}}) {
+    if (t == OpType::Div) break;
+    GraphBuilder b;
+    const int x = b.input(s);
+    b.output(b.op(t, {x, x}, s));
+    v.push_back(make_case("x with itself " + shape_name(s), b.g).gradients(1));
+  }
+  // Hand-computed: [[1,-2,3],[4,5,-6]] op [0.5,-1,3].
+  {
+    GraphBuilder b;
+    const int x = b.input({2, 3});
+    const int y = b.input({3});
+    OpParams p;
+    p.activation = fused ? RELU : NONE;
+    b.output(b.op(t, {x, y}, {2, 3}, p));
+    const std::vector<double> want = t == OpType::Div       ? std::vector<double>{2, 2, 1, 8, 0, 0}
+                                     : t == OpType::Sub     ? std::vector<double>{0.5, 0, 0, 3.5, 6, 0}
+                                     : t == OpType::Maximum ? std::vector<double>{1, -1, 3, 4, 5, 3}
+                                     : t == OpType::Minimum ? std::vector<double>{0.5, -2, 3, 0.5, -1, -6}
+                                                            : std::vector<double>{0.25, 1, 0, 12.25, 36, 81};
+    v.push_back(make_case(std::string("hand-computed") + act_name(p.activation), b.g)
+                    .fixed_floats({{1, -2, 3, 4, 5, -6}, {0.5, -1, 3}})
+                    .expecting(want, 1e-6)
+                    .only_paths(bit(Path::Fp32)));
+  }
+  // 8-bit: SUB with ADD's scales and activations; MAXIMUM / MINIMUM on one shared quantization; SQUARED_DIFFERENCE
+  // int8 first (TFLite has no uint8 kernel: its uint8 cases run Tare's same arithmetic).
+  const std::vector<Q8Bin> sub = {
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.031f, 0.07f, 3, -7, 1, I8, NONE, false},
+      {{2, 5, 3, 13}, {2, 5, 3, 13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.11f, -128, 5, -20, I8, RELU, false},
+      {{1, 3, 3, 3}, {1, 1, 1, 3}, {1, 3, 3, 3}, 0.07f, 0.02f, 0.09f, 2, 100, -3, I8, RELU1, true},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.04f, 0.06f, 0.08f, -5, 9, 4, I8, RELU6, false},
+      {{1, 1, 1, 1}, {2, 3, 4, 6}, {2, 3, 4, 6}, 0.2f, 0.01f, 0.25f, 7, -2, 5, I8, NONE, true},
+      {{1, 4, 6, 5}, {1, 4, 6, 5}, {1, 4, 6, 5}, 0.1f, 0.1f, 0.05f, 0, 0, 10, I8, NONE, false},
+      {{1, 5, 5, 33}, {1, 5, 5, 33}, {1, 5, 5, 33}, 0.0235f, 0.0196f, 0.0392f, 128, 120, 130, U8, NONE, false},
+      {{1, 3, 7, 13}, {13}, {1, 3, 7, 13}, 0.01f, 0.02f, 0.025f, 100, 140, 128, U8, RELU6, true},
+      {{17}, {17}, {17}, 0.01f, 0.3f, 0.4f, 0, 255, 17, U8, RELU, false},
+  };
+  const std::vector<Q8Bin> max_min = {
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.05f, 0.05f, 3, 3, 3, I8, NONE, false},
+      {{2, 5, 3, 13}, {13}, {2, 5, 3, 13}, 0.02f, 0.02f, 0.02f, -128, -128, -128, I8, NONE, true},
+      {{1, 6, 1, 9}, {1, 1, 5, 9}, {1, 6, 5, 9}, 0.1f, 0.1f, 0.1f, 127, 127, 127, I8, NONE, false},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.3f, 0.3f, 0.3f, -5, -5, -5, I8, NONE, false},
+      {{1, 5, 5, 33}, {1, 5, 5, 33}, {1, 5, 5, 33}, 0.0235f, 0.0235f, 0.0235f, 128, 128, 128, U8, NONE, false},
+      {{1, 1, 1, 1}, {2, 3, 4, 6}, {2, 3, 4, 6}, 0.01f, 0.01f, 0.01f, 0, 0, 0, U8, NONE, true},
+      {{3, 7}, {3, 1}, {3, 7}, 0.2f, 0.2f, 0.2f, 255, 255, 255, U8, NONE, false},
+  };
+  const std::vector<Q8Bin> sqdiff = {
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.031f, 0.2f, 3, -7, -128, I8, NONE, false},
+      {{2, 5, 3, 13}, {13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.5f, -128, 5, -100, I8, NONE, true},
+      {{1, 6, 1, 9}, {1, 1, 5, 9}, {1, 6, 5, 9}, 0.03f, 0.05f, 0.01f, 1, -1, 0, I8, NONE, false},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.04f, 0.04f, 0.3f, -5, 9, -120, I8, NONE, false},
+      {{1, 1, 1, 1}, {2, 3, 4, 6}, {2, 3, 4, 6}, 0.2f, 0.01f, 1.0f, 7, -2, -128, I8, NONE, true},
+      {{1, 5, 5, 33}, {1, 5, 5, 33}, {1, 5, 5, 33}, 0.0235f, 0.0196f, 0.05f, 128, 120, 0, U8, NONE, false},
+      {{3, 7}, {3, 1}, {3, 7}, 0.01f, 0.02f, 0.001f, 100, 140, 3, U8, NONE, false},
+  };
+  if (t == OpType::Div) return v;
+  const std::vector<Q8Bin>& q8 = t == OpType::Sub ? sub : t == OpType::SquaredDifference ? sqdiff : max_min;
+  for (const Q8Bin& c : q8) v.push_back(q8_binary_case(t, c));
+  return v;
+}
+
 // ---- AVERAGE_POOL_2D / MAX_POOL_2D --------------------------------------------------------------------------------
 
 struct PoolSpec {
@@ -1681,6 +1819,11 @@ const std::vector<Entry>& table() {
       {OpType::FullyConnected, all, fully_connected_cases},
       {OpType::Add, all, [] { return binary_cases(OpType::Add); }},
       {OpType::Mul, all, [] { return binary_cases(OpType::Mul); }},
+      {OpType::Sub, all, [] { return binary_family_cases(OpType::Sub); }},
+      {OpType::Maximum, all, [] { return binary_family_cases(OpType::Maximum); }},
+      {OpType::Minimum, all, [] { return binary_family_cases(OpType::Minimum); }},
+      {OpType::SquaredDifference, all, [] { return binary_family_cases(OpType::SquaredDifference); }},
+      {OpType::Div, kFloatPaths | kGradPaths | bit(Path::RoundTrip), [] { return binary_family_cases(OpType::Div); }},
       {OpType::AveragePool2D, all, [] { return pool_cases(OpType::AveragePool2D); }},
       {OpType::MaxPool2D, all, [] { return pool_cases(OpType::MaxPool2D); }},
       {OpType::Mean, all, mean_cases},

@@ -53,6 +53,26 @@ inline QuantizedMultiplier quantize_multiplier(double m) {
   return r;
 }
 
+// The three rescalings of TFLite's 8-bit ADD / SUB (left_shift 20) and SQUARED_DIFFERENCE (left_shift 7): each
+// input to twice the larger input scale, then the result (for SQUARED_DIFFERENCE the squared difference, hence the
+// squared scale over 2^14) to the output.  SUB negates the second input's multiplier: TFLite runs its ADD kernel.
+// out.shift > 0 is a multiplier TFLite's QuantizeMultiplierSmallerThanOneExp refuses (callers check).
+struct AddRescale {
+  QuantizedMultiplier a, b, out;
+  int left_shift;
+};
+inline AddRescale add_rescale(float as, float bs, float os, bool negate_b, bool squared) {
+  AddRescale r;
+  r.left_shift = squared ? 7 : 20;
+  const double twice_max_input_scale = 2.0 * (double)std::max(as, bs);
+  r.a = quantize_multiplier((double)as / twice_max_input_scale);
+  r.b = quantize_multiplier((double)bs / twice_max_input_scale);
+  if (negate_b) r.b.multiplier = -r.b.multiplier;
+  const double num = squared ? twice_max_input_scale * twice_max_input_scale : twice_max_input_scale;
+  r.out = quantize_multiplier(num / ((double)(1 << (squared ? 2 * r.left_shift : r.left_shift)) * (double)os));
+  return r;
+}
+
 // ---- int32 fixed-point primitives (gemmlowp) ---------------------------------------------------------------------
 
 // round(a*b / 2^31), ties rounded upward (2.5 -> 3, -2.5 -> -2); the one overflowing case (INT32_MIN * INT32_MIN)

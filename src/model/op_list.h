@@ -35,4 +35,9 @@
   X(Log) \
   X(Tanh) \
   X(Elu) \
-  X(ReluN1To1)
+  X(ReluN1To1) \
+  X(Sub) \
+  X(Maximum) \
+  X(Minimum) \
+  X(SquaredDifference) \
+  X(Div)

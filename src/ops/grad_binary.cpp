@@ -1,5 +1,5 @@
-// Backward of ADD and MUL (shaders/grad_binary.comp): one dispatch per non-constant operand (an operand used twice,
-// x + x or x * x, gets both contributions), reducing the output gradient over the positions the operand was
+// Backward of the binary family (shaders/grad_binary.comp): one dispatch per non-constant operand (an operand used
+// twice, x + x or x * x, gets both contributions), reducing the output gradient over the positions the operand was
 // broadcast to without atomics.  A constant operand gets no gradient.
 #include "common/error.h"
 #include "ops/kernel.h"
@@ -23,7 +23,7 @@ struct Push {
 
 }  // namespace
 
-KernelPtr make_grad_binary(BuildContext& b, const Op& op) {
+KernelPtr make_grad_binary(BuildContext& b, const Op& op, BinaryOp f) {
   const Graph& g = b.graph();
   const std::string where = op_where(op);
   TARE_CHECK(!b.fp16(), TARE_ERROR_UNSUPPORTED, where + "backward kernels are float32 only");
@@ -31,7 +31,6 @@ KernelPtr make_grad_binary(BuildContext& b, const Op& op) {
   TARE_CHECK(op.params.activation == Activation::None, TARE_ERROR_UNSUPPORTED,
              where + "backward needs the fused activation split out (NONE)");
   const Shape4& so = geo.out;
-  const uint32_t is_mul = op.type == OpType::Mul ? 1 : 0;
   std::vector<Dispatch> parts;
   for (int i = 0; i < 2; i++) {
     const int x = op.inputs[i], o = op.inputs[1 - i];
@@ -56,8 +55,10 @@ KernelPtr make_grad_binary(BuildContext& b, const Op& op) {
     const uint32_t mode = i == 0 ? geo.mode_b : geo.mode_a;
     const bool reduce = count >= kReduceAt;
     const uint32_t wg = reduce ? kLocal : 1;
-    auto pipe = b.context().pipeline("grad_binary", {is_mul, mode, cb ? 1u : 0u, wg}, sizeof(Push), 3, kLocal, 1, 1);
-    parts.push_back(Dispatch::make(std::move(pipe), {Binding::t(o), Binding::g(op.outputs[0]), Binding::g(x)}, pc,
+    auto pipe = b.context().pipeline("grad_binary", {(uint32_t)f, mode, cb ? 1u : 0u, wg, (uint32_t)i}, sizeof(Push), 4,
+                                     kLocal, 1, 1);
+    parts.push_back(Dispatch::make(std::move(pipe),
+                                   {Binding::t(o), Binding::g(op.outputs[0]), Binding::g(x), Binding::t(x)}, pc,
                                    reduce ? grid_xy(pc.items, 1) : grid_xy(pc.items, kLocal)));
   }
   return std::make_unique<DispatchKernel>(std::move(parts));

@@ -1,14 +1,47 @@
-// ADD and MUL: element-wise with numpy-style broadcasting, fused activation; a constant operand is data (packed
-// like an activation, quantized like one).  Kernels: binary.cpp, q8_binary.cpp, grad_binary.cpp.
+// The binary family: ADD, MUL, SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, DIV: element-wise with numpy-style
+// broadcasting (ADD, MUL, SUB and DIV with a fused activation); a constant operand is data (packed like an activation,
+// quantized like one).  Kernels: binary.cpp, q8_binary.cpp, grad_binary.cpp, one BinaryOp specialization per op.
 #include "ops/op_def.h"
 
 namespace tare::ops {
 
-KernelPtr make_binary(BuildContext& b, const Op& op);
-KernelPtr make_q8_binary(BuildContext& b, const Op& op);
-KernelPtr make_grad_binary(BuildContext& b, const Op& op);
-
 namespace {
+
+// The kernels and references of one op of the family.
+template <BinaryOp F>
+KernelPtr make_float(BuildContext& b, const Op& op) {
+  return make_binary(b, op, F);
+}
+template <BinaryOp F>
+KernelPtr make_q8(BuildContext& b, const Op& op) {
+  return make_q8_binary(b, op, F);
+}
+template <BinaryOp F>
+KernelPtr make_grad(BuildContext& b, const Op& op) {
+  return make_grad_binary(b, op, F);
+}
+
+// The element functions (TFLite's: MAXIMUM is `a > b ? a : b`) and their partial derivatives; MAXIMUM / MINIMUM's
+// gradient goes to the picked operand, to the first on ties.
+float f_add(float a, float b) { return a + b; }
+float f_mul(float a, float b) { return a * b; }
+float f_sub(float a, float b) { return a - b; }
+float f_max(float a, float b) { return a > b ? a : b; }
+float f_min(float a, float b) { return a < b ? a : b; }
+float f_sqdiff(float a, float b) { return (a - b) * (a - b); }
+float f_div(float a, float b) { return a / b; }
+double d_one(float, float) { return 1.0; }
+double d_minus_one(float, float) { return -1.0; }
+double d_mul_a(float, float b) { return b; }
+double d_mul_b(float a, float) { return a; }
+double d_max_a(float a, float b) { return a >= b ? 1.0 : 0.0; }
+double d_max_b(float a, float b) { return a >= b ? 0.0 : 1.0; }
+double d_min_a(float a, float b) { return a <= b ? 1.0 : 0.0; }
+double d_min_b(float a, float b) { return a <= b ? 0.0 : 1.0; }
+double d_sqdiff_a(float a, float b) { return 2.0 * ((double)a - b); }
+double d_sqdiff_b(float a, float b) { return 2.0 * ((double)b - a); }
+double d_div_a(float, float b) { return 1.0 / b; }
+double d_div_b(float a, float b) { return -(double)a / ((double)b * b); }
 
 using BOpt = tflite::BuiltinOptions;
 
@@ -22,6 +55,40 @@ void read_mul(TfliteOpReader& r) {
   r.arity(2, 2, 2);
   if (auto opt = r.options<tflite::MulOptions>(BOpt::MulOptions))
     r.params().activation = r.activation(opt->fused_activation_function());
+}
+
+void read_sub(TfliteOpReader& r) {
+  r.arity(2, 2, 2);
+  if (auto opt = r.options<tflite::SubOptions>(BOpt::SubOptions))
+    r.params().activation = r.activation(opt->fused_activation_function());
+}
+
+void write_sub(TfliteOpWriter& w) {
+  w.set_options(BOpt::SubOptions, tflite::CreateSubOptions(w.fbb(), w.activation(w.params().activation)).Union());
+  w.set_version(version_by_int_type(w));
+}
+
+void read_binary(TfliteOpReader& r) { r.arity(2, 2, 2); }
+
+void read_div(TfliteOpReader& r) {
+  r.arity(2, 2, 2);
+  if (auto opt = r.options<tflite::DivOptions>(BOpt::DivOptions))
+    r.params().activation = r.activation(opt->fused_activation_function());
+}
+
+void write_div(TfliteOpWriter& w) {
+  w.set_options(BOpt::DivOptions, tflite::CreateDivOptions(w.fbb(), w.activation(w.params().activation)).Union());
+  w.set_version(1);
+}
+
+void write_maximum_minimum(TfliteOpWriter& w) {
+  w.set_options(BOpt::MaximumMinimumOptions, tflite::CreateMaximumMinimumOptions(w.fbb()).Union());
+  w.set_version(version_by_int_type(w));
+}
+
+void write_squared_difference(TfliteOpWriter& w) {
+  w.set_options(BOpt::SquaredDifferenceOptions, tflite::CreateSquaredDifferenceOptions(w.fbb()).Union());
+  w.set_version(version_by_int_type(w));
 }
 
 void write_add(TfliteOpWriter& w) {
@@ -45,6 +112,7 @@ void write_mul(TfliteOpWriter& w) {
 }
 
 constexpr OpTraits kTraits = {.fused_activation = true, .constant_operands = true};
+constexpr OpTraits kTraitsNoActivation = {.constant_operands = true};
 
 }  // namespace
 
@@ -56,12 +124,12 @@ const OpDesc kAdd = {
     .read = read_add,
     .write = write_add,
     .infer = infer_broadcast,
-    .make_float = make_binary,
-    .make_q8 = make_q8_binary,
-    .make_grad = make_grad_binary,
-    .ref_float = [](ref::detail::OpContext& c) { ref::detail::add_mul(c, false); },
-    .ref_int = ref::intd::add,
-    .ref_grad = [](ref::GradContext& c) { c.add_mul(false); },
+    .make_float = make_float<BinaryOp::Add>,
+    .make_q8 = make_q8<BinaryOp::Add>,
+    .make_grad = make_grad<BinaryOp::Add>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_add); },
+    .ref_int = [](ref::intd::IntCtx& c) { ref::intd::add_like(c, ref::intd::AddKind::Add); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_one, d_one); },
 };
 
 const OpDesc kMul = {
@@ -72,12 +140,96 @@ const OpDesc kMul = {
     .read = read_mul,
     .write = write_mul,
     .infer = infer_broadcast,
-    .make_float = make_binary,
-    .make_q8 = make_q8_binary,
-    .make_grad = make_grad_binary,
-    .ref_float = [](ref::detail::OpContext& c) { ref::detail::add_mul(c, true); },
+    .make_float = make_float<BinaryOp::Mul>,
+    .make_q8 = make_q8<BinaryOp::Mul>,
+    .make_grad = make_grad<BinaryOp::Mul>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_mul); },
     .ref_int = ref::intd::mul,
-    .ref_grad = [](ref::GradContext& c) { c.add_mul(true); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_mul_a, d_mul_b); },
+};
+
+// SUB: 8-bit as TFLite, its ADD kernel with the second input's multiplier negated (sub.cc).
+const OpDesc kSub = {
+    .type = OpType::Sub,
+    .name = "SUB",
+    .builtin = (int)tflite::BuiltinOperator::SUB,
+    .traits = kTraits,
+    .read = read_sub,
+    .write = write_sub,
+    .infer = infer_broadcast,
+    .make_float = make_float<BinaryOp::Sub>,
+    .make_q8 = make_q8<BinaryOp::Sub>,
+    .make_grad = make_grad<BinaryOp::Sub>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_sub); },
+    .ref_int = [](ref::intd::IntCtx& c) { ref::intd::add_like(c, ref::intd::AddKind::Sub); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_one, d_minus_one); },
+};
+
+// MAXIMUM / MINIMUM: 8-bit on the raw values, inputs and output sharing one quantization (maximum_minimum.cc).
+const OpDesc kMaximum = {
+    .type = OpType::Maximum,
+    .name = "MAXIMUM",
+    .builtin = (int)tflite::BuiltinOperator::MAXIMUM,
+    .traits = kTraitsNoActivation,
+    .read = read_binary,
+    .write = write_maximum_minimum,
+    .infer = infer_broadcast,
+    .make_float = make_float<BinaryOp::Maximum>,
+    .make_q8 = make_q8<BinaryOp::Maximum>,
+    .make_grad = make_grad<BinaryOp::Maximum>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_max); },
+    .ref_int = [](ref::intd::IntCtx& c) { ref::intd::maximum_minimum(c, true); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_max_a, d_max_b); },
+};
+
+const OpDesc kMinimum = {
+    .type = OpType::Minimum,
+    .name = "MINIMUM",
+    .builtin = (int)tflite::BuiltinOperator::MINIMUM,
+    .traits = kTraitsNoActivation,
+    .read = read_binary,
+    .write = write_maximum_minimum,
+    .infer = infer_broadcast,
+    .make_float = make_float<BinaryOp::Minimum>,
+    .make_q8 = make_q8<BinaryOp::Minimum>,
+    .make_grad = make_grad<BinaryOp::Minimum>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_min); },
+    .ref_int = [](ref::intd::IntCtx& c) { ref::intd::maximum_minimum(c, false); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_min_a, d_min_b); },
+};
+
+// SQUARED_DIFFERENCE: 8-bit as TFLite's int8 kernel (squared_difference.cc: left shift 7, the output multiplier on
+// the squared scale); uint8, which TFLite lacks, runs the same arithmetic.
+const OpDesc kSquaredDifference = {
+    .type = OpType::SquaredDifference,
+    .name = "SQUARED_DIFFERENCE",
+    .builtin = (int)tflite::BuiltinOperator::SQUARED_DIFFERENCE,
+    .traits = kTraitsNoActivation,
+    .read = read_binary,
+    .write = write_squared_difference,
+    .infer = infer_broadcast,
+    .make_float = make_float<BinaryOp::SquaredDifference>,
+    .make_q8 = make_q8<BinaryOp::SquaredDifference>,
+    .make_grad = make_grad<BinaryOp::SquaredDifference>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_sqdiff); },
+    .ref_int = [](ref::intd::IntCtx& c) { ref::intd::add_like(c, ref::intd::AddKind::SquaredDifference); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_sqdiff_a, d_sqdiff_b); },
+};
+
+// DIV: float and backward only (no 8-bit kernel: TFLite's quantized DIV, a fixed-point reciprocal per element, is
+// not implemented here).
+const OpDesc kDiv = {
+    .type = OpType::Div,
+    .name = "DIV",
+    .builtin = (int)tflite::BuiltinOperator::DIV,
+    .traits = kTraits,
+    .read = read_div,
+    .write = write_div,
+    .infer = infer_broadcast,
+    .make_float = make_float<BinaryOp::Div>,
+    .make_grad = make_grad<BinaryOp::Div>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_div); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_div_a, d_div_b); },
 };
 
 }  // namespace tare::ops

@@ -137,7 +137,15 @@ KernelPtr make_dispatch(std::shared_ptr<vk::Pipeline> p, std::vector<Binding> bi
   return std::make_unique<DispatchKernel>(std::move(d));
 }
 
-// ---- element-wise ops with numpy broadcasting (ADD, MUL) ------------------------------------------------------------
+// ---- element-wise ops with numpy broadcasting (ADD, MUL, SUB, MAXIMUM, ...) ----------------------------------------
+
+// The OP specialization constant of shaders/binary.comp, q8_binary.comp and grad_binary.comp (src/ops/op_binary.cpp
+// picks it per descriptor).
+enum class BinaryOp : uint32_t { Add = 0, Mul = 1, Sub = 2, Maximum = 3, Minimum = 4, SquaredDifference = 5, Div = 6 };
+// Float, 8-bit and backward kernels of those shaders (binary.cpp, q8_binary.cpp, grad_binary.cpp).
+KernelPtr make_binary(BuildContext& b, const Op& op, BinaryOp f);
+KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f);
+KernelPtr make_grad_binary(BuildContext& b, const Op& op, BinaryOp f);
 
 // An operand's row strides against the output's [N,H,W,C] view (0 along broadcast dimensions) and its vec4 groups.
 struct BroadcastStrides {
@@ -153,7 +161,7 @@ struct BinaryGeometry {
   uint32_t mode_a, mode_b;  // operand read modes: 0 same shape, 1 broadcast rows, 2 broadcast channels too
   Shape4 out;
 };
-// Validates ADD / MUL's operands (2 inputs, rank <= 4, broadcastable, size) and computes the layout.
+// Validates a binary op's operands (2 inputs, rank <= 4, broadcastable, size) and computes the layout.
 BinaryGeometry binary_geometry(const Graph& g, const Op& op, const std::string& where);
 
 // ---- CONCATENATION --------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-// 8-bit ADD and MUL (shaders/q8_binary.comp), TFLite's integer kernels as the reference (src/ref/int_kernels.cpp)
-// implements them: numpy broadcasting over the [N,H,W,C] view, either operand may be a constant (the session packs
-// it to NHWC4 words), fused activation as a clamp.
+// The 8-bit binary family (shaders/q8_binary.comp), TFLite's integer kernels as the reference
+// (src/ref/int_kernels.cpp) implements them: numpy broadcasting over the [N,H,W,C] view, either operand may be a
+// constant (the session packs it to NHWC4 words), fused activation as a clamp.
 #include <algorithm>
 #include <cmath>
 
@@ -24,7 +24,7 @@ struct Push {
 
 }  // namespace
 
-KernelPtr make_q8_binary(BuildContext& b, const Op& op) {
+KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f) {
   const Graph& g = b.graph();
   const std::string where = op_where_q8(op);
   const BinaryGeometry geo = binary_geometry(g, op, where);
@@ -47,29 +47,29 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op) {
   // shifted to the device's int8 values.
   q8_activation_range(op.params.activation, to, &push.lo, &push.hi);
   const float as = tensor_scale(ta), bs = tensor_scale(tb), os = tensor_scale(to);
-  const bool is_mul = op.type == OpType::Mul;
-  if (is_mul) {
+  if (f == BinaryOp::Mul) {
     const float real = as * bs / os;  // float, as TFLite
     quant::QuantizedMultiplier m = quant::quantize_multiplier((double)real);
     push.mo = m.multiplier;
     push.so = m.shift;
+  } else if (f == BinaryOp::Maximum || f == BinaryOp::Minimum) {
+    // TFLite compares the raw values: meaningful only on one shared quantization.
+    TARE_CHECK(as == os && bs == os && push.za == push.zo && push.zb == push.zo && ta.dtype == to.dtype &&
+                   tb.dtype == to.dtype,
+               TARE_ERROR_UNSUPPORTED, where + "inputs and output must share scale and zero point");
   } else {
-    const int left_shift = 20;
-    const double twice_max_input_scale = 2.0 * (double)std::max(as, bs);
-    quant::QuantizedMultiplier m1 = quant::quantize_multiplier((double)as / twice_max_input_scale);
-    quant::QuantizedMultiplier m2 = quant::quantize_multiplier((double)bs / twice_max_input_scale);
-    quant::QuantizedMultiplier mo =
-        quant::quantize_multiplier(twice_max_input_scale / ((double)(1 << left_shift) * (double)os));
-    TARE_CHECK(mo.shift <= 0, TARE_ERROR_UNSUPPORTED,
-               where + "output scale too small for TFLite's ADD (multiplier >= 1)");
-    push.ma = m1.multiplier;
-    push.sa = m1.shift;
-    push.mb = m2.multiplier;
-    push.sb = m2.shift;
-    push.mo = mo.multiplier;
-    push.so = mo.shift;
+    TARE_CHECK(f == BinaryOp::Add || f == BinaryOp::Sub || f == BinaryOp::SquaredDifference, TARE_ERROR_UNSUPPORTED,
+               where + "no 8-bit kernel");
+    const quant::AddRescale r = quant::add_rescale(as, bs, os, f == BinaryOp::Sub, f == BinaryOp::SquaredDifference);
+    TARE_CHECK(r.out.shift <= 0, TARE_ERROR_UNSUPPORTED, where + "output scale too small (TFLite's multiplier >= 1)");
+    push.ma = r.a.multiplier;
+    push.sa = r.a.shift;
+    push.mb = r.b.multiplier;
+    push.sb = r.b.shift;
+    push.mo = r.out.multiplier;
+    push.so = r.out.shift;
   }
-  auto p = b.pipeline_q8("q8_binary", false, {is_mul ? 1u : 0u, geo.mode_a, geo.mode_b, kPer}, sizeof(Push), 3, kLocal);
+  auto p = b.pipeline_q8("q8_binary", false, {(uint32_t)f, geo.mode_a, geo.mode_b, kPer}, sizeof(Push), 3, kLocal);
   return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.inputs[1]), Binding::t(op.outputs[0])},
                        push, grid_xy(push.head.total, (int64_t)kLocal * kPer));
 }

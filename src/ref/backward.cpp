@@ -204,7 +204,7 @@ void GradContext::mean() {
   }
 }
 
-void GradContext::add_mul(bool is_mul) {
+void GradContext::binary(double (*pa)(float a, float b), double (*pb)(float a, float b)) {
   const int a = input(0), bt = input(1), o = op_->outputs[0];
   const std::vector<int>& sa = shape(a);
   const std::vector<int>& sb = shape(bt);
@@ -223,16 +223,17 @@ void GradContext::add_mul(bool is_mul) {
   std::vector<float>* gb = grad(bt);
   if (!ga && !gb) return;
   const std::vector<float> gy = masked_output_grad(op_->params.activation);
-  const std::vector<float>* va = is_mul ? &value(a) : nullptr;
-  const std::vector<float>* vb = is_mul ? &value(bt) : nullptr;
+  const std::vector<float>& va = value(a);
+  const std::vector<float>& vb = value(bt);
   std::vector<double> acc_a(ga ? ga->size() : 0, 0.0), acc_b(gb ? gb->size() : 0, 0.0);
   const std::vector<int64_t> st_a = broadcast_strides(da), st_b = broadcast_strides(db);
   std::vector<int> idx(rank, 0);
   int64_t ia = 0, ib = 0;
   for (size_t i = 0; i < gy.size(); i++) {
     const double g = gy[i];
-    if (ga) acc_a[(size_t)ia] += is_mul ? g * (*vb)[(size_t)ib] : g;
-    if (gb) acc_b[(size_t)ib] += is_mul ? g * (*va)[(size_t)ia] : g;
+    const float x = va[(size_t)ia], y = vb[(size_t)ib];
+    if (ga) acc_a[(size_t)ia] += g * pa(x, y);
+    if (gb) acc_b[(size_t)ib] += g * pb(x, y);
     for (size_t k = rank; k-- > 0;) {
       idx[k]++;
       ia += st_a[k];

@@ -1,4 +1,4 @@
-// CPU reference: ADD, MUL (numpy broadcasting), SOFTMAX, LOGISTIC, RELU, RELU6, HARD_SWISH, DEQUANTIZE, FAKE_QUANT.
+// CPU reference: the binary family (numpy broadcasting), SOFTMAX, LOGISTIC, RELU, RELU6, HARD_SWISH, DEQUANTIZE, FAKE_QUANT.
 #include <cmath>
 #include <limits>
 
@@ -6,7 +6,7 @@
 
 namespace tare::ref::detail {
 
-void add_mul(OpContext& c, bool is_mul) {
+void binary(OpContext& c, float (*f)(float a, float b)) {
   c.require_inputs(2);
   check_activation(c);
   constexpr size_t kMaxRank = 6;
@@ -32,7 +32,7 @@ void add_mul(OpContext& c, bool is_mul) {
   std::vector<float>& out = c.out(0, dout);
   const Activation act = c.params().activation;
   if (sa == sb) {
-    for (size_t i = 0; i < out.size(); i++) out[i] = apply_activation(is_mul ? a[i] * b[i] : a[i] + b[i], act);
+    for (size_t i = 0; i < out.size(); i++) out[i] = apply_activation(f(a[i], b[i]), act);
     return;
   }
   // Element strides of each input per output dimension (0 where it broadcasts).
@@ -40,7 +40,7 @@ void add_mul(OpContext& c, bool is_mul) {
   std::vector<int> idx(rank, 0);
   int64_t ia = 0, ib = 0;
   for (size_t i = 0; i < out.size(); i++) {
-    out[i] = apply_activation(is_mul ? a[ia] * b[ib] : a[ia] + b[ib], act);
+    out[i] = apply_activation(f(a[ia], b[ib]), act);
     // Odometer increment of the output index, updating both input offsets.
     for (size_t k = rank; k-- > 0;) {
       idx[k]++;

@@ -115,7 +115,9 @@ class GradContext {
   void fully_connected();
   void pool(bool average);
   void mean();
-  void add_mul(bool is_mul);
+  // y = f(a, b) with numpy broadcasting: da, db are d(y)/d(a), d(y)/d(b); each operand's gradient is summed over
+  // the positions it was broadcast to.
+  void binary(double (*da)(float a, float b), double (*db)(float a, float b));
   void concatenation();
   void pass_through();  // RESHAPE, SQUEEZE, DEQUANTIZE of float / constant data
   void pad();

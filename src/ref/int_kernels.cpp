@@ -240,33 +240,48 @@ std::vector<int64_t> broadcast_map(const IntCtx& c, const std::vector<int>& in, 
 
 }  // namespace
 
-// ADD (TFLite's quantized Add): both inputs are brought to a common scale twice the larger input scale, with 20 bits
-// of headroom (left_shift = 20), summed, and rescaled to the output.  Every rescale is the "SmallerThanOneExp"
-// multiply (SRDHM then rounding right shift).
-void add(IntCtx& c) {
+// ADD / SUB (TFLite's quantized Add; SUB runs it with the second input's multiplier negated) and
+// SQUARED_DIFFERENCE: both inputs are brought to a common scale twice the larger input scale, with left_shift bits of
+// headroom (20; 7 for SQUARED_DIFFERENCE), summed (the difference squared), and rescaled to the output.  Every
+// rescale is the "SmallerThanOneExp" multiply (SRDHM then rounding right shift).
+void add_like(IntCtx& c, AddKind kind) {
   const QView a = c.in_q(0);
   const QView b = c.in_q(1);
   const Tensor& ot = c.out_tensor(0);
   const std::vector<int64_t> ma = broadcast_map(c, c.in_tensor(0).shape, ot.shape);
   const std::vector<int64_t> mb = broadcast_map(c, c.in_tensor(1).shape, ot.shape);
   const QView y = c.out_q(0);
-  const int left_shift = 20;
-  const double twice_max_input_scale = 2.0 * (double)std::max(a.scale, b.scale);
-  const QuantizedMultiplier m1 = quantize_multiplier((double)a.scale / twice_max_input_scale);
-  const QuantizedMultiplier m2 = quantize_multiplier((double)b.scale / twice_max_input_scale);
-  const QuantizedMultiplier mo =
-      quantize_multiplier(twice_max_input_scale / ((double)(1 << left_shift) * (double)y.scale));
-  if (mo.shift > 0) c.fail(TARE_ERROR_UNSUPPORTED, "output scale too small for TFLite's ADD (multiplier >= 1)");
+  const bool squared = kind == AddKind::SquaredDifference;
+  const quant::AddRescale r = quant::add_rescale(a.scale, b.scale, y.scale, kind == AddKind::Sub, squared);
+  if (r.out.shift > 0) c.fail(TARE_ERROR_UNSUPPORTED, "output scale too small for TFLite's kernel (multiplier >= 1)");
   int32_t lo, hi;
   fused_range(c, y, &lo, &hi);
+  const auto rescale = [](int32_t v, const QuantizedMultiplier& m) {
+    return quant::multiply_by_quantized_multiplier_smaller_than_one_exp(v, m.multiplier, m.shift);
+  };
   for (size_t i = 0; i < ma.size(); i++) {
-    const int32_t sa = (a.at(ma[i]) - a.zp) * (1 << left_shift);
-    const int32_t sb = (b.at(mb[i]) - b.zp) * (1 << left_shift);
-    const int32_t ra = quant::multiply_by_quantized_multiplier_smaller_than_one_exp(sa, m1.multiplier, m1.shift);
-    const int32_t rb = quant::multiply_by_quantized_multiplier_smaller_than_one_exp(sb, m2.multiplier, m2.shift);
-    const int32_t out = quant::multiply_by_quantized_multiplier_smaller_than_one_exp(ra + rb, mo.multiplier, mo.shift) +
-                        y.zp;
-    y.set((int64_t)i, std::clamp(out, lo, hi));
+    const int32_t ra = rescale((a.at(ma[i]) - a.zp) * (1 << r.left_shift), r.a);
+    const int32_t rb = rescale((b.at(mb[i]) - b.zp) * (1 << r.left_shift), r.b);
+    const int32_t sum = squared ? (ra - rb) * (ra - rb) : ra + rb;
+    y.set((int64_t)i, std::clamp(rescale(sum, r.out) + y.zp, lo, hi));
+  }
+}
+
+// MAXIMUM / MINIMUM: TFLite picks between the raw values (el1 > el2 ? el1 : el2), which is the op only when inputs
+// and output share one quantization.
+void maximum_minimum(IntCtx& c, bool maximum) {
+  const QView a = c.in_q(0);
+  const QView b = c.in_q(1);
+  const Tensor& ot = c.out_tensor(0);
+  const std::vector<int64_t> ma = broadcast_map(c, c.in_tensor(0).shape, ot.shape);
+  const std::vector<int64_t> mb = broadcast_map(c, c.in_tensor(1).shape, ot.shape);
+  const QView y = c.out_q(0);
+  if (a.scale != y.scale || b.scale != y.scale || a.zp != y.zp || b.zp != y.zp || a.dtype != y.dtype ||
+      b.dtype != y.dtype)
+    c.fail(TARE_ERROR_UNSUPPORTED, "inputs and output must share scale and zero point");
+  for (size_t i = 0; i < ma.size(); i++) {
+    const int32_t x = a.at(ma[i]), z = b.at(mb[i]);
+    y.set((int64_t)i, maximum ? (x > z ? x : z) : (x < z ? x : z));
   }
 }
 

@@ -71,7 +71,8 @@ void average_pool2d(OpContext& c);
 void max_pool2d(OpContext& c);
 
 // elementwise.cpp
-void add_mul(OpContext& c, bool is_mul);
+// y = f(a, b) with numpy broadcasting and the fused activation (ADD, MUL, SUB, MAXIMUM, ...).
+void binary(OpContext& c, float (*f)(float a, float b));
 void softmax(OpContext& c);
 void unary(OpContext& c, float (*f)(float));  // y = f(x) element by element
 void dequantize(OpContext& c);
