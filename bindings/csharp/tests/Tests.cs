@@ -198,7 +198,7 @@ namespace Tare.Tests
                   "TARE_API tare_status tare_session_run(tare_session* session, int flags);" },
           new[] { "TARE_API int tare_abi_version(void);", "TARE_API uint32_t tare_abi_version(void);" },
           new[] { "  uint32_t max_iterations;", "  uint32_t max_iterations;\n  float tolerance;\n" },
-          new[] { "  int batch;                  /*", "  uint32_t batch;             /*" },
+          new[] { "  int batch; ", "  uint32_t batch; " },
           new[] { "TARE_ERROR_INTERNAL = 9", "TARE_ERROR_INTERNAL = 9,\n  TARE_ERROR_TIMEOUT = 10" },
           new[] { "#define tare_bft_report_init(p) tare_bft_report_init_sized((p), sizeof(*(p)))\n", "" },
           new[] { "tare_bft_report_init_sized((p), sizeof(*(p)))", "tare_bft_report_init_sized((p), 64)" },
