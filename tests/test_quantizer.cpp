@@ -1,11 +1,17 @@
 // Calibration statistics on the GPU and the post-training quantizer (docs/quantization.md).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "calib/calibrate.h"
+#include "model/op_desc.h"
+#include "model/tflite_export.h"
 #include "op_harness.h"
 #include "quant/quantizer.h"
 #include "ref/int_reference.h"
+#include "tflite_oracle.h"
 
 using namespace tare;
 using namespace tare::test;
@@ -44,6 +50,53 @@ Graph small_net(int h, int w, int cin, int c1, int c2, std::mt19937& rng, bool d
 }  // namespace
 
 TEST_SUITE("quant") {
+  TEST_CASE("quantized graph: a layer without a bias gets a zero int32 one, as TFLite's int8 kernels need") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    GraphBuilder b;
+    const int x = b.input({1, 6, 7, 3});
+    OpParams p;
+    p.padding = Padding::Same;
+    const int y = b.op(OpType::Conv2D, {x, b.random_constant({5, 3, 3, 3})}, {1, 6, 7, 5}, p);
+    b.output(b.op(OpType::FullyConnected, {y, b.random_constant({4, 6 * 7 * 5})}, {1, 4}));
+    infer_shapes(b.g);
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<float> in(6 * 7 * 3);
+    for (auto& v : in) v = d(rng);
+    auto st = calib::calibrate(
+        ctx, b.g, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
+    const Graph q = quant::quantize_graph(b.g, st, {}, nullptr);
+    int layers = 0;
+    for (const Op& op : q.ops) {
+      if (!is_weighted(op.type)) continue;
+      layers++;
+      REQUIRE(op.inputs.size() == 3);
+      REQUIRE(op.inputs[2] >= 0);
+      const Tensor& bias = q.tensors[op.inputs[2]];
+      CHECK(bias.dtype == DType::I32);
+      CHECK(bias.elements() == weighted_out_channels(q, op));
+      CHECK(std::all_of(bias.data.begin(), bias.data.end(), [](uint8_t v) { return v == 0; }));
+      CHECK(bias.quant.scale.size() == q.tensors[op.inputs[1]].quant.scale.size());
+    }
+    CHECK(layers == 2);
+    // TFLite loads and runs the exported model, bit for bit with the integer reference.
+    if (!tflite_available()) return;
+    const std::string path = (std::filesystem::temp_directory_path() / "tare_zero_bias.tflite").string();
+    {
+      const std::vector<uint8_t> file = export_tflite(q);
+      std::ofstream f(path, std::ios::binary);
+      f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
+    }
+    std::vector<uint8_t> raw(in.size() * 4);
+    std::memcpy(raw.data(), in.data(), raw.size());
+    const auto want = ref::run_int(q, {raw});
+    const auto got = run_tflite(path, {raw});
+    std::filesystem::remove(path);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == want[0]);
+  }
+
   TEST_CASE("calibration: GPU per-channel min/max/mean/mean square equal the CPU reference's") {
     auto ctx = gpu();
     if (!ctx) return;

@@ -195,6 +195,16 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
   // 3. Weights and biases.
   for (Op& op : g.ops) {
     if (is_weighted(op.type)) {
+      if (op.inputs.size() < 3 || op.inputs[2] < 0) {  // TFLite's int8 kernels require a bias: a zero one
+        const int channels = weighted_out_channels(g, op);
+        Tensor b;
+        b.name = g.tensors[op.outputs[0]].name + "_bias";
+        b.shape = {channels};
+        b.is_const = true;
+        b.data.assign((size_t)channels * sizeof(float), 0);
+        op.inputs.resize(3, -1);
+        op.inputs[2] = add_tensor(g, std::move(b));
+      }
       Tensor& wt = g.tensors[op.inputs[1]];
       TARE_CHECK(wt.is_const && wt.dtype == DType::F32, TARE_ERROR_UNSUPPORTED,
                  where(op) + "weights must be float32 constants");
