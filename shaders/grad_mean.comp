@@ -1,8 +1,9 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Backward of MEAN over any set of the [N,H,W,C] view's axes (training, float32): dx += dy(kept position) / count.
+// Backward of MEAN and SUM over any set of the [N,H,W,C] view's axes (training, float32): dx += dy(kept position)
+// * inv_count (1 / count for MEAN, 1 for SUM).
 // One invocation per vec4 group of the INPUT reads the output element(s) of its kept position, with the layout of
-// shaders/mean.comp:
+// shaders/reduce.comp:
 //  - C kept (RC false): output row (n*KH + h)*KW + w over the kept N,H,W positions, same channel group;
 //  - C reduced (RC true): output element j = (n*KH + h)*KW + w (dense index over the kept positions), stored at row
 //    j / OC, channel j % OC; the scalar goes to every real lane of the group.

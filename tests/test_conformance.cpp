@@ -861,6 +861,88 @@ std::vector<Case> mean_cases() {
   return v;
 }
 
+// ---- SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_PROD ------------------------------------------------------------------
+
+Case reduce_case(OpType t, const std::vector<int>& in, const std::vector<int>& axes, bool keep) {
+  GraphBuilder b;
+  const int x = b.input(in);
+  OpParams p;
+  p.axes = axes;
+  p.keep_dims = keep;
+  const int a = b.int32_constant({(int)axes.size()}, std::vector<int32_t>(axes.begin(), axes.end()));
+  b.output(b.op(t, {x, a}, reduced(in, axes, keep), p));
+  Case c = make_case(shape_name(in) + " over " + shape_name(axes) + (keep ? " keep_dims" : ""), b.g).gradients(1);
+  if (t == OpType::ReduceProd) c.inputs_in(0.7f, 1.3f).grad_inputs_in(0.7f, 1.3f);  // away from zero, bounded product
+  if (t == OpType::ReduceMax || t == OpType::ReduceMin) {
+    // Distinct values 0.02 apart (shuffled): finite differences never cross a tie.
+    c.generated([](const Graph& g, size_t index, std::mt19937& rng) {
+      const int64_t n = g.tensors[(size_t)g.inputs[index]].elements();
+      std::vector<float> v((size_t)n);
+      for (int64_t i = 0; i < n; i++) v[(size_t)i] = 0.02f * (float)(i - n / 2);
+      std::shuffle(v.begin(), v.end(), rng);
+      return v;
+    });
+  }
+  return c;
+}
+
+std::vector<Case> reduce_cases(OpType t) {
+  std::vector<Case> v;
+  struct F {
+    std::vector<int> in, axes;
+    bool keep;
+  };
+  // The axes a CNN uses ({1,2} global pooling, {3} channels, {1}, all), keep_dims both ways, odd channels, batch > 1.
+  const std::vector<F> fwd = {
+      {{2, 5, 6, 13}, {1, 2}, false},     {{2, 5, 6, 3}, {1, 2}, true}, {{2, 5, 6, 7}, {2}, false},
+      {{2, 5, 6, 7}, {1}, true},          {{2, 5, 6, 7}, {3}, false},   {{2, 3, 4, 33}, {3}, true},
+      {{2, 3, 4, 5}, {1, 2, 3}, true},    {{2, 3, 4, 5}, {0}, false},   {{2, 3, 2, 9}, {0, 1, 2, 3}, false},
+      {{2, 3, 2, 9}, {0, 1, 2, 3}, true}, {{4, 5, 7}, {1}, false},      {{3, 10}, {1}, true},
+  };
+  for (const F& c : fwd) v.push_back(reduce_case(t, c.in, c.axes, c.keep));
+  if (t == OpType::ReduceProd) return v;  // float only
+  // 8-bit, int8 and uint8: MAX / MIN need equal parameters; SUM both ways (wrapping and requantized).
+  struct Q {
+    std::vector<int> in, axes;
+    bool keep;
+    DType dt;
+    float si, so;
+    int zi, zo;
+  };
+  std::vector<Q> q8 = {
+      {{1, 7, 7, 33}, {1, 2}, true, I8, 0.05f, 0.05f, -3, -3},
+      {{2, 5, 3, 13}, {3}, false, U8, 0.1f, 0.1f, 130, 130},
+      {{2, 5, 3, 13}, {1}, true, I8, 0.02f, 0.02f, 10, 10},
+      {{2, 3, 4, 5}, {0, 1, 2, 3}, false, U8, 0.03f, 0.03f, 7, 7},
+      {{2, 5, 3, 7}, {1, 2}, false, I8, 0.02f, 0.02f, -128, -128},
+      {{9, 17}, {1}, true, U8, 0.04f, 0.04f, 255, 255},
+  };
+  if (t == OpType::Sum) {
+    q8 = {
+        {{1, 4, 4, 33}, {1, 2}, true, I8, 0.01f, 0.3f, -3, 5},
+        {{2, 5, 3, 13}, {3}, false, U8, 0.01f, 0.2f, 130, 3},
+        {{2, 5, 3, 13}, {1}, true, I8, 0.02f, 0.1f, 10, -20},
+        {{2, 3, 4, 5}, {0, 1, 2, 3}, false, U8, 0.01f, 1.1f, 7, 200},
+        {{2, 5, 3, 7}, {1, 2}, false, I8, 0.02f, 0.02f, -128, -128},
+        {{9, 17}, {1}, true, U8, 0.04f, 0.04f, 255, 255},
+        {{1, 3, 3, 4}, {1, 2}, true, I8, 0.05f, 0.05f, 0, 0},
+        {{2, 3, 5}, {2}, false, I8, 0.02f, 0.004f, -7, 0},
+    };
+  }
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.in, c.si, c.zi, c.dt);
+    OpParams p;
+    p.axes = c.axes;
+    p.keep_dims = c.keep;
+    b.q8_output_op(t, {x}, reduced(c.in, c.axes, c.keep), p, c.so, c.zo, c.dt);
+    v.push_back(make_case(shape_name(c.in) + " over " + shape_name(c.axes) + (c.keep ? " keep_dims " : " ") +
+                              dtype_name(c.dt) + " scales " + std::to_string(c.si) + " -> " + std::to_string(c.so),
+                          b.g));
+  }
+  return v;
+}
+
 // ---- CONCATENATION ----------------------------------------------------------------------------------------------
 
 Case concat_case(const std::vector<std::vector<int>>& ins, int axis, int const_input, Activation act) {
@@ -1573,6 +1655,63 @@ std::vector<Case> resize_bilinear_cases() {
   return v;
 }
 
+// ---- RESIZE_NEAREST_NEIGHBOR ----------------------------------------------------------------------------------
+
+Case resize_nn_case(const std::vector<int>& in, int oh, int ow, int mode) {
+  GraphBuilder b;
+  const int x = b.input(in);
+  OpParams p;
+  p.align_corners = mode == 1;
+  p.half_pixel_centers = mode == 2;
+  p.new_height = oh;
+  p.new_width = ow;
+  const int sz = b.int32_constant({2}, {oh, ow});
+  b.output(b.op(OpType::ResizeNearestNeighbor, {x, sz}, {in[0], oh, ow, in[3]}, p));
+  return make_case(shape_name(in) + " -> " + std::to_string(oh) + "x" + std::to_string(ow) + resize_mode(mode), b.g)
+      .gradients(1);
+}
+
+std::vector<Case> resize_nearest_neighbor_cases() {
+  std::vector<Case> v;
+  struct R {
+    std::vector<int> in;
+    int oh, ow;
+  };
+  // Up (x2, odd), down, mixed, to and from one pixel, same size; every corner mode; odd channels, batch > 1.
+  const std::vector<R> sizes = {
+      {{1, 5, 7, 3}, 10, 14}, {{2, 5, 7, 5}, 9, 13}, {{1, 9, 13, 33}, 4, 5}, {{1, 6, 4, 1}, 3, 11},
+      {{1, 4, 4, 7}, 1, 1},   {{1, 1, 1, 4}, 3, 2},  {{2, 7, 7, 13}, 7, 7},  {{2, 4, 5, 3}, 7, 9},
+      {{2, 4, 5, 3}, 3, 2},   {{1, 3, 5, 2}, 1, 8},
+  };
+  for (const R& r : sizes)
+    for (int mode = 0; mode < 3; mode++) v.push_back(resize_nn_case(r.in, r.oh, r.ow, mode));
+  // Hand-computed 1x3 -> 1x5 source columns: default floor(x * 0.6) = 0,0,1,1,2; align_corners round(x * 0.5) =
+  // 0,1,1,2,2 (half away from zero); half_pixel_centers floor((x + 0.5) * 0.6) = 0,0,1,2,2.
+  const std::vector<double> want[3] = {{0, 0, 5, 5, 9}, {0, 5, 5, 9, 9}, {0, 0, 5, 9, 9}};
+  for (int mode = 0; mode < 3; mode++)
+    v.push_back(resize_nn_case({1, 1, 3, 1}, 1, 5, mode).fixed_floats({{0, 5, 9}}).expecting(want[mode], 0));
+  // 8-bit, every corner mode, int8 and uint8 (equal parameters).
+  const std::vector<R> q8 = {
+      {{1, 4, 5, 3}, 8, 10}, {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3}, {{1, 1, 1, 33}, 3, 4}, {{1, 5, 5, 1}, 5, 5}};
+  for (const R& r : q8)
+    for (int mode = 0; mode < 3; mode++)
+      for (DType dt : {I8, U8}) {
+        Q8Builder b;
+        const int zp = dt == U8 ? 140 : -9;
+        const int x = b.q8_input(r.in, 0.05f, zp, dt);
+        OpParams p;
+        p.new_height = r.oh;
+        p.new_width = r.ow;
+        p.align_corners = mode == 1;
+        p.half_pixel_centers = mode == 2;
+        b.q8_output_op(OpType::ResizeNearestNeighbor, {x}, {r.in[0], r.oh, r.ow, r.in[3]}, p, 0.05f, zp, dt);
+        v.push_back(make_case(shape_name(r.in) + " -> " + std::to_string(r.oh) + "x" + std::to_string(r.ow) +
+                                  resize_mode(mode) + " " + dtype_name(dt),
+                              b.g));
+      }
+  return v;
+}
+
 // ---- QUANTIZE / DEQUANTIZE ------------------------------------------------------------------------------------
 
 Graph quantize_graph(const std::vector<int>& shape, DType in_dt, float si, int zi, DType out_dt, float so, int zo) {
@@ -1827,6 +1966,10 @@ const std::vector<Entry>& table() {
       {OpType::AveragePool2D, all, [] { return pool_cases(OpType::AveragePool2D); }},
       {OpType::MaxPool2D, all, [] { return pool_cases(OpType::MaxPool2D); }},
       {OpType::Mean, all, mean_cases},
+      {OpType::Sum, all, [] { return reduce_cases(OpType::Sum); }},
+      {OpType::ReduceMax, all, [] { return reduce_cases(OpType::ReduceMax); }},
+      {OpType::ReduceMin, all, [] { return reduce_cases(OpType::ReduceMin); }},
+      {OpType::ReduceProd, float_only, [] { return reduce_cases(OpType::ReduceProd); }},
       {OpType::Concatenation, all, concatenation_cases},
       {OpType::Reshape, all, reshape_cases},
       {OpType::Squeeze, all, squeeze_cases},
@@ -1838,6 +1981,7 @@ const std::vector<Entry>& table() {
       {OpType::HardSwish, all, [] { return unary_cases(OpType::HardSwish); }},
       {OpType::LeakyRelu, all, leaky_relu_cases},
       {OpType::ResizeBilinear, all, resize_bilinear_cases},
+      {OpType::ResizeNearestNeighbor, all, resize_nearest_neighbor_cases},
       {OpType::Dequantize, no_grad, dequantize_cases, bit(Path::Fp32) | bit(Path::GradFd),
        "its float kernel and identity gradient serve float or constant inputs only, which import folds away"},
       {OpType::Quantize, no_grad, quantize_cases},

@@ -40,4 +40,9 @@
   X(Maximum) \
   X(Minimum) \
   X(SquaredDifference) \
-  X(Div)
+  X(Div) \
+  X(ResizeNearestNeighbor) \
+  X(ReduceMax) \
+  X(ReduceMin) \
+  X(Sum) \
+  X(ReduceProd)

@@ -1,6 +1,8 @@
-// 8-bit MEAN over any set of axes of a rank <= 4 tensor (shaders/q8_mean.comp), choosing TFLite's arithmetic as the
-// integer reference does: the 4-D keep_dims H,W case through a quantized multiplier, equal input / output parameters
-// through an integer division, anything else through TFLite's float requantization (emulated exactly).
+// 8-bit MEAN, SUM, REDUCE_MAX, REDUCE_MIN over any set of axes of a rank <= 4 tensor (shaders/q8_reduce.comp),
+// choosing TFLite's arithmetic as the integer reference does.  MEAN: the 4-D keep_dims H,W case through a quantized
+// multiplier, equal input / output parameters through an integer division, anything else through TFLite's float
+// requantization (emulated exactly).  SUM: equal parameters wrap the sum to 8 bits, others requantize in float.
+// MAX / MIN: equal parameters only (TFLite refuses others).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,6 +12,7 @@
 #include "common/fixed_point.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
+#include "ops/reduce.h"
 
 namespace tare::ops {
 
@@ -25,7 +28,7 @@ struct Push {
 
 }  // namespace
 
-KernelPtr make_q8_mean(BuildContext& b, const Op& op) {
+KernelPtr make_q8_reduce(BuildContext& b, const Op& op, ReduceKind kind) {
   const Graph& g = b.graph();
   const std::string where = op_where_q8(op);
   const auto [it, ot] = q8_op_io(g, op, where, false, true);
@@ -53,10 +56,18 @@ KernelPtr make_q8_mean(BuildContext& b, const Op& op) {
   pc.qmin = -128 + flip_out;
   pc.qmax = 127 + flip_out;
   pc.zo = device_zero_point(ot);
-  int mode;
+  int mode = 0;
+  const bool same = xz == yz && xs == ys;
   const bool hw4d = mg.rank == 4 && op.params.keep_dims && mg.axes.size() == 2 && mg.reduced_orig[1] &&
                     mg.reduced_orig[2];
-  if (hw4d) {
+  if (kind == ReduceKind::Max || kind == ReduceKind::Min) {
+    TARE_CHECK(same, TARE_ERROR_UNSUPPORTED,
+               where + "input and output quantization differ (TFLite requires them equal for REDUCE_MAX / REDUCE_MIN)");
+  } else if (kind == ReduceKind::Sum) {
+    mode = same ? 3 : 4;
+    pc.fscale = xs / ys;
+    pc.fbias = (float)(-xz) * pc.fscale * (float)count;
+  } else if (hw4d) {
     mode = 0;
     const float num = (float)count;
     float temp = (float)xz * xs / ys;
@@ -66,7 +77,7 @@ KernelPtr make_q8_mean(BuildContext& b, const Op& op) {
     quant::QuantizedMultiplier m = quant::quantize_multiplier((double)real_scale);
     pc.m = m.multiplier;
     pc.s = m.shift;
-  } else if (xz == yz && xs == ys) {
+  } else if (same) {
     mode = 1;
   } else {
     mode = 2;
@@ -77,7 +88,8 @@ KernelPtr make_q8_mean(BuildContext& b, const Op& op) {
   std::vector<uint32_t> spec;
   for (bool r : mg.reduced) spec.push_back(r ? 1u : 0u);
   spec.push_back((uint32_t)mode);
-  auto p = b.pipeline_q8("q8_mean", false, spec, sizeof(Push), 2, kLocal);
+  spec.push_back((uint32_t)kind);
+  auto p = b.pipeline_q8("q8_reduce", false, spec, sizeof(Push), 2, kLocal);
   return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0])}, pc, grid_xy(total, kLocal));
 }
 
