@@ -40,4 +40,10 @@
   X(Maximum) \
   X(Minimum) \
   X(SquaredDifference) \
-  X(Div)
+  X(Div) \
+  X(Slice) \
+  X(StridedSlice) \
+  X(Transpose) \
+  X(DepthToSpace) \
+  X(SpaceToDepth) \
+  X(Gather)
