@@ -1250,6 +1250,127 @@ std::vector<Case> pad_cases() {
   return v;
 }
 
+// ---- layout ops by index map: SLICE, STRIDED_SLICE, TRANSPOSE, DEPTH_TO_SPACE, SPACE_TO_DEPTH, GATHER ------------
+
+// One op on input `in` with parameters `ints` (params.ints, the descriptor's layout); `out` is the expected shape.
+struct Layout {
+  std::vector<int> in, out, ints;
+  std::string what;
+};
+Case layout_case(OpType t, const Layout& l) {
+  GraphBuilder b;
+  const int x = b.input(l.in);
+  OpParams p;
+  p.ints = l.ints;
+  b.output(b.op(t, {x}, l.out, p));
+  return make_case(shape_name(l.in) + " -> " + shape_name(l.out) + " " + l.what, b.g).gradients(1);
+}
+// 8-bit: input and output share their quantization (TFLite copies the stored values).
+Case q8_layout_case(OpType t, const Layout& l, DType dt, int zp) {
+  Q8Builder b;
+  const int x = b.q8_input(l.in, 0.05f, zp, dt);
+  OpParams p;
+  p.ints = l.ints;
+  b.q8_output_op(t, {x}, l.out, p, 0.05f, zp, dt);
+  return make_case(shape_name(l.in) + " -> " + shape_name(l.out) + " " + l.what + " " + dtype_name(dt), b.g);
+}
+struct Q8Layout {
+  size_t index;  // into the float list
+  DType dt;
+  int zp;
+};
+std::vector<Case> layout_cases(OpType t, const std::vector<Layout>& fwd, const std::vector<Q8Layout>& q8) {
+  std::vector<Case> v;
+  for (const Layout& l : fwd) v.push_back(layout_case(t, l));
+  for (const Q8Layout& q : q8) v.push_back(q8_layout_case(t, fwd[q.index], q.dt, q.zp));
+  return v;
+}
+
+std::vector<Case> slice_cases() {
+  // params.ints = begin, size (-1: to the end).
+  const std::vector<Layout> fwd = {
+      {{1, 5, 6, 3}, {1, 3, 4, 3}, {0, 1, 2, 0, 1, 3, -1, 3}, "size -1"},
+      {{2, 4, 5, 7}, {1, 4, 3, 5}, {1, 0, 1, 2, 1, 4, 3, 5}, "channels from 2"},
+      {{3, 11}, {2, 8}, {1, 3, 2, -1}, "rank 2"},
+      {{9}, {5}, {2, 5}, "rank 1"},
+      {{2, 3, 13}, {2, 2, 8}, {0, 1, 4, 2, 2, 8}, "rank 3"},
+  };
+  return layout_cases(OpType::Slice, fwd, {{0, I8, -3}, {1, U8, 131}, {2, I8, 5}, {3, U8, 0}});
+}
+
+std::vector<Case> strided_slice_cases() {
+  // params.ints = begin, end, ellipsis, new-axis and shrink masks, offset, then begin, end, strides.
+  const std::vector<Layout> fwd = {
+      {{1, 6, 7, 5}, {1, 2, 3, 5}, {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 5, 7, 5, 1, 2, 3, 1}, "strides 2,3"},
+      {{2, 5, 6, 7}, {2, 4, 3, 5}, {1, 9, 0, 0, 0, 0, 1, -4, 0, 2, 0, 5, -1, 0, 1, 1, 2, 1}, "begin/end masks"},
+      {{1, 4, 5, 6}, {1, 3, 5, 3}, {0, 0, 0, 0, 0, 0, 0, -1, 0, 5, 1, 0, 5, 0, 1, -1, 1, -2}, "negative strides"},
+      {{2, 3, 4, 3}, {2, 3, 4, 3}, {6, 6, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 3, 1, -1, -1, 1}, "reversed H,W"},
+      {{1, 5, 6, 7}, {5, 6, 7}, {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 5, 6, 7, 1, 1, 1, 1}, "shrink batch"},
+      {{2, 5, 8}, {2, 3}, {0, 0, 0, 0, 4, 0, 0, 1, -1, 2, 4, 0, 1, 1, 1}, "shrink last at -1"},
+      {{2, 3, 4, 6}, {2, 3, 4, 2}, {0, 0, 1, 0, 0, 0, 0, 1, 0, 5, 1, 2}, "ellipsis"},
+      {{3, 4, 5}, {1, 3, 3, 5}, {0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 3, 4, 1, 1, 1}, "new axis"},
+      {{10}, {3}, {0, 0, 0, 0, 0, 0, 8, 1, -3}, "rank 1 stride -3"},
+      {{2, 3, 13}, {2, 3, 4}, {0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 13, 1, 1, 3}, "channels stride 3"},
+  };
+  // The oracle's TFLite refuses ellipsis and new-axis masks: those come after the first three.
+  return layout_cases(OpType::StridedSlice, fwd,
+                      {{0, I8, 4}, {2, U8, 128}, {4, I8, -128}, {1, U8, 77}, {6, I8, 9}, {7, U8, 3}, {5, I8, 0}});
+}
+
+std::vector<Case> transpose_cases() {
+  const std::vector<Layout> fwd = {
+      {{1, 5, 6, 3}, {1, 3, 5, 6}, {0, 3, 1, 2}, "NHWC->NCHW"},
+      {{2, 3, 4, 5}, {5, 4, 3, 2}, {3, 2, 1, 0}, "reversed"},
+      {{2, 7, 5}, {2, 5, 7}, {0, 2, 1}, "rank 3"},
+      {{3, 11}, {11, 3}, {1, 0}, "rank 2"},
+      {{13}, {13}, {0}, "rank 1"},
+      {{2, 3, 4, 13}, {2, 4, 3, 13}, {0, 2, 1, 3}, "H,W"},
+  };
+  return layout_cases(OpType::Transpose, fwd, {{0, I8, -7}, {1, U8, 140}, {3, I8, 0}, {2, U8, 99}});
+}
+
+std::vector<Case> depth_to_space_cases() {
+  const std::vector<Layout> fwd = {
+      {{1, 3, 4, 12}, {1, 6, 8, 3}, {2}, "block 2"},
+      {{2, 2, 3, 18}, {2, 6, 9, 2}, {3}, "block 3"},
+      {{1, 3, 3, 4}, {1, 6, 6, 1}, {2}, "to 1 channel"},
+      {{2, 4, 5, 20}, {2, 8, 10, 5}, {2}, "block 2"},
+  };
+  std::vector<Case> v = layout_cases(OpType::DepthToSpace, fwd, {{0, I8, 2}, {1, U8, 128}, {2, I8, -20}});
+  // TFLite's order: channel block (dy * b + dx) * C + c.
+  v.push_back(layout_case(OpType::DepthToSpace, {{1, 1, 2, 4}, {1, 2, 4, 1}, {2}, "hand-computed"})
+                  .fixed_floats({{1, 2, 3, 4, 5, 6, 7, 8}})
+                  .expecting({1, 2, 5, 6, 3, 4, 7, 8}));
+  return v;
+}
+
+std::vector<Case> space_to_depth_cases() {
+  const std::vector<Layout> fwd = {
+      {{1, 6, 8, 3}, {1, 3, 4, 12}, {2}, "block 2"},
+      {{2, 6, 9, 5}, {2, 2, 3, 45}, {3}, "block 3"},
+      {{1, 4, 4, 1}, {1, 2, 2, 4}, {2}, "from 1 channel"},
+      {{2, 4, 6, 7}, {2, 2, 3, 28}, {2}, "block 2"},
+  };
+  std::vector<Case> v = layout_cases(OpType::SpaceToDepth, fwd, {{0, I8, 2}, {1, U8, 128}, {2, I8, -20}});
+  v.push_back(layout_case(OpType::SpaceToDepth, {{1, 2, 4, 1}, {1, 1, 2, 4}, {2}, "hand-computed"})
+                  .fixed_floats({{1, 2, 5, 6, 3, 4, 7, 8}})
+                  .expecting({1, 2, 3, 4, 5, 6, 7, 8}));
+  return v;
+}
+
+std::vector<Case> gather_cases() {
+  // params.ints = axis, the indices' rank, their shape, their values (repeats: the gradient adds up).
+  const std::vector<Layout> fwd = {
+      {{5, 7}, {3, 7}, {0, 1, 3, 4, 0, 2}, "axis 0"},
+      {{2, 5, 6, 3}, {2, 5, 6, 2}, {3, 1, 2, 2, 0}, "axis 3"},
+      {{2, 5, 6, 3}, {2, 4, 6, 3}, {1, 1, 4, 4, 1, 1, 0}, "axis 1 repeated"},
+      {{10}, {6}, {0, 1, 6, 9, 0, 3, 3, 7, 1}, "rank 1"},
+      {{4, 13}, {4, 5}, {1, 1, 5, 12, 0, 5, 5, 1}, "axis 1 of 13"},
+      {{3, 4, 5}, {3, 4, 2, 1}, {2, 2, 2, 1, 4, 0}, "2-D indices"},
+  };
+  return layout_cases(OpType::Gather, fwd, {{0, I8, 6}, {1, U8, 128}, {4, I8, -1}});
+}
+
 // ---- SOFTMAX ----------------------------------------------------------------------------------------------------
 
 // Input times `scale`, plus `shift` (large magnitudes: exp overflows without the max subtraction), then SOFTMAX.
@@ -1974,6 +2095,12 @@ const std::vector<Entry>& table() {
       {OpType::Reshape, all, reshape_cases},
       {OpType::Squeeze, all, squeeze_cases},
       {OpType::Pad, all, pad_cases},
+      {OpType::Slice, all, slice_cases},
+      {OpType::StridedSlice, all, strided_slice_cases},
+      {OpType::Transpose, all, transpose_cases},
+      {OpType::DepthToSpace, all, depth_to_space_cases},
+      {OpType::SpaceToDepth, all, space_to_depth_cases},
+      {OpType::Gather, all, gather_cases},
       {OpType::Softmax, all, softmax_cases},
       {OpType::Logistic, all, [] { return unary_cases(OpType::Logistic); }},
       {OpType::Relu, all, [] { return unary_cases(OpType::Relu); }},

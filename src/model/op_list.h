@@ -45,4 +45,10 @@
   X(ReduceMax) \
   X(ReduceMin) \
   X(Sum) \
-  X(ReduceProd)
+  X(ReduceProd) \
+  X(Slice) \
+  X(StridedSlice) \
+  X(Transpose) \
+  X(DepthToSpace) \
+  X(SpaceToDepth) \
+  X(Gather)

@@ -1,0 +1,22 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// TARE_VARIANT_FP16
+// Layout ops by index map (src/ops/index_map.h): every output lane copies the input lane the map names; -1 marks
+// a padding lane (0).  One output vec4 group per invocation.
+#include "common.glsl"
+
+layout(std430, binding = 0) readonly buffer Src { SVEC4 src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { SVEC4 dst[]; };
+layout(std430, binding = 2) readonly buffer Map { int map[]; };
+layout(push_constant) uniform P { int total; } p;
+
+void main() {
+  int idx = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+  if (idx >= p.total) return;
+  AVEC4 v = AVEC4(0);
+  for (int l = 0; l < 4; l++) {
+    int s = map[idx * 4 + l];
+    if (s >= 0) v[l] = AFLOAT(src[s >> 2][s & 3]);
+  }
+  dst[idx] = SVEC4(v);
+}

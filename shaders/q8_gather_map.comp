@@ -1,0 +1,26 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// TARE_VARIANT_INT8_STORAGE
+// 8-bit layout ops by index map: the stored values are copied as TFLite copies them (input and output share their
+// quantization); padding lanes (-1 in the map) get the zero point.  One output word per invocation.
+#include "common.glsl"
+#include "quant.glsl"
+
+layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 2) readonly buffer Map { int map[]; };
+layout(push_constant) uniform P {
+  int total;  // output words
+  int zo;     // device zero point
+} p;
+
+void main() {
+  int idx = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+  if (idx >= p.total) return;
+  ivec4 v = ivec4(p.zo);
+  for (int l = 0; l < 4; l++) {
+    int s = map[idx * 4 + l];
+    if (s >= 0) v[l] = q8_unpack(src[s >> 2])[s & 3];
+  }
+  dst[idx] = q8_pack(v);
+}

@@ -1,0 +1,155 @@
+// Kernels and references of the index-map layout ops (index_map.h).
+#include "ops/index_map.h"
+
+#include <cstring>
+
+namespace tare::ops {
+
+namespace {
+
+constexpr uint32_t kLocal = 64;
+
+bool same_quant(const Tensor& a, const Tensor& b) {
+  return a.dtype == b.dtype && a.quant.scale == b.quant.scale && a.quant.zero_point == b.quant.zero_point;
+}
+
+// The op's map, checked against the graph's output shape.
+IndexMap checked_map(const Graph& g, const Op& op, IndexMapFn fn, const std::string& where) {
+  check_input_output(op, where);
+  const Tensor& in = g.tensors[(size_t)op.inputs[0]];
+  const Tensor& out = g.tensors[(size_t)op.outputs[0]];
+  IndexMap m = fn(op.params, in.shape, true);
+  TARE_CHECK(m.error.empty(), TARE_ERROR_INVALID_MODEL, where + m.error);
+  TARE_CHECK(m.out_shape == out.shape, TARE_ERROR_INVALID_MODEL,
+             where + "output shape " + shape_str(out.shape) + " does not match " + shape_str(m.out_shape));
+  return m;
+}
+
+// Dense element index -> lane of the NHWC4 storage (rows of C4 groups of 4 lanes).
+int64_t device_lane(int64_t i, int c, int c4) { return i / c * c4 * 4 + i % c; }
+
+// For every lane of the output's storage, the input lane it copies (-1: a padding lane).
+std::vector<int32_t> device_map(const IndexMap& m, const Shape4& is, const Shape4& os, const std::string& where) {
+  TARE_CHECK(os.padded_elements() < INT32_MAX && is.padded_elements() < INT32_MAX, TARE_ERROR_UNSUPPORTED,
+             where + "tensor too large");
+  std::vector<int32_t> lanes((size_t)os.padded_elements(), -1);
+  for (size_t i = 0; i < m.src.size(); i++)
+    lanes[(size_t)device_lane((int64_t)i, os.c, os.c4())] = (int32_t)device_lane(m.src[i], is.c, is.c4());
+  return lanes;
+}
+
+}  // namespace
+
+std::vector<int64_t> dense_strides(const std::vector<int>& s) {
+  std::vector<int64_t> r(s.size(), 1);
+  for (int d = (int)s.size() - 2; d >= 0; d--) r[d] = r[d + 1] * s[d + 1];
+  return r;
+}
+
+void infer_index_map(ShapeContext& s, IndexMapFn fn) {
+  s.need_inputs(1, 4);
+  IndexMap m = fn(s.params(), s.in(0), false);
+  if (!m.error.empty()) s.err(m.error);
+  s.set_out(m.out_shape);
+}
+
+void check_same_quant(const TfliteOpReader& r) {
+  const Tensor &x = r.input(0), &y = r.output();
+  if (is_q8(x) || is_q8(y)) {
+    if (!same_quant(x, y))
+      r.unsupported(
+          "8-bit input and output with different types or quantization are not supported (the values "
+          "are copied)");
+  }
+}
+
+KernelPtr make_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
+  const std::string where = op_where(op);
+  const IndexMap m = checked_map(b.graph(), op, fn, where);
+  const Shape4 is = shape4(b.graph().tensors[(size_t)op.inputs[0]].shape), os = shape4(m.out_shape);
+  const std::vector<int32_t> lanes = device_map(m, is, os, where);
+  if (lanes.empty()) return std::make_unique<DispatchKernel>(std::vector<Dispatch>{});
+  const ConstSlice map = b.add_constant_bytes(lanes.data(), lanes.size() * 4);
+  const int32_t total = (int32_t)(lanes.size() / 4);
+  auto p = b.pipeline("gather_map", {}, sizeof(total), 3, kLocal);
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::c(map)}, total,
+                       grid_xz(total, kLocal));
+}
+
+KernelPtr make_q8_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
+  const std::string where = op_where_q8(op);
+  const auto [it, ot] = q8_op_io(b.graph(), op, where, false, false);
+  TARE_CHECK(same_quant(it, ot), TARE_ERROR_UNSUPPORTED,
+             where + "input and output must have the same type and quantization (the values are copied)");
+  const IndexMap m = checked_map(b.graph(), op, fn, where);
+  const Shape4 is = shape4(it.shape), os = shape4(m.out_shape);
+  const std::vector<int32_t> lanes = device_map(m, is, os, where);
+  if (lanes.empty()) return std::make_unique<DispatchKernel>(std::vector<Dispatch>{});
+  const ConstSlice map = b.add_constant_bytes(lanes.data(), lanes.size() * 4);
+  const struct { int32_t total, zo; } pc{(int32_t)(lanes.size() / 4), device_zero_point(ot)};
+  auto p = b.pipeline_q8("q8_gather_map", false, {}, sizeof(pc), 3, kLocal);
+  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::c(map)}, pc,
+                       grid_xz(pc.total, kLocal));
+}
+
+KernelPtr make_grad_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
+  const std::string where = op_where(op);
+  TARE_CHECK(!b.fp16(), TARE_ERROR_UNSUPPORTED, where + "backward kernels are float32 only");
+  const IndexMap m = checked_map(b.graph(), op, fn, where);
+  const Shape4 is = shape4(b.graph().tensors[(size_t)op.inputs[0]].shape), os = shape4(m.out_shape);
+  const std::vector<int32_t> lanes = device_map(m, is, os, where);
+  // The inverse map as lists (CSR) per input lane: GATHER may read an input element more than once.
+  const size_t in_lanes = (size_t)is.padded_elements();
+  if (in_lanes == 0) return std::make_unique<DispatchKernel>(std::vector<Dispatch>{});
+  std::vector<int32_t> start(in_lanes + 1, 0), list;
+  for (int32_t s : lanes)
+    if (s >= 0) start[(size_t)s + 1]++;
+  for (size_t i = 0; i < in_lanes; i++) start[i + 1] += start[i];
+  list.assign((size_t)start[in_lanes] + 1, 0);  // + 1: never an empty buffer
+  std::vector<int32_t> fill(start.begin(), start.end() - 1);
+  for (size_t o = 0; o < lanes.size(); o++)
+    if (lanes[o] >= 0) list[(size_t)fill[(size_t)lanes[o]]++] = (int32_t)o;
+  const ConstSlice cs = b.add_constant_bytes(start.data(), start.size() * 4);
+  const ConstSlice cl = b.add_constant_bytes(list.data(), list.size() * 4);
+  const int32_t total = (int32_t)(in_lanes / 4);
+  auto p = b.context().pipeline("grad_gather_map", {}, sizeof(total), 4, kLocal, 1, 1);
+  return make_dispatch(std::move(p),
+                       {Binding::g(op.outputs[0]), Binding::g(op.inputs[0]), Binding::c(cs), Binding::c(cl)}, total,
+                       grid_xz(total, kLocal));
+}
+
+void ref_float_index_map(ref::detail::OpContext& c, IndexMapFn fn) {
+  c.require_inputs(1);
+  const IndexMap m = fn(c.params(), c.in_shape(0), true);
+  if (!m.error.empty()) c.fail(TARE_ERROR_INVALID_MODEL, m.error);
+  const std::vector<float>& x = c.in(0);
+  std::vector<float>& y = c.out(0, m.out_shape);
+  for (size_t i = 0; i < m.src.size(); i++) y[i] = x[(size_t)m.src[i]];
+}
+
+// TFLite's int8/uint8 kernels of these ops copy the stored values.
+void ref_int_index_map(ref::intd::IntCtx& c, IndexMapFn fn) {
+  const Tensor &in = c.in_tensor(0), &out = c.out_tensor(0);
+  if (in.dtype != out.dtype || !same_quant(in, out))
+    c.fail(TARE_ERROR_UNSUPPORTED, "input and output must have the same type and quantization");
+  const IndexMap m = fn(c.op.params, in.shape, true);
+  if (!m.error.empty()) c.fail(TARE_ERROR_INVALID_MODEL, m.error);
+  if (m.out_shape != out.shape) c.fail(TARE_ERROR_INVALID_MODEL, "output shape does not match the parameters");
+  const size_t es = (size_t)(in.elements() ? in.bytes() / in.elements() : 1);
+  const uint8_t* x = c.in_bytes(0);
+  uint8_t* y = c.out_bytes(0);
+  for (size_t i = 0; i < m.src.size(); i++) std::memcpy(y + i * es, x + (size_t)m.src[i] * es, es);
+}
+
+void ref_grad_index_map(ref::GradContext& c, IndexMapFn fn) {
+  const int x = c.input(0);
+  const IndexMap m = fn(c.op().params, c.shape(x), true);
+  if (!m.error.empty()) c.fail(TARE_ERROR_INVALID_MODEL, m.error);
+  std::vector<float>* gx = c.grad(x);
+  if (!gx) return;
+  const std::vector<float>& gy = c.output_grad();
+  if (gy.size() != m.src.size()) c.fail(TARE_ERROR_INVALID_MODEL, "output gradient size does not match");
+  for (size_t i = 0; i < gy.size(); i++) (*gx)[(size_t)m.src[i]] += gy[i];
+}
+
+}  // namespace tare::ops
