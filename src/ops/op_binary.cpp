@@ -113,6 +113,8 @@ void write_mul(TfliteOpWriter& w) {
 
 constexpr OpTraits kTraits = {.fused_activation = true, .constant_operands = true};
 constexpr OpTraits kTraitsNoActivation = {.constant_operands = true};
+// MAXIMUM / MINIMUM compare raw 8-bit values: inputs and output share one quantization.
+constexpr OpTraits kTraitsShared = {.output_quant = OutputQuant::SharedWithInputs, .constant_operands = true};
 
 }  // namespace
 
@@ -170,7 +172,7 @@ const OpDesc kMaximum = {
     .type = OpType::Maximum,
     .name = "MAXIMUM",
     .builtin = (int)tflite::BuiltinOperator::MAXIMUM,
-    .traits = kTraitsNoActivation,
+    .traits = kTraitsShared,
     .read = read_binary,
     .write = write_maximum_minimum,
     .infer = infer_broadcast,
@@ -186,7 +188,7 @@ const OpDesc kMinimum = {
     .type = OpType::Minimum,
     .name = "MINIMUM",
     .builtin = (int)tflite::BuiltinOperator::MINIMUM,
-    .traits = kTraitsNoActivation,
+    .traits = kTraitsShared,
     .read = read_binary,
     .write = write_maximum_minimum,
     .infer = infer_broadcast,
