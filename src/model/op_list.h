@@ -40,4 +40,6 @@
   X(Maximum) \
   X(Minimum) \
   X(SquaredDifference) \
-  X(Div)
+  X(Div) \
+  X(Prelu) \
+  X(Pow)
