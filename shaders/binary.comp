@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_FP16
-// ADD / MUL / SUB / MAXIMUM / MINIMUM / SQUARED_DIFFERENCE / DIV with numpy broadcasting over the [N,H,W,C] view, fused activation.  Each operand is read in one of
+// ADD / MUL / SUB / MAXIMUM / MINIMUM / SQUARED_DIFFERENCE / DIV / PRELU / POW with numpy broadcasting over the [N,H,W,C] view, fused activation.  Each operand is read in one of
 // three modes: 0 same layout as the output (direct index), 1 same channel count with broadcast rows (row strides,
 // 0 where a dimension broadcasts), 2 a single channel broadcast over C (row strides, scalar load).  Each
 // invocation handles PER vec4 groups of the output, strided by the workgroup width.
@@ -43,6 +43,8 @@ AVEC4 apply_op(AVEC4 x, AVEC4 y) {
   if (OP == 3u) return mix(y, x, greaterThan(x, y));
   if (OP == 4u) return mix(y, x, lessThan(x, y));
   if (OP == 5u) return (x - y) * (x - y);
+  if (OP == 7u) return mix(x * y, x, greaterThanEqual(x, AVEC4(0)));  // PRELU: y is alpha
+  if (OP == 8u) return pow(x, y);
   return x / y;
 }
 

@@ -3,7 +3,9 @@
 // Backward of the binary family for one operand X (training, float32), with numpy broadcasting over the [N,H,W,C]
 // view: dX += sum over the output positions X was broadcast to of dy * d(out)/dX, that is dy (ADD; SUB's first
 // operand), -dy (SUB's second), dy * other (MUL), dy where X was picked (MAXIMUM / MINIMUM, ties to the first
-// operand), 2 dy (X - other) (SQUARED_DIFFERENCE), dy / other (DIV's first), -dy * other / X^2 (DIV's second).
+// operand), 2 dy (X - other) (SQUARED_DIFFERENCE), dy / other (DIV's first), -dy * other / X^2 (DIV's second),
+// dy or dy * alpha by the sign of x (PRELU's input; its alpha: dy * x where x < 0), dy * e * X^(e - 1) (POW's base;
+// its exponent: dy * b^X * log b).
 // No atomics: each item (a vec4 group of X, or a whole row of X when its single channel was broadcast over C, CB)
 // is owned by one invocation (WG == 1) or by one workgroup of WG invocations that split its broadcast positions and
 // combine their partial sums in shared memory (WG > 1, for large broadcast counts).  The other operand is read as
@@ -47,6 +49,12 @@ vec4 term(vec4 g, vec4 x, vec4 o) {
   if (OP == 3u) return SECOND ? mix(vec4(0), g, greaterThan(x, o)) : mix(vec4(0), g, greaterThanEqual(x, o));
   if (OP == 4u) return SECOND ? mix(vec4(0), g, lessThan(x, o)) : mix(vec4(0), g, lessThanEqual(x, o));
   if (OP == 5u) return 2.0 * g * (x - o);
+  if (OP == 7u) return SECOND ? mix(vec4(0), g * o, lessThan(o, vec4(0))) : mix(g * o, g, greaterThanEqual(x, vec4(0)));
+  // POW: padding lanes (dy 0) may raise 0 to a negative power, so they contribute 0 explicitly.
+  if (OP == 8u) {
+    vec4 t = SECOND ? g * pow(o, x) * log(o) : g * o * pow(x, o - 1.0);
+    return mix(t, vec4(0), equal(g, vec4(0)));
+  }
   // DIV: padding lanes (dy 0) divide zeros, so they contribute 0 explicitly.
   vec4 t = SECOND ? -g * o / (x * x) : g / o;
   return mix(t, vec4(0), equal(g, vec4(0)));

@@ -10,6 +10,8 @@
 //  MUL: (qa - za) * (qb - zb) * M (MultiplyByQuantizedMultiplier) + output zero point, clamped.
 //  MAXIMUM / MINIMUM: the larger / smaller value (inputs and output share their quantization).
 //  SQUARED_DIFFERENCE: as SUB with a left shift of 7, the difference squared, then rescaled to the output.
+//  PRELU (b is alpha): (qa - za) * M1 where qa - za >= 0, else (qa - za) * (qb - zb) * M2 (MultiplyByQuantized-
+//       Multiplier; M1 = ma/sa, M2 = mo/so), + output zero point, clamped to the type's range (prelu.h).
 // Each invocation handles PER output words, strided by the workgroup width.
 #include "common.glsl"
 #include "quant.glsl"
@@ -62,6 +64,8 @@ void main() {
         v[l] = max(x[l], y[l]);
       } else if (OP == 4u) {
         v[l] = min(x[l], y[l]);
+      } else if (OP == 7u) {
+        v[l] = x[l] >= 0 ? mbqm(x[l], p.ma, p.sa) : mbqm(x[l] * y[l], p.mo, p.so);
       } else {
         int left_shift = OP == 5u ? 7 : 20;
         int ra = rdbpot(srdhm(x[l] * (1 << left_shift), p.ma), -p.sa);

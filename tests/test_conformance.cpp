@@ -676,6 +676,105 @@ std::vector<Case> binary_family_cases(OpType t) {
   return v;
 }
 
+// ---- PRELU / POW ------------------------------------------------------------------------------------------------
+
+std::vector<Case> prelu_cases() {
+  std::vector<Case> v;
+  // alpha per channel ([C], [1,1,C]), scalar ([1], rank 0), full; below, above 1 and negative; odd channels,
+  // batch > 1; away from the kink at 0.  One alpha is a graph input (its gradient too).
+  struct F {
+    std::vector<int> x, alpha;
+    bool alpha_const;
+    float lo, hi;
+  };
+  const std::vector<F> fwd = {
+      {{1, 5, 6, 3}, {3}, true, 0.05f, 0.5f},      {{2, 3, 4, 13}, {1, 1, 13}, true, -0.5f, 1.5f},
+      {{1, 7, 9, 33}, {1}, true, 0.25f, 0.25f},    {{2, 4, 5, 7}, {}, true, 0.1f, 0.1f},
+      {{3, 11}, {11}, true, -1.0f, 2.0f},          {{2, 3, 4, 5}, {2, 3, 4, 5}, true, 0.0f, 1.0f},
+      {{2, 1, 1, 1001}, {1001}, true, 0.0f, 0.3f}, {{2, 3, 4, 5}, {1, 1, 5}, false, 0, 0},
+  };
+  for (const F& c : fwd) {
+    GraphBuilder b;
+    const int x = b.input(c.x);
+    const int a = c.alpha_const ? b.random_constant(c.alpha, c.lo, c.hi) : b.input(c.alpha);
+    b.output(b.op(OpType::Prelu, {x, a}, c.x));
+    v.push_back(make_case(shape_name(c.x) + " alpha " + shape_name(c.alpha) + (c.alpha_const ? " const" : ""), b.g)
+                    .generated(away_from({0}, -4, 4, 0.05f))
+                    .gradients(c.alpha_const ? 1 : 2)
+                    .grad_within(1e-5));
+  }
+  {
+    GraphBuilder b;
+    const int x = b.input({2, 3});
+    b.output(b.op(OpType::Prelu, {x, b.constant({3}, {0.5f, 2.0f, -1.0f})}, {2, 3}));
+    v.push_back(make_case("hand-computed", b.g)
+                    .fixed_floats({{-4, 3, -2, 1, -0.5f, 0}})
+                    .expecting({-2, 3, 2, 1, -1, 0}, 1e-7)
+                    .only_paths(bit(Path::Fp32)));
+  }
+  // 8-bit: alpha on its own scale and zero point; both TFLite multipliers below and above 1.
+  struct Q {
+    std::vector<int> x, alpha;
+    bool alpha_const;
+    float sx, sa, so;
+    int zx, za, zo;
+    DType dt;
+  };
+  const std::vector<Q> q8 = {
+      {{1, 5, 6, 3}, {3}, true, 0.05f, 0.004f, 0.04f, 3, -20, -10, I8},
+      {{2, 3, 4, 13}, {1, 1, 13}, true, 0.02f, 0.01f, 0.03f, -128, 5, -100, I8},
+      {{1, 7, 9, 33}, {1}, true, 0.1f, 0.5f, 0.02f, 0, -1, 7, I8},
+      {{2, 4, 5, 7}, {2, 4, 5, 7}, false, 0.03f, 0.02f, 0.05f, 10, 0, 0, I8},
+      {{3, 11}, {11}, true, 0.07f, 0.003f, 0.09f, 127, -128, 2, I8},
+      {{1, 5, 5, 33}, {33}, true, 0.0235f, 0.004f, 0.03f, 128, 100, 120, U8},
+      {{2, 3, 7}, {1, 7}, true, 0.01f, 0.2f, 0.02f, 0, 255, 128, U8},
+  };
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.x, c.sx, c.zx, c.dt);
+    const int a = c.alpha_const ? b.q8_constant(c.alpha, c.sa, c.za, c.dt) : b.q8_input(c.alpha, c.sa, c.za, c.dt);
+    b.q8_output_op(OpType::Prelu, {x, a}, c.x, {}, c.so, c.zo, c.dt);
+    v.push_back(make_case(shape_name(c.x) + " alpha " + shape_name(c.alpha) + (c.alpha_const ? " const " : " ") +
+                              dtype_name(c.dt) + " scales " + std::to_string(c.sx) + "," + std::to_string(c.sa) +
+                              " -> " + std::to_string(c.so),
+                          b.g));
+  }
+  return v;
+}
+
+std::vector<Case> pow_cases() {
+  std::vector<Case> v;
+  // Positive bases; a constant exponent per channel, scalar or full, of both signs, fractional and integral.
+  struct F {
+    std::vector<int> x, e;
+    float lo, hi;
+  };
+  const std::vector<F> fwd = {
+      {{1, 5, 6, 3}, {3}, -2.0f, 3.0f},        {{2, 3, 4, 13}, {}, 2.0f, 2.0f}, {{3, 11}, {3, 11}, -1.5f, 2.5f},
+      {{1, 7, 9, 33}, {1, 1, 33}, 0.5f, 3.0f}, {{2, 4, 5, 7}, {1}, 0.5f, 0.5f}, {{2, 1, 1, 1001}, {1001}, -1.0f, 1.0f},
+  };
+  for (const F& c : fwd) {
+    GraphBuilder b;
+    const int x = b.input(c.x);
+    b.output(b.op(OpType::Pow, {x, b.random_constant(c.e, c.lo, c.hi)}, c.x));
+    v.push_back(make_case(shape_name(c.x) + " exponent " + shape_name(c.e), b.g)
+                    .inputs_in(0.5f, 2.0f)
+                    .grad_inputs_in(0.5f, 2.0f)
+                    .gradients(1)
+                    .grad_within(1e-5));
+  }
+  {
+    GraphBuilder b;
+    const int x = b.input({4});
+    b.output(b.op(OpType::Pow, {x, b.constant({4}, {0.5f, 3.0f, 0.5f, -1.0f})}, {4}));
+    v.push_back(make_case("hand-computed", b.g)
+                    .fixed_floats({{4, 2, 9, 0.5f}})
+                    .expecting({2, 8, 3, 2}, 1e-6)
+                    .only_paths(bit(Path::Fp32)));
+  }
+  return v;
+}
+
 // ---- AVERAGE_POOL_2D / MAX_POOL_2D --------------------------------------------------------------------------------
 
 struct PoolSpec {
@@ -2124,6 +2223,9 @@ const std::vector<Entry>& table() {
       {OpType::Tanh, all, [] { return math_cases(OpType::Tanh); }},
       {OpType::Elu, all, [] { return math_cases(OpType::Elu); }},
       {OpType::ReluN1To1, all, [] { return math_cases(OpType::ReluN1To1); }},
+      {OpType::Prelu, all, prelu_cases},
+      // POW: TFLite's kernels are float32 and int32 only (pow.cc), so no 8-bit paths.
+      {OpType::Pow, float_only, pow_cases},
   };
   return t;
 }

@@ -9,6 +9,7 @@
 #include "model/op_desc.h"
 #include "model/tflite_export.h"
 #include "op_harness.h"
+#include "q8_harness.h"
 #include "quant/quantizer.h"
 #include "ref/int_reference.h"
 #include "tflite_oracle.h"
@@ -95,6 +96,124 @@ TEST_SUITE("quant") {
     std::filesystem::remove(path);
     REQUIRE(got.size() == 1);
     CHECK(got[0] == want[0]);
+  }
+
+  TEST_CASE("quantized graph: MAXIMUM / MINIMUM share one quantization, other ranges requantized (TFLite's form)") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    // max(3 x, x + c) over differently ranged branches, then min with a constant: every operand has its own range.
+    GraphBuilder b;
+    const int x = b.input({1, 5, 6, 3});
+    const int a = b.op(OpType::Mul, {x, b.constant({1}, {3.0f})}, {1, 5, 6, 3});
+    const int c = b.op(OpType::Add, {x, b.random_constant({3}, -0.5f, 0.5f)}, {1, 5, 6, 3});
+    const int m = b.op(OpType::Maximum, {a, c}, {1, 5, 6, 3});
+    b.output(b.op(OpType::Minimum, {m, b.random_constant({3}, 0.5f, 2.0f)}, {1, 5, 6, 3}));
+    infer_shapes(b.g);
+    std::mt19937 rng(11);
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<float> in(5 * 6 * 3);
+    for (auto& v : in) v = d(rng);
+    auto st = calib::calibrate(
+        ctx, b.g, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
+    const Graph q = quant::quantize_graph(b.g, st, {}, nullptr);
+    int shared = 0, requant = 0;
+    for (const Op& op : q.ops) {
+      if (op.type == OpType::Quantize && q.tensors[op.inputs[0]].dtype == DType::I8) requant++;
+      if (op_traits(op.type).output_quant != OutputQuant::SharedWithInputs) continue;
+      shared++;
+      const QuantParams& y = q.tensors[op.outputs[0]].quant;
+      for (int t : op.inputs) {
+        CHECK(q.tensors[t].quant.scale == y.scale);
+        CHECK(q.tensors[t].quant.zero_point == y.zero_point);
+      }
+    }
+    CHECK(shared == 2);
+    CHECK(requant >= 2);  // both MAXIMUM inputs carried their own ranges
+    // The GPU runs it bit for bit with the integer reference, and so does TFLite on the exported model.
+    std::vector<uint8_t> raw(in.size() * 4);
+    std::memcpy(raw.data(), in.data(), raw.size());
+    const auto want = ref::run_int(q, {raw});
+    Session s = q8_session(ctx, q, {true, Q8Dot::Default, "packed"});
+    s.set_input_bytes(0, raw.data(), raw.size());
+    s.run();
+    std::vector<uint8_t> got(s.output(0).bytes());
+    s.get_output_bytes(0, got.data(), got.size());
+    CHECK(got == want[0]);
+    // Close to the float network: within a couple of output steps.
+    {
+      auto f = ref::run(b.g, {in})[b.g.outputs[0]];
+      std::vector<float> gq(got.size() / 4);
+      std::memcpy(gq.data(), got.data(), got.size());
+      CHECK(max_abs_error(gq, f) <= 3 * q.tensors[q.ops.back().inputs[0]].quant.scale[0]);
+    }
+    check_validation();
+    if (!tflite_available()) return;
+    const std::string path = (std::filesystem::temp_directory_path() / "tare_shared_quant.tflite").string();
+    {
+      const std::vector<uint8_t> file = export_tflite(q);
+      std::ofstream f(path, std::ios::binary);
+      f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
+    }
+    const auto tfl = run_tflite(path, {raw});
+    std::filesystem::remove(path);
+    REQUIRE(tfl.size() == 1);
+    CHECK(tfl[0] == want[0]);
+  }
+
+  TEST_CASE("quantized graph: PRELU's constant alpha on its own int8 scale, bit-exact on the GPU and in TFLite") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    GraphBuilder b;
+    const int x = b.input({1, 6, 5, 7});
+    const int y = b.op(OpType::Add, {x, b.random_constant({7}, -0.5f, 0.5f)}, {1, 6, 5, 7});
+    b.output(b.op(OpType::Prelu, {y, b.random_constant({1, 1, 7}, -0.3f, 1.2f)}, {1, 6, 5, 7}));
+    infer_shapes(b.g);
+    std::mt19937 rng(13);
+    std::uniform_real_distribution<float> d(-2, 2);
+    std::vector<float> in(6 * 5 * 7);
+    for (auto& v : in) v = d(rng);
+    auto st = calib::calibrate(
+        ctx, b.g, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
+    const Graph q = quant::quantize_graph(b.g, st, {}, nullptr);
+    int prelus = 0;
+    for (const Op& op : q.ops) {
+      if (op.type != OpType::Prelu) continue;
+      prelus++;
+      // TFLite's converter: a per-tensor asymmetric int8 alpha over its own range (the kernel reads one scale).
+      const Tensor& alpha = q.tensors[op.inputs[1]];
+      CHECK(alpha.is_const);
+      CHECK(alpha.dtype == DType::I8);
+      REQUIRE(alpha.quant.scale.size() == 1);
+      CHECK(alpha.quant.scale[0] == doctest::Approx(1.2f / 255).epsilon(0.02));
+    }
+    CHECK(prelus == 1);
+    std::vector<uint8_t> raw(in.size() * 4);
+    std::memcpy(raw.data(), in.data(), raw.size());
+    const auto want = ref::run_int(q, {raw});
+    Session s = q8_session(ctx, q, {true, Q8Dot::Default, "packed"});
+    s.set_input_bytes(0, raw.data(), raw.size());
+    s.run();
+    std::vector<uint8_t> got(s.output(0).bytes());
+    s.get_output_bytes(0, got.data(), got.size());
+    CHECK(got == want[0]);
+    {
+      auto f = ref::run(b.g, {in})[b.g.outputs[0]];
+      std::vector<float> gq(got.size() / 4);
+      std::memcpy(gq.data(), got.data(), got.size());
+      CHECK(max_abs_error(gq, f) <= 3 * q.tensors[q.ops.back().inputs[0]].quant.scale[0]);
+    }
+    check_validation();
+    if (!tflite_available()) return;
+    const std::string path = (std::filesystem::temp_directory_path() / "tare_prelu_quant.tflite").string();
+    {
+      const std::vector<uint8_t> file = export_tflite(q);
+      std::ofstream f(path, std::ios::binary);
+      f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
+    }
+    const auto tfl = run_tflite(path, {raw});
+    std::filesystem::remove(path);
+    REQUIRE(tfl.size() == 1);
+    CHECK(tfl[0] == want[0]);
   }
 
   TEST_CASE("calibration: GPU per-channel min/max/mean/mean square equal the CPU reference's") {

@@ -42,6 +42,9 @@ enum class OutputQuant {
   SameAsInput,  // the input's scale and zero point (pools, layout ops: TFLite requires them equal)
   Probability,  // scale 1/256, zero point -128 (SOFTMAX, LOGISTIC: TFLite's fixed int8 output)
   SignedUnit,   // scale 1/128, zero point 0 (TANH: the output TFLite's quantizer fixes for int8)
+  // Inputs and output share one scale and zero point, over the union of their ranges (MAXIMUM, MINIMUM: TFLite's
+  // int8 kernels compare raw values).
+  SharedWithInputs,
 };
 
 // The weights of a weighted layer (input 1; input 2 is the optional bias, one value per output channel).

@@ -51,4 +51,6 @@
   X(Transpose) \
   X(DepthToSpace) \
   X(SpaceToDepth) \
-  X(Gather)
+  X(Gather) \
+  X(Prelu) \
+  X(Pow)

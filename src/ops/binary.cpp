@@ -18,8 +18,8 @@ KernelPtr make_binary(BuildContext& b, const Op& op, BinaryOp f) {
   const BinaryGeometry geo = binary_geometry(b.graph(), op, where);
   check_activation(op, where);
   const BinaryHead& push = geo.head;
-  // Padding lanes: a single-channel operand fills them, and DIV makes 0 / 0 of their zeros.
-  const bool fills = geo.mode_a == 2 || geo.mode_b == 2 || f == BinaryOp::Div;
+  // Padding lanes: a single-channel operand fills them, DIV makes 0 / 0 and POW 0^0 of their zeros.
+  const bool fills = geo.mode_a == 2 || geo.mode_b == 2 || f == BinaryOp::Div || f == BinaryOp::Pow;
   uint32_t mask = fills && geo.out.c % 4 != 0 ? 1 : 0;
   auto p = b.pipeline("binary", {act_code(op.params.activation), (uint32_t)f, geo.mode_a, geo.mode_b, mask, kPer},
                       sizeof(BinaryHead), 3, kLocal);

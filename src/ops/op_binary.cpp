@@ -1,6 +1,8 @@
-// The binary family: ADD, MUL, SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, DIV: element-wise with numpy-style
-// broadcasting (ADD, MUL, SUB and DIV with a fused activation); a constant operand is data (packed like an activation,
-// quantized like one).  Kernels: binary.cpp, q8_binary.cpp, grad_binary.cpp, one BinaryOp specialization per op.
+// The binary family: ADD, MUL, SUB, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, DIV, PRELU, POW: element-wise with
+// numpy-style broadcasting (ADD, MUL, SUB and DIV with a fused activation); a constant operand is data (packed like an
+// activation, quantized like one).  Kernels: binary.cpp, q8_binary.cpp, grad_binary.cpp, one BinaryOp specialization per op.
+#include <cmath>
+
 #include "ops/op_def.h"
 
 namespace tare::ops {
@@ -42,6 +44,13 @@ double d_sqdiff_a(float a, float b) { return 2.0 * ((double)a - b); }
 double d_sqdiff_b(float a, float b) { return 2.0 * ((double)b - a); }
 double d_div_a(float, float b) { return 1.0 / b; }
 double d_div_b(float a, float b) { return -(double)a / ((double)b * b); }
+// PRELU (TFLite's ApplyPrelu: x >= 0 ? x : x * alpha) and POW (std::pow).
+float f_prelu(float x, float alpha) { return x >= 0.0f ? x : x * alpha; }
+float f_pow(float a, float b) { return std::pow(a, b); }
+double d_prelu_x(float x, float alpha) { return x >= 0.0f ? 1.0 : (double)alpha; }
+double d_prelu_alpha(float x, float) { return x < 0.0f ? (double)x : 0.0; }
+double d_pow_a(float a, float b) { return (double)b * std::pow((double)a, (double)b - 1.0); }
+double d_pow_b(float a, float b) { return std::pow((double)a, (double)b) * std::log((double)a); }
 
 using BOpt = tflite::BuiltinOptions;
 
@@ -111,8 +120,25 @@ void write_mul(TfliteOpWriter& w) {
   w.set_version(v);
 }
 
+// TFLite knows PRELU version 1 only, its 8-bit kernels included (runtime_version.cc).
+void write_prelu(TfliteOpWriter& w) { w.set_version(1); }
+
+void write_pow(TfliteOpWriter& w) {
+  w.set_options(BOpt::PowOptions, tflite::CreatePowOptions(w.fbb()).Union());
+  w.set_version(1);
+}
+
+// PRELU's alpha broadcasts into the input: TFLite requires the output to keep the input's shape.
+void infer_prelu(ShapeContext& s) {
+  infer_broadcast(s);
+  if (s.graph().tensors[s.op().outputs[0]].shape != s.in(0))
+    s.err("alpha " + shape_str(s.in(1)) + " must broadcast into the input " + shape_str(s.in(0)));
+}
+
 constexpr OpTraits kTraits = {.fused_activation = true, .constant_operands = true};
 constexpr OpTraits kTraitsNoActivation = {.constant_operands = true};
+// MAXIMUM / MINIMUM compare raw 8-bit values: inputs and output share one quantization.
+constexpr OpTraits kTraitsShared = {.output_quant = OutputQuant::SharedWithInputs, .constant_operands = true};
 
 }  // namespace
 
@@ -170,7 +196,7 @@ const OpDesc kMaximum = {
     .type = OpType::Maximum,
     .name = "MAXIMUM",
     .builtin = (int)tflite::BuiltinOperator::MAXIMUM,
-    .traits = kTraitsNoActivation,
+    .traits = kTraitsShared,
     .read = read_binary,
     .write = write_maximum_minimum,
     .infer = infer_broadcast,
@@ -186,7 +212,7 @@ const OpDesc kMinimum = {
     .type = OpType::Minimum,
     .name = "MINIMUM",
     .builtin = (int)tflite::BuiltinOperator::MINIMUM,
-    .traits = kTraitsNoActivation,
+    .traits = kTraitsShared,
     .read = read_binary,
     .write = write_maximum_minimum,
     .infer = infer_broadcast,
@@ -230,6 +256,41 @@ const OpDesc kDiv = {
     .make_grad = make_grad<BinaryOp::Div>,
     .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_div); },
     .ref_grad = [](ref::GradContext& c) { c.binary(d_div_a, d_div_b); },
+};
+
+// PRELU: alpha (input 1, usually a constant [C] or [1,1,C]) broadcasts into x.  A constant alpha is quantized as
+// TFLite's converter does, per tensor on its own asymmetric range (constant_operands).  8-bit as TFLite's reference
+// (activations.cc, reference/prelu.h): two multipliers, identity and alpha.  The gradient goes to x only when alpha
+// is a constant (a parameter, not trained).
+const OpDesc kPrelu = {
+    .type = OpType::Prelu,
+    .name = "PRELU",
+    .builtin = (int)tflite::BuiltinOperator::PRELU,
+    .traits = kTraitsNoActivation,
+    .read = read_binary,
+    .write = write_prelu,
+    .infer = infer_prelu,
+    .make_float = make_float<BinaryOp::Prelu>,
+    .make_q8 = make_q8<BinaryOp::Prelu>,
+    .make_grad = make_grad<BinaryOp::Prelu>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_prelu); },
+    .ref_int = ref::intd::prelu,
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_prelu_x, d_prelu_alpha); },
+};
+
+// POW: float and backward only (TFLite's POW has float32 and int32 kernels, no 8-bit one).
+const OpDesc kPow = {
+    .type = OpType::Pow,
+    .name = "POW",
+    .builtin = (int)tflite::BuiltinOperator::POW,
+    .traits = kTraitsNoActivation,
+    .read = read_binary,
+    .write = write_pow,
+    .infer = infer_broadcast,
+    .make_float = make_float<BinaryOp::Pow>,
+    .make_grad = make_grad<BinaryOp::Pow>,
+    .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_pow); },
+    .ref_grad = [](ref::GradContext& c) { c.binary(d_pow_a, d_pow_b); },
 };
 
 }  // namespace tare::ops

@@ -141,7 +141,17 @@ KernelPtr make_dispatch(std::shared_ptr<vk::Pipeline> p, std::vector<Binding> bi
 
 // The OP specialization constant of shaders/binary.comp, q8_binary.comp and grad_binary.comp (src/ops/op_binary.cpp
 // picks it per descriptor).
-enum class BinaryOp : uint32_t { Add = 0, Mul = 1, Sub = 2, Maximum = 3, Minimum = 4, SquaredDifference = 5, Div = 6 };
+enum class BinaryOp : uint32_t {
+  Add = 0,
+  Mul = 1,
+  Sub = 2,
+  Maximum = 3,
+  Minimum = 4,
+  SquaredDifference = 5,
+  Div = 6,
+  Prelu = 7,
+  Pow = 8
+};
 // Float, 8-bit and backward kernels of those shaders (binary.cpp, q8_binary.cpp, grad_binary.cpp).
 KernelPtr make_binary(BuildContext& b, const Op& op, BinaryOp f);
 KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f);

@@ -52,6 +52,16 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f) {
     quant::QuantizedMultiplier m = quant::quantize_multiplier((double)real);
     push.mo = m.multiplier;
     push.so = m.shift;
+  } else if (f == BinaryOp::Prelu) {
+    // TFLite's two real multipliers, computed in float: identity and alpha (activations.cc PreluPrepare).
+    TARE_CHECK(to.shape == ta.shape, TARE_ERROR_INVALID_MODEL, where + "output shape must be the input's");
+    const float real1 = as / os, real2 = as * bs / os;
+    const quant::QuantizedMultiplier m1 = quant::quantize_multiplier((double)real1);
+    const quant::QuantizedMultiplier m2 = quant::quantize_multiplier((double)real2);
+    push.ma = m1.multiplier;
+    push.sa = m1.shift;
+    push.mo = m2.multiplier;
+    push.so = m2.shift;
   } else if (f == BinaryOp::Maximum || f == BinaryOp::Minimum) {
     // TFLite compares the raw values: meaningful only on one shared quantization.
     TARE_CHECK(as == os && bs == os && push.za == push.zo && push.zb == push.zo && ta.dtype == to.dtype &&

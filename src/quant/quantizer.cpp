@@ -163,12 +163,23 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
     has_q[t] = 1;
     r.activations++;
   };
-  auto from_stats = [&](int t, const std::string& ctx) {
+  // A tensor's float range: a constant's values, else its calibration range.
+  auto range_of = [&](int t, const std::string& ctx, float& mn, float& mx) {
+    const Tensor& x = g.tensors[t];
+    if (x.is_const && x.dtype == DType::F32) {
+      std::vector<float> v = floats_of(x);
+      mn = v.empty() ? 0 : *std::min_element(v.begin(), v.end());
+      mx = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+      return;
+    }
     const ChannelStats& st = stats[t];
-    TARE_CHECK(st.seen(), TARE_ERROR_INVALID_ARGUMENT,
-               ctx + "no calibration range for tensor '" + g.tensors[t].name + "'");
-    float mn = *std::min_element(st.min.begin(), st.min.end());
-    float mx = *std::max_element(st.max.begin(), st.max.end());
+    TARE_CHECK(st.seen(), TARE_ERROR_INVALID_ARGUMENT, ctx + "no calibration range for tensor '" + x.name + "'");
+    mn = *std::min_element(st.min.begin(), st.min.end());
+    mx = *std::max_element(st.max.begin(), st.max.end());
+  };
+  auto from_stats = [&](int t, const std::string& ctx) {
+    float mn, mx;
+    range_of(t, ctx, mn, mx);
     float scale;
     int32_t zp;
     activation_params(mn, mx, scale, zp);
@@ -187,9 +198,54 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
           set_act(out, in.quant.scale[0], (int32_t)in.quant.zero_point[0]);
           break;
         }
+        case OutputQuant::SharedWithInputs: {
+          // The union of the inputs' and the output's ranges, so that no operand is clipped.
+          float mn, mx;
+          range_of(out, where(op), mn, mx);
+          for (int t : op.inputs) {
+            if (t < 0) continue;
+            float a, b;
+            range_of(t, where(op), a, b);
+            mn = std::min(mn, a);
+            mx = std::max(mx, b);
+          }
+          float scale;
+          int32_t zp;
+          activation_params(mn, mx, scale, zp);
+          set_act(out, scale, zp);
+          break;
+        }
         case OutputQuant::Observed: from_stats(out, where(op));
       }
     }
+  }
+  // Inputs of such ops that carry other parameters are requantized by an inserted QUANTIZE (int8 -> int8), as
+  // TFLite's converter does: the producer keeps its own range, which its other consumers may need.
+  {
+    std::vector<Op> ops;
+    ops.reserve(g.ops.size());
+    for (Op& op : g.ops) {
+      if (op_traits(op.type).output_quant == OutputQuant::SharedWithInputs) {
+        const QuantParams shared = g.tensors[op.outputs[0]].quant;
+        for (int& t : op.inputs) {
+          if (t < 0 || g.tensors[t].is_const) continue;
+          const QuantParams& q = g.tensors[t].quant;
+          if (q.scale == shared.scale && q.zero_point == shared.zero_point) continue;
+          Tensor rq = g.tensors[t];
+          rq.name += "_requantized";
+          rq.quant = shared;
+          Op requant;
+          requant.type = OpType::Quantize;
+          requant.inputs = {t};
+          t = add_tensor(g, std::move(rq));
+          requant.outputs = {t};
+          requant.source_index = -1;
+          ops.push_back(requant);
+        }
+      }
+      ops.push_back(std::move(op));
+    }
+    g.ops = std::move(ops);
   }
 
   // 3. Weights and biases.
@@ -255,6 +311,11 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       float scale;
       int32_t zp;
       activation_params(mn, mx, scale, zp);
+      if (op_traits(op.type).output_quant == OutputQuant::SharedWithInputs) {  // the op's shared parameters
+        const Tensor& y = g.tensors[op.outputs[0]];
+        scale = y.quant.scale.at(0);
+        zp = (int32_t)y.quant.zero_point.at(0);
+      }
       std::vector<uint8_t> q(v.size());
       for (size_t i = 0; i < v.size(); i++)
         q[i] = (uint8_t)(int8_t)std::max(-128.0f, std::min(127.0f, std::round(v[i] / scale) + zp));

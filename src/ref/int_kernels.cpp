@@ -303,6 +303,28 @@ void mul(IntCtx& c) {
   }
 }
 
+// PRELU (activations.cc, reference/prelu.h): x - zx >= 0 rescaled by in_scale / out_scale, else
+// (x - zx) * (alpha - za) by in_scale * alpha_scale / out_scale (both real multipliers computed in float), + output
+// zero point, clamped to the type's range.  The output has the input's shape (alpha broadcasts into it).
+void prelu(IntCtx& c) {
+  const QView x = c.in_q(0);
+  const QView a = c.in_q(1);
+  const Tensor& ot = c.out_tensor(0);
+  if (c.in_tensor(0).shape != ot.shape) c.fail(TARE_ERROR_INVALID_MODEL, "output shape must be the input's");
+  const std::vector<int64_t> ma = broadcast_map(c, c.in_tensor(1).shape, ot.shape);
+  const QView y = c.out_q(0);
+  const float real1 = x.scale / y.scale;
+  const float real2 = x.scale * a.scale / y.scale;
+  const QuantizedMultiplier m1 = quantize_multiplier((double)real1);
+  const QuantizedMultiplier m2 = quantize_multiplier((double)real2);
+  for (size_t i = 0; i < ma.size(); i++) {
+    const int32_t v = x.at((int64_t)i) - x.zp;
+    const int32_t r = v >= 0 ? multiply_by_quantized_multiplier(v, m1)
+                             : multiply_by_quantized_multiplier(v * (a.at(ma[i]) - a.zp), m2);
+    y.set((int64_t)i, std::clamp(r + y.zp, y.qmin, y.qmax));
+  }
+}
+
 // AVERAGE_POOL_2D / MAX_POOL_2D: on the raw quantized values (input and output share scale and zero point).  The
 // average divides by the number of in-image taps, rounding half away from zero.
 void pool2d(IntCtx& c, bool average) {
