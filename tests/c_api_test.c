@@ -100,6 +100,7 @@ int main(void) {
   CHECK_INIT(tare_context_options);
   CHECK_INIT(tare_tensor_info);
   CHECK_INIT(tare_op_info);
+  CHECK_INIT(tare_op_support_info);
   CHECK_INIT(tare_session_options);
   CHECK_INIT(tare_memory_report);
   CHECK_INIT(tare_quantize_options);
@@ -125,6 +126,38 @@ int main(void) {
     tare_quantize_options_init(&u.o);
     EXPECT(u.o.struct_size == sizeof(u.o) && u.o.drop_dead_channels == 1 && u.o.rounding == TARE_ROUND_NEAREST_AWAY &&
            u.o.input_type == TARE_DTYPE_FLOAT32 && u.o.calibration_batch == 8 && u.o.progress == NULL);
+  }
+
+  /* The supported operators: no context needed; CONV_2D has every path, NEG no int8, FAKE_QUANT is internal,
+     PADV2 is imported as PAD; bad arguments are refused. */
+  {
+    tare_op_support_info os;
+    uint32_t ops = 0, k;
+    int conv = 0, neg = 0, fake_quant = 0, pad = 0;
+    EXPECT(tare_op_count(&ops) == TARE_OK && ops >= 40);
+    for (k = 0; k < ops; k++) {
+      tare_op_support_info_init(&os);
+      EXPECT(tare_op_support(k, &os) == TARE_OK && os.struct_size == sizeof(os) && os.name[0] != 0);
+      EXPECT(os.is_internal == (os.builtin_code < 0) && os.can_import == !os.is_internal);
+      if (strcmp(os.name, "CONV_2D") == 0) {
+        conv++;
+        EXPECT(os.builtin_code == 3 && os.alt_builtin_code == -1 && os.alt_name[0] == 0);
+        EXPECT(os.has_float && os.has_int8 && os.has_gradient && os.can_import && os.can_export && !os.is_internal);
+      } else if (strcmp(os.name, "NEG") == 0) {
+        neg++;
+        EXPECT(os.has_float && !os.has_int8 && os.has_gradient && os.can_export);
+      } else if (strcmp(os.name, "FAKE_QUANT") == 0) {
+        fake_quant++;
+        EXPECT(os.is_internal && os.builtin_code == -1 && !os.can_import && !os.can_export);
+      } else if (strcmp(os.name, "PAD") == 0) {
+        pad++;
+        EXPECT(os.builtin_code == 34 && os.alt_builtin_code == 60 && strcmp(os.alt_name, "PADV2") == 0);
+      }
+    }
+    EXPECT(conv == 1 && neg == 1 && fake_quant == 1 && pad == 1);
+    EXPECT(tare_op_support(ops, &os) == TARE_ERROR_INVALID_ARGUMENT && strstr(tare_last_error(), "out of range"));
+    EXPECT(tare_op_support(0, NULL) == TARE_ERROR_INVALID_ARGUMENT);
+    EXPECT(tare_op_count(NULL) == TARE_ERROR_INVALID_ARGUMENT);
   }
 
   /* Listing devices while contexts live (the listing makes its own instance) and destroying the contexts after it:

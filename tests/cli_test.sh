@@ -9,6 +9,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
 check "help" 0 "usage: tare" -- "$TARE" --help
 check "unknown command" 2 "unknown command" -- "$TARE" frobnicate
 check "devices" 0 "subgroup" -- "$TARE" devices
+check "ops" 0 "CONV_2D  *3  *yes  *yes  *yes  *yes  *yes" -- "$TARE" ops
+check "ops internal" 0 "FAKE_QUANT  *internal" -- "$TARE" ops
+check "ops markdown" 0 "^| CONV_2D | yes | yes | yes | yes |$" -- "$TARE" ops --markdown
+check "ops extra argument" 2 "usage: tare ops" -- "$TARE" ops foo
 check "missing model" 1 "cannot open" -- "$TARE" info /nonexistent.tflite
 head -c 1000 /dev/urandom >"$tmp/junk.tflite"
 check "junk model" 1 "" -- "$TARE" info "$tmp/junk.tflite"

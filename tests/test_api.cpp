@@ -6,8 +6,13 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
 #include <vector>
 
+#include "model/op_desc.h"
+#include "model/op_list.h"
 #include "tare/tare.h"
 #include "test_util.h"
 
@@ -62,6 +67,59 @@ TEST_SUITE("api") {
     tare_context* c2 = nullptr;
     CHECK(tare_context_create(&o, &c2) == TARE_ERROR_INVALID_ARGUMENT);
     CHECK(c2 == nullptr);
+  }
+
+  TEST_CASE("tare_op_support lists every op of the op list once, with the paths of its descriptor") {
+    uint32_t n = 0;
+    REQUIRE(tare_op_count(&n) == TARE_OK);
+    const char* listed[] = {
+#define TARE_LISTED(T) #T,
+        TARE_OPS(TARE_LISTED)
+#undef TARE_LISTED
+    };
+    REQUIRE(n == std::size(listed));
+    REQUIRE(n == tare::op_descs().size());
+    std::set<std::string> names;
+    for (uint32_t i = 0; i < n; i++) {
+      tare_op_support_info s;
+      tare_op_support_info_init(&s);
+      REQUIRE(tare_op_support(i, &s) == TARE_OK);
+      const tare::OpDesc& d = tare::op_desc(static_cast<tare::OpType>(i));
+      INFO(listed[i], " ", s.name);
+      CHECK(d.type == static_cast<tare::OpType>(i));
+      CHECK(std::string(s.name) == d.name);
+      CHECK(names.insert(s.name).second);  // once
+      CHECK(s.builtin_code == d.builtin);
+      CHECK(s.alt_builtin_code == d.builtin_alt);
+      CHECK((s.alt_name[0] != 0) == (d.builtin_alt >= 0));
+      CHECK(s.is_internal == (d.builtin < 0));
+      CHECK(s.has_float == (d.make_float != nullptr));
+      CHECK(s.has_int8 == (d.make_q8 != nullptr && d.ref_int != nullptr));
+      CHECK(s.has_gradient == (d.make_grad != nullptr));
+      CHECK(s.can_import == (d.read != nullptr));
+      CHECK(s.can_export == (d.write != nullptr));
+    }
+    auto support = [&](const char* name) {
+      for (uint32_t i = 0; i < n; i++) {
+        tare_op_support_info s;
+        tare_op_support_info_init(&s);
+        REQUIRE(tare_op_support(i, &s) == TARE_OK);
+        if (std::string(s.name) == name) return s;
+      }
+      FAIL("no op ", name);
+      return tare_op_support_info{};
+    };
+    tare_op_support_info conv = support("CONV_2D");
+    CHECK((conv.has_float && conv.has_int8 && conv.has_gradient && conv.can_import && conv.can_export));
+    CHECK_FALSE(conv.is_internal);
+    tare_op_support_info neg = support("NEG");
+    CHECK((neg.has_float && !neg.has_int8 && neg.has_gradient && neg.can_export));
+    tare_op_support_info fq = support("FAKE_QUANT");
+    CHECK((fq.is_internal && fq.builtin_code == -1 && !fq.can_import && !fq.can_export));
+    CHECK(std::string(support("PAD").alt_name) == "PADV2");
+    tare_op_support_info s;
+    tare_op_support_info_init(&s);
+    CHECK(tare_op_support(n, &s) == TARE_ERROR_INVALID_ARGUMENT);
   }
 
   TEST_CASE("handles are released in any order; op and tensor listing") {

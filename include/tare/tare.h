@@ -238,6 +238,30 @@ TARE_API void tare_op_info_init_sized(tare_op_info* info, size_t size);
 TARE_API tare_status tare_model_op_count(const tare_model* model, uint32_t* count);
 TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index, tare_op_info* info);
 
+/* ---- supported operators ------------------------------------------------------------------------------------ */
+
+/* One operator type Tare implements, and the paths it has, read from Tare's op table (`tare ops` prints them). */
+typedef struct tare_op_support_info {
+  size_t struct_size;
+  char name[64];            /* TFLite builtin name, e.g. "CONV_2D" (an internal op: Tare's own name) */
+  int32_t builtin_code;     /* tflite::BuiltinOperator code; -1 for an internal op */
+  int32_t alt_builtin_code; /* a second code imported as this op (PADV2 as PAD), or -1 */
+  char alt_name[64];        /* the TFLite name of alt_builtin_code, or "" */
+  int is_internal;          /* 1: Tare's own op, never read from or written to a .tflite file (e.g. FAKE_QUANT) */
+  int has_float;            /* float inference: fp32 and fp16 GPU kernels */
+  int has_int8;             /* 8-bit inference, TFLite-exact: an 8-bit GPU kernel and TFLite's integer reference */
+  int has_gradient;         /* a backward kernel: bias fine-tuning trains through the op */
+  int can_import;           /* read from .tflite files */
+  int can_export;           /* written to .tflite files */
+} tare_op_support_info;
+
+TARE_API void tare_op_support_info_init_sized(tare_op_support_info* info, size_t size);
+#define tare_op_support_info_init(p) tare_op_support_info_init_sized((p), sizeof(*(p)))
+/* Number of operator types Tare implements (the same in every context: no device needed). */
+TARE_API tare_status tare_op_count(uint32_t* count);
+/* Operator type `index` (0 <= index < tare_op_count); the order is Tare's own and may change between versions. */
+TARE_API tare_status tare_op_support(uint32_t index, tare_op_support_info* info);
+
 /* ---- sessions ----------------------------------------------------------------------------------------------- */
 
 typedef struct tare_session_options {

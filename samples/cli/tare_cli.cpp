@@ -2,6 +2,7 @@
 // image helpers of samples/image.
 //
 //   tare devices
+//   tare ops [--markdown]
 //   tare info MODEL [--ops]
 //   tare run MODEL --input FILE [...]
 //   tare bench MODEL [--runs N] [--fp16]
@@ -39,6 +40,8 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  devices                      list the Vulkan devices and their features\n"
+    "  ops [--markdown]             the supported operators and their paths (fp32/fp16, int8, gradient, export);\n"
+    "                               --markdown: README.md's operator table\n"
     "  info MODEL [--ops]           inputs, outputs, operators with MACs, planned GPU memory of a model\n"
     "  run MODEL --input FILE ...   run a model once and print / save its outputs\n"
     "  bench MODEL                  time session creation, the first run, N runs, and each op on the GPU\n"
@@ -163,7 +166,7 @@ const char* kValueOptions[] = {"--device",     "--input",
 const char* kFlagOptions[] = {"--fp16",       "--validation", "--no-profile",     "--ops",      "--per-channel",
                               "--bias-16bit", "--round-even", "--int8-io",        "--uint8-io", "--keep-dead-channels",
                               "--help",       "-h",           "--pre-activation", "--no-ibc",   "--equalize",
-                              "--keep-relu6"};
+                              "--keep-relu6", "--markdown"};
 
 Args parse_args(int argc, char** argv, int first) {
   Args a;
@@ -448,6 +451,57 @@ int cmd_devices(const Args& a) {
                 bytes_string(d.max_storage_buffer_range).c_str());
     std::printf("    device-local memory %s\n", bytes_string(d.device_local_bytes).c_str());
   }
+  return 0;
+}
+
+// The op table through the C API (tare_op_support), sorted by name.
+std::vector<tare_op_support_info> supported_ops() {
+  uint32_t n = 0;
+  check(tare_op_count(&n), "counting the supported operators");
+  std::vector<tare_op_support_info> ops(n);
+  for (uint32_t i = 0; i < n; i++) {
+    tare_op_support_info_init(&ops[i]);
+    check(tare_op_support(i, &ops[i]), "reading the supported operators");
+  }
+  std::sort(ops.begin(), ops.end(), [](const tare_op_support_info& x, const tare_op_support_info& y) {
+    return std::strcmp(x.name, y.name) < 0;
+  });
+  return ops;
+}
+
+int cmd_ops(const Args& a) {
+  if (!a.positional.empty()) throw UsageError("usage: tare ops [--markdown]");
+  std::vector<tare_op_support_info> ops = supported_ops();
+  if (a.flag("--markdown")) {
+    // README.md's table between <!-- ops:begin --> and <!-- ops:end -->: the ops a .tflite model may contain.
+    const char* kNo = "\xe2\x80\x94";  // an em dash
+    std::printf("| op | fp32 / fp16 | int8 (TFLite-exact) | gradient (BFT) | export |\n");
+    std::printf("|---|---|---|---|---|\n");
+    for (const tare_op_support_info& o : ops) {
+      if (o.is_internal) continue;
+      std::string name = o.name;
+      if (o.alt_name[0]) name += std::string(" / ") + o.alt_name;
+      std::printf("| %s | %s | %s | %s | %s |\n", name.c_str(), o.has_float ? "yes" : kNo, o.has_int8 ? "yes" : kNo,
+                  o.has_gradient ? "yes" : kNo, o.can_export ? "yes" : kNo);
+    }
+    return 0;
+  }
+  size_t width = 2;
+  for (const tare_op_support_info& o : ops) {
+    width = std::max(width, std::strlen(o.name) + (o.alt_name[0] ? std::strlen(o.alt_name) + 3 : 0));
+  }
+  std::printf("%-*s  %8s  %9s  %4s  %4s  %6s  %6s\n", (int)width, "op", "builtin", "fp32/fp16", "int8", "grad",
+              "import", "export");
+  for (const tare_op_support_info& o : ops) {
+    std::string name = o.name;
+    if (o.alt_name[0]) name += std::string(" / ") + o.alt_name;
+    std::string code = o.is_internal ? "internal" : std::to_string(o.builtin_code);
+    if (o.alt_builtin_code >= 0) code += "/" + std::to_string(o.alt_builtin_code);
+    auto yn = [](int v) { return v ? "yes" : "-"; };
+    std::printf("%-*s  %8s  %9s  %4s  %4s  %6s  %6s\n", (int)width, name.c_str(), code.c_str(), yn(o.has_float),
+                yn(o.has_int8), yn(o.has_gradient), yn(o.can_import), yn(o.can_export));
+  }
+  std::printf("%zu operators\n", ops.size());
   return 0;
 }
 
@@ -796,6 +850,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "devices") return cmd_devices(a);
+    if (cmd == "ops") return cmd_ops(a);
     if (cmd == "info") return cmd_info(a);
     if (cmd == "run") return cmd_run(a);
     if (cmd == "bench") return cmd_bench(a);

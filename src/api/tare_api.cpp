@@ -16,10 +16,12 @@
 #include "common/error.h"
 #include "engine/session.h"
 #include "model/graph.h"
+#include "model/op_desc.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
 #include "quant/quantizer.h"
 #include "tare/tare.h"
+#include "tflite_schema_generated.h"
 #include "vk/context.h"
 
 namespace tare::api {
@@ -330,6 +332,47 @@ TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index,
     int64_t macs = tare::op_macs(g, op);
     int batch = g.inputs.empty() || g.tensors[g.inputs[0]].shape.empty() ? 1 : g.tensors[g.inputs[0]].shape[0];
     r.macs = (uint64_t)(batch > 1 ? macs / batch : macs);
+    write_out(info, r);
+  });
+}
+
+// ---- supported operators: the op table (src/model/op_desc.h) --------------------------------------------------
+
+TARE_API void tare_op_support_info_init_sized(tare_op_support_info* info, size_t size) {
+  init_sized(info, size, [](tare_op_support_info& d) {
+    d.builtin_code = -1;
+    d.alt_builtin_code = -1;
+  });
+}
+
+TARE_API tare_status tare_op_count(uint32_t* count) {
+  return guarded([&] {
+    TARE_ARG(count, "count is NULL");
+    *count = (uint32_t)tare::op_descs().size();
+  });
+}
+
+TARE_API tare_status tare_op_support(uint32_t index, tare_op_support_info* info) {
+  return guarded([&] {
+    TARE_ARG(info, "info is NULL");
+    auto descs = tare::op_descs();
+    TARE_ARG(index < descs.size(), "op index " + std::to_string(index) + " out of range");
+    const tare::OpDesc& d = *descs[index];
+    tare_op_support_info r;
+    tare_op_support_info_init(&r);
+    copy_name(r.name, sizeof(r.name), d.name);
+    r.builtin_code = d.builtin;
+    r.alt_builtin_code = d.builtin_alt;
+    if (d.builtin_alt >= 0) {
+      const char* alt = tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(d.builtin_alt));
+      copy_name(r.alt_name, sizeof(r.alt_name), alt ? alt : "");
+    }
+    r.is_internal = d.builtin < 0;
+    r.has_float = d.make_float != nullptr;
+    r.has_int8 = d.make_q8 != nullptr && d.ref_int != nullptr;
+    r.has_gradient = d.make_grad != nullptr;
+    r.can_import = d.read != nullptr;
+    r.can_export = d.write != nullptr;
     write_out(info, r);
   });
 }

@@ -97,6 +97,22 @@ namespace Tare
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    internal struct tare_op_support_info
+    {
+      public UIntPtr struct_size;
+      public fixed byte name[64];
+      public int builtin_code;
+      public int alt_builtin_code;
+      public fixed byte alt_name[64];
+      public int is_internal;
+      public int has_float;
+      public int has_int8;
+      public int has_gradient;
+      public int can_import;
+      public int can_export;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
     internal struct tare_session_options
     {
       public UIntPtr struct_size;
@@ -300,6 +316,12 @@ namespace Tare
     internal static extern Status tare_model_op_count(ModelHandle model, out uint count);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_model_op_info(ModelHandle model, uint index, tare_op_info* info);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern void tare_op_support_info_init_sized(tare_op_support_info* info, UIntPtr size);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_op_count(out uint count);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_op_support(uint index, tare_op_support_info* info);
 
     // ---- sessions ---------------------------------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -418,6 +440,8 @@ namespace Tare
       tare_tensor_info_init_sized(info, (UIntPtr)sizeof(tare_tensor_info));
     internal static void tare_op_info_init(tare_op_info* info) =>
       tare_op_info_init_sized(info, (UIntPtr)sizeof(tare_op_info));
+    internal static void tare_op_support_info_init(tare_op_support_info* info) =>
+      tare_op_support_info_init_sized(info, (UIntPtr)sizeof(tare_op_support_info));
     internal static void tare_session_options_init(tare_session_options* options) =>
       tare_session_options_init_sized(options, (UIntPtr)sizeof(tare_session_options));
     internal static void tare_memory_report_init(tare_memory_report* report) =>

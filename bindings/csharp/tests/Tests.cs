@@ -274,7 +274,7 @@ namespace Tare.Tests
           }
           count++;
         }
-        Check(count == 15, count + " init methods in Native");
+        Check(count == 16, count + " init methods in Native");
       });
 
       Test("options: defaults from the *_init functions match tare.h's documentation", () =>

@@ -180,6 +180,22 @@ pub struct tare_op_info {
 
 #[repr(C)]
 #[derive(Clone, Copy)]
+pub struct tare_op_support_info {
+  pub struct_size: usize,
+  pub name: [c_char; 64],
+  pub builtin_code: i32,
+  pub alt_builtin_code: i32,
+  pub alt_name: [c_char; 64],
+  pub is_internal: c_int,
+  pub has_float: c_int,
+  pub has_int8: c_int,
+  pub has_gradient: c_int,
+  pub can_import: c_int,
+  pub can_export: c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
 pub struct tare_session_options {
   pub struct_size: usize,
   pub precision: tare_precision,
@@ -371,6 +387,9 @@ extern "C" {
   pub fn tare_op_info_init_sized(info: *mut tare_op_info, size: usize);
   pub fn tare_model_op_count(model: *const tare_model, count: *mut u32) -> tare_status;
   pub fn tare_model_op_info(model: *const tare_model, index: u32, info: *mut tare_op_info) -> tare_status;
+  pub fn tare_op_support_info_init_sized(info: *mut tare_op_support_info, size: usize);
+  pub fn tare_op_count(count: *mut u32) -> tare_status;
+  pub fn tare_op_support(index: u32, info: *mut tare_op_support_info) -> tare_status;
 
   // sessions
   pub fn tare_session_options_init_sized(options: *mut tare_session_options, size: usize);
@@ -546,6 +565,15 @@ pub unsafe fn tare_tensor_info_init(info: *mut tare_tensor_info) {
 #[inline]
 pub unsafe fn tare_op_info_init(info: *mut tare_op_info) {
   tare_op_info_init_sized(info, core::mem::size_of::<tare_op_info>())
+}
+
+/// The `tare_op_support_info_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `info` must be NULL or point to a writable `tare_op_support_info`.
+#[inline]
+pub unsafe fn tare_op_support_info_init(info: *mut tare_op_support_info) {
+  tare_op_support_info_init_sized(info, core::mem::size_of::<tare_op_support_info>())
 }
 
 /// The `tare_session_options_init(p)` macro of tare.h, with this crate\'s size of the struct.

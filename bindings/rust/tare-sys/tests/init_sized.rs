@@ -59,6 +59,7 @@ fn macro_equivalents_pass_the_rust_size() {
     tare_context_options_init: tare_context_options,
     tare_tensor_info_init: tare_tensor_info,
     tare_op_info_init: tare_op_info,
+    tare_op_support_info_init: tare_op_support_info,
     tare_session_options_init: tare_session_options,
     tare_memory_report_init: tare_memory_report,
     tare_quantize_options_init: tare_quantize_options,

@@ -214,3 +214,50 @@ impl Drop for Context {
     unsafe { sys::tare_context_destroy(self.raw.as_ptr()) }
   }
 }
+
+/// An operator type Tare implements and its paths (`tare_op_support_info`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OpSupport {
+  /// TFLite builtin name, e.g. "CONV_2D" (an internal op: Tare's own name).
+  pub name: String,
+  /// `tflite::BuiltinOperator` code; `None` for an internal op.
+  pub builtin_code: Option<i32>,
+  /// A second code imported as this op and its TFLite name (PADV2 as PAD).
+  pub alt_builtin: Option<(i32, String)>,
+  /// Tare's own op, never read from or written to a .tflite file (e.g. FAKE_QUANT).
+  pub internal: bool,
+  /// Float inference: fp32 and fp16 GPU kernels.
+  pub float: bool,
+  /// 8-bit inference, TFLite-exact.
+  pub int8: bool,
+  /// A backward kernel: bias fine-tuning trains through the op.
+  pub gradient: bool,
+  /// Read from .tflite files.
+  pub import: bool,
+  /// Written to .tflite files.
+  pub export: bool,
+}
+
+/// Every operator type Tare implements (`tare_op_count`, `tare_op_support`), in the library's order.
+pub fn supported_ops() -> Result<Vec<OpSupport>> {
+  let mut n = 0u32;
+  check(unsafe { sys::tare_op_count(&mut n) })?;
+  (0..n)
+    .map(|i| {
+      let mut r = init_struct(sys::tare_op_support_info_init_sized);
+      check(unsafe { sys::tare_op_support(i, &mut r) })?;
+      Ok(OpSupport {
+        name: string_from_array(&r.name),
+        builtin_code: (r.builtin_code >= 0).then_some(r.builtin_code),
+        alt_builtin: (r.alt_builtin_code >= 0).then(|| (r.alt_builtin_code, string_from_array(&r.alt_name))),
+        internal: r.is_internal != 0,
+        float: r.has_float != 0,
+        int8: r.has_int8 != 0,
+        gradient: r.has_gradient != 0,
+        import: r.can_import != 0,
+        export: r.can_export != 0,
+      })
+    })
+    .collect()
+}

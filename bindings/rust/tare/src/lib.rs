@@ -73,7 +73,9 @@ pub use calib::{
   Diagnostics, EqualizeOptions, EqualizeReport, ErrorPoint, ErrorStats, IbcOptions, IbcReport, Inputs, LayerInfo,
   LossFn, ProgressFn, QuantizeOptions, QuantizeReport, Stage, WeightRounding,
 };
-pub use context::{device_count, device_info, devices, Context, ContextOptions, DeviceInfo, DeviceType};
+pub use context::{
+  device_count, device_info, devices, supported_ops, Context, ContextOptions, DeviceInfo, DeviceType, OpSupport,
+};
 pub use error::{Error, Result, Status};
 pub use model::{DType, Model, OpInfo, TensorInfo};
 pub use session::{MemoryReport, Precision, ProfileEntry, Session, SessionOptions};

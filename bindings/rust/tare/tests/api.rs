@@ -237,3 +237,15 @@ fn device_listing_while_a_context_lives() {
   assert!(!tare::devices().unwrap().is_empty());
   drop(c);
 }
+
+#[test]
+fn supported_ops_are_listed() {
+  let ops = tare::supported_ops().unwrap();
+  let conv = ops.iter().find(|o| o.name == "CONV_2D").unwrap();
+  assert!(conv.float && conv.int8 && conv.gradient && conv.import && conv.export && !conv.internal);
+  assert_eq!(conv.builtin_code, Some(3));
+  assert!(!ops.iter().find(|o| o.name == "NEG").unwrap().int8);
+  let fq = ops.iter().find(|o| o.name == "FAKE_QUANT").unwrap();
+  assert!(fq.internal && fq.builtin_code.is_none() && !fq.export);
+  assert_eq!(ops.iter().find(|o| o.name == "PAD").unwrap().alt_builtin, Some((60, "PADV2".to_string())));
+}
