@@ -1470,6 +1470,58 @@ std::vector<Case> gather_cases() {
   return layout_cases(OpType::Gather, fwd, {{0, I8, 6}, {1, U8, 128}, {4, I8, -1}});
 }
 
+// ---- MIRROR_PAD, TILE (index maps with paddings / multiples) -----------------------------------------------------
+
+// MIRROR_PAD: mode 0 REFLECT, 1 SYMMETRIC (params.ints[0]), paddings in params.paddings.
+std::vector<Case> mirror_pad_cases() {
+  using Pads = std::vector<std::pair<int, int>>;
+  struct M {
+    std::vector<int> in;
+    Pads pads;
+    int mode;
+  };
+  auto build = [](const M& m, bool q8, DType dt, int zp) {
+    OpParams p;
+    p.paddings = m.pads;
+    p.ints = {m.mode};
+    std::vector<int> out = m.in;
+    std::string name = shape_name(m.in) + (m.mode ? " SYMMETRIC" : " REFLECT") + " pads";
+    for (size_t d = 0; d < m.in.size(); d++) {
+      out[d] += m.pads[d].first + m.pads[d].second;
+      name += " " + std::to_string(m.pads[d].first) + "," + std::to_string(m.pads[d].second);
+    }
+    if (!q8) {
+      GraphBuilder b;
+      const int x = b.input(m.in);
+      b.output(b.op(OpType::MirrorPad, {x}, out, p));
+      return make_case(name, b.g).gradients(1);
+    }
+    Q8Builder b;
+    const int x = b.q8_input(m.in, 0.05f, zp, dt);
+    b.q8_output_op(OpType::MirrorPad, {x}, out, p, 0.05f, zp, dt);
+    return make_case(name + " " + dtype_name(dt), b.g);
+  };
+  const std::vector<M> fwd = {
+      {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 2}, {0, 0}}, 0},
+      {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 2}, {0, 0}}, 1},
+      {{2, 4, 5, 7}, {{1, 0}, {0, 3}, {4, 1}, {2, 6}}, 0},  // every dimension, channels: REFLECT's limit n - 1
+      {{2, 4, 5, 7}, {{2, 1}, {4, 0}, {1, 5}, {7, 3}}, 1},  // SYMMETRIC up to n
+      {{3, 4, 13}, {{1, 1}, {2, 3}, {5, 0}}, 0},            // rank 3
+      {{5, 9}, {{4, 4}, {3, 1}}, 1},                        // rank 2
+      {{9}, {{8, 2}}, 0},                                   // rank 1
+      {{6}, {{6, 5}}, 1},
+  };
+  std::vector<Case> v;
+  for (const M& m : fwd) v.push_back(build(m, false, I8, 0));
+  // Hand-computed: [1 2 3] REFLECT 2,2 -> 3 2 1 2 3 2 1; SYMMETRIC 2,2 -> 2 1 1 2 3 3 2.
+  v.push_back(build({{3}, {{2, 2}}, 0}, false, I8, 0).fixed_floats({{1, 2, 3}}).expecting({3, 2, 1, 2, 3, 2, 1}));
+  v.push_back(build({{3}, {{2, 2}}, 1}, false, I8, 0).fixed_floats({{1, 2, 3}}).expecting({2, 1, 1, 2, 3, 3, 2}));
+  const std::vector<std::tuple<size_t, DType, int>> q8 = {
+      {0, I8, -5}, {1, U8, 130}, {3, I8, 7}, {2, U8, 0}, {6, I8, -128}};
+  for (const auto& [i, dt, zp] : q8) v.push_back(build(fwd[i], true, dt, zp));
+  return v;
+}
+
 // ---- SOFTMAX ----------------------------------------------------------------------------------------------------
 
 // Input times `scale`, plus `shift` (large magnitudes: exp overflows without the max subtraction), then SOFTMAX.
@@ -2226,6 +2278,7 @@ const std::vector<Entry>& table() {
       {OpType::Prelu, all, prelu_cases},
       // POW: TFLite's kernels are float32 and int32 only (pow.cc), so no 8-bit paths.
       {OpType::Pow, float_only, pow_cases},
+      {OpType::MirrorPad, all, mirror_pad_cases},
   };
   return t;
 }
