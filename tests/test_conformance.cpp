@@ -1522,6 +1522,23 @@ std::vector<Case> mirror_pad_cases() {
   return v;
 }
 
+std::vector<Case> tile_cases() {
+  // params.ints = multiples.
+  const std::vector<Layout> fwd = {
+      {{1, 3, 4, 3}, {2, 3, 8, 9}, {2, 1, 2, 3}, "x2,1,2,3"},
+      {{2, 2, 3, 5}, {2, 6, 3, 10}, {1, 3, 1, 2}, "odd channels"},
+      {{3, 7, 5}, {6, 7, 5}, {2, 1, 1}, "rank 3"},
+      {{2, 13}, {6, 26}, {3, 2}, "rank 2"},
+      {{5}, {20}, {4}, "rank 1"},
+      {{2, 3, 4, 1}, {2, 3, 4, 7}, {1, 1, 1, 7}, "broadcast a channel"},
+  };
+  std::vector<Case> v = layout_cases(OpType::Tile, fwd, {{0, I8, 3}, {1, U8, 129}, {3, I8, -128}, {2, U8, 0}});
+  v.push_back(layout_case(OpType::Tile, {{2, 2}, {2, 4}, {1, 2}, "hand-computed"})
+                  .fixed_floats({{1, 2, 3, 4}})
+                  .expecting({1, 2, 1, 2, 3, 4, 3, 4}));
+  return v;
+}
+
 // ---- SOFTMAX ----------------------------------------------------------------------------------------------------
 
 // Input times `scale`, plus `shift` (large magnitudes: exp overflows without the max subtraction), then SOFTMAX.
@@ -2279,6 +2296,7 @@ const std::vector<Entry>& table() {
       // POW: TFLite's kernels are float32 and int32 only (pow.cc), so no 8-bit paths.
       {OpType::Pow, float_only, pow_cases},
       {OpType::MirrorPad, all, mirror_pad_cases},
+      {OpType::Tile, all, tile_cases},
   };
   return t;
 }

@@ -54,4 +54,5 @@
   X(Gather) \
   X(Prelu) \
   X(Pow) \
-  X(MirrorPad)
+  X(MirrorPad) \
+  X(Tile)
