@@ -1336,7 +1336,44 @@ std::vector<Case> pad_cases() {
       {{5, 7}, {{1, 2}, {3, 1}}, I8, 11},
       {{9}, {{2, 5}}, U8, 200},
   };
-  for (const Q& c : q8) {
+  // PADV2 with a constant value (float: the value; 8-bit: its stored value, which has the output's quantization).
+  auto padv2_case = [](const std::vector<int>& in, const Pads& pads, float value, bool q8, DType dt, int zp) {
+    Q8Builder b;
+    OpParams p;
+    p.paddings = pads;
+    std::vector<int> out = in;
+    std::vector<int32_t> flat;
+    std::string name = shape_name(in) + " PADV2 value " + std::to_string(value) + " pads";
+    for (size_t d = 0; d < in.size(); d++) {
+      out[d] += pads[d].first + pads[d].second;
+      flat.push_back(pads[d].first);
+      flat.push_back(pads[d].second);
+      name += " " + std::to_string(pads[d].first) + "," + std::to_string(pads[d].second);
+    }
+    const int pt = b.int32_constant({(int)in.size(), 2}, flat);
+    if (!q8) {
+      const int x = b.input(in);
+      b.output(b.op(OpType::Pad, {x, pt, b.constant({1}, {value})}, out, p));
+      return make_case(name, b.g).gradients(1);
+    }
+    const int x = b.q8_input(in, 0.05f, zp, dt);
+    const int vt = b.q8({1}, 0.05f, zp, dt);
+    Tensor& t = b.g.tensors[(size_t)vt];
+    t.is_const = true;
+    const int q = std::clamp((int)std::lround(value / 0.05f) + zp, dt == I8 ? -128 : 0, dt == I8 ? 127 : 255);
+    t.data = {(uint8_t)q};
+    b.q8_output_op(OpType::Pad, {x, pt, vt}, out, p, 0.05f, zp, dt);
+    return make_case(name + " " + dtype_name(dt), b.g);
+  };
+  v.push_back(padv2_case({1, 5, 6, 3}, {{0, 0}, {1, 1}, {1, 1}, {0, 0}}, -1.5f, false, I8, 0));
+  v.push_back(padv2_case({2, 4, 5, 7}, {{1, 0}, {0, 2}, {3, 1}, {2, 3}}, 2.25f, false, I8, 0));
+  v.push_back(padv2_case({1, 3, 3, 8}, {{0, 0}, {1, 0}, {0, 1}, {4, 4}}, 0.5f, false, I8, 0));  // aligned channels
+  v.push_back(padv2_case({3, 10}, {{2, 1}, {3, 4}}, -7.0f, false, I8, 0));
+  v.push_back(padv2_case({9}, {{2, 5}}, 3.0f, false, I8, 0));
+  v.push_back(padv2_case({1, 1, 2, 2}, {{0, 0}, {0, 0}, {1, 0}, {1, 2}}, 9.0f, false, I8, 0)
+                  .fixed_floats({{1, 2, 3, 4}})
+                  .expecting({9, 9, 9, 9, 9, 9, 1, 2, 9, 9, 9, 3, 4, 9, 9}));
+  auto zero_pad_q8 = [](const Q& c) {
     Q8Builder b;
     const int x = b.q8_input(c.in, 0.05f, c.zp, c.dt);
     OpParams p;
@@ -1344,8 +1381,15 @@ std::vector<Case> pad_cases() {
     std::vector<int> out = c.in;
     for (size_t d = 0; d < c.in.size(); d++) out[d] += c.pads[d].first + c.pads[d].second;
     b.q8_output_op(OpType::Pad, {x}, out, p, 0.05f, c.zp, c.dt);
-    v.push_back(make_case(shape_name(c.in) + " -> " + shape_name(out) + " " + dtype_name(c.dt), b.g));
-  }
+    return make_case(shape_name(c.in) + " -> " + shape_name(out) + " " + dtype_name(c.dt), b.g);
+  };
+  // 8-bit, PAD and PADV2 mixed in the first three (the ones TFLite's own kernels check).
+  v.push_back(padv2_case({1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 1}, {0, 0}}, -1.5f, true, I8, 7));
+  v.push_back(zero_pad_q8(q8[0]));
+  v.push_back(padv2_case({2, 4, 3, 5}, {{1, 0}, {0, 2}, {1, 0}, {2, 3}}, 2.0f, true, U8, 128));
+  for (size_t i = 1; i < q8.size(); i++) v.push_back(zero_pad_q8(q8[i]));
+  v.push_back(padv2_case({1, 3, 3, 8}, {{0, 0}, {1, 1}, {1, 1}, {4, 4}}, 20.0f, true, I8, -128));  // aligned, clamped
+  v.push_back(padv2_case({5, 7}, {{1, 2}, {3, 1}}, -3.0f, true, U8, 30));
   return v;
 }
 
