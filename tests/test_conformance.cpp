@@ -1583,6 +1583,38 @@ std::vector<Case> tile_cases() {
   return v;
 }
 
+// ---- LOG_SOFTMAX ------------------------------------------------------------------------------------------------
+
+// Rows of hundreds of channels skip the finite-difference checks: float32 differences of a log-sum-exp that long are
+// good to about 1e-3 only (the short rows check the derivative; the kernel still matches the backward reference).
+Case log_softmax_case(const std::vector<int>& shape, float scale = 1) {
+  GraphBuilder b;
+  int x = b.input(shape);
+  if (scale != 1.0f) x = b.op(OpType::Mul, {x, b.constant({1}, {scale})}, shape);
+  b.output(b.op(OpType::LogSoftmax, {x}, shape));
+  Case c = make_case(shape_name(shape) + (scale != 1 ? " input x" + std::to_string(scale) : ""), b.g);
+  if (shape.back() > 64) c.no_grad_fd().skipping(bit(Path::GradFd));
+  return c;
+}
+
+std::vector<Case> log_softmax_cases() {
+  std::vector<Case> v;
+  // Both schedules, a partial last group, many short rows, ranks 1 to 4.
+  for (const std::vector<int>& s : std::vector<std::vector<int>>{
+           {1, 1001}, {2, 1001}, {1, 257}, {7}, {3, 7, 13}, {2, 2, 2, 3}, {1, 300, 21}, {4, 1}, {300, 259}})
+    v.push_back(log_softmax_case(s));
+  v.push_back(log_softmax_case({2, 1001}, 40).only_paths(bit(Path::Fp32) | bit(Path::RoundTrip)));
+  for (const std::vector<int>& s :
+       std::vector<std::vector<int>>{{2, 10}, {3, 300}, {2, 3, 4, 7}, {300, 5}, {5, 257}, {1, 2, 2, 5}, {9}})
+    v.push_back(log_softmax_case(s).grad_inputs_in(-3, 3).inputs_in(-3, 3).gradients(1));
+  // Hand-computed: logits ln 3, 0 -> log 0.75, log 0.25.
+  v.push_back(log_softmax_case({1, 2})
+                  .fixed_floats({{std::log(3.0f), 0.0f}})
+                  .expecting({std::log(0.75), std::log(0.25)}, 1e-5)
+                  .only_paths(bit(Path::Fp32)));
+  return v;
+}
+
 // ---- SOFTMAX ----------------------------------------------------------------------------------------------------
 
 // Input times `scale`, plus `shift` (large magnitudes: exp overflows without the max subtraction), then SOFTMAX.
@@ -2341,6 +2373,8 @@ const std::vector<Entry>& table() {
       {OpType::Pow, float_only, pow_cases},
       {OpType::MirrorPad, all, mirror_pad_cases},
       {OpType::Tile, all, tile_cases},
+      // LOG_SOFTMAX: float kernels only so far (TFLite's int8 kernel, fixed-point LogSoftmax, is not yet ported).
+      {OpType::LogSoftmax, float_only, log_softmax_cases},
   };
   return t;
 }

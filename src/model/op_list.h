@@ -55,4 +55,5 @@
   X(Prelu) \
   X(Pow) \
   X(MirrorPad) \
-  X(Tile)
+  X(Tile) \
+  X(LogSoftmax)

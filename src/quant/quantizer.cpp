@@ -192,6 +192,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       switch (op_traits(op.type).output_quant) {
         case OutputQuant::Probability: set_act(out, 1.0f / 256.0f, -128); break;
         case OutputQuant::SignedUnit: set_act(out, 1.0f / 128.0f, 0); break;
+        case OutputQuant::LogProbability: set_act(out, 16.0f / 256.0f, 127); break;
         case OutputQuant::SameAsInput: {
           const Tensor& in = g.tensors[op.inputs[0]];
           TARE_CHECK(has_q[op.inputs[0]], TARE_ERROR_UNSUPPORTED, where(op) + "input is not quantized");
