@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_FP16
-// PAD with zeros over the [N,H,W,C] view.  One invocation writes one channel group (vec4) of TILE consecutive
+// PAD with zeros (PADV2: a value) over the [N,H,W,C] view.  One invocation writes one channel group (vec4) of TILE consecutive
 // output pixels of a row.  ALIGNED: the channel padding before is a multiple of 4 (whole vec4 copies).
 #include "common.glsl"
 
@@ -15,6 +15,7 @@ layout(push_constant) uniform P {
   int OH, OW, OC, OC4;     // output view (batch = N + pn_before + pn_after, not needed)
   int pn, ph, pw, pc;      // padding before each dimension
   int OWT, total;          // tiles per output row, invocations
+  float value;             // the pad value
 } p;
 
 void main() {
@@ -34,12 +35,16 @@ void main() {
     int ox = xt * TILE + i;
     if (ox >= p.OW) break;
     int x = ox - p.pw;
-    AVEC4 v = AVEC4(0);
+    AVEC4 v = AVEC4(p.value);
     if (row_in && x >= 0 && x < p.W) {
       int base = (inrow + x) * p.C4;
       if (ALIGNED) {
         int gi = g - p.pc / 4;
-        if (gi >= 0 && gi < p.C4) v = AVEC4(src[base + gi]);
+        if (gi >= 0 && gi < p.C4) {
+          AVEC4 s = AVEC4(src[base + gi]);
+          for (int l = 0; l < 4; l++)  // the input's padding lanes are not data: the value after the channels
+            if (gi * 4 + l < p.C) v[l] = s[l];
+        }
       } else {
         for (int l = 0; l < 4; l++) {
           int ci = g * 4 + l - p.pc;

@@ -2,7 +2,8 @@
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_INT8_STORAGE
 // 8-bit PAD over the [N,H,W,C] view: every output word gathers its lanes from the input (values copied as they are,
-// as TFLite does) or, outside the input, the output's zero point (real 0).  One word per invocation.
+// as TFLite does) or, outside the input, the pad value (the output's zero point, or PADV2's stored value).  Lanes
+// past the output's channels hold the zero point.  One word per invocation.
 #include "common.glsl"
 #include "quant.glsl"
 
@@ -14,6 +15,7 @@ layout(push_constant) uniform P {
   int bn, bh, bw, bc;       // padding before each dimension
   int total;                // output words
   int zo, shift;            // device zero point of the output; input device value + shift = output device value
+  int pv;                   // device pad value
 } p;
 
 void main() {
@@ -26,7 +28,9 @@ void main() {
   int oy = t % p.OH;
   int on = t / p.OH;
   int n = on - p.bn, y = oy - p.bh, x = ox - p.bw;
-  ivec4 v = ivec4(p.zo);
+  ivec4 v = ivec4(p.pv);
+  for (int l = 0; l < 4; l++)
+    if (g * 4 + l >= p.OC) v[l] = p.zo;
   if (n >= 0 && n < p.N && y >= 0 && y < p.H && x >= 0 && x < p.W) {
     int base = ((n * p.H + y) * p.W + x) * p.C4;
     if ((p.bc & 3) == 0) {

@@ -1336,7 +1336,44 @@ std::vector<Case> pad_cases() {
       {{5, 7}, {{1, 2}, {3, 1}}, I8, 11},
       {{9}, {{2, 5}}, U8, 200},
   };
-  for (const Q& c : q8) {
+  // PADV2 with a constant value (float: the value; 8-bit: its stored value, which has the output's quantization).
+  auto padv2_case = [](const std::vector<int>& in, const Pads& pads, float value, bool q8, DType dt, int zp) {
+    Q8Builder b;
+    OpParams p;
+    p.paddings = pads;
+    std::vector<int> out = in;
+    std::vector<int32_t> flat;
+    std::string name = shape_name(in) + " PADV2 value " + std::to_string(value) + " pads";
+    for (size_t d = 0; d < in.size(); d++) {
+      out[d] += pads[d].first + pads[d].second;
+      flat.push_back(pads[d].first);
+      flat.push_back(pads[d].second);
+      name += " " + std::to_string(pads[d].first) + "," + std::to_string(pads[d].second);
+    }
+    const int pt = b.int32_constant({(int)in.size(), 2}, flat);
+    if (!q8) {
+      const int x = b.input(in);
+      b.output(b.op(OpType::Pad, {x, pt, b.constant({1}, {value})}, out, p));
+      return make_case(name, b.g).gradients(1);
+    }
+    const int x = b.q8_input(in, 0.05f, zp, dt);
+    const int vt = b.q8({1}, 0.05f, zp, dt);
+    Tensor& t = b.g.tensors[(size_t)vt];
+    t.is_const = true;
+    const int q = std::clamp((int)std::lround(value / 0.05f) + zp, dt == I8 ? -128 : 0, dt == I8 ? 127 : 255);
+    t.data = {(uint8_t)q};
+    b.q8_output_op(OpType::Pad, {x, pt, vt}, out, p, 0.05f, zp, dt);
+    return make_case(name + " " + dtype_name(dt), b.g);
+  };
+  v.push_back(padv2_case({1, 5, 6, 3}, {{0, 0}, {1, 1}, {1, 1}, {0, 0}}, -1.5f, false, I8, 0));
+  v.push_back(padv2_case({2, 4, 5, 7}, {{1, 0}, {0, 2}, {3, 1}, {2, 3}}, 2.25f, false, I8, 0));
+  v.push_back(padv2_case({1, 3, 3, 8}, {{0, 0}, {1, 0}, {0, 1}, {4, 4}}, 0.5f, false, I8, 0));  // aligned channels
+  v.push_back(padv2_case({3, 10}, {{2, 1}, {3, 4}}, -7.0f, false, I8, 0));
+  v.push_back(padv2_case({9}, {{2, 5}}, 3.0f, false, I8, 0));
+  v.push_back(padv2_case({1, 1, 2, 2}, {{0, 0}, {0, 0}, {1, 0}, {1, 2}}, 9.0f, false, I8, 0)
+                  .fixed_floats({{1, 2, 3, 4}})
+                  .expecting({9, 9, 9, 9, 9, 9, 1, 2, 9, 9, 9, 3, 4, 9, 9}));
+  auto zero_pad_q8 = [](const Q& c) {
     Q8Builder b;
     const int x = b.q8_input(c.in, 0.05f, c.zp, c.dt);
     OpParams p;
@@ -1344,8 +1381,15 @@ std::vector<Case> pad_cases() {
     std::vector<int> out = c.in;
     for (size_t d = 0; d < c.in.size(); d++) out[d] += c.pads[d].first + c.pads[d].second;
     b.q8_output_op(OpType::Pad, {x}, out, p, 0.05f, c.zp, c.dt);
-    v.push_back(make_case(shape_name(c.in) + " -> " + shape_name(out) + " " + dtype_name(c.dt), b.g));
-  }
+    return make_case(shape_name(c.in) + " -> " + shape_name(out) + " " + dtype_name(c.dt), b.g);
+  };
+  // 8-bit, PAD and PADV2 mixed in the first three (the ones TFLite's own kernels check).
+  v.push_back(padv2_case({1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 1}, {0, 0}}, -1.5f, true, I8, 7));
+  v.push_back(zero_pad_q8(q8[0]));
+  v.push_back(padv2_case({2, 4, 3, 5}, {{1, 0}, {0, 2}, {1, 0}, {2, 3}}, 2.0f, true, U8, 128));
+  for (size_t i = 1; i < q8.size(); i++) v.push_back(zero_pad_q8(q8[i]));
+  v.push_back(padv2_case({1, 3, 3, 8}, {{0, 0}, {1, 1}, {1, 1}, {4, 4}}, 20.0f, true, I8, -128));  // aligned, clamped
+  v.push_back(padv2_case({5, 7}, {{1, 2}, {3, 1}}, -3.0f, true, U8, 30));
   return v;
 }
 
@@ -1468,6 +1512,107 @@ std::vector<Case> gather_cases() {
       {{3, 4, 5}, {3, 4, 2, 1}, {2, 2, 2, 1, 4, 0}, "2-D indices"},
   };
   return layout_cases(OpType::Gather, fwd, {{0, I8, 6}, {1, U8, 128}, {4, I8, -1}});
+}
+
+// ---- MIRROR_PAD, TILE (index maps with paddings / multiples) -----------------------------------------------------
+
+// MIRROR_PAD: mode 0 REFLECT, 1 SYMMETRIC (params.ints[0]), paddings in params.paddings.
+std::vector<Case> mirror_pad_cases() {
+  using Pads = std::vector<std::pair<int, int>>;
+  struct M {
+    std::vector<int> in;
+    Pads pads;
+    int mode;
+  };
+  auto build = [](const M& m, bool q8, DType dt, int zp) {
+    OpParams p;
+    p.paddings = m.pads;
+    p.ints = {m.mode};
+    std::vector<int> out = m.in;
+    std::string name = shape_name(m.in) + (m.mode ? " SYMMETRIC" : " REFLECT") + " pads";
+    for (size_t d = 0; d < m.in.size(); d++) {
+      out[d] += m.pads[d].first + m.pads[d].second;
+      name += " " + std::to_string(m.pads[d].first) + "," + std::to_string(m.pads[d].second);
+    }
+    if (!q8) {
+      GraphBuilder b;
+      const int x = b.input(m.in);
+      b.output(b.op(OpType::MirrorPad, {x}, out, p));
+      return make_case(name, b.g).gradients(1);
+    }
+    Q8Builder b;
+    const int x = b.q8_input(m.in, 0.05f, zp, dt);
+    b.q8_output_op(OpType::MirrorPad, {x}, out, p, 0.05f, zp, dt);
+    return make_case(name + " " + dtype_name(dt), b.g);
+  };
+  const std::vector<M> fwd = {
+      {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 2}, {0, 0}}, 0},
+      {{1, 5, 6, 3}, {{0, 0}, {1, 1}, {2, 2}, {0, 0}}, 1},
+      {{2, 4, 5, 7}, {{1, 0}, {0, 3}, {4, 1}, {2, 6}}, 0},  // every dimension, channels: REFLECT's limit n - 1
+      {{2, 4, 5, 7}, {{2, 1}, {4, 0}, {1, 5}, {7, 3}}, 1},  // SYMMETRIC up to n
+      {{3, 4, 13}, {{1, 1}, {2, 3}, {5, 0}}, 0},            // rank 3
+      {{5, 9}, {{4, 4}, {3, 1}}, 1},                        // rank 2
+      {{9}, {{8, 2}}, 0},                                   // rank 1
+      {{6}, {{6, 5}}, 1},
+  };
+  std::vector<Case> v;
+  for (const M& m : fwd) v.push_back(build(m, false, I8, 0));
+  // Hand-computed: [1 2 3] REFLECT 2,2 -> 3 2 1 2 3 2 1; SYMMETRIC 2,2 -> 2 1 1 2 3 3 2.
+  v.push_back(build({{3}, {{2, 2}}, 0}, false, I8, 0).fixed_floats({{1, 2, 3}}).expecting({3, 2, 1, 2, 3, 2, 1}));
+  v.push_back(build({{3}, {{2, 2}}, 1}, false, I8, 0).fixed_floats({{1, 2, 3}}).expecting({2, 1, 1, 2, 3, 3, 2}));
+  const std::vector<std::tuple<size_t, DType, int>> q8 = {
+      {0, I8, -5}, {1, U8, 130}, {3, I8, 7}, {2, U8, 0}, {6, I8, -128}};
+  for (const auto& [i, dt, zp] : q8) v.push_back(build(fwd[i], true, dt, zp));
+  return v;
+}
+
+std::vector<Case> tile_cases() {
+  // params.ints = multiples.
+  const std::vector<Layout> fwd = {
+      {{1, 3, 4, 3}, {2, 3, 8, 9}, {2, 1, 2, 3}, "x2,1,2,3"},
+      {{2, 2, 3, 5}, {2, 6, 3, 10}, {1, 3, 1, 2}, "odd channels"},
+      {{3, 7, 5}, {6, 7, 5}, {2, 1, 1}, "rank 3"},
+      {{2, 13}, {6, 26}, {3, 2}, "rank 2"},
+      {{5}, {20}, {4}, "rank 1"},
+      {{2, 3, 4, 1}, {2, 3, 4, 7}, {1, 1, 1, 7}, "broadcast a channel"},
+  };
+  std::vector<Case> v = layout_cases(OpType::Tile, fwd, {{0, I8, 3}, {1, U8, 129}, {3, I8, -128}, {2, U8, 0}});
+  v.push_back(layout_case(OpType::Tile, {{2, 2}, {2, 4}, {1, 2}, "hand-computed"})
+                  .fixed_floats({{1, 2, 3, 4}})
+                  .expecting({1, 2, 1, 2, 3, 4, 3, 4}));
+  return v;
+}
+
+// ---- LOG_SOFTMAX ------------------------------------------------------------------------------------------------
+
+// Rows of hundreds of channels skip the finite-difference checks: float32 differences of a log-sum-exp that long are
+// good to about 1e-3 only (the short rows check the derivative; the kernel still matches the backward reference).
+Case log_softmax_case(const std::vector<int>& shape, float scale = 1) {
+  GraphBuilder b;
+  int x = b.input(shape);
+  if (scale != 1.0f) x = b.op(OpType::Mul, {x, b.constant({1}, {scale})}, shape);
+  b.output(b.op(OpType::LogSoftmax, {x}, shape));
+  Case c = make_case(shape_name(shape) + (scale != 1 ? " input x" + std::to_string(scale) : ""), b.g);
+  if (shape.back() > 64) c.no_grad_fd().skipping(bit(Path::GradFd));
+  return c;
+}
+
+std::vector<Case> log_softmax_cases() {
+  std::vector<Case> v;
+  // Both schedules, a partial last group, many short rows, ranks 1 to 4.
+  for (const std::vector<int>& s : std::vector<std::vector<int>>{
+           {1, 1001}, {2, 1001}, {1, 257}, {7}, {3, 7, 13}, {2, 2, 2, 3}, {1, 300, 21}, {4, 1}, {300, 259}})
+    v.push_back(log_softmax_case(s));
+  v.push_back(log_softmax_case({2, 1001}, 40).only_paths(bit(Path::Fp32) | bit(Path::RoundTrip)));
+  for (const std::vector<int>& s :
+       std::vector<std::vector<int>>{{2, 10}, {3, 300}, {2, 3, 4, 7}, {300, 5}, {5, 257}, {1, 2, 2, 5}, {9}})
+    v.push_back(log_softmax_case(s).grad_inputs_in(-3, 3).inputs_in(-3, 3).gradients(1));
+  // Hand-computed: logits ln 3, 0 -> log 0.75, log 0.25.
+  v.push_back(log_softmax_case({1, 2})
+                  .fixed_floats({{std::log(3.0f), 0.0f}})
+                  .expecting({std::log(0.75), std::log(0.25)}, 1e-5)
+                  .only_paths(bit(Path::Fp32)));
+  return v;
 }
 
 // ---- SOFTMAX ----------------------------------------------------------------------------------------------------
@@ -2226,6 +2371,10 @@ const std::vector<Entry>& table() {
       {OpType::Prelu, all, prelu_cases},
       // POW: TFLite's kernels are float32 and int32 only (pow.cc), so no 8-bit paths.
       {OpType::Pow, float_only, pow_cases},
+      {OpType::MirrorPad, all, mirror_pad_cases},
+      {OpType::Tile, all, tile_cases},
+      // LOG_SOFTMAX: float kernels only so far (TFLite's int8 kernel, fixed-point LogSoftmax, is not yet ported).
+      {OpType::LogSoftmax, float_only, log_softmax_cases},
   };
   return t;
 }

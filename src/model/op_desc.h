@@ -38,10 +38,11 @@ class ShapeContext;
 
 // How the quantizer chooses the parameters of an op's float output.
 enum class OutputQuant {
-  Observed,     // from the calibration range of the output itself
-  SameAsInput,  // the input's scale and zero point (pools, layout ops: TFLite requires them equal)
-  Probability,  // scale 1/256, zero point -128 (SOFTMAX, LOGISTIC: TFLite's fixed int8 output)
-  SignedUnit,   // scale 1/128, zero point 0 (TANH: the output TFLite's quantizer fixes for int8)
+  Observed,        // from the calibration range of the output itself
+  SameAsInput,     // the input's scale and zero point (pools, layout ops: TFLite requires them equal)
+  Probability,     // scale 1/256, zero point -128 (SOFTMAX, LOGISTIC: TFLite's fixed int8 output)
+  SignedUnit,      // scale 1/128, zero point 0 (TANH: the output TFLite's quantizer fixes for int8)
+  LogProbability,  // scale 16/256, zero point 127 (LOG_SOFTMAX: TFLite's fixed int8 output; uint8: 255)
   // Inputs and output share one scale and zero point, over the union of their ranges (MAXIMUM, MINIMUM: TFLite's
   // int8 kernels compare raw values).
   SharedWithInputs,

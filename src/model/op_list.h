@@ -53,4 +53,7 @@
   X(SpaceToDepth) \
   X(Gather) \
   X(Prelu) \
-  X(Pow)
+  X(Pow) \
+  X(MirrorPad) \
+  X(Tile) \
+  X(LogSoftmax)

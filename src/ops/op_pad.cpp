@@ -1,4 +1,5 @@
-// PAD (and PADV2 with a zero pad value): constant paddings per dimension, zeros (8-bit: the zero point) outside.
+// PAD and PADV2: constant paddings per dimension; outside the input zeros (8-bit: the zero point) or PADV2's constant
+// value (input 2; 8-bit: its stored value, which shares the output's quantization).
 // Kernels: pad.cpp, q8_pad.cpp, grad_pad.cpp (shaders/pad.comp, q8_pad.comp, grad_pad.comp).
 #include <cmath>
 #include <cstring>
@@ -17,33 +18,26 @@ namespace {
 
 using BO = tflite::BuiltinOperator;
 
-// PADV2's pad value must be a constant equal to zero (the real value 0: an 8-bit value equal to its zero point).
+// PADV2's pad value: a constant scalar.  TFLite copies an 8-bit value as stored, so it must have the output's type,
+// scale and zero point (pad.cc refuses others); a float value fills a float output.
 void check_pad_value(const TfliteOpReader& r, const Tensor& v) {
   if (!v.is_const || v.elements() != 1) r.unsupported("PADV2 with a non-constant pad value is not supported");
-  bool zero = false;
-  switch (v.dtype) {
-    case DType::F32: {
-      float f;
-      std::memcpy(&f, v.data.data(), 4);
-      zero = f == 0.0f;
-      break;
-    }
-    case DType::F16: {
-      uint16_t h;
-      std::memcpy(&h, v.data.data(), 2);
-      zero = half_to_float(h) == 0.0f;
-      break;
-    }
-    case DType::I8:
-    case DType::U8: {
-      int64_t q = v.dtype == DType::I8 ? (int64_t)(int8_t)v.data[0] : (int64_t)v.data[0];
-      int64_t zp = v.quant.zero_point.empty() ? 0 : v.quant.zero_point[0];
-      zero = q == zp;
-      break;
-    }
-    default: break;
+  const Tensor& y = r.output();
+  if (is_q8(y)) {
+    if (v.dtype != y.dtype || v.quant.scale != y.quant.scale || v.quant.zero_point != y.quant.zero_point)
+      r.invalid("the pad value must have the output's type and quantization");
+    return;
   }
-  if (!zero) r.unsupported("PADV2 with a non-zero pad value is not supported");
+  if (v.dtype == DType::F16) {
+    uint16_t h;
+    std::memcpy(&h, v.data.data(), 2);
+    if (half_to_float(h) != 0.0f) r.unsupported("PADV2 with a non-zero float16 pad value is not supported");
+    return;
+  }
+  if (v.dtype != DType::F32) r.unsupported("PADV2 with a pad value of this type is not supported");
+  float f;
+  std::memcpy(&f, v.data.data(), 4);
+  if (!std::isfinite(f)) r.invalid("the pad value is not finite");
 }
 
 void read(TfliteOpReader& r) {

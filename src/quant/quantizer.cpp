@@ -192,6 +192,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       switch (op_traits(op.type).output_quant) {
         case OutputQuant::Probability: set_act(out, 1.0f / 256.0f, -128); break;
         case OutputQuant::SignedUnit: set_act(out, 1.0f / 128.0f, 0); break;
+        case OutputQuant::LogProbability: set_act(out, 16.0f / 256.0f, 127); break;
         case OutputQuant::SameAsInput: {
           const Tensor& in = g.tensors[op.inputs[0]];
           TARE_CHECK(has_q[op.inputs[0]], TARE_ERROR_UNSUPPORTED, where(op) + "input is not quantized");
@@ -303,7 +304,9 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       if (t < 0) continue;
       Tensor& c = g.tensors[t];
       if (!c.is_const || c.dtype != DType::F32) continue;
-      if (!op_traits(op.type).constant_operands)
+      const OutputQuant oq = op_traits(op.type).output_quant;
+      // SameAsInput ops copy a constant as stored (PADV2's value): it takes the output's parameters.
+      if (!op_traits(op.type).constant_operands && oq != OutputQuant::SameAsInput)
         fail(TARE_ERROR_UNSUPPORTED, where(op) + "float constant input cannot be quantized");
       std::vector<float> v = floats_of(c);
       float mn = v.empty() ? 0 : *std::min_element(v.begin(), v.end());
@@ -311,7 +314,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       float scale;
       int32_t zp;
       activation_params(mn, mx, scale, zp);
-      if (op_traits(op.type).output_quant == OutputQuant::SharedWithInputs) {  // the op's shared parameters
+      if (oq == OutputQuant::SharedWithInputs || oq == OutputQuant::SameAsInput) {  // the op's output parameters
         const Tensor& y = g.tensors[op.outputs[0]];
         scale = y.quant.scale.at(0);
         zp = (int32_t)y.quant.zero_point.at(0);

@@ -472,7 +472,14 @@ void pad(IntCtx& c) {
   if (ot.shape.size() != r || pads.size() != r) c.fail(TARE_ERROR_INVALID_MODEL, "paddings do not match the rank");
   const QView x = c.in_q(0);
   const QView y = c.out_q(0);
-  for (int64_t i = 0; i < ot.elements(); i++) y.set(i, y.zp);
+  int32_t fill = y.zp;
+  if (c.has_input(2)) {  // PADV2: TFLite copies the value's stored form, which must share the output's quantization
+    const Tensor& vt = c.in_tensor(2);
+    if (vt.dtype != ot.dtype || vt.quant.scale != ot.quant.scale || vt.quant.zero_point != ot.quant.zero_point)
+      c.fail(TARE_ERROR_UNSUPPORTED, "the pad value must have the output's type and quantization");
+    fill = c.in_q(2).at(0);
+  }
+  for (int64_t i = 0; i < ot.elements(); i++) y.set(i, fill);
   std::vector<int> idx(r, 0);
   for (int64_t i = 0; i < it.elements(); i++) {
     int64_t o = 0;

@@ -1,4 +1,5 @@
 // CPU reference: MEAN, CONCATENATION, RESHAPE, SQUEEZE, PAD, RESIZE_BILINEAR.
+#include <algorithm>
 #include <cmath>
 
 #include "ref/ref_ops.h"
@@ -158,7 +159,8 @@ void pad(OpContext& c) {
     os[k] = is[k] + pads[k].first + pads[k].second;
   }
   const std::vector<float>& in = c.in(0);
-  std::vector<float>& out = c.out(0, os);  // zero-filled
+  std::vector<float>& out = c.out(0, os);                                // zero-filled
+  if (c.has_input(2)) std::fill(out.begin(), out.end(), c.in(2).at(0));  // PADV2's value
   const std::vector<int64_t> ost = strides_of(os);
   int64_t o = 0;
   for (size_t k = 0; k < rank; k++) o += pads[k].first * ost[k];
