@@ -53,4 +53,5 @@
   X(SpaceToDepth) \
   X(Gather) \
   X(Prelu) \
-  X(Pow)
+  X(Pow) \
+  X(TransposeConv)
