@@ -219,6 +219,56 @@ std::vector<Case> conv2d_cases() {
   return v;
 }
 
+// ---- TRANSPOSE_CONV -----------------------------------------------------------------------------------------------
+
+// Output height / width of a transpose convolution of an `in`-sized input: the size whose convolution gives `in`
+// back (SAME: in * stride, less `extra`; VALID: (in - 1) * stride + filter, plus `extra` < stride).
+int tconv_out(int in, int k, int stride, Padding pad, int extra) {
+  return pad == SAME ? in * stride - extra : (in - 1) * stride + k + extra;
+}
+
+Case tconv_case(int n, int h, int w, int cin, int cout, int k, int stride, Padding pad, Activation act, bool bias,
+                int extra = 0) {
+  GraphBuilder b;
+  const int x = b.input({n, h, w, cin});
+  const int wt = b.random_constant({cout, k, k, cin});
+  const int bs = bias ? b.random_constant({cout}) : -1;
+  OpParams p = win_params(square(k, stride, 1, pad), act);
+  const int oh = tconv_out(h, k, stride, pad, extra), ow = tconv_out(w, k, stride, pad, extra);
+  p.ints = {oh, ow};
+  b.output(b.op(OpType::TransposeConv, {x, wt, bs}, {n, oh, ow, cout}, p));
+  return make_case(shape_name({n, h, w, cin}) + " -> " + shape_name({n, oh, ow, cout}) + " " + std::to_string(k) + "x" +
+                       std::to_string(k) + " s" + std::to_string(stride) + " " + pad_name(pad) + act_name(act) +
+                       (bias ? "" : " no bias"),
+                   b.g);
+}
+
+std::vector<Case> transpose_conv_cases() {
+  std::vector<Case> v;
+  struct F {
+    int n, h, w, cin, cout, k, stride;
+    Padding pad;
+    Activation act;
+    int extra;
+  };
+  // Odd channels, strides 1/2/3, SAME/VALID, filters 2x2/3x3/4x4, batch 2, odd output sizes, every activation.
+  const F general[] = {
+      {1, 4, 5, 3, 5, 3, 2, SAME, NONE, 0},   {2, 3, 4, 5, 7, 4, 2, SAME, RELU, 0},
+      {1, 5, 3, 7, 3, 2, 2, VALID, RELU6, 0}, {2, 4, 4, 6, 9, 3, 3, SAME, RELU1, 0},
+      {1, 3, 5, 1, 2, 3, 1, SAME, NONE, 0},   {1, 4, 4, 5, 5, 3, 1, VALID, NONE, 0},
+      {1, 3, 3, 3, 4, 2, 3, VALID, NONE, 0},  {2, 5, 4, 9, 6, 4, 3, SAME, NONE, 2},
+      {1, 4, 6, 4, 13, 3, 2, SAME, RELU6, 1}, {1, 3, 4, 2, 3, 3, 2, VALID, NONE, 1},
+      {1, 2, 3, 17, 33, 4, 2, SAME, NONE, 0},
+  };
+  for (const F& c : general)
+    for (bool bias : {true, false})
+      v.push_back(tconv_case(c.n, c.h, c.w, c.cin, c.cout, c.k, c.stride, c.pad, c.act, bias, c.extra));
+  // Fused activations under finite differences (the backward reference), small enough to be kink-free.
+  v.push_back(tconv_case(2, 3, 4, 3, 4, 3, 2, SAME, RELU6, true).inputs_in(-1, 1));
+  v.push_back(tconv_case(2, 4, 3, 3, 4, 2, 2, VALID, RELU, true).inputs_in(-1, 1));
+  return v;
+}
+
 std::vector<Case> depthwise_conv2d_cases() {
   std::vector<Case> v;
   struct F {
@@ -2375,6 +2425,8 @@ const std::vector<Entry>& table() {
       {OpType::Tile, all, tile_cases},
       // LOG_SOFTMAX: float kernels only so far (TFLite's int8 kernel, fixed-point LogSoftmax, is not yet ported).
       {OpType::LogSoftmax, float_only, log_softmax_cases},
+      // TRANSPOSE_CONV: float, backward and round trip (no 8-bit kernel yet).
+      {OpType::TransposeConv, float_only, transpose_conv_cases},
   };
   return t;
 }

@@ -644,9 +644,9 @@ TEST_SUITE("model") {
     }
     {
       MSpec m = conv_model();
-      m.opcodes = {{(int32_t)tflite::BuiltinOperator::TRANSPOSE_CONV, ""}};
+      m.opcodes = {{(int32_t)tflite::BuiltinOperator::SVDF, ""}};
       m.ops[0].conv_options = false;
-      expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: builtin op TRANSPOSE_CONV (67) is not supported");
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: builtin op SVDF (27) is not supported");
     }
     {
       MSpec m = conv_model();

@@ -56,4 +56,5 @@
   X(Pow) \
   X(MirrorPad) \
   X(Tile) \
-  X(LogSoftmax)
+  X(LogSoftmax) \
+  X(TransposeConv)
