@@ -58,6 +58,16 @@ OpIO op_io(const Graph& g, const Op& op, const std::string& where, bool exactly_
   return {g.tensors[op.inputs[0]], g.tensors[op.outputs[0]]};
 }
 
+OpIO elementwise_io(const Graph& g, const Op& op, const std::string& where, bool q8) {
+  const OpIO io = q8 ? q8_op_io(g, op, where, true, true) : op_io(g, op, where, true);
+  check_not_const(io.in, where);
+  const Shape4 si = shape4(io.in.shape), s = shape4(io.out.shape);
+  TARE_CHECK(si.c == s.c && si.rows() == s.rows(), TARE_ERROR_INVALID_MODEL,
+             where + "output shape must match the input's");
+  TARE_CHECK(s.rows() * s.c4() < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
+  return io;
+}
+
 OpIO q8_op_io(const Graph& g, const Op& op, const std::string& where, bool exactly_one, bool quantized) {
   const OpIO io = op_io(g, op, where, exactly_one);
   check_q8_io(io.in, io.out, where);

@@ -40,6 +40,9 @@ struct OpIO {
   const Tensor& out;
 };
 OpIO op_io(const Graph& g, const Op& op, const std::string& where, bool exactly_one);
+// The one non-constant input and the output of an element-wise op, with the same NHWC4 layout (8-bit: both
+// quantized).
+OpIO elementwise_io(const Graph& g, const Op& op, const std::string& where, bool q8);
 // op_io of an 8-bit op: check_q8_io, and check_quantized_io when `quantized`.
 OpIO q8_op_io(const Graph& g, const Op& op, const std::string& where, bool exactly_one, bool quantized);
 

@@ -29,6 +29,12 @@ inline int version_by_int_type(const TfliteOpWriter& w) {
   return x == DType::I8 ? 2 : 1;
 }
 
+// RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR (op_resize_bilinear.cpp): arity and the constant size input into
+// OpParams::new_height / new_width; on export the size input and the version; the [N, height, width, C] output.
+void read_resize_size(TfliteOpReader& r);
+void write_resize_size(TfliteOpWriter& w);
+void infer_resize(ShapeContext& s);
+
 // CONV_2D and DEPTHWISE_CONV_2D shape inference (op_conv2d.cpp): NHWC input, [O,KH,KW,I] / [1,KH,KW,I*M] filter.
 void infer_conv(ShapeContext& s, bool depthwise);
 

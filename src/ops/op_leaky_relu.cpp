@@ -35,19 +35,8 @@ void write(TfliteOpWriter& w) {
 
 // ---- GPU kernels -------------------------------------------------------------------------------------------------
 
-// The op's one input and output, with the same NHWC4 layout.
-OpIO checked_io(const Graph& g, const Op& op, const std::string& where, bool q8) {
-  const OpIO io = q8 ? q8_op_io(g, op, where, true, true) : op_io(g, op, where, true);
-  check_not_const(io.in, where);
-  const Shape4 si = shape4(io.in.shape), s = shape4(io.out.shape);
-  TARE_CHECK(si.c == s.c && si.rows() == s.rows(), TARE_ERROR_INVALID_MODEL,
-             where + "output shape must match the input's");
-  TARE_CHECK(s.rows() * s.c4() < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
-  return io;
-}
-
 KernelPtr make_float(BuildContext& b, const Op& op) {
-  const OpIO io = checked_io(b.graph(), op, op_where(op), false);
+  const OpIO io = elementwise_io(b.graph(), op, op_where(op), false);
   const Shape4 s = shape4(io.out.shape);
   const struct {
     int32_t total;
@@ -69,7 +58,7 @@ Multipliers multipliers(float in_scale, float out_scale, float alpha) {
 
 KernelPtr make_q8(BuildContext& b, const Op& op) {
   const std::string where = op_where_q8(op);
-  const OpIO io = checked_io(b.graph(), op, where, true);
+  const OpIO io = elementwise_io(b.graph(), op, where, true);
   const Shape4 s = shape4(io.out.shape);
   const Multipliers m = multipliers(tensor_scale(io.in), tensor_scale(io.out), alpha_of(op));
   const struct {
@@ -91,7 +80,7 @@ KernelPtr make_q8(BuildContext& b, const Op& op) {
 KernelPtr make_grad(BuildContext& b, const Op& op) {
   const std::string where = op_where(op);
   TARE_CHECK(!b.fp16(), TARE_ERROR_UNSUPPORTED, where + "backward kernels are float32 only");
-  const OpIO io = checked_io(b.graph(), op, where, false);
+  const OpIO io = elementwise_io(b.graph(), op, where, false);
   const Shape4 s = shape4(io.out.shape);
   const struct {
     int32_t total;

@@ -75,18 +75,8 @@ void write_v1(TfliteOpWriter& w) { w.set_version(1); }
 
 // ---- GPU kernels -------------------------------------------------------------------------------------------------
 
-OpIO checked_io(const Graph& g, const Op& op, const std::string& where, bool q8) {
-  const OpIO io = q8 ? q8_op_io(g, op, where, true, true) : op_io(g, op, where, true);
-  check_not_const(io.in, where);
-  const Shape4 si = shape4(io.in.shape), s = shape4(io.out.shape);
-  TARE_CHECK(si.c == s.c && si.rows() == s.rows(), TARE_ERROR_INVALID_MODEL,
-             where + "output shape must match the input's");
-  TARE_CHECK(s.rows() * s.c4() < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
-  return io;
-}
-
 KernelPtr make_float(BuildContext& b, const Op& op) {
-  const OpIO io = checked_io(b.graph(), op, op_where(op), false);
+  const OpIO io = elementwise_io(b.graph(), op, op_where(op), false);
   const Shape4 s = shape4(io.out.shape);
   const int32_t pc[3] = {(int32_t)(s.rows() * s.c4()), s.c, s.c4()};
   auto p = b.pipeline("math", {(uint32_t)func_of(op.type), kPer}, sizeof(pc), 2, kLocal);
@@ -97,7 +87,7 @@ KernelPtr make_float(BuildContext& b, const Op& op) {
 KernelPtr make_grad(BuildContext& b, const Op& op) {
   const std::string where = op_where(op);
   TARE_CHECK(!b.fp16(), TARE_ERROR_UNSUPPORTED, where + "backward kernels are float32 only");
-  const OpIO io = checked_io(b.graph(), op, where, false);
+  const OpIO io = elementwise_io(b.graph(), op, where, false);
   const Shape4 s = shape4(io.out.shape);
   const int32_t pc[1] = {(int32_t)(s.rows() * s.c4())};
   auto p = b.context().pipeline("grad_math", {(uint32_t)func_of(op.type), kPer}, sizeof(pc), 4, kLocal, 1, 1);
@@ -175,7 +165,7 @@ void q8_table(MathFunc f, const QParams& p, int32_t table[256]) {
 
 KernelPtr make_q8(BuildContext& b, const Op& op) {
   const std::string where = op_where_q8(op);
-  const OpIO io = checked_io(b.graph(), op, where, true);
+  const OpIO io = elementwise_io(b.graph(), op, where, true);
   const Shape4 s = shape4(io.out.shape);
   const int32_t flip_in = u8_flip(io.in), flip_out = u8_flip(io.out);
   const QParams qp{tensor_scale(io.in),

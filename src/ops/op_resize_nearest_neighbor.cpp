@@ -35,43 +35,20 @@ std::vector<int32_t> table(int h, int w, int oh, int ow, const OpParams& p) {
 }
 
 void read(TfliteOpReader& r) {
-  OpParams& p = r.params();
-  r.arity(2, 2, 2);
+  read_resize_size(r);
   if (auto opt =
           r.options<tflite::ResizeNearestNeighborOptions>(tflite::BuiltinOptions::ResizeNearestNeighborOptions)) {
-    p.align_corners = opt->align_corners();
-    p.half_pixel_centers = opt->half_pixel_centers();
+    r.params().align_corners = opt->align_corners();
+    r.params().half_pixel_centers = opt->half_pixel_centers();
   }
-  auto v = r.const_ints(1, "size");
-  if (v.size() != 2 || v[0] < 1 || v[1] < 1 || v[0] > std::numeric_limits<int>::max() ||
-      v[1] > std::numeric_limits<int>::max()) {
-    r.invalid("size input must hold 2 positive values");
-  }
-  p.new_height = (int)v[0];
-  p.new_width = (int)v[1];
 }
 
 void write(TfliteOpWriter& w) {
-  const OpParams& p = w.params();
-  std::vector<int>& inputs = w.inputs();
-  inputs.resize(std::max<size_t>(inputs.size(), 2), -1);
-  inputs[1] = w.int_param(1, {2}, {p.new_height, p.new_width}, "_size");
+  write_resize_size(w);
   w.set_options(tflite::BuiltinOptions::ResizeNearestNeighborOptions,
-                tflite::CreateResizeNearestNeighborOptions(w.fbb(), p.align_corners, p.half_pixel_centers).Union());
-  const DType x = w.in_type();
-  w.set_version(x == DType::I16 ? 4 : p.half_pixel_centers ? 3 : x == DType::I8 ? 2 : 1);
-}
-
-void infer(ShapeContext& s) {
-  const OpParams& p = s.params();
-  s.need_inputs(1, 2);
-  s.need_rank(0, 4, "input");
-  const auto& x = s.in(0);
-  if (p.new_height < 1 || p.new_width < 1) {
-    s.err("output size " + std::to_string(p.new_height) + "x" + std::to_string(p.new_width) + " is invalid");
-  }
-  if (p.align_corners && p.half_pixel_centers) s.err("align_corners and half_pixel_centers are exclusive");
-  s.set_out({x[0], p.new_height, p.new_width, x[3]});
+                tflite::CreateResizeNearestNeighborOptions(w.fbb(), w.params().align_corners,
+                                                           w.params().half_pixel_centers)
+                    .Union());
 }
 
 struct Push {
@@ -171,7 +148,7 @@ const OpDesc kResizeNearestNeighbor = {
     .traits = {.output_quant = OutputQuant::SameAsInput},
     .read = read,
     .write = write,
-    .infer = infer,
+    .infer = infer_resize,
     .make_float = [](BuildContext& b, const Op& op) { return make(b, op, false, false); },
     .make_q8 = [](BuildContext& b, const Op& op) { return make(b, op, true, false); },
     .make_grad = [](BuildContext& b, const Op& op) { return make(b, op, false, true); },
