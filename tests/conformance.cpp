@@ -479,17 +479,7 @@ void run_roundtrip(const Graph& g, const Case& c) {
 bool run_tflite_oracle(const Graph& g, const Case& c) {
   const auto inputs = raw_inputs(g, c);
   const auto want = ref::run_int(g, inputs);
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("tare_conformance_" + std::to_string(::getpid()) + ".tflite"))
-          .string();
-  {
-    const std::vector<uint8_t> file = export_tflite(g);
-    std::ofstream f(path, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
-    REQUIRE_MESSAGE(f.good(), "cannot write " << path);
-  }
-  const TfliteRun run = run_tflite_full(path, inputs);
-  std::filesystem::remove(path);
+  const TfliteRun run = run_tflite_graph(g, inputs);
   if (!run.ok) {
     MESSAGE("TFLite refuses case '" << c.name << "' (not counted): " << run.log.substr(0, 300));
     return false;

@@ -48,6 +48,34 @@ Graph small_net(int h, int w, int cin, int c1, int c2, std::mt19937& rng, bool d
   return b.g;
 }
 
+// A quantized single-input, single-output net `q` of float net `f` on input `in`: the GPU (packed words) runs it bit
+// for bit with the integer reference, within 3 output steps of the float net, and so does TFLite on the exported
+// model (when the oracle is available).
+void check_quantized_net(std::shared_ptr<vk::Context> ctx, const Graph& f, const Graph& q,
+                         const std::vector<float>& in) {
+  std::vector<uint8_t> raw(in.size() * 4);
+  std::memcpy(raw.data(), in.data(), raw.size());
+  const auto want = ref::run_int(q, {raw});
+  Session s = q8_session(ctx, q, {true, Q8Dot::Default, "packed"});
+  s.set_input_bytes(0, raw.data(), raw.size());
+  s.run();
+  std::vector<uint8_t> got(s.output(0).bytes());
+  s.get_output_bytes(0, got.data(), got.size());
+  CHECK(got == want[0]);
+  {
+    auto fv = ref::run(f, {in})[f.outputs[0]];
+    std::vector<float> gq(got.size() / 4);
+    std::memcpy(gq.data(), got.data(), got.size());
+    CHECK(max_abs_error(gq, fv) <= 3 * q.tensors[q.ops.back().inputs[0]].quant.scale[0]);
+  }
+  check_validation();
+  if (!tflite_available()) return;
+  const TfliteRun run = run_tflite_graph(q, {raw});
+  REQUIRE_MESSAGE(run.ok, run.log);
+  REQUIRE(run.outputs.size() == 1);
+  CHECK(run.outputs[0] == want[0]);
+}
+
 }  // namespace
 
 TEST_SUITE("quant") {
@@ -83,19 +111,13 @@ TEST_SUITE("quant") {
     CHECK(layers == 2);
     // TFLite loads and runs the exported model, bit for bit with the integer reference.
     if (!tflite_available()) return;
-    const std::string path = (std::filesystem::temp_directory_path() / "tare_zero_bias.tflite").string();
-    {
-      const std::vector<uint8_t> file = export_tflite(q);
-      std::ofstream f(path, std::ios::binary);
-      f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
-    }
     std::vector<uint8_t> raw(in.size() * 4);
     std::memcpy(raw.data(), in.data(), raw.size());
     const auto want = ref::run_int(q, {raw});
-    const auto got = run_tflite(path, {raw});
-    std::filesystem::remove(path);
-    REQUIRE(got.size() == 1);
-    CHECK(got[0] == want[0]);
+    const TfliteRun run = run_tflite_graph(q, {raw});
+    REQUIRE_MESSAGE(run.ok, run.log);
+    REQUIRE(run.outputs.size() == 1);
+    CHECK(run.outputs[0] == want[0]);
   }
 
   TEST_CASE("quantized graph: MAXIMUM / MINIMUM share one quantization, other ranges requantized (TFLite's form)") {
@@ -130,34 +152,7 @@ TEST_SUITE("quant") {
     CHECK(shared == 2);
     CHECK(requant >= 2);  // both MAXIMUM inputs carried their own ranges
     // The GPU runs it bit for bit with the integer reference, and so does TFLite on the exported model.
-    std::vector<uint8_t> raw(in.size() * 4);
-    std::memcpy(raw.data(), in.data(), raw.size());
-    const auto want = ref::run_int(q, {raw});
-    Session s = q8_session(ctx, q, {true, Q8Dot::Default, "packed"});
-    s.set_input_bytes(0, raw.data(), raw.size());
-    s.run();
-    std::vector<uint8_t> got(s.output(0).bytes());
-    s.get_output_bytes(0, got.data(), got.size());
-    CHECK(got == want[0]);
-    // Close to the float network: within a couple of output steps.
-    {
-      auto f = ref::run(b.g, {in})[b.g.outputs[0]];
-      std::vector<float> gq(got.size() / 4);
-      std::memcpy(gq.data(), got.data(), got.size());
-      CHECK(max_abs_error(gq, f) <= 3 * q.tensors[q.ops.back().inputs[0]].quant.scale[0]);
-    }
-    check_validation();
-    if (!tflite_available()) return;
-    const std::string path = (std::filesystem::temp_directory_path() / "tare_shared_quant.tflite").string();
-    {
-      const std::vector<uint8_t> file = export_tflite(q);
-      std::ofstream f(path, std::ios::binary);
-      f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
-    }
-    const auto tfl = run_tflite(path, {raw});
-    std::filesystem::remove(path);
-    REQUIRE(tfl.size() == 1);
-    CHECK(tfl[0] == want[0]);
+    check_quantized_net(ctx, b.g, q, in);
   }
 
   TEST_CASE("quantized graph: PRELU's constant alpha on its own int8 scale, bit-exact on the GPU and in TFLite") {
@@ -187,33 +182,7 @@ TEST_SUITE("quant") {
       CHECK(alpha.quant.scale[0] == doctest::Approx(1.2f / 255).epsilon(0.02));
     }
     CHECK(prelus == 1);
-    std::vector<uint8_t> raw(in.size() * 4);
-    std::memcpy(raw.data(), in.data(), raw.size());
-    const auto want = ref::run_int(q, {raw});
-    Session s = q8_session(ctx, q, {true, Q8Dot::Default, "packed"});
-    s.set_input_bytes(0, raw.data(), raw.size());
-    s.run();
-    std::vector<uint8_t> got(s.output(0).bytes());
-    s.get_output_bytes(0, got.data(), got.size());
-    CHECK(got == want[0]);
-    {
-      auto f = ref::run(b.g, {in})[b.g.outputs[0]];
-      std::vector<float> gq(got.size() / 4);
-      std::memcpy(gq.data(), got.data(), got.size());
-      CHECK(max_abs_error(gq, f) <= 3 * q.tensors[q.ops.back().inputs[0]].quant.scale[0]);
-    }
-    check_validation();
-    if (!tflite_available()) return;
-    const std::string path = (std::filesystem::temp_directory_path() / "tare_prelu_quant.tflite").string();
-    {
-      const std::vector<uint8_t> file = export_tflite(q);
-      std::ofstream f(path, std::ios::binary);
-      f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
-    }
-    const auto tfl = run_tflite(path, {raw});
-    std::filesystem::remove(path);
-    REQUIRE(tfl.size() == 1);
-    CHECK(tfl[0] == want[0]);
+    check_quantized_net(ctx, b.g, q, in);
   }
 
   TEST_CASE("calibration: GPU per-channel min/max/mean/mean square equal the CPU reference's") {

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "model/graph.h"
+#include "model/tflite_export.h"
 #include "test_util.h"
 
 namespace tare::test {
@@ -132,6 +134,22 @@ inline std::vector<std::vector<uint8_t>> run_tflite(const std::string& model_pat
   TfliteRun run = run_tflite_full(model_path, inputs, options);
   REQUIRE_MESSAGE(run.ok, "TFLite failed on " << model_path << ":\n" << run.log);
   return std::move(run.outputs);
+}
+
+// Runs graph `g` in TFLite: exported (export_tflite) to a temporary file, then run_tflite_full.
+inline TfliteRun run_tflite_graph(const Graph& g, const std::vector<std::vector<uint8_t>>& inputs,
+                                  const TfliteOptions& options = {}) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("tare_graph_" + std::to_string(::getpid()) + ".tflite")).string();
+  {
+    const std::vector<uint8_t> file = export_tflite(g);
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(file.data()), (std::streamsize)file.size());
+    REQUIRE_MESSAGE(f.good(), "cannot write " << path);
+  }
+  TfliteRun run = run_tflite_full(path, inputs, options);
+  std::filesystem::remove(path);
+  return run;
 }
 
 }  // namespace tare::test
