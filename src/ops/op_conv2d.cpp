@@ -8,6 +8,8 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op);
 KernelPtr make_q8_conv2d(BuildContext& b, const Op& op);
 KernelPtr make_grad_conv2d(BuildContext& b, const Op& op);
 
+int conv_input_channel(const std::vector<int>&, int64_t e, int channels) { return (int)(e % channels); }
+
 void infer_conv(ShapeContext& s, bool depthwise) {
   const OpParams& p = s.params();
   s.need_inputs(2, 3);
@@ -87,8 +89,6 @@ int64_t macs(const Graph& g, const Op& op) {
   return w.shape.size() == 4 ? g.tensors[op.outputs[0]].elements() * w.shape[1] * w.shape[2] * w.shape[3] : 0;
 }
 
-// Element e of [O,KH,KW,I] weights reads input channel e % I.
-int input_channel(const std::vector<int>&, int64_t e, int channels) { return (int)(e % channels); }
 std::string input_mismatch(const std::vector<int>& w, int channels) {
   return w.size() != 4 || w[3] != channels ? " is not a plain convolution" : "";
 }
@@ -96,7 +96,7 @@ std::string input_mismatch(const std::vector<int>& w, int channels) {
 constexpr WeightLayout kWeights = {.rank = 4,
                                    .out_axis = 0,
                                    .equalizable_first = true,
-                                   .input_channel = input_channel,
+                                   .input_channel = conv_input_channel,
                                    .input_mismatch = input_mismatch};
 
 }  // namespace

@@ -35,6 +35,9 @@ void read_resize_size(TfliteOpReader& r);
 void write_resize_size(TfliteOpWriter& w);
 void infer_resize(ShapeContext& s);
 
+// The input channel that element e of [O,KH,KW,I] weights reads: e % I (CONV_2D, TRANSPOSE_CONV; op_conv2d.cpp).
+int conv_input_channel(const std::vector<int>& w, int64_t e, int channels);
+
 // CONV_2D and DEPTHWISE_CONV_2D shape inference (op_conv2d.cpp): NHWC input, [O,KH,KW,I] / [1,KH,KW,I*M] filter.
 void infer_conv(ShapeContext& s, bool depthwise);
 

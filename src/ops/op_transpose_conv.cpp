@@ -117,8 +117,6 @@ int64_t macs(const Graph& g, const Op& op) {
   return w.shape.size() == 4 ? g.tensors[op.inputs[0]].elements() * w.shape[0] * w.shape[1] * w.shape[2] : 0;
 }
 
-// Element e of [O,KH,KW,I] weights reads input channel e % I (as CONV_2D's).
-int input_channel(const std::vector<int>&, int64_t e, int channels) { return (int)(e % channels); }
 std::string input_mismatch(const std::vector<int>& w, int channels) {
   return w.size() != 4 || w[3] != channels ? " does not take that many input channels" : "";
 }
@@ -126,7 +124,7 @@ std::string input_mismatch(const std::vector<int>& w, int channels) {
 constexpr WeightLayout kWeights = {.rank = 4,
                                    .out_axis = 0,
                                    .equalizable_first = false,
-                                   .input_channel = input_channel,
+                                   .input_channel = conv_input_channel,
                                    .input_mismatch = input_mismatch};
 
 // ---- GPU kernels -----------------------------------------------------------------------------------------------
