@@ -43,4 +43,18 @@ elif [ "${TARE_REQUIRE_DATA:-0}" = 1 ]; then
 else
   echo "SKIPPED (no data): classify example; $data missing"
 fi
+# Finding an installed Tare through pkg-config (TARE_LIB_DIR unset): install the build into a temporary prefix and
+# link and run one test against it, in a target folder of its own.
+if [ -f "$lib_dir/cmake_install.cmake" ] && command -v pkg-config >/dev/null; then
+  prefix=$(mktemp -d)
+  trap 'rm -rf "$prefix"' EXIT
+  cmake --install "$lib_dir" --prefix "$prefix" >/dev/null
+  pc_dir=$(dirname "$(find "$prefix" -name tare.pc | head -1)")
+  (unset TARE_LIB_DIR; export LD_LIBRARY_PATH=; PKG_CONFIG_PATH="$pc_dir" \
+     cargo test --offline --locked -q -p tare-sys --test init_sized --target-dir "$prefix/target")
+  echo "pkg-config probe: linked and ran against $prefix"
+fi
+# The crates as they would be published: cargo package builds each from its packaged sources (offline; tare's
+# dependency on tare-sys resolves to the packaged tare-sys).
+cargo package --offline --locked --workspace --allow-dirty
 echo "Rust bindings: all tests passed in $(( $(date +%s) - start )) s"
