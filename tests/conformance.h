@@ -156,6 +156,13 @@ Paths descriptor_paths(OpType t);
 // The table (tests/test_conformance.cpp).
 const std::vector<Entry>& table();
 
+// One float case per operator (not the weighted layers: bench_internal_kernels has those) at a typical CNN
+// activation size, with one graph input: bench/bench_internal_ops.cpp times each next to an ADD of the same output
+// size, in fp32 and int8.
+std::vector<Case> bench_cases();
+// Their baseline: ADD(x, c) of two tensors of `shape` (x the graph input, c a constant).
+Case bench_add_case(const std::vector<int>& shape);
+
 // Runs every case of `e` on its paths, adding to the counts; then checks, for each path the entry leaves out,
 // that it is really absent (export refuses the operator, the backward references refuse it).
 void run_entry(const Entry& e);

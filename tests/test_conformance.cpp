@@ -2431,6 +2431,85 @@ const std::vector<Entry>& table() {
   return t;
 }
 
+Case bench_add_case(const std::vector<int>& shape) {
+  return binary_family_case(OpType::Add, shape, shape, 1, Activation::None);
+}
+
+std::vector<Case> bench_cases() {
+  const std::vector<int> x = {1, 56, 56, 64}, half = {1, 28, 28, 64};
+  const auto one = [](OpType t, const std::vector<int>& in, const std::vector<int>& out, OpParams p = {}) {
+    GraphBuilder b;
+    b.output(b.op(t, {b.input(in)}, out, std::move(p)));
+    return make_case(shape_name(in), b.g);
+  };
+  const auto ints = [](std::vector<int> v) {
+    OpParams p;
+    p.ints = std::move(v);
+    return p;
+  };
+  const auto pads = [](int mode) {
+    OpParams p;
+    p.paddings = {{0, 0}, {1, 1}, {1, 1}, {0, 0}};
+    p.ints = {mode};
+    return p;
+  };
+  std::vector<Case> v;
+  for (OpType t : {OpType::Add, OpType::Mul, OpType::Sub, OpType::Div, OpType::Maximum, OpType::Minimum,
+                   OpType::SquaredDifference})
+    v.push_back(binary_family_case(t, x, x, 1, Activation::None));
+  v.push_back(binary_family_case(OpType::Add, x, {64}, 1, Activation::None));
+  for (OpType t : {OpType::Relu, OpType::Relu6, OpType::ReluN1To1, OpType::Logistic, OpType::Tanh, OpType::HardSwish,
+                   OpType::Elu, OpType::Abs, OpType::Neg, OpType::Square, OpType::Exp})
+    v.push_back(one(t, x, x).inputs_in(-4, 4));
+  for (OpType t : {OpType::Sqrt, OpType::Rsqrt, OpType::Log}) v.push_back(one(t, x, x).inputs_in(0.2f, 4));
+  OpParams alpha;
+  alpha.floats = {0.2f};
+  v.push_back(one(OpType::LeakyRelu, x, x, alpha));
+  {
+    GraphBuilder b;
+    b.output(b.op(OpType::Prelu, {b.input(x), b.random_constant({1, 1, 64}, 0, 0.5f)}, x));
+    v.push_back(make_case(shape_name(x) + " alpha per channel", b.g));
+  }
+  {
+    GraphBuilder b;
+    b.output(b.op(OpType::Pow, {b.input(x), b.random_constant({64}, -2, 3)}, x));
+    v.push_back(make_case(shape_name(x) + " exponent per channel", b.g).inputs_in(0.5f, 2));
+  }
+  v.push_back(softmax_case(x, 1));
+  v.push_back(log_softmax_case(x));
+  for (OpType t : {OpType::MaxPool2D, OpType::AveragePool2D})
+    v.push_back(pool_case(t, {x, 3, 3, 2, 2, SAME, Activation::None}));
+  v.push_back(mean_case(x, {1, 2}, true));
+  for (OpType t : {OpType::Sum, OpType::ReduceMax, OpType::ReduceMin, OpType::ReduceProd})
+    v.push_back(reduce_case(t, x, {1, 2}, true));
+  v.push_back(concat_case({{1, 56, 56, 32}, {1, 56, 56, 32}}, 3, 1, Activation::None));
+  {
+    GraphBuilder b;
+    OpParams p;
+    p.paddings = {{0, 0}, {1, 1}, {1, 1}, {0, 0}};
+    b.output(b.op(OpType::Pad, {b.input(x), b.int32_constant({4, 2}, {0, 0, 1, 1, 1, 1, 0, 0})}, {1, 58, 58, 64}, p));
+    v.push_back(make_case(shape_name(x) + " pads 1", b.g));
+  }
+  v.push_back(one(OpType::MirrorPad, x, {1, 58, 58, 64}, pads(0)));
+  v.push_back(one(OpType::Slice, x, {1, 28, 28, 64}, ints({0, 8, 8, 0, 1, 28, 28, 64})));
+  v.push_back(
+      one(OpType::StridedSlice, x, {1, 28, 28, 64}, ints({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 56, 56, 64, 1, 2, 2, 1})));
+  v.push_back(one(OpType::Transpose, x, {1, 56, 56, 64}, ints({0, 2, 1, 3})));
+  v.push_back(one(OpType::Transpose, x, {1, 64, 56, 56}, ints({0, 3, 1, 2})));
+  v.push_back(one(OpType::DepthToSpace, {1, 28, 28, 256}, x, ints({2})));
+  v.push_back(one(OpType::SpaceToDepth, {1, 112, 112, 16}, x, ints({2})));
+  {
+    std::vector<int> g = {3, 1, 1, 64};  // axis 3, indices of rank 1 and shape [64]: the channels reversed
+    for (int i = 63; i >= 0; i--) g.push_back(i);
+    v.push_back(one(OpType::Gather, x, x, ints(g)));
+  }
+  v.push_back(one(OpType::Tile, {1, 28, 56, 64}, x, ints({1, 2, 1, 1})));
+  v.push_back(resize_case(half, 56, 56, 0));
+  v.push_back(resize_nn_case(half, 56, 56, 0));
+  v.push_back(tconv_case(1, 28, 28, 64, 64, 3, 2, SAME, Activation::None, true));
+  return v;
+}
+
 }  // namespace tare::test::conformance
 
 TEST_SUITE("ops") {

@@ -30,6 +30,8 @@ std::shared_ptr<vk::Context> gpu();
 // Fails the current test if the validation layer reported anything since the last check.  (Every test case is
 // also checked when it ends: a message there makes the whole run fail.)
 void check_validation();
+// Test cases during which the validation layer spoke (so far).
+int validation_failures();
 
 // The reference cases of ref/index.json (TFLite's own outputs for the shared models).
 struct RefOutput {

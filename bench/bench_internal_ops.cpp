@@ -1,0 +1,111 @@
+// Kernel time of each operator next to an ADD of the same output size.  The cases are the conformance table's
+// benchmark cases (tests/test_conformance.cpp, bench_cases(): typical CNN activation sizes, [1, 56, 56, 64] mostly),
+// run in fp32 and in int8 (the float graph calibrated on the GPU and quantized as `tare quantize` does, int8 in and
+// out); median of the graph's summed GPU time over N runs after warm-up.  The baseline is ADD(x, c) with x and c of
+// the op's output shape (two reads and one write per output element): a memory-bound op within 2x of it streams its
+// data about as well as the simplest kernel does.
+//   bench_internal_ops [--runs N] [--filter SUBSTRING]
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "calib/calibrate.h"
+#include "common/error.h"
+#include "conformance.h"
+#include "engine/session.h"
+#include "model/op_desc.h"
+#include "quant/quantizer.h"
+
+using namespace tare;
+using tare::test::conformance::Case;
+
+namespace {
+
+// The graph's summed GPU time (ms), median over `runs` after 3 warm-up runs.
+double median_ms(Session& s, int runs) {
+  std::vector<double> t;
+  for (int i = 0; i < runs + 3; i++) {
+    s.run();
+    if (i < 3) continue;
+    double sum = 0;
+    for (const auto& [name, ms] : s.profile()) sum += ms;
+    t.push_back(sum);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+struct Times {
+  double fp32 = 0, int8 = -1;  // int8 < 0: no 8-bit kernel
+};
+
+// fp32 and int8 times of the float case `c` (int8: calibrated on its input, per-tensor, int8 in and out).
+Times time_case(const std::shared_ptr<vk::Context>& ctx, const Case& c, int runs) {
+  SessionOptions o;
+  o.profiling = true;
+  Session f(ctx, c.graph, o);
+  std::mt19937 rng(c.seed);
+  std::vector<float> in;
+  if (c.gen) {
+    in = c.gen(c.graph, 0, rng);
+  } else {
+    std::uniform_real_distribution<float> d(c.lo, c.hi);
+    in.resize((size_t)f.input(0).elements());
+    for (float& x : in) x = d(rng);
+  }
+  f.set_input(0, in.data(), in.size());
+  Times t;
+  t.fp32 = median_ms(f, runs);
+  if (!op_desc(c.graph.ops.back().type).make_q8) return t;
+  quant::Stats st = calib::calibrate(
+      ctx, c.graph, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
+  quant::QuantizeOptions qo;
+  qo.input_type = qo.output_type = DType::I8;
+  Session q(ctx, quant::quantize_graph(c.graph, st, qo, nullptr), o);
+  std::vector<int8_t> raw((size_t)q.input(0).elements());
+  for (int8_t& x : raw) x = (int8_t)(rng() & 0xff);
+  q.set_input_bytes(0, raw.data(), raw.size());
+  t.int8 = median_ms(q, runs);
+  return t;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = 20;
+  std::string filter;
+  for (int i = 1; i < argc; i++) {
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+  }
+  try {
+    auto ctx = std::make_shared<vk::Context>(vk::ContextOptions{});
+    std::printf("device %s; summed GPU time per run, median of %d runs; ratio = op / ADD of the op's output size\n",
+                ctx->caps().name.c_str(), runs);
+    std::printf("%-22s %-34s %-16s %8s %8s %6s %8s %8s %6s\n", "op", "case", "output", "fp32 ms", "ADD", "ratio",
+                "int8 ms", "ADD", "ratio");
+    for (const Case& c : test::conformance::bench_cases()) {
+      const std::string op = op_desc(c.graph.ops.back().type).name;
+      if (!filter.empty() && (op + " " + c.name).find(filter) == std::string::npos) continue;
+      const std::vector<int>& out = c.graph.tensors[(size_t)c.graph.outputs[0]].shape;
+      try {
+        const Times t = time_case(ctx, c, runs);
+        const Times add = time_case(ctx, test::conformance::bench_add_case(out), runs);
+        std::printf("%-22s %-34s %-16s %8.3f %8.3f %6.2f", op.c_str(), c.name.c_str(), shape_str(out).c_str(), t.fp32,
+                    add.fp32, t.fp32 / add.fp32);
+        if (t.int8 < 0) std::printf(" %8s\n", "-");
+        else std::printf(" %8.3f %8.3f %6.2f\n", t.int8, add.int8, t.int8 / add.int8);
+      } catch (const Error& e) {
+        std::printf("%-22s %-34s error: %s\n", op.c_str(), c.name.c_str(), e.what());
+      }
+      std::fflush(stdout);
+    }
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
