@@ -1,7 +1,9 @@
 // Kernels and references of the index-map layout ops (index_map.h).
 #include "ops/index_map.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace tare::ops {
 
@@ -66,23 +68,40 @@ void check_same_quant(const TfliteOpReader& r) {
   }
 }
 
+// The words [first, last] of a lane map (4 lanes a word) that hold a lane >= 0: a dispatch over them writes all its
+// elements (the words outside hold only elements another dispatch writes, and their padding lanes).
+std::pair<int32_t, int32_t> used_words(const std::vector<int32_t>& lanes) {
+  int32_t first = -1, last = -1;
+  for (size_t i = 0; i < lanes.size(); i++)
+    if (lanes[i] >= 0) {
+      if (first < 0) first = (int32_t)(i / 4);
+      last = (int32_t)(i / 4);
+    }
+  return {first, last};
+}
+
 void add_gather(BuildContext& b, std::vector<Dispatch>& out, int src, int dst, const std::vector<int64_t>& src_of,
                 const std::string& where) {
   const Graph& g = b.graph();
   const Tensor &it = g.tensors[(size_t)src], &ot = g.tensors[(size_t)dst];
+  TARE_CHECK(!is_q8(ot) || same_quant(it, ot), TARE_ERROR_UNSUPPORTED,
+             where + "input and output must have the same type and quantization (the values are copied)");
   const std::vector<int32_t> lanes = device_map(src_of, shape4(it.shape), shape4(ot.shape), where);
-  if (lanes.empty()) return;
-  const ConstSlice map = b.add_constant_bytes(lanes.data(), lanes.size() * 4);
-  const int32_t total = (int32_t)(lanes.size() / 4);
+  // Only the words this source writes (PACK: its own stretch of the output); a map without a kept element
+  // covers every word, so that all padding lanes are written.
+  int32_t first = 0, last = (int32_t)(lanes.size() / 4) - 1;
+  if (std::find(src_of.begin(), src_of.end(), -1) != src_of.end()) std::tie(first, last) = used_words(lanes);
+  if (lanes.empty() || first < 0) return;
+  const ConstSlice map = b.add_constant_bytes(lanes.data() + 4 * first, (size_t)(last - first + 1) * 16);
+  const int32_t total = last - first + 1;
   const std::vector<Binding> bindings = {Binding::t(src), Binding::t(dst), Binding::c(map)};
   if (!is_q8(ot)) {
-    out.push_back(Dispatch::make(b.pipeline("gather_map", {}, sizeof(total), 3, kLocal), bindings, total,
-                                 grid_xz(total, kLocal)));
+    const struct { int32_t total, first; } pc{total, first};
+    out.push_back(
+        Dispatch::make(b.pipeline("gather_map", {}, sizeof(pc), 3, kLocal), bindings, pc, grid_xz(total, kLocal)));
     return;
   }
-  TARE_CHECK(same_quant(it, ot), TARE_ERROR_UNSUPPORTED,
-             where + "input and output must have the same type and quantization (the values are copied)");
-  const struct { int32_t total, zo; } pc{total, device_zero_point(ot)};
+  const struct { int32_t total, zo, first; } pc{total, device_zero_point(ot), first};
   out.push_back(Dispatch::make(b.pipeline_q8("q8_gather_map", false, {}, sizeof(pc), 3, kLocal), bindings, pc,
                                grid_xz(total, kLocal)));
 }
@@ -104,12 +123,20 @@ void add_grad_gather(BuildContext& b, std::vector<Dispatch>& out, int src, int d
   std::vector<int32_t> fill(start.begin(), start.end() - 1);
   for (size_t o = 0; o < lanes.size(); o++)
     if (lanes[o] >= 0) list[(size_t)fill[(size_t)lanes[o]]++] = (int32_t)o;
+  // Only the input words some output lane copied (SPLIT: this output's stretch of the input).
+  int32_t first = -1, last = -1;
+  for (size_t i = 0; i < in_lanes; i++)
+    if (start[i + 1] > start[i]) {
+      if (first < 0) first = (int32_t)(i / 4);
+      last = (int32_t)(i / 4);
+    }
+  if (first < 0) return;
   const ConstSlice cs = b.add_constant_bytes(start.data(), start.size() * 4);
   const ConstSlice cl = b.add_constant_bytes(list.data(), list.size() * 4);
-  const int32_t total = (int32_t)(in_lanes / 4);
-  auto p = b.context().pipeline("grad_gather_map", {}, sizeof(total), 4, kLocal, 1, 1);
-  out.push_back(Dispatch::make(std::move(p), {Binding::g(dst), Binding::g(src), Binding::c(cs), Binding::c(cl)}, total,
-                               grid_xz(total, kLocal)));
+  const struct { int32_t total, first; } pc{last - first + 1, first};
+  auto p = b.context().pipeline("grad_gather_map", {}, sizeof(pc), 4, kLocal, 1, 1);
+  out.push_back(Dispatch::make(std::move(p), {Binding::g(dst), Binding::g(src), Binding::c(cs), Binding::c(cl)}, pc,
+                               grid_xz(pc.total, kLocal)));
 }
 
 KernelPtr make_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
