@@ -492,5 +492,23 @@ TEST_SUITE("tflite") {
     refused(OpType::SplitV, {{1, 6}}, 1, {2, 2}, {{1, 2}, {1, 2}}, "add up to");
     refused(OpType::Unpack, {{2, 3}}, 1, {2}, {{2}, {2}}, "differs from dimension");
     refused(OpType::Pack, {{2, 3}, {2, 4}}, 0, {2}, {{2, 2, 3}}, "differ");
+
+    // PACK of rank-4 inputs: the CPU references run the rank-5 output, the GPU refuses it naming the operator.
+    if (auto ctx = gpu()) {
+      GraphBuilder b;
+      OpParams p;
+      p.axis = 0;
+      p.ints = {2};
+      b.output(b.op(OpType::Pack, {b.input({1, 2, 3, 4}), b.input({1, 2, 3, 4})}, {2, 1, 2, 3, 4}, p));
+      infer_shapes(b.g);
+      CHECK(ref::run(b.g, {std::vector<float>(24, 1.0f), std::vector<float>(24, 2.0f)})[b.g.outputs[0]].size() == 48);
+      try {
+        Session s(ctx, b.g, {});
+        FAIL_CHECK("the GPU took a rank-5 tensor");
+      } catch (const Error& e) {
+        CHECK(e.status() == TARE_ERROR_UNSUPPORTED);
+        CHECK(std::string(e.what()).find("PACK") != std::string::npos);
+      }
+    }
   }
 }

@@ -213,6 +213,8 @@ KernelPtr make_pieces(BuildContext& b, const Op& op, const PieceOp& po, bool q8)
   const std::string where = q8 ? op_where_q8(op) : op_where(op);
   const Pieces ps = checked_pieces(b.graph(), op, po, where);
   const Tensor& whole = b.graph().tensors[(size_t)whole_tensor(op, po)];
+  TARE_CHECK(whole.shape.size() <= 4, TARE_ERROR_UNSUPPORTED,
+             where + "tensors of rank > 4 are not supported on the GPU, has " + shape_str(whole.shape));
   std::vector<Dispatch> d;
   for (size_t k = 0; k < ps.shapes.size(); k++) {
     const int piece = piece_tensor(op, po, k);
@@ -227,6 +229,8 @@ KernelPtr make_pieces(BuildContext& b, const Op& op, const PieceOp& po, bool q8)
 KernelPtr make_grad_pieces(BuildContext& b, const Op& op, const PieceOp& po) {
   const std::string where = op_where(op);
   const Pieces ps = checked_pieces(b.graph(), op, po, where);
+  TARE_CHECK(ps.whole.size() <= 4, TARE_ERROR_UNSUPPORTED,
+             where + "tensors of rank > 4 are not supported on the GPU, has " + shape_str(ps.whole));
   std::vector<Dispatch> d;
   for (size_t k = 0; k < ps.shapes.size(); k++) {
     const int piece = piece_tensor(op, po, k);
