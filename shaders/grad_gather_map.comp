@@ -9,18 +9,22 @@ layout(std430, binding = 0) readonly buffer DY { vec4 dy[]; };
 layout(std430, binding = 1) buffer DX { vec4 dx[]; };
 layout(std430, binding = 2) readonly buffer Start { int start[]; };
 layout(std430, binding = 3) readonly buffer List { int list[]; };
-layout(push_constant) uniform P { int total; } p;
+layout(push_constant) uniform P {
+  int total;  // input vec4 groups, from group `first` on
+  int first;
+} p;
 
 void main() {
   int idx = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
   if (idx >= p.total) return;
+  const int o = idx + p.first;
   vec4 v = vec4(0);
   for (int l = 0; l < 4; l++) {
-    int i = idx * 4 + l;
+    int i = o * 4 + l;
     for (int k = start[i]; k < start[i + 1]; k++) {
-      int o = list[k];
-      v[l] += dy[o >> 2][o & 3];
+      int y = list[k];
+      v[l] += dy[y >> 2][y & 3];
     }
   }
-  dx[idx] += v;
+  dx[o] += v;
 }

@@ -2,25 +2,33 @@
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_INT8_STORAGE
 // 8-bit layout ops by index map: the stored values are copied as TFLite copies them (input and output share their
-// quantization); padding lanes (-1 in the map) get the zero point.  One output word per invocation.
+// quantization); padding lanes (-1 in the map) get the zero point, lanes another input writes (-2, PACK) keep
+// their value.  One output word per invocation.
 #include "common.glsl"
 #include "quant.glsl"
 
 layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 1) buffer Dst { Q8T dst[]; };
 layout(std430, binding = 2) readonly buffer Map { int map[]; };
 layout(push_constant) uniform P {
-  int total;  // output words
+  int total;  // output words written, from word `first` on (the map starts there)
   int zo;     // device zero point
+  int first;
 } p;
 
 void main() {
   int idx = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
   if (idx >= p.total) return;
+  const int o = idx + p.first;
   ivec4 v = ivec4(p.zo);
+  ivec4 kept = ivec4(0);
+  bool keeps = false;
+  for (int l = 0; l < 4; l++) keeps = keeps || map[idx * 4 + l] == -2;
+  if (keeps) kept = q8_unpack(dst[o]);
   for (int l = 0; l < 4; l++) {
     int s = map[idx * 4 + l];
     if (s >= 0) v[l] = q8_unpack(src[s >> 2])[s & 3];
+    else if (s == -2) v[l] = kept[l];
   }
-  dst[idx] = q8_pack(v);
+  dst[o] = q8_pack(v);
 }

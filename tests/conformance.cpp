@@ -308,25 +308,41 @@ std::vector<size_t> sample_indices(size_t size, size_t n, std::mt19937& rng) {
   return idx;
 }
 
+// The loss L = sum over the graph outputs of r * y, r random in [-1, 1]: one seed (dL/dy = r) per output.
+using Seeds = std::vector<std::pair<int, std::vector<float>>>;
+Seeds output_seeds(const Graph& g, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dr(-1, 1);
+  Seeds seeds;
+  for (int out : g.outputs) {
+    std::vector<float> r((size_t)g.tensors[out].elements());
+    for (auto& x : r) x = dr(rng);
+    seeds.emplace_back(out, std::move(r));
+  }
+  return seeds;
+}
+double seeded_loss(const ref::Values& v, const Seeds& seeds) {
+  double l = 0;
+  for (const auto& [t, r] : seeds) l += projected(v[t], r);
+  return l;
+}
+
 // GPU backward kernels vs ref::backward (every gradient the reference reaches) and the graph inputs' gradients vs
-// finite differences of ref::run at a few elements.  L = sum r * y over the first output, r random in [-1, 1].
+// finite differences of ref::run at a few elements.  L = sum r * y over every output (output_seeds).
 void run_grad(const Graph& g, const Case& c) {
   const auto inputs = float_inputs(g, c, c.grad_lo, c.grad_hi, c.seed);
   std::mt19937 rng(c.seed + 1);
-  std::uniform_real_distribution<float> dr(-1, 1);
-  const int out = g.outputs.at(0);
-  std::vector<float> seed_grad((size_t)g.tensors[out].elements());
-  for (auto& x : seed_grad) x = dr(rng);
+  const Seeds seeds = output_seeds(g, rng);
 
   const ref::Values fwd = ref::run(g, inputs);
-  const ref::Gradients want = ref::backward(g, fwd, {{out, seed_grad}});
+  const ref::Gradients want = ref::backward(g, fwd, seeds);
   TrainingSession s(gpu(), g, {});
   for (size_t i = 0; i < inputs.size(); i++) s.set_input(i, inputs[i].data(), inputs[i].size());
   s.run();
-  s.backward({{out, seed_grad}});
+  s.backward(seeds);
   int compared = 0;
   for (size_t t = 0; t < g.tensors.size(); t++) {
-    if (g.tensors[t].is_const || want.activations[t].empty() || (int)t == out) continue;
+    const bool seeded = std::find(g.outputs.begin(), g.outputs.end(), (int)t) != g.outputs.end();
+    if (g.tensors[t].is_const || want.activations[t].empty() || seeded) continue;
     const std::vector<float> got = s.grad((int)t);
     REQUIRE(got.size() == want.activations[t].size());
     const double e = max_rel_error(got, want.activations[t]);
@@ -337,7 +353,7 @@ void run_grad(const Graph& g, const Case& c) {
     CHECK_MESSAGE(compared == c.grad_tensors, compared << " gradients compared, expected " << c.grad_tensors);
   else CHECK(compared >= 1);
   if (c.grad_fd) {
-    auto loss = [&](const std::vector<std::vector<float>>& in) { return projected(ref::run(g, in)[out], seed_grad); };
+    auto loss = [&](const std::vector<std::vector<float>>& in) { return seeded_loss(ref::run(g, in), seeds); };
     for (size_t k = 0; k < g.inputs.size(); k++) {
       const std::vector<float> got = s.grad(g.inputs[k]);
       double m = 0, e = 0;
@@ -367,13 +383,10 @@ bool run_grad_fd(Graph g, const Case& c) {
     found = kink_margin(g, fwd) >= kKinkMargin;
   }
   if (!found) return false;
-  const int out = g.outputs.at(0);
   std::mt19937 rng(c.seed + 2);
-  std::uniform_real_distribution<float> d(-1, 1);
-  std::vector<float> r(fwd[out].size());
-  for (float& v : r) v = d(rng);
-  const ref::Gradients grads = ref::backward(g, fwd, {{out, r}});
-  auto loss = [&] { return projected(ref::run(g, inputs)[out], r); };
+  const Seeds seeds = output_seeds(g, rng);
+  const ref::Gradients grads = ref::backward(g, fwd, seeds);
+  auto loss = [&] { return seeded_loss(ref::run(g, inputs), seeds); };
   auto check_against = [&](const std::vector<float>& analytic, const std::vector<size_t>& idx,
                            const std::vector<double>& fd, const std::string& what) {
     double m = 0, e = 0;

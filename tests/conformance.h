@@ -6,6 +6,7 @@
 //   fp16        GPU float16 session vs the same reference (graphs with 8-bit tensors: vs the integer reference)
 //   q8 ...      8-bit graphs on every storage path the device offers (packed 32-bit words, 8-bit storage buffers,
 //               each with and without packed dot products), bit-exact vs the integer reference (int_reference.h)
+//   (grad, grad-fd: the loss is a random projection of every graph output, so each output of a SPLIT is seeded)
 //   grad        GPU backward kernels (training session) vs the CPU backward reference (src/ref/backward.h), and
 //               the graph inputs' gradients vs central finite differences of ref::run at a few elements
 //   grad-fd     the CPU backward reference vs central finite differences of ref::run (inputs and biases), inputs

@@ -112,17 +112,24 @@ class GraphBuilder {
   }
   // Adds an op; its output tensor gets `out_shape` (shape inference then checks it).
   int op(OpType type, std::vector<int> inputs, std::vector<int> out_shape, OpParams params = {}) {
-    int out = activation(std::move(out_shape));
+    return ops(type, std::move(inputs), {std::move(out_shape)}, std::move(params))[0];
+  }
+  // Adds an op with one output tensor per shape (SPLIT, UNPACK); returns them.
+  std::vector<int> ops(OpType type, std::vector<int> inputs, const std::vector<std::vector<int>>& out_shapes,
+                       OpParams params = {}) {
     Op o;
     o.type = type;
     o.inputs = std::move(inputs);
-    o.outputs = {out};
+    for (const auto& s : out_shapes) o.outputs.push_back(activation(s));
     o.params = std::move(params);
     o.source_index = (int)g.ops.size();
-    g.ops.push_back(std::move(o));
-    return out;
+    g.ops.push_back(o);
+    return o.outputs;
   }
   void output(int t) { g.outputs.push_back(t); }
+  void outputs(const std::vector<int>& ts) {
+    for (int t : ts) output(t);
+  }
   std::vector<float> random_values(size_t n, float lo = -1, float hi = 1) {
     std::uniform_real_distribution<float> d(lo, hi);
     std::vector<float> v(n);

@@ -38,13 +38,21 @@ class Q8Builder : public GraphBuilder {
   // Adds `type` with an 8-bit output of per-tensor scale and zero point and marks that output a graph output.
   int q8_output_op(OpType type, std::vector<int> inputs, std::vector<int> out_shape, OpParams params, float scale,
                    int zero_point, DType dtype = DType::I8) {
-    int o = op(type, std::move(inputs), std::move(out_shape), std::move(params));
-    Tensor& t = g.tensors[o];
-    t.dtype = dtype;
-    t.quant.scale = {scale};
-    t.quant.zero_point = {zero_point};
-    output(o);
-    return o;
+    return q8_output_ops(type, std::move(inputs), {std::move(out_shape)}, std::move(params), scale, zero_point,
+                         dtype)[0];
+  }
+  // The same with one output per shape (SPLIT, UNPACK), each 8-bit with these parameters and a graph output.
+  std::vector<int> q8_output_ops(OpType type, std::vector<int> inputs, const std::vector<std::vector<int>>& out_shapes,
+                                 OpParams params, float scale, int zero_point, DType dtype = DType::I8) {
+    const std::vector<int> outs = ops(type, std::move(inputs), out_shapes, std::move(params));
+    for (int o : outs) {
+      Tensor& t = g.tensors[o];
+      t.dtype = dtype;
+      t.quant.scale = {scale};
+      t.quant.zero_point = {zero_point};
+      output(o);
+    }
+    return outs;
   }
   // Random int8 weights; per-channel scales along `axis` when scales.size() > 1 (zero points 0).
   int int8_weights(std::vector<int> shape, std::vector<float> scales, int axis = 0) {

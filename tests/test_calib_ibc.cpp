@@ -7,10 +7,14 @@
 #include "calib/layer_runner.h"
 #include "calib_harness.h"
 #include "common/error.h"
+#include "model/op_desc.h"
 #include "op_harness.h"
+#include "q8_harness.h"
 #include "quant/fake_quant.h"
 #include "quant/quantizer.h"
+#include "ref/int_reference.h"
 #include "ref/reference.h"
+#include "tflite_oracle.h"
 
 using namespace tare;
 using namespace tare::test;
@@ -266,6 +270,80 @@ TEST_SUITE("calib") {
     CHECK(changed >= 4);
     REQUIRE(a.corrected.ops.size() == q.ops.size());
     check_validation();
+  }
+
+  TEST_CASE("SPLIT feeding two convolutions: quantized (outputs share the input's parameters), IBC, export, TFLite") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(31);
+    // conv 3x3 (relu6) -> SPLIT into 2 x 5 channels -> conv 1x1 on each -> ADD -> mean.
+    GraphBuilder b;
+    b.rng = rng;
+    OpParams p;
+    p.padding = Padding::Same;
+    p.activation = Activation::Relu6;
+    const int x = b.input({1, 8, 8, 3});
+    const int y = b.op(OpType::Conv2D, {x, b.random_constant({10, 3, 3, 3}, -0.2f, 0.4f), b.random_constant({10})},
+                       {1, 8, 8, 10}, p);
+    OpParams sp;
+    sp.axis = 3;
+    sp.ints = {2};
+    // As imported: the constant axis is the second input.
+    const std::vector<int> halves = b.ops(OpType::Split, {y, b.int32_constant({}, {3})}, {{1, 8, 8, 5}, {1, 8, 8, 5}},
+                                          sp);
+    p.activation = Activation::None;
+    const int a = b.op(OpType::Conv2D,
+                       {halves[0], b.random_constant({6, 1, 1, 5}, -0.2f, 0.4f), b.random_constant({6})}, {1, 8, 8, 6},
+                       p);
+    const int c = b.op(OpType::Conv2D,
+                       {halves[1], b.random_constant({6, 1, 1, 5}, -0.2f, 0.4f), b.random_constant({6})}, {1, 8, 8, 6},
+                       p);
+    const int j = b.op(OpType::Add, {a, c}, {1, 8, 8, 6});
+    OpParams m;
+    m.axes = {1, 2};
+    b.output(b.op(OpType::Mean, {j}, {1, 6}, m));
+    infer_shapes(b.g);
+    Images im = random_images(24, 8 * 8 * 3, rng, -0.2f, 1.0f);
+    const Graph q = quantize(ctx, b.g, Images(im.begin(), im.begin() + 8));
+    int splits = 0;
+    for (const Op& op : q.ops) {
+      if (op.type != OpType::Split) continue;
+      splits++;
+      REQUIRE(op.outputs.size() == 2);
+      const QuantParams& in = q.tensors[op.inputs[0]].quant;
+      for (int t : op.outputs) {  // TFLite's int8 SPLIT copies the stored values
+        CHECK(q.tensors[t].dtype == DType::I8);
+        CHECK(q.tensors[t].quant.scale == in.scale);
+        CHECK(q.tensors[t].quant.zero_point == in.zero_point);
+      }
+    }
+    CHECK(splits == 1);
+    // IBC corrects all three convolutions, the two behind SPLIT included, and lowers their mean shift on its batch.
+    calib::IbcResult r = calib::iterative_bias_correction(ctx, b.g, q, 8, from(im, 8), {});
+    CHECK(r.layers == 3);
+    REQUIRE(r.diagnostics.layers.size() == 3);
+    for (size_t k = 0; k < 3; k++) {
+      const double mb = calib::summarize(r.diagnostics.layers[k].before.post).mas_rms;
+      const double ma = calib::summarize(r.diagnostics.layers[k].after.post).mas_rms;
+      MESSAGE("layer " << k << " MAS rms " << mb << " -> " << ma);
+      CHECK(ma <= mb);
+    }
+    // The corrected graph exports and runs bit for bit on the GPU and in TFLite against the integer reference.
+    std::vector<uint8_t> raw(im[20].size() * 4);
+    std::memcpy(raw.data(), im[20].data(), raw.size());
+    const auto want = ref::run_int(r.corrected, {raw});
+    Session s = q8_session(ctx, r.corrected, {true, Q8Dot::Default, "packed"});
+    s.set_input_bytes(0, raw.data(), raw.size());
+    s.run();
+    std::vector<uint8_t> got(s.output(0).bytes());
+    s.get_output_bytes(0, got.data(), got.size());
+    CHECK(got == want[0]);
+    check_validation();
+    if (!tflite_available()) return;
+    const TfliteRun run = run_tflite_graph(r.corrected, {raw});
+    REQUIRE_MESSAGE(run.ok, run.log);
+    REQUIRE(run.outputs.size() == 1);
+    CHECK(run.outputs[0] == want[0]);
   }
 
   TEST_CASE("IBC: clear errors for mismatched models and bad arguments") {

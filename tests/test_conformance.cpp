@@ -2352,6 +2352,133 @@ std::vector<Case> fake_quant_cases() {
   return v;
 }
 
+// ---- several outputs or inputs: SPLIT, SPLIT_V, UNPACK (pieces of the input), PACK (pieces into the output) -----
+
+// One op cutting input `in` along `axis` (params.axis, normalised as import leaves it) into outputs shaped `outs`;
+// PACK stacks inputs shaped `outs` into `in`.  `ints` is params.ints (num_splits, size_splits, num, values_count).
+struct Pieces {
+  std::vector<int> in;
+  int axis;
+  std::vector<int> ints;
+  std::vector<std::vector<int>> outs;
+  std::string what;
+};
+std::string pieces_name(const Pieces& c) {
+  std::string r = shape_name(c.in) + " axis " + std::to_string(c.axis) + " ->";
+  for (const auto& o : c.outs) r += " " + shape_name(o);
+  return r + (c.what.empty() ? "" : " " + c.what);
+}
+OpParams pieces_params(const Pieces& c) {
+  OpParams p;
+  p.axis = c.axis;
+  p.ints = c.ints;
+  return p;
+}
+// SPLIT, SPLIT_V, UNPACK: every output a graph output, but those `unused` lists (no gradient reaches them).
+Case split_case(OpType t, const Pieces& c, std::vector<size_t> unused = {}) {
+  GraphBuilder b;
+  const int x = b.input(c.in);
+  const std::vector<int> outs = b.ops(t, {x}, c.outs, pieces_params(c));
+  for (size_t k = 0; k < outs.size(); k++)
+    if (std::find(unused.begin(), unused.end(), k) == unused.end()) b.output(outs[k]);
+  // The input's gradient, and the zeros of each unused output's.
+  return make_case(pieces_name(c) + (unused.empty() ? "" : " (an output unused)"), b.g)
+      .gradients(1 + (int)unused.size());
+}
+Case q8_split_case(OpType t, const Pieces& c, DType dt, int zp) {
+  Q8Builder b;
+  const int x = b.q8_input(c.in, 0.04f, zp, dt);
+  b.q8_output_ops(t, {x}, c.outs, pieces_params(c), 0.04f, zp, dt);
+  return make_case(pieces_name(c) + " " + dtype_name(dt), b.g);
+}
+std::vector<Case> split_family_cases(OpType t, const std::vector<Pieces>& fwd, const std::vector<Q8Layout>& q8) {
+  std::vector<Case> v;
+  for (const Pieces& c : fwd) v.push_back(split_case(t, c));
+  v.push_back(split_case(t, fwd[0], {1}));
+  for (const Q8Layout& q : q8) v.push_back(q8_split_case(t, fwd[q.index], q.dt, q.zp));
+  return v;
+}
+
+std::vector<Case> split_cases() {
+  // params.ints = {num_splits}.
+  const std::vector<Pieces> fwd = {
+      {{2, 4, 6, 9}, 3, {3}, {{2, 4, 6, 3}, {2, 4, 6, 3}, {2, 4, 6, 3}}, "odd channels"},
+      {{1, 6, 5, 3}, 1, {2}, {{1, 3, 5, 3}, {1, 3, 5, 3}}, ""},
+      {{3, 4, 10, 5}, 2, {5}, {{3, 4, 2, 5}, {3, 4, 2, 5}, {3, 4, 2, 5}, {3, 4, 2, 5}, {3, 4, 2, 5}}, ""},
+      {{4, 3, 2, 5}, 0, {2}, {{2, 3, 2, 5}, {2, 3, 2, 5}}, "batch"},
+      {{1, 2, 3, 16}, 3, {4}, {{1, 2, 3, 4}, {1, 2, 3, 4}, {1, 2, 3, 4}, {1, 2, 3, 4}}, "aligned channels"},
+      {{3, 12}, 1, {2}, {{3, 6}, {3, 6}}, "rank 2"},
+      {{5, 2, 6}, 0, {5}, {{1, 2, 6}, {1, 2, 6}, {1, 2, 6}, {1, 2, 6}, {1, 2, 6}}, "rank 3"},
+      {{8}, 0, {1}, {{8}}, "one piece"},
+  };
+  return split_family_cases(OpType::Split, fwd, {{0, I8, -3}, {3, U8, 131}, {2, I8, 7}, {5, U8, 0}, {6, I8, -128}});
+}
+
+std::vector<Case> split_v_cases() {
+  // params.ints = size_splits as written (one -1: the rest).
+  const std::vector<Pieces> fwd = {
+      {{1, 4, 5, 9}, 3, {2, -1, 3}, {{1, 4, 5, 2}, {1, 4, 5, 4}, {1, 4, 5, 3}}, "odd channels, -1"},
+      {{2, 8, 3, 5}, 1, {5, 3}, {{2, 5, 3, 5}, {2, 3, 3, 5}}, ""},
+      {{2, 3, 7, 6}, 2, {1, 4, 2}, {{2, 3, 1, 6}, {2, 3, 4, 6}, {2, 3, 2, 6}}, ""},
+      {{4, 6}, 0, {-1, 3}, {{1, 6}, {3, 6}}, "batch, -1 first"},
+      {{3, 2, 13}, 2, {4, 8, 1}, {{3, 2, 4}, {3, 2, 8}, {3, 2, 1}}, "rank 3"},
+      {{9}, 0, {4, -1}, {{4}, {5}}, "rank 1"},
+  };
+  return split_family_cases(OpType::SplitV, fwd, {{0, I8, 5}, {1, U8, 120}, {2, I8, -1}, {4, U8, 255}});
+}
+
+std::vector<Case> unpack_cases() {
+  // params.ints = {num}.
+  const std::vector<Pieces> fwd = {
+      {{2, 3, 4, 5}, 0, {2}, {{3, 4, 5}, {3, 4, 5}}, "batch"},
+      {{2, 3, 4, 5}, 1, {3}, {{2, 4, 5}, {2, 4, 5}, {2, 4, 5}}, ""},
+      {{2, 3, 4, 5}, 2, {4}, {{2, 3, 5}, {2, 3, 5}, {2, 3, 5}, {2, 3, 5}}, ""},
+      {{2, 3, 4, 5}, 3, {5}, {{2, 3, 4}, {2, 3, 4}, {2, 3, 4}, {2, 3, 4}, {2, 3, 4}}, "last axis"},
+      {{3, 7}, 1, {7}, {{3}, {3}, {3}, {3}, {3}, {3}, {3}}, "rank 2"},
+      {{1, 6, 9}, 0, {1}, {{6, 9}}, "one piece"},
+  };
+  return split_family_cases(OpType::Unpack, fwd, {{3, I8, 2}, {1, U8, 128}, {4, I8, -100}, {0, U8, 17}});
+}
+
+// PACK: `c.outs` are the inputs, `c.in` the output; `constant` makes input 1 a constant.
+Case pack_case(const Pieces& c, bool constant = false) {
+  GraphBuilder b;
+  std::vector<int> xs;
+  for (size_t k = 0; k < c.outs.size(); k++)
+    xs.push_back(constant && k == 1 ? b.random_constant(c.outs[k]) : b.input(c.outs[k]));
+  b.output(b.op(OpType::Pack, xs, c.in, pieces_params(c)));
+  return make_case(pieces_name(c) + (constant ? " (a constant input)" : ""), b.g)
+      .gradients((int)c.outs.size() - (constant ? 1 : 0));
+}
+Case q8_pack_case(const Pieces& c, DType dt, int zp) {
+  Q8Builder b;
+  std::vector<int> xs;
+  for (const auto& s : c.outs) xs.push_back(b.q8_input(s, 0.03f, zp, dt));
+  b.q8_output_op(OpType::Pack, xs, c.in, pieces_params(c), 0.03f, zp, dt);
+  return make_case(pieces_name(c) + " " + dtype_name(dt), b.g);
+}
+
+std::vector<Case> pack_cases() {
+  // params.ints = {values_count}; axis against the output's rank.
+  const std::vector<Pieces> fwd = {
+      {{3, 2, 3, 5}, 0, {3}, {{2, 3, 5}, {2, 3, 5}, {2, 3, 5}}, ""},
+      {{2, 3, 3, 5}, 1, {3}, {{2, 3, 5}, {2, 3, 5}, {2, 3, 5}}, ""},
+      {{2, 3, 2, 5}, 2, {2}, {{2, 3, 5}, {2, 3, 5}}, ""},
+      {{2, 3, 5, 3}, 3, {3}, {{2, 3, 5}, {2, 3, 5}, {2, 3, 5}}, "last axis, odd"},
+      {{7, 4}, 1, {4}, {{7}, {7}, {7}, {7}}, "rank 1"},
+      {{2, 3, 5}, 0, {2}, {{3, 5}, {3, 5}}, "rank 2"},
+      {{1, 4, 4, 1}, 0, {1}, {{4, 4, 1}}, "one input"},
+  };
+  std::vector<Case> v;
+  for (const Pieces& c : fwd) v.push_back(pack_case(c));
+  v.push_back(pack_case(fwd[1], true));
+  v.push_back(q8_pack_case(fwd[3], I8, -5));
+  v.push_back(q8_pack_case(fwd[0], U8, 133));
+  v.push_back(q8_pack_case(fwd[4], I8, 0));
+  v.push_back(q8_pack_case(fwd[2], U8, 1));
+  return v;
+}
+
 }  // namespace
 
 const std::vector<Entry>& table() {
@@ -2427,6 +2554,10 @@ const std::vector<Entry>& table() {
       {OpType::LogSoftmax, float_only, log_softmax_cases},
       // TRANSPOSE_CONV: float, backward and round trip (no 8-bit kernel yet).
       {OpType::TransposeConv, float_only, transpose_conv_cases},
+      {OpType::Split, all, split_cases},
+      {OpType::SplitV, all, split_v_cases},
+      {OpType::Unpack, all, unpack_cases},
+      {OpType::Pack, all, pack_cases},
   };
   return t;
 }

@@ -189,56 +189,70 @@ TEST_SUITE("quant") {
     auto ctx = gpu();
     if (!ctx) return;
     std::mt19937 rng(3);
-    Graph g = small_net(37, 29, 3, 13, 7, rng);  // 1073 rows: not a multiple of the 64-row chunks
-    const int images = 5;
-    std::uniform_real_distribution<float> d(-1, 1);
-    std::vector<std::vector<float>> inputs(images, std::vector<float>(37 * 29 * 3));
-    for (auto& in : inputs)
-      for (auto& v : in) v = d(rng);
-    quant::Stats st = calib::calibrate(
-        ctx, g, images, 2, [&](uint32_t i, float* dst) { std::copy(inputs[i].begin(), inputs[i].end(), dst); },
-        nullptr);
-    // CPU: the same statistics from the reference executor's values.
-    std::vector<std::vector<float>> mn(g.tensors.size()), mx(g.tensors.size());
-    std::vector<std::vector<double>> sum(g.tensors.size()), sq(g.tensors.size());
-    std::vector<double> count(g.tensors.size(), 0);
-    for (auto& in : inputs) {
-      ref::Values v = ref::run(g, {in});
+    // Statistics of every activation of `g` over `images` random inputs; `tensors`: how many there are.
+    auto check_stats = [&](const Graph& g, int tensors) {
+      const int images = 5;
+      const int64_t n = g.tensors[g.inputs[0]].elements();
+      std::uniform_real_distribution<float> d(-1, 1);
+      std::vector<std::vector<float>> inputs(images, std::vector<float>((size_t)n));
+      for (auto& in : inputs)
+        for (auto& v : in) v = d(rng);
+      quant::Stats st = calib::calibrate(
+          ctx, g, images, 2, [&](uint32_t i, float* dst) { std::copy(inputs[i].begin(), inputs[i].end(), dst); },
+          nullptr);
+      // CPU: the same statistics from the reference executor's values.
+      std::vector<std::vector<float>> mn(g.tensors.size()), mx(g.tensors.size());
+      std::vector<std::vector<double>> sum(g.tensors.size()), sq(g.tensors.size());
+      std::vector<double> count(g.tensors.size(), 0);
+      for (auto& in : inputs) {
+        ref::Values v = ref::run(g, {in});
+        for (size_t t = 0; t < g.tensors.size(); t++) {
+          if (g.tensors[t].is_const || v[t].empty()) continue;
+          int C = g.tensors[t].shape.back();
+          if (mn[t].empty()) {
+            mn[t].assign(C, INFINITY);
+            mx[t].assign(C, -INFINITY);
+            sum[t].assign(C, 0.0);
+            sq[t].assign(C, 0.0);
+          }
+          for (size_t i = 0; i < v[t].size(); i++) {
+            mn[t][i % C] = std::min(mn[t][i % C], v[t][i]);
+            mx[t][i % C] = std::max(mx[t][i % C], v[t][i]);
+            sum[t][i % C] += v[t][i];
+            sq[t][i % C] += (double)v[t][i] * v[t][i];
+          }
+          count[t] += (double)v[t].size() / C;
+        }
+      }
+      int checked = 0;
       for (size_t t = 0; t < g.tensors.size(); t++) {
-        if (g.tensors[t].is_const || v[t].empty()) continue;
-        int C = g.tensors[t].shape.back();
-        if (mn[t].empty()) {
-          mn[t].assign(C, INFINITY);
-          mx[t].assign(C, -INFINITY);
-          sum[t].assign(C, 0.0);
-          sq[t].assign(C, 0.0);
+        if (mn[t].empty()) continue;
+        REQUIRE(st[t].seen());
+        REQUIRE(st[t].min.size() == mn[t].size());
+        CHECK(st[t].count == count[t]);
+        for (size_t c = 0; c < mn[t].size(); c++) {
+          CHECK(st[t].min[c] == doctest::Approx(mn[t][c]).epsilon(1e-5));
+          CHECK(st[t].max[c] == doctest::Approx(mx[t][c]).epsilon(1e-5));
+          // Means and mean squares (fp32 sums on the device): relative to the channel's scale.
+          double scale = std::max(std::fabs((double)mn[t][c]), std::fabs((double)mx[t][c])) + 1e-12;
+          CHECK(std::fabs(st[t].mean(c) - sum[t][c] / count[t]) <= 1e-5 * scale);
+          CHECK(std::fabs(st[t].sum_sq[c] / st[t].count - sq[t][c] / count[t]) <= 1e-5 * scale * scale);
         }
-        for (size_t i = 0; i < v[t].size(); i++) {
-          mn[t][i % C] = std::min(mn[t][i % C], v[t][i]);
-          mx[t][i % C] = std::max(mx[t][i % C], v[t][i]);
-          sum[t][i % C] += v[t][i];
-          sq[t][i % C] += (double)v[t][i] * v[t][i];
-        }
-        count[t] += (double)v[t].size() / C;
+        checked++;
       }
-    }
-    int checked = 0;
-    for (size_t t = 0; t < g.tensors.size(); t++) {
-      if (mn[t].empty()) continue;
-      REQUIRE(st[t].seen());
-      REQUIRE(st[t].min.size() == mn[t].size());
-      CHECK(st[t].count == count[t]);
-      for (size_t c = 0; c < mn[t].size(); c++) {
-        CHECK(st[t].min[c] == doctest::Approx(mn[t][c]).epsilon(1e-5));
-        CHECK(st[t].max[c] == doctest::Approx(mx[t][c]).epsilon(1e-5));
-        // Means and mean squares (fp32 sums on the device): relative to the channel's scale.
-        double scale = std::max(std::fabs((double)mn[t][c]), std::fabs((double)mx[t][c])) + 1e-12;
-        CHECK(std::fabs(st[t].mean(c) - sum[t][c] / count[t]) <= 1e-5 * scale);
-        CHECK(std::fabs(st[t].sum_sq[c] / st[t].count - sq[t][c] / count[t]) <= 1e-5 * scale * scale);
-      }
-      checked++;
-    }
-    CHECK(checked == 5);  // input, three layer outputs and the mean
+      CHECK(checked == tensors);
+    };
+    check_stats(small_net(37, 29, 3, 13, 7, rng), 5);  // input, three layer outputs and the mean; 1073 rows: not a
+                                                       // multiple of the 64-row chunks
+    // One operator with several outputs: each output tensor has statistics of its own.
+    GraphBuilder b;
+    const int x = b.input({1, 37, 29, 7});
+    OpParams p;
+    p.axis = 3;
+    p.ints = {2, -1, 1};
+    b.outputs(b.ops(OpType::SplitV, {x}, {{1, 37, 29, 2}, {1, 37, 29, 4}, {1, 37, 29, 1}}, p));
+    infer_shapes(b.g);
+    check_stats(b.g, 4);  // input and three outputs
     check_validation();
   }
 

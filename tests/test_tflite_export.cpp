@@ -10,9 +10,12 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "model/op_desc.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
 #include "op_harness.h"
+#include "q8_harness.h"
+#include "ref/int_reference.h"
 #include "test_util.h"
 #include "tflite_oracle.h"
 #include "tflite_schema_generated.h"
@@ -413,5 +416,99 @@ TEST_SUITE("tflite") {
       deq.push_back((q_want + 3) * (double)0.05f);
     }
     check(12, deq, 1e-6);
+  }
+}
+
+TEST_SUITE("tflite") {
+  TEST_CASE("SPLIT, SPLIT_V, UNPACK, PACK: negative axes import normalised and run in TFLite; bad parameters refused") {
+    // One int8 graph per op, written with a negative axis (the exporter writes params.axis as it is), imported
+    // back: the axis is normalised, the shapes inferred, and TFLite's int8 kernels on the written file agree bit for
+    // bit with the integer reference of the imported graph.
+    struct Neg {
+      OpType type;
+      std::vector<std::vector<int>> in;
+      int axis;  // negative
+      std::vector<int> ints;
+      std::vector<std::vector<int>> outs;
+      int normalised;
+    };
+    const std::vector<Neg> cases = {
+        {OpType::Split, {{2, 3, 4, 6}}, -1, {3}, {{2, 3, 4, 2}, {2, 3, 4, 2}, {2, 3, 4, 2}}, 3},
+        {OpType::Split, {{4, 3, 5}}, -3, {2}, {{2, 3, 5}, {2, 3, 5}}, 0},
+        {OpType::SplitV, {{1, 7, 3, 2}}, -3, {2, -1}, {{1, 2, 3, 2}, {1, 5, 3, 2}}, 1},
+        {OpType::Unpack, {{2, 3, 5}}, -2, {3}, {{2, 5}, {2, 5}, {2, 5}}, 1},
+        {OpType::Pack, {{3, 5}, {3, 5}}, -1, {2}, {{3, 5, 2}}, 2},
+        {OpType::Pack, {{3, 5}, {3, 5}, {3, 5}}, -3, {3}, {{3, 3, 5}}, 0},
+    };
+    for (const Neg& c : cases) {
+      CAPTURE(op_name(c.type));
+      CAPTURE(c.axis);
+      Q8Builder b;
+      std::vector<int> xs;
+      for (const auto& s : c.in) xs.push_back(b.q8_input(s, 0.1f, 3));
+      OpParams p;
+      p.axis = c.axis;
+      p.ints = c.ints;
+      b.q8_output_ops(c.type, xs, c.outs, p, 0.1f, 3);
+      const std::vector<uint8_t> file = export_tflite(b.g);  // not shape-inferred: the axis is the file's
+      const Graph h = import_tflite(file.data(), file.size());
+      REQUIRE(h.ops.size() == 1);
+      CHECK(h.ops[0].params.axis == c.normalised);
+      REQUIRE(h.outputs.size() == c.outs.size());
+      for (size_t k = 0; k < c.outs.size(); k++) CHECK(h.tensors[h.outputs[k]].shape == c.outs[k]);
+      const auto inputs = random_raw_inputs(h, 5, 1.0f);
+      const auto want = ref::run_int(h, inputs);
+      if (!tflite_available()) continue;
+      const TfliteRun run = run_tflite_graph(b.g, inputs);
+      REQUIRE_MESSAGE(run.ok, run.log);
+      REQUIRE(run.outputs.size() == want.size());
+      for (size_t k = 0; k < want.size(); k++) CHECK(run.outputs[k] == want[k]);
+    }
+
+    // Parameters that do not fit the shapes: INVALID_MODEL naming the operator.
+    auto refused = [](OpType t, std::vector<std::vector<int>> in, int axis, std::vector<int> ints,
+                      std::vector<std::vector<int>> outs, const char* why) {
+      CAPTURE(why);
+      GraphBuilder b;
+      std::vector<int> xs;
+      for (const auto& s : in) xs.push_back(b.input(s));
+      OpParams p;
+      p.axis = axis;
+      p.ints = std::move(ints);
+      b.outputs(b.ops(t, xs, outs, p));
+      const std::vector<uint8_t> file = export_tflite(b.g);
+      try {
+        import_tflite(file.data(), file.size());
+        FAIL_CHECK("imported");
+      } catch (const Error& e) {
+        CHECK(e.status() == TARE_ERROR_INVALID_MODEL);
+        CHECK(std::string(e.what()).find(op_name(t)) != std::string::npos);
+        CHECK(std::string(e.what()).find(why) != std::string::npos);
+      }
+    };
+    refused(OpType::Split, {{1, 5}}, 1, {2}, {{1, 2}, {1, 3}}, "does not divide");
+    refused(OpType::Split, {{1, 6}}, 2, {2}, {{1, 3}, {1, 3}}, "out of range");
+    refused(OpType::SplitV, {{1, 6}}, 1, {-1, -1}, {{1, 3}, {1, 3}}, "one -1");
+    refused(OpType::SplitV, {{1, 6}}, 1, {2, 2}, {{1, 2}, {1, 2}}, "add up to");
+    refused(OpType::Unpack, {{2, 3}}, 1, {2}, {{2}, {2}}, "differs from dimension");
+    refused(OpType::Pack, {{2, 3}, {2, 4}}, 0, {2}, {{2, 2, 3}}, "differ");
+
+    // PACK of rank-4 inputs: the CPU references run the rank-5 output, the GPU refuses it naming the operator.
+    if (auto ctx = gpu()) {
+      GraphBuilder b;
+      OpParams p;
+      p.axis = 0;
+      p.ints = {2};
+      b.output(b.op(OpType::Pack, {b.input({1, 2, 3, 4}), b.input({1, 2, 3, 4})}, {2, 1, 2, 3, 4}, p));
+      infer_shapes(b.g);
+      CHECK(ref::run(b.g, {std::vector<float>(24, 1.0f), std::vector<float>(24, 2.0f)})[b.g.outputs[0]].size() == 48);
+      try {
+        Session s(ctx, b.g, {});
+        FAIL_CHECK("the GPU took a rank-5 tensor");
+      } catch (const Error& e) {
+        CHECK(e.status() == TARE_ERROR_UNSUPPORTED);
+        CHECK(std::string(e.what()).find("PACK") != std::string::npos);
+      }
+    }
   }
 }

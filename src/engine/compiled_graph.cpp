@@ -16,6 +16,12 @@ namespace tare {
 
 namespace {
 
+// Dispatches an operator may record: 8 for its kernel, one more per input and output (SPLIT, PACK: one dispatch per
+// piece), `per_output` per output for a hook (statistics).
+uint32_t op_dispatch_bound(const Op& op, uint32_t per_output) {
+  return 8 + (uint32_t)(op.inputs.size() + op.outputs.size()) + per_output * (uint32_t)op.outputs.size();
+}
+
 void grid_rows(int64_t rows, uint32_t& gy, uint32_t& gz) {
   gy = (uint32_t)std::min<int64_t>(rows, 65535);
   gz = (uint32_t)((rows + 65534) / 65535);
@@ -232,7 +238,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
 
   void record_run(const TensorHook& after, uint32_t extra_per_op) {
     TARE_CHECK(!rec_, TARE_ERROR_INTERNAL, "the run is recorded once");
-    size_t dispatches = g_.ops.size() * (8 + extra_per_op) + 3 * g_.inputs.size() + g_.outputs.size() + 16;
+    size_t dispatches = 3 * g_.inputs.size() + g_.outputs.size() + 16;
+    for (const Op& op : g_.ops) dispatches += op_dispatch_bound(op, extra_per_op);
     rec_ = std::make_unique<vk::Recorder>(ctx_, (uint32_t)dispatches,
                                           o_.profiling ? (uint32_t)(2 * g_.ops.size() + 8) : 0);
     rec_->begin();
@@ -442,8 +449,9 @@ void CompiledGraph::record_ops(vk::Recorder& rec, size_t begin, size_t end, cons
 void CompiledGraph::record_outputs(vk::Recorder& rec) { impl_->record_outputs(rec); }
 
 uint32_t CompiledGraph::dispatch_bound(size_t begin, size_t end) const {
-  return (uint32_t)(std::min(end, graph_.ops.size()) - std::min(begin, end)) * 8 + 2 * (uint32_t)graph_.inputs.size() +
-         2 * (uint32_t)graph_.outputs.size() + 4;
+  uint32_t n = 2 * (uint32_t)graph_.inputs.size() + 2 * (uint32_t)graph_.outputs.size() + 4;
+  for (size_t i = begin; i < std::min(end, graph_.ops.size()); i++) n += op_dispatch_bound(graph_.ops[i], 0);
+  return n;
 }
 
 vk::BufferRange CompiledGraph::tensor_storage(int t) const {

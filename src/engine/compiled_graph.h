@@ -64,7 +64,7 @@ class CompiledGraph {
 
   // Records the whole run once: input packing, every operator, output unpacking.  `after_tensor` (may be empty)
   // records more work on a tensor right after it is written (every graph input after packing, every operator's
-  // outputs after the operator); it may add up to `extra_dispatches_per_op` dispatches per operator and 2 per input.
+  // outputs after the operator); it may add up to `extra_dispatches_per_op` dispatches per tensor it is called on.
   using TensorHook = std::function<void(vk::Recorder& rec, int tensor)>;
   void record_run(const TensorHook& after_tensor = {}, uint32_t extra_dispatches_per_op = 0);
   // Replays the recorded run (recorded without a hook on first use).

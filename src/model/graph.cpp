@@ -76,7 +76,7 @@ void ShapeContext::err(const std::string& msg) const {
   fail(TARE_ERROR_INVALID_MODEL, "operator " + std::to_string(idx) + " (" + op_name(op_.type) + "): " + msg);
 }
 
-void ShapeContext::need_inputs(size_t lo, size_t hi) const {
+void ShapeContext::need_inputs(size_t lo, size_t hi, size_t outputs) const {
   if (op_.inputs.size() < lo || op_.inputs.size() > hi) {
     err("expects " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi)) +
         " inputs, has " + std::to_string(op_.inputs.size()));
@@ -86,8 +86,12 @@ void ShapeContext::need_inputs(size_t lo, size_t hi) const {
     if (t == -1 && i >= lo) continue;  // omitted optional input
     if (t < 0 || (size_t)t >= g_.tensors.size()) err("input " + std::to_string(i) + " is not a valid tensor");
   }
-  if (op_.outputs.size() != 1) err("expects 1 output, has " + std::to_string(op_.outputs.size()));
-  if (op_.outputs[0] < 0 || (size_t)op_.outputs[0] >= g_.tensors.size()) err("output is not a valid tensor");
+  if (op_.outputs.size() != outputs)
+    err("expects " + std::to_string(outputs) + " output" + (outputs == 1 ? "" : "s") + ", has " +
+        std::to_string(op_.outputs.size()));
+  for (size_t k = 0; k < outputs; k++)
+    if (op_.outputs[k] < 0 || (size_t)op_.outputs[k] >= g_.tensors.size())
+      err("output " + std::to_string(k) + " is not a valid tensor");
 }
 
 void ShapeContext::need_rank(size_t i, size_t rank, const char* what) const {
@@ -96,14 +100,14 @@ void ShapeContext::need_rank(size_t i, size_t rank, const char* what) const {
   }
 }
 
-void ShapeContext::set_out(std::vector<int> s) const {
+void ShapeContext::set_out(size_t k, std::vector<int> s) const {
   int64_t n = 1;
   for (int d : s) {
     if (d < 0) err("negative output dimension in " + shape_str(s));
     if (d > 0 && n > kMaxElements / d) err("output shape " + shape_str(s) + " is too large");
     n *= d;
   }
-  g_.tensors[op_.outputs[0]].shape = std::move(s);
+  g_.tensors[op_.outputs.at(k)].shape = std::move(s);
 }
 
 void infer_same_shape(ShapeContext& s) {

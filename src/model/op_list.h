@@ -57,4 +57,8 @@
   X(MirrorPad) \
   X(Tile) \
   X(LogSoftmax) \
-  X(TransposeConv)
+  X(TransposeConv) \
+  X(Split) \
+  X(SplitV) \
+  X(Unpack) \
+  X(Pack)

@@ -19,16 +19,18 @@ class ShapeContext {
 
   // "operator N (NAME): msg", INVALID_MODEL.
   [[noreturn]] void err(const std::string& msg) const;
-  // lo..hi inputs (those at positions >= lo may be omitted, -1), each a valid tensor; exactly one output.
-  void need_inputs(size_t lo, size_t hi) const;
+  // lo..hi inputs (those at positions >= lo may be omitted, -1), each a valid tensor; exactly `outputs` outputs
+  // (SPLIT, UNPACK: several), each a valid tensor.
+  void need_inputs(size_t lo, size_t hi, size_t outputs = 1) const;
   void need_rank(size_t i, size_t rank, const char* what) const;
 
   const std::vector<int>& in(size_t i) const { return g_.tensors[op_.inputs[i]].shape; }
   const Tensor& input(size_t i) const { return g_.tensors[op_.inputs[i]]; }
   bool has(size_t i) const { return i < op_.inputs.size() && op_.inputs[i] >= 0; }
 
-  // Sets the output's shape (checked: no negative dimension, not too large).
-  void set_out(std::vector<int> s) const;
+  // Sets output k's shape (checked: no negative dimension, not too large).
+  void set_out(std::vector<int> s) const { set_out(0, std::move(s)); }
+  void set_out(size_t k, std::vector<int> s) const;
 
   // The largest element count a tensor may have (keeps every later size computation far from overflow).
   static constexpr int64_t kMaxElements = int64_t(1) << 40;

@@ -434,7 +434,7 @@ Graph import_tflite(const uint8_t* data, size_t size) {
 void TfliteOpReader::invalid(const std::string& msg) const { fail(TARE_ERROR_INVALID_MODEL, label() + ": " + msg); }
 void TfliteOpReader::unsupported(const std::string& msg) const { fail(TARE_ERROR_UNSUPPORTED, label() + ": " + msg); }
 
-void TfliteOpReader::arity(size_t min_in, size_t max_in, size_t required) const {
+void TfliteOpReader::arity(size_t min_in, size_t max_in, size_t required, size_t outputs) const {
   const auto& in = out_.inputs;
   if (in.size() < min_in || in.size() > max_in) {
     invalid("expects " +
@@ -444,8 +444,11 @@ void TfliteOpReader::arity(size_t min_in, size_t max_in, size_t required) const 
   for (size_t i = 0; i < in.size(); i++) {
     if (in[i] == -1 && i < required) invalid("required input " + std::to_string(i) + " is missing");
   }
-  if (out_.outputs.size() != 1) invalid("expects 1 output, has " + std::to_string(out_.outputs.size()));
-  if (out_.outputs[0] < 0) invalid("output is missing");
+  if (out_.outputs.size() != outputs)
+    invalid("expects " + std::to_string(outputs) + " output" + (outputs == 1 ? "" : "s") + ", has " +
+            std::to_string(out_.outputs.size()));
+  for (size_t k = 0; k < outputs; k++)
+    if (out_.outputs[k] < 0) invalid("output " + std::to_string(k) + " is missing");
 }
 
 Activation TfliteOpReader::activation(tflite::ActivationFunctionType a) const {

@@ -32,7 +32,7 @@ class TfliteOpReader {
   OpParams& params() { return out_.params; }
   int builtin() const { return builtin_; }  // the file's builtin code (PAD or PADV2, ...)
   const Tensor& input(size_t i) const { return g_.tensors[out_.inputs[i]]; }
-  const Tensor& output() const { return g_.tensors[out_.outputs[0]]; }
+  const Tensor& output(size_t k = 0) const { return g_.tensors[out_.outputs[k]]; }
   int input_rank(size_t i) const { return (int)input(i).shape.size(); }
   bool has_input(size_t i) const { return i < out_.inputs.size() && out_.inputs[i] >= 0; }
 
@@ -40,8 +40,9 @@ class TfliteOpReader {
   [[noreturn]] void invalid(const std::string& msg) const;      // TARE_ERROR_INVALID_MODEL
   [[noreturn]] void unsupported(const std::string& msg) const;  // TARE_ERROR_UNSUPPORTED
 
-  // min_in..max_in inputs, those at positions >= `required` may be omitted (-1); exactly one output.
-  void arity(size_t min_in, size_t max_in, size_t required) const;
+  // min_in..max_in inputs, those at positions >= `required` may be omitted (-1); exactly `outputs` outputs, none
+  // omitted.
+  void arity(size_t min_in, size_t max_in, size_t required, size_t outputs = 1) const;
   // The builtin options when present and of the `expected` type (else INVALID_MODEL); null when absent.
   template <typename T>
   const T* options(tflite::BuiltinOptions expected) const {

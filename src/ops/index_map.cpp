@@ -1,17 +1,15 @@
 // Kernels and references of the index-map layout ops (index_map.h).
 #include "ops/index_map.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace tare::ops {
 
 namespace {
 
 constexpr uint32_t kLocal = 64;
-
-bool same_quant(const Tensor& a, const Tensor& b) {
-  return a.dtype == b.dtype && a.quant.scale == b.quant.scale && a.quant.zero_point == b.quant.zero_point;
-}
 
 // The op's map, checked against the graph's output shape.
 IndexMap checked_map(const Graph& g, const Op& op, IndexMapFn fn, const std::string& where) {
@@ -28,17 +26,24 @@ IndexMap checked_map(const Graph& g, const Op& op, IndexMapFn fn, const std::str
 // Dense element index -> lane of the NHWC4 storage (rows of C4 groups of 4 lanes).
 int64_t device_lane(int64_t i, int c, int c4) { return i / c * c4 * 4 + i % c; }
 
-// For every lane of the output's storage, the input lane it copies (-1: a padding lane).
-std::vector<int32_t> device_map(const IndexMap& m, const Shape4& is, const Shape4& os, const std::string& where) {
+// For every lane of the output's storage, the input lane it copies (-1: a padding lane, -2: an element another
+// input writes, kept).
+std::vector<int32_t> device_map(const std::vector<int64_t>& src_of, const Shape4& is, const Shape4& os,
+                                const std::string& where) {
   TARE_CHECK(os.padded_elements() < INT32_MAX && is.padded_elements() < INT32_MAX, TARE_ERROR_UNSUPPORTED,
              where + "tensor too large");
   std::vector<int32_t> lanes((size_t)os.padded_elements(), -1);
-  for (size_t i = 0; i < m.src.size(); i++)
-    lanes[(size_t)device_lane((int64_t)i, os.c, os.c4())] = (int32_t)device_lane(m.src[i], is.c, is.c4());
+  for (size_t i = 0; i < src_of.size(); i++)
+    lanes[(size_t)device_lane((int64_t)i, os.c, os.c4())] =
+        src_of[i] < 0 ? -2 : (int32_t)device_lane(src_of[i], is.c, is.c4());
   return lanes;
 }
 
 }  // namespace
+
+bool same_quant(const Tensor& a, const Tensor& b) {
+  return a.dtype == b.dtype && a.quant.scale == b.quant.scale && a.quant.zero_point == b.quant.zero_point;
+}
 
 std::vector<int64_t> dense_strides(const std::vector<int>& s) {
   std::vector<int64_t> r(s.size(), 1);
@@ -63,44 +68,53 @@ void check_same_quant(const TfliteOpReader& r) {
   }
 }
 
-KernelPtr make_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
-  const std::string where = op_where(op);
-  const IndexMap m = checked_map(b.graph(), op, fn, where);
-  const Shape4 is = shape4(b.graph().tensors[(size_t)op.inputs[0]].shape), os = shape4(m.out_shape);
-  const std::vector<int32_t> lanes = device_map(m, is, os, where);
-  if (lanes.empty()) return std::make_unique<DispatchKernel>(std::vector<Dispatch>{});
-  const ConstSlice map = b.add_constant_bytes(lanes.data(), lanes.size() * 4);
-  const int32_t total = (int32_t)(lanes.size() / 4);
-  auto p = b.pipeline("gather_map", {}, sizeof(total), 3, kLocal);
-  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::c(map)}, total,
-                       grid_xz(total, kLocal));
+// The words [first, last] of a lane map (4 lanes a word) that hold a lane >= 0: a dispatch over them writes all its
+// elements (the words outside hold only elements another dispatch writes, and their padding lanes).
+std::pair<int32_t, int32_t> used_words(const std::vector<int32_t>& lanes) {
+  int32_t first = -1, last = -1;
+  for (size_t i = 0; i < lanes.size(); i++)
+    if (lanes[i] >= 0) {
+      if (first < 0) first = (int32_t)(i / 4);
+      last = (int32_t)(i / 4);
+    }
+  return {first, last};
 }
 
-KernelPtr make_q8_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
-  const std::string where = op_where_q8(op);
-  const auto [it, ot] = q8_op_io(b.graph(), op, where, false, false);
-  TARE_CHECK(same_quant(it, ot), TARE_ERROR_UNSUPPORTED,
+void add_gather(BuildContext& b, std::vector<Dispatch>& out, int src, int dst, const std::vector<int64_t>& src_of,
+                const std::string& where) {
+  const Graph& g = b.graph();
+  const Tensor &it = g.tensors[(size_t)src], &ot = g.tensors[(size_t)dst];
+  TARE_CHECK(!is_q8(ot) || same_quant(it, ot), TARE_ERROR_UNSUPPORTED,
              where + "input and output must have the same type and quantization (the values are copied)");
-  const IndexMap m = checked_map(b.graph(), op, fn, where);
-  const Shape4 is = shape4(it.shape), os = shape4(m.out_shape);
-  const std::vector<int32_t> lanes = device_map(m, is, os, where);
-  if (lanes.empty()) return std::make_unique<DispatchKernel>(std::vector<Dispatch>{});
-  const ConstSlice map = b.add_constant_bytes(lanes.data(), lanes.size() * 4);
-  const struct { int32_t total, zo; } pc{(int32_t)(lanes.size() / 4), device_zero_point(ot)};
-  auto p = b.pipeline_q8("q8_gather_map", false, {}, sizeof(pc), 3, kLocal);
-  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::c(map)}, pc,
-                       grid_xz(pc.total, kLocal));
+  const std::vector<int32_t> lanes = device_map(src_of, shape4(it.shape), shape4(ot.shape), where);
+  // Only the words this source writes (PACK: its own stretch of the output); a map without a kept element
+  // covers every word, so that all padding lanes are written.
+  int32_t first = 0, last = (int32_t)(lanes.size() / 4) - 1;
+  if (std::find(src_of.begin(), src_of.end(), -1) != src_of.end()) std::tie(first, last) = used_words(lanes);
+  if (lanes.empty() || first < 0) return;
+  const ConstSlice map = b.add_constant_bytes(lanes.data() + 4 * first, (size_t)(last - first + 1) * 16);
+  const int32_t total = last - first + 1;
+  const std::vector<Binding> bindings = {Binding::t(src), Binding::t(dst), Binding::c(map)};
+  if (!is_q8(ot)) {
+    const struct { int32_t total, first; } pc{total, first};
+    out.push_back(
+        Dispatch::make(b.pipeline("gather_map", {}, sizeof(pc), 3, kLocal), bindings, pc, grid_xz(total, kLocal)));
+    return;
+  }
+  const struct { int32_t total, zo, first; } pc{total, device_zero_point(ot), first};
+  out.push_back(Dispatch::make(b.pipeline_q8("q8_gather_map", false, {}, sizeof(pc), 3, kLocal), bindings, pc,
+                               grid_xz(total, kLocal)));
 }
 
-KernelPtr make_grad_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
-  const std::string where = op_where(op);
+void add_grad_gather(BuildContext& b, std::vector<Dispatch>& out, int src, int dst, const std::vector<int64_t>& src_of,
+                     const std::string& where) {
   TARE_CHECK(!b.fp16(), TARE_ERROR_UNSUPPORTED, where + "backward kernels are float32 only");
-  const IndexMap m = checked_map(b.graph(), op, fn, where);
-  const Shape4 is = shape4(b.graph().tensors[(size_t)op.inputs[0]].shape), os = shape4(m.out_shape);
-  const std::vector<int32_t> lanes = device_map(m, is, os, where);
+  const Graph& g = b.graph();
+  const Shape4 is = shape4(g.tensors[(size_t)src].shape), os = shape4(g.tensors[(size_t)dst].shape);
+  const std::vector<int32_t> lanes = device_map(src_of, is, os, where);
   // The inverse map as lists (CSR) per input lane: GATHER may read an input element more than once.
   const size_t in_lanes = (size_t)is.padded_elements();
-  if (in_lanes == 0) return std::make_unique<DispatchKernel>(std::vector<Dispatch>{});
+  if (in_lanes == 0) return;
   std::vector<int32_t> start(in_lanes + 1, 0), list;
   for (int32_t s : lanes)
     if (s >= 0) start[(size_t)s + 1]++;
@@ -109,13 +123,45 @@ KernelPtr make_grad_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
   std::vector<int32_t> fill(start.begin(), start.end() - 1);
   for (size_t o = 0; o < lanes.size(); o++)
     if (lanes[o] >= 0) list[(size_t)fill[(size_t)lanes[o]]++] = (int32_t)o;
+  // Only the input words some output lane copied (SPLIT: this output's stretch of the input).
+  int32_t first = -1, last = -1;
+  for (size_t i = 0; i < in_lanes; i++)
+    if (start[i + 1] > start[i]) {
+      if (first < 0) first = (int32_t)(i / 4);
+      last = (int32_t)(i / 4);
+    }
+  if (first < 0) return;
   const ConstSlice cs = b.add_constant_bytes(start.data(), start.size() * 4);
   const ConstSlice cl = b.add_constant_bytes(list.data(), list.size() * 4);
-  const int32_t total = (int32_t)(in_lanes / 4);
-  auto p = b.context().pipeline("grad_gather_map", {}, sizeof(total), 4, kLocal, 1, 1);
-  return make_dispatch(std::move(p),
-                       {Binding::g(op.outputs[0]), Binding::g(op.inputs[0]), Binding::c(cs), Binding::c(cl)}, total,
-                       grid_xz(total, kLocal));
+  const struct { int32_t total, first; } pc{last - first + 1, first};
+  auto p = b.context().pipeline("grad_gather_map", {}, sizeof(pc), 4, kLocal, 1, 1);
+  out.push_back(Dispatch::make(std::move(p), {Binding::g(dst), Binding::g(src), Binding::c(cs), Binding::c(cl)}, pc,
+                               grid_xz(pc.total, kLocal)));
+}
+
+KernelPtr make_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
+  const std::string where = op_where(op);
+  std::vector<Dispatch> d;
+  add_gather(b, d, op.inputs[0], op.outputs[0], checked_map(b.graph(), op, fn, where).src, where);
+  return std::make_unique<DispatchKernel>(std::move(d));
+}
+
+KernelPtr make_q8_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
+  const std::string where = op_where_q8(op);
+  const auto [it, ot] = q8_op_io(b.graph(), op, where, false, false);
+  TARE_CHECK(same_quant(it, ot), TARE_ERROR_UNSUPPORTED,
+             where + "input and output must have the same type and quantization (the values are copied)");
+  std::vector<Dispatch> d;
+  add_gather(b, d, op.inputs[0], op.outputs[0], checked_map(b.graph(), op, fn, where).src, where);
+  return std::make_unique<DispatchKernel>(std::move(d));
+}
+
+KernelPtr make_grad_index_map(BuildContext& b, const Op& op, IndexMapFn fn) {
+  const std::string where = op_where(op);
+  TARE_CHECK(!b.fp16(), TARE_ERROR_UNSUPPORTED, where + "backward kernels are float32 only");
+  std::vector<Dispatch> d;
+  add_grad_gather(b, d, op.inputs[0], op.outputs[0], checked_map(b.graph(), op, fn, where).src, where);
+  return std::make_unique<DispatchKernel>(std::move(d));
 }
 
 void ref_float_index_map(ref::detail::OpContext& c, IndexMapFn fn) {

@@ -50,6 +50,18 @@ void ref_float_index_map(ref::detail::OpContext& c, IndexMapFn fn);
 void ref_int_index_map(ref::intd::IntCtx& c, IndexMapFn fn);
 void ref_grad_index_map(ref::GradContext& c, IndexMapFn fn);
 
+// The building blocks, also of the ops with several inputs or outputs (SPLIT, UNPACK, PACK: op_split_pack.cpp).
+// add_gather: a dispatch that writes tensor `dst` (every element, and its padding lanes) from tensor `src`: dst's
+// element i copies src's element src_of[i], or keeps its value where src_of[i] is -1 (another input writes it);
+// 8-bit tensors must share their quantization.  add_grad_gather: the backward of that dispatch, grad(src) +=
+// grad(dst) through the same map.  Nothing is added for an empty tensor.
+void add_gather(BuildContext& b, std::vector<Dispatch>& out, int src, int dst, const std::vector<int64_t>& src_of,
+                const std::string& where);
+void add_grad_gather(BuildContext& b, std::vector<Dispatch>& out, int src, int dst, const std::vector<int64_t>& src_of,
+                     const std::string& where);
+// Same type and quantization (8-bit values copied as stored mean the same reals).
+bool same_quant(const Tensor& a, const Tensor& b);
+
 // Import check shared by the ops: 8-bit input and output with different quantization are refused (TFLite copies
 // the stored values, which would change the real ones).
 void check_same_quant(const TfliteOpReader& r);

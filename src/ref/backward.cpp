@@ -475,9 +475,16 @@ Gradients GradContext::run(const std::vector<std::pair<int, std::vector<float>>>
   for (size_t k = g_.ops.size(); k-- > 0;) {
     op_ = &g_.ops[k];
     op_index_ = (int)k;
-    if (op_->outputs.size() != 1 || op_->outputs[0] < 0 || op_->outputs[0] >= (int)nt)
-      fail(TARE_ERROR_INVALID_MODEL, "expected one output");
-    if (res_.activations[op_->outputs[0]].empty()) continue;  // no gradient reaches this operator
+    if (op_->outputs.empty()) fail(TARE_ERROR_INVALID_MODEL, "has no output");
+    bool reached = false;
+    for (int o : op_->outputs) {
+      if (o < 0 || o >= (int)nt) fail(TARE_ERROR_INVALID_MODEL, "output tensor index out of range");
+      reached = reached || !res_.activations[o].empty();
+    }
+    if (!reached) continue;  // no gradient reaches this operator
+    // Outputs of a multi-output op (SPLIT) that no consumer used pass zeros.
+    for (int o : op_->outputs)
+      if (res_.activations[o].empty()) res_.activations[o].assign((size_t)g_.tensors[o].elements(), 0.0f);
     dispatch();
   }
   for (auto& [t, acc] : bias_acc_) {

@@ -33,8 +33,9 @@ class GradContext {
 
   const Graph& graph() const { return g_; }
   const Op& op() const { return *op_; }
-  // dL/d(output), as accumulated from the operator's consumers.
-  const std::vector<float>& output_grad() const { return res_.activations[op_->outputs[0]]; }
+  // dL/d(output k), as accumulated from the operator's consumers (zeros for an output of a multi-output op that no
+  // gradient reached).
+  const std::vector<float>& output_grad(size_t k = 0) const { return res_.activations[op_->outputs.at(k)]; }
 
   // ---- helpers ---------------------------------------------------------------------------------------------------
   [[noreturn]] void fail(tare_status s, const std::string& msg) const {
