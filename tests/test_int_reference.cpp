@@ -177,6 +177,19 @@ TEST_SUITE("quant") {
       QT out{DType::I8, {2, 4}, 0.1f, -7, {}};
       CHECK(as_i8(run_one(OpType::Pad, p, {in}, out, {i8({5, 6})})) == std::vector<int>{-7, -7, -7, -7, 5, 6, -7, -7});
     }
+    SUBCASE("BATCH_MATMUL int8; uint8 refused as TFLite refuses it") {
+      // (x - 1) = (4, 1) times [[1, 2], [3, 4]]: (7, 12), multiplier 0.5 * 0.25 / 0.5 = 0.25: 1.75 -> 2, 3; zp -2.
+      QT x{DType::I8, {1, 2}, 0.5f, 1, {}};
+      QT w{DType::I8, {2, 2}, 0.25f, 0, i8({1, 2, 3, 4})};
+      QT y{DType::I8, {1, 2}, 0.5f, -2, {}};
+      CHECK(as_i8(run_one(OpType::BatchMatmul, p, {x, w}, y, {i8({5, 2})})) == std::vector<int>{0, 1});
+      p.ints = {0, 1};  // adj_y: the same weights read transposed, [[1, 3], [2, 4]]: (6, 16) -> 1.5 -> 2, 4
+      CHECK(as_i8(run_one(OpType::BatchMatmul, p, {x, w}, y, {i8({5, 2})})) == std::vector<int>{0, 2});
+      QT xu{DType::U8, {1, 2}, 0.5f, 128, {}};
+      QT wu{DType::U8, {2, 2}, 0.25f, 128, {1, 2, 3, 4}};
+      QT yu{DType::U8, {1, 2}, 0.5f, 128, {}};
+      CHECK_THROWS_AS(run_one(OpType::BatchMatmul, p, {xu, wu}, yu, {{130, 129}}), tare::Error);
+    }
     SUBCASE("bad input size is an error, not a crash") {
       QT in{DType::I8, {4}, 0.1f, 0, {}};
       QT out{DType::I8, {4}, 0.1f, 0, {}};

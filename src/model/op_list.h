@@ -57,4 +57,5 @@
   X(MirrorPad) \
   X(Tile) \
   X(LogSoftmax) \
-  X(TransposeConv)
+  X(TransposeConv) \
+  X(BatchMatmul)
