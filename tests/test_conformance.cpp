@@ -2462,6 +2462,47 @@ std::vector<Case> batch_matmul_cases() {
   return v;
 }
 
+// ---- L2_NORMALIZATION ---------------------------------------------------------------------------------------------
+
+Case l2_norm_case(const std::vector<int>& shape) {
+  GraphBuilder b;
+  const int x = b.input(shape);
+  b.output(b.op(OpType::L2Normalization, {x}, shape));
+  return make_case(shape_name(shape), b.g);
+}
+
+std::vector<Case> l2_normalization_cases() {
+  std::vector<Case> v;
+  // Ranks 1 to 4, partial last groups, one channel, many rows, a long row.
+  for (const std::vector<int>& s : std::vector<std::vector<int>>{
+           {1, 7}, {2, 13}, {3, 5, 17}, {2, 3, 4, 9}, {1, 1001}, {5}, {300, 6}, {2, 2, 2, 64}})
+    v.push_back(l2_norm_case(s));
+  // One channel: y = sign(x), whose gradient is 0 (only rounding residue is left to compare).
+  v.push_back(l2_norm_case({4, 1}).skipping(kGradPaths));
+  // Hand-computed: (3, 4) -> (0.6, 0.8); a zero row stays 0 (the norm is clamped to 1e-6); a tiny row is divided by
+  // 1e-6, not by its norm.
+  v.push_back(l2_norm_case({3, 2})
+                  .fixed_floats({{3, 4, 0, 0, 1e-7f, 0}})
+                  .expecting({0.6, 0.8, 0, 0, 0.1, 0}, 1e-6)
+                  .only_paths(bit(Path::Fp32)));
+  // 8-bit: int8 with input zero points of every sign, output scale 1/128 and zero point 0 (TFLite's requirement).
+  struct Q {
+    std::vector<int> shape;
+    float si;
+    int zi;
+  };
+  const std::vector<Q> q8 = {{{1, 7}, 0.1f, 3},           {{2, 5, 13}, 0.02f, -10}, {{3, 64}, 0.05f, 0},
+                             {{2, 2, 3, 33}, 0.01f, 100}, {{1, 1001}, 0.3f, -128},  {{6, 1}, 0.1f, -2},
+                             {{2, 3}, 0.1f, 127}};
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, c.si, c.zi);
+    b.q8_output_op(OpType::L2Normalization, {x}, c.shape, {}, 1.0f / 128.0f, 0);
+    v.push_back(make_case(shape_name(c.shape) + " int8 zp " + std::to_string(c.zi), b.g));
+  }
+  return v;
+}
+
 }  // namespace
 
 const std::vector<Entry>& table() {
@@ -2538,6 +2579,7 @@ const std::vector<Entry>& table() {
       // TRANSPOSE_CONV: float, backward and round trip (no 8-bit kernel yet).
       {OpType::TransposeConv, float_only, transpose_conv_cases},
       {OpType::BatchMatmul, all, batch_matmul_cases},
+      {OpType::L2Normalization, all, l2_normalization_cases},
   };
   return t;
 }

@@ -190,6 +190,16 @@ TEST_SUITE("quant") {
       QT yu{DType::U8, {1, 2}, 0.5f, 128, {}};
       CHECK_THROWS_AS(run_one(OpType::BatchMatmul, p, {xu, wu}, yu, {{130, 129}}), tare::Error);
     }
+    SUBCASE("L2_NORMALIZATION int8: x / |x| on the 1/128 scale; other output scales refused") {
+      QT x{DType::I8, {1, 2}, 0.1f, 0, {}};
+      QT y{DType::I8, {1, 2}, 1.0f / 128, 0, {}};
+      const std::vector<int> got = as_i8(run_one(OpType::L2Normalization, p, {x}, y, {i8({3, -4})}));
+      REQUIRE(got.size() == 2);
+      CHECK(std::abs(got[0] - 77) <= 1);   // 0.6 * 128 = 76.8 (fixed-point inverse square root)
+      CHECK(std::abs(got[1] + 102) <= 1);  // -0.8 * 128
+      QT bad{DType::I8, {1, 2}, 1.0f / 64, 0, {}};
+      CHECK_THROWS_AS(run_one(OpType::L2Normalization, p, {x}, bad, {i8({3, -4})}), tare::Error);
+    }
     SUBCASE("bad input size is an error, not a crash") {
       QT in{DType::I8, {4}, 0.1f, 0, {}};
       QT out{DType::I8, {4}, 0.1f, 0, {}};

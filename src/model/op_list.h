@@ -58,4 +58,5 @@
   X(Tile) \
   X(LogSoftmax) \
   X(TransposeConv) \
-  X(BatchMatmul)
+  X(BatchMatmul) \
+  X(L2Normalization)
