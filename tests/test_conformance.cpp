@@ -2503,6 +2503,48 @@ std::vector<Case> l2_normalization_cases() {
   return v;
 }
 
+// ---- CAST ---------------------------------------------------------------------------------------------------------
+
+std::vector<Case> cast_cases() {
+  std::vector<Case> v;
+  // FLOAT32 -> FLOAT32 (an alias) between two kernels, as RESHAPE's aliases are tested.
+  for (const std::vector<int>& s : std::vector<std::vector<int>>{{2, 3, 5}, {7}, {1, 4, 4, 9}}) {
+    GraphBuilder b;
+    const int x = b.input(s);
+    const int r = b.op(OpType::Logistic, {x}, s);
+    const int y = b.op(OpType::Cast, {r}, s);
+    b.output(b.op(OpType::Logistic, {y}, s));
+    v.push_back(make_case("FLOAT32 -> FLOAT32 " + shape_name(s), b.g));
+  }
+  // Same 8-bit type (the stored values), INT8 / UINT8 -> FLOAT32 (the raw integers).
+  struct Q {
+    std::vector<int> shape;
+    DType in, out;
+    int zp;
+  };
+  const std::vector<Q> q8 = {{{2, 3, 5}, I8, I8, -4},           {{3, 9}, U8, U8, 131},
+                             {{2, 7, 9}, I8, DType::F32, -4},   {{3, 5}, U8, DType::F32, 128},
+                             {{1, 3, 3, 6}, I8, DType::F32, 0}, {{1001}, U8, DType::F32, 0}};
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, 0.05f, c.zp, c.in);
+    if (c.out == DType::F32) b.output(b.op(OpType::Cast, {x}, c.shape));
+    else b.q8_output_op(OpType::Cast, {x}, c.shape, {}, 0.05f, c.zp, c.out);
+    v.push_back(make_case(std::string(dtype_name(c.in)) + " -> " + dtype_name(c.out) + " " + shape_name(c.shape), b.g)
+                    .only_paths(kAll));
+  }
+  // Hand-computed raw values: int8 -128, -1, 0, 127 -> float.
+  {
+    Q8Builder b;
+    const int x = b.q8_input({4}, 0.5f, 3);
+    b.output(b.op(OpType::Cast, {x}, {4}));
+    v.push_back(make_case("hand-computed INT8 -> FLOAT32", b.g)
+                    .fixed_bytes({{0x80, 0xff, 0x00, 0x7f}})
+                    .expecting({-128, -1, 0, 127}));
+  }
+  return v;
+}
+
 }  // namespace
 
 const std::vector<Entry>& table() {
@@ -2580,6 +2622,7 @@ const std::vector<Entry>& table() {
       {OpType::TransposeConv, float_only, transpose_conv_cases},
       {OpType::BatchMatmul, all, batch_matmul_cases},
       {OpType::L2Normalization, all, l2_normalization_cases},
+      {OpType::Cast, all, cast_cases},
   };
   return t;
 }

@@ -200,6 +200,16 @@ TEST_SUITE("quant") {
       QT bad{DType::I8, {1, 2}, 1.0f / 64, 0, {}};
       CHECK_THROWS_AS(run_one(OpType::L2Normalization, p, {x}, bad, {i8({3, -4})}), tare::Error);
     }
+    SUBCASE("CAST int8 -> float32 gives the raw values; int32 -> float32 refused") {
+      QT x{DType::I8, {3}, 0.5f, 7, {}};
+      QT f{DType::F32, {3}, 1.0f, 0, {}};
+      const std::vector<uint8_t> d = run_one(OpType::Cast, p, {x}, f, {i8({-128, 0, 127})});
+      std::vector<float> v(3);
+      std::memcpy(v.data(), d.data(), 12);
+      CHECK(v == std::vector<float>{-128.0f, 0.0f, 127.0f});
+      QT xi{DType::I32, {3}, 1.0f, 0, {}};
+      CHECK_THROWS_AS(run_one(OpType::Cast, p, {xi}, f, {i32({1, 2, 3})}), tare::Error);
+    }
     SUBCASE("bad input size is an error, not a crash") {
       QT in{DType::I8, {4}, 0.1f, 0, {}};
       QT out{DType::I8, {4}, 0.1f, 0, {}};

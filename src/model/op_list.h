@@ -59,4 +59,5 @@
   X(LogSoftmax) \
   X(TransposeConv) \
   X(BatchMatmul) \
-  X(L2Normalization)
+  X(L2Normalization) \
+  X(Cast)
