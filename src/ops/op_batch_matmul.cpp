@@ -12,6 +12,7 @@
 //
 // Kernels: shaders/batch_matmul.comp (float forward and, with ACCUMULATE, both gradients) and q8_batch_matmul.comp.
 #include <algorithm>
+#include <array>
 #include <functional>
 
 #include "common/fixed_point.h"
@@ -22,6 +23,7 @@ namespace tare::ops {
 namespace {
 
 constexpr uint32_t kLocal = 64;
+constexpr uint32_t kRowBlocks = 2;      // batch_matmul.comp's register tile: 4 x kRowBlocks rows by 4 columns
 constexpr size_t kAdjX = 0, kAdjY = 1;  // params.ints[kAdjX], params.ints[kAdjY]
 
 bool adj_x(const OpParams& p) { return p.ints.size() > kAdjX && p.ints[kAdjX] != 0; }
@@ -132,18 +134,21 @@ Views views(const Graph& g, const Op& op, const std::string& where) {
   return v;
 }
 
-// One product R (+)= opX * opY over the full batch `full` (see batch_matmul.comp).
+// One product R (+)= opX * opY over the full batch `full` (see batch_matmul.comp), on a pipeline made by `pipe`
+// from the adjoint flags and the row blocks of the tile.
 struct Push {
-  int32_t total, M, N, K, M4, N4, FN, FH, rn, rh;
+  int32_t total, M, N, K, MT, N4, FN, FH, rn, rh;
   Side x, y;
 };
-Dispatch product(std::shared_ptr<vk::Pipeline> pipe, Binding x, const Shape4& sx, Binding y, const Shape4& sy,
+template <class MakePipe>
+Dispatch product(MakePipe pipe, bool x_adj, bool y_adj, Binding x, const Shape4& sx, Binding y, const Shape4& sy,
                  Binding r, const Shape4& sr, int K, const Shape4& full) {
+  const uint32_t rows = sr.w > 4 ? kRowBlocks : 1;  // short products waste no half-empty tiles
   Push pc{};
   pc.M = sr.w;
   pc.N = sr.c;
   pc.K = K;
-  pc.M4 = (sr.w + 3) / 4;
+  pc.MT = (sr.w + 4 * (int)rows - 1) / (4 * (int)rows);
   pc.N4 = sr.c4();
   pc.FN = full.n;
   pc.FH = full.h;
@@ -151,16 +156,18 @@ Dispatch product(std::shared_ptr<vk::Pipeline> pipe, Binding x, const Shape4& sx
   pc.rh = sr.h;
   pc.x = side(sx);
   pc.y = side(sy);
-  pc.total = sr.n * sr.h * pc.M4 * pc.N4;
-  return Dispatch::make(std::move(pipe), {x, y, r}, pc, grid_xy(pc.total, kLocal));
+  pc.total = sr.n * sr.h * pc.MT * pc.N4;
+  return Dispatch::make(pipe({x_adj, y_adj, rows}), {x, y, r}, pc, grid_xy(pc.total, kLocal));
 }
 
 KernelPtr make_float(BuildContext& b, const Op& op) {
   const Views v = views(b.graph(), op, op_where(op));
-  auto p = b.pipeline("batch_matmul", {adj_x(op.params), adj_y(op.params), 0}, sizeof(Push), 3, kLocal);
+  auto pipe = [&](std::array<uint32_t, 3> s) {
+    return b.pipeline("batch_matmul", {s[0], s[1], 0, s[2]}, sizeof(Push), 3, kLocal);
+  };
   std::vector<Dispatch> d;
-  d.push_back(product(std::move(p), Binding::t(op.inputs[0]), v.sa, Binding::t(op.inputs[1]), v.sb,
-                      Binding::t(op.outputs[0]), v.so, v.K, v.so));
+  d.push_back(product(pipe, adj_x(op.params), adj_y(op.params), Binding::t(op.inputs[0]), v.sa,
+                      Binding::t(op.inputs[1]), v.sb, Binding::t(op.outputs[0]), v.so, v.K, v.so));
   return std::make_unique<DispatchKernel>(std::move(d));
 }
 
@@ -173,23 +180,23 @@ KernelPtr make_grad(BuildContext& b, const Op& op) {
   const bool ax = adj_x(op.params), ay = adj_y(op.params);
   const Binding dy = Binding::g(op.outputs[0]), a = Binding::t(op.inputs[0]), bb = Binding::t(op.inputs[1]);
   const int n = v.so.c, m = v.so.w;  // the forward's N (dA's sum) and M (dB's sum)
-  auto pipe = [&](bool x_adj, bool y_adj) {
-    return b.context().pipeline("batch_matmul", {x_adj, y_adj, 1}, sizeof(Push), 3, kLocal, 1, 1);
+  auto pipe = [&](std::array<uint32_t, 3> s) {
+    return b.context().pipeline("batch_matmul", {s[0], s[1], 1, s[2]}, sizeof(Push), 3, kLocal, 1, 1);
   };
   std::vector<Dispatch> d;
   if (!v.a->is_const) {
     const Binding da = Binding::g(op.inputs[0]);
     if (!ax)  // dA[M,K] = dY[M,N] * opB^T
-      d.push_back(product(pipe(false, !ay), dy, v.so, bb, v.sb, da, v.sa, n, v.so));
+      d.push_back(product(pipe, false, !ay, dy, v.so, bb, v.sb, da, v.sa, n, v.so));
     else  // dA^T[K,M] = opB[K,N] * dY^T
-      d.push_back(product(pipe(ay, true), bb, v.sb, dy, v.so, da, v.sa, n, v.so));
+      d.push_back(product(pipe, ay, true, bb, v.sb, dy, v.so, da, v.sa, n, v.so));
   }
   if (!v.b->is_const) {
     const Binding db = Binding::g(op.inputs[1]);
     if (!ay)  // dB[K,N] = opA^T * dY
-      d.push_back(product(pipe(!ax, false), a, v.sa, dy, v.so, db, v.sb, m, v.so));
+      d.push_back(product(pipe, !ax, false, a, v.sa, dy, v.so, db, v.sb, m, v.so));
     else  // dB^T[N,K] = dY^T * opA
-      d.push_back(product(pipe(true, ax), dy, v.so, a, v.sa, db, v.sb, m, v.so));
+      d.push_back(product(pipe, true, ax, dy, v.so, a, v.sa, db, v.sb, m, v.so));
   }
   return std::make_unique<DispatchKernel>(std::move(d));
 }
