@@ -1,5 +1,6 @@
-// Per-kernel latency of the shapes that dominate MobileNet-v2 and -v1 on the default device: one-op graphs run
-// through a Session, median of N runs after warm-up, with the achieved GFLOP/s (2 x MACs / time).
+// Per-kernel latency of the shapes that dominate MobileNet-v2 and -v1, and of two BATCH_MATMULs, on the default
+// device: one-op graphs run through a Session, median of N runs after warm-up, with the achieved GFLOP/s (2 x MACs /
+// time).
 //   bench_internal_kernels [--runs N] [--fp16] [--filter SUBSTRING]
 #include <sys/resource.h>
 
@@ -42,8 +43,20 @@ Graph make(const Case& c, std::mt19937& rng) {
     g.tensors.push_back(std::move(t));
     return (int)g.tensors.size() - 1;
   };
-  int in = add({1, c.h, c.w, c.cin}, false);
   Op op;
+  if (c.type == OpType::BatchMatmul) {  // [h, w, cin] x constant [cin, cout]: h batches of w x cin
+    const int a = add({c.h, c.w, c.cin}, false), b = add({c.cin, c.cout}, true);
+    const int out = add({c.h, c.w, c.cout}, false);
+    op.type = c.type;
+    op.inputs = {a, b};
+    op.outputs = {out};
+    g.ops.push_back(op);
+    g.inputs = {a};
+    g.outputs = {out};
+    infer_shapes(g);
+    return g;
+  }
+  int in = add({1, c.h, c.w, c.cin}, false);
   op.type = c.type;
   op.params.stride_h = op.params.stride_w = c.stride;
   op.params.padding = Padding::Same;
@@ -95,6 +108,8 @@ int main(int argc, char** argv) {
       {"v2 dw 3x3s1 32 @112", OpType::DepthwiseConv2D, 112, 112, 32, 32, 3, 1},
       {"v2 dw 3x3s2 96 @112", OpType::DepthwiseConv2D, 112, 112, 96, 96, 3, 2},
       {"v2 dw 3x3s1 144 @56", OpType::DepthwiseConv2D, 56, 56, 144, 144, 3, 1},
+      {"bmm 12x197x64 x 64x64", OpType::BatchMatmul, 12, 197, 64, 64, 1, 1},
+      {"bmm 1x256x256 x 256x256", OpType::BatchMatmul, 1, 256, 256, 256, 1, 1},
   };
   try {
     auto ctx = std::make_shared<vk::Context>(vk::ContextOptions{});
@@ -120,7 +135,7 @@ int main(int argc, char** argv) {
       double cpu = (cpu_ms() - cpu0) / runs;
       std::sort(t.begin(), t.end());
       const Tensor& out = s.output(0);
-      double macs = (double)out.elements() * c.k * c.k * (c.type == OpType::Conv2D ? c.cin : 1);
+      double macs = (double)out.elements() * c.k * c.k * (c.type == OpType::DepthwiseConv2D ? 1 : c.cin);
       std::printf("%-30s %9.3f ms  %6.2f GFLOP/s  cpu %8.3f ms/run\n", c.name.c_str(), t[t.size() / 2],
                   2 * macs / (t[t.size() / 2] * 1e6), cpu);
     }

@@ -86,6 +86,49 @@ int mbqm(int x, int multiplier, int shift) {
   return rdbpot(srdhm(x * (1 << left), multiplier), right);
 }
 
+// gemmlowp's SaturatingRoundingMultiplyByPOT: x * 2^exponent, saturating when exponent > 0, rounding (ties away
+// from zero) when exponent < 0.
+int srmbpot(int x, int exponent) {
+  if (exponent == 0) return x;
+  if (exponent < 0) return rdbpot(x, -exponent);
+  int threshold = int((1u << uint(31 - exponent)) - 1u);
+  if (x > threshold) return 0x7fffffff;
+  if (x < -threshold) return int(0x80000000);
+  return int(uint(x) << uint(exponent));
+}
+
+// TFLite's GetInvSqrtQuantizedMultiplierExp with reverse_shift -1 (as src/common/fixed_point.h): 1/sqrt(input) as
+// a Q31 multiplier and a left shift for mbqm; inputs 0 and 1 give (INT32_MAX, 0).  Newton-Raphson in Q3.28.
+void inv_sqrt_multiplier_exp(int v, out int multiplier, out int shift) {
+  if (v <= 1) {
+    multiplier = 0x7fffffff;
+    shift = 0;
+    return;
+  }
+  int s = 11;
+  while (v >= (1 << 29)) {
+    v >>= 2;
+    s++;
+  }
+  int pairs = (30 - findMSB(v)) / 2 - 1;  // (clz - 1) / 2 - 1
+  s -= pairs;
+  v <<= 2 * pairs;
+  int half_input = rdbpot(v >> 1, 1);
+  const int half_three = (1 << 28) + (1 << 27);
+  int x = 1 << 28;
+  for (int i = 0; i < 5; i++) {
+    int x3 = srmbpot(srdhm(srdhm(x, x), x), 6);
+    x = srmbpot(srdhm(half_three, x) - srdhm(half_input, x3), 3);
+  }
+  x = srdhm(x, 1518500250);  // sqrt(2)/2 in Q0.31
+  if (s < 0) {
+    x = int(uint(x) << uint(-s));
+    s = 0;
+  }
+  multiplier = x;
+  shift = -s;
+}
+
 // Single-rounding MultiplyByQuantizedMultiplier (ruy; TFLite's int8 CONV_2D / FULLY_CONNECTED): round(x * m *
 // 2^(shift - 31)) with ties toward +infinity, computed exactly on the 64-bit product (as hi/lo int32 pairs), then
 // saturated to int32.  Requires shift <= 30 (the host checks).

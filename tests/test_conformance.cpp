@@ -2479,6 +2479,199 @@ std::vector<Case> pack_cases() {
   return v;
 }
 
+// ---- BATCH_MATMUL -------------------------------------------------------------------------------------------------
+
+OpParams adjoints(bool ax, bool ay) {
+  OpParams p;
+  p.ints = {ax ? 1 : 0, ay ? 1 : 0};
+  return p;
+}
+std::string adj_name(bool ax, bool ay) { return std::string(ax ? " adj_x" : "") + (ay ? " adj_y" : ""); }
+
+// A x B with B (or A) a float constant when `const_b` (`const_a`).
+Case bmm_case(const std::vector<int>& a, const std::vector<int>& bs, const std::vector<int>& out, bool ax, bool ay,
+              bool const_a = false, bool const_b = false) {
+  GraphBuilder b;
+  const int x = const_a ? b.random_constant(a, -2, 2) : b.input(a);
+  const int y = const_b ? b.random_constant(bs, -2, 2) : b.input(bs);
+  b.output(b.op(OpType::BatchMatmul, {x, y}, out, adjoints(ax, ay)));
+  return make_case(shape_name(a) + (const_a ? " const" : "") + " x " + shape_name(bs) + (const_b ? " const" : "") +
+                       adj_name(ax, ay),
+                   b.g);
+}
+
+struct Bmm {
+  std::vector<int> a, b, out;
+  bool ax = false, ay = false;
+};
+// Odd sizes, tiles cut at both edges, ranks 2 to 4, batch broadcast either way, every adjoint combination.
+const std::vector<Bmm>& bmm_shapes() {
+  static const std::vector<Bmm> v = {
+      {{2, 3}, {3, 5}, {2, 5}},
+      {{7, 13}, {13, 9}, {7, 9}},
+      {{2, 5, 6}, {2, 6, 7}, {2, 5, 7}},
+      {{3, 4, 5}, {5, 6}, {3, 4, 6}},
+      {{5, 6}, {3, 6, 4}, {3, 5, 4}},
+      {{2, 1, 3, 5}, {1, 4, 5, 2}, {2, 4, 3, 2}},
+      {{2, 6, 5}, {2, 6, 3}, {2, 5, 3}, true, false},
+      {{2, 5, 6}, {2, 3, 6}, {2, 5, 3}, false, true},
+      {{3, 7, 5}, {9, 7}, {3, 5, 9}, true, true},
+      {{2, 3, 1, 17}, {2, 3, 17, 1}, {2, 3, 1, 1}},
+      {{1, 9, 4}, {2, 4, 9}, {2, 9, 9}},
+      {{2, 2, 11, 6}, {2, 1, 11, 10}, {2, 2, 6, 10}, true, false},
+  };
+  return v;
+}
+
+std::vector<Case> batch_matmul_cases() {
+  std::vector<Case> v;
+  for (const Bmm& c : bmm_shapes()) v.push_back(bmm_case(c.a, c.b, c.out, c.ax, c.ay));
+  // Constant operands (a weight on the right or on the left), a larger product.
+  v.push_back(bmm_case({4, 10}, {10, 6}, {4, 6}, false, false, false, true));
+  v.push_back(bmm_case({2, 3, 8}, {5, 8}, {2, 3, 5}, false, true, false, true));
+  v.push_back(bmm_case({3, 4}, {2, 4, 5}, {2, 3, 5}, false, false, true, false));
+  v.push_back(bmm_case({1, 64, 96}, {96, 80}, {1, 64, 80}, false, false).only_paths(kFloatPaths));
+  // One tensor on both sides (x x^T): both gradients add into the same tensor.
+  {
+    GraphBuilder b;
+    const int x = b.input({2, 4, 6});
+    b.output(b.op(OpType::BatchMatmul, {x, x}, {2, 4, 4}, adjoints(false, true)));
+    v.push_back(make_case("x x^T [2,4,6]", b.g));
+  }
+  // Hand-computed: [[1,2],[3,4]] x [[5,6],[7,8]].
+  {
+    GraphBuilder b;
+    const int x = b.input({2, 2});
+    const int y = b.input({2, 2});
+    b.output(b.op(OpType::BatchMatmul, {x, y}, {2, 2}));
+    v.push_back(make_case("hand-computed", b.g)
+                    .fixed_floats({{1, 2, 3, 4}, {5, 6, 7, 8}})
+                    .expecting({19, 22, 43, 50})
+                    .only_paths(bit(Path::Fp32)));
+  }
+  // 8-bit (int8 only: TFLite refuses uint8): zero points of every sign, the same shapes, constant operands (zero point
+  // 0 and not), a long inner dimension.  Output scale about 3 standard deviations of the accumulator over 127.
+  unsigned seed = 900;
+  auto q8 = [&](const std::vector<int>& a, const std::vector<int>& bs, const std::vector<int>& out, bool ax, bool ay,
+                int za, int zb, int zo, int const_zp = -1000) {
+    Q8Builder b;
+    b.rng.seed(seed++);
+    const float sa = 0.02f, sb = 0.03f;
+    const int k = ax ? a[a.size() - 2] : a.back();
+    const int x = b.q8_input(a, sa, za);
+    int y;
+    if (const_zp != -1000) {
+      y = b.int8_weights(bs, {sb});
+      b.g.tensors[(size_t)y].quant.zero_point = {const_zp};
+    } else {
+      y = b.q8_input(bs, sb, zb);
+    }
+    b.q8_output_op(OpType::BatchMatmul, {x, y}, out, adjoints(ax, ay), sa * sb * 120.0f * std::sqrt((float)k), zo);
+    v.push_back(make_case(shape_name(a) + " x " + shape_name(bs) + (const_zp != -1000 ? " const" : "") +
+                              adj_name(ax, ay) + " int8 zp " + std::to_string(za) + "," +
+                              std::to_string(const_zp != -1000 ? const_zp : zb) + "," + std::to_string(zo),
+                          b.g)
+                    .seeded(seed + 1000));
+  };
+  // The first three (those TFLite's oracle runs): both adjoints with a rank-2 operand, batch broadcast both ways, a
+  // constant with a non-zero zero point.
+  q8({3, 7, 5}, {9, 7}, {3, 5, 9}, true, true, 6, -9, 4);
+  q8({2, 1, 3, 5}, {1, 4, 5, 2}, {2, 4, 3, 2}, false, false, -20, 11, -3);
+  q8({2, 3, 8}, {5, 8}, {2, 3, 5}, false, true, 10, 0, -1, -9);
+  const int zps[][3] = {{3, -7, 5}, {0, 0, 0}, {-20, 11, -3}, {100, -128, 1}, {-5, 2, 127}, {7, 7, -128}};
+  int i = 0;
+  for (const Bmm& c : bmm_shapes()) {
+    const int* z = zps[i++ % 6];
+    q8(c.a, c.b, c.out, c.ax, c.ay, z[0], z[1], z[2]);
+  }
+  q8({4, 10}, {10, 6}, {4, 6}, false, false, -3, 0, 2, 0);
+  q8({1, 8, 300}, {300, 12}, {1, 8, 12}, false, false, -1, 4, 0);
+  return v;
+}
+
+// ---- L2_NORMALIZATION ---------------------------------------------------------------------------------------------
+
+Case l2_norm_case(const std::vector<int>& shape) {
+  GraphBuilder b;
+  const int x = b.input(shape);
+  b.output(b.op(OpType::L2Normalization, {x}, shape));
+  return make_case(shape_name(shape), b.g);
+}
+
+std::vector<Case> l2_normalization_cases() {
+  std::vector<Case> v;
+  // Ranks 1 to 4, partial last groups, one channel, many rows, a long row.
+  for (const std::vector<int>& s : std::vector<std::vector<int>>{
+           {1, 7}, {2, 13}, {3, 5, 17}, {2, 3, 4, 9}, {1, 1001}, {5}, {300, 6}, {2, 2, 2, 64}})
+    v.push_back(l2_norm_case(s));
+  // One channel: y = sign(x), whose gradient is 0 (only rounding residue is left to compare).
+  v.push_back(l2_norm_case({4, 1}).skipping(kGradPaths));
+  // Hand-computed: (3, 4) -> (0.6, 0.8); a zero row stays 0 (the norm is clamped to 1e-6); a tiny row is divided by
+  // 1e-6, not by its norm.
+  v.push_back(l2_norm_case({3, 2})
+                  .fixed_floats({{3, 4, 0, 0, 1e-7f, 0}})
+                  .expecting({0.6, 0.8, 0, 0, 0.1, 0}, 1e-6)
+                  .only_paths(bit(Path::Fp32)));
+  // 8-bit: int8 with input zero points of every sign, output scale 1/128 and zero point 0 (TFLite's requirement).
+  struct Q {
+    std::vector<int> shape;
+    float si;
+    int zi;
+  };
+  const std::vector<Q> q8 = {{{1, 7}, 0.1f, 3},           {{2, 5, 13}, 0.02f, -10}, {{3, 64}, 0.05f, 0},
+                             {{2, 2, 3, 33}, 0.01f, 100}, {{1, 1001}, 0.3f, -128},  {{6, 1}, 0.1f, -2},
+                             {{2, 3}, 0.1f, 127}};
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, c.si, c.zi);
+    b.q8_output_op(OpType::L2Normalization, {x}, c.shape, {}, 1.0f / 128.0f, 0);
+    v.push_back(make_case(shape_name(c.shape) + " int8 zp " + std::to_string(c.zi), b.g));
+  }
+  return v;
+}
+
+// ---- CAST ---------------------------------------------------------------------------------------------------------
+
+std::vector<Case> cast_cases() {
+  std::vector<Case> v;
+  // FLOAT32 -> FLOAT32 (an alias) between two kernels, as RESHAPE's aliases are tested.
+  for (const std::vector<int>& s : std::vector<std::vector<int>>{{2, 3, 5}, {7}, {1, 4, 4, 9}}) {
+    GraphBuilder b;
+    const int x = b.input(s);
+    const int r = b.op(OpType::Logistic, {x}, s);
+    const int y = b.op(OpType::Cast, {r}, s);
+    b.output(b.op(OpType::Logistic, {y}, s));
+    v.push_back(make_case("FLOAT32 -> FLOAT32 " + shape_name(s), b.g));
+  }
+  // Same 8-bit type (the stored values), INT8 / UINT8 -> FLOAT32 (the raw integers).
+  struct Q {
+    std::vector<int> shape;
+    DType in, out;
+    int zp;
+  };
+  const std::vector<Q> q8 = {{{2, 3, 5}, I8, I8, -4},           {{3, 9}, U8, U8, 131},
+                             {{2, 7, 9}, I8, DType::F32, -4},   {{3, 5}, U8, DType::F32, 128},
+                             {{1, 3, 3, 6}, I8, DType::F32, 0}, {{1001}, U8, DType::F32, 0}};
+  for (const Q& c : q8) {
+    Q8Builder b;
+    const int x = b.q8_input(c.shape, 0.05f, c.zp, c.in);
+    if (c.out == DType::F32) b.output(b.op(OpType::Cast, {x}, c.shape));
+    else b.q8_output_op(OpType::Cast, {x}, c.shape, {}, 0.05f, c.zp, c.out);
+    v.push_back(make_case(std::string(dtype_name(c.in)) + " -> " + dtype_name(c.out) + " " + shape_name(c.shape), b.g)
+                    .only_paths(kAll));
+  }
+  // Hand-computed raw values: int8 -128, -1, 0, 127 -> float.
+  {
+    Q8Builder b;
+    const int x = b.q8_input({4}, 0.5f, 3);
+    b.output(b.op(OpType::Cast, {x}, {4}));
+    v.push_back(make_case("hand-computed INT8 -> FLOAT32", b.g)
+                    .fixed_bytes({{0x80, 0xff, 0x00, 0x7f}})
+                    .expecting({-128, -1, 0, 127}));
+  }
+  return v;
+}
+
 }  // namespace
 
 const std::vector<Entry>& table() {
@@ -2558,6 +2751,9 @@ const std::vector<Entry>& table() {
       {OpType::SplitV, all, split_v_cases},
       {OpType::Unpack, all, unpack_cases},
       {OpType::Pack, all, pack_cases},
+      {OpType::BatchMatmul, all, batch_matmul_cases},
+      {OpType::L2Normalization, all, l2_normalization_cases},
+      {OpType::Cast, all, cast_cases},
   };
   return t;
 }

@@ -177,6 +177,39 @@ TEST_SUITE("quant") {
       QT out{DType::I8, {2, 4}, 0.1f, -7, {}};
       CHECK(as_i8(run_one(OpType::Pad, p, {in}, out, {i8({5, 6})})) == std::vector<int>{-7, -7, -7, -7, 5, 6, -7, -7});
     }
+    SUBCASE("BATCH_MATMUL int8; uint8 refused as TFLite refuses it") {
+      // (x - 1) = (4, 1) times [[1, 2], [3, 4]]: (7, 12), multiplier 0.5 * 0.25 / 0.5 = 0.25: 1.75 -> 2, 3; zp -2.
+      QT x{DType::I8, {1, 2}, 0.5f, 1, {}};
+      QT w{DType::I8, {2, 2}, 0.25f, 0, i8({1, 2, 3, 4})};
+      QT y{DType::I8, {1, 2}, 0.5f, -2, {}};
+      CHECK(as_i8(run_one(OpType::BatchMatmul, p, {x, w}, y, {i8({5, 2})})) == std::vector<int>{0, 1});
+      p.ints = {0, 1};  // adj_y: the same weights read transposed, [[1, 3], [2, 4]]: (6, 16) -> 1.5 -> 2, 4
+      CHECK(as_i8(run_one(OpType::BatchMatmul, p, {x, w}, y, {i8({5, 2})})) == std::vector<int>{0, 2});
+      QT xu{DType::U8, {1, 2}, 0.5f, 128, {}};
+      QT wu{DType::U8, {2, 2}, 0.25f, 128, {1, 2, 3, 4}};
+      QT yu{DType::U8, {1, 2}, 0.5f, 128, {}};
+      CHECK_THROWS_AS(run_one(OpType::BatchMatmul, p, {xu, wu}, yu, {{130, 129}}), tare::Error);
+    }
+    SUBCASE("L2_NORMALIZATION int8: x / |x| on the 1/128 scale; other output scales refused") {
+      QT x{DType::I8, {1, 2}, 0.1f, 0, {}};
+      QT y{DType::I8, {1, 2}, 1.0f / 128, 0, {}};
+      const std::vector<int> got = as_i8(run_one(OpType::L2Normalization, p, {x}, y, {i8({3, -4})}));
+      REQUIRE(got.size() == 2);
+      CHECK(std::abs(got[0] - 77) <= 1);   // 0.6 * 128 = 76.8 (fixed-point inverse square root)
+      CHECK(std::abs(got[1] + 102) <= 1);  // -0.8 * 128
+      QT bad{DType::I8, {1, 2}, 1.0f / 64, 0, {}};
+      CHECK_THROWS_AS(run_one(OpType::L2Normalization, p, {x}, bad, {i8({3, -4})}), tare::Error);
+    }
+    SUBCASE("CAST int8 -> float32 gives the raw values; int32 -> float32 refused") {
+      QT x{DType::I8, {3}, 0.5f, 7, {}};
+      QT f{DType::F32, {3}, 1.0f, 0, {}};
+      const std::vector<uint8_t> d = run_one(OpType::Cast, p, {x}, f, {i8({-128, 0, 127})});
+      std::vector<float> v(3);
+      std::memcpy(v.data(), d.data(), 12);
+      CHECK(v == std::vector<float>{-128.0f, 0.0f, 127.0f});
+      QT xi{DType::I32, {3}, 1.0f, 0, {}};
+      CHECK_THROWS_AS(run_one(OpType::Cast, p, {xi}, f, {i32({1, 2, 3})}), tare::Error);
+    }
     SUBCASE("bad input size is an error, not a crash") {
       QT in{DType::I8, {4}, 0.1f, 0, {}};
       QT out{DType::I8, {4}, 0.1f, 0, {}};

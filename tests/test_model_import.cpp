@@ -650,9 +650,9 @@ TEST_SUITE("model") {
     }
     {
       MSpec m = conv_model();
-      m.opcodes = {{(int32_t)tflite::BuiltinOperator::BATCH_MATMUL, ""}};  // code > 127: only in builtin_code
+      m.opcodes = {{(int32_t)tflite::BuiltinOperator::GELU, ""}};  // code > 127: only in builtin_code
       m.ops[0].conv_options = false;
-      expect_status(m, TARE_ERROR_UNSUPPORTED, "BATCH_MATMUL (126)");
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "GELU (150)");
     }
     {
       MSpec m = conv_model();

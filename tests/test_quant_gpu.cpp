@@ -1,5 +1,7 @@
-// The fixed-point helpers of shaders/quant.glsl (srdhm, rdbpot, mbqm, mbqm_single: 32-bit only) on the GPU vs
-// src/common/fixed_point.h on edge and random values (shaders/test_fixed_point.comp).
+// The fixed-point helpers of shaders/quant.glsl (srdhm, rdbpot, mbqm, mbqm_single: 32-bit only; the inverse square
+// root) on the GPU vs src/common/fixed_point.h on edge and random values (shaders/test_fixed_point.comp,
+// test_inv_sqrt.comp).
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -84,6 +86,53 @@ TEST_SUITE("quant") {
     CHECK(bad[1] == 0);  // rdbpot
     CHECK(bad[2] == 0);  // mbqm
     CHECK(bad[3] == 0);  // mbqm_single
+    test::check_validation();
+  }
+
+  TEST_CASE("quant.glsl inverse square root (8-bit L2_NORMALIZATION) on the GPU matches fixed_point.h") {
+    auto ctx = test::gpu();
+    if (!ctx) {
+      MESSAGE("no GPU: skipped");
+      return;
+    }
+    // Every sum of squares up to 2^20 (rows of up to 16 channels at full range), the powers of two and their
+    // neighbours, random ones up to INT32_MAX.
+    std::vector<int32_t> v;
+    for (int32_t x = -2; x <= (1 << 20); x++) v.push_back(x);
+    for (int k = 20; k <= 30; k++)
+      for (int32_t d : {-1, 0, 1}) v.push_back((int32_t)((1u << k) + (uint32_t)d));
+    v.push_back(std::numeric_limits<int32_t>::max());
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int32_t> any(0, std::numeric_limits<int32_t>::max());
+    for (int i = 0; i < 200000; i++) v.push_back(any(rng));
+    const int n = (int)v.size();
+    vk::Buffer in(ctx, v.size() * 4, vk::MemoryKind::Upload);
+    vk::Buffer out(ctx, v.size() * 8, vk::MemoryKind::Readback);
+    in.upload(v.data(), v.size() * 4);
+    auto pipe = ctx->pipeline("test_inv_sqrt", {}, 4, 2, 64);
+    vk::Recorder rec(ctx, 1, 0);
+    rec.begin();
+    const uint32_t groups = (uint32_t)((n + 63) / 64);
+    rec.dispatch(*pipe, {{&in, 0, in.size()}, {&out, 0, out.size()}}, &n, 4, std::min(groups, 65535u),
+                 (groups + 65534) / 65535);
+    rec.end();
+    rec.submit();
+    std::vector<int32_t> got(v.size() * 2);
+    out.download(got.data(), got.size() * 4);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+      int32_t m = 0;
+      int s = 0;
+      quant::get_inv_sqrt_quantized_multiplier_exp(v[(size_t)i], -1, &m, &s);
+      if (got[2 * (size_t)i] != m || got[2 * (size_t)i + 1] != s) {
+        if (bad < 5)
+          MESSAGE("input " << v[(size_t)i] << ": GPU (" << got[2 * (size_t)i] << ", " << got[2 * (size_t)i + 1]
+                           << ") CPU (" << m << ", " << s << ")");
+        bad++;
+      }
+    }
+    INFO(n << " inputs");
+    CHECK(bad == 0);
     test::check_validation();
   }
 }

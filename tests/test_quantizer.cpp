@@ -185,6 +185,52 @@ TEST_SUITE("quant") {
     check_quantized_net(ctx, b.g, q, in);
   }
 
+  TEST_CASE("quantized graph: BATCH_MATMUL's constant operand, L2_NORMALIZATION's fixed output, CAST's copy") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    // x [1,6,8] x W [8,5] (a constant), L2-normalized rows, a same-type CAST.
+    GraphBuilder b;
+    const int x = b.input({1, 6, 8});
+    const int y = b.op(OpType::BatchMatmul, {x, b.random_constant({8, 5}, -0.7f, 1.0f)}, {1, 6, 5});
+    const int n = b.op(OpType::L2Normalization, {y}, {1, 6, 5});
+    b.output(b.op(OpType::Cast, {n}, {1, 6, 5}));
+    infer_shapes(b.g);
+    std::mt19937 rng(17);
+    std::uniform_real_distribution<float> d(-2, 2);
+    std::vector<float> in(6 * 8);
+    for (auto& v : in) v = d(rng);
+    auto st = calib::calibrate(
+        ctx, b.g, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
+    const Graph q = quant::quantize_graph(b.g, st, {}, nullptr);
+    int seen = 0;
+    for (const Op& op : q.ops) {
+      const Tensor& out = q.tensors[op.outputs[0]];
+      if (op.type == OpType::BatchMatmul) {
+        // As TFLite's quantizer treats BATCH_MATMUL's inputs: a per-tensor asymmetric int8 constant, no bias added.
+        seen++;
+        CHECK(op.inputs.size() == 2);
+        const Tensor& w = q.tensors[op.inputs[1]];
+        CHECK(w.is_const);
+        CHECK(w.dtype == DType::I8);
+        REQUIRE(w.quant.scale.size() == 1);
+        CHECK(w.quant.scale[0] == doctest::Approx(1.7f / 255).epsilon(0.02));
+      } else if (op.type == OpType::L2Normalization) {
+        seen++;
+        CHECK(out.dtype == DType::I8);
+        CHECK(out.quant.scale == std::vector<float>{1.0f / 128});
+        CHECK(out.quant.zero_point == std::vector<int64_t>{0});
+      } else if (op.type == OpType::Cast) {
+        seen++;
+        CHECK(out.dtype == DType::I8);
+        CHECK(out.quant.scale == q.tensors[op.inputs[0]].quant.scale);
+        CHECK(out.quant.zero_point == q.tensors[op.inputs[0]].quant.zero_point);
+      }
+    }
+    CHECK(seen == 3);
+    CHECK(!is_weighted(OpType::BatchMatmul));  // no bias in the format: IBC / BFT leave it alone
+    check_quantized_net(ctx, b.g, q, in);
+  }
+
   TEST_CASE("calibration: GPU per-channel min/max/mean/mean square equal the CPU reference's") {
     auto ctx = gpu();
     if (!ctx) return;

@@ -61,4 +61,7 @@
   X(Split) \
   X(SplitV) \
   X(Unpack) \
-  X(Pack)
+  X(Pack) \
+  X(BatchMatmul) \
+  X(L2Normalization) \
+  X(Cast)

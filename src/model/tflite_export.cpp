@@ -17,7 +17,9 @@ namespace {
 
 [[noreturn]] void bad_graph(const std::string& msg) { fail(TARE_ERROR_INVALID_ARGUMENT, "export_tflite: " + msg); }
 
-tflite::TensorType tensor_type(DType t) {
+}  // namespace
+
+tflite::TensorType tflite_tensor_type(DType t) {
   switch (t) {
     case DType::F32: return tflite::TensorType::FLOAT32;
     case DType::F16: return tflite::TensorType::FLOAT16;
@@ -30,6 +32,8 @@ tflite::TensorType tensor_type(DType t) {
   }
   bad_graph("unknown dtype " + std::to_string((int)t));
 }
+
+namespace {
 
 class Exporter {
  public:
@@ -139,7 +143,7 @@ class Exporter {
       }
       auto shape = fbb_.CreateVector(t.shape);
       auto name = fbb_.CreateString(t.name);
-      out.push_back(tflite::CreateTensor(fbb_, shape, tensor_type(t.dtype), buffer, name, quant));
+      out.push_back(tflite::CreateTensor(fbb_, shape, tflite_tensor_type(t.dtype), buffer, name, quant));
     }
     return out;
   }

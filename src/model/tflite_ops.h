@@ -22,6 +22,9 @@ std::vector<int> fb_ints(const flatbuffers::Vector<T>* v) {
   return r;
 }
 
+// The file's tensor type of a dtype (tflite_export.cpp).
+tflite::TensorType tflite_tensor_type(DType t);
+
 class TfliteOpReader {
  public:
   TfliteOpReader(const Graph& g, const tflite::Operator* fb, Op& out, int index, int builtin, std::string name)

@@ -33,15 +33,25 @@ KernelPtr make_dequantize(BuildContext& b, const Op& op) {
   TARE_CHECK(nscale == 1 || (in.quant.axis == (int)in.shape.size() - 1 && (int)nscale == si.c), TARE_ERROR_UNSUPPORTED,
              where + "per-channel parameters are supported along the last axis only");
   const int32_t flip = u8_flip(in);
-  std::vector<float> scales((size_t)si.c4() * 4, 0.0f);
-  std::vector<int32_t> zeros((size_t)si.c4() * 4, 0);
+  std::vector<float> scales((size_t)si.c, 0.0f);
+  std::vector<int32_t> zeros((size_t)si.c, 0);
   for (int c = 0; c < si.c; c++) {
     const size_t k = nscale > 1 ? (size_t)c : 0;
     scales[(size_t)c] = in.quant.scale[k];
     zeros[(size_t)c] = (in.quant.zero_point.size() > k ? (int32_t)in.quant.zero_point[k] : 0) - flip;
   }
-  const ConstSlice ss = b.add_constant_bytes(scales.data(), scales.size() * 4);
-  const ConstSlice zs = b.add_constant_bytes(zeros.data(), zeros.size() * 4);
+  return make_int_to_float(b, op, scales, zeros);
+}
+
+KernelPtr make_int_to_float(BuildContext& b, const Op& op, const std::vector<float>& scales,
+                            const std::vector<int32_t>& device_zeros) {
+  const Shape4 so = shape4(b.graph().tensors[op.outputs[0]].shape);
+  std::vector<float> s4((size_t)so.c4() * 4, 0.0f);
+  std::vector<int32_t> z4((size_t)so.c4() * 4, 0);
+  std::copy(scales.begin(), scales.end(), s4.begin());
+  std::copy(device_zeros.begin(), device_zeros.end(), z4.begin());
+  const ConstSlice ss = b.add_constant_bytes(s4.data(), s4.size() * 4);
+  const ConstSlice zs = b.add_constant_bytes(z4.data(), z4.size() * 4);
   const int32_t pc[3] = {(int32_t)(so.rows() * so.c4()), so.c, so.c4()};
   auto p = b.pipeline("dequantize", {}, sizeof(pc), 4, kLocal);
   return make_dispatch(std::move(p),

@@ -22,6 +22,7 @@ bool is_alias(const Graph& g, const Op& op) {
   if (!op_traits(op.type).may_alias) return false;
   const Tensor& in = g.tensors[op.inputs[0]];
   const Tensor& out = g.tensors[op.outputs[0]];
+  if (in.dtype != out.dtype) return false;  // a type conversion (CAST) has another layout
   if (in.shape.size() > 4 || out.shape.size() > 4) return false;
   Shape4 a = shape4(in.shape), b = shape4(out.shape);
   return a.c == b.c && a.rows() == b.rows();

@@ -58,6 +58,11 @@ enum class UnaryFunc : uint32_t { Logistic = 0, Relu = 1, Relu6 = 2, HardSwish =
 KernelPtr make_unary(BuildContext& b, const Op& op, UnaryFunc func);
 KernelPtr make_grad_unary(BuildContext& b, const Op& op, UnaryFunc func);
 
+// An 8-bit activation to float, scale[c] * (q - zero[c]) per channel of the last axis (`device_zeros`: zero points as
+// stored, uint8 shifted), shapes checked by the caller (shaders/dequantize.comp; DEQUANTIZE, CAST).
+KernelPtr make_int_to_float(BuildContext& b, const Op& op, const std::vector<float>& scales,
+                            const std::vector<int32_t>& device_zeros);
+
 // ---- dispatch ------------------------------------------------------------------------------------------------------
 
 struct Grid {
