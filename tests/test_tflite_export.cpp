@@ -414,4 +414,22 @@ TEST_SUITE("tflite") {
     }
     check(12, deq, 1e-6);
   }
+
+  // RESIZE_BILINEAR: TFLite refuses align_corners with half_pixel_centers (resize_bilinear.cc Prepare); so does
+  // shape inference (import included).
+  TEST_CASE("shapes: RESIZE_BILINEAR with align_corners and half_pixel_centers is refused, as TFLite refuses it") {
+    GraphBuilder b;
+    const int x = b.input({1, 3, 3, 2});
+    OpParams p;
+    p.new_height = p.new_width = 5;
+    p.align_corners = p.half_pixel_centers = true;
+    b.output(b.op(OpType::ResizeBilinear, {x}, {1, 5, 5, 2}, p));
+    try {
+      infer_shapes(b.g);
+      FAIL("align_corners with half_pixel_centers was accepted");
+    } catch (const Error& e) {
+      CHECK(e.status() == TARE_ERROR_INVALID_MODEL);
+      CHECK(std::string(e.what()).find("exclusive") != std::string::npos);
+    }
+  }
 }
