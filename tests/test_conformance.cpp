@@ -1214,6 +1214,12 @@ std::vector<Case> concatenation_cases() {
       {{{{1, 3, 2, 6}, 0.1f, 3, false}, {{2, 3, 2, 6}, 0.05f, 200, true}}, 0, 0.1f, 30, U8, NONE},
       {{{{5, 3}, 0.1f, 3, false}, {{5, 10}, 0.2f, 1, false}}, 1, 0.15f, 0, I8, NONE},
       {{{{3, 9}, 0.1f, 3, false}, {{2, 9}, 0.2f, 1, false}}, 0, 0.15f, 0, I8, NONE},
+      // Fused activations that clamp inside the 8-bit range, on the one quantization TFLite's int8 kernel takes:
+      // exported as CONCATENATION + RELU / RELU6 / RELU_N1_TO_1 (TFLite refuses a fused one), run on TFLite.
+      {{{{1, 4, 5, 6}, 0.05f, -100, false}, {{1, 4, 5, 3}, 0.05f, -100, false}}, 3, 0.05f, -100, I8, RELU6},
+      {{{{2, 3, 4, 5}, 0.05f, 3, false}, {{2, 3, 1, 5}, 0.05f, 3, true}}, 2, 0.05f, 3, I8, RELU1},
+      {{{{1, 3, 3, 4}, 0.1f, 10, false}, {{1, 3, 3, 4}, 0.1f, 10, false}}, 3, 0.1f, 10, I8, RELU},
+      {{{{1, 2, 3, 5}, 0.05f, 140, false}, {{1, 2, 3, 2}, 0.05f, 140, false}}, 3, 0.05f, 140, U8, RELU},
   };
   for (const Q& c : q8) {
     Q8Builder b;
@@ -1231,7 +1237,10 @@ std::vector<Case> concatenation_cases() {
     p.axis = c.axis;
     p.activation = c.act;
     b.q8_output_op(OpType::Concatenation, xs, out, p, c.so, c.zo, c.dt);
-    v.push_back(make_case(name + " axis " + std::to_string(c.axis) + " " + dtype_name(c.dt) + act_name(c.act), b.g));
+    Case k = make_case(name + " axis " + std::to_string(c.axis) + " " + dtype_name(c.dt) + act_name(c.act), b.g);
+    const bool shared = std::all_of(c.ins.begin(), c.ins.end(),
+                                    [&](const In& in) { return in.scale == c.so && in.zp == c.zo; });
+    v.push_back(shared && c.act != NONE ? k.on_tflite() : k);
   }
   return v;
 }
