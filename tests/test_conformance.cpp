@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 
 #include "conformance.h"
 #include "op_harness.h"
@@ -1671,6 +1672,31 @@ std::vector<Case> log_softmax_cases() {
                   .fixed_floats({{std::log(3.0f), 0.0f}})
                   .expecting({std::log(0.75), std::log(0.25)}, 1e-5)
                   .only_paths(bit(Path::Fp32)));
+  // 8-bit (TFLite's builtin kernel: a float exp table and logf; output 16/256, zero point 127 / uint8 255), each on
+  // TFLite too: input scales from fine to coarse (rows whose other values vanish), long rows, one-channel rows.
+  const auto q8_case = [](const std::vector<int>& shape, float scale, int zp, DType dt) {
+    Q8Builder b;
+    const int x = b.q8_input(shape, scale, zp, dt);
+    b.q8_output_op(OpType::LogSoftmax, {x}, shape, {}, 16.0f / 256.0f, dt == U8 ? 255 : 127, dt);
+    return make_case(shape_name(shape) + " " + dtype_name(dt) + " scale " + std::to_string(scale), b.g).on_tflite();
+  };
+  for (const auto& [shape, scale, zp, dt] :
+       std::vector<std::tuple<std::vector<int>, float, int, DType>>{{{1, 10}, 0.05f, 3, I8},
+                                                                    {{2, 1001}, 0.1f, -20, I8},
+                                                                    {{3, 7, 13}, 0.02f, 0, I8},
+                                                                    {{4, 1}, 0.1f, 0, I8},
+                                                                    {{300, 5}, 0.25f, -128, I8},
+                                                                    {{2, 2, 3, 33}, 1.0f, 5, I8},
+                                                                    {{5, 257}, 0.004f, 60, I8},
+                                                                    {{1, 4000}, 0.5f, -7, I8},
+                                                                    {{2, 64}, 0.0625f, 100, I8},
+                                                                    {{9}, 3.0f, 0, I8},
+                                                                    {{3, 7, 13}, 0.03f, 128, U8},
+                                                                    {{300, 5}, 0.25f, 0, U8},
+                                                                    {{2, 1001}, 0.08f, 200, U8}})
+    v.push_back(q8_case(shape, scale, zp, dt));
+  // Hand-computed: two equal logits -> log(1/2) = -0.693 = 127 - 11 steps of 1/16.
+  v.push_back(q8_case({1, 2}, 0.1f, 0, I8).fixed_bytes({{5, 5}}).expecting({116, 116}));
   return v;
 }
 
@@ -2437,8 +2463,7 @@ const std::vector<Entry>& table() {
       {OpType::Pow, float_only, pow_cases},
       {OpType::MirrorPad, all, mirror_pad_cases},
       {OpType::Tile, all, tile_cases},
-      // LOG_SOFTMAX: float kernels only so far (TFLite's int8 kernel, fixed-point LogSoftmax, is not yet ported).
-      {OpType::LogSoftmax, float_only, log_softmax_cases},
+      {OpType::LogSoftmax, all, log_softmax_cases},
       // TRANSPOSE_CONV: float, backward and round trip (no 8-bit kernel yet).
       {OpType::TransposeConv, float_only, transpose_conv_cases},
   };

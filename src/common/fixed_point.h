@@ -367,6 +367,25 @@ inline void populate_softmax_table(float input_scale, float beta, float table[25
   for (int32_t v = 0; v <= 255; ++v) table[255 - v] = std::exp(scale * (float)v);
 }
 
+// LOG_SOFTMAX's logarithm on devices without a correctly rounded log: 64 reduction points c_i (1 + (i + 1/2)/64 with
+// its inverse rounded to 10 bits) and -log(inv_c_i) split into two floats, so that log(m) for m in [1, 2) is
+// log1p(m * inv_c_i - 1) - log(inv_c_i) with |m * inv_c_i - 1| < 1/100, evaluated in float-float
+// (shaders/q8_log_softmax.comp).
+struct LogTable {
+  float inv_c[64], log_c_hi[64], log_c_lo[64];
+};
+inline LogTable log_reduction_table() {
+  LogTable t;
+  for (int i = 0; i < 64; i++) {
+    const double c = 1.0 + (i + 0.5) / 64.0;
+    t.inv_c[i] = (float)(std::round(1024.0 / c) / 1024.0);
+    const double log_c = -std::log((double)t.inv_c[i]);
+    t.log_c_hi[i] = (float)log_c;
+    t.log_c_lo[i] = (float)(log_c - (double)t.log_c_hi[i]);
+  }
+  return t;
+}
+
 // ---- fused activations --------------------------------------------------------------------------------------------
 
 // TFLite's CalculateActivationRangeQuantized: the clamp bounds of a fused RELU / RELU_N1_TO_1 / RELU6 on the output
