@@ -632,6 +632,32 @@ Case binary_family_case(OpType t, const std::vector<int>& a, const std::vector<i
       .grad_within(t == OpType::SquaredDifference || t == OpType::Div ? 1e-4 : 1e-5);
 }
 
+// An 8-bit DIV case with inputs drawn so that no divisor byte is 0 in uint8 (int8 -128: TFLite's uint8 kernel refuses
+// a 0 byte; a divisor at its zero point, which TFLite only DCHECKs, still occurs).  Every case runs on TFLite: int8
+// is exported as a uint8 DIV between QUANTIZE ops (TFLite has no int8 DIV), which also keeps it from the round trip.
+Case q8_div_case(const Q8Bin& c) {
+  Case k = q8_binary_case(OpType::Div, c);
+  Graph& g = k.graph;
+  std::mt19937 rng(17);
+  const uint8_t refused = c.dtype == U8 ? 0 : 0x80;
+  const auto draw = [&](bool divisor) {
+    uint8_t v;
+    do v = (uint8_t)(rng() >> 24);
+    while (divisor && v == refused);
+    return v;
+  };
+  const int divisor = g.ops[0].inputs[1];
+  if (g.tensors[divisor].is_const)
+    for (uint8_t& byte : g.tensors[divisor].data) byte = draw(true);
+  std::vector<std::vector<uint8_t>> in;
+  for (int t : g.inputs) {
+    in.emplace_back((size_t)g.tensors[t].elements());
+    for (uint8_t& byte : in.back()) byte = draw(t == divisor);
+  }
+  k.fixed_bytes(std::move(in)).on_tflite();
+  return c.dtype == U8 ? k : k.skipping(bit(Path::RoundTrip));
+}
+
 std::vector<Case> binary_family_cases(OpType t) {
   std::vector<Case> v;
   const bool fused = t == OpType::Sub || t == OpType::Div;
@@ -721,7 +747,24 @@ std::vector<Case> binary_family_cases(OpType t) {
       {{1, 5, 5, 33}, {1, 5, 5, 33}, {1, 5, 5, 33}, 0.0235f, 0.0196f, 0.05f, 128, 120, 0, U8, NONE, false},
       {{3, 7}, {3, 1}, {3, 7}, 0.01f, 0.02f, 0.001f, 100, 140, 3, U8, NONE, false},
   };
-  if (t == OpType::Div) return v;
+  // DIV: TFLite's uint8 kernel; int8 runs the same arithmetic (q8_div_case).  Both signs of divisor, broadcasting both ways, a
+  // constant divisor, multipliers below and far above 1, saturating quotients, fused activations.
+  const std::vector<Q8Bin> div = {
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.03f, 0.1f, 128, 120, 10, U8, NONE, false},
+      {{2, 5, 3, 13}, {13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.02f, 100, 140, 128, U8, RELU6, true},
+      {{1, 3, 3, 3}, {1, 1, 1, 1}, {1, 3, 3, 3}, 0.07f, 0.02f, 0.09f, 2, 130, 128, U8, RELU, false},
+      {{1, 1, 1, 5}, {2, 3, 4, 5}, {2, 3, 4, 5}, 0.5f, 0.01f, 0.2f, 128, 0, 3, U8, NONE, false},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.04f, 0.06f, 0.01f, 250, 9, 128, U8, RELU1, false},
+      {{3, 7}, {3, 1}, {3, 7}, 0.01f, 0.3f, 0.001f, 0, 255, 17, U8, NONE, false},
+      {{1, 6, 1, 9}, {1, 1, 5, 9}, {1, 6, 5, 9}, 0.1f, 0.1f, 0.05f, 128, 128, 128, U8, NONE, false},
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.03f, 0.1f, 0, -8, -118, I8, NONE, false},
+      {{2, 5, 3, 13}, {13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.02f, -28, 12, 0, I8, RELU, true},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.04f, 0.06f, 0.01f, 122, -119, 0, I8, RELU1, false},
+  };
+  if (t == OpType::Div) {
+    for (const Q8Bin& c : div) v.push_back(q8_div_case(c));
+    return v;
+  }
   const std::vector<Q8Bin>& q8 = t == OpType::Sub ? sub : t == OpType::SquaredDifference ? sqdiff : max_min;
   for (const Q8Bin& c : q8) v.push_back(q8_binary_case(t, c));
   return v;
@@ -2417,7 +2460,7 @@ const std::vector<Entry>& table() {
       {OpType::Maximum, all, [] { return binary_family_cases(OpType::Maximum); }},
       {OpType::Minimum, all, [] { return binary_family_cases(OpType::Minimum); }},
       {OpType::SquaredDifference, all, [] { return binary_family_cases(OpType::SquaredDifference); }},
-      {OpType::Div, kFloatPaths | kGradPaths | bit(Path::RoundTrip), [] { return binary_family_cases(OpType::Div); }},
+      {OpType::Div, all, [] { return binary_family_cases(OpType::Div); }},
       {OpType::AveragePool2D, all, [] { return pool_cases(OpType::AveragePool2D); }},
       {OpType::MaxPool2D, all, [] { return pool_cases(OpType::MaxPool2D); }},
       {OpType::Mean, all, mean_cases},

@@ -526,6 +526,61 @@ TEST_SUITE("tflite") {
     }
   }
 
+  // TFLite's DIV is float32, int32 and uint8 only (div.cc): an int8 DIV is written as a uint8 DIV between QUANTIZE
+  // ops (scale kept, zero point + 128; a constant divisor converted in place).  TFLite runs it and gives Tare's int8
+  // GPU output and the integer reference bit for bit.
+  TEST_CASE("export: an int8 DIV becomes QUANTIZE + uint8 DIV + QUANTIZE, which TFLite runs bit-exactly") {
+    for (bool const_divisor : {false, true}) {
+      CAPTURE(const_divisor);
+      Q8Builder b;
+      const int x = b.q8_input({2, 3, 4, 5}, 0.05f, -3);
+      const int y = const_divisor ? b.q8_constant({5}, 0.1f, 7) : b.q8_input({1, 3, 1, 5}, 0.1f, 7);
+      if (const_divisor)
+        for (uint8_t& v : b.g.tensors[y].data) v = v == 0x80 ? 1 : v;  // no divisor byte 0 once in uint8
+      OpParams p;
+      p.activation = const_divisor ? Activation::Relu6 : Activation::None;
+      b.q8_output_op(OpType::Div, {x, y}, {2, 3, 4, 5}, p, 0.04f, 10);
+      Graph& g = b.g;
+      REQUIRE_NOTHROW(infer_shapes(g));
+      const std::vector<uint8_t> file = export_tflite(g);
+      const auto versions = op_versions(file);
+      const int quantize = (int)tflite::BuiltinOperator::QUANTIZE, div = (int)tflite::BuiltinOperator::DIV;
+      std::vector<int> codes;
+      for (const auto& [code, version] : versions) codes.push_back(code);
+      CHECK(codes == (const_divisor ? std::vector<int>{quantize, div, quantize}
+                                    : std::vector<int>{quantize, quantize, div, quantize}));
+      const auto* sg = tflite::GetModel(file.data())->subgraphs()->Get(0);
+      const auto* d = sg->operators()->Get(const_divisor ? 1 : 2);
+      for (flatbuffers::uoffset_t k = 0; k < 2; k++) {
+        const auto* t = sg->tensors()->Get(d->inputs()->Get(k));
+        CHECK(t->type() == tflite::TensorType::UINT8);
+        CHECK(t->quantization()->zero_point()->Get(0) == (k == 0 ? -3 : 7) + 128);
+      }
+      CHECK(sg->tensors()->Get(d->outputs()->Get(0))->type() == tflite::TensorType::UINT8);
+      CHECK(sg->tensors()->Get(g.outputs[0])->type() == tflite::TensorType::INT8);
+
+      if (!tflite_available()) continue;
+      std::mt19937 rng(3);
+      std::vector<std::vector<uint8_t>> inputs;
+      for (int t : g.inputs) {
+        inputs.emplace_back((size_t)g.tensors[t].elements());
+        for (uint8_t& v : inputs.back()) {
+          do v = (uint8_t)(rng() >> 24);
+          while (t == y && v == 0x80);  // int8 -128: uint8 byte 0, which TFLite's DIV refuses
+        }
+      }
+      const TfliteRun run = run_tflite_graph(g, inputs);
+      REQUIRE_MESSAGE(run.ok, run.log);
+      Session s = q8_session(gpu(), g, {true, Q8Dot::Default, "packed"});
+      for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
+      s.run();
+      std::vector<uint8_t> tare_gpu(s.output(0).bytes());
+      s.get_output_bytes(0, tare_gpu.data(), tare_gpu.size());
+      CHECK(run.outputs[0] == ref::run_int(g, inputs)[0]);
+      CHECK(run.outputs[0] == tare_gpu);
+    }
+  }
+
   // RESIZE_BILINEAR: TFLite refuses align_corners with half_pixel_centers (resize_bilinear.cc Prepare); so does
   // shape inference (import included).
   TEST_CASE("shapes: RESIZE_BILINEAR with align_corners and half_pixel_centers is refused, as TFLite refuses it") {
