@@ -10,12 +10,16 @@
 //  MUL: (qa - za) * (qb - zb) * M (MultiplyByQuantizedMultiplier) + output zero point, clamped.
 //  MAXIMUM / MINIMUM: the larger / smaller value (inputs and output share their quantization).
 //  SQUARED_DIFFERENCE: as SUB with a left shift of 7, the difference squared, then rescaled to the output.
+//  DIV: TFLite's uint8 fixed-point quotient (fixed_point.glsl div_quotient: sign to the numerator, the numerator
+//       normalised by its sign bits times the divisor's reciprocal, one rounding division), + output zero point,
+//       clamped to the fused activation's range; mo / so the multiplier sa / (sb * so).
 //  PRELU (b is alpha): (qa - za) * M1 where qa - za >= 0, else (qa - za) * (qb - zb) * M2 (MultiplyByQuantized-
 //       Multiplier; M1 = ma/sa, M2 = mo/so), + output zero point, clamped to the type's range (prelu.h).
 // Each invocation handles PER output words, strided by the workgroup width.
 #include "common.glsl"
 #include "quant.glsl"
 #include "q8_exact.glsl"
+#include "fixed_point.glsl"
 
 layout(constant_id = 0) const uint OP = 0;  // BinaryOp (src/ops/op_common.h)
 layout(constant_id = 1) const uint MODE_A = 0;
@@ -64,6 +68,8 @@ void main() {
         v[l] = max(x[l], y[l]);
       } else if (OP == 4u) {
         v[l] = min(x[l], y[l]);
+      } else if (OP == 6u) {
+        v[l] = div_quotient(x[l], y[l], p.mo, p.so);
       } else if (OP == 7u) {
         v[l] = x[l] >= 0 ? mbqm(x[l], p.ma, p.sa) : mbqm(x[l] * y[l], p.mo, p.so);
       } else {

@@ -486,7 +486,8 @@ void run_roundtrip(const Graph& g, const Case& c) {
 // ---- TFLite ----------------------------------------------------------------------------------------------------
 
 // The integer reference vs TensorFlow Lite's own builtin int8 kernels (WASM, XNNPACK off) on the exported graph:
-// bit for bit.  Runs the first few 8-bit cases of each op (each starts Node: about 0.2 s); a case whose parameters
+// bit for bit.  Runs the first few 8-bit cases of each op (each starts Node: about 0.2 s) and those that ask
+// (Case::on_tflite: an op whose every option combination must meet TFLite's own arithmetic); a case whose parameters
 // TFLite's kernels refuse (e.g. a LOGISTIC output scale other than 1/256, which Tare's kernels accept) is not
 // counted, and says so.
 bool run_tflite_oracle(const Graph& g, const Case& c) {
@@ -654,7 +655,7 @@ void run_entry(const Entry& e) {
     Paths fits = bit(Path::RoundTrip);
     if (q8) {
       fits |= kQ8Paths | (c.only & bit(Path::Fp16));
-      if (count[(size_t)Path::Tflite] < tflite_cases_per_op()) fits |= bit(Path::Tflite);
+      if (c.tflite_always || count[(size_t)Path::Tflite] < tflite_cases_per_op()) fits |= bit(Path::Tflite);
     } else {
       fits |= kFloatPaths | bit(Path::GradFd);
       if (!has_fused_activation(g)) fits |= bit(Path::Grad);

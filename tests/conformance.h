@@ -64,8 +64,9 @@ struct Case {
   // finite differences relative to max |analytic| (fd).
   double fp32_tol = 1e-5, fp16_tol = 1e-2, grad_tol = 1e-5, fd_tol = 1e-3;
   int q8_tol = 0;
-  bool grad_fd = true;    // grad: also compare input gradients with finite differences (false: not smooth there)
-  int grad_tensors = -1;  // grad: number of gradients compared (-1: at least one)
+  bool tflite_always = false;  // run on TFLite even past the op's first few 8-bit cases
+  bool grad_fd = true;         // grad: also compare input gradients with finite differences (false: not smooth there)
+  int grad_tensors = -1;       // grad: number of gradients compared (-1: at least one)
   // Hand-computed values of the first output (8-bit outputs as integers), checked on the reference and on the fp32
   // and q8 paths: |got - want| <= expect_tol.
   std::vector<double> expect;
@@ -122,6 +123,10 @@ struct Case {
   }
   Case& gradients(int n) {
     grad_tensors = n;
+    return *this;
+  }
+  Case& on_tflite() {
+    tflite_always = true;
     return *this;
   }
   Case& no_grad_fd() {

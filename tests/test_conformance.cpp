@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 
 #include "conformance.h"
 #include "op_harness.h"
@@ -631,6 +632,32 @@ Case binary_family_case(OpType t, const std::vector<int>& a, const std::vector<i
       .grad_within(t == OpType::SquaredDifference || t == OpType::Div ? 1e-4 : 1e-5);
 }
 
+// An 8-bit DIV case with inputs drawn so that no divisor byte is 0 in uint8 (int8 -128: TFLite's uint8 kernel refuses
+// a 0 byte; a divisor at its zero point, which TFLite only DCHECKs, still occurs).  Every case runs on TFLite: int8
+// is exported as a uint8 DIV between QUANTIZE ops (TFLite has no int8 DIV), which also keeps it from the round trip.
+Case q8_div_case(const Q8Bin& c) {
+  Case k = q8_binary_case(OpType::Div, c);
+  Graph& g = k.graph;
+  std::mt19937 rng(17);
+  const uint8_t refused = c.dtype == U8 ? 0 : 0x80;
+  const auto draw = [&](bool divisor) {
+    uint8_t v;
+    do v = (uint8_t)(rng() >> 24);
+    while (divisor && v == refused);
+    return v;
+  };
+  const int divisor = g.ops[0].inputs[1];
+  if (g.tensors[divisor].is_const)
+    for (uint8_t& byte : g.tensors[divisor].data) byte = draw(true);
+  std::vector<std::vector<uint8_t>> in;
+  for (int t : g.inputs) {
+    in.emplace_back((size_t)g.tensors[t].elements());
+    for (uint8_t& byte : in.back()) byte = draw(t == divisor);
+  }
+  k.fixed_bytes(std::move(in)).on_tflite();
+  return c.dtype == U8 ? k : k.skipping(bit(Path::RoundTrip));
+}
+
 std::vector<Case> binary_family_cases(OpType t) {
   std::vector<Case> v;
   const bool fused = t == OpType::Sub || t == OpType::Div;
@@ -720,7 +747,24 @@ std::vector<Case> binary_family_cases(OpType t) {
       {{1, 5, 5, 33}, {1, 5, 5, 33}, {1, 5, 5, 33}, 0.0235f, 0.0196f, 0.05f, 128, 120, 0, U8, NONE, false},
       {{3, 7}, {3, 1}, {3, 7}, 0.01f, 0.02f, 0.001f, 100, 140, 3, U8, NONE, false},
   };
-  if (t == OpType::Div) return v;
+  // DIV: TFLite's uint8 kernel; int8 runs the same arithmetic (q8_div_case).  Both signs of divisor, broadcasting both ways, a
+  // constant divisor, multipliers below and far above 1, saturating quotients, fused activations.
+  const std::vector<Q8Bin> div = {
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.03f, 0.1f, 128, 120, 10, U8, NONE, false},
+      {{2, 5, 3, 13}, {13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.02f, 100, 140, 128, U8, RELU6, true},
+      {{1, 3, 3, 3}, {1, 1, 1, 1}, {1, 3, 3, 3}, 0.07f, 0.02f, 0.09f, 2, 130, 128, U8, RELU, false},
+      {{1, 1, 1, 5}, {2, 3, 4, 5}, {2, 3, 4, 5}, 0.5f, 0.01f, 0.2f, 128, 0, 3, U8, NONE, false},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.04f, 0.06f, 0.01f, 250, 9, 128, U8, RELU1, false},
+      {{3, 7}, {3, 1}, {3, 7}, 0.01f, 0.3f, 0.001f, 0, 255, 17, U8, NONE, false},
+      {{1, 6, 1, 9}, {1, 1, 5, 9}, {1, 6, 5, 9}, 0.1f, 0.1f, 0.05f, 128, 128, 128, U8, NONE, false},
+      {{1, 7, 9, 33}, {1, 7, 9, 33}, {1, 7, 9, 33}, 0.05f, 0.03f, 0.1f, 0, -8, -118, I8, NONE, false},
+      {{2, 5, 3, 13}, {13}, {2, 5, 3, 13}, 0.02f, 0.1f, 0.02f, -28, 12, 0, I8, RELU, true},
+      {{2, 4, 5, 7}, {2, 4, 5, 1}, {2, 4, 5, 7}, 0.04f, 0.06f, 0.01f, 122, -119, 0, I8, RELU1, false},
+  };
+  if (t == OpType::Div) {
+    for (const Q8Bin& c : div) v.push_back(q8_div_case(c));
+    return v;
+  }
   const std::vector<Q8Bin>& q8 = t == OpType::Sub ? sub : t == OpType::SquaredDifference ? sqdiff : max_min;
   for (const Q8Bin& c : q8) v.push_back(q8_binary_case(t, c));
   return v;
@@ -1214,6 +1258,12 @@ std::vector<Case> concatenation_cases() {
       {{{{1, 3, 2, 6}, 0.1f, 3, false}, {{2, 3, 2, 6}, 0.05f, 200, true}}, 0, 0.1f, 30, U8, NONE},
       {{{{5, 3}, 0.1f, 3, false}, {{5, 10}, 0.2f, 1, false}}, 1, 0.15f, 0, I8, NONE},
       {{{{3, 9}, 0.1f, 3, false}, {{2, 9}, 0.2f, 1, false}}, 0, 0.15f, 0, I8, NONE},
+      // Fused activations that clamp inside the 8-bit range, on the one quantization TFLite's int8 kernel takes:
+      // exported as CONCATENATION + RELU / RELU6 / RELU_N1_TO_1 (TFLite refuses a fused one), run on TFLite.
+      {{{{1, 4, 5, 6}, 0.05f, -100, false}, {{1, 4, 5, 3}, 0.05f, -100, false}}, 3, 0.05f, -100, I8, RELU6},
+      {{{{2, 3, 4, 5}, 0.05f, 3, false}, {{2, 3, 1, 5}, 0.05f, 3, true}}, 2, 0.05f, 3, I8, RELU1},
+      {{{{1, 3, 3, 4}, 0.1f, 10, false}, {{1, 3, 3, 4}, 0.1f, 10, false}}, 3, 0.1f, 10, I8, RELU},
+      {{{{1, 2, 3, 5}, 0.05f, 140, false}, {{1, 2, 3, 2}, 0.05f, 140, false}}, 3, 0.05f, 140, U8, RELU},
   };
   for (const Q& c : q8) {
     Q8Builder b;
@@ -1231,7 +1281,10 @@ std::vector<Case> concatenation_cases() {
     p.axis = c.axis;
     p.activation = c.act;
     b.q8_output_op(OpType::Concatenation, xs, out, p, c.so, c.zo, c.dt);
-    v.push_back(make_case(name + " axis " + std::to_string(c.axis) + " " + dtype_name(c.dt) + act_name(c.act), b.g));
+    Case k = make_case(name + " axis " + std::to_string(c.axis) + " " + dtype_name(c.dt) + act_name(c.act), b.g);
+    const bool shared = std::all_of(c.ins.begin(), c.ins.end(),
+                                    [&](const In& in) { return in.scale == c.so && in.zp == c.zo; });
+    v.push_back(shared && c.act != NONE ? k.on_tflite() : k);
   }
   return v;
 }
@@ -1662,6 +1715,31 @@ std::vector<Case> log_softmax_cases() {
                   .fixed_floats({{std::log(3.0f), 0.0f}})
                   .expecting({std::log(0.75), std::log(0.25)}, 1e-5)
                   .only_paths(bit(Path::Fp32)));
+  // 8-bit (TFLite's builtin kernel: a float exp table and logf; output 16/256, zero point 127 / uint8 255), each on
+  // TFLite too: input scales from fine to coarse (rows whose other values vanish), long rows, one-channel rows.
+  const auto q8_case = [](const std::vector<int>& shape, float scale, int zp, DType dt) {
+    Q8Builder b;
+    const int x = b.q8_input(shape, scale, zp, dt);
+    b.q8_output_op(OpType::LogSoftmax, {x}, shape, {}, 16.0f / 256.0f, dt == U8 ? 255 : 127, dt);
+    return make_case(shape_name(shape) + " " + dtype_name(dt) + " scale " + std::to_string(scale), b.g).on_tflite();
+  };
+  for (const auto& [shape, scale, zp, dt] :
+       std::vector<std::tuple<std::vector<int>, float, int, DType>>{{{1, 10}, 0.05f, 3, I8},
+                                                                    {{2, 1001}, 0.1f, -20, I8},
+                                                                    {{3, 7, 13}, 0.02f, 0, I8},
+                                                                    {{4, 1}, 0.1f, 0, I8},
+                                                                    {{300, 5}, 0.25f, -128, I8},
+                                                                    {{2, 2, 3, 33}, 1.0f, 5, I8},
+                                                                    {{5, 257}, 0.004f, 60, I8},
+                                                                    {{1, 4000}, 0.5f, -7, I8},
+                                                                    {{2, 64}, 0.0625f, 100, I8},
+                                                                    {{9}, 3.0f, 0, I8},
+                                                                    {{3, 7, 13}, 0.03f, 128, U8},
+                                                                    {{300, 5}, 0.25f, 0, U8},
+                                                                    {{2, 1001}, 0.08f, 200, U8}})
+    v.push_back(q8_case(shape, scale, zp, dt));
+  // Hand-computed: two equal logits -> log(1/2) = -0.693 = 127 - 11 steps of 1/16.
+  v.push_back(q8_case({1, 2}, 0.1f, 0, I8).fixed_bytes({{5, 5}}).expecting({116, 116}));
   return v;
 }
 
@@ -2048,9 +2126,12 @@ std::vector<Case> resize_bilinear_cases() {
   const std::vector<double> want[3] = {{0, 4, 8, 8}, {0, 8.0 / 3, 16.0 / 3, 8}, {0, 2, 6, 8}};
   for (int mode = 0; mode < 3; mode++)
     v.push_back(resize_case({1, 1, 2, 1}, 1, 4, mode).fixed_floats({{0, 8}}).expecting(want[mode], 1e-5));
-  // 8-bit, every corner mode, int8 and uint8.
-  const std::vector<R> q8 = {{{1, 4, 5, 3}, 8, 10}, {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3},
-                             {{1, 1, 1, 33}, 3, 4}, {{1, 5, 5, 1}, 5, 5},   {{1, 3, 8, 4}, 7, 17}};
+  // 8-bit, every corner mode TFLite allows (align_corners with half_pixel_centers it refuses), int8 and uint8; up,
+  // down and mixed, odd sizes, to one pixel.  Every int8 case runs on TFLite too (its ResizeBilinearInteger, 10-bit
+  // fractions); TFLite's uint8 kernel interpolates in float (docs/quantization.md), so uint8 runs Tare's integer form.
+  const std::vector<R> q8 = {{{1, 4, 5, 3}, 8, 10}, {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3}, {{1, 1, 1, 33}, 3, 4},
+                             {{1, 5, 5, 1}, 5, 5},  {{1, 3, 8, 4}, 7, 17},  {{1, 7, 5, 3}, 3, 2}, {{2, 5, 3, 6}, 11, 7},
+                             {{1, 6, 9, 2}, 1, 1},  {{1, 13, 11, 4}, 5, 4}};
   for (const R& r : q8)
     for (int mode = 0; mode < 3; mode++)
       for (DType dt : {I8, U8}) {
@@ -2066,6 +2147,7 @@ std::vector<Case> resize_bilinear_cases() {
         v.push_back(make_case(shape_name(r.in) + " -> " + std::to_string(r.oh) + "x" + std::to_string(r.ow) +
                                   resize_mode(mode) + " " + dtype_name(dt),
                               b.g));
+        if (dt == I8) v.back().on_tflite();
       }
   return v;
 }
@@ -2123,6 +2205,7 @@ std::vector<Case> resize_nearest_neighbor_cases() {
         v.push_back(make_case(shape_name(r.in) + " -> " + std::to_string(r.oh) + "x" + std::to_string(r.ow) +
                                   resize_mode(mode) + " " + dtype_name(dt),
                               b.g));
+        if (dt == I8) v.back().on_tflite();
       }
   return v;
 }
@@ -2697,7 +2780,7 @@ const std::vector<Entry>& table() {
       {OpType::Maximum, all, [] { return binary_family_cases(OpType::Maximum); }},
       {OpType::Minimum, all, [] { return binary_family_cases(OpType::Minimum); }},
       {OpType::SquaredDifference, all, [] { return binary_family_cases(OpType::SquaredDifference); }},
-      {OpType::Div, kFloatPaths | kGradPaths | bit(Path::RoundTrip), [] { return binary_family_cases(OpType::Div); }},
+      {OpType::Div, all, [] { return binary_family_cases(OpType::Div); }},
       {OpType::AveragePool2D, all, [] { return pool_cases(OpType::AveragePool2D); }},
       {OpType::MaxPool2D, all, [] { return pool_cases(OpType::MaxPool2D); }},
       {OpType::Mean, all, mean_cases},
@@ -2743,8 +2826,7 @@ const std::vector<Entry>& table() {
       {OpType::Pow, float_only, pow_cases},
       {OpType::MirrorPad, all, mirror_pad_cases},
       {OpType::Tile, all, tile_cases},
-      // LOG_SOFTMAX: float kernels only so far (TFLite's int8 kernel, fixed-point LogSoftmax, is not yet ported).
-      {OpType::LogSoftmax, float_only, log_softmax_cases},
+      {OpType::LogSoftmax, all, log_softmax_cases},
       // TRANSPOSE_CONV: float, backward and round trip (no 8-bit kernel yet).
       {OpType::TransposeConv, float_only, transpose_conv_cases},
       {OpType::Split, all, split_cases},

@@ -228,4 +228,33 @@ TEST_SUITE("quant") {
     CHECK(st[254] == std::exp(-0.5f));
     CHECK(st[0] == std::exp(-127.5f));
   }
+
+  // The DIV port against real arithmetic (bit-exactness with TFLite is the conformance oracle's).
+  // Where the final rounding division stays within 31 bits (quotients of at least about 1/2 step), the quotient is
+  // a / b * multiplier to within one step; below that TFLite's masked shift takes over (rounding_divide_by_pot_any,
+  // checked against TFLite by the conformance oracle).
+  TEST_CASE("div_quotient: TFLite's 8-bit quotient within one step of a / b * multiplier") {
+    for (double real : {300.0, 0.3}) {
+      const QuantizedMultiplier m = quantize_multiplier(real);
+      for (int a = -255; a <= 255; a += 7)
+        for (int b : {-255, -17, -3, -1, 1, 2, 5, 100, 255}) {
+          CAPTURE(a);
+          CAPTURE(b);
+          const double want = real * a / b;
+          if (a == 0 || std::fabs(want) < 1.0) continue;
+          CHECK(std::fabs(div_quotient(a, b, m) - want) <= 1.0);
+        }
+    }
+    CHECK(rounding_divide_by_pot_any(1000, 3) == 125);
+    CHECK(rounding_divide_by_pot_any(1 << 30, 33) == (1 << 29) + 1);  // mask all ones, shift by 33 mod 32
+    CHECK(count_leading_sign_bits(0) == 31);
+    CHECK(count_leading_sign_bits(-1) == 31);
+    CHECK(count_leading_sign_bits(1) == 30);
+    CHECK(count_leading_sign_bits(-256) == 23);
+    int shift;
+    CHECK(get_reciprocal(1, &shift) == kMax);  // 1 / 1.0 saturated
+    CHECK(shift == 0);
+    get_reciprocal(200, &shift);
+    CHECK(shift == 7);
+  }
 }

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "model/op_desc.h"
+#include "common/fixed_point.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
 #include "op_harness.h"
@@ -416,6 +417,187 @@ TEST_SUITE("tflite") {
       deq.push_back((q_want + 3) * (double)0.05f);
     }
     check(12, deq, 1e-6);
+  }
+
+  // TFLite's CONCATENATION refuses any fused activation (concatenation.cc, Prepare), for every type: the exporter
+  // writes CONCATENATION (activation NONE) into a new tensor of the output's quantization, then RELU / RELU6 /
+  // RELU_N1_TO_1; the importer fuses the pair back.  TFLite runs the file and matches Tare's GPU and references.
+  TEST_CASE("export: CONCATENATION with a fused activation becomes CONCATENATION + activation, which TFLite runs") {
+    struct C {
+      Activation act;
+      DType dtype;
+      int zp;
+    };
+    // Zero points that put the clamp inside the 8-bit range (RELU6 at zp + 120, RELU_N1_TO_1 at zp -/+ 20).
+    const std::vector<C> cases = {{Activation::Relu, DType::I8, 10},     {Activation::Relu6, DType::I8, -100},
+                                  {Activation::ReluN1To1, DType::I8, 3}, {Activation::Relu, DType::U8, 140},
+                                  {Activation::Relu6, DType::U8, 30},    {Activation::Relu, DType::F32, 0},
+                                  {Activation::Relu6, DType::F32, 0}};
+    const int act_codes[] = {0, (int)tflite::BuiltinOperator::RELU, (int)tflite::BuiltinOperator::RELU_N1_TO_1,
+                             (int)tflite::BuiltinOperator::RELU6};
+    for (const C& c : cases) {
+      CAPTURE((int)c.act);
+      CAPTURE((int)c.dtype);
+      const bool q8 = c.dtype != DType::F32;
+      Q8Builder b;
+      OpParams p;
+      p.axis = 3;
+      p.activation = c.act;
+      const float scale = 0.05f;
+      int x, y;
+      if (q8) {
+        x = b.q8_input({1, 3, 4, 5}, scale, c.zp, c.dtype);
+        y = b.q8_input({1, 3, 4, 3}, scale, c.zp, c.dtype);
+        b.q8_output_op(OpType::Concatenation, {x, y}, {1, 3, 4, 8}, p, scale, c.zp, c.dtype);
+      } else {
+        x = b.input({1, 3, 4, 5});
+        y = b.input({1, 3, 4, 3});
+        b.output(b.op(OpType::Concatenation, {x, y}, {1, 3, 4, 8}, p));
+      }
+      Graph& g = b.g;
+      REQUIRE_NOTHROW(infer_shapes(g));
+      const std::vector<uint8_t> file = export_tflite(g);
+
+      // The file: CONCATENATION without activation, then the activation reading a tensor of the output's
+      // parameters, writing the graph output.
+      const auto versions = op_versions(file);
+      REQUIRE(versions.size() == 2);
+      CHECK(versions[0].first == (int)tflite::BuiltinOperator::CONCATENATION);
+      CHECK(versions[1].first == act_codes[(int)c.act]);
+      const auto* sg = tflite::GetModel(file.data())->subgraphs()->Get(0);
+      const auto* cat = sg->operators()->Get(0);
+      REQUIRE(cat->builtin_options_as_ConcatenationOptions());
+      CHECK(cat->builtin_options_as_ConcatenationOptions()->fused_activation_function() ==
+            tflite::ActivationFunctionType::NONE);
+      const int mid = cat->outputs()->Get(0);
+      CHECK(sg->operators()->Get(1)->inputs()->Get(0) == mid);
+      CHECK(sg->operators()->Get(1)->outputs()->Get(0) == g.outputs[0]);
+      if (q8) {
+        const auto* mq = sg->tensors()->Get(mid)->quantization();
+        REQUIRE(mq);
+        CHECK(mq->scale()->Get(0) == scale);
+        CHECK(mq->zero_point()->Get(0) == c.zp);
+      }
+
+      // Import fuses it back.
+      const Graph back = import_bytes(file);
+      REQUIRE(back.ops.size() == 1);
+      CHECK(back.ops[0].type == OpType::Concatenation);
+      CHECK(params_diff(back.ops[0].params, g.ops[0].params).empty());
+      CHECK(back.ops[0].outputs == g.ops[0].outputs);
+
+      if (!tflite_available()) continue;
+      const auto inputs = random_raw_inputs(g, 5, 8.0f);
+      const TfliteRun run = run_tflite_graph(g, inputs);
+      REQUIRE_MESSAGE(run.ok, run.log);
+      REQUIRE(run.outputs.size() == 1);
+      Session s = q8 ? q8_session(gpu(), g, {true, Q8Dot::Default, "packed"}) : Session(gpu(), g, {});
+      for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
+      s.run();
+      std::vector<uint8_t> tare_gpu(s.output(0).bytes());
+      s.get_output_bytes(0, tare_gpu.data(), tare_gpu.size());
+      REQUIRE(tare_gpu.size() == run.outputs[0].size());
+      // The clamp is active: some outputs sit on its lower bound (and, for RELU6 / RELU_N1_TO_1, its upper one).
+      int at_low = 0, at_high = 0;
+      if (q8) {
+        CHECK(run.outputs[0] == ref::run_int(g, inputs)[0]);
+        CHECK(run.outputs[0] == tare_gpu);
+        int32_t lo, hi;
+        const int32_t qmin = c.dtype == DType::U8 ? 0 : -128, qmax = c.dtype == DType::U8 ? 255 : 127;
+        quant::activation_range((int)c.act, scale, c.zp, qmin, qmax, &lo, &hi);
+        REQUIRE(lo > qmin);
+        for (uint8_t v : run.outputs[0]) {
+          const int q = c.dtype == DType::U8 ? (int)v : (int)(int8_t)v;
+          at_low += q == lo;
+          at_high += q == hi && hi < qmax;
+          CHECK(q >= lo);
+          CHECK(q <= hi);
+        }
+      } else {
+        const std::vector<float> got = floats_of(run.outputs[0]), mine = floats_of(tare_gpu);
+        const float lo = c.act == Activation::ReluN1To1 ? -1.0f : 0.0f, hi = c.act == Activation::Relu ? 1e30f : 6.0f;
+        for (size_t i = 0; i < got.size(); i++) {
+          CHECK(got[i] == mine[i]);
+          at_low += got[i] == lo;
+          at_high += got[i] == hi;
+        }
+      }
+      CHECK(at_low > 0);
+      if (c.act != Activation::Relu) CHECK(at_high > 0);
+    }
+  }
+
+  // TFLite's DIV is float32, int32 and uint8 only (div.cc): an int8 DIV is written as a uint8 DIV between QUANTIZE
+  // ops (scale kept, zero point + 128; a constant divisor converted in place).  TFLite runs it and gives Tare's int8
+  // GPU output and the integer reference bit for bit.
+  TEST_CASE("export: an int8 DIV becomes QUANTIZE + uint8 DIV + QUANTIZE, which TFLite runs bit-exactly") {
+    for (bool const_divisor : {false, true}) {
+      CAPTURE(const_divisor);
+      Q8Builder b;
+      const int x = b.q8_input({2, 3, 4, 5}, 0.05f, -3);
+      const int y = const_divisor ? b.q8_constant({5}, 0.1f, 7) : b.q8_input({1, 3, 1, 5}, 0.1f, 7);
+      if (const_divisor)
+        for (uint8_t& v : b.g.tensors[y].data) v = v == 0x80 ? 1 : v;  // no divisor byte 0 once in uint8
+      OpParams p;
+      p.activation = const_divisor ? Activation::Relu6 : Activation::None;
+      b.q8_output_op(OpType::Div, {x, y}, {2, 3, 4, 5}, p, 0.04f, 10);
+      Graph& g = b.g;
+      REQUIRE_NOTHROW(infer_shapes(g));
+      const std::vector<uint8_t> file = export_tflite(g);
+      const auto versions = op_versions(file);
+      const int quantize = (int)tflite::BuiltinOperator::QUANTIZE, div = (int)tflite::BuiltinOperator::DIV;
+      std::vector<int> codes;
+      for (const auto& [code, version] : versions) codes.push_back(code);
+      CHECK(codes == (const_divisor ? std::vector<int>{quantize, div, quantize}
+                                    : std::vector<int>{quantize, quantize, div, quantize}));
+      const auto* sg = tflite::GetModel(file.data())->subgraphs()->Get(0);
+      const auto* d = sg->operators()->Get(const_divisor ? 1 : 2);
+      for (flatbuffers::uoffset_t k = 0; k < 2; k++) {
+        const auto* t = sg->tensors()->Get(d->inputs()->Get(k));
+        CHECK(t->type() == tflite::TensorType::UINT8);
+        CHECK(t->quantization()->zero_point()->Get(0) == (k == 0 ? -3 : 7) + 128);
+      }
+      CHECK(sg->tensors()->Get(d->outputs()->Get(0))->type() == tflite::TensorType::UINT8);
+      CHECK(sg->tensors()->Get(g.outputs[0])->type() == tflite::TensorType::INT8);
+
+      if (!tflite_available()) continue;
+      std::mt19937 rng(3);
+      std::vector<std::vector<uint8_t>> inputs;
+      for (int t : g.inputs) {
+        inputs.emplace_back((size_t)g.tensors[t].elements());
+        for (uint8_t& v : inputs.back()) {
+          do v = (uint8_t)(rng() >> 24);
+          while (t == y && v == 0x80);  // int8 -128: uint8 byte 0, which TFLite's DIV refuses
+        }
+      }
+      const TfliteRun run = run_tflite_graph(g, inputs);
+      REQUIRE_MESSAGE(run.ok, run.log);
+      Session s = q8_session(gpu(), g, {true, Q8Dot::Default, "packed"});
+      for (size_t i = 0; i < inputs.size(); i++) s.set_input_bytes(i, inputs[i].data(), inputs[i].size());
+      s.run();
+      std::vector<uint8_t> tare_gpu(s.output(0).bytes());
+      s.get_output_bytes(0, tare_gpu.data(), tare_gpu.size());
+      CHECK(run.outputs[0] == ref::run_int(g, inputs)[0]);
+      CHECK(run.outputs[0] == tare_gpu);
+    }
+  }
+
+  // RESIZE_BILINEAR: TFLite refuses align_corners with half_pixel_centers (resize_bilinear.cc Prepare); so does
+  // shape inference (import included).
+  TEST_CASE("shapes: RESIZE_BILINEAR with align_corners and half_pixel_centers is refused, as TFLite refuses it") {
+    GraphBuilder b;
+    const int x = b.input({1, 3, 3, 2});
+    OpParams p;
+    p.new_height = p.new_width = 5;
+    p.align_corners = p.half_pixel_centers = true;
+    b.output(b.op(OpType::ResizeBilinear, {x}, {1, 5, 5, 2}, p));
+    try {
+      infer_shapes(b.g);
+      FAIL("align_corners with half_pixel_centers was accepted");
+    } catch (const Error& e) {
+      CHECK(e.status() == TARE_ERROR_INVALID_MODEL);
+      CHECK(std::string(e.what()).find("exclusive") != std::string::npos);
+    }
   }
 }
 

@@ -256,6 +256,58 @@ inline void get_inv_sqrt_quantized_multiplier_exp(int32_t input, int reverse_shi
   *output_shift *= reverse_shift;
 }
 
+// ---- DIV (TFLite's uint8 kernel, reference_ops::DivElementwise) ------------------------------------------------
+
+inline int count_leading_zeros(uint32_t x) {
+  int n = 0;
+  for (uint32_t bit = 0x80000000u; bit && !(x & bit); bit >>= 1) n++;
+  return n;
+}
+
+// gemmlowp's RoundingDivideByPOT as TFLite's compiled kernels execute it for any exponent >= 0: from 32 on the mask
+// (1ll << e) - 1 truncated to int32 is all ones and the int32 shift takes e mod 32 (wasm, x86), which the 8-bit DIV
+// reaches whenever a quotient is tiny (its exponent is not bounded by 31).
+inline int32_t rounding_divide_by_pot_any(int32_t x, int exponent) {
+  if (exponent < 32) return rounding_divide_by_pot(x, exponent);
+  const int32_t threshold = -1 + (x < 0 ? 1 : 0);
+  return (x >> (exponent & 31)) + (x > threshold ? 1 : 0);
+}
+
+// TFLite's CountLeadingSignBits (the clang build's formula): 31 for 0.
+inline int count_leading_sign_bits(int32_t x) {
+  if (x >= 0) return count_leading_zeros((uint32_t)x) - 1;
+  if (x == std::numeric_limits<int32_t>::min()) return 0;
+  return count_leading_zeros(2u * (uint32_t)(-(int64_t)x) - 1u);
+}
+
+// TFLite's GetReciprocal(x, 31, &shift) for x > 0: 1 / (x normalised to [1, 2)) in Q0.31, and the normalising shift.
+// x = 0 (a divisor at its zero point, which TFLite only DCHECKs) runs the same code: the shift by 32 is one by 0.
+inline int32_t get_reciprocal(int32_t x, int* num_bits_over_unit) {
+  const int headroom_plus_one = count_leading_zeros((uint32_t)x);
+  *num_bits_over_unit = 31 - headroom_plus_one;
+  const int32_t shifted_minus_one = (int32_t)(((uint32_t)x << (headroom_plus_one & 31)) - (1u << 31));
+  return one_over_one_plus_x_for_x_in_0_1(shifted_minus_one);
+}
+
+// The largest output shift the quotient's rounding division handles (a numerator of at most 255 has 23 sign bits).
+constexpr int kDivMaxShift = 23;
+
+// One 8-bit quotient before the output offset and clamp: a = qa - za, b = qb - zb (b != 0), the output multiplier
+// quantize_multiplier(sa / (sb * so)).  Signs move to a so that the reciprocal is positive; a is normalised by its
+// sign bits, multiplied by 1/b, and the shifts are undone in one rounding division.
+inline int32_t div_quotient(int32_t a, int32_t b, const QuantizedMultiplier& out) {
+  if (b < 0) {
+    a = -a;
+    b = -b;
+  }
+  int recip_shift;
+  const int32_t inv = get_reciprocal(b, &recip_shift);
+  const int headroom = count_leading_sign_bits(a);
+  const int32_t unscaled = multiply_by_quantized_multiplier_greater_than_one(a, inv, headroom);
+  const int total_shift = out.shift - recip_shift - headroom;
+  return rounding_divide_by_pot_any(saturating_rounding_doubling_high_mul(unscaled, out.multiplier), -total_shift);
+}
+
 // ---- int16 helpers (TFLite's HARD_SWISH) -------------------------------------------------------------------------
 
 inline int16_t saturating_rounding_doubling_high_mul16(int16_t a, int16_t b) {
@@ -365,6 +417,25 @@ inline float logistic_float(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 inline void populate_softmax_table(float input_scale, float beta, float table[256]) {
   const float scale = -input_scale * beta;
   for (int32_t v = 0; v <= 255; ++v) table[255 - v] = std::exp(scale * (float)v);
+}
+
+// LOG_SOFTMAX's logarithm on devices without a correctly rounded log: 64 reduction points c_i (1 + (i + 1/2)/64 with
+// its inverse rounded to 10 bits) and -log(inv_c_i) split into two floats, so that log(m) for m in [1, 2) is
+// log1p(m * inv_c_i - 1) - log(inv_c_i) with |m * inv_c_i - 1| < 1/100, evaluated in float-float
+// (shaders/q8_log_softmax.comp).
+struct LogTable {
+  float inv_c[64], log_c_hi[64], log_c_lo[64];
+};
+inline LogTable log_reduction_table() {
+  LogTable t;
+  for (int i = 0; i < 64; i++) {
+    const double c = 1.0 + (i + 0.5) / 64.0;
+    t.inv_c[i] = (float)(std::round(1024.0 / c) / 1024.0);
+    const double log_c = -std::log((double)t.inv_c[i]);
+    t.log_c_hi[i] = (float)log_c;
+    t.log_c_lo[i] = (float)(log_c - (double)t.log_c_hi[i]);
+  }
+  return t;
 }
 
 // ---- fused activations --------------------------------------------------------------------------------------------

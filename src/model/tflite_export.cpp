@@ -44,7 +44,7 @@ class Exporter {
     // Operators first: they may append parameter tensors.
     std::vector<flatbuffers::Offset<tflite::Operator>> ops;
     ops.reserve(g_.ops.size());
-    for (size_t i = 0; i < g_.ops.size(); i++) ops.push_back(write_op(i));
+    for (size_t i = 0; i < g_.ops.size(); i++) write_op(i, ops);
     auto tensors = write_tensors();
     auto sg = tflite::CreateSubGraph(fbb_, fbb_.CreateVector(tensors), fbb_.CreateVector(g_.inputs),
                                      fbb_.CreateVector(g_.outputs), fbb_.CreateVector(ops), fbb_.CreateString("main"));
@@ -159,8 +159,14 @@ class Exporter {
     return index;
   }
 
-  // The operator's options, parameter inputs and version come from its descriptor (src/ops/op_<name>.cpp).
-  flatbuffers::Offset<tflite::Operator> write_op(size_t index) {
+  // The operator's options, parameter inputs and version come from its descriptor (src/ops/op_<name>.cpp).  Two
+  // rewrites keep the file to what TFLite's kernels run, with the same values:
+  //  - a fused activation that TFLite's kernel refuses (the descriptor called split_activation) follows as an
+  //    operator of its own, reading a new tensor with the output's dtype and quantization (the same clamp);
+  //  - an int8 operator that TFLite runs in uint8 only (requantize_to_uint8) reads and writes uint8 twins (scale
+  //    kept, zero point + 128: every q - zero_point unchanged, so TFLite's uint8 arithmetic is Tare's int8 one),
+  //    with QUANTIZE int8 -> uint8 before (a constant is converted in place) and uint8 -> int8 after.
+  void write_op(size_t index, std::vector<flatbuffers::Offset<tflite::Operator>>& ops) {
     const Op& op = g_.ops[index];
     const OpDesc& d = op_desc(op.type);
     TfliteOpWriter w(fbb_, g_, op, index, extra_);
@@ -169,10 +175,77 @@ class Exporter {
     }
     w.set_code(d.builtin);
     d.write(w);
+    std::vector<int> outputs = op.outputs;
+    struct After {
+      OpType type;
+      int from, to;
+    };
+    std::vector<After> after;  // the operators written after this one
+    if (w.activation_split() && op.params.activation != Activation::None) {
+      outputs[0] = add_extra(g_.tensors[op.outputs[0]], "_before_activation");
+      after.push_back({activation_op(op.params.activation), outputs[0], op.outputs[0]});
+    }
+    if (w.uint8_requantized()) {
+      for (size_t i = 0; i < op.inputs.size(); i++) {
+        const int t = op.inputs[i];
+        if (t < 0 || g_.tensors[t].dtype != DType::I8) continue;
+        w.inputs()[i] = add_extra(uint8_twin(g_.tensors[t]), "_uint8");
+        if (!g_.tensors[t].is_const) ops.push_back(write_unary(OpType::Quantize, t, w.inputs()[i], t, index));
+      }
+      if (g_.tensors[op.outputs[0]].dtype == DType::I8) {
+        const int y = outputs[0];
+        outputs[0] = add_extra(uint8_twin(tensor(y)), "_uint8");
+        after.push_back({OpType::Quantize, outputs[0], y});
+      }
+    }
+    ops.push_back(write_operator(w, outputs));
+    for (const After& a : after) ops.push_back(write_unary(a.type, a.from, a.to, op.outputs[0], index));
+  }
+
+  int add_extra(Tensor t, const std::string& suffix) {
+    t.name += suffix;
+    extra_.push_back(std::move(t));
+    return (int)tensor_count() - 1;
+  }
+
+  // A uint8 copy of int8 tensor `t` (a constant's bytes converted).
+  static Tensor uint8_twin(Tensor t) {
+    t.dtype = DType::U8;
+    for (int64_t& z : t.quant.zero_point) z += 128;
+    for (uint8_t& b : t.data) b ^= 0x80;
+    return t;
+  }
+
+  // A one-input operator of `type` from `in` to `out` (either may be a tensor the exporter added); its descriptor
+  // writes options and version for a stand-in that reads and writes `like` (a graph tensor of the op's 8-bit-ness).
+  flatbuffers::Offset<tflite::Operator> write_unary(OpType type, int in, int out, int like, size_t index) {
+    Op stand_in;
+    stand_in.type = type;
+    stand_in.inputs = {like};
+    stand_in.outputs = {like};
+    const OpDesc& d = op_desc(type);
+    TfliteOpWriter w(fbb_, g_, stand_in, index, extra_);
+    w.set_code(d.builtin);
+    d.write(w);
+    w.inputs() = {in};
+    return write_operator(w, {out});
+  }
+
+  flatbuffers::Offset<tflite::Operator> write_operator(TfliteOpWriter& w, const std::vector<int>& outputs) {
     const uint32_t code_index = opcode_index(static_cast<tflite::BuiltinOperator>(w.code()), w.version());
     auto in_off = fbb_.CreateVector(w.inputs());
-    auto out_off = fbb_.CreateVector(op.outputs);
+    auto out_off = fbb_.CreateVector(outputs);
     return tflite::CreateOperator(fbb_, code_index, in_off, out_off, w.options_type(), w.options());
+  }
+
+  static OpType activation_op(Activation a) {
+    switch (a) {
+      case Activation::Relu: return OpType::Relu;
+      case Activation::Relu6: return OpType::Relu6;
+      case Activation::ReluN1To1: return OpType::ReluN1To1;
+      case Activation::None: break;
+    }
+    bad_graph("unknown fused activation " + std::to_string((int)a));
   }
 
   const Graph& g_;

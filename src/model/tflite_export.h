@@ -20,6 +20,9 @@ namespace tare {
 //    those values, otherwise a new INT32 constant tensor is appended after the graph's tensors.  RESHAPE's shape
 //    input is optional in the format: an op without one is written with ReshapeOptions.new_shape only (always
 //    written), so that export -> import gives back the same graph;
+//  - where TFLite's kernel cannot take an operator as Tare holds it, the same values in operators it runs: a
+//    CONCATENATION's fused activation as a RELU / RELU6 / RELU_N1_TO_1 of its own, an int8 DIV as a uint8 DIV
+//    between int8 <-> uint8 QUANTIZE operators (the tensors this adds follow the graph's);
 //  - description "Tare".
 // Throws tare::Error(TARE_ERROR_INVALID_ARGUMENT) if the graph is inconsistent (a tensor index out of range,
 // constant bytes that do not match the shape, ...).

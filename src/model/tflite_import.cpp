@@ -68,6 +68,7 @@ class Importer {
     read_io();
     read_ops();
     fold_fp16_dequantize();
+    fuse_concatenation_activations();
     sort_ops();
     check_shapes();
     return std::move(g_);
@@ -309,6 +310,43 @@ class Importer {
     for (size_t i = 0; i < g_.ops.size(); i++) {
       if (!removed[i]) kept.push_back(std::move(g_.ops[i]));
     }
+    g_.ops = std::move(kept);
+  }
+
+  // ---- CONCATENATION + activation -----------------------------------------------------------------------------
+  // TFLite's CONCATENATION takes no fused activation, so Tare's exporter writes one as a RELU / RELU6 /
+  // RELU_N1_TO_1 of its own; the pair comes back as one operator (Tare's kernels fuse the clamp).  Only where the
+  // activation alone reads the concatenation, and both tensors share dtype and quantization (the clamp is then the
+  // fused one exactly).
+  void fuse_concatenation_activations() {
+    const size_t nt = g_.tensors.size();
+    std::vector<std::vector<size_t>> consumers(nt);
+    for (size_t i = 0; i < g_.ops.size(); i++)
+      for (int t : g_.ops[i].inputs)
+        if (t >= 0) consumers[t].push_back(i);
+    std::vector<bool> is_graph_output(nt, false);
+    for (int t : g_.outputs) is_graph_output[t] = true;
+    std::vector<bool> removed(g_.ops.size(), false);
+    for (Op& op : g_.ops) {
+      if (op.type != OpType::Concatenation || op.params.activation != Activation::None || op.outputs.size() != 1)
+        continue;
+      const int t = op.outputs[0];
+      if (t < 0 || is_graph_output[t] || consumers[t].size() != 1) continue;
+      const Op& act = g_.ops[consumers[t][0]];
+      const Activation a = act.type == OpType::Relu        ? Activation::Relu
+                           : act.type == OpType::Relu6     ? Activation::Relu6
+                           : act.type == OpType::ReluN1To1 ? Activation::ReluN1To1
+                                                           : Activation::None;
+      if (a == Activation::None || act.inputs.size() != 1 || act.outputs.size() != 1 || act.outputs[0] < 0) continue;
+      const Tensor &x = g_.tensors[t], &y = g_.tensors[act.outputs[0]];
+      if (x.dtype != y.dtype || x.quant.scale != y.quant.scale || x.quant.zero_point != y.quant.zero_point) continue;
+      op.params.activation = a;
+      op.outputs[0] = act.outputs[0];
+      removed[consumers[t][0]] = true;
+    }
+    std::vector<Op> kept;
+    for (size_t i = 0; i < g_.ops.size(); i++)
+      if (!removed[i]) kept.push_back(std::move(g_.ops[i]));
     g_.ops = std::move(kept);
   }
 

@@ -102,6 +102,14 @@ class TfliteOpWriter {
     options_ = options;
   }
   void set_version(int v) { version_ = v; }
+  // TFLite's kernel refuses a fused activation (CONCATENATION): the options get NONE and the exporter writes the
+  // activation as a RELU / RELU6 / RELU_N1_TO_1 operator of its own after this one.
+  void split_activation() { activation_split_ = true; }
+  bool activation_split() const { return activation_split_; }
+  // TFLite's kernel is uint8 only (DIV): int8 operands and output are written as uint8 twins with QUANTIZE around
+  // the operator (the same values: TFLite's uint8 arithmetic on q - zero_point is Tare's int8 one).
+  void requantize_to_uint8() { uint8_requantized_ = true; }
+  bool uint8_requantized() const { return uint8_requantized_; }
 
   // Input `slot` when it is a constant integer tensor of `shape` holding `values`, else a new INT32 constant
   // (named after the output plus `suffix`).
@@ -127,6 +135,8 @@ class TfliteOpWriter {
   std::vector<Tensor>& extra_;
   int code_ = -1;
   int version_ = 1;
+  bool activation_split_ = false;
+  bool uint8_requantized_ = false;
   tflite::BuiltinOptions options_type_ = tflite::BuiltinOptions::NONE;
   flatbuffers::Offset<void> options_ = 0;
 };

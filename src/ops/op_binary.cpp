@@ -85,7 +85,10 @@ void read_div(TfliteOpReader& r) {
     r.params().activation = r.activation(opt->fused_activation_function());
 }
 
+// TFLite has no int8 DIV (div.cc: float32, int32, uint8): an int8 one is written in uint8 between QUANTIZE ops,
+// whose arithmetic is the same.
 void write_div(TfliteOpWriter& w) {
+  if (w.in_type(0) == DType::I8 || w.out().dtype == DType::I8) w.requantize_to_uint8();
   w.set_options(BOpt::DivOptions, tflite::CreateDivOptions(w.fbb(), w.activation(w.params().activation)).Union());
   w.set_version(1);
 }
@@ -242,8 +245,8 @@ const OpDesc kSquaredDifference = {
     .ref_grad = [](ref::GradContext& c) { c.binary(d_sqdiff_a, d_sqdiff_b); },
 };
 
-// DIV: float and backward only (no 8-bit kernel: TFLite's quantized DIV, a fixed-point reciprocal per element, is
-// not implemented here).
+// DIV: 8-bit as TFLite's uint8 kernel (div.cc, reference_ops::DivElementwise: a fixed-point reciprocal per element);
+// TFLite has no int8 DIV, so int8 runs the same arithmetic and is exported as a uint8 DIV between QUANTIZE ops.
 const OpDesc kDiv = {
     .type = OpType::Div,
     .name = "DIV",
@@ -253,8 +256,10 @@ const OpDesc kDiv = {
     .write = write_div,
     .infer = infer_broadcast,
     .make_float = make_float<BinaryOp::Div>,
+    .make_q8 = make_q8<BinaryOp::Div>,
     .make_grad = make_grad<BinaryOp::Div>,
     .ref_float = [](ref::detail::OpContext& c) { ref::detail::binary(c, f_div); },
+    .ref_int = ref::intd::div,
     .ref_grad = [](ref::GradContext& c) { c.binary(d_div_a, d_div_b); },
 };
 

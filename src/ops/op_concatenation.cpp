@@ -23,10 +23,13 @@ void read(TfliteOpReader& r) {
   p.axis = r.normalise_axis(axis, r.input_rank(0));
 }
 
+// TFLite's CONCATENATION refuses every fused activation (concatenation.cc, Prepare: activation must be NONE, for
+// every type): the exporter writes it as an activation operator of its own, which the importer fuses back.
 void write(TfliteOpWriter& w) {
   const OpParams& p = w.params();
+  w.split_activation();
   w.set_options(tflite::BuiltinOptions::ConcatenationOptions,
-                tflite::CreateConcatenationOptions(w.fbb(), p.axis, w.activation(p.activation)).Union());
+                tflite::CreateConcatenationOptions(w.fbb(), p.axis, tflite::ActivationFunctionType::NONE).Union());
   w.set_version(version_by_int_type(w));
 }
 

@@ -52,6 +52,14 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f) {
     quant::QuantizedMultiplier m = quant::quantize_multiplier((double)real);
     push.mo = m.multiplier;
     push.so = m.shift;
+  } else if (f == BinaryOp::Div) {
+    // TFLite's uint8 kernel (div.cc): the real multiplier s1 / (s2 * s3) computed in float.
+    const float real = as / (bs * os);
+    const quant::QuantizedMultiplier m = quant::quantize_multiplier((double)real);
+    TARE_CHECK(m.multiplier != 0 && m.shift <= quant::kDivMaxShift, TARE_ERROR_UNSUPPORTED,
+               where + "output multiplier out of range");
+    push.mo = m.multiplier;
+    push.so = m.shift;
   } else if (f == BinaryOp::Prelu) {
     // TFLite's two real multipliers, computed in float: identity and alpha (activations.cc PreluPrepare).
     TARE_CHECK(to.shape == ta.shape, TARE_ERROR_INVALID_MODEL, where + "output shape must be the input's");

@@ -303,6 +303,28 @@ void mul(IntCtx& c) {
   }
 }
 
+// DIV (div.cc, reference_ops::DivElementwise; TFLite's kernel is uint8 only, int8 runs the same arithmetic): the
+// output multiplier quantize_multiplier(sa / (sb * so)) computed in float, each quotient by quant::div_quotient, + output
+// zero point, clamped to the fused activation's range.
+void div(IntCtx& c) {
+  const QView a = c.in_q(0);
+  const QView b = c.in_q(1);
+  const Tensor& ot = c.out_tensor(0);
+  const std::vector<int64_t> ma = broadcast_map(c, c.in_tensor(0).shape, ot.shape);
+  const std::vector<int64_t> mb = broadcast_map(c, c.in_tensor(1).shape, ot.shape);
+  const QView y = c.out_q(0);
+  const float real = a.scale / (b.scale * y.scale);  // float, as TFLite's Prepare
+  const QuantizedMultiplier m = quantize_multiplier((double)real);
+  if (m.multiplier == 0 || m.shift > quant::kDivMaxShift)
+    c.fail(TARE_ERROR_UNSUPPORTED, "output multiplier out of range");
+  int32_t lo, hi;
+  fused_range(c, y, &lo, &hi);
+  for (size_t i = 0; i < ma.size(); i++) {
+    const int32_t q = quant::div_quotient(a.at(ma[i]) - a.zp, b.at(mb[i]) - b.zp, m);
+    y.set((int64_t)i, std::clamp(q + y.zp, lo, hi));
+  }
+}
+
 // PRELU (activations.cc, reference/prelu.h): x - zx >= 0 rescaled by in_scale / out_scale, else
 // (x - zx) * (alpha - za) by in_scale * alpha_scale / out_scale (both real multipliers computed in float), + output
 // zero point, clamped to the type's range.  The output has the input's shape (alpha broadcasts into it).

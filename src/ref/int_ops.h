@@ -61,6 +61,7 @@ enum class AddKind { Add, Sub, SquaredDifference };
 void add_like(IntCtx& c, AddKind kind);
 void maximum_minimum(IntCtx& c, bool maximum);
 void mul(IntCtx& c);
+void div(IntCtx& c);
 void prelu(IntCtx& c);
 void pool2d(IntCtx& c, bool average);
 void mean(IntCtx& c);
