@@ -12,11 +12,14 @@
 // Kernels: the forward pass is the input-gradient of that convolution, written as a gather
 // (shaders/transpose_conv.comp: each output pixel sums the input taps that land on it, phase by phase, no atomics);
 // its own input gradient is a plain convolution of dy with the same weights (shaders/grad_transpose_conv.comp).
+// 8-bit: the same gather on int8 words (shaders/q8_transpose_conv.comp), TFLite's int8 kernel bit for bit
+// (ref::intd::transpose_conv).
 #include <algorithm>
 #include <limits>
 
 #include "ops/grad_weighted.h"
 #include "ops/op_def.h"
+#include "ops/q8_conv_common.h"
 #include "ref/window.h"
 
 namespace tare::ops {
@@ -220,6 +223,52 @@ KernelPtr make_float(BuildContext& b, const Op& op) {
                        push, grid_xz((int64_t)g.so.n * ry * xt, 64, (uint32_t)(SH * SW * ct)));
 }
 
+struct Q8Push {
+  GatherPush g;
+  int32_t OC, out_zp, act_min, act_max;
+};
+
+// TFLite's int8 kernel (transpose_conv.cc, reference_integer_ops::TransposeConv): int8 input, output and weights
+// (per-tensor or per-channel, zero point 0), int32 bias, per-channel multipliers from input_scale * weight_scale /
+// output_scale in double, MultiplyByQuantizedMultiplier (double rounding), the fused activation's clamp.
+KernelPtr make_q8(BuildContext& b, const Op& op) {
+  const std::string where = op_where_q8(op);
+  const Geometry g = geometry(b, op, where);
+  const Graph& gr = b.graph();
+  const Tensor &in = gr.tensors[op.inputs[0]], &wt = gr.tensors[op.inputs[1]], &out = gr.tensors[op.outputs[0]];
+  TARE_CHECK(in.dtype == DType::I8 && out.dtype == DType::I8 && wt.dtype == DType::I8, TARE_ERROR_UNSUPPORTED,
+             where + "8-bit TRANSPOSE_CONV takes int8 input, weights and output (TFLite's int8 kernel)");
+  const q8conv::Params qp = q8conv::params(b, op, where, g.oc, 0, false, false);
+  TARE_CHECK(!qp.any_wzp, TARE_ERROR_UNSUPPORTED, where + "int8 weights must have zero point 0");
+  const int taps = g.kh * g.kw;
+  const bool dot = b.integer_dot();
+  const q8conv::PackedWeights pw = q8conv::pack_weights(qp, g.oc, taps, g.ic, dot);
+  const int32_t xz = device_zero_point(in);
+  const int OC4 = g.so.c4();
+  std::vector<int32_t> corr((size_t)OC4 * taps * 4, 0);
+  for (int oc = 0; oc < g.oc; oc++)
+    for (int t = 0; t < taps; t++)
+      corr[((size_t)(oc / 4) * taps + t) * 4 + oc % 4] =
+          (int32_t)(0u - (uint32_t)xz * pw.tap_sums[(size_t)oc * taps + t]);
+  const ConstSlice weights = b.add_constant_bytes(pw.bytes.data(), pw.bytes.size());
+  const ConstSlice qtable = q8conv::add_table(b, qp, qp.bias, g.oc);
+  const ConstSlice corrections = b.add_constant_bytes(corr.data(), corr.size() * 4);
+  const OpParams& pr = op.params;
+  const int SH = pr.stride_h, SW = pr.stride_w;
+  const int ry = (g.so.h + SH - 1) / SH, per_row = (g.so.w + SW - 1) / SW;
+  const int tp = std::min(kTP, per_row), tc = std::min(kTC, OC4);
+  const int xt = x_tiles(per_row, tp), ct = (int)div_up(OC4, tc);
+  TARE_CHECK((int64_t)SH * SW * ct <= 65535, TARE_ERROR_UNSUPPORTED, where + "too many stride phases");
+  const Q8Push push{{conv_head(g.so, g.si, g.pads), ry, xt, ct}, g.oc, qp.out_zp, qp.act_min, qp.act_max};
+  auto p = b.pipeline_q8("q8_transpose_conv", true,
+                         {(uint32_t)g.kh, (uint32_t)g.kw, (uint32_t)SH, (uint32_t)SW, (uint32_t)tp, (uint32_t)tc},
+                         sizeof(push), 5, 64, 1, 1);
+  return make_dispatch(std::move(p),
+                       {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable), Binding::c(corrections),
+                        Binding::t(op.outputs[0])},
+                       push, grid_xz((int64_t)g.so.n * ry * xt, 64, (uint32_t)(SH * SW * ct)));
+}
+
 // dL/dinput: a convolution of dy (the output's gradient) with the same weights, added into the input's gradient.
 KernelPtr make_grad(BuildContext& b, const Op& op) {
   const std::string where = op_where(op);
@@ -352,8 +401,10 @@ const OpDesc kTransposeConv = {
     .infer = infer,
     .macs = macs,
     .make_float = make_float,
+    .make_q8 = make_q8,
     .make_grad = make_grad,
     .ref_float = ref_float,
+    .ref_int = ref::intd::transpose_conv,
     .ref_grad = ref_grad,
 };
 
