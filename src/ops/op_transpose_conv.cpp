@@ -15,7 +15,9 @@
 // 8-bit: the same gather on int8 words (shaders/q8_transpose_conv.comp), TFLite's int8 kernel bit for bit
 // (ref::intd::transpose_conv).
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <span>
 
 #include "ops/grad_weighted.h"
 #include "ops/op_def.h"
@@ -34,7 +36,51 @@ int out_w(const OpParams& p) { return p.ints.size() == 2 ? p.ints[kOutW] : 0; }
 
 // ---- import / export -------------------------------------------------------------------------------------------
 
+// MediaPipe's CUSTOM op "Convolution2DTransposeBias" (mediapipe/util/tflite/operations/transpose_conv_bias.cc):
+// inputs (input, OHWI weights, bias), no output_shape input; custom_options is TfLiteTransposeConvParams copied raw:
+// int32 padding (TfLitePadding: 1 SAME, 2 VALID), stride_width, stride_height (newer TFLite headers append a fused
+// activation, which MediaPipe's kernel ignores: accepted only as none).  Its output size is MediaPipe's:
+// stride * (in - 1) + filter - pad, pad = SAME ? max(0, filter - (in - 1) % stride - 1) : 0, with pad / 2 at the
+// top / left: exactly the builtin's padding for that output size, so the op becomes a builtin TRANSPOSE_CONV.
+constexpr const char* kMediapipeCustom = "Convolution2DTransposeBias";
+
+void read_custom(TfliteOpReader& r) {
+  OpParams& p = r.params();
+  r.arity(3, 3, 3);
+  const std::span<const uint8_t> opt = r.custom_options();
+  if (opt.size() != 12 && opt.size() != 16)
+    r.invalid("custom options must hold TfLiteTransposeConvParams (12 or 16 bytes), got " + std::to_string(opt.size()));
+  auto field = [&](size_t i) {
+    int32_t v;
+    std::memcpy(&v, opt.data() + 4 * i, 4);  // little-endian, as the file
+    return v;
+  };
+  const int32_t padding = field(0), sw = field(1), sh = field(2);
+  if (padding != 1 && padding != 2)
+    r.invalid("custom options: padding " + std::to_string(padding) + " is not SAME or VALID");
+  if (sw < 1 || sh < 1 || sw > 4096 || sh > 4096)
+    r.invalid("custom options: strides " + std::to_string(sh) + "," + std::to_string(sw) + " out of range");
+  if (opt.size() == 16 && field(3) != 0) r.unsupported("custom options: fused activation " + std::to_string(field(3)));
+  p.padding = padding == 1 ? Padding::Same : Padding::Valid;
+  p.stride_h = sh;
+  p.stride_w = sw;
+  p.activation = Activation::None;
+  if (r.input_rank(0) != 4 || r.input_rank(1) != 4) r.invalid("input and weights must have rank 4");
+  const std::vector<int>& is = r.input(0).shape;
+  const std::vector<int>& ws = r.input(1).shape;
+  auto out_size = [&](int in, int k, int s) {
+    const int pad = p.padding == Padding::Same ? std::max(0, k - (in - 1) % s - 1) : 0;
+    return (int64_t)s * (in - 1) + k - pad;
+  };
+  const int64_t oh = out_size(is[1], ws[1], sh), ow = out_size(is[2], ws[2], sw);
+  if (is[1] < 1 || is[2] < 1 || oh < 1 || ow < 1 || oh > std::numeric_limits<int>::max() ||
+      ow > std::numeric_limits<int>::max())
+    r.invalid("output size out of range");
+  p.ints = {(int)oh, (int)ow};
+}
+
 void read(TfliteOpReader& r) {
+  if (!r.custom().empty()) return read_custom(r);
   OpParams& p = r.params();
   r.arity(3, 4, 3);
   if (auto opt = r.options<tflite::TransposeConvOptions>(tflite::BuiltinOptions::TransposeConvOptions)) {
@@ -395,6 +441,7 @@ const OpDesc kTransposeConv = {
     .type = OpType::TransposeConv,
     .name = "TRANSPOSE_CONV",
     .builtin = (int)tflite::BuiltinOperator::TRANSPOSE_CONV,
+    .custom = kMediapipeCustom,
     .traits = {.weights = &kWeights, .fused_activation = true},
     .read = read,
     .write = write,
