@@ -92,6 +92,7 @@ TEST_SUITE("api") {
       CHECK(s.builtin_code == d.builtin);
       CHECK(s.alt_builtin_code == d.builtin_alt);
       CHECK((s.alt_name[0] != 0) == (d.builtin_alt >= 0));
+      CHECK(std::string(s.custom_name) == (d.custom ? d.custom : ""));
       CHECK(s.is_internal == (d.builtin < 0));
       CHECK(s.has_float == (d.make_float != nullptr));
       CHECK(s.has_int8 == (d.make_q8 != nullptr && d.ref_int != nullptr));
@@ -117,6 +118,10 @@ TEST_SUITE("api") {
     tare_op_support_info fq = support("FAKE_QUANT");
     CHECK((fq.is_internal && fq.builtin_code == -1 && !fq.can_import && !fq.can_export));
     CHECK(std::string(support("PAD").alt_name) == "PADV2");
+    tare_op_support_info tconv = support("TRANSPOSE_CONV");
+    CHECK(std::string(tconv.custom_name) == "Convolution2DTransposeBias");
+    CHECK((tconv.has_int8 && tconv.builtin_code == 67));
+    CHECK(support("CONV_2D").custom_name[0] == 0);
     tare_op_support_info s;
     tare_op_support_info_init(&s);
     CHECK(tare_op_support(n, &s) == TARE_ERROR_INVALID_ARGUMENT);

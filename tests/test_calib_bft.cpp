@@ -20,7 +20,8 @@ using namespace tare::test;
 namespace {
 
 // conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 (relu6) -> mean -> FC (10) -> softmax: a classifier.
-Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt19937& rng) {
+// tconv: a 3x3 stride-2 TRANSPOSE_CONV (relu6) after the depthwise one brings the size back up.
+Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt19937& rng, bool tconv = false) {
   GraphBuilder b;
   b.rng = rng;
   int x = b.input({1, h, w, cin});
@@ -33,9 +34,18 @@ Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt1993
   y = b.op(OpType::DepthwiseConv2D,
            {y, b.random_constant({1, 3, 3, c1}, -0.3f, 0.6f), b.random_constant({c1}, 0, 0.2f)},
            {1, (h + 1) / 2, (w + 1) / 2, c1}, p);
+  int oh = (h + 1) / 2, ow = (w + 1) / 2;
+  if (tconv) {
+    oh *= 2;
+    ow *= 2;
+    OpParams t = p;
+    t.ints = {oh, ow};
+    y = b.op(OpType::TransposeConv,
+             {y, b.random_constant({c1, 3, 3, c1}, -0.3f, 0.5f), b.random_constant({c1}, 0, 0.2f)}, {1, oh, ow, c1}, t);
+  }
   p.stride_h = p.stride_w = 1;
   y = b.op(OpType::Conv2D, {y, b.random_constant({c2, 1, 1, c1}, -0.3f, 0.5f), b.random_constant({c2}, 0, 0.2f)},
-           {1, (h + 1) / 2, (w + 1) / 2, c2}, p);
+           {1, oh, ow, c2}, p);
   OpParams m;
   m.axes = {1, 2};
   m.keep_dims = false;
@@ -63,48 +73,52 @@ TEST_SUITE("calib") {
   TEST_CASE("BFT: GPU loss and bias gradients equal the CPU backward reference's") {
     auto ctx = gpu();
     if (!ctx) return;
-    std::mt19937 rng(4);
-    Graph g = classifier(10, 9, 3, 8, 12, 10, rng);
-    Images im = random_images(12, 10 * 9 * 3, rng, -0.2f, 1.0f);
-    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
-    const uint32_t count = 4;
-    calib::BftGradients got = calib::bft_gradients(ctx, g, q, count, from(im, 8));
-    REQUIRE(got.bias.size() == 4);
-    // CPU: teacher softmax, student logits, loss, backward.
-    std::vector<std::vector<float>> batch = {concat(im, 8, count)};
-    Graph t = with_batch(calib::logits_graph(g), count);
-    // The student's logits found independently of logits_graph: the input of the fake-quant graph's SOFTMAX (a
-    // FAKE_QUANT of the FC's output), not its probabilities.
-    std::vector<int> idx;
-    Graph qb = calib::with_biases(q);
-    Graph s = with_batch(calib::split_activations(quant::fake_quant_graph(qb), idx, true), count);
-    int logits = -1;
-    for (const Op& op : s.ops)
-      if (op.type == OpType::Softmax) logits = op.inputs[0];
-    REQUIRE(logits >= 0);
-    ref::Values tv = ref::run(t, batch), sv = ref::run(s, batch);
-    std::vector<float> dlogits;
-    const int classes = 10;
-    const float loss = ref::distillation_loss(tv[t.outputs[0]], sv[logits], classes, &dlogits);
-    CHECK(got.loss == doctest::Approx(loss).epsilon(1e-4));
-    ref::Gradients cpu = ref::backward(s, sv, {{logits, dlogits}});
-    for (size_t k = 0; k < got.bias.size(); k++) {
-      CAPTURE(k);
-      const Op& qop = qb.ops[got.q_ops[k]];
-      int sop = -1;
-      for (size_t i = 0; i < s.ops.size(); i++)
-        if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
-      REQUIRE(sop >= 0);
-      const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
-      REQUIRE(want.size() == got.bias[k].size());
-      double m = 0, e = 0;
-      for (size_t c = 0; c < want.size(); c++) {
-        m = std::max(m, (double)std::fabs(want[c]));
-        e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
+    for (bool tconv : {false, true}) {
+      CAPTURE(tconv);
+      std::mt19937 rng(4);
+      Graph g = classifier(10, 9, 3, 8, 12, 10, rng, tconv);
+      Images im = random_images(12, 10 * 9 * 3, rng, -0.2f, 1.0f);
+      Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
+      const uint32_t count = 4;
+      calib::BftGradients got = calib::bft_gradients(ctx, g, q, count, from(im, 8));
+      REQUIRE(got.bias.size() == (tconv ? 5 : 4));
+      // CPU: teacher softmax, student logits, loss, backward.
+      std::vector<std::vector<float>> batch = {concat(im, 8, count)};
+      Graph t = with_batch(calib::logits_graph(g), count);
+      // The student's logits found independently of logits_graph: the input of the fake-quant graph's SOFTMAX (a
+      // FAKE_QUANT of the FC's output), not its probabilities.
+      std::vector<int> idx;
+      Graph qb = calib::with_biases(q);
+      Graph s = with_batch(calib::split_activations(quant::fake_quant_graph(qb), idx, true), count);
+      int logits = -1;
+      for (const Op& op : s.ops)
+        if (op.type == OpType::Softmax) logits = op.inputs[0];
+      REQUIRE(logits >= 0);
+      ref::Values tv = ref::run(t, batch), sv = ref::run(s, batch);
+      std::vector<float> dlogits;
+      const int classes = 10;
+      const float loss = ref::distillation_loss(tv[t.outputs[0]], sv[logits], classes, &dlogits);
+      CHECK(got.loss == doctest::Approx(loss).epsilon(1e-4));
+      ref::Gradients cpu = ref::backward(s, sv, {{logits, dlogits}});
+      for (size_t k = 0; k < got.bias.size(); k++) {
+        CAPTURE(k);
+        const Op& qop = qb.ops[got.q_ops[k]];
+        int sop = -1;
+        for (size_t i = 0; i < s.ops.size(); i++)
+          if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
+        REQUIRE(sop >= 0);
+        const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
+        REQUIRE(want.size() == got.bias[k].size());
+        double m = 0, e = 0;
+        for (size_t c = 0; c < want.size(); c++) {
+          m = std::max(m, (double)std::fabs(want[c]));
+          e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
+        }
+        MESSAGE("layer " << k << " (" << std::string(op_name(qop.type)) << "): max |dL/db| " << m << ", max error "
+                         << e);
+        CHECK(m > 0);
+        CHECK(e <= 1e-4 * m);
       }
-      MESSAGE("layer " << k << ": max |dL/db| " << m << ", max error " << e);
-      CHECK(m > 0);
-      CHECK(e <= 1e-4 * m);
     }
     check_validation();
   }

@@ -244,6 +244,31 @@ Case tconv_case(int n, int h, int w, int cin, int cout, int k, int stride, Paddi
                    b.g);
 }
 
+// 8-bit: int8 input and output, int8 weights per tensor or per channel (TFLite's int8 kernel has no uint8 path here).
+Case q8_tconv_case(int n, int h, int w, int cin, int cout, int k, int stride, Padding pad, Activation act, bool bias,
+                   WKind wk, double mult, unsigned seed, int extra = 0) {
+  Q8Builder b;
+  b.rng.seed(seed);
+  const float in_scale = 0.02f;
+  const int x = b.q8_input({n, h, w, cin}, in_scale, -7);
+  std::vector<float> ws;
+  const int wt = b.weights(wk, {cout, k, k, cin}, cout, 0, 0.004f, 0, &ws);
+  const int bs = bias ? b.matching_bias(cout, in_scale, ws, 20000) : -1;
+  // About k*k/stride^2 * cin products reach an output: aim at ~ 60 output steps at mult = 1 (as q8_conv_case).
+  const double taps = std::max(1.0, (double)k * k / ((double)stride * stride)) * cin;
+  const float out_scale = (float)(in_scale * 0.004 * 5000.0 * std::sqrt(taps) / 60.0 / mult);
+  OpParams p = win_params(square(k, stride, 1, pad), act);
+  const int oh = tconv_out(h, k, stride, pad, extra), ow = tconv_out(w, k, stride, pad, extra);
+  p.ints = {oh, ow};
+  b.q8_output_op(OpType::TransposeConv, {x, wt, bs}, {n, oh, ow, cout}, p, out_scale, 3);
+  const char* wk_name = wk == WKind::PerTensor ? " per-tensor" : " per-channel";
+  return make_case(shape_name({n, h, w, cin}) + " -> " + shape_name({n, oh, ow, cout}) + " " + std::to_string(k) + "x" +
+                       std::to_string(k) + " s" + std::to_string(stride) + " " + pad_name(pad) + act_name(act) +
+                       " int8" + wk_name + " M" + std::to_string(mult) + (bias ? "" : " no bias"),
+                   b.g)
+      .seeded(seed + 1000);
+}
+
 std::vector<Case> transpose_conv_cases() {
   std::vector<Case> v;
   struct F {
@@ -267,6 +292,28 @@ std::vector<Case> transpose_conv_cases() {
   // Fused activations under finite differences (the backward reference), small enough to be kink-free.
   v.push_back(tconv_case(2, 3, 4, 3, 4, 3, 2, SAME, RELU6, true).inputs_in(-1, 1));
   v.push_back(tconv_case(2, 4, 3, 3, 4, 2, 2, VALID, RELU, true).inputs_in(-1, 1));
+  // 8-bit.  The first three go to the TFLite oracle (no fused activation: that is version 4, newer than the
+  // oracle): batch 2 stride 2, stride 3 per-tensor, stride 1 VALID without bias; then every activation, odd output
+  // sizes, > 256 accumulation steps (several float chunks), large and small multipliers.
+  const WKind PC = WKind::PerChannel, PT = WKind::PerTensor;
+  unsigned seed = 300;
+  auto q = [&](int n, int h, int w, int cin, int cout, int k, int stride, Padding pad, Activation act, WKind wk,
+               double mult = 1.0, bool bias = true, int extra = 0) {
+    v.push_back(q8_tconv_case(n, h, w, cin, cout, k, stride, pad, act, bias, wk, mult, seed++, extra));
+  };
+  q(2, 4, 5, 3, 5, 3, 2, SAME, NONE, PC);
+  q(1, 3, 3, 6, 7, 4, 3, VALID, NONE, PT);
+  q(1, 4, 4, 5, 9, 3, 1, VALID, NONE, PC, 1.0, false);
+  q(2, 3, 4, 5, 7, 4, 2, SAME, RELU, PC);
+  q(1, 5, 3, 7, 3, 2, 2, VALID, RELU6, PT);
+  q(2, 4, 4, 6, 9, 3, 3, SAME, RELU1, PC);
+  q(1, 3, 5, 1, 2, 3, 1, SAME, NONE, PC, 0.3);
+  q(2, 5, 4, 9, 6, 4, 3, SAME, NONE, PC, 1.0, true, 2);
+  q(1, 4, 6, 4, 13, 3, 2, SAME, RELU6, PT, 1.0, true, 1);
+  q(1, 3, 4, 2, 3, 3, 2, VALID, NONE, PC, 1.0, false, 1);
+  q(1, 3, 3, 300, 6, 3, 1, SAME, NONE, PC);  // > 256 steps per output
+  q(1, 4, 4, 8, 4, 3, 2, SAME, NONE, PC, 400.0);
+  q(1, 6, 6, 16, 24, 2, 2, VALID, NONE, PT, 0.01);
   return v;
 }
 
@@ -2827,8 +2874,7 @@ const std::vector<Entry>& table() {
       {OpType::MirrorPad, all, mirror_pad_cases},
       {OpType::Tile, all, tile_cases},
       {OpType::LogSoftmax, all, log_softmax_cases},
-      // TRANSPOSE_CONV: float, backward and round trip (no 8-bit kernel yet).
-      {OpType::TransposeConv, float_only, transpose_conv_cases},
+      {OpType::TransposeConv, all, transpose_conv_cases},
       {OpType::Split, all, split_cases},
       {OpType::SplitV, all, split_v_cases},
       {OpType::Unpack, all, unpack_cases},

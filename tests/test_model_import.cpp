@@ -9,7 +9,9 @@
 #include "common/error.h"
 #include "common/fp16.h"
 #include "model/graph.h"
+#include "model/tflite_export.h"
 #include "model/tflite_import.h"
+#include "ref/reference.h"
 #include "test_util.h"
 #include "tflite_schema_generated.h"
 
@@ -72,6 +74,7 @@ struct OSpec {
   uint32_t opcode = 0;
   std::vector<int> inputs, outputs;
   bool conv_options = false;  // Conv2DOptions{SAME, stride 1}
+  std::vector<uint8_t> custom_options;
 };
 
 struct MSpec {
@@ -116,7 +119,8 @@ std::vector<uint8_t> build_once(const MSpec& m, uint64_t external_offset) {
       opt = tflite::CreateConv2DOptions(fbb, tflite::Padding::SAME, 1, 1).Union();
       type = tflite::BuiltinOptions::Conv2DOptions;
     }
-    ops.push_back(tflite::CreateOperatorDirect(fbb, o.opcode, &o.inputs, &o.outputs, type, opt));
+    ops.push_back(tflite::CreateOperatorDirect(fbb, o.opcode, &o.inputs, &o.outputs, type, opt,
+                                               o.custom_options.empty() ? nullptr : &o.custom_options));
   }
   std::vector<flatbuffers::Offset<tflite::OperatorCode>> codes;
   for (const auto& [code, custom] : m.opcodes) {
@@ -166,6 +170,53 @@ MSpec conv_model() {
   m.inputs = {0};
   m.outputs = {3};
   return m;
+}
+
+// TfLiteTransposeConvParams as MediaPipe's converter stores it: int32 padding (1 SAME, 2 VALID), stride_w, stride_h.
+std::vector<uint8_t> tconv_params_bytes(std::vector<int32_t> fields) {
+  std::vector<uint8_t> b(fields.size() * 4);
+  std::memcpy(b.data(), fields.data(), b.size());
+  return b;
+}
+
+// input [1,H,W,2] -> CUSTOM Convolution2DTransposeBias (3 filters of 3x3, bias, stride 2) -> output [1,OH,OW,3]
+MSpec mediapipe_tconv_model(int h, int w, int padding, int oh, int ow) {
+  MSpec m;
+  std::vector<float> wt(3 * 3 * 3 * 2);
+  for (size_t i = 0; i < wt.size(); i++) wt[i] = (float)((int)(i * 7 % 11) - 5) * 0.25f;
+  m.tensors = {{{1, h, w, 2}, tflite::TensorType::FLOAT32, 0, "input"},
+               {{3, 3, 3, 2}, tflite::TensorType::FLOAT32, 1, "filter"},
+               {{3}, tflite::TensorType::FLOAT32, 2, "bias"},
+               {{1, oh, ow, 3}, tflite::TensorType::FLOAT32, 0, "output"}};
+  m.buffers = {{}, {floats_bytes(wt)}, {floats_bytes({0.5f, -1, 2})}};
+  m.opcodes = {{(int32_t)tflite::BuiltinOperator::CUSTOM, "Convolution2DTransposeBias"}};
+  m.ops = {{0, {0, 1, 2}, {3}, false, tconv_params_bytes({padding, 2, 2})}};
+  m.inputs = {0};
+  m.outputs = {3};
+  return m;
+}
+
+// MediaPipe's kernel (transpose_conv_bias.cc) written out: the output starts at the bias, every input element is
+// scattered through the OHWI filter; SAME pads max(0, k - (in - 1) % s - 1) in total, half of it at the top / left.
+std::vector<float> mediapipe_tconv(const Graph& g, const std::vector<float>& x, int stride, bool same) {
+  const std::vector<int>&is = g.tensors[0].shape, &ws = g.tensors[1].shape, &os = g.tensors[3].shape;
+  const float *w = g.tensors[1].f32(), *bias = g.tensors[2].f32();
+  const int pad_t = same ? std::max(0, ws[1] - (is[1] - 1) % stride - 1) / 2 : 0;
+  const int pad_l = same ? std::max(0, ws[2] - (is[2] - 1) % stride - 1) / 2 : 0;
+  std::vector<float> y((size_t)os[1] * os[2] * os[3]);
+  for (size_t i = 0; i < y.size(); i++) y[i] = bias[i % os[3]];
+  for (int iy = 0; iy < is[1]; iy++)
+    for (int ix = 0; ix < is[2]; ix++)
+      for (int ic = 0; ic < is[3]; ic++)
+        for (int ky = 0; ky < ws[1]; ky++)
+          for (int kx = 0; kx < ws[2]; kx++)
+            for (int oc = 0; oc < os[3]; oc++) {
+              const int oy = iy * stride - pad_t + ky, ox = ix * stride - pad_l + kx;
+              if (oy < 0 || oy >= os[1] || ox < 0 || ox >= os[2]) continue;
+              y[((size_t)oy * os[2] + ox) * os[3] + oc] += x[((size_t)iy * is[2] + ix) * is[3] + ic] *
+                                                           w[(((size_t)oc * ws[1] + ky) * ws[2] + kx) * ws[3] + ic];
+            }
+  return y;
 }
 
 // input [2,3] -> ADD(input, input) -> t1 -> ADD(t1, t1) -> output t2
@@ -428,13 +479,106 @@ TEST_SUITE("model") {
     }
   }
 
-  TEST_CASE("selfie_segmentation: the custom op is reported as unsupported") {
+  TEST_CASE("selfie_segmentation: MediaPipe's custom op imports as TRANSPOSE_CONV") {
     const char* rel = "models/selfie_segmentation.tflite";
     if (!test::have_data(rel)) return;
-    std::string msg;
-    CHECK(try_import(test::read_file(test::data_path(rel)), &msg) == TARE_ERROR_UNSUPPORTED);
-    CHECK_MESSAGE(msg.find("'Convolution2DTransposeBias'") != std::string::npos, msg);
-    CHECK_MESSAGE(msg.find("CUSTOM") != std::string::npos, msg);
+    const std::vector<uint8_t> bytes = test::read_file(test::data_path(rel));
+    Graph g = import_tflite(bytes.data(), bytes.size());
+    int tconv = 0;
+    for (const Op& op : g.ops) {
+      if (op.type != OpType::TransposeConv) continue;
+      tconv++;
+      INFO("operator ", op.source_index);
+      REQUIRE(op.inputs.size() == 3);
+      CHECK(g.tensors[op.inputs[1]].is_const);
+      CHECK(g.tensors[op.inputs[2]].is_const);
+      const std::vector<int>&x = g.tensors[op.inputs[0]].shape, &y = g.tensors[op.outputs[0]].shape;
+      CHECK(y[1] == x[1] * op.params.stride_h);  // the file's output shape, checked at import
+      CHECK(op.params.activation == Activation::None);
+    }
+    CHECK(tconv == 1);  // operator 244, the mask's last upsampling
+  }
+
+  TEST_CASE("MediaPipe Convolution2DTransposeBias: options, MediaPipe's output size and arithmetic, export") {
+    // SAME on an odd input (MediaPipe pads 2 of 3 taps: output 2*(3-1)+3-2 = 5), SAME on an even one (4 -> 8),
+    // VALID (3 -> 7).
+    struct C {
+      int h, padding, out;
+    };
+    for (const C& c : {C{3, 1, 5}, C{4, 1, 8}, C{3, 2, 7}}) {
+      INFO("input ", c.h, " padding ", c.padding);
+      auto bytes = build(mediapipe_tconv_model(c.h, c.h, c.padding, c.out, c.out));
+      Graph g = import_tflite(bytes.data(), bytes.size());
+      REQUIRE(g.ops.size() == 1);
+      const Op& op = g.ops[0];
+      CHECK(op.type == OpType::TransposeConv);
+      CHECK(op.inputs == std::vector<int>{0, 1, 2});
+      CHECK((op.params.stride_h == 2 && op.params.stride_w == 2));
+      CHECK(op.params.padding == (c.padding == 1 ? Padding::Same : Padding::Valid));
+      std::vector<float> x((size_t)c.h * c.h * 2);
+      for (size_t i = 0; i < x.size(); i++) x[i] = (float)((int)(i * 5 % 9) - 4) * 0.5f;
+      const std::vector<float> want = mediapipe_tconv(g, x, 2, c.padding == 1);
+      const std::vector<float> got = ref::run(g, {x})[3];
+      REQUIRE(got.size() == want.size());
+      for (size_t i = 0; i < want.size(); i++) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-6));
+      // Export writes the builtin (with its output_shape and bias); it imports back to the same op.
+      const std::vector<uint8_t> out = export_tflite(g);
+      auto m = tflite::GetModel(out.data());
+      REQUIRE(m->operator_codes()->size() == 1);
+      CHECK(m->operator_codes()->Get(0)->builtin_code() == tflite::BuiltinOperator::TRANSPOSE_CONV);
+      CHECK(m->operator_codes()->Get(0)->version() == 3);
+      CHECK(m->subgraphs()->Get(0)->operators()->Get(0)->inputs()->size() == 4);
+      Graph back = import_tflite(out.data(), out.size());
+      REQUIRE(back.ops.size() == 1);
+      const std::vector<float> again = ref::run(back, {x})[back.ops[0].outputs[0]];
+      CHECK(again == got);
+    }
+    // A 16-byte TfLiteTransposeConvParams (newer headers append the fused activation): none is accepted.
+    {
+      MSpec m = mediapipe_tconv_model(3, 3, 1, 5, 5);
+      m.ops[0].custom_options = tconv_params_bytes({1, 2, 2, 0});
+      auto bytes = build(m);
+      CHECK(import_tflite(bytes.data(), bytes.size()).ops[0].type == OpType::TransposeConv);
+    }
+  }
+
+  TEST_CASE("MediaPipe Convolution2DTransposeBias: malformed options and unknown custom ops are clear errors") {
+    struct Bad {
+      std::vector<uint8_t> options;
+      tare_status status;
+      const char* needle;
+      const char* op = "CUSTOM Convolution2DTransposeBias";  // how the message names the operator
+    };
+    const Bad bad[] = {
+        {{}, TARE_ERROR_INVALID_MODEL, "(12 or 16 bytes), got 0"},
+        {tconv_params_bytes({1, 2}), TARE_ERROR_INVALID_MODEL, "(12 or 16 bytes), got 8"},
+        {tconv_params_bytes({1, 2, 2, 0, 0}), TARE_ERROR_INVALID_MODEL, "got 20"},
+        {tconv_params_bytes({0, 2, 2}), TARE_ERROR_INVALID_MODEL, "padding 0 is not SAME or VALID"},
+        {tconv_params_bytes({3, 2, 2}), TARE_ERROR_INVALID_MODEL, "padding 3"},
+        {tconv_params_bytes({1, 0, 2}), TARE_ERROR_INVALID_MODEL, "strides 2,0 out of range"},
+        {tconv_params_bytes({1, 2, -1}), TARE_ERROR_INVALID_MODEL, "out of range"},
+        {tconv_params_bytes({1, 2, 2, 1}), TARE_ERROR_UNSUPPORTED, "fused activation 1"},
+        // Options valid, but the file's output shape is not MediaPipe's (5x5 for SAME on 3x3).
+        {tconv_params_bytes({2, 2, 2}), TARE_ERROR_INVALID_MODEL, "output tensor 3 ('output') has shape [1,5,5,3]",
+         "operator 0 (TRANSPOSE_CONV)"},
+    };
+    for (const Bad& b : bad) {
+      MSpec m = mediapipe_tconv_model(3, 3, 1, 5, 5);
+      m.ops[0].custom_options = b.options;
+      INFO(b.needle);
+      expect_status(m, b.status, b.needle);
+      expect_status(m, b.status, b.op);
+    }
+    {
+      MSpec m = mediapipe_tconv_model(3, 3, 1, 5, 5);
+      m.ops[0].inputs = {0, 1};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "Convolution2DTransposeBias");
+    }
+    {
+      MSpec m = mediapipe_tconv_model(3, 3, 1, 5, 5);
+      m.opcodes[0].second = "MaxPoolingWithArgmax2D";
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "CUSTOM op 'MaxPoolingWithArgmax2D' is not supported");
+    }
   }
 
   TEST_CASE("empty, tiny, foreign and random input is an invalid model") {
@@ -638,9 +782,9 @@ TEST_SUITE("model") {
     }
     {
       MSpec m = conv_model();
-      m.opcodes = {{(int32_t)tflite::BuiltinOperator::CUSTOM, "Convolution2DTransposeBias"}};
+      m.opcodes = {{(int32_t)tflite::BuiltinOperator::CUSTOM, "TFLite_Detection_PostProcess"}};
       m.ops[0].conv_options = false;
-      expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: CUSTOM op 'Convolution2DTransposeBias' is not supported");
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "operator 0: CUSTOM op 'TFLite_Detection_PostProcess' is not supported");
     }
     {
       MSpec m = conv_model();

@@ -1,5 +1,7 @@
 // TensorFlow Lite itself as a test oracle: runs a .tflite model in the TFLite interpreter that npm's
-// @tensorflow/tfjs-tflite ships compiled to WASM, under Node (tests/tools/tflite/run_tflite.mjs).
+// @tensorflow/tfjs-tflite ships compiled to WASM, under Node (tests/tools/tflite/run_tflite.mjs); LiteRT.js
+// (@litertjs/core, tests/tools/tflite/run_litert.mjs), a newer runtime with MediaPipe's custom ops, as the float
+// reference of models that use them.
 //
 // Set up once per checkout (CI does the same):   npm ci --prefix tests/tools/tflite
 // Node is found as $TARE_NODE, else `node` on the PATH.
@@ -72,7 +74,18 @@ inline bool tflite_available() {
 struct TfliteOptions {
   bool xnnpack = false;  // off: TFLite's builtin kernels (the reference for bit-exact int8 checks)
   int threads = 1;
+  // Run LiteRT.js instead (its CPU path: XNNPACK for what it takes; xnnpack and threads do not apply).
+  bool litert = false;
 };
+
+// Why LiteRT.js cannot run ("" when it can).
+inline std::string litert_missing_reason() {
+  if (!tflite_missing_reason().empty()) return tflite_missing_reason();
+  if (!std::filesystem::exists(tflite_tool_dir() +
+                               "/node_modules/@litertjs/core/wasm/litert_wasm_compat_internal.wasm"))
+    return "@litertjs/core is not installed (run: npm ci --prefix " + tflite_tool_dir() + ")";
+  return "";
+}
 
 struct TfliteRun {
   bool ok = false;                            // TFLite ran and wrote its outputs
@@ -90,8 +103,9 @@ inline TfliteRun run_tflite_full(const std::string& model_path, const std::vecto
   buf.push_back('\0');
   REQUIRE_MESSAGE(mkdtemp(buf.data()) != nullptr, "cannot create a temporary folder");
   const std::filesystem::path dir(buf.data());
-  std::string cmd = node_command() + " " + shell_quote(tflite_tool_dir() + "/run_tflite.mjs") + " " +
-                    shell_quote(model_path) + " " + shell_quote((dir / "out").string());
+  const char* tool = options.litert ? "/run_litert.mjs" : "/run_tflite.mjs";
+  std::string cmd = node_command() + " " + shell_quote(tflite_tool_dir() + tool) + " " + shell_quote(model_path) + " " +
+                    shell_quote((dir / "out").string());
   for (size_t i = 0; i < inputs.size(); i++) {
     const std::string path = (dir / ("in" + std::to_string(i) + ".bin")).string();
     std::ofstream f(path, std::ios::binary);
@@ -99,8 +113,10 @@ inline TfliteRun run_tflite_full(const std::string& model_path, const std::vecto
     REQUIRE_MESSAGE(f.good(), "cannot write " << path);
     cmd += " " + shell_quote(path);
   }
-  cmd += " --threads " + std::to_string(options.threads);
-  cmd += options.xnnpack ? " --xnnpack" : " --no-xnnpack";
+  if (!options.litert) {
+    cmd += " --threads " + std::to_string(options.threads);
+    cmd += options.xnnpack ? " --xnnpack" : " --no-xnnpack";
+  }
   cmd += " 2>&1";
   std::string log;
   int status = -1;

@@ -253,6 +253,7 @@ typedef struct tare_op_support_info {
   int has_gradient;         /* a backward kernel: bias fine-tuning trains through the op */
   int can_import;           /* read from .tflite files */
   int can_export;           /* written to .tflite files */
+  char custom_name[64];     /* a TFLite CUSTOM op code imported as this op (exported as the builtin), or "" */
 } tare_op_support_info;
 
 TARE_API void tare_op_support_info_init_sized(tare_op_support_info* info, size_t size);

@@ -481,22 +481,27 @@ int cmd_ops(const Args& a) {
       if (o.is_internal) continue;
       std::string name = o.name;
       if (o.alt_name[0]) name += std::string(" / ") + o.alt_name;
+      if (o.custom_name[0]) name += std::string(" / ") + o.custom_name + " (custom)";
       std::printf("| %s | %s | %s | %s | %s |\n", name.c_str(), o.has_float ? "yes" : kNo, o.has_int8 ? "yes" : kNo,
                   o.has_gradient ? "yes" : kNo, o.can_export ? "yes" : kNo);
     }
     return 0;
   }
+  auto full_name = [](const tare_op_support_info& o) {
+    std::string name = o.name;
+    if (o.alt_name[0]) name += std::string(" / ") + o.alt_name;
+    if (o.custom_name[0]) name += std::string(" / ") + o.custom_name;
+    return name;
+  };
   size_t width = 2;
-  for (const tare_op_support_info& o : ops) {
-    width = std::max(width, std::strlen(o.name) + (o.alt_name[0] ? std::strlen(o.alt_name) + 3 : 0));
-  }
+  for (const tare_op_support_info& o : ops) width = std::max(width, full_name(o).size());
   std::printf("%-*s  %8s  %9s  %4s  %4s  %6s  %6s\n", (int)width, "op", "builtin", "fp32/fp16", "int8", "grad",
               "import", "export");
   for (const tare_op_support_info& o : ops) {
-    std::string name = o.name;
-    if (o.alt_name[0]) name += std::string(" / ") + o.alt_name;
+    const std::string name = full_name(o);
     std::string code = o.is_internal ? "internal" : std::to_string(o.builtin_code);
     if (o.alt_builtin_code >= 0) code += "/" + std::to_string(o.alt_builtin_code);
+    if (o.custom_name[0]) code += "/custom";
     auto yn = [](int v) { return v ? "yes" : "-"; };
     std::printf("%-*s  %8s  %9s  %4s  %4s  %6s  %6s\n", (int)width, name.c_str(), code.c_str(), yn(o.has_float),
                 yn(o.has_int8), yn(o.has_gradient), yn(o.can_import), yn(o.can_export));

@@ -367,6 +367,7 @@ TARE_API tare_status tare_op_support(uint32_t index, tare_op_support_info* info)
       const char* alt = tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(d.builtin_alt));
       copy_name(r.alt_name, sizeof(r.alt_name), alt ? alt : "");
     }
+    if (d.custom) copy_name(r.custom_name, sizeof(r.custom_name), d.custom);
     r.is_internal = d.builtin < 0;
     r.has_float = d.make_float != nullptr;
     r.has_int8 = d.make_q8 != nullptr && d.ref_int != nullptr;

@@ -81,6 +81,9 @@ struct OpDesc {
   const char* name;      // TFLite's name, e.g. "CONV_2D" (internal ops: their own)
   int builtin = -1;      // tflite::BuiltinOperator code; -1 for an internal op
   int builtin_alt = -1;  // a second code imported as this op (PADV2 as PAD), or -1
+  // A TFLite CUSTOM op code imported as this op (MediaPipe's "Convolution2DTransposeBias" as TRANSPOSE_CONV), or
+  // null.  `read` sees it in TfliteOpReader::custom() and parses its custom_options; export writes the builtin.
+  const char* custom = nullptr;
   OpTraits traits;
   // Import: arity and options into Op::params (Op::type is set).  Null: never imported.
   void (*read)(TfliteOpReader& r) = nullptr;
@@ -104,6 +107,8 @@ struct OpDesc {
 const OpDesc& op_desc(OpType t);
 // The descriptor imported for a TFLite builtin code, or null when Tare does not support it.
 const OpDesc* op_desc_for_builtin(int code);
+// The descriptor imported for a TFLite CUSTOM op code, or null when Tare does not support it.
+const OpDesc* op_desc_for_custom(const std::string& custom_code);
 // Every descriptor, in OpType order.
 std::span<const OpDesc* const> op_descs();
 

@@ -276,26 +276,31 @@ tflite::ActivationFunctionType TfliteOpWriter::activation(Activation a) {
 
 int TfliteOpWriter::int_param(size_t slot, const std::vector<int>& shape, const std::vector<int64_t>& values,
                               const std::string& suffix) {
-  if (const Tensor* t = in(slot)) {
-    if (t->is_const && t->shape == shape && (t->dtype == DType::I32 || t->dtype == DType::I64) &&
-        (size_t)t->elements() == values.size()) {
-      bool same = true;
-      for (size_t i = 0; i < values.size() && same; i++) {
-        int64_t v;
-        if (t->dtype == DType::I32) {
-          int32_t e;
-          std::memcpy(&e, t->data.data() + 4 * i, 4);
-          v = e;
-        } else {
-          std::memcpy(&v, t->data.data() + 8 * i, 8);
-        }
-        same = v == values[i];
+  auto holds_values = [&](const Tensor& t) {
+    if (!t.is_const || t.shape != shape || (t.dtype != DType::I32 && t.dtype != DType::I64) ||
+        (size_t)t.elements() != values.size())
+      return false;
+    for (size_t i = 0; i < values.size(); i++) {
+      int64_t v;
+      if (t.dtype == DType::I32) {
+        int32_t e;
+        std::memcpy(&e, t.data.data() + 4 * i, 4);
+        v = e;
+      } else {
+        std::memcpy(&v, t.data.data() + 8 * i, 8);
       }
-      if (same) return op_.inputs[slot];
+      if (v != values[i]) return false;
     }
-  }
+    return true;
+  };
+  if (const Tensor* t = in(slot); t && holds_values(*t)) return op_.inputs[slot];
+  // The tensor an earlier export appended, read back as an unused constant (the op keeps its values in params,
+  // e.g. TRANSPOSE_CONV's output shape): reused, so that export -> import -> export gives the same bytes.
+  const std::string name = out().name + suffix;
+  for (size_t i = 0; i < g_.tensors.size(); i++)
+    if (g_.tensors[i].name == name && holds_values(g_.tensors[i])) return (int)i;
   Tensor t;
-  t.name = out().name + suffix;
+  t.name = name;
   t.dtype = DType::I32;
   t.shape = shape;
   t.is_const = true;

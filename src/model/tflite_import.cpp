@@ -243,16 +243,18 @@ class Importer {
       for (int t : out.outputs) {
         if (t < -1 || t >= nt) invalid(label + ": output tensor index " + std::to_string(t) + " out of range");
       }
-      if (code.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
+      const bool custom = code.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM);
+      const OpDesc* d = custom ? op_desc_for_custom(code.custom) : op_desc_for_builtin(code.builtin);
+      if (custom && (!d || !d->read)) {
         unsupported("operator " + std::to_string(i) + ": CUSTOM op '" + code.custom + "' is not supported");
       }
-      const OpDesc* d = op_desc_for_builtin(code.builtin);
       if (!d || !d->read) {
         unsupported("operator " + std::to_string(i) + ": builtin op " + name + " (" + std::to_string(code.builtin) +
                     ") is not supported");
       }
       out.type = d->type;
-      TfliteOpReader reader(g_, op, out, (int)i, code.builtin, name);
+      TfliteOpReader reader(g_, op, out, (int)i, code.builtin, custom ? "CUSTOM " + code.custom : name,
+                            custom ? code.custom : std::string());
       d->read(reader);
       g_.ops.push_back(std::move(out));
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,13 +28,27 @@ tflite::TensorType tflite_tensor_type(DType t);
 
 class TfliteOpReader {
  public:
-  TfliteOpReader(const Graph& g, const tflite::Operator* fb, Op& out, int index, int builtin, std::string name)
-      : g_(g), fb_(fb), out_(out), index_(index), builtin_(builtin), name_(std::move(name)) {}
+  // `custom`: the CUSTOM op code this operator was imported from, or empty for a builtin.
+  TfliteOpReader(const Graph& g, const tflite::Operator* fb, Op& out, int index, int builtin, std::string name,
+                 std::string custom = {})
+      : g_(g),
+        fb_(fb),
+        out_(out),
+        index_(index),
+        builtin_(builtin),
+        name_(std::move(name)),
+        custom_(std::move(custom)) {}
 
   const Graph& graph() const { return g_; }
   Op& op() { return out_; }
   OpParams& params() { return out_.params; }
-  int builtin() const { return builtin_; }  // the file's builtin code (PAD or PADV2, ...)
+  int builtin() const { return builtin_; }               // the file's builtin code (PAD or PADV2, ...)
+  const std::string& custom() const { return custom_; }  // the CUSTOM op code, empty for a builtin
+  // The operator's custom_options bytes (empty when absent).
+  std::span<const uint8_t> custom_options() const {
+    auto o = fb_->custom_options();
+    return o ? std::span<const uint8_t>(o->data(), o->size()) : std::span<const uint8_t>();
+  }
   const Tensor& input(size_t i) const { return g_.tensors[out_.inputs[i]]; }
   const Tensor& output(size_t k = 0) const { return g_.tensors[out_.outputs[k]]; }
   int input_rank(size_t i) const { return (int)input(i).shape.size(); }
@@ -69,6 +84,7 @@ class TfliteOpReader {
   int index_;
   int builtin_;
   std::string name_;
+  std::string custom_;
 };
 
 class TfliteOpWriter {

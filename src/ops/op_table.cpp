@@ -44,6 +44,12 @@ const OpDesc* op_desc_for_builtin(int code) {
   return code >= 0 && (size_t)code < index.size() ? index[(size_t)code] : nullptr;
 }
 
+const OpDesc* op_desc_for_custom(const std::string& custom_code) {
+  for (const OpDesc* d : kTable)
+    if (d->custom && custom_code == d->custom) return d;
+  return nullptr;
+}
+
 std::span<const OpDesc* const> op_descs() { return {kTable.data(), kTable.size()}; }
 
 }  // namespace tare

@@ -12,11 +12,16 @@
 // Kernels: the forward pass is the input-gradient of that convolution, written as a gather
 // (shaders/transpose_conv.comp: each output pixel sums the input taps that land on it, phase by phase, no atomics);
 // its own input gradient is a plain convolution of dy with the same weights (shaders/grad_transpose_conv.comp).
+// 8-bit: the same gather on int8 words (shaders/q8_transpose_conv.comp), TFLite's int8 kernel bit for bit
+// (ref::intd::transpose_conv).
 #include <algorithm>
+#include <cstring>
 #include <limits>
+#include <span>
 
 #include "ops/grad_weighted.h"
 #include "ops/op_def.h"
+#include "ops/q8_conv_common.h"
 #include "ref/window.h"
 
 namespace tare::ops {
@@ -31,7 +36,51 @@ int out_w(const OpParams& p) { return p.ints.size() == 2 ? p.ints[kOutW] : 0; }
 
 // ---- import / export -------------------------------------------------------------------------------------------
 
+// MediaPipe's CUSTOM op "Convolution2DTransposeBias" (mediapipe/util/tflite/operations/transpose_conv_bias.cc):
+// inputs (input, OHWI weights, bias), no output_shape input; custom_options is TfLiteTransposeConvParams copied raw:
+// int32 padding (TfLitePadding: 1 SAME, 2 VALID), stride_width, stride_height (newer TFLite headers append a fused
+// activation, which MediaPipe's kernel ignores: accepted only as none).  Its output size is MediaPipe's:
+// stride * (in - 1) + filter - pad, pad = SAME ? max(0, filter - (in - 1) % stride - 1) : 0, with pad / 2 at the
+// top / left: exactly the builtin's padding for that output size, so the op becomes a builtin TRANSPOSE_CONV.
+constexpr const char* kMediapipeCustom = "Convolution2DTransposeBias";
+
+void read_custom(TfliteOpReader& r) {
+  OpParams& p = r.params();
+  r.arity(3, 3, 3);
+  const std::span<const uint8_t> opt = r.custom_options();
+  if (opt.size() != 12 && opt.size() != 16)
+    r.invalid("custom options must hold TfLiteTransposeConvParams (12 or 16 bytes), got " + std::to_string(opt.size()));
+  auto field = [&](size_t i) {
+    int32_t v;
+    std::memcpy(&v, opt.data() + 4 * i, 4);  // little-endian, as the file
+    return v;
+  };
+  const int32_t padding = field(0), sw = field(1), sh = field(2);
+  if (padding != 1 && padding != 2)
+    r.invalid("custom options: padding " + std::to_string(padding) + " is not SAME or VALID");
+  if (sw < 1 || sh < 1 || sw > 4096 || sh > 4096)
+    r.invalid("custom options: strides " + std::to_string(sh) + "," + std::to_string(sw) + " out of range");
+  if (opt.size() == 16 && field(3) != 0) r.unsupported("custom options: fused activation " + std::to_string(field(3)));
+  p.padding = padding == 1 ? Padding::Same : Padding::Valid;
+  p.stride_h = sh;
+  p.stride_w = sw;
+  p.activation = Activation::None;
+  if (r.input_rank(0) != 4 || r.input_rank(1) != 4) r.invalid("input and weights must have rank 4");
+  const std::vector<int>& is = r.input(0).shape;
+  const std::vector<int>& ws = r.input(1).shape;
+  auto out_size = [&](int in, int k, int s) {
+    const int pad = p.padding == Padding::Same ? std::max(0, k - (in - 1) % s - 1) : 0;
+    return (int64_t)s * (in - 1) + k - pad;
+  };
+  const int64_t oh = out_size(is[1], ws[1], sh), ow = out_size(is[2], ws[2], sw);
+  if (is[1] < 1 || is[2] < 1 || oh < 1 || ow < 1 || oh > std::numeric_limits<int>::max() ||
+      ow > std::numeric_limits<int>::max())
+    r.invalid("output size out of range");
+  p.ints = {(int)oh, (int)ow};
+}
+
 void read(TfliteOpReader& r) {
+  if (!r.custom().empty()) return read_custom(r);
   OpParams& p = r.params();
   r.arity(3, 4, 3);
   if (auto opt = r.options<tflite::TransposeConvOptions>(tflite::BuiltinOptions::TransposeConvOptions)) {
@@ -220,6 +269,52 @@ KernelPtr make_float(BuildContext& b, const Op& op) {
                        push, grid_xz((int64_t)g.so.n * ry * xt, 64, (uint32_t)(SH * SW * ct)));
 }
 
+struct Q8Push {
+  GatherPush g;
+  int32_t OC, out_zp, act_min, act_max;
+};
+
+// TFLite's int8 kernel (transpose_conv.cc, reference_integer_ops::TransposeConv): int8 input, output and weights
+// (per-tensor or per-channel, zero point 0), int32 bias, per-channel multipliers from input_scale * weight_scale /
+// output_scale in double, MultiplyByQuantizedMultiplier (double rounding), the fused activation's clamp.
+KernelPtr make_q8(BuildContext& b, const Op& op) {
+  const std::string where = op_where_q8(op);
+  const Geometry g = geometry(b, op, where);
+  const Graph& gr = b.graph();
+  const Tensor &in = gr.tensors[op.inputs[0]], &wt = gr.tensors[op.inputs[1]], &out = gr.tensors[op.outputs[0]];
+  TARE_CHECK(in.dtype == DType::I8 && out.dtype == DType::I8 && wt.dtype == DType::I8, TARE_ERROR_UNSUPPORTED,
+             where + "8-bit TRANSPOSE_CONV takes int8 input, weights and output (TFLite's int8 kernel)");
+  const q8conv::Params qp = q8conv::params(b, op, where, g.oc, 0, false, false);
+  TARE_CHECK(!qp.any_wzp, TARE_ERROR_UNSUPPORTED, where + "int8 weights must have zero point 0");
+  const int taps = g.kh * g.kw;
+  const bool dot = b.integer_dot();
+  const q8conv::PackedWeights pw = q8conv::pack_weights(qp, g.oc, taps, g.ic, dot);
+  const int32_t xz = device_zero_point(in);
+  const int OC4 = g.so.c4();
+  std::vector<int32_t> corr((size_t)OC4 * taps * 4, 0);
+  for (int oc = 0; oc < g.oc; oc++)
+    for (int t = 0; t < taps; t++)
+      corr[((size_t)(oc / 4) * taps + t) * 4 + oc % 4] =
+          (int32_t)(0u - (uint32_t)xz * pw.tap_sums[(size_t)oc * taps + t]);
+  const ConstSlice weights = b.add_constant_bytes(pw.bytes.data(), pw.bytes.size());
+  const ConstSlice qtable = q8conv::add_table(b, qp, qp.bias, g.oc);
+  const ConstSlice corrections = b.add_constant_bytes(corr.data(), corr.size() * 4);
+  const OpParams& pr = op.params;
+  const int SH = pr.stride_h, SW = pr.stride_w;
+  const int ry = (g.so.h + SH - 1) / SH, per_row = (g.so.w + SW - 1) / SW;
+  const int tp = std::min(kTP, per_row), tc = std::min(kTC, OC4);
+  const int xt = x_tiles(per_row, tp), ct = (int)div_up(OC4, tc);
+  TARE_CHECK((int64_t)SH * SW * ct <= 65535, TARE_ERROR_UNSUPPORTED, where + "too many stride phases");
+  const Q8Push push{{conv_head(g.so, g.si, g.pads), ry, xt, ct}, g.oc, qp.out_zp, qp.act_min, qp.act_max};
+  auto p = b.pipeline_q8("q8_transpose_conv", true,
+                         {(uint32_t)g.kh, (uint32_t)g.kw, (uint32_t)SH, (uint32_t)SW, (uint32_t)tp, (uint32_t)tc},
+                         sizeof(push), 5, 64, 1, 1);
+  return make_dispatch(std::move(p),
+                       {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable), Binding::c(corrections),
+                        Binding::t(op.outputs[0])},
+                       push, grid_xz((int64_t)g.so.n * ry * xt, 64, (uint32_t)(SH * SW * ct)));
+}
+
 // dL/dinput: a convolution of dy (the output's gradient) with the same weights, added into the input's gradient.
 KernelPtr make_grad(BuildContext& b, const Op& op) {
   const std::string where = op_where(op);
@@ -346,14 +441,17 @@ const OpDesc kTransposeConv = {
     .type = OpType::TransposeConv,
     .name = "TRANSPOSE_CONV",
     .builtin = (int)tflite::BuiltinOperator::TRANSPOSE_CONV,
+    .custom = kMediapipeCustom,
     .traits = {.weights = &kWeights, .fused_activation = true},
     .read = read,
     .write = write,
     .infer = infer,
     .macs = macs,
     .make_float = make_float,
+    .make_q8 = make_q8,
     .make_grad = make_grad,
     .ref_float = ref_float,
+    .ref_int = ref::intd::transpose_conv,
     .ref_grad = ref_grad,
 };
 

@@ -55,23 +55,15 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
 
   // Weights and the folded bias.
   const int taps = KH * KW;
-  std::vector<uint8_t> packed((size_t)OC4 * taps * IC4 * 16, 0);
+  const q8conv::PackedWeights pw = q8conv::pack_weights(qp, OC, taps, IC, dot);
   std::vector<int32_t> fold((size_t)OC, 0);
   const int64_t lanes = (int64_t)taps * IC4 * 4;
   for (int oc = 0; oc < OC; oc++) {
     uint32_t sum_w = 0;
-    for (int t = 0; t < taps; t++)
-      for (int ic = 0; ic < IC; ic++) {
-        const int8_t v = qp.weight(((int64_t)oc * taps + t) * IC + ic);
-        sum_w += (uint32_t)(int32_t)v;
-        // word index: (oc4, tap, ic4) block of 4 words; byte within: dot: [oc lane][ic lane], else [ic lane][oc lane]
-        const size_t block = (((size_t)(oc / 4) * taps + t) * IC4 + ic / 4) * 16;
-        const size_t byte = dot ? (size_t)(oc % 4) * 4 + ic % 4 : (size_t)(ic % 4) * 4 + oc % 4;
-        packed[block + byte] = (uint8_t)v;
-      }
+    for (int t = 0; t < taps; t++) sum_w += pw.tap_sums[(size_t)oc * taps + t];
     fold[oc] = q8conv::fold_bias(qp.bias[oc], xz, sum_w, lanes, qp.wzp[oc]);
   }
-  const ConstSlice weights = b.add_constant_bytes(packed.data(), packed.size());
+  const ConstSlice weights = b.add_constant_bytes(pw.bytes.data(), pw.bytes.size());
   const ConstSlice qtable = q8conv::add_table(b, qp, fold, OC);
   std::vector<Binding> bindings = {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable),
                                    Binding::t(op.outputs[0])};

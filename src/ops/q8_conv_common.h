@@ -93,6 +93,31 @@ inline int32_t fold_bias(int32_t bias, int32_t xz, uint32_t sum_w, int64_t lanes
   return (int32_t)v;
 }
 
+// Weights [OC, taps, IC] packed as the 8-bit window shaders read them (q8_conv2d.comp, q8_transpose_conv.comp): a
+// block of 4 words per (oc4, tap, ic4) at ((oc4 * taps + tap) * IC4 + ic4) * 4; dot: word l holds the 4 input lanes
+// of output channel l (sdot4 operand), otherwise word j holds the 4 output channels of input lane j.  Padding lanes
+// are 0.  tap_sums[oc * taps + tap]: the sum of that tap's device weights over the input channels.
+struct PackedWeights {
+  std::vector<uint8_t> bytes;
+  std::vector<uint32_t> tap_sums;
+};
+inline PackedWeights pack_weights(const Params& p, int oc_count, int taps, int ic_count, bool dot) {
+  const int IC4 = (ic_count + 3) / 4, OC4 = (oc_count + 3) / 4;
+  PackedWeights r;
+  r.bytes.assign((size_t)OC4 * taps * IC4 * 16, 0);
+  r.tap_sums.assign((size_t)oc_count * taps, 0);
+  for (int oc = 0; oc < oc_count; oc++)
+    for (int t = 0; t < taps; t++)
+      for (int ic = 0; ic < ic_count; ic++) {
+        const int8_t v = p.weight(((int64_t)oc * taps + t) * ic_count + ic);
+        r.tap_sums[(size_t)oc * taps + t] += (uint32_t)(int32_t)v;
+        const size_t block = (((size_t)(oc / 4) * taps + t) * IC4 + ic / 4) * 16;
+        const size_t byte = dot ? (size_t)(oc % 4) * 4 + ic % 4 : (size_t)(ic % 4) * 4 + oc % 4;
+        r.bytes[block + byte] = (uint8_t)v;
+      }
+  return r;
+}
+
 // The per-channel table the shaders read: per group of 4 output channels, 4 ivec4: bias (folded), multiplier,
 // shift, weight zero point.  Padding channels get zeros (their outputs are written as the output zero point).
 inline ConstSlice add_table(BuildContext& b, const Params& p, const std::vector<int32_t>& bias, int channels) {

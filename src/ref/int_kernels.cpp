@@ -138,6 +138,63 @@ void conv2d(IntCtx& c) {
         }
 }
 
+// TFLite's int8 TRANSPOSE_CONV (transpose_conv.cc, reference_integer_ops::TransposeConv): scatter (x - x_zp) * w
+// of every input element into the int32 outputs it reaches, add the bias, MultiplyByQuantizedMultiplier per channel
+// (double rounding; multipliers from PopulateConvolutionQuantizationParams: double product), clamp to the fused
+// activation's range.  Inputs: input, [O,KH,KW,I] weights, optional bias (Tare's order); padding from the output
+// size (ComputePaddingHeightWidth with the output as the window's input).
+void transpose_conv(IntCtx& c) {
+  const Tensor& it = c.in_tensor(0);
+  const Tensor& wt = c.in_tensor(1);
+  const Tensor& ot = c.out_tensor(0);
+  require_rank(c, it, 4);
+  require_rank(c, wt, 4);
+  require_rank(c, ot, 4);
+  if (it.dtype != DType::I8 || wt.dtype != DType::I8 || ot.dtype != DType::I8)
+    c.fail(TARE_ERROR_UNSUPPORTED, "8-bit TRANSPOSE_CONV takes int8 input, weights and output");
+  const int N = it.shape[0], IH = it.shape[1], IW = it.shape[2], Ci = it.shape[3];
+  const int Co = wt.shape[0], KH = wt.shape[1], KW = wt.shape[2];
+  const int OH = ot.shape[1], OW = ot.shape[2];
+  if (wt.shape[3] != Ci || ot.shape[0] != N || ot.shape[3] != Co)
+    c.fail(TARE_ERROR_INVALID_MODEL, "filter does not fit the input and output");
+  const OpParams& p = c.op.params;
+  const detail::Window win = detail::conv_window(p, OH, OW, KH, KW, 1, 1,
+                                                 [&](tare_status s, const std::string& msg) { c.fail(s, msg); });
+  if (win.out_h != IH || win.out_w != IW) c.fail(TARE_ERROR_INVALID_MODEL, "output shape does not match the input");
+  const QView x = c.in_q(0);
+  const Weights w = weights_of(c, 1, Co, 0);
+  for (int32_t z : w.zp)
+    if (z != 0) c.fail(TARE_ERROR_UNSUPPORTED, "int8 weights must have zero point 0");
+  const std::vector<int32_t> bias = bias_of(c, 2, Co);
+  const QView y = c.out_q(0);
+  const std::vector<QuantizedMultiplier> m = output_multipliers(w, x.scale, y.scale, false);
+  int32_t lo, hi;
+  fused_range(c, y, &lo, &hi);
+  // uint32 sums: TFLite's int32 accumulator, wrapping instead of overflowing.
+  std::vector<uint32_t> acc((size_t)N * OH * OW * Co, 0);
+  for (int n = 0; n < N; n++)
+    for (int iy = 0; iy < IH; iy++)
+      for (int ix = 0; ix < IW; ix++)
+        for (int ic = 0; ic < Ci; ic++) {
+          const int32_t xv = x.at((((int64_t)n * IH + iy) * IW + ix) * Ci + ic) - x.zp;
+          for (int ky = 0; ky < KH; ky++) {
+            const int oy = iy * p.stride_h - win.pad_top + ky;
+            if (oy < 0 || oy >= OH) continue;
+            for (int kx = 0; kx < KW; kx++) {
+              const int ox = ix * p.stride_w - win.pad_left + kx;
+              if (ox < 0 || ox >= OW) continue;
+              uint32_t* a = &acc[(((size_t)n * OH + oy) * OW + ox) * Co];
+              for (int oc = 0; oc < Co; oc++)
+                a[oc] += (uint32_t)(xv * w.at((((int64_t)oc * KH + ky) * KW + kx) * Ci + ic));
+            }
+          }
+        }
+  for (size_t e = 0; e < acc.size(); e++) {
+    const int oc = (int)(e % Co);
+    y.set((int64_t)e, requantize_acc((int32_t)(acc[e] + (uint32_t)bias[oc]), m[oc], false, y.zp, lo, hi));
+  }
+}
+
 void depthwise_conv2d(IntCtx& c) {
   const Tensor& it = c.in_tensor(0);
   const Tensor& wt = c.in_tensor(1);

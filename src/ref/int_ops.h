@@ -56,6 +56,7 @@ void fused_range(const IntCtx& c, const QView& out, int32_t* lo, int32_t* hi);
 // int_kernels.cpp
 void conv2d(IntCtx& c);
 void depthwise_conv2d(IntCtx& c);
+void transpose_conv(IntCtx& c);
 void fully_connected(IntCtx& c);
 enum class AddKind { Add, Sub, SquaredDifference };
 void add_like(IntCtx& c, AddKind kind);

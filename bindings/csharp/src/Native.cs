@@ -110,6 +110,7 @@ namespace Tare
       public int has_gradient;
       public int can_import;
       public int can_export;
+      public fixed byte custom_name[64];
     }
 
     [StructLayout(LayoutKind.Sequential)]
