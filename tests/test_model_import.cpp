@@ -884,12 +884,6 @@ TEST_SUITE("model") {
     CHECK(csr->array_segments_as_Uint8Vector()->values()->Get(2) == 3);
     CHECK(csr->array_indices_as_Uint8Vector()->values()->Get(0) == 2);
     CHECK(csr->array_indices_as_Int32Vector() == nullptr);
-
-    // Import still rejects sparse tensors (until densification exists).
-    std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
-    std::string msg;
-    CHECK(try_import(bytes, &msg) == TARE_ERROR_UNSUPPORTED);
-    CHECK_MESSAGE(msg.find("is sparse") != std::string::npos, msg);
   }
 
   TEST_CASE("dtype and op names") {

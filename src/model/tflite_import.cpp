@@ -14,6 +14,7 @@
 #include "common/fp16.h"
 #include "model/op_desc.h"
 #include "model/tflite_ops.h"
+#include "model/tflite_sparsity.h"
 
 namespace tare {
 
@@ -118,7 +119,6 @@ class Importer {
         if (d > 0 && n > kMaxElements / d) invalid(label + " shape " + shape_str(out.shape) + " is too large");
         n *= d;
       }
-      if (t->sparsity()) unsupported(label + " is sparse; sparse tensors are not supported");
       if (t->is_variable()) unsupported(label + " is a variable tensor; variables are not supported");
       read_quant(t, out, label);
 
@@ -130,9 +130,18 @@ class Importer {
                   " buffers)");
         }
       }
-      if (b == 0 || !buffers) continue;
+      auto no_data = [&] {
+        if (t->sparsity()) unsupported(label + " is sparse but not a constant; only sparse constants are supported");
+      };
+      if (b == 0 || !buffers) {
+        no_data();
+        continue;
+      }
       auto buf = buffers->Get(b);
-      if (!buf) continue;
+      if (!buf) {
+        no_data();
+        continue;
+      }
       const uint8_t* src = nullptr;
       uint64_t len = 0;
       if (buf->offset() > 1) {
@@ -146,6 +155,12 @@ class Importer {
       } else if (buf->data()) {
         src = buf->data()->data();
         len = buf->data()->size();
+      }
+      if (t->sparsity()) {
+        // Sparse constants become dense here; DENSIFY operators reading them are folded in read_ops.
+        out.data = densify_sparse_constant(*t->sparsity(), out.shape, dtype_size(out.dtype), src, len, label);
+        out.is_const = true;
+        continue;
       }
       if (len == 0) continue;
       uint64_t expect = (uint64_t)n * dtype_size(out.dtype);
@@ -222,14 +237,27 @@ class Importer {
     auto ops = sg_->operators();
     if (!ops) return;
     const int nt = (int)g_.tensors.size();
-    for (flatbuffers::uoffset_t i = 0; i < ops->size(); i++) {
+    auto code_of = [&](flatbuffers::uoffset_t i) -> const OpCodeInfo& {
       auto op = ops->Get(i);
       if (!op) invalid("operator " + std::to_string(i) + " is missing");
       if (op->opcode_index() >= opcodes_.size()) {
         invalid("operator " + std::to_string(i) + ": opcode index " + std::to_string(op->opcode_index()) +
                 " out of range (" + std::to_string(opcodes_.size()) + " operator codes)");
       }
-      const OpCodeInfo& code = opcodes_[op->opcode_index()];
+      return opcodes_[op->opcode_index()];
+    };
+    // DENSIFY first (file order need not be topological): its output becomes the densified constant.
+    std::vector<bool> folded(ops->size(), false);
+    for (flatbuffers::uoffset_t i = 0; i < ops->size(); i++) {
+      if (code_of(i).builtin == static_cast<int32_t>(tflite::BuiltinOperator::DENSIFY)) {
+        fold_densify(i, ops->Get(i));
+        folded[i] = true;
+      }
+    }
+    for (flatbuffers::uoffset_t i = 0; i < ops->size(); i++) {
+      if (folded[i]) continue;
+      auto op = ops->Get(i);
+      const OpCodeInfo& code = code_of(i);
       const std::string name = builtin_name(code.builtin);
       const std::string label = "operator " + std::to_string(i) + " (" + name + ")";
       Op out;
@@ -255,6 +283,28 @@ class Importer {
       d->read(reader);
       g_.ops.push_back(std::move(out));
     }
+  }
+
+  void fold_densify(flatbuffers::uoffset_t i, const tflite::Operator* op) {
+    const std::string label = "operator " + std::to_string(i) + " (DENSIFY)";
+    const std::vector<int> in = fb_ints(op->inputs()), outs = fb_ints(op->outputs());
+    const int nt = (int)g_.tensors.size();
+    if (in.size() != 1 || outs.size() != 1 || in[0] < 0 || in[0] >= nt || outs[0] < 0 || outs[0] >= nt) {
+      invalid(label + " needs one input and one output tensor");
+    }
+    const Tensor& src = g_.tensors[in[0]];
+    Tensor& dst = g_.tensors[outs[0]];
+    if (!src.is_const) unsupported(label + ": its input " + tensor_label(in[0]) + " is not a constant");
+    if (dst.is_const) invalid(label + ": its output " + tensor_label(outs[0]) + " is already a constant");
+    if (dst.dtype != src.dtype || dst.shape != src.shape) {
+      invalid(label + ": output " + tensor_label(outs[0]) + " (" + dtype_name(dst.dtype) + " " + shape_str(dst.shape) +
+              ") differs from its input (" + dtype_name(src.dtype) + " " + shape_str(src.shape) + ")");
+    }
+    for (int t : g_.outputs) {
+      if (t == outs[0]) unsupported(label + ": its output " + tensor_label(t) + " is a graph output");
+    }
+    dst.data = src.data;
+    dst.is_const = true;
   }
 
   // ---- float16 folding ---------------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ namespace tare {
 
 // Parses, verifies and converts a .tflite model held in memory (the bytes are not kept).
 //  - Corrupt or inconsistent files throw tare::Error(TARE_ERROR_INVALID_MODEL) naming the problem; a valid model
-//    that uses something Tare lacks (a custom or unknown op, several subgraphs, sparse tensors, ...) throws
+//    that uses something Tare lacks (a custom or unknown op, several subgraphs, ...) throws
 //    tare::Error(TARE_ERROR_UNSUPPORTED).
+//  - Sparse constants (Tensor.sparsity) are densified (model/tflite_sparsity.h); DENSIFY operators disappear and
+//    their outputs become the dense constants.
 //  - Op inputs keep the file's order, including constant parameter inputs (RESHAPE's shape, MEAN's axes, PAD's
 //    paddings, RESIZE_BILINEAR's size), whose values are also decoded into OpParams.
 //  - float16 constants read only by DEQUANTIZE ops are folded: those DEQUANTIZE ops disappear and their outputs
