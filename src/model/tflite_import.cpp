@@ -58,9 +58,8 @@ class Importer {
     }
     auto subgraphs = model_->subgraphs();
     if (!subgraphs || subgraphs->size() == 0) invalid("the model has no subgraph");
-    if (subgraphs->size() != 1) {
-      unsupported("the model has " + std::to_string(subgraphs->size()) + " subgraphs; only 1 is supported");
-    }
+    // As TFLite's Invoke, subgraph 0 is the model; the others only matter to control flow, refused in read_ops.
+    subgraph_count_ = subgraphs->size();
     sg_ = subgraphs->Get(0);
     if (!sg_) invalid("subgraph 0 is missing");
     if (model_->description()) g_.description = model_->description()->str();
@@ -107,6 +106,12 @@ class Importer {
       if (!t) invalid("tensor " + std::to_string(i) + " is missing");
       if (t->name()) out.name = t->name()->str();
       const std::string label = tensor_label(i);
+      const auto* q = t->quantization();
+      if (t->type() == tflite::TensorType::INT16 && q && q->scale() && q->scale()->size() > 0) {
+        unsupported(label +
+                    " is quantized INT16: 16x8 quantization (int16 activations, int8 weights) "
+                    "is not supported; Tare runs int8 and uint8 models");
+      }
       if (!map_dtype(t->type(), &out.dtype)) {
         const char* tn = tflite::EnumNameTensorType(t->type());
         unsupported(label + " has unsupported type " +
@@ -271,8 +276,13 @@ class Importer {
         if (t < -1 || t >= nt) invalid(label + ": output tensor index " + std::to_string(t) + " out of range");
       }
       if (code.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
+        if (is_mediapipe_custom_op(code.custom)) {
+          unsupported("operator " + std::to_string(i) + ": CUSTOM op '" + code.custom +
+                      "' is a MediaPipe custom op (mediapipe/util/tflite/operations) that Tare does not run");
+        }
         unsupported("operator " + std::to_string(i) + ": CUSTOM op '" + code.custom + "' is not supported");
       }
+      refuse_control_flow(label, code.builtin, op);
       const OpDesc* d = op_desc_for_builtin(code.builtin);
       if (!d || !d->read) {
         unsupported("operator " + std::to_string(i) + ": builtin op " + name + " (" + std::to_string(code.builtin) +
@@ -305,6 +315,43 @@ class Importer {
     }
     dst.data = src.data;
     dst.is_const = true;
+  }
+
+  // Operators that run other subgraphs: named with the subgraphs they call.
+  void refuse_control_flow(const std::string& label, int32_t builtin, const tflite::Operator* op) const {
+    using B = tflite::BuiltinOperator;
+    std::vector<int> called;
+    switch (static_cast<B>(builtin)) {
+      case B::IF:
+        if (auto o = op->builtin_options_as_IfOptions()) called = {o->then_subgraph_index(), o->else_subgraph_index()};
+        break;
+      case B::WHILE:
+        if (auto o = op->builtin_options_as_WhileOptions()) {
+          called = {o->cond_subgraph_index(), o->body_subgraph_index()};
+        }
+        break;
+      case B::CALL_ONCE:
+        if (auto o = op->builtin_options_as_CallOnceOptions()) called = {o->init_subgraph_index()};
+        break;
+      case B::STABLEHLO_WHILE:
+      case B::STABLEHLO_CASE:
+      case B::STABLEHLO_COMPOSITE: break;
+      default: return;
+    }
+    std::string calls;
+    for (int c : called) calls += (calls.empty() ? " " : ", ") + std::to_string(c);
+    unsupported(label + " is control flow" + (calls.empty() ? "" : " calling subgraph" + calls) + "; the model has " +
+                std::to_string(subgraph_count_) + " subgraph(s) and Tare runs only subgraph 0, without control flow");
+  }
+
+  static bool is_mediapipe_custom_op(const std::string& name) {
+    // MediaPipe's GPU custom ops (mediapipe/util/tflite/operations); Convolution2DTransposeBias is handled apart.
+    static const char* const kOps[] = {"MaxPoolingWithArgmax2D", "MaxUnpooling2D", "TransformLandmarks",
+                                       "TransformTensorBilinear", "Landmarks2TransformMatrix"};
+    for (const char* n : kOps) {
+      if (name == n) return true;
+    }
+    return false;
   }
 
   // ---- float16 folding ---------------------------------------------------------------------------------------
@@ -450,6 +497,7 @@ class Importer {
   size_t file_size_;
   const tflite::Model* model_ = nullptr;
   const tflite::SubGraph* sg_ = nullptr;
+  size_t subgraph_count_ = 1;
   std::vector<OpCodeInfo> opcodes_;
   Graph g_;
 };
