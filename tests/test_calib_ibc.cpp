@@ -39,11 +39,12 @@ std::vector<int> weighted(const Graph& g) {
   return r;
 }
 
-// The tensor after the split activation of weighted op i (or its own output).
+// The tensor after the split activation of weighted op i (or its own output).  A split activation keeps its
+// layer's source index; a standalone RELU of the model is another operator.
 int post_of(const Graph& g, int i) {
   int t = g.ops[i].outputs[0];
   if (i + 1 < (int)g.ops.size() && (g.ops[i + 1].type == OpType::Relu || g.ops[i + 1].type == OpType::Relu6) &&
-      g.ops[i + 1].inputs[0] == t)
+      g.ops[i + 1].inputs[0] == t && g.ops[i + 1].source_index == g.ops[i].source_index)
     return g.ops[i + 1].outputs[0];
   return t;
 }
@@ -163,6 +164,53 @@ TEST_SUITE("calib") {
           CHECK(std::fabs(gpu[ch].sum_x2 - c.sx2[ch]) <= 1e-5 * c.sx2[ch] + 1e-9);
         }
       }
+    }
+    check_validation();
+  }
+
+  TEST_CASE("layer errors: a standalone RELU after a layer is not its activation (MediaPipe's BlazeFace form)") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(6);
+    // conv 3x3 (no fused activation) -> RELU (its own op, own quantization) -> conv 1x1 (relu6) -> mean.
+    GraphBuilder b;
+    b.rng = rng;
+    const int x = b.input({1, 9, 7, 3});
+    OpParams p;
+    p.padding = Padding::Same;
+    int y = b.op(OpType::Conv2D, {x, b.random_constant({6, 3, 3, 3}, -0.5f, 0.5f), b.random_constant({6}, -0.3f, 0.3f)},
+                 {1, 9, 7, 6}, p);
+    y = b.op(OpType::Relu, {y}, {1, 9, 7, 6});
+    p.activation = Activation::Relu6;
+    y = b.op(OpType::Conv2D, {y, b.random_constant({5, 1, 1, 6}, -0.5f, 0.5f), b.random_constant({5}, -0.1f, 0.3f)},
+             {1, 9, 7, 5}, p);
+    OpParams m;
+    m.axes = {1, 2};
+    m.keep_dims = false;
+    b.output(b.op(OpType::Mean, {y}, {1, 5}, m));
+    infer_shapes(b.g);
+    Images im = random_images(6, 9 * 7 * 3, rng);
+    Graph q = quantize(ctx, b.g, Images(im.begin(), im.begin() + 3));
+    calib::Diagnostics d = calib::analyze(ctx, b.g, q, 3, from(im, 3), 3);
+    CpuErrors cpu = cpu_errors(b.g, q, im, 3, 3);
+    REQUIRE(d.layers.size() == 2);
+    for (size_t k = 0; k < 2; k++) {
+      for (int point = 0; point < 2; point++) {
+        CAPTURE(k);
+        CAPTURE(point);
+        const calib::ErrorSums& gpu = point == 0 ? d.layers[k].before.pre : d.layers[k].before.post;
+        const CpuLayer& c = point == 0 ? cpu.pre[k] : cpu.post[k];
+        REQUIRE(gpu.size() == c.se.size());
+        for (size_t ch = 0; ch < gpu.size(); ch++) {
+          const double rms_e = std::sqrt(c.se2[ch] / c.count), rms_x = std::sqrt(c.sx2[ch] / c.count);
+          CHECK(std::fabs(gpu[ch].mean_e() - c.se[ch] / c.count) <= 0.02 * rms_e + 1e-6 * rms_x + 1e-9);
+          CHECK(std::fabs(gpu[ch].sum_x - c.sx[ch]) <= 1e-5 * std::sqrt(c.sx2[ch] * c.count) + 1e-9);
+        }
+      }
+    }
+    // The first layer has no activation of its own: its post-activation point is its output.
+    for (size_t ch = 0; ch < d.layers[0].before.pre.size(); ch++) {
+      CHECK(d.layers[0].before.post[ch].sum_x == d.layers[0].before.pre[ch].sum_x);
     }
     check_validation();
   }

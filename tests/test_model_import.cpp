@@ -3,6 +3,8 @@
 // Real models are checked against the facts in ../shared/data/README.md; damaged models must throw tare::Error
 // (never crash); hand-built graphs check the shape arithmetic against hand-computed values.
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -13,6 +15,7 @@
 #include "model/tflite_import.h"
 #include "ref/reference.h"
 #include "test_util.h"
+#include "tflite_oracle.h"
 #include "tflite_schema_generated.h"
 
 namespace tare {
@@ -75,6 +78,7 @@ struct OSpec {
   std::vector<int> inputs, outputs;
   bool conv_options = false;  // Conv2DOptions{SAME, stride 1}
   std::vector<uint8_t> custom_options;
+  int while_cond = -1, while_body = -1;  // WhileOptions' subgraphs (when >= 0)
 };
 
 struct MSpec {
@@ -118,6 +122,10 @@ std::vector<uint8_t> build_once(const MSpec& m, uint64_t external_offset) {
     if (o.conv_options) {
       opt = tflite::CreateConv2DOptions(fbb, tflite::Padding::SAME, 1, 1).Union();
       type = tflite::BuiltinOptions::Conv2DOptions;
+    }
+    if (o.while_cond >= 0) {
+      opt = tflite::CreateWhileOptions(fbb, o.while_cond, o.while_body).Union();
+      type = tflite::BuiltinOptions::WhileOptions;
     }
     ops.push_back(tflite::CreateOperatorDirect(fbb, o.opcode, &o.inputs, &o.outputs, type, opt,
                                                o.custom_options.empty() ? nullptr : &o.custom_options));
@@ -581,6 +589,76 @@ TEST_SUITE("model") {
     }
   }
 
+  TEST_CASE("extra subgraphs: subgraph 0 is the model, as TFLite runs it") {
+    MSpec one = conv_model();
+    MSpec three = conv_model();
+    three.subgraphs = 3;
+    const std::vector<uint8_t> file1 = build(one), file3 = build(three);
+    Graph g1 = import_tflite(file1.data(), file1.size());
+    Graph g3 = import_tflite(file3.data(), file3.size());
+    REQUIRE(g3.ops.size() == g1.ops.size());
+    CHECK(g3.ops[0].type == OpType::Conv2D);
+    CHECK(g3.inputs == g1.inputs);
+    CHECK(g3.outputs == g1.outputs);
+    CHECK(g3.tensors[1].data == g1.tensors[1].data);
+    // TFLite itself accepts the unreferenced subgraphs and gives subgraph 0's result.
+    if (!test::tflite_available()) return;
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("tare_subgraphs_" + std::to_string(::getpid()) + ".tflite"))
+            .string();
+    std::vector<float> x(32);
+    for (size_t i = 0; i < x.size(); i++) x[i] = 0.25f * (float)i - 3.f;
+    std::vector<std::vector<uint8_t>> outs;
+    for (const auto* file : {&file1, &file3}) {
+      std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(file->data()), file->size());
+      test::TfliteRun run = test::run_tflite_full(path, {floats_bytes(x)});
+      REQUIRE_MESSAGE(run.ok, run.log);
+      outs.push_back(run.outputs.at(0));
+    }
+    std::filesystem::remove(path);
+    CHECK(outs[0] == outs[1]);
+  }
+
+  TEST_CASE("refused with a message: control flow, 16x8 quantization, MediaPipe's custom ops") {
+    {
+      // A WHILE in subgraph 0 calling subgraphs 1 and 2.
+      MSpec m = add_chain_model();
+      m.subgraphs = 3;
+      m.opcodes.push_back({(int32_t)tflite::BuiltinOperator::WHILE, ""});
+      m.ops[1] = {1, {1}, {2}, false, {}, 1, 2};
+      expect_status(m, TARE_ERROR_UNSUPPORTED,
+                    "operator 1 (WHILE) is control flow calling subgraph 1, 2; the model has 3 subgraph(s) and Tare "
+                    "runs only subgraph 0, without control flow");
+    }
+    for (auto code :
+         {tflite::BuiltinOperator::IF, tflite::BuiltinOperator::CALL_ONCE, tflite::BuiltinOperator::STABLEHLO_WHILE}) {
+      MSpec m = add_chain_model();
+      m.subgraphs = 2;
+      m.opcodes = {{(int32_t)code, ""}};
+      expect_status(m, TARE_ERROR_UNSUPPORTED,
+                    std::string("operator 0 (") + tflite::EnumNameBuiltinOperator(code) + ") is control flow");
+    }
+    {
+      // 16x8: int16 activations with int8 weights and int64 bias.
+      MSpec m = conv_model();
+      m.tensors[0].type = tflite::TensorType::INT16;
+      m.tensors[0].scale = {0.001f};
+      m.tensors[0].zero_point = {0};
+      expect_status(m, TARE_ERROR_UNSUPPORTED,
+                    "tensor 0 ('input') is quantized INT16: 16x8 quantization (int16 activations, int8 weights) is not "
+                    "supported");
+    }
+    for (const char* op : {"MaxPoolingWithArgmax2D", "MaxUnpooling2D", "TransformLandmarks", "TransformTensorBilinear",
+                           "Landmarks2TransformMatrix"}) {
+      MSpec m = conv_model();
+      m.opcodes = {{(int32_t)tflite::BuiltinOperator::CUSTOM, op}};
+      m.ops[0].conv_options = false;
+      expect_status(m, TARE_ERROR_UNSUPPORTED,
+                    std::string("operator 0: CUSTOM op '") + op +
+                        "' is a MediaPipe custom op (mediapipe/util/tflite/operations) that Tare does not run");
+    }
+  }
+
   TEST_CASE("empty, tiny, foreign and random input is an invalid model") {
     std::string msg;
     CHECK(try_import({}, &msg) == TARE_ERROR_INVALID_MODEL);
@@ -774,11 +852,6 @@ TEST_SUITE("model") {
       MSpec m = add_chain_model();
       m.ops[1].outputs = {1};  // written twice
       expect_status(m, TARE_ERROR_INVALID_MODEL, "already written");
-    }
-    {
-      MSpec m = conv_model();
-      m.subgraphs = 2;
-      expect_status(m, TARE_ERROR_UNSUPPORTED, "2 subgraphs");
     }
     {
       MSpec m = conv_model();
@@ -1028,12 +1101,6 @@ TEST_SUITE("model") {
     CHECK(csr->array_segments_as_Uint8Vector()->values()->Get(2) == 3);
     CHECK(csr->array_indices_as_Uint8Vector()->values()->Get(0) == 2);
     CHECK(csr->array_indices_as_Int32Vector() == nullptr);
-
-    // Import still rejects sparse tensors (until densification exists).
-    std::vector<uint8_t> bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
-    std::string msg;
-    CHECK(try_import(bytes, &msg) == TARE_ERROR_UNSUPPORTED);
-    CHECK_MESSAGE(msg.find("is sparse") != std::string::npos, msg);
   }
 
   TEST_CASE("dtype and op names") {

@@ -155,6 +155,42 @@ TEST_SUITE("quant") {
     check_quantized_net(ctx, b.g, q, in);
   }
 
+  TEST_CASE("quantized graph: CONCATENATION's inputs share its quantization, as TFLite's int8 kernel requires") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    // Branches of different ranges (x, 4 x + 1) and a constant, joined on the channel axis.
+    GraphBuilder b;
+    const int x = b.input({1, 4, 5, 3});
+    const int a = b.op(OpType::Mul, {x, b.constant({1}, {4.0f})}, {1, 4, 5, 3});
+    const int c = b.op(OpType::Add, {a, b.constant({1}, {1.0f})}, {1, 4, 5, 3});
+    OpParams axis;
+    axis.axis = 3;
+    b.output(b.op(OpType::Concatenation, {x, c, b.random_constant({1, 4, 5, 2}, -0.5f, 0.5f)}, {1, 4, 5, 8}, axis));
+    infer_shapes(b.g);
+    std::mt19937 rng(12);
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<float> in(4 * 5 * 3);
+    for (auto& v : in) v = d(rng);
+    auto st = calib::calibrate(
+        ctx, b.g, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
+    const Graph q = quant::quantize_graph(b.g, st, {}, nullptr);
+    int concats = 0, requant = 0;
+    for (const Op& op : q.ops) {
+      if (op.type == OpType::Quantize && q.tensors[op.inputs[0]].dtype == DType::I8) requant++;
+      if (op.type != OpType::Concatenation) continue;
+      concats++;
+      const QuantParams& y = q.tensors[op.outputs[0]].quant;
+      for (int t : op.inputs) {
+        CHECK(q.tensors[t].quant.scale == y.scale);
+        CHECK(q.tensors[t].quant.zero_point == y.zero_point);
+      }
+    }
+    CHECK(concats == 1);
+    CHECK(requant >= 1);  // x kept its own, narrower range for MUL
+    // Bit for bit on the GPU vs the integer reference, and TFLite accepts and matches the exported model.
+    check_quantized_net(ctx, b.g, q, in);
+  }
+
   TEST_CASE("quantized graph: PRELU's constant alpha on its own int8 scale, bit-exact on the GPU and in TFLite") {
     auto ctx = gpu();
     if (!ctx) return;

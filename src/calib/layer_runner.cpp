@@ -172,8 +172,11 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
     TARE_CHECK(fqop.type == qop.type && fqop.inputs.size() > 2, TARE_ERROR_INTERNAL, where + "fake-quant mismatch");
     L.fq_bias = fqop.inputs[2];
     L.fq_pre = fqop.outputs[0];
+    // Only the layer's own fused RELU / RELU6 was split out: a standalone RELU after a layer with no fused activation
+    // is another layer's business (it has its own output quantization).
+    const bool split = qop.params.activation == Activation::Relu || qop.params.activation == Activation::Relu6;
     int post_float = L.fq_pre, last = L.fq_op;
-    if (L.fq_op + 1 < (int)fq_.ops.size() && fq_.ops[L.fq_op + 1].inputs.size() == 1 &&
+    if (split && L.fq_op + 1 < (int)fq_.ops.size() && fq_.ops[L.fq_op + 1].inputs.size() == 1 &&
         fq_.ops[L.fq_op + 1].inputs[0] == L.fq_pre &&
         (fq_.ops[L.fq_op + 1].type == OpType::Relu || fq_.ops[L.fq_op + 1].type == OpType::Relu6)) {
       last = L.fq_op + 1;
@@ -192,7 +195,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
     L.f_pre = f_.ops[L.f_op].outputs[0];
     L.f_post = L.f_pre;
     L.f_end = L.f_op + 1;
-    if (L.f_op + 1 < (int)f_.ops.size() && f_.ops[L.f_op + 1].inputs.size() == 1 &&
+    if (split && L.f_op + 1 < (int)f_.ops.size() && f_.ops[L.f_op + 1].inputs.size() == 1 &&
         f_.ops[L.f_op + 1].inputs[0] == L.f_pre &&
         (f_.ops[L.f_op + 1].type == OpType::Relu || f_.ops[L.f_op + 1].type == OpType::Relu6)) {
       L.f_post = f_.ops[L.f_op + 1].outputs[0];

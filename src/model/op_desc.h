@@ -44,7 +44,7 @@ enum class OutputQuant {
   SignedUnit,      // scale 1/128, zero point 0 (TANH: the output TFLite's quantizer fixes for int8)
   LogProbability,  // scale 16/256, zero point 127 (LOG_SOFTMAX: TFLite's fixed int8 output; uint8: 255)
   // Inputs and output share one scale and zero point, over the union of their ranges (MAXIMUM, MINIMUM: TFLite's
-  // int8 kernels compare raw values).
+  // int8 kernels compare raw values; CONCATENATION: its int8 kernel refuses inputs with other parameters).
   SharedWithInputs,
 };
 

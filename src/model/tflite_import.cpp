@@ -14,6 +14,7 @@
 #include "common/fp16.h"
 #include "model/op_desc.h"
 #include "model/tflite_ops.h"
+#include "model/tflite_sparsity.h"
 
 namespace tare {
 
@@ -57,9 +58,8 @@ class Importer {
     }
     auto subgraphs = model_->subgraphs();
     if (!subgraphs || subgraphs->size() == 0) invalid("the model has no subgraph");
-    if (subgraphs->size() != 1) {
-      unsupported("the model has " + std::to_string(subgraphs->size()) + " subgraphs; only 1 is supported");
-    }
+    // As TFLite's Invoke, subgraph 0 is the model; the others only matter to control flow, refused in read_ops.
+    subgraph_count_ = subgraphs->size();
     sg_ = subgraphs->Get(0);
     if (!sg_) invalid("subgraph 0 is missing");
     if (model_->description()) g_.description = model_->description()->str();
@@ -107,6 +107,12 @@ class Importer {
       if (!t) invalid("tensor " + std::to_string(i) + " is missing");
       if (t->name()) out.name = t->name()->str();
       const std::string label = tensor_label(i);
+      const auto* q = t->quantization();
+      if (t->type() == tflite::TensorType::INT16 && q && q->scale() && q->scale()->size() > 0) {
+        unsupported(label +
+                    " is quantized INT16: 16x8 quantization (int16 activations, int8 weights) "
+                    "is not supported; Tare runs int8 and uint8 models");
+      }
       if (!map_dtype(t->type(), &out.dtype)) {
         const char* tn = tflite::EnumNameTensorType(t->type());
         unsupported(label + " has unsupported type " +
@@ -119,7 +125,6 @@ class Importer {
         if (d > 0 && n > kMaxElements / d) invalid(label + " shape " + shape_str(out.shape) + " is too large");
         n *= d;
       }
-      if (t->sparsity()) unsupported(label + " is sparse; sparse tensors are not supported");
       if (t->is_variable()) unsupported(label + " is a variable tensor; variables are not supported");
       read_quant(t, out, label);
 
@@ -131,9 +136,18 @@ class Importer {
                   " buffers)");
         }
       }
-      if (b == 0 || !buffers) continue;
+      auto no_data = [&] {
+        if (t->sparsity()) unsupported(label + " is sparse but not a constant; only sparse constants are supported");
+      };
+      if (b == 0 || !buffers) {
+        no_data();
+        continue;
+      }
       auto buf = buffers->Get(b);
-      if (!buf) continue;
+      if (!buf) {
+        no_data();
+        continue;
+      }
       const uint8_t* src = nullptr;
       uint64_t len = 0;
       if (buf->offset() > 1) {
@@ -147,6 +161,12 @@ class Importer {
       } else if (buf->data()) {
         src = buf->data()->data();
         len = buf->data()->size();
+      }
+      if (t->sparsity()) {
+        // Sparse constants become dense here; DENSIFY operators reading them are folded in read_ops.
+        out.data = densify_sparse_constant(*t->sparsity(), out.shape, dtype_size(out.dtype), src, len, label);
+        out.is_const = true;
+        continue;
       }
       if (len == 0) continue;
       uint64_t expect = (uint64_t)n * dtype_size(out.dtype);
@@ -223,14 +243,27 @@ class Importer {
     auto ops = sg_->operators();
     if (!ops) return;
     const int nt = (int)g_.tensors.size();
-    for (flatbuffers::uoffset_t i = 0; i < ops->size(); i++) {
+    auto code_of = [&](flatbuffers::uoffset_t i) -> const OpCodeInfo& {
       auto op = ops->Get(i);
       if (!op) invalid("operator " + std::to_string(i) + " is missing");
       if (op->opcode_index() >= opcodes_.size()) {
         invalid("operator " + std::to_string(i) + ": opcode index " + std::to_string(op->opcode_index()) +
                 " out of range (" + std::to_string(opcodes_.size()) + " operator codes)");
       }
-      const OpCodeInfo& code = opcodes_[op->opcode_index()];
+      return opcodes_[op->opcode_index()];
+    };
+    // DENSIFY first (file order need not be topological): its output becomes the densified constant.
+    std::vector<bool> folded(ops->size(), false);
+    for (flatbuffers::uoffset_t i = 0; i < ops->size(); i++) {
+      if (code_of(i).builtin == static_cast<int32_t>(tflite::BuiltinOperator::DENSIFY)) {
+        fold_densify(i, ops->Get(i));
+        folded[i] = true;
+      }
+    }
+    for (flatbuffers::uoffset_t i = 0; i < ops->size(); i++) {
+      if (folded[i]) continue;
+      auto op = ops->Get(i);
+      const OpCodeInfo& code = code_of(i);
       const std::string name = builtin_name(code.builtin);
       const std::string label = "operator " + std::to_string(i) + " (" + name + ")";
       Op out;
@@ -246,8 +279,13 @@ class Importer {
       const bool custom = code.builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM);
       const OpDesc* d = custom ? op_desc_for_custom(code.custom) : op_desc_for_builtin(code.builtin);
       if (custom && (!d || !d->read)) {
+        if (is_mediapipe_custom_op(code.custom)) {
+          unsupported("operator " + std::to_string(i) + ": CUSTOM op '" + code.custom +
+                      "' is a MediaPipe custom op (mediapipe/util/tflite/operations) that Tare does not run");
+        }
         unsupported("operator " + std::to_string(i) + ": CUSTOM op '" + code.custom + "' is not supported");
       }
+      refuse_control_flow(label, code.builtin, op);
       if (!d || !d->read) {
         unsupported("operator " + std::to_string(i) + ": builtin op " + name + " (" + std::to_string(code.builtin) +
                     ") is not supported");
@@ -258,6 +296,65 @@ class Importer {
       d->read(reader);
       g_.ops.push_back(std::move(out));
     }
+  }
+
+  void fold_densify(flatbuffers::uoffset_t i, const tflite::Operator* op) {
+    const std::string label = "operator " + std::to_string(i) + " (DENSIFY)";
+    const std::vector<int> in = fb_ints(op->inputs()), outs = fb_ints(op->outputs());
+    const int nt = (int)g_.tensors.size();
+    if (in.size() != 1 || outs.size() != 1 || in[0] < 0 || in[0] >= nt || outs[0] < 0 || outs[0] >= nt) {
+      invalid(label + " needs one input and one output tensor");
+    }
+    const Tensor& src = g_.tensors[in[0]];
+    Tensor& dst = g_.tensors[outs[0]];
+    if (!src.is_const) unsupported(label + ": its input " + tensor_label(in[0]) + " is not a constant");
+    if (dst.is_const) invalid(label + ": its output " + tensor_label(outs[0]) + " is already a constant");
+    if (dst.dtype != src.dtype || dst.shape != src.shape) {
+      invalid(label + ": output " + tensor_label(outs[0]) + " (" + dtype_name(dst.dtype) + " " + shape_str(dst.shape) +
+              ") differs from its input (" + dtype_name(src.dtype) + " " + shape_str(src.shape) + ")");
+    }
+    for (int t : g_.outputs) {
+      if (t == outs[0]) unsupported(label + ": its output " + tensor_label(t) + " is a graph output");
+    }
+    dst.data = src.data;
+    dst.is_const = true;
+  }
+
+  // Operators that run other subgraphs: named with the subgraphs they call.
+  void refuse_control_flow(const std::string& label, int32_t builtin, const tflite::Operator* op) const {
+    using B = tflite::BuiltinOperator;
+    std::vector<int> called;
+    switch (static_cast<B>(builtin)) {
+      case B::IF:
+        if (auto o = op->builtin_options_as_IfOptions()) called = {o->then_subgraph_index(), o->else_subgraph_index()};
+        break;
+      case B::WHILE:
+        if (auto o = op->builtin_options_as_WhileOptions()) {
+          called = {o->cond_subgraph_index(), o->body_subgraph_index()};
+        }
+        break;
+      case B::CALL_ONCE:
+        if (auto o = op->builtin_options_as_CallOnceOptions()) called = {o->init_subgraph_index()};
+        break;
+      case B::STABLEHLO_WHILE:
+      case B::STABLEHLO_CASE:
+      case B::STABLEHLO_COMPOSITE: break;
+      default: return;
+    }
+    std::string calls;
+    for (int c : called) calls += (calls.empty() ? " " : ", ") + std::to_string(c);
+    unsupported(label + " is control flow" + (calls.empty() ? "" : " calling subgraph" + calls) + "; the model has " +
+                std::to_string(subgraph_count_) + " subgraph(s) and Tare runs only subgraph 0, without control flow");
+  }
+
+  static bool is_mediapipe_custom_op(const std::string& name) {
+    // MediaPipe's GPU custom ops (mediapipe/util/tflite/operations); Convolution2DTransposeBias is handled apart.
+    static const char* const kOps[] = {"MaxPoolingWithArgmax2D", "MaxUnpooling2D", "TransformLandmarks",
+                                       "TransformTensorBilinear", "Landmarks2TransformMatrix"};
+    for (const char* n : kOps) {
+      if (name == n) return true;
+    }
+    return false;
   }
 
   // ---- float16 folding ---------------------------------------------------------------------------------------
@@ -440,6 +537,7 @@ class Importer {
   size_t file_size_;
   const tflite::Model* model_ = nullptr;
   const tflite::SubGraph* sg_ = nullptr;
+  size_t subgraph_count_ = 1;
   std::vector<OpCodeInfo> opcodes_;
   Graph g_;
 };

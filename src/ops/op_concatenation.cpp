@@ -63,7 +63,8 @@ const OpDesc kConcatenation = {
     .type = OpType::Concatenation,
     .name = "CONCATENATION",
     .builtin = (int)tflite::BuiltinOperator::CONCATENATION,
-    .traits = {.fused_activation = true, .constant_operands = true},
+    // TFLite's int8 kernel requires every input's parameters to equal the output's.
+    .traits = {.fused_activation = true, .output_quant = OutputQuant::SharedWithInputs, .constant_operands = true},
     .read = read,
     .write = write,
     .infer = infer,
