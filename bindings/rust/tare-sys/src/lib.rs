@@ -192,6 +192,7 @@ pub struct tare_op_support_info {
   pub has_gradient: c_int,
   pub can_import: c_int,
   pub can_export: c_int,
+  pub custom_name: [c_char; 64],
 }
 
 #[repr(C)]

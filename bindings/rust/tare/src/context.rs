@@ -237,6 +237,9 @@ pub struct OpSupport {
   pub import: bool,
   /// Written to .tflite files.
   pub export: bool,
+  /// A TFLite CUSTOM op code imported as this op (exported as the builtin), e.g. MediaPipe's
+  /// "Convolution2DTransposeBias" for TRANSPOSE_CONV.
+  pub custom_name: Option<String>,
 }
 
 /// Every operator type Tare implements (`tare_op_count`, `tare_op_support`), in the library's order.
@@ -257,6 +260,7 @@ pub fn supported_ops() -> Result<Vec<OpSupport>> {
         gradient: r.has_gradient != 0,
         import: r.can_import != 0,
         export: r.can_export != 0,
+        custom_name: Some(string_from_array(&r.custom_name)).filter(|s| !s.is_empty()),
       })
     })
     .collect()

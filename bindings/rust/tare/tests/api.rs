@@ -248,4 +248,7 @@ fn supported_ops_are_listed() {
   let fq = ops.iter().find(|o| o.name == "FAKE_QUANT").unwrap();
   assert!(fq.internal && fq.builtin_code.is_none() && !fq.export);
   assert_eq!(ops.iter().find(|o| o.name == "PAD").unwrap().alt_builtin, Some((60, "PADV2".to_string())));
+  let tconv = ops.iter().find(|o| o.name == "TRANSPOSE_CONV").unwrap();
+  assert_eq!(tconv.custom_name.as_deref(), Some("Convolution2DTransposeBias"));
+  assert!(conv.custom_name.is_none());
 }
