@@ -13,11 +13,15 @@ check "classify help" 0 "usage: classify" -- "$CLASSIFY" --help
 check "classify bad option" 2 "usage: classify" -- "$CLASSIFY" m.tflite in.bin --frobnicate
 check "classify missing model" 1 "TARE_ERROR_IO" -- "$CLASSIFY" /nonexistent.tflite /nonexistent.bin
 check "calibrate help" 0 "usage: calibrate" -- "$CALIBRATE" --help
-check "calibrate no args" 2 "are needed" -- "$CALIBRATE"
-check "calibrate bad count" 2 "--ibc needs a count" -- "$CALIBRATE" m.tflite --images . --out x --ibc many
-check "calibrate ibc > calib" 2 "at most --calib" -- "$CALIBRATE" m.tflite --images . --out x --calib 2 --ibc 3
+check "calibrate help: tare calibrate's flags" 0 "^  --ibc-images N" -- "$CALIBRATE" --help
+check "calibrate no args" 2 "usage: calibrate" -- "$CALIBRATE"
+check "calibrate no --out" 2 "are needed" -- "$CALIBRATE" m.tflite --images .
+check "calibrate bad count" 2 "\-\-ibc-images needs a count" -- "$CALIBRATE" m.tflite --images . --out x --ibc-images many
+check "calibrate old flag refused" 2 "\`--calib\` is not an option of \`calibrate\`" -- "$CALIBRATE" m.tflite \
+  --images . --out x --calib 2
+check "calibrate bad method" 2 "\-\-method must be" -- "$CALIBRATE" m.tflite --images . --out x --method ibc2
 check "calibrate empty folder" 1 "has 0 images" -- "$CALIBRATE" /nonexistent.tflite --images "$tmp" \
-  --out "$tmp/x.tflite" --calib 1 --ibc 0
+  --out "$tmp/x.tflite" --count 1 --method none
 
 M="$DATA/models/mobilenet_v1_0.25_224.tflite"
 if [ -f "$M" ] && [ -d "$DATA/images/imagenet_sample_1000" ]; then
@@ -31,16 +35,17 @@ if [ -f "$M" ] && [ -d "$DATA/images/imagenet_sample_1000" ]; then
     ln -s "$DATA/images/imagenet_sample_1000/$f" "$tmp/imgs/$f"
   done
   check "calibrate missing model" 1 "loading the model" -- "$CALIBRATE" /nonexistent.tflite --images "$tmp/imgs" \
-    --calib 2 --ibc 0 --out "$tmp/x.tflite"
-  check "calibrate too few images" 1 "has 8 images" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 9 \
+    --count 2 --method none --out "$tmp/x.tflite"
+  check "calibrate too few images" 1 "has 8 images" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --count 9 \
     --out "$tmp/x.tflite"
-  check "calibrate ibc+bft" 0 "+IBC+BFT" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 6 --ibc 2 --bft 2 \
-    --bft-epochs 1 --bft-batch 2 --eval 2 --labels "$DATA/images/labels.csv" --out "$tmp/q.tflite"
-  check "calibrate accuracy" 0 "top-1 accuracy" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 6 --ibc 2 \
+  check "calibrate ibc+bft" 0 "+IBC+BFT" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --count 6 --method ibc+bft \
+    --ibc-images 2 --bft-images 2 --bft-epochs 1 --bft-batch 2 --eval 2 --labels "$DATA/images/labels.csv" \
+    --out "$tmp/q.tflite"
+  check "calibrate accuracy" 0 "top-1 accuracy" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --count 6 --ibc-images 2 \
     --eval 2 --labels "$DATA/images/labels.csv" --out "$tmp/ibc.tflite"
   check "calibrated model classifies" 0 "top 5 of 1001" -- "$CLASSIFY" "$tmp/q.tflite" "$IN"
-  check "calibrate quantize only" 0 "evaluation skipped" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --calib 8 \
-    --ibc 0 --out "$tmp/plain.tflite"
+  check "calibrate quantize only" 0 "evaluation skipped" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --count 8 \
+    --method none --out "$tmp/plain.tflite"
   check "plain model classifies" 0 "top 5 of 1001" -- "$CLASSIFY" "$tmp/plain.tflite" "$IN"
 else
   echo "SKIPPED (no data): $DATA/models missing; set TARE_DATA"

@@ -2,13 +2,14 @@
 //
 //   float model + a folder of images
 //     -> tare_quantize         (calibration on the GPU: INT8 weights, 8-bit activations)
-//     -> tare_correct_bias     (IBC: iterative bias correction)            [--ibc 0 turns it off]
-//     -> tare_fine_tune_bias   (BFT: bias fine-tuning by distillation)     [only with --bft N]
+//     -> tare_correct_bias     (IBC: iterative bias correction)            [--method ibc or ibc+bft]
+//     -> tare_fine_tune_bias   (BFT: bias fine-tuning by distillation)     [--method bft or ibc+bft]
 //     -> evaluation on held-out images against the float model (top-1 agreement; accuracy with --labels)
 //     -> tare_model_export_file (a standard int8 .tflite)
 //
-// The images are split in order (sorted by name): the first --calib are used to quantize and correct, the next
-// --eval are held out for the evaluation.  Images are decoded and preprocessed by samples/image (central crop
+// The images are split in order (sorted by name): the first --count are used to quantize (and the first
+// --ibc-images / --bft-images of them to correct), the next --eval are held out for the evaluation.  The flags are
+// those of `tare calibrate`, parsed from one option table (samples/common/cli_options.h).  Images are decoded and preprocessed by samples/image (central crop
 // 87.5 %, Pillow-exact bilinear resize, pixel / 127.5 - 1): the MobileNet convention.
 //
 // Only <tare/tare.h> is used from Tare (linked against libtare.so).
@@ -27,25 +28,13 @@
 #include <string>
 #include <vector>
 
+#include "cli_options.h"
 #include "image.h"
 #include "tare_handles.h"
 
 namespace {
 
-const char* const kUsage =
-    "usage: calibrate FLOAT_MODEL.tflite --images DIR --out OUT.tflite\n"
-    "                 [--calib 64] [--ibc 8] [--bft 0] [--bft-epochs 16] [--bft-batch 16] [--per-channel]\n"
-    "                 [--eval 100] [--labels labels.csv]\n"
-    "  --calib N      images (the first N, sorted by name) to calibrate and correct on\n"
-    "  --ibc N        of those, images for iterative bias correction (0: no IBC)\n"
-    "  --bft N        of those, images for bias fine-tuning (0, the default: no BFT)\n"
-    "  --bft-epochs N mini-epochs per learning rate (the paper: 16)\n"
-    "  --eval N       held-out images (after the calibration ones) compared against the float model\n"
-    "  --labels CSV   filename,class_index,... (e.g. ../shared/data/images/labels.csv): also report accuracy\n";
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using tare_samples::UsageError;
 
 // Any failing Tare call becomes an exception carrying its status and message.
 void check(tare_status s, const char* what) {
@@ -209,59 +198,80 @@ struct Row {
 
 struct Options {
   std::string model, images, out, labels;
-  uint32_t calib = 64, ibc = 8, bft = 0, bft_epochs = 16, bft_batch = 16, eval = 100;
+  uint32_t count = 64, ibc = 0, bft = 0, bft_epochs = 16, bft_batch = 16, eval = 100;
   bool per_channel = false;
 };
 
-uint32_t parse_count(const std::string& flag, const char* text) {
+// The subset of `tare calibrate`'s options this sample understands, with the same names and defaults.
+const tare_samples::CommandSpec& command() {
+  static const tare_samples::CommandSpec spec{
+      "calibrate",
+      "FLOAT_MODEL.tflite --images DIR --out OUT.tflite [options]",
+      "quantize -> IBC -> BFT -> evaluate on held-out images -> export, through Tare's C API",
+      "",
+      1,
+      1,
+      {{"--images", "DIR", "folder of JPEG/PNG images, used in name order", ""},
+       {"--out", "OUT.tflite", "the model written", ""},
+       {"--method", "M", "none, ibc, bft or ibc+bft", "ibc"},
+       {"--count", "N", "calibration images: the first N", "64"},
+       {"--ibc-images", "N", "images for iterative bias correction: the first N (at most --count)", "8"},
+       {"--bft-images", "N", "images for bias fine-tuning: the first N (at most --count)", "256"},
+       {"--bft-epochs", "E", "mini-epochs per learning rate (the paper: 16)", "16"},
+       {"--bft-batch", "B", "images per step", "16"},
+       {"--per-channel", "", "per-channel weight scales", ""},
+       {"--eval", "N", "held-out images (after the calibration ones) compared against the float model", "100"},
+       {"--labels", "CSV", "file,class_index lines (e.g. ../shared/data/images/labels.csv): also report accuracy",
+        ""}}};
+  return spec;
+}
+
+uint32_t parse_count(const tare_samples::Args& a, const std::string& flag) {
+  const std::string text = a.get(flag);
   char* end = nullptr;
-  long v = std::strtol(text, &end, 10);
-  if (*text == '\0' || *end != '\0' || v < 0 || v > 1000000) throw UsageError(flag + " needs a count");
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || v < 0 || v > 1000000)
+    throw UsageError(flag + " needs a count, got '" + text + "'");
   return static_cast<uint32_t>(v);
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") throw UsageError("");
-    if (a == "--per-channel") {
-      o.per_channel = true;
-      continue;
-    }
-    if (a.rfind("--", 0) == 0) {
-      if (i + 1 >= argc) throw UsageError(a + " needs a value");
-      const char* v = argv[++i];
-      if (a == "--images") o.images = v;
-      else if (a == "--out") o.out = v;
-      else if (a == "--labels") o.labels = v;
-      else if (a == "--calib") o.calib = parse_count(a, v);
-      else if (a == "--ibc") o.ibc = parse_count(a, v);
-      else if (a == "--bft") o.bft = parse_count(a, v);
-      else if (a == "--bft-epochs") o.bft_epochs = parse_count(a, v);
-      else if (a == "--bft-batch") o.bft_batch = parse_count(a, v);
-      else if (a == "--eval") o.eval = parse_count(a, v);
-      else throw UsageError("unknown option " + a);
-    } else if (o.model.empty()) {
-      o.model = a;
-    } else {
-      throw UsageError("unexpected argument " + a);
-    }
+// Returns false when --help was asked for (and printed).
+bool parse(int argc, char** argv, Options& o) {
+  tare_samples::Args a = tare_samples::parse_args(command(), argc, argv, 1);
+  if (a.help) {
+    std::fputs(tare_samples::help_text(command()).c_str(), stdout);
+    return false;
   }
-  if (o.model.empty() || o.images.empty() || o.out.empty()) throw UsageError("MODEL, --images and --out are needed");
-  if (o.calib == 0) throw UsageError("--calib must be at least 1");
-  if (o.ibc > o.calib || o.bft > o.calib) throw UsageError("--ibc and --bft use calibration images: at most --calib");
+  o.model = a.positional[0];
+  o.images = a.get("--images");
+  o.out = a.get("--out");
+  o.labels = a.get("--labels");
+  const std::string method = a.get("--method");
+  if (method != "none" && method != "ibc" && method != "bft" && method != "ibc+bft")
+    throw UsageError("--method must be none, ibc, bft or ibc+bft");
+  o.count = parse_count(a, "--count");
+  if (method == "ibc" || method == "ibc+bft") o.ibc = parse_count(a, "--ibc-images");
+  if (method == "bft" || method == "ibc+bft") o.bft = parse_count(a, "--bft-images");
+  o.bft_epochs = parse_count(a, "--bft-epochs");
+  o.bft_batch = parse_count(a, "--bft-batch");
+  o.eval = parse_count(a, "--eval");
+  o.per_channel = a.flag("--per-channel");
+  if (o.images.empty() || o.out.empty()) throw UsageError("--images and --out are needed; see `calibrate --help`");
+  if (o.count == 0) throw UsageError("--count must be at least 1");
+  if (method != "none" && o.ibc == 0 && o.bft == 0) throw UsageError("--ibc-images / --bft-images must be > 0");
+  o.ibc = std::min(o.ibc, o.count);  // both stages use calibration images
+  o.bft = std::min(o.bft, o.count);
   if (o.bft && (o.bft_epochs == 0 || o.bft_batch == 0)) throw UsageError("--bft-epochs and --bft-batch must be > 0");
-  return o;
+  return true;
 }
 
 int run(const Options& o) {
   std::vector<std::string> files = list_images(o.images);
-  if (files.size() < o.calib)
-    throw std::runtime_error("'" + o.images + "' has " + std::to_string(files.size()) + " images; --calib needs " +
-                             std::to_string(o.calib));
-  std::vector<std::string> held_out(files.begin() + o.calib,
-                                    files.begin() + std::min<size_t>(files.size(), size_t{o.calib} + o.eval));
+  if (files.size() < o.count)
+    throw std::runtime_error("'" + o.images + "' has " + std::to_string(files.size()) + " images; --count needs " +
+                             std::to_string(o.count));
+  std::vector<std::string> held_out(files.begin() + o.count,
+                                    files.begin() + std::min<size_t>(files.size(), size_t{o.count} + o.eval));
 
   tare_context* c = nullptr;
   check(tare_context_create(nullptr, &c), "creating the Vulkan context");
@@ -288,8 +298,8 @@ int run(const Options& o) {
   qo.progress = on_progress;
   tare_quantize_report qr;
   tare_quantize_report_init(&qr);
-  std::printf("quantizing on %u images (%s weights)\n", o.calib, o.per_channel ? "per-channel" : "per-tensor");
-  check(tare_quantize(float_model.get(), o.calib, feed, &calib_feed, &qo, &m, &qr), "quantizing");
+  std::printf("quantizing on %u images (%s weights)\n", o.count, o.per_channel ? "per-channel" : "per-tensor");
+  check(tare_quantize(float_model.get(), o.count, feed, &calib_feed, &qo, &m, &qr), "quantizing");
   ModelPtr quantized(m);
   std::printf("  %u weight tensors, %u activation ranges, %u dead channels, %.0f ms\n", qr.quantized_weights,
               qr.activations, qr.dead_channels, qr.calibration_ms);
@@ -330,7 +340,7 @@ int run(const Options& o) {
 
   // 4. Evaluate on held-out images against the float model.
   if (held_out.empty()) {
-    std::printf("no held-out images left after the %u calibration images: evaluation skipped\n", o.calib);
+    std::printf("no held-out images left after the %u calibration images: evaluation skipped\n", o.count);
   } else {
     std::map<std::string, int> labels;
     if (!o.labels.empty()) labels = read_labels(o.labels);
@@ -375,11 +385,11 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   try {
-    return run(parse(argc, argv));
+    Options o;
+    return parse(argc, argv, o) ? run(o) : 0;
   } catch (const UsageError& e) {
-    if (*e.what()) std::fprintf(stderr, "calibrate: %s\n", e.what());
-    std::fputs(kUsage, *e.what() ? stderr : stdout);
-    return *e.what() ? 2 : 0;
+    std::fprintf(stderr, "calibrate: %s\n", e.what());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "\ncalibrate: %s\n", e.what());
     return 1;

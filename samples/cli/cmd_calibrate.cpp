@@ -1,0 +1,392 @@
+// `tare calibrate`: quantize, correct the biases (IBC) and/or fine-tune them (BFT), optionally after cross-layer
+// equalization; evaluate each stage on held-out images; export; write the report (HTML/CSV from the library,
+// bft_loss.*, summary.json).
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "cli.h"
+#include "diagnostics.h"
+
+namespace tare_cli {
+namespace {
+
+// BFT losses per mini-epoch, shown as progress and kept for the report.
+struct LossLog {
+  std::vector<double> loss;
+};
+
+int on_loss(void* user, uint32_t done, uint32_t total, double loss) {
+  static_cast<LossLog*>(user)->loss.push_back(loss);
+  char extra[48];
+  std::snprintf(extra, sizeof(extra), "loss %.5f", loss);
+  progress().update("bft", done, total, extra);
+  return 0;
+}
+
+// bft_loss.csv and bft_loss.html (an inline SVG plot of the loss per mini-epoch) in `dir`.
+void write_loss_report(const std::string& dir, const std::vector<double>& loss, double initial,
+                       const std::string& what) {
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir + "/bft_loss.csv");
+    f << "mini_epoch,loss\n0," << initial << "\n";
+    for (size_t i = 0; i < loss.size(); i++) f << i + 1 << "," << loss[i] << "\n";
+    if (!f) throw Failure("cannot write " + dir + "/bft_loss.csv");
+  }
+  std::vector<double> v = {initial};
+  v.insert(v.end(), loss.begin(), loss.end());
+  const double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
+  const double W = 640, H = 320, L = 70, R = 20, T = 30, B = 45;
+  auto px = [&](size_t i) { return L + (W - L - R) * (double)i / std::max<size_t>(1, v.size() - 1); };
+  auto py = [&](double y) { return T + (H - T - B) * (hi > lo ? (hi - y) / (hi - lo) : 0.5); };
+  std::ofstream f(dir + "/bft_loss.html");
+  f << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Bias fine-tuning loss</title></head><body>\n"
+    << "<h1>Bias fine-tuning: distillation loss per mini-epoch</h1>\n<p>";
+  for (char c : what) f << (c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c));
+  f << "</p>\n<svg width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H << "\">\n"
+    << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << W - L - R << "\" height=\"" << H - T - B
+    << "\" fill=\"none\" stroke=\"#888\"/>\n<polyline fill=\"none\" stroke=\"#c33\" stroke-width=\"2\" points=\"";
+  for (size_t i = 0; i < v.size(); i++) f << px(i) << "," << py(v[i]) << " ";
+  f << "\"/>\n";
+  for (int k = 0; k <= 4; k++) {
+    const double y = lo + (hi - lo) * k / 4;
+    f << "<text x=\"" << L - 6 << "\" y=\"" << py(y) + 4 << "\" font-size=\"11\" text-anchor=\"end\">" << y
+      << "</text>\n";
+  }
+  f << "<text x=\"" << (W + L - R) / 2 << "\" y=\"" << H - 10 << "\" font-size=\"12\" text-anchor=\"middle\">"
+    << "mini-epoch (0: before training)</text>\n</svg>\n</body></html>\n";
+  if (!f) throw Failure("cannot write " + dir + "/bft_loss.html");
+}
+
+// One model of the pipeline, evaluated on the held-out images.
+struct Stage {
+  std::string name;  // "float", "equalized", "quantized", "ibc", "bft"
+  tare_model* model;
+  size_t agree = 0, correct = 0;
+};
+
+// Top-1 of every stage on `held_out`, compared with the first stage (the float model) and the labels if any.
+Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const std::vector<std::string>& held_out,
+                     const std::vector<LabeledImage>& labels) {
+  std::vector<SessionPtr> sessions;
+  std::vector<tare_tensor_info> outs;
+  for (const Stage& s : stages) {
+    sessions.push_back(make_session(s.model, false, false));
+    outs.push_back(session_tensors(sessions.back().get(), false, 1)[0]);
+  }
+  size_t labeled = 0;
+  for (size_t i = 0; i < held_out.size(); i++) {
+    const std::string name = std::filesystem::path(held_out[i]).filename().string();
+    auto it = std::find_if(labels.begin(), labels.end(), [&](const LabeledImage& l) {
+      return std::filesystem::path(l.path).filename().string() == name;
+    });
+    const int label = it == labels.end() ? -1 : it->label;
+    labeled += label >= 0;
+    std::vector<float> x = tare::image::to_float(tare::image::preprocess_rgb(held_out[i], feed.input.shape[2],
+                                                                             feed.input.shape[1], feed.opt),
+                                                 feed.opt.norm);
+    int reference = -1;
+    for (size_t k = 0; k < stages.size(); k++) {
+      const int t = top_k(classify(sessions[k].get(), outs[k], x), 1)[0];
+      if (k == 0) reference = t;
+      stages[k].agree += t == reference;
+      stages[k].correct += t == label;
+    }
+    progress().update("evaluate", i + 1, held_out.size());
+  }
+  Json j = Json::object();
+  j["images"] = held_out.size();
+  j["labeled"] = labeled;
+  Json list = Json::array();
+  text("held-out    %zu images%s\n", held_out.size(),
+       labels.empty() ? "" : (", " + std::to_string(labeled) + " labeled").c_str());
+  for (const Stage& s : stages) {
+    const double agree = double(s.agree) / double(held_out.size());
+    text("  %-10s top-1 = float's %6.1f%%", s.name.c_str(), 100 * agree);
+    Json e = Json::object();
+    e["stage"] = s.name;
+    e["top1_agreement"] = agree;
+    e["top1_accuracy"] = nullptr;
+    if (labeled) {
+      e["top1_accuracy"] = double(s.correct) / double(labeled);
+      text("   top-1 accuracy %6.1f%%", 100.0 * double(s.correct) / double(labeled));
+    }
+    text("\n");
+    list.push(std::move(e));
+  }
+  j["stages"] = std::move(list);
+  return j;
+}
+
+int run_calibrate(const Args& a) {
+  const std::string& path = a.positional[0];
+  const std::string out_path = a.get("--out"), report = a.get("--report");
+  if (out_path.empty()) throw UsageError("`tare calibrate` needs --out OUT.tflite; see `tare calibrate --help`");
+  const std::string method = a.get("--method");
+  if (method != "float" && method != "none" && method != "ibc" && method != "bft" && method != "ibc+bft")
+    throw UsageError("--method must be none, ibc, bft or ibc+bft (or float: no quantization, e.g. with --equalize)");
+  const bool do_ibc = method == "ibc" || method == "ibc+bft", do_bft = method == "bft" || method == "ibc+bft";
+  if (!report.empty() && !do_ibc && !do_bft)
+    throw UsageError("--report needs --method ibc, bft or ibc+bft (use `tare analyze` for a quantized model alone)");
+  // Everything that can be checked is checked before the long work.
+  check_output_file("--out", out_path);
+  if (!report.empty()) check_output_dir("--report", report);
+  uint32_t count = (uint32_t)parse_int(a.get("--count"), "--count", 1, 1000000);
+  uint32_t ibc_images = (uint32_t)parse_int(a.get("--ibc-images"), "--ibc-images", 1, 4096);
+  uint32_t bft_images = (uint32_t)parse_int(a.get("--bft-images"), "--bft-images", 1, 1000000);
+  const uint32_t eval_images = (uint32_t)parse_int(a.get("--eval"), "--eval", 0, 1000000);
+  tare_bft_options bo;
+  tare_bft_options_init(&bo);
+  bo.mini_epochs_per_rate = (uint32_t)parse_int(a.get("--bft-epochs"), "--bft-epochs", 0, 100000);
+  bo.batch = (uint32_t)parse_int(a.get("--bft-batch"), "--bft-batch", 1, 4096);
+  bo.images_per_mini_epoch = (uint32_t)parse_int(a.get("--bft-images-per-epoch"), "--bft-images-per-epoch", 0, 1 << 30);
+  if (a.has("--bft-rates")) {  // comma-separated learning rates, one phase each
+    std::string list = a.get("--bft-rates");
+    bo.rate_count = 0;
+    for (size_t pos = 0; pos <= list.size();) {
+      size_t comma = std::min(list.find(',', pos), list.size());
+      if (bo.rate_count == 8) throw UsageError("--bft-rates takes at most 8 rates");
+      bo.rates[bo.rate_count++] = (float)parse_double(list.substr(pos, comma - pos), "--bft-rates");
+      pos = comma + 1;
+    }
+  }
+  ImageFeed feed;
+  feed.opt = image_options(a);
+  feed.files = list_images("--images", a.get("--images"));
+  const uint32_t files = (uint32_t)feed.files.size();
+  count = std::min(count, files);
+  ibc_images = std::min(ibc_images, files);
+  bft_images = std::min(bft_images, files);
+  // Held-out images for --eval: after every image a stage used.
+  const uint32_t used = std::max({count, do_ibc ? ibc_images : 0u, do_bft ? bft_images : 0u});
+  std::vector<std::string> held_out;
+  if (eval_images > 0) {
+    if (used >= files)
+      throw Failure("--eval: '" + a.get("--images") + "' has " + std::to_string(files) + " images and the first " +
+                    std::to_string(used) + " are used to calibrate; none is left to evaluate on");
+    held_out.assign(feed.files.begin() + used, feed.files.begin() + std::min(files, used + eval_images));
+  }
+  std::vector<LabeledImage> labels;
+  if (a.has("--labels")) {
+    if (!eval_images) throw UsageError("--labels needs --eval N (the held-out images to measure the accuracy on)");
+    labels = read_labeled(a.get("--labels"), a.get("--images"));
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  Gpu gpu(a);
+  ModelPtr float_model = load_model(gpu.get(), path);
+  require_float_model(float_model.get(), path, "tare calibrate");
+  feed.input = image_input(float_model.get());
+  text("model       %s\n", path.c_str());
+
+  Json doc = Json::object();
+  doc["model"] = path;
+  doc["device"] = gpu.device().name;
+  Json settings = Json::object();
+  settings["method"] = method;
+  settings["images"] = a.get("--images");
+  settings["image_count"] = files;
+  settings["count"] = count;
+  settings["per_channel"] = a.flag("--per-channel");
+  settings["bias_16bit"] = a.flag("--bias-16bit");
+  settings["equalize"] = a.flag("--equalize");
+  settings["ibc_images"] = do_ibc ? Json(ibc_images) : Json(nullptr);
+  settings["pre_activation"] = a.flag("--pre-activation");
+  settings["bft_images"] = do_bft ? Json(bft_images) : Json(nullptr);
+  settings["eval_images"] = held_out.size();
+  settings["mean"] = parse_double(a.get("--mean"), "--mean");
+  settings["std"] = parse_double(a.get("--std"), "--std");
+  settings["crop"] = feed.opt.crop_fraction;
+  Json timings = Json::object();
+  Json stages_run = Json::array();
+
+  ModelPtr equalized;
+  tare_model* reference = float_model.get();
+  if (a.flag("--equalize")) {
+    auto te = std::chrono::steady_clock::now();
+    tare_equalize_options eo;
+    tare_equalize_options_init(&eo);
+    eo.replace_relu6 = !a.flag("--keep-relu6");
+    tare_equalize_report er;
+    tare_equalize_report_init(&er);
+    tare_model* e = nullptr;
+    check(tare_equalize(float_model.get(), &eo, &e, &er), "equalizing");
+    equalized.reset(e);
+    reference = e;
+    timings["equalize_ms"] = ms_since(te);
+    stages_run.push("equalized");
+    text("equalized   %u layer pairs in %u sweeps, %u RELU6 replaced by RELU (the float reference from here)\n",
+         er.pairs, er.iterations, er.relu6_replaced);
+  }
+  std::vector<Stage> stages = {{"float", float_model.get()}};
+  if (equalized) stages.push_back({"equalized", equalized.get()});
+  tare_model* result = reference;
+  ModelPtr basic, ibc, bft;
+  DiagnosticsPtr diag;
+  LossLog losses;
+  tare_bft_report brep;
+  tare_bft_report_init(&brep);
+  if (method != "float") {
+    tare_quantize_report qrep;
+    basic = quantize_on_images(reference, feed, count, a, qrep);
+    timings["quantize_ms"] = qrep.calibration_ms;
+    stages_run.push("quantized");
+    stages.push_back({"quantized", basic.get()});
+    result = basic.get();
+    Json q = Json::object();
+    q["quantized_weights"] = qrep.quantized_weights;
+    q["activations"] = qrep.activations;
+    q["dead_channels"] = qrep.dead_channels;
+    doc["quantization"] = std::move(q);
+  }
+  if (do_ibc) {
+    tare_ibc_options o;
+    tare_ibc_options_init(&o);
+    o.pre_activation = a.flag("--pre-activation");
+    o.bias_16bit = a.flag("--bias-16bit");
+    o.progress = progress_callback;
+    tare_ibc_report rep;
+    tare_ibc_report_init(&rep);
+    tare_model* c = nullptr;
+    tare_diagnostics* d = nullptr;
+    check(tare_correct_bias(reference, basic.get(), ibc_images, feed_image, &feed, &o, &c, &rep, &d),
+          "correcting the biases");
+    ibc.reset(c);
+    diag.reset(d);
+    result = c;
+    stages_run.push("ibc");
+    stages.push_back({"ibc", c});
+    timings["ibc_ms"] = rep.wall_ms;
+    const tare_error_point point = o.pre_activation ? TARE_POINT_PRE_ACTIVATION : TARE_POINT_POST_ACTIVATION;
+    text("IBC         %u layers corrected (%s) on %u images in %.0f ms%s\n", rep.layers,
+         o.pre_activation ? "pre-activation" : "post-activation", rep.images, rep.wall_ms,
+         rep.clamped ? (", " + std::to_string(rep.clamped) + " bias values clamped").c_str() : "");
+    const double before = mean_mas(d, point, TARE_STAGE_BEFORE), after = mean_mas(d, point, TARE_STAGE_AFTER);
+    text("MAS         mean over layers of the RMS over channels, on the IBC images: %.3e -> %.3e\n", before, after);
+    print_layers(d, point);
+    Json j = Json::object();
+    j["layers"] = rep.layers;
+    j["images"] = rep.images;
+    j["clamped"] = rep.clamped;
+    j["point"] = o.pre_activation ? "pre_activation" : "post_activation";
+    j["mean_mas_before"] = before;
+    j["mean_mas_after"] = after;
+    doc["ibc"] = std::move(j);
+  }
+  if (do_bft) {
+    bo.bias_16bit = a.flag("--bias-16bit");
+    bo.on_loss = on_loss;
+    bo.user_data = &losses;
+    std::string rates;
+    Json rj = Json::array();
+    for (uint32_t i = 0; i < bo.rate_count; i++) {
+      rates += (i ? "," : "") + std::to_string(bo.rates[i]);
+      rj.push(bo.rates[i]);
+    }
+    text("BFT         %u images, %u x %u mini-epochs (rates %s), batch %u\n", bft_images, bo.rate_count,
+         bo.mini_epochs_per_rate, rates.c_str(), bo.batch);
+    tare_model* c = nullptr;
+    check(tare_fine_tune_bias(reference, result, bft_images, feed_image, &feed, &bo, &c, &brep),
+          "fine-tuning the biases");
+    bft.reset(c);
+    result = c;
+    stages_run.push("bft");
+    stages.push_back({"bft", c});
+    timings["bft_ms"] = brep.wall_ms;
+    text(
+        "BFT         %u layers, batch %u, mean loss of the first / last mini-epoch %.5f / %.5f (first step %.5f) in "
+        "%.1f s (%.0f MiB of device memory)\n",
+        brep.layers, brep.batch, losses.loss.empty() ? brep.initial_loss : losses.loss.front(), brep.final_loss,
+        brep.initial_loss, brep.wall_ms / 1000, brep.training_bytes / 1048576.0);
+    Json j = Json::object();
+    j["layers"] = brep.layers;
+    j["batch"] = brep.batch;
+    j["rates"] = std::move(rj);
+    j["mini_epochs_per_rate"] = bo.mini_epochs_per_rate;
+    j["initial_loss"] = brep.initial_loss;
+    j["final_loss"] = brep.final_loss;
+    Json lj = Json::array();
+    for (double l : losses.loss) lj.push(l);
+    j["losses"] = std::move(lj);
+    j["training_bytes"] = brep.training_bytes;
+    doc["bft"] = std::move(j);
+  }
+  check(tare_model_export_file(result, out_path.c_str()), "exporting");
+  text("wrote       %s%s\n", out_path.c_str(), method == "float" ? " (float)" : "");
+  if (!held_out.empty()) {
+    auto tv = std::chrono::steady_clock::now();
+    doc["accuracy"] = evaluate_stages(stages, feed, held_out, labels);
+    timings["eval_ms"] = ms_since(tv);
+  } else {
+    doc["accuracy"] = nullptr;
+  }
+  timings["total_ms"] = ms_since(t0);
+  text("total       %.1f s\n", ms_since(t0) / 1000);
+  doc["settings"] = std::move(settings);
+  doc["stages"] = std::move(stages_run);
+  doc["timings"] = std::move(timings);
+  doc["layers"] = diag ? layers_json(diag.get()) : Json(nullptr);
+  doc["out"] = out_path;
+  doc["report"] = report.empty() ? Json(nullptr) : Json(report);
+  if (!report.empty()) {
+    std::filesystem::create_directories(report);
+    if (diag) {
+      check(tare_diagnostics_write(diag.get(), report.c_str()), "writing the report");
+      text("report      %s/report.html, errors.csv, summary.csv\n", report.c_str());
+    }
+    if (do_bft) {
+      write_loss_report(report, losses.loss, brep.initial_loss, path + ", method " + method);
+      text("report      %s/bft_loss.html, bft_loss.csv\n", report.c_str());
+    }
+    std::ofstream f(report + "/summary.json");
+    f << doc.dump() << "\n";
+    if (!f) throw Failure("cannot write " + report + "/summary.json");
+    text("report      %s/summary.json\n", report.c_str());
+  }
+  if (g_json) print_json(doc);
+  return 0;
+}
+
+}  // namespace
+
+const Command& calibrate_command() {
+  static const Command c{
+      {"tare calibrate", "MODEL --images DIR --out OUT.tflite [options]",
+       "quantize, correct the biases (IBC) and/or fine-tune them (BFT), evaluate, export",
+       "Images are used in name order: the first --count calibrate the ranges, the first --ibc-images correct the "
+       "biases, the first --bft-images fine-tune them; --eval N measures every stage on the N images after those.",
+       1, 1,
+       opt::with_gpu(
+           {opt::images("folder of JPEG/PNG images"),
+            {"--out", "OUT.tflite", "the model written (checked before the work starts)", ""},
+            {"--method", "M",
+             "none (basic quantization), ibc (iterative bias correction), bft (bias fine-tuning), ibc+bft, or float "
+             "(no quantization; with --equalize: the equalized model)",
+             "ibc"},
+            opt::count(),
+            {"--ibc-images", "N", "images for the correction: the first N", "8"},
+            {"--pre-activation", "", "correct the mean before the fused activation (default: after it)", ""},
+            {"--bft-images", "N", "images for bias fine-tuning: the first N", "256"},
+            {"--bft-epochs", "E", "mini-epochs per learning rate", "16"},
+            {"--bft-batch", "B", "images per step (shrunk to fit the device memory)", "16"},
+            {"--bft-rates", "LIST", "learning rates, comma-separated, one phase each", "1e-3,1e-4,1e-5,1e-6"},
+            {"--bft-images-per-epoch", "N", "images per mini-epoch (0: all BFT images)", "0"},
+            {"--equalize", "", "cross-layer equalization before quantizing", ""},
+            {"--keep-relu6", "", "with --equalize: skip the pairs joined by RELU6 (default: RELU6 becomes RELU)", ""},
+            {"--eval", "N", "held-out images (after the calibration ones) to compare every stage with the float model",
+             "0"},
+            {"--labels", "CSV", "file,class_index lines (e.g. images/labels.csv): with --eval, also the accuracy", ""},
+            {"--report", "DIR",
+             "write report.html, errors.csv, summary.csv (IBC), bft_loss.html/.csv (BFT) and summary.json there", ""},
+            opt::per_channel(),
+            opt::bias_16bit(),
+            opt::batch(),
+            opt::mean(),
+            opt::std_dev(),
+            opt::crop()})},
+      run_calibrate};
+  return c;
+}
+
+}  // namespace tare_cli
