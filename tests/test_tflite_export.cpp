@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "model/op_desc.h"
 #include "common/fixed_point.h"
+#include "model/op_desc.h"
 #include "model/tflite_export.h"
 #include "model/tflite_import.h"
 #include "op_harness.h"
