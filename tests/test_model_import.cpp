@@ -585,7 +585,7 @@ TEST_SUITE("model") {
     {
       MSpec m = mediapipe_tconv_model(3, 3, 1, 5, 5);
       m.opcodes[0].second = "MaxPoolingWithArgmax2D";
-      expect_status(m, TARE_ERROR_UNSUPPORTED, "CUSTOM op 'MaxPoolingWithArgmax2D' is not supported");
+      expect_status(m, TARE_ERROR_UNSUPPORTED, "CUSTOM op 'MaxPoolingWithArgmax2D' is a MediaPipe custom op");
     }
   }
 
