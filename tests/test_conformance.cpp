@@ -2962,6 +2962,12 @@ std::vector<Case> bench_cases() {
   v.push_back(resize_case(half, 56, 56, 0));
   v.push_back(resize_nn_case(half, 56, 56, 0));
   v.push_back(tconv_case(1, 28, 28, 64, 64, 3, 2, SAME, Activation::None, true));
+  v.push_back(split_case(OpType::Split, {x, 3, {2}, {{1, 56, 56, 32}, {1, 56, 56, 32}}, ""}));
+  v.push_back(split_case(OpType::SplitV, {x, 3, {16, -1}, {{1, 56, 56, 16}, {1, 56, 56, 48}}, ""}));
+  v.push_back(split_case(OpType::Unpack, {{2, 56, 56, 64}, 0, {2}, {{56, 56, 64}, {56, 56, 64}}, ""}));
+  v.push_back(pack_case({{2, 56, 56, 64}, 0, {2}, {{56, 56, 64}, {56, 56, 64}}, ""}, true));
+  v.push_back(bmm_case({1, 3136, 64}, {64, 64}, {1, 3136, 64}, false, false, false, true));
+  v.push_back(l2_norm_case(x));
   return v;
 }
 
