@@ -1,10 +1,9 @@
-// Kernel time of each operator next to an ADD of the same output size.  The cases are the conformance table's
-// benchmark cases (tests/test_conformance.cpp, bench_cases(): typical CNN activation sizes, [1, 56, 56, 64] mostly),
-// run in fp32 and in int8 (the float graph calibrated on the GPU and quantized as `tare quantize` does, int8 in and
-// out); median of the graph's summed GPU time over N runs after warm-up.  The baseline is ADD(x, c) with x and c of
-// the op's output shape (two reads and one write per output element; for an op with several outputs, its
-// input's shape): a memory-bound op within 2x of it streams its
-// data about as well as the simplest kernel does.
+// Kernel time of each operator next to an ADD of the same size.  The cases are the conformance table's benchmark
+// cases (tests/test_conformance.cpp, bench_cases(): typical CNN activation sizes, [1, 56, 56, 64] mostly), run in
+// fp32 and in int8 (the float graph calibrated on the GPU and quantized as `tare quantize` does, int8 in and out);
+// median of the graph's summed GPU time over N runs after warm-up.  The baseline is ADD(x, c) with x and c of the
+// larger of the op's input and output shapes (two reads and one write per element): a memory-bound op within 2x of
+// it streams its data about as well as the simplest kernel does.
 //   bench_internal_ops [--runs N] [--filter SUBSTRING]
 #include <algorithm>
 #include <cstdio>
@@ -91,10 +90,13 @@ int main(int argc, char** argv) {
     for (const Case& c : test::conformance::bench_cases()) {
       const std::string op = op_desc(c.graph.ops.back().type).name;
       if (!filter.empty() && (op + " " + c.name).find(filter) == std::string::npos) continue;
-      // The baseline's size: the output (an op with several outputs: its input, which they cover).
+      // The baseline's size: the larger of the op's first input and its output (a reduction or a pool streams its
+      // input; an op with several outputs: its input, which they cover).
       const Op& last = c.graph.ops.back();
-      const std::vector<int>& out =
-          c.graph.tensors[(size_t)(last.outputs.size() > 1 ? last.inputs[0] : last.outputs[0])].shape;
+      const Tensor& in0 = c.graph.tensors[(size_t)last.inputs[0]];
+      const Tensor& out0 = c.graph.tensors[(size_t)last.outputs[0]];
+      const std::vector<int>& out = last.outputs.size() > 1 || in0.elements() > out0.elements() ? in0.shape
+                                                                                                : out0.shape;
       try {
         const Times t = time_case(ctx, c, runs);
         const Times add = time_case(ctx, test::conformance::bench_add_case(out), runs);

@@ -2954,7 +2954,7 @@ std::vector<Case> bench_cases() {
   v.push_back(one(OpType::DepthToSpace, {1, 28, 28, 256}, x, ints({2})));
   v.push_back(one(OpType::SpaceToDepth, {1, 112, 112, 16}, x, ints({2})));
   {
-    std::vector<int> g = {3, 1, 1, 64};  // axis 3, indices of rank 1 and shape [64]: the channels reversed
+    std::vector<int> g = {3, 1, 64};  // axis 3, indices of rank 1 and shape [64]: the channels reversed
     for (int i = 63; i >= 0; i--) g.push_back(i);
     v.push_back(one(OpType::Gather, x, x, ints(g)));
   }
@@ -2964,8 +2964,9 @@ std::vector<Case> bench_cases() {
   v.push_back(tconv_case(1, 28, 28, 64, 64, 3, 2, SAME, Activation::None, true));
   v.push_back(split_case(OpType::Split, {x, 3, {2}, {{1, 56, 56, 32}, {1, 56, 56, 32}}, ""}));
   v.push_back(split_case(OpType::SplitV, {x, 3, {16, -1}, {{1, 56, 56, 16}, {1, 56, 56, 48}}, ""}));
-  v.push_back(split_case(OpType::Unpack, {{2, 56, 56, 64}, 0, {2}, {{56, 56, 64}, {56, 56, 64}}, ""}));
-  v.push_back(pack_case({{2, 56, 56, 64}, 0, {2}, {{56, 56, 64}, {56, 56, 64}}, ""}, true));
+  // Axis 1: calibration rebatches dimension 0.
+  v.push_back(split_case(OpType::Unpack, {{1, 2, 3136, 64}, 1, {2}, {{1, 3136, 64}, {1, 3136, 64}}, ""}));
+  v.push_back(pack_case({{1, 2, 3136, 64}, 1, {2}, {{1, 3136, 64}, {1, 3136, 64}}, ""}, true));
   v.push_back(bmm_case({1, 3136, 64}, {64, 64}, {1, 3136, 64}, false, false, false, true));
   v.push_back(l2_norm_case(x));
   return v;
