@@ -623,6 +623,11 @@ TEST_SUITE("model") {
       expect_status(m, TARE_ERROR_INVALID_MODEL, "graph input");
     }
     {
+      MSpec m = conv_model();
+      m.inputs = {0, 1};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "graph input 1 is tensor 1 ('filter'), a constant");
+    }
+    {
       MSpec m = add_chain_model();
       m.ops[0].inputs = {0, 2};  // reads the second op's output: a cycle
       expect_status(m, TARE_ERROR_INVALID_MODEL, "cycle");

@@ -236,6 +236,10 @@ class Importer {
     check(sg_->inputs(), g_.inputs, "input");
     check(sg_->outputs(), g_.outputs, "output");
     if (g_.outputs.empty()) invalid("the model has no output");
+    // A constant output is its value (sessions copy it out); a constant input could not be fed.
+    for (size_t i = 0; i < g_.inputs.size(); i++)
+      if (g_.tensors[g_.inputs[i]].is_const)
+        invalid("graph input " + std::to_string(i) + " is " + tensor_label(g_.inputs[i]) + ", a constant");
   }
 
   // ---- operators ---------------------------------------------------------------------------------------------

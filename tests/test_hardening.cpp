@@ -1,0 +1,108 @@
+// Hardening regressions (issue 13): inputs an attacker or a careless caller could give, each refused with a clear
+// status or handled, checked against references (ref::run, the constants' own data, TFLite's stored outputs).
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "engine/session.h"
+#include "model/graph.h"
+#include "model/tflite_import.h"
+#include "ref/reference.h"
+#include "test_util.h"
+
+namespace tare {
+namespace {
+
+using test::gpu;
+
+int add_tensor(Graph& g, const std::string& name, std::vector<int> shape, DType dtype = DType::F32) {
+  Tensor t;
+  t.name = name;
+  t.shape = std::move(shape);
+  t.dtype = dtype;
+  g.tensors.push_back(t);
+  return (int)g.tensors.size() - 1;
+}
+
+// x -> ADD(x, x) -> y, both of `shape`.
+Graph doubling_graph(const std::vector<int>& shape) {
+  Graph g;
+  const int x = add_tensor(g, "x", shape), y = add_tensor(g, "y", shape);
+  g.ops.push_back(Op{OpType::Add, {x, x}, {y}, {}, 0});
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+std::vector<float> ramp(size_t n, float step, float start) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; i++) v[i] = start + step * (float)(i % 97);
+  return v;
+}
+
+std::vector<float> run_float(Session& s, const std::vector<float>& in, size_t out = 0) {
+  s.set_input(0, in.data(), in.size());
+  s.run();
+  std::vector<float> got((size_t)s.output(out).elements());
+  s.get_output(out, got.data(), got.size());
+  return got;
+}
+
+}  // namespace
+
+TEST_SUITE("hardening") {
+  TEST_CASE("a constant graph output is the constant's value (float, int8, uint8; fp32 and fp16 sessions)") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    Graph g = doubling_graph({1, 2, 2, 5});
+    const int c = add_tensor(g, "c", {2, 3, 5}), q = add_tensor(g, "q", {3, 6}, DType::I8),
+              u = add_tensor(g, "u", {7}, DType::U8);
+    const std::vector<float> cv = ramp(30, 0.25f, -3.0f);
+    g.tensors[c].is_const = true;
+    g.tensors[c].data.resize(cv.size() * 4);
+    std::memcpy(g.tensors[c].data.data(), cv.data(), cv.size() * 4);
+    g.tensors[q].is_const = true;
+    g.tensors[q].quant = {{0.5f}, {-3}, 0};
+    for (int i = 0; i < 18; i++) g.tensors[q].data.push_back((uint8_t)(int8_t)(i * 13 - 100));
+    g.tensors[u].is_const = true;
+    g.tensors[u].quant = {{0.25f}, {128}, 0};
+    for (int i = 0; i < 7; i++) g.tensors[u].data.push_back((uint8_t)(i * 40 + 3));
+    g.outputs = {c, g.outputs[0], q, u};
+
+    const std::vector<float> x = ramp(20, 0.5f, -4.0f);
+    const ref::Values want = ref::run(g, {x});
+    REQUIRE(want[c] == cv);
+    for (bool fp16 : {false, true}) {
+      if (fp16 && !(ctx->caps().fp16_arithmetic && ctx->caps().fp16_storage)) continue;
+      CAPTURE(fp16);
+      SessionOptions o;
+      o.fp16 = fp16;
+      Session s(ctx, g, o);
+      const std::vector<float> got_c = run_float(s, x, 0), got_y = run_float(s, x, 1);
+      // The constant's floats are exact in fp32; fp16 storage rounds them (these are multiples of 1/4 below 32).
+      CHECK(got_c == cv);
+      CHECK(test::max_abs_error(got_y, want[g.outputs[1]]) <= 1e-6);
+      std::vector<uint8_t> got_q(18), got_u(7);
+      s.get_output_bytes(2, got_q.data(), got_q.size());
+      s.get_output_bytes(3, got_u.data(), got_u.size());
+      CHECK(got_q == g.tensors[q].data);
+      CHECK(got_u == g.tensors[u].data);
+    }
+    // A graph whose only output is a constant, with no operator at all.
+    Graph k;
+    add_tensor(k, "unused", {1, 3});
+    const int kc = add_tensor(k, "k", {5});
+    k.tensors[kc].is_const = true;
+    const std::vector<float> kv = {1.5f, -2, 0, 7, 1e-3f};
+    k.tensors[kc].data.resize(20);
+    std::memcpy(k.tensors[kc].data.data(), kv.data(), 20);
+    k.inputs = {0};
+    k.outputs = {kc};
+    Session s(ctx, k, {});
+    CHECK(run_float(s, {1, 2, 3}) == kv);
+    test::check_validation();
+  }
+}
+
+}  // namespace tare
