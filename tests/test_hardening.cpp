@@ -49,6 +49,17 @@ std::vector<float> run_float(Session& s, const std::vector<float>& in, size_t ou
   return got;
 }
 
+tare_status session_status(std::shared_ptr<vk::Context> ctx, const Graph& g, const SessionOptions& o,
+                           std::string* message) {
+  try {
+    Session s(ctx, g, o);
+    return TARE_OK;
+  } catch (const Error& e) {
+    *message = e.what();
+    return e.status();
+  }
+}
+
 }  // namespace
 
 TEST_SUITE("hardening") {
@@ -102,6 +113,51 @@ TEST_SUITE("hardening") {
     Session s(ctx, k, {});
     CHECK(run_float(s, {1, 2, 3}) == kv);
     test::check_validation();
+  }
+
+  TEST_CASE("maxStorageBufferRange: a tensor above it is refused by name; what fits runs (limit lowered)") {
+    if (!gpu()) return;
+    vk::ContextOptions co;
+    co.max_storage_buffer_range = 64 << 10;
+    auto ctx = std::make_shared<vk::Context>(co);
+    REQUIRE(ctx->caps().max_storage_buffer_range == (64 << 10));
+
+    // [1,64,64,8] float: 64 x 64 x 2 groups of vec4 = 128 KiB.
+    const Graph big = doubling_graph({1, 64, 64, 8});
+    std::string msg;
+    CHECK(session_status(ctx, big, {}, &msg) == TARE_ERROR_UNSUPPORTED);
+    CHECK_MESSAGE(msg.find("tensor 'x' [1,64,64,8] needs 131072 bytes of device storage, above the device's "
+                           "maxStorageBufferRange of 65536 bytes") != std::string::npos,
+                  msg);
+    // Batch 2 of a graph that fits at batch 1.
+    SessionOptions b2;
+    b2.batch = 2;
+    const Graph half = doubling_graph({1, 32, 64, 8});
+    CHECK(session_status(ctx, half, b2, &msg) == TARE_ERROR_UNSUPPORTED);
+    CHECK_MESSAGE(msg.find("tensor 'x' [2,32,64,8] needs 131072 bytes") != std::string::npos, msg);
+
+    // Exactly at the limit ([1,32,64,8]: 64 KiB on the device and as float32 staging), the result is the reference's.
+    const std::vector<float> in = ramp(32 * 64 * 8, 0.125f, -5.0f);
+    Session s(ctx, half, {});
+    CHECK(test::max_abs_error(run_float(s, in), ref::run(half, {in})[1]) <= 1e-6);
+
+    // A real model under a 1 MiB limit (its largest tensor, the 224x224 input, takes 784 KiB): TFLite's outputs.
+    vk::ContextOptions mo;
+    mo.max_storage_buffer_range = 1 << 20;
+    auto mctx = std::make_shared<vk::Context>(mo);
+    for (const test::RefCase& rc : test::ref_cases("mobilenet_v1_0.25_224.tflite")) {
+      auto file = test::read_file(test::data_path("models/mobilenet_v1_0.25_224.tflite"));
+      Graph g = import_tflite(file.data(), file.size());
+      Session ms(mctx, g, {});
+      const std::vector<float> got = run_float(ms, test::read_floats(test::data_path("ref/" + rc.input_file)));
+      const std::vector<float> want = test::read_floats(test::data_path("ref/" + rc.outputs[0].file));
+      std::printf("hardening: mobilenet_v1_0.25 under a 1 MiB binding limit: rel err %.3g vs TFLite\n",
+                  test::max_rel_error(got, want));
+      CHECK(test::max_rel_error(got, want) <= 1e-4);
+      break;
+    }
+    CHECK(ctx->validation_messages() == 0);
+    CHECK(mctx->validation_messages() == 0);
   }
 }
 

@@ -114,6 +114,16 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     packed_consts_[index] = add_constant_floats(packed);
   }
 
+  // A shader binds a tensor's storage in one descriptor, which maxStorageBufferRange bounds (128 MiB on lavapipe,
+  // less on many phones).  Tensors are not split across bindings: a larger one is refused, by name.
+  void check_binding_size(const Tensor& t, uint64_t bytes) const {
+    const uint64_t limit = ctx_->caps().max_storage_buffer_range;
+    TARE_CHECK(bytes <= limit, TARE_ERROR_UNSUPPORTED,
+               "tensor '" + t.name + "' " + shape_str(t.shape) + " needs " + std::to_string(bytes) +
+                   " bytes of device storage, above the device's maxStorageBufferRange of " + std::to_string(limit) +
+                   " bytes (the most one shader binding can address)");
+  }
+
   int root_of(int t) const {
     while (alias_of_[t] >= 0) t = alias_of_[t];
     return t;
@@ -196,6 +206,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       if (first[t] < 0) continue;
       // The root's storage must hold its largest alias view (all alias views have the same padded size).
       uint64_t bytes = ops::device_bytes(g_.tensors[t], elem_bytes());
+      check_binding_size(g_.tensors[t], bytes);
       items.push_back({bytes, first[t], last[t]});
       item_tensor.push_back((int)t);
       report.unplanned_bytes += bytes;
@@ -226,11 +237,13 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     // Staging for inputs and outputs (dense float32).
     for (int t : g_.inputs) {
       uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      check_binding_size(g_.tensors[t], bytes);
       inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
       report.staging_bytes += bytes;
     }
     for (int t : g_.outputs) {
       uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      check_binding_size(g_.tensors[t], bytes);
       outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
       report.staging_bytes += bytes;
     }
