@@ -134,7 +134,9 @@ TARE_API const char* tare_version(void) { return TARE_VERSION_STRING; }
 TARE_API int tare_abi_version(void) { return TARE_ABI_VERSION; }
 TARE_API const char* tare_last_error(void) { return tare::api::g_last_error.c_str(); }
 
-TARE_API const char* tare_status_string(tare_status s) {
+TARE_API const char* tare_status_string(tare_status status) {
+  int32_t s;  // any int may come from C: compared as one (see checked_enum)
+  std::memcpy(&s, &status, sizeof s);
   switch (s) {
     case TARE_OK: return "TARE_OK";
     case TARE_ERROR_INVALID_ARGUMENT: return "TARE_ERROR_INVALID_ARGUMENT";
@@ -389,10 +391,10 @@ TARE_API tare_status tare_session_create(tare_model* model, const tare_session_o
     tare_session_options defaults;
     tare_session_options_init(&defaults);
     tare_session_options o = read_options(options, defaults);
-    TARE_ARG(o.precision == TARE_PRECISION_FP32 || o.precision == TARE_PRECISION_FP16, "unknown precision");
+    const tare_precision precision = checked_enum(o.precision, 2, "precision");
     TARE_ARG(o.batch >= 0, "batch must be >= 0");
     tare::SessionOptions so;
-    so.fp16 = o.precision == TARE_PRECISION_FP16;
+    so.fp16 = precision == TARE_PRECISION_FP16;
     so.batch = o.batch;
     so.profiling = o.profiling != 0;
     auto s = std::make_unique<tare_session_s>();
@@ -506,8 +508,8 @@ TARE_API void tare_quantize_report_init_sized(tare_quantize_report* r, size_t si
 
 namespace {
 
-tare::DType io_type(tare_dtype t, const char* what) {
-  switch (t) {
+tare::DType io_type(const tare_dtype& type, const char* what) {
+  switch (checked_enum(type, TARE_DTYPE_BOOL + 1, what)) {
     case TARE_DTYPE_FLOAT32: return tare::DType::F32;
     case TARE_DTYPE_INT8: return tare::DType::I8;
     case TARE_DTYPE_UINT8: return tare::DType::U8;
@@ -528,8 +530,9 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
   qo.per_channel = o.per_channel != 0;
   qo.bias_16bit = o.bias_16bit != 0;
   qo.drop_dead_channels = o.drop_dead_channels != 0;
-  qo.rounding = o.rounding == TARE_ROUND_NEAREST_EVEN ? tare::quant::WeightRounding::NearestEven
-                                                      : tare::quant::WeightRounding::NearestAway;
+  qo.rounding = checked_enum(o.rounding, 2, "rounding") == TARE_ROUND_NEAREST_EVEN
+                    ? tare::quant::WeightRounding::NearestEven
+                    : tare::quant::WeightRounding::NearestAway;
   qo.input_type = io_type(o.input_type, "input_type");
   qo.output_type = io_type(o.output_type, "output_type");
   const tare::Graph& g = *model->graph;
