@@ -206,6 +206,14 @@ int main(void) {
   EXPECT(tare_model_load_memory(ctx, junk, sizeof(junk), &model) == TARE_ERROR_INVALID_MODEL && model == NULL);
   EXPECT(tare_model_load_memory(ctx, junk, 0, &model) == TARE_ERROR_INVALID_MODEL && model == NULL);
   EXPECT(tare_model_load_file(ctx, "/nonexistent/model.tflite", &model) == TARE_ERROR_IO && model == NULL);
+  /* A directory, or a file that is not a model, is refused by its header before it is read whole. */
+  EXPECT(tare_model_load_file(ctx, data_dir(), &model) == TARE_ERROR_IO && model == NULL &&
+         strstr(tare_last_error(), "is not a regular file") != NULL);
+  snprintf(path, sizeof(path), "%s/README.md", data_dir());
+  if (tare_model_load_file(ctx, path, &model) != TARE_ERROR_IO) { /* IO: the data folder is missing */
+    EXPECT(model == NULL && strstr(tare_last_error(), "README.md: not a TFLite model") != NULL);
+  }
+
   /* Enum values a C caller can store but the header does not define are refused, naming the field. */
   EXPECT(strcmp(tare_status_string((tare_status)42), "TARE_ERROR_UNKNOWN") == 0);
   EXPECT(strcmp(tare_status_string((tare_status)-1), "TARE_ERROR_UNKNOWN") == 0);

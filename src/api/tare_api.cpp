@@ -1,9 +1,11 @@
 // The C ABI: every entry point catches every exception and turns it into a tare_status plus a thread-local
 // message.  Handles are reference-counted internally (shared_ptr) so they can be destroyed in any order.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -114,15 +116,29 @@ void copy_to_caller(const std::vector<uint8_t>& bytes, void** data, size_t* size
   *size = bytes.size();
 }
 
-std::vector<uint8_t> read_whole_file(const char* path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) tare::fail(TARE_ERROR_IO, std::string("cannot open '") + path + "'");
-  std::streamoff size = f.tellg();
-  if (size < 0) tare::fail(TARE_ERROR_IO, std::string("cannot read '") + path + "'");
+// A model file: a regular file whose 8-byte header is a TFLite model's, checked before the rest is read (a wrong
+// file must not cost its size in memory).
+std::vector<uint8_t> read_model_file(const char* path) {
+  const std::string p = path;
+  std::error_code ec;
+  const auto status = std::filesystem::status(p, ec);
+  if (ec || !std::filesystem::exists(status)) tare::fail(TARE_ERROR_IO, "cannot open '" + p + "'");
+  if (!std::filesystem::is_regular_file(status)) tare::fail(TARE_ERROR_IO, "'" + p + "' is not a regular file");
+  std::ifstream f(p, std::ios::binary);
+  const uint64_t size = std::filesystem::file_size(p, ec);
+  if (!f || ec) tare::fail(TARE_ERROR_IO, "cannot open '" + p + "'");
+  uint8_t head[8] = {0};
+  f.read(reinterpret_cast<char*>(head), (std::streamsize)std::min<uint64_t>(size, sizeof(head)));
+  if (!f) tare::fail(TARE_ERROR_IO, "cannot read '" + p + "'");
+  try {
+    tare::check_tflite_header(head, size);
+  } catch (const tare::Error& e) {
+    throw tare::Error(e.status(), p + ": " + e.what());
+  }
   std::vector<uint8_t> data((size_t)size);
-  f.seekg(0);
-  if (size > 0 && !f.read(reinterpret_cast<char*>(data.data()), size))
-    tare::fail(TARE_ERROR_IO, std::string("cannot read '") + path + "'");
+  std::memcpy(data.data(), head, sizeof(head));
+  if (!f.read(reinterpret_cast<char*>(data.data() + sizeof(head)), (std::streamsize)(size - sizeof(head))))
+    tare::fail(TARE_ERROR_IO, "cannot read '" + p + "'");
   return data;
 }
 
@@ -241,7 +257,7 @@ TARE_API tare_status tare_model_load_file(tare_context* context, const char* pat
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
     TARE_ARG(context && path, "context or path is NULL");
-    std::vector<uint8_t> bytes = read_whole_file(path);
+    std::vector<uint8_t> bytes = read_model_file(path);
     auto m = std::make_unique<tare_model_s>();
     m->ctx = context->ctx;
     m->name = path;

@@ -432,11 +432,15 @@ class Importer {
 
 }  // namespace
 
-Graph import_tflite(const uint8_t* data, size_t size) {
-  if (!data || size == 0) invalid("the model is empty");
+void check_tflite_header(const uint8_t* head, uint64_t size) {
+  if (!head || size == 0) invalid("the model is empty");
   if (size < 8) invalid("the model is too small (" + std::to_string(size) + " bytes) to be a TFLite file");
   if (size > (std::numeric_limits<size_t>::max() >> 4)) invalid("the model is too large");
-  if (std::memcmp(data + 4, "TFL3", 4) != 0) invalid("not a TFLite model (the file identifier is not 'TFL3')");
+  if (std::memcmp(head + 4, "TFL3", 4) != 0) invalid("not a TFLite model (the file identifier is not 'TFL3')");
+}
+
+Graph import_tflite(const uint8_t* data, size_t size) {
+  check_tflite_header(data, size);
 
   // FlatBuffers reads scalars in place: work on an aligned copy if the caller's bytes are not 8-byte aligned.
   std::vector<uint64_t> aligned;
