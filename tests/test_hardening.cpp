@@ -1,11 +1,14 @@
 // Hardening regressions (issue 13): inputs an attacker or a careless caller could give, each refused with a clear
 // status or handled, checked against references (ref::run, the constants' own data, TFLite's stored outputs).
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "engine/session.h"
+#include "fuzz/fuzz_targets.h"
 #include "model/graph.h"
 #include "model/tflite_import.h"
 #include "ref/reference.h"
@@ -49,6 +52,17 @@ std::vector<float> run_float(Session& s, const std::vector<float>& in, size_t ou
   return got;
 }
 
+// The files of tests/fuzz/SUBDIR, sorted.
+std::vector<std::filesystem::path> fuzz_files(const std::string& subdir) {
+  std::vector<std::filesystem::path> files;
+  const std::filesystem::path dir = std::filesystem::path(TARE_SOURCE_DIR) / "tests" / "fuzz" / subdir;
+  if (std::filesystem::is_directory(dir))
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.is_regular_file() && e.path().filename().string()[0] != '.') files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 tare_status session_status(std::shared_ptr<vk::Context> ctx, const Graph& g, const SessionOptions& o,
                            std::string* message) {
   try {
@@ -63,6 +77,39 @@ tare_status session_status(std::shared_ptr<vk::Context> ctx, const Graph& g, con
 }  // namespace
 
 TEST_SUITE("hardening") {
+  TEST_CASE("fuzz seeds load, compile and run; every fuzz finding is now a clean error (tests/fuzz)") {
+    auto ctx = gpu();
+    const auto seeds = fuzz_files("corpus/model");
+    CHECK(seeds.size() >= 3);
+    for (const auto& f : seeds) {
+      CAPTURE(f.string());
+      const std::vector<uint8_t> bytes = test::read_file(f.string());
+      CHECK(fuzz::model_one(bytes.data(), bytes.size(), ctx) == TARE_OK);
+    }
+    int findings = 0;
+    for (const auto& f : fuzz_files("regressions/model")) {
+      CAPTURE(f.string());
+      const std::vector<uint8_t> bytes = test::read_file(f.string());
+      const tare_status st = fuzz::model_one(bytes.data(), bytes.size(), ctx);
+      CHECK_MESSAGE(st != TARE_ERROR_INTERNAL, "an internal error is a bug: " << tare_status_string(st));
+      findings++;
+    }
+#if TARE_HAVE_IMAGE
+    for (const auto& f : fuzz_files("corpus/image")) {
+      CAPTURE(f.string());
+      const std::vector<uint8_t> bytes = test::read_file(f.string());
+      CHECK(fuzz::image_one(bytes.data(), bytes.size()));
+    }
+    for (const auto& f : fuzz_files("regressions/image")) {
+      const std::vector<uint8_t> bytes = test::read_file(f.string());
+      fuzz::image_one(bytes.data(), bytes.size());  // decoded or refused: either is clean
+      findings++;
+    }
+#endif
+    MESSAGE(seeds.size() << " model seeds, " << findings << " fuzz regression files replayed");
+    test::check_validation();
+  }
+
   TEST_CASE("a constant graph output is the constant's value (float, int8, uint8; fp32 and fp16 sessions)") {
     auto ctx = gpu();
     if (!ctx) return;

@@ -532,7 +532,10 @@ std::vector<float> to_float(const Image& image, const Normalization& norm) {
 }
 
 Image preprocess_rgb(const std::string& path, int width, int height, const PreprocessOptions& options) {
-  Image img = decode_file(path);
+  return preprocess_rgb(decode_file(path), width, height, options);
+}
+
+Image preprocess_rgb(Image img, int width, int height, const PreprocessOptions& options) {
   if (options.crop_fraction < 1.0) img = crop(img, central_crop_box(img.width, img.height, options.crop_fraction));
   else if (!(options.crop_fraction == 1.0)) throw ImageError("central crop fraction must be in (0, 1]");
   return resize_bilinear(img, width, height);
