@@ -22,10 +22,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // The context caches every pipeline it creates (one per shader and specialization): a fresh one now and then keeps
-  // a long run under the memory limit.  The new one exists before the old one goes, so the driver stays loaded.
-  static int inputs = 0;
-  if (g_ctx && ++inputs % 4096 == 0) g_ctx = std::make_shared<tare::vk::Context>(tare::vk::ContextOptions{});
   tare::fuzz::model_one(data, size, g_ctx);
   return 0;
 }
