@@ -2,7 +2,7 @@
 # Installs what Tare needs to build and test on Debian 12 (bookworm): compilers, Vulkan loader + headers + volk,
 # lavapipe (Mesa's CPU Vulkan driver) and the validation layer, glslang/SPIRV-Tools, FlatBuffers, doctest, and what
 # the samples and tests use (libjpeg, libpng, Pillow as the preprocessing oracle, Node for TFLite's WASM oracle), and
-# clang-format-14 for scripts/format.sh.
+# clang-format-14 for scripts/format.sh, clang with libFuzzer for scripts/fuzz.sh.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
@@ -10,7 +10,8 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(cmake g++ make pkg-config
       libvulkan-dev libvulkan-volk-dev mesa-vulkan-drivers vulkan-validationlayers
       glslang-tools spirv-tools flatbuffers-compiler libflatbuffers-dev doctest-dev
-      libjpeg-dev libpng-dev python3-pil mono-devel clang-format-14)
+      libjpeg-dev libpng-dev python3-pil mono-devel clang-format-14
+      clang libclang-rt-14-dev)  # clang, libFuzzer and the sanitizers' runtimes: scripts/fuzz.sh
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

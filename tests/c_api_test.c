@@ -206,6 +206,60 @@ int main(void) {
   EXPECT(tare_model_load_memory(ctx, junk, sizeof(junk), &model) == TARE_ERROR_INVALID_MODEL && model == NULL);
   EXPECT(tare_model_load_memory(ctx, junk, 0, &model) == TARE_ERROR_INVALID_MODEL && model == NULL);
   EXPECT(tare_model_load_file(ctx, "/nonexistent/model.tflite", &model) == TARE_ERROR_IO && model == NULL);
+  /* A directory, or a file that is not a model, is refused by its header before it is read whole. */
+  EXPECT(tare_model_load_file(ctx, data_dir(), &model) == TARE_ERROR_IO && model == NULL &&
+         strstr(tare_last_error(), "is not a regular file") != NULL);
+  snprintf(path, sizeof(path), "%s/README.md", data_dir());
+  if (tare_model_load_file(ctx, path, &model) != TARE_ERROR_IO) { /* IO: the data folder is missing */
+    EXPECT(model == NULL && strstr(tare_last_error(), "README.md: not a TFLite model") != NULL);
+  }
+
+  /* Enum values a C caller can store but the header does not define are refused, naming the field. */
+  EXPECT(strcmp(tare_status_string((tare_status)42), "TARE_ERROR_UNKNOWN") == 0);
+  EXPECT(strcmp(tare_status_string((tare_status)-1), "TARE_ERROR_UNKNOWN") == 0);
+  {
+    tare_error_stats st;
+    memset(&st, 0, sizeof(st));
+    st.struct_size = sizeof(st);
+    EXPECT(tare_diagnostics_summary(NULL, 0, (tare_error_point)7, TARE_STAGE_BEFORE, &st) ==
+               TARE_ERROR_INVALID_ARGUMENT &&
+           strstr(tare_last_error(), "point = 7 is not a valid value") != NULL);
+    EXPECT(tare_diagnostics_channel(NULL, 0, 0, TARE_POINT_PRE_ACTIVATION, (tare_error_stage)-3, &st) ==
+               TARE_ERROR_INVALID_ARGUMENT &&
+           strstr(tare_last_error(), "stage = -3 is not a valid value") != NULL);
+  }
+  snprintf(path, sizeof(path), "%s/models/tflm/hello_world_float.tflite", data_dir());
+  if (tare_model_load_file(ctx, path, &model) == TARE_OK) {
+    const int bad[] = {2, 7, -1, 1000};
+    const float x = 0.5f;
+    tare_session_options so;
+    tare_quantize_options qo;
+    tare_model* qm = NULL;
+    for (i = 0; i < 4; i++) {
+      tare_session_options_init(&so);
+      so.precision = (tare_precision)bad[i];
+      EXPECT(tare_session_create(model, &so, &session) == TARE_ERROR_INVALID_ARGUMENT && session == NULL &&
+             strstr(tare_last_error(), "precision = ") != NULL);
+      tare_quantize_options_init(&qo);
+      qo.rounding = (tare_weight_rounding)bad[i];
+      EXPECT(tare_quantize_array(model, &x, 1, &qo, &qm, NULL) == TARE_ERROR_INVALID_ARGUMENT && qm == NULL &&
+             strstr(tare_last_error(), "rounding = ") != NULL);
+      if (bad[i] >= 0 && bad[i] <= TARE_DTYPE_BOOL) continue; /* a dtype, refused as not FLOAT32/INT8/UINT8 */
+      tare_quantize_options_init(&qo);
+      qo.input_type = (tare_dtype)bad[i];
+      EXPECT(tare_quantize_array(model, &x, 1, &qo, &qm, NULL) == TARE_ERROR_INVALID_ARGUMENT && qm == NULL &&
+             strstr(tare_last_error(), "input_type = ") != NULL);
+      tare_quantize_options_init(&qo);
+      qo.output_type = (tare_dtype)bad[i];
+      EXPECT(tare_quantize_array(model, &x, 1, &qo, &qm, NULL) == TARE_ERROR_INVALID_ARGUMENT && qm == NULL &&
+             strstr(tare_last_error(), "output_type = ") != NULL);
+    }
+    tare_model_destroy(model);
+    model = NULL;
+  } else if (req && strcmp(req, "1") == 0) {
+    printf("missing %s\n", path);
+    g_failed++;
+  }
 
   snprintf(path, sizeof(path), "%s/models/mobilenet_v1_0.25_224.tflite", data_dir());
   {

@@ -206,6 +206,67 @@ const char* kSampleImages[] = {
     "n01440764_tench.JPEG",
 };
 
+// The JPEG with the width and height of its frame header (SOFn) replaced.
+std::vector<uint8_t> jpeg_with_size(std::vector<uint8_t> b, uint16_t width, uint16_t height) {
+  for (size_t i = 2; i + 9 < b.size();) {
+    REQUIRE(b[i] == 0xFF);
+    const uint8_t marker = b[i + 1];
+    const size_t len = size_t(b[i + 2]) << 8 | b[i + 3];
+    if (marker >= 0xC0 && marker <= 0xC2) {  // precision, height, width
+      b[i + 5] = uint8_t(height >> 8), b[i + 6] = uint8_t(height);
+      b[i + 7] = uint8_t(width >> 8), b[i + 8] = uint8_t(width);
+      return b;
+    }
+    i += 2 + len;
+  }
+  FAIL("no SOF marker");
+  return b;
+}
+
+// PNG's chunk CRC (ISO 3309), bit by bit.
+uint32_t png_crc(const uint8_t* p, size_t n) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; i++) {
+    c ^= p[i];
+    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+// A PNG of 8-bit RGB whose header claims width x height, followed by `idat` bytes of image data and IEND.
+std::vector<uint8_t> png_claiming(uint32_t width, uint32_t height, size_t idat) {
+  std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  auto be32 = [&](uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) b.push_back(uint8_t(v >> s));
+  };
+  auto chunk = [&](const char* type, const std::vector<uint8_t>& data) {
+    be32(uint32_t(data.size()));
+    const size_t start = b.size();
+    b.insert(b.end(), type, type + 4);
+    b.insert(b.end(), data.begin(), data.end());
+    be32(png_crc(b.data() + start, b.size() - start));
+  };
+  std::vector<uint8_t> ihdr;
+  for (uint32_t v : {width, height})
+    for (int s = 24; s >= 0; s -= 8) ihdr.push_back(uint8_t(v >> s));
+  ihdr.insert(ihdr.end(), {8, 2, 0, 0, 0});  // 8-bit RGB, deflate, no filter variant, not interlaced
+  chunk("IHDR", ihdr);
+  std::vector<uint8_t> data(idat, 0);
+  if (idat >= 2) data[0] = 0x78, data[1] = 0x9C;  // a zlib header
+  chunk("IDAT", data);
+  chunk("IEND", {});
+  return b;
+}
+
+std::string decode_error(const std::vector<uint8_t>& bytes) {
+  try {
+    img::decode_memory(bytes.data(), bytes.size());
+  } catch (const img::ImageError& e) {
+    return e.what();
+  }
+  return "(decoded)";
+}
+
 }  // namespace
 
 TEST_SUITE("image") {
@@ -280,6 +341,51 @@ TEST_SUITE("image") {
     }
     int32_t shape[4] = {1, 224, 224, 4};
     CHECK_THROWS_AS(img::load_input("x.jpg", shape, 4, {}), img::ImageError);
+  }
+
+  TEST_CASE("a header claiming more pixels than the data holds, or than 64 megapixels, is refused before decoding") {
+    // PNG: the 69-byte file claiming 16384 x 16384 is above the limit; under it, 8000 x 8000 RGB rows
+    // cannot come from 69 bytes (deflate expands at most 1032:1).
+    std::vector<uint8_t> png = png_claiming(16384, 16384, 12);
+    REQUIRE(png.size() == 69);
+    CHECK(decode_error(png).find("PNG header claims 16384x16384 pixels, above the 64-megapixel limit") !=
+          std::string::npos);
+    CHECK(decode_error(png_claiming(8000, 8000, 12))
+              .find("PNG header claims 8000x8000 pixels, more than its 69 bytes of data can hold") !=
+          std::string::npos);
+    // A small claim with the same bytes decodes as far as its data: a zlib error, not a size error.
+    CHECK(decode_error(png_claiming(4, 4, 4)).find("claims") == std::string::npos);
+
+    TempDir tmp;
+    CHECK(decode_error({}).find("empty") != std::string::npos);
+    try {
+      img::decode_file(tmp.path.string());
+      FAIL("a directory decoded");
+    } catch (const img::ImageError& e) {
+      CHECK(std::string(e.what()).find("is not a regular file") != std::string::npos);
+    }
+
+    const std::string tench = "images/imagenet_sample_1000/n01440764_tench.JPEG";
+    if (!tare::test::have_data(tench)) return;
+    const std::vector<uint8_t> jpeg = tare::test::read_file(tare::test::data_path(tench));
+    // JPEG: the 631-byte file claiming 16000 x 16000 is above the limit; under it, 8000 x 8000 needs a
+    // million 8x8 blocks, at least a bit each with Huffman coding.
+    std::vector<uint8_t> big = jpeg_with_size(jpeg, 16000, 16000);
+    big.resize(631);
+    CHECK(decode_error(big).find("JPEG header claims 16000x16000 pixels, which is above the 64-megapixel limit") !=
+          std::string::npos);
+    big = jpeg_with_size(jpeg, 8000, 8000);
+    big.resize(631);
+    CHECK(decode_error(big).find("JPEG header claims 8000x8000 pixels, which needs more data than the file holds") !=
+          std::string::npos);
+    // Entropy-coded data that breaks off: libjpeg pads with gray and warns; every such warning is an error.
+    std::vector<uint8_t> cut = jpeg;
+    cut.resize(cut.size() / 3);
+    CHECK(decode_error(cut).find("JPEG data is truncated or corrupt") != std::string::npos);
+    std::vector<uint8_t> holed = jpeg;  // a marker in the middle of the scan data
+    holed[holed.size() / 2] = 0xFF, holed[holed.size() / 2 + 1] = 0xD9;
+    CHECK(decode_error(holed).find("JPEG data is truncated or corrupt") != std::string::npos);
+    CHECK(decode_error(jpeg) == "(decoded)");
   }
 
   TEST_CASE("decode + central crop + resize are bit-exact with Pillow on the sample images") {

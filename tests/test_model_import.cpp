@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -844,6 +845,11 @@ TEST_SUITE("model") {
       expect_status(m, TARE_ERROR_INVALID_MODEL, "graph input");
     }
     {
+      MSpec m = conv_model();
+      m.inputs = {0, 1};
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "graph input 1 is tensor 1 ('filter'), a constant");
+    }
+    {
       MSpec m = add_chain_model();
       m.ops[0].inputs = {0, 2};  // reads the second op's output: a cycle
       expect_status(m, TARE_ERROR_INVALID_MODEL, "cycle");
@@ -875,6 +881,49 @@ TEST_SUITE("model") {
       MSpec m = conv_model();
       m.tensors[0].type = tflite::TensorType::STRING;
       expect_status(m, TARE_ERROR_UNSUPPORTED, "STRING");
+    }
+  }
+
+  TEST_CASE("hand-built model: quantization parameters out of range are invalid, naming the tensor") {
+    // Zero points must fit the tensor's type (the kernels compute in 32 bits), scales must be finite and > 0.
+    struct Case {
+      tflite::TensorType type;
+      float scale;
+      int64_t zero_point;
+      const char* needle;
+    };
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const Case cases[] = {
+        {tflite::TensorType::INT8, 0.5f, -2147483648LL,
+         "zero point 0 is -2147483648, outside INT8's range [-128, 127]"},
+        {tflite::TensorType::INT8, 0.5f, int64_t(1) << 40, "zero point 0 is 1099511627776, outside INT8"},
+        {tflite::TensorType::INT8, 0.5f, 128, "outside INT8's range"},
+        {tflite::TensorType::UINT8, 0.5f, -1, "outside UINT8's range [0, 255]"},
+        {tflite::TensorType::UINT8, 0.5f, 256, "outside UINT8's range"},
+        {tflite::TensorType::INT32, 0.5f, int64_t(1) << 40, "outside INT32's range"},
+        {tflite::TensorType::FLOAT32, 0.5f, int64_t(1) << 40, "outside FLOAT32's range"},
+        {tflite::TensorType::INT8, 0.0f, 0, "quantization scale 0 is 0 (must be finite and > 0)"},
+        {tflite::TensorType::INT8, -0.5f, 0, "quantization scale 0 is -0.5"},
+        {tflite::TensorType::INT8, nan, 0, "must be finite and > 0"},
+        {tflite::TensorType::INT8, inf, 0, "quantization scale 0 is inf"},
+    };
+    for (const Case& c : cases) {
+      MSpec m = conv_model();
+      m.tensors[0].type = c.type;
+      m.tensors[0].scale = {c.scale};
+      m.tensors[0].zero_point = {c.zero_point};
+      CAPTURE(c.needle);
+      expect_status(m, TARE_ERROR_INVALID_MODEL, "tensor 0 ('input')");
+      expect_status(m, TARE_ERROR_INVALID_MODEL, c.needle);
+    }
+    // The limits themselves are valid.
+    for (int64_t z : {-128, 127}) {
+      MSpec m = conv_model();
+      m.tensors[0].type = tflite::TensorType::INT8;
+      m.tensors[0].scale = {0.5f};
+      m.tensors[0].zero_point = {z};
+      std::string msg;
+      CHECK_MESSAGE(try_import(build(m), &msg) != TARE_ERROR_INVALID_MODEL, msg);
     }
   }
 

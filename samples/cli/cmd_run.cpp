@@ -6,6 +6,7 @@
 
 #include "blazeface.h"
 #include "cli.h"
+#include "files.h"
 
 namespace tare_cli {
 namespace {
@@ -36,11 +37,16 @@ std::string indexed_path(const std::string& path, uint32_t i) {
 
 std::vector<uint8_t> make_input(const std::string& file, const tare_tensor_info& t, const Args& a, uint32_t index) {
   if (!tare::image::is_image_file(file)) {
-    std::vector<uint8_t> bytes = read_binary(file);
-    if (bytes.size() != t.byte_size)
+    uint64_t size = 0;  // checked before reading: a wrong file must not cost its size in memory
+    std::string error;
+    if (!tare_samples::regular_file_size(file, &size, &error))
+      throw Failure("input " + std::to_string(index) + ": " + error);
+    if (size != t.byte_size)
       throw Failure("input " + std::to_string(index) + " ('" + t.name + "', " + dtype_name(t.dtype) + " " +
                     shape_string(t) + ") needs " + std::to_string(t.byte_size) + " bytes; '" + file + "' has " +
-                    std::to_string(bytes.size()) + " (and is not a JPEG or PNG image)");
+                    std::to_string(size) + " (and is not a JPEG or PNG image)");
+    std::vector<uint8_t> bytes = read_binary(file);
+    if (bytes.size() != t.byte_size) throw Failure("input " + std::to_string(index) + ": '" + file + "' changed size");
     return bytes;
   }
   tare::image::PreprocessOptions o = image_options(a);

@@ -6,6 +6,8 @@
 #include <jerror.h>
 #include <png.h>
 
+#include "files.h"
+
 #include <algorithm>
 #include <cmath>
 #include <csetjmp>
@@ -19,7 +21,17 @@ namespace tare::image {
 
 namespace {
 
+// Largest image file read (bytes): the size is checked before reading, so a wrong file does not cost its size in
+// memory.  A 64-megapixel image is well under it even stored as an uncompressed PNG.
+constexpr uint64_t kMaxFileBytes = uint64_t(256) << 20;
+
 std::vector<uint8_t> read_all(const std::string& path) {
+  uint64_t size = 0;
+  std::string error;
+  if (!tare_samples::regular_file_size(path, &size, &error)) throw ImageError("image file: " + error);
+  if (size > kMaxFileBytes)
+    throw ImageError("image file '" + path + "' has " + std::to_string(size) + " bytes, above the limit of " +
+                     std::to_string(kMaxFileBytes));
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ImageError("cannot open image file '" + path + "'");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -33,8 +45,9 @@ bool looks_like_png(const uint8_t* p, size_t n) {
   return n >= 8 && std::memcmp(p, sig, 8) == 0;
 }
 
-// Largest image accepted (pixels), to fail cleanly on absurd headers instead of exhausting memory.
-constexpr uint64_t kMaxPixels = uint64_t(1) << 28;
+// Largest image accepted: 64 megapixels (8192 x 8192; 192 MiB as RGB), to fail cleanly on absurd headers instead of
+// exhausting memory.
+constexpr uint64_t kMaxPixels = uint64_t(1) << 26;
 
 // ---- JPEG (libjpeg-turbo) ---------------------------------------------------------------------------------------
 
@@ -42,7 +55,8 @@ struct JpegErrorManager {
   jpeg_error_mgr pub;
   jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
-  bool truncated;  // libjpeg warned that the data ended early (it pads with gray; Pillow refuses such files)
+  int corrupt;  // libjpeg's warning code when the entropy-coded data ended early or broke off (it pads with gray and
+                // goes on; Pillow refuses such files), else 0
 };
 
 void jpeg_error_exit(j_common_ptr cinfo) {
@@ -55,7 +69,11 @@ void jpeg_emit_message(j_common_ptr cinfo, int level) {
   auto* err = reinterpret_cast<JpegErrorManager*>(cinfo->err);
   if (level < 0) {
     err->pub.num_warnings++;
-    if (err->pub.msg_code == JWRN_JPEG_EOF) err->truncated = true;
+    const int code = err->pub.msg_code;
+    if (!err->corrupt && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER || code == JWRN_MUST_RESYNC)) {
+      err->corrupt = code;
+      (*cinfo->err->format_message)(cinfo, err->message);
+    }
   }
 }
 
@@ -78,7 +96,7 @@ bool run_jpeg(JpegJob& job, JpegErrorManager& err) {
   err.pub.error_exit = jpeg_error_exit;
   err.pub.emit_message = jpeg_emit_message;
   err.message[0] = 0;
-  err.truncated = false;
+  err.corrupt = 0;
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&cinfo);
     return false;
@@ -86,6 +104,23 @@ bool run_jpeg(JpegJob& job, JpegErrorManager& err) {
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, job.data, static_cast<unsigned long>(job.size));
   jpeg_read_header(&cinfo, TRUE);
+  // Before anything is allocated (a progressive decoder holds every coefficient): the header's size must be sane
+  // and must fit the data.  Huffman coding spends at least one bit on each 8x8 block's DC coefficient, so the file
+  // holds at least blocks/8 bytes (arithmetic coding has no such floor; the pixel limit still applies).
+  {
+    const uint64_t w = cinfo.image_width, h = cinfo.image_height, blocks = ((w + 7) / 8) * ((h + 7) / 8);
+    const char* why = w == 0 || h == 0     ? "is empty"
+                      : w * h > kMaxPixels ? "is above the 64-megapixel limit"
+                      : !cinfo.arith_code && blocks > uint64_t(job.size) * 8
+                          ? "needs more data than the file holds (truncated or corrupt)"
+                          : nullptr;
+    if (why) {
+      std::snprintf(err.message, sizeof(err.message), "JPEG header claims %llux%llu pixels, which %s",
+                    static_cast<unsigned long long>(w), static_cast<unsigned long long>(h), why);
+      jpeg_destroy_decompress(&cinfo);
+      return false;
+    }
+  }
   // Pillow: 1 component -> "L", 3 -> "RGB", 4 -> "CMYK" (rawmode CMYK;I, Adobe's inverted convention).  libjpeg
   // picks the source color space (YCbCr, RGB, YCCK, ...) from the markers.  Defaults otherwise (ISLOW DCT, fancy
   // upsampling), as Pillow outside draft mode.
@@ -121,10 +156,17 @@ bool run_jpeg(JpegJob& job, JpegErrorManager& err) {
       return false;
     }
   }
+  if (err.corrupt) {  // before jpeg_finish_decompress, which would read on through the damage
+    std::string what = err.message;
+    std::snprintf(err.message, sizeof(err.message), "JPEG data is truncated or corrupt (%s)", what.c_str());
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
-  if (err.truncated) {
-    std::snprintf(err.message, sizeof(err.message), "JPEG data ends early (truncated file)");
+  if (err.corrupt) {
+    std::string what = err.message;
+    std::snprintf(err.message, sizeof(err.message), "JPEG data is truncated or corrupt (%s)", what.c_str());
     return false;
   }
   return true;
@@ -223,9 +265,27 @@ bool run_png(PngJob& job) {
   png_read_info(png, info);
   job.width = png_get_image_width(png, info);
   job.height = png_get_image_height(png, info);
-  if (job.width == 0 || job.height == 0 || job.width > 1000000 || job.height > 1000000 ||
-      uint64_t(job.width) * job.height > kMaxPixels)
-    png_error(png, "unsupported image dimensions");
+  // Before anything is allocated: a sane size, and one the data can hold.  Deflate expands at most 1032:1, and the
+  // compressed image lies inside the file, so rows of (bytes + 1 filter byte) x height above 1032 x the file size
+  // cannot all be there.
+  {
+    const uint64_t w = job.width, h = job.height, row = png_get_rowbytes(png, info) + 1;
+    if (w == 0 || h == 0 || w * h > kMaxPixels) {
+      std::snprintf(job.message, sizeof(job.message),
+                    "PNG header claims %llux%llu pixels, above the 64-megapixel limit",
+                    static_cast<unsigned long long>(w), static_cast<unsigned long long>(h));
+      png_destroy_read_struct(&png, &info, nullptr);
+      return false;
+    }
+    if (row * h > uint64_t(job.reader.size) * 1032) {
+      std::snprintf(
+          job.message, sizeof(job.message),
+          "PNG header claims %llux%llu pixels, more than its %zu bytes of data can hold (truncated or corrupt)",
+          static_cast<unsigned long long>(w), static_cast<unsigned long long>(h), job.reader.size);
+      png_destroy_read_struct(&png, &info, nullptr);
+      return false;
+    }
+  }
   int color_type = png_get_color_type(png, info);
   int bit_depth = png_get_bit_depth(png, info);
   job.gray16 = color_type == PNG_COLOR_TYPE_GRAY && bit_depth == 16;
@@ -472,7 +532,10 @@ std::vector<float> to_float(const Image& image, const Normalization& norm) {
 }
 
 Image preprocess_rgb(const std::string& path, int width, int height, const PreprocessOptions& options) {
-  Image img = decode_file(path);
+  return preprocess_rgb(decode_file(path), width, height, options);
+}
+
+Image preprocess_rgb(Image img, int width, int height, const PreprocessOptions& options) {
   if (options.crop_fraction < 1.0) img = crop(img, central_crop_box(img.width, img.height, options.crop_fraction));
   else if (!(options.crop_fraction == 1.0)) throw ImageError("central crop fraction must be in (0, 1]");
   return resize_bilinear(img, width, height);

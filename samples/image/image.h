@@ -85,6 +85,8 @@ struct PreprocessOptions {
 
 // decode -> central crop -> resize to width x height: the uint8 RGB image the model sees.
 Image preprocess_rgb(const std::string& path, int width, int height, const PreprocessOptions& options = {});
+// The same from a decoded image.
+Image preprocess_rgb(Image decoded, int width, int height, const PreprocessOptions& options = {});
 
 // The float input tensor for a model whose input shape is [1, H, W, 3] (or [H, W, 3]) from an image file, in one
 // call.  Throws ImageError if the shape is not of that form.

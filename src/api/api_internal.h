@@ -5,6 +5,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common/error.h"
@@ -52,6 +53,18 @@ tare_status guarded(F&& f) {
 }
 
 #define TARE_ARG(cond, msg) TARE_CHECK(cond, TARE_ERROR_INVALID_ARGUMENT, msg)
+
+// An enum a C caller passed (a field or a parameter), checked to be one of the `count` values 0..count-1 before it
+// is used as the enum type: C lets any int through, and loading an out-of-range value as a C++ enum is undefined.
+// So the bytes are read as the integer they are.
+template <typename E>
+E checked_enum(const E& value, int count, const char* what) {
+  static_assert(std::is_enum_v<E> && sizeof(E) == sizeof(int32_t), "a C enum");
+  int32_t raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  TARE_ARG(raw >= 0 && raw < count, std::string(what) + " = " + std::to_string(raw) + " is not a valid value");
+  return static_cast<E>(raw);
+}
 
 // Copies `size` bytes of a struct the caller declared with `struct_size` into ours (zero-filling what it lacks).
 template <typename T>

@@ -77,10 +77,11 @@ const tare::calib::LayerDiagnostics& layer_of(const tare_diagnostics* d, uint32_
   return d->d.layers[layer];
 }
 
-const tare::calib::ErrorSums& sums_of(const tare::calib::LayerDiagnostics& L, tare_error_point point,
-                                      tare_error_stage stage) {
-  TARE_ARG(point == TARE_POINT_PRE_ACTIVATION || point == TARE_POINT_POST_ACTIVATION, "bad measuring point");
-  TARE_ARG(stage == TARE_STAGE_BEFORE || stage == TARE_STAGE_AFTER, "bad stage");
+const tare::calib::ErrorSums& sums_of(const tare_diagnostics* d, uint32_t layer, const tare_error_point& point_arg,
+                                      const tare_error_stage& stage_arg) {
+  const tare_error_point point = checked_enum(point_arg, 2, "point");
+  const tare_error_stage stage = checked_enum(stage_arg, 2, "stage");
+  const tare::calib::LayerDiagnostics& L = layer_of(d, layer);
   const tare::calib::StageErrors& s = stage == TARE_STAGE_BEFORE ? L.before : L.after;
   TARE_ARG(!s.empty(), "the layer has no \"after\" measurement");
   return point == TARE_POINT_PRE_ACTIVATION ? s.pre : s.post;
@@ -201,7 +202,7 @@ TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_
                                               tare_error_point point, tare_error_stage stage, tare_error_stats* stats) {
   return guarded([&] {
     TARE_ARG(stats, "stats is NULL");
-    const tare::calib::ErrorSums& s = sums_of(layer_of(d, layer), point, stage);
+    const tare::calib::ErrorSums& s = sums_of(d, layer, point, stage);
     TARE_ARG(channel < s.size(), "channel " + std::to_string(channel) + " out of range");
     const tare::calib::ChannelError& c = s[channel];
     tare_error_stats r;
@@ -221,7 +222,7 @@ TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_
                                               tare_error_stage stage, tare_error_stats* stats) {
   return guarded([&] {
     TARE_ARG(stats, "stats is NULL");
-    const tare::calib::ErrorSums& s = sums_of(layer_of(d, layer), point, stage);
+    const tare::calib::ErrorSums& s = sums_of(d, layer, point, stage);
     const tare::calib::ErrorSummary m = tare::calib::summarize(s);
     tare_error_stats r;
     std::memset(&r, 0, sizeof(r));

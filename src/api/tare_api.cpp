@@ -1,9 +1,11 @@
 // The C ABI: every entry point catches every exception and turns it into a tare_status plus a thread-local
 // message.  Handles are reference-counted internally (shared_ptr) so they can be destroyed in any order.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -114,15 +116,29 @@ void copy_to_caller(const std::vector<uint8_t>& bytes, void** data, size_t* size
   *size = bytes.size();
 }
 
-std::vector<uint8_t> read_whole_file(const char* path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) tare::fail(TARE_ERROR_IO, std::string("cannot open '") + path + "'");
-  std::streamoff size = f.tellg();
-  if (size < 0) tare::fail(TARE_ERROR_IO, std::string("cannot read '") + path + "'");
+// A model file: a regular file whose 8-byte header is a TFLite model's, checked before the rest is read (a wrong
+// file must not cost its size in memory).
+std::vector<uint8_t> read_model_file(const char* path) {
+  const std::string p = path;
+  std::error_code ec;
+  const auto status = std::filesystem::status(p, ec);
+  if (ec || !std::filesystem::exists(status)) tare::fail(TARE_ERROR_IO, "cannot open '" + p + "'");
+  if (!std::filesystem::is_regular_file(status)) tare::fail(TARE_ERROR_IO, "'" + p + "' is not a regular file");
+  std::ifstream f(p, std::ios::binary);
+  const uint64_t size = std::filesystem::file_size(p, ec);
+  if (!f || ec) tare::fail(TARE_ERROR_IO, "cannot open '" + p + "'");
+  uint8_t head[8] = {0};
+  f.read(reinterpret_cast<char*>(head), (std::streamsize)std::min<uint64_t>(size, sizeof(head)));
+  if (!f) tare::fail(TARE_ERROR_IO, "cannot read '" + p + "'");
+  try {
+    tare::check_tflite_header(head, size);
+  } catch (const tare::Error& e) {
+    throw tare::Error(e.status(), p + ": " + e.what());
+  }
   std::vector<uint8_t> data((size_t)size);
-  f.seekg(0);
-  if (size > 0 && !f.read(reinterpret_cast<char*>(data.data()), size))
-    tare::fail(TARE_ERROR_IO, std::string("cannot read '") + path + "'");
+  std::memcpy(data.data(), head, sizeof(head));
+  if (!f.read(reinterpret_cast<char*>(data.data() + sizeof(head)), (std::streamsize)(size - sizeof(head))))
+    tare::fail(TARE_ERROR_IO, "cannot read '" + p + "'");
   return data;
 }
 
@@ -134,7 +150,9 @@ TARE_API const char* tare_version(void) { return TARE_VERSION_STRING; }
 TARE_API int tare_abi_version(void) { return TARE_ABI_VERSION; }
 TARE_API const char* tare_last_error(void) { return tare::api::g_last_error.c_str(); }
 
-TARE_API const char* tare_status_string(tare_status s) {
+TARE_API const char* tare_status_string(tare_status status) {
+  int32_t s;  // any int may come from C: compared as one (see checked_enum)
+  std::memcpy(&s, &status, sizeof s);
   switch (s) {
     case TARE_OK: return "TARE_OK";
     case TARE_ERROR_INVALID_ARGUMENT: return "TARE_ERROR_INVALID_ARGUMENT";
@@ -239,7 +257,7 @@ TARE_API tare_status tare_model_load_file(tare_context* context, const char* pat
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
     TARE_ARG(context && path, "context or path is NULL");
-    std::vector<uint8_t> bytes = read_whole_file(path);
+    std::vector<uint8_t> bytes = read_model_file(path);
     auto m = std::make_unique<tare_model_s>();
     m->ctx = context->ctx;
     m->name = path;
@@ -390,10 +408,10 @@ TARE_API tare_status tare_session_create(tare_model* model, const tare_session_o
     tare_session_options defaults;
     tare_session_options_init(&defaults);
     tare_session_options o = read_options(options, defaults);
-    TARE_ARG(o.precision == TARE_PRECISION_FP32 || o.precision == TARE_PRECISION_FP16, "unknown precision");
+    const tare_precision precision = checked_enum(o.precision, 2, "precision");
     TARE_ARG(o.batch >= 0, "batch must be >= 0");
     tare::SessionOptions so;
-    so.fp16 = o.precision == TARE_PRECISION_FP16;
+    so.fp16 = precision == TARE_PRECISION_FP16;
     so.batch = o.batch;
     so.profiling = o.profiling != 0;
     auto s = std::make_unique<tare_session_s>();
@@ -507,8 +525,8 @@ TARE_API void tare_quantize_report_init_sized(tare_quantize_report* r, size_t si
 
 namespace {
 
-tare::DType io_type(tare_dtype t, const char* what) {
-  switch (t) {
+tare::DType io_type(const tare_dtype& type, const char* what) {
+  switch (checked_enum(type, TARE_DTYPE_BOOL + 1, what)) {
     case TARE_DTYPE_FLOAT32: return tare::DType::F32;
     case TARE_DTYPE_INT8: return tare::DType::I8;
     case TARE_DTYPE_UINT8: return tare::DType::U8;
@@ -529,8 +547,9 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
   qo.per_channel = o.per_channel != 0;
   qo.bias_16bit = o.bias_16bit != 0;
   qo.drop_dead_channels = o.drop_dead_channels != 0;
-  qo.rounding = o.rounding == TARE_ROUND_NEAREST_EVEN ? tare::quant::WeightRounding::NearestEven
-                                                      : tare::quant::WeightRounding::NearestAway;
+  qo.rounding = checked_enum(o.rounding, 2, "rounding") == TARE_ROUND_NEAREST_EVEN
+                    ? tare::quant::WeightRounding::NearestEven
+                    : tare::quant::WeightRounding::NearestAway;
   qo.input_type = io_type(o.input_type, "input_type");
   qo.output_type = io_type(o.output_type, "output_type");
   const tare::Graph& g = *model->graph;

@@ -102,6 +102,34 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     return *b;
   }
 
+  void pack_constant(int index) {
+    if (packed_consts_.count(index)) return;
+    const Tensor& t = g_.tensors[index];
+    ops::Shape4 s = ops::shape4(t.shape);
+    if (ops::is_q8(t)) {  // int8 lanes, uint8 shifted to int8, padding = device zero point
+      const int flip = t.dtype == DType::U8 ? 128 : 0;
+      std::vector<int8_t> packed((size_t)s.padded_elements(), (int8_t)ops::device_zero_point(t));
+      for (int64_t r = 0; r < s.rows(); r++)
+        for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = (int8_t)((int)t.data[r * s.c + c] - flip);
+      packed_consts_[index] = add_constant_bytes(packed.data(), packed.size());
+      return;
+    }
+    std::vector<float> dense = constant_to_float(t), packed((size_t)s.padded_elements(), 0.0f);
+    for (int64_t r = 0; r < s.rows(); r++)
+      for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = dense[r * s.c + c];
+    packed_consts_[index] = add_constant_floats(packed);
+  }
+
+  // A shader binds a tensor's storage in one descriptor, which maxStorageBufferRange bounds (128 MiB on lavapipe,
+  // less on many phones).  Tensors are not split across bindings: a larger one is refused, by name.
+  void check_binding_size(const Tensor& t, uint64_t bytes) const {
+    const uint64_t limit = ctx_->caps().max_storage_buffer_range;
+    TARE_CHECK(bytes <= limit, TARE_ERROR_UNSUPPORTED,
+               "tensor '" + t.name + "' " + shape_str(t.shape) + " needs " + std::to_string(bytes) +
+                   " bytes of device storage, above the device's maxStorageBufferRange of " + std::to_string(limit) +
+                   " bytes (the most one shader binding can address)");
+  }
+
   int root_of(int t) const {
     while (alias_of_[t] >= 0) t = alias_of_[t];
     return t;
@@ -144,27 +172,15 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       grad_kernels_.resize(g_.ops.size());
       for (size_t i = 0; i < g_.ops.size(); i++) grad_kernels_[i] = ops::make_grad_kernel(*this, g_.ops[i]);
     }
-    // Constant tensors used as data inputs of element-wise style ops are packed into NHWC4.
+    // Constant tensors used as data inputs of element-wise style ops, and constant graph outputs (unpacked from
+    // there like any output), are packed into NHWC4.
     for (const Op& op : g_.ops) {
       if (!op_traits(op.type).constant_operands) continue;
       for (int in : op.inputs)
-        if (in >= 0 && g_.tensors[in].is_const && !packed_consts_.count(in)) {
-          const Tensor& t = g_.tensors[in];
-          ops::Shape4 s = ops::shape4(t.shape);
-          if (ops::is_q8(t)) {  // int8 lanes, uint8 shifted to int8, padding = device zero point
-            const int flip = t.dtype == DType::U8 ? 128 : 0;
-            std::vector<int8_t> packed((size_t)s.padded_elements(), (int8_t)ops::device_zero_point(t));
-            for (int64_t r = 0; r < s.rows(); r++)
-              for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = (int8_t)((int)t.data[r * s.c + c] - flip);
-            packed_consts_[in] = add_constant_bytes(packed.data(), packed.size());
-            continue;
-          }
-          std::vector<float> dense = constant_to_float(t), packed((size_t)s.padded_elements(), 0.0f);
-          for (int64_t r = 0; r < s.rows(); r++)
-            for (int c = 0; c < s.c; c++) packed[r * s.c4() * 4 + c] = dense[r * s.c + c];
-          packed_consts_[in] = add_constant_floats(packed);
-        }
+        if (in >= 0 && g_.tensors[in].is_const) pack_constant(in);
     }
+    for (int t : g_.outputs)
+      if (g_.tensors[t].is_const) pack_constant(t);
 
     // Lifetimes over the op order; graph inputs live from step 0, outputs to the end.
     const int steps = (int)g_.ops.size() + 1;
@@ -196,6 +212,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       if (first[t] < 0) continue;
       // The root's storage must hold its largest alias view (all alias views have the same padded size).
       uint64_t bytes = ops::device_bytes(g_.tensors[t], elem_bytes());
+      check_binding_size(g_.tensors[t], bytes);
       items.push_back({bytes, first[t], last[t]});
       item_tensor.push_back((int)t);
       report.unplanned_bytes += bytes;
@@ -226,11 +243,13 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     // Staging for inputs and outputs (dense float32).
     for (int t : g_.inputs) {
       uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      check_binding_size(g_.tensors[t], bytes);
       inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
       report.staging_bytes += bytes;
     }
     for (int t : g_.outputs) {
       uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      check_binding_size(g_.tensors[t], bytes);
       outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
       report.staging_bytes += bytes;
     }

@@ -9,6 +9,7 @@
 #include <limits>
 #include <queue>
 #include <sstream>
+#include <utility>
 
 #include "common/error.h"
 #include "common/fp16.h"
@@ -39,6 +40,17 @@ bool map_dtype(tflite::TensorType t, DType* out) {
     case tflite::TensorType::INT8: *out = DType::I8; return true;
     case tflite::TensorType::INT64: *out = DType::I64; return true;
     default: return false;
+  }
+}
+
+// The zero points a tensor of type `t` can hold.  The kernels compute in 32 bits, so wider types (and float tensors
+// that carry parameters) are limited to int32.
+std::pair<int64_t, int64_t> zero_point_range(DType t) {
+  switch (t) {
+    case DType::I8: return {-128, 127};
+    case DType::U8: return {0, 255};
+    case DType::I16: return {-32768, 32767};
+    default: return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
   }
 }
 
@@ -203,15 +215,25 @@ class Importer {
     }
     for (flatbuffers::uoffset_t i = 0; i < n; i++) {
       float s = scale->Get(i);
-      if (!std::isfinite(s) || s < 0) invalid(label + ": invalid quantization scale " + std::to_string(s));
+      // Requantization divides by the scale and takes its logarithm: it must be a positive, finite float.
+      if (!std::isfinite(s) || !(s > 0)) {
+        std::ostringstream v;
+        v << s;
+        invalid(label + ": quantization scale " + std::to_string(i) + " is " + v.str() + " (must be finite and > 0)");
+      }
       out.quant.scale.push_back(s);
     }
     if (zp && zp->size() == n) {
+      const auto [lo, hi] = zero_point_range(out.dtype);
       // The verifier checks vectors for 4-byte alignment only: read the 64-bit elements bytewise.
       const uint8_t* raw = reinterpret_cast<const uint8_t*>(zp->data());
       for (flatbuffers::uoffset_t i = 0; i < n; i++) {
         int64_t z;
         std::memcpy(&z, raw + 8 * (size_t)i, 8);
+        if (z < lo || z > hi) {
+          invalid(label + ": zero point " + std::to_string(i) + " is " + std::to_string(z) + ", outside " +
+                  dtype_name(out.dtype) + "'s range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        }
         out.quant.zero_point.push_back(z);
       }
     } else {
@@ -235,6 +257,10 @@ class Importer {
     check(sg_->inputs(), g_.inputs, "input");
     check(sg_->outputs(), g_.outputs, "output");
     if (g_.outputs.empty()) invalid("the model has no output");
+    // A constant output is its value (sessions copy it out); a constant input could not be fed.
+    for (size_t i = 0; i < g_.inputs.size(); i++)
+      if (g_.tensors[g_.inputs[i]].is_const)
+        invalid("graph input " + std::to_string(i) + " is " + tensor_label(g_.inputs[i]) + ", a constant");
   }
 
   // ---- operators ---------------------------------------------------------------------------------------------
@@ -544,11 +570,15 @@ class Importer {
 
 }  // namespace
 
-Graph import_tflite(const uint8_t* data, size_t size) {
-  if (!data || size == 0) invalid("the model is empty");
+void check_tflite_header(const uint8_t* head, uint64_t size) {
+  if (!head || size == 0) invalid("the model is empty");
   if (size < 8) invalid("the model is too small (" + std::to_string(size) + " bytes) to be a TFLite file");
   if (size > (std::numeric_limits<size_t>::max() >> 4)) invalid("the model is too large");
-  if (std::memcmp(data + 4, "TFL3", 4) != 0) invalid("not a TFLite model (the file identifier is not 'TFL3')");
+  if (std::memcmp(head + 4, "TFL3", 4) != 0) invalid("not a TFLite model (the file identifier is not 'TFL3')");
+}
+
+Graph import_tflite(const uint8_t* data, size_t size) {
+  check_tflite_header(data, size);
 
   // FlatBuffers reads scalars in place: work on an aligned copy if the caller's bytes are not 8-byte aligned.
   std::vector<uint64_t> aligned;

@@ -23,4 +23,8 @@ namespace tare {
 //  - Operators come out in topological order and every shape is checked by infer_shapes.
 Graph import_tflite(const uint8_t* data, size_t size);
 
+// The checks import_tflite starts with, on a file's first min(8, size) bytes and its size: lets a caller refuse a
+// file that is not a model before reading it whole.  Throws tare::Error(TARE_ERROR_INVALID_MODEL).
+void check_tflite_header(const uint8_t* head, uint64_t size);
+
 }  // namespace tare

@@ -104,6 +104,12 @@ void Recorder::dispatch(const Pipeline& p, const std::vector<BufferRange>& buffe
   std::vector<VkWriteDescriptorSet> writes(buffers.size());
   for (size_t i = 0; i < buffers.size(); i++) {
     TARE_CHECK(buffers[i].buffer != nullptr, TARE_ERROR_INTERNAL, "null buffer bound to '" + p.shader() + "'");
+    // Compiled graphs refuse such tensors by name (CompiledGraph::build); this guards every other binding.
+    const uint64_t range = buffers[i].size ? buffers[i].size : buffers[i].buffer->size() - buffers[i].offset;
+    TARE_CHECK(range <= caps.max_storage_buffer_range, TARE_ERROR_UNSUPPORTED,
+               "binding " + std::to_string(i) + " of '" + p.shader() + "' spans " + std::to_string(range) +
+                   " bytes, above the device's maxStorageBufferRange (" +
+                   std::to_string(caps.max_storage_buffer_range) + " bytes)");
     infos[i].buffer = buffers[i].buffer->handle();
     infos[i].offset = buffers[i].offset;
     infos[i].range = buffers[i].size ? buffers[i].size : VK_WHOLE_SIZE;

@@ -374,6 +374,8 @@ Context::Context(const ContextOptions& options) {
 
     Probe probe = probe_device(physical_);
     caps_ = probe.caps;
+    if (options.max_storage_buffer_range)
+      caps_.max_storage_buffer_range = std::min(caps_.max_storage_buffer_range, options.max_storage_buffer_range);
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_props_);
 
     uint32_t nq = 0;

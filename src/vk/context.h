@@ -53,6 +53,9 @@ struct ContextOptions {
   std::string device_name;              // substring match when device_index is -1
   bool validation = false;              // also enabled by TARE_VALIDATION=1
   std::vector<uint8_t> pipeline_cache;  // initial VkPipelineCache data (ignored unless it fits this device)
+  // Tests only: a lower maxStorageBufferRange than the device's (0: the device's own), to check on lavapipe
+  // (128 MiB) what a phone's smaller limit refuses.
+  uint64_t max_storage_buffer_range = 0;
 };
 
 class Pipeline;
