@@ -83,9 +83,11 @@ int main(int argc, char** argv) {
   }
   try {
     auto ctx = std::make_shared<vk::Context>(vk::ContextOptions{});
-    std::printf("device %s; summed GPU time per run, median of %d runs; ratio = op / ADD of the op's output size\n",
-                ctx->caps().name.c_str(), runs);
-    std::printf("%-22s %-34s %-16s %8s %8s %6s %8s %8s %6s\n", "op", "case", "output", "fp32 ms", "ADD", "ratio",
+    std::printf(
+        "device %s; summed GPU time per run, median of %d runs; ratio = op / ADD of the larger of its input and "
+        "output\n",
+        ctx->caps().name.c_str(), runs);
+    std::printf("%-22s %-34s %-16s %8s %8s %6s %8s %8s %6s\n", "op", "case", "ADD shape", "fp32 ms", "ADD", "ratio",
                 "int8 ms", "ADD", "ratio");
     for (const Case& c : test::conformance::bench_cases()) {
       const std::string op = op_desc(c.graph.ops.back().type).name;
