@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "calib_options.h"
 #include "cli_options.h"
 #include "image.h"
 #include "tare_handles.h"
@@ -35,6 +36,7 @@
 namespace {
 
 using tare_samples::UsageError;
+namespace calib_opt = tare_samples::calib_opt;
 
 // Any failing Tare call becomes an exception carrying its status and message.
 void check(tare_status s, const char* what) {
@@ -211,18 +213,17 @@ const tare_samples::CommandSpec& command() {
       "",
       1,
       1,
-      {{"--images", "DIR", "folder of JPEG/PNG images, used in name order", ""},
+      {calib_opt::images("folder of JPEG/PNG images, used in name order"),
        {"--out", "OUT.tflite", "the model written", ""},
-       {"--method", "M", "none, ibc, bft or ibc+bft", "ibc"},
-       {"--count", "N", "calibration images: the first N", "64"},
-       {"--ibc-images", "N", "images for iterative bias correction: the first N (at most --count)", "8"},
-       {"--bft-images", "N", "images for bias fine-tuning: the first N (at most --count)", "256"},
-       {"--bft-epochs", "E", "mini-epochs per learning rate (the paper: 16)", "16"},
-       {"--bft-batch", "B", "images per step", "16"},
-       {"--per-channel", "", "per-channel weight scales", ""},
-       {"--eval", "N", "held-out images (after the calibration ones) compared against the float model", "100"},
-       {"--labels", "CSV", "file,class_index lines (e.g. ../shared/data/images/labels.csv): also report accuracy",
-        ""}}};
+       calib_opt::method(),
+       calib_opt::count(),
+       calib_opt::ibc_images(),
+       calib_opt::bft_images(),
+       calib_opt::bft_epochs(),
+       calib_opt::bft_batch(),
+       calib_opt::per_channel(),
+       calib_opt::eval("100"),
+       calib_opt::labels()}};
   return spec;
 }
 

@@ -47,14 +47,12 @@ OptionSpec no_cache() {
           "next start faster",
           ""};
 }
-OptionSpec images(const std::string& help) { return {"--images", "DIR", help, ""}; }
+OptionSpec images(const std::string& help) { return tare_samples::calib_opt::images(help); }
 OptionSpec mean() { return {"--mean", "M", "image normalization: (pixel - M) / S", "127.5"}; }
 OptionSpec std_dev() { return {"--std", "S", "image normalization: (pixel - M) / S", "127.5"}; }
 OptionSpec crop() { return {"--crop", "F", "central crop fraction of the images (1: no crop)", "0.875"}; }
-OptionSpec count() { return {"--count", "N", "calibration images: the first N of DIR in name order", "64"}; }
-OptionSpec per_channel() {
-  return {"--per-channel", "", "per-channel weight scales (default: per-tensor, the paper's scheme)", ""};
-}
+OptionSpec count() { return tare_samples::calib_opt::count(); }
+OptionSpec per_channel() { return tare_samples::calib_opt::per_channel(); }
 OptionSpec bias_16bit() { return {"--bias-16bit", "", "clamp biases to 16 bits, as the paper did", ""}; }
 OptionSpec batch() { return {"--batch", "B", "images per GPU calibration run", "8"}; }
 std::vector<OptionSpec> gpu() { return {device(), validation(), no_cache(), json()}; }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "calib_options.h"
 #include "cli_options.h"
 #include "image.h"
 #include "json.h"

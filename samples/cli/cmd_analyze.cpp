@@ -117,7 +117,7 @@ const Command& analyze_command() {
             {"--analyze-images", "N", "held-out images measured", "32"},
             {"--skip", "N", "first held-out image (default: after the images used to quantize and correct)", ""},
             opt::count(),
-            {"--ibc-images", "N", "images for the correction: the first N", "8"},
+            tare_samples::calib_opt::ibc_images(),
             {"--pre-activation", "", "correct and show the error before the fused activation (default: after it)", ""},
             opt::per_channel(),
             opt::bias_16bit(),
