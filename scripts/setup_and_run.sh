@@ -26,7 +26,7 @@ fi
 ./build/samples/cli/tare devices
 echo
 echo "== BlazeFace on astronaut.png (Vulkan compute)"
-./build/samples/cli/tare run "$work/face_detection_short_range.tflite" --input "$work/astronaut.png" --crop 1.0 \
+./build/samples/cli/tare run "$work/face_detection_short_range.tflite" --input "$work/astronaut.png" --crop 1.0 --decode blazeface \
   --output "$work/face.bin"
 
 data=${TARE_DATA:-../shared/data}
