@@ -2916,6 +2916,7 @@ std::vector<Case> bench_cases() {
                    OpType::SquaredDifference})
     v.push_back(binary_family_case(t, x, x, 1, Activation::None));
   v.push_back(binary_family_case(OpType::Add, x, {64}, 1, Activation::None));
+  v.push_back(binary_family_case(OpType::Div, {1, 112, 112, 32}, {1}, 1, Activation::None));  // a scalar divisor
   for (OpType t : {OpType::Relu, OpType::Relu6, OpType::ReluN1To1, OpType::Logistic, OpType::Tanh, OpType::HardSwish,
                    OpType::Elu, OpType::Abs, OpType::Neg, OpType::Square, OpType::Exp})
     v.push_back(one(t, x, x).inputs_in(-4, 4));
