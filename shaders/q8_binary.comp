@@ -12,7 +12,8 @@
 //  SQUARED_DIFFERENCE: as SUB with a left shift of 7, the difference squared, then rescaled to the output.
 //  DIV: TFLite's uint8 fixed-point quotient (fixed_point.glsl div_quotient: sign to the numerator, the numerator
 //       normalised by its sign bits times the divisor's reciprocal, one rounding division), + output zero point,
-//       clamped to the fused activation's range; mo / so the multiplier sa / (sb * so).
+//       clamped to the fused activation's range; mo / so the multiplier sa / (sb * so).  The reciprocal of each of
+//       the 256 divisor bytes comes from the host's table (binding 3; other ops bind b there, unread).
 //  PRELU (b is alpha): (qa - za) * M1 where qa - za >= 0, else (qa - za) * (qb - zb) * M2 (MultiplyByQuantized-
 //       Multiplier; M1 = ma/sa, M2 = mo/so), + output zero point, clamped to the type's range (prelu.h).
 // Each invocation handles PER output words, strided by the workgroup width.
@@ -29,6 +30,7 @@ layout(constant_id = 3) const uint PER = 4;
 layout(std430, binding = 0) readonly buffer A { Q8T a[]; };
 layout(std430, binding = 1) readonly buffer B { Q8T b[]; };
 layout(std430, binding = 2) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 3) readonly buffer Recip { ivec4 recip[]; };  // DIV: per device byte of b + 128
 layout(push_constant) uniform P {
   int total;            // output words
   int C, C4, W, H;      // output
@@ -69,7 +71,7 @@ void main() {
       } else if (OP == 4u) {
         v[l] = min(x[l], y[l]);
       } else if (OP == 6u) {
-        v[l] = div_quotient(x[l], y[l], p.mo, p.so);
+        v[l] = div_quotient(x[l], recip[y[l] + p.zb + 128].xyz, p.mo, p.so);
       } else if (OP == 7u) {
         v[l] = x[l] >= 0 ? mbqm(x[l], p.ma, p.sa) : mbqm(x[l] * y[l], p.mo, p.so);
       } else {

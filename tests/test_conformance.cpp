@@ -2174,11 +2174,14 @@ std::vector<Case> resize_bilinear_cases() {
   for (int mode = 0; mode < 3; mode++)
     v.push_back(resize_case({1, 1, 2, 1}, 1, 4, mode).fixed_floats({{0, 8}}).expecting(want[mode], 1e-5));
   // 8-bit, every corner mode TFLite allows (align_corners with half_pixel_centers it refuses), int8 and uint8; up,
-  // down and mixed, odd sizes, to one pixel.  Every int8 case runs on TFLite too (its ResizeBilinearInteger, 10-bit
-  // fractions); TFLite's uint8 kernel interpolates in float (docs/quantization.md), so uint8 runs Tare's integer form.
-  const std::vector<R> q8 = {{{1, 4, 5, 3}, 8, 10}, {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3}, {{1, 1, 1, 33}, 3, 4},
-                             {{1, 5, 5, 1}, 5, 5},  {{1, 3, 8, 4}, 7, 17},  {{1, 7, 5, 3}, 3, 2}, {{2, 5, 3, 6}, 11, 7},
-                             {{1, 6, 9, 2}, 1, 1},  {{1, 13, 11, 4}, 5, 4}};
+  // down and mixed, odd sizes, to one pixel, x8 with 16 channels.  Every case runs on TFLite too: int8 its
+  // ResizeBilinearInteger (10-bit fractions), uint8 its float kernel (ResizeBilinearGenericSmallChannel; x8 with
+  // half_pixel_centers and channels in 8s takes its 8.8 fixed-point ResizeBilinear888Uint8, whose exact sums the
+  // float kernel's reproduce: every weight is k/256).
+  const std::vector<R> q8 = {{{1, 4, 5, 3}, 8, 10},  {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3},
+                             {{1, 1, 1, 33}, 3, 4},  {{1, 5, 5, 1}, 5, 5},   {{1, 3, 8, 4}, 7, 17},
+                             {{1, 7, 5, 3}, 3, 2},   {{2, 5, 3, 6}, 11, 7},  {{1, 6, 9, 2}, 1, 1},
+                             {{1, 13, 11, 4}, 5, 4}, {{1, 2, 3, 16}, 16, 24}};
   for (const R& r : q8)
     for (int mode = 0; mode < 3; mode++)
       for (DType dt : {I8, U8}) {
@@ -2194,7 +2197,7 @@ std::vector<Case> resize_bilinear_cases() {
         v.push_back(make_case(shape_name(r.in) + " -> " + std::to_string(r.oh) + "x" + std::to_string(r.ow) +
                                   resize_mode(mode) + " " + dtype_name(dt),
                               b.g));
-        if (dt == I8) v.back().on_tflite();
+        v.back().on_tflite();
       }
   return v;
 }
@@ -2913,6 +2916,7 @@ std::vector<Case> bench_cases() {
                    OpType::SquaredDifference})
     v.push_back(binary_family_case(t, x, x, 1, Activation::None));
   v.push_back(binary_family_case(OpType::Add, x, {64}, 1, Activation::None));
+  v.push_back(binary_family_case(OpType::Div, {1, 112, 112, 32}, {1}, 1, Activation::None));  // a scalar divisor
   for (OpType t : {OpType::Relu, OpType::Relu6, OpType::ReluN1To1, OpType::Logistic, OpType::Tanh, OpType::HardSwish,
                    OpType::Elu, OpType::Abs, OpType::Neg, OpType::Square, OpType::Exp})
     v.push_back(one(t, x, x).inputs_in(-4, 4));

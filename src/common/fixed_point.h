@@ -292,20 +292,36 @@ inline int32_t get_reciprocal(int32_t x, int* num_bits_over_unit) {
 // The largest output shift the quotient's rounding division handles (a numerator of at most 255 has 23 sign bits).
 constexpr int kDivMaxShift = 23;
 
-// One 8-bit quotient before the output offset and clamp: a = qa - za, b = qb - zb (b != 0), the output multiplier
-// quantize_multiplier(sa / (sb * so)).  Signs move to a so that the reciprocal is positive; a is normalised by its
-// sign bits, multiplied by 1/b, and the shifts are undone in one rounding division.
-inline int32_t div_quotient(int32_t a, int32_t b, const QuantizedMultiplier& out) {
-  if (b < 0) {
-    a = -a;
-    b = -b;
-  }
-  int recip_shift;
-  const int32_t inv = get_reciprocal(b, &recip_shift);
+// The part of an 8-bit quotient that depends on the divisor b = qb - zb alone: the sign moves to the numerator so
+// that the reciprocal is positive, then get_reciprocal(|b|).  The GPU kernel tabulates it per divisor byte.
+struct DivReciprocal {
+  int32_t inv = 0;     // Q0.31
+  int32_t shift = 0;   // get_reciprocal's num_bits_over_unit
+  int32_t negate = 0;  // 1: b < 0
+};
+
+inline DivReciprocal div_reciprocal(int32_t b) {
+  DivReciprocal r;
+  r.negate = b < 0 ? 1 : 0;
+  int shift;
+  r.inv = get_reciprocal(b < 0 ? -b : b, &shift);
+  r.shift = shift;
+  return r;
+}
+
+// One 8-bit quotient before the output offset and clamp: a = qa - za, b's reciprocal (above), the output multiplier
+// quantize_multiplier(sa / (sb * so)).  a is normalised by its sign bits, multiplied by 1/b, and the shifts are undone
+// in one rounding division.
+inline int32_t div_quotient(int32_t a, const DivReciprocal& r, const QuantizedMultiplier& out) {
+  if (r.negate) a = -a;
   const int headroom = count_leading_sign_bits(a);
-  const int32_t unscaled = multiply_by_quantized_multiplier_greater_than_one(a, inv, headroom);
-  const int total_shift = out.shift - recip_shift - headroom;
+  const int32_t unscaled = multiply_by_quantized_multiplier_greater_than_one(a, r.inv, headroom);
+  const int total_shift = out.shift - r.shift - headroom;
   return rounding_divide_by_pot_any(saturating_rounding_doubling_high_mul(unscaled, out.multiplier), -total_shift);
+}
+
+inline int32_t div_quotient(int32_t a, int32_t b, const QuantizedMultiplier& out) {
+  return div_quotient(a, div_reciprocal(b), out);
 }
 
 // ---- int16 helpers (TFLite's HARD_SWISH) -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // constant (the session packs it to NHWC4 words), fused activation as a clamp.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/error.h"
 #include "common/fixed_point.h"
@@ -39,6 +40,7 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f) {
   check_activation(op, where);
 
   Push push{};
+  Binding recip = Binding::t(op.inputs[1]);  // DIV's reciprocal table; other ops never read binding 3
   push.head = geo.head;
   push.za = device_zero_point(ta);
   push.zb = device_zero_point(tb);
@@ -60,6 +62,16 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f) {
                where + "output multiplier out of range");
     push.mo = m.multiplier;
     push.so = m.shift;
+    // The divisor's reciprocal per device byte (b = byte - zb): TFLite computes it per element, the table once.
+    std::vector<int32_t> table(256 * 4);
+    for (int byte = -128; byte < 128; byte++) {
+      const quant::DivReciprocal r = quant::div_reciprocal(byte - push.zb);
+      int32_t* e = &table[(size_t)(byte + 128) * 4];
+      e[0] = r.inv;
+      e[1] = r.shift;
+      e[2] = r.negate;
+    }
+    recip = Binding::c(b.add_constant_bytes(table.data(), table.size() * 4));
   } else if (f == BinaryOp::Prelu) {
     // TFLite's two real multipliers, computed in float: identity and alpha (activations.cc PreluPrepare).
     TARE_CHECK(to.shape == ta.shape, TARE_ERROR_INVALID_MODEL, where + "output shape must be the input's");
@@ -87,9 +99,10 @@ KernelPtr make_q8_binary(BuildContext& b, const Op& op, BinaryOp f) {
     push.mo = r.out.multiplier;
     push.so = r.out.shift;
   }
-  auto p = b.pipeline_q8("q8_binary", false, {(uint32_t)f, geo.mode_a, geo.mode_b, kPer}, sizeof(Push), 3, kLocal);
-  return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::t(op.inputs[1]), Binding::t(op.outputs[0])},
-                       push, grid_xy(push.head.total, (int64_t)kLocal * kPer));
+  auto p = b.pipeline_q8("q8_binary", false, {(uint32_t)f, geo.mode_a, geo.mode_b, kPer}, sizeof(Push), 4, kLocal);
+  return make_dispatch(std::move(p),
+                       {Binding::t(op.inputs[0]), Binding::t(op.inputs[1]), Binding::t(op.outputs[0]), recip}, push,
+                       grid_xy(push.head.total, (int64_t)kLocal * kPer));
 }
 
 }  // namespace tare::ops

@@ -2,6 +2,7 @@
 // op resolver selects) term by term.  See docs/quantization.md.
 #include "ref/int_ops.h"
 
+#include "common/resize_coords.h"
 #include "model/graph.h"
 #include "ref/window.h"
 
@@ -642,10 +643,40 @@ void interpolation_values(int32_t value, int32_t scale_10, bool half_pixel_cente
   *upper = std::min((*scaled + (1 << 10) - 1) / (1 << 10), input_size - 1);
 }
 
+// uint8 RESIZE_BILINEAR as TFLite's builtin kernel runs it (optimized_ops::ResizeBilinear for uint8,
+// ResizeBilinearGenericSmallChannel): float source positions and weights, the four taps summed in this order in
+// single precision, + 0.5, truncated.
+void resize_bilinear_uint8(IntCtx& c, const QView& x, const QView& y) {
+  const Tensor& it = c.in_tensor(0);
+  const Tensor& ot = c.out_tensor(0);
+  const int N = it.shape[0], H = it.shape[1], W = it.shape[2], C = it.shape[3];
+  const int OH = ot.shape[1], OW = ot.shape[2];
+  const OpParams& p = c.op.params;
+  const float hs = resize::scale(H, OH, p.align_corners), ws = resize::scale(W, OW, p.align_corners);
+  for (int n = 0; n < N; n++)
+    for (int oy = 0; oy < OH; oy++) {
+      const resize::Source sy = resize::source(oy, hs, p.half_pixel_centers, H);
+      const float dy = sy.frac();
+      for (int ox = 0; ox < OW; ox++) {
+        const resize::Source sx = resize::source(ox, ws, p.half_pixel_centers, W);
+        const float dx = sx.frac();
+        const float w00 = (1 - dy) * (1 - dx), w01 = (1 - dy) * dx, w10 = dy * (1 - dx), w11 = dy * dx;
+        for (int ch = 0; ch < C; ch++) {
+          auto at = [&](int yy, int xx) { return (float)x.at((((int64_t)n * H + yy) * W + xx) * C + ch); };
+          const float v = at(sy.lo, sx.lo) * w00 + at(sy.lo, sx.hi) * w01 + at(sy.hi, sx.lo) * w10 +
+                          at(sy.hi, sx.hi) * w11 + 0.5f;
+          // Truncation, as TFLite's cast; the clamp only guards values its cast leaves undefined.
+          y.set((((int64_t)n * OH + oy) * OW + ox) * C + ch, (int32_t)std::clamp(v, 0.0f, 255.0f));
+        }
+      }
+    }
+}
+
 }  // namespace
 
-// RESIZE_BILINEAR (TFLite's ResizeBilinearInteger, its int8 kernel): positions in 10-bit fixed point, products in
-// 20 bits, rounded half away from zero.  Input and output share scale and zero point.
+// RESIZE_BILINEAR: int8 as TFLite's ResizeBilinearInteger (positions in 10-bit fixed point, products in 20 bits,
+// rounded half away from zero), uint8 as TFLite's float kernel (above).  Input and output share scale and zero
+// point.
 void resize_bilinear(IntCtx& c) {
   const Tensor& it = c.in_tensor(0);
   const Tensor& ot = c.out_tensor(0);
@@ -656,6 +687,7 @@ void resize_bilinear(IntCtx& c) {
   const OpParams& p = c.op.params;
   const QView x = c.in_q(0);
   const QView y = c.out_q(0);
+  if (x.dtype == DType::U8) return resize_bilinear_uint8(c, x, y);
   int32_t hs = ((1 << 10) * H + OH / 2) / OH;
   int32_t ws = ((1 << 10) * W + OW / 2) / OW;
   if (p.align_corners && OH > 1) hs = ((1 << 10) * (H - 1) + (OH - 1) / 2) / (OH - 1);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/resize_coords.h"
 #include "ref/ref_ops.h"
 
 namespace tare::ref::detail {
@@ -177,17 +178,6 @@ void pad(OpContext& c) {
   }
 }
 
-namespace {
-
-// TFLite's source coordinate for output coordinate `v`, and the two neighbouring source indices.
-void source_coord(int v, float scale, bool half_pixel, int in_size, float& coord, int& lo, int& hi) {
-  coord = half_pixel ? ((float)v + 0.5f) * scale - 0.5f : (float)v * scale;
-  lo = std::max((int)std::floor(coord), 0);
-  hi = std::min((int)std::ceil(coord), in_size - 1);
-}
-
-}  // namespace
-
 void resize_bilinear(OpContext& c) {
   c.require_inputs(1);
   c.require_rank(0, 4);
@@ -211,23 +201,19 @@ void resize_bilinear(OpContext& c) {
   const OpParams& p = c.params();
   if (p.align_corners && p.half_pixel_centers)
     c.fail(TARE_ERROR_INVALID_MODEL, "align_corners and half_pixel_centers are exclusive");
-  float sh = (float)h / (float)oh, sw = (float)w / (float)ow;
-  if (p.align_corners && oh > 1) sh = (float)(h - 1) / (float)(oh - 1);
-  if (p.align_corners && ow > 1) sw = (float)(w - 1) / (float)(ow - 1);
+  const float sh = resize::scale(h, oh, p.align_corners), sw = resize::scale(w, ow, p.align_corners);
   const std::vector<float>& in = c.in(0);
   std::vector<float>& out = c.out(0, {n, oh, ow, ch});
   auto at = [&](int b, int y, int x, int k) { return in[(((size_t)b * h + y) * w + x) * ch + k]; };
   for (int b = 0; b < n; b++)
     for (int y = 0; y < oh; y++) {
-      float fy;
-      int y0, y1;
-      source_coord(y, sh, p.half_pixel_centers, h, fy, y0, y1);
-      const float dy = fy - (float)y0;  // not clamped, exactly as TFLite (y0 == y1 at the low border)
+      const resize::Source sy = resize::source(y, sh, p.half_pixel_centers, h);
+      const int y0 = sy.lo, y1 = sy.hi;
+      const float dy = sy.frac();  // not clamped, exactly as TFLite (y0 == y1 at the low border)
       for (int x = 0; x < ow; x++) {
-        float fx;
-        int x0, x1;
-        source_coord(x, sw, p.half_pixel_centers, w, fx, x0, x1);
-        const float dx = fx - (float)x0;
+        const resize::Source sx = resize::source(x, sw, p.half_pixel_centers, w);
+        const int x0 = sx.lo, x1 = sx.hi;
+        const float dx = sx.frac();
         float* op = &out[(((size_t)b * oh + y) * ow + x) * ch];
         for (int k = 0; k < ch; k++)
           op[k] = at(b, y0, x0, k) * (1 - dy) * (1 - dx) + at(b, y1, x0, k) * dy * (1 - dx) +
