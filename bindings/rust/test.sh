@@ -55,6 +55,9 @@ if [ -f "$lib_dir/cmake_install.cmake" ] && command -v pkg-config >/dev/null; th
   echo "pkg-config probe: linked and ran against $prefix"
 fi
 # The crates as they would be published: cargo package builds each from its packaged sources (offline; tare's
-# dependency on tare-sys resolves to the packaged tare-sys).
-cargo package --offline --locked --workspace --allow-dirty
+# dependency on tare-sys resolves to the packaged tare-sys).  A target folder of its own: cargo does not rebuild a
+# packaged crate whose version it has built before, even when its sources changed.
+pkg_target=$(mktemp -d)
+cargo package --offline --locked --workspace --allow-dirty --target-dir "$pkg_target"
+rm -rf "$pkg_target"
 echo "Rust bindings: all tests passed in $(( $(date +%s) - start )) s"

@@ -735,7 +735,7 @@ layouts! {
     quantized_dimension, num_scales }
   tare_op_info { struct_size, type_, source_index, num_inputs, num_outputs, inputs, outputs, macs }
   tare_op_support_info { struct_size, name, builtin_code, alt_builtin_code, alt_name, is_internal, has_float, has_int8,
-    has_gradient, can_import, can_export }
+    has_gradient, can_import, can_export, custom_name }
   tare_session_options { struct_size, precision, batch, profiling }
   tare_memory_report { struct_size, constant_bytes, activation_bytes, unplanned_bytes, staging_bytes }
   tare_quantize_options { struct_size, per_channel, bias_16bit, drop_dead_channels, rounding, input_type,
