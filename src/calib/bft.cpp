@@ -57,9 +57,12 @@ struct Trainer {
   Trainer(std::shared_ptr<vk::Context> c, const Graph& quantized, int b)
       : ctx(std::move(c)), q(with_biases(quantized)), batch(b) {
     std::vector<int> index;
-    student = split_activations(logits_graph(quant::fake_quant_graph(q)), index, true);
+    const Graph fq = quant::fake_quant_graph(q);
+    // Distillation of probabilities when the model ends in a softmax, of the output itself (squared error) else.
+    dense = fq.outputs.size() != 1 || softmax_input(fq, fq.outputs[0]) < 0;
+    student = split_activations(logits_graph(fq), index, true);
     TARE_CHECK(student.outputs.size() == 1, TARE_ERROR_UNSUPPORTED,
-               "bias fine-tuning needs a classifier with one output (logits)");
+               "bias fine-tuning needs a model with one output (" + std::to_string(student.outputs.size()) + " here)");
     for (size_t k = 0; k < q.ops.size(); k++) {
       const Op& op = q.ops[k];
       if (!is_weighted(op.type) || !is_q8(q.tensors[op.inputs[0]]) || !is_q8(q.tensors[op.outputs[0]])) continue;
@@ -78,8 +81,9 @@ struct Trainer {
     s = std::make_unique<TrainingSession>(ctx, student, o);
     logits = s->graph().outputs[0];
     const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
-    TARE_CHECK(ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
-    classes = ls.c;
+    TARE_CHECK(dense || ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
+    loss_rows = dense ? (int)ls.rows() : batch;
+    values = (int)(ls.rows() / batch) * ls.c;
     uint64_t state = 0, partial = 64;
     for (Layer& L : layers) {
       L.state_offset = state;
@@ -89,15 +93,16 @@ struct Trainer {
     }
     state_buf = std::make_unique<vk::Buffer>(ctx, state, vk::MemoryKind::Device);
     partial_buf = std::make_unique<vk::Buffer>(ctx, partial, vk::MemoryKind::Device);
-    teacher_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)batch * classes * 4, vk::MemoryKind::Upload);
-    loss_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)batch * 4, vk::MemoryKind::Readback);
+    teacher_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)batch * values * 4, vk::MemoryKind::Upload);
+    loss_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)loss_rows * 4, vk::MemoryKind::Readback);
     std::vector<uint8_t> zero(state, 0);
     state_buf->upload(zero.data(), zero.size());
   }
 
-  void stage(const float* inputs, const float* probs) {
+  // The inputs of a batch and the teacher's targets (probabilities, or the dense output) of each image.
+  void stage(const float* inputs, const float* targets) {
     s->set_input(0, inputs, (size_t)s->input(0).elements());
-    std::memcpy(teacher_buf->mapped(), probs, (size_t)batch * classes * 4);
+    std::memcpy(teacher_buf->mapped(), targets, (size_t)batch * values * 4);
     teacher_buf->flush();
   }
 
@@ -109,17 +114,23 @@ struct Trainer {
     s->record_ops(rec, 0, s->num_ops());
     s->record_zero_grads(rec);
     const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
-    struct {
-      int32_t rows, C, C4;
-    } lpc = {batch, classes, ls.c4()};
-    ops::record_dispatch(rec,
-                         ops::shader_dispatch(*ctx, "distill_loss", {},
-                                              {s->tensor_storage(logits),
-                                               {teacher_buf.get(), 0, teacher_buf->size()},
-                                               s->grad_storage(logits),
-                                               {loss_buf.get(), 0, loss_buf->size()}},
-                                              lpc, ops::Grid{ops::div_up(batch, ops::kShaderLocal)}),
-                         nullptr);
+    const std::vector<vk::BufferRange> loss_bindings = {s->tensor_storage(logits),
+                                                        {teacher_buf.get(), 0, teacher_buf->size()},
+                                                        s->grad_storage(logits),
+                                                        {loss_buf.get(), 0, loss_buf->size()}};
+    const ops::Grid loss_grid{ops::div_up(loss_rows, ops::kShaderLocal)};
+    if (dense) {
+      struct {
+        int32_t rows, C, C4;
+        float lscale, gscale;
+      } mpc = {loss_rows, ls.c, ls.c4(), 1.0f / (float)values, 2.0f / ((float)values * (float)batch)};
+      ops::record_dispatch(rec, ops::shader_dispatch(*ctx, "distill_mse", {}, loss_bindings, mpc, loss_grid), nullptr);
+    } else {
+      struct {
+        int32_t rows, C, C4;
+      } lpc = {batch, ls.c, ls.c4()};
+      ops::record_dispatch(rec, ops::shader_dispatch(*ctx, "distill_loss", {}, loss_bindings, lpc, loss_grid), nullptr);
+    }
     s->record_backward(rec, (size_t)first + 1, s->num_ops());
     const float a1 = (float)(1.0 / (1.0 - std::pow((double)o.beta1, t)));
     const float a2 = (float)(1.0 / (1.0 - std::pow((double)o.beta2, t)));
@@ -153,7 +164,7 @@ struct Trainer {
     loss_buf->invalidate();
     const float* l = static_cast<const float*>(loss_buf->mapped());
     double total = 0;
-    for (int r = 0; r < batch; r++) total += l[r];
+    for (int r = 0; r < loss_rows; r++) total += l[r];
     return total / batch;
   }
 
@@ -194,24 +205,30 @@ struct Trainer {
   Graph q, student;
   int batch;
   std::unique_ptr<TrainingSession> s;
-  int logits = -1, classes = 0, first = 0;
+  int logits = -1, first = 0;
+  bool dense = false;  // the output is not classifier logits: mean squared distillation
+  int loss_rows = 0;   // rows of the loss shader: images (logits) or every output row (dense)
+  int values = 0;      // teacher targets per image
   std::vector<Layer> layers;
   std::unique_ptr<vk::Buffer> state_buf, partial_buf, teacher_buf, loss_buf;
 };
 
-// Teacher probabilities of `count` images (rows of `classes`), computed `batch` at a time.
-std::vector<float> teacher_probs(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
-                                 const std::vector<float>& inputs, uint32_t count, int batch, int& classes) {
+// The teacher's targets for `count` images, `values` per image, computed `batch` at a time: the softmax of its
+// logits (one row per image), or its output itself when that is dense (several rows per image).
+std::vector<float> teacher_targets(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
+                                   const std::vector<float>& inputs, uint32_t count, int batch, int& values) {
   const Graph t = logits_graph(float_graph);
-  TARE_CHECK(t.outputs.size() == 1, TARE_ERROR_UNSUPPORTED, "the float model must have one output (logits)");
+  TARE_CHECK(t.outputs.size() == 1, TARE_ERROR_UNSUPPORTED,
+             "bias fine-tuning needs a model with one output (" + std::to_string(t.outputs.size()) + " here)");
   const size_t n = per_image(float_graph, "bias fine-tuning");
   SessionOptions o;
   o.batch = batch;
   Session s(ctx, t, o);
   const ops::Shape4 ls = ops::shape4(s.output(0).shape);
-  TARE_CHECK(ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
-  classes = ls.c;
-  std::vector<float> logits((size_t)count * classes), buf(n * batch), out((size_t)batch * classes);
+  const bool dense = softmax_input(float_graph, float_graph.outputs[0]) < 0;
+  TARE_CHECK(dense || ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
+  values = (int)(ls.rows() / batch) * ls.c;
+  std::vector<float> logits((size_t)count * values), buf(n * batch), out((size_t)batch * values);
   for (uint32_t done = 0; done < count; done += (uint32_t)batch) {
     for (int i = 0; i < batch; i++) {
       const uint32_t k = std::min(done + (uint32_t)i, count - 1);  // the last batch repeats the last image
@@ -221,32 +238,35 @@ std::vector<float> teacher_probs(std::shared_ptr<vk::Context> ctx, const Graph& 
     s.run();
     s.get_output(0, out.data(), out.size());
     for (int i = 0; i < batch && done + (uint32_t)i < count; i++)
-      std::memcpy(logits.data() + (size_t)(done + i) * classes, out.data() + (size_t)i * classes, classes * 4);
+      std::memcpy(logits.data() + (size_t)(done + i) * values, out.data() + (size_t)i * values, values * 4);
   }
-  return softmax_rows(logits, classes);
+  return dense ? logits : softmax_rows(logits, values);
 }
 
 }  // namespace
 
-Graph logits_graph(const Graph& g) {
-  Graph out = g;
+int softmax_input(const Graph& g, int output) {
   auto producer = [&](int t) -> const Op* {
-    for (const Op& op : out.ops)
+    for (const Op& op : g.ops)
       if (!op.outputs.empty() && op.outputs[0] == t) return &op;
     return nullptr;
   };
   // The softmax may be followed by operators that only change its representation (the FAKE_QUANT of a fake-quant
   // graph, QUANTIZE / DEQUANTIZE of a quantized one): look through them.
+  int t = output;
+  for (const Op* p = producer(t); p && !p->inputs.empty(); p = producer(t)) {
+    if (p->type == OpType::Softmax) return p->inputs[0];
+    if (p->type != OpType::FakeQuant && p->type != OpType::Quantize && p->type != OpType::Dequantize) break;
+    t = p->inputs[0];
+  }
+  return -1;
+}
+
+Graph logits_graph(const Graph& g) {
+  Graph out = g;
   for (int& o : out.outputs) {
-    int t = o;
-    for (const Op* p = producer(t); p && !p->inputs.empty(); p = producer(t)) {
-      if (p->type == OpType::Softmax) {
-        o = p->inputs[0];
-        break;
-      }
-      if (p->type != OpType::FakeQuant && p->type != OpType::Quantize && p->type != OpType::Dequantize) break;
-      t = p->inputs[0];
-    }
+    const int logits = softmax_input(out, o);
+    if (logits >= 0) o = logits;
   }
   // Remove operators nothing needs (in reverse order).
   std::vector<char> needed(out.tensors.size(), 0);
@@ -272,10 +292,10 @@ BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_
   const size_t n = per_image(float_graph, "bias fine-tuning");
   std::vector<float> inputs(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, inputs.data() + n * i);
-  int classes = 0;
-  std::vector<float> probs = teacher_probs(ctx, float_graph, inputs, count, (int)count, classes);
+  int values = 0;
+  std::vector<float> probs = teacher_targets(ctx, float_graph, inputs, count, (int)count, values);
   Trainer tr(ctx, quantized, (int)count);
-  TARE_CHECK(tr.classes == classes, TARE_ERROR_INVALID_ARGUMENT, "the float and quantized models' outputs differ");
+  TARE_CHECK(tr.values == values, TARE_ERROR_INVALID_ARGUMENT, "the float and quantized models' outputs differ");
   tr.stage(inputs.data(), probs.data());
   BftGradients r;
   r.loss = tr.step(0.0f, 1, BftOptions{});
@@ -313,12 +333,12 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
   r.batch = batch;
 
   const auto tt = Clock::now();
-  int classes = 0;
-  std::vector<float> probs = teacher_probs(ctx, float_graph, inputs, count, batch, classes);
+  int values = 0;
+  std::vector<float> probs = teacher_targets(ctx, float_graph, inputs, count, batch, values);
   r.teacher_ms = ms_since(tt);
 
   Trainer tr(ctx, quantized, batch);
-  TARE_CHECK(tr.classes == classes, TARE_ERROR_INVALID_ARGUMENT, "the float and quantized models' outputs differ");
+  TARE_CHECK(tr.values == values, TARE_ERROR_INVALID_ARGUMENT, "the float and quantized models' outputs differ");
   r.layers = (int)tr.layers.size();
   r.training_bytes = tr.s->memory().activation_bytes;
 
@@ -329,7 +349,7 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
   std::vector<uint32_t> order(count);
   std::iota(order.begin(), order.end(), 0u);
   size_t cursor = count;  // position in the current shuffled pass
-  std::vector<float> in_batch(n * batch), p_batch((size_t)batch * classes);
+  std::vector<float> in_batch(n * batch), p_batch((size_t)batch * values);
   int t = 0, epoch = 0;
   for (size_t phase = 0; phase < o.rates.size(); phase++) {
     for (int e = 0; e < o.mini_epochs[phase]; e++, epoch++) {
@@ -342,7 +362,7 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
           }
           const uint32_t img = order[cursor++];
           std::memcpy(in_batch.data() + n * i, inputs.data() + n * img, n * 4);
-          std::memcpy(p_batch.data() + (size_t)classes * i, probs.data() + (size_t)classes * img, classes * 4);
+          std::memcpy(p_batch.data() + (size_t)values * i, probs.data() + (size_t)values * img, values * 4);
         }
         tr.stage(in_batch.data(), p_batch.data());
         const double l = tr.step(o.rates[phase], ++t, o);

@@ -5,7 +5,9 @@
 //            values, every activation rounded to its 8-bit grid in float), fused activations split out, truncated
 //            at its logits (the input of a final SOFTMAX);
 //   teacher: the float graph, truncated the same way; its softmax is computed once per image and kept;
-//   loss:    cross-entropy between the teacher's softmax and the student's log-softmax, averaged over the batch;
+//   loss:    a model ending in a softmax: cross-entropy between the teacher's softmax and the student's
+//            log-softmax, averaged over the batch; any other model with one output (a mask, a heat map, boxes):
+//            the squared difference of the two outputs, averaged over each image's values and over the batch;
 //   gradient: backward kernels of every op (ops/kernel.h, make_grad_kernel), the straight-through estimator at
 //            every FAKE_QUANT, bias gradients as per-channel reductions of each layer's output gradient;
 //   update:  Adam (beta1 0.9, beta2 0.999, eps 1e-8) in a shader, on the biases in the session's constant buffer.
@@ -68,5 +70,8 @@ BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_
 // The graph truncated at the logits: if an output is produced by SOFTMAX (possibly followed by FAKE_QUANT, QUANTIZE
 // or DEQUANTIZE), the softmax's input becomes the output; operators nothing needs any more are removed.
 Graph logits_graph(const Graph& g);
+// The input of the SOFTMAX that produces graph output `output` (looking through FAKE_QUANT / QUANTIZE / DEQUANTIZE),
+// or -1 when the output is not a softmax's (BFT then distills the output itself, by squared error).
+int softmax_input(const Graph& g, int output);
 
 }  // namespace tare::calib
