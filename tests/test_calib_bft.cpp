@@ -2,6 +2,7 @@
 // biases changing, the memory budget shrinking the batch.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "calib/bft.h"
@@ -62,8 +63,9 @@ Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt1993
 }
 
 // conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 -> LOGISTIC: a two-channel mask the size of the input, no
-// softmax (BFT distills the output by squared error).
-Graph segmenter(int h, int w, int cin, int c1, std::mt19937& rng) {
+// softmax (BFT distills the output by squared error); `boxes`: a second output, a 1x1 conv of the depthwise output
+// (3 channels, no activation), as a detector's regressors.
+Graph segmenter(int h, int w, int cin, int c1, std::mt19937& rng, bool boxes = false) {
   GraphBuilder b;
   b.rng = rng;
   int x = b.input({1, h, w, cin});
@@ -75,10 +77,15 @@ Graph segmenter(int h, int w, int cin, int c1, std::mt19937& rng) {
   y = b.op(OpType::DepthwiseConv2D,
            {y, b.random_constant({1, 3, 3, c1}, -0.3f, 0.6f), b.random_constant({c1}, 0, 0.2f)}, {1, h, w, c1}, p);
   p.activation = Activation::None;
+  const int dw = y;
   y = b.op(OpType::Conv2D, {y, b.random_constant({2, 1, 1, c1}, -0.5f, 0.5f), b.random_constant({2}, -0.2f, 0.2f)},
            {1, h, w, 2}, p);
   y = b.op(OpType::Logistic, {y}, {1, h, w, 2});
   b.output(y);
+  if (boxes)
+    b.output(b.op(OpType::Conv2D,
+                  {dw, b.random_constant({3, 1, 1, c1}, -0.5f, 0.5f), b.random_constant({3}, -0.2f, 0.2f)},
+                  {1, h, w, 3}, p));
   infer_shapes(b.g);
   return b.g;
 }
@@ -145,64 +152,72 @@ TEST_SUITE("calib") {
     check_validation();
   }
 
-  TEST_CASE("BFT on a dense output (no softmax): squared-error loss and bias gradients equal the CPU reference's") {
+  TEST_CASE("BFT on dense outputs (no softmax): squared-error loss and bias gradients equal the CPU reference's") {
     auto ctx = gpu();
     if (!ctx) return;
-    std::mt19937 rng(9);
-    Graph g = segmenter(9, 7, 3, 8, rng);
-    Images im = random_images(12, 9 * 7 * 3, rng, -0.2f, 1.0f);
-    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
-    const uint32_t count = 4;
-    calib::BftGradients got = calib::bft_gradients(ctx, g, q, count, from(im, 8));
-    REQUIRE(got.bias.size() == 3);
-    // CPU: L = mean over images of the mean over their values of (student - teacher)^2.
-    std::vector<std::vector<float>> batch = {concat(im, 8, count)};
-    Graph t = with_batch(g, count);
-    std::vector<int> idx;
-    Graph qb = calib::with_biases(q);
-    Graph s = with_batch(calib::split_activations(quant::fake_quant_graph(qb), idx, true), count);
-    ref::Values tv = ref::run(t, batch), sv = ref::run(s, batch);
-    const std::vector<float>& want_out = tv[t.outputs[0]];
-    const std::vector<float>& got_out = sv[s.outputs[0]];
-    REQUIRE(want_out.size() == got_out.size());
-    const double values = (double)want_out.size() / count;
-    double loss = 0;
-    std::vector<float> dout(got_out.size());
-    for (size_t i = 0; i < got_out.size(); i++) {
-      const double d = (double)got_out[i] - want_out[i];
-      loss += d * d / values / count;
-      dout[i] = (float)(2 * d / (values * count));
-    }
-    CHECK(loss > 0);
-    CHECK(got.loss == doctest::Approx(loss).epsilon(1e-4));
-    ref::Gradients cpu = ref::backward(s, sv, {{s.outputs[0], dout}});
-    for (size_t k = 0; k < got.bias.size(); k++) {
-      CAPTURE(k);
-      const Op& qop = qb.ops[got.q_ops[k]];
-      int sop = -1;
-      for (size_t i = 0; i < s.ops.size(); i++)
-        if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
-      REQUIRE(sop >= 0);
-      const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
-      REQUIRE(want.size() == got.bias[k].size());
-      double m = 0, e = 0;
-      for (size_t c = 0; c < want.size(); c++) {
-        m = std::max(m, (double)std::fabs(want[c]));
-        e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
+    for (bool boxes : {false, true}) {
+      CAPTURE(boxes);
+      std::mt19937 rng(9);
+      Graph g = segmenter(9, 7, 3, 8, rng, boxes);
+      Images im = random_images(12, 9 * 7 * 3, rng, -0.2f, 1.0f);
+      Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
+      const uint32_t count = 4;
+      calib::BftGradients got = calib::bft_gradients(ctx, g, q, count, from(im, 8));
+      REQUIRE(got.bias.size() == (boxes ? 4 : 3));
+      // CPU: L = the sum over outputs of the mean over images of the mean over their values of (student - teacher)^2.
+      std::vector<std::vector<float>> batch = {concat(im, 8, count)};
+      Graph t = with_batch(g, count);
+      std::vector<int> idx;
+      Graph qb = calib::with_biases(q);
+      Graph s = with_batch(calib::split_activations(quant::fake_quant_graph(qb), idx, true), count);
+      ref::Values tv = ref::run(t, batch), sv = ref::run(s, batch);
+      REQUIRE(s.outputs.size() == t.outputs.size());
+      double loss = 0;
+      std::map<int, std::vector<float>> seeds;
+      for (size_t k = 0; k < s.outputs.size(); k++) {
+        const std::vector<float>& want_out = tv[t.outputs[k]];
+        const std::vector<float>& got_out = sv[s.outputs[k]];
+        REQUIRE(want_out.size() == got_out.size());
+        const double values = (double)want_out.size() / count;
+        std::vector<float>& dout = seeds[s.outputs[k]];
+        dout.resize(got_out.size());
+        for (size_t i = 0; i < got_out.size(); i++) {
+          const double d = (double)got_out[i] - want_out[i];
+          loss += d * d / values / count;
+          dout[i] = (float)(2 * d / (values * count));
+        }
       }
-      MESSAGE("layer " << k << ": max |dL/db| " << m << ", max error " << e);
-      CHECK(m > 0);
-      CHECK(e <= 1e-4 * m);
+      CHECK(loss > 0);
+      CHECK(got.loss == doctest::Approx(loss).epsilon(1e-4));
+      ref::Gradients cpu = ref::backward(s, sv, {seeds.begin(), seeds.end()});
+      for (size_t k = 0; k < got.bias.size(); k++) {
+        CAPTURE(k);
+        const Op& qop = qb.ops[got.q_ops[k]];
+        int sop = -1;
+        for (size_t i = 0; i < s.ops.size(); i++)
+          if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
+        REQUIRE(sop >= 0);
+        const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
+        REQUIRE(want.size() == got.bias[k].size());
+        double m = 0, e = 0;
+        for (size_t c = 0; c < want.size(); c++) {
+          m = std::max(m, (double)std::fabs(want[c]));
+          e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
+        }
+        MESSAGE("layer " << k << ": max |dL/db| " << m << ", max error " << e);
+        CHECK(m > 0);
+        CHECK(e <= 1e-4 * m);
+      }
+      // Training lowers that loss.
+      calib::BftOptions o;
+      o.rates = {1e-2f, 1e-3f};
+      o.mini_epochs = {5, 5};
+      o.batch = 4;
+      calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, 8, from(im, 0), o, nullptr);
+      REQUIRE(r.loss.size() == 10);
+      MESSAGE("dense BFT: initial " << r.initial_loss << ", last mini-epoch " << r.loss.back());
+      CHECK(r.loss.back() < r.loss.front());
     }
-    // Training lowers that loss.
-    calib::BftOptions o;
-    o.rates = {1e-2f, 1e-3f};
-    o.mini_epochs = {5, 5};
-    o.batch = 4;
-    calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, 8, from(im, 0), o, nullptr);
-    REQUIRE(r.loss.size() == 10);
-    MESSAGE("dense BFT: initial " << r.initial_loss << ", last mini-epoch " << r.loss.back());
-    CHECK(r.loss.back() < r.loss.front());
     check_validation();
   }
 

@@ -58,11 +58,9 @@ struct Trainer {
       : ctx(std::move(c)), q(with_biases(quantized)), batch(b) {
     std::vector<int> index;
     const Graph fq = quant::fake_quant_graph(q);
-    // Distillation of probabilities when the model ends in a softmax, of the output itself (squared error) else.
+    // Distillation of probabilities when the model ends in a softmax, of the outputs themselves (squared error) else.
     dense = fq.outputs.size() != 1 || softmax_input(fq, fq.outputs[0]) < 0;
     student = split_activations(logits_graph(fq), index, true);
-    TARE_CHECK(student.outputs.size() == 1, TARE_ERROR_UNSUPPORTED,
-               "bias fine-tuning needs a model with one output (" + std::to_string(student.outputs.size()) + " here)");
     for (size_t k = 0; k < q.ops.size(); k++) {
       const Op& op = q.ops[k];
       if (!is_weighted(op.type) || !is_q8(q.tensors[op.inputs[0]]) || !is_q8(q.tensors[op.outputs[0]])) continue;
@@ -79,11 +77,15 @@ struct Trainer {
     TrainingOptions o;
     o.batch = batch;
     s = std::make_unique<TrainingSession>(ctx, student, o);
-    logits = s->graph().outputs[0];
-    const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
-    TARE_CHECK(dense || ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
-    loss_rows = dense ? (int)ls.rows() : batch;
-    values = (int)(ls.rows() / batch) * ls.c;
+    for (int out : s->graph().outputs) {
+      const ops::Shape4 ls = ops::shape4(s->graph().tensors[out].shape);
+      TARE_CHECK(dense || ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
+      Target tg{out, dense ? (int)ls.rows() : batch, (int)ls.c, (int)ls.c4(), (int)(ls.rows() / batch) * ls.c, values};
+      values += tg.values;
+      tg.teacher = std::make_unique<vk::Buffer>(ctx, (uint64_t)batch * tg.values * 4, vk::MemoryKind::Upload);
+      tg.loss = std::make_unique<vk::Buffer>(ctx, (uint64_t)tg.rows * 4, vk::MemoryKind::Readback);
+      targets.push_back(std::move(tg));
+    }
     uint64_t state = 0, partial = 64;
     for (Layer& L : layers) {
       L.state_offset = state;
@@ -93,17 +95,20 @@ struct Trainer {
     }
     state_buf = std::make_unique<vk::Buffer>(ctx, state, vk::MemoryKind::Device);
     partial_buf = std::make_unique<vk::Buffer>(ctx, partial, vk::MemoryKind::Device);
-    teacher_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)batch * values * 4, vk::MemoryKind::Upload);
-    loss_buf = std::make_unique<vk::Buffer>(ctx, (uint64_t)loss_rows * 4, vk::MemoryKind::Readback);
     std::vector<uint8_t> zero(state, 0);
     state_buf->upload(zero.data(), zero.size());
   }
 
-  // The inputs of a batch and the teacher's targets (probabilities, or the dense output) of each image.
-  void stage(const float* inputs, const float* targets) {
+  // The inputs of a batch and the teacher's targets of each image (`values` floats: the probabilities, or every
+  // output's values one after the other), laid out per output for the loss shaders.
+  void stage(const float* inputs, const float* teacher) {
     s->set_input(0, inputs, (size_t)s->input(0).elements());
-    std::memcpy(teacher_buf->mapped(), targets, (size_t)batch * values * 4);
-    teacher_buf->flush();
+    for (Target& tg : targets) {
+      float* dst = static_cast<float*>(tg.teacher->mapped());
+      for (int i = 0; i < batch; i++)
+        std::memcpy(dst + (size_t)i * tg.values, teacher + (size_t)i * values + tg.offset, (size_t)tg.values * 4);
+      tg.teacher->flush();
+    }
   }
 
   // Forward, loss, backward, bias gradients; Adam with `lr` (0: gradients only) at step t >= 1.
@@ -113,23 +118,25 @@ struct Trainer {
     s->record_inputs(rec);
     s->record_ops(rec, 0, s->num_ops());
     s->record_zero_grads(rec);
-    const ops::Shape4 ls = ops::shape4(s->graph().tensors[logits].shape);
-    const std::vector<vk::BufferRange> loss_bindings = {s->tensor_storage(logits),
-                                                        {teacher_buf.get(), 0, teacher_buf->size()},
-                                                        s->grad_storage(logits),
-                                                        {loss_buf.get(), 0, loss_buf->size()}};
-    const ops::Grid loss_grid{ops::div_up(loss_rows, ops::kShaderLocal)};
-    if (dense) {
-      struct {
-        int32_t rows, C, C4;
-        float lscale, gscale;
-      } mpc = {loss_rows, ls.c, ls.c4(), 1.0f / (float)values, 2.0f / ((float)values * (float)batch)};
-      ops::record_dispatch(rec, ops::shader_dispatch(*ctx, "distill_mse", {}, loss_bindings, mpc, loss_grid), nullptr);
-    } else {
-      struct {
-        int32_t rows, C, C4;
-      } lpc = {batch, ls.c, ls.c4()};
-      ops::record_dispatch(rec, ops::shader_dispatch(*ctx, "distill_loss", {}, loss_bindings, lpc, loss_grid), nullptr);
+    for (const Target& tg : targets) {
+      const std::vector<vk::BufferRange> bindings = {s->tensor_storage(tg.tensor),
+                                                     {tg.teacher.get(), 0, tg.teacher->size()},
+                                                     s->grad_storage(tg.tensor),
+                                                     {tg.loss.get(), 0, tg.loss->size()}};
+      const ops::Grid grid{ops::div_up(tg.rows, ops::kShaderLocal)};
+      if (dense) {
+        // Each output's squared error averaged over its values: outputs of different sizes weigh the same.
+        struct {
+          int32_t rows, C, C4;
+          float lscale, gscale;
+        } mpc = {tg.rows, tg.c, tg.c4, 1.0f / (float)tg.values, 2.0f / ((float)tg.values * (float)batch)};
+        ops::record_dispatch(rec, ops::shader_dispatch(*ctx, "distill_mse", {}, bindings, mpc, grid), nullptr);
+      } else {
+        struct {
+          int32_t rows, C, C4;
+        } lpc = {batch, tg.c, tg.c4};
+        ops::record_dispatch(rec, ops::shader_dispatch(*ctx, "distill_loss", {}, bindings, lpc, grid), nullptr);
+      }
     }
     s->record_backward(rec, (size_t)first + 1, s->num_ops());
     const float a1 = (float)(1.0 / (1.0 - std::pow((double)o.beta1, t)));
@@ -161,10 +168,12 @@ struct Trainer {
     }
     rec.end();
     rec.submit();
-    loss_buf->invalidate();
-    const float* l = static_cast<const float*>(loss_buf->mapped());
     double total = 0;
-    for (int r = 0; r < loss_rows; r++) total += l[r];
+    for (const Target& tg : targets) {
+      tg.loss->invalidate();
+      const float* l = static_cast<const float*>(tg.loss->mapped());
+      for (int r = 0; r < tg.rows; r++) total += l[r];
+    }
     return total / batch;
   }
 
@@ -205,12 +214,18 @@ struct Trainer {
   Graph q, student;
   int batch;
   std::unique_ptr<TrainingSession> s;
-  int logits = -1, first = 0;
-  bool dense = false;  // the output is not classifier logits: mean squared distillation
-  int loss_rows = 0;   // rows of the loss shader: images (logits) or every output row (dense)
-  int values = 0;      // teacher targets per image
+  // One graph output and its loss: the teacher's targets of a batch and the loss of each row.
+  struct Target {
+    int tensor, rows, c, c4;  // rows of the loss shader: images (logits) or every row of the output (dense)
+    int values, offset;       // targets per image, and where they start among the image's targets
+    std::unique_ptr<vk::Buffer> teacher, loss;
+  };
+  int first = 0;
+  bool dense = false;  // no softmax head: squared-error distillation of every output
+  int values = 0;      // teacher targets per image, all outputs
+  std::vector<Target> targets;
   std::vector<Layer> layers;
-  std::unique_ptr<vk::Buffer> state_buf, partial_buf, teacher_buf, loss_buf;
+  std::unique_ptr<vk::Buffer> state_buf, partial_buf;
 };
 
 // The teacher's targets for `count` images, `values` per image, computed `batch` at a time: the softmax of its
@@ -218,17 +233,20 @@ struct Trainer {
 std::vector<float> teacher_targets(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
                                    const std::vector<float>& inputs, uint32_t count, int batch, int& values) {
   const Graph t = logits_graph(float_graph);
-  TARE_CHECK(t.outputs.size() == 1, TARE_ERROR_UNSUPPORTED,
-             "bias fine-tuning needs a model with one output (" + std::to_string(t.outputs.size()) + " here)");
+  const bool dense = t.outputs.size() != 1 || softmax_input(float_graph, float_graph.outputs[0]) < 0;
   const size_t n = per_image(float_graph, "bias fine-tuning");
   SessionOptions o;
   o.batch = batch;
   Session s(ctx, t, o);
-  const ops::Shape4 ls = ops::shape4(s.output(0).shape);
-  const bool dense = softmax_input(float_graph, float_graph.outputs[0]) < 0;
-  TARE_CHECK(dense || ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
-  values = (int)(ls.rows() / batch) * ls.c;
-  std::vector<float> logits((size_t)count * values), buf(n * batch), out((size_t)batch * values);
+  std::vector<size_t> per;  // each output's values per image
+  values = 0;
+  for (size_t k = 0; k < t.outputs.size(); k++) {
+    const ops::Shape4 ls = ops::shape4(s.output(k).shape);
+    TARE_CHECK(dense || ls.rows() == batch, TARE_ERROR_UNSUPPORTED, "the logits must have one row per image");
+    per.push_back((size_t)(ls.rows() / batch) * ls.c);
+    values += (int)per.back();
+  }
+  std::vector<float> targets((size_t)count * values), buf(n * batch), out;
   for (uint32_t done = 0; done < count; done += (uint32_t)batch) {
     for (int i = 0; i < batch; i++) {
       const uint32_t k = std::min(done + (uint32_t)i, count - 1);  // the last batch repeats the last image
@@ -236,11 +254,16 @@ std::vector<float> teacher_targets(std::shared_ptr<vk::Context> ctx, const Graph
     }
     s.set_input(0, buf.data(), buf.size());
     s.run();
-    s.get_output(0, out.data(), out.size());
-    for (int i = 0; i < batch && done + (uint32_t)i < count; i++)
-      std::memcpy(logits.data() + (size_t)(done + i) * values, out.data() + (size_t)i * values, values * 4);
+    size_t offset = 0;  // of output k among an image's targets
+    for (size_t k = 0; k < per.size(); k++) {
+      out.resize((size_t)batch * per[k]);
+      s.get_output(k, out.data(), out.size());
+      for (int i = 0; i < batch && done + (uint32_t)i < count; i++)
+        std::memcpy(targets.data() + (size_t)(done + i) * values + offset, out.data() + (size_t)i * per[k], per[k] * 4);
+      offset += per[k];
+    }
   }
-  return dense ? logits : softmax_rows(logits, values);
+  return dense ? targets : softmax_rows(targets, values);
 }
 
 }  // namespace
