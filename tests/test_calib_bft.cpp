@@ -96,6 +96,29 @@ std::vector<float> concat(const Images& v, size_t first, size_t count) {
   return r;
 }
 
+// The GPU's bias gradients of every trained layer (`got`) against the CPU backward reference's (`cpu`, over the
+// student graph `s` of the quantized graph with biases `qb`): within 1e-4 of the largest, which is not 0.
+void check_bias_gradients(const calib::BftGradients& got, const Graph& qb, const Graph& s, const ref::Gradients& cpu) {
+  for (size_t k = 0; k < got.bias.size(); k++) {
+    CAPTURE(k);
+    const Op& qop = qb.ops[got.q_ops[k]];
+    int sop = -1;
+    for (size_t i = 0; i < s.ops.size(); i++)
+      if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
+    REQUIRE(sop >= 0);
+    const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
+    REQUIRE(want.size() == got.bias[k].size());
+    double m = 0, e = 0;
+    for (size_t c = 0; c < want.size(); c++) {
+      m = std::max(m, (double)std::fabs(want[c]));
+      e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
+    }
+    MESSAGE("layer " << k << " (" << std::string(op_name(qop.type)) << "): max |dL/db| " << m << ", max error " << e);
+    CHECK(m > 0);
+    CHECK(e <= 1e-4 * m);
+  }
+}
+
 }  // namespace
 
 TEST_SUITE("calib") {
@@ -129,25 +152,7 @@ TEST_SUITE("calib") {
       const float loss = ref::distillation_loss(tv[t.outputs[0]], sv[logits], classes, &dlogits);
       CHECK(got.loss == doctest::Approx(loss).epsilon(1e-4));
       ref::Gradients cpu = ref::backward(s, sv, {{logits, dlogits}});
-      for (size_t k = 0; k < got.bias.size(); k++) {
-        CAPTURE(k);
-        const Op& qop = qb.ops[got.q_ops[k]];
-        int sop = -1;
-        for (size_t i = 0; i < s.ops.size(); i++)
-          if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
-        REQUIRE(sop >= 0);
-        const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
-        REQUIRE(want.size() == got.bias[k].size());
-        double m = 0, e = 0;
-        for (size_t c = 0; c < want.size(); c++) {
-          m = std::max(m, (double)std::fabs(want[c]));
-          e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
-        }
-        MESSAGE("layer " << k << " (" << std::string(op_name(qop.type)) << "): max |dL/db| " << m << ", max error "
-                         << e);
-        CHECK(m > 0);
-        CHECK(e <= 1e-4 * m);
-      }
+      check_bias_gradients(got, qb, s, cpu);
     }
     check_validation();
   }
@@ -190,24 +195,7 @@ TEST_SUITE("calib") {
       CHECK(loss > 0);
       CHECK(got.loss == doctest::Approx(loss).epsilon(1e-4));
       ref::Gradients cpu = ref::backward(s, sv, {seeds.begin(), seeds.end()});
-      for (size_t k = 0; k < got.bias.size(); k++) {
-        CAPTURE(k);
-        const Op& qop = qb.ops[got.q_ops[k]];
-        int sop = -1;
-        for (size_t i = 0; i < s.ops.size(); i++)
-          if (s.ops[i].type == qop.type && s.ops[i].source_index == qop.source_index) sop = (int)i;
-        REQUIRE(sop >= 0);
-        const std::vector<float>& want = cpu.biases.at(s.ops[sop].inputs[2]);
-        REQUIRE(want.size() == got.bias[k].size());
-        double m = 0, e = 0;
-        for (size_t c = 0; c < want.size(); c++) {
-          m = std::max(m, (double)std::fabs(want[c]));
-          e = std::max(e, (double)std::fabs(want[c] - got.bias[k][c]));
-        }
-        MESSAGE("layer " << k << ": max |dL/db| " << m << ", max error " << e);
-        CHECK(m > 0);
-        CHECK(e <= 1e-4 * m);
-      }
+      check_bias_gradients(got, qb, s, cpu);
       // Training lowers that loss.
       calib::BftOptions o;
       o.rates = {1e-2f, 1e-3f};
