@@ -367,7 +367,11 @@ int main(void) {
         opt.pre_activation = 1;
         EXPECT(tare_correct_bias_array(fm, qm, input, 1, &opt, &cm, &rep, &diag) == TARE_OK && cm && diag);
         EXPECT(rep.layers == 28 && rep.images == 1 && rep.wall_ms > 0);
-        EXPECT(tare_correct_bias_array(fm, NULL, input, 1, NULL, &cm, &rep, NULL) == TARE_ERROR_INVALID_ARGUMENT);
+        {
+          tare_model* none = NULL; /* a failed call sets *out to NULL: not &cm, which holds the model above */
+          EXPECT(tare_correct_bias_array(fm, NULL, input, 1, NULL, &none, &rep, NULL) == TARE_ERROR_INVALID_ARGUMENT &&
+                 none == NULL);
+        }
         EXPECT(tare_diagnostics_layer_count(diag, &layers) == TARE_OK && layers == 28);
         li.struct_size = sizeof(li);
         EXPECT(tare_diagnostics_layer(diag, 27, &li) == TARE_OK && strcmp(li.op, "CONV_2D") == 0 &&
