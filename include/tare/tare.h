@@ -505,7 +505,8 @@ TARE_API void tare_bft_report_init_sized(tare_bft_report* report, size_t size);
 
 /* Fine-tunes the biases of `quantized` (tare_quantize's result, possibly corrected by tare_correct_bias) against
    `float_model` on `count` unlabeled images (inputs as for tare_quantize; kept in host memory while training).
-   *out is a new quantized model.  The models must be classifiers with one output. */
+   *out is a new quantized model.  The loss distills the float model's softmax when the model ends in one
+   (cross-entropy), else every output itself (squared error): classifiers, detectors, masks, landmarks. */
 TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
                                          tare_input_fn inputs, void* inputs_user_data, const tare_bft_options* options,
                                          tare_model** out, tare_bft_report* report);

@@ -731,7 +731,7 @@ pub struct BftReport {
 }
 
 /// Bias Fine-Tuning on the GPU (`tare_fine_tune_bias`): only the biases of `quantized` are trained, by distillation
-/// from `float_model`.  The models must be classifiers with one output.  Returns a new model.
+/// from `float_model` (its softmax for a classifier, every output by squared error otherwise).  Returns a new model.
 pub fn fine_tune_bias(
   float_model: &Model,
   quantized: &Model,
