@@ -207,7 +207,9 @@ inline int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
   for (int i = 0; i < 3; i++) {
     const int32_t half_denominator_times_x = saturating_rounding_doubling_high_mul(half_denominator, x);  // Q2
     const int32_t one_minus = one_q2 - half_denominator_times_x;                                          // Q2
-    x = x + fixed_rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2);
+    // gemmlowp adds the raw int32 values and wraps (a quotient far outside [0.5, 1] overflows Q2.29): the same
+    // sum, without the undefined behaviour of a signed overflow.
+    x = (int32_t)((uint32_t)x + (uint32_t)fixed_rescale(saturating_rounding_doubling_high_mul(x, one_minus), 4, 2));
   }
   // gemmlowp's ExactMulByPot<-1> halves the value by reinterpreting the raw as Q1.30; then Q1 -> Q0, saturating.
   return fixed_rescale(x, 1, 0);
