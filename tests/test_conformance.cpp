@@ -2139,7 +2139,8 @@ std::vector<Case> math_cases(OpType t) {
 
 const char* resize_mode(int mode) { return mode == 1 ? " align_corners" : mode == 2 ? " half_pixel_centers" : ""; }
 
-Case resize_case(const std::vector<int>& in, int oh, int ow, int mode) {
+// RESIZE_BILINEAR or RESIZE_NEAREST_NEIGHBOR of `in` to oh x ow; mode 1: align_corners, 2: half_pixel_centers.
+Case resize_case(OpType t, const std::vector<int>& in, int oh, int ow, int mode) {
   GraphBuilder b;
   const int x = b.input(in);
   OpParams p;
@@ -2148,7 +2149,7 @@ Case resize_case(const std::vector<int>& in, int oh, int ow, int mode) {
   p.new_height = oh;
   p.new_width = ow;
   const int sz = b.int32_constant({2}, {oh, ow});
-  b.output(b.op(OpType::ResizeBilinear, {x, sz}, {in[0], oh, ow, in[3]}, p));
+  b.output(b.op(t, {x, sz}, {in[0], oh, ow, in[3]}, p));
   return make_case(shape_name(in) + " -> " + std::to_string(oh) + "x" + std::to_string(ow) + resize_mode(mode), b.g)
       .gradients(1);
 }
@@ -2167,12 +2168,14 @@ std::vector<Case> resize_bilinear_cases() {
       {{2, 4, 5, 3}, 3, 2},   {{2, 4, 5, 3}, 2, 3},
   };
   for (const R& r : sizes)
-    for (int mode = 0; mode < 3; mode++) v.push_back(resize_case(r.in, r.oh, r.ow, mode));
+    for (int mode = 0; mode < 3; mode++) v.push_back(resize_case(OpType::ResizeBilinear, r.in, r.oh, r.ow, mode));
   // Hand-computed 1x2 -> 1x4: default (src 0, 0.5, 1, 1.5 with the high index clamped), align_corners (src 0, 1/3,
   // 2/3, 1), half_pixel_centers (src -0.25 clamped, 0.25, 0.75, 1.25).
   const std::vector<double> want[3] = {{0, 4, 8, 8}, {0, 8.0 / 3, 16.0 / 3, 8}, {0, 2, 6, 8}};
   for (int mode = 0; mode < 3; mode++)
-    v.push_back(resize_case({1, 1, 2, 1}, 1, 4, mode).fixed_floats({{0, 8}}).expecting(want[mode], 1e-5));
+    v.push_back(resize_case(OpType::ResizeBilinear, {1, 1, 2, 1}, 1, 4, mode)
+                    .fixed_floats({{0, 8}})
+                    .expecting(want[mode], 1e-5));
   // 8-bit, every corner mode TFLite allows (align_corners with half_pixel_centers it refuses), int8 and uint8; up,
   // down and mixed, odd sizes, to one pixel, x8 with 16 channels.  Every case runs on TFLite too: int8 its
   // ResizeBilinearInteger (10-bit fractions), uint8 its float kernel (ResizeBilinearGenericSmallChannel; x8 with
@@ -2204,20 +2207,6 @@ std::vector<Case> resize_bilinear_cases() {
 
 // ---- RESIZE_NEAREST_NEIGHBOR ----------------------------------------------------------------------------------
 
-Case resize_nn_case(const std::vector<int>& in, int oh, int ow, int mode) {
-  GraphBuilder b;
-  const int x = b.input(in);
-  OpParams p;
-  p.align_corners = mode == 1;
-  p.half_pixel_centers = mode == 2;
-  p.new_height = oh;
-  p.new_width = ow;
-  const int sz = b.int32_constant({2}, {oh, ow});
-  b.output(b.op(OpType::ResizeNearestNeighbor, {x, sz}, {in[0], oh, ow, in[3]}, p));
-  return make_case(shape_name(in) + " -> " + std::to_string(oh) + "x" + std::to_string(ow) + resize_mode(mode), b.g)
-      .gradients(1);
-}
-
 std::vector<Case> resize_nearest_neighbor_cases() {
   std::vector<Case> v;
   struct R {
@@ -2231,12 +2220,15 @@ std::vector<Case> resize_nearest_neighbor_cases() {
       {{2, 4, 5, 3}, 3, 2},   {{1, 3, 5, 2}, 1, 8},
   };
   for (const R& r : sizes)
-    for (int mode = 0; mode < 3; mode++) v.push_back(resize_nn_case(r.in, r.oh, r.ow, mode));
+    for (int mode = 0; mode < 3; mode++)
+      v.push_back(resize_case(OpType::ResizeNearestNeighbor, r.in, r.oh, r.ow, mode));
   // Hand-computed 1x3 -> 1x5 source columns: default floor(x * 0.6) = 0,0,1,1,2; align_corners round(x * 0.5) =
   // 0,1,1,2,2 (half away from zero); half_pixel_centers floor((x + 0.5) * 0.6) = 0,0,1,2,2.
   const std::vector<double> want[3] = {{0, 0, 5, 5, 9}, {0, 5, 5, 9, 9}, {0, 0, 5, 9, 9}};
   for (int mode = 0; mode < 3; mode++)
-    v.push_back(resize_nn_case({1, 1, 3, 1}, 1, 5, mode).fixed_floats({{0, 5, 9}}).expecting(want[mode], 0));
+    v.push_back(resize_case(OpType::ResizeNearestNeighbor, {1, 1, 3, 1}, 1, 5, mode)
+                    .fixed_floats({{0, 5, 9}})
+                    .expecting(want[mode], 0));
   // 8-bit, every corner mode, int8 and uint8 (equal parameters).
   const std::vector<R> q8 = {
       {{1, 4, 5, 3}, 8, 10}, {{2, 7, 7, 13}, 14, 9}, {{1, 9, 6, 5}, 4, 3}, {{1, 1, 1, 33}, 3, 4}, {{1, 5, 5, 1}, 5, 5}};
@@ -2963,8 +2955,8 @@ std::vector<Case> bench_cases() {
     v.push_back(one(OpType::Gather, x, x, ints(g)));
   }
   v.push_back(one(OpType::Tile, {1, 28, 56, 64}, x, ints({1, 2, 1, 1})));
-  v.push_back(resize_case(half, 56, 56, 0));
-  v.push_back(resize_nn_case(half, 56, 56, 0));
+  v.push_back(resize_case(OpType::ResizeBilinear, half, 56, 56, 0));
+  v.push_back(resize_case(OpType::ResizeNearestNeighbor, half, 56, 56, 0));
   v.push_back(tconv_case(1, 28, 28, 64, 64, 3, 2, SAME, Activation::None, true));
   v.push_back(split_case(OpType::Split, {x, 3, {2}, {{1, 56, 56, 32}, {1, 56, 56, 32}}, ""}));
   v.push_back(split_case(OpType::SplitV, {x, 3, {16, -1}, {{1, 56, 56, 16}, {1, 56, 56, 48}}, ""}));
