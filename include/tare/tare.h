@@ -539,6 +539,90 @@ TARE_API tare_status tare_model_export_file(const tare_model* model, const char*
 TARE_API tare_status tare_model_export_memory(const tare_model* model, void** data, size_t* size);
 TARE_API void tare_free(void* data);
 
+/* ---- pixels: images and camera frames into an input tensor ---------------------------------------------------- */
+
+/* Preprocessing on the CPU, Pillow-exact: the caller's pixels are rotated, cropped, resized to the tensor's H x W,
+   normalized and written in the tensor's dtype.  Steps, in order:
+     1. rotation: the image turned clockwise by 0/90/180/270 degrees (e.g. a camera's sensor orientation);
+     2. crop of the rotated image: the box crop_x/y/width/height if crop_width > 0, else tf.image.central_crop's box
+        of crop_fraction (offset = int((size - size * fraction) / 2) in double, size - 2 * offset; 1: none);
+     3. resize to the tensor's W x H: Pillow's Image.resize with Image.BILINEAR (reducing_gap None) or Image.NEAREST,
+        bit for bit; a dimension that keeps its size is not resampled;
+     4. tensor channel c (RGB, or BGR with TARE_CHANNELS_BGR) = float((pixel - mean[c]) / std[c]) computed in
+        double; for an int8/uint8 quantized tensor then round(value / scale) (half away from zero, in double) +
+        zero_point, clamped, as TFLite's QUANTIZE.  A uint8 tensor that is not quantized receives the pixels as
+        they are (no normalization).
+   The tensor must be NHWC with 3 channels: [1, H, W, 3] or [H, W, 3], dtype FLOAT32, INT8 (quantized) or UINT8.
+   The defaults of tare_image_options_init are the `tare` CLI's pipeline: no rotation, central crop 0.875, bilinear,
+   RGB, mean = std = 127.5 (values in [-1, 1]).
+   NV12/NV21 are YCbCr 4:2:0, BT.601 full range (JFIF, as Android camera frames): R = Y + 1.402 (Cr - 128),
+   G = Y - 0.344136 (Cb - 128) - 0.714136 (Cr - 128), B = Y + 1.772 (Cb - 128), in 16-bit fixed point; odd widths and
+   heights are accepted, the last chroma row / column then covering one luma row / column. */
+typedef enum tare_pixel_format {
+  TARE_PIXEL_RGBA8 = 0, /* 4 bytes a pixel: R, G, B, A (alpha ignored) */
+  TARE_PIXEL_BGRA8 = 1, /* B, G, R, A (Android's ARGB_8888 read as bytes is RGBA; Windows/iOS BGRA) */
+  TARE_PIXEL_RGB8 = 2,
+  TARE_PIXEL_BGR8 = 3,
+  TARE_PIXEL_GRAY8 = 4, /* replicated to R = G = B */
+  TARE_PIXEL_NV21 = 5,  /* Y plane, then a plane of interleaved V, U pairs (Android camera) */
+  TARE_PIXEL_NV12 = 6   /* Y plane, then interleaved U, V pairs */
+} tare_pixel_format;
+
+/* A caller's pixel buffer (read only; not kept after the call). */
+typedef struct tare_pixels {
+  size_t struct_size;
+  tare_pixel_format format;
+  int32_t width;
+  int32_t height;
+  const void* data; /* the first row (NV12/NV21: of the Y plane) */
+  size_t stride;    /* bytes from one row to the next, >= width * bytes per pixel; 0: exactly that */
+  const void* uv;   /* NV12/NV21: the chroma plane, (height + 1) / 2 rows of (width + 1) / 2 pairs; NULL: it follows
+                       the Y plane at data + stride * height */
+  size_t uv_stride; /* bytes between chroma rows, >= 2 * ((width + 1) / 2); 0: the Y stride */
+} tare_pixels;
+
+typedef enum tare_rotation {
+  TARE_ROTATE_0 = 0,
+  TARE_ROTATE_90 = 1, /* clockwise */
+  TARE_ROTATE_180 = 2,
+  TARE_ROTATE_270 = 3
+} tare_rotation;
+
+typedef enum tare_resize_filter {
+  TARE_RESIZE_BILINEAR = 0, /* Pillow's Image.BILINEAR (an antialiasing triangle filter when shrinking) */
+  TARE_RESIZE_NEAREST = 1   /* Pillow's Image.NEAREST */
+} tare_resize_filter;
+
+typedef enum tare_channel_order { TARE_CHANNELS_RGB = 0, TARE_CHANNELS_BGR = 1 } tare_channel_order;
+
+typedef struct tare_image_options {
+  size_t struct_size;
+  tare_rotation rotation;
+  double crop_fraction; /* (0, 1], default 0.875; used when crop_width is 0 */
+  int32_t crop_x;       /* a crop box in the rotated image (crop_width and crop_height > 0), or crop_width 0 */
+  int32_t crop_y;
+  int32_t crop_width;
+  int32_t crop_height;
+  tare_resize_filter resize;
+  tare_channel_order channels;
+  double mean[3]; /* per tensor channel; default 127.5 */
+  double std[3];  /* per tensor channel, finite and non-zero; default 127.5 */
+} tare_image_options;
+
+TARE_API void tare_pixels_init_sized(tare_pixels* pixels, size_t size);
+#define tare_pixels_init(p) tare_pixels_init_sized((p), sizeof(*(p)))
+TARE_API void tare_image_options_init_sized(tare_image_options* options, size_t size);
+#define tare_image_options_init(p) tare_image_options_init_sized((p), sizeof(*(p)))
+
+/* Preprocesses `pixels` into `out` (`out_size` bytes, must equal tensor->byte_size) for a tensor described by
+   `tensor` (from tare_session_input_info or tare_model_input_info; only dtype, rank, shape, quantized, scale and
+   zero_point are read).  options may be NULL for the defaults. */
+TARE_API tare_status tare_image_preprocess(const tare_pixels* pixels, const tare_image_options* options,
+                                           const tare_tensor_info* tensor, void* out, size_t out_size);
+/* The same into input `index` of a session (batch 1). */
+TARE_API tare_status tare_session_set_input_image(tare_session* session, uint32_t index, const tare_pixels* pixels,
+                                                  const tare_image_options* options);
+
 #ifdef __cplusplus
 }
 #endif
