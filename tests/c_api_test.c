@@ -76,6 +76,135 @@ static void* read_all(const char* path, size_t* size) {
   return buf;
 }
 
+/* tare_image_preprocess refuses every bad argument with TARE_ERROR_INVALID_ARGUMENT (or UNSUPPORTED) and a message
+   naming it, and writes nothing. */
+static int refused(tare_status expected, const tare_pixels* px, const tare_image_options* o, const tare_tensor_info* t,
+                   void* out, size_t size, const char* words) {
+  return tare_image_preprocess(px, o, t, out, size) == expected && strstr(tare_last_error(), words) != NULL;
+}
+
+static void test_image_refusals(void) {
+  static uint8_t frame[64 * 48 * 3 / 2 + 64];
+  float out[8 * 8 * 3];
+  const size_t size = sizeof(out);
+  tare_pixels px;
+  tare_image_options o;
+  tare_tensor_info t;
+  CHECK_INIT(tare_pixels);
+  CHECK_INIT(tare_image_options);
+  tare_image_options_init(&o);
+  EXPECT(o.crop_fraction == 0.875 && o.mean[0] == 127.5 && o.std[2] == 127.5 && o.resize == TARE_RESIZE_BILINEAR);
+  tare_pixels_init(&px);
+  px.format = TARE_PIXEL_RGB8;
+  px.width = 37;
+  px.height = 23;
+  px.data = frame;
+  tare_tensor_info_init(&t);
+  t.dtype = TARE_DTYPE_FLOAT32;
+  t.rank = 4;
+  t.shape[0] = 1;
+  t.shape[1] = 8;
+  t.shape[2] = 8;
+  t.shape[3] = 3;
+  EXPECT(tare_image_preprocess(&px, NULL, &t, out, size) == TARE_OK);
+  EXPECT(tare_image_preprocess(&px, &o, &t, out, size) == TARE_OK);
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, NULL, &o, &t, out, size, "pixels is NULL"));
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, NULL, out, size, "tensor is NULL"));
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, NULL, size, "out is NULL"));
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size - 4, "out_size"));
+  px.data = NULL;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "data is NULL"));
+  px.data = frame;
+  px.stride = 37 * 3 - 1; /* shorter than a row */
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "smaller than a row"));
+  px.stride = (size_t)-1 / 8; /* stride x height overflows */
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "overflows"));
+  px.stride = 0;
+  px.width = 0;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "must be positive"));
+  px.width = 1 << 20;
+  px.height = 1 << 20; /* 2^40 pixels */
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "2^28"));
+  px.width = 37;
+  px.height = 23;
+  px.format = (tare_pixel_format)7;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "pixels format = 7"));
+  px.format = TARE_PIXEL_RGB8;
+  px.uv = frame;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "only for NV12"));
+  px.uv = NULL;
+  /* NV21 of odd width: a chroma row holds 2 * ceil(37 / 2) = 38 bytes, more than the Y stride of 37. */
+  px.format = TARE_PIXEL_NV21;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "chroma row of 38 bytes"));
+  px.uv_stride = 38;
+  EXPECT(tare_image_preprocess(&px, &o, &t, out, size) == TARE_OK);
+  px.format = TARE_PIXEL_RGB8;
+  px.uv_stride = 0;
+  px.struct_size = 0;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "tare_pixels_init"));
+  tare_pixels_init(&px);
+  px.width = 37;
+  px.height = 23;
+  px.data = frame;
+  /* options */
+  o.rotation = (tare_rotation)4;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "rotation = 4"));
+  o.rotation = TARE_ROTATE_90;
+  o.resize = (tare_resize_filter)-1;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "resize = -1"));
+  o.resize = TARE_RESIZE_NEAREST;
+  o.crop_fraction = 0.0;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "crop_fraction"));
+  o.crop_fraction = 1.5;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "crop_fraction"));
+  o.crop_fraction = 1.0;
+  /* a box inside the 37 x 23 image but not inside it turned by 90 degrees (23 x 37) */
+  o.crop_x = 0;
+  o.crop_y = 0;
+  o.crop_width = 30;
+  o.crop_height = 20;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "does not lie inside the (rotated) image"));
+  o.crop_width = 20;
+  o.crop_height = 30;
+  EXPECT(tare_image_preprocess(&px, &o, &t, out, size) == TARE_OK);
+  o.crop_x = 4; /* 4 + 20 > 23 */
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "does not lie inside"));
+  o.crop_x = -1;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "does not lie inside"));
+  o.crop_x = 0x7fffffff; /* x + width overflows int32 */
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "does not lie inside"));
+  tare_image_options_init(&o);
+  o.std[1] = 0.0;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "std non-zero"));
+  tare_image_options_init(&o);
+  o.channels = (tare_channel_order)2;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "channels = 2"));
+  tare_image_options_init(&o);
+  /* tensors */
+  t.shape[3] = 1;
+  EXPECT(refused(TARE_ERROR_UNSUPPORTED, &px, &o, &t, out, size, "3 channels"));
+  t.shape[3] = 3;
+  t.shape[0] = 2;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "[1, H, W, 3]"));
+  t.shape[0] = 1;
+  t.rank = 2;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, size, "[1, H, W, 3]"));
+  t.rank = 4;
+  t.dtype = TARE_DTYPE_INT32;
+  EXPECT(refused(TARE_ERROR_UNSUPPORTED, &px, &o, &t, out, size, "float32, int8 or uint8"));
+  t.dtype = TARE_DTYPE_INT8; /* int8 without quantization */
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, 8 * 8 * 3, "must be quantized"));
+  t.quantized = 1;
+  t.scale = 0.0f;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, 8 * 8 * 3, "scale"));
+  t.scale = 0.5f;
+  t.zero_point = 128;
+  EXPECT(refused(TARE_ERROR_INVALID_ARGUMENT, &px, &o, &t, out, 8 * 8 * 3, "zero point"));
+  t.zero_point = -1;
+  EXPECT(tare_image_preprocess(&px, &o, &t, out, 8 * 8 * 3) == TARE_OK);
+  EXPECT(tare_session_set_input_image(NULL, 0, &px, &o) == TARE_ERROR_INVALID_ARGUMENT);
+}
+
 int main(void) {
   tare_context* ctx = NULL;
   tare_model* model = NULL;
@@ -159,6 +288,7 @@ int main(void) {
     EXPECT(tare_op_support(0, NULL) == TARE_ERROR_INVALID_ARGUMENT);
     EXPECT(tare_op_count(NULL) == TARE_ERROR_INVALID_ARGUMENT);
   }
+  test_image_refusals();
 
   /* Listing devices while contexts live (the listing makes its own instance) and destroying the contexts after it:
      each context keeps what it needs (this crashed when a context's debug messenger used process-wide pointers). */

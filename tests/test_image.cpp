@@ -1,5 +1,6 @@
-// Image preprocessing (samples/image) checked bit for bit against Pillow itself, and MobileNet-v2's top-1 through
-// the public C API on real images checked against TFLite's.
+// Image decoding (image/, tare_image) and the library's pixel preprocessing (tare_image_preprocess: every format,
+// stride, rotation, crop and resize) checked bit for bit against Pillow itself, and MobileNet-v2's top-1 through
+// tare_session_set_input_image on real images checked against TFLite's.
 #include <tare/tare.h>
 
 #include <algorithm>
@@ -18,9 +19,9 @@
 
 #if TARE_HAVE_IMAGE
 #include "image.h"
+#endif
 
 namespace fs = std::filesystem;
-namespace img = tare::image;
 
 namespace {
 
@@ -77,6 +78,13 @@ struct TempDir {
     fs::remove_all(path, ec);
   }
 };
+
+}  // namespace
+
+#if TARE_HAVE_IMAGE
+namespace img = tare::image;
+
+namespace {
 
 struct PilResult {
   int width = 0, height = 0;     // decoded size
@@ -270,56 +278,6 @@ std::string decode_error(const std::vector<uint8_t>& bytes) {
 }  // namespace
 
 TEST_SUITE("image") {
-  TEST_CASE("central crop box is tf.image.central_crop's") {
-    // Hand-computed: offset = int((s - s*0.875)/2), size = s - 2*offset.
-    img::Box b = img::central_crop_box(500, 375);
-    CHECK(b.x == 31);  // 62.5 / 2 = 31.25
-    CHECK(b.y == 23);  // 46.875 / 2 = 23.4375
-    CHECK(b.width == 438);
-    CHECK(b.height == 329);
-    b = img::central_crop_box(16, 8);
-    CHECK(b.x == 1);
-    CHECK(b.y == 0);  // 1 / 2 = 0.5 -> 0
-    CHECK(b.width == 14);
-    CHECK(b.height == 8);
-    b = img::central_crop_box(1, 1);
-    CHECK(b.width == 1);
-    CHECK_THROWS_AS(img::central_crop_box(10, 10, 0.0), img::ImageError);
-    CHECK_THROWS_AS(img::central_crop_box(10, 10, 1.5), img::ImageError);
-  }
-
-  TEST_CASE("bilinear resize: hand-computed cases") {
-    // Identity.
-    img::Image a;
-    a.width = 3;
-    a.height = 2;
-    a.rgb = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170};
-    CHECK(img::resize_bilinear(a, 3, 2).rgb == a.rgb);
-    // 2x1 -> 1x1 halves: support 2, weights equal -> mean, rounded half up: (0+255)/2 = 127.5 -> 128.
-    img::Image b;
-    b.width = 2;
-    b.height = 1;
-    b.rgb = {0, 1, 255, 255, 2, 0};
-    auto r = img::resize_bilinear(b, 1, 1);
-    REQUIRE(r.rgb.size() == 3);
-    CHECK(r.rgb[0] == 128);
-    CHECK(r.rgb[1] == 2);  // 1.5 -> 2
-    CHECK(r.rgb[2] == 128);
-    // 2x1 -> 4x1 upscale: centers at 0.25, 0.75, 1.25, 1.75 (in pixel-center coordinates -0.25, 0.25, 0.75, 1.25):
-    // weights (1, 0) clamped, (0.75, 0.25), (0.25, 0.75), (0, 1) -> 0, 64 (63.75), 191 (191.25), 255.
-    img::Image c;
-    c.width = 2;
-    c.height = 1;
-    c.rgb = {0, 0, 0, 255, 255, 255};
-    r = img::resize_bilinear(c, 4, 1);
-    REQUIRE(r.rgb.size() == 12);
-    CHECK(r.rgb[0] == 0);
-    CHECK(r.rgb[3] == 64);
-    CHECK(r.rgb[6] == 191);
-    CHECK(r.rgb[9] == 255);
-    CHECK_THROWS_AS(img::resize_bilinear(c, 0, 1), img::ImageError);
-  }
-
   TEST_CASE("bad image files give errors, not crashes") {
     TempDir tmp;
     CHECK_THROWS_AS(img::decode_file((tmp.path / "missing.jpg").string()), img::ImageError);
@@ -482,7 +440,7 @@ TEST_SUITE("image") {
 
   }  // namespace
 
-  TEST_CASE("MobileNet-v2 float top-1 through the C API from image files matches TFLite") {
+  TEST_CASE("MobileNet-v2 float top-1 through tare_session_set_input_image from image files matches TFLite") {
     const char* model_rel = "models/mobilenet_v2_1.0_224_float.tflite";
     if (!tare::test::have_data(model_rel) || !tare::test::have_data("images/labels.csv") ||
         !tare::test::have_data("ref/float_top1_sample.csv"))
@@ -550,9 +508,15 @@ TEST_SUITE("image") {
         skipped_margin++;
         continue;
       }
-      std::vector<float> input = img::load_input(tare::test::data_path("images/" + name), in.shape, in.rank);
-      REQUIRE(input.size() * sizeof(float) == in.byte_size);
-      TARE_CHECK_OK(tare_session_set_input(session, 0, input.data(), in.byte_size));
+      // Decoded by image/, preprocessed by the library with its defaults (the CLI's pipeline).
+      const img::Image decoded = img::decode_file(tare::test::data_path("images/" + name));
+      tare_pixels pixels;
+      tare_pixels_init(&pixels);
+      pixels.format = TARE_PIXEL_RGB8;
+      pixels.width = decoded.width;
+      pixels.height = decoded.height;
+      pixels.data = decoded.rgb.data();
+      TARE_CHECK_OK(tare_session_set_input_image(session, 0, &pixels, nullptr));
       TARE_CHECK_OK(tare_session_run(session));
       TARE_CHECK_OK(tare_session_get_output(session, 0, probs.data(), out.byte_size));
       int top1 = int(tare::test::argmax(probs));
@@ -584,3 +548,316 @@ TEST_SUITE("image") {
 }
 
 #endif
+
+// ---- the library's pixel preprocessing (tare_image_preprocess) against Pillow ------------------------------------
+
+namespace {
+
+const char* const kFormatNames[] = {"RGBA8", "BGRA8", "RGB8", "BGR8", "GRAY8", "NV21", "NV12"};
+
+// Deterministic pixel bytes with structure (gradients) and noise, so that every tap of a filter matters.
+std::vector<uint8_t> test_bytes(size_t n, uint32_t seed) {
+  std::vector<uint8_t> b(n);
+  uint32_t x = seed * 2654435761u + 1;
+  for (size_t i = 0; i < n; i++) {
+    x = x * 1664525u + 1013904223u;
+    b[i] = uint8_t((i * 7 + (x >> 24) / 4) & 0xFF);
+  }
+  return b;
+}
+
+// One call of tare_image_preprocess into a [1, h, w, 3] tensor of `dtype`.
+struct TensorSpec {
+  int width = 0;
+  int height = 0;
+  tare_dtype dtype = TARE_DTYPE_FLOAT32;
+  int quantized = 0;
+  float scale = 1.0f;
+  int64_t zero_point = 0;
+};
+
+tare_tensor_info tensor_of(const TensorSpec& t) {
+  tare_tensor_info info;
+  tare_tensor_info_init(&info);
+  info.dtype = t.dtype;
+  info.rank = 4;
+  info.shape[0] = 1, info.shape[1] = t.height, info.shape[2] = t.width, info.shape[3] = 3;
+  info.quantized = t.quantized;
+  info.scale = t.scale;
+  info.zero_point = t.zero_point;
+  return info;
+}
+
+std::vector<uint8_t> preprocess_bytes(const tare_pixels& pixels, const tare_image_options& options,
+                                      const TensorSpec& t) {
+  const size_t bytes = size_t(t.width) * t.height * 3 * (t.dtype == TARE_DTYPE_FLOAT32 ? 4 : 1);
+  std::vector<uint8_t> out(bytes);
+  const tare_tensor_info info = tensor_of(t);
+  const tare_status st = tare_image_preprocess(&pixels, &options, &info, out.data(), out.size());
+  REQUIRE_MESSAGE(st == TARE_OK, tare_status_string(st) << ": " << tare_last_error());
+  return out;
+}
+
+// A caller's buffer and what to do with it: one line of pil_preprocess.py's `pixels` mode.
+struct PixelCase {
+  std::string name;
+  tare_pixel_format format = TARE_PIXEL_RGB8;
+  int width = 0, height = 0;
+  size_t stride = 0;        // 0: packed
+  size_t uv_offset = 0;     // NV12/NV21: where the chroma plane starts in `buffer`
+  size_t uv_stride = 0;     // 0: the Y stride
+  bool uv_pointer = false;  // pass `uv` explicitly (else it must follow the Y plane)
+  tare_image_options options{};
+  int out_width = 0, out_height = 0;
+  tare_dtype qtype = TARE_DTYPE_INT8;
+  float scale = 1.0f;
+  int zero_point = 0;
+  std::vector<uint8_t> buffer;
+};
+
+// A case over a generated buffer of `format`, with `pad` bytes after every row.
+PixelCase make_case(const std::string& name, tare_pixel_format format, int width, int height, size_t pad,
+                    bool uv_pointer) {
+  static const int bpp[] = {4, 4, 3, 3, 1, 1, 1};
+  PixelCase c;
+  c.name = name;
+  c.format = format;
+  c.width = width;
+  c.height = height;
+  const size_t row = size_t(width) * bpp[format];
+  c.stride = row + pad;
+  size_t total = c.stride * height;
+  if (format == TARE_PIXEL_NV12 || format == TARE_PIXEL_NV21) {
+    const size_t uv_row = 2 * size_t((width + 1) / 2), uv_rows = size_t((height + 1) / 2);
+    if (uv_pointer) {  // its own stride, and a gap after the Y plane
+      c.uv_pointer = true;
+      c.uv_stride = uv_row + 3;
+      c.uv_offset = total + 11;
+    } else {  // right after the Y plane, with the Y stride (which must hold a chroma row)
+      c.uv_stride = std::max(c.stride, uv_row);
+      c.stride = c.uv_stride;
+      total = c.stride * height;
+      c.uv_offset = total;
+    }
+    total = c.uv_offset + c.uv_stride * uv_rows;
+  }
+  c.buffer = test_bytes(total, uint32_t(std::hash<std::string>()(name)));
+  tare_image_options_init(&c.options);
+  return c;
+}
+
+tare_pixels pixels_of(const PixelCase& c) {
+  tare_pixels p;
+  tare_pixels_init(&p);
+  p.format = c.format;
+  p.width = c.width;
+  p.height = c.height;
+  p.data = c.buffer.data();
+  p.stride = c.stride;
+  if (c.uv_pointer) {
+    p.uv = c.buffer.data() + c.uv_offset;
+    p.uv_stride = c.uv_stride;
+  }
+  return p;
+}
+
+std::string case_line(const PixelCase& c, const std::string& raw_path) {
+  const tare_image_options& o = c.options;
+  char line[1024];
+  std::snprintf(line, sizeof line,
+                "%s %s %s %d %d %zu %zu %zu %d %d %d %d %d %.17g %s %d %d %s %.17g %.17g %.17g %.17g %.17g %.17g %s "
+                "%.9g %d\n",
+                c.name.c_str(), raw_path.c_str(), kFormatNames[c.format], c.width, c.height, c.stride, c.uv_offset,
+                c.uv_stride, int(o.rotation), o.crop_x, o.crop_y, o.crop_width, o.crop_height, o.crop_fraction,
+                o.resize == TARE_RESIZE_NEAREST ? "nearest" : "bilinear", c.out_width, c.out_height,
+                o.channels == TARE_CHANNELS_BGR ? "bgr" : "rgb", o.mean[0], o.mean[1], o.mean[2], o.std[0], o.std[1],
+                o.std[2], c.qtype == TARE_DTYPE_INT8 ? "int8" : "uint8", double(c.scale), c.zero_point);
+  return line;
+}
+
+// Every case through tare_image_preprocess (pixels, float32, and int8 or uint8) against Pillow; returns the
+// number of cases whose three outputs are all bit-exact.
+int compare_pixels_with_pillow(const std::vector<PixelCase>& cases) {
+  TempDir tmp;
+  const fs::path cases_file = tmp.path / "cases.txt";
+  {
+    std::ofstream f(cases_file);
+    for (const auto& c : cases) {
+      const std::string raw = (tmp.path / (c.name + ".raw")).string();
+      std::ofstream(raw, std::ios::binary)
+          .write(reinterpret_cast<const char*>(c.buffer.data()), std::streamsize(c.buffer.size()));
+      f << case_line(c, raw);
+    }
+  }
+  const fs::path out = tmp.path / "pil";
+  const std::string cmd = quote(python()) + " " + quote(script_path()) + " pixels " + quote(cases_file.string()) + " " +
+                          quote(out.string());
+  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
+  int exact = 0;
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const tare_pixels pixels = pixels_of(c);
+    const std::string base = (out / c.name).string();
+    const std::vector<uint8_t> pil_rgb = tare::test::read_file(base + ".rgb");
+    const std::vector<uint8_t> pil_f32 = tare::test::read_file(base + ".f32");
+    const std::vector<uint8_t> pil_q = tare::test::read_file(base + ".q");
+    TensorSpec t{c.out_width, c.out_height, TARE_DTYPE_UINT8, 0, 1.0f, 0};
+    const std::vector<uint8_t> rgb = preprocess_bytes(pixels, c.options, t);
+    t.dtype = TARE_DTYPE_FLOAT32;
+    const std::vector<uint8_t> f32 = preprocess_bytes(pixels, c.options, t);
+    t = TensorSpec{c.out_width, c.out_height, c.qtype, 1, c.scale, c.zero_point};
+    const std::vector<uint8_t> q = preprocess_bytes(pixels, c.options, t);
+    const Diff d_rgb = diff(rgb, pil_rgb), d_f32 = diff(f32, pil_f32), d_q = diff(q, pil_q);
+    if (d_rgb.count || d_f32.count || d_q.count)
+      std::printf("pixels mismatch vs Pillow: %s: pixels %zu bytes differ (max %d), float %zu bytes, quantized %zu\n",
+                  c.name.c_str(), d_rgb.count, d_rgb.max_abs, d_f32.count, d_q.count);
+    CHECK(d_rgb.count == 0);
+    CHECK(d_f32.count == 0);
+    CHECK(d_q.count == 0);
+    exact += !d_rgb.count && !d_f32.count && !d_q.count;
+  }
+  return exact;
+}
+
+}  // namespace
+
+TEST_SUITE("image") {
+  TEST_CASE("pixels: every format, stride, rotation, crop and resize is bit-exact with Pillow") {
+    if (!have_pillow()) return;
+    std::vector<PixelCase> cases;
+    const int sizes[][2] = {{37, 23}, {23, 37}, {16, 9}, {40, 30}};
+    const int outs[][2] = {{16, 12}, {53, 41}, {37, 23}, {7, 19}};
+    int n = 0;
+    for (int f = 0; f < 7; f++)
+      for (int rot = 0; rot < 4; rot++)
+        for (int filter = 0; filter < 2; filter++, n++) {
+          const int* size = sizes[n % 4];
+          PixelCase c =
+              make_case(std::string(kFormatNames[f]) + "_r" + std::to_string(rot) + "_f" + std::to_string(filter),
+                        tare_pixel_format(f), size[0], size[1], n % 3 == 0 ? 0 : 5 + n % 7, n % 2 == 1);
+          tare_image_options& o = c.options;
+          o.rotation = tare_rotation(rot);
+          o.resize = tare_resize_filter(filter);
+          const int rw = rot % 2 ? c.height : c.width, rh = rot % 2 ? c.width : c.height;
+          switch (n % 4) {  // crop: central fractions, none, a box
+            case 0: o.crop_fraction = 0.875; break;
+            case 1: o.crop_fraction = 1.0; break;
+            case 2: o.crop_fraction = 0.5; break;
+            default: o.crop_x = 3, o.crop_y = 2, o.crop_width = rw - 5, o.crop_height = rh - 4; break;
+          }
+          c.out_width = outs[(n / 4) % 4][0];
+          c.out_height = outs[(n / 4) % 4][1];
+          o.channels = n % 5 == 0 ? TARE_CHANNELS_BGR : TARE_CHANNELS_RGB;
+          if (n % 3 == 0) {  // ImageNet's per-channel mean and std (in 0..255)
+            const double mean[3] = {123.675, 116.28, 103.53}, std[3] = {58.395, 57.12, 57.375};
+            std::copy(mean, mean + 3, o.mean);
+            std::copy(std, std + 3, o.std);
+          } else if (n % 3 == 1) {  // [0, 1]
+            for (int k = 0; k < 3; k++) o.mean[k] = 0, o.std[k] = 255;
+          }
+          // A MobileNet-like int8 input (scale 1/127.5 with ties on the k/127.5 - 1 grid) or uint8 [0, 1].
+          if (n % 2) c.qtype = TARE_DTYPE_INT8, c.scale = 0.0078125f, c.zero_point = -1;
+          else c.qtype = TARE_DTYPE_UINT8, c.scale = 1.0f / 255.0f, c.zero_point = 0;
+          cases.push_back(std::move(c));
+        }
+    // A VGA camera frame (NV21, chroma through its own pointer) to the CLI's 224 x 224, turned as a phone would.
+    PixelCase camera = make_case("camera_nv21", TARE_PIXEL_NV21, 640, 480, 64, true);
+    camera.options.rotation = TARE_ROTATE_90;
+    camera.out_width = camera.out_height = 224;
+    cases.push_back(std::move(camera));
+    // Odd sizes of NV12 with the chroma plane right after the Y plane.
+    PixelCase odd = make_case("odd_nv12", TARE_PIXEL_NV12, 37, 23, 0, false);
+    odd.options.crop_fraction = 1.0;
+    odd.out_width = 37, odd.out_height = 23;  // no resize: the conversion itself
+    cases.push_back(std::move(odd));
+    const int exact = compare_pixels_with_pillow(cases);
+    std::printf("pixels: %d of %zu cases bit-exact with Pillow (pixels, float32 and int8/uint8 outputs)\n", exact,
+                cases.size());
+    CHECK(exact == int(cases.size()));
+  }
+
+  TEST_CASE("pixels: YUV is BT.601 full range, within 1 of Pillow's YCbCr conversion") {
+    if (!have_pillow()) return;
+    const std::string cmd = quote(python()) + " " + quote(script_path()) + " yuvcheck";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    int count = 0, r = -1, g = -1, b = -1;
+    const int fields = std::fscanf(p, "%d %d %d %d", &count, &r, &g, &b);
+    ::pclose(p);
+    REQUIRE(fields == 4);
+    std::printf("pixels: BT.601 full-range YUV vs Pillow's YCbCr -> RGB over %d values: max difference %d %d %d\n",
+                count, r, g, b);
+    CHECK(count > 600000);
+    CHECK(std::max({r, g, b}) <= 1);
+    // Hand-computed: gray stays gray; pure chroma offsets.
+    tare_pixels px;
+    tare_pixels_init(&px);
+    const uint8_t nv12[4] = {100, 100, 255, 128};  // a 2 x 1 frame: Y 100, 100; U 255, V 128
+    px.format = TARE_PIXEL_NV12, px.width = 2, px.height = 1, px.data = nv12;
+    tare_image_options o;
+    tare_image_options_init(&o);
+    o.crop_fraction = 1.0;
+    const std::vector<uint8_t> rgb = preprocess_bytes(px, o, TensorSpec{2, 1, TARE_DTYPE_UINT8});
+    // B = 100 + 1.772 * 127 = 325.0 -> 255; G = 100 - 0.344136 * 127 = 56.29 -> 56; R = 100.
+    CHECK(rgb == std::vector<uint8_t>{100, 56, 255, 100, 56, 255});
+  }
+
+  TEST_CASE("pixels: the central crop box is tf.image.central_crop's") {
+    // 500 x 375 at 0.875: offsets int(62.5 / 2) = 31 and int(46.875 / 2) = 23, box 438 x 329.  The tensor is the
+    // box's size, so nothing is resampled and the output is the box itself.
+    PixelCase c = make_case("crop", TARE_PIXEL_RGB8, 500, 375, 0, false);
+    const std::vector<uint8_t> out = preprocess_bytes(pixels_of(c), c.options, TensorSpec{438, 329, TARE_DTYPE_UINT8});
+    size_t differ = 0;
+    for (int y = 0; y < 329; y++)
+      differ += std::memcmp(out.data() + size_t(y) * 438 * 3, c.buffer.data() + (size_t(y + 23) * 500 + 31) * 3,
+                            438 * 3) != 0;
+    CHECK(differ == 0);
+    // 16 x 8: x offset int(2 / 2) = 1, y offset int(1 / 2) = 0: the 14 x 8 box at (1, 0).
+    PixelCase small = make_case("crop_small", TARE_PIXEL_RGB8, 16, 8, 0, false);
+    const std::vector<uint8_t> s = preprocess_bytes(pixels_of(small), small.options,
+                                                    TensorSpec{14, 8, TARE_DTYPE_UINT8});
+    for (int y = 0; y < 8; y++)
+      CHECK(std::memcmp(s.data() + y * 14 * 3, small.buffer.data() + (y * 16 + 1) * 3, 42) == 0);
+  }
+
+  TEST_CASE("pixels: bilinear and nearest resize, hand-computed") {
+    tare_pixels px;
+    tare_pixels_init(&px);
+    const uint8_t two[6] = {0, 1, 255, 255, 2, 0};
+    px.format = TARE_PIXEL_RGB8, px.width = 2, px.height = 1, px.data = two;
+    tare_image_options o;
+    tare_image_options_init(&o);
+    o.crop_fraction = 1.0;
+    // 2 -> 1: support 2, equal weights -> the mean, rounded half up: 127.5 -> 128, 1.5 -> 2.
+    CHECK(preprocess_bytes(px, o, TensorSpec{1, 1, TARE_DTYPE_UINT8}) == std::vector<uint8_t>{128, 2, 128});
+    // 2 -> 4: weights (1, 0), (0.75, 0.25), (0.25, 0.75), (0, 1) -> 0, 64 (63.75), 191 (191.25), 255.
+    const uint8_t ramp[6] = {0, 0, 0, 255, 255, 255};
+    px.data = ramp;
+    const std::vector<uint8_t> up = preprocess_bytes(px, o, TensorSpec{4, 1, TARE_DTYPE_UINT8});
+    CHECK(up[0] == 0);
+    CHECK(up[3] == 64);
+    CHECK(up[6] == 191);
+    CHECK(up[9] == 255);
+    // Nearest 2 -> 4: source floor((i + 0.5) / 2) = 0, 0, 1, 1; 2 -> 1: floor(0.5 * 2) = 1.
+    o.resize = TARE_RESIZE_NEAREST;
+    const std::vector<uint8_t> nn = preprocess_bytes(px, o, TensorSpec{4, 1, TARE_DTYPE_UINT8});
+    CHECK(nn == std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255});
+    CHECK(preprocess_bytes(px, o, TensorSpec{1, 1, TARE_DTYPE_UINT8}) == std::vector<uint8_t>{255, 255, 255});
+    // Normalization per tensor channel, then int8 quantization.
+    o.resize = TARE_RESIZE_BILINEAR;
+    o.mean[0] = 0, o.std[0] = 255, o.mean[1] = 128, o.std[1] = 1;
+    const std::vector<uint8_t> f = preprocess_bytes(px, o, TensorSpec{2, 1, TARE_DTYPE_FLOAT32});
+    float v[6];
+    std::memcpy(v, f.data(), sizeof v);
+    CHECK(v[0] == 0.0f);     // 0 / 255
+    CHECK(v[1] == -128.0f);  // 0 - 128
+    CHECK(v[2] == -1.0f);    // (0 - 127.5) / 127.5
+    CHECK(v[3] == 1.0f);     // 255 / 255
+    CHECK(v[4] == 127.0f);
+    CHECK(v[5] == 1.0f);
+    // int8 with scale 0.5, zero point 3: round(v / 0.5) + 3 clamped: 3, -128 (clamped), 1, 5, 127 (clamped), 5.
+    const std::vector<uint8_t> q = preprocess_bytes(px, o, TensorSpec{2, 1, TARE_DTYPE_INT8, 1, 0.5f, 3});
+    const int8_t expect[6] = {3, -128, 1, 5, 127, 5};
+    CHECK(std::memcmp(q.data(), expect, 6) == 0);
+  }
+}
