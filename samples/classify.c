@@ -2,16 +2,22 @@
  * classify: the smallest complete use of Tare's C API.  Loads a .tflite classifier, runs it once on a raw input
  * file and prints the five best classes.
  *
- *   classify MODEL.tflite INPUT.bin [--labels labels.txt] [--top K]
+ *   classify MODEL.tflite INPUT [--labels labels.txt] [--top K]
  *
- * INPUT.bin holds the model's first input exactly as the model expects it, little-endian, no header: for a float
- * MobileNet 224x224, 1*224*224*3 float32 values (pixel / 127.5 - 1, NHWC), e.g. ../shared/data/ref/<model>/in_*.bin.
+ * INPUT is a JPEG or PNG (when built with libtare_image, include <tare/tare_image.h>): decoded, then preprocessed by
+ * tare_session_set_input_image with its defaults (central crop 87.5%, Pillow's bilinear resize to the input's size,
+ * pixel / 127.5 - 1, or the 8-bit input's quantization), as the `tare` CLI does.  Any other file holds the model's
+ * first input exactly as the model expects it, little-endian, no header: for a float MobileNet 224x224,
+ * 1*224*224*3 float32 values (pixel / 127.5 - 1, NHWC), e.g. ../shared/data/ref/<model>/in_*.bin.
  * Float, int8 and uint8 outputs are understood (8-bit scores are dequantized).  labels.txt: one name per line, line
  * i naming class i.  Exit status: 0 on success, 1 on an error, 2 on a usage error.
  *
- * C99, public API only (include <tare/tare.h>, link libtare).
+ * C99, public API only (include <tare/tare.h>, link libtare; and libtare_image for JPEG/PNG inputs).
  */
 #include <tare/tare.h>
+#if TARE_CLASSIFY_IMAGES
+#include <tare/tare_image.h>
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +74,17 @@ static size_t dtype_size(tare_dtype t) {
   return t == TARE_DTYPE_FLOAT32 ? 4 : (t == TARE_DTYPE_UINT8 || t == TARE_DTYPE_INT8) ? 1 : 0;
 }
 
+#if TARE_CLASSIFY_IMAGES
+/* A JPEG or PNG, by its first bytes. */
+static int is_image(const void* data, size_t size) {
+  const unsigned char* p = (const unsigned char*)data;
+  return (size >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) ||
+         (size >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0);
+}
+#endif
+
 static int usage(void) {
-  fprintf(stderr, "usage: classify MODEL.tflite INPUT.bin [--labels labels.txt] [--top K]\n");
+  fprintf(stderr, "usage: classify MODEL.tflite INPUT.jpg|INPUT.png|INPUT.bin [--labels labels.txt] [--top K]\n");
   return 2;
 }
 
@@ -133,18 +148,33 @@ int main(int argc, char** argv) {
     fprintf(stderr, "classify: output '%s' is neither float32 nor 8-bit\n", out.name);
     goto done;
   }
-  /* 3. The input, byte for byte. */
+  /* 3. The input: an image decoded and preprocessed into the input tensor, or raw bytes. */
   input = read_file(input_path, &input_size);
   if (!input) {
     fprintf(stderr, "classify: cannot read '%s'\n", input_path);
     goto done;
   }
-  if (input_size != in.byte_size) {
-    fprintf(stderr, "classify: input '%s' needs %lu bytes; '%s' has %lu\n", in.name, (unsigned long)in.byte_size,
-            input_path, (unsigned long)input_size);
-    goto done;
+#if TARE_CLASSIFY_IMAGES
+  if (is_image(input, input_size)) {
+    tare_pixels pixels;
+    tare_pixels_init(&pixels);
+    if ((s = tare_image_load_memory(input, input_size, &pixels)) != TARE_OK) {
+      fprintf(stderr, "classify: %s: %s\n", input_path, tare_image_last_error());
+      goto done;
+    }
+    s = tare_session_set_input_image(session, 0, &pixels, NULL);
+    tare_image_free(&pixels);
+    if (s != TARE_OK) goto fail;
+  } else
+#endif
+  {
+    if (input_size != in.byte_size) {
+      fprintf(stderr, "classify: input '%s' needs %lu bytes; '%s' has %lu\n", in.name, (unsigned long)in.byte_size,
+              input_path, (unsigned long)input_size);
+      goto done;
+    }
+    if ((s = tare_session_set_input(session, 0, input, input_size)) != TARE_OK) goto fail;
   }
-  if ((s = tare_session_set_input(session, 0, input, input_size)) != TARE_OK) goto fail;
   /* 4. Run on the GPU and read the scores back. */
   if ((s = tare_session_run(session)) != TARE_OK) goto fail;
   output = malloc(out.byte_size);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # clang-format-14 with the repository's .clang-format over the C and C++ sources of src/ include/ tests/ samples/
-# bench/ (not tests/tools: third-party packages).
+# bench/ image/ (not tests/tools: third-party packages).
 #   scripts/format.sh           formats them in place
 #   scripts/format.sh --check   changes nothing: runs clang-format-14 --dry-run -Werror and fails, naming the
 #                               files, when one is not formatted
@@ -18,7 +18,7 @@ if ! command -v "$CLANG_FORMAT" >/dev/null; then
   echo "format.sh: $CLANG_FORMAT not found (Debian: apt-get install clang-format-14)" >&2
   exit 2
 fi
-mapfile -t files < <(find src include tests samples bench -path tests/tools -prune -o -type f \
+mapfile -t files < <(find src include tests samples bench image -path tests/tools -prune -o -type f \
                        \( -name '*.c' -o -name '*.cc' -o -name '*.cpp' -o -name '*.h' -o -name '*.hpp' \
                           -o -name '*.inc' \) -print | LC_ALL=C sort)
 if [ "$check" -eq 0 ]; then

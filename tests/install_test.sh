@@ -114,6 +114,28 @@ if command -v pkg-config >/dev/null; then
   if [ -x "$tmp/consumer_pc_static" ]; then
     if "$tmp/consumer_pc_static" >/dev/null; then ok; else bad "consumer_pc_static"; fi
   fi
+  # tare_image (when built): header, library, pkg-config, and a program decoding a JPEG into an input tensor.
+  if [ -f "$BUILD/tare_image.pc" ]; then
+    if cmp -s "$PREFIX/include/tare/tare_image.h" "$SRC/include/tare/tare_image.h"; then ok
+    else bad "include/tare/tare_image.h"; fi
+    if [ -f "$LIBDIR/libtare_image.so.$VERSION" ] && [ -L "$LIBDIR/libtare_image.so.$ABI" ]; then ok
+    else bad "libtare_image.so.$VERSION (and its .so.$ABI link) missing"; fi
+    pcv=$(pkg-config --modversion tare_image || true)
+    if [ "$pcv" = "$VERSION" ]; then ok; else bad "pkg-config --modversion tare_image gave '$pcv'"; fi
+    # shellcheck disable=SC2046
+    expect "pkg-config tare_image: compile" ${CC:-cc} -std=c99 -Wall -Wextra -Werror -pedantic \
+      "$SRC/tests/consumer/image_consumer.c" -o "$tmp/image_consumer" $(pkg-config --cflags --libs tare_image)
+    img_args=()
+    JPG="$DATA/images/imagenet_sample_1000/n01440764_tench.JPEG"
+    REF="$DATA/ref/mobilenet_v2_1.0_224_float/in_img1.bin"  # Pillow's preprocessing of that image
+    if [ -n "$DATA" ] && [ -f "$JPG" ] && [ -f "$REF" ]; then img_args=("$JPG" "$REF"); fi
+    if [ -x "$tmp/image_consumer" ]; then
+      echo "--- image_consumer (pkg-config tare_image)"
+      if LD_LIBRARY_PATH="$LIBDIR" "$tmp/image_consumer" "${img_args[@]}"; then ok; else bad "image_consumer"; fi
+    fi
+  else
+    echo "SKIPPED: tare_image was not built (libjpeg / libpng missing)"
+  fi
 else
   bad "pkg-config is not installed"
 fi

@@ -25,9 +25,15 @@ check "calibrate empty folder" 1 "has 0 images" -- "$CALIBRATE" /nonexistent.tfl
 
 M="$DATA/models/mobilenet_v1_0.25_224.tflite"
 if [ -f "$M" ] && [ -d "$DATA/images/imagenet_sample_1000" ]; then
+  head -c 20000 "$DATA/images/imagenet_sample_1000/n01440764_tench.JPEG" >"$tmp/cut.jpg"
   IN="$DATA/ref/mobilenet_v1_0.25_224/in_img0.bin"  # TFLite: top-1 473 "canoe", p = 0.96123
   check "classify ref input" 0 "473  0.9612.  canoe" -- "$CLASSIFY" "$M" "$IN" --labels "$DATA/models/labels.txt"
   check "classify top 3" 0 "top 3 of 1001" -- "$CLASSIFY" "$M" "$IN" --top 3
+  # A JPEG through libtare_image and tare_session_set_input_image: TFLite's top-1 on it (ref/float_top1_sample.csv)
+  # is class 1 "tench", p = 0.46355.
+  check "classify JPEG" 0 "      1  0\.463.*tench" -- "$CLASSIFY" "$M" "$DATA/images/imagenet_sample_1000/n01440764_tench.JPEG" \
+    --labels "$DATA/models/labels.txt"
+  check "classify truncated JPEG" 1 "JPEG data is truncated or corrupt" -- "$CLASSIFY" "$M" "$tmp/cut.jpg"
   check "classify wrong size" 1 "needs 602112 bytes" -- "$CLASSIFY" "$M" "$DATA/models/labels.txt"
   check "classify junk model" 1 "TARE_ERROR_INVALID_MODEL" -- "$CLASSIFY" "$DATA/models/labels.txt" "$IN"
   mkdir -p "$tmp/imgs"

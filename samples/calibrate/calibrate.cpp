@@ -9,7 +9,7 @@
 //
 // The images are split in order (sorted by name): the first --count are used to quantize (and the first
 // --ibc-images / --bft-images of them to correct), the next --eval are held out for the evaluation.  The flags are
-// those of `tare calibrate`, parsed from one option table (samples/common/cli_options.h).  Images are decoded and preprocessed by samples/image (central crop
+// those of `tare calibrate`, parsed from one option table (samples/common/cli_options.h).  Images are decoded and preprocessed by image/ (central crop
 // 87.5 %, Pillow-exact bilinear resize, pixel / 127.5 - 1): the MobileNet convention.
 //
 // Only <tare/tare.h> is used from Tare (linked against libtare.so).

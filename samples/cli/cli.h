@@ -1,6 +1,6 @@
 // Shared pieces of the `tare` command-line tool: errors, option tables common to several commands, output (text or
 // JSON), progress, the Vulkan context with its on-disk pipeline cache, and the image feeds.  Only the public C API
-// (tare/tare.h) and the image helpers of samples/image are used.
+// (tare/tare.h) and the image helpers of image/ (tare_image) are used.
 #pragma once
 
 #include <tare/tare.h>

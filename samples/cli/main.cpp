@@ -1,5 +1,5 @@
 // `tare`: the command-line front end of the Tare library, over the public C API (tare/tare.h) and the image helpers
-// of samples/image.  One file per command (cmd_<name>.cpp) holds its option table and its work; `tare CMD --help`
+// of image/ (tare_image).  One file per command (cmd_<name>.cpp) holds its option table and its work; `tare CMD --help`
 // prints the help generated from that table.
 //
 // Exit status: 0 on success, 1 on a failure reported by the library or the file system, 2 on a usage error.

@@ -1,5 +1,6 @@
-// Image preprocessing for classification / detection models: decode JPEG or PNG to 8-bit RGB, central crop,
-// resize exactly like Pillow's Image.resize(..., Image.BILINEAR), then convert to a float NHWC tensor.
+// Image preprocessing for classification / detection models: decode JPEG or PNG to 8-bit RGB, then central crop,
+// resize exactly like Pillow's Image.resize(..., Image.BILINEAR) and float conversion through the library's
+// tare_image_preprocess (include/tare/tare.h), the one implementation of those steps.
 //
 // The reference pipeline (the one the data folder's reference figures use) is:
 //   Image.open(f).convert('RGB') -> .crop(tf.image.central_crop box, 87.5%) -> .resize((W, H), BILINEAR)
@@ -20,6 +21,11 @@ namespace tare::image {
 class ImageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+// The file itself could not be read (missing, not a regular file, an I/O error).
+class FileError : public ImageError {
+ public:
+  using ImageError::ImageError;
 };
 
 // Interleaved 8-bit RGB, rows top to bottom, no padding: rgb.size() == width * height * 3.
@@ -42,24 +48,6 @@ struct Image {
 Image decode_file(const std::string& path);
 Image decode_memory(const void* data, size_t size);
 
-// A rectangle of an image.
-struct Box {
-  int x = 0;
-  int y = 0;
-  int width = 0;
-  int height = 0;
-};
-
-// tf.image.central_crop's box: offset = int((size - size * fraction) / 2) in double arithmetic, size - 2 * offset.
-// fraction must be in (0, 1].
-Box central_crop_box(int width, int height, double fraction = 0.875);
-// A copy of `box` of `image` (must lie inside it).
-Image crop(const Image& image, const Box& box);
-// Pillow's Image.resize((out_width, out_height), Image.BILINEAR) of an RGB image: separable triangle filter whose
-// support grows with the downscale factor, coefficients in 22-bit fixed point, horizontal pass to uint8 first,
-// then vertical.  A dimension that keeps its size is not resampled.
-Image resize_bilinear(const Image& image, int out_width, int out_height);
-
 // Float conversion: value = (pixel - mean) / std, computed in double and rounded to float.  The default gives
 // pixel / 127.5 - 1 (inputs in [-1, 1]).
 struct Normalization {
@@ -75,7 +63,7 @@ struct Normalization {
   }
 };
 
-// NHWC float, H = image.height, W = image.width, C = 3.
+// NHWC float, H = image.height, W = image.width, C = 3 (tare_image_preprocess without crop or resize).
 std::vector<float> to_float(const Image& image, const Normalization& norm = {});
 
 struct PreprocessOptions {
@@ -86,7 +74,7 @@ struct PreprocessOptions {
 // decode -> central crop -> resize to width x height: the uint8 RGB image the model sees.
 Image preprocess_rgb(const std::string& path, int width, int height, const PreprocessOptions& options = {});
 // The same from a decoded image.
-Image preprocess_rgb(Image decoded, int width, int height, const PreprocessOptions& options = {});
+Image preprocess_rgb(const Image& decoded, int width, int height, const PreprocessOptions& options = {});
 
 // The float input tensor for a model whose input shape is [1, H, W, 3] (or [H, W, 3]) from an image file, in one
 // call.  Throws ImageError if the shape is not of that form.

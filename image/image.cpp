@@ -7,6 +7,7 @@
 #include <png.h>
 
 #include "files.h"
+#include "tare/tare.h"
 
 #include <algorithm>
 #include <cmath>
@@ -28,14 +29,14 @@ constexpr uint64_t kMaxFileBytes = uint64_t(256) << 20;
 std::vector<uint8_t> read_all(const std::string& path) {
   uint64_t size = 0;
   std::string error;
-  if (!tare_samples::regular_file_size(path, &size, &error)) throw ImageError("image file: " + error);
+  if (!tare_samples::regular_file_size(path, &size, &error)) throw FileError("image file: " + error);
   if (size > kMaxFileBytes)
     throw ImageError("image file '" + path + "' has " + std::to_string(size) + " bytes, above the limit of " +
                      std::to_string(kMaxFileBytes));
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw ImageError("cannot open image file '" + path + "'");
+  if (!f) throw FileError("cannot open image file '" + path + "'");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw ImageError("cannot read image file '" + path + "'");
+  if (f.bad()) throw FileError("cannot read image file '" + path + "'");
   return bytes;
 }
 
@@ -346,64 +347,6 @@ Image decode_png(const uint8_t* data, size_t size) {
   return img;
 }
 
-// ---- Pillow's resampling ---------------------------------------------------------------------------------------
-
-constexpr int kPrecisionBits = 32 - 8 - 2;
-
-double triangle(double x) {
-  if (x < 0.0) x = -x;
-  return x < 1.0 ? 1.0 - x : 0.0;
-}
-
-// Coefficients of one axis: for output index i, taps k[i * ksize + j] apply to input in_first[i] + j,
-// j < in_count[i].  Same arithmetic as Pillow's precompute_coeffs + normalize_coeffs_8bpc.
-struct Coefficients {
-  int ksize = 0;
-  std::vector<int> first;
-  std::vector<int> count;
-  std::vector<int32_t> k;
-};
-
-Coefficients precompute(int in_size, float in0, float in1, int out_size) {
-  const double support_base = 1.0;  // the triangle (bilinear) filter
-  double scale = static_cast<double>(in1 - in0) / out_size;
-  double filterscale = scale < 1.0 ? 1.0 : scale;
-  double support = support_base * filterscale;
-  Coefficients c;
-  c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
-  c.first.resize(out_size);
-  c.count.resize(out_size);
-  c.k.assign(size_t(out_size) * c.ksize, 0);
-  std::vector<double> w(c.ksize);
-  for (int xx = 0; xx < out_size; xx++) {
-    double center = in0 + (xx + 0.5) * scale;
-    double ss = 1.0 / filterscale;
-    int xmin = static_cast<int>(center - support + 0.5);
-    if (xmin < 0) xmin = 0;
-    int xmax = static_cast<int>(center + support + 0.5);
-    if (xmax > in_size) xmax = in_size;
-    xmax -= xmin;
-    double ww = 0.0;
-    for (int x = 0; x < xmax; x++) {
-      w[x] = triangle((x + xmin - center + 0.5) * ss);
-      ww += w[x];
-    }
-    for (int x = 0; x < xmax; x++) {
-      double v = ww != 0.0 ? w[x] / ww : w[x];
-      c.k[size_t(xx) * c.ksize + x] = v < 0 ? static_cast<int32_t>(-0.5 + v * (1 << kPrecisionBits))
-                                            : static_cast<int32_t>(0.5 + v * (1 << kPrecisionBits));
-    }
-    c.first[xx] = xmin;
-    c.count[xx] = xmax;
-  }
-  return c;
-}
-
-inline uint8_t clip8(int32_t ss) {
-  int v = ss >> kPrecisionBits;
-  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-}
-
 }  // namespace
 
 Image decode_memory(const void* data, size_t size) {
@@ -431,103 +374,45 @@ bool is_image_file(const std::string& path) {
   return looks_like_jpeg(head, n) || looks_like_png(head, n);
 }
 
-Box central_crop_box(int width, int height, double fraction) {
-  if (!(fraction > 0.0 && fraction <= 1.0)) throw ImageError("central crop fraction must be in (0, 1]");
-  if (width <= 0 || height <= 0) throw ImageError("central crop of an empty image");
-  double wd = width, hd = height;
-  Box b;
-  b.x = static_cast<int>((wd - wd * fraction) / 2);
-  b.y = static_cast<int>((hd - hd * fraction) / 2);
-  b.width = width - 2 * b.x;
-  b.height = height - 2 * b.y;
-  return b;
-}
+namespace {
 
-Image crop(const Image& image, const Box& box) {
-  if (box.x < 0 || box.y < 0 || box.width <= 0 || box.height <= 0 || box.x + box.width > image.width ||
-      box.y + box.height > image.height)
-    throw ImageError("crop box outside the image");
-  Image out;
-  out.width = box.width;
-  out.height = box.height;
-  out.rgb.resize(size_t(box.width) * box.height * 3);
-  for (int y = 0; y < box.height; y++)
-    std::memcpy(out.pixel(0, y), image.pixel(box.x, box.y + y), size_t(box.width) * 3);
-  return out;
-}
-
-Image resize_bilinear(const Image& image, int out_width, int out_height) {
-  if (out_width <= 0 || out_height <= 0 || out_width > 1000000 || out_height > 1000000)
-    throw ImageError("invalid resize target " + std::to_string(out_width) + "x" + std::to_string(out_height));
+// Runs the library's tare_image_preprocess over an RGB image into `out` (a [1, H, W, 3] tensor of `dtype`).
+void preprocess(const Image& image, const tare_image_options& options, tare_dtype dtype, int width, int height,
+                void* out, size_t out_size) {
   if (image.width <= 0 || image.height <= 0 || image.rgb.size() != size_t(image.width) * image.height * 3)
-    throw ImageError("resize of an empty or inconsistent image");
-  bool need_h = out_width != image.width;
-  bool need_v = out_height != image.height;
-  if (!need_h && !need_v) return image;
-
-  Coefficients vert = precompute(image.height, 0.0f, static_cast<float>(image.height), out_height);
-  int row_first = vert.first[0];
-  int row_last = vert.first[out_height - 1] + vert.count[out_height - 1];
-
-  // Horizontal pass over the rows the vertical pass needs.
-  Image tmp;
-  const Image* src = &image;
-  int row_offset = 0;  // row of `src` that vertical bound 0 refers to
-  if (need_h) {
-    Coefficients hor = precompute(image.width, 0.0f, static_cast<float>(image.width), out_width);
-    tmp.width = out_width;
-    tmp.height = row_last - row_first;
-    tmp.rgb.resize(size_t(tmp.width) * tmp.height * 3);
-    for (int yy = 0; yy < tmp.height; yy++) {
-      const uint8_t* in_row = image.pixel(0, yy + row_first);
-      uint8_t* out_row = tmp.pixel(0, yy);
-      for (int xx = 0; xx < out_width; xx++) {
-        const int32_t* k = &hor.k[size_t(xx) * hor.ksize];
-        const uint8_t* p = in_row + size_t(hor.first[xx]) * 3;
-        int32_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
-        for (int x = 0; x < hor.count[xx]; x++) {
-          s0 += p[3 * x + 0] * k[x];
-          s1 += p[3 * x + 1] * k[x];
-          s2 += p[3 * x + 2] * k[x];
-        }
-        out_row[3 * xx + 0] = clip8(s0);
-        out_row[3 * xx + 1] = clip8(s1);
-        out_row[3 * xx + 2] = clip8(s2);
-      }
-    }
-    src = &tmp;
-    row_offset = row_first;
-  }
-  if (!need_v) return tmp;
-
-  Image out;
-  out.width = src->width;
-  out.height = out_height;
-  out.rgb.resize(size_t(out.width) * out.height * 3);
-  size_t stride = size_t(src->width) * 3;
-  for (int yy = 0; yy < out_height; yy++) {
-    const int32_t* k = &vert.k[size_t(yy) * vert.ksize];
-    const uint8_t* base = src->rgb.data() + size_t(vert.first[yy] - row_offset) * stride;
-    uint8_t* out_row = out.pixel(0, yy);
-    for (size_t i = 0; i < stride; i++) {
-      int32_t s = 1 << (kPrecisionBits - 1);
-      for (int y = 0; y < vert.count[yy]; y++) s += base[size_t(y) * stride + i] * k[y];
-      out_row[i] = clip8(s);
-    }
-  }
-  return out;
+    throw ImageError("empty or inconsistent image");
+  tare_pixels pixels;
+  tare_pixels_init(&pixels);
+  pixels.format = TARE_PIXEL_RGB8;
+  pixels.width = image.width;
+  pixels.height = image.height;
+  pixels.data = image.rgb.data();
+  tare_tensor_info tensor;
+  tare_tensor_info_init(&tensor);
+  tensor.dtype = dtype;
+  tensor.rank = 4;
+  const int32_t shape[4] = {1, height, width, 3};
+  std::copy(shape, shape + 4, tensor.shape);
+  if (tare_image_preprocess(&pixels, &options, &tensor, out, out_size) != TARE_OK) throw ImageError(tare_last_error());
 }
+
+tare_image_options library_options(double crop_fraction, const Normalization& norm) {
+  tare_image_options o;
+  tare_image_options_init(&o);
+  o.crop_fraction = crop_fraction;
+  for (int c = 0; c < 3; c++) {
+    o.mean[c] = norm.mean[c];
+    o.std[c] = norm.std[c];
+  }
+  return o;
+}
+
+}  // namespace
 
 std::vector<float> to_float(const Image& image, const Normalization& norm) {
-  for (int c = 0; c < 3; c++)
-    if (norm.std[c] == 0.0 || !std::isfinite(norm.std[c]) || !std::isfinite(norm.mean[c]))
-      throw ImageError("normalization std must be finite and non-zero");
-  size_t n = size_t(image.width) * image.height;
-  if (image.rgb.size() != n * 3) throw ImageError("inconsistent image");
-  std::vector<float> out(n * 3);
-  for (size_t i = 0; i < n; i++)
-    for (int c = 0; c < 3; c++)
-      out[3 * i + c] = static_cast<float>((image.rgb[3 * i + c] - norm.mean[c]) / norm.std[c]);
+  std::vector<float> out(size_t(image.width) * image.height * 3);
+  preprocess(image, library_options(1.0, norm), TARE_DTYPE_FLOAT32, image.width, image.height, out.data(),
+             out.size() * sizeof(float));
   return out;
 }
 
@@ -535,10 +420,16 @@ Image preprocess_rgb(const std::string& path, int width, int height, const Prepr
   return preprocess_rgb(decode_file(path), width, height, options);
 }
 
-Image preprocess_rgb(Image img, int width, int height, const PreprocessOptions& options) {
-  if (options.crop_fraction < 1.0) img = crop(img, central_crop_box(img.width, img.height, options.crop_fraction));
-  else if (!(options.crop_fraction == 1.0)) throw ImageError("central crop fraction must be in (0, 1]");
-  return resize_bilinear(img, width, height);
+Image preprocess_rgb(const Image& decoded, int width, int height, const PreprocessOptions& options) {
+  if (width <= 0 || height <= 0)
+    throw ImageError("invalid resize target " + std::to_string(width) + "x" + std::to_string(height));
+  Image out;
+  out.width = width;
+  out.height = height;
+  out.rgb.resize(size_t(width) * height * 3);
+  preprocess(decoded, library_options(options.crop_fraction, options.norm), TARE_DTYPE_UINT8, width, height,
+             out.rgb.data(), out.rgb.size());
+  return out;
 }
 
 std::vector<float> load_input(const std::string& path, const int32_t* shape, int rank,
