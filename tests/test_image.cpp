@@ -79,6 +79,24 @@ struct TempDir {
   }
 };
 
+struct Diff {
+  size_t count = 0;
+  int max_abs = 0;
+};
+
+Diff diff(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  Diff d;
+  if (a.size() != b.size()) return {std::max(a.size(), b.size()), 256};
+  for (size_t i = 0; i < a.size(); i++) {
+    int e = std::abs(int(a[i]) - int(b[i]));
+    if (e) {
+      d.count++;
+      d.max_abs = std::max(d.max_abs, e);
+    }
+  }
+  return d;
+}
+
 }  // namespace
 
 #if TARE_HAVE_IMAGE
@@ -118,24 +136,6 @@ std::vector<PilResult> run_pillow(const TempDir& tmp, const std::vector<std::str
     results[i].resized = tare::test::read_file((out / (std::to_string(i) + ".rgb")).string());
   }
   return results;
-}
-
-struct Diff {
-  size_t count = 0;
-  int max_abs = 0;
-};
-
-Diff diff(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
-  Diff d;
-  if (a.size() != b.size()) return {std::max(a.size(), b.size()), 256};
-  for (size_t i = 0; i < a.size(); i++) {
-    int e = std::abs(int(a[i]) - int(b[i]));
-    if (e) {
-      d.count++;
-      d.max_abs = std::max(d.max_abs, e);
-    }
-  }
-  return d;
 }
 
 // Compares decode and crop+resize of each image with Pillow; returns the number of images fully equal.
