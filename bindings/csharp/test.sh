@@ -41,6 +41,11 @@ if [ -f "$MODEL" ] && [ -f "$INPUT" ]; then
   out=$(mono --debug "$OUT/Classify.exe" "$MODEL" "$INPUT" "$TARE_DATA/models/labels.txt")
   echo "$out"
   grep -q "^ *1\. *473 " <<<"$out" || { echo "Classify example: top-1 is not 473" >&2; exit 1; }
+  # A JPEG through libtare_image and Session.SetInputImage: TFLite's top-1 on the tench image is class 1.
+  out=$(mono --debug "$OUT/Classify.exe" "$MODEL" "$TARE_DATA/images/imagenet_sample_1000/n01440764_tench.JPEG" \
+        "$TARE_DATA/models/labels.txt")
+  echo "$out"
+  grep -q "^ *1\. *1 .*tench" <<<"$out" || { echo "Classify example (JPEG): top-1 is not 1" >&2; exit 1; }
 elif [ "${TARE_REQUIRE_DATA:-0}" = 1 ]; then
   echo "Classify example: data missing at $TARE_DATA (TARE_REQUIRE_DATA=1)" >&2
   exit 1

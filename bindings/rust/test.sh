@@ -37,6 +37,11 @@ if [ -f "$data/models/mobilenet_v1_0.25_224.tflite" ]; then
   # TFLite's top-1 for this input is class 473.
   echo "$out" | grep -Eq '^ +473 ' || { echo "classify example: unexpected top-1" >&2; exit 1; }
   [ "$(echo "$out" | grep -Ec '^ +[0-9]+ +[0-9.]+')" = 5 ] || { echo "classify example: not 5 lines" >&2; exit 1; }
+  # A JPEG through libtare_image and Session::set_input_image: TFLite's top-1 on the tench image is class 1.
+  out=$(cargo run --offline --locked -q -p tare --example classify -- "$data/models/mobilenet_v1_0.25_224.tflite" \
+        "$data/images/imagenet_sample_1000/n01440764_tench.JPEG" "$data/models/labels.txt")
+  echo "$out"
+  echo "$out" | grep -Eq '^ +1 +0\.46[0-9]* +tench' || { echo "classify example (JPEG): unexpected top-1" >&2; exit 1; }
 elif [ "${TARE_REQUIRE_DATA:-0}" = 1 ]; then
   echo "classify example: no data in $data (TARE_REQUIRE_DATA=1)" >&2
   exit 1

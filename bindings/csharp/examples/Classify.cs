@@ -1,6 +1,7 @@
-// Classify: load a .tflite model and a raw float32 input file (little-endian, exactly the input's size), run it
-// on the GPU and print the top-5 classes -- the C# twin of samples/classify.c.
-//   mono Classify.exe MODEL.tflite INPUT.bin [LABELS.txt]
+// Classify: load a .tflite model and an image (JPEG/PNG, decoded by libtare_image and preprocessed by
+// Session.SetInputImage with the tare CLI's defaults) or a raw float32 input file (little-endian, exactly the input's
+// size), run it on the GPU and print the top-5 classes -- the C# twin of samples/classify.c.
+//   mono Classify.exe MODEL.tflite IMAGE.jpg|INPUT.bin [LABELS.txt]
 using System;
 using System.IO;
 using System.Linq;
@@ -12,7 +13,7 @@ internal static class Classify
   {
     if (args.Length < 2 || args.Length > 3)
     {
-      Console.Error.WriteLine("usage: Classify.exe MODEL.tflite INPUT.bin [LABELS.txt]");
+      Console.Error.WriteLine("usage: Classify.exe MODEL.tflite IMAGE.jpg|INPUT.bin [LABELS.txt]");
       return 2;
     }
     try
@@ -27,14 +28,19 @@ internal static class Classify
       using (Session session = model.CreateSession())
       {
         TensorInfo info = model.GetInput(0);
-        if (info.DType != DType.Float32 || raw.Length != info.ByteSize)
+        bool isImage = (raw.Length >= 3 && raw[0] == 0xFF && raw[1] == 0xD8 && raw[2] == 0xFF) ||
+                       (raw.Length >= 8 && raw[0] == 0x89 && raw[1] == (byte)'P' && raw[2] == (byte)'N' && raw[3] == (byte)'G');
+        if (isImage)
+          session.SetInputImage(0, Image.Load(raw).ToPixels());
+        else if (info.DType != DType.Float32 || raw.Length != info.ByteSize)
         {
           Console.Error.WriteLine("input " + info + " needs " + info.ByteSize + " bytes of float32; " + args[1] +
                                   " has " + raw.Length);
           return 1;
         }
+        else
+          session.SetInput(0, input);
         Console.WriteLine("device: " + context.Device);
-        session.SetInput(0, input);
         session.Run();
         float[] scores = session.GetOutput<float>(0);
         int rank = 1;

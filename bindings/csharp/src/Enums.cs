@@ -65,4 +65,39 @@ namespace Tare
     Before = 0,
     After = 1,
   }
+
+  /// <summary>tare_pixel_format: the layout of a pixel buffer (NV21/NV12: YCbCr 4:2:0, BT.601 full range).</summary>
+  public enum PixelFormat : int
+  {
+    Rgba8 = 0,
+    Bgra8 = 1,
+    Rgb8 = 2,
+    Bgr8 = 3,
+    Gray8 = 4,
+    Nv21 = 5,
+    Nv12 = 6,
+  }
+
+  /// <summary>tare_rotation: a clockwise turn of the image before it is cropped.</summary>
+  public enum Rotation : int
+  {
+    Rotate0 = 0,
+    Rotate90 = 1,
+    Rotate180 = 2,
+    Rotate270 = 3,
+  }
+
+  /// <summary>tare_resize_filter: Pillow's Image.BILINEAR or Image.NEAREST, bit for bit.</summary>
+  public enum ResizeFilter : int
+  {
+    Bilinear = 0,
+    Nearest = 1,
+  }
+
+  /// <summary>tare_channel_order of the input tensor.</summary>
+  public enum ChannelOrder : int
+  {
+    Rgb = 0,
+    Bgr = 1,
+  }
 }

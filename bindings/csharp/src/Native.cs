@@ -430,6 +430,47 @@ namespace Tare
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern void tare_free(IntPtr data);
 
+    // ---- pixels (tare_pixels, tare_image_options and their functions) --------------------------------------
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct tare_pixels
+    {
+      public UIntPtr struct_size;
+      public PixelFormat format;
+      public int width;
+      public int height;
+      public void* data;
+      public UIntPtr stride;
+      public void* uv;
+      public UIntPtr uv_stride;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct tare_image_options
+    {
+      public UIntPtr struct_size;
+      public Rotation rotation;
+      public double crop_fraction;
+      public int crop_x;
+      public int crop_y;
+      public int crop_width;
+      public int crop_height;
+      public ResizeFilter resize;
+      public ChannelOrder channels;
+      public fixed double mean[3];
+      public fixed double std[3];
+    }
+
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern void tare_pixels_init_sized(tare_pixels* pixels, UIntPtr size);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern void tare_image_options_init_sized(tare_image_options* options, UIntPtr size);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_image_preprocess(tare_pixels* pixels, tare_image_options* options,
+                                                        tare_tensor_info* tensor, void* @out, UIntPtr out_size);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_session_set_input_image(SessionHandle session, uint index, tare_pixels* pixels,
+                                                               tare_image_options* options);
+
     // ---- tare.h's init macros: `#define tare_X_init(p) tare_X_init_sized((p), sizeof(*(p)))` ----------------------
     // The same with the C# struct's size (equal to C's: see tests/HeaderCheck.cs).  The library writes no more than
     // that, so a newer library with longer structs cannot write past these.
@@ -465,5 +506,9 @@ namespace Tare
       tare_equalize_options_init_sized(options, (UIntPtr)sizeof(tare_equalize_options));
     internal static void tare_equalize_report_init(tare_equalize_report* report) =>
       tare_equalize_report_init_sized(report, (UIntPtr)sizeof(tare_equalize_report));
+    internal static void tare_pixels_init(tare_pixels* pixels) =>
+      tare_pixels_init_sized(pixels, (UIntPtr)sizeof(tare_pixels));
+    internal static void tare_image_options_init(tare_image_options* options) =>
+      tare_image_options_init_sized(options, (UIntPtr)sizeof(tare_image_options));
   }
 }

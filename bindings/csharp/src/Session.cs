@@ -87,6 +87,22 @@ namespace Tare
       SetInput(index, new ReadOnlySpan<T>(data));
     }
 
+    /// <summary>Preprocesses pixels straight into input `index` (tare_session_set_input_image): rotation, crop,
+    /// Pillow-exact resize to the input's size, normalization, the input's dtype.  options null: the defaults.</summary>
+    public void SetInputImage(int index, Pixels pixels, ImageOptions options = null)
+    {
+      if (pixels == null) throw new ArgumentNullException(nameof(pixels));
+      Native.tare_image_options o = (options ?? new ImageOptions()).ToNative();
+      uint i = Model.Index(index);
+      pixels.CheckLengths();
+      fixed (byte* d = pixels.Data)
+      fixed (byte* uv = pixels.Uv)
+      {
+        Native.tare_pixels p = ImagePreprocessing.ToNative(pixels, d, uv);
+        TareException.Check(Native.tare_session_set_input_image(handle, i, &p, &o));
+      }
+    }
+
     /// <summary>Runs the graph on the GPU and waits for it.</summary>
     public void Run() => TareException.Check(Native.tare_session_run(handle));
 

@@ -274,7 +274,7 @@ namespace Tare.Tests
           }
           count++;
         }
-        Check(count == 16, count + " init methods in Native");
+        Check(count == 18, count + " init methods in Native");
       });
 
       Test("options: defaults from the *_init functions match tare.h's documentation", () =>
@@ -321,6 +321,60 @@ namespace Tare.Tests
         ThrowsTare(Status.InvalidArgument,
                    () => new Context(new ContextOptions { DeviceName = "no such device \u00e9" }),
                    "context on a device name that matches nothing");
+      });
+
+      Test("pixels: hand-computed resizes, rotation, YUV, normalization, quantization and refusals", () =>
+      {
+        var ramp = new Pixels(PixelFormat.Rgb8, 2, 1, new byte[] { 0, 0, 0, 255, 255, 255 });
+        var o = new ImageOptions { CropFraction = 1.0 };
+        var u8 = new byte[12];
+        // Pillow's BILINEAR 2 -> 4: 0, 64 (63.75), 191 (191.25), 255; NEAREST: 0, 0, 255, 255.
+        ImagePreprocessing.Preprocess(ramp, o, DType.UInt8, 1, 4, u8);
+        Check(u8.SequenceEqual(new byte[] { 0, 0, 0, 64, 64, 64, 191, 191, 191, 255, 255, 255 }), "bilinear");
+        o.Resize = ResizeFilter.Nearest;
+        ImagePreprocessing.Preprocess(ramp, o, DType.UInt8, 1, 4, u8);
+        Check(u8.SequenceEqual(new byte[] { 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255 }), "nearest");
+        o.Rotation = Rotation.Rotate90;  // 2 x 1 turned clockwise: 1 x 2, the left pixel on top
+        var turned = new byte[6];
+        ImagePreprocessing.Preprocess(ramp, o, DType.UInt8, 2, 1, turned);
+        Check(turned.SequenceEqual(new byte[] { 0, 0, 0, 255, 255, 255 }), "rotation");
+        var d = new ImageOptions { CropFraction = 1.0 };
+        var f = new byte[24];
+        ImagePreprocessing.Preprocess(ramp, d, DType.Float32, 1, 2, f);
+        var v = new float[6];
+        Buffer.BlockCopy(f, 0, v, 0, 24);
+        Check(v.SequenceEqual(new float[] { -1, -1, -1, 1, 1, 1 }), "float: " + string.Join(",", v));
+        var q = new byte[6];  // int8, scale 1/128, zero point -1: -128 (clamped), 127
+        ImagePreprocessing.Preprocess(ramp, d, DType.Int8, 1, 2, q, true, 1.0f / 128, -1);
+        Check(q.SequenceEqual(new byte[] { 128, 128, 128, 127, 127, 127 }), "int8");
+        var nv12 = new Pixels(PixelFormat.Nv12, 2, 1, new byte[] { 100, 100, 255, 128 });
+        ImagePreprocessing.Preprocess(nv12, d, DType.UInt8, 1, 2, turned);
+        Check(turned.SequenceEqual(new byte[] { 100, 56, 255, 100, 56, 255 }), "NV12 (BT.601 full range)");
+        ThrowsTare(Status.InvalidArgument,
+                   () => ImagePreprocessing.Preprocess(new Pixels(PixelFormat.Rgb8, 2, 2, new byte[10]), d, DType.UInt8, 2, 2,
+                                                       new byte[12]), "short buffer");
+        ThrowsTare(Status.InvalidArgument, () => ImagePreprocessing.Preprocess(ramp, new ImageOptions { CropWidth = 3,
+                                                                                  CropHeight = 1 }, DType.UInt8, 1, 2, turned), "crop box");
+        ThrowsTare(Status.InvalidArgument, () => ImagePreprocessing.Preprocess(ramp, d, DType.UInt8, 1, 2, new byte[5]), "out size");
+      });
+
+      Test("pixels: a JPEG decoded by libtare_image and preprocessed equals Pillow's reference input", () =>
+      {
+        string jpeg = Data("images/imagenet_sample_1000/n01440764_tench.JPEG");
+        string reference = Data("ref/mobilenet_v2_1.0_224_float/in_img1.bin");  // Pillow's preprocessing of it
+        if (!HaveData("images/imagenet_sample_1000/n01440764_tench.JPEG", "ref/mobilenet_v2_1.0_224_float/in_img1.bin"))
+          return;
+        Image image = Image.Load(jpeg);
+        Check(image.Width == 500 && image.Height == 375 && image.Rgb.Length == 500 * 375 * 3, "decoded size");
+        var input = new byte[224 * 224 * 3 * 4];
+        ImagePreprocessing.Preprocess(image.ToPixels(), new ImageOptions(), DType.Float32, 224, 224, input);
+        Check(input.SequenceEqual(File.ReadAllBytes(reference)), "the preprocessed tench differs from Pillow's");
+        byte[] bytes = File.ReadAllBytes(jpeg);
+        Check(Image.Load(bytes).Rgb.SequenceEqual(image.Rgb), "load from memory");
+        TareException e = ThrowsTare(Status.InvalidArgument, () => Image.Load(bytes.Take(bytes.Length / 3).ToArray()),
+                                     "truncated JPEG");
+        Check(e == null || e.NativeMessage.Contains("truncated or corrupt"), "truncated JPEG message");
+        ThrowsTare(Status.Io, () => Image.Load("/nonexistent.jpg"), "missing file");
       });
 
       Test("error paths: TareException with the status and the library's message", () =>

@@ -20,6 +20,10 @@
 
 pub use core::ffi::{c_char, c_int, c_void};
 
+/// libtare_image (include/tare/tare_image.h), with the `image` feature.
+#[cfg(feature = "image")]
+pub mod tare_image;
+
 pub const TARE_ABI_VERSION: c_int = 1;
 pub const TARE_VERSION_MAJOR: c_int = 0;
 pub const TARE_VERSION_MINOR: c_int = 1;
@@ -674,4 +678,94 @@ pub unsafe fn tare_equalize_options_init(options: *mut tare_equalize_options) {
 #[inline]
 pub unsafe fn tare_equalize_report_init(report: *mut tare_equalize_report) {
   tare_equalize_report_init_sized(report, core::mem::size_of::<tare_equalize_report>())
+}
+
+// ---- pixels: images and camera frames into an input tensor ------------------------------------------------------
+
+pub type tare_pixel_format = c_int;
+pub const TARE_PIXEL_RGBA8: tare_pixel_format = 0;
+pub const TARE_PIXEL_BGRA8: tare_pixel_format = 1;
+pub const TARE_PIXEL_RGB8: tare_pixel_format = 2;
+pub const TARE_PIXEL_BGR8: tare_pixel_format = 3;
+pub const TARE_PIXEL_GRAY8: tare_pixel_format = 4;
+pub const TARE_PIXEL_NV21: tare_pixel_format = 5;
+pub const TARE_PIXEL_NV12: tare_pixel_format = 6;
+
+pub type tare_rotation = c_int;
+pub const TARE_ROTATE_0: tare_rotation = 0;
+pub const TARE_ROTATE_90: tare_rotation = 1;
+pub const TARE_ROTATE_180: tare_rotation = 2;
+pub const TARE_ROTATE_270: tare_rotation = 3;
+
+pub type tare_resize_filter = c_int;
+pub const TARE_RESIZE_BILINEAR: tare_resize_filter = 0;
+pub const TARE_RESIZE_NEAREST: tare_resize_filter = 1;
+
+pub type tare_channel_order = c_int;
+pub const TARE_CHANNELS_RGB: tare_channel_order = 0;
+pub const TARE_CHANNELS_BGR: tare_channel_order = 1;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct tare_pixels {
+  pub struct_size: usize,
+  pub format: tare_pixel_format,
+  pub width: i32,
+  pub height: i32,
+  pub data: *const c_void,
+  pub stride: usize,
+  pub uv: *const c_void,
+  pub uv_stride: usize,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct tare_image_options {
+  pub struct_size: usize,
+  pub rotation: tare_rotation,
+  pub crop_fraction: f64,
+  pub crop_x: i32,
+  pub crop_y: i32,
+  pub crop_width: i32,
+  pub crop_height: i32,
+  pub resize: tare_resize_filter,
+  pub channels: tare_channel_order,
+  pub mean: [f64; 3],
+  pub std: [f64; 3],
+}
+
+extern "C" {
+  pub fn tare_pixels_init_sized(pixels: *mut tare_pixels, size: usize);
+  pub fn tare_image_options_init_sized(options: *mut tare_image_options, size: usize);
+  pub fn tare_image_preprocess(
+    pixels: *const tare_pixels,
+    options: *const tare_image_options,
+    tensor: *const tare_tensor_info,
+    out: *mut c_void,
+    out_size: usize,
+  ) -> tare_status;
+  pub fn tare_session_set_input_image(
+    session: *mut tare_session,
+    index: u32,
+    pixels: *const tare_pixels,
+    options: *const tare_image_options,
+  ) -> tare_status;
+}
+
+/// The `tare_pixels_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `pixels` must be NULL or point to a writable `tare_pixels`.
+#[inline]
+pub unsafe fn tare_pixels_init(pixels: *mut tare_pixels) {
+  tare_pixels_init_sized(pixels, core::mem::size_of::<tare_pixels>())
+}
+
+/// The `tare_image_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `options` must be NULL or point to a writable `tare_image_options`.
+#[inline]
+pub unsafe fn tare_image_options_init(options: *mut tare_image_options) {
+  tare_image_options_init_sized(options, core::mem::size_of::<tare_image_options>())
 }

@@ -752,6 +752,9 @@ layouts! {
     wall_ms }
   tare_equalize_options { struct_size, replace_relu6, max_iterations }
   tare_equalize_report { struct_size, pairs, iterations, relu6_replaced }
+  tare_pixels { struct_size, format, width, height, data, stride, uv, uv_stride }
+  tare_image_options { struct_size, rotation, crop_fraction, crop_x, crop_y, crop_width, crop_height, resize,
+    channels, mean, std }
 }
 
 #[test]

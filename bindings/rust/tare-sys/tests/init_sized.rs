@@ -71,6 +71,8 @@ fn macro_equivalents_pass_the_rust_size() {
     tare_bft_report_init: tare_bft_report,
     tare_equalize_options_init: tare_equalize_options,
     tare_equalize_report_init: tare_equalize_report,
+    tare_pixels_init: tare_pixels,
+    tare_image_options_init: tare_image_options,
   );
   let mut o: tare_context_options = unsafe { std::mem::zeroed() };
   unsafe { tare_context_options_init(&mut o) };

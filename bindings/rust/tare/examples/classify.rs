@@ -1,16 +1,25 @@
 //! Classifies one image with a .tflite classifier and prints the top-5, like samples/classify.c.
 //!
-//!     cargo run --example classify -- MODEL.tflite INPUT.bin [LABELS.txt]
+//!     cargo run --example classify -- MODEL.tflite IMAGE.jpg|INPUT.bin [LABELS.txt]
 //!
-//! INPUT.bin: the preprocessed image as raw little-endian float32 in the model's input layout (e.g. [1,224,224,3],
-//! pixel/127.5 - 1), such as ref/mobilenet_v1_0.25_224/in_img0.bin of the data set.  An 8-bit input (a model
-//! quantized with an int8/uint8 input) is quantized from the floats with the input's scale and zero point.
-//! LABELS.txt: one class name per line.  Without arguments the data set's MobileNet-v1 0.25 and its first reference
-//! image are used (TARE_DATA, else ../shared/data from the repository root).
+//! IMAGE.jpg / .png: decoded by libtare_image and preprocessed by `Session::set_input_image` with the defaults (the
+//! `tare` CLI's pipeline: central crop 87.5 %, Pillow's bilinear resize, pixel / 127.5 - 1, or the 8-bit input's
+//! quantization).  INPUT.bin: the preprocessed image as raw little-endian float32 in the model's input layout (e.g.
+//! [1,224,224,3], pixel/127.5 - 1), such as ref/mobilenet_v1_0.25_224/in_img0.bin of the data set; an 8-bit input is
+//! quantized from the floats with the input's scale and zero point.  LABELS.txt: one class name per line.  Without
+//! arguments the data set's MobileNet-v1 0.25 and its tench JPEG are used (TARE_DATA, else ../shared/data from the
+//! repository root).
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tare::{Context, DType, Model, SessionOptions};
+use tare::{Context, DType, Image, ImageOptions, Model, SessionOptions};
+
+// A JPEG or PNG, by its first bytes.
+fn is_image(path: &PathBuf) -> bool {
+  let mut head = [0u8; 8];
+  let n = std::fs::File::open(path).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+  (n >= 3 && head[..3] == [0xFF, 0xD8, 0xFF]) || (n == 8 && head == *b"\x89PNG\r\n\x1a\n")
+}
 
 fn read_f32(path: &PathBuf) -> Result<Vec<f32>, String> {
   let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -20,29 +29,13 @@ fn read_f32(path: &PathBuf) -> Result<Vec<f32>, String> {
   Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-  let args: Vec<String> = std::env::args().skip(1).collect();
-  let data = std::env::var("TARE_DATA")
-    .map(PathBuf::from)
-    .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data"));
-  let data = data.canonicalize().unwrap_or(data);
-  let (model_path, input_path, labels_path) = match args.as_slice() {
-    [] => (
-      data.join("models/mobilenet_v1_0.25_224.tflite"),
-      data.join("ref/mobilenet_v1_0.25_224/in_img0.bin"),
-      Some(data.join("models/labels.txt")),
-    ),
-    [m, i] => (PathBuf::from(m), PathBuf::from(i), None),
-    [m, i, l] => (PathBuf::from(m), PathBuf::from(i), Some(PathBuf::from(l))),
-    _ => return Err("usage: classify [MODEL.tflite INPUT.bin [LABELS.txt]]".into()),
-  };
-
-  let ctx = Context::new()?;
-  println!("device: {}", ctx.device_info()?.name);
-  let model = Model::load_file(&ctx, &model_path)?;
-  let input = model.input_info(0)?;
-  let output = model.output_info(0)?;
-  let floats = read_f32(&input_path)?;
+// The raw float32 input file, quantized for an 8-bit input.
+fn set_raw_input(
+  session: &mut tare::Session,
+  input: &tare::TensorInfo,
+  input_path: &PathBuf,
+) -> Result<(), Box<dyn std::error::Error>> {
+  let floats = read_f32(input_path)?;
   if floats.len() != input.elements() {
     return Err(
       format!(
@@ -57,7 +50,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
   }
 
-  let mut session = model.session(&SessionOptions::default())?;
   match input.dtype {
     DType::Float32 => session.set_input(0, &floats)?,
     DType::UInt8 | DType::Int8 => {
@@ -69,6 +61,38 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
       session.set_input(0, &q)?;
     }
     other => return Err(format!("input type {other:?} is not handled by this example").into()),
+  }
+  Ok(())
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+  let args: Vec<String> = std::env::args().skip(1).collect();
+  let data = std::env::var("TARE_DATA")
+    .map(PathBuf::from)
+    .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/data"));
+  let data = data.canonicalize().unwrap_or(data);
+  let (model_path, input_path, labels_path) = match args.as_slice() {
+    [] => (
+      data.join("models/mobilenet_v1_0.25_224.tflite"),
+      data.join("images/imagenet_sample_1000/n01440764_tench.JPEG"),
+      Some(data.join("models/labels.txt")),
+    ),
+    [m, i] => (PathBuf::from(m), PathBuf::from(i), None),
+    [m, i, l] => (PathBuf::from(m), PathBuf::from(i), Some(PathBuf::from(l))),
+    _ => return Err("usage: classify [MODEL.tflite IMAGE.jpg|INPUT.bin [LABELS.txt]]".into()),
+  };
+
+  let ctx = Context::new()?;
+  println!("device: {}", ctx.device_info()?.name);
+  let model = Model::load_file(&ctx, &model_path)?;
+  let input = model.input_info(0)?;
+  let output = model.output_info(0)?;
+  let mut session = model.session(&SessionOptions::default())?;
+  if is_image(&input_path) {
+    let image = Image::load_file(&input_path)?;
+    session.set_input_image(0, &image.pixels(), &ImageOptions::default())?;
+  } else {
+    set_raw_input(&mut session, &input, &input_path)?;
   }
   let t0 = std::time::Instant::now();
   session.run()?;

@@ -63,6 +63,7 @@
 mod calib;
 mod context;
 mod error;
+mod image;
 mod model;
 mod session;
 mod util;
@@ -77,6 +78,9 @@ pub use context::{
   device_count, device_info, devices, supported_ops, Context, ContextOptions, DeviceInfo, DeviceType, OpSupport,
 };
 pub use error::{Error, Result, Status};
+#[cfg(feature = "image")]
+pub use image::Image;
+pub use image::{preprocess, Crop, ImageOptions, PixelFormat, Pixels, ResizeFilter, Rotation};
 pub use model::{DType, Model, OpInfo, TensorInfo};
 pub use session::{MemoryReport, Precision, ProfileEntry, Session, SessionOptions};
 pub use tare_sys as sys;
