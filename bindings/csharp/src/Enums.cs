@@ -59,10 +59,12 @@ namespace Tare
     PostActivation = 1,
   }
 
-  /// <summary>tare_error_stage: before or after bias correction.</summary>
+  /// <summary>tare_error_stage: the model an error was measured on.</summary>
   public enum ErrorStage : int
   {
     Before = 0,
     After = 1,
+    Bft = 2,
+    Unequalized = 3,
   }
 }
