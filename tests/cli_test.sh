@@ -196,7 +196,22 @@ assert [s["stage"] for s in a["stages"]] == ["float", "equalized", "quantized", 
 assert a["stages"][0]["top1_agreement"] == 1, a
 assert d["settings"]["count"] == 4 and d["settings"]["bft_images"] == 2, d["settings"]
 assert len(d["layers"]) == 28, len(d["layers"])
+# Every stage measured on the IBC images, in pipeline order; IBC lowers the mean shift there (it corrects it).
+e = d["stage_errors"]
+assert [s["stage"] for s in e] == ["unequalized", "before", "after", "bft"], e
+assert e[2]["mean_mas"] < e[1]["mean_mas"], e
+for layer in d["layers"]:
+    for point in ("pre_activation", "post_activation"):
+        assert all(layer[point][s] is not None for s in ("unequalized", "before", "after", "bft")), layer
 PY
+  # BFT alone: the report measures the quantized model and the fine-tuned one (no IBC stage).
+  check "calibrate bft report" 0 "report.html" -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method bft \
+    --ibc-images 2 --bft-images 2 --bft-epochs 1 --bft-batch 2 --bft-rates 1e-3 --out "$tmp/bft3.tflite" \
+    --report "$tmp/bft3_report"
+  if grep -q 'data-stage="BFT"' "$tmp/bft3_report/report.html" && ! grep -q 'data-stage="IBC"' \
+    "$tmp/bft3_report/report.html" && grep -q ',post,bft,' "$tmp/bft3_report/errors.csv"; then ok; else
+    ko "the BFT-only report lacks the BFT stage"
+  fi
   check "analyze" 0 "MAS         post-activation" -- "$TARE" analyze "$S" --images "$tmp/calib" --quantized "$tmp/none.tflite" \
     --ibc-images 2 --skip 2 --analyze-images 2 --report "$tmp/analysis"
   check_json "analyze --json" analyze ibc_images -- "$TARE" analyze "$S" --images "$tmp/calib" --quantized "$tmp/none.tflite" \

@@ -388,6 +388,37 @@ TEST_SUITE("api") {
     REQUIRE(tare_analyze(m, q, nullptr, 1, fill, &feed, nullptr, &a) == TARE_OK);
     CHECK(tare_diagnostics_summary(a, 0, TARE_POINT_POST_ACTIVATION, TARE_STAGE_AFTER, &last_a) ==
           TARE_ERROR_INVALID_ARGUMENT);
+    // Another stage measured into the same diagnostics: the corrected model as "bft" gives the numbers tare_analyze
+    // gives it as "after" on the same image; the stages it has are flagged.
+    tare_layer_info info;
+    info.struct_size = sizeof(info);
+    REQUIRE(tare_diagnostics_layer(a, 27, &info) == TARE_OK);
+    CHECK(info.stages == 1u << TARE_STAGE_BEFORE);
+    REQUIRE(tare_diagnostics_measure(a, TARE_STAGE_BFT, m, c1, 1, fill, &feed, &ao) == TARE_OK);
+    REQUIRE(tare_diagnostics_layer(a, 27, &info) == TARE_OK);
+    CHECK(info.stages == ((1u << TARE_STAGE_BEFORE) | (1u << TARE_STAGE_BFT)));
+    CHECK(info.has_after == 0);
+    tare_diagnostics* ref = nullptr;
+    REQUIRE(tare_analyze(m, q, c1, 1, fill, &feed, &ao, &ref) == TARE_OK);
+    for (uint32_t l : {0u, 13u, 27u}) {
+      tare_error_stats bft, after;
+      bft.struct_size = after.struct_size = sizeof(bft);
+      REQUIRE(tare_diagnostics_summary(a, l, TARE_POINT_PRE_ACTIVATION, TARE_STAGE_BFT, &bft) == TARE_OK);
+      REQUIRE(tare_diagnostics_summary(ref, l, TARE_POINT_PRE_ACTIVATION, TARE_STAGE_AFTER, &after) == TARE_OK);
+      CHECK(bft.mas == after.mas);
+      CHECK(bft.rqnsr == after.rqnsr);
+    }
+    tare_diagnostics_destroy(ref);
+    CHECK(tare_diagnostics_summary(a, 0, TARE_POINT_POST_ACTIVATION, TARE_STAGE_UNEQUALIZED, &last_a) ==
+          TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(std::string(tare_last_error()).find("no \"unequalized\" measurement") != std::string::npos);
+    CHECK(tare_diagnostics_measure(a, (tare_error_stage)4, m, c1, 1, fill, &feed, &ao) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(tare_diagnostics_measure(a, TARE_STAGE_BFT, m, nullptr, 1, fill, &feed, &ao) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(tare_diagnostics_measure(a, TARE_STAGE_BFT, m, c1, 1, nullptr, &feed, &ao) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(tare_diagnostics_note(a, "settings", nullptr, "x") == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(tare_diagnostics_note(a, "", "k", "x") == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(tare_diagnostics_note(nullptr, "settings", "k", "x") == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(tare_diagnostics_note(a, "settings", "method", "ibc+bft") == TARE_OK);
     tare_diagnostics_destroy(a);
 
     // Errors: a float model of another network, a float "quantized" model, no images, cancellation.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "calib/bft.h"
 #include "calib/ibc.h"
 #include "calib/layer_runner.h"
 #include "calib_harness.h"
@@ -165,6 +166,57 @@ TEST_SUITE("calib") {
         }
       }
     }
+    check_validation();
+  }
+
+  TEST_CASE("layer errors: the BFT stage of the diagnostics equals the CPU reference's sums of the fine-tuned model") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(7);
+    Graph g = dw_net(9, 7, 3, 6, 10, rng);
+    Images im = random_images(8, 9 * 7 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 4));
+    calib::IbcResult ibc = calib::iterative_bias_correction(ctx, g, q, 4, from(im), calib::IbcOptions{});
+    calib::BftOptions o;
+    o.rates = {1e-2f};
+    o.mini_epochs = {2};
+    o.batch = 2;
+    calib::BftResult bft = calib::bias_fine_tuning(ctx, g, ibc.corrected, 4, from(im), o);
+    calib::Diagnostics d = ibc.diagnostics;
+    calib::merge_stage(d, calib::ErrorStage::kBft, calib::analyze(ctx, g, bft.corrected, 4, from(im), 3));
+    CpuErrors cpu = cpu_errors(g, bft.corrected, im, 0, 4);
+    REQUIRE(d.layers.size() == cpu.pre.size());
+    double moved = 0;  // BFT changed the biases, so its errors are its own, not IBC's
+    for (size_t k = 0; k < d.layers.size(); k++) {
+      CAPTURE(k);
+      CHECK(d.layers[k].before.pre.size() == ibc.diagnostics.layers[k].before.pre.size());  // the others kept
+      CHECK(!d.layers[k].after.empty());
+      for (int point = 0; point < 2; point++) {
+        CAPTURE(point);
+        const calib::ErrorSums& gpu = point == 0 ? d.layers[k].bft.pre : d.layers[k].bft.post;
+        const CpuLayer& c = point == 0 ? cpu.pre[k] : cpu.post[k];
+        REQUIRE(gpu.size() == c.se.size());
+        for (size_t ch = 0; ch < gpu.size(); ch++) {
+          CHECK(gpu[ch].count == c.count);
+          const double rms_e = std::sqrt(c.se2[ch] / c.count), rms_x = std::sqrt(c.sx2[ch] / c.count);
+          CHECK(std::fabs(gpu[ch].mean_e() - c.se[ch] / c.count) <= 0.02 * rms_e + 1e-6 * rms_x + 1e-9);
+          CHECK(std::fabs(gpu[ch].sum_x2 - c.sx2[ch]) <= 1e-5 * c.sx2[ch] + 1e-9);
+          const calib::ErrorSums& ibc_sums = point == 0 ? d.layers[k].after.pre : d.layers[k].after.post;
+          moved += std::fabs(gpu[ch].mean_e() - ibc_sums[ch].mean_e());
+        }
+      }
+    }
+    CHECK(moved > 0);
+    // A model with other layers is refused with a message, the diagnostics unchanged.
+    calib::Diagnostics other = d;
+    other.layers.pop_back();
+    CHECK_THROWS_WITH_AS(calib::merge_stage(d, calib::ErrorStage::kBft, other),
+                         doctest::Contains("the measured model has 4 layers, the diagnostics 5"), tare::Error);
+    other = d;
+    other.layers[1].channels += 1;
+    CHECK_THROWS_WITH_AS(calib::merge_stage(d, calib::ErrorStage::kUnequalized, other),
+                         doctest::Contains("layer 1 of the measured model"), tare::Error);
+    CHECK(d.layers[1].unequalized.empty());
     check_validation();
   }
 

@@ -261,12 +261,13 @@ TEST_SUITE("calib") {
       const std::string& s = *page;
       CHECK(s.rfind("<!DOCTYPE html>", 0) == 0);
       CHECK(s.find("</html>") != std::string::npos);
-      CHECK(count_of(s, "<svg") == 8);  // 4 metrics x 2 measuring points
+      CHECK(count_of(s, "<svg") == 8);  // 4 metrics x 2 measuring points (the per-channel one is drawn by the script)
       CHECK(count_of(s, "<svg") == count_of(s, "</svg>"));
-      CHECK(count_of(s, "<table") == 1);
-      CHECK(count_of(s, "<tr>") == 1 + 2);  // header + one row per layer
-      CHECK(s.find("<script") == std::string::npos);
-      CHECK(s.find("<SCRIPT") == std::string::npos);
+      CHECK(count_of(s, "<table") == 2);           // the stages side by side and every layer; no notes
+      CHECK(count_of(s, "<tr data-layer=") == 2);  // one row per layer
+      // The script and its data; nothing that ends the data element early.
+      CHECK(count_of(s, "<script") == 2);
+      CHECK(count_of(s, "</script>") == 2);
       CHECK(s.find("javascript:") == std::string::npos);
       // No external resources (an SVG xmlns would be the only allowed URL).
       for (const char* url : {"http://", "https://"}) {
@@ -278,23 +279,38 @@ TEST_SUITE("calib") {
       // Title: model, batch, image count.
       CHECK(s.find("mobilenet_test.tflite") != std::string::npos);
       CHECK(s.find("8 IBC images, 8 images") != std::string::npos);
-      // Escaped layer name, never raw.
+      // Escaped layer name, never raw (HTML entities in the page, \u escapes in the script's data).
       CHECK(s.find("a&lt;b&amp;c") != std::string::npos);
+      CHECK(s.find("a\\u003cb\\u0026c") != std::string::npos);
       CHECK(s.find("a<b&c") == std::string::npos);
       CHECK(s.find("layer index") != std::string::npos);
-      // Before series on every plot (log plots need positive values: all have some here).
+      // The basic stage on every plot (log plots need positive values: all have some here).
       CHECK(s.find("polyline points=") != std::string::npos);
-      CHECK(s.find("class=\"before\"") != std::string::npos);
+      CHECK(s.find("class=\"m s0\"") != std::string::npos);
+      CHECK(s.find("<th class=\"stage\" data-stage=\"basic\">") != std::string::npos);
     }
-    // The "after" series only when after data exists.
-    CHECK(h.find("class=\"after\"") != std::string::npos);
-    CHECK(h.find("MAS RMS after") != std::string::npos);
-    CHECK(h0.find("after") == std::string::npos);
+    // The IBC stage only when it was measured.
+    CHECK(h.find("class=\"m s1\"") != std::string::npos);
+    CHECK(h.find("<th>MAS IBC</th>") != std::string::npos);
+    CHECK(h0.find("IBC</th>") == std::string::npos);
+    CHECK(h0.find("class=\"m s1\"") == std::string::npos);
+    // The per-channel MAS of every layer, point and stage: layer 0 pre basic {2, -1}, pre IBC {0, 0.005}, post basic
+    // {2, 0.5}, post IBC {0.05, 0.01}; layer 1 (3 channels) pre basic {0.5, 0, 0}, no IBC stage.
+    CHECK(h.find("\"mas\":[[[2,-1],[0,0.005]],[[2,0.5],[0.05,0.01]]]") != std::string::npos);
+    CHECK(h.find("\"mas\":[[[0.5,0,0],null],[[0.5,0,0],null]]") != std::string::npos);
+    CHECK(h.find("{\"label\":\"basic\",\"cls\":\"s0\"},{\"label\":\"IBC\",\"cls\":\"s1\"}") != std::string::npos);
 
     // Deterministic.
     CHECK(diagnostics_html(with) == h);
     CHECK(diagnostics_html(without) == h0);
     CHECK(h.size() < 200000);
+
+    // A name that would end the data's script element is escaped there.
+    Diagnostics tricky = without;
+    tricky.layers[0].name = "x</script><b>";
+    const std::string ht = diagnostics_html(tricky);
+    CHECK(count_of(ht, "</script>") == 2);
+    CHECK(ht.find("x\\u003c/script\\u003e\\u003cb\\u003e") != std::string::npos);
 
     // Degenerate inputs still give a page: no layers, and a layer whose every ratio is undefined.
     Diagnostics empty;
@@ -310,5 +326,68 @@ TEST_SUITE("calib") {
     CHECK(hd.find("no data") != std::string::npos);
     CHECK(hd.find("nan") == std::string::npos);
     CHECK(diagnostics_summary_csv(dead).find("nan") == std::string::npos);
+  }
+
+  TEST_CASE("diagnostics: every stage side by side (BFT, equalization) and the notes") {
+    Diagnostics d = sample(true);
+    // BFT on both layers; the model before equalization on layer 0 only.
+    d.layers[0].bft.pre = {channel({0.5, -0.5}, {2, 2}), channel({0.1, 0.1}, {1, 1})};
+    d.layers[0].bft.post = d.layers[0].bft.pre;
+    d.layers[1].bft.pre = {channel({1, 1}, {1, -1}), channel({0, 0}, {2, 0}), channel({0, 0}, {0, 0})};
+    d.layers[1].bft.post = d.layers[1].bft.pre;
+    d.layers[0].unequalized.pre = {channel({4, 4}, {2, 2}), channel({1, 1}, {1, 1})};
+    d.layers[0].unequalized.post = d.layers[0].unequalized.pre;
+    d.notes = {{"settings", "method", "ibc+bft"}, {"accuracy", "bft", "top-1 70.0%"}, {"settings", "model", "m<1>"}};
+
+    // CSV: the new stages' rows, with their own numbers.
+    const std::string csv = diagnostics_csv(d);
+    CHECK(count_of(csv, ",bft,") == 2 * 2 + 3 * 2);
+    CHECK(count_of(csv, ",unequalized,") == 2 * 2);
+    bool found = false;
+    for (const auto& line : split_lines(csv)) {
+      const auto f = csv_fields(line);
+      if (f[0] == "1" && f[4] == "0" && f[5] == "post" && f[6] == "bft") {
+        found = true;
+        CHECK(std::stod(f[7]) == doctest::Approx(1.0));  // e {1, 1}
+        CHECK(std::stod(f[9]) == doctest::Approx(1.0));  // sqrt(2 / 2)
+      }
+    }
+    CHECK(found);
+    const std::string sum = diagnostics_summary_csv(d);
+    CHECK(count_of(sum, ",bft,") == 2 * 2);
+    CHECK(count_of(sum, ",unequalized,") == 2);
+    for (const auto& line : split_lines(sum)) {
+      const auto f = csv_fields(line);
+      if (f[0] == "0" && f[3] == "post" && f[4] == "bft") CHECK(std::stod(f[6]) == doctest::Approx(0.1));  // max |MAS|
+    }
+
+    // HTML: four stages in pipeline order, the quantized model named "equalized" beside the unequalized "basic".
+    const std::string h = diagnostics_html(d);
+    const size_t b = h.find("data-stage=\"basic\""), e = h.find("data-stage=\"equalized\""),
+                 i = h.find("data-stage=\"IBC\""), t = h.find("data-stage=\"BFT\"");
+    REQUIRE(b != std::string::npos);
+    REQUIRE(e != std::string::npos);
+    REQUIRE(i != std::string::npos);
+    REQUIRE(t != std::string::npos);
+    CHECK((b < e && e < i && i < t));
+    for (const char* cls : {"class=\"m s0\"", "class=\"m s1\"", "class=\"m s2\"", "class=\"m s3\""})
+      CHECK(h.find(cls) != std::string::npos);
+    CHECK(h.find("<th>MAS BFT</th>") != std::string::npos);
+    CHECK(h.find("<th>rQNSR equalized</th>") != std::string::npos);
+    // The stages table: mean over layers of the post-activation MAS RMS; BFT: layer 0 sqrt((0^2 + 0.1^2) / 2),
+    // layer 1 sqrt((1 + 0 + 0) / 3).
+    const double bft_mas = (std::sqrt(0.01 / 2) + std::sqrt(1.0 / 3)) / 2;
+    char expect[64];
+    std::snprintf(expect, sizeof expect, "<td>%.4g</td>", bft_mas);
+    const size_t row = h.find("<tr><td class=\"l\">RMS of |MAS| over channels</td>");
+    REQUIRE(row != std::string::npos);
+    CHECK(h.substr(row, h.find("</tr>", row) - row).find(expect) != std::string::npos);
+    // Per-channel data: four series per point; layer 1 has neither IBC nor the unequalized stage.
+    CHECK(h.find("\"mas\":[[null,[0.5,0,0],null,[1,0,0]],[null,[0.5,0,0],null,[1,0,0]]]") != std::string::npos);
+    // The notes: one table per section in order of first use, values escaped.
+    CHECK(count_of(h, "<table class=\"note\">") == 2);
+    CHECK(h.find("<h2>Settings</h2>") < h.find("<h2>Accuracy</h2>"));
+    CHECK(h.find("<tr><th class=\"l\">model</th><td class=\"l\">m&lt;1&gt;</td></tr>") != std::string::npos);
+    CHECK(h.find("<tr><th class=\"l\">bft</th><td class=\"l\">top-1 70.0%</td></tr>") != std::string::npos);
   }
 }

@@ -426,7 +426,12 @@ typedef enum tare_error_point {
   TARE_POINT_POST_ACTIVATION = 1 /* its output: after the activation and, quantized, the rounding to 8 bits */
 } tare_error_point;
 
-typedef enum tare_error_stage { TARE_STAGE_BEFORE = 0, TARE_STAGE_AFTER = 1 } tare_error_stage;
+typedef enum tare_error_stage {
+  TARE_STAGE_BEFORE = 0,     /* the quantized model as given (basic quantization) */
+  TARE_STAGE_AFTER = 1,      /* after bias correction */
+  TARE_STAGE_BFT = 2,        /* after bias fine-tuning (tare_diagnostics_measure) */
+  TARE_STAGE_UNEQUALIZED = 3 /* the model before equalization, quantized, against its own float model */
+} tare_error_stage;
 
 typedef struct tare_layer_info {
   size_t struct_size;
@@ -435,7 +440,8 @@ typedef struct tare_layer_info {
   const char* activation; /* fused activation: "NONE", "RELU", "RELU6", "RELU_N1_TO_1" */
   int32_t op_index;       /* operator index in the quantized model */
   uint32_t channels;
-  int has_after; /* 1 if the "after" stage was measured */
+  int has_after;   /* 1 if the "after" stage was measured */
+  uint32_t stages; /* bit (1 << stage) set for each tare_error_stage measured */
 } tare_layer_info;
 
 /* Statistics of the error e = x_quantized - x_float of one channel (tare_diagnostics_channel), or RMS over the
@@ -457,8 +463,18 @@ TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_
                                               tare_error_point point, tare_error_stage stage, tare_error_stats* stats);
 TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_t layer, tare_error_point point,
                                               tare_error_stage stage, tare_error_stats* stats);
-/* Writes errors.csv (per channel), summary.csv (per layer) and report.html (self-contained plots, like the
-   paper's Fig. 3) into `directory` (created if missing). */
+/* Measures the errors of `model` against `float_model` on `count` images (as for tare_analyze) and keeps them as
+   `stage` of d (replacing an earlier measurement of that stage); the layers must be d's (same count, op and
+   channels).  E.g. TARE_STAGE_BFT for the result of tare_fine_tune_bias on the images of d. */
+TARE_API tare_status tare_diagnostics_measure(tare_diagnostics* d, tare_error_stage stage, tare_model* float_model,
+                                              tare_model* model, uint32_t count, tare_input_fn inputs,
+                                              void* inputs_user_data, const tare_analyze_options* options);
+/* Adds a line to report.html's table `section` (e.g. "settings" or "accuracy"; tables in order of first use). */
+TARE_API tare_status tare_diagnostics_note(tare_diagnostics* d, const char* section, const char* key,
+                                           const char* value);
+/* Writes errors.csv (per channel), summary.csv (per layer) and report.html (self-contained: every measured stage
+   side by side per layer like the paper's Fig. 3, a per-channel view of any layer like its Fig. 2, the notes) into
+   `directory` (created if missing). */
 TARE_API tare_status tare_diagnostics_write(const tare_diagnostics* d, const char* directory);
 TARE_API void tare_diagnostics_destroy(tare_diagnostics* d);
 

@@ -83,6 +83,23 @@ int run_analyze(const Args& a) {
     mas[point == TARE_POINT_PRE_ACTIVATION ? "pre_activation" : "post_activation"] = std::move(j);
   }
   print_layers(d, pre ? TARE_POINT_PRE_ACTIVATION : TARE_POINT_POST_ACTIVATION);
+  // report.html's settings table, as `tare calibrate` writes it.
+  const std::pair<std::string, std::string> settings[] = {
+      {"model", path},
+      {"quantized", a.has("--quantized") ? a.get("--quantized")
+                                         : std::string(a.flag("--per-channel") ? "here, int8 per-channel"
+                                                                               : "here, "
+                                                                                 "int8 per-tensor") +
+                                               ", ranges from " + std::to_string(count) + " images"},
+      {"IBC", corrected ? "on the first " + std::to_string(ibc_images) + " images, " + (pre ? "pre" : "post") +
+                              "-activation mean"
+                        : std::string("not run (--no-ibc)")},
+      {"images",
+       a.get("--images") + ": " + std::to_string(analyze_images) + " held-out images from " + std::to_string(skip)},
+      {"device", gpu.device().name},
+      {"Tare", tare_version()}};
+  for (const auto& [key, value] : settings)
+    check(tare_diagnostics_note(d, "settings", key.c_str(), value.c_str()), "writing the report");
   check(tare_diagnostics_write(d, report.c_str()), "writing the report");
   text("report      %s/report.html, errors.csv, summary.csv\n", report.c_str());
   if (g_json) {

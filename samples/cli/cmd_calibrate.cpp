@@ -2,6 +2,7 @@
 // equalization; evaluate each stage on held-out images; export; write the report (HTML/CSV from the library,
 // bft_loss.*, summary.json).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -24,38 +25,111 @@ int on_loss(void* user, uint32_t done, uint32_t total, double loss) {
   return 0;
 }
 
-// bft_loss.csv and bft_loss.html (an inline SVG plot of the loss per mini-epoch) in `dir`.
+// A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks over `span`.
+double nice_step(double span, int ticks) {
+  if (!(span > 0)) return 1;
+  const double raw = span / ticks, p = std::pow(10.0, std::floor(std::log10(raw))), f = raw / p;
+  return p * (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10);
+}
+
+std::string html_text(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  return out;
+}
+
+// bft_loss.csv and bft_loss.html in `dir`: the mean distillation loss of every mini-epoch (x = 1..N) after the loss
+// of the first step before any update (x = 0), with a mark where the learning rate changes.
 void write_loss_report(const std::string& dir, const std::vector<double>& loss, double initial,
-                       const std::string& what) {
+                       const std::vector<float>& rates, uint32_t per_rate, const std::string& what) {
   std::filesystem::create_directories(dir);
+  auto rate_of = [&](size_t mini_epoch) {  // mini_epoch >= 1
+    return rates[std::min(rates.size() - 1, per_rate ? (mini_epoch - 1) / per_rate : 0)];
+  };
   {
     std::ofstream f(dir + "/bft_loss.csv");
-    f << "mini_epoch,loss\n0," << initial << "\n";
-    for (size_t i = 0; i < loss.size(); i++) f << i + 1 << "," << loss[i] << "\n";
+    f << "mini_epoch,loss,rate\n0," << initial << ",\n";
+    for (size_t i = 0; i < loss.size(); i++) f << i + 1 << "," << loss[i] << "," << rate_of(i + 1) << "\n";
     if (!f) throw Failure("cannot write " + dir + "/bft_loss.csv");
   }
   std::vector<double> v = {initial};
   v.insert(v.end(), loss.begin(), loss.end());
-  const double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
-  const double W = 640, H = 320, L = 70, R = 20, T = 30, B = 45;
-  auto px = [&](size_t i) { return L + (W - L - R) * (double)i / std::max<size_t>(1, v.size() - 1); };
-  auto py = [&](double y) { return T + (H - T - B) * (hi > lo ? (hi - y) / (hi - lo) : 0.5); };
-  std::ofstream f(dir + "/bft_loss.html");
-  f << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Bias fine-tuning loss</title></head><body>\n"
-    << "<h1>Bias fine-tuning: distillation loss per mini-epoch</h1>\n<p>";
-  for (char c : what) f << (c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c));
-  f << "</p>\n<svg width=\"" << W << "\" height=\"" << H << "\" viewBox=\"0 0 " << W << " " << H << "\">\n"
-    << "<rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << W - L - R << "\" height=\"" << H - T - B
-    << "\" fill=\"none\" stroke=\"#888\"/>\n<polyline fill=\"none\" stroke=\"#c33\" stroke-width=\"2\" points=\"";
-  for (size_t i = 0; i < v.size(); i++) f << px(i) << "," << py(v[i]) << " ";
-  f << "\"/>\n";
-  for (int k = 0; k <= 4; k++) {
-    const double y = lo + (hi - lo) * k / 4;
-    f << "<text x=\"" << L - 6 << "\" y=\"" << py(y) + 4 << "\" font-size=\"11\" text-anchor=\"end\">" << y
-      << "</text>\n";
+  double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
+  const double ystep = nice_step(hi > lo ? hi - lo : std::max(std::fabs(hi), 1e-6), 5);
+  lo = std::floor(lo / ystep) * ystep;
+  hi = std::max(std::ceil(hi / ystep) * ystep, lo + ystep);
+  const size_t n = loss.size();  // x runs 0..n
+  const double W = 760, H = 380, L = 80, R = 20, T = 40, B = 50, PW = W - L - R, PH = H - T - B;
+  auto px = [&](double x) { return L + PW * x / double(std::max<size_t>(1, n)); };
+  auto py = [&](double y) { return T + PH * (hi - y) / (hi - lo); };
+  char buf[64];
+  auto num = [&](double x) {
+    std::snprintf(buf, sizeof(buf), "%.1f", x);
+    return std::string(buf);
+  };
+  auto label = [&](double x) {
+    std::snprintf(buf, sizeof(buf), "%.4g", x);
+    return std::string(buf);
+  };
+  std::string o;
+  o += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bias fine-tuning loss</title>\n"
+       "<style>body{font-family:sans-serif;margin:16px;color:#222}h1{font-size:20px}svg{border:1px solid #ddd}"
+       "svg text{font-size:11px;fill:#222}text.lbl{font-size:12px}.grid{stroke:#e4e4e4}.axis{stroke:#444}"
+       ".loss{fill:none;stroke:#2ca02c;stroke-width:2}.pt{fill:#2ca02c}.init{fill:#d62728}"
+       ".rate{stroke:#9467bd;stroke-dasharray:4 3}text.rate{fill:#9467bd;stroke:none}</style></head><body>\n"
+       "<h1>Bias fine-tuning: distillation loss per mini-epoch</h1>\n<p>" +
+       html_text(what) + "</p>\n";
+  o += "<svg id=\"loss\" width=\"" + num(W) + "\" height=\"" + num(H) + "\" viewBox=\"0 0 " + num(W) + " " + num(H) +
+       "\" data-mini-epochs=\"" + std::to_string(n) + "\">\n";
+  for (double y = lo; y <= hi + ystep / 2; y += ystep) {
+    o += "<line class=\"grid\" x1=\"" + num(L) + "\" x2=\"" + num(L + PW) + "\" y1=\"" + num(py(y)) + "\" y2=\"" +
+         num(py(y)) + "\"/><text x=\"" + num(L - 6) + "\" y=\"" + num(py(y) + 4) + "\" text-anchor=\"end\">" +
+         label(std::fabs(y) < ystep * 1e-6 ? 0.0 : y) + "</text>\n";
   }
-  f << "<text x=\"" << (W + L - R) / 2 << "\" y=\"" << H - 10 << "\" font-size=\"12\" text-anchor=\"middle\">"
-    << "mini-epoch (0: before training)</text>\n</svg>\n</body></html>\n";
+  const size_t xstep = std::max<size_t>(1, (size_t)nice_step(double(std::max<size_t>(n, 1)), 10));
+  for (size_t x = 0; x <= n; x += xstep)
+    o += "<line class=\"axis\" x1=\"" + num(px(x)) + "\" x2=\"" + num(px(x)) + "\" y1=\"" + num(T + PH) + "\" y2=\"" +
+         num(T + PH + 4) + "\"/><text class=\"xtick\" x=\"" + num(px(x)) + "\" y=\"" + num(T + PH + 16) +
+         "\" text-anchor=\"middle\">" + std::to_string(x) + "</text>\n";
+  o += "<line class=\"axis\" x1=\"" + num(L) + "\" x2=\"" + num(L) + "\" y1=\"" + num(T) + "\" y2=\"" + num(T + PH) +
+       "\"/><line class=\"axis\" x1=\"" + num(L) + "\" x2=\"" + num(L + PW) + "\" y1=\"" + num(T + PH) + "\" y2=\"" +
+       num(T + PH) + "\"/>\n";
+  o += "<text class=\"lbl\" x=\"" + num(L + PW / 2) + "\" y=\"" + num(H - 10) +
+       "\" text-anchor=\"middle\">mini-epoch (0: first step, before any update)</text>\n";
+  o += "<text class=\"lbl\" transform=\"translate(16 " + num(T + PH / 2) +
+       ") rotate(-90)\" text-anchor=\"middle\">distillation loss (mean over the mini-epoch's steps)</text>\n";
+  // Learning-rate marks: the first phase's rate at the start, a dashed line before each later phase.
+  if (!rates.empty() && n)
+    o += "<text class=\"rate\" x=\"" + num(px(0) + 4) + "\" y=\"" + num(T + 12) + "\">lr " + label(rates[0]) +
+         "</text>\n";
+  for (size_t e = 1; e < n; e++)
+    if (rate_of(e + 1) != rate_of(e)) {
+      const double x = px(double(e) + 0.5);
+      o += "<line class=\"rate\" x1=\"" + num(x) + "\" x2=\"" + num(x) + "\" y1=\"" + num(T) + "\" y2=\"" +
+           num(T + PH) + "\"/><text class=\"rate\" x=\"" + num(x + 4) + "\" y=\"" + num(T + 12) + "\">lr " +
+           label(rate_of(e + 1)) + "</text>\n";
+    }
+  o += "<polyline class=\"loss\" points=\"";
+  for (size_t i = 0; i <= n; i++) o += num(px(i)) + "," + num(py(v[i])) + " ";
+  o += "\"/>\n";
+  for (size_t i = 1; i <= n; i++)
+    o += "<circle class=\"pt\" cx=\"" + num(px(i)) + "\" cy=\"" + num(py(v[i])) + "\" r=\"2.5\"><title>mini-epoch " +
+         std::to_string(i) + ", lr " + label(rate_of(i)) + ": " + label(v[i]) + "</title></circle>\n";
+  o += "<circle class=\"init\" cx=\"" + num(px(0)) + "\" cy=\"" + num(py(initial)) +
+       "\" r=\"4\"><title>first step, before any update: " + label(initial) + "</title></circle>\n";
+  // Legend, above the plot.
+  const double ly = 18;
+  o += "<line class=\"loss\" x1=\"" + num(L) + "\" x2=\"" + num(L + 20) + "\" y1=\"" + num(ly) + "\" y2=\"" + num(ly) +
+       "\"/><text x=\"" + num(L + 24) + "\" y=\"" + num(ly + 4) + "\">mean loss of a mini-epoch</text>\n";
+  o += "<circle class=\"init\" cx=\"" + num(L + 210) + "\" cy=\"" + num(ly) + "\" r=\"4\"/><text x=\"" + num(L + 218) +
+       "\" y=\"" + num(ly + 4) + "\">initial loss " + label(initial) + "</text>\n";
+  o += "<line class=\"rate\" x1=\"" + num(L + 390) + "\" x2=\"" + num(L + 410) + "\" y1=\"" + num(ly) + "\" y2=\"" +
+       num(ly) + "\"/><text class=\"rate\" x=\"" + num(L + 414) + "\" y=\"" + num(ly + 4) +
+       "\">learning-rate change</text>\n";
+  o += "</svg>\n<p>No validation loss: bias fine-tuning measures the loss on its training images only.</p>\n"
+       "</body></html>\n";
+  std::ofstream f(dir + "/bft_loss.html");
+  f << o;
   if (!f) throw Failure("cannot write " + dir + "/bft_loss.html");
 }
 
@@ -68,14 +142,14 @@ struct Stage {
 
 // Top-1 of every stage on `held_out`, compared with the first stage (the float model) and the labels if any.
 Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const std::vector<std::string>& held_out,
-                     const std::vector<LabeledImage>& labels) {
+                     const std::vector<LabeledImage>& labels, size_t& labeled) {
   std::vector<SessionPtr> sessions;
   std::vector<tare_tensor_info> outs;
   for (const Stage& s : stages) {
     sessions.push_back(make_session(s.model, false, false));
     outs.push_back(session_tensors(sessions.back().get(), false, 1)[0]);
   }
-  size_t labeled = 0;
+  labeled = 0;
   for (size_t i = 0; i < held_out.size(); i++) {
     const std::string name = std::filesystem::path(held_out[i]).filename().string();
     auto it = std::find_if(labels.begin(), labels.end(), [&](const LabeledImage& l) {
@@ -117,6 +191,31 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
   }
   j["stages"] = std::move(list);
   return j;
+}
+
+// report.html's settings table: what ran, on what, with which schedule.
+void note_settings(tare_diagnostics* d, const std::vector<std::pair<std::string, std::string>>& settings) {
+  for (const auto& [key, value] : settings)
+    check(tare_diagnostics_note(d, "settings", key.c_str(), value.c_str()), "writing the report");
+}
+
+// report.html's accuracy table: every evaluated stage's top-1 agreement with float and accuracy (with labels).
+void note_accuracy(tare_diagnostics* d, const std::vector<Stage>& stages, size_t images, size_t labeled) {
+  for (const Stage& s : stages) {
+    char value[128];
+    const int n = std::snprintf(value, sizeof(value), "top-1 = float's %.1f%%",
+                                100.0 * double(s.agree) / double(images));
+    if (labeled)
+      std::snprintf(value + n, sizeof(value) - n, "; top-1 accuracy %.1f%% (%zu of %zu labeled)",
+                    100.0 * double(s.correct) / double(labeled), s.correct, labeled);
+    check(tare_diagnostics_note(d, "accuracy", s.name.c_str(), value), "writing the report");
+  }
+}
+
+std::string fmt_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
 }
 
 int run_calibrate(const Args& a) {
@@ -200,6 +299,19 @@ int run_calibrate(const Args& a) {
   settings["crop"] = feed.opt.crop_fraction;
   Json timings = Json::object();
   Json stages_run = Json::array();
+  std::vector<std::pair<std::string, std::string>> report_settings = {
+      {"model", path},
+      {"method", method},
+      {"weights", a.flag("--per-channel") ? "int8 per-channel" : "int8 per-tensor"},
+      {"biases", a.flag("--bias-16bit") ? "int32, clamped to 16 bits" : "int32"},
+      {"images",
+       a.get("--images") + " (" + std::to_string(files) + " found; " + std::to_string(count) + " calibrate the ranges" +
+           (do_ibc || do_bft ? ", the first " + std::to_string(ibc_images) + " are the report's" : std::string()) +
+           ")"},
+      {"preprocessing",
+       "mean " + a.get("--mean") + ", std " + a.get("--std") + ", central crop " + fmt_number(feed.opt.crop_fraction)},
+      {"device", gpu.device().name},
+      {"Tare", tare_version()}};
 
   ModelPtr equalized;
   tare_model* reference = float_model.get();
@@ -218,6 +330,9 @@ int run_calibrate(const Args& a) {
     stages_run.push("equalized");
     text("equalized   %u layer pairs in %u sweeps, %u RELU6 replaced by RELU (the float reference from here)\n",
          er.pairs, er.iterations, er.relu6_replaced);
+    report_settings.push_back({"equalization", std::to_string(er.pairs) + " layer pairs, " +
+                                                   std::to_string(er.iterations) + " sweeps, " +
+                                                   std::to_string(er.relu6_replaced) + " RELU6 replaced by RELU"});
   }
   std::vector<Stage> stages = {{"float", float_model.get()}};
   if (equalized) stages.push_back({"equalized", equalized.get()});
@@ -273,6 +388,19 @@ int run_calibrate(const Args& a) {
     j["mean_mas_before"] = before;
     j["mean_mas_after"] = after;
     doc["ibc"] = std::move(j);
+    report_settings.push_back({"IBC", std::to_string(rep.layers) + " layers, " + std::to_string(rep.images) +
+                                          " images, " + (o.pre_activation ? "pre" : "post") + "-activation mean"});
+  }
+  // The report and the layers' JSON measure every stage on the IBC images (the first --ibc-images).
+  const bool measure = !report.empty() || g_json;
+  tare_analyze_options ao;
+  tare_analyze_options_init(&ao);
+  ao.progress = progress_callback;
+  if (do_bft && !diag && measure) {
+    tare_diagnostics* d = nullptr;
+    check(tare_analyze(reference, basic.get(), nullptr, ibc_images, feed_image, &feed, &ao, &d),
+          "measuring the quantized model");
+    diag.reset(d);
   }
   if (do_bft) {
     bo.bias_16bit = a.flag("--bias-16bit");
@@ -281,7 +409,7 @@ int run_calibrate(const Args& a) {
     std::string rates;
     Json rj = Json::array();
     for (uint32_t i = 0; i < bo.rate_count; i++) {
-      rates += (i ? "," : "") + std::to_string(bo.rates[i]);
+      rates += (i ? "," : "") + fmt_number(bo.rates[i]);
       rj.push(bo.rates[i]);
     }
     text("BFT         %u images, %u x %u mini-epochs (rates %s), batch %u\n", bft_images, bo.rate_count,
@@ -311,13 +439,33 @@ int run_calibrate(const Args& a) {
     j["losses"] = std::move(lj);
     j["training_bytes"] = brep.training_bytes;
     doc["bft"] = std::move(j);
+    report_settings.push_back(
+        {"BFT", std::to_string(bft_images) + " images, rates " + rates + ", " +
+                    std::to_string(bo.mini_epochs_per_rate) + " mini-epochs each, batch " + std::to_string(brep.batch) +
+                    ", " + (bo.images_per_mini_epoch ? std::to_string(bo.images_per_mini_epoch) : std::string("all")) +
+                    " images per mini-epoch"});
+    if (diag && measure)
+      check(tare_diagnostics_measure(diag.get(), TARE_STAGE_BFT, reference, c, ibc_images, feed_image, &feed, &ao),
+            "measuring the fine-tuned model");
   }
+  if (equalized && diag && measure) {
+    // The equalization's effect: the original model quantized alone, against its own float model.
+    tare_quantize_report qrep;
+    ModelPtr unequalized = quantize_on_images(float_model.get(), feed, count, a, qrep);
+    check(tare_diagnostics_measure(diag.get(), TARE_STAGE_UNEQUALIZED, float_model.get(), unequalized.get(), ibc_images,
+                                   feed_image, &feed, &ao),
+          "measuring the model quantized without equalization");
+    text("            (the model quantized without equalization, for the report)\n");
+  }
+  if (diag) note_settings(diag.get(), report_settings);
   check(tare_model_export_file(result, out_path.c_str()), "exporting");
   text("wrote       %s%s\n", out_path.c_str(), method == "float" ? " (float)" : "");
   if (!held_out.empty()) {
     auto tv = std::chrono::steady_clock::now();
-    doc["accuracy"] = evaluate_stages(stages, feed, held_out, labels);
+    size_t labeled = 0;
+    doc["accuracy"] = evaluate_stages(stages, feed, held_out, labels, labeled);
     timings["eval_ms"] = ms_since(tv);
+    if (diag) note_accuracy(diag.get(), stages, held_out.size(), labeled);
   } else {
     doc["accuracy"] = nullptr;
   }
@@ -327,6 +475,7 @@ int run_calibrate(const Args& a) {
   doc["stages"] = std::move(stages_run);
   doc["timings"] = std::move(timings);
   doc["layers"] = diag ? layers_json(diag.get()) : Json(nullptr);
+  doc["stage_errors"] = diag ? stage_errors_json(diag.get()) : Json(nullptr);
   doc["out"] = out_path;
   doc["report"] = report.empty() ? Json(nullptr) : Json(report);
   if (!report.empty()) {
@@ -336,7 +485,10 @@ int run_calibrate(const Args& a) {
       text("report      %s/report.html, errors.csv, summary.csv\n", report.c_str());
     }
     if (do_bft) {
-      write_loss_report(report, losses.loss, brep.initial_loss, path + ", method " + method);
+      write_loss_report(report, losses.loss, brep.initial_loss, std::vector<float>(bo.rates, bo.rates + bo.rate_count),
+                        bo.mini_epochs_per_rate,
+                        path + ", method " + method + ", " + std::to_string(bft_images) + " images, batch " +
+                            std::to_string(brep.batch));
       text("report      %s/bft_loss.html, bft_loss.csv\n", report.c_str());
     }
     std::ofstream f(report + "/summary.json");
@@ -377,7 +529,9 @@ const Command& calibrate_command() {
             tare_samples::calib_opt::eval("0"),
             tare_samples::calib_opt::labels(),
             {"--report", "DIR",
-             "write report.html, errors.csv, summary.csv (IBC), bft_loss.html/.csv (BFT) and summary.json there", ""},
+             "write report.html, errors.csv, summary.csv (every stage on the IBC images), bft_loss.html/.csv (BFT) and "
+             "summary.json there",
+             ""},
             opt::per_channel(),
             opt::bias_16bit(),
             opt::batch(),

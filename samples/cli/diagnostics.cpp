@@ -40,6 +40,16 @@ uint32_t layer_count(tare_diagnostics* d) {
   return n;
 }
 
+// The stages in pipeline order, with their JSON names.
+struct StageName {
+  tare_error_stage stage;
+  const char* json;
+};
+constexpr StageName kStageNames[] = {{TARE_STAGE_UNEQUALIZED, "unequalized"},
+                                     {TARE_STAGE_BEFORE, "before"},
+                                     {TARE_STAGE_AFTER, "after"},
+                                     {TARE_STAGE_BFT, "bft"}};
+
 Json stats_json(const tare_error_stats& s) {
   Json j = Json::object();
   j["mas_rms"] = s.mas;
@@ -50,6 +60,28 @@ Json stats_json(const tare_error_stats& s) {
   return j;
 }
 }  // namespace
+
+Json stage_errors_json(tare_diagnostics* d) {
+  const uint32_t n = layer_count(d);
+  uint32_t measured = 0;
+  for (uint32_t l = 0; l < n; l++) measured |= layer_info(d, l).stages;
+  Json list = Json::array();
+  for (const StageName& s : kStageNames) {
+    if (!(measured & (1u << s.stage))) continue;
+    double mas = 0, rqnsr = 0;
+    for (uint32_t l = 0; l < n; l++) {
+      const tare_error_stats e = summary(d, l, TARE_POINT_POST_ACTIVATION, s.stage);
+      mas += e.mas;
+      rqnsr += e.rqnsr;
+    }
+    Json j = Json::object();
+    j["stage"] = s.json;
+    j["mean_mas"] = n ? mas / n : 0.0;
+    j["mean_rqnsr"] = n ? rqnsr / n : 0.0;
+    list.push(std::move(j));
+  }
+  return list;
+}
 
 double mean_mas(tare_diagnostics* d, tare_error_point point, tare_error_stage stage) {
   const uint32_t n = layer_count(d);
@@ -94,8 +126,8 @@ Json layers_json(tare_diagnostics* d) {
     for (auto [point, pname] : {std::pair{TARE_POINT_PRE_ACTIVATION, "pre_activation"},
                                 std::pair{TARE_POINT_POST_ACTIVATION, "post_activation"}}) {
       Json p = Json::object();
-      p["before"] = stats_json(summary(d, l, point, TARE_STAGE_BEFORE));
-      p["after"] = info.has_after ? stats_json(summary(d, l, point, TARE_STAGE_AFTER)) : Json(nullptr);
+      for (const StageName& s : kStageNames)
+        p[s.json] = info.stages & (1u << s.stage) ? stats_json(summary(d, l, point, s.stage)) : Json(nullptr);
       j[pname] = std::move(p);
     }
     list.push(std::move(j));

@@ -80,10 +80,11 @@ const tare::calib::LayerDiagnostics& layer_of(const tare_diagnostics* d, uint32_
 const tare::calib::ErrorSums& sums_of(const tare_diagnostics* d, uint32_t layer, const tare_error_point& point_arg,
                                       const tare_error_stage& stage_arg) {
   const tare_error_point point = checked_enum(point_arg, 2, "point");
-  const tare_error_stage stage = checked_enum(stage_arg, 2, "stage");
+  const tare_error_stage stage = checked_enum(stage_arg, tare::calib::kErrorStages, "stage");
   const tare::calib::LayerDiagnostics& L = layer_of(d, layer);
-  const tare::calib::StageErrors& s = stage == TARE_STAGE_BEFORE ? L.before : L.after;
-  TARE_ARG(!s.empty(), "the layer has no \"after\" measurement");
+  const tare::calib::StageErrors& s = L.stage(tare::calib::ErrorStage(stage));
+  TARE_ARG(!s.empty(), std::string("the layer has no \"") + tare::calib::stage_name(tare::calib::ErrorStage(stage)) +
+                           "\" measurement");
   return point == TARE_POINT_PRE_ACTIVATION ? s.pre : s.post;
 }
 
@@ -194,6 +195,8 @@ TARE_API tare_status tare_diagnostics_layer(const tare_diagnostics* d, uint32_t 
     i.op_index = L.op_index;
     i.channels = (uint32_t)L.channels;
     i.has_after = L.after.empty() ? 0 : 1;
+    for (int s = 0; s < tare::calib::kErrorStages; s++)
+      if (!L.stage(tare::calib::ErrorStage(s)).empty()) i.stages |= 1u << s;
     write_out(info, i);
   });
 }
@@ -234,6 +237,38 @@ TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_
     r.mas_abs_max = m.mas_abs_max;
     r.count = s.empty() ? 0 : s[0].count;
     write_out(stats, r);
+  });
+}
+
+TARE_API tare_status tare_diagnostics_measure(tare_diagnostics* d, tare_error_stage stage_arg, tare_model* float_model,
+                                              tare_model* model, uint32_t count, tare_input_fn inputs, void* user,
+                                              const tare_analyze_options* options) {
+  return guarded([&] {
+    TARE_ARG(d, "diagnostics is NULL");
+    const tare_error_stage stage = checked_enum(stage_arg, tare::calib::kErrorStages, "stage");
+    TARE_ARG(float_model && model, "model is NULL");
+    TARE_ARG(inputs, "inputs callback is NULL");
+    TARE_ARG(float_model->ctx == model->ctx, "the models belong to different contexts");
+    tare_analyze_options defaults;
+    tare_analyze_options_init(&defaults);
+    tare_analyze_options o = read_options(options, defaults);
+    auto progress = [&](uint32_t done, uint32_t total) {
+      return !o.progress || o.progress(o.user_data, "analyze", done, total) == 0;
+    };
+    const size_t n = per_image(*float_model->graph);
+    tare::calib::merge_stage(d->d, tare::calib::ErrorStage(stage),
+                             tare::calib::analyze(float_model->ctx, *float_model->graph, *model->graph, count,
+                                                  callback_images(inputs, user, n), (int)std::max<uint32_t>(1, o.batch),
+                                                  progress));
+  });
+}
+
+TARE_API tare_status tare_diagnostics_note(tare_diagnostics* d, const char* section, const char* key,
+                                           const char* value) {
+  return guarded([&] {
+    TARE_ARG(d && section && key && value, "NULL argument");
+    TARE_ARG(*section, "the section is empty");
+    d->d.notes.push_back({section, key, value});
   });
 }
 

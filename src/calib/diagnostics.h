@@ -57,14 +57,29 @@ struct StageErrors {
   bool empty() const { return pre.empty(); }
 };
 
+// The stages a layer's errors are measured at, in tare_error_stage's order (the C API's values).
+enum class ErrorStage { kBefore = 0, kAfter = 1, kBft = 2, kUnequalized = 3 };
+constexpr int kErrorStages = 4;
+// CSV names: "before", "after", "bft", "unequalized".
+const char* stage_name(ErrorStage s);
+
 struct LayerDiagnostics {
   std::string name;   // the layer's output tensor (in the quantized graph)
   std::string op;     // "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"
   int op_index = -1;  // operator index in the quantized model
   int channels = 0;
-  std::string activation;  // fused activation: "NONE", "RELU", "RELU6", "RELU_N1_TO_1"
-  StageErrors before;      // the quantized model as given
-  StageErrors after;       // after correction (empty if not measured)
+  std::string activation;   // fused activation: "NONE", "RELU", "RELU6", "RELU_N1_TO_1"
+  StageErrors before;       // the quantized model as given
+  StageErrors after;        // after correction (empty if not measured)
+  StageErrors bft;          // after bias fine-tuning (empty if not measured)
+  StageErrors unequalized;  // with equalization: the original float model, quantized alone, against itself
+  StageErrors& stage(ErrorStage s);
+  const StageErrors& stage(ErrorStage s) const;
+};
+
+// A line of the report's settings or accuracy tables: a section ("settings", "accuracy", ...), a key and a value.
+struct ReportNote {
+  std::string section, key, value;
 };
 
 struct Diagnostics {
@@ -72,17 +87,19 @@ struct Diagnostics {
   std::string batch;  // what was measured on, e.g. "8 IBC images" or "56 held-out images"
   uint32_t images = 0;
   std::vector<LayerDiagnostics> layers;
+  std::vector<ReportNote> notes;  // in the order given; one table per section
 };
 
 // CSV: one row per layer, channel and measuring point:
 //   layer,name,op,op_index,channel,point,stage,mas,mssr,rqnsr,mean_share,count
-// (point: pre|post; stage: before|after; undefined ratios as empty fields).
+// (point: pre|post; stage: before|after|bft|unequalized; undefined ratios as empty fields).
 std::string diagnostics_csv(const Diagnostics& d);
 // CSV of the per-layer summaries: layer,name,op,point,stage,mas_rms,mas_abs_max,mssr_rms,rqnsr_rms,mean_share
 std::string diagnostics_summary_csv(const Diagnostics& d);
-// A self-contained HTML page (inline SVG, no scripts or external resources): per-layer RMS over channels of MAS,
-// MSSR and rQNSR and the mean's share, before and after, for both measuring points (like the paper's Fig. 3),
-// and a table of the summaries.
+// A self-contained HTML page (inline SVG and script, no external resources): the notes (settings, accuracy), the
+// per-layer RMS over channels of MAS, MSSR and rQNSR and the mean's share of every measured stage side by side, for
+// both measuring points (like the paper's Fig. 3), a per-channel MAS view of any layer (the paper's Fig. 2; drawn by
+// the page's script from the embedded data) and a table of every layer.
 std::string diagnostics_html(const Diagnostics& d);
 
 }  // namespace tare::calib

@@ -129,9 +129,21 @@ Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, 
 }
 
 void merge_after(Diagnostics& before, const Diagnostics& corrected) {
-  TARE_CHECK(before.layers.size() == corrected.layers.size(), TARE_ERROR_INVALID_ARGUMENT,
-             "the corrected model's layers differ");
-  for (size_t l = 0; l < before.layers.size(); l++) before.layers[l].after = corrected.layers[l].before;
+  merge_stage(before, ErrorStage::kAfter, corrected);
+}
+
+void merge_stage(Diagnostics& d, ErrorStage stage, const Diagnostics& measured) {
+  TARE_CHECK(d.layers.size() == measured.layers.size(), TARE_ERROR_INVALID_ARGUMENT,
+             "the measured model has " + std::to_string(measured.layers.size()) + " layers, the diagnostics " +
+                 std::to_string(d.layers.size()));
+  for (size_t l = 0; l < d.layers.size(); l++) {
+    const LayerDiagnostics& m = measured.layers[l];
+    TARE_CHECK(m.op == d.layers[l].op && m.channels == d.layers[l].channels, TARE_ERROR_INVALID_ARGUMENT,
+               "layer " + std::to_string(l) + " of the measured model (" + m.op + ", " + std::to_string(m.channels) +
+                   " channels) differs from the diagnostics' (" + d.layers[l].op + ", " +
+                   std::to_string(d.layers[l].channels) + " channels)");
+  }
+  for (size_t l = 0; l < d.layers.size(); l++) d.layers[l].stage(stage) = measured.layers[l].before;
 }
 
 }  // namespace tare::calib

@@ -55,5 +55,8 @@ Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, 
 
 // Puts the errors of `corrected` (same layers) in as the "after" stage of `before`'s layers.
 void merge_after(Diagnostics& before, const Diagnostics& corrected);
+// Puts the "before" errors of `measured` in as stage `stage` of d's layers; the layers must match (count, op,
+// channels).
+void merge_stage(Diagnostics& d, ErrorStage stage, const Diagnostics& measured);
 
 }  // namespace tare::calib

@@ -630,6 +630,24 @@ namespace Tare
         return AnalyzeCore(quantized, corrected, count, null, p, options);
     }
 
+    /// <summary>Errors of `model` against this float model on `count` images, kept in `diagnostics` as `stage`
+    /// (e.g. ErrorStage.Bft for a fine-tuned model; tare_diagnostics_measure).</summary>
+    public void Measure(Diagnostics diagnostics, ErrorStage stage, Model model, int count, InputProvider inputs,
+                        AnalyzeOptions options = null)
+    {
+      if (diagnostics == null) throw new ArgumentNullException(nameof(diagnostics));
+      if (model == null) throw new ArgumentNullException(nameof(model));
+      CheckProvider(inputs, count);
+      options = options ?? new AnalyzeOptions();
+      using (var state = new CallState { Inputs = inputs, Count = count, Progress = options.Progress })
+      {
+        Native.tare_analyze_options o = options.ToNative(state);
+        Status s = Native.tare_diagnostics_measure(diagnostics.Handle, stage, handle, model.handle, (uint)count,
+                                                   Callbacks.Input, state.UserData, &o);
+        state.Finish(s);
+      }
+    }
+
     private Diagnostics AnalyzeCore(Model quantized, Model corrected, int count, InputProvider inputs, float* images,
                                     AnalyzeOptions options)
     {

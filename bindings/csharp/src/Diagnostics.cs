@@ -102,6 +102,13 @@ namespace Tare
       return Wrap(&s);
     }
 
+    /// <summary>Adds a line to report.html's table `section` (e.g. "settings", "accuracy").</summary>
+    public void Note(string section, string key, string value)
+    {
+      TareException.Check(Native.tare_diagnostics_note(handle, Utf8.Encode(section), Utf8.Encode(key),
+                                                       Utf8.Encode(value)));
+    }
+
     /// <summary>Writes errors.csv, summary.csv and report.html into directory (created if missing).</summary>
     public void Write(string directory)
     {

@@ -59,11 +59,13 @@ namespace Tare
     PostActivation = 1,
   }
 
-  /// <summary>tare_error_stage: before or after bias correction.</summary>
+  /// <summary>tare_error_stage: the model an error was measured on.</summary>
   public enum ErrorStage : int
   {
     Before = 0,
     After = 1,
+    Bft = 2,
+    Unequalized = 3,
   }
 
   /// <summary>tare_pixel_format: the layout of a pixel buffer (NV21/NV12: YCbCr 4:2:0, BT.601 full range).</summary>

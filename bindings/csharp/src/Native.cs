@@ -196,6 +196,7 @@ namespace Tare
       public int op_index;
       public uint channels;
       public int has_after;
+      public uint stages;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -399,6 +400,12 @@ namespace Tare
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_diagnostics_summary(DiagnosticsHandle d, uint layer, ErrorPoint point,
                                                            ErrorStage stage, tare_error_stats* stats);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_diagnostics_measure(DiagnosticsHandle d, ErrorStage stage, ModelHandle float_model,
+                                                           ModelHandle model, uint count, tare_input_fn inputs,
+                                                           IntPtr inputs_user_data, tare_analyze_options* options);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_diagnostics_note(DiagnosticsHandle d, byte[] section, byte[] key, byte[] value);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_diagnostics_write(DiagnosticsHandle d, byte[] directory);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]

@@ -610,6 +610,13 @@ namespace Tare.Tests
                 Check(!an.GetLayer(0).HasAfter, "analyze without a corrected model");
                 ThrowsTare(Status.InvalidArgument, () => an.Summary(0, ErrorPoint.PostActivation, ErrorStage.After),
                            "no after stage");
+                // The corrected model measured in as "bft": its errors as tare_analyze gives them for "after".
+                m.Measure(an, ErrorStage.Bft, c, 1, (i, dst) => new ReadOnlySpan<float>(img0).CopyTo(dst));
+                using (Diagnostics an1 = m.Analyze(q, c, 1, (i, dst) => new ReadOnlySpan<float>(img0).CopyTo(dst)))
+                  Check(an.Summary(27, ErrorPoint.PostActivation, ErrorStage.Bft).Mas ==
+                            an1.Summary(27, ErrorPoint.PostActivation, ErrorStage.After).Mas,
+                        "measure: the BFT stage");
+                an.Note("settings", "method", "ibc");
               }
 
               // Bias fine-tuning, tiny: 2 images, 1 rate, 1 mini-epoch.

@@ -78,6 +78,8 @@ pub const TARE_POINT_POST_ACTIVATION: tare_error_point = 1;
 pub type tare_error_stage = c_int;
 pub const TARE_STAGE_BEFORE: tare_error_stage = 0;
 pub const TARE_STAGE_AFTER: tare_error_stage = 1;
+pub const TARE_STAGE_BFT: tare_error_stage = 2;
+pub const TARE_STAGE_UNEQUALIZED: tare_error_stage = 3;
 
 // ---- opaque handles -------------------------------------------------------------------------------------------
 
@@ -282,6 +284,7 @@ pub struct tare_layer_info {
   pub op_index: i32,
   pub channels: u32,
   pub has_after: c_int,
+  pub stages: u32,
 }
 
 #[repr(C)]
@@ -498,6 +501,22 @@ extern "C" {
     point: tare_error_point,
     stage: tare_error_stage,
     stats: *mut tare_error_stats,
+  ) -> tare_status;
+  pub fn tare_diagnostics_measure(
+    d: *mut tare_diagnostics,
+    stage: tare_error_stage,
+    float_model: *mut tare_model,
+    model: *mut tare_model,
+    count: u32,
+    inputs: tare_input_fn,
+    inputs_user_data: *mut c_void,
+    options: *const tare_analyze_options,
+  ) -> tare_status;
+  pub fn tare_diagnostics_note(
+    d: *mut tare_diagnostics,
+    section: *const c_char,
+    key: *const c_char,
+    value: *const c_char,
   ) -> tare_status;
   pub fn tare_diagnostics_write(d: *const tare_diagnostics, directory: *const c_char) -> tare_status;
   pub fn tare_diagnostics_destroy(d: *mut tare_diagnostics);

@@ -744,7 +744,7 @@ layouts! {
   tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data }
   tare_ibc_report { struct_size, layers, images, clamped, wall_ms }
   tare_analyze_options { struct_size, batch, progress, user_data }
-  tare_layer_info { struct_size, name, op, activation, op_index, channels, has_after }
+  tare_layer_info { struct_size, name, op, activation, op_index, channels, has_after, stages }
   tare_error_stats { struct_size, mas, mssr, rqnsr, mean_share, mas_abs_max, count }
   tare_bft_options { struct_size, rate_count, rates, mini_epochs_per_rate, images_per_mini_epoch, batch,
     memory_budget, bias_16bit, seed, on_loss, user_data }

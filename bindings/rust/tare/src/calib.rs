@@ -10,7 +10,7 @@ use tare_sys as sys;
 
 use crate::error::{check, Error, Result, Status};
 use crate::model::{DType, Model};
-use crate::util::{init_struct, path_cstring, sized_zeroed, string_from_ptr};
+use crate::util::{cstring, init_struct, path_cstring, sized_zeroed, string_from_ptr};
 
 // ---- inputs ------------------------------------------------------------------------------------------------------
 
@@ -359,11 +359,17 @@ pub enum ErrorPoint {
   PostActivation,
 }
 
-/// Before or after correction (`tare_error_stage`).
+/// The model an error was measured on (`tare_error_stage`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
+  /// The quantized model as given.
   Before,
+  /// After bias correction.
   After,
+  /// After bias fine-tuning.
+  Bft,
+  /// The model before equalization, quantized, against its own float model.
+  Unequalized,
 }
 
 /// A layer of [`Diagnostics`] (`tare_layer_info`).
@@ -424,6 +430,8 @@ fn raw_stage(s: Stage) -> sys::tare_error_stage {
   match s {
     Stage::Before => sys::TARE_STAGE_BEFORE,
     Stage::After => sys::TARE_STAGE_AFTER,
+    Stage::Bft => sys::TARE_STAGE_BFT,
+    Stage::Unequalized => sys::TARE_STAGE_UNEQUALIZED,
   }
 }
 
@@ -489,6 +497,31 @@ impl Diagnostics {
       sys::tare_diagnostics_summary(self.raw.as_ptr(), layer, raw_point(point), raw_stage(stage), &mut r)
     })?;
     Ok(Self::stats(&r))
+  }
+
+  /// Measures the errors of `model` against `float_model` on the images and keeps them as `stage`, e.g.
+  /// [`Stage::Bft`] for a fine-tuned model (`tare_diagnostics_measure`); the layers must be these diagnostics'.
+  pub fn measure(
+    &mut self,
+    stage: Stage,
+    float_model: &Model,
+    model: &Model,
+    mut inputs: Inputs<'_>,
+    options: &AnalyzeOptions,
+  ) -> Result<()> {
+    let mut o = init_struct(sys::tare_analyze_options_init_sized);
+    o.batch = options.batch;
+    let raw = self.raw.as_ptr();
+    let (code, mut caught) = with_inputs(float_model, &mut inputs, |count, inf, u| unsafe {
+      sys::tare_diagnostics_measure(raw, raw_stage(stage), float_model.as_ptr(), model.as_ptr(), count, inf, u, &o)
+    })?;
+    caught.finish(code)
+  }
+
+  /// Adds a line to report.html's table `section`, e.g. "settings" or "accuracy" (`tare_diagnostics_note`).
+  pub fn note(&mut self, section: &str, key: &str, value: &str) -> Result<()> {
+    let (s, k, v) = (cstring(section, "section")?, cstring(key, "key")?, cstring(value, "value")?);
+    check(unsafe { sys::tare_diagnostics_note(self.raw.as_ptr(), s.as_ptr(), k.as_ptr(), v.as_ptr()) })
   }
 
   /// Writes errors.csv, summary.csv and report.html into `directory` (created if missing).

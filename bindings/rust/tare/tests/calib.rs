@@ -195,8 +195,15 @@ fn analyze_and_write_diagnostics() {
   assert!(after.mas < 0.05 * before.mas);
   assert!(before.mas_abs_max >= before.mas * 0.999 && before.count > 0.0);
   // Without a corrected model there is no "after".
-  let d0 = tare::analyze(&float, &quantized, None, Inputs::array(&flat), &AnalyzeOptions::default()).unwrap();
+  let mut d0 = tare::analyze(&float, &quantized, None, Inputs::array(&flat), &AnalyzeOptions::default()).unwrap();
   assert!(!d0.layer(0).unwrap().has_after);
+  // Another stage measured into them: the corrected model as "bft" measures as it did as "after".
+  d0.measure(Stage::Bft, &float, &corrected, Inputs::array(&flat), &AnalyzeOptions::default()).unwrap();
+  let bft = d0.summary(26, ErrorPoint::PreActivation, Stage::Bft).unwrap();
+  assert_eq!((bft.mas, bft.rqnsr), (after.mas, after.rqnsr));
+  assert!(d0.summary(26, ErrorPoint::PreActivation, Stage::Unequalized).is_err());
+  d0.note("settings", "method", "ibc").unwrap();
+  assert_eq!(d0.note("settings", "a\0b", "x").unwrap_err().status(), Status::InvalidArgument);
   let out = std::env::temp_dir().join(format!("tare_rust_diag_{}", std::process::id()));
   d.write(&out).unwrap();
   for f in ["errors.csv", "summary.csv", "report.html"] {
