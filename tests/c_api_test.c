@@ -539,6 +539,26 @@ int main(void) {
     EXPECT(tconv == 1);
     tare_model_destroy(model);
   }
+  /* Handle checks (docs/hardening.md, "Concurrency"): a destroyed handle is refused with a message and a double
+     destroy is ignored and said, instead of a use after free. */
+  snprintf(path, sizeof(path), "%s/models/tflm/hello_world_float.tflite", data_dir());
+  {
+    tare_model* gone = NULL;
+    tare_session* dead = NULL;
+    uint32_t n = 0;
+    EXPECT(tare_model_load_file(ctx, path, &gone) == TARE_OK);
+    EXPECT(tare_session_create(gone, NULL, &dead) == TARE_OK);
+    tare_session_destroy(dead);
+    EXPECT(tare_session_run(dead) == TARE_ERROR_INVALID_ARGUMENT &&
+           strcmp(tare_last_error(), "session used after tare_session_destroy (or not a handle Tare returned)") == 0);
+    tare_session_destroy(dead);
+    EXPECT(strstr(tare_last_error(), "tare_session_destroy: session already destroyed") != NULL);
+    tare_model_destroy(gone);
+    EXPECT(tare_model_input_count(gone, &n) == TARE_ERROR_INVALID_ARGUMENT &&
+           strstr(tare_last_error(), "model used after tare_model_destroy") != NULL);
+    tare_model_destroy(gone);
+    EXPECT(strstr(tare_last_error(), "tare_model_destroy: model already destroyed") != NULL);
+  }
   EXPECT(tare_context_validation_messages(ctx, &messages) == TARE_OK && messages == 0);
   tare_context_destroy(ctx);
   printf("%d passed, %d failed\n", g_passed, g_failed);

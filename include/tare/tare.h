@@ -19,7 +19,13 @@
  *    an init function (tare_layer_info, tare_error_stats): set struct_size = sizeof(struct) before the call.
  *  - Callers must not assume the tare_status enum is closed: new codes may be added in minor versions.
  *  - Threads: a context, model or session may be used from any thread, but one session must not be used by two
- *    threads at once.  Distinct sessions may run concurrently.
+ *    threads at once.  Distinct sessions may run concurrently (their GPU submissions take turns on the device's
+ *    queue), also while other threads load, quantize, correct or destroy models of the same context.
+ *  - Handle checks: every call looks its handles up among the live ones first.  A destroyed handle (or a pointer
+ *    Tare never returned) and a session already in use by another thread's call are refused with
+ *    TARE_ERROR_INVALID_ARGUMENT and a message; destroying a handle twice is ignored (tare_last_error says so); a
+ *    handle destroyed while another thread's call uses it is released when that call returns.  These checks guard
+ *    mistakes, they are not a way to synchronize: a caller that races a destroy against a call may see either.
  *
  * Versions
  *  - TARE_VERSION_MAJOR/MINOR/PATCH: the semantic version of this header (the CMake project's version;

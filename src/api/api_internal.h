@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "api/handles.h"
 #include "common/error.h"
 #include "engine/session.h"
 #include "model/graph.h"

@@ -67,8 +67,8 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
     rep.wall_ms = r.wall_ms;
     write_out(report, rep);
   }
-  *out = m.release();
-  if (diagnostics) *diagnostics = d.release();
+  *out = publish(std::move(m));
+  if (diagnostics) *diagnostics = publish(std::move(d));
 }
 
 const tare::calib::LayerDiagnostics& layer_of(const tare_diagnostics* d, uint32_t layer) {
@@ -118,6 +118,7 @@ TARE_API tare_status tare_correct_bias(tare_model* float_model, tare_model* quan
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
     if (diagnostics) *diagnostics = nullptr;
+    const HandleUse use_float_model(float_model), use_quantized(quantized);
     TARE_ARG(float_model && quantized, "model is NULL");
     TARE_ARG(inputs, "inputs callback is NULL");
     const size_t n = per_image(*float_model->graph);
@@ -132,6 +133,7 @@ TARE_API tare_status tare_correct_bias_array(tare_model* float_model, tare_model
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
     if (diagnostics) *diagnostics = nullptr;
+    const HandleUse use_float_model(float_model), use_quantized(quantized);
     TARE_ARG(float_model && quantized, "model is NULL");
     TARE_ARG(data, "inputs is NULL");
     const size_t n = per_image(*float_model->graph);
@@ -147,6 +149,7 @@ TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
+    const HandleUse use_float_model(float_model), use_quantized(quantized), use_corrected(corrected);
     TARE_ARG(float_model && quantized, "model is NULL");
     TARE_ARG(inputs, "inputs callback is NULL");
     TARE_ARG(float_model->ctx == quantized->ctx && (!corrected || corrected->ctx == quantized->ctx),
@@ -171,12 +174,13 @@ TARE_API tare_status tare_analyze(tare_model* float_model, tare_model* quantized
                                                           count, images, batch, progress));
     }
     d->d.model = quantized->name;
-    *out = d.release();
+    *out = publish(std::move(d));
   });
 }
 
 TARE_API tare_status tare_diagnostics_layer_count(const tare_diagnostics* d, uint32_t* count) {
   return guarded([&] {
+    const HandleUse use_d(d);
     TARE_ARG(d && count, "NULL argument");
     *count = (uint32_t)d->d.layers.size();
   });
@@ -184,6 +188,7 @@ TARE_API tare_status tare_diagnostics_layer_count(const tare_diagnostics* d, uin
 
 TARE_API tare_status tare_diagnostics_layer(const tare_diagnostics* d, uint32_t layer, tare_layer_info* info) {
   return guarded([&] {
+    const HandleUse use_d(d);
     TARE_ARG(info, "info is NULL");
     const tare::calib::LayerDiagnostics& L = layer_of(d, layer);
     tare_layer_info i;
@@ -204,6 +209,7 @@ TARE_API tare_status tare_diagnostics_layer(const tare_diagnostics* d, uint32_t 
 TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_t layer, uint32_t channel,
                                               tare_error_point point, tare_error_stage stage, tare_error_stats* stats) {
   return guarded([&] {
+    const HandleUse use_d(d);
     TARE_ARG(stats, "stats is NULL");
     const tare::calib::ErrorSums& s = sums_of(d, layer, point, stage);
     TARE_ARG(channel < s.size(), "channel " + std::to_string(channel) + " out of range");
@@ -224,6 +230,7 @@ TARE_API tare_status tare_diagnostics_channel(const tare_diagnostics* d, uint32_
 TARE_API tare_status tare_diagnostics_summary(const tare_diagnostics* d, uint32_t layer, tare_error_point point,
                                               tare_error_stage stage, tare_error_stats* stats) {
   return guarded([&] {
+    const HandleUse use_d(d);
     TARE_ARG(stats, "stats is NULL");
     const tare::calib::ErrorSums& s = sums_of(d, layer, point, stage);
     const tare::calib::ErrorSummary m = tare::calib::summarize(s);
@@ -274,6 +281,7 @@ TARE_API tare_status tare_diagnostics_note(tare_diagnostics* d, const char* sect
 
 TARE_API tare_status tare_diagnostics_write(const tare_diagnostics* d, const char* directory) {
   return guarded([&] {
+    const HandleUse use_d(d);
     TARE_ARG(d && directory, "NULL argument");
     std::error_code ec;
     std::filesystem::create_directories(directory, ec);
@@ -285,7 +293,7 @@ TARE_API tare_status tare_diagnostics_write(const tare_diagnostics* d, const cha
   });
 }
 
-TARE_API void tare_diagnostics_destroy(tare_diagnostics* d) { delete d; }
+TARE_API void tare_diagnostics_destroy(tare_diagnostics* d) { destroy_handle(d); }
 
 }  // extern "C"
 
@@ -316,6 +324,7 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
+    const HandleUse use_float_model(float_model), use_quantized(quantized);
     TARE_ARG(float_model && quantized, "model is NULL");
     TARE_ARG(inputs, "inputs callback is NULL");
     TARE_ARG(float_model->ctx == quantized->ctx, "the two models belong to different contexts");
@@ -355,7 +364,7 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
       rep.wall_ms = r.wall_ms;
       write_out(report, rep);
     }
-    *out = m.release();
+    *out = publish(std::move(m));
   });
 }
 
@@ -375,6 +384,7 @@ TARE_API tare_status tare_equalize(tare_model* float_model, const tare_equalize_
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
+    const HandleUse use_float_model(float_model);
     TARE_ARG(float_model, "model is NULL");
     tare_equalize_options defaults;
     tare_equalize_options_init(&defaults);
@@ -395,7 +405,7 @@ TARE_API tare_status tare_equalize(tare_model* float_model, const tare_equalize_
       rep.relu6_replaced = (uint32_t)er.relu6_replaced;
       write_out(report, rep);
     }
-    *out = m.release();
+    *out = publish(std::move(m));
   });
 }
 

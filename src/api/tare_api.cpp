@@ -210,14 +210,15 @@ TARE_API tare_status tare_context_create(const tare_context_options* options, ta
     }
     auto c = std::make_unique<tare_context_s>();
     c->ctx = std::make_shared<tare::vk::Context>(co);
-    *out = c.release();
+    *out = publish(std::move(c));
   });
 }
 
-TARE_API void tare_context_destroy(tare_context* context) { delete context; }
+TARE_API void tare_context_destroy(tare_context* context) { destroy_handle(context); }
 
 TARE_API tare_status tare_context_get_device_info(const tare_context* context, tare_device_info* info) {
   return guarded([&] {
+    const HandleUse use_context(context);
     TARE_ARG(context && info, "context or info is NULL");
     write_out(info, to_info(context->ctx->caps()));
   });
@@ -225,6 +226,7 @@ TARE_API tare_status tare_context_get_device_info(const tare_context* context, t
 
 TARE_API tare_status tare_context_pipeline_cache(const tare_context* context, void** data, size_t* size) {
   return guarded([&] {
+    const HandleUse use_context(context);
     TARE_ARG(context && data && size, "NULL argument");
     *data = nullptr;
     *size = 0;
@@ -234,6 +236,7 @@ TARE_API tare_status tare_context_pipeline_cache(const tare_context* context, vo
 
 TARE_API tare_status tare_context_validation_messages(const tare_context* context, uint64_t* count) {
   return guarded([&] {
+    const HandleUse use_context(context);
     TARE_ARG(context && count, "context or count is NULL");
     *count = context->ctx->validation_messages();
   });
@@ -243,12 +246,13 @@ TARE_API tare_status tare_model_load_memory(tare_context* context, const void* d
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
+    const HandleUse use_context(context);
     TARE_ARG(context, "context is NULL");
     TARE_ARG(data || size == 0, "data is NULL");
     auto m = std::make_unique<tare_model_s>();
     m->ctx = context->ctx;
     m->graph = std::make_shared<const tare::Graph>(tare::import_tflite(static_cast<const uint8_t*>(data), size));
-    *out = m.release();
+    *out = publish(std::move(m));
   });
 }
 
@@ -256,6 +260,7 @@ TARE_API tare_status tare_model_load_file(tare_context* context, const char* pat
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
+    const HandleUse use_context(context);
     TARE_ARG(context && path, "context or path is NULL");
     std::vector<uint8_t> bytes = read_model_file(path);
     auto m = std::make_unique<tare_model_s>();
@@ -267,11 +272,11 @@ TARE_API tare_status tare_model_load_file(tare_context* context, const char* pat
     } catch (const tare::Error& e) {
       throw tare::Error(e.status(), std::string(path) + ": " + e.what());
     }
-    *out = m.release();
+    *out = publish(std::move(m));
   });
 }
 
-TARE_API void tare_model_destroy(tare_model* model) { delete model; }
+TARE_API void tare_model_destroy(tare_model* model) { destroy_handle(model); }
 
 TARE_API void tare_tensor_info_init_sized(tare_tensor_info* info, size_t size) {
   init_sized(info, size, [](tare_tensor_info&) {});
@@ -279,6 +284,7 @@ TARE_API void tare_tensor_info_init_sized(tare_tensor_info* info, size_t size) {
 
 TARE_API tare_status tare_model_input_count(const tare_model* model, uint32_t* count) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && count, "model or count is NULL");
     *count = (uint32_t)model->graph->inputs.size();
   });
@@ -286,6 +292,7 @@ TARE_API tare_status tare_model_input_count(const tare_model* model, uint32_t* c
 
 TARE_API tare_status tare_model_output_count(const tare_model* model, uint32_t* count) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && count, "model or count is NULL");
     *count = (uint32_t)model->graph->outputs.size();
   });
@@ -293,6 +300,7 @@ TARE_API tare_status tare_model_output_count(const tare_model* model, uint32_t* 
 
 TARE_API tare_status tare_model_input_info(const tare_model* model, uint32_t index, tare_tensor_info* info) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && info, "model or info is NULL");
     TARE_ARG(index < model->graph->inputs.size(), "input index " + std::to_string(index) + " out of range");
     write_out(info, tensor_info(model->graph->tensors[model->graph->inputs[index]]));
@@ -301,6 +309,7 @@ TARE_API tare_status tare_model_input_info(const tare_model* model, uint32_t ind
 
 TARE_API tare_status tare_model_output_info(const tare_model* model, uint32_t index, tare_tensor_info* info) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && info, "model or info is NULL");
     TARE_ARG(index < model->graph->outputs.size(), "output index " + std::to_string(index) + " out of range");
     write_out(info, tensor_info(model->graph->tensors[model->graph->outputs[index]]));
@@ -309,6 +318,7 @@ TARE_API tare_status tare_model_output_info(const tare_model* model, uint32_t in
 
 TARE_API tare_status tare_model_tensor_count(const tare_model* model, uint32_t* count) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && count, "model or count is NULL");
     *count = (uint32_t)model->graph->tensors.size();
   });
@@ -316,6 +326,7 @@ TARE_API tare_status tare_model_tensor_count(const tare_model* model, uint32_t* 
 
 TARE_API tare_status tare_model_tensor_info(const tare_model* model, uint32_t index, tare_tensor_info* info) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && info, "model or info is NULL");
     TARE_ARG(index < model->graph->tensors.size(), "tensor index " + std::to_string(index) + " out of range");
     write_out(info, tensor_info(model->graph->tensors[index]));
@@ -328,6 +339,7 @@ TARE_API void tare_op_info_init_sized(tare_op_info* info, size_t size) {
 
 TARE_API tare_status tare_model_op_count(const tare_model* model, uint32_t* count) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && count, "model or count is NULL");
     *count = (uint32_t)model->graph->ops.size();
   });
@@ -335,6 +347,7 @@ TARE_API tare_status tare_model_op_count(const tare_model* model, uint32_t* coun
 
 TARE_API tare_status tare_model_op_info(const tare_model* model, uint32_t index, tare_op_info* info) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && info, "model or info is NULL");
     const tare::Graph& g = *model->graph;
     TARE_ARG(index < g.ops.size(), "operator index " + std::to_string(index) + " out of range");
@@ -404,6 +417,7 @@ TARE_API tare_status tare_session_create(tare_model* model, const tare_session_o
   return guarded([&] {
     TARE_ARG(out, "out is NULL");
     *out = nullptr;
+    const HandleUse use_model(model);
     TARE_ARG(model, "model is NULL");
     tare_session_options defaults;
     tare_session_options_init(&defaults);
@@ -417,14 +431,15 @@ TARE_API tare_status tare_session_create(tare_model* model, const tare_session_o
     auto s = std::make_unique<tare_session_s>();
     s->graph = model->graph;
     s->session = std::make_unique<tare::Session>(model->ctx, *model->graph, so);
-    *out = s.release();
+    *out = publish(std::move(s));
   });
 }
 
-TARE_API void tare_session_destroy(tare_session* session) { delete session; }
+TARE_API void tare_session_destroy(tare_session* session) { destroy_handle(session); }
 
 TARE_API tare_status tare_session_input_info(const tare_session* session, uint32_t index, tare_tensor_info* info) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session && info, "session or info is NULL");
     TARE_ARG(index < session->session->num_inputs(), "input index " + std::to_string(index) + " out of range");
     write_out(info, tensor_info(session->session->input(index)));
@@ -433,6 +448,7 @@ TARE_API tare_status tare_session_input_info(const tare_session* session, uint32
 
 TARE_API tare_status tare_session_output_info(const tare_session* session, uint32_t index, tare_tensor_info* info) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session && info, "session or info is NULL");
     TARE_ARG(index < session->session->num_outputs(), "output index " + std::to_string(index) + " out of range");
     write_out(info, tensor_info(session->session->output(index)));
@@ -441,6 +457,7 @@ TARE_API tare_status tare_session_output_info(const tare_session* session, uint3
 
 TARE_API tare_status tare_session_set_input(tare_session* session, uint32_t index, const void* data, size_t size) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session && data, "session or data is NULL");
     TARE_ARG(index < session->session->num_inputs(), "input index " + std::to_string(index) + " out of range");
     const tare::Tensor& t = session->session->input(index);
@@ -452,6 +469,7 @@ TARE_API tare_status tare_session_set_input(tare_session* session, uint32_t inde
 
 TARE_API tare_status tare_session_run(tare_session* session) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session, "session is NULL");
     session->session->run();
     session->profile_names.clear();
@@ -465,6 +483,7 @@ TARE_API tare_status tare_session_run(tare_session* session) {
 
 TARE_API tare_status tare_session_get_output(tare_session* session, uint32_t index, void* data, size_t size) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session && data, "session or data is NULL");
     TARE_ARG(index < session->session->num_outputs(), "output index " + std::to_string(index) + " out of range");
     const tare::Tensor& t = session->session->output(index);
@@ -480,6 +499,7 @@ TARE_API void tare_memory_report_init_sized(tare_memory_report* r, size_t size) 
 
 TARE_API tare_status tare_session_memory(const tare_session* session, tare_memory_report* report) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session && report, "session or report is NULL");
     tare::MemoryReport m = session->session->memory();
     tare_memory_report r;
@@ -494,6 +514,7 @@ TARE_API tare_status tare_session_memory(const tare_session* session, tare_memor
 
 TARE_API tare_status tare_session_profile_count(const tare_session* session, uint32_t* count) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session && count, "session or count is NULL");
     *count = (uint32_t)session->profile_names.size();
   });
@@ -502,6 +523,7 @@ TARE_API tare_status tare_session_profile_count(const tare_session* session, uin
 TARE_API tare_status tare_session_profile_entry(const tare_session* session, uint32_t index, const char** name,
                                                 double* milliseconds) {
   return guarded([&] {
+    const HandleUse use_session(session);
     TARE_ARG(session && name && milliseconds, "NULL argument");
     TARE_ARG(index < session->profile_names.size(), "profile index out of range");
     *name = session->profile_names[index].c_str();
@@ -576,7 +598,7 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
     r.calibration_ms = ms;
     write_out(report, r);
   }
-  *out = m.release();
+  *out = publish(std::move(m));
 }
 
 size_t per_image_floats(const tare::Graph& g) {
@@ -592,6 +614,7 @@ TARE_API tare_status tare_quantize(tare_model* model, uint32_t count, tare_input
                                    const tare_quantize_options* options, tare_model** out,
                                    tare_quantize_report* report) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(inputs, "inputs callback is NULL");
     TARE_ARG(model, "model is NULL");
     size_t n = per_image_floats(*model->graph);
@@ -609,6 +632,7 @@ TARE_API tare_status tare_quantize_array(tare_model* model, const float* data, u
                                          const tare_quantize_options* options, tare_model** out,
                                          tare_quantize_report* report) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(data, "inputs is NULL");
     TARE_ARG(model, "model is NULL");
     size_t n = per_image_floats(*model->graph);
@@ -620,6 +644,7 @@ TARE_API tare_status tare_quantize_array(tare_model* model, const float* data, u
 
 TARE_API tare_status tare_model_export_file(const tare_model* model, const char* path) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && path, "model or path is NULL");
     std::vector<uint8_t> bytes = tare::export_tflite(*model->graph);
     std::string tmp = std::string(path) + ".tmp";
@@ -638,6 +663,7 @@ TARE_API tare_status tare_model_export_file(const tare_model* model, const char*
 
 TARE_API tare_status tare_model_export_memory(const tare_model* model, void** data, size_t* size) {
   return guarded([&] {
+    const HandleUse use_model(model);
     TARE_ARG(model && data && size, "NULL argument");
     *data = nullptr;
     *size = 0;

@@ -16,23 +16,22 @@ constexpr int kTP = 8;  // general window: output pixels per invocation (conv2d.
 constexpr int kTC = 4;  // general window: output channel groups per invocation (conv2d.comp's TC)
 
 // GEMM register tile (pixels x channel groups per invocation); TARE_GEMM_TILE=PxC overrides it for tuning.
-int gemm_tile(int which, int fallback) {
-  static int tile[2] = {0, 0};
-  if (!tile[0]) {
-    tile[0] = 8;  // measured best on lavapipe (bench_internal_kernels): ~10 GFLOP/s vs ~3 for 1x2
-    tile[1] = 4;
-    if (const char* e = std::getenv("TARE_GEMM_TILE")) {
-      int a = 0, c = 0;
-      if (std::sscanf(e, "%dx%d", &a, &c) == 2 && a >= 1 && a <= 8 && c >= 1 && c <= 8) {
-        tile[0] = a;
-        tile[1] = c;
-      }
-    }
-  }
-  return tile[which] ? tile[which] : fallback;
+struct GemmTile {
+  int pixels = 8;  // measured best on lavapipe (bench_internal_kernels): ~10 GFLOP/s vs ~3 for 1x2
+  int groups = 4;
+};
+const GemmTile& gemm_tile() {
+  static const GemmTile tile = [] {  // a magic static: sessions are built from several threads at once
+    GemmTile t;
+    int a = 0, c = 0;
+    if (const char* e = std::getenv("TARE_GEMM_TILE"))
+      if (std::sscanf(e, "%dx%d", &a, &c) == 2 && a >= 1 && a <= 8 && c >= 1 && c <= 8) t = {a, c};
+    return t;
+  }();
+  return tile;
 }
-int gemm_tile_pixels() { return gemm_tile(0, 8); }
-int gemm_tile_groups() { return gemm_tile(1, 4); }
+int gemm_tile_pixels() { return gemm_tile().pixels; }
+int gemm_tile_groups() { return gemm_tile().groups; }
 
 struct ConvPush {
   ConvHead h;

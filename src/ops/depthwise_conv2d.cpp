@@ -12,11 +12,10 @@ namespace {
 
 // Output pixels per invocation (shader's TP): 8 measured best on lavapipe; TARE_DW_TILE overrides it for tuning.
 int dw_tile() {
-  static int tp = 0;
-  if (!tp) {
-    tp = 8;
-    if (const char* e = std::getenv("TARE_DW_TILE")) tp = std::max(1, std::min(16, std::atoi(e)));
-  }
+  static const int tp = [] {  // a magic static: sessions are built from several threads at once
+    const char* e = std::getenv("TARE_DW_TILE");
+    return e ? std::max(1, std::min(16, std::atoi(e))) : 8;
+  }();
   return tp;
 }
 
