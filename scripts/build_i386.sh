@@ -20,7 +20,7 @@ fi
 cmake -S . -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/i386.cmake -DCMAKE_BUILD_TYPE=Release \
   -DTARE_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
-file "$BUILD/libtare.so" | grep -q "ELF 32-bit.*Intel 80386" || { echo "build_i386: libtare.so is not i386"; exit 1; }
+file -L "$BUILD/libtare.so" | grep -q "ELF 32-bit.*Intel 80386" || { echo "build_i386: libtare.so is not i386"; exit 1; }
 
 source scripts/target_env.sh i386 "$TARE_SYSROOT"
 ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" -E '^install$' "$@"
