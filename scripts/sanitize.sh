@@ -5,6 +5,7 @@
 # are tests/fuzz/lsan.supp's (in Mesa, each with its reason).  See docs/hardening.md.
 #
 #   scripts/sanitize.sh [SUITE...]      (default: every suite of tests/CMakeLists.txt)   BUILD=build-asan
+#                                       CCACHE=0: no compiler cache (CI's from-scratch timing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-asan}
@@ -13,7 +14,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 # memcpy): off in this build only.
 warn="-Wno-stringop-overflow"
 launcher=()
-if command -v ccache >/dev/null; then
+if [ "${CCACHE:-1}" = 1 ] && command -v ccache >/dev/null; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd .. && pwd)}
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
