@@ -374,6 +374,9 @@ typedef struct tare_ibc_options {
   int bias_16bit;            /* 1: clamp corrected biases to the int16 range */
   tare_progress_fn progress; /* stage "ibc", done/total = layers; may be NULL */
   void* user_data;           /* passed to progress */
+  uint32_t batch; /* images per GPU run; 0 (default): all at once.  Fewer than count: each layer's sums are added up
+                     over the batches (the same biases up to float rounding; about L/2 forward passes per batch for
+                     L layers instead of 3), so that more images can be used than the device holds at once */
 } tare_ibc_options;
 
 typedef struct tare_ibc_report {

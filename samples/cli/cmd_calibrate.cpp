@@ -245,6 +245,7 @@ int run_calibrate(const Args& a) {
     tare_ibc_options_init(&o);
     o.pre_activation = a.flag("--pre-activation");
     o.bias_16bit = a.flag("--bias-16bit");
+    o.batch = (uint32_t)parse_int(a.get("--ibc-batch"), "--ibc-batch", 0, 4096);
     o.progress = progress_callback;
     tare_ibc_report rep;
     tare_ibc_report_init(&rep);
@@ -373,6 +374,7 @@ const Command& calibrate_command() {
             {"--bft-rates", "LIST", "learning rates, comma-separated, one phase each", "1e-3,1e-4,1e-5,1e-6"},
             {"--bft-images-per-epoch", "N", "images per mini-epoch (0: all BFT images)", "0"},
             {"--equalize", "", "cross-layer equalization before quantizing", ""},
+            tare_samples::calib_opt::ibc_batch(),
             {"--keep-relu6", "", "with --equalize: skip the pairs joined by RELU6 (default: RELU6 becomes RELU)", ""},
             tare_samples::calib_opt::eval("0"),
             tare_samples::calib_opt::labels(),

@@ -41,6 +41,7 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
   tare::calib::IbcOptions io;
   io.pre_activation = o.pre_activation != 0;
   io.bias_16bit = o.bias_16bit != 0;
+  io.batch = o.batch;
   io.diagnostics = diagnostics != nullptr;
   TARE_ARG(float_model->ctx == quantized->ctx, "the two models belong to different contexts");
   auto progress = [&](uint32_t done, uint32_t total) {

@@ -83,12 +83,15 @@ namespace Tare
       Native.tare_ibc_options_init(&o);
       PreActivation = o.pre_activation != 0;
       Bias16Bit = o.bias_16bit != 0;
+      Batch = o.batch;
     }
 
     /// <summary>False (default): means after the fused activation; true: before it.</summary>
     public bool PreActivation { get; set; }
     /// <summary>Clamp corrected biases to the int16 range.</summary>
     public bool Bias16Bit { get; set; }
+    /// <summary>Images per GPU run; 0: all at once (fewer: sums added up over batches).</summary>
+    public uint Batch { get; set; }
     /// <summary>Stage "ibc", done/total = layers; may be null.</summary>
     public ProgressHandler Progress { get; set; }
 
@@ -98,6 +101,7 @@ namespace Tare
       Native.tare_ibc_options_init(&o);
       o.pre_activation = PreActivation ? 1 : 0;
       o.bias_16bit = Bias16Bit ? 1 : 0;
+      o.batch = Batch;
       if (Progress != null)
       {
         o.progress = Callbacks.ProgressPtr;

@@ -165,6 +165,7 @@ namespace Tare
       public int bias_16bit;
       public IntPtr progress;
       public IntPtr user_data;
+      public uint batch;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -247,6 +247,7 @@ pub struct tare_ibc_options {
   pub bias_16bit: c_int,
   pub progress: tare_progress_fn,
   pub user_data: *mut c_void,
+  pub batch: u32,
 }
 
 #[repr(C)]

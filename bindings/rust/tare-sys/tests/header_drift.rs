@@ -741,7 +741,7 @@ layouts! {
   tare_quantize_options { struct_size, per_channel, bias_16bit, drop_dead_channels, rounding, input_type,
     output_type, calibration_batch, progress, user_data }
   tare_quantize_report { struct_size, dead_channels, quantized_weights, activations, calibration_ms }
-  tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data }
+  tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data, batch }
   tare_ibc_report { struct_size, layers, images, clamped, wall_ms }
   tare_analyze_options { struct_size, batch, progress, user_data }
   tare_layer_info { struct_size, name, op, activation, op_index, channels, has_after }

@@ -514,12 +514,14 @@ pub struct IbcOptions {
   pub pre_activation: bool,
   /// Clamp corrected biases to the int16 range.
   pub bias_16bit: bool,
+  /// Images per GPU run; 0: all at once (fewer: sums added up over batches, same biases up to float rounding).
+  pub batch: u32,
 }
 
 impl Default for IbcOptions {
   fn default() -> Self {
     let r = init_struct(sys::tare_ibc_options_init_sized);
-    IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0 }
+    IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0, batch: r.batch }
   }
 }
 
@@ -578,6 +580,7 @@ fn correct_bias_impl(
   let mut o = init_struct(sys::tare_ibc_options_init_sized);
   o.pre_activation = options.pre_activation as c_int;
   o.bias_16bit = options.bias_16bit as c_int;
+  o.batch = options.batch;
   let mut report = init_struct(sys::tare_ibc_report_init_sized);
   let mut out = std::ptr::null_mut();
   let mut diag = std::ptr::null_mut();
