@@ -311,6 +311,13 @@ int run_calibrate(const Args& a) {
     for (double l : losses.loss) lj.push(l);
     j["losses"] = std::move(lj);
     j["training_bytes"] = brep.training_bytes;
+    if (brep.validation_images)
+      text("BFT         validation on the last %u: loss %.5f at the start, %.5f kept (mini-epoch %d)\n",
+           brep.validation_images, brep.initial_validation_loss, brep.best_validation_loss, brep.best_mini_epoch);
+    j["validation_images"] = brep.validation_images;
+    j["best_mini_epoch"] = brep.best_mini_epoch;
+    j["initial_validation_loss"] = brep.initial_validation_loss;
+    j["best_validation_loss"] = brep.best_validation_loss;
     doc["bft"] = std::move(j);
   }
   check(tare_model_export_file(result, out_path.c_str()), "exporting");
@@ -367,6 +374,7 @@ const Command& calibrate_command() {
              "ibc"},
             opt::count(),
             tare_samples::calib_opt::ibc_images(),
+            tare_samples::calib_opt::ibc_batch(),
             {"--pre-activation", "", "correct the mean before the fused activation (default: after it)", ""},
             tare_samples::calib_opt::bft_images(),
             tare_samples::calib_opt::bft_epochs(),
@@ -374,7 +382,6 @@ const Command& calibrate_command() {
             {"--bft-rates", "LIST", "learning rates, comma-separated, one phase each", "1e-3,1e-4,1e-5,1e-6"},
             {"--bft-images-per-epoch", "N", "images per mini-epoch (0: all BFT images)", "0"},
             {"--equalize", "", "cross-layer equalization before quantizing", ""},
-            tare_samples::calib_opt::ibc_batch(),
             {"--keep-relu6", "", "with --equalize: skip the pairs joined by RELU6 (default: RELU6 becomes RELU)", ""},
             tare_samples::calib_opt::eval("0"),
             tare_samples::calib_opt::labels(),

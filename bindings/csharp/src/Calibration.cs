@@ -168,6 +168,7 @@ namespace Tare
       MemoryBudget = o.memory_budget;
       Bias16Bit = o.bias_16bit != 0;
       Seed = o.seed;
+      ValidationImages = o.validation_images;
     }
 
     /// <summary>The learning rates, one stage each (default 1e-3, 1e-4, 1e-5, 1e-6; at most 8).</summary>
@@ -183,6 +184,8 @@ namespace Tare
     public bool Bias16Bit { get; set; }
     /// <summary>Image order.</summary>
     public uint Seed { get; set; }
+    /// <summary>The last N images held out to keep the best biases; -1: count / 8, at least 4; 0: none.</summary>
+    public int ValidationImages { get; set; }
     /// <summary>Per mini-epoch; may be null.</summary>
     public LossHandler OnLoss { get; set; }
 
@@ -200,6 +203,7 @@ namespace Tare
       o.memory_budget = MemoryBudget;
       o.bias_16bit = Bias16Bit ? 1 : 0;
       o.seed = Seed;
+      o.validation_images = ValidationImages;
       if (OnLoss != null)
       {
         o.on_loss = Callbacks.LossPtr;
@@ -220,6 +224,11 @@ namespace Tare
     public double FinalLoss { get; internal set; }
     public ulong TrainingBytes { get; internal set; }
     public double WallMs { get; internal set; }
+    public int ValidationImages { get; internal set; }
+    /// <summary>Biases kept: after that mini-epoch (0: the starting ones; -1: no validation).</summary>
+    public int BestMiniEpoch { get; internal set; }
+    public double InitialValidationLoss { get; internal set; }
+    public double BestValidationLoss { get; internal set; }
   }
 
   /// <summary>tare_equalize_options (cross-layer equalization); defaults from tare_equalize_options_init.</summary>
@@ -578,6 +587,10 @@ namespace Tare
           FinalLoss = r.final_loss,
           TrainingBytes = r.training_bytes,
           WallMs = r.wall_ms,
+          ValidationImages = (int)r.validation_images,
+          BestMiniEpoch = r.best_mini_epoch,
+          InitialValidationLoss = r.initial_validation_loss,
+          BestValidationLoss = r.best_validation_loss,
         };
         return Finish(state, s, m);
       }

@@ -225,6 +225,7 @@ namespace Tare
       public uint seed;
       public IntPtr on_loss;
       public IntPtr user_data;
+      public int validation_images;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -239,6 +240,10 @@ namespace Tare
       public double final_loss;
       public ulong training_bytes;
       public double wall_ms;
+      public uint validation_images;
+      public int best_mini_epoch;
+      public double initial_validation_loss;
+      public double best_validation_loss;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -307,6 +307,7 @@ pub struct tare_bft_options {
   pub seed: u32,
   pub on_loss: tare_loss_fn,
   pub user_data: *mut c_void,
+  pub validation_images: i32,
 }
 
 #[repr(C)]
@@ -321,6 +322,10 @@ pub struct tare_bft_report {
   pub final_loss: f64,
   pub training_bytes: u64,
   pub wall_ms: f64,
+  pub validation_images: u32,
+  pub best_mini_epoch: i32,
+  pub initial_validation_loss: f64,
+  pub best_validation_loss: f64,
 }
 
 #[repr(C)]
