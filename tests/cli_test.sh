@@ -148,6 +148,28 @@ if [ -f "$DATA/models/mobilenet_v2_1.0_224_float.tflite" ]; then
     --labels "$DATA/images/labels.csv" --reference "$S" --limit 3
   check_json "eval --json" eval reference -- "$TARE" eval "$tmp/q.tflite" --images "$ALL" \
     --labels "$DATA/images/labels.csv" --reference "$S" --limit 2 --json
+  # Fidelity: the SQNR and errors of one image against a computation here from `tare run`'s raw outputs.
+  "$TARE" run "$tmp/q.tflite" --input "$ALL/$(ls "$ALL" | head -1)" --output "$tmp/fq.bin" >/dev/null &&
+    "$TARE" run "$S" --input "$ALL/$(ls "$ALL" | head -1)" --output "$tmp/ff.bin" >/dev/null
+  check_json "eval --fidelity --json" "eval --fidelity" outputs -- "$TARE" eval "$tmp/q.tflite" --images "$ALL" \
+    --reference "$S" --limit 1 --json
+  if python3 - "$tmp/ff.bin" "$tmp/fq.bin" "$tmp/json.out" <<'PY'; then ok; else ko "eval --fidelity vs the raw outputs"; fi
+import json, math, struct, sys
+x = struct.unpack(f"{len(open(sys.argv[1], 'rb').read()) // 4}f", open(sys.argv[1], "rb").read())
+q = struct.unpack(f"{len(x)}f", open(sys.argv[2], "rb").read())
+o = json.load(open(sys.argv[3]))["outputs"][0]
+e = [a - b for a, b in zip(x, q)]
+want = (10 * math.log10(sum(a * a for a in x) / sum(d * d for d in e)), max(map(abs, e)), sum(map(abs, e)) / len(e))
+got = (o["sqnr_db"], o["max_abs_error"], o["mean_abs_error"])
+print("sqnr/max/mean", want, got)
+sys.exit(0 if o["values"] == len(x) and all(abs(a - b) <= 1e-6 * abs(a) + 1e-9 for a, b in zip(want, got)) else 1)
+PY
+  check "eval --fidelity of a model against itself" 0 "SQNR    inf dB   max |error| 0 " -- "$TARE" eval "$S" \
+    --images "$ALL" --reference "$S" --limit 1
+  B="$DATA/models/face_detection_short_range.tflite"
+  check_json "eval --fidelity BlazeFace" "eval --fidelity" detections -- "$TARE" eval "$B" --images "$ALL" \
+    --reference "$B" --limit 2 --json
+  check "eval --fidelity needs a reference" 2 "needs --reference" -- "$TARE" eval "$S" --images "$ALL" --fidelity
   check "eval with a class list" 1 "expects a CSV" -- "$TARE" eval "$S" --images "$ALL" --labels "$DATA/models/labels.txt"
 
   # Output paths and input folders are checked before any work: on all 1000 images, failures come at once.

@@ -1,5 +1,6 @@
 // Unit tests of the command-line tool's own pieces: the JSON writer (escaping and numbers per RFC 8259) and the
-// option-table parser shared with the calibrate sample (refusals, values, generated help).
+// option-table parser shared with the calibrate sample (refusals, values, generated help), the fidelity metrics of
+// `tare eval --fidelity`.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -7,6 +8,7 @@
 #include <limits>
 
 #include "cli_options.h"
+#include "fidelity.h"
 #include "json.h"
 
 using tare_cli::Json;
@@ -112,4 +114,46 @@ TEST_CASE("options: the help lists every option with its placeholder and default
   CHECK(h.find("--input FILE") != std::string::npos);
   CHECK(h.find("(repeatable)") != std::string::npos);
   CHECK(h.find("--fast ") != std::string::npos);
+}
+
+// ---- fidelity metrics of `tare eval --fidelity` (samples/cli/fidelity.h) ---------------------------------------------
+
+TEST_CASE("fidelity: SQNR and absolute errors of known tensors, added up over calls") {
+  tare_cli::FidelitySums f;
+  const double x1[] = {1, -2, 3}, q1[] = {1.5, -2, 2};  // errors -0.5, 0, 1
+  const double x2[] = {4}, q2[] = {4.25};               // error -0.25
+  f.add(x1, q1, 3);
+  f.add(x2, q2, 1);
+  const double signal = 1 + 4 + 9 + 16, noise = 0.25 + 0 + 1 + 0.0625;
+  CHECK(f.values == 4);
+  CHECK(f.sqnr_db() == doctest::Approx(10 * std::log10(signal / noise)));
+  CHECK(f.max_abs_error == 1.0);
+  CHECK(f.mean_abs_error() == doctest::Approx((0.5 + 0 + 1 + 0.25) / 4));
+  tare_cli::FidelitySums same;
+  same.add(x1, x1, 3);
+  CHECK(std::isinf(same.sqnr_db()));
+  CHECK(std::isnan(tare_cli::FidelitySums{}.sqnr_db()));
+}
+
+TEST_CASE("fidelity: detections matched one to one at IoU >= 0.5, best score first") {
+  using tare_cli::Detection;
+  // IoU of two 0.2 x 0.2 boxes shifted by 0.05 in x: overlap 0.15 x 0.2 = 0.03, union 0.05: 0.6.
+  const Detection r1{0.9f, 0.5f, 0.5f, 0.2f, 0.2f}, r2{0.8f, 0.2f, 0.2f, 0.1f, 0.1f};
+  const Detection near{0.7f, 0.55f, 0.5f, 0.2f, 0.2f}, far{0.95f, 0.8f, 0.8f, 0.1f, 0.1f};
+  CHECK(tare_cli::iou(r1, near) == doctest::Approx(0.6));
+  CHECK(tare_cli::iou(r1, far) == 0.0);
+  tare_cli::DetectionAgreement a;
+  a.add({r1, r2}, {near, far, near}, 0.5);  // the second `near` finds r1 taken
+  CHECK(a.reference == 2);
+  CHECK(a.compared == 3);
+  CHECK(a.matched == 1);
+  CHECK(a.precision() == doctest::Approx(1.0 / 3));
+  CHECK(a.recall() == doctest::Approx(0.5));
+  CHECK(a.f1() == doctest::Approx(2 * (1.0 / 3) * 0.5 / (1.0 / 3 + 0.5)));
+  a.add({}, {}, 0.5);  // an image where neither finds a face changes nothing
+  CHECK(a.matched == 1);
+  tare_cli::DetectionAgreement strict;
+  strict.add({r1}, {near}, 0.7);
+  CHECK(strict.matched == 0);
+  CHECK(tare_cli::DetectionAgreement{}.f1() == 1.0);
 }

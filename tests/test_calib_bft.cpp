@@ -201,6 +201,7 @@ TEST_SUITE("calib") {
       o.rates = {1e-2f, 1e-3f};
       o.mini_epochs = {5, 5};
       o.batch = 4;
+      o.validation_images = 0;  // the training loss on all 8 images, every mini-epoch the same ones
       calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, 8, from(im, 0), o, nullptr);
       REQUIRE(r.loss.size() == 10);
       MESSAGE("dense BFT: initial " << r.initial_loss << ", last mini-epoch " << r.loss.back());
@@ -220,6 +221,7 @@ TEST_SUITE("calib") {
     o.rates = {1e-2f, 1e-3f};
     o.mini_epochs = {6, 6};
     o.batch = 8;
+    o.validation_images = 0;  // every mini-epoch averages the same 32 images (4 steps of 8): comparable losses
     std::vector<double> seen;
     calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, 32, from(im, 8), o, [&](uint32_t, uint32_t, double l) {
       seen.push_back(l);
@@ -246,6 +248,50 @@ TEST_SUITE("calib") {
         changed++;
       }
     CHECK(changed == 4);
+    check_validation();
+  }
+
+  TEST_CASE("BFT keeps the biases with the lowest validation loss: a diverging rate ends at the starting biases") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(12);
+    Graph g = classifier(10, 10, 3, 8, 16, 10, rng);
+    Images im = random_images(24, 10 * 10 * 3, rng, -0.2f, 1.0f);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 8));
+    calib::BftOptions o;
+    o.rates = {1e3f};  // every Adam step moves each bias by about 1000: the logits saturate
+    o.mini_epochs = {3};
+    o.batch = 4;
+    const uint32_t count = 13;  // 13 / 8 < 4: the last 4 held out, 9 trained on (batches of 4 pad the last)
+    calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, count, from(im, 8), o);
+    CHECK(r.validation_images == 4);
+    REQUIRE(r.validation_loss.size() == 4);  // before the first update and after each mini-epoch
+    // The starting biases' validation loss against the CPU reference on the 4 held-out images.
+    std::vector<std::vector<float>> held = {concat(im, 8 + 9, 4)};
+    Graph t = with_batch(calib::logits_graph(g), 4);
+    std::vector<int> idx;
+    Graph qb = calib::with_biases(q);
+    Graph st = with_batch(calib::logits_graph(calib::split_activations(quant::fake_quant_graph(qb), idx, true)), 4);
+    ref::Values tv = ref::run(t, held), sv = ref::run(st, held);
+    const float want = ref::distillation_loss(tv[t.outputs[0]], sv[st.outputs[0]], 10, nullptr);
+    CHECK(r.validation_loss[0] == doctest::Approx(want).epsilon(1e-4));
+    std::string curve;
+    for (double l : r.validation_loss) curve += std::to_string(l) + " ";
+    MESSAGE("diverging BFT, validation loss: " << curve);
+    for (size_t e = 1; e < r.validation_loss.size(); e++) CHECK(r.validation_loss[e] > r.validation_loss[0]);
+    CHECK(r.best_mini_epoch == 0);
+    // The result is the starting model, bit for bit.
+    REQUIRE(r.corrected.tensors.size() == qb.tensors.size());
+    for (size_t i = 0; i < qb.tensors.size(); i++) CHECK(r.corrected.tensors[i].data == qb.tensors[i].data);
+    // A useful rate is kept where it lowers the validation loss.
+    o.rates = {1e-2f};
+    o.mini_epochs = {4};
+    calib::BftResult good = calib::bias_fine_tuning(ctx, g, q, count, from(im, 8), o);
+    REQUIRE(good.best_mini_epoch >= 0);
+    CHECK(good.validation_loss.at((size_t)good.best_mini_epoch) ==
+          *std::min_element(good.validation_loss.begin(), good.validation_loss.end()));
+    o.validation_images = (int)count;  // nothing left to train on
+    CHECK_THROWS_AS(calib::bias_fine_tuning(ctx, g, q, count, from(im, 8), o), tare::Error);
     check_validation();
   }
 

@@ -446,6 +446,66 @@ TEST_SUITE("calib") {
     CHECK(run.outputs[0] == want[0]);
   }
 
+  TEST_CASE("IBC in several GPU batches equals IBC in one batch (sums added over batches)") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(23);
+    Graph g = dw_net(12, 12, 3, 8, 12, rng, -0.2f, 0.4f, 0.0f);
+    Images im = random_images(10, 12 * 12 * 3, rng, -0.2f, 1.0f);
+    Graph q = quantize(ctx, g, im);
+    for (bool pre : {false, true}) {
+      CAPTURE(pre);
+      calib::IbcOptions o;
+      o.pre_activation = pre;
+      const calib::IbcResult one = calib::iterative_bias_correction(ctx, g, q, 10, from(im), o);
+      o.batch = 4;  // batches of 4, 4 and 2: two runner sizes
+      const calib::IbcResult split = calib::iterative_bias_correction(ctx, g, q, 10, from(im), o);
+      REQUIRE(split.layers == one.layers);
+      // Layer 0's errors do not depend on any correction: the summed batches against the CPU reference.
+      const CpuErrors cpu = cpu_errors(g, q, im, 0, 10);
+      const calib::ErrorSums& e0 = split.diagnostics.layers[0].before.post;
+      REQUIRE(e0.size() == cpu.post[0].se.size());
+      for (size_t c = 0; c < e0.size(); c++) {
+        CHECK(e0[c].count == doctest::Approx(cpu.post[0].count));
+        CHECK(e0[c].sum_e == doctest::Approx(cpu.post[0].se[c]).epsilon(1e-4).scale(1e-3 * cpu.post[0].count));
+      }
+      // Biases: the fp32 device sums are added in another order, so E(e) / bias scale differs by a few ulps of the
+      // sum; a value whose exact correction lies within that of .5 may round the other way: at most one bias step,
+      // and rarely.
+      size_t values = 0, off_by_one = 0;
+      for (size_t t = 0; t < one.corrected.tensors.size(); t++) {
+        const Tensor& a = one.corrected.tensors[t];
+        const Tensor& b = split.corrected.tensors[t];
+        REQUIRE(a.data.size() == b.data.size());
+        if (a.dtype != DType::I32 || !a.is_const) {
+          CHECK(a.data == b.data);
+          continue;
+        }
+        for (size_t i = 0; i < a.data.size() / 4; i++) {
+          int32_t x, y;
+          std::memcpy(&x, a.data.data() + 4 * i, 4);
+          std::memcpy(&y, b.data.data() + 4 * i, 4);
+          CHECK(std::abs((int64_t)x - y) <= 1);
+          off_by_one += x != y;
+          values++;
+        }
+      }
+      MESSAGE("multi-batch IBC: " << off_by_one << " of " << values << " bias values one step off");
+      CHECK(values >= 40);
+      CHECK(off_by_one * 20 <= values);
+      // "After" diagnostics: one pass with every bias corrected equals the per-layer reruns of one batch.
+      for (size_t l = 0; l < one.diagnostics.layers.size(); l++) {
+        const calib::ErrorSums &a = one.diagnostics.layers[l].after.post, &b = split.diagnostics.layers[l].after.post;
+        REQUIRE(a.size() == b.size());
+        for (size_t c = 0; c < a.size(); c++) {
+          CHECK(b[c].count == a[c].count);
+          CHECK(b[c].sum_e2 == doctest::Approx(a[c].sum_e2).epsilon(1e-3).scale(1e-6 * a[c].count));
+        }
+      }
+    }
+    check_validation();
+  }
+
   TEST_CASE("IBC: clear errors for mismatched models and bad arguments") {
     auto ctx = gpu();
     if (!ctx) return;

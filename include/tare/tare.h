@@ -380,6 +380,9 @@ typedef struct tare_ibc_options {
   int bias_16bit;            /* 1: clamp corrected biases to the int16 range */
   tare_progress_fn progress; /* stage "ibc", done/total = layers; may be NULL */
   void* user_data;           /* passed to progress */
+  uint32_t batch; /* images per GPU run; 0 (default): all at once.  Fewer than count: each layer's sums are added up
+                     over the batches (the same biases up to float rounding; about L/2 forward passes per batch for
+                     L layers instead of 3), so that more images can be used than the device holds at once */
 } tare_ibc_options;
 
 typedef struct tare_ibc_report {
@@ -506,6 +509,9 @@ typedef struct tare_bft_options {
   uint32_t seed;                  /* image order (default 1) */
   tare_loss_fn on_loss;           /* per mini-epoch; may be NULL */
   void* user_data;
+  int32_t validation_images; /* the last N images are held out of training and the biases with the lowest loss on
+                                them are kept (the starting ones included, so BFT never ends worse on them);
+                                -1 (default): count / 8, at least 4, none below 8 images; 0: none */
 } tare_bft_options;
 
 typedef struct tare_bft_report {
@@ -518,6 +524,10 @@ typedef struct tare_bft_report {
   double final_loss;       /* mean over the last mini-epoch */
   uint64_t training_bytes; /* device memory of the training session */
   double wall_ms;
+  uint32_t validation_images;     /* held out of training */
+  int32_t best_mini_epoch;        /* biases kept: after that mini-epoch (0: the starting ones; -1: no validation) */
+  double initial_validation_loss; /* on the held-out images, before the first update (NaN: none held out) */
+  double best_validation_loss;    /* of the biases kept (NaN: none held out) */
 } tare_bft_report;
 
 TARE_API void tare_bft_options_init_sized(tare_bft_options* options, size_t size);

@@ -27,6 +27,7 @@ std::vector<std::pair<float, float>> anchors_short_range() {
   }
   return a;
 }
+}  // namespace
 
 float iou(const Detection& a, const Detection& b) {
   float x0 = std::max(a.cx - a.w / 2, b.cx - b.w / 2), x1 = std::min(a.cx + a.w / 2, b.cx + b.w / 2);
@@ -35,8 +36,6 @@ float iou(const Detection& a, const Detection& b) {
   float uni = a.w * a.h + b.w * b.h - inter;
   return uni > 0 ? inter / uni : 0.0f;
 }
-
-}  // namespace
 
 std::vector<Detection> decode_blazeface(const float* reg, const float* cls, int n, int input_size, float threshold) {
   std::vector<Detection> all;

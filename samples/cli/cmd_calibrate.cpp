@@ -360,6 +360,7 @@ int run_calibrate(const Args& a) {
     tare_ibc_options_init(&o);
     o.pre_activation = a.flag("--pre-activation");
     o.bias_16bit = a.flag("--bias-16bit");
+    o.batch = (uint32_t)parse_int(a.get("--ibc-batch"), "--ibc-batch", 0, 4096);
     o.progress = progress_callback;
     tare_ibc_report rep;
     tare_ibc_report_init(&rep);
@@ -438,6 +439,13 @@ int run_calibrate(const Args& a) {
     for (double l : losses.loss) lj.push(l);
     j["losses"] = std::move(lj);
     j["training_bytes"] = brep.training_bytes;
+    if (brep.validation_images)
+      text("BFT         validation on the last %u: loss %.5f at the start, %.5f kept (mini-epoch %d)\n",
+           brep.validation_images, brep.initial_validation_loss, brep.best_validation_loss, brep.best_mini_epoch);
+    j["validation_images"] = brep.validation_images;
+    j["best_mini_epoch"] = brep.best_mini_epoch;
+    j["initial_validation_loss"] = brep.initial_validation_loss;
+    j["best_validation_loss"] = brep.best_validation_loss;
     doc["bft"] = std::move(j);
     report_settings.push_back(
         {"BFT", std::to_string(bft_images) + " images, rates " + rates + ", " +
@@ -518,6 +526,7 @@ const Command& calibrate_command() {
              "ibc"},
             opt::count(),
             tare_samples::calib_opt::ibc_images(),
+            tare_samples::calib_opt::ibc_batch(),
             {"--pre-activation", "", "correct the mean before the fused activation (default: after it)", ""},
             tare_samples::calib_opt::bft_images(),
             tare_samples::calib_opt::bft_epochs(),

@@ -15,6 +15,9 @@ inline OptionSpec method() {
 }
 inline OptionSpec count() { return {"--count", "N", "calibration images: the first N of DIR in name order", "64"}; }
 inline OptionSpec ibc_images() { return {"--ibc-images", "N", "images for the correction: the first N", "8"}; }
+inline OptionSpec ibc_batch() {
+  return {"--ibc-batch", "B", "IBC images per GPU run (0: all at once; fewer: slower, same biases)", "0"};
+}
 inline OptionSpec bft_images() { return {"--bft-images", "N", "images for bias fine-tuning: the first N", "256"}; }
 inline OptionSpec bft_epochs() { return {"--bft-epochs", "E", "mini-epochs per learning rate (the paper: 16)", "16"}; }
 inline OptionSpec bft_batch() {

@@ -41,6 +41,7 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
   tare::calib::IbcOptions io;
   io.pre_activation = o.pre_activation != 0;
   io.bias_16bit = o.bias_16bit != 0;
+  io.batch = o.batch;
   io.diagnostics = diagnostics != nullptr;
   TARE_ARG(float_model->ctx == quantized->ctx, "the two models belong to different contexts");
   auto progress = [&](uint32_t done, uint32_t total) {
@@ -313,6 +314,7 @@ TARE_API void tare_bft_options_init_sized(tare_bft_options* o, size_t size) {
     d.mini_epochs_per_rate = 16;
     d.batch = 16;
     d.seed = 1;
+    d.validation_images = -1;
   });
 }
 
@@ -343,6 +345,8 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
     bo.memory_budget = o.memory_budget;
     bo.bias_16bit = o.bias_16bit != 0;
     bo.seed = o.seed;
+    TARE_ARG(o.validation_images >= -1, "validation_images must be -1 (automatic), 0 or a count");
+    bo.validation_images = o.validation_images;
     const size_t n = per_image(*float_model->graph);
     auto progress = [&](uint32_t done, uint32_t total, double loss) {
       return !o.on_loss || o.on_loss(o.user_data, done, total, loss) == 0;
@@ -364,6 +368,10 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
       rep.final_loss = r.loss.empty() ? r.initial_loss : r.loss.back();
       rep.training_bytes = r.training_bytes;
       rep.wall_ms = r.wall_ms;
+      rep.validation_images = r.validation_images;
+      rep.best_mini_epoch = r.best_mini_epoch;
+      rep.initial_validation_loss = r.validation_loss.empty() ? NAN : r.validation_loss.front();
+      rep.best_validation_loss = r.validation_loss.empty() ? NAN : r.validation_loss.at((size_t)r.best_mini_epoch);
       write_out(report, rep);
     }
     *out = publish(std::move(m));

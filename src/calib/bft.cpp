@@ -111,8 +111,9 @@ struct Trainer {
     }
   }
 
-  // Forward, loss, backward, bias gradients; Adam with `lr` (0: gradients only) at step t >= 1.
-  double step(float lr, int t, const BftOptions& o) {
+  // Forward, loss, backward, bias gradients; Adam with `lr` (0: gradients only) at step t >= 1.  t = 0: forward
+  // and loss only (nothing updated, Adam's moments included).
+  double step(float lr, int t, const BftOptions& o, int counted = 0) {
     vk::Recorder rec(ctx, s->dispatch_bound(0, s->num_ops()) * 2 + 4 * (uint32_t)layers.size() + 16, 0);
     rec.begin();
     s->record_inputs(rec);
@@ -138,6 +139,7 @@ struct Trainer {
         ops::record_dispatch(rec, ops::shader_dispatch(*ctx, "distill_loss", {}, bindings, lpc, grid), nullptr);
       }
     }
+    if (t == 0) return finish(rec, counted ? counted : batch);
     s->record_backward(rec, (size_t)first + 1, s->num_ops());
     const float a1 = (float)(1.0 / (1.0 - std::pow((double)o.beta1, t)));
     const float a2 = (float)(1.0 / (1.0 - std::pow((double)o.beta2, t)));
@@ -166,15 +168,49 @@ struct Trainer {
                                                 apc, ops::Grid{ops::div_up(L.channels, ops::kShaderLocal)}),
                            nullptr);
     }
+    return finish(rec, batch);
+  }
+
+  // Submits and returns the mean loss of the batch's first `images` images.
+  double finish(vk::Recorder& rec, int images) {
     rec.end();
     rec.submit();
     double total = 0;
     for (const Target& tg : targets) {
       tg.loss->invalidate();
       const float* l = static_cast<const float*>(tg.loss->mapped());
-      for (int r = 0; r < tg.rows; r++) total += l[r];
+      for (int r = 0; r < tg.rows / batch * images; r++) total += l[r];
     }
-    return total / batch;
+    return total / images;
+  }
+
+  // The mean loss over `count` images (inputs and teacher targets back to back), a batch at a time; the last
+  // batch is padded with its last image, whose losses are not counted.
+  double evaluate(const float* inputs, const float* teacher, uint32_t count, size_t n) {
+    std::vector<float> in(n * batch), tv((size_t)batch * values);
+    double sum = 0;
+    for (uint32_t done = 0; done < count; done += (uint32_t)batch) {
+      const int real = (int)std::min<uint32_t>((uint32_t)batch, count - done);
+      for (int i = 0; i < batch; i++) {
+        const uint32_t k = done + (uint32_t)std::min(i, real - 1);
+        std::memcpy(in.data() + n * i, inputs + n * k, n * 4);
+        std::memcpy(tv.data() + (size_t)values * i, teacher + (size_t)values * k, (size_t)values * 4);
+      }
+      stage(in.data(), tv.data());
+      sum += step(0.0f, 0, BftOptions{}, real) * real;
+    }
+    return sum / count;
+  }
+
+  // The float biases of every layer, as the session holds them.
+  std::vector<std::vector<float>> biases() {
+    std::vector<std::vector<float>> r;
+    for (const Layer& L : layers) {
+      std::vector<float> b((size_t)L.channels);
+      s->download(s->constant_storage(L.s_bias), b.data(), b.size() * 4);
+      r.push_back(std::move(b));
+    }
+    return r;
   }
 
   std::vector<std::vector<float>> gradients() {
@@ -187,13 +223,13 @@ struct Trainer {
     return g;
   }
 
-  // The quantized graph with the trained biases rounded to their grids.
-  Graph result(bool bias_16bit, int& clamped) {
+  // The quantized graph with the trained biases (`kept`, per layer) rounded to their grids.
+  Graph result(const std::vector<std::vector<float>>& kept, bool bias_16bit, int& clamped) {
     Graph out = q;
     const double lim = bias_16bit ? 32767.0 : 2147483647.0;
-    for (const Layer& L : layers) {
-      std::vector<float> b((size_t)L.channels);
-      s->download(s->constant_storage(L.s_bias), b.data(), b.size() * 4);
+    for (size_t k = 0; k < layers.size(); k++) {
+      const Layer& L = layers[k];
+      const std::vector<float>& b = kept.at(k);
       Tensor& bt = out.tensors[L.q_bias];
       std::vector<int32_t> qv((size_t)L.channels);
       for (int c = 0; c < L.channels; c++) {
@@ -365,13 +401,34 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
   r.layers = (int)tr.layers.size();
   r.training_bytes = tr.s->memory().activation_bytes;
 
-  const uint32_t per_epoch = o.images_per_mini_epoch ? o.images_per_mini_epoch : count;
+  // The validation split: the last images, held out of training.
+  TARE_CHECK(o.validation_images < 0 || (uint32_t)o.validation_images < count, TARE_ERROR_INVALID_ARGUMENT,
+             "the validation split leaves no image to train on");
+  const uint32_t held = o.validation_images >= 0 ? (uint32_t)o.validation_images
+                        : count >= 8             ? std::max<uint32_t>(4, count / 8)
+                                                 : 0;
+  r.validation_images = held;
+  const uint32_t train = count - held;
+  const float* v_inputs = inputs.data() + n * train;
+  const float* v_targets = probs.data() + (size_t)values * train;
+  std::vector<std::vector<float>> kept;  // the best biases so far; empty: the starting ones
+  auto validate = [&](int mini_epoch) {
+    if (!held) return;
+    r.validation_loss.push_back(tr.evaluate(v_inputs, v_targets, held, n));
+    if (mini_epoch == 0 || r.validation_loss.back() < r.validation_loss[(size_t)r.best_mini_epoch]) {
+      r.best_mini_epoch = mini_epoch;
+      if (mini_epoch > 0) kept = tr.biases();
+    }
+  };
+  validate(0);
+
+  const uint32_t per_epoch = o.images_per_mini_epoch ? o.images_per_mini_epoch : train;
   const int steps_per_epoch = (int)((per_epoch + (uint32_t)batch - 1) / (uint32_t)batch);
   const int total_epochs = std::accumulate(o.mini_epochs.begin(), o.mini_epochs.end(), 0);
   std::mt19937 rng(o.seed);
-  std::vector<uint32_t> order(count);
+  std::vector<uint32_t> order(train);
   std::iota(order.begin(), order.end(), 0u);
-  size_t cursor = count;  // position in the current shuffled pass
+  size_t cursor = train;  // position in the current shuffled pass
   std::vector<float> in_batch(n * batch), p_batch((size_t)batch * values);
   int t = 0, epoch = 0;
   for (size_t phase = 0; phase < o.rates.size(); phase++) {
@@ -379,7 +436,7 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
       double sum = 0;
       for (int k = 0; k < steps_per_epoch; k++) {
         for (int i = 0; i < batch; i++) {
-          if (cursor == count) {
+          if (cursor == train) {
             std::shuffle(order.begin(), order.end(), rng);
             cursor = 0;
           }
@@ -393,11 +450,14 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
         sum += l;
       }
       r.loss.push_back(sum / steps_per_epoch);
+      validate(epoch + 1);
       if (progress && !progress((uint32_t)epoch + 1, (uint32_t)total_epochs, r.loss.back()))
         fail(TARE_ERROR_CANCELLED, "bias fine-tuning cancelled");
     }
   }
-  r.corrected = tr.result(o.bias_16bit, r.clamped);
+  if (!held) kept = tr.biases();
+  // The starting biases won: they are the quantized model's own, exactly (not rounded back from float).
+  r.corrected = kept.empty() ? tr.q : tr.result(kept, o.bias_16bit, r.clamped);
   r.wall_ms = ms_since(t0);
   return r;
 }

@@ -11,7 +11,9 @@
 //   gradient: backward kernels of every op (ops/kernel.h, make_grad_kernel), the straight-through estimator at
 //            every FAKE_QUANT, bias gradients as per-channel reductions of each layer's output gradient;
 //   update:  Adam (beta1 0.9, beta2 0.999, eps 1e-8) in a shader, on the biases in the session's constant buffer.
-// At the end the float biases are rounded to each layer's int32 (or 16-bit) bias grid.
+// At the end the float biases are rounded to each layer's int32 (or 16-bit) bias grid.  With a validation split
+// (BftOptions::validation_images) the biases kept are those with the lowest validation loss, the starting ones
+// included, so that BFT never ends worse than where it started on those images.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,9 @@ struct BftOptions {
   bool bias_16bit = false;             // clamp the final biases to the int16 range
   uint32_t seed = 1;                   // the image order (shuffled per mini-epoch, deterministically)
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+  // Images held out of training (the last ones) to keep the best biases by their distillation loss, measured
+  // before the first update and after every mini-epoch: -1: count / 8, at least 4, none below 8 images; 0: none.
+  int validation_images = -1;
 };
 
 struct BftResult {
@@ -47,7 +52,10 @@ struct BftResult {
   int clamped = 0;              // final bias values clamped to the bias type's range
   uint64_t training_bytes = 0;  // device memory of the training session (activations + gradients)
   double wall_ms = 0;
-  double teacher_ms = 0;  // computing the teacher's outputs
+  double teacher_ms = 0;                // computing the teacher's outputs
+  uint32_t validation_images = 0;       // held out of training
+  std::vector<double> validation_loss;  // [0]: the starting biases, [e]: after mini-epoch e (empty: none held out)
+  int best_mini_epoch = -1;             // biases kept: after that mini-epoch (0: the starting ones; -1: the last)
 };
 
 // Progress: mini-epoch done, total, and that mini-epoch's mean loss; return false to cancel.

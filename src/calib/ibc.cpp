@@ -26,6 +26,26 @@ LayerDiagnostics describe(const Layer& L, const Graph& q) {
   return d;
 }
 
+// into += s, channel by channel (into may be empty).
+void add_into(StageErrors& into, StageErrors s) {
+  if (into.empty()) {
+    into = std::move(s);
+    return;
+  }
+  for (size_t c = 0; c < s.pre.size(); c++) {
+    into.pre[c].add(s.pre[c]);
+    into.post[c].add(s.post[c]);
+  }
+}
+
+// One GPU batch of the IBC images and the runner of its size.
+struct Batch {
+  LayerRunner* runner;
+  const float* data;
+  size_t floats;
+  void stage() const { runner->set_images(data, floats); }
+};
+
 }  // namespace
 
 IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
@@ -36,11 +56,23 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");
   const auto t0 = Clock::now();
   const size_t n = per_image(float_graph, "bias correction");
-  LayerRunner run(ctx, float_graph, with_biases(quantized), (int)count);
-  std::vector<float> batch(n * count);
-  for (uint32_t i = 0; i < count; i++) images(i, batch.data() + n * i);
-  run.set_images(batch.data(), batch.size());
-  run.reset_sums();
+  const uint32_t per_run = options.batch == 0 ? count : std::min(options.batch, count);
+  // The images stay on the host; the device holds one batch (of each size) at a time.
+  std::vector<float> all(n * count);
+  for (uint32_t i = 0; i < count; i++) images(i, all.data() + n * i);
+  const Graph q = with_biases(quantized);
+  std::vector<Batch> batches;
+  std::vector<std::unique_ptr<LayerRunner>> runners;
+  for (uint32_t first = 0; first < count; first += per_run) {
+    const int size = (int)std::min(per_run, count - first);
+    auto same = std::find_if(runners.begin(), runners.end(), [&](const auto& r) { return r->batch() == size; });
+    if (same == runners.end())
+      same = runners.insert(runners.end(), std::make_unique<LayerRunner>(ctx, float_graph, q, size));
+    batches.push_back({same->get(), all.data() + n * first, n * (size_t)size});
+  }
+  const bool one_batch = batches.size() == 1;
+  LayerRunner& run = *runners[0];
+  if (one_batch) batches[0].stage();
 
   IbcResult r;
   r.diagnostics.batch = std::to_string(count) + " IBC images";
@@ -48,32 +80,50 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   const int L = (int)run.layers().size();
   const double lim = options.bias_16bit ? 32767.0 : 2147483647.0;
   for (int l = 0; l < L; l++) {
-    run.advance(l, 0);
-    StageErrors before = run.sums(l, 0);
+    StageErrors before;
+    if (one_batch) {
+      run.advance(l, 0);
+      before = run.sums(l, 0);
+    } else {  // every batch from the input through layer l (earlier layers already corrected)
+      for (const Batch& b : batches) {
+        b.stage();
+        b.runner->advance(l, 0);
+      }
+      for (const auto& each : runners) add_into(before, each->sums(l, 0));
+    }
     const ErrorSums& m = options.pre_activation ? before.pre : before.post;
-    std::vector<int32_t> q = run.bias(l);
+    std::vector<int32_t> bias = run.bias(l);
     const std::vector<float>& scales = run.quantized().tensors[run.layers()[l].q_bias].quant.scale;
-    TARE_CHECK(!scales.empty() && m.size() == q.size(), TARE_ERROR_INTERNAL, "bias and layer channels differ");
-    for (size_t c = 0; c < q.size(); c++) {
+    TARE_CHECK(!scales.empty() && m.size() == bias.size(), TARE_ERROR_INTERNAL, "bias and layer channels differ");
+    for (size_t c = 0; c < bias.size(); c++) {
       const double s = scales.size() == 1 ? scales[0] : scales.at(c);
       const double delta = -m[c].mean_e();  // E(x_float) - E(x_quant)
-      double v = std::round((double)q[c] + delta / s);
+      double v = std::round((double)bias[c] + delta / s);
       if (v > lim || v < -lim - 1) {
         v = std::clamp(v, -lim - 1, lim);
         r.clamped++;
       }
-      q[c] = (int32_t)v;
+      bias[c] = (int32_t)v;
     }
-    run.set_bias(l, q);
-    run.rerun(l, 1);
+    for (const auto& each : runners) each->set_bias(l, bias);
+    if (one_batch) run.rerun(l, 1);
     if (options.diagnostics) {
       LayerDiagnostics d = describe(run.layers()[l], run.quantized());
       d.before = std::move(before);
-      d.after = run.sums(l, 1);
+      if (one_batch) d.after = run.sums(l, 1);
       r.diagnostics.layers.push_back(std::move(d));
     }
     r.layers++;
     if (progress && !progress((uint32_t)(l + 1), (uint32_t)L)) fail(TARE_ERROR_CANCELLED, "bias correction cancelled");
+  }
+  if (!one_batch && options.diagnostics) {
+    // Layer l's output depends only on layers <= l, so one pass with every bias corrected measures each "after".
+    for (const Batch& b : batches) {
+      b.stage();
+      b.runner->run_all(1);
+    }
+    for (int l = 0; l < L; l++)
+      for (const auto& each : runners) add_into(r.diagnostics.layers[l].after, each->sums(l, 1));
   }
   r.corrected = run.quantized();
   r.wall_ms = ms_since(t0);
@@ -99,16 +149,7 @@ Diagnostics analyze(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, 
     if (d.layers.empty())
       for (const Layer& L : run->layers()) d.layers.push_back(describe(L, run->quantized()));
     for (size_t l = 0; l < d.layers.size(); l++) {
-      StageErrors s = run->sums((int)l, 0);
-      StageErrors& into = d.layers[l].before;
-      if (into.empty()) {
-        into = std::move(s);
-        continue;
-      }
-      for (size_t c = 0; c < s.pre.size(); c++) {
-        into.pre[c].add(s.pre[c]);
-        into.post[c].add(s.post[c]);
-      }
+      add_into(d.layers[l].before, run->sums((int)l, 0));
     }
   };
   while (done < count) {

@@ -30,6 +30,10 @@ struct IbcOptions {
   bool pre_activation = false;  // measure before the fused activation (else after it: the paper's default)
   bool bias_16bit = false;      // clamp corrected biases to the int16 range
   bool diagnostics = true;      // measure every layer before and after its correction (on the IBC batch)
+  // Images per GPU run; 0 (or >= count): all in one batch.  Fewer: the per-channel sums of each layer are
+  // accumulated over the batches, so that IBC can use more images than the device holds at once; the batches are
+  // run again from the input for every layer (about L/2 forward passes per batch for L layers, instead of 3).
+  uint32_t batch = 0;
 };
 
 struct IbcResult {
@@ -41,8 +45,10 @@ struct IbcResult {
 };
 
 // Corrects the biases of `quantized` (TFLite int8 form with 8-bit activations: quantize_graph's result or an
-// imported int8 / uint8 model of the same network) against `float_graph` on `count` images (one batch).  The two
-// graphs must have the same weighted layers in the same order (checked: type and output shape).
+// imported int8 / uint8 model of the same network) against `float_graph` on `count` images.  The two
+// graphs must have the same weighted layers in the same order (checked: type and output shape).  With
+// options.batch < count the images run in batches of that size (one LayerRunner per batch size: the full one and
+// the remainder's), with the same biases as one batch up to float summation order.
 // Deterministic: the same graphs, images and options give the same biases, bit for bit.
 IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
                                     uint32_t count, const ImageFn& images, const IbcOptions& options,

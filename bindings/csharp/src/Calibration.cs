@@ -83,12 +83,15 @@ namespace Tare
       Native.tare_ibc_options_init(&o);
       PreActivation = o.pre_activation != 0;
       Bias16Bit = o.bias_16bit != 0;
+      Batch = o.batch;
     }
 
     /// <summary>False (default): means after the fused activation; true: before it.</summary>
     public bool PreActivation { get; set; }
     /// <summary>Clamp corrected biases to the int16 range.</summary>
     public bool Bias16Bit { get; set; }
+    /// <summary>Images per GPU run; 0: all at once (fewer: sums added up over batches).</summary>
+    public uint Batch { get; set; }
     /// <summary>Stage "ibc", done/total = layers; may be null.</summary>
     public ProgressHandler Progress { get; set; }
 
@@ -98,6 +101,7 @@ namespace Tare
       Native.tare_ibc_options_init(&o);
       o.pre_activation = PreActivation ? 1 : 0;
       o.bias_16bit = Bias16Bit ? 1 : 0;
+      o.batch = Batch;
       if (Progress != null)
       {
         o.progress = Callbacks.ProgressPtr;
@@ -164,6 +168,7 @@ namespace Tare
       MemoryBudget = o.memory_budget;
       Bias16Bit = o.bias_16bit != 0;
       Seed = o.seed;
+      ValidationImages = o.validation_images;
     }
 
     /// <summary>The learning rates, one stage each (default 1e-3, 1e-4, 1e-5, 1e-6; at most 8).</summary>
@@ -179,6 +184,8 @@ namespace Tare
     public bool Bias16Bit { get; set; }
     /// <summary>Image order.</summary>
     public uint Seed { get; set; }
+    /// <summary>The last N images held out to keep the best biases; -1: count / 8, at least 4; 0: none.</summary>
+    public int ValidationImages { get; set; }
     /// <summary>Per mini-epoch; may be null.</summary>
     public LossHandler OnLoss { get; set; }
 
@@ -196,6 +203,7 @@ namespace Tare
       o.memory_budget = MemoryBudget;
       o.bias_16bit = Bias16Bit ? 1 : 0;
       o.seed = Seed;
+      o.validation_images = ValidationImages;
       if (OnLoss != null)
       {
         o.on_loss = Callbacks.LossPtr;
@@ -216,6 +224,11 @@ namespace Tare
     public double FinalLoss { get; internal set; }
     public ulong TrainingBytes { get; internal set; }
     public double WallMs { get; internal set; }
+    public int ValidationImages { get; internal set; }
+    /// <summary>Biases kept: after that mini-epoch (0: the starting ones; -1: no validation).</summary>
+    public int BestMiniEpoch { get; internal set; }
+    public double InitialValidationLoss { get; internal set; }
+    public double BestValidationLoss { get; internal set; }
   }
 
   /// <summary>tare_equalize_options (cross-layer equalization); defaults from tare_equalize_options_init.</summary>
@@ -574,6 +587,10 @@ namespace Tare
           FinalLoss = r.final_loss,
           TrainingBytes = r.training_bytes,
           WallMs = r.wall_ms,
+          ValidationImages = (int)r.validation_images,
+          BestMiniEpoch = r.best_mini_epoch,
+          InitialValidationLoss = r.initial_validation_loss,
+          BestValidationLoss = r.best_validation_loss,
         };
         return Finish(state, s, m);
       }

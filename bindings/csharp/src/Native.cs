@@ -165,6 +165,7 @@ namespace Tare
       public int bias_16bit;
       public IntPtr progress;
       public IntPtr user_data;
+      public uint batch;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -225,6 +226,7 @@ namespace Tare
       public uint seed;
       public IntPtr on_loss;
       public IntPtr user_data;
+      public int validation_images;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -239,6 +241,10 @@ namespace Tare
       public double final_loss;
       public ulong training_bytes;
       public double wall_ms;
+      public uint validation_images;
+      public int best_mini_epoch;
+      public double initial_validation_loss;
+      public double best_validation_loss;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -253,6 +253,7 @@ pub struct tare_ibc_options {
   pub bias_16bit: c_int,
   pub progress: tare_progress_fn,
   pub user_data: *mut c_void,
+  pub batch: u32,
 }
 
 #[repr(C)]
@@ -313,6 +314,7 @@ pub struct tare_bft_options {
   pub seed: u32,
   pub on_loss: tare_loss_fn,
   pub user_data: *mut c_void,
+  pub validation_images: i32,
 }
 
 #[repr(C)]
@@ -327,6 +329,10 @@ pub struct tare_bft_report {
   pub final_loss: f64,
   pub training_bytes: u64,
   pub wall_ms: f64,
+  pub validation_images: u32,
+  pub best_mini_epoch: i32,
+  pub initial_validation_loss: f64,
+  pub best_validation_loss: f64,
 }
 
 #[repr(C)]

@@ -741,15 +741,15 @@ layouts! {
   tare_quantize_options { struct_size, per_channel, bias_16bit, drop_dead_channels, rounding, input_type,
     output_type, calibration_batch, progress, user_data }
   tare_quantize_report { struct_size, dead_channels, quantized_weights, activations, calibration_ms }
-  tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data }
+  tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data, batch }
   tare_ibc_report { struct_size, layers, images, clamped, wall_ms }
   tare_analyze_options { struct_size, batch, progress, user_data }
   tare_layer_info { struct_size, name, op, activation, op_index, channels, has_after, stages }
   tare_error_stats { struct_size, mas, mssr, rqnsr, mean_share, mas_abs_max, count }
   tare_bft_options { struct_size, rate_count, rates, mini_epochs_per_rate, images_per_mini_epoch, batch,
-    memory_budget, bias_16bit, seed, on_loss, user_data }
+    memory_budget, bias_16bit, seed, on_loss, user_data, validation_images }
   tare_bft_report { struct_size, layers, batch, mini_epochs, clamped, initial_loss, final_loss, training_bytes,
-    wall_ms }
+    wall_ms, validation_images, best_mini_epoch, initial_validation_loss, best_validation_loss }
   tare_equalize_options { struct_size, replace_relu6, max_iterations }
   tare_equalize_report { struct_size, pairs, iterations, relu6_replaced }
   tare_pixels { struct_size, format, width, height, data, stride, uv, uv_stride }

@@ -547,12 +547,14 @@ pub struct IbcOptions {
   pub pre_activation: bool,
   /// Clamp corrected biases to the int16 range.
   pub bias_16bit: bool,
+  /// Images per GPU run; 0: all at once (fewer: sums added up over batches, same biases up to float rounding).
+  pub batch: u32,
 }
 
 impl Default for IbcOptions {
   fn default() -> Self {
     let r = init_struct(sys::tare_ibc_options_init_sized);
-    IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0 }
+    IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0, batch: r.batch }
   }
 }
 
@@ -611,6 +613,7 @@ fn correct_bias_impl(
   let mut o = init_struct(sys::tare_ibc_options_init_sized);
   o.pre_activation = options.pre_activation as c_int;
   o.bias_16bit = options.bias_16bit as c_int;
+  o.batch = options.batch;
   let mut report = init_struct(sys::tare_ibc_report_init_sized);
   let mut out = std::ptr::null_mut();
   let mut diag = std::ptr::null_mut();
@@ -726,6 +729,8 @@ pub struct BftOptions {
   pub bias_16bit: bool,
   /// Image order.
   pub seed: u32,
+  /// The last N images held out to keep the best biases; -1: count / 8, at least 4 (none below 8); 0: none.
+  pub validation_images: i32,
 }
 
 impl Default for BftOptions {
@@ -739,6 +744,7 @@ impl Default for BftOptions {
       memory_budget: r.memory_budget,
       bias_16bit: r.bias_16bit != 0,
       seed: r.seed,
+      validation_images: r.validation_images,
     }
   }
 }
@@ -761,6 +767,13 @@ pub struct BftReport {
   /// Device memory of the training session.
   pub training_bytes: u64,
   pub wall_ms: f64,
+  /// Images held out of training.
+  pub validation_images: u32,
+  /// Biases kept: after that mini-epoch (0: the starting ones; -1: no validation).
+  pub best_mini_epoch: i32,
+  /// Validation loss before the first update and of the biases kept (NaN: none held out).
+  pub initial_validation_loss: f64,
+  pub best_validation_loss: f64,
 }
 
 /// Bias Fine-Tuning on the GPU (`tare_fine_tune_bias`): only the biases of `quantized` are trained, by distillation
@@ -805,6 +818,7 @@ fn fine_tune_bias_impl(
   o.memory_budget = options.memory_budget;
   o.bias_16bit = options.bias_16bit as c_int;
   o.seed = options.seed;
+  o.validation_images = options.validation_images;
   let mut report = init_struct(sys::tare_bft_report_init_sized);
   let mut out = std::ptr::null_mut();
   let mut loss_caught = Caught::default();
@@ -836,6 +850,10 @@ fn fine_tune_bias_impl(
       final_loss: report.final_loss,
       training_bytes: report.training_bytes,
       wall_ms: report.wall_ms,
+      validation_images: report.validation_images,
+      best_mini_epoch: report.best_mini_epoch,
+      initial_validation_loss: report.initial_validation_loss,
+      best_validation_loss: report.best_validation_loss,
     },
   ))
 }
