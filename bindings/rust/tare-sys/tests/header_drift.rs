@@ -751,7 +751,7 @@ layouts! {
   tare_bft_report { struct_size, layers, batch, mini_epochs, clamped, initial_loss, final_loss, training_bytes,
     wall_ms }
   tare_equalize_options { struct_size, replace_relu6, max_iterations }
-  tare_equalize_report { struct_size, pairs, iterations, relu6_replaced }
+  tare_equalize_report { struct_size, pairs, iterations, relu6_replaced, relu6_clipped }
 }
 
 #[test]
