@@ -449,11 +449,12 @@ TEST_SUITE("equalize") {
         CHECK(x.quant.scale == y.quant.scale);
         CHECK(x.quant.zero_point == y.quant.zero_point);
         CHECK(bound.quant.scale == y.quant.scale);
-        // The shared range ends at the largest bound (within a step), below the unclipped layer's own range.
+        // The shared range is the clip's observed output range: never above the largest bound (a bound far above
+        // every value saturates instead of widening it), below the unclipped layer's own range where that outgrew it.
         const float top = y.quant.scale[0] * (float)(127 - y.quant.zero_point[0]);
-        float bmax = 0;
-        for (uint8_t v : bound.data) bmax = std::max(bmax, ((float)(int8_t)v - (float)y.quant.zero_point[0]));
-        CHECK(bmax * y.quant.scale[0] >= top - 1.5f * y.quant.scale[0]);
+        auto bounds = floats_of(e.tensors[(size_t)op.inputs[1]]);
+        CHECK(top <= *std::max_element(bounds.begin(), bounds.end()) + y.quant.scale[0]);
+        CHECK(bound.quant.zero_point == y.quant.zero_point);
         const auto& seen = st[(size_t)op.inputs[0]].max;
         narrowed += *std::max_element(seen.begin(), seen.end()) > top;
       }

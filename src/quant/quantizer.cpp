@@ -207,9 +207,10 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
           break;
         }
         case OutputQuant::SharedWithInputs: {
-          // The union of the inputs' and the output's ranges, so that no operand is clipped.  A MINIMUM / MAXIMUM
-          // with a constant bound leaves its other input out: min(x, c) never exceeds max(c), so x may saturate there
-          // (cross-layer equalization's per-channel RELU6 clip, quant/equalize.h).
+          // The union of the inputs' and the output's ranges, so that no operand is clipped.  A MINIMUM (MAXIMUM)
+          // with a constant bound takes its output's range and the bound's low (high) end only: x and the bound may
+          // saturate above (below) it, where the other operand wins anyway (cross-layer equalization's per-channel
+          // RELU6 clip, quant/equalize.h, whose bound of a barely used channel can be far above every value).
           const bool bounded = clips_to_constant(g, op);
           float mn, mx;
           range_of(out, where(op), mn, mx);
@@ -217,6 +218,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
             if (t < 0 || (bounded && !g.tensors[t].is_const)) continue;
             float a, b;
             range_of(t, where(op), a, b);
+            if (bounded) (op.type == OpType::Minimum ? b : a) = op.type == OpType::Minimum ? a : b;
             mn = std::min(mn, a);
             mx = std::max(mx, b);
           }
