@@ -196,6 +196,10 @@ PY
   python3 "$HERE/check_cli_json.py" "$DOC" calibrate layers ibc <"$tmp/ibc_report/summary.json" >/dev/null && ok || ko "summary.json"
   check "calibrate none" 0 "wrote" -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method none \
     --out "$tmp/none.tflite"
+  check "equalize keeps RELU6" 0 "27 RELU6 kept by an added MINIMUM, 0 replaced" -- "$TARE" calibrate "$S" \
+    --images "$tmp/calib" --method float --equalize --out "$tmp/eq.tflite"
+  check "equalize --replace-relu6 warns" 0 "warning     RELU6 -> RELU changes the float model" -- "$TARE" calibrate \
+    "$S" --images "$tmp/calib" --method float --equalize --replace-relu6 --out "$tmp/eq6.tflite"
   check "calibrate bad method" 2 "\-\-method must be" -- "$TARE" calibrate "$S" --images "$tmp/calib" --method bft2 \
     --out "$tmp/x.tflite"
   check "calibrate bft" 0 "BFT         28 layers" -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 \

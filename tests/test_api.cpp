@@ -503,10 +503,10 @@ TEST_SUITE("api") {
     CHECK(tare_fine_tune_bias(m, q, 2, fill, &feed, &o, &t, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
     CHECK(tare_fine_tune_bias(m, m, 2, fill, &feed, nullptr, &t, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
 
-    // Equalization keeps the float function where no RELU6 is replaced.
+    // Equalization keeps the float function where no RELU6 is replaced (the default: RELU6 kept by a MINIMUM).
     tare_equalize_options eo;
     tare_equalize_options_init(&eo);
-    eo.replace_relu6 = 0;
+    CHECK(eo.replace_relu6 == 0);
     tare_equalize_report er;
     tare_equalize_report_init(&er);
     tare_model* e = nullptr;
@@ -516,10 +516,13 @@ TEST_SUITE("api") {
     tare_equalize_report er6;
     tare_equalize_report_init(&er6);
     REQUIRE(tare_equalize(m, &eo, &e6, &er6) == TARE_OK);
-    MESSAGE("equalized pairs: " << er.pairs << " (RELU6 kept), " << er6.pairs << " (" << er6.relu6_replaced
-                                << " RELU6 replaced)");
-    CHECK(er6.pairs > er.pairs);
-    CHECK(er6.relu6_replaced > 0);
+    MESSAGE("equalized pairs: " << er.pairs << " (" << er.relu6_clipped << " RELU6 kept), " << er6.pairs << " ("
+                                << er6.relu6_replaced << " RELU6 replaced)");
+    CHECK(er6.pairs == er.pairs);
+    CHECK(er.relu6_clipped > 0);
+    CHECK(er.relu6_replaced == 0);
+    CHECK(er6.relu6_replaced == er.relu6_clipped);
+    CHECK(er6.relu6_clipped == 0);
     std::vector<float> out_m(1001), out_e(1001);
     for (auto [model, out] : {std::pair{m, &out_m}, std::pair{e, &out_e}}) {
       tare_session* ss = nullptr;

@@ -1,14 +1,26 @@
 // Cross-layer equalization (src/quant/equalize.h): the float function is unchanged where the joining activations
-// commute with scaling, the per-channel weight ranges even out, RELU6 is replaced only when asked, and branches,
-// graph outputs and shared weights are respected.
+// commute with scaling and where RELU6 is kept by a per-channel MINIMUM (on real images for both MobileNets), the
+// per-channel weight ranges even out, RELU6 is replaced only when asked, branches, graph outputs and shared weights
+// are respected, and the int8 model of an equalized MobileNet runs in TFLite bit-exactly.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
+#include "calib/calibrate.h"
+#include "model/tflite_export.h"
 #include "model/tflite_import.h"
 #include "op_harness.h"
+#include "q8_harness.h"
 #include "quant/equalize.h"
+#include "quant/quantizer.h"
+#include "ref/int_reference.h"
+#include "tflite_oracle.h"
+#ifdef TARE_HAVE_IMAGE
+#include "image.h"
+#endif
 
 using namespace tare;
 using namespace tare::test;
@@ -151,6 +163,33 @@ bool notes_contain(const quant::EqualizeReport& r, const std::string& s) {
   return false;
 }
 
+// Real images for `model`: the shared reference inputs (ref/) and, where the image loader is built, the first
+// `jpegs` sample images (sorted by name) preprocessed as the CLI does (central crop 0.875, [-1, 1]).
+std::vector<std::vector<float>> real_images(const std::string& model, const Graph& g, size_t jpegs) {
+  std::vector<std::vector<float>> images;
+  for (const RefCase& c : ref_cases(model))
+    if (c.name.rfind("img", 0) == 0) images.push_back(read_floats(data_path("ref/" + c.input_file)));
+#ifdef TARE_HAVE_IMAGE
+  const std::string dir = "images/imagenet_sample_1000";
+  if (have_data(dir)) {
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(data_path(dir))) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    const Tensor& in = g.tensors[(size_t)g.inputs[0]];
+    for (size_t i = 0; i < std::min(jpegs, files.size()); i++)
+      images.push_back(image::load_input(files[i], in.shape.data(), (int)in.shape.size()));
+  }
+#else
+  (void)g;
+  (void)jpegs;
+#endif
+  return images;
+}
+
+int count_ops(const Graph& g, OpType t) {
+  return (int)std::count_if(g.ops.begin(), g.ops.end(), [t](const Op& op) { return op.type == t; });
+}
+
 }  // namespace
 
 TEST_SUITE("equalize") {
@@ -199,26 +238,53 @@ TEST_SUITE("equalize") {
     }
   }
 
-  TEST_CASE("RELU6 is replaced by RELU only when asked, and counted") {
+  TEST_CASE("RELU6 is kept by RELU + MINIMUM(6 / S) by default, replaced by RELU only when asked") {
     Net n = chain(Activation::Relu6, true);
-    {
-      quant::EqualizeOptions o;
-      o.replace_relu6 = false;
-      quant::EqualizeReport rep;
-      Graph e = quant::equalize_graph(n.g, o, &rep);
-      CHECK(rep.pairs == 2);  // depthwise -> conv2, conv2 -> FC
-      CHECK(rep.relu6_replaced == 0);
-      CHECK(e.ops[(size_t)n.conv1].params.activation == Activation::Relu6);
-      CHECK(same_bytes(n.g, e, n.conv1, 1));
-      CHECK(same_bytes(n.g, e, n.conv1, 2));
-      CHECK(notes_contain(rep, "RELU6"));
-      CHECK(output_error(n.g, e) <= 1e-5);
-    }
     {
       quant::EqualizeReport rep;
       Graph e = quant::equalize_graph(n.g, {}, &rep);
       CHECK(rep.pairs == 3);
+      CHECK(rep.relu6_replaced == 0);
+      CHECK(rep.relu6_clipped == 1);
+      CHECK(notes_contain(rep, "1 MINIMUM ops added"));
+      // conv1 (now RELU) writes a new tensor; the MINIMUM right after it writes conv1's old output for the PAD.
+      REQUIRE(e.ops.size() == n.g.ops.size() + 1);
+      const Op& conv1 = e.ops[(size_t)n.conv1];
+      const Op& clip = e.ops[(size_t)n.conv1 + 1];
+      CHECK(conv1.params.activation == Activation::Relu);
+      REQUIRE(clip.type == OpType::Minimum);
+      const int y1 = n.g.ops[(size_t)n.conv1].outputs[0];
+      CHECK(clip.inputs[0] == conv1.outputs[0]);
+      CHECK(clip.outputs[0] == y1);
+      CHECK(e.tensors[(size_t)conv1.outputs[0]].name == n.g.tensors[(size_t)y1].name + "/unclipped");
+      CHECK(e.ops[(size_t)n.conv1 + 2].type == OpType::Pad);  // the pair crosses a PAD, which reads the clip
+      CHECK(e.ops[(size_t)n.conv1 + 2].inputs[0] == y1);
+      const Tensor& bound = e.tensors[(size_t)clip.inputs[1]];
+      REQUIRE(bound.is_const);
+      CHECK(bound.shape == std::vector<int>{8});
+      // Inputs large enough that conv1 exceeds 6 (RELU6 clips) in the original: the function is still the same.
+      auto in = random_inputs(n.g, 5, -4, 4);
+      ref::Values v = ref::run(n.g, in);
+      REQUIRE(std::count(v[(size_t)y1].begin(), v[(size_t)y1].end(), 6.0f) > 0);
+      const double err = output_error(n.g, e, -4, 4);
+      std::printf("equalize chain with RELU6 kept (inputs in [-4, 4], RELU6 clipping): output max rel error %.3g\n",
+                  err);
+      CHECK(err <= 1e-5);
+      // Each clip is 6 / S_i: conv1's channel i was divided by S_i, so its largest weight shows S_i.
+      auto before = channel_ranges(n.g, n.g.ops[(size_t)n.conv1], false, 8);
+      auto after = channel_ranges(e, conv1, false, 8);
+      auto c = floats_of(bound);
+      for (size_t i = 0; i < c.size(); i++) CHECK(std::fabs(c[i] / (6.0 * after[i] / before[i]) - 1) < 1e-6);
+    }
+    {
+      quant::EqualizeOptions o;
+      o.replace_relu6 = true;
+      quant::EqualizeReport rep;
+      Graph e = quant::equalize_graph(n.g, o, &rep);
+      CHECK(rep.pairs == 3);
       CHECK(rep.relu6_replaced == 1);
+      CHECK(rep.relu6_clipped == 0);
+      CHECK(e.ops.size() == n.g.ops.size());
       CHECK(e.ops[(size_t)n.conv1].params.activation == Activation::Relu);
       CHECK(!same_bytes(n.g, e, n.conv1, 1));
       // Small inputs: conv1 never exceeds 6, so RELU6 and RELU agree and the function is unchanged.
@@ -278,71 +344,164 @@ TEST_SUITE("equalize") {
     for (size_t t = 0; t < e.tensors.size(); t++) CHECK(e.tensors[t].data == n.g.tensors[t].data);
   }
 
-  TEST_CASE("mobilenet_v2_1.0_224_float: same outputs without RELU6 replacement; RELU6 replacements counted") {
-    const std::string model = "mobilenet_v2_1.0_224_float.tflite";
-    auto cases = ref_cases(model);
-    if (cases.empty()) return;
-    const RefCase* c = &cases[0];
-    for (const RefCase& k : cases)
-      if (k.name.rfind("img", 0) == 0) {
-        c = &k;
-        break;
-      }
-    auto file = read_file(data_path("models/" + model));
-    Graph g = import_tflite(file.data(), file.size());
-    auto input = read_floats(data_path("ref/" + c->input_file));
-    int logits = -1;  // the softmax's input
-    for (const Op& op : g.ops)
-      if (op.type == OpType::Softmax) logits = op.inputs[0];
-    REQUIRE(logits >= 0);
-    ref::Values want = ref::run(g, {input});
-    int relu6 = 0;
-    for (const Op& op : g.ops) relu6 += op.params.activation == Activation::Relu6;
+  TEST_CASE("MobileNet-v1 0.25 and v2: RELU6 kept, the same function on real images (<= 1e-5); RELU variant counted") {
+    for (const std::string model : {"mobilenet_v1_0.25_224.tflite", "mobilenet_v2_1.0_224_float.tflite"}) {
+      INFO(model);
+      if (ref_cases(model).empty()) continue;
+      auto file = read_file(data_path("models/" + model));
+      Graph g = import_tflite(file.data(), file.size());
+      const auto images = real_images(model, g, 4);
+      REQUIRE(!images.empty());
+      int logits = -1;  // the softmax's input
+      for (const Op& op : g.ops)
+        if (op.type == OpType::Softmax) logits = op.inputs[0];
+      REQUIRE(logits >= 0);
+      int relu6 = 0;
+      for (const Op& op : g.ops) relu6 += op.params.activation == Activation::Relu6;
 
-    quant::EqualizeOptions o;
-    o.replace_relu6 = false;
-    quant::EqualizeReport rep;
-    Graph e = quant::equalize_graph(g, o, &rep);
-    ref::Values got = ref::run(e, {input});
-    double err_logits = max_rel_error(got[(size_t)logits], want[(size_t)logits]);
-    double err_out = max_rel_error(got[(size_t)g.outputs[0]], want[(size_t)g.outputs[0]]);
-    std::printf("mobilenet_v2 (RELU6 kept): %d pairs, %d sweeps, logits max rel error %.3g, softmax %.3g\n", rep.pairs,
-                rep.iterations, err_logits, err_out);
-    CHECK(rep.pairs >= 1);
-    CHECK(rep.relu6_replaced == 0);
-    CHECK(err_logits <= 1e-4);
-    CHECK(err_out <= 1e-4);
-    CHECK(argmax(got[(size_t)g.outputs[0]]) == argmax(want[(size_t)g.outputs[0]]));
-
-    quant::EqualizeReport rep6;
-    Graph e6 = quant::equalize_graph(g, {}, &rep6);
-    int relu6_left = 0;
-    for (const Op& op : e6.ops) relu6_left += op.params.activation == Activation::Relu6;
-    ref::Values got6 = ref::run(e6, {input});
-    std::printf(
-        "mobilenet_v2 (RELU6 -> RELU): %d pairs, %d sweeps, %d of %d fused RELU6 replaced; logits max rel "
-        "change %.3g, top-1 %s\n",
-        rep6.pairs, rep6.iterations, rep6.relu6_replaced, relu6,
-        max_rel_error(got6[(size_t)logits], want[(size_t)logits]),
-        argmax(got6[(size_t)g.outputs[0]]) == argmax(want[(size_t)g.outputs[0]]) ? "kept" : "changed");
-    // Per-tensor precision (Nagel et al.) of every conv / depthwise layer's output channels, averaged.
-    auto mean_precision = [](const Graph& x) {
-      double sum = 0;
-      int n = 0;
-      for (const Op& op : x.ops) {
-        if (op.type != OpType::Conv2D && op.type != OpType::DepthwiseConv2D) continue;
-        const Tensor& w = x.tensors[(size_t)op.inputs[1]];
-        const int c = op.type == OpType::Conv2D ? w.shape[0] : w.shape[3];
-        sum += precision(channel_ranges(x, op, false, c));
-        n++;
+      quant::EqualizeReport rep;
+      Graph e = quant::equalize_graph(g, {}, &rep);
+      CHECK(rep.pairs >= 1);
+      CHECK(rep.relu6_replaced == 0);
+      CHECK(rep.relu6_clipped >= 1);
+      CHECK(count_ops(e, OpType::Minimum) == count_ops(g, OpType::Minimum) + rep.relu6_clipped);
+      CHECK((int)e.ops.size() == (int)g.ops.size() + rep.relu6_clipped);
+      int pads_crossed = 0;  // clipped layers whose output reaches the next layer through a PAD
+      for (size_t i = 0; i + 1 < e.ops.size(); i++)
+        if (e.ops[i].type == OpType::Minimum)
+          for (const Op& next : e.ops)
+            pads_crossed += next.type == OpType::Pad && next.inputs[0] == e.ops[i].outputs[0];
+      double err_logits = 0, err_out = 0;
+      int clipped_values = 0;  // values of the original RELU6 layers at 6 (where the clip matters)
+      for (const auto& input : images) {
+        ref::Values want = ref::run(g, {input}), got = ref::run(e, {input});
+        err_logits = std::max(err_logits, max_rel_error(got[(size_t)logits], want[(size_t)logits]));
+        err_out = std::max(err_out, max_rel_error(got[(size_t)g.outputs[0]], want[(size_t)g.outputs[0]]));
+        CHECK(argmax(got[(size_t)g.outputs[0]]) == argmax(want[(size_t)g.outputs[0]]));
+        for (const Op& op : g.ops)
+          if (op.params.activation == Activation::Relu6)
+            for (float x : want[(size_t)op.outputs[0]]) clipped_values += x == 6.0f;
       }
-      return sum / n;
+      std::printf(
+          "%s (RELU6 kept): %d pairs (%d across a PAD), %d sweeps, %d MINIMUM added for %d of %d fused RELU6; %zu "
+          "real images (%d values at 6): logits max rel error %.3g, softmax %.3g\n",
+          model.c_str(), rep.pairs, pads_crossed, rep.iterations, rep.relu6_clipped, rep.relu6_clipped, relu6,
+          images.size(), clipped_values, err_logits, err_out);
+      CHECK(clipped_values > 0);
+      CHECK(err_logits <= 1e-5);
+      CHECK(err_out <= 1e-5);
+
+      quant::EqualizeOptions o6;
+      o6.replace_relu6 = true;
+      quant::EqualizeReport rep6;
+      Graph e6 = quant::equalize_graph(g, o6, &rep6);
+      int relu6_left = 0;
+      for (const Op& op : e6.ops) relu6_left += op.params.activation == Activation::Relu6;
+      ref::Values want = ref::run(g, {images[0]}), got6 = ref::run(e6, {images[0]});
+      std::printf("%s (RELU6 -> RELU): %d pairs, %d fused RELU6 replaced; logits max rel change %.3g on one image\n",
+                  model.c_str(), rep6.pairs, rep6.relu6_replaced,
+                  max_rel_error(got6[(size_t)logits], want[(size_t)logits]));
+      // Per-tensor precision (Nagel et al.) of every conv / depthwise layer's output channels, averaged.
+      auto mean_precision = [](const Graph& x) {
+        double sum = 0;
+        int n = 0;
+        for (const Op& op : x.ops) {
+          if (op.type != OpType::Conv2D && op.type != OpType::DepthwiseConv2D) continue;
+          const Tensor& w = x.tensors[(size_t)op.inputs[1]];
+          const int c = op.type == OpType::Conv2D ? w.shape[0] : w.shape[3];
+          sum += precision(channel_ranges(x, op, false, c));
+          n++;
+        }
+        return sum / n;
+      };
+      std::printf("%s mean per-layer weight precision: original %.3f, equalized %.3f\n", model.c_str(),
+                  mean_precision(g), mean_precision(e));
+      CHECK(mean_precision(e) > mean_precision(g));
+      CHECK(rep6.pairs == rep.pairs);  // the same pairs either way
+      CHECK(rep6.relu6_replaced == rep.relu6_clipped);
+      CHECK(relu6_left == relu6 - rep6.relu6_replaced);
+      CHECK(e6.ops.size() == g.ops.size());
+    }
+  }
+
+  TEST_CASE("equalized MobileNets and a chain across PAD (RELU6 kept) in int8: shared clip range; TFLite bit-exact") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    // Calibrates, quantizes (per-tensor, int8 I/O) and exports the equalized graph `e`, then runs it on the GPU, in
+    // the integer reference and in TFLite on `images`.
+    auto check_int8 = [&](const std::string& name, const Graph& e, const std::vector<std::vector<float>>& images) {
+      INFO(name);
+      REQUIRE(!images.empty());
+      auto st = calib::calibrate(
+          ctx, e, (uint32_t)images.size(), 1,
+          [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); }, nullptr);
+      quant::QuantizeOptions o;
+      o.input_type = o.output_type = DType::I8;
+      Graph q = quant::quantize_graph(e, st, o, nullptr);
+      // No requantizing op: the layer before each clip saturates at the clip's largest bound instead.
+      CHECK(count_ops(q, OpType::Quantize) == 0);
+      int clips = 0, narrowed = 0;
+      for (const Op& op : q.ops) {
+        if (op.type != OpType::Minimum) continue;
+        clips++;
+        const Tensor &x = q.tensors[(size_t)op.inputs[0]], &bound = q.tensors[(size_t)op.inputs[1]],
+                     &y = q.tensors[(size_t)op.outputs[0]];
+        CHECK(x.quant.scale == y.quant.scale);
+        CHECK(x.quant.zero_point == y.quant.zero_point);
+        CHECK(bound.quant.scale == y.quant.scale);
+        // The shared range is the clip's observed output range: never above the largest bound (a bound far above
+        // every value saturates instead of widening it), below the unclipped layer's own range where that outgrew it.
+        const float top = y.quant.scale[0] * (float)(127 - y.quant.zero_point[0]);
+        auto bounds = floats_of(e.tensors[(size_t)op.inputs[1]]);
+        CHECK(top <= *std::max_element(bounds.begin(), bounds.end()) + y.quant.scale[0]);
+        CHECK(bound.quant.zero_point == y.quant.zero_point);
+        const auto& seen = st[(size_t)op.inputs[0]].max;
+        narrowed += *std::max_element(seen.begin(), seen.end()) > top;
+      }
+      CHECK(clips > 0);
+      if (name.find(".tflite") != std::string::npos) CHECK(narrowed > 0);  // real layers outgrow their clip
+      const std::string path = (std::filesystem::temp_directory_path() / "tare_equalized_q8.tflite").string();
+      {
+        auto bytes = export_tflite(q);
+        std::ofstream f(path, std::ios::binary);
+        f.write(reinterpret_cast<const char*>(bytes.data()), (std::streamsize)bytes.size());
+      }
+      const Tensor& in = q.tensors[(size_t)q.inputs[0]];
+      int same_gpu = 0, same_tflite = 0;
+      for (const auto& image : images) {
+        std::vector<uint8_t> qi(image.size());
+        for (size_t i = 0; i < qi.size(); i++)
+          qi[i] = (uint8_t)(int8_t)std::max(-128.0f, std::min(127.0f, std::round(image[i] / in.quant.scale[0]) +
+                                                                          (float)in.quant.zero_point[0]));
+        auto want = ref::run_int(q, {qi});
+        Session s = q8_session(ctx, q, {false, Q8Dot::Default, "default"});
+        s.set_input_bytes(0, qi.data(), qi.size());
+        s.run();
+        std::vector<uint8_t> got(s.output(0).bytes());
+        s.get_output_bytes(0, got.data(), got.size());
+        same_gpu += got == want[0];
+        if (tflite_available()) same_tflite += run_tflite(path, {qi})[0] == want[0];
+      }
+      std::printf(
+          "%s equalized int8 (%d MINIMUM, %d narrowed): %d of %zu inputs bit-exact GPU vs integer "
+          "reference, %d vs TFLite\n",
+          name.c_str(), clips, narrowed, same_gpu, images.size(), same_tflite);
+      CHECK(same_gpu == (int)images.size());
+      if (tflite_available()) CHECK(same_tflite == (int)images.size());
+      std::filesystem::remove(path);
     };
-    std::printf("mobilenet_v2 mean per-layer weight precision: original %.3f, equalized %.3f\n", mean_precision(g),
-                mean_precision(e6));
-    CHECK(mean_precision(e6) > mean_precision(g));
-    CHECK(rep6.pairs > rep.pairs);
-    CHECK(rep6.relu6_replaced > 0);
-    CHECK(relu6_left == relu6 - rep6.relu6_replaced);
+    {
+      Net n = chain(Activation::Relu6, true);
+      std::vector<std::vector<float>> in;
+      for (unsigned seed = 1; seed <= 4; seed++) in.push_back(random_inputs(n.g, seed, -4, 4)[0]);
+      check_int8("chain conv(RELU6) -> PAD -> depthwise", quant::equalize_graph(n.g, {}, nullptr), in);
+    }
+    for (const std::string model : {"mobilenet_v1_0.25_224.tflite", "mobilenet_v2_1.0_224_float.tflite"}) {
+      if (ref_cases(model).empty()) continue;
+      auto file = read_file(data_path("models/" + model));
+      Graph e = quant::equalize_graph(import_tflite(file.data(), file.size()), {}, nullptr);
+      check_int8(model, e, real_images(model, e, 0));
+    }
+    check_validation();
   }
 }

@@ -547,7 +547,8 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
    an activation that commutes with positive scaling get per-channel scales that equalize their weight ranges. */
 typedef struct tare_equalize_options {
   size_t struct_size;
-  int replace_relu6;       /* default 1: a RELU6 between two layers becomes RELU so that they can be scaled */
+  int replace_relu6;       /* default 0: a RELU6 between two layers is kept exactly (RELU + MINIMUM with a per-channel
+                        constant); 1: it becomes RELU (no added op, but the float model changes: less accurate) */
   uint32_t max_iterations; /* sweeps over the network (default 500) */
 } tare_equalize_options;
 
@@ -556,6 +557,7 @@ typedef struct tare_equalize_report {
   uint32_t pairs;      /* layer pairs equalized */
   uint32_t iterations; /* sweeps done */
   uint32_t relu6_replaced;
+  uint32_t relu6_clipped; /* RELU6 kept as RELU + an added MINIMUM (the ops added) */
 } tare_equalize_report;
 
 TARE_API void tare_equalize_options_init_sized(tare_equalize_options* options, size_t size);

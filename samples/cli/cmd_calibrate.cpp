@@ -319,7 +319,7 @@ int run_calibrate(const Args& a) {
     auto te = std::chrono::steady_clock::now();
     tare_equalize_options eo;
     tare_equalize_options_init(&eo);
-    eo.replace_relu6 = !a.flag("--keep-relu6");
+    eo.replace_relu6 = a.flag("--replace-relu6");
     tare_equalize_report er;
     tare_equalize_report_init(&er);
     tare_model* e = nullptr;
@@ -328,10 +328,15 @@ int run_calibrate(const Args& a) {
     reference = e;
     timings["equalize_ms"] = ms_since(te);
     stages_run.push("equalized");
-    text("equalized   %u layer pairs in %u sweeps, %u RELU6 replaced by RELU (the float reference from here)\n",
-         er.pairs, er.iterations, er.relu6_replaced);
+    text(
+        "equalized   %u layer pairs in %u sweeps, %u RELU6 kept by an added MINIMUM, %u replaced by RELU (the float "
+        "reference from here)\n",
+        er.pairs, er.iterations, er.relu6_clipped, er.relu6_replaced);
+    if (er.relu6_replaced > 0)
+      text("warning     RELU6 -> RELU changes the float model (compare the 'float' and 'equalized' stages' top-1)\n");
     report_settings.push_back({"equalization", std::to_string(er.pairs) + " layer pairs, " +
                                                    std::to_string(er.iterations) + " sweeps, " +
+                                                   std::to_string(er.relu6_clipped) + " RELU6 kept by a MINIMUM, " +
                                                    std::to_string(er.relu6_replaced) + " RELU6 replaced by RELU"});
   }
   std::vector<Stage> stages = {{"float", float_model.get()}};
@@ -534,7 +539,8 @@ const Command& calibrate_command() {
             {"--bft-rates", "LIST", "learning rates, comma-separated, one phase each", "1e-3,1e-4,1e-5,1e-6"},
             {"--bft-images-per-epoch", "N", "images per mini-epoch (0: all BFT images)", "0"},
             {"--equalize", "", "cross-layer equalization before quantizing", ""},
-            {"--keep-relu6", "", "with --equalize: skip the pairs joined by RELU6 (default: RELU6 becomes RELU)", ""},
+            {"--replace-relu6", "", "with --equalize: RELU6 becomes RELU (default: kept exactly by an added MINIMUM)",
+             ""},
             tare_samples::calib_opt::eval("0"),
             tare_samples::calib_opt::labels(),
             {"--report", "DIR",

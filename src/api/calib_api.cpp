@@ -380,7 +380,7 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
 
 TARE_API void tare_equalize_options_init_sized(tare_equalize_options* o, size_t size) {
   init_sized(o, size, [](tare_equalize_options& d) {
-    d.replace_relu6 = 1;
+    d.replace_relu6 = 0;
     d.max_iterations = 500;
   });
 }
@@ -413,6 +413,7 @@ TARE_API tare_status tare_equalize(tare_model* float_model, const tare_equalize_
       rep.pairs = (uint32_t)er.pairs;
       rep.iterations = (uint32_t)er.iterations;
       rep.relu6_replaced = (uint32_t)er.relu6_replaced;
+      rep.relu6_clipped = (uint32_t)er.relu6_clipped;
       write_out(report, rep);
     }
     *out = publish(std::move(m));

@@ -52,6 +52,8 @@ struct Pair {
   int channels = 0;
   std::vector<int> first_map;   // output channel of each element of the first layer's weights
   std::vector<int> second_map;  // input channel of each element of the second layer's weights
+  bool clip = false;            // RELU6 kept: a MINIMUM with 6 / total follows the first layer
+  std::vector<double> total;    // product of this pair's scales over all sweeps, per channel
 };
 
 // Output channel of every element of a CONV_2D [Cout,KH,KW,Cin] or DEPTHWISE_CONV_2D [1,KH,KW,C*M] weight tensor.
@@ -74,7 +76,7 @@ std::vector<int> input_channel_map(const Op& op, const Tensor& w, int channels) 
 
 class Finder {
  public:
-  Finder(const Graph& g, const EqualizeOptions& o, EqualizeReport& r) : g_(g), o_(o), r_(r) {
+  Finder(const Graph& g, EqualizeReport& r) : g_(g), r_(r) {
     consumers_.resize(g.tensors.size());
     for (size_t i = 0; i < g.ops.size(); i++)
       for (int t : g.ops[i].inputs)
@@ -128,13 +130,8 @@ class Finder {
     if (!mismatch.empty()) return skip(a, second_str + mismatch);
     switch (op.params.activation) {
       case Activation::None:
-      case Activation::Relu: break;
-      case Activation::Relu6:
-        if (!o_.replace_relu6) {
-          relu6_kept_++;
-          return false;
-        }
-        break;
+      case Activation::Relu:
+      case Activation::Relu6: break;
       case Activation::ReluN1To1: return skip(a, "its RELU_N1_TO_1 does not commute with scaling");
     }
     p.first = a;
@@ -142,9 +139,6 @@ class Finder {
     p.channels = channels;
     return true;
   }
-
-  // Pairs left alone because their first layer's RELU6 was not to be replaced.
-  int relu6_kept() const { return relu6_kept_; }
 
  private:
   // True if `op` maps each of `channels` channels (the last axis) to the same channel of its output on its own and
@@ -166,12 +160,45 @@ class Finder {
   }
 
   const Graph& g_;
-  const EqualizeOptions& o_;
   EqualizeReport& r_;
   std::vector<std::vector<int>> consumers_;
   std::vector<bool> is_output_;
-  int relu6_kept_ = 0;
 };
+
+// After each clipping pair's first layer: the layer writes a new '<output>/unclipped' tensor and a MINIMUM with the
+// per-channel constant 6 / total writes the original output, so that every reader and name stays as it was.
+void add_clips(Graph& g, const std::vector<Pair>& pairs) {
+  std::vector<const Pair*> at(g.ops.size(), nullptr);
+  for (const Pair& p : pairs)
+    if (p.clip) at[(size_t)p.first] = &p;
+  std::vector<Op> ops;
+  ops.reserve(g.ops.size() + pairs.size());
+  for (size_t i = 0; i < g.ops.size(); i++) {
+    ops.push_back(g.ops[i]);
+    const Pair* p = at[i];
+    if (!p) continue;
+    const int y = ops.back().outputs[0];
+    Tensor unclipped = g.tensors[(size_t)y];
+    unclipped.name += "/unclipped";
+    Tensor clip;
+    clip.name = g.tensors[(size_t)y].name + "/clip";
+    clip.shape = {p->channels};
+    clip.is_const = true;
+    std::vector<float> c((size_t)p->channels);
+    for (size_t k = 0; k < c.size(); k++) c[k] = (float)(6.0 / p->total[k]);
+    clip.data.resize(c.size() * 4);
+    std::memcpy(clip.data.data(), c.data(), clip.data.size());
+    g.tensors.push_back(std::move(unclipped));
+    ops.back().outputs[0] = (int)g.tensors.size() - 1;
+    g.tensors.push_back(std::move(clip));
+    Op minimum;
+    minimum.type = OpType::Minimum;
+    minimum.inputs = {ops.back().outputs[0], (int)g.tensors.size() - 1};
+    minimum.outputs = {y};
+    ops.push_back(std::move(minimum));
+  }
+  g.ops = std::move(ops);
+}
 
 }  // namespace
 
@@ -187,15 +214,11 @@ Graph equalize_graph(const Graph& g, const EqualizeOptions& o, EqualizeReport* r
   // 1. The pairs.
   std::vector<Pair> pairs;
   {
-    Finder f(g, o, r);
+    Finder f(g, r);
     for (size_t i = 0; i < g.ops.size(); i++) {
       Pair p;
       if (f.find((int)i, p)) pairs.push_back(std::move(p));
     }
-    if (f.relu6_kept() > 0)
-      r.notes.push_back(std::to_string(f.relu6_kept()) +
-                        " pairs joined by RELU6 not equalized (RELU6 does not commute "
-                        "with scaling; replace_relu6 is off)");
   }
   r.pairs = (int)pairs.size();
   if (pairs.empty()) return out;
@@ -242,9 +265,11 @@ Graph equalize_graph(const Graph& g, const EqualizeOptions& o, EqualizeReport* r
     load(a.inputs[1]);
     if (a.inputs.size() > 2 && a.inputs[2] >= 0) load(a.inputs[2]);
     load(b.inputs[1]);
+    p.total.assign((size_t)p.channels, 1.0);
     if (a.params.activation == Activation::Relu6) {
       a.params.activation = Activation::Relu;
-      r.relu6_replaced++;
+      p.clip = !o.replace_relu6;
+      (p.clip ? r.relu6_clipped : r.relu6_replaced)++;
     }
   }
   if (r.relu6_replaced > 0)
@@ -255,7 +280,7 @@ Graph equalize_graph(const Graph& g, const EqualizeOptions& o, EqualizeReport* r
   double change = 0;
   for (int it = 0; it < o.max_iterations; it++) {
     change = 0;
-    for (const Pair& p : pairs) {
+    for (Pair& p : pairs) {
       const Op& a = out.ops[(size_t)p.first];
       const Op& b = out.ops[(size_t)p.second];
       std::vector<double>& w1 = values[a.inputs[1]];
@@ -269,6 +294,7 @@ Graph equalize_graph(const Graph& g, const EqualizeOptions& o, EqualizeReport* r
       for (size_t c = 0; c < s.size(); c++) {
         if (r1[c] > 0 && r2[c] > 0 && std::isfinite(r1[c]) && std::isfinite(r2[c])) s[c] = std::sqrt(r1[c] / r2[c]);
         change = std::max(change, std::abs(s[c] - 1.0));
+        p.total[c] *= s[c];
       }
       for (size_t e = 0; e < w1.size(); e++) w1[e] /= s[(size_t)p.first_map[e]];
       if (a.inputs.size() > 2 && a.inputs[2] >= 0) {
@@ -288,6 +314,10 @@ Graph equalize_graph(const Graph& g, const EqualizeOptions& o, EqualizeReport* r
     std::vector<float> f(v.begin(), v.end());
     std::memcpy(out.tensors[(size_t)t].data.data(), f.data(), f.size() * 4);
   }
+  add_clips(out, pairs);
+  if (r.relu6_clipped > 0)
+    r.notes.push_back("RELU6 kept in " + std::to_string(r.relu6_clipped) + " layers as RELU + MINIMUM(6 / scale) (" +
+                      std::to_string(r.relu6_clipped) + " MINIMUM ops added)");
   return out;
 }
 

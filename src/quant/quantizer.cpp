@@ -48,6 +48,13 @@ int add_tensor(Graph& g, Tensor t) {
   return (int)g.tensors.size() - 1;
 }
 
+// MINIMUM / MAXIMUM of one activation and one constant: the output stays within the constant's bound.
+bool clips_to_constant(const Graph& g, const Op& op) {
+  if ((op.type != OpType::Minimum && op.type != OpType::Maximum) || op.inputs.size() != 2) return false;
+  const bool c0 = g.tensors[op.inputs[0]].is_const, c1 = g.tensors[op.inputs[1]].is_const;
+  return c0 != c1;
+}
+
 }  // namespace
 
 void activation_params(float min, float max, float& scale, int32_t& zero_point) {
@@ -200,13 +207,18 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
           break;
         }
         case OutputQuant::SharedWithInputs: {
-          // The union of the inputs' and the output's ranges, so that no operand is clipped.
+          // The union of the inputs' and the output's ranges, so that no operand is clipped.  A MINIMUM (MAXIMUM)
+          // with a constant bound takes its output's range and the bound's low (high) end only: x and the bound may
+          // saturate above (below) it, where the other operand wins anyway (cross-layer equalization's per-channel
+          // RELU6 clip, quant/equalize.h, whose bound of a barely used channel can be far above every value).
+          const bool bounded = clips_to_constant(g, op);
           float mn, mx;
           range_of(out, where(op), mn, mx);
           for (int t : op.inputs) {
-            if (t < 0) continue;
+            if (t < 0 || (bounded && !g.tensors[t].is_const)) continue;
             float a, b;
             range_of(t, where(op), a, b);
+            if (bounded) (op.type == OpType::Minimum ? b : a) = op.type == OpType::Minimum ? a : b;
             mn = std::min(mn, a);
             mx = std::max(mx, b);
           }
@@ -222,16 +234,31 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
   }
   // Inputs of such ops that carry other parameters are requantized by an inserted QUANTIZE (int8 -> int8), as
   // TFLite's converter does: the producer keeps its own range, which its other consumers may need.
+  // The bounded input of a MINIMUM / MAXIMUM, if it has no other reader and its producer chooses its own range, takes
+  // the shared parameters directly instead (the producer saturates where the bound would clip anyway).
   {
+    std::vector<int> readers(g.tensors.size(), 0), producer(g.tensors.size(), -1);
+    for (size_t i = 0; i < g.ops.size(); i++) {
+      for (int t : g.ops[i].inputs)
+        if (t >= 0) readers[t]++;
+      for (int t : g.ops[i].outputs) producer[t] = (int)i;
+    }
+    for (int t : g.outputs) readers[t]++;
     std::vector<Op> ops;
     ops.reserve(g.ops.size());
     for (Op& op : g.ops) {
       if (op_traits(op.type).output_quant == OutputQuant::SharedWithInputs) {
         const QuantParams shared = g.tensors[op.outputs[0]].quant;
+        const bool bounded = clips_to_constant(g, op);
         for (int& t : op.inputs) {
           if (t < 0 || g.tensors[t].is_const) continue;
           const QuantParams& q = g.tensors[t].quant;
           if (q.scale == shared.scale && q.zero_point == shared.zero_point) continue;
+          if (bounded && readers[t] == 1 && producer[t] >= 0 &&
+              op_traits(g.ops[producer[t]].type).output_quant == OutputQuant::Observed) {
+            g.tensors[t].quant = shared;
+            continue;
+          }
           Tensor rq = g.tensors[t];
           rq.name += "_requantized";
           rq.quant = shared;

@@ -242,7 +242,7 @@ namespace Tare
       MaxIterations = (int)o.max_iterations;
     }
 
-    /// <summary>A RELU6 between two layers becomes RELU so that they can be scaled (default true).</summary>
+    /// <summary>A RELU6 between two layers becomes RELU (default false: kept exactly as RELU + MINIMUM).</summary>
     public bool ReplaceRelu6 { get; set; }
     /// <summary>Sweeps over the network.</summary>
     public int MaxIterations { get; set; }
@@ -254,6 +254,7 @@ namespace Tare
     public int Pairs { get; internal set; }
     public int Iterations { get; internal set; }
     public int Relu6Replaced { get; internal set; }
+    public int Relu6Clipped { get; internal set; }
   }
 
   /// <summary>Marks a static method called from native code (for AOT compilers that look for this name).</summary>
@@ -623,6 +624,7 @@ namespace Tare
         Pairs = (int)r.pairs,
         Iterations = (int)r.iterations,
         Relu6Replaced = (int)r.relu6_replaced,
+        Relu6Clipped = (int)r.relu6_clipped,
       };
       return new Model(m);
     }

@@ -262,6 +262,7 @@ namespace Tare
       public uint pairs;
       public uint iterations;
       public uint relu6_replaced;
+      public uint relu6_clipped;
     }
 
     // ---- library ----------------------------------------------------------------------------------------------

@@ -295,7 +295,7 @@ namespace Tare.Tests
         Check(bo.MiniEpochsPerRate == 16 && bo.ImagesPerMiniEpoch == 0 && bo.Batch == 16 && bo.Seed == 1 &&
               bo.MemoryBudget == 0, "bft options");
         var eo = new EqualizeOptions();
-        Check(eo.ReplaceRelu6 && eo.MaxIterations == 500, "equalize options");
+        Check(!eo.ReplaceRelu6 && eo.MaxIterations == 500, "equalize options");
       });
 
       Test("devices and context", () =>
@@ -646,14 +646,15 @@ namespace Tare.Tests
             }
           }
 
-          // Equalization keeps the float function when no RELU6 is replaced.
+          // Equalization keeps the float function when RELU6 is kept (by an added MINIMUM, the default).
           EqualizeReport er, er6;
-          using (Model e = m.Equalize(new EqualizeOptions { ReplaceRelu6 = false }, out er))
-          using (Model e6 = m.Equalize(new EqualizeOptions(), out er6))
+          using (Model e = m.Equalize(new EqualizeOptions(), out er))
+          using (Model e6 = m.Equalize(new EqualizeOptions { ReplaceRelu6 = true }, out er6))
           {
-            Console.WriteLine("  equalized pairs: " + er.Pairs + " (RELU6 kept), " + er6.Pairs + " (" +
-                              er6.Relu6Replaced + " RELU6 replaced)");
-            Check(er6.Pairs > er.Pairs && er6.Relu6Replaced > 0, "equalize report");
+            Console.WriteLine("  equalized pairs: " + er.Pairs + " (" + er.Relu6Clipped + " RELU6 kept), " + er6.Pairs +
+                              " (" + er6.Relu6Replaced + " RELU6 replaced)");
+            Check(er6.Pairs == er.Pairs && er6.Relu6Replaced == er.Relu6Clipped && er.Relu6Replaced == 0,
+                  "equalize report");
             Check(MaxAbsDiff(RunModel(e, img0), reference) <= 2e-4f * MaxAbs(reference), "equalized model output");
           }
           Check(ctx.ValidationMessages == 0, "validation messages: " + ctx.ValidationMessages);

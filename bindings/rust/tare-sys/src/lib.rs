@@ -350,6 +350,7 @@ pub struct tare_equalize_report {
   pub pairs: u32,
   pub iterations: u32,
   pub relu6_replaced: u32,
+  pub relu6_clipped: u32,
 }
 
 // ---- functions ------------------------------------------------------------------------------------------------

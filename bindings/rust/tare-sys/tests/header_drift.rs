@@ -751,7 +751,7 @@ layouts! {
   tare_bft_report { struct_size, layers, batch, mini_epochs, clamped, initial_loss, final_loss, training_bytes,
     wall_ms, validation_images, best_mini_epoch, initial_validation_loss, best_validation_loss }
   tare_equalize_options { struct_size, replace_relu6, max_iterations }
-  tare_equalize_report { struct_size, pairs, iterations, relu6_replaced }
+  tare_equalize_report { struct_size, pairs, iterations, relu6_replaced, relu6_clipped }
   tare_pixels { struct_size, format, width, height, data, stride, uv, uv_stride }
   tare_image_options { struct_size, rotation, crop_fraction, crop_x, crop_y, crop_width, crop_height, resize,
     channels, mean, std }

@@ -864,7 +864,8 @@ fn fine_tune_bias_impl(
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EqualizeOptions {
-  /// A RELU6 between two layers becomes RELU so that they can be scaled.
+  /// A RELU6 between two layers becomes RELU (no added op, but the float model changes); by default it is kept
+  /// exactly as RELU + MINIMUM with a per-channel constant.
   pub replace_relu6: bool,
   /// Sweeps over the network.
   pub max_iterations: u32,
@@ -886,6 +887,8 @@ pub struct EqualizeReport {
   /// Sweeps done.
   pub iterations: u32,
   pub relu6_replaced: u32,
+  /// RELU6 kept as RELU + an added MINIMUM (the ops added).
+  pub relu6_clipped: u32,
 }
 
 /// Cross-layer equalization of a float model before quantization (`tare_equalize`).  Returns a new model.
@@ -897,5 +900,13 @@ pub fn equalize(float_model: &Model, options: &EqualizeOptions) -> Result<(Model
   let mut out = std::ptr::null_mut();
   check(unsafe { sys::tare_equalize(float_model.as_ptr(), &o, &mut out, &mut report) })?;
   let m = Model::from_raw(out)?;
-  Ok((m, EqualizeReport { pairs: report.pairs, iterations: report.iterations, relu6_replaced: report.relu6_replaced }))
+  Ok((
+    m,
+    EqualizeReport {
+      pairs: report.pairs,
+      iterations: report.iterations,
+      relu6_replaced: report.relu6_replaced,
+      relu6_clipped: report.relu6_clipped,
+    },
+  ))
 }

@@ -25,7 +25,7 @@ fn defaults_match_the_header() {
   assert_eq!((b.mini_epochs_per_rate, b.images_per_mini_epoch, b.batch, b.memory_budget, b.seed), (16, 0, 16, 0, 1));
   assert!(!b.bias_16bit);
   let e = EqualizeOptions::default();
-  assert!(e.replace_relu6);
+  assert!(!e.replace_relu6);
   assert_eq!(e.max_iterations, 500);
   let s = SessionOptions::default();
   assert_eq!((s.precision, s.batch, s.profiling), (tare::Precision::Fp32, 0, false));
@@ -296,14 +296,17 @@ fn equalize_then_quantize() {
   let refs = ref_data(&dir);
   let float = ctx().load_model(dir.join(V1)).unwrap();
   let (eq, rep) = tare::equalize(&float, &EqualizeOptions::default()).unwrap();
-  note(&format!("equalize: {} pairs, {} sweeps, {} RELU6 replaced", rep.pairs, rep.iterations, rep.relu6_replaced));
-  // MobileNet-v1: every conv/depthwise pair is joined by a RELU6, replaced by RELU by default.
-  assert!(rep.pairs > 0 && rep.iterations > 0 && rep.relu6_replaced > 0);
-  let mut no6 = EqualizeOptions::default();
-  no6.replace_relu6 = false;
-  let (same, rep0) = tare::equalize(&float, &no6).unwrap();
-  assert_eq!((rep0.pairs, rep0.relu6_replaced), (0, 0)); // RELU6 does not commute with scaling
-  let mut s = same.session(&SessionOptions::default()).unwrap();
+  note(&format!(
+    "equalize: {} pairs, {} sweeps, {} RELU6 kept by a MINIMUM",
+    rep.pairs, rep.iterations, rep.relu6_clipped
+  ));
+  // MobileNet-v1: every conv/depthwise pair is joined by a RELU6, kept exactly (RELU + MINIMUM) by default.
+  assert!(rep.pairs > 0 && rep.iterations > 0 && rep.relu6_clipped > 0 && rep.relu6_replaced == 0);
+  let mut relu = EqualizeOptions::default();
+  relu.replace_relu6 = true;
+  let (_, rep6) = tare::equalize(&float, &relu).unwrap();
+  assert_eq!((rep6.pairs, rep6.relu6_replaced, rep6.relu6_clipped), (rep.pairs, rep.relu6_clipped, 0));
+  let mut s = eq.session(&SessionOptions::default()).unwrap();
   let out: Vec<f32> = s.run_single(&refs.images[0]).unwrap();
   assert!(rel_err(&out, &refs.outputs[0]) <= 1e-4);
   let (q, _) = tare::quantize(&eq, Inputs::array(&refs.images.concat()), &QuantizeOptions::default()).unwrap();
