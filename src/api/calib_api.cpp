@@ -252,7 +252,8 @@ TARE_API tare_status tare_diagnostics_measure(tare_diagnostics* d, tare_error_st
                                               tare_model* model, uint32_t count, tare_input_fn inputs, void* user,
                                               const tare_analyze_options* options) {
   return guarded([&] {
-    const HandleUse use_d(d), use_float_model(float_model), use_model(model);
+    const HandleUse use_d(d);
+    const HandleUse use_float_model(float_model), use_model(model);
     TARE_ARG(d, "diagnostics is NULL");
     const tare_error_stage stage = checked_enum(stage_arg, tare::calib::kErrorStages, "stage");
     TARE_ARG(float_model && model, "model is NULL");
