@@ -164,6 +164,8 @@ TARE_API const char* tare_status_string(tare_status status) {
     case TARE_ERROR_IO: return "TARE_ERROR_IO";
     case TARE_ERROR_CANCELLED: return "TARE_ERROR_CANCELLED";
     case TARE_ERROR_INTERNAL: return "TARE_ERROR_INTERNAL";
+    case TARE_ERROR_TIMEOUT: return "TARE_ERROR_TIMEOUT";
+    case TARE_ERROR_DEVICE_LOST: return "TARE_ERROR_DEVICE_LOST";
   }
   return "TARE_ERROR_UNKNOWN";
 }
@@ -204,6 +206,7 @@ TARE_API tare_status tare_context_create(const tare_context_options* options, ta
     co.device_index = o.device_index;
     if (o.device_name) co.device_name = o.device_name;
     co.validation = o.validation != 0;
+    co.fence_timeout_ms = o.fence_timeout_ms;
     if (o.pipeline_cache_data && o.pipeline_cache_size) {
       const uint8_t* b = static_cast<const uint8_t*>(o.pipeline_cache_data);
       co.pipeline_cache.assign(b, b + o.pipeline_cache_size);

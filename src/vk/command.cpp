@@ -51,6 +51,7 @@ Recorder::Recorder(std::shared_ptr<Context> ctx, uint32_t max_dispatches, uint32
 Recorder::~Recorder() { release(); }
 
 void Recorder::release() {
+  ctx_->settle();  // a timed-out submission may still run this command buffer
   VkDevice dev = ctx_->device();
   if (query_pool_) vkDestroyQueryPool(dev, query_pool_, nullptr);
   if (descriptor_pool_) vkDestroyDescriptorPool(dev, descriptor_pool_, nullptr);
@@ -61,6 +62,7 @@ void Recorder::release() {
 }
 
 void Recorder::begin() {
+  ctx_->check_usable();  // a lost context's command buffers may still be pending
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   check(vkBeginCommandBuffer(cb_, &bi), "vkBeginCommandBuffer");
   if (query_pool_) vkCmdResetQueryPool(cb_, query_pool_, 0, max_timestamps_);

@@ -688,7 +688,7 @@ fn the_check_catches_drift() {
      "tare_session_set_input"),
     (text.replace("  int32_t op_index;  ", "  uint32_t op_index;  "), "op_index"),
     (text.replace("  uint32_t channels;\n  int has_after;", "  int has_after;\n  uint32_t channels;"), "tare_layer_info"),
-    (text.replace("TARE_ERROR_INTERNAL = 9", "TARE_ERROR_INTERNAL = 9,\n  TARE_ERROR_NEW = 10"), "TARE_ERROR_NEW"),
+    (text.replace("TARE_ERROR_DEVICE_LOST = 11", "TARE_ERROR_DEVICE_LOST = 11,\n  TARE_ERROR_NEW = 12"), "TARE_ERROR_NEW"),
     (text.replace("uint32_t done, uint32_t total);", "uint32_t done);"), "tare_progress_fn"),
     // init macros: one removed, one of another form, a new one
     (text.replace("#define tare_bft_report_init(p) tare_bft_report_init_sized((p), sizeof(*(p)))\n", ""),
