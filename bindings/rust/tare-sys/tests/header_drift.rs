@@ -730,7 +730,8 @@ layouts! {
     int8_storage, int8_arithmetic, integer_dot_product, int64, subgroup_size, subgroup_operations, timestamps,
     timestamp_period_ns, max_workgroup_invocations, max_shared_memory_bytes, max_storage_buffer_range,
     device_local_bytes }
-  tare_context_options { struct_size, device_index, device_name, validation, pipeline_cache_data, pipeline_cache_size }
+  tare_context_options { struct_size, device_index, device_name, validation, pipeline_cache_data, pipeline_cache_size,
+    fence_timeout_ms }
   tare_tensor_info { struct_size, name, dtype, rank, shape, byte_size, quantized, scale, zero_point,
     quantized_dimension, num_scales }
   tare_op_info { struct_size, type_, source_index, num_inputs, num_outputs, inputs, outputs, macs }
