@@ -91,7 +91,7 @@ uint64_t disarm(Fault f) {
 }
 
 // At most TARE_FAULT_PASSES passes per operation and kind of fault (N then steps over the points); unset or 0:
-// every point (about 40 s in all on lavapipe, the Release build).
+// every point (about 90 s in all on lavapipe, the Release build).
 uint64_t max_passes() {
   const char* v = std::getenv("TARE_FAULT_PASSES");
   return v && *v ? std::strtoull(v, nullptr, 10) : 0;
@@ -328,6 +328,9 @@ void lose_device(const std::string& name, tare_status (*op)(Fixture&), VkResult 
   CHECK(session_once(*f) == TARE_ERROR_DEVICE_LOST);
   CHECK(op(*f) == TARE_ERROR_DEVICE_LOST);
   CHECK(quantize_once(*f) == TARE_ERROR_DEVICE_LOST);
+  uint64_t validation = 0;
+  CHECK(tare_context_validation_messages(f->ctx, &validation) == TARE_OK);
+  CHECK(validation == 0);
   // Destroyed in an unusual order (the context first), each at once.
   auto t0 = std::chrono::steady_clock::now();
   tare_context_destroy(f->ctx);
