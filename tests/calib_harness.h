@@ -1,5 +1,5 @@
 // Helpers shared by the calibration tests (IBC, BFT): random image sets, an image source over them, and the
-// quantization of a test graph calibrated on the GPU.
+// quantization of a test graph calibrated on the GPU, a small classifier.
 #pragma once
 
 #include <algorithm>
@@ -33,6 +33,48 @@ inline Graph quantize(std::shared_ptr<vk::Context> ctx, const Graph& g, const Im
   quant::QuantizeOptions o;
   o.per_channel = per_channel;
   return quant::quantize_graph(g, st, o, nullptr);
+}
+
+// conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 (relu6) -> mean -> FC (10) -> softmax: a classifier.
+// tconv: a 3x3 stride-2 TRANSPOSE_CONV (relu6) after the depthwise one brings the size back up.
+inline Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt19937& rng, bool tconv = false) {
+  GraphBuilder b;
+  b.rng = rng;
+  int x = b.input({1, h, w, cin});
+  OpParams p;
+  p.padding = Padding::Same;
+  p.activation = Activation::Relu6;
+  int y = b.op(OpType::Conv2D, {x, b.random_constant({c1, 3, 3, cin}, -0.3f, 0.5f), b.random_constant({c1}, 0, 0.2f)},
+               {1, h, w, c1}, p);
+  p.stride_h = p.stride_w = 2;
+  y = b.op(OpType::DepthwiseConv2D,
+           {y, b.random_constant({1, 3, 3, c1}, -0.3f, 0.6f), b.random_constant({c1}, 0, 0.2f)},
+           {1, (h + 1) / 2, (w + 1) / 2, c1}, p);
+  int oh = (h + 1) / 2, ow = (w + 1) / 2;
+  if (tconv) {
+    oh *= 2;
+    ow *= 2;
+    OpParams t = p;
+    t.ints = {oh, ow};
+    y = b.op(OpType::TransposeConv,
+             {y, b.random_constant({c1, 3, 3, c1}, -0.3f, 0.5f), b.random_constant({c1}, 0, 0.2f)}, {1, oh, ow, c1}, t);
+  }
+  p.stride_h = p.stride_w = 1;
+  y = b.op(OpType::Conv2D, {y, b.random_constant({c2, 1, 1, c1}, -0.3f, 0.5f), b.random_constant({c2}, 0, 0.2f)},
+           {1, oh, ow, c2}, p);
+  OpParams m;
+  m.axes = {1, 2};
+  m.keep_dims = false;
+  y = b.op(OpType::Mean, {y}, {1, c2}, m);
+  OpParams f;
+  y = b.op(OpType::FullyConnected,
+           {y, b.random_constant({classes, c2}, -1, 1), b.random_constant({classes}, -0.5f, 0.5f)}, {1, classes}, f);
+  OpParams sm;
+  sm.beta = 1.0f;
+  y = b.op(OpType::Softmax, {y}, {1, classes}, sm);
+  b.output(y);
+  infer_shapes(b.g);
+  return b.g;
 }
 
 }  // namespace tare::test

@@ -20,48 +20,6 @@ using namespace tare::test;
 
 namespace {
 
-// conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 (relu6) -> mean -> FC (10) -> softmax: a classifier.
-// tconv: a 3x3 stride-2 TRANSPOSE_CONV (relu6) after the depthwise one brings the size back up.
-Graph classifier(int h, int w, int cin, int c1, int c2, int classes, std::mt19937& rng, bool tconv = false) {
-  GraphBuilder b;
-  b.rng = rng;
-  int x = b.input({1, h, w, cin});
-  OpParams p;
-  p.padding = Padding::Same;
-  p.activation = Activation::Relu6;
-  int y = b.op(OpType::Conv2D, {x, b.random_constant({c1, 3, 3, cin}, -0.3f, 0.5f), b.random_constant({c1}, 0, 0.2f)},
-               {1, h, w, c1}, p);
-  p.stride_h = p.stride_w = 2;
-  y = b.op(OpType::DepthwiseConv2D,
-           {y, b.random_constant({1, 3, 3, c1}, -0.3f, 0.6f), b.random_constant({c1}, 0, 0.2f)},
-           {1, (h + 1) / 2, (w + 1) / 2, c1}, p);
-  int oh = (h + 1) / 2, ow = (w + 1) / 2;
-  if (tconv) {
-    oh *= 2;
-    ow *= 2;
-    OpParams t = p;
-    t.ints = {oh, ow};
-    y = b.op(OpType::TransposeConv,
-             {y, b.random_constant({c1, 3, 3, c1}, -0.3f, 0.5f), b.random_constant({c1}, 0, 0.2f)}, {1, oh, ow, c1}, t);
-  }
-  p.stride_h = p.stride_w = 1;
-  y = b.op(OpType::Conv2D, {y, b.random_constant({c2, 1, 1, c1}, -0.3f, 0.5f), b.random_constant({c2}, 0, 0.2f)},
-           {1, oh, ow, c2}, p);
-  OpParams m;
-  m.axes = {1, 2};
-  m.keep_dims = false;
-  y = b.op(OpType::Mean, {y}, {1, c2}, m);
-  OpParams f;
-  y = b.op(OpType::FullyConnected,
-           {y, b.random_constant({classes, c2}, -1, 1), b.random_constant({classes}, -0.5f, 0.5f)}, {1, classes}, f);
-  OpParams sm;
-  sm.beta = 1.0f;
-  y = b.op(OpType::Softmax, {y}, {1, classes}, sm);
-  b.output(y);
-  infer_shapes(b.g);
-  return b.g;
-}
-
 // conv 3x3 (relu6) -> depthwise 3x3 (relu6) -> conv 1x1 -> LOGISTIC: a two-channel mask the size of the input, no
 // softmax (BFT distills the output by squared error); `boxes`: a second output, a 1x1 conv of the depthwise output
 // (3 channels, no activation), as a detector's regressors.

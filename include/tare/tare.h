@@ -79,11 +79,13 @@ typedef enum tare_status {
   TARE_ERROR_INVALID_MODEL = 2,    /* the model file is corrupt or inconsistent */
   TARE_ERROR_UNSUPPORTED = 3,      /* a valid model uses something Tare does not implement */
   TARE_ERROR_NO_VULKAN = 4,        /* no Vulkan loader or no usable device */
-  TARE_ERROR_DEVICE = 5,           /* a Vulkan call failed (device lost, ...) */
+  TARE_ERROR_DEVICE = 5,           /* a Vulkan call failed */
   TARE_ERROR_OUT_OF_MEMORY = 6,    /* host or device memory exhausted */
   TARE_ERROR_IO = 7,               /* a file could not be read or written */
   TARE_ERROR_CANCELLED = 8,        /* a progress callback asked to stop */
-  TARE_ERROR_INTERNAL = 9          /* a bug in Tare: please report it */
+  TARE_ERROR_INTERNAL = 9,         /* a bug in Tare: please report it */
+  TARE_ERROR_TIMEOUT = 10,         /* the GPU did not finish within fence_timeout_ms: the context is lost */
+  TARE_ERROR_DEVICE_LOST = 11      /* the device was lost (or timed out before): destroy the context */
 } tare_status;
 
 typedef enum tare_dtype {
@@ -171,6 +173,10 @@ typedef struct tare_context_options {
      reused and sessions start faster.  Data from another device or driver is ignored. */
   const void* pipeline_cache_data;
   size_t pipeline_cache_size;
+  /* Longest wait for one GPU submission, in ms; 0 (default): 60000.  Past it the call fails with
+     TARE_ERROR_TIMEOUT and the context is lost: later calls fail with TARE_ERROR_DEVICE_LOST; its handles can still
+     be destroyed (destroying waits at most once more this long for the hung work, then stops waiting). */
+  uint32_t fence_timeout_ms;
 } tare_context_options;
 
 TARE_API void tare_context_options_init_sized(tare_context_options* options, size_t size);

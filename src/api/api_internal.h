@@ -34,7 +34,8 @@ struct tare_session_s {
 
 namespace tare::api {
 
-// Records the thread's last error message and returns `st`.
+// Records the thread's last error message and returns `st`; never throws (out of memory: a fixed message).
+tare_status set_error(tare_status st, const char* msg);
 tare_status set_error(tare_status st, const std::string& msg);
 
 template <typename F>

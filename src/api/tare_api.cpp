@@ -29,11 +29,20 @@
 namespace tare::api {
 
 thread_local std::string g_last_error;
+thread_local const char* g_fixed_error = nullptr;  // instead of g_last_error when it could not be stored
 
-tare_status set_error(tare_status st, const std::string& msg) {
-  g_last_error = msg;
+tare_status set_error(tare_status st, const char* msg) {
+  try {
+    g_last_error = msg;
+    g_fixed_error = nullptr;
+  } catch (const std::bad_alloc&) {  // out of memory: the status still goes out, with a fixed message
+    g_last_error.clear();
+    g_fixed_error = "out of host memory (the message could not be stored)";
+  }
   return st;
 }
+
+tare_status set_error(tare_status st, const std::string& msg) { return set_error(st, msg.c_str()); }
 
 }  // namespace tare::api
 
@@ -148,7 +157,9 @@ extern "C" {
 
 TARE_API const char* tare_version(void) { return TARE_VERSION_STRING; }
 TARE_API int tare_abi_version(void) { return TARE_ABI_VERSION; }
-TARE_API const char* tare_last_error(void) { return tare::api::g_last_error.c_str(); }
+TARE_API const char* tare_last_error(void) {
+  return tare::api::g_fixed_error ? tare::api::g_fixed_error : tare::api::g_last_error.c_str();
+}
 
 TARE_API const char* tare_status_string(tare_status status) {
   int32_t s;  // any int may come from C: compared as one (see checked_enum)
@@ -164,6 +175,8 @@ TARE_API const char* tare_status_string(tare_status status) {
     case TARE_ERROR_IO: return "TARE_ERROR_IO";
     case TARE_ERROR_CANCELLED: return "TARE_ERROR_CANCELLED";
     case TARE_ERROR_INTERNAL: return "TARE_ERROR_INTERNAL";
+    case TARE_ERROR_TIMEOUT: return "TARE_ERROR_TIMEOUT";
+    case TARE_ERROR_DEVICE_LOST: return "TARE_ERROR_DEVICE_LOST";
   }
   return "TARE_ERROR_UNKNOWN";
 }
@@ -204,6 +217,7 @@ TARE_API tare_status tare_context_create(const tare_context_options* options, ta
     co.device_index = o.device_index;
     if (o.device_name) co.device_name = o.device_name;
     co.validation = o.validation != 0;
+    co.fence_timeout_ms = o.fence_timeout_ms;
     if (o.pipeline_cache_data && o.pipeline_cache_size) {
       const uint8_t* b = static_cast<const uint8_t*>(o.pipeline_cache_data);
       co.pipeline_cache.assign(b, b + o.pipeline_cache_size);

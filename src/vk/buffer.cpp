@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "vk/context.h"
+#include "vk/fault.h"
 
 namespace tare::vk {
 
@@ -15,7 +16,8 @@ Buffer::Buffer(std::shared_ptr<Context> ctx, uint64_t bytes, MemoryKind kind) : 
   bi.size = bytes;
   bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  check(vkCreateBuffer(dev, &bi, nullptr, &buffer_), "vkCreateBuffer");
+  check(fault::allocation(VK_ERROR_OUT_OF_DEVICE_MEMORY, [&] { return vkCreateBuffer(dev, &bi, nullptr, &buffer_); }),
+        "vkCreateBuffer");
   VkMemoryRequirements req{};
   vkGetBufferMemoryRequirements(dev, buffer_, &req);
   int type = -1;
@@ -40,7 +42,8 @@ Buffer::Buffer(std::shared_ptr<Context> ctx, uint64_t bytes, MemoryKind kind) : 
   VkMemoryAllocateInfo ai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
   ai.allocationSize = req.size;
   ai.memoryTypeIndex = (uint32_t)type;
-  VkResult r = vkAllocateMemory(dev, &ai, nullptr, &memory_);
+  VkResult r = fault::allocation(VK_ERROR_OUT_OF_DEVICE_MEMORY,
+                                 [&] { return vkAllocateMemory(dev, &ai, nullptr, &memory_); });
   if (r != VK_SUCCESS) {
     vkDestroyBuffer(dev, buffer_, nullptr);
     buffer_ = VK_NULL_HANDLE;
@@ -67,6 +70,7 @@ Buffer::Buffer(std::shared_ptr<Context> ctx, uint64_t bytes, MemoryKind kind) : 
 }
 
 Buffer::~Buffer() {
+  ctx_->settle();  // a timed-out submission may still use this buffer
   VkDevice dev = ctx_->device();
   if (mapped_) vkUnmapMemory(dev, memory_);
   if (buffer_) vkDestroyBuffer(dev, buffer_, nullptr);
@@ -103,14 +107,16 @@ void one_shot_copy(Context& ctx, VkBuffer src, uint64_t src_off, VkBuffer dst, u
   pi.queueFamilyIndex = ctx.queue_family();
   pi.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
   VkCommandPool pool = VK_NULL_HANDLE;
-  check(vkCreateCommandPool(dev, &pi, nullptr, &pool), "vkCreateCommandPool");
+  check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY, [&] { return vkCreateCommandPool(dev, &pi, nullptr, &pool); }),
+        "vkCreateCommandPool");
   try {
     VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
     ai.commandPool = pool;
     ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
     ai.commandBufferCount = 1;
     VkCommandBuffer cb = VK_NULL_HANDLE;
-    check(vkAllocateCommandBuffers(dev, &ai, &cb), "vkAllocateCommandBuffers");
+    check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY, [&] { return vkAllocateCommandBuffers(dev, &ai, &cb); }),
+          "vkAllocateCommandBuffers");
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     check(vkBeginCommandBuffer(cb, &bi), "vkBeginCommandBuffer");

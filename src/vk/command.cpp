@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "vk/context.h"
+#include "vk/fault.h"
 #include "vk/pipeline.h"
 
 namespace tare::vk {
@@ -14,24 +15,31 @@ Recorder::Recorder(std::shared_ptr<Context> ctx, uint32_t max_dispatches, uint32
   try {
     VkCommandPoolCreateInfo pi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pi.queueFamilyIndex = ctx_->queue_family();
-    check(vkCreateCommandPool(dev, &pi, nullptr, &pool_), "vkCreateCommandPool");
+    check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY,
+                            [&] { return vkCreateCommandPool(dev, &pi, nullptr, &pool_); }),
+          "vkCreateCommandPool");
     VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
     ai.commandPool = pool_;
     ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
     ai.commandBufferCount = 1;
-    check(vkAllocateCommandBuffers(dev, &ai, &cb_), "vkAllocateCommandBuffers");
+    check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY, [&] { return vkAllocateCommandBuffers(dev, &ai, &cb_); }),
+          "vkAllocateCommandBuffers");
     if (max_dispatches == 0) max_dispatches = 1;
     VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, max_dispatches * 8};
     VkDescriptorPoolCreateInfo dpi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     dpi.maxSets = max_dispatches;
     dpi.poolSizeCount = 1;
     dpi.pPoolSizes = &ps;
-    check(vkCreateDescriptorPool(dev, &dpi, nullptr, &descriptor_pool_), "vkCreateDescriptorPool");
+    check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY,
+                            [&] { return vkCreateDescriptorPool(dev, &dpi, nullptr, &descriptor_pool_); }),
+          "vkCreateDescriptorPool");
     if (max_timestamps > 0 && ctx_->caps().timestamps) {
       VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
       qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
       qi.queryCount = max_timestamps;
-      check(vkCreateQueryPool(dev, &qi, nullptr, &query_pool_), "vkCreateQueryPool");
+      check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY,
+                              [&] { return vkCreateQueryPool(dev, &qi, nullptr, &query_pool_); }),
+            "vkCreateQueryPool");
       max_timestamps_ = max_timestamps;
     }
   } catch (...) {
@@ -43,6 +51,7 @@ Recorder::Recorder(std::shared_ptr<Context> ctx, uint32_t max_dispatches, uint32
 Recorder::~Recorder() { release(); }
 
 void Recorder::release() {
+  ctx_->settle();  // a timed-out submission may still run this command buffer
   VkDevice dev = ctx_->device();
   if (query_pool_) vkDestroyQueryPool(dev, query_pool_, nullptr);
   if (descriptor_pool_) vkDestroyDescriptorPool(dev, descriptor_pool_, nullptr);
@@ -53,6 +62,7 @@ void Recorder::release() {
 }
 
 void Recorder::begin() {
+  ctx_->check_usable();  // a lost context's command buffers may still be pending
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   check(vkBeginCommandBuffer(cb_, &bi), "vkBeginCommandBuffer");
   if (query_pool_) vkCmdResetQueryPool(cb_, query_pool_, 0, max_timestamps_);
@@ -99,7 +109,9 @@ void Recorder::dispatch(const Pipeline& p, const std::vector<BufferRange>& buffe
   VkDescriptorSetLayout layout = p.set_layout();
   ai.pSetLayouts = &layout;
   VkDescriptorSet set = VK_NULL_HANDLE;
-  check(vkAllocateDescriptorSets(ctx_->device(), &ai, &set), "vkAllocateDescriptorSets");
+  check(fault::allocation(VK_ERROR_OUT_OF_POOL_MEMORY,
+                          [&] { return vkAllocateDescriptorSets(ctx_->device(), &ai, &set); }),
+        "vkAllocateDescriptorSets");
   std::vector<VkDescriptorBufferInfo> infos(buffers.size());
   std::vector<VkWriteDescriptorSet> writes(buffers.size());
   for (size_t i = 0; i < buffers.size(); i++) {

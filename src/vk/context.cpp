@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "vk/fault.h"
 #include "vk/pipeline.h"
 
 namespace tare::vk {
@@ -38,6 +39,7 @@ void check(VkResult r, const char* what) {
   tare_status st = TARE_ERROR_DEVICE;
   if (r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_POOL_MEMORY)
     st = TARE_ERROR_OUT_OF_MEMORY;
+  if (r == VK_ERROR_DEVICE_LOST) st = TARE_ERROR_DEVICE_LOST;
   fail(st, std::string(what) + " failed: " + result_name(r));
 }
 
@@ -302,6 +304,7 @@ std::vector<DeviceCaps> enumerate_devices() {
 Context::Context(const ContextOptions& options) {
   load_vulkan();
   validation_ = options.validation || env_flag("TARE_VALIDATION");
+  fence_timeout_ns_ = uint64_t(options.fence_timeout_ms ? options.fence_timeout_ms : kDefaultFenceTimeoutMs) * 1000000;
   if (validation_ && !has_layer("VK_LAYER_KHRONOS_validation"))
     fail(TARE_ERROR_NO_VULKAN, "validation requested but VK_LAYER_KHRONOS_validation is not installed");
   auto exts = instance_extensions();
@@ -461,9 +464,10 @@ Context::Context(const ContextOptions& options) {
 Context::~Context() { release(); }
 
 void Context::release() {
+  settle();
   pipelines_.clear();
   if (device_) {
-    vkDeviceWaitIdle(device_);
+    if (!abandoned_) vkDeviceWaitIdle(device_);  // returns at once on a lost device
     if (pipeline_cache_) vkDestroyPipelineCache(device_, pipeline_cache_, nullptr);
     if (fence_) vkDestroyFence(device_, fence_, nullptr);
     vkDestroyDevice(device_, nullptr);
@@ -537,9 +541,41 @@ void Context::submit_and_wait(VkCommandBuffer cb) {
   VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   si.commandBufferCount = 1;
   si.pCommandBuffers = &cb;
+  check_usable();
   check(vkResetFences(device_, 1, &fence_), "vkResetFences");
-  check(vkQueueSubmit(queue_, 1, &si, fence_), "vkQueueSubmit");
-  check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+  VkResult r = vkQueueSubmit(queue_, 1, &si, fence_);
+  if (r == VK_SUCCESS) {
+    r = fault::call(fault::Point::FenceWait, VK_TIMEOUT,
+                    [&] { return vkWaitForFences(device_, 1, &fence_, VK_TRUE, fence_timeout_ns_); });
+    if (r != VK_SUCCESS) pending_ = true;
+  }
+  if (r == VK_TIMEOUT) {
+    lost_reason_ = "a submission did not finish within " + std::to_string(fence_timeout_ns_ / 1000000) + " ms";
+    lost_ = true;
+    fail(TARE_ERROR_TIMEOUT, "the GPU did not finish a submission within the fence timeout (" +
+                                 std::to_string(fence_timeout_ns_ / 1000000) +
+                                 " ms; tare_context_options.fence_timeout_ms); the context is lost");
+  }
+  if (r == VK_ERROR_DEVICE_LOST) {
+    lost_reason_ = "VK_ERROR_DEVICE_LOST";
+    lost_ = true;
+  }
+  check(r, "vkQueueSubmit/vkWaitForFences");
+}
+
+void Context::check_usable() const {
+  if (lost_.load())
+    fail(TARE_ERROR_DEVICE_LOST,
+         "the device is lost (" + lost_reason_ + "): destroy this context and create a new one");
+}
+
+void Context::settle() {
+  if (!pending_.load()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!pending_.load()) return;
+  // A lost device answers at once; a hung one gets one more fence timeout, then is abandoned (no more waiting).
+  if (vkWaitForFences(device_, 1, &fence_, VK_TRUE, fence_timeout_ns_) == VK_TIMEOUT) abandoned_ = true;
+  pending_ = false;
 }
 
 uint64_t Context::available_device_memory() const {

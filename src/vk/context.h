@@ -13,7 +13,8 @@
 
 namespace tare::vk {
 
-// Throws tare::Error(TARE_ERROR_DEVICE or OUT_OF_MEMORY) with `what` and the VkResult's name if r != VK_SUCCESS.
+// Throws tare::Error(TARE_ERROR_DEVICE, OUT_OF_MEMORY or DEVICE_LOST) with `what` and the VkResult's name if
+// r != VK_SUCCESS.
 void check(VkResult r, const char* what);
 const char* result_name(VkResult r);
 
@@ -56,7 +57,13 @@ struct ContextOptions {
   // Tests only: a lower maxStorageBufferRange than the device's (0: the device's own), to check on lavapipe
   // (128 MiB) what a phone's smaller limit refuses.
   uint64_t max_storage_buffer_range = 0;
+  // Longest wait for one submission (0: kDefaultFenceTimeoutMs).  Past it the run fails with TARE_ERROR_TIMEOUT
+  // and the context is lost (see Context::submit_and_wait).
+  uint32_t fence_timeout_ms = 0;
 };
+
+// A whole model or one BFT step on a slow device (lavapipe, a phone) takes seconds; a minute is a hang.
+inline constexpr uint32_t kDefaultFenceTimeoutMs = 60000;
 
 class Pipeline;
 
@@ -91,8 +98,16 @@ class Context {
                                      uint32_t push_constant_bytes, uint32_t num_bindings, uint32_t local_x,
                                      uint32_t local_y = 1, uint32_t local_z = 1);
 
-  // Submits a command buffer and waits for it.
+  // Submits a command buffer and waits for it, at most the fence timeout.  A submission that does not finish in
+  // time (TARE_ERROR_TIMEOUT) or a lost device (TARE_ERROR_DEVICE_LOST) leaves the context lost: every later
+  // submission fails with TARE_ERROR_DEVICE_LOST, while every object can still be destroyed.
   void submit_and_wait(VkCommandBuffer cb);
+  // Throws TARE_ERROR_DEVICE_LOST, with the reason, once the context is lost.
+  void check_usable() const;
+  // Before an object that a submission may use is destroyed: after a timeout, waits once more (at most the fence
+  // timeout) for that submission; if it still runs, gives up waiting for good, so that destruction never hangs.
+  // Free when nothing timed out.
+  void settle();
 
   // Validation callback entry (internal).
   void on_validation_message(const char* message);
@@ -107,6 +122,11 @@ class Context {
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t queue_family_ = 0;
   VkFence fence_ = VK_NULL_HANDLE;
+  uint64_t fence_timeout_ns_ = 0;
+  std::atomic<bool> lost_{false};     // no more submissions
+  std::atomic<bool> pending_{false};  // the last submission may still run (a timeout or a loss)
+  bool abandoned_ = false;            // settle() gave up on it: no more waiting
+  std::string lost_reason_;
   VkPipelineCache pipeline_cache_ = VK_NULL_HANDLE;
   VkPhysicalDeviceMemoryProperties memory_props_{};
   DeviceCaps caps_;

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "vk/context.h"
+#include "vk/fault.h"
 #include "vk/shaders.h"
 
 namespace tare::vk {
@@ -23,7 +24,9 @@ Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<ui
     VkShaderModuleCreateInfo mi{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
     mi.codeSize = bytes;
     mi.pCode = code;
-    check(vkCreateShaderModule(device_, &mi, nullptr, &module_), "vkCreateShaderModule");
+    check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY,
+                            [&] { return vkCreateShaderModule(device_, &mi, nullptr, &module_); }),
+          "vkCreateShaderModule");
 
     std::vector<VkDescriptorSetLayoutBinding> b(num_bindings);
     for (uint32_t i = 0; i < num_bindings; i++) {
@@ -35,7 +38,9 @@ Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<ui
     VkDescriptorSetLayoutCreateInfo li{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
     li.bindingCount = num_bindings;
     li.pBindings = b.data();
-    check(vkCreateDescriptorSetLayout(device_, &li, nullptr, &set_layout_), "vkCreateDescriptorSetLayout");
+    check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY,
+                            [&] { return vkCreateDescriptorSetLayout(device_, &li, nullptr, &set_layout_); }),
+          "vkCreateDescriptorSetLayout");
 
     VkPushConstantRange pr{VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes};
     VkPipelineLayoutCreateInfo pli{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
@@ -43,7 +48,9 @@ Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<ui
     pli.pSetLayouts = &set_layout_;
     pli.pushConstantRangeCount = push_bytes ? 1 : 0;
     pli.pPushConstantRanges = push_bytes ? &pr : nullptr;
-    check(vkCreatePipelineLayout(device_, &pli, nullptr, &layout_), "vkCreatePipelineLayout");
+    check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY,
+                            [&] { return vkCreatePipelineLayout(device_, &pli, nullptr, &layout_); }),
+          "vkCreatePipelineLayout");
 
     // Specialization: ids 0..n-1 for the shader's constants, 100..102 for the local size.
     std::vector<uint32_t> values(spec);
@@ -66,7 +73,9 @@ Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<ui
     ci.stage.pName = "main";
     ci.stage.pSpecializationInfo = &si;
     ci.layout = layout_;
-    check(vkCreateComputePipelines(device_, ctx.pipeline_cache(), 1, &ci, nullptr, &pipeline_),
+    check(fault::allocation(
+              VK_ERROR_OUT_OF_DEVICE_MEMORY,
+              [&] { return vkCreateComputePipelines(device_, ctx.pipeline_cache(), 1, &ci, nullptr, &pipeline_); }),
           "vkCreateComputePipelines");
   } catch (...) {
     release();

@@ -13,6 +13,8 @@ namespace Tare
     Io = 7,
     Cancelled = 8,
     Internal = 9,
+    Timeout = 10,
+    DeviceLost = 11,
   }
 
   /// <summary>tare_dtype: element type of a tensor.</summary>

@@ -65,6 +65,7 @@ namespace Tare
       public int validation;
       public IntPtr pipeline_cache_data;
       public UIntPtr pipeline_cache_size;
+      public uint fence_timeout_ms;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -199,7 +199,7 @@ namespace Tare.Tests
           new[] { "TARE_API int tare_abi_version(void);", "TARE_API uint32_t tare_abi_version(void);" },
           new[] { "  uint32_t max_iterations;", "  uint32_t max_iterations;\n  float tolerance;\n" },
           new[] { "  int batch; ", "  uint32_t batch; " },
-          new[] { "TARE_ERROR_INTERNAL = 9", "TARE_ERROR_INTERNAL = 9,\n  TARE_ERROR_TIMEOUT = 10" },
+          new[] { "TARE_ERROR_DEVICE_LOST = 11", "TARE_ERROR_DEVICE_LOST = 11,\n  TARE_ERROR_NEW = 12" },
           new[] { "#define tare_bft_report_init(p) tare_bft_report_init_sized((p), sizeof(*(p)))\n", "" },
           new[] { "tare_bft_report_init_sized((p), sizeof(*(p)))", "tare_bft_report_init_sized((p), 64)" },
           new[] { "TARE_API void tare_free(void* data);",

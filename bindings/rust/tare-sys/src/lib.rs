@@ -45,6 +45,8 @@ pub const TARE_ERROR_OUT_OF_MEMORY: tare_status = 6;
 pub const TARE_ERROR_IO: tare_status = 7;
 pub const TARE_ERROR_CANCELLED: tare_status = 8;
 pub const TARE_ERROR_INTERNAL: tare_status = 9;
+pub const TARE_ERROR_TIMEOUT: tare_status = 10;
+pub const TARE_ERROR_DEVICE_LOST: tare_status = 11;
 
 pub type tare_dtype = c_int;
 pub const TARE_DTYPE_FLOAT32: tare_dtype = 0;
@@ -153,6 +155,7 @@ pub struct tare_context_options {
   pub validation: c_int,
   pub pipeline_cache_data: *const c_void,
   pub pipeline_cache_size: usize,
+  pub fence_timeout_ms: u32,
 }
 
 #[repr(C)]

@@ -688,7 +688,7 @@ fn the_check_catches_drift() {
      "tare_session_set_input"),
     (text.replace("  int32_t op_index;  ", "  uint32_t op_index;  "), "op_index"),
     (text.replace("  uint32_t channels;\n  int has_after;", "  int has_after;\n  uint32_t channels;"), "tare_layer_info"),
-    (text.replace("TARE_ERROR_INTERNAL = 9", "TARE_ERROR_INTERNAL = 9,\n  TARE_ERROR_NEW = 10"), "TARE_ERROR_NEW"),
+    (text.replace("TARE_ERROR_DEVICE_LOST = 11", "TARE_ERROR_DEVICE_LOST = 11,\n  TARE_ERROR_NEW = 12"), "TARE_ERROR_NEW"),
     (text.replace("uint32_t done, uint32_t total);", "uint32_t done);"), "tare_progress_fn"),
     // init macros: one removed, one of another form, a new one
     (text.replace("#define tare_bft_report_init(p) tare_bft_report_init_sized((p), sizeof(*(p)))\n", ""),
@@ -730,7 +730,8 @@ layouts! {
     int8_storage, int8_arithmetic, integer_dot_product, int64, subgroup_size, subgroup_operations, timestamps,
     timestamp_period_ns, max_workgroup_invocations, max_shared_memory_bytes, max_storage_buffer_range,
     device_local_bytes }
-  tare_context_options { struct_size, device_index, device_name, validation, pipeline_cache_data, pipeline_cache_size }
+  tare_context_options { struct_size, device_index, device_name, validation, pipeline_cache_data, pipeline_cache_size,
+    fence_timeout_ms }
   tare_tensor_info { struct_size, name, dtype, rank, shape, byte_size, quantized, scale, zero_point,
     quantized_dimension, num_scales }
   tare_op_info { struct_size, type_, source_index, num_inputs, num_outputs, inputs, outputs, macs }

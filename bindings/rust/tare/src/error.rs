@@ -16,7 +16,7 @@ pub enum Status {
   Unsupported,
   /// No Vulkan loader or no usable device.
   NoVulkan,
-  /// A Vulkan call failed (device lost, ...).
+  /// A Vulkan call failed.
   Device,
   /// Host or device memory exhausted.
   OutOfMemory,
@@ -26,6 +26,10 @@ pub enum Status {
   Cancelled,
   /// A bug in Tare.
   Internal,
+  /// The GPU did not finish within the context's fence timeout: the context is lost.
+  Timeout,
+  /// The device was lost (or timed out before): destroy the context.
+  DeviceLost,
   /// A code this version of the crate does not know.
   Other(i32),
 }
@@ -44,6 +48,8 @@ impl Status {
       sys::TARE_ERROR_IO => Status::Io,
       sys::TARE_ERROR_CANCELLED => Status::Cancelled,
       sys::TARE_ERROR_INTERNAL => Status::Internal,
+      sys::TARE_ERROR_TIMEOUT => Status::Timeout,
+      sys::TARE_ERROR_DEVICE_LOST => Status::DeviceLost,
       other => Status::Other(other),
     })
   }
@@ -60,6 +66,8 @@ impl Status {
       Status::Io => sys::TARE_ERROR_IO,
       Status::Cancelled => sys::TARE_ERROR_CANCELLED,
       Status::Internal => sys::TARE_ERROR_INTERNAL,
+      Status::Timeout => sys::TARE_ERROR_TIMEOUT,
+      Status::DeviceLost => sys::TARE_ERROR_DEVICE_LOST,
       Status::Other(c) => c,
     }
   }
