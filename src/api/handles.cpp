@@ -1,9 +1,8 @@
 #include "api/handles.h"
 
-#include <deque>
+#include <array>
 #include <mutex>
 #include <string>
-#include <tuple>
 #include <unordered_map>
 
 #include "api/api_internal.h"
@@ -29,15 +28,24 @@ struct Entry {
   bool destroyed = false;  // destroyed while in use: retired by the last call's release
 };
 
-// Shells of retired handles, oldest first: 4096 of them hold a few hundred KiB at most.
+// Shells of retired handles: 4096 of them hold a few hundred KiB at most.  A fixed ring, so that retiring a handle
+// never allocates (an allocation failure there would have nowhere to go, and the fault-injection sweeps need every
+// pass to allocate the same way).
 constexpr size_t kQuarantine = 4096;
+
+struct Shell {
+  void* handle = nullptr;
+  void (*free_shell)(void*) = nullptr;
+};
 
 struct Registry {
   std::mutex mutex;
   std::unordered_map<const void*, Entry> live;
-  std::deque<std::pair<void*, void (*)(void*)>> quarantine;
+  std::array<Shell, kQuarantine> quarantine;  // a ring; `next` is the oldest slot once it has wrapped
+  size_t next = 0;
   ~Registry() {
-    for (auto& [shell, free_shell] : quarantine) free_shell(shell);
+    for (Shell& s : quarantine)
+      if (s.handle) s.free_shell(s.handle);
   }
 };
 
@@ -100,20 +108,15 @@ bool destroy(const void* handle, HandleKind kind) {
 }
 
 void quarantine(void* handle, void (*free_shell)(void*)) noexcept {
-  void* oldest = nullptr;
-  void (*free_oldest)(void*) = nullptr;
-  try {
+  Shell oldest;
+  {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
-    r.quarantine.emplace_back(handle, free_shell);
-    if (r.quarantine.size() > kQuarantine) {
-      std::tie(oldest, free_oldest) = r.quarantine.front();
-      r.quarantine.pop_front();
-    }
-  } catch (...) {  // no memory for the queue: released at once
-    free_shell(handle);
+    oldest = r.quarantine[r.next];
+    r.quarantine[r.next] = Shell{handle, free_shell};
+    r.next = (r.next + 1) % kQuarantine;
   }
-  if (oldest) free_oldest(oldest);
+  if (oldest.handle) oldest.free_shell(oldest.handle);
 }
 
 }  // namespace tare::api::handles
