@@ -49,7 +49,7 @@ bool require_data_mode() {
 bool have_pillow() {
   static int state = -1;
   if (state < 0) {
-    std::string cmd = quote(python()) + " -c \"import PIL.Image\" > /dev/null 2>&1";
+    std::string cmd = tare::test::without_preload(quote(python())) + " -c \"import PIL.Image\" > /dev/null 2>&1";
     state = fs::exists(python()) && std::system(cmd.c_str()) == 0 ? 1 : 0;
   }
   if (state == 1) return true;
@@ -121,8 +121,9 @@ std::vector<PilResult> run_pillow(const TempDir& tmp, const std::vector<std::str
   fs::path out = tmp.path / "pil";
   char frac[32];
   std::snprintf(frac, sizeof(frac), "%.17g", fraction);
-  std::string cmd = quote(python()) + " " + quote(script_path()) + " process " + quote(list.string()) + " " +
-                    quote(out.string()) + " " + std::to_string(width) + " " + std::to_string(height) + " " + frac;
+  std::string cmd = tare::test::without_preload(quote(python())) + " " + quote(script_path()) + " process " +
+                    quote(list.string()) + " " + quote(out.string()) + " " + std::to_string(width) + " " +
+                    std::to_string(height) + " " + frac;
   REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
   std::vector<PilResult> results(images.size());
   std::ifstream manifest(out / "manifest.txt");
@@ -371,8 +372,8 @@ TEST_SUITE("image") {
     fs::path vdir = tmp.path / "variants";
     std::string src = tare::test::data_path("images/imagenet_sample_1000/n01440764_tench.JPEG");
     std::string list = (tmp.path / "variants.txt").string();
-    std::string cmd = quote(python()) + " " + quote(script_path()) + " variants " + quote(src) + " " +
-                      quote(vdir.string()) + " > " + quote(list);
+    std::string cmd = tare::test::without_preload(quote(python())) + " " + quote(script_path()) + " variants " +
+                      quote(src) + " " + quote(vdir.string()) + " > " + quote(list);
     REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
     std::vector<std::string> files;
     std::ifstream f(list);
@@ -690,8 +691,8 @@ int compare_pixels_with_pillow(const std::vector<PixelCase>& cases) {
     }
   }
   const fs::path out = tmp.path / "pil";
-  const std::string cmd = quote(python()) + " " + quote(script_path()) + " pixels " + quote(cases_file.string()) + " " +
-                          quote(out.string());
+  const std::string cmd = tare::test::without_preload(quote(python())) + " " + quote(script_path()) + " pixels " +
+                          quote(cases_file.string()) + " " + quote(out.string());
   REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "failed: " << cmd);
   int exact = 0;
   for (const auto& c : cases) {
@@ -778,7 +779,7 @@ TEST_SUITE("image") {
 
   TEST_CASE("pixels: YUV is BT.601 full range, within 1 of Pillow's YCbCr conversion") {
     if (!have_pillow()) return;
-    const std::string cmd = quote(python()) + " " + quote(script_path()) + " yuvcheck";
+    const std::string cmd = tare::test::without_preload(quote(python())) + " " + quote(script_path()) + " yuvcheck";
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p);
     int count = 0, r = -1, g = -1, b = -1;

@@ -14,6 +14,13 @@
 
 namespace tare::test {
 
+// A helper program (node, python) is not under test: a sanitizer run's preloaded runtime (scripts/sanitize.sh sets
+// LD_PRELOAD) must not reach it.  `program` is already quoted for the shell.
+inline std::string without_preload(const std::string& program) {
+  const char* preload = std::getenv("LD_PRELOAD");
+  return (preload && *preload) ? "env -u LD_PRELOAD " + program : program;
+}
+
 // The data folder: $TARE_DATA, else the build-time default (../shared/data beside the checkout).
 std::string data_dir();
 // True if the data folder holds `relative`.  Otherwise: prints a visible "SKIPPED (no data): ..." line and returns

@@ -40,9 +40,7 @@ inline std::string shell_quote(const std::string& s) {
 inline std::string node_command() {
   const char* env = std::getenv("TARE_NODE");
   const std::string node = (env && *env) ? shell_quote(env) : std::string("node");
-  // The oracle is not under test: a sanitizer run's preloaded runtime (scripts/sanitize.sh) must not reach node.
-  const char* preload = std::getenv("LD_PRELOAD");
-  return (preload && *preload) ? "env -u LD_PRELOAD " + node : node;
+  return without_preload(node);
 }
 
 // Why the oracle cannot run ("" when it can); checked once per process.
