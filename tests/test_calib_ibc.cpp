@@ -31,6 +31,23 @@ struct CpuErrors {
   std::vector<CpuLayer> pre, post;
 };
 
+// One channel's GPU sums against the CPU's.  fp32 sums on the device; the GPU's and the CPU's float convolutions
+// may round a value to different sides of a quantization tie now and then (one step), hence the error-relative
+// tolerances.
+bool mean_error_close(const calib::ChannelError& g, const CpuLayer& c, size_t ch) {
+  const double rms_e = std::sqrt(c.se2[ch] / c.count), rms_x = std::sqrt(c.sx2[ch] / c.count);
+  return std::fabs(g.mean_e() - c.se[ch] / c.count) <= 0.02 * rms_e + 1e-6 * rms_x + 1e-9;
+}
+bool sum_e2_close(const calib::ChannelError& g, const CpuLayer& c, size_t ch) {
+  return std::fabs(g.sum_e2 - c.se2[ch]) <= 0.05 * c.se2[ch] + 1e-9;
+}
+bool sum_x_close(const calib::ChannelError& g, const CpuLayer& c, size_t ch) {
+  return std::fabs(g.sum_x - c.sx[ch]) <= 1e-5 * std::sqrt(c.sx2[ch] * c.count) + 1e-9;
+}
+bool sum_x2_close(const calib::ChannelError& g, const CpuLayer& c, size_t ch) {
+  return std::fabs(g.sum_x2 - c.sx2[ch]) <= 1e-5 * c.sx2[ch] + 1e-9;
+}
+
 std::vector<int> weighted(const Graph& g) {
   std::vector<int> r;
   for (size_t i = 0; i < g.ops.size(); i++)
@@ -156,13 +173,10 @@ TEST_SUITE("calib") {
         REQUIRE(gpu.size() == c.se.size());
         for (size_t ch = 0; ch < gpu.size(); ch++) {
           CHECK(gpu[ch].count == c.count);
-          const double rms_e = std::sqrt(c.se2[ch] / c.count), rms_x = std::sqrt(c.sx2[ch] / c.count);
-          // fp32 sums on the device; the GPU's and the CPU's float convolutions may round a value to different sides
-          // of a quantization tie now and then (one step), hence the error-relative tolerances.
-          CHECK(std::fabs(gpu[ch].mean_e() - c.se[ch] / c.count) <= 0.02 * rms_e + 1e-6 * rms_x + 1e-9);
-          CHECK(std::fabs(gpu[ch].sum_e2 - c.se2[ch]) <= 0.05 * c.se2[ch] + 1e-9);
-          CHECK(std::fabs(gpu[ch].sum_x - c.sx[ch]) <= 1e-5 * std::sqrt(c.sx2[ch] * c.count) + 1e-9);
-          CHECK(std::fabs(gpu[ch].sum_x2 - c.sx2[ch]) <= 1e-5 * c.sx2[ch] + 1e-9);
+          CHECK(mean_error_close(gpu[ch], c, ch));
+          CHECK(sum_e2_close(gpu[ch], c, ch));
+          CHECK(sum_x_close(gpu[ch], c, ch));
+          CHECK(sum_x2_close(gpu[ch], c, ch));
         }
       }
     }
@@ -198,9 +212,8 @@ TEST_SUITE("calib") {
         REQUIRE(gpu.size() == c.se.size());
         for (size_t ch = 0; ch < gpu.size(); ch++) {
           CHECK(gpu[ch].count == c.count);
-          const double rms_e = std::sqrt(c.se2[ch] / c.count), rms_x = std::sqrt(c.sx2[ch] / c.count);
-          CHECK(std::fabs(gpu[ch].mean_e() - c.se[ch] / c.count) <= 0.02 * rms_e + 1e-6 * rms_x + 1e-9);
-          CHECK(std::fabs(gpu[ch].sum_x2 - c.sx2[ch]) <= 1e-5 * c.sx2[ch] + 1e-9);
+          CHECK(mean_error_close(gpu[ch], c, ch));
+          CHECK(sum_x2_close(gpu[ch], c, ch));
           const calib::ErrorSums& ibc_sums = point == 0 ? d.layers[k].after.pre : d.layers[k].after.post;
           moved += std::fabs(gpu[ch].mean_e() - ibc_sums[ch].mean_e());
         }
@@ -254,9 +267,8 @@ TEST_SUITE("calib") {
         const CpuLayer& c = point == 0 ? cpu.pre[k] : cpu.post[k];
         REQUIRE(gpu.size() == c.se.size());
         for (size_t ch = 0; ch < gpu.size(); ch++) {
-          const double rms_e = std::sqrt(c.se2[ch] / c.count), rms_x = std::sqrt(c.sx2[ch] / c.count);
-          CHECK(std::fabs(gpu[ch].mean_e() - c.se[ch] / c.count) <= 0.02 * rms_e + 1e-6 * rms_x + 1e-9);
-          CHECK(std::fabs(gpu[ch].sum_x - c.sx[ch]) <= 1e-5 * std::sqrt(c.sx2[ch] * c.count) + 1e-9);
+          CHECK(mean_error_close(gpu[ch], c, ch));
+          CHECK(sum_x_close(gpu[ch], c, ch));
         }
       }
     }
