@@ -169,6 +169,10 @@ def check_report(browser, report, tmp):
     for text in ("<h2>Settings</h2>", "<h2>Accuracy</h2>", ">Tare</th>", ">device</th>", ">BFT</th>",
                  ">equalization</th>", ">bft</th>", "top-1 accuracy"):
         check(text in dom, f"report.html lacks {text}")
+    sub = re.search(r'<p class="sub">(.*?);', dom, re.S)
+    check(sub is not None and re.fullmatch(r"2 (IBC )?images", sub.group(1)) is not None,
+          f"report.html's subtitle names the images as {sub.group(1) if sub else None!r}, not once as "
+          "'2 IBC images' (--ibc-images 2)")
     png = os.path.join(tmp, "report.png")
     chromium(browser, [f"--screenshot={png}", "--window-size=1400,2000"], f"file://{html}#layer=2")
     check(os.path.isfile(png), "no screenshot of report.html")

@@ -670,7 +670,8 @@ std::string diagnostics_html(const Diagnostics& d) {
       }
 
   const std::string model = html_escape(d.model);
-  const std::string sub = html_escape(d.batch) + ", " + std::to_string(d.images) + " images";
+  // batch names what was measured ("8 IBC images"); the bare count stands in when it is not set.
+  const std::string sub = html_escape(d.batch.empty() ? std::to_string(d.images) + " images" : d.batch);
   std::string o;
   o.reserve(256 * 1024);
   o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
