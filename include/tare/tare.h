@@ -173,9 +173,10 @@ typedef struct tare_context_options {
      reused and sessions start faster.  Data from another device or driver is ignored. */
   const void* pipeline_cache_data;
   size_t pipeline_cache_size;
-  /* Longest wait for one GPU submission, in ms; 0 (default): 60000.  Past it the call fails with
-     TARE_ERROR_TIMEOUT and the context is lost: later calls fail with TARE_ERROR_DEVICE_LOST; its handles can still
-     be destroyed (destroying waits at most once more this long for the hung work, then stops waiting). */
+  /* Longest wait for one GPU submission, in ms; 0 (default): 60000, or 600000 on a CPU device (lavapipe: a loaded
+     machine slows it without a hang).  Past it the call fails with TARE_ERROR_TIMEOUT and the context is lost:
+     later calls fail with TARE_ERROR_DEVICE_LOST; its handles can still be destroyed (destroying waits at most
+     once more this long for the hung work, then stops waiting). */
   uint32_t fence_timeout_ms;
 } tare_context_options;
 

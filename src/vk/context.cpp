@@ -304,7 +304,6 @@ std::vector<DeviceCaps> enumerate_devices() {
 Context::Context(const ContextOptions& options) {
   load_vulkan();
   validation_ = options.validation || env_flag("TARE_VALIDATION");
-  fence_timeout_ns_ = uint64_t(options.fence_timeout_ms ? options.fence_timeout_ms : kDefaultFenceTimeoutMs) * 1000000;
   if (validation_ && !has_layer("VK_LAYER_KHRONOS_validation"))
     fail(TARE_ERROR_NO_VULKAN, "validation requested but VK_LAYER_KHRONOS_validation is not installed");
   auto exts = instance_extensions();
@@ -377,6 +376,9 @@ Context::Context(const ContextOptions& options) {
 
     Probe probe = probe_device(physical_);
     caps_ = probe.caps;
+    const uint32_t default_timeout_ms = caps_.type == VK_PHYSICAL_DEVICE_TYPE_CPU ? kDefaultCpuFenceTimeoutMs
+                                                                                  : kDefaultFenceTimeoutMs;
+    fence_timeout_ns_ = uint64_t(options.fence_timeout_ms ? options.fence_timeout_ms : default_timeout_ms) * 1000000;
     if (options.max_storage_buffer_range)
       caps_.max_storage_buffer_range = std::min(caps_.max_storage_buffer_range, options.max_storage_buffer_range);
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_props_);

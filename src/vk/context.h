@@ -57,13 +57,16 @@ struct ContextOptions {
   // Tests only: a lower maxStorageBufferRange than the device's (0: the device's own), to check on lavapipe
   // (128 MiB) what a phone's smaller limit refuses.
   uint64_t max_storage_buffer_range = 0;
-  // Longest wait for one submission (0: kDefaultFenceTimeoutMs).  Past it the run fails with TARE_ERROR_TIMEOUT
+  // Longest wait for one submission (0: kDefaultFenceTimeoutMs, kDefaultCpuFenceTimeoutMs on a CPU device).  Past it the run fails with TARE_ERROR_TIMEOUT
   // and the context is lost (see Context::submit_and_wait).
   uint32_t fence_timeout_ms = 0;
 };
 
 // A whole model or one BFT step on a slow device (lavapipe, a phone) takes seconds; a minute is a hang.
 inline constexpr uint32_t kDefaultFenceTimeoutMs = 60000;
+// A CPU device (lavapipe) shares its cores with every other process: on a loaded machine one submission can take
+// minutes without anything being hung, and there is no GPU watchdog to guard against.
+inline constexpr uint32_t kDefaultCpuFenceTimeoutMs = 600000;
 
 class Pipeline;
 
