@@ -6,9 +6,11 @@
 // One invocation: TP consecutive output x positions of one output row times TC groups of 4 output channels
 // (gl_WorkGroupID.y: uniform weight loads).  For each window row and input channel group the NCOL input columns
 // the tile needs are loaded once and reused.
-// Weights: block of 4 words per (oc4, ky, kx, ic4) at ((oc4*KH + ky)*KW + kx)*IC4 + ic4; TARE_DOT: word l = input
-// lanes of output channel l (sdot4); otherwise word j = output channels of input lane j, accumulated exactly in
-// float in chunks of at most 256 (input group, kx) steps (1024 products of magnitude <= 2^14: sums stay <= 2^24).
+// Weights: block of 4 per (oc4, ky, kx, ic4) at ((oc4*KH + ky)*KW + kx)*IC4 + ic4; TARE_DOT: 4 words, word l = input
+// lanes of output channel l (sdot4); otherwise 4 vec4 converted on the host (q8conv::float_weights), vec4 j = w - w_zp
+// of the output channels for input lane j, accumulated exactly in float in chunks of at most KC (kx, input group)
+// steps (the host bounds the products so that the sums stay within 2^24; CHUNKED: the window has more steps than
+// that, the float sums move to int32 between chunks; without it no int32 accumulator is live in the loop).
 // The 8-bit tensors are read and written as packed words in every variant (the _s8 ones included: same memory
 // layout): on lavapipe one 32-bit load per lane plus bitfieldExtract is cheaper than an i8vec4 load.
 #include "common.glsl"
@@ -22,17 +24,21 @@ layout(constant_id = 4) const int DH = 1;
 layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const int TP = 4;
 layout(constant_id = 7) const int TC = 2;
-layout(constant_id = 8) const bool WZP = false;
+layout(constant_id = 8) const bool WZP = false;  // TARE_DOT: weights have a zero point: subtract w_zp * sum(x)
 layout(constant_id = 9) const bool SINGLE = false;
+layout(constant_id = 10) const bool CHUNKED = false;
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
-const int CHUNK = 256;
 
 layout(std430, binding = 0) readonly buffer In { uint inp[]; };
+#if TARE_DOT
 layout(std430, binding = 1) readonly buffer W { uint w[]; };
+#else
+layout(std430, binding = 1) readonly buffer W { vec4 wf[]; };
+#endif
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
 layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P {
-  int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max;
+  int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max, KC;
 } p;
 
 ivec4 requant(ivec4 acc, int oc4) {
@@ -41,6 +47,9 @@ ivec4 requant(ivec4 acc, int oc4) {
   ivec4 r = clamp(v + p.out_zp, p.act_min, p.act_max);
   return mix(ivec4(p.out_zp), r, lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC)));
 }
+
+// Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
+ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
 
 void main() {
   int tile = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
@@ -53,17 +62,14 @@ void main() {
 
   ivec4 acc[TP * TC];
   int wb[TC];
-  int wstride = KH * KW * p.IC4 * 4;  // words per oc4 group
-  for (int g = 0; g < TC; g++) {
-    int oc = min(oc0 + g, p.OC4 - 1);  // groups past the end compute a duplicate that is never stored
-    wb[g] = oc * wstride;
-    ivec4 b = qp[oc * 4];
-    for (int t = 0; t < TP; t++) acc[t * TC + g] = b;
-  }
-  int sx[TP];
-  for (int t = 0; t < TP; t++) sx[t] = 0;
+  int wstride = KH * KW * p.IC4 * 4;  // blocks of 4 per oc4 group
+  for (int g = 0; g < TC; g++) wb[g] = min(oc0 + g, p.OC4 - 1) * wstride;
   int ix0 = ox0 * SW - p.pad_l;
 #if TARE_DOT
+  for (int g = 0; g < TC; g++)
+    for (int t = 0; t < TP; t++) acc[t * TC + g] = tile_bias(oc0, g);
+  int sx[TP];
+  for (int t = 0; t < TP; t++) sx[t] = 0;
   uint zpw = word_splat(p.in_zp);
   for (int ky = 0; ky < KH; ky++) {
     int iy = oy * SH - p.pad_t + ky * DH;
@@ -90,28 +96,27 @@ void main() {
       }
     }
   }
+  if (WZP)
+    for (int t = 0; t < TP; t++)
+      for (int g = 0; g < TC; g++) acc[t * TC + g] -= qp[min(oc0 + g, p.OC4 - 1) * 4 + 3] * sx[t];
 #else
+  if (CHUNKED)
+    for (int g = 0; g < TC; g++)
+      for (int t = 0; t < TP; t++) acc[t * TC + g] = tile_bias(oc0, g);
   vec4 zpv = vec4(p.in_zp);
   vec4 facc[TP * TC];
   for (int i = 0; i < TP * TC; i++) facc[i] = vec4(0);
-  float fsx[TP];
-  for (int t = 0; t < TP; t++) fsx[t] = 0.0;
   int steps = 0;
   for (int ky = 0; ky < KH; ky++) {
     int iy = oy * SH - p.pad_t + ky * DH;
     bool row_in = iy >= 0 && iy < p.IH;
     int rowbase = (n * p.IH + iy) * p.IW;
     for (int ic4 = 0; ic4 < p.IC4; ic4++) {
-      if (steps + KW > CHUNK) {  // move the float partial sums to the int32 accumulators
+      if (CHUNKED && steps + KW > p.KC) {  // move the float partial sums to the int32 accumulators
         for (int i = 0; i < TP * TC; i++) {
           acc[i] += ivec4(facc[i]);
           facc[i] = vec4(0);
         }
-        if (WZP)
-          for (int t = 0; t < TP; t++) {
-            sx[t] += int(fsx[t]);
-            fsx[t] = 0.0;
-          }
         steps = 0;
       }
       steps += KW;
@@ -120,17 +125,10 @@ void main() {
         int ix = ix0 + j;
         col[j] = (row_in && ix >= 0 && ix < p.IW) ? vec4(word_unpack(inp[(rowbase + ix) * p.IC4 + ic4])) : zpv;
       }
-      if (WZP)
-        for (int t = 0; t < TP; t++)
-          for (int kx = 0; kx < KW; kx++) {
-            vec4 v = col[t * SW + kx * DW];
-            fsx[t] += (v.x + v.y) + (v.z + v.w);
-          }
       for (int kx = 0; kx < KW; kx++) {
         for (int g = 0; g < TC; g++) {
           int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
-          vec4 w0 = vec4(word_unpack(w[wi])), w1 = vec4(word_unpack(w[wi + 1]));
-          vec4 w2 = vec4(word_unpack(w[wi + 2])), w3 = vec4(word_unpack(w[wi + 3]));
+          vec4 w0 = wf[wi], w1 = wf[wi + 1], w2 = wf[wi + 2], w3 = wf[wi + 3];
           for (int t = 0; t < TP; t++) {
             vec4 v = col[t * SW + kx * DW];
             vec4 a = facc[t * TC + g];
@@ -143,18 +141,16 @@ void main() {
       }
     }
   }
-  for (int i = 0; i < TP * TC; i++) acc[i] += ivec4(facc[i]);
-  if (WZP)
-    for (int t = 0; t < TP; t++) sx[t] += int(fsx[t]);
+  for (int g = 0; g < TC; g++)
+    for (int t = 0; t < TP; t++)
+      acc[t * TC + g] = (CHUNKED ? acc[t * TC + g] : tile_bias(oc0, g)) + ivec4(facc[t * TC + g]);
 #endif
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
     for (int g = 0; g < TC; g++) {
       if (oc0 + g >= p.OC4) break;
-      ivec4 a = acc[t * TC + g];
-      if (WZP) a -= qp[(oc0 + g) * 4 + 3] * sx[t];
-      outp[obase + t * p.OC4 + oc0 + g] = word_pack(requant(a, oc0 + g));
+      outp[obase + t * p.OC4 + oc0 + g] = word_pack(requant(acc[t * TC + g], oc0 + g));
     }
   }
 }

@@ -5,25 +5,30 @@
 // the folded zero-point arithmetic).  One invocation: TP pixels times TC groups of 4 output channels
 // (gl_WorkGroupID.y: weight and table loads are workgroup-uniform).
 // TARE_DOT: weight word w[(oc4*IC4 + ic4)*4 + l] = input lanes ic4*4..+3 of output channel oc4*4+l; products by sdot4.
-// Otherwise: word j of that block = output channels oc4*4..+3 of input lane j; the products are accumulated in float,
-// which is exact: every product is at most 2^14 in magnitude and a chunk of KC <= 256 input groups (1024 products
-// per output) stays within 2^24, after which the partial sum is moved to the int32 accumulator.
-// The 8-bit tensors are read and written as packed words in every variant (the _s8 ones included: same memory
-// layout): on lavapipe one 32-bit load per lane plus bitfieldExtract is cheaper than an i8vec4 load.
+// Otherwise the weights are floats, converted on the host (q8conv::float_weights): vec4 wf[(oc4*IC4 + ic4)*4 + j] =
+// w - w_zp of output channels oc4*4..+3 for input lane j, so the weight zero point needs no term of its own and the
+// loop is the fp32 kernel's (conv2d_1x1.comp) but for the input bytes.  The products are accumulated in float, which
+// is exact while the sums stay within 2^24: the host bounds the products and passes the number of input groups KC a
+// float accumulator takes exactly; CHUNKED (more groups than that) moves the float sums to int32 every KC groups.
+// Without it no int32 accumulator is live in the loop (register pressure decides the speed on lavapipe).
 #include "common.glsl"
 #include "quant.glsl"
 
 layout(constant_id = 0) const int TP = 8;
 layout(constant_id = 1) const int TC = 4;
-layout(constant_id = 2) const bool WZP = false;     // weights have a zero point: subtract w_zp * sum(x)
-layout(constant_id = 3) const bool SINGLE = false;  // single-rounding requantization (ruy)
-const int KC = 256;
+layout(constant_id = 2) const bool WZP = false;      // TARE_DOT: weights have a zero point: subtract w_zp * sum(x)
+layout(constant_id = 3) const bool SINGLE = false;   // single-rounding requantization (ruy)
+layout(constant_id = 4) const bool CHUNKED = false;  // float path: IC4 > KC
 
 layout(std430, binding = 0) readonly buffer In { uint inp[]; };
+#if TARE_DOT
 layout(std430, binding = 1) readonly buffer W { uint w[]; };
+#else
+layout(std430, binding = 1) readonly buffer W { vec4 wf[]; };
+#endif
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
 layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
-layout(push_constant) uniform P { int M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max; } p;
+layout(push_constant) uniform P { int M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max, KC; } p;
 
 ivec4 requant(ivec4 acc, int oc4) {
   ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
@@ -32,23 +37,23 @@ ivec4 requant(ivec4 acc, int oc4) {
   return mix(ivec4(p.out_zp), r, lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC)));
 }
 
+// Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
+ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
+
 void main() {
   int m0 = (int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x)) * TP;
   int oc0 = int(gl_WorkGroupID.y) * TC;
   if (m0 >= p.M) return;
   ivec4 acc[TP * TC];
   int wb[TC];
-  for (int g = 0; g < TC; g++) {
-    int oc = min(oc0 + g, p.OC4 - 1);  // groups past the end compute a duplicate that is never stored
-    wb[g] = oc * p.IC4 * 4;
-    ivec4 b = qp[oc * 4];
-    for (int t = 0; t < TP; t++) acc[t * TC + g] = b;
-  }
+  for (int g = 0; g < TC; g++) wb[g] = min(oc0 + g, p.OC4 - 1) * p.IC4 * 4;
   int ib[TP];
   for (int t = 0; t < TP; t++) ib[t] = min(m0 + t, p.M - 1) * p.IC4;
   int sx[TP];
   for (int t = 0; t < TP; t++) sx[t] = 0;
 #if TARE_DOT
+  for (int g = 0; g < TC; g++)
+    for (int t = 0; t < TP; t++) acc[t * TC + g] = tile_bias(oc0, g);
   for (int ic4 = 0; ic4 < p.IC4; ic4++) {
     uint xv[TP];
     for (int t = 0; t < TP; t++) xv[t] = inp[ib[t] + ic4];
@@ -62,21 +67,19 @@ void main() {
     }
   }
 #else
-  for (int k0 = 0; k0 < p.IC4; k0 += KC) {
-    int k1 = min(k0 + KC, p.IC4);
-    vec4 facc[TP * TC];
+  if (CHUNKED)
+    for (int g = 0; g < TC; g++)
+      for (int t = 0; t < TP; t++) acc[t * TC + g] = tile_bias(oc0, g);
+  vec4 facc[TP * TC];
+  for (int k0 = 0; k0 < p.IC4; k0 += p.KC) {
+    int k1 = CHUNKED ? min(k0 + p.KC, p.IC4) : p.IC4;
     for (int i = 0; i < TP * TC; i++) facc[i] = vec4(0);
-    float fsx[TP];
-    for (int t = 0; t < TP; t++) fsx[t] = 0.0;
     for (int ic4 = k0; ic4 < k1; ic4++) {
       vec4 xv[TP];
       for (int t = 0; t < TP; t++) xv[t] = vec4(word_unpack(inp[ib[t] + ic4]));
-      if (WZP)
-        for (int t = 0; t < TP; t++) fsx[t] += (xv[t].x + xv[t].y) + (xv[t].z + xv[t].w);
       for (int g = 0; g < TC; g++) {
         int wi = wb[g] + ic4 * 4;
-        vec4 w0 = vec4(word_unpack(w[wi])), w1 = vec4(word_unpack(w[wi + 1]));
-        vec4 w2 = vec4(word_unpack(w[wi + 2])), w3 = vec4(word_unpack(w[wi + 3]));
+        vec4 w0 = wf[wi], w1 = wf[wi + 1], w2 = wf[wi + 2], w3 = wf[wi + 3];
         for (int t = 0; t < TP; t++) {
           vec4 a = facc[t * TC + g];
           a = fma(vec4(xv[t].x), w0, a);
@@ -86,10 +89,12 @@ void main() {
         }
       }
     }
+    if (!CHUNKED) break;
     for (int i = 0; i < TP * TC; i++) acc[i] += ivec4(facc[i]);
-    if (WZP)
-      for (int t = 0; t < TP; t++) sx[t] += int(fsx[t]);
   }
+  if (!CHUNKED)
+    for (int g = 0; g < TC; g++)
+      for (int t = 0; t < TP; t++) acc[t * TC + g] = tile_bias(oc0, g) + ivec4(facc[t * TC + g]);
 #endif
   for (int t = 0; t < TP; t++) {
     if (m0 + t >= p.M) break;

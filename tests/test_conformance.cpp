@@ -211,6 +211,7 @@ std::vector<Case> conv2d_cases() {
   q(1, 1, 1, 5, 3, 1, 1, 1, 1, SAME, RELU1, i8pc);
   q(1, 4, 4, 32, 8, 1, 1, 1, 1, SAME, NONE, {I8, WKind::PerChannel, 500.0});
   q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, NONE, i8pc);  // several chunks
+  q(1, 3, 4, 1030, 7, 1, 1, 1, 1, SAME, RELU, u8w);   // several float chunks of w - w_zp (wider products)
   q(1, 7, 9, 16, 24, 1, 1, 1, 1, SAME, RELU6, u8w);
   q(2, 5, 3, 13, 33, 1, 1, 1, 1, VALID, NONE, u8w, false);
   q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, RELU, u8w);

@@ -3,13 +3,15 @@
 //
 // acc = sum_window (x - x_zp) * (w - w_zp) + bias, out = clamp(out_zp + MBQM(acc, M, shift), act_min, act_max).
 // The shaders read padding (out-of-image) inputs as x_zp and padding lanes hold x_zp too, so with x' the stored
-// value over the full window of L lanes:
+// value over the full window of L lanes, in the "_dot" variants (weight bytes, products by sdot4):
 //   acc = sum x'*w - w_zp * sum x' - x_zp * sum_L w + L * x_zp * w_zp + bias
 // where everything but the first two terms is folded into the bias on the host (int32 wrap-around arithmetic, as
-// the accumulator itself).  The second term exists only for weights with a zero point (legacy uint8).
+// the accumulator itself); the second term exists only for weights with a zero point (legacy uint8).  The other
+// variants read the weights as floats w' = w - w_zp (0 in padding lanes, q8conv::float_weights) and accumulate in
+// float, exactly (see the shaders): acc = sum x'*w' - x_zp * sum w' + bias, the last two terms folded.  On lavapipe
+// (bench_internal_kernels) this and the int32 accumulators kept out of the loop cost 10-27% less than unpacking
+// weight bytes in the loop on layers with many output pixels, but up to ~12% more on 7x7 ones; 4x the weight memory.
 // A 1x1 stride-1 unpadded convolution runs as a GEMM (q8_conv2d_1x1.comp); the rest through q8_conv2d.comp.
-// Weight words: in the "_dot" variants one word holds 4 input lanes of one output channel (sdot4 operand); in the
-// others it holds 4 output channels of one input lane (the shaders then accumulate exactly in float, see there).
 #include <algorithm>
 
 #include "common/error.h"
@@ -28,10 +30,10 @@ constexpr int kGemmTC = 4;
 
 struct ConvPush {
   ConvHead h;
-  int32_t XT, OC, in_zp, out_zp, act_min, act_max;
+  int32_t XT, OC, in_zp, out_zp, act_min, act_max, KC;
 };
 struct GemmPush {
-  int32_t M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max;
+  int32_t M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max, KC;
 };
 
 }  // namespace
@@ -46,24 +48,34 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   const int IC4 = si.c4(), OC4 = so.c4();
   const OpParams& pr = op.params;
   const bool dot = b.integer_dot();
-  TARE_CHECK(dot || KW <= 256, TARE_ERROR_UNSUPPORTED, where + "filter wider than 256");
 
   // TFLite: uint8 input with per-tensor weights takes the legacy multiplier (float product); int8 input
   // requantizes with single rounding (ruy), uint8 with double rounding.
   const q8conv::Params qp = q8conv::params(b, op, where, OC, 0, in.dtype == DType::U8, in.dtype == DType::I8);
   const int32_t xz = device_zero_point(in);
 
-  // Weights and the folded bias.
+  // Weights and the folded bias: bytes for sdot4, or floats (w - w_zp) for the float-accumulating shaders.
   const int taps = KH * KW;
-  const q8conv::PackedWeights pw = q8conv::pack_weights(qp, OC, taps, IC, dot);
   std::vector<int32_t> fold((size_t)OC, 0);
-  const int64_t lanes = (int64_t)taps * IC4 * 4;
-  for (int oc = 0; oc < OC; oc++) {
-    uint32_t sum_w = 0;
-    for (int t = 0; t < taps; t++) sum_w += pw.tap_sums[(size_t)oc * taps + t];
-    fold[oc] = q8conv::fold_bias(qp.bias[oc], xz, sum_w, lanes, qp.wzp[oc]);
+  ConstSlice weights;
+  int32_t chunk = 0;  // float path: (tap, input group) steps an accumulator takes exactly
+  if (dot) {
+    const q8conv::PackedWeights pw = q8conv::pack_weights(qp, OC, taps, IC, dot);
+    const int64_t lanes = (int64_t)taps * IC4 * 4;
+    for (int oc = 0; oc < OC; oc++) {
+      uint32_t sum_w = 0;
+      for (int t = 0; t < taps; t++) sum_w += pw.tap_sums[(size_t)oc * taps + t];
+      fold[oc] = q8conv::fold_bias(qp.bias[oc], xz, sum_w, lanes, qp.wzp[oc]);
+    }
+    weights = b.add_constant_bytes(pw.bytes.data(), pw.bytes.size());
+  } else {
+    const q8conv::FloatWeights fw = q8conv::float_weights(qp, OC, taps, IC);
+    for (int oc = 0; oc < OC; oc++) fold[oc] = q8conv::fold_bias_float(qp.bias[oc], xz, fw.sums[oc]);
+    weights = b.add_constant_bytes(fw.values.data(), fw.values.size() * sizeof(float));
+    chunk = fw.chunk;
+    TARE_CHECK(KW <= chunk, TARE_ERROR_UNSUPPORTED,
+               where + "filter wider than " + std::to_string(chunk) + " (exact float accumulation)");
   }
-  const ConstSlice weights = b.add_constant_bytes(pw.bytes.data(), pw.bytes.size());
   const ConstSlice qtable = q8conv::add_table(b, qp, fold, OC);
   std::vector<Binding> bindings = {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable),
                                    Binding::t(op.outputs[0])};
@@ -71,21 +83,25 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   const WindowPads pads = conv_pads(si, KH, KW, pr);
   TARE_CHECK(so.rows() * std::max(IC4, OC4) < INT32_MAX && (int64_t)si.rows() * IC4 < INT32_MAX, TARE_ERROR_UNSUPPORTED,
              where + "tensor too large");
-  const uint32_t wzp = qp.any_wzp ? 1 : 0, single = qp.single ? 1 : 0;
+  const uint32_t wzp = dot && qp.any_wzp ? 1 : 0, single = qp.single ? 1 : 0;
   if (conv_is_gemm(cs, pr, pads)) {
     const int tp = (int)std::min<int64_t>(kGemmTP, so.rows()), tc = std::min(kGemmTC, OC4);
-    const GemmPush push{(int32_t)so.rows(), IC4, OC4, OC, xz, qp.out_zp, qp.act_min, qp.act_max};
-    auto p = b.pipeline_q8("q8_conv2d_1x1", true, {(uint32_t)tp, (uint32_t)tc, wzp, single}, sizeof(GemmPush), 4, 64);
+    const uint32_t chunked = !dot && IC4 > chunk ? 1 : 0;
+    const GemmPush push{(int32_t)so.rows(), IC4, OC4, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk};
+    auto p = b.pipeline_q8("q8_conv2d_1x1", true, {(uint32_t)tp, (uint32_t)tc, wzp, single, chunked}, sizeof(GemmPush),
+                           4, 64);
     return make_dispatch(std::move(p), std::move(bindings), push,
                          grid_xz((so.rows() + tp - 1) / tp, 64, div_up(OC4, tc)));
   }
   const int tp = std::min(kTP, so.w), tc = std::min(kTC, OC4);
   const int xt = x_tiles(so.w, tp);
-  const ConvPush push{conv_head(si, so, pads), xt, OC, xz, qp.out_zp, qp.act_min, qp.act_max};
-  auto p = b.pipeline_q8("q8_conv2d", true,
-                         {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
-                          (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, wzp, single},
-                         sizeof(ConvPush), 4, 64, 1, 1);
+  const uint32_t chunked = !dot && (int64_t)KH * KW * IC4 > chunk ? 1 : 0;
+  const ConvPush push{conv_head(si, so, pads), xt, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk};
+  auto p =
+      b.pipeline_q8("q8_conv2d", true,
+                    {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
+                     (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, wzp, single, chunked},
+                    sizeof(ConvPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p), std::move(bindings), push, window_grid(so, xt, div_up(OC4, tc)));
 }
 

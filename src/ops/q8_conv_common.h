@@ -3,6 +3,7 @@
 // (TFLite) does.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -116,6 +117,43 @@ inline PackedWeights pack_weights(const Params& p, int oc_count, int taps, int i
         r.bytes[block + byte] = (uint8_t)v;
       }
   return r;
+}
+
+// Weights [OC, taps, IC] for the float-accumulating shaders (the variants without packed dot products), converted
+// once on the host: a vec4 per (oc4, tap, ic4, input lane j) at (((oc4 * taps + tap) * IC4 + ic4) * 4 + j) holding
+// w - w_zp of output channels oc4*4..+3 (0 in padding lanes), so that the shaders neither unpack weight bytes nor
+// subtract a weight zero point.  sums[oc]: the sum of that channel's w - w_zp (for the folded bias);
+// chunk: how many (tap, input group) steps of 4 products each a float accumulator can take exactly (integers up
+// to 2^24): |x| <= 128 for every 8-bit device input (padding reads the input zero point, also int8).
+struct FloatWeights {
+  std::vector<float> values;
+  std::vector<uint32_t> sums;
+  int32_t chunk = 0;
+};
+inline int32_t exact_float_chunk(int32_t max_abs_weight) {
+  return (int32_t)((1 << 24) / (4 * 128 * std::max(max_abs_weight, 1)));
+}
+inline FloatWeights float_weights(const Params& p, int oc_count, int taps, int ic_count) {
+  const int IC4 = (ic_count + 3) / 4, OC4 = (oc_count + 3) / 4;
+  FloatWeights r;
+  r.values.assign((size_t)OC4 * taps * IC4 * 16, 0.0f);
+  r.sums.assign((size_t)oc_count, 0);
+  int32_t max_abs = 0;
+  for (int oc = 0; oc < oc_count; oc++)
+    for (int t = 0; t < taps; t++)
+      for (int ic = 0; ic < ic_count; ic++) {
+        const int32_t v = p.weight(((int64_t)oc * taps + t) * ic_count + ic) - p.wzp[(size_t)oc];
+        r.sums[(size_t)oc] += (uint32_t)v;
+        max_abs = std::max(max_abs, v < 0 ? -v : v);
+        r.values[(((size_t)(oc / 4) * taps + t) * IC4 + ic / 4) * 16 + (size_t)(ic % 4) * 4 + oc % 4] = (float)v;
+      }
+  r.chunk = exact_float_chunk(max_abs);
+  return r;
+}
+
+// The folded bias of the float-accumulating shaders: bias - x_zp * sum (w - w_zp) (int32 wrap-around).
+inline int32_t fold_bias_float(int32_t bias, int32_t xz, uint32_t sum_wz) {
+  return (int32_t)((uint32_t)bias - (uint32_t)xz * sum_wz);
 }
 
 // The per-channel table the shaders read: per group of 4 output channels, 4 ivec4: bias (folded), multiplier,
