@@ -384,6 +384,33 @@ TEST_SUITE("calib") {
     check_validation();
   }
 
+  TEST_CASE("IBC without diagnostics measures only what it corrects with, and corrects the same biases") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(9);
+    Graph g = dw_net(12, 12, 3, 8, 12, rng);
+    Images im = random_images(8, 12 * 12 * 3, rng);
+    Graph q = quantize(ctx, g, im, /*per_channel=*/false);
+    for (bool pre : {false, true}) {
+      CAPTURE(pre);
+      calib::IbcOptions full, lean;
+      full.pre_activation = lean.pre_activation = pre;
+      lean.diagnostics = false;
+      calib::IbcResult a = calib::iterative_bias_correction(ctx, g, q, 8, from(im), full);
+      calib::IbcResult b = calib::iterative_bias_correction(ctx, g, q, 8, from(im), lean);
+      CHECK(b.diagnostics.layers.empty());
+      REQUIRE(a.layers == b.layers);
+      REQUIRE(a.corrected.tensors.size() == b.corrected.tensors.size());
+      int changed = 0;
+      for (size_t t = 0; t < a.corrected.tensors.size(); t++) {
+        CHECK(a.corrected.tensors[t].data == b.corrected.tensors[t].data);
+        changed += t < q.tensors.size() && q.tensors[t].data != b.corrected.tensors[t].data;
+      }
+      CHECK(changed >= 4);
+    }
+    check_validation();
+  }
+
   TEST_CASE("SPLIT feeding two convolutions: quantized (outputs share the input's parameters), IBC, export, TFLite") {
     auto ctx = gpu();
     if (!ctx) return;

@@ -2428,7 +2428,7 @@ std::vector<Case> fake_quant_cases() {
                                   0.0f, -0.0f, nan, inf, -inf, 1e-30f, -1e-42f}})
                   .expecting({0.5, -0.5, 0.5, 1.0, -1.0, 62.0, -65.5, 62.0, 62.0, -65.5, -65.5, 0.0, 0.0, -65.5, 62.0,
                               -65.5, 0.0, 0.0})
-                  .only_paths(bit(Path::Fp32)));
+                  .only_paths(bit(Path::Fp32) | bit(Path::Grad)));  // grad: the range's ends, NaN, infinities
   // scale 0.1f, zero point 0, uint8 range: the quotient is rounded as QUANTIZE rounds it (the exact quotient), not
   // a float32 quotient: 0.25f / 0.1f = 2.49999996 -> 2; 25.45f -> 254.5000038 -> 255; 0.05f -> 0.5 exactly -> 1.
   const float s = 0.1f;
@@ -2446,9 +2446,17 @@ std::vector<Case> fake_quant_cases() {
     float scale;
     int zp, qmin, qmax;
   };
-  const std::vector<P> params = {{0.0235294f, -128, -128, 127}, {0.1f, 0, 0, 255},         {0.0078125f, 0, -128, 127},
-                                 {3.7e-5f, 17, -128, 127},      {0.6666667f, 200, 0, 255}, {1.3e-3f, -5, -128, 127},
-                                 {47.5f, 0, -128, 127},         {0.0137f, 100, 0, 255}};
+  const std::vector<P> params = {{0.0235294f, -128, -128, 127},
+                                 {0.1f, 0, 0, 255},
+                                 {0.0078125f, 0, -128, 127},
+                                 {3.7e-5f, 17, -128, 127},
+                                 {0.6666667f, 200, 0, 255},
+                                 {1.3e-3f, -5, -128, 127},
+                                 {47.5f, 0, -128, 127},
+                                 {0.0137f, 100, 0, 255},
+                                 // 16 bits (the widest level table) and wider (exact division on the device)
+                                 {1.7e-3f, 11, -32768, 32767},
+                                 {0.37f, -3, -(1 << 20), 1 << 20}};
   const std::vector<std::vector<int>> shapes = {{2, 7, 5, 13}, {1, 3, 3, 8}, {37}, {3, 1001}};
   for (size_t i = 0; i < params.size(); i++) {
     const P p = params[i];
@@ -2466,7 +2474,7 @@ std::vector<Case> fake_quant_cases() {
                       return x;
                     })
                     .fp32_within(0)
-                    .only_paths(bit(Path::Fp32)));
+                    .only_paths(bit(Path::Fp32) | bit(Path::Grad)));  // grad: ties at the range's ends
   }
   // fp16 within a quantization step (inputs in [-2, 2], range about [-2, 2]: one step is 1/127.5 of max |ref|).
   for (const auto& shape : std::vector<std::vector<int>>{{1, 9, 9, 7}, {2, 3, 4, 16}, {1001}})

@@ -79,15 +79,24 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   r.diagnostics.images = count;
   const int L = (int)run.layers().size();
   const double lim = options.bias_16bit ? 32767.0 : 2147483647.0;
+  // Without diagnostics only the point the correction uses is measured, and corrected layers are not measured again.
+  using Pass = LayerRunner::Pass;
+  const uint8_t used = options.pre_activation ? LayerRunner::kPre : LayerRunner::kPost;
+  const uint8_t before_points = options.diagnostics ? (uint8_t)LayerRunner::kBoth : used;
+  const uint8_t after_points = options.diagnostics ? LayerRunner::kBoth : LayerRunner::kNone;
+  // One batch: layer l-1 runs again with its corrected bias in the same submission that advances to layer l.
+  std::vector<Pass> rerun;
   for (int l = 0; l < L; l++) {
     StageErrors before;
     if (one_batch) {
-      run.advance(l, 0);
+      rerun.push_back({l, 0, false, before_points});
+      run.run(rerun);
+      rerun.clear();
       before = run.sums(l, 0);
     } else {  // every batch from the input through layer l (earlier layers already corrected)
       for (const Batch& b : batches) {
         b.stage();
-        b.runner->advance(l, 0);
+        b.runner->advance(l, 0, before_points);
       }
       for (const auto& each : runners) add_into(before, each->sums(l, 0));
     }
@@ -106,15 +115,18 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
       bias[c] = (int32_t)v;
     }
     for (const auto& each : runners) each->set_bias(l, bias);
-    if (one_batch) run.rerun(l, 1);
+    if (one_batch) rerun.push_back({l, 1, true, after_points});
     if (options.diagnostics) {
       LayerDiagnostics d = describe(run.layers()[l], run.quantized());
       d.before = std::move(before);
-      if (one_batch) d.after = run.sums(l, 1);
       r.diagnostics.layers.push_back(std::move(d));
     }
     r.layers++;
     if (progress && !progress((uint32_t)(l + 1), (uint32_t)L)) fail(TARE_ERROR_CANCELLED, "bias correction cancelled");
+  }
+  if (one_batch && options.diagnostics) {  // the last layer's rerun; every layer's "after" is then in slot 1
+    run.run(rerun);
+    for (int l = 0; l < L; l++) r.diagnostics.layers[l].after = run.sums(l, 1);
   }
   if (!one_batch && options.diagnostics) {
     // Layer l's output depends only on layers <= l, so one pass with every bias corrected measures each "after".

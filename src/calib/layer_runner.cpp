@@ -231,7 +231,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   sums_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 64), vk::MemoryKind::Device);
   partial_ = std::make_unique<vk::Buffer>(ctx_, partial, vk::MemoryKind::Device);
   readback_ = std::make_unique<vk::Buffer>(ctx_, sums_->size(), vk::MemoryKind::Readback);
-  runs_.assign(layers_.size() * 2, 0.0);
+  runs_.assign(layers_.size() * 4, 0.0);
   reset_sums();
 }
 
@@ -282,14 +282,16 @@ void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, ui
                        nullptr);
 }
 
-void LayerRunner::record_layer(vk::Recorder& rec, int l, int slot, bool quant_only) {
+void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
+  const int l = pass.layer, slot = pass.slot;
   const Layer& L = layers_[l];
   if (!inputs_packed_) {
     fs_->record_inputs(rec);
     qs_->record_inputs(rec);
     inputs_packed_ = true;
   }
-  if (quant_only) {
+  if (pass.rerun) {
+    TARE_CHECK(qpos_ == (size_t)L.fq_end, TARE_ERROR_INTERNAL, "only the layer just advanced can run again");
     qs_->record_ops(rec, L.fq_op, L.fq_end);
   } else {
     TARE_CHECK(fpos_ <= (size_t)L.f_op && qpos_ <= (size_t)L.fq_op, TARE_ERROR_INTERNAL,
@@ -299,57 +301,50 @@ void LayerRunner::record_layer(vk::Recorder& rec, int l, int slot, bool quant_on
     fpos_ = L.f_end;
     qpos_ = L.fq_end;
   }
-  record_diff(rec, L.fq_pre, L.f_pre, slot_offset(l, slot, 0));
-  record_diff(rec, L.fq_post, L.f_post, slot_offset(l, slot, 1));
-  // Both points' blocks are contiguous: one copy to the host-visible mirror.
-  const uint64_t begin = slot_offset(l, slot, 0), end = slot_offset(l, slot, 1) + (slot_offset(l, slot, 1) - begin);
+  const int fq_tensor[2] = {L.fq_pre, L.fq_post}, f_tensor[2] = {L.f_pre, L.f_post};
+  for (int point = 0; point < 2; point++)
+    if (pass.points & (1 << point)) record_diff(rec, fq_tensor[point], f_tensor[point], slot_offset(l, slot, point));
+  // The points' blocks are contiguous: one copy of the measured ones to the host-visible mirror.
+  if (pass.points == kNone) return;
+  const uint64_t block = slot_offset(l, slot, 1) - slot_offset(l, slot, 0);
+  const uint64_t begin = slot_offset(l, slot, pass.points & kPre ? 0 : 1);
+  const uint64_t end = slot_offset(l, slot, pass.points & kPost ? 1 : 0) + block;
   rec.copy(*sums_, begin, *readback_, begin, end - begin);
-  runs_[l * 2 + slot] += 1;
+  for (int point = 0; point < 2; point++)
+    if (pass.points & (1 << point)) runs_[(l * 2 + slot) * 2 + point] += 1;
 }
 
-void LayerRunner::record_pending(vk::Recorder& rec) {
+uint32_t LayerRunner::dispatch_bound(const Pass& pass) const {
+  const Layer& L = layers_.at(pass.layer);
+  const uint32_t diffs = 4;  // two reductions per point
+  if (pass.rerun) return qs_->dispatch_bound(L.fq_op, L.fq_end) + diffs;
+  return fs_->dispatch_bound(std::min(fpos_, (size_t)L.f_end), L.f_end) +
+         qs_->dispatch_bound(std::min(qpos_, (size_t)L.fq_end), L.fq_end) + diffs;
+}
+
+void LayerRunner::run(const std::vector<Pass>& passes) {
+  if (passes.empty() && pending_.empty()) return;
+  // Bound each pass as if it ran alone: advances start where the previous one stops, so the sum is an upper bound.
+  uint32_t bound = 8;
+  for (const Pass& p : passes) {
+    TARE_CHECK(p.layer >= 0 && p.layer < (int)layers_.size() && (p.slot == 0 || p.slot == 1) && p.points <= kBoth,
+               TARE_ERROR_INVALID_ARGUMENT, "layer, slot or points out of range");
+    bound += dispatch_bound(p);
+  }
+  vk::Recorder rec(ctx_, bound, 0);
+  rec.begin();
   for (const auto& [tensor, values] : pending_) qs_->record_constant_update(rec, tensor, values);
   pending_.clear();
-}
-
-void LayerRunner::submit(vk::Recorder& rec) {
+  for (const Pass& p : passes) record_pass(rec, p);
   rec.end();
   rec.submit();
   readback_->invalidate();
 }
 
-void LayerRunner::advance(int l, int slot) {
-  TARE_CHECK(l >= 0 && l < (int)layers_.size() && (slot == 0 || slot == 1), TARE_ERROR_INVALID_ARGUMENT,
-             "layer or slot out of range");
-  const Layer& L = layers_[l];
-  vk::Recorder rec(ctx_, fs_->dispatch_bound(fpos_, L.f_end) + qs_->dispatch_bound(qpos_, L.fq_end) + 8, 0);
-  rec.begin();
-  record_pending(rec);
-  record_layer(rec, l, slot, false);
-  submit(rec);
-}
-
-void LayerRunner::rerun(int l, int slot) {
-  TARE_CHECK(l >= 0 && l < (int)layers_.size() && (slot == 0 || slot == 1), TARE_ERROR_INVALID_ARGUMENT,
-             "layer or slot out of range");
-  const Layer& L = layers_[l];
-  TARE_CHECK(qpos_ == (size_t)L.fq_end, TARE_ERROR_INTERNAL, "only the layer just advanced can run again");
-  vk::Recorder rec(ctx_, qs_->dispatch_bound(L.fq_op, L.fq_end) + 8, 0);
-  rec.begin();
-  record_pending(rec);
-  record_layer(rec, l, slot, true);
-  submit(rec);
-}
-
 void LayerRunner::run_all(int slot) {
-  TARE_CHECK(slot == 0 || slot == 1, TARE_ERROR_INVALID_ARGUMENT, "slot out of range");
-  uint32_t bound = fs_->dispatch_bound(0, fs_->num_ops()) + qs_->dispatch_bound(0, qs_->num_ops()) +
-                   8 * (uint32_t)layers_.size() + 8;
-  vk::Recorder rec(ctx_, bound, 0);
-  rec.begin();
-  record_pending(rec);
-  for (int l = 0; l < (int)layers_.size(); l++) record_layer(rec, l, slot, false);
-  submit(rec);
+  std::vector<Pass> all;
+  for (int l = 0; l < (int)layers_.size(); l++) all.push_back({l, slot, false, kBoth});
+  run(all);
 }
 
 std::vector<int32_t> LayerRunner::bias(int l) const {
@@ -386,7 +381,7 @@ StageErrors LayerRunner::sums(int l, int slot) const {
       e[c].sum_e2 = g[4];
       e[c].sum_x = g[8];
       e[c].sum_x2 = g[12];
-      e[c].count = (double)s.rows() * runs_[l * 2 + slot];
+      e[c].count = (double)s.rows() * runs_[(l * 2 + slot) * 2 + point];
     }
   }
   return r;

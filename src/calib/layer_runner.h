@@ -53,25 +53,36 @@ class LayerRunner {
 
   // Stages the batch (batch images of the float model's per-image input, back to back) and rewinds both networks.
   void set_images(const float* data, size_t floats);
-  // Runs both networks through layer l (from where they stand; the first call after set_images also packs the
-  // inputs) and adds layer l's errors to sums slot `slot` (0 or 1).
-  void advance(int l, int slot);
-  // Runs layer l of the quantized network again (after set_bias) and adds its errors to `slot`.
-  void rerun(int l, int slot);
+
+  // Which of a layer's outputs a pass measures (bit mask): before and after its split activation.
+  enum Points : uint8_t { kNone = 0, kPre = 1, kPost = 2, kBoth = 3 };
+  // One piece of a submission.  Advance (rerun false): both networks through layer `layer` from where they stand
+  // (the first pass after set_images also packs the inputs).  Rerun: layer `layer` of the quantized network again,
+  // after set_bias; only the layer advanced last can run again.  Each measured point's errors are added to sums
+  // slot `slot` (0 or 1).
+  struct Pass {
+    int layer = 0, slot = 0;
+    bool rerun = false;
+    uint8_t points = kBoth;
+  };
+  // The passes in order, with the bias updates pending before them, in one command buffer and one submission.
+  void run(const std::vector<Pass>& passes);
+  void advance(int l, int slot, uint8_t points = kBoth) { run({{l, slot, false, points}}); }
+  void rerun(int l, int slot, uint8_t points = kBoth) { run({{l, slot, true, points}}); }
   // Everything at once: both networks through every layer, each layer's errors added to `slot`; one submission.
   void run_all(int slot);
   // Replaces layer l's int32 bias in Q, and its dequantized copy in the quantized session when the next advance /
   // rerun / run_all runs.
   void set_bias(int l, const std::vector<int32_t>& q);
   std::vector<int32_t> bias(int l) const;
-  // Per-channel sums of layer l in `slot` (pre and post), and their reset (all layers, both slots).
+  // Per-channel sums of layer l in `slot` (pre and post; a point never measured has count 0), and their reset (all
+  // layers, both slots).
   StageErrors sums(int l, int slot) const;
   void reset_sums();
 
  private:
-  void record_layer(vk::Recorder& rec, int l, int slot, bool quant_only);
-  void record_pending(vk::Recorder& rec);
-  void submit(vk::Recorder& rec);
+  void record_pass(vk::Recorder& rec, const Pass& pass);
+  uint32_t dispatch_bound(const Pass& pass) const;
   void record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset);
   uint64_t slot_offset(int l, int slot, int point) const;
 
@@ -83,7 +94,7 @@ class LayerRunner {
   std::unique_ptr<vk::Buffer> sums_, partial_, readback_;    // readback_: host copy of sums_, refreshed per run
   std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
   std::vector<uint64_t> layer_offset_;                       // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
-  std::vector<double> runs_;                                 // per layer and slot: batches folded in
+  std::vector<double> runs_;                                 // per layer, slot and point: batches folded in
   size_t fpos_ = 0, qpos_ = 0;                               // next op to run in F / FQ
   bool inputs_packed_ = false;
 };

@@ -1,11 +1,13 @@
 // FAKE_QUANT (Tare's internal fake-quantization op, shaders/fake_quant.comp): snaps float values to an 8-bit grid
-// and back, bit-exact with the CPU reference in fp32 (x / scale is rounded from the exact quotient, as QUANTIZE).
-#include <algorithm>
+// and back, bit-exact with the CPU reference in fp32 (x / scale is rounded from the exact quotient, as QUANTIZE):
+// a float estimate corrected against a table of each level's first float (ops/fake_quant_keys.h).
 #include <cmath>
 #include <cstring>
 
 #include "common/error.h"
+#include "ops/fake_quant_keys.h"
 #include "ops/kernel.h"
+#include "ops/op_common.h"
 
 namespace tare::ops {
 
@@ -13,26 +15,7 @@ namespace {
 
 constexpr uint32_t kLocal = 64;
 constexpr uint32_t kPer = 4;
-
-class FakeQuantKernel : public Kernel {
- public:
-  FakeQuantKernel(std::shared_ptr<vk::Pipeline> p, int in, int out, const int32_t (&pc)[7])
-      : p_(std::move(p)), in_(in), out_(out) {
-    std::copy(pc, pc + 7, pc_);
-  }
-  void record(vk::Recorder& rec, const Resources& res) override {
-    const int64_t total = pc_[0];
-    if (total == 0) return;
-    uint32_t groups = div_up(total, (int64_t)kLocal * kPer);
-    uint32_t gx = std::min<uint32_t>(groups, 65535), gy = div_up(groups, 65535);
-    rec.dispatch(*p_, {res.tensor(in_), res.tensor(out_)}, pc_, sizeof(pc_), gx, gy);
-  }
-
- private:
-  std::shared_ptr<vk::Pipeline> p_;
-  int in_, out_;
-  int32_t pc_[7] = {};
-};
+constexpr int64_t kMaxTableLevels = 1 << 16;  // wider ranges (never 8-bit ones) divide exactly on the device
 
 }  // namespace
 
@@ -61,8 +44,16 @@ KernelPtr make_fake_quant(BuildContext& b, const Op& op) {
   std::memcpy(&bits, &p.fq_scale, 4);
   const int32_t pc[7] = {
       (int32_t)(s.rows() * s.c4()), s.c, s.c4(), (int32_t)bits, p.fq_zero_point, p.fq_qmin, p.fq_qmax};
-  auto pipe = b.pipeline("fake_quant", {kPer}, sizeof(pc), 2, kLocal);
-  return std::make_unique<FakeQuantKernel>(std::move(pipe), op.inputs[0], op.outputs[0], pc);
+  // The level table (shaders/fake_quant.comp): keys[q - qmin] = the smallest order key reaching level q.
+  const int64_t levels = (int64_t)p.fq_qmax - p.fq_qmin + 1;
+  const bool table = levels <= kMaxTableLevels;
+  std::vector<int32_t> keys(table ? (size_t)levels : 1, 0);
+  for (int64_t q = p.fq_qmin + 1; table && q <= p.fq_qmax; q++)
+    keys[(size_t)(q - p.fq_qmin)] = first_key_at_least(p.fq_scale, p.fq_zero_point, q);
+  const ConstSlice ks = b.add_constant_bytes(keys.data(), keys.size() * 4);
+  auto pipe = b.pipeline("fake_quant", {kPer, table ? 1u : 0u}, sizeof(pc), 3, kLocal);
+  return make_dispatch(std::move(pipe), {Binding::t(op.inputs[0]), Binding::c(ks), Binding::t(op.outputs[0])}, pc,
+                       grid_xy(pc[0], (int64_t)kLocal * kPer));
 }
 
 }  // namespace tare::ops
