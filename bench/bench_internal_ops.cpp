@@ -3,7 +3,8 @@
 // fp32 and in int8 (the float graph calibrated on the GPU and quantized as `tare quantize` does, int8 in and out);
 // median of the graph's summed GPU time over N runs after warm-up.  The baseline is ADD(x, c) with x and c of the
 // larger of the op's input and output shapes (two reads and one write per element): a memory-bound op within 2x of
-// it streams its data about as well as the simplest kernel does.
+// it streams its data about as well as the simplest kernel does.  The last column is the op's int8 time over its own
+// fp32 time (issue 15: an 8-bit kernel should not be slower than its float counterpart).
 //   bench_internal_ops [--runs N] [--filter SUBSTRING]
 #include <algorithm>
 #include <cstdio>
@@ -85,10 +86,10 @@ int main(int argc, char** argv) {
     auto ctx = std::make_shared<vk::Context>(vk::ContextOptions{});
     std::printf(
         "device %s; summed GPU time per run, median of %d runs; ratio = op / ADD of the larger of its input and "
-        "output\n",
+        "output; i8/f32 = the op's int8 time / its fp32 time\n",
         ctx->caps().name.c_str(), runs);
-    std::printf("%-22s %-34s %-16s %8s %8s %6s %8s %8s %6s\n", "op", "case", "ADD shape", "fp32 ms", "ADD", "ratio",
-                "int8 ms", "ADD", "ratio");
+    std::printf("%-22s %-34s %-16s %8s %8s %6s %8s %8s %6s %6s\n", "op", "case", "ADD shape", "fp32 ms", "ADD", "ratio",
+                "int8 ms", "ADD", "ratio", "i8/f32");
     for (const Case& c : test::conformance::bench_cases()) {
       const std::string op = op_desc(c.graph.ops.back().type).name;
       if (!filter.empty() && (op + " " + c.name).find(filter) == std::string::npos) continue;
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
         std::printf("%-22s %-34s %-16s %8.3f %8.3f %6.2f", op.c_str(), c.name.c_str(), shape_str(out).c_str(), t.fp32,
                     add.fp32, t.fp32 / add.fp32);
         if (t.int8 < 0) std::printf(" %8s\n", "-");
-        else std::printf(" %8.3f %8.3f %6.2f\n", t.int8, add.int8, t.int8 / add.int8);
+        else std::printf(" %8.3f %8.3f %6.2f %6.2f\n", t.int8, add.int8, t.int8 / add.int8, t.int8 / t.fp32);
       } catch (const Error& e) {
         std::printf("%-22s %-34s error: %s\n", op.c_str(), c.name.c_str(), e.what());
       }
