@@ -21,11 +21,13 @@ uint word_pack(ivec4 v) {
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
 #define Q8T i8vec4
 ivec4 q8_unpack(i8vec4 v) { return ivec4(v); }
+int q8_lane(i8vec4 v, int l) { return int(v[l]); }  // lane l (0..3) of a word
 i8vec4 q8_pack(ivec4 v) { return i8vec4(v); }
 uint q8_word(i8vec4 v) { return word_pack(ivec4(v)); }
 #else
 #define Q8T uint
 ivec4 q8_unpack(uint w) { return word_unpack(w); }
+int q8_lane(uint w, int l) { return bitfieldExtract(int(w), 8 * l, 8); }
 uint q8_pack(ivec4 v) { return word_pack(v); }
 uint q8_word(uint w) { return w; }
 #endif
@@ -49,25 +51,17 @@ int sdot4(uint a, uint b) {
 
 // ---- TFLite fixed-point arithmetic (gemmlowp semantics), 32-bit only (no shaderInt64 needed) ----------------------
 
-// SaturatingRoundingDoublingHighMul: round((a*b) / 2^31) with ties away from zero, saturating INT_MIN*INT_MIN.
+// SaturatingRoundingDoublingHighMul: round((a*b) / 2^31) with ties toward +infinity, saturating INT_MIN*INT_MIN.
+// gemmlowp adds a nudge of 2^30 (a*b >= 0) or 1 - 2^30 (a*b < 0) and divides truncating toward zero; for either sign
+// that is floor((a*b + 2^30) / 2^31), one 64-bit add and an arithmetic shift on the hi/lo pair.
 int srdhm(int a, int b) {
-  if (a == b && a == int(0x80000000)) return 0x7fffffff;
   int hi;
   int lo;
   imulExtended(a, b, hi, lo);  // a*b = hi * 2^32 + uint(lo)
-  // nudge = ab >= 0 ? 2^30 : 1 - 2^30, added as a 64-bit value
-  bool neg = hi < 0;
-  uint nudge_lo = neg ? uint(1 - (1 << 30)) : uint(1 << 30);
-  int nudge_hi = neg ? -1 : 0;
   uint carry;
-  uint slo = uaddCarry(uint(lo), nudge_lo, carry);
-  int shi = hi + nudge_hi + int(carry);
-  // Divide the 64-bit sum by 2^31 rounding toward zero (C++ semantics): for a negative sum add 2^31 - 1 first.
-  if (shi < 0) {
-    slo = uaddCarry(slo, 0x7fffffffu, carry);
-    shi += int(carry);
-  }
-  return int((uint(shi) << 1) | (slo >> 31));
+  uint slo = uaddCarry(uint(lo), 1u << 30, carry);
+  int r = int((uint(hi + int(carry)) << 1) | (slo >> 31));
+  return a == b && a == int(0x80000000) ? 0x7fffffff : r;
 }
 
 // RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero.
@@ -156,28 +150,36 @@ int mbqm_single(int x, int multiplier, int shift) {
 
 // ---- The same arithmetic on 4 lanes at once, branch-free (selects instead of branches), bit-identical ----------
 
-// srdhm on 4 lanes.
+// srdhm on 4 lanes: floor((a*b + 2^30) / 2^31) as srdhm.
 ivec4 srdhm4(ivec4 a, ivec4 b) {
   ivec4 hi;
   ivec4 lo;
   imulExtended(a, b, hi, lo);
-  ivec4 sgn = hi >> 31;  // -1 where a*b < 0
-  uvec4 nudge_lo = mix(uvec4(1u << 30), uvec4(uint(1 - (1 << 30))), lessThan(hi, ivec4(0)));
   uvec4 carry;
-  uvec4 slo = uaddCarry(uvec4(lo), nudge_lo, carry);
-  ivec4 shi = hi + sgn + ivec4(carry);
-  // Truncating division by 2^31: add 2^31 - 1 to a negative sum first.
-  slo = uaddCarry(slo, uvec4(shi >> 31) >> 1, carry);
-  shi += ivec4(carry);
-  ivec4 r = ivec4((uvec4(shi) << 1) | (slo >> 31));
+  uvec4 slo = uaddCarry(uvec4(lo), uvec4(1u << 30), carry);
+  ivec4 r = ivec4((uvec4(hi + ivec4(carry)) << 1) | (slo >> 31));
   bvec4 sat = equal((a ^ ivec4(0x80000000)) | (b ^ ivec4(0x80000000)), ivec4(0));
   return mix(r, ivec4(0x7fffffff), sat);
+}
+
+// srdhm(x << 20, m) on 4 lanes for |x| < 2^10 (TFLite's 8-bit ADD / SUB input rescale) without a 64-bit product:
+// floor((x * m * 2^20 + 2^30) / 2^31) = floor((x * m + 2^10) / 2^11), and with m = mh * 2^11 + ml (0 <= ml < 2^11)
+// that is x * mh + floor((x * ml + 2^10) / 2^11); |x * mh| < 2^30 and |x * ml| < 2^21.
+ivec4 srdhm_shl20_4(ivec4 x, int m) {
+  return x * (m >> 11) + ((x * (m & 0x7ff) + 0x400) >> 11);
 }
 
 // rdbpot on 4 lanes; exponent in [0, 31].
 ivec4 rdbpot4(ivec4 x, ivec4 exponent) {
   ivec4 mask = ivec4((uvec4(1u) << uvec4(exponent)) - 1u);
   ivec4 threshold = (mask >> 1) + ivec4(lessThan(x, ivec4(0)));
+  return (x >> exponent) + ivec4(greaterThan(x & mask, threshold));
+}
+
+// rdbpot on 4 lanes by one exponent in [0, 31].
+ivec4 rdbpot4(ivec4 x, int exponent) {
+  int mask = int((1u << uint(exponent)) - 1u);
+  ivec4 threshold = (mask >> 1) - (x >> 31);
   return (x >> exponent) + ivec4(greaterThan(x & mask, threshold));
 }
 
