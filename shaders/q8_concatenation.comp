@@ -50,6 +50,13 @@ void main() {
     int og = p.first + (idx - row * p.words);
     int obase = row * p.out_c4;
     int ibase = row * p.in_c4;
+    if ((p.ch_off & 3) == 0 && (p.in_c & 3) == 0) {  // whole words: input word og - first, one load
+      ivec4 d = q8_unpack(src[ibase + og - p.first]);
+      ivec4 v;
+      for (int l = 0; l < 4; l++) v[l] = convert(d[l]);
+      dst[obase + og] = q8_pack(v);
+      return;
+    }
     ivec4 old = ivec4(0);
     bool need_old = og * 4 < p.ch_off;
     if (!LAST && og * 4 + 3 >= p.ch_off + p.in_c) need_old = true;

@@ -17,6 +17,7 @@ layout(push_constant) uniform P { int total, C, C4, zo; } p;        // zo: devic
 
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  bool masked = (p.C & 3) != 0;  // the channel group (a division) is needed for padding lanes only
   for (uint i = 0; i < PER; i++) {
     int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
     if (idx >= p.total) return;
@@ -26,6 +27,7 @@ void main() {
       uint k = uint(x[l]) & 0xffu;
       v[l] = bitfieldExtract(int(table[k >> 2]), int(8u * (k & 3u)), 8);
     }
-    dst[idx] = q8_pack(q8_mask(v, idx % p.C4, p.C, p.zo));
+    if (masked) v = q8_mask(v, idx % p.C4, p.C, p.zo);
+    dst[idx] = q8_pack(v);
   }
 }

@@ -69,7 +69,12 @@ void main() {
       int kx0 = max(0, -x0), kx1 = min(FW, p.W - x0);
       int count = max(1, max(0, ky1 - ky0) * max(0, kx1 - kx0));
       r += p.flip_in * count;  // the tensor's own values
-      for (int l = 0; l < 4; l++) r[l] = div_trunc(r[l] + (r[l] > 0 ? count / 2 : -(count / 2)), count);
+      r += mix(ivec4(-(count / 2)), ivec4(count / 2), greaterThan(r, ivec4(0)));
+      if (count < 1 << 15) {  // |r| <= 256 * count < 2^24
+        r = div_trunc4(r, count);
+      } else {
+        for (int l = 0; l < 4; l++) r[l] = div_trunc(r[l], count);
+      }
       r -= p.flip_out;
     } else {
       r += p.flip_in - p.flip_out;
