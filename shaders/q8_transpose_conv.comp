@@ -7,8 +7,9 @@
 // (out-of-image inputs contribute nothing) plus, for each tap that lands, corr[oc4, ky, kx] = -x_zp * (sum of the
 // tap's weights over the input channels), folded on the host (int32 wrap-around, as the accumulator itself).
 // Weights: q8conv::pack_weights (block of 4 words per (oc4, ky, kx, ic4)); TARE_DOT: word l = input lanes of output
-// channel l (sdot4), otherwise word j = output channels of input lane j, accumulated exactly in float in chunks of
-// at most 256 (tap, input group) steps (1024 products of magnitude <= 2^14 per lane: sums stay <= 2^24).
+// channel l (sdot4), otherwise the same blocks as float vec4s (vec4 j = output channels of input lane j, converted on
+// the host: no unpacking in the inner loop), accumulated exactly in float in chunks of at most 256 (tap, input group)
+// steps (1024 products of magnitude <= 2^14 per lane: sums stay <= 2^24).
 #include "common.glsl"
 #include "quant.glsl"
 
@@ -21,7 +22,11 @@ layout(constant_id = 5) const int TC = 2;
 const int CHUNK = 256;
 
 layout(std430, binding = 0) readonly buffer In { uint inp[]; };
+#if TARE_DOT
 layout(std430, binding = 1) readonly buffer W { uint w[]; };
+#else
+layout(std430, binding = 1) readonly buffer W { vec4 w[]; };
+#endif
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };  // per oc4: bias, multiplier, shift, (unused)
 layout(std430, binding = 3) readonly buffer Corr { ivec4 corr[]; };  // per (oc4, ky, kx)
 layout(std430, binding = 4) writeonly buffer Out { uint outp[]; };
@@ -105,8 +110,7 @@ void main() {
           v[t] = valid[t] ? vec4(word_unpack(inp[(rowbase + ix0 + t) * p.IC4 + ic4])) : vec4(0);
         for (int g = 0; g < TC; g++) {
           int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
-          vec4 w0 = vec4(word_unpack(w[wi])), w1 = vec4(word_unpack(w[wi + 1]));
-          vec4 w2 = vec4(word_unpack(w[wi + 2])), w3 = vec4(word_unpack(w[wi + 3]));
+          vec4 w0 = w[wi], w1 = w[wi + 1], w2 = w[wi + 2], w3 = w[wi + 3];
           for (int t = 0; t < TP; t++) {
             vec4 a = facc[t * TC + g];
             a = fma(vec4(v[t].x), w0, a);
