@@ -27,9 +27,9 @@ layout(constant_id = 1) const uint MODE_A = 0;
 layout(constant_id = 2) const uint MODE_B = 0;
 layout(constant_id = 3) const uint PER = 4;
 
-layout(std430, binding = 0) readonly buffer A { Q8T a[]; };
-layout(std430, binding = 1) readonly buffer B { Q8T b[]; };
-layout(std430, binding = 2) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer A { uint a[]; };
+layout(std430, binding = 1) readonly buffer B { uint b[]; };
+layout(std430, binding = 2) writeonly buffer Dst { uint dst[]; };
 layout(std430, binding = 3) readonly buffer Recip { ivec4 recip[]; };  // DIV: per device byte of b + 128
 layout(push_constant) uniform P {
   int total;            // output words
@@ -43,14 +43,14 @@ layout(push_constant) uniform P {
 } p;
 
 ivec4 load(uint mode, int idx, int row, int g, int sn, int sh, int sw, int c4, bool is_a) {
-  if (mode == 0u) return q8_unpack(is_a ? a[idx] : b[idx]);
+  if (mode == 0u) return word_unpack(is_a ? a[idx] : b[idx]);
   int w = row % p.W;
   int t = row / p.W;
   int h = t % p.H;
   int n = t / p.H;
   int r = n * sn + h * sh + w * sw;
-  if (mode == 1u) return q8_unpack(is_a ? a[r * c4 + g] : b[r * c4 + g]);
-  return ivec4(q8_unpack(is_a ? a[r * c4] : b[r * c4]).x);
+  if (mode == 1u) return word_unpack(is_a ? a[r * c4 + g] : b[r * c4 + g]);
+  return ivec4(word_unpack(is_a ? a[r * c4] : b[r * c4]).x);
 }
 
 void main() {
@@ -91,6 +91,6 @@ void main() {
     }
     v = clamp(v + p.zo, ivec4(p.lo), ivec4(p.hi));
     if (masked) v = q8_mask(v, g, p.C, p.zo);
-    dst[idx] = q8_pack(v);
+    dst[idx] = word_pack(v);
   }
 }

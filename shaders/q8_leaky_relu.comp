@@ -10,8 +10,8 @@
 
 layout(constant_id = 0) const uint PER = 4;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P {
   int total, C, C4;
   int zi, zo;                 // device zero points
@@ -25,11 +25,11 @@ void main() {
   for (uint i = 0; i < PER; i++) {
     int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
     if (idx >= p.total) return;
-    ivec4 d = q8_unpack(src[idx]) - p.zi;
+    ivec4 d = word_unpack(src[idx]) - p.zi;
     bvec4 pos = greaterThanEqual(d, ivec4(0));
     ivec4 r = mbqm4(d, mix(ivec4(p.m_alpha), ivec4(p.m_identity), pos), mix(ivec4(p.s_alpha), ivec4(p.s_identity), pos));
     ivec4 v = clamp(p.zo + r, -128, 127);
     if (masked) v = q8_mask(v, idx % p.C4, p.C, p.zo);
-    dst[idx] = q8_pack(v);
+    dst[idx] = word_pack(v);
   }
 }

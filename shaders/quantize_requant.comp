@@ -9,8 +9,8 @@
 
 layout(constant_id = 0) const uint PER = 4;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P { int total, C, C4, zi, zo, m, s; } p;
 
 void main() {
@@ -19,8 +19,8 @@ void main() {
   for (uint i = 0; i < PER; i++) {
     int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
     if (idx >= p.total) return;
-    ivec4 v = clamp(mbqm4(q8_unpack(src[idx]) - p.zi, ivec4(p.m), ivec4(p.s)) + p.zo, -128, 127);
+    ivec4 v = clamp(mbqm4(word_unpack(src[idx]) - p.zi, ivec4(p.m), ivec4(p.s)) + p.zo, -128, 127);
     if (masked) v = q8_mask(v, idx % p.C4, p.C, p.zo);
-    dst[idx] = q8_pack(v);
+    dst[idx] = word_pack(v);
   }
 }
