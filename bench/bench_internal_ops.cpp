@@ -7,6 +7,7 @@
 // fp32 time (issue 15: an 8-bit kernel should not be slower than its float counterpart).
 //   bench_internal_ops [--runs N] [--filter SUBSTRING] [--packed]
 // --packed: the int8 kernels on packed uint32 words even where the device has 8-bit storage (the other path).
+// --ops: each graph's operators and their times in its last run (what the int8 graph runs besides the op itself).
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -40,6 +41,13 @@ double median_ms(Session& s, int runs) {
   return t[t.size() / 2];
 }
 
+bool g_list_ops = false;
+
+void list_ops(const char* path, const Session& s) {
+  if (!g_list_ops) return;
+  for (const auto& [name, ms] : s.profile()) std::printf("    %s %-40s %8.3f\n", path, name.c_str(), ms);
+}
+
 struct Times {
   double fp32 = 0, int8 = -1;  // int8 < 0: no 8-bit kernel
 };
@@ -61,6 +69,7 @@ Times time_case(const std::shared_ptr<vk::Context>& ctx, const Case& c, int runs
   f.set_input(0, in.data(), in.size());
   Times t;
   t.fp32 = median_ms(f, runs);
+  list_ops("fp32", f);
   if (!op_desc(c.graph.ops.back().type).make_q8) return t;
   quant::Stats st = calib::calibrate(
       ctx, c.graph, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
@@ -71,6 +80,7 @@ Times time_case(const std::shared_ptr<vk::Context>& ctx, const Case& c, int runs
   for (int8_t& x : raw) x = (int8_t)(rng() & 0xff);
   q.set_input_bytes(0, raw.data(), raw.size());
   t.int8 = median_ms(q, runs);
+  list_ops("int8", q);
   return t;
 }
 
@@ -84,6 +94,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else if (!std::strcmp(argv[i], "--packed")) q8.packed_int8 = true;
+    else if (!std::strcmp(argv[i], "--ops")) g_list_ops = true;
   }
   try {
     auto ctx = std::make_shared<vk::Context>(vk::ContextOptions{});
