@@ -13,9 +13,9 @@
 layout(constant_id = 0) const bool ADJ_X = false;
 layout(constant_id = 1) const bool ADJ_Y = false;
 
-layout(std430, binding = 0) readonly buffer X { Q8T xs[]; };
-layout(std430, binding = 1) readonly buffer Y { Q8T ys[]; };
-layout(std430, binding = 2) writeonly buffer R { Q8T rs[]; };
+layout(std430, binding = 0) readonly buffer X { uint xs[]; };
+layout(std430, binding = 1) readonly buffer Y { uint ys[]; };
+layout(std430, binding = 2) writeonly buffer R { uint rs[]; };
 layout(push_constant) uniform P {
   int total;
   int M, N, K, M4, N4;
@@ -27,10 +27,10 @@ layout(push_constant) uniform P {
 } p;
 
 ivec4 x_row(int base, int row, int limit, int g) {
-  return row < limit ? q8_unpack(xs[(base + row) * p.x_c4 + g]) - p.zx : ivec4(0);
+  return row < limit ? word_unpack(xs[(base + row) * p.x_c4 + g]) - p.zx : ivec4(0);
 }
 ivec4 y_row(int base, int row, int limit, int g) {
-  return row < limit ? q8_unpack(ys[(base + row) * p.y_c4 + g]) - p.zy : ivec4(0);
+  return row < limit ? word_unpack(ys[(base + row) * p.y_c4 + g]) - p.zy : ivec4(0);
 }
 
 void main() {
@@ -67,6 +67,6 @@ void main() {
     if (i0 + r >= p.M) break;
     ivec4 v;
     for (int l = 0; l < 4; l++) v[l] = clamp(p.zo + mbqm_single(acc[r][l], p.mult, p.shift), -128, 127);
-    rs[(ro + i0 + r) * p.N4 + n4] = q8_pack(q8_mask(v, n4, p.N, p.zo));
+    rs[(ro + i0 + r) * p.N4 + n4] = word_pack(q8_mask(v, n4, p.N, p.zo));
   }
 }

@@ -27,9 +27,9 @@ layout(constant_id = 1) const uint MODE_A = 0;
 layout(constant_id = 2) const uint MODE_B = 0;
 layout(constant_id = 3) const uint PER = 4;
 
-layout(std430, binding = 0) readonly buffer A { Q8T a[]; };
-layout(std430, binding = 1) readonly buffer B { Q8T b[]; };
-layout(std430, binding = 2) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer A { uint a[]; };
+layout(std430, binding = 1) readonly buffer B { uint b[]; };
+layout(std430, binding = 2) writeonly buffer Dst { uint dst[]; };
 layout(std430, binding = 3) readonly buffer Recip { ivec4 recip[]; };  // DIV: per device byte of b + 128
 layout(push_constant) uniform P {
   int total;            // output words
@@ -43,46 +43,54 @@ layout(push_constant) uniform P {
 } p;
 
 ivec4 load(uint mode, int idx, int row, int g, int sn, int sh, int sw, int c4, bool is_a) {
-  if (mode == 0u) return q8_unpack(is_a ? a[idx] : b[idx]);
+  if (mode == 0u) return word_unpack(is_a ? a[idx] : b[idx]);
   int w = row % p.W;
   int t = row / p.W;
   int h = t % p.H;
   int n = t / p.H;
   int r = n * sn + h * sh + w * sw;
-  if (mode == 1u) return q8_unpack(is_a ? a[r * c4 + g] : b[r * c4 + g]);
-  return ivec4(q8_unpack(is_a ? a[r * c4] : b[r * c4]).x);
+  if (mode == 1u) return word_unpack(is_a ? a[r * c4 + g] : b[r * c4 + g]);
+  return ivec4(word_unpack(is_a ? a[r * c4] : b[r * c4]).x);
 }
 
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  // The channel group is needed for broadcasting and for the padding lanes only (a division per word otherwise).
+  bool masked = (p.C & 3) != 0;
   for (uint i = 0; i < PER; i++) {
     int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
     if (idx >= p.total) return;
-    int row = idx / p.C4;
-    int g = idx - row * p.C4;
+    int row = 0, g = 0;
+    if (MODE_A != 0u || MODE_B != 0u || masked) {
+      row = idx / p.C4;
+      g = idx - row * p.C4;
+    }
     ivec4 x = load(MODE_A, idx, row, g, p.an, p.ah, p.aw, p.ac4, true) - p.za;
     ivec4 y = load(MODE_B, idx, row, g, p.bn, p.bh, p.bw, p.bc4, false) - p.zb;
     ivec4 v;
-    for (int l = 0; l < 4; l++) {
-      if (OP == 1u) {
-        v[l] = mbqm(x[l] * y[l], p.mo, p.so);
-      } else if (OP == 3u) {
-        v[l] = max(x[l], y[l]);
-      } else if (OP == 4u) {
-        v[l] = min(x[l], y[l]);
-      } else if (OP == 6u) {
-        v[l] = div_quotient(x[l], recip[y[l] + p.zb + 128].xyz, p.mo, p.so);
-      } else if (OP == 7u) {
-        v[l] = x[l] >= 0 ? mbqm(x[l], p.ma, p.sa) : mbqm(x[l] * y[l], p.mo, p.so);
-      } else {
-        int left_shift = OP == 5u ? 7 : 20;
-        int ra = rdbpot(srdhm(x[l] * (1 << left_shift), p.ma), -p.sa);
-        int rb = rdbpot(srdhm(y[l] * (1 << left_shift), p.mb), -p.sb);
-        int r = OP == 5u ? (ra - rb) * (ra - rb) : ra + rb;
-        v[l] = rdbpot(srdhm(r, p.mo), -p.so);
-      }
+    if (OP == 0u || OP == 2u) {
+      // |x|, |y| <= 255: the inputs' rescale needs no 64-bit product; |ra + rb| < 2^29.
+      ivec4 ra = rdbpot4(srdhm_shl20_4(x, p.ma), -p.sa);
+      ivec4 rb = rdbpot4(srdhm_shl20_4(y, p.mb), -p.sb);
+      v = rdbpot4(srdhm4(ra + rb, ivec4(p.mo)), -p.so);
+    } else if (OP == 1u) {
+      v = mbqm4(x * y, ivec4(p.mo), ivec4(p.so));
+    } else if (OP == 3u) {
+      v = max(x, y);
+    } else if (OP == 4u) {
+      v = min(x, y);
+    } else if (OP == 5u) {
+      ivec4 ra = rdbpot4(srdhm4(x << 7, ivec4(p.ma)), -p.sa);
+      ivec4 rb = rdbpot4(srdhm4(y << 7, ivec4(p.mb)), -p.sb);
+      v = rdbpot4(srdhm4((ra - rb) * (ra - rb), ivec4(p.mo)), -p.so);
+    } else if (OP == 7u) {  // one requantization per lane, its operands picked by the sign
+      bvec4 pos = greaterThanEqual(x, ivec4(0));
+      v = mbqm4(mix(x * y, x, pos), mix(ivec4(p.mo), ivec4(p.ma), pos), mix(ivec4(p.so), ivec4(p.sa), pos));
+    } else {
+      for (int l = 0; l < 4; l++) v[l] = div_quotient(x[l], recip[y[l] + p.zb + 128].xyz, p.mo, p.so);
     }
     v = clamp(v + p.zo, ivec4(p.lo), ivec4(p.hi));
-    dst[idx] = q8_pack(q8_mask(v, g, p.C, p.zo));
+    if (masked) v = q8_mask(v, g, p.C, p.zo);
+    dst[idx] = word_pack(v);
   }
 }

@@ -17,8 +17,8 @@ layout(constant_id = 0) const bool CHANNEL = false;
 layout(constant_id = 1) const bool SAME = true;  // equal parameters: copy
 layout(constant_id = 2) const bool LAST = false;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) buffer Dst { uint dst[]; };
 layout(push_constant) uniform P {
   int total;
   int in_c, in_c4, out_c, out_c4;
@@ -50,31 +50,38 @@ void main() {
     int og = p.first + (idx - row * p.words);
     int obase = row * p.out_c4;
     int ibase = row * p.in_c4;
+    if ((p.ch_off & 3) == 0 && (p.in_c & 3) == 0) {  // whole words: input word og - first, one load
+      ivec4 d = word_unpack(src[ibase + og - p.first]);
+      ivec4 v;
+      for (int l = 0; l < 4; l++) v[l] = convert(d[l]);
+      dst[obase + og] = word_pack(v);
+      return;
+    }
     ivec4 old = ivec4(0);
     bool need_old = og * 4 < p.ch_off;
     if (!LAST && og * 4 + 3 >= p.ch_off + p.in_c) need_old = true;
-    if (need_old) old = q8_unpack(dst[obase + og]);
+    if (need_old) old = word_unpack(dst[obase + og]);
     ivec4 v;
     for (int l = 0; l < 4; l++) {
       int c = og * 4 + l;
       int ic = c - p.ch_off;
       if (ic >= 0 && ic < p.in_c) {
-        v[l] = convert(q8_unpack(src[ibase + (ic >> 2)])[ic & 3]);
+        v[l] = convert(word_unpack(src[ibase + (ic >> 2)])[ic & 3]);
       } else if (c >= p.out_c) {
         v[l] = zo;
       } else {
         v[l] = old[l];
       }
     }
-    dst[obase + og] = q8_pack(v);
+    dst[obase + og] = word_pack(v);
   } else {
     int r = idx / p.in_c4;
     int g = idx - r * p.in_c4;
     int blk = r / p.block_in;
     int orow = blk * p.block_out + p.row_off + (r - blk * p.block_in);
-    ivec4 d = q8_unpack(src[idx]);
+    ivec4 d = word_unpack(src[idx]);
     ivec4 v;
     for (int l = 0; l < 4; l++) v[l] = convert(d[l]);
-    dst[orow * p.out_c4 + g] = q8_pack(q8_mask(v, g, p.in_c, zo));
+    dst[orow * p.out_c4 + g] = word_pack(q8_mask(v, g, p.in_c, zo));
   }
 }

@@ -15,6 +15,17 @@ int div_trunc(int a, int b) {
   return a < 0 ? -q : q;
 }
 
+// div_trunc on 4 lanes by one divisor b > 0 for |a| < 2^24 and |a| / b < 2^20, without integer division (GPUs
+// without a vector integer divider run it lane by lane): the float estimate of |a| / b is within 1 of the quotient,
+// one correction step either way makes it exact.
+ivec4 div_trunc4(ivec4 a, int b) {
+  ivec4 m = abs(a);
+  ivec4 q = ivec4(vec4(m) * (1.0 / float(b)));
+  ivec4 rem = m - q * b;
+  q += ivec4(greaterThanEqual(rem, ivec4(b))) - ivec4(lessThan(rem, ivec4(0)));
+  return mix(q, -q, lessThan(a, ivec4(0)));
+}
+
 // std::round: to nearest, ties away from zero (exact: trunc and x - trunc(x) are exact in IEEE arithmetic).
 float round_away(float x) {
   precise float t = trunc(x);

@@ -7,8 +7,8 @@
 #include "common.glsl"
 #include "quant.glsl"
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) buffer Dst { uint dst[]; };
 layout(std430, binding = 2) readonly buffer Map { int map[]; };
 layout(push_constant) uniform P {
   int total;  // output words written, from word `first` on (the map starts there)
@@ -20,15 +20,10 @@ void main() {
   int idx = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
   if (idx >= p.total) return;
   const int o = idx + p.first;
+  ivec4 s = ivec4(map[idx * 4], map[idx * 4 + 1], map[idx * 4 + 2], map[idx * 4 + 3]);
   ivec4 v = ivec4(p.zo);
-  ivec4 kept = ivec4(0);
-  bool keeps = false;
-  for (int l = 0; l < 4; l++) keeps = keeps || map[idx * 4 + l] == -2;
-  if (keeps) kept = q8_unpack(dst[o]);
-  for (int l = 0; l < 4; l++) {
-    int s = map[idx * 4 + l];
-    if (s >= 0) v[l] = q8_unpack(src[s >> 2])[s & 3];
-    else if (s == -2) v[l] = kept[l];
-  }
-  dst[o] = q8_pack(v);
+  if (any(equal(s, ivec4(-2)))) v = mix(v, word_unpack(dst[o]), equal(s, ivec4(-2)));
+  for (int l = 0; l < 4; l++)
+    if (s[l] >= 0) v[l] = word_lane(src[s[l] >> 2], s[l] & 3);
+  dst[o] = word_pack(v);
 }

@@ -9,8 +9,8 @@
 #include "quant.glsl"
 #include "q8_exact.glsl"
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P { int rows, c, c4, zi; } p;
 
 void main() {
@@ -20,15 +20,15 @@ void main() {
   int base = row * p.c4;
   int acc = 0;
   for (int g = 0; g < p.c4; g++) {
-    ivec4 d = q8_unpack(src[base + g]) - p.zi;
+    ivec4 d = word_unpack(src[base + g]) - p.zi;
     acc += d.x * d.x + d.y * d.y + d.z * d.z + d.w * d.w;
   }
   int m, s;
   inv_sqrt_multiplier_exp(acc, m, s);
   for (int g = 0; g < p.c4; g++) {
-    ivec4 d = q8_unpack(src[base + g]) - p.zi;
+    ivec4 d = word_unpack(src[base + g]) - p.zi;
     ivec4 v;
     for (int l = 0; l < 4; l++) v[l] = clamp(mbqm(d[l], m, s + 7), -128, 127);
-    dst[base + g] = q8_pack(q8_mask(v, g, p.c, 0));
+    dst[base + g] = word_pack(q8_mask(v, g, p.c, 0));
   }
 }

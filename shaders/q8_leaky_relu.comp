@@ -10,8 +10,8 @@
 
 layout(constant_id = 0) const uint PER = 4;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P {
   int total, C, C4;
   int zi, zo;                 // device zero points
@@ -21,16 +21,15 @@ layout(push_constant) uniform P {
 
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  bool masked = (p.C & 3) != 0;  // the channel group (a division) is needed for padding lanes only
   for (uint i = 0; i < PER; i++) {
     int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
     if (idx >= p.total) return;
-    ivec4 x = q8_unpack(src[idx]);
-    ivec4 v;
-    for (int l = 0; l < 4; l++) {
-      int d = x[l] - p.zi;
-      int r = d >= 0 ? mbqm(d, p.m_identity, p.s_identity) : mbqm(d, p.m_alpha, p.s_alpha);
-      v[l] = clamp(p.zo + r, -128, 127);
-    }
-    dst[idx] = q8_pack(q8_mask(v, idx % p.C4, p.C, p.zo));
+    ivec4 d = word_unpack(src[idx]) - p.zi;
+    bvec4 pos = greaterThanEqual(d, ivec4(0));
+    ivec4 r = mbqm4(d, mix(ivec4(p.m_alpha), ivec4(p.m_identity), pos), mix(ivec4(p.s_alpha), ivec4(p.s_identity), pos));
+    ivec4 v = clamp(p.zo + r, -128, 127);
+    if (masked) v = q8_mask(v, idx % p.C4, p.C, p.zo);
+    dst[idx] = word_pack(v);
   }
 }

@@ -10,8 +10,8 @@
 #include "common.glsl"
 #include "quant.glsl"
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 // [0, 256): the exp table; then quant::LogTable: inv_c[64], log_c_hi[64], log_c_lo[64].
 layout(std430, binding = 2) readonly buffer Table { float table[]; };
 layout(push_constant) uniform P {
@@ -70,26 +70,26 @@ void main() {
   int base = row * p.C4;
   int mx = -128;
   for (int g = 0; g < p.C4; g++) {
-    ivec4 v = q8_unpack(src[base + g]);
+    ivec4 v = word_unpack(src[base + g]);
     for (int l = 0; l < 4; l++)
       if (g * 4 + l < p.C) mx = max(mx, v[l]);
   }
   precise float sum = 0.0;
   for (int g = 0; g < p.C4; g++) {
-    ivec4 v = q8_unpack(src[base + g]);
+    ivec4 v = word_unpack(src[base + g]);
     for (int l = 0; l < 4; l++)
       if (g * 4 + l < p.C) sum = sum + table[255 + v[l] - mx];
   }
   float log_sum = log_exact(sum);
   precise float precomputed = (p.in_scale * float(mx + 128) + log_sum) / p.out_scale;  // 1/16: exact
   for (int g = 0; g < p.C4; g++) {
-    ivec4 v = q8_unpack(src[base + g]);
+    ivec4 v = word_unpack(src[base + g]);
     ivec4 r = ivec4(127);  // padding lanes: the zero point
     for (int l = 0; l < 4; l++) {
       if (g * 4 + l >= p.C) continue;
       precise float log_prob = p.ratio * float(v[l] + 128) - precomputed;
       r[l] = clamp(int(roundEven(log_prob)) + 127, -128, 127);
     }
-    dst[base + g] = q8_pack(r);
+    dst[base + g] = word_pack(r);
   }
 }

@@ -7,8 +7,8 @@
 #include "common.glsl"
 #include "quant.glsl"
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P {
   int N, H, W, C, C4;       // input
   int OH, OW, OC, OC4;      // output
@@ -36,7 +36,7 @@ void main() {
     if ((p.bc & 3) == 0) {
       int ig = g - (p.bc >> 2);
       if (ig >= 0 && ig < p.C4) {
-        ivec4 s = q8_unpack(src[base + ig]) + p.shift;
+        ivec4 s = word_unpack(src[base + ig]) + p.shift;
         for (int l = 0; l < 4; l++) {
           int c = ig * 4 + l;
           if (c < p.C) v[l] = s[l];
@@ -45,9 +45,9 @@ void main() {
     } else {
       for (int l = 0; l < 4; l++) {
         int c = g * 4 + l - p.bc;
-        if (c >= 0 && c < p.C) v[l] = q8_unpack(src[base + (c >> 2)])[c & 3] + p.shift;
+        if (c >= 0 && c < p.C) v[l] = word_unpack(src[base + (c >> 2)])[c & 3] + p.shift;
       }
     }
   }
-  dst[idx] = q8_pack(v);
+  dst[idx] = word_pack(v);
 }

@@ -16,8 +16,8 @@ layout(constant_id = 3) const int SW = 1;
 layout(constant_id = 4) const bool AVG = true;
 layout(constant_id = 5) const int TILE = 4;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P {
   int H, W, C, C4;
   int OH, OW, OWT;
@@ -51,7 +51,7 @@ void main() {
     for (int s = 0; s < SPAN; s++) {
       int ix = ix0 + s;
       if (ix < 0 || ix >= p.W) continue;
-      ivec4 v = q8_unpack(src[rowbase + ix * p.C4]);
+      ivec4 v = word_unpack(src[rowbase + ix * p.C4]);
       for (int i = 0; i < TILE; i++) {
         int kx = s - i * SW;
         if (kx >= 0 && kx < FW) acc[i] = AVG ? acc[i] + v : max(acc[i], v);
@@ -69,12 +69,17 @@ void main() {
       int kx0 = max(0, -x0), kx1 = min(FW, p.W - x0);
       int count = max(1, max(0, ky1 - ky0) * max(0, kx1 - kx0));
       r += p.flip_in * count;  // the tensor's own values
-      for (int l = 0; l < 4; l++) r[l] = div_trunc(r[l] + (r[l] > 0 ? count / 2 : -(count / 2)), count);
+      r += mix(ivec4(-(count / 2)), ivec4(count / 2), greaterThan(r, ivec4(0)));
+      if (count < 1 << 15) {  // |r| <= 256 * count < 2^24
+        r = div_trunc4(r, count);
+      } else {
+        for (int l = 0; l < 4; l++) r[l] = div_trunc(r[l], count);
+      }
       r -= p.flip_out;
     } else {
       r += p.flip_in - p.flip_out;
     }
     r = clamp(r, ivec4(p.lo), ivec4(p.hi));
-    dst[(outrow + ox) * p.C4 + g] = q8_pack(q8_mask(r, g, p.C, p.zo));
+    dst[(outrow + ox) * p.C4 + g] = word_pack(q8_mask(r, g, p.C, p.zo));
   }
 }

@@ -22,8 +22,8 @@ layout(constant_id = 3) const bool RC = false;
 layout(constant_id = 4) const int MODE = 0;
 layout(constant_id = 5) const int OP = 0;  // 0 MEAN, 1 SUM, 2 MAX, 3 MIN
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P {
   int N, H, W, C, C4;  // input view
   int OC, OC4;         // output channels, words per output row
@@ -49,7 +49,7 @@ ivec4 reduce_nhw(int n, int h, int w, int g) {
   for (int a = n0; a < n1; a++)
     for (int b = h0; b < h1; b++) {
       int base = ((a * p.H + b) * p.W) * p.C4 + g;
-      for (int c = w0; c < w1; c++) s = combine(s, q8_unpack(src[base + c * p.C4]));
+      for (int c = w0; c < w1; c++) s = combine(s, word_unpack(src[base + c * p.C4]));
     }
   return s;
 }
@@ -111,5 +111,5 @@ void main() {
       r[i] = finish(s);
     }
   }
-  dst[idx] = q8_pack(q8_mask(r, g, p.OC, p.zo));
+  dst[idx] = word_pack(q8_mask(r, g, p.OC, p.zo));
 }

@@ -9,8 +9,8 @@
 
 layout(constant_id = 0) const uint PER = 4;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P { int total; int in_c, in_c4, out_c, out_c4, zo; } p;
 
 void main() {
@@ -27,7 +27,7 @@ void main() {
     ivec4 v = ivec4(p.zo);
     for (int j = 0; j < 4; j++) {
       if (j < n) {
-        v[j] = q8_unpack(src[ir * p.in_c4 + (ic >> 2)])[ic & 3];
+        v[j] = word_unpack(src[ir * p.in_c4 + (ic >> 2)])[ic & 3];
         ic++;
         if (ic == p.in_c) {
           ic = 0;
@@ -35,6 +35,6 @@ void main() {
         }
       }
     }
-    dst[idx] = q8_pack(v);
+    dst[idx] = word_pack(v);
   }
 }

@@ -11,8 +11,8 @@
 
 layout(constant_id = 0) const bool U8_OUT = false;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(std430, binding = 2) readonly buffer Table { float table[]; };
 layout(push_constant) uniform P {
   int rows, C, C4;
@@ -26,20 +26,20 @@ void main() {
   int base = row * p.C4;
   int mx = -128;
   for (int g = 0; g < p.C4; g++) {
-    ivec4 v = q8_unpack(src[base + g]);
+    ivec4 v = word_unpack(src[base + g]);
     for (int l = 0; l < 4; l++)
       if (g * 4 + l < p.C) mx = max(mx, v[l]);
   }
   precise float sum = 0.0;
   for (int g = 0; g < p.C4; g++) {
-    ivec4 v = q8_unpack(src[base + g]);
+    ivec4 v = word_unpack(src[base + g]);
     for (int l = 0; l < 4; l++)
       if (g * 4 + l < p.C) sum = sum + table[255 + v[l] - mx];
   }
   precise float denom = sum * p.out_scale;
   float inv = fdiv_exact(1.0, denom);
   for (int g = 0; g < p.C4; g++) {
-    ivec4 v = q8_unpack(src[base + g]);
+    ivec4 v = word_unpack(src[base + g]);
     ivec4 r = ivec4(p.zo);
     for (int l = 0; l < 4; l++) {
       if (g * 4 + l >= p.C) continue;
@@ -53,6 +53,6 @@ void main() {
       }
       r[l] = q;
     }
-    dst[base + g] = q8_pack(r);
+    dst[base + g] = word_pack(r);
   }
 }

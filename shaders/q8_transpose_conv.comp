@@ -7,8 +7,9 @@
 // (out-of-image inputs contribute nothing) plus, for each tap that lands, corr[oc4, ky, kx] = -x_zp * (sum of the
 // tap's weights over the input channels), folded on the host (int32 wrap-around, as the accumulator itself).
 // Weights: q8conv::pack_weights (block of 4 words per (oc4, ky, kx, ic4)); TARE_DOT: word l = input lanes of output
-// channel l (sdot4), otherwise word j = output channels of input lane j, accumulated exactly in float in chunks of
-// at most 256 (tap, input group) steps (1024 products of magnitude <= 2^14 per lane: sums stay <= 2^24).
+// channel l (sdot4), otherwise the same blocks as float vec4s (vec4 j = output channels of input lane j, converted on
+// the host: no unpacking in the inner loop), accumulated exactly in float over at most 256 input groups of one tap
+// (1024 products of magnitude <= 2^14 per lane: sums stay <= 2^24).
 #include "common.glsl"
 #include "quant.glsl"
 
@@ -21,7 +22,11 @@ layout(constant_id = 5) const int TC = 2;
 const int CHUNK = 256;
 
 layout(std430, binding = 0) readonly buffer In { uint inp[]; };
+#if TARE_DOT
 layout(std430, binding = 1) readonly buffer W { uint w[]; };
+#else
+layout(std430, binding = 1) readonly buffer W { vec4 w[]; };
+#endif
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };  // per oc4: bias, multiplier, shift, (unused)
 layout(std430, binding = 3) readonly buffer Corr { ivec4 corr[]; };  // per (oc4, ky, kx)
 layout(std430, binding = 4) writeonly buffer Out { uint outp[]; };
@@ -61,7 +66,6 @@ void main() {
 #if !TARE_DOT
   vec4 facc[TP * TC];
   for (int i = 0; i < TP * TC; i++) facc[i] = vec4(0);
-  int steps = 0;
 #endif
 
   for (int ky = 0; ky < KH; ky++) {
@@ -81,47 +85,46 @@ void main() {
         for (int t = 0; t < TP; t++)
           if (valid[t]) acc[t * TC + g] += c;
       }
-      for (int ic4 = 0; ic4 < p.IC4; ic4++) {
+      // Chunks of the input groups; the float sums move to the int32 accumulators after each, outside the inner
+      // loop (a flush test inside it made the whole kernel 3-5x slower on llvmpipe).
+      for (int c0 = 0; c0 < p.IC4; c0 += CHUNK) {
+        int c1 = min(c0 + CHUNK, p.IC4);
+        for (int ic4 = c0; ic4 < c1; ic4++) {
 #if TARE_DOT
-        uint v[TP];
-        for (int t = 0; t < TP; t++) v[t] = valid[t] ? inp[(rowbase + ix0 + t) * p.IC4 + ic4] : 0u;
-        for (int g = 0; g < TC; g++) {
-          int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
-          uint w0 = w[wi], w1 = w[wi + 1], w2 = w[wi + 2], w3 = w[wi + 3];
-          for (int t = 0; t < TP; t++)
-            acc[t * TC + g] += ivec4(sdot4(v[t], w0), sdot4(v[t], w1), sdot4(v[t], w2), sdot4(v[t], w3));
-        }
+          uint v[TP];
+          for (int t = 0; t < TP; t++) v[t] = valid[t] ? inp[(rowbase + ix0 + t) * p.IC4 + ic4] : 0u;
+          for (int g = 0; g < TC; g++) {
+            int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
+            uint w0 = w[wi], w1 = w[wi + 1], w2 = w[wi + 2], w3 = w[wi + 3];
+            for (int t = 0; t < TP; t++)
+              acc[t * TC + g] += ivec4(sdot4(v[t], w0), sdot4(v[t], w1), sdot4(v[t], w2), sdot4(v[t], w3));
+          }
 #else
-        if (steps == CHUNK) {  // move the float partial sums to the int32 accumulators
-          for (int i = 0; i < TP * TC; i++) {
-            acc[i] += ivec4(facc[i]);
-            facc[i] = vec4(0);
+          vec4 v[TP];
+          for (int t = 0; t < TP; t++)
+            v[t] = valid[t] ? vec4(word_unpack(inp[(rowbase + ix0 + t) * p.IC4 + ic4])) : vec4(0);
+          for (int g = 0; g < TC; g++) {
+            int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
+            vec4 w0 = w[wi], w1 = w[wi + 1], w2 = w[wi + 2], w3 = w[wi + 3];
+            for (int t = 0; t < TP; t++) {
+              vec4 a = facc[t * TC + g];
+              a = fma(vec4(v[t].x), w0, a);
+              a = fma(vec4(v[t].y), w1, a);
+              a = fma(vec4(v[t].z), w2, a);
+              facc[t * TC + g] = fma(vec4(v[t].w), w3, a);
+            }
           }
-          steps = 0;
+#endif
         }
-        steps++;
-        vec4 v[TP];
-        for (int t = 0; t < TP; t++)
-          v[t] = valid[t] ? vec4(word_unpack(inp[(rowbase + ix0 + t) * p.IC4 + ic4])) : vec4(0);
-        for (int g = 0; g < TC; g++) {
-          int wi = wb[g] + ((ky * KW + kx) * p.IC4 + ic4) * 4;
-          vec4 w0 = vec4(word_unpack(w[wi])), w1 = vec4(word_unpack(w[wi + 1]));
-          vec4 w2 = vec4(word_unpack(w[wi + 2])), w3 = vec4(word_unpack(w[wi + 3]));
-          for (int t = 0; t < TP; t++) {
-            vec4 a = facc[t * TC + g];
-            a = fma(vec4(v[t].x), w0, a);
-            a = fma(vec4(v[t].y), w1, a);
-            a = fma(vec4(v[t].z), w2, a);
-            facc[t * TC + g] = fma(vec4(v[t].w), w3, a);
-          }
+#if !TARE_DOT
+        for (int i = 0; i < TP * TC; i++) {
+          acc[i] += ivec4(facc[i]);
+          facc[i] = vec4(0);
         }
 #endif
       }
     }
   }
-#if !TARE_DOT
-  for (int i = 0; i < TP * TC; i++) acc[i] += ivec4(facc[i]);
-#endif
 
   int obase = (n * p.OH + oy) * p.OW;
   for (int t = 0; t < TP; t++) {

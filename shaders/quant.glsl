@@ -3,7 +3,10 @@
 // Device layout of 8-bit tensors: NHWC4 like float tensors, each group of 4 channels one 32-bit word of 4 int8
 // lanes (uint8 tensors are stored as int8 = uint8 - 128 with their zero point shifted by -128, which leaves every
 // (q - zero_point) unchanged).  Padding lanes hold the tensor's (device) zero point, i.e. the real value 0.
-// Variants: TARE_INT8_STORAGE=1 declares the buffers as i8vec4 (8-bit storage), else as packed uint words.
+// Variants: TARE_INT8_STORAGE=1 declares the buffers as i8vec4 (8-bit storage), else as packed uint words (Q8T).
+// The element-wise kernels read and write words (word_unpack / word_pack) on either path: the bytes are the same, and
+// llvmpipe loads an i8vec4 lane by lane (four loads for one word; measured 0.47 vs 0.36 ms for a bare 8-bit ADD of
+// [1,56,56,64]).
 // TARE_DOT=1 provides sdot4() through OpSDot (VK_KHR_shader_integer_dot_product), else a portable emulation.
 
 // Signed lanes of a packed word (lane 0 in the low byte).
@@ -11,6 +14,7 @@ ivec4 word_unpack(uint w) {
   int s = int(w);
   return ivec4(bitfieldExtract(s, 0, 8), bitfieldExtract(s, 8, 8), bitfieldExtract(s, 16, 8), bitfieldExtract(s, 24, 8));
 }
+int word_lane(uint w, int l) { return bitfieldExtract(int(w), 8 * l, 8); }  // lane l (0..3), signed
 uint word_pack(ivec4 v) {
   uvec4 u = uvec4(v) & 0xffu;
   return u.x | (u.y << 8) | (u.z << 16) | (u.w << 24);
@@ -49,25 +53,17 @@ int sdot4(uint a, uint b) {
 
 // ---- TFLite fixed-point arithmetic (gemmlowp semantics), 32-bit only (no shaderInt64 needed) ----------------------
 
-// SaturatingRoundingDoublingHighMul: round((a*b) / 2^31) with ties away from zero, saturating INT_MIN*INT_MIN.
+// SaturatingRoundingDoublingHighMul: round((a*b) / 2^31) with ties toward +infinity, saturating INT_MIN*INT_MIN.
+// gemmlowp adds a nudge of 2^30 (a*b >= 0) or 1 - 2^30 (a*b < 0) and divides truncating toward zero; for either sign
+// that is floor((a*b + 2^30) / 2^31), one 64-bit add and an arithmetic shift on the hi/lo pair.
 int srdhm(int a, int b) {
-  if (a == b && a == int(0x80000000)) return 0x7fffffff;
   int hi;
   int lo;
   imulExtended(a, b, hi, lo);  // a*b = hi * 2^32 + uint(lo)
-  // nudge = ab >= 0 ? 2^30 : 1 - 2^30, added as a 64-bit value
-  bool neg = hi < 0;
-  uint nudge_lo = neg ? uint(1 - (1 << 30)) : uint(1 << 30);
-  int nudge_hi = neg ? -1 : 0;
   uint carry;
-  uint slo = uaddCarry(uint(lo), nudge_lo, carry);
-  int shi = hi + nudge_hi + int(carry);
-  // Divide the 64-bit sum by 2^31 rounding toward zero (C++ semantics): for a negative sum add 2^31 - 1 first.
-  if (shi < 0) {
-    slo = uaddCarry(slo, 0x7fffffffu, carry);
-    shi += int(carry);
-  }
-  return int((uint(shi) << 1) | (slo >> 31));
+  uint slo = uaddCarry(uint(lo), 1u << 30, carry);
+  int r = int((uint(hi + int(carry)) << 1) | (slo >> 31));
+  return a == b && a == int(0x80000000) ? 0x7fffffff : r;
 }
 
 // RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero.
@@ -156,28 +152,36 @@ int mbqm_single(int x, int multiplier, int shift) {
 
 // ---- The same arithmetic on 4 lanes at once, branch-free (selects instead of branches), bit-identical ----------
 
-// srdhm on 4 lanes.
+// srdhm on 4 lanes: floor((a*b + 2^30) / 2^31) as srdhm.
 ivec4 srdhm4(ivec4 a, ivec4 b) {
   ivec4 hi;
   ivec4 lo;
   imulExtended(a, b, hi, lo);
-  ivec4 sgn = hi >> 31;  // -1 where a*b < 0
-  uvec4 nudge_lo = mix(uvec4(1u << 30), uvec4(uint(1 - (1 << 30))), lessThan(hi, ivec4(0)));
   uvec4 carry;
-  uvec4 slo = uaddCarry(uvec4(lo), nudge_lo, carry);
-  ivec4 shi = hi + sgn + ivec4(carry);
-  // Truncating division by 2^31: add 2^31 - 1 to a negative sum first.
-  slo = uaddCarry(slo, uvec4(shi >> 31) >> 1, carry);
-  shi += ivec4(carry);
-  ivec4 r = ivec4((uvec4(shi) << 1) | (slo >> 31));
+  uvec4 slo = uaddCarry(uvec4(lo), uvec4(1u << 30), carry);
+  ivec4 r = ivec4((uvec4(hi + ivec4(carry)) << 1) | (slo >> 31));
   bvec4 sat = equal((a ^ ivec4(0x80000000)) | (b ^ ivec4(0x80000000)), ivec4(0));
   return mix(r, ivec4(0x7fffffff), sat);
+}
+
+// srdhm(x << 20, m) on 4 lanes for |x| < 2^10 (TFLite's 8-bit ADD / SUB input rescale) without a 64-bit product:
+// floor((x * m * 2^20 + 2^30) / 2^31) = floor((x * m + 2^10) / 2^11), and with m = mh * 2^11 + ml (0 <= ml < 2^11)
+// that is x * mh + floor((x * ml + 2^10) / 2^11); |x * mh| < 2^30 and |x * ml| < 2^21.
+ivec4 srdhm_shl20_4(ivec4 x, int m) {
+  return x * (m >> 11) + ((x * (m & 0x7ff) + 0x400) >> 11);
 }
 
 // rdbpot on 4 lanes; exponent in [0, 31].
 ivec4 rdbpot4(ivec4 x, ivec4 exponent) {
   ivec4 mask = ivec4((uvec4(1u) << uvec4(exponent)) - 1u);
   ivec4 threshold = (mask >> 1) + ivec4(lessThan(x, ivec4(0)));
+  return (x >> exponent) + ivec4(greaterThan(x & mask, threshold));
+}
+
+// rdbpot on 4 lanes by one exponent in [0, 31].
+ivec4 rdbpot4(ivec4 x, int exponent) {
+  int mask = int((1u << uint(exponent)) - 1u);
+  ivec4 threshold = (mask >> 1) - (x >> 31);
   return (x >> exponent) + ivec4(greaterThan(x & mask, threshold));
 }
 

@@ -9,19 +9,18 @@
 
 layout(constant_id = 0) const uint PER = 4;
 
-layout(std430, binding = 0) readonly buffer Src { Q8T src[]; };
-layout(std430, binding = 1) writeonly buffer Dst { Q8T dst[]; };
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P { int total, C, C4, zi, zo, m, s; } p;
 
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  bool masked = (p.C & 3) != 0;  // the channel group (a division) is needed for padding lanes only
   for (uint i = 0; i < PER; i++) {
     int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
     if (idx >= p.total) return;
-    int g = idx % p.C4;
-    ivec4 x = q8_unpack(src[idx]) - p.zi;
-    ivec4 v;
-    for (int l = 0; l < 4; l++) v[l] = clamp(mbqm(x[l], p.m, p.s) + p.zo, -128, 127);
-    dst[idx] = q8_pack(q8_mask(v, g, p.C, p.zo));
+    ivec4 v = clamp(mbqm4(word_unpack(src[idx]) - p.zi, ivec4(p.m), ivec4(p.s)) + p.zo, -128, 127);
+    if (masked) v = q8_mask(v, idx % p.C4, p.C, p.zo);
+    dst[idx] = word_pack(v);
   }
 }

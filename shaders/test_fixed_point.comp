@@ -1,9 +1,12 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // Test kernel for the fixed-point helpers of quant.glsl (tests/test_quant_gpu.cpp): for each case ivec4(x, m,
-// shift, exponent) writes ivec4(srdhm(x, m), rdbpot(x, exponent), mbqm(x, m, shift), mbqm_single(x, m, shift)).
+// shift, exponent) writes ivec4(srdhm(x, m), rdbpot(x, exponent), mbqm(x, m, shift), mbqm_single(x, m, shift)) and
+// the 4-lane forms on the same inputs: ivec4(srdhm4, rdbpot4 by one exponent, srdhm_shl20_4 of xs = x's low 11 bits
+// (signed), div_trunc4 of xd = x's low 24 bits (signed) by d = (m & 0xffff) + 16).
 #include "common.glsl"
 #include "quant.glsl"
+#include "q8_exact.glsl"
 
 layout(std430, binding = 0) readonly buffer In { ivec4 cases[]; };
 layout(std430, binding = 1) writeonly buffer Out { ivec4 results[]; };
@@ -14,5 +17,8 @@ void main() {
   if (i >= p.n) return;
   ivec4 c = cases[i];
   int single = c.z <= 30 ? mbqm_single(c.x, c.y, c.z) : 0;
-  results[i] = ivec4(srdhm(c.x, c.y), rdbpot(c.x, c.w), mbqm(c.x, c.y, c.z), single);
+  results[2 * i] = ivec4(srdhm(c.x, c.y), rdbpot(c.x, c.w), mbqm(c.x, c.y, c.z), single);
+  int xs = bitfieldExtract(c.x, 0, 11), xd = bitfieldExtract(c.x, 0, 24), d = (c.y & 0xffff) + 16;
+  results[2 * i + 1] = ivec4(srdhm4(ivec4(c.x), ivec4(c.y)).x, rdbpot4(ivec4(c.x), c.w).x,
+                             srdhm_shl20_4(ivec4(xs), c.y).x, div_trunc4(ivec4(xd), d).x);
 }

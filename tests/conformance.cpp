@@ -522,7 +522,7 @@ bool run_path(const Graph& g, const Case& c, Path p) {
       }
     }
   } catch (const std::exception& ex) {
-    FAIL_CHECK("threw: " << ex.what());
+    FAIL_CHECK("threw: " << std::string(ex.what()));
   }
   return true;
 }

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <random>
 
+#include <unistd.h>
+
 #include "calib/calibrate.h"
 #include "engine/session.h"
 #include "model/tflite_export.h"
@@ -129,7 +131,8 @@ TEST_SUITE("models") {
         auto file = export_tflite(q);
         Graph back = import_tflite(file.data(), file.size());
         std::string path = (std::filesystem::temp_directory_path() /
-                            ("tare_q_" + std::to_string(per_channel) + std::to_string((int)io) + ".tflite"))
+                            ("tare_q_" + std::to_string(per_channel) + std::to_string((int)io) + "_" +
+                             std::to_string(::getpid()) + ".tflite"))
                                .string();
         {
           std::ofstream f(path, std::ios::binary);

@@ -296,7 +296,12 @@ KernelPtr make_q8(BuildContext& b, const Op& op) {
     for (int t = 0; t < taps; t++)
       corr[((size_t)(oc / 4) * taps + t) * 4 + oc % 4] =
           (int32_t)(0u - (uint32_t)xz * pw.tap_sums[(size_t)oc * taps + t]);
-  const ConstSlice weights = b.add_constant_bytes(pw.bytes.data(), pw.bytes.size());
+  // Without packed dot products the shader multiplies in float: the weight bytes go as floats (no unpacking).
+  const ConstSlice weights =
+      dot ? b.add_constant_bytes(pw.bytes.data(), pw.bytes.size())
+          : b.add_constant_floats(
+                std::vector<float>(reinterpret_cast<const int8_t*>(pw.bytes.data()),
+                                   reinterpret_cast<const int8_t*>(pw.bytes.data()) + pw.bytes.size()));
   const ConstSlice qtable = q8conv::add_table(b, qp, qp.bias, g.oc);
   const ConstSlice corrections = b.add_constant_bytes(corr.data(), corr.size() * 4);
   const OpParams& pr = op.params;
