@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use common::*;
 use tare::{
   AnalyzeOptions, BftOptions, DType, EqualizeOptions, Error, ErrorPoint, IbcOptions, Inputs, Model, QuantizeOptions,
-  SessionOptions, Stage, Status, WeightRounding,
+  RangeMethod, SessionOptions, Stage, Status, WeightRounding,
 };
 
 #[test]
@@ -17,6 +17,7 @@ fn defaults_match_the_header() {
   assert!(!q.per_channel && !q.bias_16bit && q.drop_dead_channels);
   assert_eq!(q.rounding, WeightRounding::NearestAway);
   assert_eq!((q.input_type, q.output_type, q.calibration_batch), (DType::Float32, DType::Float32, 8));
+  assert_eq!(q.ranges, RangeMethod::MinMax);
   let i = IbcOptions::default();
   assert!(!i.pre_activation && !i.bias_16bit);
   assert_eq!(AnalyzeOptions::default().batch, 8);
