@@ -255,7 +255,8 @@ int main(void) {
     EXPECT(canary_intact(&u, cut, sizeof(u)));
     tare_quantize_options_init(&u.o);
     EXPECT(u.o.struct_size == sizeof(u.o) && u.o.drop_dead_channels == 1 && u.o.rounding == TARE_ROUND_NEAREST_AWAY &&
-           u.o.input_type == TARE_DTYPE_FLOAT32 && u.o.calibration_batch == 8 && u.o.progress == NULL);
+           u.o.input_type == TARE_DTYPE_FLOAT32 && u.o.calibration_batch == 8 && u.o.progress == NULL &&
+           u.o.ranges == TARE_RANGES_MINMAX && u.o.percentile == 99.99);
   }
 
   /* The supported operators: no context needed; CONV_2D has every path, NEG no int8, FAKE_QUANT is internal,
@@ -384,6 +385,23 @@ int main(void) {
       qo.output_type = (tare_dtype)bad[i];
       EXPECT(tare_quantize_array(model, &x, 1, &qo, &qm, NULL) == TARE_ERROR_INVALID_ARGUMENT && qm == NULL &&
              strstr(tare_last_error(), "output_type = ") != NULL);
+    }
+    { /* Range methods: an unknown one and a percentile outside (50, 100] are refused. */
+      const int bad_ranges[] = {3, -1};
+      const double bad_percentiles[] = {50.0, 100.5, -1.0, NAN};
+      for (i = 0; i < 2; i++) {
+        tare_quantize_options_init(&qo);
+        qo.ranges = (tare_range_method)bad_ranges[i];
+        EXPECT(tare_quantize_array(model, &x, 1, &qo, &qm, NULL) == TARE_ERROR_INVALID_ARGUMENT && qm == NULL &&
+               strstr(tare_last_error(), "ranges = ") != NULL);
+      }
+      for (i = 0; i < 4; i++) {
+        tare_quantize_options_init(&qo);
+        qo.ranges = TARE_RANGES_PERCENTILE;
+        qo.percentile = bad_percentiles[i];
+        EXPECT(tare_quantize_array(model, &x, 1, &qo, &qm, NULL) == TARE_ERROR_INVALID_ARGUMENT && qm == NULL &&
+               strstr(tare_last_error(), "percentile must be in (50, 100]") != NULL);
+      }
     }
     tare_model_destroy(model);
     model = NULL;

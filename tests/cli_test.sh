@@ -135,6 +135,18 @@ if [ -f "$DATA/models/mobilenet_v2_1.0_224_float.tflite" ]; then
   for f in $(ls "$ALL" | head -6); do ln -s "$ALL/$f" "$tmp/calib/$f"; done
   check "quantize" 0 "wrote" -- "$TARE" quantize "$S" --images "$tmp/calib" --count 4 --out "$tmp/q.tflite"
   check_json "quantize --json" quantize -- "$TARE" quantize "$S" --images "$tmp/calib" --count 4 --out "$tmp/q2.tflite" --json
+  # Range methods (docs/quantization.md, "Activation ranges"): a second pass over the images, and bad values refused.
+  check "quantize --ranges mse" 0 "mse ranges" -- "$TARE" quantize "$S" --images "$tmp/calib" --count 2 --ranges mse \
+    --out "$tmp/qm.tflite"
+  check "run an MSE-range model" 0 "top 5" -- "$TARE" run "$tmp/qm.tflite" --input "$IMG"
+  check_json "quantize --ranges percentile --json" quantize percentile -- "$TARE" quantize "$S" --images "$tmp/calib" \
+    --count 2 --ranges percentile --percentile 99.9 --out "$tmp/qp.tflite" --json
+  check "unknown --ranges" 2 "\-\-ranges must be minmax, percentile or mse, got 'max'" -- "$TARE" quantize "$S" \
+    --images "$tmp/calib" --ranges max --out "$tmp/qx.tflite"
+  check "--percentile without its method" 2 "\-\-percentile needs \-\-ranges percentile" -- "$TARE" calibrate "$S" \
+    --images "$tmp/calib" --percentile 99 --out "$tmp/qx.tflite"
+  check "--percentile out of range" 2 "\-\-percentile must be in " -- "$TARE" quantize "$S" --images "$tmp/calib" \
+    --ranges percentile --percentile 50 --out "$tmp/qx.tflite"
   # Progress on a pipe: plain lines, no carriage returns.
   "$TARE" quantize "$S" --images "$tmp/calib" --count 4 --out "$tmp/q3.tflite" >/dev/null 2>"$tmp/progress.txt"
   if grep -q $'\r' "$tmp/progress.txt"; then ko "carriage return in piped progress"; else ok; fi

@@ -335,6 +335,15 @@ typedef enum tare_weight_rounding {
   TARE_ROUND_NEAREST_EVEN = 1
 } tare_weight_rounding;
 
+/* How each activation tensor's range is chosen from the calibration images (docs/quantization.md, "Activation
+   ranges").  Methods other than MINMAX run the images a second time, counting every tensor's values in a histogram
+   on the GPU, and may clip the rare largest values for a finer int8 step on the rest. */
+typedef enum tare_range_method {
+  TARE_RANGES_MINMAX = 0,     /* the observed minimum and maximum (default) */
+  TARE_RANGES_PERCENTILE = 1, /* the `percentile`-th percentile of the values above 0, the (100 - it)-th below */
+  TARE_RANGES_MSE = 2         /* the range whose int8 grid has the smallest squared error over the histogram */
+} tare_range_method;
+
 typedef struct tare_quantize_options {
   size_t struct_size;
   int per_channel;        /* 0 (default): INT8 per-tensor weights, the paper's scheme; 1: per channel */
@@ -346,6 +355,8 @@ typedef struct tare_quantize_options {
   uint32_t calibration_batch; /* inputs per GPU run while calibrating (default 8) */
   tare_progress_fn progress;  /* may be NULL */
   void* user_data;            /* passed to progress */
+  tare_range_method ranges;   /* activation ranges (default TARE_RANGES_MINMAX) */
+  double percentile;          /* TARE_RANGES_PERCENTILE: in (50, 100] (default 99.99) */
 } tare_quantize_options;
 
 typedef struct tare_quantize_report {

@@ -54,6 +54,8 @@ OptionSpec crop() { return {"--crop", "F", "central crop fraction of the images 
 OptionSpec count() { return tare_samples::calib_opt::count(); }
 OptionSpec per_channel() { return tare_samples::calib_opt::per_channel(); }
 OptionSpec bias_16bit() { return {"--bias-16bit", "", "clamp biases to 16 bits, as the paper did", ""}; }
+OptionSpec ranges() { return tare_samples::calib_opt::ranges(); }
+OptionSpec percentile() { return tare_samples::calib_opt::percentile(); }
 OptionSpec batch() { return {"--batch", "B", "images per GPU calibration run", "8"}; }
 std::vector<OptionSpec> gpu() { return {device(), validation(), no_cache(), json()}; }
 std::vector<OptionSpec> with_gpu(std::vector<OptionSpec> own) {
@@ -142,6 +144,20 @@ double parse_double(const std::string& s, const char* what) {
   if (s.empty() || *end || !std::isfinite(v))
     throw UsageError(std::string(what) + " must be a number, got '" + s + "'");
   return v;
+}
+
+std::string set_ranges(const Args& a, tare_quantize_options& o) {
+  const std::string r = a.get("--ranges");
+  if (r == "minmax") o.ranges = TARE_RANGES_MINMAX;
+  else if (r == "percentile") o.ranges = TARE_RANGES_PERCENTILE;
+  else if (r == "mse") o.ranges = TARE_RANGES_MSE;
+  else throw UsageError("--ranges must be minmax, percentile or mse, got '" + r + "'");
+  if (a.has("--percentile") && o.ranges != TARE_RANGES_PERCENTILE)
+    throw UsageError("--percentile needs --ranges percentile");
+  o.percentile = parse_double(a.get("--percentile"), "--percentile");
+  if (!(o.percentile > 50 && o.percentile <= 100))
+    throw UsageError("--percentile must be in (50, 100], got '" + a.get("--percentile") + "'");
+  return r;
 }
 
 const char* dtype_name(tare_dtype d) {

@@ -66,6 +66,8 @@ OptionSpec count();
 OptionSpec per_channel();
 OptionSpec bias_16bit();
 OptionSpec batch();
+OptionSpec ranges();
+OptionSpec percentile();
 // --device, --validation, --no-cache (every command that creates a Vulkan context) and --json.
 std::vector<OptionSpec> gpu();
 // A command's own options followed by gpu().
@@ -98,6 +100,8 @@ int progress_callback(void*, const char* stage, uint32_t done, uint32_t total);
 
 long parse_int(const std::string& s, const char* what, long lo, long hi);
 double parse_double(const std::string& s, const char* what);
+// --ranges and --percentile into quantization options (usage errors for bad values); the method's name.
+std::string set_ranges(const Args& a, tare_quantize_options& o);
 const char* dtype_name(tare_dtype d);
 std::string shape_string(const tare_tensor_info& t);
 Json shape_json(const tare_tensor_info& t);

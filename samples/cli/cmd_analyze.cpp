@@ -138,6 +138,8 @@ const Command& analyze_command() {
             {"--pre-activation", "", "correct and show the error before the fused activation (default: after it)", ""},
             opt::per_channel(),
             opt::bias_16bit(),
+            opt::ranges(),
+            opt::percentile(),
             opt::batch(),
             opt::mean(),
             opt::std_dev(),

@@ -235,6 +235,10 @@ int run_calibrate(const Args& a) {
   uint32_t ibc_images = (uint32_t)parse_int(a.get("--ibc-images"), "--ibc-images", 1, 4096);
   uint32_t bft_images = (uint32_t)parse_int(a.get("--bft-images"), "--bft-images", 1, 1000000);
   const uint32_t eval_images = (uint32_t)parse_int(a.get("--eval"), "--eval", 0, 1000000);
+  {
+    tare_quantize_options ranges_checked;  // --ranges and --percentile, checked before the work
+    set_ranges(a, ranges_checked);
+  }
   tare_bft_options bo;
   tare_bft_options_init(&bo);
   bo.mini_epochs_per_rate = (uint32_t)parse_int(a.get("--bft-epochs"), "--bft-epochs", 0, 100000);
@@ -288,6 +292,9 @@ int run_calibrate(const Args& a) {
   settings["image_count"] = files;
   settings["count"] = count;
   settings["per_channel"] = a.flag("--per-channel");
+  settings["ranges"] = a.get("--ranges");
+  settings["percentile"] = a.get("--ranges") == "percentile" ? Json(parse_double(a.get("--percentile"), "--percentile"))
+                                                             : Json(nullptr);
   settings["bias_16bit"] = a.flag("--bias-16bit");
   settings["equalize"] = a.flag("--equalize");
   settings["ibc_images"] = do_ibc ? Json(ibc_images) : Json(nullptr);
@@ -549,6 +556,8 @@ const Command& calibrate_command() {
              ""},
             opt::per_channel(),
             opt::bias_16bit(),
+            opt::ranges(),
+            opt::percentile(),
             opt::batch(),
             opt::mean(),
             opt::std_dev(),

@@ -19,6 +19,7 @@ int run_quantize(const Args& a) {
   if (a.flag("--int8-io") && a.flag("--uint8-io")) throw UsageError("--int8-io and --uint8-io exclude each other");
   if (a.flag("--int8-io")) o.input_type = o.output_type = TARE_DTYPE_INT8;
   if (a.flag("--uint8-io")) o.input_type = o.output_type = TARE_DTYPE_UINT8;
+  const std::string ranges = set_ranges(a, o);
   o.progress = progress_callback;
   uint32_t count = (uint32_t)parse_int(a.get("--count"), "--count", 1, 1000000);
   ImageFeed feed;
@@ -34,8 +35,8 @@ int run_quantize(const Args& a) {
   tare_quantize_report rep;
   tare_quantize_report_init(&rep);
   tare_model* q = nullptr;
-  text("calibrating %s on %u images of %s (%s weights)\n", path.c_str(), count, a.get("--images").c_str(),
-       o.per_channel ? "per-channel" : "per-tensor");
+  text("calibrating %s on %u images of %s (%s weights, %s ranges)\n", path.c_str(), count, a.get("--images").c_str(),
+       o.per_channel ? "per-channel" : "per-tensor", ranges.c_str());
   check(tare_quantize(model.get(), count, feed_image, &feed, &o, &q, &rep), "quantizing");
   ModelPtr qm(q);
   text("quantized: %u weight tensors, %u activation ranges, %u dead channels dropped; calibration %.0f ms\n",
@@ -49,6 +50,8 @@ int run_quantize(const Args& a) {
     doc["images"] = a.get("--images");
     doc["count"] = count;
     doc["per_channel"] = o.per_channel != 0;
+    doc["ranges"] = ranges;
+    if (o.ranges == TARE_RANGES_PERCENTILE) doc["percentile"] = o.percentile;
     doc["io_dtype"] = dtype_name(o.input_type);
     doc["quantized_weights"] = rep.quantized_weights;
     doc["activations"] = rep.activations;
@@ -79,6 +82,8 @@ const Command& quantize_command() {
                        ""},
                       {"--int8-io", "", "int8 model inputs and outputs (default float32 with QUANTIZE/DEQUANTIZE)", ""},
                       {"--uint8-io", "", "uint8 model inputs and outputs", ""},
+                      opt::ranges(),
+                      opt::percentile(),
                       opt::batch(),
                       opt::mean(),
                       opt::std_dev(),

@@ -9,13 +9,14 @@ ModelPtr quantize_on_images(tare_model* model, ImageFeed& feed, uint32_t count, 
   o.per_channel = a.flag("--per-channel");
   o.bias_16bit = a.flag("--bias-16bit");
   o.calibration_batch = (uint32_t)parse_int(a.get("--batch"), "--batch", 1, 1024);
+  const std::string ranges = set_ranges(a, o);
   o.progress = progress_callback;
   tare_quantize_report_init(&report);
   tare_model* q = nullptr;
   check(tare_quantize(model, count, feed_image, &feed, &o, &q, &report), "quantizing");
-  text("quantized   %u weight tensors (%s), %u activation ranges from %u images, %u dead channels; %.0f ms\n",
-       report.quantized_weights, o.per_channel ? "per-channel" : "per-tensor", report.activations, count,
-       report.dead_channels, report.calibration_ms);
+  text("quantized   %u weight tensors (%s), %u activation ranges (%s) from %u images, %u dead channels; %.0f ms\n",
+       report.quantized_weights, o.per_channel ? "per-channel" : "per-tensor", report.activations, ranges.c_str(),
+       count, report.dead_channels, report.calibration_ms);
   return ModelPtr(q);
 }
 

@@ -26,6 +26,15 @@ inline OptionSpec bft_batch() {
 inline OptionSpec per_channel() {
   return {"--per-channel", "", "per-channel weight scales (default: per-tensor, the paper's scheme)", ""};
 }
+inline OptionSpec ranges() {
+  return {"--ranges", "R",
+          "activation ranges: minmax, percentile (--percentile of the values each side) or mse (least squared "
+          "int8 error over a histogram); the last two run the calibration images twice",
+          "minmax"};
+}
+inline OptionSpec percentile() {
+  return {"--percentile", "P", "with --ranges percentile: the percentile kept, in (50, 100]", "99.99"};
+}
 inline OptionSpec eval(const std::string& default_count) {
   return {"--eval", "N", "held-out images (after the calibration ones) to compare with the float model", default_count};
 }

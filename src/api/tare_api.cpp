@@ -552,6 +552,8 @@ TARE_API void tare_quantize_options_init_sized(tare_quantize_options* o, size_t 
     d.input_type = TARE_DTYPE_FLOAT32;
     d.output_type = TARE_DTYPE_FLOAT32;
     d.calibration_batch = 8;
+    d.ranges = TARE_RANGES_MINMAX;
+    d.percentile = 99.99;
   });
 }
 
@@ -588,6 +590,11 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
                     : tare::quant::WeightRounding::NearestAway;
   qo.input_type = io_type(o.input_type, "input_type");
   qo.output_type = io_type(o.output_type, "output_type");
+  tare::quant::RangeOptions ranges;
+  ranges.method = (tare::quant::RangeMethod)checked_enum(o.ranges, TARE_RANGES_MSE + 1, "ranges");
+  ranges.percentile = o.percentile;
+  TARE_ARG(ranges.method != tare::quant::RangeMethod::Percentile || (o.percentile > 50 && o.percentile <= 100),
+           "percentile must be in (50, 100]");
   const tare::Graph& g = *model->graph;
   TARE_ARG(g.inputs.size() == 1, "quantization supports models with one input");
   auto t0 = std::chrono::steady_clock::now();
@@ -595,7 +602,8 @@ void quantize_impl(tare_model* model, uint32_t count, const std::function<void(u
     return !o.progress || o.progress(o.user_data, "calibrate", done, total) == 0;
   };
   tare::quant::Stats stats = tare::calib::calibrate(model->ctx, g, count,
-                                                    (int)std::max<uint32_t>(1, o.calibration_batch), fill, progress);
+                                                    (int)std::max<uint32_t>(1, o.calibration_batch), fill, progress,
+                                                    ranges);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   tare::quant::QuantizeReport rep;
   auto q = std::make_shared<const tare::Graph>(tare::quant::quantize_graph(g, stats, qo, &rep));

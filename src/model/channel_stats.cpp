@@ -20,6 +20,7 @@ void merge_stats(ChannelStats& into, const ChannelStats& from) {
     into.sum_sq[c] += from.sum_sq[c];
   }
   into.count += from.count;
+  into.has_range = false;
 }
 
 }  // namespace tare

@@ -13,6 +13,10 @@ struct ChannelStats {
   std::vector<float> min, max;  // one per channel (last dimension); empty if the tensor was never seen
   std::vector<double> sum, sum_sq;
   double count = 0;
+  // The activation range a range method chose (quant/ranges.h); without one the quantizer takes the channels' min
+  // and max.  Merging statistics drops it (it was chosen for the values seen before).
+  bool has_range = false;
+  float range_min = 0, range_max = 0;
   bool seen() const { return !min.empty(); }
   double mean(size_t c) const { return count > 0 ? sum[c] / count : 0.0; }
 };

@@ -181,6 +181,11 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
     }
     const ChannelStats& st = stats[t];
     TARE_CHECK(st.seen(), TARE_ERROR_INVALID_ARGUMENT, ctx + "no calibration range for tensor '" + x.name + "'");
+    if (st.has_range) {  // chosen by a range method (quant/ranges.h)
+      mn = st.range_min;
+      mx = st.range_max;
+      return;
+    }
     mn = *std::min_element(st.min.begin(), st.min.end());
     mx = *std::max_element(st.max.begin(), st.max.end());
   };

@@ -27,6 +27,8 @@ namespace Tare
       InputType = o.input_type;
       OutputType = o.output_type;
       CalibrationBatch = (int)o.calibration_batch;
+      Ranges = o.ranges;
+      Percentile = o.percentile;
     }
 
     /// <summary>False (default): per-tensor int8 weights, the paper's scheme; true: per channel.</summary>
@@ -42,6 +44,10 @@ namespace Tare
     public DType OutputType { get; set; }
     /// <summary>Inputs per GPU run while calibrating.</summary>
     public int CalibrationBatch { get; set; }
+    /// <summary>Activation ranges (default MinMax); other methods run the inputs twice.</summary>
+    public RangeMethod Ranges { get; set; }
+    /// <summary>RangeMethod.Percentile: in (50, 100] (default 99.99).</summary>
+    public double Percentile { get; set; }
     /// <summary>Stage "calibrate"; may be null.</summary>
     public ProgressHandler Progress { get; set; }
 
@@ -56,6 +62,8 @@ namespace Tare
       o.input_type = InputType;
       o.output_type = OutputType;
       o.calibration_batch = (uint)CalibrationBatch;
+      o.ranges = Ranges;
+      o.percentile = Percentile;
       if (Progress != null)
       {
         o.progress = Callbacks.ProgressPtr;

@@ -54,6 +54,17 @@ namespace Tare
     NearestEven = 1,
   }
 
+  /// <summary>tare_range_method: how each activation's range is chosen from the calibration inputs.</summary>
+  public enum RangeMethod : int
+  {
+    /// <summary>The observed minimum and maximum.</summary>
+    MinMax = 0,
+    /// <summary>QuantizeOptions.Percentile of the values above 0, 100 minus it below.</summary>
+    Percentile = 1,
+    /// <summary>The range whose int8 grid has the smallest squared error over the values' histogram.</summary>
+    Mse = 2,
+  }
+
   /// <summary>tare_error_point: where a layer's quantization error is measured.</summary>
   public enum ErrorPoint : int
   {

@@ -146,6 +146,8 @@ namespace Tare
       public uint calibration_batch;
       public IntPtr progress;
       public IntPtr user_data;
+      public RangeMethod ranges;
+      public double percentile;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -285,7 +285,8 @@ namespace Tare.Tests
         Check(so.Precision == Precision.Fp32 && so.Batch == 0 && !so.Profiling, "session options");
         var qo = new QuantizeOptions();
         Check(!qo.PerChannel && qo.DropDeadChannels && qo.CalibrationBatch == 8 && qo.InputType == DType.Float32 &&
-              qo.OutputType == DType.Float32 && qo.Progress == null, "quantize options");
+              qo.OutputType == DType.Float32 && qo.Progress == null && qo.Ranges == RangeMethod.MinMax &&
+              qo.Percentile == 99.99, "quantize options");
         var io = new IbcOptions();
         Check(!io.PreActivation, "ibc options");
         Check(new AnalyzeOptions().Batch == 8, "analyze options");

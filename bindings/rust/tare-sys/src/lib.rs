@@ -73,6 +73,11 @@ pub type tare_weight_rounding = c_int;
 pub const TARE_ROUND_NEAREST_AWAY: tare_weight_rounding = 0;
 pub const TARE_ROUND_NEAREST_EVEN: tare_weight_rounding = 1;
 
+pub type tare_range_method = c_int;
+pub const TARE_RANGES_MINMAX: tare_range_method = 0;
+pub const TARE_RANGES_PERCENTILE: tare_range_method = 1;
+pub const TARE_RANGES_MSE: tare_range_method = 2;
+
 pub type tare_error_point = c_int;
 pub const TARE_POINT_PRE_ACTIVATION: tare_error_point = 0;
 pub const TARE_POINT_POST_ACTIVATION: tare_error_point = 1;
@@ -236,6 +241,8 @@ pub struct tare_quantize_options {
   pub calibration_batch: u32,
   pub progress: tare_progress_fn,
   pub user_data: *mut c_void,
+  pub ranges: tare_range_method,
+  pub percentile: f64,
 }
 
 #[repr(C)]

@@ -740,7 +740,7 @@ layouts! {
   tare_session_options { struct_size, precision, batch, profiling }
   tare_memory_report { struct_size, constant_bytes, activation_bytes, unplanned_bytes, staging_bytes }
   tare_quantize_options { struct_size, per_channel, bias_16bit, drop_dead_channels, rounding, input_type,
-    output_type, calibration_batch, progress, user_data }
+    output_type, calibration_batch, progress, user_data, ranges, percentile }
   tare_quantize_report { struct_size, dead_channels, quantized_weights, activations, calibration_ms }
   tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data, batch }
   tare_ibc_report { struct_size, layers, images, clamped, wall_ms }

@@ -237,8 +237,20 @@ pub enum WeightRounding {
   NearestEven,
 }
 
+/// How each activation's range is chosen from the calibration inputs (`tare_range_method`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum RangeMethod {
+  /// The observed minimum and maximum.
+  MinMax,
+  /// The given percentile of the values above 0 and 100 minus it below (in (50, 100], e.g. 99.99).
+  Percentile(f64),
+  /// The range whose int8 grid has the smallest squared error over the values' histogram.
+  Mse,
+}
+
 /// Options of [`quantize`]; `Default` is `tare_quantize_options_init`'s.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct QuantizeOptions {
   /// `false`: INT8 per-tensor weights (the paper's scheme); `true`: per channel.
@@ -254,6 +266,8 @@ pub struct QuantizeOptions {
   pub output_type: DType,
   /// Inputs per GPU run while calibrating.
   pub calibration_batch: u32,
+  /// Activation ranges; methods other than min/max run the inputs twice.
+  pub ranges: RangeMethod,
 }
 
 impl Default for QuantizeOptions {
@@ -271,6 +285,11 @@ impl Default for QuantizeOptions {
       input_type: DType::from_raw(r.input_type),
       output_type: DType::from_raw(r.output_type),
       calibration_batch: r.calibration_batch,
+      ranges: match r.ranges {
+        sys::TARE_RANGES_PERCENTILE => RangeMethod::Percentile(r.percentile),
+        sys::TARE_RANGES_MSE => RangeMethod::Mse,
+        _ => RangeMethod::MinMax,
+      },
     }
   }
 }
@@ -322,6 +341,14 @@ fn quantize_impl(
   o.input_type = options.input_type.to_raw();
   o.output_type = options.output_type.to_raw();
   o.calibration_batch = options.calibration_batch;
+  match options.ranges {
+    RangeMethod::MinMax => o.ranges = sys::TARE_RANGES_MINMAX,
+    RangeMethod::Percentile(p) => {
+      o.ranges = sys::TARE_RANGES_PERCENTILE;
+      o.percentile = p;
+    }
+    RangeMethod::Mse => o.ranges = sys::TARE_RANGES_MSE,
+  }
   let mut report = init_struct(sys::tare_quantize_report_init_sized);
   let mut out = std::ptr::null_mut();
   with_progress(progress, |pf, pu| {

@@ -72,7 +72,7 @@ pub use calib::{
   analyze, analyze_with_progress, correct_bias, correct_bias_with_progress, equalize, fine_tune_bias,
   fine_tune_bias_with_loss, quantize, quantize_with_progress, AnalyzeOptions, BftOptions, BftReport, BiasCorrection,
   Diagnostics, EqualizeOptions, EqualizeReport, ErrorPoint, ErrorStats, IbcOptions, IbcReport, Inputs, LayerInfo,
-  LossFn, ProgressFn, QuantizeOptions, QuantizeReport, Stage, WeightRounding,
+  LossFn, ProgressFn, QuantizeOptions, QuantizeReport, RangeMethod, Stage, WeightRounding,
 };
 pub use context::{
   device_count, device_info, devices, supported_ops, Context, ContextOptions, DeviceInfo, DeviceType, OpSupport,

@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use common::*;
 use tare::{
   AnalyzeOptions, BftOptions, DType, EqualizeOptions, Error, ErrorPoint, IbcOptions, Inputs, Model, QuantizeOptions,
-  SessionOptions, Stage, Status, WeightRounding,
+  RangeMethod, SessionOptions, Stage, Status, WeightRounding,
 };
 
 #[test]
@@ -17,6 +17,7 @@ fn defaults_match_the_header() {
   assert!(!q.per_channel && !q.bias_16bit && q.drop_dead_channels);
   assert_eq!(q.rounding, WeightRounding::NearestAway);
   assert_eq!((q.input_type, q.output_type, q.calibration_batch), (DType::Float32, DType::Float32, 8));
+  assert_eq!(q.ranges, RangeMethod::MinMax);
   let i = IbcOptions::default();
   assert!(!i.pre_activation && !i.bias_16bit);
   assert_eq!(AnalyzeOptions::default().batch, 8);
@@ -257,6 +258,15 @@ fn closures_cancel_fail_and_panic_safely() {
   );
   let e = tare::quantize(&float, Inputs::array(&[]), &opts).unwrap_err(); // zero images: the library refuses
   assert_eq!(e.status(), Status::InvalidArgument);
+  // The range method reaches the library: a percentile outside (50, 100] is refused, MSE ranges quantize.
+  let mut ro = opts.clone();
+  ro.ranges = RangeMethod::Percentile(40.0);
+  let e = tare::quantize(&float, Inputs::images(&images), &ro).unwrap_err();
+  assert_eq!(e.status(), Status::InvalidArgument);
+  assert!(e.to_string().contains("percentile must be in (50, 100]"), "{e}");
+  ro.ranges = RangeMethod::Mse;
+  let (_, rrep) = tare::quantize(&float, Inputs::images(&images), &ro).unwrap();
+  assert_eq!(rrep.quantized_weights, 28);
 
   // The library and the context are fine afterwards: quantize, then a BFT cancelled by its loss closure, and one
   // whose loss closure panics.
