@@ -208,10 +208,9 @@ void Recorder::submit() {
       last_times_.push_back(q + 1 < next_query_ ? (double)(ts[q + 1] - ts[q]) * period * 1e-6 : 0.0);
     }
     run_times_.gpu_span_ms = (double)(span[1] - span[0]) * period * 1e-6;
+    run_times_.timestamps_read_ms = std::chrono::duration<double, std::milli>(Clock::now() - t1).count();
   }
-  const auto t2 = Clock::now();
-  run_times_.timestamps_read_ms = std::chrono::duration<double, std::milli>(t2 - t1).count();
-  run_times_.total_ms = std::chrono::duration<double, std::milli>(t2 - t0).count();
+  run_times_.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
 std::vector<std::pair<std::string, double>> Recorder::region_times() const {
