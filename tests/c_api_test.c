@@ -233,6 +233,7 @@ int main(void) {
   CHECK_INIT(tare_op_support_info);
   CHECK_INIT(tare_session_options);
   CHECK_INIT(tare_memory_report);
+  CHECK_INIT(tare_run_timing);
   CHECK_INIT(tare_quantize_options);
   CHECK_INIT(tare_quantize_report);
   CHECK_INIT(tare_ibc_options);
@@ -423,6 +424,7 @@ int main(void) {
       size_t in_size = 0, out_size = 0;
       char ref_in[1024], ref_out[1024];
       tare_memory_report mem;
+      tare_run_timing timing;
       EXPECT(tare_model_load_memory(ctx, bytes, size, &model) == TARE_OK);
       free(bytes); /* the model copied it */
       EXPECT(tare_model_input_count(model, &n) == TARE_OK && n == 1);
@@ -461,6 +463,9 @@ int main(void) {
         tare_memory_report_init(&mem);
         EXPECT(tare_session_memory(session, &mem) == TARE_OK && mem.activation_bytes > 0 &&
                mem.activation_bytes < mem.unplanned_bytes && mem.constant_bytes > 0);
+        tare_run_timing_init(&timing);
+        EXPECT(tare_session_run_timing(session, &timing) == TARE_OK && timing.fence_wait_ms > 0 &&
+               timing.run_ms >= timing.submit_ms + timing.fence_wait_ms && timing.gpu_span_ms == 0);
         free(output);
       }
       if (input) { /* quantization and bias correction from C: one image, diagnostics read back */

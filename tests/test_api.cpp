@@ -2,6 +2,8 @@
 // handles can be released in any order, quantization through the API (cancellation, callbacks, export).
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -161,6 +163,65 @@ TEST_SUITE("api") {
     for (float v : out) sum += v;
     CHECK(sum == doctest::Approx(1.0f).epsilon(1e-3));  // a softmax
     tare_session_destroy(s);
+  }
+
+  TEST_CASE("run timing: host phases of every run; GPU span and per-op sum with profiling") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite")) return;
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_model* m = nullptr;
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
+    std::vector<float> in(224 * 224 * 3, 0.1f);
+    for (int profiling = 0; profiling < 2; profiling++) {
+      INFO("profiling " << profiling);
+      tare_session_options so;
+      tare_session_options_init(&so);
+      so.profiling = profiling;
+      tare_session* s = nullptr;
+      REQUIRE(tare_session_create(m, &so, &s) == TARE_OK);
+      tare_run_timing t;
+      tare_run_timing_init(&t);
+      CHECK(tare_session_run_timing(s, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
+      CHECK(tare_session_run_timing(nullptr, &t) == TARE_ERROR_INVALID_ARGUMENT);
+      REQUIRE(tare_session_run_timing(s, &t) == TARE_OK);
+      CHECK(t.run_ms == 0);  // no run yet
+      REQUIRE(tare_session_set_input(s, 0, in.data(), in.size() * 4) == TARE_OK);
+      // The phases are measured by a clock outside them: they nest in the run's wall time, measured here too.
+      const auto t0 = std::chrono::steady_clock::now();
+      REQUIRE(tare_session_run(s) == TARE_OK);
+      const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      REQUIRE(tare_session_run_timing(s, &t) == TARE_OK);
+      CHECK(t.fence_wait_ms > 0);
+      CHECK(t.run_ms >= t.queue_wait_ms + t.submit_ms + t.fence_wait_ms + t.profile_read_ms);
+      CHECK(t.run_ms <= wall);
+      uint32_t n = 0;
+      REQUIRE(tare_session_profile_count(s, &n) == TARE_OK);
+      double sum = 0, longest = 0;
+      for (uint32_t i = 0; i < n; i++) {
+        const char* name = nullptr;
+        double ms = 0;
+        REQUIRE(tare_session_profile_entry(s, i, &name, &ms) == TARE_OK);
+        sum += ms;
+        longest = std::max(longest, ms);
+      }
+      CHECK(t.gpu_ops_ms == doctest::Approx(sum));
+      tare_device_info dev;
+      tare_device_info_init(&dev);
+      REQUIRE(tare_context_get_device_info(ctx.c, &dev) == TARE_OK);
+      if (profiling && dev.timestamps) {
+        CHECK(n > 0);
+        CHECK(n <= 31);  // an operator without a kernel (RESHAPE's alias) has no region
+        // The whole command buffer's span holds every op, and the GPU finished it before the fence signalled.
+        CHECK(t.gpu_span_ms >= longest);
+        CHECK(t.gpu_span_ms <= t.run_ms);
+      } else {
+        CHECK(n == 0);
+        CHECK(t.gpu_span_ms == 0);
+        CHECK(t.profile_read_ms == 0);
+      }
+      tare_session_destroy(s);
+    }
+    tare_model_destroy(m);
   }
 
   TEST_CASE("an impossible batch is refused with INVALID_ARGUMENT, and the model stays usable") {

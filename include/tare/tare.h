@@ -320,6 +320,24 @@ TARE_API tare_status tare_session_profile_count(const tare_session* session, uin
 TARE_API tare_status tare_session_profile_entry(const tare_session* session, uint32_t index, const char** name,
                                                 double* milliseconds);
 
+/* Where the wall time of the last tare_session_run went, in milliseconds (host steady clock), for benchmarks: a run
+   is one submission of a command buffer recorded at session creation.  The host phases are always measured (a few
+   clock reads); the GPU figures need profiling and device timestamps (else 0).  All 0 before the first run. */
+typedef struct tare_run_timing {
+  size_t struct_size;
+  double run_ms;          /* the whole run, from submission to results (the phases below and a little more) */
+  double queue_wait_ms;   /* waiting for the context's queue while another thread submits */
+  double submit_ms;       /* vkQueueSubmit */
+  double fence_wait_ms;   /* waiting for the GPU to finish */
+  double profile_read_ms; /* reading the timestamps back (profiling) */
+  double gpu_span_ms;     /* the GPU's time from the command buffer's first timestamp to its last (profiling) */
+  double gpu_ops_ms;      /* sum of the per-op GPU times (tare_session_profile_entry; profiling) */
+} tare_run_timing;
+
+TARE_API void tare_run_timing_init_sized(tare_run_timing* timing, size_t size);
+#define tare_run_timing_init(p) tare_run_timing_init_sized((p), sizeof(*(p)))
+TARE_API tare_status tare_session_run_timing(const tare_session* session, tare_run_timing* timing);
+
 /* ---- quantization (docs/quantization.md) --------------------------------------------------------------------- */
 
 /* Progress: stage is a fixed string ("calibrate", ...); done/total counts inputs or steps.  Return 0 to go on,

@@ -545,6 +545,28 @@ TARE_API tare_status tare_session_profile_entry(const tare_session* session, uin
   });
 }
 
+TARE_API void tare_run_timing_init_sized(tare_run_timing* t, size_t size) {
+  init_sized(t, size, [](tare_run_timing&) {});
+}
+
+TARE_API tare_status tare_session_run_timing(const tare_session* session, tare_run_timing* timing) {
+  return guarded([&] {
+    const HandleUse use_session(session);
+    TARE_ARG(session && timing, "session or timing is NULL");
+    const tare::vk::RunTimes rt = session->session->run_times();
+    tare_run_timing t;
+    tare_run_timing_init(&t);
+    t.run_ms = rt.total_ms;
+    t.queue_wait_ms = rt.host.queue_wait_ms;
+    t.submit_ms = rt.host.submit_ms;
+    t.fence_wait_ms = rt.host.fence_wait_ms;
+    t.profile_read_ms = rt.timestamps_read_ms;
+    t.gpu_span_ms = rt.gpu_span_ms;
+    for (double ms : session->profile_ms) t.gpu_ops_ms += ms;
+    write_out(timing, t);
+  });
+}
+
 TARE_API void tare_quantize_options_init_sized(tare_quantize_options* o, size_t size) {
   init_sized(o, size, [](tare_quantize_options& d) {
     d.drop_dead_channels = 1;

@@ -458,6 +458,8 @@ std::vector<std::pair<std::string, double>> CompiledGraph::profile() const {
   return impl_->rec_ ? impl_->rec_->region_times() : std::vector<std::pair<std::string, double>>{};
 }
 
+vk::RunTimes CompiledGraph::run_times() const { return impl_->rec_ ? impl_->rec_->run_times() : vk::RunTimes{}; }
+
 void CompiledGraph::record_inputs(vk::Recorder& rec) { impl_->record_inputs(rec); }
 
 void CompiledGraph::record_ops(vk::Recorder& rec, size_t begin, size_t end, const TensorHook& after_tensor) {

@@ -71,6 +71,8 @@ class CompiledGraph {
   void run();
   // Per-op GPU times of the last run (profiling on), in graph order.
   std::vector<std::pair<std::string, double>> profile() const;
+  // Where the last run's wall time went (host phases always; the GPU span with profiling on).
+  vk::RunTimes run_times() const;
 
   // Segments, into the caller's recorder (one command buffer may hold several compiled graphs of one context):
   // record_inputs packs the staged inputs, record_ops records operators [begin, end), record_outputs unpacks the

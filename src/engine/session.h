@@ -39,6 +39,8 @@ class Session {
   MemoryReport memory() const { return plan_.memory(); }
   // Per-op GPU times of the last run (profiling on), in graph order.
   std::vector<std::pair<std::string, double>> profile() const { return plan_.profile(); }
+  // Where the last run's wall time went: host phases (always measured: a few clock reads), GPU span (profiling).
+  vk::RunTimes run_times() const { return plan_.run_times(); }
   const vk::Context& context() const { return *plan_.context(); }
 
  private:

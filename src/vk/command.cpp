@@ -1,5 +1,6 @@
 #include "vk/command.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "common/error.h"
@@ -36,7 +37,7 @@ Recorder::Recorder(std::shared_ptr<Context> ctx, uint32_t max_dispatches, uint32
     if (max_timestamps > 0 && ctx_->caps().timestamps) {
       VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
       qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
-      qi.queryCount = max_timestamps;
+      qi.queryCount = max_timestamps + 2;
       check(fault::allocation(VK_ERROR_OUT_OF_HOST_MEMORY,
                               [&] { return vkCreateQueryPool(dev, &qi, nullptr, &query_pool_); }),
             "vkCreateQueryPool");
@@ -65,7 +66,10 @@ void Recorder::begin() {
   ctx_->check_usable();  // a lost context's command buffers may still be pending
   VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   check(vkBeginCommandBuffer(cb_, &bi), "vkBeginCommandBuffer");
-  if (query_pool_) vkCmdResetQueryPool(cb_, query_pool_, 0, max_timestamps_);
+  if (query_pool_) {
+    vkCmdResetQueryPool(cb_, query_pool_, 0, max_timestamps_ + 2);
+    vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, query_pool_, max_timestamps_);
+  }
   // Host writes (inputs) before anything the GPU does.
   VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   mb.srcAccessMask = VK_ACCESS_HOST_WRITE_BIT;
@@ -176,23 +180,37 @@ void Recorder::end() {
   mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
   vkCmdPipelineBarrier(cb_, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                        VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  if (query_pool_) vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, query_pool_, max_timestamps_ + 1);
   check(vkEndCommandBuffer(cb_), "vkEndCommandBuffer");
 }
 
 void Recorder::submit() {
-  ctx_->submit_and_wait(cb_);
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  run_times_ = {};
+  ctx_->submit_and_wait(cb_, &run_times_.host);
+  const auto t1 = Clock::now();
   last_times_.clear();
-  if (query_pool_ && next_query_ > 0) {
-    std::vector<uint64_t> ts(next_query_);
-    VkResult r = vkGetQueryPoolResults(ctx_->device(), query_pool_, 0, next_query_, ts.size() * 8, ts.data(), 8,
-                                       VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
-    check(r, "vkGetQueryPoolResults");
+  if (query_pool_) {
+    // Regions [0, next_query_) and the whole buffer's pair after them; only written queries may be read.
+    std::vector<uint64_t> ts(next_query_), span(2);
+    const auto read = [&](uint32_t first, std::vector<uint64_t>& out) {
+      if (out.empty()) return;
+      check(vkGetQueryPoolResults(ctx_->device(), query_pool_, first, (uint32_t)out.size(), out.size() * 8, out.data(),
+                                  8, VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+            "vkGetQueryPoolResults");
+    };
+    read(0, ts);
+    read(max_timestamps_, span);
     double period = ctx_->caps().timestamp_period_ns;
     for (size_t i = 0; i < region_names_.size(); i++) {
       uint32_t q = region_begin_query_[i];
       last_times_.push_back(q + 1 < next_query_ ? (double)(ts[q + 1] - ts[q]) * period * 1e-6 : 0.0);
     }
+    run_times_.gpu_span_ms = (double)(span[1] - span[0]) * period * 1e-6;
+    run_times_.timestamps_read_ms = std::chrono::duration<double, std::milli>(Clock::now() - t1).count();
   }
+  run_times_.total_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
 std::vector<std::pair<std::string, double>> Recorder::region_times() const {

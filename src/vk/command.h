@@ -10,11 +10,20 @@
 #include <vector>
 
 #include "vk/buffer.h"
+#include "vk/context.h"
 
 namespace tare::vk {
 
-class Context;
 class Pipeline;
+
+// Where the wall time of the last submit() went, in ms: the context's host phases, reading the timestamps back,
+// and (profiling) the GPU's time from the command buffer's first timestamp to its last.
+struct RunTimes {
+  double total_ms = 0;
+  SubmitTimes host;
+  double timestamps_read_ms = 0;
+  double gpu_span_ms = 0;  // 0 without profiling
+};
 
 class Recorder {
  public:
@@ -43,6 +52,7 @@ class Recorder {
   void submit();
   // Region names and their GPU times in ms from the last submit (empty when profiling is off).
   std::vector<std::pair<std::string, double>> region_times() const;
+  const RunTimes& run_times() const { return run_times_; }
   bool profiling() const { return query_pool_ != VK_NULL_HANDLE; }
   VkCommandBuffer handle() const { return cb_; }
 
@@ -53,13 +63,14 @@ class Recorder {
   VkCommandBuffer cb_ = VK_NULL_HANDLE;
   VkDescriptorPool descriptor_pool_ = VK_NULL_HANDLE;
   VkQueryPool query_pool_ = VK_NULL_HANDLE;
-  uint32_t max_timestamps_ = 0;
+  uint32_t max_timestamps_ = 0;  // for regions; two more, after them, time the whole command buffer
   uint32_t next_query_ = 0;
   bool pending_write_ = false;
   std::vector<std::string> region_names_;
   std::vector<uint32_t> region_begin_query_;
   int open_region_ = -1;
   std::vector<double> last_times_;
+  RunTimes run_times_;
 };
 
 }  // namespace tare::vk

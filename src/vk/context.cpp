@@ -1,6 +1,7 @@
 #include "vk/context.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -439,8 +440,9 @@ Context::Context(const ContextOptions& options) {
     check(vkCreateDevice(physical_, &di, nullptr, &device_), "vkCreateDevice");
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);
 
+    free_fences_.push_back(VK_NULL_HANDLE);  // the first submission's fence, made now: a failure shows here
     VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    check(vkCreateFence(device_, &fi, nullptr, &fence_), "vkCreateFence");
+    check(vkCreateFence(device_, &fi, nullptr, &free_fences_.back()), "vkCreateFence");
     VkPipelineCacheCreateInfo pci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
     // Initial data only when its header names this device (VkPipelineCacheHeaderVersionOne: length, version,
     // vendor, device, UUID): drivers should ignore foreign data, but not all are careful.
@@ -471,11 +473,14 @@ void Context::release() {
   if (device_) {
     if (!abandoned_) vkDeviceWaitIdle(device_);  // returns at once on a lost device
     if (pipeline_cache_) vkDestroyPipelineCache(device_, pipeline_cache_, nullptr);
-    if (fence_) vkDestroyFence(device_, fence_, nullptr);
+    for (VkFence f : free_fences_)
+      if (f) vkDestroyFence(device_, f, nullptr);
+    for (VkFence f : pending_fences_) vkDestroyFence(device_, f, nullptr);
     vkDestroyDevice(device_, nullptr);
     device_ = VK_NULL_HANDLE;
     pipeline_cache_ = VK_NULL_HANDLE;
-    fence_ = VK_NULL_HANDLE;
+    free_fences_.clear();
+    pending_fences_.clear();
   }
   if (messenger_ && destroy_messenger_) {
     destroy_messenger_(instance_, messenger_, nullptr);
@@ -538,30 +543,69 @@ std::shared_ptr<Pipeline> Context::pipeline(const std::string& shader, const std
   return p;
 }
 
-void Context::submit_and_wait(VkCommandBuffer cb) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  si.commandBufferCount = 1;
-  si.pCommandBuffers = &cb;
-  check_usable();
-  check(vkResetFences(device_, 1, &fence_), "vkResetFences");
-  VkResult r = vkQueueSubmit(queue_, 1, &si, fence_);
-  if (r == VK_SUCCESS) {
-    r = fault::call(fault::Point::FenceWait, VK_TIMEOUT,
-                    [&] { return vkWaitForFences(device_, 1, &fence_, VK_TRUE, fence_timeout_ns_); });
-    if (r != VK_SUCCESS) pending_ = true;
+VkFence Context::take_fence() {
+  if (!free_fences_.empty()) {
+    VkFence f = free_fences_.back();
+    free_fences_.pop_back();
+    return f;
   }
-  if (r == VK_TIMEOUT) {
-    lost_reason_ = "a submission did not finish within " + std::to_string(fence_timeout_ns_ / 1000000) + " ms";
-    lost_ = true;
+  VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  VkFence f = VK_NULL_HANDLE;
+  check(vkCreateFence(device_, &fi, nullptr, &f), "vkCreateFence");
+  return f;
+}
+
+void Context::submit_and_wait(VkCommandBuffer cb, SubmitTimes* times) {
+  using Clock = std::chrono::steady_clock;
+  const auto ms = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
+  const auto t0 = Clock::now();
+  auto t1 = t0, t2 = t0;
+  VkFence fence = VK_NULL_HANDLE;
+  VkResult r = VK_SUCCESS;
+  {
+    // The queue is held for the submission only: holding it through the wait made every other thread's
+    // submission wait for this one's GPU work.
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    t1 = Clock::now();
+    check_usable();
+    fence = take_fence();
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &cb;
+    r = vkQueueSubmit(queue_, 1, &si, fence);
+    t2 = Clock::now();
+    if (r != VK_SUCCESS) free_fences_.push_back(fence);  // nothing was submitted: still unsignalled
+  }
+  const bool submitted = r == VK_SUCCESS;
+  if (submitted)
+    r = fault::call(fault::Point::FenceWait, VK_TIMEOUT,
+                    [&] { return vkWaitForFences(device_, 1, &fence, VK_TRUE, fence_timeout_ns_); });
+  const auto t3 = Clock::now();
+  if (times) *times = SubmitTimes{ms(t0, t1), ms(t1, t2), ms(t2, t3)};
+  if (r == VK_SUCCESS) r = vkResetFences(device_, 1, &fence);
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    if (submitted && r == VK_SUCCESS) {
+      free_fences_.push_back(fence);
+      return;
+    }
+    if (submitted) {  // the submission may still run: settle() waits for it before anything it uses goes
+      pending_fences_.push_back(fence);
+      pending_ = true;
+    }
+    if ((r == VK_TIMEOUT || r == VK_ERROR_DEVICE_LOST) && !lost_.load()) {
+      lost_reason_ = r == VK_TIMEOUT
+                         ? "a submission did not finish within " + std::to_string(fence_timeout_ns_ / 1000000) + " ms"
+                         : "VK_ERROR_DEVICE_LOST";
+      lost_ = true;
+    }
+  }
+  if (r == VK_TIMEOUT)
     fail(TARE_ERROR_TIMEOUT, "the GPU did not finish a submission within the fence timeout (" +
                                  std::to_string(fence_timeout_ns_ / 1000000) +
                                  " ms; tare_context_options.fence_timeout_ms); the context is lost");
-  }
-  if (r == VK_ERROR_DEVICE_LOST) {
-    lost_reason_ = "VK_ERROR_DEVICE_LOST";
-    lost_ = true;
-  }
   check(r, "vkQueueSubmit/vkWaitForFences");
 }
 
@@ -573,10 +617,13 @@ void Context::check_usable() const {
 
 void Context::settle() {
   if (!pending_.load()) return;
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(queue_mutex_);
   if (!pending_.load()) return;
   // A lost device answers at once; a hung one gets one more fence timeout, then is abandoned (no more waiting).
-  if (vkWaitForFences(device_, 1, &fence_, VK_TRUE, fence_timeout_ns_) == VK_TIMEOUT) abandoned_ = true;
+  // All of them in one wait, so that it stays one timeout however many threads' submissions failed.
+  if (!abandoned_ && vkWaitForFences(device_, (uint32_t)pending_fences_.size(), pending_fences_.data(), VK_TRUE,
+                                     fence_timeout_ns_) == VK_TIMEOUT)
+    abandoned_ = true;
   pending_ = false;
 }
 

@@ -70,6 +70,13 @@ inline constexpr uint32_t kDefaultCpuFenceTimeoutMs = 600000;
 
 class Pipeline;
 
+// Host-side phases of one submit_and_wait, in ms of the steady clock (benchmarks: where a run's wall time goes).
+struct SubmitTimes {
+  double queue_wait_ms = 0;  // taking the queue: another thread's vkQueueSubmit
+  double submit_ms = 0;      // vkQueueSubmit
+  double fence_wait_ms = 0;  // until the submission's fence signalled
+};
+
 // One Vulkan device and its compute queue.  Shared (std::shared_ptr) by models and sessions.
 class Context {
  public:
@@ -101,15 +108,17 @@ class Context {
                                      uint32_t push_constant_bytes, uint32_t num_bindings, uint32_t local_x,
                                      uint32_t local_y = 1, uint32_t local_z = 1);
 
-  // Submits a command buffer and waits for it, at most the fence timeout.  A submission that does not finish in
-  // time (TARE_ERROR_TIMEOUT) or a lost device (TARE_ERROR_DEVICE_LOST) leaves the context lost: every later
-  // submission fails with TARE_ERROR_DEVICE_LOST, while every object can still be destroyed.
-  void submit_and_wait(VkCommandBuffer cb);
+  // Submits a command buffer and waits for it, at most the fence timeout.  The queue is held only for
+  // vkQueueSubmit: each submission waits on a fence of its own, so threads wait for their own work side by side.
+  // A submission that does not finish in time (TARE_ERROR_TIMEOUT) or a lost device (TARE_ERROR_DEVICE_LOST)
+  // leaves the context lost: every later submission fails with TARE_ERROR_DEVICE_LOST, while every object can still
+  // be destroyed.  `times` (may be null) receives the host-side phases.
+  void submit_and_wait(VkCommandBuffer cb, SubmitTimes* times = nullptr);
   // Throws TARE_ERROR_DEVICE_LOST, with the reason, once the context is lost.
   void check_usable() const;
   // Before an object that a submission may use is destroyed: after a timeout, waits once more (at most the fence
-  // timeout) for that submission; if it still runs, gives up waiting for good, so that destruction never hangs.
-  // Free when nothing timed out.
+  // timeout) for the submissions that timed out; if one still runs, gives up waiting for good, so that destruction
+  // never hangs.  Free when nothing timed out.
   void settle();
 
   // Validation callback entry (internal).
@@ -117,6 +126,8 @@ class Context {
 
  private:
   void release();
+  // A free, unsignalled fence (created when none is free); queue_mutex_ held.
+  VkFence take_fence();
   VkInstance instance_ = VK_NULL_HANDLE;
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
   PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger_ = nullptr;
@@ -124,19 +135,21 @@ class Context {
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;
   uint32_t queue_family_ = 0;
-  VkFence fence_ = VK_NULL_HANDLE;
+  std::vector<VkFence> free_fences_;     // unsignalled, for the next submissions
+  std::vector<VkFence> pending_fences_;  // of submissions that timed out or met a loss: they may still run
   uint64_t fence_timeout_ns_ = 0;
   std::atomic<bool> lost_{false};     // no more submissions
-  std::atomic<bool> pending_{false};  // the last submission may still run (a timeout or a loss)
+  std::atomic<bool> pending_{false};  // a submission in pending_fences_ may still run
   bool abandoned_ = false;            // settle() gave up on it: no more waiting
-  std::string lost_reason_;
+  std::string lost_reason_;           // written once, under queue_mutex_, before lost_ is set
   VkPipelineCache pipeline_cache_ = VK_NULL_HANDLE;
   VkPhysicalDeviceMemoryProperties memory_props_{};
   DeviceCaps caps_;
   bool validation_ = false;
   std::atomic<uint64_t> validation_messages_{0};
-  mutable std::mutex mutex_;      // pipelines_ and queue submission
-  mutable std::mutex log_mutex_;  // validation_log_ (the layer may call back while mutex_ is held)
+  mutable std::mutex mutex_;        // pipelines_ and the pipeline cache
+  mutable std::mutex queue_mutex_;  // vkQueueSubmit (external synchronization of the queue) and the fence lists
+  mutable std::mutex log_mutex_;    // validation_log_ (the layer may call back while mutex_ is held)
   std::vector<std::string> validation_log_;
   std::map<std::string, std::shared_ptr<Pipeline>> pipelines_;
 };

@@ -134,6 +134,19 @@ namespace Tare
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    internal struct tare_run_timing
+    {
+      public UIntPtr struct_size;
+      public double run_ms;
+      public double queue_wait_ms;
+      public double submit_ms;
+      public double fence_wait_ms;
+      public double profile_read_ms;
+      public double gpu_span_ms;
+      public double gpu_ops_ms;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
     internal struct tare_quantize_options
     {
       public UIntPtr struct_size;
@@ -362,6 +375,10 @@ namespace Tare
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_session_profile_entry(SessionHandle session, uint index, out IntPtr name,
                                                              out double milliseconds);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern void tare_run_timing_init_sized(tare_run_timing* timing, UIntPtr size);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_session_run_timing(SessionHandle session, tare_run_timing* timing);
 
     // ---- quantization -----------------------------------------------------------------------------------------
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
@@ -505,6 +522,8 @@ namespace Tare
       tare_session_options_init_sized(options, (UIntPtr)sizeof(tare_session_options));
     internal static void tare_memory_report_init(tare_memory_report* report) =>
       tare_memory_report_init_sized(report, (UIntPtr)sizeof(tare_memory_report));
+    internal static void tare_run_timing_init(tare_run_timing* timing) =>
+      tare_run_timing_init_sized(timing, (UIntPtr)sizeof(tare_run_timing));
     internal static void tare_quantize_options_init(tare_quantize_options* options) =>
       tare_quantize_options_init_sized(options, (UIntPtr)sizeof(tare_quantize_options));
     internal static void tare_quantize_report_init(tare_quantize_report* report) =>

@@ -230,6 +230,19 @@ pub struct tare_memory_report {
 
 #[repr(C)]
 #[derive(Clone, Copy)]
+pub struct tare_run_timing {
+  pub struct_size: usize,
+  pub run_ms: f64,
+  pub queue_wait_ms: f64,
+  pub submit_ms: f64,
+  pub fence_wait_ms: f64,
+  pub profile_read_ms: f64,
+  pub gpu_span_ms: f64,
+  pub gpu_ops_ms: f64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
 pub struct tare_quantize_options {
   pub struct_size: usize,
   pub per_channel: c_int,
@@ -445,6 +458,8 @@ extern "C" {
     name: *mut *const c_char,
     milliseconds: *mut f64,
   ) -> tare_status;
+  pub fn tare_run_timing_init_sized(timing: *mut tare_run_timing, size: usize);
+  pub fn tare_session_run_timing(session: *const tare_session, timing: *mut tare_run_timing) -> tare_status;
 
   // quantization
   pub fn tare_quantize_options_init_sized(options: *mut tare_quantize_options, size: usize);
@@ -633,6 +648,15 @@ pub unsafe fn tare_session_options_init(options: *mut tare_session_options) {
 #[inline]
 pub unsafe fn tare_memory_report_init(report: *mut tare_memory_report) {
   tare_memory_report_init_sized(report, core::mem::size_of::<tare_memory_report>())
+}
+
+/// The `tare_run_timing_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `timing` must be NULL or point to a writable `tare_run_timing`.
+#[inline]
+pub unsafe fn tare_run_timing_init(timing: *mut tare_run_timing) {
+  tare_run_timing_init_sized(timing, core::mem::size_of::<tare_run_timing>())
 }
 
 /// The `tare_quantize_options_init(p)` macro of tare.h, with this crate\'s size of the struct.
