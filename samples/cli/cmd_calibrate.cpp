@@ -138,6 +138,7 @@ struct Stage {
   std::string name;  // "float", "equalized", "quantized", "ibc", "bft"
   tare_model* model;
   size_t agree = 0, correct = 0;
+  std::vector<int> top1;  // per held-out image, so that runs can be compared image by image
 };
 
 // Top-1 of every stage on `held_out`, compared with the first stage (the float model) and the labels if any.
@@ -150,6 +151,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
     outs.push_back(session_tensors(sessions.back().get(), false, 1)[0]);
   }
   labeled = 0;
+  Json image_labels = Json::array();
   for (size_t i = 0; i < held_out.size(); i++) {
     const std::string name = std::filesystem::path(held_out[i]).filename().string();
     auto it = std::find_if(labels.begin(), labels.end(), [&](const LabeledImage& l) {
@@ -157,6 +159,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
     });
     const int label = it == labels.end() ? -1 : it->label;
     labeled += label >= 0;
+    image_labels.push(label);
     std::vector<float> x = tare::image::to_float(tare::image::preprocess_rgb(held_out[i], feed.input.shape[2],
                                                                              feed.input.shape[1], feed.opt),
                                                  feed.opt.norm);
@@ -164,6 +167,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
     for (size_t k = 0; k < stages.size(); k++) {
       const int t = top_k(classify(sessions[k].get(), outs[k], x), 1)[0];
       if (k == 0) reference = t;
+      stages[k].top1.push_back(t);
       stages[k].agree += t == reference;
       stages[k].correct += t == label;
     }
@@ -172,6 +176,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
   Json j = Json::object();
   j["images"] = held_out.size();
   j["labeled"] = labeled;
+  j["labels"] = std::move(image_labels);
   Json list = Json::array();
   text("held-out    %zu images%s\n", held_out.size(),
        labels.empty() ? "" : (", " + std::to_string(labeled) + " labeled").c_str());
@@ -187,6 +192,9 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
       text("   top-1 accuracy %6.1f%%", 100.0 * double(s.correct) / double(labeled));
     }
     text("\n");
+    Json classes = Json::array();
+    for (int t : s.top1) classes.push(t);
+    e["top1"] = std::move(classes);
     list.push(std::move(e));
   }
   j["stages"] = std::move(list);
