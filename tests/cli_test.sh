@@ -196,6 +196,21 @@ PY
   python3 "$HERE/check_cli_json.py" "$DOC" calibrate layers ibc <"$tmp/ibc_report/summary.json" >/dev/null && ok || ko "summary.json"
   check "calibrate none" 0 "wrote" -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method none \
     --out "$tmp/none.tflite"
+  # The default pipeline (docs/accuracy.md): equalization before per-tensor quantization, none before per-channel.
+  for run in "|true" "--no-equalize|false" "--per-channel|false" "--per-channel --equalize|true"; do
+    flags=${run%|*}
+    # shellcheck disable=SC2086  # flags is a list of options
+    "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method none $flags --out "$tmp/d.tflite" --json \
+      >"$tmp/d.json" 2>/dev/null && python3 -c '
+import json, sys
+d, want = json.load(sys.stdin), sys.argv[1] == "true"
+assert d["settings"]["equalize"] == want and ("equalized" in d["stages"]) == want, (d["settings"], d["stages"])' \
+      "${run#*|}" <"$tmp/d.json" && ok || ko "calibrate equalization with '$flags'"
+  done
+  check_fast "calibrate --equalize --no-equalize" 2 "contradict" -- "$TARE" calibrate "$S" --images "$tmp/calib" \
+    --equalize --no-equalize --out "$tmp/x.tflite"
+  check_fast "--replace-relu6 without equalization" 2 "equalization is off" -- "$TARE" calibrate "$S" \
+    --images "$tmp/calib" --per-channel --replace-relu6 --out "$tmp/x.tflite"
   check "equalize keeps RELU6" 0 "27 RELU6 kept by an added MINIMUM, 0 replaced" -- "$TARE" calibrate "$S" \
     --images "$tmp/calib" --method float --equalize --out "$tmp/eq.tflite"
   check "equalize --replace-relu6 warns" 0 "warning     RELU6 -> RELU changes the float model" -- "$TARE" calibrate \

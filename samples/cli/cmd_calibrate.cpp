@@ -234,6 +234,10 @@ int run_calibrate(const Args& a) {
   if (method != "float" && method != "none" && method != "ibc" && method != "bft" && method != "ibc+bft")
     throw UsageError("--method must be none, ibc, bft or ibc+bft (or float: no quantization, e.g. with --equalize)");
   const bool do_ibc = method == "ibc" || method == "ibc+bft", do_bft = method == "bft" || method == "ibc+bft";
+  // Nothing quantized (--method float): equalize only when asked to.
+  const bool equalize = tare_samples::calib_opt::equalize(a) && (method != "float" || a.flag("--equalize"));
+  if (a.flag("--replace-relu6") && !equalize)
+    throw UsageError("--replace-relu6 changes how equalization treats RELU6, and equalization is off");
   if (!report.empty() && !do_ibc && !do_bft)
     throw UsageError("--report needs --method ibc, bft or ibc+bft (use `tare analyze` for a quantized model alone)");
   // Everything that can be checked is checked before the long work.
@@ -297,7 +301,7 @@ int run_calibrate(const Args& a) {
   settings["count"] = count;
   settings["per_channel"] = a.flag("--per-channel");
   settings["bias_16bit"] = a.flag("--bias-16bit");
-  settings["equalize"] = a.flag("--equalize");
+  settings["equalize"] = equalize;
   settings["ibc_images"] = do_ibc ? Json(ibc_images) : Json(nullptr);
   settings["pre_activation"] = a.flag("--pre-activation");
   settings["bft_images"] = do_bft ? Json(bft_images) : Json(nullptr);
@@ -323,7 +327,7 @@ int run_calibrate(const Args& a) {
 
   ModelPtr equalized;
   tare_model* reference = float_model.get();
-  if (a.flag("--equalize")) {
+  if (equalize) {
     auto te = std::chrono::steady_clock::now();
     tare_equalize_options eo;
     tare_equalize_options_init(&eo);
@@ -546,8 +550,9 @@ const Command& calibrate_command() {
             tare_samples::calib_opt::bft_batch(),
             {"--bft-rates", "LIST", "learning rates, comma-separated, one phase each", "1e-3,1e-4,1e-5,1e-6"},
             {"--bft-images-per-epoch", "N", "images per mini-epoch (0: all BFT images)", "0"},
-            {"--equalize", "", "cross-layer equalization before quantizing", ""},
-            {"--replace-relu6", "", "with --equalize: RELU6 becomes RELU (default: kept exactly by an added MINIMUM)",
+            tare_samples::calib_opt::equalize(),
+            tare_samples::calib_opt::no_equalize(),
+            {"--replace-relu6", "", "with equalization: RELU6 becomes RELU (default: kept exactly by an added MINIMUM)",
              ""},
             tare_samples::calib_opt::eval("0"),
             tare_samples::calib_opt::labels(),
