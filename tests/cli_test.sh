@@ -206,8 +206,24 @@ PY
     if [ -s "$tmp/ibc_report/$f" ]; then ok; else ko "no $f"; fi
   done
   python3 "$HERE/check_cli_json.py" "$DOC" calibrate layers ibc <"$tmp/ibc_report/summary.json" >/dev/null && ok || ko "summary.json"
+  # Not equalized: `analyze` below compares it with the original float model, layer by layer.
   check "calibrate none" 0 "wrote" -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method none \
-    --out "$tmp/none.tflite"
+    --no-equalize --out "$tmp/none.tflite"
+  # The default pipeline (docs/accuracy.md): equalization before per-tensor quantization, none before per-channel.
+  for run in "|true" "--no-equalize|false" "--per-channel|false" "--per-channel --equalize|true"; do
+    flags=${run%|*}
+    # shellcheck disable=SC2086  # flags is a list of options
+    "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method none $flags --out "$tmp/d.tflite" --json \
+      >"$tmp/d.json" 2>/dev/null && python3 -c '
+import json, sys
+d, want = json.load(sys.stdin), sys.argv[1] == "true"
+assert d["settings"]["equalize"] == want and ("equalized" in d["stages"]) == want, (d["settings"], d["stages"])' \
+      "${run#*|}" <"$tmp/d.json" && ok || ko "calibrate equalization with '$flags'"
+  done
+  check_fast "calibrate --equalize --no-equalize" 2 "contradict" -- "$TARE" calibrate "$S" --images "$tmp/calib" \
+    --equalize --no-equalize --out "$tmp/x.tflite"
+  check_fast "--replace-relu6 without equalization" 2 "equalization is off" -- "$TARE" calibrate "$S" \
+    --images "$tmp/calib" --per-channel --replace-relu6 --out "$tmp/x.tflite"
   check "equalize keeps RELU6" 0 "27 RELU6 kept by an added MINIMUM, 0 replaced" -- "$TARE" calibrate "$S" \
     --images "$tmp/calib" --method float --equalize --out "$tmp/eq.tflite"
   check "equalize --replace-relu6 warns" 0 "warning     RELU6 -> RELU changes the float model" -- "$TARE" calibrate \
@@ -225,13 +241,21 @@ PY
   python3 "$HERE/check_cli_json.py" "$DOC" calibrate accuracy bft <"$tmp/bft2_report/summary.json" >/dev/null && ok ||
     ko "summary.json of ibc+bft"
   # The per-stage accuracy: four stages measured on the two held-out labeled images.
-  python3 - "$tmp/bft2_report/summary.json" <<'PY' && ok || ko "calibrate accuracy per stage"
-import json, sys
+  python3 - "$tmp/bft2_report/summary.json" "$DATA/images/labels.csv" <<'PY' && ok || ko "calibrate accuracy per stage"
+import json, os, sys
 d = json.load(open(sys.argv[1]))
 a = d["accuracy"]
 assert a["images"] == 2 and a["labeled"] == 2, a
 assert [s["stage"] for s in a["stages"]] == ["float", "equalized", "quantized", "ibc", "bft"], a
 assert a["stages"][0]["top1_agreement"] == 1, a
+# Per image, in name order: the labels of labels.csv and each stage's top-1, which its two fractions must count.
+names = sorted(os.listdir(os.path.dirname(d["settings"]["images"] + "/")))[4:6]
+csv = {os.path.basename(f): c for f, c in (line.split(",")[:2] for line in open(sys.argv[2]) if "," in line)}
+assert a["labels"] == [int(csv[n]) for n in names], (a["labels"], names)
+for s in a["stages"]:
+    assert len(s["top1"]) == 2 and all(isinstance(t, int) and t >= 0 for t in s["top1"]), s
+    assert s["top1_agreement"] == sum(t == f for t, f in zip(s["top1"], a["stages"][0]["top1"])) / 2, s
+    assert s["top1_accuracy"] == sum(t == l for t, l in zip(s["top1"], a["labels"])) / 2, s
 assert d["settings"]["count"] == 4 and d["settings"]["bft_images"] == 2, d["settings"]
 assert len(d["layers"]) == 28, len(d["layers"])
 # Every stage measured on the IBC images, in pipeline order; IBC lowers the mean shift there (it corrects it).

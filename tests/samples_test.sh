@@ -44,6 +44,15 @@ if [ -f "$M" ] && [ -d "$DATA/images/imagenet_sample_1000" ]; then
     --count 2 --method none --out "$tmp/x.tflite"
   check "calibrate too few images" 1 "has 8 images" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --count 9 \
     --out "$tmp/x.tflite"
+  check "calibrate equalizes per-tensor by default" 0 "^equalized [0-9]* layer pairs (27 RELU6 kept" -- \
+    "$CALIBRATE" "$M" --images "$tmp/imgs" --count 2 --method none --out "$tmp/x.tflite"
+  if out=$("$CALIBRATE" "$M" --images "$tmp/imgs" --count 2 --method none --no-equalize --out "$tmp/x.tflite" 2>&1) &&
+    grep -q "^quantizing on 2 images" <<<"$out" && ! grep -q "^equalized" <<<"$out"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    echo "FAILED: calibrate --no-equalize"
+  fi
   check "calibrate ibc+bft" 0 "+IBC+BFT" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --count 6 --method ibc+bft \
     --ibc-images 2 --bft-images 2 --bft-epochs 1 --bft-batch 2 --eval 2 --labels "$DATA/images/labels.csv" \
     --out "$tmp/q.tflite"

@@ -580,7 +580,11 @@ TARE_API tare_status tare_fine_tune_bias(tare_model* float_model, tare_model* qu
                                          tare_model** out, tare_bft_report* report);
 
 /* Cross-layer equalization (Meller et al. 2019) of a float model, before quantization: consecutive layers joined by
-   an activation that commutes with positive scaling get per-channel scales that equalize their weight ranges. */
+   an activation that commutes with positive scaling get per-channel scales that equalize their weight ranges.
+   The measured best pipeline with per-tensor weights (docs/accuracy.md) equalizes first: tare_equalize, then
+   tare_quantize, tare_correct_bias and tare_fine_tune_bias with the equalized model as their float model (it
+   computes the same function, RELU6 kept); `tare calibrate` does so by default (--no-equalize: not).  With
+   per-channel weights it was not better on every row (worse basic, less agreement with float), so not by default. */
 typedef struct tare_equalize_options {
   size_t struct_size;
   int replace_relu6;       /* default 0: a RELU6 between two layers is kept exactly (RELU + MINIMUM with a per-channel

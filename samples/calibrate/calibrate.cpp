@@ -1,6 +1,7 @@
 // calibrate: the whole 8-bit workflow through Tare's public C API, as an application would write it.
 //
 //   float model + a folder of images
+//     -> tare_equalize         (cross-layer equalization, RELU6 kept; by default with per-tensor weights)
 //     -> tare_quantize         (calibration on the GPU: INT8 weights, 8-bit activations)
 //     -> tare_correct_bias     (IBC: iterative bias correction)            [--method ibc or ibc+bft]
 //     -> tare_fine_tune_bias   (BFT: bias fine-tuning by distillation)     [--method bft or ibc+bft]
@@ -202,6 +203,7 @@ struct Options {
   std::string model, images, out, labels;
   uint32_t count = 64, ibc = 0, bft = 0, bft_epochs = 16, bft_batch = 16, eval = 100;
   bool per_channel = false;
+  bool equalize = false;
 };
 
 // The subset of `tare calibrate`'s options this sample understands, with the same names and defaults.
@@ -222,6 +224,8 @@ const tare_samples::CommandSpec& command() {
        calib_opt::bft_epochs(),
        calib_opt::bft_batch(),
        calib_opt::per_channel(),
+       calib_opt::equalize(),
+       calib_opt::no_equalize(),
        calib_opt::eval("100"),
        calib_opt::labels()}};
   return spec;
@@ -257,6 +261,7 @@ bool parse(int argc, char** argv, Options& o) {
   o.bft_batch = parse_count(a, "--bft-batch");
   o.eval = parse_count(a, "--eval");
   o.per_channel = a.flag("--per-channel");
+  o.equalize = calib_opt::equalize(a);
   if (o.images.empty() || o.out.empty()) throw UsageError("--images and --out are needed; see `calibrate --help`");
   if (o.count == 0) throw UsageError("--count must be at least 1");
   if (method != "none" && o.ibc == 0 && o.bft == 0) throw UsageError("--ibc-images / --bft-images must be > 0");
@@ -292,6 +297,18 @@ int run(const Options& o) {
     throw std::runtime_error("the model's input is not a float image [N, H, W, 3]");
   Feed calib_feed{&files, in.shape[1], in.shape[2]};
 
+  // 0. Equalize: the equalized model is the float model of every later stage (it computes the same function).
+  ModelPtr equalized;
+  tare_model* float_ref = float_model.get();
+  if (o.equalize) {
+    tare_equalize_report er;
+    tare_equalize_report_init(&er);
+    check(tare_equalize(float_model.get(), nullptr, &m, &er), "equalizing");
+    equalized.reset(m);
+    float_ref = m;
+    std::printf("equalized %u layer pairs (%u RELU6 kept by an added MINIMUM)\n", er.pairs, er.relu6_clipped);
+  }
+
   // 1. Quantize.
   tare_quantize_options qo;
   tare_quantize_options_init(&qo);
@@ -300,7 +317,7 @@ int run(const Options& o) {
   tare_quantize_report qr;
   tare_quantize_report_init(&qr);
   std::printf("quantizing on %u images (%s weights)\n", o.count, o.per_channel ? "per-channel" : "per-tensor");
-  check(tare_quantize(float_model.get(), o.count, feed, &calib_feed, &qo, &m, &qr), "quantizing");
+  check(tare_quantize(float_ref, o.count, feed, &calib_feed, &qo, &m, &qr), "quantizing");
   ModelPtr quantized(m);
   std::printf("  %u weight tensors, %u activation ranges, %u dead channels, %.0f ms\n", qr.quantized_weights,
               qr.activations, qr.dead_channels, qr.calibration_ms);
@@ -315,7 +332,7 @@ int run(const Options& o) {
     tare_ibc_report ir;
     tare_ibc_report_init(&ir);
     std::printf("IBC on %u images\n", o.ibc);
-    check(tare_correct_bias(float_model.get(), current, o.ibc, feed, &calib_feed, &io, &m, &ir, nullptr), "IBC");
+    check(tare_correct_bias(float_ref, current, o.ibc, feed, &calib_feed, &io, &m, &ir, nullptr), "IBC");
     corrected.reset(m);
     current = m;
     std::printf("  %u layers corrected, %u values clamped, %.0f ms\n", ir.layers, ir.clamped, ir.wall_ms);
@@ -332,7 +349,7 @@ int run(const Options& o) {
     tare_bft_report br;
     tare_bft_report_init(&br);
     std::printf("BFT on %u images, %u rates x %u mini-epochs\n", o.bft, bo.rate_count, bo.mini_epochs_per_rate);
-    check(tare_fine_tune_bias(float_model.get(), current, o.bft, feed, &calib_feed, &bo, &m, &br), "BFT");
+    check(tare_fine_tune_bias(float_ref, current, o.bft, feed, &calib_feed, &bo, &m, &br), "BFT");
     tuned.reset(m);
     current = m;
     std::printf("  %u layers, batch %u, loss %.5f -> %.5f, %.0f ms\n", br.layers, br.batch, br.initial_loss,

@@ -138,6 +138,7 @@ struct Stage {
   std::string name;  // "float", "equalized", "quantized", "ibc", "bft"
   tare_model* model;
   size_t agree = 0, correct = 0;
+  std::vector<int> top1;  // per held-out image, so that runs can be compared image by image
 };
 
 // Top-1 of every stage on `held_out`, compared with the first stage (the float model) and the labels if any.
@@ -150,6 +151,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
     outs.push_back(session_tensors(sessions.back().get(), false, 1)[0]);
   }
   labeled = 0;
+  Json image_labels = Json::array();
   for (size_t i = 0; i < held_out.size(); i++) {
     const std::string name = std::filesystem::path(held_out[i]).filename().string();
     auto it = std::find_if(labels.begin(), labels.end(), [&](const LabeledImage& l) {
@@ -157,6 +159,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
     });
     const int label = it == labels.end() ? -1 : it->label;
     labeled += label >= 0;
+    image_labels.push(label);
     std::vector<float> x = tare::image::to_float(tare::image::preprocess_rgb(held_out[i], feed.input.shape[2],
                                                                              feed.input.shape[1], feed.opt),
                                                  feed.opt.norm);
@@ -164,6 +167,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
     for (size_t k = 0; k < stages.size(); k++) {
       const int t = top_k(classify(sessions[k].get(), outs[k], x), 1)[0];
       if (k == 0) reference = t;
+      stages[k].top1.push_back(t);
       stages[k].agree += t == reference;
       stages[k].correct += t == label;
     }
@@ -172,6 +176,7 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
   Json j = Json::object();
   j["images"] = held_out.size();
   j["labeled"] = labeled;
+  j["labels"] = std::move(image_labels);
   Json list = Json::array();
   text("held-out    %zu images%s\n", held_out.size(),
        labels.empty() ? "" : (", " + std::to_string(labeled) + " labeled").c_str());
@@ -187,6 +192,9 @@ Json evaluate_stages(std::vector<Stage>& stages, const ImageFeed& feed, const st
       text("   top-1 accuracy %6.1f%%", 100.0 * double(s.correct) / double(labeled));
     }
     text("\n");
+    Json classes = Json::array();
+    for (int t : s.top1) classes.push(t);
+    e["top1"] = std::move(classes);
     list.push(std::move(e));
   }
   j["stages"] = std::move(list);
@@ -226,6 +234,10 @@ int run_calibrate(const Args& a) {
   if (method != "float" && method != "none" && method != "ibc" && method != "bft" && method != "ibc+bft")
     throw UsageError("--method must be none, ibc, bft or ibc+bft (or float: no quantization, e.g. with --equalize)");
   const bool do_ibc = method == "ibc" || method == "ibc+bft", do_bft = method == "bft" || method == "ibc+bft";
+  // Nothing quantized (--method float): equalize only when asked to.
+  const bool equalize = tare_samples::calib_opt::equalize(a) && (method != "float" || a.flag("--equalize"));
+  if (a.flag("--replace-relu6") && !equalize)
+    throw UsageError("--replace-relu6 changes how equalization treats RELU6, and equalization is off");
   if (!report.empty() && !do_ibc && !do_bft)
     throw UsageError("--report needs --method ibc, bft or ibc+bft (use `tare analyze` for a quantized model alone)");
   // Everything that can be checked is checked before the long work.
@@ -296,7 +308,7 @@ int run_calibrate(const Args& a) {
   settings["percentile"] = a.get("--ranges") == "percentile" ? Json(parse_double(a.get("--percentile"), "--percentile"))
                                                              : Json(nullptr);
   settings["bias_16bit"] = a.flag("--bias-16bit");
-  settings["equalize"] = a.flag("--equalize");
+  settings["equalize"] = equalize;
   settings["ibc_images"] = do_ibc ? Json(ibc_images) : Json(nullptr);
   settings["pre_activation"] = a.flag("--pre-activation");
   settings["bft_images"] = do_bft ? Json(bft_images) : Json(nullptr);
@@ -322,7 +334,7 @@ int run_calibrate(const Args& a) {
 
   ModelPtr equalized;
   tare_model* reference = float_model.get();
-  if (a.flag("--equalize")) {
+  if (equalize) {
     auto te = std::chrono::steady_clock::now();
     tare_equalize_options eo;
     tare_equalize_options_init(&eo);
@@ -545,8 +557,9 @@ const Command& calibrate_command() {
             tare_samples::calib_opt::bft_batch(),
             {"--bft-rates", "LIST", "learning rates, comma-separated, one phase each", "1e-3,1e-4,1e-5,1e-6"},
             {"--bft-images-per-epoch", "N", "images per mini-epoch (0: all BFT images)", "0"},
-            {"--equalize", "", "cross-layer equalization before quantizing", ""},
-            {"--replace-relu6", "", "with --equalize: RELU6 becomes RELU (default: kept exactly by an added MINIMUM)",
+            tare_samples::calib_opt::equalize(),
+            tare_samples::calib_opt::no_equalize(),
+            {"--replace-relu6", "", "with equalization: RELU6 becomes RELU (default: kept exactly by an added MINIMUM)",
              ""},
             tare_samples::calib_opt::eval("0"),
             tare_samples::calib_opt::labels(),

@@ -35,6 +35,22 @@ inline OptionSpec ranges() {
 inline OptionSpec percentile() {
   return {"--percentile", "P", "with --ranges percentile: the percentile kept, in (50, 100]", "99.99"};
 }
+// Cross-layer equalization (RELU6 kept) before quantizing: the measured best with per-tensor weights, not with
+// per-channel ones (docs/accuracy.md, "Full table and defaults").
+inline bool equalize_by_default(bool per_channel) { return !per_channel; }
+inline OptionSpec equalize() {
+  return {"--equalize", "",
+          "cross-layer equalization before quantizing, RELU6 kept exactly (default with per-tensor weights)", ""};
+}
+inline OptionSpec no_equalize() {
+  return {"--no-equalize", "", "no equalization (the default with --per-channel)", ""};
+}
+// Whether to equalize: --equalize, --no-equalize, else the default of the weight mode.
+inline bool equalize(const Args& a) {
+  if (a.flag("--equalize") && a.flag("--no-equalize")) throw UsageError("--equalize and --no-equalize contradict");
+  if (a.flag("--equalize") || a.flag("--no-equalize")) return a.flag("--equalize");
+  return equalize_by_default(a.flag("--per-channel"));
+}
 inline OptionSpec eval(const std::string& default_count) {
   return {"--eval", "N", "held-out images (after the calibration ones) to compare with the float model", default_count};
 }
