@@ -739,6 +739,7 @@ layouts! {
     has_gradient, can_import, can_export, custom_name }
   tare_session_options { struct_size, precision, batch, profiling }
   tare_memory_report { struct_size, constant_bytes, activation_bytes, unplanned_bytes, staging_bytes }
+  tare_pipeline_report { struct_size, pipelines, shaders, compiled, threads, compile_ms, compile_sum_ms }
   tare_quantize_options { struct_size, per_channel, bias_16bit, drop_dead_channels, rounding, input_type,
     output_type, calibration_batch, progress, user_data }
   tare_quantize_report { struct_size, dead_channels, quantized_weights, activations, calibration_ms }

@@ -62,6 +62,7 @@ fn macro_equivalents_pass_the_rust_size() {
     tare_op_support_info_init: tare_op_support_info,
     tare_session_options_init: tare_session_options,
     tare_memory_report_init: tare_memory_report,
+    tare_pipeline_report_init: tare_pipeline_report,
     tare_quantize_options_init: tare_quantize_options,
     tare_quantize_report_init: tare_quantize_report,
     tare_ibc_options_init: tare_ibc_options,
