@@ -15,6 +15,8 @@
 
 #include "model/op_desc.h"
 #include "model/op_list.h"
+#include "model/tflite_export.h"
+#include "op_harness.h"
 #include "tare/tare.h"
 #include "test_util.h"
 
@@ -279,6 +281,54 @@ TEST_SUITE("api") {
     make_session_in(c3);
     tare_context_destroy(c3);
     tare_free(data);
+  }
+
+  TEST_CASE("pipeline report: a new context compiles each distinct (shader, specialization) once") {
+    if (!gpu()) return;
+    // x + x, then + x again (one shape class: one pipeline), then * x (another specialization of the same shader).
+    GraphBuilder b;
+    const int x = b.input({1, 5, 3, 6});
+    int y = b.op(tare::OpType::Add, {x, x}, {1, 5, 3, 6});
+    y = b.op(tare::OpType::Add, {y, x}, {1, 5, 3, 6});
+    y = b.op(tare::OpType::Mul, {y, x}, {1, 5, 3, 6});
+    b.output(y);
+    const std::vector<uint8_t> bytes = tare::export_tflite(b.g);
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_model* m = nullptr;
+    REQUIRE(tare_model_load_memory(ctx.c, bytes.data(), bytes.size(), &m) == TARE_OK);
+    auto report_of_new_session = [&] {
+      tare_session* s = nullptr;
+      REQUIRE(tare_session_create(m, nullptr, &s) == TARE_OK);
+      tare_pipeline_report r;
+      tare_pipeline_report_init(&r);
+      CHECK(tare_session_pipelines(s, &r) == TARE_OK);
+      // The session still computes x * (3x) with its pipelines.
+      std::vector<float> in(5 * 3 * 6), out(in.size());
+      for (size_t i = 0; i < in.size(); i++) in[i] = 0.25f * (float)i - 3.0f;
+      CHECK(tare_session_set_input(s, 0, in.data(), in.size() * 4) == TARE_OK);
+      CHECK(tare_session_run(s) == TARE_OK);
+      CHECK(tare_session_get_output(s, 0, out.data(), out.size() * 4) == TARE_OK);
+      for (size_t i = 0; i < in.size(); i++) CHECK(out[i] == (in[i] + in[i] + in[i]) * in[i]);
+      tare_session_destroy(s);
+      return r;
+    };
+    // pack_input, binary (ADD), binary (MUL), unpack_output: four pipelines of three shaders.
+    const tare_pipeline_report first = report_of_new_session();
+    CHECK(first.pipelines == 4);
+    CHECK(first.shaders == 3);
+    CHECK(first.compiled == 4);
+    CHECK(first.threads >= 1);
+    CHECK(first.compile_ms > 0);
+    CHECK(first.compile_sum_ms > 0);
+    const tare_pipeline_report second = report_of_new_session();  // same context: nothing new to compile
+    CHECK(second.pipelines == 4);
+    CHECK(second.shaders == 3);
+    CHECK(second.compiled == 0);
+    CHECK(second.threads == 0);
+    CHECK(second.compile_ms == 0);
+    CHECK(tare_session_pipelines(nullptr, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
+    tare_model_destroy(m);
   }
 
   TEST_CASE("quantize through the API: callback inputs, cancellation, export to memory and back") {

@@ -313,6 +313,25 @@ TARE_API void tare_memory_report_init_sized(tare_memory_report* report, size_t s
 #define tare_memory_report_init(p) tare_memory_report_init_sized((p), sizeof(*(p)))
 TARE_API tare_status tare_session_memory(const tare_session* session, tare_memory_report* report);
 
+/* The compute pipelines of a session (cold start).  Pipelines are kept by the context, one per distinct (shader,
+   specialization constants) pair: a session compiles only those no earlier session of its context made, all
+   together at creation, on up to hardware_concurrency threads.  Some drivers (lavapipe/llvmpipe) translate the
+   shader to machine code only when it first runs, so there the first run carries most of the cost; the pipeline
+   cache (tare_context_pipeline_cache) or the driver's own shader cache saves it at a later start. */
+typedef struct tare_pipeline_report {
+  size_t struct_size;
+  uint32_t pipelines;    /* distinct pipelines the session uses */
+  uint32_t shaders;      /* distinct shaders among them (one shader may be specialized several ways) */
+  uint32_t compiled;     /* pipelines the session's creation compiled (the others were in the context already) */
+  uint32_t threads;      /* threads that compiled them (0 if none was compiled) */
+  double compile_ms;     /* wall time of compiling them */
+  double compile_sum_ms; /* the compiled pipelines' own times, summed (compile_ms x threads at most) */
+} tare_pipeline_report;
+
+TARE_API void tare_pipeline_report_init_sized(tare_pipeline_report* report, size_t size);
+#define tare_pipeline_report_init(p) tare_pipeline_report_init_sized((p), sizeof(*(p)))
+TARE_API tare_status tare_session_pipelines(const tare_session* session, tare_pipeline_report* report);
+
 /* Per-op GPU time of the last run (profiling must be on, and the device must have timestamps).
    Op `i` (0 <= i < count) is described by name (e.g. "CONV_2D#3") and its time in milliseconds.  The
    returned string pointer stays valid until the session is destroyed. */

@@ -61,6 +61,9 @@ int run_bench(const Args& a) {
   t0 = std::chrono::steady_clock::now();
   SessionPtr session = make_session(model.get(), fp16, false);
   const double create_ms = ms_since(t0);
+  tare_pipeline_report pipes;
+  tare_pipeline_report_init(&pipes);
+  check(tare_session_pipelines(session.get(), &pipes), "reading the pipeline report");
   auto in_info = session_tensors(session.get(), true, ni);
   for (uint32_t i = 0; i < ni; i++) {
     auto bytes = synthetic_input(in_info[i], 1234 + i);
@@ -127,6 +130,9 @@ int run_bench(const Args& a) {
   text("context    %8.2f ms\n", ctx_ms);
   text("load       %8.2f ms\n", load_ms);
   text("session    %8.2f ms  (planning, pipelines, command buffer)\n", create_ms);
+  text("pipelines  %u (%u shaders), %u compiled in %.2f ms on %u thread%s (%.2f ms summed)\n", pipes.pipelines,
+       pipes.shaders, pipes.compiled, pipes.compile_ms, pipes.threads, pipes.threads == 1 ? "" : "s",
+       pipes.compile_sum_ms);
   text("first run  %8.2f ms  (cold)\n", first_ms);
   text("warm       median %.3f ms, min %.3f ms, max %.3f ms over %d runs (after %d warm-up)\n", med, mn, mx, runs,
        warmup);
@@ -155,6 +161,14 @@ int run_bench(const Args& a) {
   doc["context_ms"] = ctx_ms;
   doc["load_ms"] = load_ms;
   doc["session_ms"] = create_ms;
+  Json pj = Json::object();
+  pj["count"] = pipes.pipelines;
+  pj["shaders"] = pipes.shaders;
+  pj["compiled"] = pipes.compiled;
+  pj["threads"] = pipes.threads;
+  pj["compile_ms"] = pipes.compile_ms;
+  pj["compile_sum_ms"] = pipes.compile_sum_ms;
+  doc["pipelines"] = std::move(pj);
   doc["first_run_ms"] = first_ms;
   Json warm = Json::object();
   warm["median_ms"] = med;

@@ -526,6 +526,27 @@ TARE_API tare_status tare_session_memory(const tare_session* session, tare_memor
   });
 }
 
+TARE_API void tare_pipeline_report_init_sized(tare_pipeline_report* r, size_t size) {
+  init_sized(r, size, [](tare_pipeline_report&) {});
+}
+
+TARE_API tare_status tare_session_pipelines(const tare_session* session, tare_pipeline_report* report) {
+  return guarded([&] {
+    const HandleUse use_session(session);
+    TARE_ARG(session && report, "session or report is NULL");
+    const tare::PipelineReport p = session->session->pipelines();
+    tare_pipeline_report r;
+    tare_pipeline_report_init(&r);
+    r.pipelines = p.pipelines;
+    r.shaders = p.shaders;
+    r.compiled = p.compiled;
+    r.threads = p.threads;
+    r.compile_ms = p.compile_ms;
+    r.compile_sum_ms = p.compile_sum_ms;
+    write_out(report, r);
+  });
+}
+
 TARE_API tare_status tare_session_profile_count(const tare_session* session, uint32_t* count) {
   return guarded([&] {
     const HandleUse use_session(session);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "common/error.h"
 #include "common/fp16.h"
@@ -11,6 +12,7 @@
 #include "model/constants.h"
 #include "model/op_desc.h"
 #include "ops/op_common.h"
+#include "vk/pipeline.h"
 
 namespace tare {
 
@@ -135,7 +137,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     return t;
   }
 
-  void build(MemoryReport& report) {
+  void build(MemoryReport& report, PipelineReport& pipelines) {
+    vk::PipelineCollector collected;  // every pipeline the kernels and the input/output packing ask for
     const size_t nt = g_.tensors.size();
     alias_of_.assign(nt, -1);
     offsets_.assign(nt, UINT64_MAX);
@@ -253,6 +256,25 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
       report.staging_bytes += bytes;
     }
+    for (size_t i = 0; i < g_.inputs.size(); i++) {
+      const int t = g_.inputs[i];
+      input_io_.push_back(io_dispatch(true, g_.tensors[t], {inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)));
+    }
+    for (size_t i = 0; i < g_.outputs.size(); i++) {
+      const int t = g_.outputs[i];
+      output_io_.push_back(io_dispatch(false, g_.tensors[t], tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}));
+    }
+
+    // The new pipelines, compiled together (in parallel) rather than one by one when first recorded.
+    const vk::CompileStats cs = vk::compile_pipelines(collected.pipelines());
+    std::set<std::string> shaders;
+    for (const auto& p : collected.pipelines()) shaders.insert(p->shader());
+    pipelines.pipelines = (uint32_t)collected.pipelines().size();
+    pipelines.shaders = (uint32_t)shaders.size();
+    pipelines.compiled = cs.compiled;
+    pipelines.threads = cs.threads;
+    pipelines.compile_ms = cs.wall_ms;
+    pipelines.compile_sum_ms = cs.sum_ms;
   }
 
   void record_run(const TensorHook& after, uint32_t extra_per_op) {
@@ -271,12 +293,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   }
 
   void record_inputs(vk::Recorder& rec) {
-    for (size_t i = 0; i < g_.inputs.size(); i++) {
-      const int t = g_.inputs[i];
-      const vk::BufferRange staging{inputs_[i].get(), 0, inputs_[i]->size()};
-      if (ops::is_q8(g_.tensors[t])) record_q8_io(rec, true, g_.tensors[t], staging, tensor(t));
-      else record_float_io(rec, true, g_.tensors[t], staging, tensor(t));
-    }
+    for (const ops::Dispatch& d : input_io_) ops::record_dispatch(rec, d, nullptr);
   }
 
   void record_ops(vk::Recorder& rec, size_t begin, size_t end, const TensorHook& after) {
@@ -291,12 +308,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   }
 
   void record_outputs(vk::Recorder& rec) {
-    for (size_t i = 0; i < g_.outputs.size(); i++) {
-      const int t = g_.outputs[i];
-      const vk::BufferRange staging{outputs_[i].get(), 0, outputs_[i]->size()};
-      if (ops::is_q8(g_.tensors[t])) record_q8_io(rec, false, g_.tensors[t], tensor(t), staging);
-      else record_float_io(rec, false, g_.tensors[t], tensor(t), staging);
-    }
+    for (const ops::Dispatch& d : output_io_) ops::record_dispatch(rec, d, nullptr);
   }
 
   // note_constant / update_constant (bias correction).
@@ -341,32 +353,24 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     rec.copy(*update_staging_, slice.offset, *constants_buf_, slice.offset, bytes.size());
   }
 
-  // Float graph inputs/outputs: dense NHWC float32 <-> NHWC4 in the storage type; x over channel groups, y and z
-  // over rows.
-  void record_float_io(vk::Recorder& rec, bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
+  // Packing of a graph input (pack) or unpacking of an output between its staging and its device storage.
+  // Float: dense NHWC float32 <-> NHWC4 in the storage type; x over channel groups, y and z over rows.  8-bit: dense
+  // bytes (uint8 or int8) <-> NHWC4 int8 words, one word per invocation.
+  ops::Dispatch io_dispatch(bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
     const ops::Shape4 s = ops::shape4(t.shape);
-    const struct { int32_t rows, C, C4; } pc = {(int32_t)s.rows(), s.c, s.c4()};
-    ops::Grid grid{ops::div_up(s.c4(), ops::kShaderLocal), 1, 1};
-    grid_rows(s.rows(), grid.y, grid.z);
-    ops::record_dispatch(rec,
-                         ops::shader_dispatch(*ctx_, shader(pack ? "pack_input" : "unpack_output"), {}, {src, dst}, pc,
-                                              grid),
-                         nullptr);
-  }
-
-  // 8-bit graph inputs/outputs: dense bytes (uint8 or int8) <-> NHWC4 int8 words, one word per invocation.
-  void record_q8_io(vk::Recorder& rec, bool pack, const Tensor& t, vk::BufferRange src, vk::BufferRange dst) {
-    const ops::Shape4 s = ops::shape4(t.shape);
+    if (!ops::is_q8(t)) {
+      const struct { int32_t rows, C, C4; } pc = {(int32_t)s.rows(), s.c, s.c4()};
+      ops::Grid grid{ops::div_up(s.c4(), ops::kShaderLocal), 1, 1};
+      grid_rows(s.rows(), grid.y, grid.z);
+      return ops::shader_dispatch(*ctx_, shader(pack ? "pack_input" : "unpack_output"), {}, {src, dst}, pc, grid);
+    }
     struct {
       int32_t rows, C, C4, words, flip, zero;
     } pc = {(int32_t)s.rows(), s.c, s.c4(), 0, t.dtype == DType::U8 ? 1 : 0, ops::device_zero_point(t)};
     pc.words = pack ? (int32_t)(s.rows() * s.c4()) : (int32_t)((t.bytes() + 3) / 4);
     ops::Grid grid;
     ops::split_groups(pc.words, ops::kShaderLocal, grid.x, grid.z);
-    ops::record_dispatch(rec,
-                         ops::shader_dispatch(*ctx_, pack ? "pack_input_q8" : "unpack_output_q8", {}, {src, dst}, pc,
-                                              grid),
-                         nullptr);
+    return ops::shader_dispatch(*ctx_, pack ? "pack_input_q8" : "unpack_output_q8", {}, {src, dst}, pc, grid);
   }
 
   std::shared_ptr<vk::Context> ctx_;
@@ -378,6 +382,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   std::map<int, ops::ConstSlice> noted_;
   std::vector<int> alias_of_;
   std::vector<uint64_t> offsets_;
+  std::vector<ops::Dispatch> input_io_, output_io_;  // packing of each input, unpacking of each output
   std::vector<ops::KernelPtr> kernels_, grad_kernels_;
   std::unique_ptr<vk::Buffer> grads_;
   std::vector<uint64_t> grad_offsets_;
@@ -401,7 +406,7 @@ CompiledGraph::CompiledGraph(std::shared_ptr<vk::Context> ctx, const Graph& grap
     graph_ = graph;
   }
   impl_ = std::make_unique<Impl>(ctx_, graph_, options_);
-  impl_->build(memory_);
+  impl_->build(memory_, pipelines_);
 }
 
 CompiledGraph::~CompiledGraph() = default;

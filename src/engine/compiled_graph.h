@@ -38,6 +38,18 @@ struct MemoryReport {
   uint64_t staging_bytes = 0;
 };
 
+// The compute pipelines of a compiled graph (cold start): the ones its kernels and input/output packing use, and
+// what creating the new ones cost.  Pipelines are shared per context: a later graph needing the same (shader,
+// specialization constants) pairs compiles nothing.
+struct PipelineReport {
+  uint32_t pipelines = 0;     // distinct pipelines used
+  uint32_t shaders = 0;       // distinct shaders among them (a shader with several specializations counts once)
+  uint32_t compiled = 0;      // pipelines this graph's construction compiled (not yet in the context)
+  uint32_t threads = 0;       // threads that compiled them
+  double compile_ms = 0;      // wall time of that compilation
+  double compile_sum_ms = 0;  // each compiled pipeline's own time, summed
+};
+
 class CompiledGraph {
  public:
   CompiledGraph(std::shared_ptr<vk::Context> ctx, const Graph& graph, const PlanOptions& options);
@@ -49,6 +61,7 @@ class CompiledGraph {
   const PlanOptions& options() const { return options_; }
   const std::shared_ptr<vk::Context>& context() const { return ctx_; }
   const MemoryReport& memory() const { return memory_; }
+  const PipelineReport& pipelines() const { return pipelines_; }
   size_t num_inputs() const { return graph_.inputs.size(); }
   size_t num_outputs() const { return graph_.outputs.size(); }
   size_t num_ops() const { return graph_.ops.size(); }
@@ -109,6 +122,7 @@ class CompiledGraph {
   Graph graph_;
   PlanOptions options_;
   MemoryReport memory_;
+  PipelineReport pipelines_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -37,6 +37,7 @@ class Session {
   void get_output(size_t i, float* data, size_t count) const { plan_.get_output(i, data, count); }
 
   MemoryReport memory() const { return plan_.memory(); }
+  PipelineReport pipelines() const { return plan_.pipelines(); }
   // Per-op GPU times of the last run (profiling on), in graph order.
   std::vector<std::pair<std::string, double>> profile() const { return plan_.profile(); }
   // Where the last run's wall time went: host phases (always measured: a few clock reads), GPU span (profiling).

@@ -535,12 +535,31 @@ std::shared_ptr<Pipeline> Context::pipeline(const std::string& shader, const std
   std::string key = shader + "|" + std::to_string(push_bytes) + "|" + std::to_string(num_bindings) + "|" +
                     std::to_string(lx) + "," + std::to_string(ly) + "," + std::to_string(lz);
   for (uint32_t s : spec) key += "|" + std::to_string(s);
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = pipelines_.find(key);
-  if (it != pipelines_.end()) return it->second;
-  auto p = std::make_shared<Pipeline>(*this, shader, spec, push_bytes, num_bindings, lx, ly, lz);
-  pipelines_[key] = p;
+  std::shared_ptr<Pipeline> p;
+  {
+    std::lock_guard<std::mutex> lock(pipelines_mutex_);
+    auto it = pipelines_.find(key);
+    if (it != pipelines_.end()) {
+      p = it->second;
+    } else {
+      p = std::make_shared<Pipeline>(*this, shader, spec, push_bytes, num_bindings, lx, ly, lz);
+      pipelines_[key] = p;
+    }
+  }
+  if (PipelineCollector* c = PipelineCollector::current()) c->add(p);
   return p;
+}
+
+namespace {
+thread_local PipelineCollector* t_collector = nullptr;
+}  // namespace
+
+PipelineCollector::PipelineCollector() : outer_(t_collector) { t_collector = this; }
+PipelineCollector::~PipelineCollector() { t_collector = outer_; }
+PipelineCollector* PipelineCollector::current() { return t_collector; }
+
+void PipelineCollector::add(const std::shared_ptr<Pipeline>& p) {
+  if (std::find(pipelines_.begin(), pipelines_.end(), p) == pipelines_.end()) pipelines_.push_back(p);
 }
 
 VkFence Context::take_fence() {

@@ -103,7 +103,9 @@ class Context {
   // Memory type index with all `required` flags (preferring `preferred` too) among `type_bits`; -1 if none.
   int find_memory_type(uint32_t type_bits, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) const;
 
-  // Pipelines are cached per (shader name, specialization constants, push-constant size, binding count).
+  // Pipelines are cached per (shader name, specialization constants, push-constant size, binding count, workgroup
+  // size): one pipeline per distinct request for the context's lifetime.  A new one is compiled when first used
+  // (or by vk::compile_pipelines, see PipelineCollector).
   std::shared_ptr<Pipeline> pipeline(const std::string& shader, const std::vector<uint32_t>& spec_constants,
                                      uint32_t push_constant_bytes, uint32_t num_bindings, uint32_t local_x,
                                      uint32_t local_y = 1, uint32_t local_z = 1);
@@ -147,11 +149,32 @@ class Context {
   DeviceCaps caps_;
   bool validation_ = false;
   std::atomic<uint64_t> validation_messages_{0};
-  mutable std::mutex mutex_;        // pipelines_ and the pipeline cache
+  mutable std::mutex mutex_;        // the pipeline cache's data
+  std::mutex pipelines_mutex_;      // pipelines_ (compiling takes no lock of the context)
   mutable std::mutex queue_mutex_;  // vkQueueSubmit (external synchronization of the queue) and the fence lists
-  mutable std::mutex log_mutex_;    // validation_log_ (the layer may call back while mutex_ is held)
+  mutable std::mutex log_mutex_;    // validation_log_ (the layer may call back while another lock is held)
   std::vector<std::string> validation_log_;
   std::map<std::string, std::shared_ptr<Pipeline>> pipelines_;
+};
+
+// Collects, while it lives, every pipeline that Context::pipeline hands out on this thread (a session's kernels
+// being built), so that the new ones can be compiled together (vk::compile_pipelines) and counted.  Scopes nest:
+// an inner one hides the outer.
+class PipelineCollector {
+ public:
+  PipelineCollector();
+  ~PipelineCollector();
+  PipelineCollector(const PipelineCollector&) = delete;
+  PipelineCollector& operator=(const PipelineCollector&) = delete;
+  // Distinct pipelines, in the order first asked for.
+  const std::vector<std::shared_ptr<Pipeline>>& pipelines() const { return pipelines_; }
+  void add(const std::shared_ptr<Pipeline>& p);
+  // The collector of this thread, or nullptr.
+  static PipelineCollector* current();
+
+ private:
+  PipelineCollector* outer_;
+  std::vector<std::shared_ptr<Pipeline>> pipelines_;
 };
 
 }  // namespace tare::vk

@@ -147,6 +147,18 @@ namespace Tare
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    internal struct tare_pipeline_report
+    {
+      public UIntPtr struct_size;
+      public uint pipelines;
+      public uint shaders;
+      public uint compiled;
+      public uint threads;
+      public double compile_ms;
+      public double compile_sum_ms;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
     internal struct tare_quantize_options
     {
       public UIntPtr struct_size;
@@ -371,6 +383,10 @@ namespace Tare
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_session_memory(SessionHandle session, tare_memory_report* report);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern void tare_pipeline_report_init_sized(tare_pipeline_report* report, UIntPtr size);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+    internal static extern Status tare_session_pipelines(SessionHandle session, tare_pipeline_report* report);
+    [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_session_profile_count(SessionHandle session, out uint count);
     [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
     internal static extern Status tare_session_profile_entry(SessionHandle session, uint index, out IntPtr name,
@@ -524,6 +540,8 @@ namespace Tare
       tare_memory_report_init_sized(report, (UIntPtr)sizeof(tare_memory_report));
     internal static void tare_run_timing_init(tare_run_timing* timing) =>
       tare_run_timing_init_sized(timing, (UIntPtr)sizeof(tare_run_timing));
+    internal static void tare_pipeline_report_init(tare_pipeline_report* report) =>
+      tare_pipeline_report_init_sized(report, (UIntPtr)sizeof(tare_pipeline_report));
     internal static void tare_quantize_options_init(tare_quantize_options* options) =>
       tare_quantize_options_init_sized(options, (UIntPtr)sizeof(tare_quantize_options));
     internal static void tare_quantize_report_init(tare_quantize_report* report) =>

@@ -243,6 +243,18 @@ pub struct tare_run_timing {
 
 #[repr(C)]
 #[derive(Clone, Copy)]
+pub struct tare_pipeline_report {
+  pub struct_size: usize,
+  pub pipelines: u32,
+  pub shaders: u32,
+  pub compiled: u32,
+  pub threads: u32,
+  pub compile_ms: f64,
+  pub compile_sum_ms: f64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
 pub struct tare_quantize_options {
   pub struct_size: usize,
   pub per_channel: c_int,
@@ -451,6 +463,8 @@ extern "C" {
     -> tare_status;
   pub fn tare_memory_report_init_sized(report: *mut tare_memory_report, size: usize);
   pub fn tare_session_memory(session: *const tare_session, report: *mut tare_memory_report) -> tare_status;
+  pub fn tare_pipeline_report_init_sized(report: *mut tare_pipeline_report, size: usize);
+  pub fn tare_session_pipelines(session: *const tare_session, report: *mut tare_pipeline_report) -> tare_status;
   pub fn tare_session_profile_count(session: *const tare_session, count: *mut u32) -> tare_status;
   pub fn tare_session_profile_entry(
     session: *const tare_session,
@@ -657,6 +671,15 @@ pub unsafe fn tare_memory_report_init(report: *mut tare_memory_report) {
 #[inline]
 pub unsafe fn tare_run_timing_init(timing: *mut tare_run_timing) {
   tare_run_timing_init_sized(timing, core::mem::size_of::<tare_run_timing>())
+}
+
+/// The `tare_pipeline_report_init(p)` macro of tare.h, with this crate\'s size of the struct.
+///
+/// # Safety
+/// `report` must be NULL or point to a writable `tare_pipeline_report`.
+#[inline]
+pub unsafe fn tare_pipeline_report_init(report: *mut tare_pipeline_report) {
+  tare_pipeline_report_init_sized(report, core::mem::size_of::<tare_pipeline_report>())
 }
 
 /// The `tare_quantize_options_init(p)` macro of tare.h, with this crate\'s size of the struct.

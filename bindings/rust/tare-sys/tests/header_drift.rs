@@ -741,6 +741,7 @@ layouts! {
   tare_memory_report { struct_size, constant_bytes, activation_bytes, unplanned_bytes, staging_bytes }
   tare_run_timing { struct_size, run_ms, queue_wait_ms, submit_ms, fence_wait_ms, profile_read_ms, gpu_span_ms,
     gpu_ops_ms }
+  tare_pipeline_report { struct_size, pipelines, shaders, compiled, threads, compile_ms, compile_sum_ms }
   tare_quantize_options { struct_size, per_channel, bias_16bit, drop_dead_channels, rounding, input_type,
     output_type, calibration_batch, progress, user_data, ranges, percentile }
   tare_quantize_report { struct_size, dead_channels, quantized_weights, activations, calibration_ms }

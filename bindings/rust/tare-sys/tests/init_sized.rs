@@ -63,6 +63,7 @@ fn macro_equivalents_pass_the_rust_size() {
     tare_session_options_init: tare_session_options,
     tare_memory_report_init: tare_memory_report,
     tare_run_timing_init: tare_run_timing,
+    tare_pipeline_report_init: tare_pipeline_report,
     tare_quantize_options_init: tare_quantize_options,
     tare_quantize_report_init: tare_quantize_report,
     tare_ibc_options_init: tare_ibc_options,
