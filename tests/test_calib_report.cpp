@@ -276,9 +276,10 @@ TEST_SUITE("calib") {
       }
       CHECK(s.find(" src=") == std::string::npos);
       CHECK(s.find("<link") == std::string::npos);
-      // Title: model, batch, image count.
+      // Title: model and what was measured, named once.
       CHECK(s.find("mobilenet_test.tflite") != std::string::npos);
-      CHECK(s.find("8 IBC images, 8 images") != std::string::npos);
+      CHECK(s.find("<p class=\"sub\">8 IBC images;") != std::string::npos);
+      CHECK(s.find("8 images") == std::string::npos);
       // Escaped layer name, never raw (HTML entities in the page, \u escapes in the script's data).
       CHECK(s.find("a&lt;b&amp;c") != std::string::npos);
       CHECK(s.find("a\\u003cb\\u0026c") != std::string::npos);
