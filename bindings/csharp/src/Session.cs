@@ -32,6 +32,29 @@ namespace Tare
     public ulong StagingBytes { get; internal set; }
   }
 
+  /// <summary>tare_run_timing: where the wall time of the last run went, in ms (GPU figures need profiling).</summary>
+  public sealed class RunTiming
+  {
+    public double RunMs { get; internal set; }
+    public double QueueWaitMs { get; internal set; }
+    public double SubmitMs { get; internal set; }
+    public double FenceWaitMs { get; internal set; }
+    public double ProfileReadMs { get; internal set; }
+    public double GpuSpanMs { get; internal set; }
+    public double GpuOpsMs { get; internal set; }
+  }
+
+  /// <summary>tare_pipeline_report: a session's compute pipelines and what compiling them cost.</summary>
+  public sealed class PipelineReport
+  {
+    public uint Pipelines { get; internal set; }
+    public uint Shaders { get; internal set; }
+    public uint Compiled { get; internal set; }
+    public uint Threads { get; internal set; }
+    public double CompileMs { get; internal set; }
+    public double CompileSumMs { get; internal set; }
+  }
+
   /// <summary>One op's GPU time in the last run.</summary>
   public struct ProfileEntry
   {
@@ -146,6 +169,47 @@ namespace Tare
           ActivationBytes = r.activation_bytes,
           UnplannedBytes = r.unplanned_bytes,
           StagingBytes = r.staging_bytes,
+        };
+      }
+    }
+
+    /// <summary>Where the wall time of the last run went (all 0 before the first run).</summary>
+    public RunTiming LastRunTiming
+    {
+      get
+      {
+        Native.tare_run_timing t;
+        Native.tare_run_timing_init(&t);
+        TareException.Check(Native.tare_session_run_timing(handle, &t));
+        return new RunTiming
+        {
+          RunMs = t.run_ms,
+          QueueWaitMs = t.queue_wait_ms,
+          SubmitMs = t.submit_ms,
+          FenceWaitMs = t.fence_wait_ms,
+          ProfileReadMs = t.profile_read_ms,
+          GpuSpanMs = t.gpu_span_ms,
+          GpuOpsMs = t.gpu_ops_ms,
+        };
+      }
+    }
+
+    /// <summary>This session's pipelines and their compile cost.</summary>
+    public PipelineReport Pipelines
+    {
+      get
+      {
+        Native.tare_pipeline_report r;
+        Native.tare_pipeline_report_init(&r);
+        TareException.Check(Native.tare_session_pipelines(handle, &r));
+        return new PipelineReport
+        {
+          Pipelines = r.pipelines,
+          Shaders = r.shaders,
+          Compiled = r.compiled,
+          Threads = r.threads,
+          CompileMs = r.compile_ms,
+          CompileSumMs = r.compile_sum_ms,
         };
       }
     }

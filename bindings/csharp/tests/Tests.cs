@@ -274,7 +274,7 @@ namespace Tare.Tests
           }
           count++;
         }
-        Check(count == 18, count + " init methods in Native");
+        Check(count == 20, count + " init methods in Native (one per *_init_sized of tare.h)");
       });
 
       Test("options: defaults from the *_init functions match tare.h's documentation", () =>
@@ -432,6 +432,11 @@ namespace Tare.Tests
             MemoryReport mem = s.Memory;
             Check(mem.ConstantBytes > 400000 && mem.ActivationBytes > 0 && mem.ActivationBytes <= mem.UnplannedBytes,
                   "memory report");
+            RunTiming t = s.LastRunTiming;
+            Check(t.RunMs > 0 && t.FenceWaitMs <= t.RunMs && t.SubmitMs <= t.RunMs, "run timing");
+            PipelineReport pr = s.Pipelines;
+            Check(pr.Pipelines > 0 && pr.Shaders > 0 && pr.Shaders <= pr.Pipelines && pr.Compiled <= pr.Pipelines,
+                  "pipeline report: " + pr.Pipelines + " pipelines of " + pr.Shaders + " shaders");
             ProfileEntry[] prof = s.Profile();
             if (ctx.Device.Timestamps)
               Check(prof.Length > 0 && prof.Any(p => p.Name.StartsWith("CONV_2D")) &&

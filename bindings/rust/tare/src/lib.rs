@@ -82,7 +82,7 @@ pub use error::{Error, Result, Status};
 pub use image::Image;
 pub use image::{preprocess, Crop, ImageOptions, PixelFormat, Pixels, ResizeFilter, Rotation};
 pub use model::{DType, Model, OpInfo, TensorInfo};
-pub use session::{MemoryReport, Precision, ProfileEntry, Session, SessionOptions};
+pub use session::{MemoryReport, PipelineReport, Precision, ProfileEntry, RunTiming, Session, SessionOptions};
 pub use tare_sys as sys;
 pub use util::Element;
 

@@ -53,6 +53,44 @@ pub struct MemoryReport {
   pub staging_bytes: u64,
 }
 
+/// Where the wall time of the last run went, in milliseconds (`tare_run_timing`); the GPU figures need profiling.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct RunTiming {
+  /// The whole run, from submission to results.
+  pub run_ms: f64,
+  /// Waiting for the context's queue while another thread submits.
+  pub queue_wait_ms: f64,
+  /// `vkQueueSubmit`.
+  pub submit_ms: f64,
+  /// Waiting for the GPU to finish.
+  pub fence_wait_ms: f64,
+  /// Reading the timestamps back (profiling).
+  pub profile_read_ms: f64,
+  /// The GPU's time from the command buffer's first timestamp to its last (profiling).
+  pub gpu_span_ms: f64,
+  /// Sum of the per-op GPU times (profiling).
+  pub gpu_ops_ms: f64,
+}
+
+/// The compute pipelines of a session and what compiling them cost (`tare_pipeline_report`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct PipelineReport {
+  /// Distinct pipelines the session uses.
+  pub pipelines: u32,
+  /// Distinct shaders among them.
+  pub shaders: u32,
+  /// Pipelines the session's creation compiled (the others were in the context already).
+  pub compiled: u32,
+  /// Threads that compiled them (0 if none was compiled).
+  pub threads: u32,
+  /// Wall time of compiling them.
+  pub compile_ms: f64,
+  /// The compiled pipelines' own times, summed.
+  pub compile_sum_ms: f64,
+}
+
 /// GPU time of one operator in the last run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileEntry {
@@ -174,6 +212,35 @@ impl Session {
       activation_bytes: r.activation_bytes,
       unplanned_bytes: r.unplanned_bytes,
       staging_bytes: r.staging_bytes,
+    })
+  }
+
+  /// Where the wall time of the last run went (all 0 before the first run).
+  pub fn run_timing(&self) -> Result<RunTiming> {
+    let mut t = init_struct(sys::tare_run_timing_init_sized);
+    check(unsafe { sys::tare_session_run_timing(self.raw.as_ptr(), &mut t) })?;
+    Ok(RunTiming {
+      run_ms: t.run_ms,
+      queue_wait_ms: t.queue_wait_ms,
+      submit_ms: t.submit_ms,
+      fence_wait_ms: t.fence_wait_ms,
+      profile_read_ms: t.profile_read_ms,
+      gpu_span_ms: t.gpu_span_ms,
+      gpu_ops_ms: t.gpu_ops_ms,
+    })
+  }
+
+  /// The session's pipelines and their compile cost.
+  pub fn pipelines(&self) -> Result<PipelineReport> {
+    let mut r = init_struct(sys::tare_pipeline_report_init_sized);
+    check(unsafe { sys::tare_session_pipelines(self.raw.as_ptr(), &mut r) })?;
+    Ok(PipelineReport {
+      pipelines: r.pipelines,
+      shaders: r.shaders,
+      compiled: r.compiled,
+      threads: r.threads,
+      compile_ms: r.compile_ms,
+      compile_sum_ms: r.compile_sum_ms,
     })
   }
 

@@ -137,6 +137,13 @@ fn mobilenet_matches_tflite() {
   assert_eq!(bytes, session.output::<u8>(0).unwrap());
   let mem = session.memory().unwrap();
   assert!(mem.activation_bytes > 0 && mem.activation_bytes < mem.unplanned_bytes && mem.constant_bytes > 0);
+  // The last run's phases fit in it; without profiling there are no GPU figures.
+  let t = session.run_timing().unwrap();
+  assert!(t.run_ms > 0.0 && t.fence_wait_ms <= t.run_ms && t.submit_ms <= t.run_ms, "{t:?}");
+  assert_eq!((t.gpu_span_ms, t.gpu_ops_ms), (0.0, 0.0));
+  // Some pipelines, each of a shader; the shaders are fewer or as many.
+  let p = session.pipelines().unwrap();
+  assert!(p.pipelines > 0 && p.shaders > 0 && p.shaders <= p.pipelines && p.compiled <= p.pipelines, "{p:?}");
   no_validation_messages();
 }
 
