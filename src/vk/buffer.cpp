@@ -71,6 +71,7 @@ Buffer::Buffer(std::shared_ptr<Context> ctx, uint64_t bytes, MemoryKind kind) : 
 
 Buffer::~Buffer() {
   ctx_->settle();  // a timed-out submission may still use this buffer
+  if (ctx_->abandoned()) return;
   VkDevice dev = ctx_->device();
   if (mapped_) vkUnmapMemory(dev, memory_);
   if (buffer_) vkDestroyBuffer(dev, buffer_, nullptr);

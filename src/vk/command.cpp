@@ -53,6 +53,7 @@ Recorder::~Recorder() { release(); }
 
 void Recorder::release() {
   ctx_->settle();  // a timed-out submission may still run this command buffer
+  if (ctx_->abandoned()) return;
   VkDevice dev = ctx_->device();
   if (query_pool_) vkDestroyQueryPool(dev, query_pool_, nullptr);
   if (descriptor_pool_) vkDestroyDescriptorPool(dev, descriptor_pool_, nullptr);

@@ -470,8 +470,9 @@ Context::~Context() { release(); }
 void Context::release() {
   settle();
   pipelines_.clear();
+  if (abandoned_) return;  // the device, its fences and the instance are leaked (see abandoned())
   if (device_) {
-    if (!abandoned_) vkDeviceWaitIdle(device_);  // returns at once on a lost device
+    vkDeviceWaitIdle(device_);  // returns at once on a lost device
     if (pipeline_cache_) vkDestroyPipelineCache(device_, pipeline_cache_, nullptr);
     for (VkFence f : free_fences_)
       if (f) vkDestroyFence(device_, f, nullptr);

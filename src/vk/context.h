@@ -122,6 +122,12 @@ class Context {
   // timeout) for the submissions that timed out; if one still runs, gives up waiting for good, so that destruction
   // never hangs.  Free when nothing timed out.
   void settle();
+  // After settle(): a submission never finished, so nothing it may use (buffers, command buffers, pipelines, the
+  // device) may be freed: freeing memory a queue still runs on crashes the process (lavapipe finishes the work
+  // late).  Those objects are leaked instead.
+  bool abandoned() const { return abandoned_.load(); }
+  // Tests: a real timeout on a context whose setup (uploads, the first run's compiles) ran under the default bound.
+  void set_fence_timeout_ms(uint32_t ms) { fence_timeout_ns_ = uint64_t(ms) * 1000000; }
 
   // Validation callback entry (internal).
   void on_validation_message(const char* message);
@@ -139,11 +145,11 @@ class Context {
   uint32_t queue_family_ = 0;
   std::vector<VkFence> free_fences_;     // unsignalled, for the next submissions
   std::vector<VkFence> pending_fences_;  // of submissions that timed out or met a loss: they may still run
-  uint64_t fence_timeout_ns_ = 0;
-  std::atomic<bool> lost_{false};     // no more submissions
-  std::atomic<bool> pending_{false};  // a submission in pending_fences_ may still run
-  bool abandoned_ = false;            // settle() gave up on it: no more waiting
-  std::string lost_reason_;           // written once, under queue_mutex_, before lost_ is set
+  std::atomic<uint64_t> fence_timeout_ns_{0};
+  std::atomic<bool> lost_{false};       // no more submissions
+  std::atomic<bool> pending_{false};    // a submission in pending_fences_ may still run
+  std::atomic<bool> abandoned_{false};  // settle() gave up on it: no more waiting, nothing it may use is freed
+  std::string lost_reason_;             // written once, under queue_mutex_, before lost_ is set
   VkPipelineCache pipeline_cache_ = VK_NULL_HANDLE;
   VkPhysicalDeviceMemoryProperties memory_props_{};
   DeviceCaps caps_;

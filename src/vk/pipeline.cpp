@@ -14,7 +14,8 @@ namespace tare::vk {
 
 Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<uint32_t>& spec, uint32_t push_bytes,
                    uint32_t num_bindings, uint32_t lx, uint32_t ly, uint32_t lz)
-    : device_(ctx.device()),
+    : ctx_(ctx),
+      device_(ctx.device()),
       cache_(ctx.pipeline_cache()),
       shader_(shader),
       spec_(spec),
@@ -31,7 +32,9 @@ Pipeline::Pipeline(Context& ctx, const std::string& shader, const std::vector<ui
              "workgroup of shader '" + shader + "' exceeds the device limit");
 }
 
-Pipeline::~Pipeline() { release(); }
+Pipeline::~Pipeline() {
+  if (!ctx_.abandoned()) release();  // a never-finished submission may still run it
+}
 
 const Pipeline& Pipeline::ensure() const {
   if (!compiled()) const_cast<Pipeline*>(this)->compile();

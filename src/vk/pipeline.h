@@ -46,6 +46,7 @@ class Pipeline {
  private:
   const Pipeline& ensure() const;
   void release();
+  const Context& ctx_;  // outlives its pipelines: it holds them and sessions hold it
   VkDevice device_;
   VkPipelineCache cache_;
   std::string shader_;
