@@ -7,7 +7,7 @@ _root=$2
 case "$_arch" in
   i386) _triplet=i386-linux-gnu _icd=i686 ;;
   arm64) _triplet=aarch64-linux-gnu _icd=aarch64 ;;
-  armhf) _triplet=arm-linux-gnueabihf _icd=armv7l ;;
+  armhf) _triplet=arm-linux-gnueabihf _icd=armv8l ;;  # Debian builds armhf on arm64 machines
   *) echo "target_env.sh: unknown architecture $_arch" >&2; return 1 ;;
 esac
 # Libraries of another ELF class or machine in these folders are skipped by the host's loader, so host tools
