@@ -432,9 +432,7 @@ TEST_SUITE("equalize") {
     auto check_int8 = [&](const std::string& name, const Graph& e, const std::vector<std::vector<float>>& images) {
       INFO(name);
       REQUIRE(!images.empty());
-      auto st = calib::calibrate(
-          ctx, e, (uint32_t)images.size(), 1,
-          [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); }, nullptr);
+      auto st = calib::calibrate(ctx, e, (uint32_t)images.size(), 1, fill_from(images), nullptr);
       quant::QuantizeOptions o;
       o.input_type = o.output_type = DType::I8;
       Graph q = quant::quantize_graph(e, st, o, nullptr);

@@ -426,11 +426,7 @@ TEST_SUITE("quant") {
   }
 
   TEST_CASE("fake-quant MobileNet-v1 0.25 (quantized by Tare) has the integer model's top-1") {
-    auto cases = ref_cases("mobilenet_v1_0.25_224.tflite");
-    std::vector<std::vector<float>> images;
-    for (const auto& c : cases)
-      if (c.kind == "image" || c.input_file.find("img") != std::string::npos)
-        images.push_back(read_floats(data_path("ref/" + c.input_file)));
+    const std::vector<std::vector<float>> images = ref_inputs("mobilenet_v1_0.25_224.tflite", "img");
     if (images.size() < 2) {
       MESSAGE("SKIPPED: fewer than 2 reference images");
       return;
@@ -439,9 +435,7 @@ TEST_SUITE("quant") {
     const Graph f = import_tflite(bytes.data(), bytes.size());
     quant::Stats st;
     if (auto ctx = gpu()) {
-      st = calib::calibrate(
-          ctx, f, (uint32_t)images.size(), 1,
-          [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); }, nullptr);
+      st = calib::calibrate(ctx, f, (uint32_t)images.size(), 1, fill_from(images), nullptr);
     } else {
       st = cpu_stats(f, images);
     }

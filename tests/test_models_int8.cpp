@@ -113,15 +113,11 @@ TEST_SUITE("models") {
   TEST_CASE("Tare-quantized MobileNet-v1: export runs in TFLite with the same bytes; re-import gives the same run") {
     auto ctx = gpu();
     if (!ctx) return;
-    auto cases = ref_cases("mobilenet_v1_0.25_224.tflite");
-    if (cases.size() < 2) return;
+    const std::vector<std::vector<float>> images = ref_inputs("mobilenet_v1_0.25_224.tflite");
+    if (images.size() < 2) return;
     auto bytes = read_file(data_path("models/mobilenet_v1_0.25_224.tflite"));
     Graph g = import_tflite(bytes.data(), bytes.size());
-    std::vector<std::vector<float>> images;
-    for (auto& c : cases) images.push_back(read_floats(data_path("ref/" + c.input_file)));
-    auto st = calib::calibrate(
-        ctx, g, (uint32_t)images.size(), 2,
-        [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); }, nullptr);
+    auto st = calib::calibrate(ctx, g, (uint32_t)images.size(), 2, fill_from(images), nullptr);
     for (bool per_channel : {false, true}) {
       for (DType io : {DType::I8, DType::F32}) {
         quant::QuantizeOptions o;

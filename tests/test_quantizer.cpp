@@ -279,9 +279,7 @@ TEST_SUITE("quant") {
       std::vector<std::vector<float>> inputs(images, std::vector<float>((size_t)n));
       for (auto& in : inputs)
         for (auto& v : in) v = d(rng);
-      quant::Stats st = calib::calibrate(
-          ctx, g, images, 2, [&](uint32_t i, float* dst) { std::copy(inputs[i].begin(), inputs[i].end(), dst); },
-          nullptr);
+      quant::Stats st = calib::calibrate(ctx, g, images, 2, fill_from(inputs), nullptr);
       // CPU: the same statistics from the reference executor's values.
       std::vector<std::vector<float>> mn(g.tensors.size()), mx(g.tensors.size());
       std::vector<std::vector<double>> sum(g.tensors.size()), sq(g.tensors.size());
@@ -372,8 +370,7 @@ TEST_SUITE("quant") {
     std::vector<std::vector<float>> inputs(6, std::vector<float>(15 * 17 * 3));
     for (auto& in : inputs)
       for (auto& v : in) v = d(rng);
-    auto st = calib::calibrate(
-        ctx, g, 4, 4, [&](uint32_t i, float* dst) { std::copy(inputs[i].begin(), inputs[i].end(), dst); }, nullptr);
+    auto st = calib::calibrate(ctx, g, 4, 4, fill_from(inputs), nullptr);
     for (bool per_channel : {false, true}) {
       quant::QuantizeOptions o;
       o.per_channel = per_channel;

@@ -126,13 +126,12 @@ TEST_SUITE("quant") {
   TEST_CASE("ranges: GPU histograms, percentile and MSE ranges of MobileNet-v1 vs the CPU reference's values") {
     auto ctx = gpu();
     if (!ctx) return;
-    auto cases = ref_cases("mobilenet_v1_0.25_224.tflite");
-    if (cases.size() < 3) return;
+    std::vector<std::vector<float>> images = ref_inputs("mobilenet_v1_0.25_224.tflite");
+    if (images.size() < 3) return;
+    images.resize(3);
     auto bytes = read_file(data_path("models/mobilenet_v1_0.25_224.tflite"));
     Graph g = import_tflite(bytes.data(), bytes.size());
-    std::vector<std::vector<float>> images;
-    for (size_t k = 0; k < 3; k++) images.push_back(read_floats(data_path("ref/" + cases[k].input_file)));
-    auto fill = [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); };
+    auto fill = fill_from(images);
     // Every value of every float activation on the CPU reference, over the three images.
     std::vector<std::vector<float>> values(g.tensors.size());
     for (auto& in : images) {
@@ -212,13 +211,12 @@ TEST_SUITE("quant") {
   TEST_CASE("ranges: MobileNet-v1 quantized with percentile and MSE ranges runs bit for bit in TFLite") {
     auto ctx = gpu();
     if (!ctx) return;
-    auto cases = ref_cases("mobilenet_v1_0.25_224.tflite");
-    if (cases.size() < 2) return;
+    std::vector<std::vector<float>> images = ref_inputs("mobilenet_v1_0.25_224.tflite");
+    if (images.size() < 2) return;
+    images.resize(2);
     auto bytes = read_file(data_path("models/mobilenet_v1_0.25_224.tflite"));
     Graph g = import_tflite(bytes.data(), bytes.size());
-    std::vector<std::vector<float>> images;
-    for (size_t k = 0; k < 2; k++) images.push_back(read_floats(data_path("ref/" + cases[k].input_file)));
-    auto fill = [&](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); };
+    auto fill = fill_from(images);
     for (quant::RangeMethod method : {quant::RangeMethod::Percentile, quant::RangeMethod::Mse}) {
       quant::RangeOptions ro;
       ro.method = method;

@@ -155,7 +155,7 @@ TEST_SUITE("models") {
     names.resize(32);
     std::vector<std::vector<float>> calib_images;
     for (const std::string& n : names) calib_images.push_back(load_image(n));
-    auto fill = [&](uint32_t i, float* dst) { std::copy(calib_images[i].begin(), calib_images[i].end(), dst); };
+    auto fill = fill_from(calib_images);
     const quant::Stats st = calib::calibrate(ctx, g, (uint32_t)calib_images.size(), 8, fill, nullptr);
     quant::QuantizeOptions qo;
     qo.per_channel = true;

@@ -132,6 +132,13 @@ std::vector<RefCase> ref_cases(const std::string& model) {
   return out;
 }
 
+std::vector<std::vector<float>> ref_inputs(const std::string& model, const std::string& prefix) {
+  std::vector<std::vector<float>> inputs;
+  for (const RefCase& c : ref_cases(model))
+    if (c.name.rfind(prefix, 0) == 0) inputs.push_back(read_floats(data_path("ref/" + c.input_file)));
+  return inputs;
+}
+
 size_t argmax(const std::vector<float>& v) {
   size_t best = 0;
   for (size_t i = 1; i < v.size(); i++)

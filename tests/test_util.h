@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -51,6 +53,13 @@ struct RefCase {
 std::vector<RefCase> parse_ref_index(const std::string& json);
 // The cases of one model ("mobilenet_v1_0.25_224.tflite"); empty (after have_data's note) when data is missing.
 std::vector<RefCase> ref_cases(const std::string& model);
+// The input tensors of a model's reference cases whose name starts with `prefix` ("img": the real images; "": all),
+// in index order; empty when the data is missing.
+std::vector<std::vector<float>> ref_inputs(const std::string& model, const std::string& prefix = "");
+// Calibration's input callback over images held in memory (they must outlive it).
+inline auto fill_from(const std::vector<std::vector<float>>& images) {
+  return [&images](uint32_t i, float* dst) { std::copy(images[i].begin(), images[i].end(), dst); };
+}
 
 // max |a-b| / max(|b|) over all elements (b is the reference); 0 if both are all zero.
 double max_rel_error(const std::vector<float>& a, const std::vector<float>& b);
