@@ -14,6 +14,8 @@ esac
 # (bash, node, python) run unaffected.
 export LD_LIBRARY_PATH="$_root/usr/lib/$_triplet:$_root/lib/$_triplet${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export VK_ICD_FILENAMES="$_root/usr/share/vulkan/icd.d/lvp_icd.$_icd.json"
-export VK_LAYER_PATH="$_root/usr/share/vulkan/explicit_layer.d"
+# The manifest file itself, not its folder: the loader lists folders with readdir(), which under qemu-user for a
+# 32-bit guest on a 64-bit host fails with EOVERFLOW on ext4 (64-bit directory hash offsets), so armhf found no layer.
+export VK_LAYER_PATH="$_root/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json"
 export QEMU_LD_PREFIX="$_root"
 unset _arch _root _triplet _icd
