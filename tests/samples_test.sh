@@ -19,6 +19,10 @@ check "calibrate no --out" 2 "are needed" -- "$CALIBRATE" m.tflite --images .
 check "calibrate bad count" 2 "\-\-ibc-images needs a count" -- "$CALIBRATE" m.tflite --images . --out x --ibc-images many
 check "calibrate old flag refused" 2 "\`--calib\` is not an option of \`calibrate\`" -- "$CALIBRATE" m.tflite \
   --images . --out x --calib 2
+check "calibrate bad ranges" 2 "\-\-ranges must be minmax, percentile or mse" -- "$CALIBRATE" m.tflite --images . \
+  --out x --ranges median
+check "calibrate --percentile without percentile ranges" 2 "\-\-percentile needs \-\-ranges percentile" -- \
+  "$CALIBRATE" m.tflite --images . --out x --percentile 99
 check "calibrate bad method" 2 "\-\-method must be" -- "$CALIBRATE" m.tflite --images . --out x --method ibc2
 check "calibrate empty folder" 1 "has 0 images" -- "$CALIBRATE" /nonexistent.tflite --images "$tmp" \
   --out "$tmp/x.tflite" --count 1 --method none
@@ -62,6 +66,15 @@ if [ -f "$M" ] && [ -d "$DATA/images/imagenet_sample_1000" ]; then
   check "calibrate quantize only" 0 "evaluation skipped" -- "$CALIBRATE" "$M" --images "$tmp/imgs" --count 8 \
     --method none --out "$tmp/plain.tflite"
   check "plain model classifies" 0 "top 5 of 1001" -- "$CLASSIFY" "$tmp/plain.tflite" "$IN"
+  # Percentile ranges reach the quantizer: the same images give other activation ranges, so other bytes.
+  check "calibrate percentile ranges" 0 "percentile activation ranges" -- "$CALIBRATE" "$M" --images "$tmp/imgs" \
+    --count 8 --method none --ranges percentile --percentile 99 --out "$tmp/pct.tflite"
+  if cmp -s "$tmp/plain.tflite" "$tmp/pct.tflite"; then
+    fail=$((fail + 1))
+    echo "FAILED: --ranges percentile wrote the min/max model"
+  else
+    pass=$((pass + 1))
+  fi
 else
   echo "SKIPPED (no data): $DATA/models missing; set TARE_DATA"
   if [ "${TARE_REQUIRE_DATA:-0}" = "1" ]; then fail=$((fail + 1)); fi

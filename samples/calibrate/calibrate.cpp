@@ -204,6 +204,7 @@ struct Options {
   uint32_t count = 64, ibc = 0, bft = 0, bft_epochs = 16, bft_batch = 16, eval = 100;
   bool per_channel = false;
   bool equalize = false;
+  tare_quantize_options quantize;  // the activation ranges (--ranges, --percentile); the rest is set by run()
 };
 
 // The subset of `tare calibrate`'s options this sample understands, with the same names and defaults.
@@ -224,11 +225,21 @@ const tare_samples::CommandSpec& command() {
        calib_opt::bft_epochs(),
        calib_opt::bft_batch(),
        calib_opt::per_channel(),
+       calib_opt::ranges(),
+       calib_opt::percentile(),
        calib_opt::equalize(),
        calib_opt::no_equalize(),
        calib_opt::eval("100"),
        calib_opt::labels()}};
   return spec;
+}
+
+const char* ranges_name(const tare_quantize_options& q) {
+  switch (q.ranges) {
+    case TARE_RANGES_PERCENTILE: return "percentile";
+    case TARE_RANGES_MSE: return "least-MSE";
+    default: return "min/max";
+  }
 }
 
 uint32_t parse_count(const tare_samples::Args& a, const std::string& flag) {
@@ -261,6 +272,8 @@ bool parse(int argc, char** argv, Options& o) {
   o.bft_batch = parse_count(a, "--bft-batch");
   o.eval = parse_count(a, "--eval");
   o.per_channel = a.flag("--per-channel");
+  tare_quantize_options_init(&o.quantize);
+  calib_opt::set_ranges(a, o.quantize);
   o.equalize = calib_opt::equalize(a);
   if (o.images.empty() || o.out.empty()) throw UsageError("--images and --out are needed; see `calibrate --help`");
   if (o.count == 0) throw UsageError("--count must be at least 1");
@@ -310,13 +323,13 @@ int run(const Options& o) {
   }
 
   // 1. Quantize.
-  tare_quantize_options qo;
-  tare_quantize_options_init(&qo);
+  tare_quantize_options qo = o.quantize;
   qo.per_channel = o.per_channel ? 1 : 0;
   qo.progress = on_progress;
   tare_quantize_report qr;
   tare_quantize_report_init(&qr);
-  std::printf("quantizing on %u images (%s weights)\n", o.count, o.per_channel ? "per-channel" : "per-tensor");
+  std::printf("quantizing on %u images (%s weights, %s activation ranges)\n", o.count,
+              o.per_channel ? "per-channel" : "per-tensor", ranges_name(o.quantize));
   check(tare_quantize(float_ref, o.count, feed, &calib_feed, &qo, &m, &qr), "quantizing");
   ModelPtr quantized(m);
   std::printf("  %u weight tensors, %u activation ranges, %u dead channels, %.0f ms\n", qr.quantized_weights,

@@ -138,28 +138,6 @@ long parse_int(const std::string& s, const char* what, long lo, long hi) {
   return v;
 }
 
-double parse_double(const std::string& s, const char* what) {
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end || !std::isfinite(v))
-    throw UsageError(std::string(what) + " must be a number, got '" + s + "'");
-  return v;
-}
-
-std::string set_ranges(const Args& a, tare_quantize_options& o) {
-  const std::string r = a.get("--ranges");
-  if (r == "minmax") o.ranges = TARE_RANGES_MINMAX;
-  else if (r == "percentile") o.ranges = TARE_RANGES_PERCENTILE;
-  else if (r == "mse") o.ranges = TARE_RANGES_MSE;
-  else throw UsageError("--ranges must be minmax, percentile or mse, got '" + r + "'");
-  if (a.has("--percentile") && o.ranges != TARE_RANGES_PERCENTILE)
-    throw UsageError("--percentile needs --ranges percentile");
-  o.percentile = parse_double(a.get("--percentile"), "--percentile");
-  if (!(o.percentile > 50 && o.percentile <= 100))
-    throw UsageError("--percentile must be in (50, 100], got '" + a.get("--percentile") + "'");
-  return r;
-}
-
 const char* dtype_name(tare_dtype d) {
   switch (d) {
     case TARE_DTYPE_FLOAT32: return "float32";

@@ -99,9 +99,8 @@ int progress_callback(void*, const char* stage, uint32_t done, uint32_t total);
 // ---- parsing and formatting -----------------------------------------------------------------------------------------
 
 long parse_int(const std::string& s, const char* what, long lo, long hi);
-double parse_double(const std::string& s, const char* what);
-// --ranges and --percentile into quantization options (usage errors for bad values); the method's name.
-std::string set_ranges(const Args& a, tare_quantize_options& o);
+using tare_samples::parse_double;
+using tare_samples::calib_opt::set_ranges;
 const char* dtype_name(tare_dtype d);
 std::string shape_string(const tare_tensor_info& t);
 Json shape_json(const tare_tensor_info& t);

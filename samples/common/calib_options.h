@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include <tare/tare.h>
 #include "cli_options.h"
 
 namespace tare_samples::calib_opt {
@@ -34,6 +35,20 @@ inline OptionSpec ranges() {
 }
 inline OptionSpec percentile() {
   return {"--percentile", "P", "with --ranges percentile: the percentile kept, in (50, 100]", "99.99"};
+}
+// --ranges and --percentile into quantization options (usage errors for bad values); returns the method's name.
+inline std::string set_ranges(const Args& a, tare_quantize_options& o) {
+  const std::string r = a.get("--ranges");
+  if (r == "minmax") o.ranges = TARE_RANGES_MINMAX;
+  else if (r == "percentile") o.ranges = TARE_RANGES_PERCENTILE;
+  else if (r == "mse") o.ranges = TARE_RANGES_MSE;
+  else throw UsageError("--ranges must be minmax, percentile or mse, got '" + r + "'");
+  if (a.has("--percentile") && o.ranges != TARE_RANGES_PERCENTILE)
+    throw UsageError("--percentile needs --ranges percentile");
+  o.percentile = parse_double(a.get("--percentile"), "--percentile");
+  if (!(o.percentile > 50 && o.percentile <= 100))
+    throw UsageError("--percentile must be in (50, 100], got '" + a.get("--percentile") + "'");
+  return r;
 }
 // Cross-layer equalization (RELU6 kept) before quantizing: the measured best with per-tensor weights, not with
 // per-channel ones (docs/accuracy.md, "Full table and defaults").

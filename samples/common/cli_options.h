@@ -4,7 +4,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstddef>
+#include <cstdlib>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -71,6 +74,16 @@ class Args {
   const CommandSpec* spec_;
   std::multimap<std::string, std::string> values_;
 };
+
+// A finite number, or a usage error naming the flag.
+inline double parse_double(const std::string& s, const char* what) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end || errno || !std::isfinite(v))
+    throw UsageError(std::string(what) + " must be a number, got '" + s + "'");
+  return v;
+}
 
 inline std::string see_help(const CommandSpec& spec) { return "see `" + spec.program + " --help`"; }
 
