@@ -102,6 +102,8 @@ long parse_int(const std::string& s, const char* what, long lo, long hi);
 double parse_double(const std::string& s, const char* what);
 // --ranges and --percentile into quantization options (usage errors for bad values); the method's name.
 std::string set_ranges(const Args& a, tare_quantize_options& o);
+// --ibc-heads keep|correct.
+tare_ibc_heads parse_ibc_heads(const Args& a);
 const char* dtype_name(tare_dtype d);
 std::string shape_string(const tare_tensor_info& t);
 Json shape_json(const tare_tensor_info& t);
