@@ -5,7 +5,7 @@
 
 #include "calib/bft.h"
 #include "calib/ibc.h"
-#include "calib/ibc_select.h"
+#include "calib/ibc_heads.h"
 #include "calib/layer_runner.h"
 #include "calib_harness.h"
 #include "common/error.h"

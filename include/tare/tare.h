@@ -448,20 +448,15 @@ typedef struct tare_ibc_options {
                      over the batches (the same biases up to float rounding; about L/2 forward passes per batch for
                      L layers instead of 3), so that more images can be used than the device holds at once */
   tare_ibc_heads heads; /* default TARE_IBC_HEADS_CORRECT; KEEP: BlazeFace's F1 0.056 -> 0.493, basic 0.559 */
-  double significance;  /* 0 (default): every channel corrected.  k > 0: a channel only where its mean error m is
-                           significant over the images, m^2 > k^2 SE^2 (SE: the standard error of the per-image
-                           means; sqrt(2) is where correcting breaks even on new images).  Each image then runs as its
-                           own GPU batch (as batch = 1: about L/2 forward passes per image); needs count >= 2 */
 } tare_ibc_options;
 
 typedef struct tare_ibc_report {
   size_t struct_size;
-  uint32_t layers;        /* layers corrected */
-  uint32_t images;        /* images used */
-  uint32_t clamped;       /* corrected bias values clamped to the bias type's range */
-  double wall_ms;         /* wall time of the correction */
-  uint32_t kept;          /* raw output heads left alone (TARE_IBC_HEADS_KEEP) */
-  uint32_t insignificant; /* channels left alone as not significant (significance > 0) */
+  uint32_t layers;  /* layers corrected */
+  uint32_t images;  /* images used */
+  uint32_t clamped; /* corrected bias values clamped to the bias type's range */
+  double wall_ms;   /* wall time of the correction */
+  uint32_t kept;    /* raw output heads left alone (TARE_IBC_HEADS_KEEP) */
 } tare_ibc_report;
 
 /* The per-layer, per-channel error statistics of a quantized model against its float model. */

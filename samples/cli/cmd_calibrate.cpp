@@ -252,9 +252,6 @@ int run_calibrate(const Args& a) {
     set_ranges(a, ranges_checked);
   }
   const tare_ibc_heads ibc_heads = parse_ibc_heads(a);
-  const double ibc_significance = parse_double(a.get("--ibc-significance"), "--ibc-significance");
-  if (!(ibc_significance >= 0)) throw UsageError("--ibc-significance must be >= 0");
-  if (ibc_significance > 0 && do_ibc && ibc_images < 2) throw UsageError("--ibc-significance needs --ibc-images >= 2");
   tare_bft_options bo;
   tare_bft_options_init(&bo);
   bo.mini_epochs_per_rate = (uint32_t)parse_int(a.get("--bft-epochs"), "--bft-epochs", 0, 100000);
@@ -316,7 +313,6 @@ int run_calibrate(const Args& a) {
   settings["ibc_images"] = do_ibc ? Json(ibc_images) : Json(nullptr);
   settings["pre_activation"] = a.flag("--pre-activation");
   settings["ibc_heads"] = a.get("--ibc-heads");
-  settings["ibc_significance"] = ibc_significance;
   settings["bft_images"] = do_bft ? Json(bft_images) : Json(nullptr);
   settings["eval_images"] = held_out.size();
   settings["mean"] = parse_double(a.get("--mean"), "--mean");
@@ -392,7 +388,6 @@ int run_calibrate(const Args& a) {
     o.bias_16bit = a.flag("--bias-16bit");
     o.batch = (uint32_t)parse_int(a.get("--ibc-batch"), "--ibc-batch", 0, 4096);
     o.heads = ibc_heads;
-    o.significance = ibc_significance;
     o.progress = progress_callback;
     tare_ibc_report rep;
     tare_ibc_report_init(&rep);
@@ -407,10 +402,9 @@ int run_calibrate(const Args& a) {
     stages.push_back({"ibc", c});
     timings["ibc_ms"] = rep.wall_ms;
     const tare_error_point point = o.pre_activation ? TARE_POINT_PRE_ACTIVATION : TARE_POINT_POST_ACTIVATION;
-    text("IBC         %u layers corrected (%s) on %u images in %.0f ms%s%s%s\n", rep.layers,
+    text("IBC         %u layers corrected (%s) on %u images in %.0f ms%s%s\n", rep.layers,
          o.pre_activation ? "pre-activation" : "post-activation", rep.images, rep.wall_ms,
          rep.kept ? (", " + std::to_string(rep.kept) + " raw output heads kept").c_str() : "",
-         o.significance > 0 ? (", " + std::to_string(rep.insignificant) + " channels not significant").c_str() : "",
          rep.clamped ? (", " + std::to_string(rep.clamped) + " bias values clamped").c_str() : "");
     const double before = mean_mas(d, point, TARE_STAGE_BEFORE), after = mean_mas(d, point, TARE_STAGE_AFTER);
     text("MAS         mean over layers of the RMS over channels, on the IBC images: %.3e -> %.3e\n", before, after);
@@ -420,7 +414,6 @@ int run_calibrate(const Args& a) {
     j["images"] = rep.images;
     j["clamped"] = rep.clamped;
     j["kept_heads"] = rep.kept;
-    j["insignificant_channels"] = rep.insignificant;
     j["point"] = o.pre_activation ? "pre_activation" : "post_activation";
     j["mean_mas_before"] = before;
     j["mean_mas_after"] = after;
@@ -564,7 +557,6 @@ const Command& calibrate_command() {
             tare_samples::calib_opt::ibc_images(),
             tare_samples::calib_opt::ibc_batch(),
             tare_samples::calib_opt::ibc_heads(),
-            tare_samples::calib_opt::ibc_significance(),
             {"--pre-activation", "", "correct the mean before the fused activation (default: after it)", ""},
             tare_samples::calib_opt::bft_images(),
             tare_samples::calib_opt::bft_epochs(),

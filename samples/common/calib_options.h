@@ -24,12 +24,6 @@ inline OptionSpec ibc_heads() {
           "and box regressors: layers read by the model's outputs through layout ops only)",
           "correct"};
 }
-inline OptionSpec ibc_significance() {
-  return {"--ibc-significance", "K",
-          "0: IBC corrects every channel; K > 0: only channels whose mean error exceeds K standard errors of the "
-          "per-image means (1.414 = sqrt(2): where correcting breaks even on new images; runs each image alone)",
-          "0"};
-}
 inline OptionSpec bft_images() { return {"--bft-images", "N", "images for bias fine-tuning: the first N", "256"}; }
 inline OptionSpec bft_epochs() { return {"--bft-epochs", "E", "mini-epochs per learning rate (the paper: 16)", "16"}; }
 inline OptionSpec bft_batch() {

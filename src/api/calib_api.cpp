@@ -44,7 +44,6 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
   io.bias_16bit = o.bias_16bit != 0;
   io.batch = o.batch;
   io.keep_heads = heads == TARE_IBC_HEADS_KEEP;
-  io.significance = o.significance;
   io.diagnostics = diagnostics != nullptr;
   TARE_ARG(float_model->ctx == quantized->ctx, "the two models belong to different contexts");
   auto progress = [&](uint32_t done, uint32_t total) {
@@ -70,7 +69,6 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
     rep.clamped = (uint32_t)r.clamped;
     rep.wall_ms = r.wall_ms;
     rep.kept = (uint32_t)r.kept;
-    rep.insignificant = (uint32_t)r.insignificant;
     write_out(report, rep);
   }
   *out = publish(std::move(m));

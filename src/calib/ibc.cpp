@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "calib/ibc_select.h"
+#include "calib/ibc_heads.h"
 #include "calib/layer_runner.h"
 #include "calib/layers.h"
 #include "common/error.h"
@@ -57,11 +57,7 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");
   const auto t0 = Clock::now();
   const size_t n = per_image(float_graph, "bias correction");
-  TARE_CHECK(options.significance >= 0 && std::isfinite(options.significance), TARE_ERROR_INVALID_ARGUMENT,
-             "the significance must be a finite number >= 0");
-  const bool by_image = options.significance > 0;  // the per-image means need each image alone
-  TARE_CHECK(!by_image || count >= 2, TARE_ERROR_INVALID_ARGUMENT, "the significance test needs at least 2 images");
-  const uint32_t per_run = by_image ? 1 : options.batch == 0 ? count : std::min(options.batch, count);
+  const uint32_t per_run = options.batch == 0 ? count : std::min(options.batch, count);
   // The images stay on the host; the device holds one batch (of each size) at a time.
   std::vector<float> all(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, all.data() + n * i);
@@ -94,7 +90,6 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   std::vector<Pass> rerun;
   for (int l = 0; l < L; l++) {
     StageErrors before;
-    ImageSpread spread;
     if (one_batch) {
       rerun.push_back({l, 0, false, before_points});
       run.run(rerun);
@@ -103,25 +98,15 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
     } else {  // every batch from the input through layer l (earlier layers already corrected)
       for (const Batch& b : batches) {
         b.stage();
-        if (by_image) b.runner->reset_sums();  // this image's sums alone
         b.runner->advance(l, 0, before_points);
-        if (!by_image) continue;
-        StageErrors one = b.runner->sums(l, 0);
-        spread.add_image(options.pre_activation ? one.pre : one.post);
-        add_into(before, std::move(one));
       }
-      if (!by_image)
-        for (const auto& each : runners) add_into(before, each->sums(l, 0));
+      for (const auto& each : runners) add_into(before, each->sums(l, 0));
     }
     const ErrorSums& m = options.pre_activation ? before.pre : before.post;
     std::vector<int32_t> bias = run.bias(l);
     const std::vector<float>& scales = run.quantized().tensors[run.layers()[l].q_bias].quant.scale;
     TARE_CHECK(!scales.empty() && m.size() == bias.size(), TARE_ERROR_INTERNAL, "bias and layer channels differ");
     for (size_t c = 0; c < bias.size() && corrects[l]; c++) {  // a kept layer's bias stays as it is
-      if (by_image && !spread.significant(c, options.significance)) {
-        r.insignificant++;
-        continue;
-      }
       const double s = scales.size() == 1 ? scales[0] : scales.at(c);
       const double delta = -m[c].mean_e();  // E(x_float) - E(x_quant)
       double v = std::round((double)bias[c] + delta / s);

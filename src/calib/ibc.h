@@ -34,12 +34,8 @@ struct IbcOptions {
   // accumulated over the batches, so that IBC can use more images than the device holds at once; the batches are
   // run again from the input for every layer (about L/2 forward passes per batch for L layers, instead of 3).
   uint32_t batch = 0;
-  // Leave the raw output heads' biases alone (calib/ibc_select.h): a detector's score logits and box regressors.
+  // Leave the raw output heads' biases alone (calib/ibc_heads.h): a detector's score logits and box regressors.
   bool keep_heads = false;
-  // > 0: correct a channel only where its mean error is significant over the images, mean^2 > k^2 SE^2 (SE: the
-  // standard error of the per-image means; calib/ibc_select.h; sqrt(2) is the break-even point).  Each image then
-  // runs as its own GPU batch (as batch = 1).  Needs count >= 2.
-  double significance = 0;
 };
 
 struct IbcResult {
@@ -47,7 +43,6 @@ struct IbcResult {
   Diagnostics diagnostics;  // on the IBC batch: errors before and after each layer's correction
   int layers = 0;           // layers corrected
   int kept = 0;             // raw heads left alone (keep_heads)
-  int insignificant = 0;    // channels left alone as not significant (significance)
   int clamped = 0;          // bias values that hit the int32 / int16 limit
   double wall_ms = 0;       // the whole correction
 };

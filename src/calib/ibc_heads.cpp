@@ -1,4 +1,4 @@
-#include "calib/ibc_select.h"
+#include "calib/ibc_heads.h"
 
 #include <algorithm>
 
@@ -42,23 +42,6 @@ std::vector<bool> layers_to_correct(const Graph& q, const std::vector<Layer>& la
   if (keep_heads)
     for (size_t l = 0; l < layers.size(); l++) r[l] = !is_raw_head(q, layers[l].q_op);
   return r;
-}
-
-void ImageSpread::add_image(const ErrorSums& one_image) {
-  sum_.resize(one_image.size(), 0.0);
-  sum2_.resize(one_image.size(), 0.0);
-  for (size_t c = 0; c < one_image.size(); c++) {
-    const double m = one_image[c].mean_e();
-    sum_[c] += m;
-    sum2_[c] += m * m;
-  }
-  images_++;
-}
-
-bool ImageSpread::significant(size_t c, double k) const {
-  const double n = images_, m = sum_.at(c) / n;
-  const double variance = std::max(0.0, (sum2_[c] - n * m * m) / (n - 1));  // of one image's mean
-  return m * m > k * k * variance / n;
 }
 
 }  // namespace tare::calib
