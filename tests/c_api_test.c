@@ -520,11 +520,16 @@ int main(void) {
         tare_ibc_options_init(&opt);
         opt.pre_activation = 1;
         EXPECT(tare_correct_bias_array(fm, qm, input, 1, &opt, &cm, &rep, &diag) == TARE_OK && cm && diag);
-        EXPECT(rep.layers == 28 && rep.images == 1 && rep.wall_ms > 0);
+        EXPECT(rep.layers == 28 && rep.images == 1 && rep.wall_ms > 0 && rep.kept == 0);
+        EXPECT(opt.heads == TARE_IBC_HEADS_CORRECT);
         {
           tare_model* none = NULL; /* a failed call sets *out to NULL: not &cm, which holds the model above */
+          tare_ibc_options bad = opt;
           EXPECT(tare_correct_bias_array(fm, NULL, input, 1, NULL, &none, &rep, NULL) == TARE_ERROR_INVALID_ARGUMENT &&
                  none == NULL);
+          bad.heads = (tare_ibc_heads)2; /* not a tare_ibc_heads value: refused, with a message */
+          EXPECT(tare_correct_bias_array(fm, qm, input, 1, &bad, &none, NULL, NULL) == TARE_ERROR_INVALID_ARGUMENT &&
+                 none == NULL && strstr(tare_last_error(), "heads") != NULL);
         }
         EXPECT(tare_diagnostics_layer_count(diag, &layers) == TARE_OK && layers == 28);
         li.struct_size = sizeof(li);

@@ -5,6 +5,7 @@
 
 #include "calib/bft.h"
 #include "calib/ibc.h"
+#include "calib/ibc_heads.h"
 #include "calib/layer_runner.h"
 #include "calib_harness.h"
 #include "common/error.h"
@@ -144,6 +145,40 @@ Graph dw_net(int h, int w, int cin, int c1, int c2, std::mt19937& rng, float wlo
   m.keep_dims = false;
   int out = b.op(OpType::Mean, {y}, {1, c1}, m);
   b.output(out);
+  infer_shapes(b.g);
+  return b.g;
+}
+
+// A detector-like net: conv 3x3 (relu) trunk T, then from T: two raw heads A (2 channels) and B (1) concatenated
+// and reshaped into one output (like BlazeFace's score logits), and a classifier head C (5) read through MEAN and
+// SOFTMAX.  Weights with a positive mean and one large channel, so that quantization shifts every layer's mean.
+Graph heads_net(std::mt19937& rng) {
+  GraphBuilder b;
+  b.rng = rng;
+  const int x = b.input({1, 8, 8, 3});
+  auto conv = [&](int in, int cin, int cout, int k, Activation act) {
+    std::vector<float> w = b.random_values((size_t)(cout * k * k * cin), -0.2f, 0.4f);
+    for (int i = 0; i < k * k * cin; i++) w[(size_t)i] *= 5.0f;
+    OpParams p;
+    p.padding = Padding::Same;
+    p.activation = act;
+    return b.op(OpType::Conv2D, {in, b.constant({cout, k, k, cin}, w), b.random_constant({cout}, -0.1f, 0.1f)},
+                {1, 8, 8, cout}, p);
+  };
+  const int t = conv(x, 3, 6, 3, Activation::Relu);
+  auto reshape = [&](int in, std::vector<int> shape) {
+    OpParams p;
+    p.new_shape = shape;
+    return b.op(OpType::Reshape, {in}, shape, p);
+  };
+  const int a = conv(t, 6, 2, 1, Activation::None), hb = conv(t, 6, 1, 1, Activation::None);
+  OpParams cat;
+  cat.axis = 3;
+  b.output(reshape(b.op(OpType::Concatenation, {a, hb}, {1, 8, 8, 3}, cat), {1, 192, 1}));
+  OpParams mean;
+  mean.axes = {1, 2};
+  const int c = b.op(OpType::Mean, {conv(t, 6, 5, 1, Activation::None)}, {1, 5}, mean);
+  b.output(b.op(OpType::Softmax, {c}, {1, 5}));
   infer_shapes(b.g);
   return b.g;
 }
@@ -562,6 +597,73 @@ TEST_SUITE("calib") {
       FAIL("not cancelled");
     } catch (const tare::Error& e) {
       CHECK(e.status() == TARE_ERROR_CANCELLED);
+    }
+    check_validation();
+  }
+
+  TEST_CASE("raw output heads: read through layout ops only, not through SOFTMAX, MEAN or another layer") {
+    std::mt19937 rng(31);
+    Graph g = heads_net(rng);
+    const std::vector<int> w = weighted(g);  // T, A, B, C
+    REQUIRE(w.size() == 4);
+    CHECK(!calib::is_raw_head(g, w[0]));  // read by the heads
+    CHECK(calib::is_raw_head(g, w[1]));   // RESHAPE -> CONCATENATION -> output
+    CHECK(calib::is_raw_head(g, w[2]));
+    CHECK(!calib::is_raw_head(g, w[3]));  // MEAN -> SOFTMAX
+    // A head that is also read by another layer is not raw.
+    Graph fed = g;
+    fed.ops[(size_t)w[3]].inputs[0] = fed.ops[(size_t)w[1]].outputs[0];
+    CHECK(!calib::is_raw_head(fed, w[1]));
+    // Nothing reaching an output is no head either (an output dropped).
+    Graph dropped = g;
+    dropped.outputs.erase(dropped.outputs.begin());
+    CHECK(!calib::is_raw_head(dropped, w[1]));
+  }
+
+  TEST_CASE("IBC keeping the raw heads: their biases stay, the other layers' equal full IBC's (CPU reference)") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(32);
+    Graph g = heads_net(rng);
+    Images im = random_images(8, 8 * 8 * 3, rng, -0.2f, 1.0f);
+    Graph q = calib::with_biases(quantize(ctx, g, im));
+    // The quantized graph (QUANTIZE / DEQUANTIZE at the ends) has the same raw heads.
+    const std::vector<int> qw = weighted(q);
+    REQUIRE(qw.size() == 4);
+    CHECK((!calib::is_raw_head(q, qw[0]) && calib::is_raw_head(q, qw[1]) && calib::is_raw_head(q, qw[2]) &&
+           !calib::is_raw_head(q, qw[3])));
+    calib::IbcOptions all, keep;
+    all.pre_activation = keep.pre_activation = true;
+    keep.keep_heads = true;
+    calib::IbcResult ra = calib::iterative_bias_correction(ctx, g, q, 8, from(im), all);
+    calib::IbcResult rk = calib::iterative_bias_correction(ctx, g, q, 8, from(im), keep);
+    CHECK((ra.layers == 4 && ra.kept == 0));
+    CHECK((rk.layers == 2 && rk.kept == 2));
+    auto bias = [](const Graph& graph, int op) { return graph.tensors[(size_t)graph.ops[(size_t)op].inputs[2]].data; };
+    for (int k : {1, 2}) {
+      CAPTURE(k);
+      CHECK(bias(rk.corrected, qw[k]) == bias(q, qw[k]));  // kept
+      CHECK(bias(ra.corrected, qw[k]) != bias(q, qw[k]));  // full IBC had a shift to correct there
+    }
+    for (int k : {0, 3}) {
+      CAPTURE(k);
+      CHECK(bias(rk.corrected, qw[k]) == bias(ra.corrected, qw[k]));  // no later layer reads a head
+      CHECK(bias(rk.corrected, qw[k]) != bias(q, qw[k]));
+    }
+    // On the CPU reference: full IBC zeroes a head's mean error (within half a bias step); kept, the head has the
+    // error of the quantized head on the corrected trunk, which the diagnostics' "after" stage reports.
+    CpuErrors ea = cpu_errors(g, ra.corrected, im, 0, 8), ek = cpu_errors(g, rk.corrected, im, 0, 8);
+    for (int k : {1, 2}) {
+      const double step = q.tensors[(size_t)q.ops[(size_t)qw[k]].inputs[2]].quant.scale.at(0);
+      double kept_shift = 0;
+      for (size_t c = 0; c < ea.pre[(size_t)k].se.size(); c++) {
+        CAPTURE(k);
+        CAPTURE(c);
+        CHECK(std::fabs(ea.pre[(size_t)k].se[c] / ea.pre[(size_t)k].count) <= 0.5 * step + 1e-6);
+        CHECK(mean_error_close(rk.diagnostics.layers[(size_t)k].after.pre[c], ek.pre[(size_t)k], c));
+        kept_shift = std::max(kept_shift, std::fabs(ek.pre[(size_t)k].se[c] / ek.pre[(size_t)k].count));
+      }
+      CHECK(kept_shift > 2 * step);
     }
     check_validation();
   }

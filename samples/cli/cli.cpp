@@ -138,6 +138,13 @@ long parse_int(const std::string& s, const char* what, long lo, long hi) {
   return v;
 }
 
+tare_ibc_heads parse_ibc_heads(const Args& a) {
+  const std::string h = a.get("--ibc-heads");
+  if (h == "keep") return TARE_IBC_HEADS_KEEP;
+  if (h == "correct") return TARE_IBC_HEADS_CORRECT;
+  throw UsageError("--ibc-heads must be keep or correct, got '" + h + "'");
+}
+
 const char* dtype_name(tare_dtype d) {
   switch (d) {
     case TARE_DTYPE_FLOAT32: return "float32";

@@ -101,6 +101,8 @@ int progress_callback(void*, const char* stage, uint32_t done, uint32_t total);
 long parse_int(const std::string& s, const char* what, long lo, long hi);
 using tare_samples::parse_double;
 using tare_samples::calib_opt::set_ranges;
+// --ibc-heads keep|correct.
+tare_ibc_heads parse_ibc_heads(const Args& a);
 const char* dtype_name(tare_dtype d);
 std::string shape_string(const tare_tensor_info& t);
 Json shape_json(const tare_tensor_info& t);

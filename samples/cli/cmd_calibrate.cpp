@@ -251,6 +251,7 @@ int run_calibrate(const Args& a) {
     tare_quantize_options ranges_checked;  // --ranges and --percentile, checked before the work
     set_ranges(a, ranges_checked);
   }
+  const tare_ibc_heads ibc_heads = parse_ibc_heads(a);
   tare_bft_options bo;
   tare_bft_options_init(&bo);
   bo.mini_epochs_per_rate = (uint32_t)parse_int(a.get("--bft-epochs"), "--bft-epochs", 0, 100000);
@@ -311,6 +312,7 @@ int run_calibrate(const Args& a) {
   settings["equalize"] = equalize;
   settings["ibc_images"] = do_ibc ? Json(ibc_images) : Json(nullptr);
   settings["pre_activation"] = a.flag("--pre-activation");
+  settings["ibc_heads"] = a.get("--ibc-heads");
   settings["bft_images"] = do_bft ? Json(bft_images) : Json(nullptr);
   settings["eval_images"] = held_out.size();
   settings["mean"] = parse_double(a.get("--mean"), "--mean");
@@ -385,6 +387,7 @@ int run_calibrate(const Args& a) {
     o.pre_activation = a.flag("--pre-activation");
     o.bias_16bit = a.flag("--bias-16bit");
     o.batch = (uint32_t)parse_int(a.get("--ibc-batch"), "--ibc-batch", 0, 4096);
+    o.heads = ibc_heads;
     o.progress = progress_callback;
     tare_ibc_report rep;
     tare_ibc_report_init(&rep);
@@ -399,8 +402,9 @@ int run_calibrate(const Args& a) {
     stages.push_back({"ibc", c});
     timings["ibc_ms"] = rep.wall_ms;
     const tare_error_point point = o.pre_activation ? TARE_POINT_PRE_ACTIVATION : TARE_POINT_POST_ACTIVATION;
-    text("IBC         %u layers corrected (%s) on %u images in %.0f ms%s\n", rep.layers,
+    text("IBC         %u layers corrected (%s) on %u images in %.0f ms%s%s\n", rep.layers,
          o.pre_activation ? "pre-activation" : "post-activation", rep.images, rep.wall_ms,
+         rep.kept ? (", " + std::to_string(rep.kept) + " raw output heads kept").c_str() : "",
          rep.clamped ? (", " + std::to_string(rep.clamped) + " bias values clamped").c_str() : "");
     const double before = mean_mas(d, point, TARE_STAGE_BEFORE), after = mean_mas(d, point, TARE_STAGE_AFTER);
     text("MAS         mean over layers of the RMS over channels, on the IBC images: %.3e -> %.3e\n", before, after);
@@ -409,6 +413,7 @@ int run_calibrate(const Args& a) {
     j["layers"] = rep.layers;
     j["images"] = rep.images;
     j["clamped"] = rep.clamped;
+    j["kept_heads"] = rep.kept;
     j["point"] = o.pre_activation ? "pre_activation" : "post_activation";
     j["mean_mas_before"] = before;
     j["mean_mas_after"] = after;
@@ -551,6 +556,7 @@ const Command& calibrate_command() {
             opt::count(),
             tare_samples::calib_opt::ibc_images(),
             tare_samples::calib_opt::ibc_batch(),
+            tare_samples::calib_opt::ibc_heads(),
             {"--pre-activation", "", "correct the mean before the fused activation (default: after it)", ""},
             tare_samples::calib_opt::bft_images(),
             tare_samples::calib_opt::bft_epochs(),

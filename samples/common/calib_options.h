@@ -19,6 +19,12 @@ inline OptionSpec ibc_images() { return {"--ibc-images", "N", "images for the co
 inline OptionSpec ibc_batch() {
   return {"--ibc-batch", "B", "IBC images per GPU run (0: all at once; fewer: slower, same biases)", "0"};
 }
+inline OptionSpec ibc_heads() {
+  return {"--ibc-heads", "H",
+          "correct: IBC corrects every layer (the paper); keep: not the raw output heads (a detector's score logits "
+          "and box regressors: layers read by the model's outputs through layout ops only)",
+          "correct"};
+}
 inline OptionSpec bft_images() { return {"--bft-images", "N", "images for bias fine-tuning: the first N", "256"}; }
 inline OptionSpec bft_epochs() { return {"--bft-epochs", "E", "mini-epochs per learning rate (the paper: 16)", "16"}; }
 inline OptionSpec bft_batch() {

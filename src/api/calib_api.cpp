@@ -38,10 +38,12 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
   tare_ibc_options defaults;
   tare_ibc_options_init(&defaults);
   tare_ibc_options o = read_options(options, defaults);
+  const tare_ibc_heads heads = checked_enum(o.heads, 2, "heads");
   tare::calib::IbcOptions io;
   io.pre_activation = o.pre_activation != 0;
   io.bias_16bit = o.bias_16bit != 0;
   io.batch = o.batch;
+  io.keep_heads = heads == TARE_IBC_HEADS_KEEP;
   io.diagnostics = diagnostics != nullptr;
   TARE_ARG(float_model->ctx == quantized->ctx, "the two models belong to different contexts");
   auto progress = [&](uint32_t done, uint32_t total) {
@@ -66,6 +68,7 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
     rep.images = count;
     rep.clamped = (uint32_t)r.clamped;
     rep.wall_ms = r.wall_ms;
+    rep.kept = (uint32_t)r.kept;
     write_out(report, rep);
   }
   *out = publish(std::move(m));

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "calib/ibc_heads.h"
 #include "calib/layer_runner.h"
 #include "calib/layers.h"
 #include "common/error.h"
@@ -78,6 +79,7 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   r.diagnostics.batch = std::to_string(count) + " IBC images";
   r.diagnostics.images = count;
   const int L = (int)run.layers().size();
+  const std::vector<bool> corrects = layers_to_correct(run.quantized(), run.layers(), options.keep_heads);
   const double lim = options.bias_16bit ? 32767.0 : 2147483647.0;
   // Without diagnostics only the point the correction uses is measured, and corrected layers are not measured again.
   using Pass = LayerRunner::Pass;
@@ -104,7 +106,7 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
     std::vector<int32_t> bias = run.bias(l);
     const std::vector<float>& scales = run.quantized().tensors[run.layers()[l].q_bias].quant.scale;
     TARE_CHECK(!scales.empty() && m.size() == bias.size(), TARE_ERROR_INTERNAL, "bias and layer channels differ");
-    for (size_t c = 0; c < bias.size(); c++) {
+    for (size_t c = 0; c < bias.size() && corrects[l]; c++) {  // a kept layer's bias stays as it is
       const double s = scales.size() == 1 ? scales[0] : scales.at(c);
       const double delta = -m[c].mean_e();  // E(x_float) - E(x_quant)
       double v = std::round((double)bias[c] + delta / s);
@@ -121,7 +123,8 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
       d.before = std::move(before);
       r.diagnostics.layers.push_back(std::move(d));
     }
-    r.layers++;
+    r.layers += corrects[l] ? 1 : 0;
+    r.kept += corrects[l] ? 0 : 1;
     if (progress && !progress((uint32_t)(l + 1), (uint32_t)L)) fail(TARE_ERROR_CANCELLED, "bias correction cancelled");
   }
   if (one_batch && options.diagnostics) {  // the last layer's rerun; every layer's "after" is then in slot 1

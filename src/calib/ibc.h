@@ -34,12 +34,15 @@ struct IbcOptions {
   // accumulated over the batches, so that IBC can use more images than the device holds at once; the batches are
   // run again from the input for every layer (about L/2 forward passes per batch for L layers, instead of 3).
   uint32_t batch = 0;
+  // Leave the raw output heads' biases alone (calib/ibc_heads.h): a detector's score logits and box regressors.
+  bool keep_heads = false;
 };
 
 struct IbcResult {
   Graph corrected;          // the quantized graph with corrected int32 biases (a layer without a bias gets one)
   Diagnostics diagnostics;  // on the IBC batch: errors before and after each layer's correction
   int layers = 0;           // layers corrected
+  int kept = 0;             // raw heads left alone (keep_heads)
   int clamped = 0;          // bias values that hit the int32 / int16 limit
   double wall_ms = 0;       // the whole correction
 };

@@ -92,6 +92,7 @@ namespace Tare
       PreActivation = o.pre_activation != 0;
       Bias16Bit = o.bias_16bit != 0;
       Batch = o.batch;
+      Heads = o.heads;
     }
 
     /// <summary>False (default): means after the fused activation; true: before it.</summary>
@@ -100,6 +101,8 @@ namespace Tare
     public bool Bias16Bit { get; set; }
     /// <summary>Images per GPU run; 0: all at once (fewer: sums added up over batches).</summary>
     public uint Batch { get; set; }
+    /// <summary>Which layers are corrected (default IbcHeads.Correct; Keep: not the raw output heads).</summary>
+    public IbcHeads Heads { get; set; }
     /// <summary>Stage "ibc", done/total = layers; may be null.</summary>
     public ProgressHandler Progress { get; set; }
 
@@ -110,6 +113,7 @@ namespace Tare
       o.pre_activation = PreActivation ? 1 : 0;
       o.bias_16bit = Bias16Bit ? 1 : 0;
       o.batch = Batch;
+      o.heads = Heads;
       if (Progress != null)
       {
         o.progress = Callbacks.ProgressPtr;
@@ -126,6 +130,8 @@ namespace Tare
     public int Images { get; internal set; }
     public int Clamped { get; internal set; }
     public double WallMs { get; internal set; }
+    /// <summary>Raw output heads left alone (IbcHeads.Keep).</summary>
+    public int Kept { get; internal set; }
   }
 
   /// <summary>tare_analyze_options; the defaults come from tare_analyze_options_init.</summary>
@@ -526,6 +532,7 @@ namespace Tare
             Images = (int)r.images,
             Clamped = (int)r.clamped,
             WallMs = r.wall_ms,
+            Kept = (int)r.kept,
           };
           Model result = Finish(state, s, m);
           if (diagnostics != null) diagnostics[0] = new Diagnostics(dh);

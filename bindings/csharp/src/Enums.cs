@@ -65,6 +65,16 @@ namespace Tare
     Mse = 2,
   }
 
+  /// <summary>tare_ibc_heads: which layers IBC corrects.</summary>
+  public enum IbcHeads : int
+  {
+    /// <summary>Every layer (the paper).</summary>
+    Correct = 0,
+    /// <summary>Not the raw output heads (read by a model output through layout ops only: a detector's score logits
+    /// and box regressors).</summary>
+    Keep = 1,
+  }
+
   /// <summary>tare_error_point: where a layer's quantization error is measured.</summary>
   public enum ErrorPoint : int
   {

@@ -194,6 +194,7 @@ namespace Tare
       public IntPtr progress;
       public IntPtr user_data;
       public uint batch;
+      public IbcHeads heads;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -204,6 +205,7 @@ namespace Tare
       public uint images;
       public uint clamped;
       public double wall_ms;
+      public uint kept;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -288,7 +288,7 @@ namespace Tare.Tests
               qo.OutputType == DType.Float32 && qo.Progress == null && qo.Ranges == RangeMethod.MinMax &&
               qo.Percentile == 99.99, "quantize options");
         var io = new IbcOptions();
-        Check(!io.PreActivation, "ibc options");
+        Check(!io.PreActivation && io.Heads == IbcHeads.Correct, "ibc options");
         Check(new AnalyzeOptions().Batch == 8, "analyze options");
         var bo = new BftOptions();
         Check(bo.Rates.Length == 4 && Math.Abs(bo.Rates[0] - 1e-3f) < 1e-9 && Math.Abs(bo.Rates[3] - 1e-6f) < 1e-12,
@@ -553,6 +553,7 @@ namespace Tare.Tests
             var ibcStages = new List<int>();
             var io = new IbcOptions
             {
+              Heads = IbcHeads.Keep,  // passed through; MobileNet has no raw head, so nothing changes
               Progress = (stage, done, total) =>
               {
                 if (stage == "ibc") ibcStages.Add(done);
@@ -565,8 +566,8 @@ namespace Tare.Tests
             using (c)
             using (diag)
             {
-              Check(ir.Layers == 28 && ir.Images == 2,
-                    "IBC report: " + ir.Layers + " layers, " + ir.Images + " images");
+              Check(ir.Layers == 28 && ir.Images == 2 && ir.Kept == 0,  // MobileNet's logits go through SOFTMAX
+                    "IBC report: " + ir.Layers + " layers, " + ir.Images + " images, " + ir.Kept + " kept");
               Check(ibcStages.Count > 0, "IBC progress");
               Check(diag.LayerCount == 28, "diagnostics layers " + diag.LayerCount);
               double before = 0, after = 0;

@@ -77,6 +77,9 @@ pub type tare_range_method = c_int;
 pub const TARE_RANGES_MINMAX: tare_range_method = 0;
 pub const TARE_RANGES_PERCENTILE: tare_range_method = 1;
 pub const TARE_RANGES_MSE: tare_range_method = 2;
+pub type tare_ibc_heads = c_int;
+pub const TARE_IBC_HEADS_CORRECT: tare_ibc_heads = 0;
+pub const TARE_IBC_HEADS_KEEP: tare_ibc_heads = 1;
 
 pub type tare_error_point = c_int;
 pub const TARE_POINT_PRE_ACTIVATION: tare_error_point = 0;
@@ -289,6 +292,7 @@ pub struct tare_ibc_options {
   pub progress: tare_progress_fn,
   pub user_data: *mut c_void,
   pub batch: u32,
+  pub heads: tare_ibc_heads,
 }
 
 #[repr(C)]
@@ -299,6 +303,7 @@ pub struct tare_ibc_report {
   pub images: u32,
   pub clamped: u32,
   pub wall_ms: f64,
+  pub kept: u32,
 }
 
 #[repr(C)]

@@ -576,12 +576,26 @@ pub struct IbcOptions {
   pub bias_16bit: bool,
   /// Images per GPU run; 0: all at once (fewer: sums added up over batches, same biases up to float rounding).
   pub batch: u32,
+  /// Which layers are corrected (default [`IbcHeads::Correct`]).
+  pub heads: IbcHeads,
+}
+
+/// Which layers IBC corrects (`tare_ibc_heads`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IbcHeads {
+  /// Every layer (the paper).
+  Correct,
+  /// Not the raw output heads (layers read by a model output through layout ops only: a detector's score logits
+  /// and box regressors).
+  Keep,
 }
 
 impl Default for IbcOptions {
   fn default() -> Self {
     let r = init_struct(sys::tare_ibc_options_init_sized);
-    IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0, batch: r.batch }
+    let heads = if r.heads == sys::TARE_IBC_HEADS_KEEP { IbcHeads::Keep } else { IbcHeads::Correct };
+    IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0, batch: r.batch, heads }
   }
 }
 
@@ -594,6 +608,8 @@ pub struct IbcReport {
   /// Corrected bias values clamped to the bias type's range.
   pub clamped: u32,
   pub wall_ms: f64,
+  /// Raw output heads left alone ([`IbcHeads::Keep`]).
+  pub kept: u32,
 }
 
 /// The result of [`correct_bias`].
@@ -641,6 +657,10 @@ fn correct_bias_impl(
   o.pre_activation = options.pre_activation as c_int;
   o.bias_16bit = options.bias_16bit as c_int;
   o.batch = options.batch;
+  o.heads = match options.heads {
+    IbcHeads::Correct => sys::TARE_IBC_HEADS_CORRECT,
+    IbcHeads::Keep => sys::TARE_IBC_HEADS_KEEP,
+  };
   let mut report = init_struct(sys::tare_ibc_report_init_sized);
   let mut out = std::ptr::null_mut();
   let mut diag = std::ptr::null_mut();
@@ -669,6 +689,7 @@ fn correct_bias_impl(
       images: report.images,
       clamped: report.clamped,
       wall_ms: report.wall_ms,
+      kept: report.kept,
     },
     diagnostics: diagnostics?,
   })

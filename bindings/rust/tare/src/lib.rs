@@ -71,7 +71,7 @@ mod util;
 pub use calib::{
   analyze, analyze_with_progress, correct_bias, correct_bias_with_progress, equalize, fine_tune_bias,
   fine_tune_bias_with_loss, quantize, quantize_with_progress, AnalyzeOptions, BftOptions, BftReport, BiasCorrection,
-  Diagnostics, EqualizeOptions, EqualizeReport, ErrorPoint, ErrorStats, IbcOptions, IbcReport, Inputs, LayerInfo,
+  Diagnostics, EqualizeOptions, EqualizeReport, ErrorPoint, ErrorStats, IbcHeads, IbcOptions, IbcReport, Inputs, LayerInfo,
   LossFn, ProgressFn, QuantizeOptions, QuantizeReport, RangeMethod, Stage, WeightRounding,
 };
 pub use context::{

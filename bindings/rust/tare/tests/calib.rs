@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use common::*;
 use tare::{
-  AnalyzeOptions, BftOptions, DType, EqualizeOptions, Error, ErrorPoint, IbcOptions, Inputs, Model, QuantizeOptions,
+  AnalyzeOptions, BftOptions, DType, EqualizeOptions, Error, ErrorPoint, IbcHeads, IbcOptions, Inputs, Model, QuantizeOptions,
   RangeMethod, SessionOptions, Stage, Status, WeightRounding,
 };
 
@@ -20,6 +20,7 @@ fn defaults_match_the_header() {
   assert_eq!(q.ranges, RangeMethod::MinMax);
   let i = IbcOptions::default();
   assert!(!i.pre_activation && !i.bias_16bit);
+  assert_eq!(i.heads, IbcHeads::Correct);
   assert_eq!(AnalyzeOptions::default().batch, 8);
   let b = BftOptions::default();
   assert_eq!(b.rates, vec![1e-3, 1e-4, 1e-5, 1e-6]);
@@ -84,6 +85,7 @@ fn quantize_correct_fine_tune_export_reload() {
   assert!(served.contains(&0) && served.contains(&1) && served.iter().all(|&i| i < 2));
   assert_eq!(last, ("ibc".to_string(), 28, 28));
   assert_eq!((ibc.report.layers, ibc.report.images), (28, 2));
+  assert_eq!(ibc.report.kept, 0); // MobileNet's logits are read through SOFTMAX: not a raw head
   assert!(ibc.report.wall_ms > 0.0);
   let d = &ibc.diagnostics;
   assert_eq!(d.layer_count().unwrap(), 28);
@@ -103,9 +105,12 @@ fn quantize_correct_fine_tune_export_reload() {
   );
   assert_eq!(d.layer(28).unwrap_err().status(), Status::InvalidArgument);
 
-  // IBC from the array form gives the same biases, bit for bit (tare.h's promise), hence the same export.
+  // IBC from the array form gives the same biases, bit for bit (tare.h's promise), hence the same export; with no
+  // raw head, keeping the heads changes nothing.
   let flat: Vec<f32> = refs.images.concat();
+  ibc_o.heads = IbcHeads::Keep;
   let ibc2 = tare::correct_bias(&float, &quantized, Inputs::array(&flat), &ibc_o).unwrap();
+  assert_eq!(ibc2.report.kept, 0);
   assert_eq!(ibc2.model.export_to_vec().unwrap(), ibc.model.export_to_vec().unwrap());
 
   // BFT, tiny: 1 rate, 1 mini-epoch, both images in one batch; the loss closure sees that mini-epoch.
