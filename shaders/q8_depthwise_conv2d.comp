@@ -81,12 +81,12 @@ void main() {
         facc[t] = vec4(0);
       }
   }
-  ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
+  Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], false);
   bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4 + oc4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
-    ivec4 r = clamp(mbqm4(acc[t] + ivec4(facc[t]), m, s) + p.out_zp, p.act_min, p.act_max);
+    ivec4 r = clamp(rq4_apply(acc[t] + ivec4(facc[t]), q, false) + p.out_zp, p.act_min, p.act_max);
     outp[obase + t * p.OC4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
   }
 }
