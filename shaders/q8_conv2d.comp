@@ -41,13 +41,6 @@ layout(push_constant) uniform P {
   int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max, KC;
 } p;
 
-ivec4 requant(ivec4 acc, int oc4) {
-  ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
-  ivec4 v = SINGLE ? mbqm_single4(acc, m, s) : mbqm4(acc, m, s);
-  ivec4 r = clamp(v + p.out_zp, p.act_min, p.act_max);
-  return mix(ivec4(p.out_zp), r, lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC)));
-}
-
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
 ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
 
@@ -146,11 +139,16 @@ void main() {
       acc[t * TC + g] = (CHUNKED ? acc[t * TC + g] : tile_bias(oc0, g)) + ivec4(facc[t * TC + g]);
 #endif
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4;
-  for (int t = 0; t < TP; t++) {
-    if (ox0 + t >= p.OW) break;
-    for (int g = 0; g < TC; g++) {
-      if (oc0 + g >= p.OC4) break;
-      outp[obase + t * p.OC4 + oc0 + g] = word_pack(requant(acc[t * TC + g], oc0 + g));
+  // Requantization: each group's constants once for the tile's TP pixels.
+  for (int g = 0; g < TC; g++) {
+    int oc4 = oc0 + g;
+    if (oc4 >= p.OC4) break;
+    Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], SINGLE);
+    bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
+    for (int t = 0; t < TP; t++) {
+      if (ox0 + t >= p.OW) break;
+      ivec4 r = clamp(rq4_apply(acc[t * TC + g], q, SINGLE) + p.out_zp, p.act_min, p.act_max);
+      outp[obase + t * p.OC4 + oc4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
     }
   }
 }

@@ -30,13 +30,6 @@ layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
 layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P { int M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max, KC; } p;
 
-ivec4 requant(ivec4 acc, int oc4) {
-  ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
-  ivec4 v = SINGLE ? mbqm_single4(acc, m, s) : mbqm4(acc, m, s);
-  ivec4 r = clamp(v + p.out_zp, p.act_min, p.act_max);
-  return mix(ivec4(p.out_zp), r, lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC)));
-}
-
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
 ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
 
@@ -96,13 +89,18 @@ void main() {
     for (int g = 0; g < TC; g++)
       for (int t = 0; t < TP; t++) acc[t * TC + g] = tile_bias(oc0, g) + ivec4(facc[t * TC + g]);
 #endif
-  for (int t = 0; t < TP; t++) {
-    if (m0 + t >= p.M) break;
-    for (int g = 0; g < TC; g++) {
-      if (oc0 + g >= p.OC4) break;
+  // Requantization: each group's constants once for the tile's TP pixels.
+  for (int g = 0; g < TC; g++) {
+    int oc4 = oc0 + g;
+    if (oc4 >= p.OC4) break;
+    Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], SINGLE);
+    bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
+    for (int t = 0; t < TP; t++) {
+      if (m0 + t >= p.M) break;
       ivec4 a = acc[t * TC + g];
-      if (WZP) a -= qp[(oc0 + g) * 4 + 3] * sx[t];
-      outp[(m0 + t) * p.OC4 + oc0 + g] = word_pack(requant(a, oc0 + g));
+      if (WZP) a -= qp[oc4 * 4 + 3] * sx[t];
+      ivec4 r = clamp(rq4_apply(a, q, SINGLE) + p.out_zp, p.act_min, p.act_max);
+      outp[(m0 + t) * p.OC4 + oc4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
     }
   }
 }

@@ -2,14 +2,17 @@
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_INT8_STORAGE
 // 8-bit DEPTHWISE_CONV_2D on NHWC4 8-bit tensors: acc = bias + sum (x - x_zp) * (w - w_zp), requantized with
-// TFLite's double-rounding MultiplyByQuantizedMultiplier (per channel), clamped to the fused activation range.
-// One invocation: TP consecutive output x positions of one channel group (gl_WorkGroupID.y: uniform weight loads);
-// each window row's NCOL input columns are loaded once and reused.
+// TFLite's double-rounding MultiplyByQuantizedMultiplier (per channel, 4 lanes at once), clamped to the fused
+// activation range.  One invocation: TP consecutive output x positions of one channel group (gl_WorkGroupID.y:
+// uniform weight loads); each window row's NCOL input columns are loaded once and reused.
+// Tensors are read and written as packed words on both storage paths (llvmpipe loads an i8vec4 lane by lane).
+// The weights are floats converted on the host (q8_depthwise_conv2d.cpp): vec4 wf[(ky*KW + kx)*OC4 + oc4] = w - w_zp
+// of output channels oc4*4..+3 (0 in padding lanes), so the loop is the fp32 kernel's but for the input bytes.
 // The products are accumulated in float, exactly: |x - x_zp| <= 255 and |w - w_zp| <= 255, so each product is below
 // 2^16 and up to 256 taps sum below 2^24; larger windows move the float sums to int32 after every window row
 // (ROWFLUSH; the host requires KW <= 256).
-// Weights: word w[(ky*KW + kx)*OC4 + oc4] = output channels oc4*4..+3 (zero padded).  Table qp: per group, ivec4
-// bias, multiplier, shift, weight zero point.  Depth multiplier MULT: output channel oc reads input channel oc/MULT.
+// Table qp: per group, ivec4 bias, multiplier, shift, weight zero point (unused here).  Depth multiplier MULT:
+// output channel oc reads input channel oc/MULT.
 #include "common.glsl"
 #include "quant.glsl"
 
@@ -24,20 +27,20 @@ layout(constant_id = 7) const int TP = 4;
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 const bool ROWFLUSH = KH * KW > 256;
 
-layout(std430, binding = 0) readonly buffer In { Q8T inp[]; };
-layout(std430, binding = 1) readonly buffer W { uint w[]; };
+layout(std430, binding = 0) readonly buffer In { uint inp[]; };
+layout(std430, binding = 1) readonly buffer W { vec4 wf[]; };
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
-layout(std430, binding = 3) writeonly buffer Out { Q8T outp[]; };
+layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P {
   int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, OC, XT, in_zp, out_zp, act_min, act_max;
 } p;
 
 vec4 load_in(int pix, int oc4) {
-  if (MULT == 1) return vec4(q8_unpack(inp[pix * p.IC4 + oc4]));
+  if (MULT == 1) return vec4(word_unpack(inp[pix * p.IC4 + oc4]));
   vec4 r;
   for (int l = 0; l < 4; l++) {
     int ic = min(oc4 * 4 + l, p.OC - 1) / MULT;
-    r[l] = float(q8_unpack(inp[pix * p.IC4 + (ic >> 2)])[ic & 3]);
+    r[l] = float(word_lane(inp[pix * p.IC4 + (ic >> 2)], ic & 3));
   }
   return r;
 }
@@ -57,7 +60,6 @@ void main() {
     acc[t] = b;
     facc[t] = vec4(0);
   }
-  vec4 wzp = vec4(qp[oc4 * 4 + 3]);
   float xzp = float(p.in_zp);
   int ix0 = ox0 * SW - p.pad_l;
   for (int ky = 0; ky < KH; ky++) {
@@ -70,7 +72,7 @@ void main() {
       col[j] = (ix >= 0 && ix < p.IW) ? load_in(rowbase + ix, oc4) - xzp : vec4(0);
     }
     for (int kx = 0; kx < KW; kx++) {
-      vec4 wv = vec4(word_unpack(w[(ky * KW + kx) * p.OC4 + oc4])) - wzp;
+      vec4 wv = wf[(ky * KW + kx) * p.OC4 + oc4];
       for (int t = 0; t < TP; t++) facc[t] = fma(col[t * SW + kx * DW], wv, facc[t]);
     }
     if (ROWFLUSH)
@@ -79,14 +81,12 @@ void main() {
         facc[t] = vec4(0);
       }
   }
-  ivec4 m = qp[oc4 * 4 + 1], s = qp[oc4 * 4 + 2];
+  Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], false);
+  bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4 + oc4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
-    ivec4 a = acc[t] + ivec4(facc[t]);
-    ivec4 r;
-    for (int l = 0; l < 4; l++)
-      r[l] = oc4 * 4 + l < p.OC ? clamp(mbqm(a[l], m[l], s[l]) + p.out_zp, p.act_min, p.act_max) : p.out_zp;
-    outp[obase + t * p.OC4] = q8_pack(r);
+    ivec4 r = clamp(rq4_apply(acc[t] + ivec4(facc[t]), q, false) + p.out_zp, p.act_min, p.act_max);
+    outp[obase + t * p.OC4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
   }
 }

@@ -60,18 +60,21 @@ void fdiv_long(uint abits, uint bbits, out uint q, out uint rem, out uint diviso
     ma <<= 1;
     ex -= 1;
   }
-  uint qq = 1u;
-  uint r = ma - mb;
-  for (int i = 0; i < 24; i++) {
-    r <<= 1;
-    qq <<= 1;
-    if (r >= mb) {
-      r -= mb;
-      qq |= 1u;
-    }
+  // q = floor(ma * 2^24 / mb) in [2^24, 2^25): a float estimate (a few units off at most, whatever the device's
+  // division precision within Vulkan's bounds), then exact integer correction.  The remainder ma * 2^24 - q * mb is
+  // small, so its low 32 bits (wrap-around arithmetic) are the whole of it.
+  uint qq = uint(float(ma) / float(mb) * 16777216.0);
+  int r = int((ma << 24) - qq * mb);
+  while (r < 0) {
+    r += int(mb);
+    qq -= 1u;
+  }
+  while (r >= int(mb)) {
+    r -= int(mb);
+    qq += 1u;
   }
   q = qq;
-  rem = r;
+  rem = uint(r);
   divisor = mb;
   e = ex;
 }
@@ -119,7 +122,9 @@ float fdiv_exact(float a, float b) {
 // round(x / scale) of float32 bits, limited to [-2^24, 2^24] (wider values saturate in any 8-bit clamp);
 // NaN -> -2^24.  As QUANTIZE (shaders/quantize.comp) and FAKE_QUANT round it: the EXACT quotient
 // (q + f) * 2^(e - 24), 0 <= f < 1, rounded half away from zero: with t = 24 - e fraction bits,
-// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.
+// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.  Fast path: the device's float quotient y (within 2.5 ulp of the exact
+// one, Vulkan's bound for OpFDiv; the margin allows 8) decides the rounding wherever it lies farther than its error
+// from a half-way point k + 0.5; only the rest (and denormal x, which float arithmetic may flush) divide exactly.
 int round_div_exact(uint xbits, uint scale_bits) {
   bool neg = (xbits & 0x80000000u) != 0u;
   uint ex = (xbits >> 23) & 0xffu;
@@ -127,6 +132,18 @@ int round_div_exact(uint xbits, uint scale_bits) {
   if (ex == 0xffu) {
     if ((xbits & 0x7fffffu) != 0u) return -big;
     return neg ? -big : big;
+  }
+  if ((xbits & 0x7fffffffu) == 0u) return 0;  // zeros (padding lanes among them) skip the exact path
+  if (ex != 0u) {
+    precise float y = uintBitsToFloat(xbits & 0x7fffffffu) / uintBitsToFloat(scale_bits);
+    if (y < 1048576.0) {  // 2^20: below it y - floor(y) is exact and the margin below 1
+      precise float k = floor(y);
+      precise float f = y - k;
+      if (abs(f - 0.5) > y * (1.0 / 1048576.0)) {
+        int r = int(k) + (f > 0.5 ? 1 : 0);
+        return neg ? -r : r;
+      }
+    }
   }
   uint q;
   int e;

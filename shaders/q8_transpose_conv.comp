@@ -127,15 +127,17 @@ void main() {
   }
 
   int obase = (n * p.OH + oy) * p.OW;
-  for (int t = 0; t < TP; t++) {
-    int ox = px + SW * (jx0 + t);
-    if (ox >= p.OW) break;
-    for (int g = 0; g < TC; g++) {
-      int oc4 = oc0 + g;
-      if (oc4 >= p.OC4) break;
-      ivec4 r = clamp(mbqm4(acc[t * TC + g], qp[oc4 * 4 + 1], qp[oc4 * 4 + 2]) + p.out_zp, p.act_min, p.act_max);
-      r = mix(ivec4(p.out_zp), r, lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC)));
-      outp[(obase + ox) * p.OC4 + oc4] = word_pack(r);
+  // Requantization: each group's constants once for the tile's TP pixels.
+  for (int g = 0; g < TC; g++) {
+    int oc4 = oc0 + g;
+    if (oc4 >= p.OC4) break;
+    Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], false);
+    bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
+    for (int t = 0; t < TP; t++) {
+      int ox = px + SW * (jx0 + t);
+      if (ox >= p.OW) break;
+      ivec4 r = clamp(rq4_apply(acc[t * TC + g], q, false) + p.out_zp, p.act_min, p.act_max);
+      outp[(obase + ox) * p.OC4 + oc4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
     }
   }
 }

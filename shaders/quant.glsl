@@ -213,3 +213,50 @@ ivec4 mbqm_single4(ivec4 x, ivec4 multiplier, ivec4 shift) {
   ivec4 satv = ivec4(0x7fffffff) ^ (rhi >> 31);  // INT_MAX, or INT_MIN for a negative result
   return mix(satv, ivec4(rlo), equal(rhi, ivec4(rlo) >> 31));
 }
+
+// ---- Per-channel requantization with its constants prepared once (convolution epilogues) ------------------------
+// A kernel that requantizes many values of the same 4 channels (a tile's pixels) prepares the multipliers' constants
+// once per channel group (rq4_prepare) and pays only the multiply, add and shifts per value (rq4_apply), bit-identical
+// to mbqm4 / mbqm_single4.  Double rounding: a = left shift, b = right shift, mask = 2^b - 1; the multiplier is never
+// INT_MIN (quantize_multiplier gives [2^30, 2^31) or 0), so srdhm's saturation cannot occur.  Single rounding: fast
+// when j = 30 - shift >= 32 in every lane (multipliers below 1/2: the usual case), then a = 2^(j-32), b = j - 31 as in
+// mbqm_single4's first branch; otherwise rq4_apply falls back to mbqm_single4.
+struct Rq4 {
+  ivec4 m, s, a, b, mask;
+  bool fast;
+};
+
+Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single) {
+  Rq4 q;
+  q.m = multiplier;
+  q.s = shift;
+  if (single) {
+    ivec4 j = 30 - shift;
+    q.fast = all(greaterThanEqual(j, ivec4(32)));
+    q.a = ivec4(1) << clamp(j - 32, ivec4(0), ivec4(31));
+    q.b = clamp(j - 31, ivec4(0), ivec4(31));
+    q.mask = ivec4(0);
+  } else {
+    q.fast = true;
+    q.a = max(shift, ivec4(0));
+    q.b = max(-shift, ivec4(0));
+    q.mask = ivec4((uvec4(1u) << uvec4(q.b)) - 1u);
+  }
+  return q;
+}
+
+ivec4 rq4_apply(ivec4 x, Rq4 q, bool single) {
+  ivec4 hi;
+  ivec4 lo;
+  if (single) {
+    if (!q.fast) return mbqm_single4(x, q.m, q.s);
+    imulExtended(x, q.m, hi, lo);
+    return (hi + q.a) >> q.b;
+  }
+  imulExtended(x << q.a, q.m, hi, lo);  // srdhm: floor((x * m + 2^30) / 2^31)
+  uvec4 carry;
+  uvec4 slo = uaddCarry(uvec4(lo), uvec4(1u << 30), carry);
+  ivec4 r = ivec4((uvec4(hi + ivec4(carry)) << 1) | (slo >> 31));
+  ivec4 threshold = (q.mask >> 1) - (r >> 31);  // rdbpot: ties away from zero
+  return (r >> q.b) + ivec4(greaterThan(r & q.mask, threshold));
+}

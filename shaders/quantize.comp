@@ -3,7 +3,8 @@
 // TARE_VARIANT_FP16
 // QUANTIZE float -> int8 / uint8, TFLite's AffineQuantize as the integer reference computes it:
 // clamp(round(x / scale) + zero_point) with round() half away from zero of the exact quotient (TFLite divides in
-// double; the GPU needs no fp64: an integer long division gives enough bits).  The output is written as packed words (the same bytes as
+// double; the GPU needs no fp64: q8_exact.glsl's round_div_exact, a float quotient checked against its error bound
+// and an exact integer division near half-way points).  The output is written as packed words (the same bytes as
 // the 8-bit storage layout).  One output word per invocation; padding lanes get the output's zero point.
 #include "common.glsl"
 #include "quant.glsl"
@@ -21,33 +22,6 @@ layout(push_constant) uniform P {
   int zo_raw, flip;     // the output's own zero point; 128 for uint8 (device value = value - 128)
 } p;
 
-// round(x / scale) limited to [-2^24, 2^24] (wider values saturate after the clamp anyway); NaN -> -2^24.
-int quantize_value(uint xbits) {
-  bool neg = (xbits & 0x80000000u) != 0u;
-  uint ex = (xbits >> 23) & 0xffu;
-  const int big = 1 << 24;
-  if (ex == 0xffu) {
-    if ((xbits & 0x7fffffu) != 0u) return -big;  // NaN: INT_MIN in the reference
-    return neg ? -big : big;
-  }
-  // TFLite divides in double and rounds half away from zero: round the EXACT quotient.  With the exact quotient
-  // (q + f) * 2^(e - 24), 0 <= f < 1, and t = 24 - e fraction bits, floor(|x/s| + 0.5) = (q + 2^(t-1)) >> t
-  // (adding f < 1 to the integer numerator cannot reach the next multiple of 2^t).
-  uint q;
-  int e;
-  fdiv_truncated(xbits, p.scale_bits, q, e);
-  int t = 24 - e;
-  int r;
-  if (q == 0u || t > 25) {
-    r = 0;  // |x / scale| < 0.5
-  } else if (t <= 0) {
-    r = big;
-  } else {
-    r = int((q + (1u << uint(t - 1))) >> uint(t));
-  }
-  return neg ? -r : r;
-}
-
 void main() {
   int idx = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
   if (idx >= p.total) return;
@@ -58,6 +32,7 @@ void main() {
   uvec4 bits = src[idx];
 #endif
   ivec4 v;
-  for (int l = 0; l < 4; l++) v[l] = clamp(quantize_value(bits[l]) + p.zo_raw, -128 + p.flip, 127 + p.flip) - p.flip;
+  for (int l = 0; l < 4; l++)
+    v[l] = clamp(round_div_exact(bits[l], p.scale_bits) + p.zo_raw, -128 + p.flip, 127 + p.flip) - p.flip;
   dst[idx] = word_pack(q8_mask(v, g, p.C, p.zo_raw - p.flip));
 }

@@ -1,4 +1,5 @@
-// The fixed-point helpers of shaders/quant.glsl (srdhm, rdbpot, mbqm, mbqm_single: 32-bit only; their 4-lane forms;
+// The fixed-point helpers of shaders/quant.glsl (srdhm, rdbpot, mbqm, mbqm_single: 32-bit only; their 4-lane forms
+// and the prepared per-channel forms rq4_prepare / rq4_apply;
 // q8_exact.glsl's div_trunc4; the inverse square root) on the GPU vs src/common/fixed_point.h on edge and random values (shaders/test_fixed_point.comp,
 // test_inv_sqrt.comp).
 #include <algorithm>
@@ -55,7 +56,7 @@ TEST_SUITE("quant") {
     const int n = (int)cases.size() / 4;
 
     vk::Buffer in(ctx, cases.size() * 4, vk::MemoryKind::Upload);
-    vk::Buffer out(ctx, cases.size() * 8, vk::MemoryKind::Readback);  // two ivec4 per case
+    vk::Buffer out(ctx, cases.size() * 12, vk::MemoryKind::Readback);  // three ivec4 per case
     in.upload(cases.data(), cases.size() * 4);
     auto pipe = ctx->pipeline("test_fixed_point", {}, 4, 2, 64);
     vk::Recorder rec(ctx, 1, 0);
@@ -63,28 +64,33 @@ TEST_SUITE("quant") {
     rec.dispatch(*pipe, {{&in, 0, in.size()}, {&out, 0, out.size()}}, &n, 4, (uint32_t)((n + 63) / 64));
     rec.end();
     rec.submit();
-    std::vector<int32_t> got(cases.size() * 2);
+    std::vector<int32_t> got(cases.size() * 3);
     out.download(got.data(), got.size() * 4);
 
-    int bad[8] = {};
+    int bad[10] = {};
     for (int i = 0; i < n; i++) {
       const int32_t x = cases[4 * i], m = cases[4 * i + 1], s = cases[4 * i + 2], e = cases[4 * i + 3];
       // The 4-lane forms' inputs: x's low 11 and 24 bits as signed values, a divisor in [16, 65551].
       const int32_t x11 = (int32_t)((uint32_t)x << 21) >> 21, x24 = (int32_t)((uint32_t)x << 8) >> 8;
       const int32_t d = (m & 0xffff) + 16;
-      const int32_t want[8] = {quant::saturating_rounding_doubling_high_mul(x, m),
-                               quant::rounding_divide_by_pot(x, e),
-                               quant::multiply_by_quantized_multiplier(x, m, s),
-                               s <= 30 ? quant::multiply_by_quantized_multiplier_single_rounding(x, m, s) : 0,
-                               quant::saturating_rounding_doubling_high_mul(x, m),
-                               quant::rounding_divide_by_pot(x, e),
-                               quant::saturating_rounding_doubling_high_mul((int32_t)((uint32_t)x11 << 20), m),
-                               x24 / d};
-      for (int k = 0; k < 8; k++) {
-        if (got[8 * (size_t)i + k] != want[k]) {
+      const int32_t want[10] = {quant::saturating_rounding_doubling_high_mul(x, m),
+                                quant::rounding_divide_by_pot(x, e),
+                                quant::multiply_by_quantized_multiplier(x, m, s),
+                                s <= 30 ? quant::multiply_by_quantized_multiplier_single_rounding(x, m, s) : 0,
+                                quant::saturating_rounding_doubling_high_mul(x, m),
+                                quant::rounding_divide_by_pot(x, e),
+                                quant::saturating_rounding_doubling_high_mul((int32_t)((uint32_t)x11 << 20), m),
+                                x24 / d,
+                                quant::multiply_by_quantized_multiplier(x, m, s),
+                                s <= 30 ? quant::multiply_by_quantized_multiplier_single_rounding(x, m, s) : 0};
+      // rq4_apply's double rounding assumes a multiplier other than INT_MIN (quantize_multiplier never gives it).
+      const bool rq_double_domain = m != kMin;
+      for (int k = 0; k < 10; k++) {
+        if (k == 8 && !rq_double_domain) continue;
+        if (got[12 * (size_t)i + k] != want[k]) {
           if (bad[k] < 5)
             MESSAGE("fn " << k << " x=" << x << " m=" << m << " shift=" << s << " e=" << e << ": GPU "
-                          << got[8 * (size_t)i + k] << " CPU " << want[k]);
+                          << got[12 * (size_t)i + k] << " CPU " << want[k]);
           bad[k]++;
         }
       }
@@ -98,6 +104,8 @@ TEST_SUITE("quant") {
     CHECK(bad[5] == 0);  // rdbpot4 by one exponent
     CHECK(bad[6] == 0);  // srdhm_shl20_4 (|x| <= 2^10)
     CHECK(bad[7] == 0);  // div_trunc4
+    CHECK(bad[8] == 0);  // rq4_apply, double rounding
+    CHECK(bad[9] == 0);  // rq4_apply, single rounding
     test::check_validation();
   }
 

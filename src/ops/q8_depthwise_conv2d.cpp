@@ -1,6 +1,6 @@
 // 8-bit DEPTHWISE_CONV_2D (TFLite integer semantics, bit-exact with src/ref's int reference): weights
 // [1, KH, KW, Cin*M] int8 (per-tensor or per-channel along axis 3) or uint8 with a zero point, any depth multiplier
-// M, strides, dilation, padding; double-rounding requantization (TFLite's depthwise kernels).  Shader:
+// M, strides, dilation, padding; double-rounding requantization (TFLite's depthwise kernels), 4 lanes at once.  Shader:
 // shaders/q8_depthwise_conv2d.comp.
 #include <algorithm>
 
@@ -35,10 +35,12 @@ KernelPtr make_q8_depthwise_conv2d(BuildContext& b, const Op& op) {
   const OpParams& pr = op.params;
 
   const q8conv::Params qp = q8conv::params(b, op, where, OC, 3, in.dtype == DType::U8, false);
-  std::vector<uint8_t> packed((size_t)KH * KW * OC4 * 4, 0);
+  // Weights as floats w - w_zp, converted once here (the shader neither unpacks bytes nor subtracts w_zp).
+  std::vector<float> wf((size_t)KH * KW * OC4 * 4, 0.0f);
   for (int t = 0; t < KH * KW; t++)
-    for (int oc = 0; oc < OC; oc++) packed[(size_t)t * OC4 * 4 + oc] = (uint8_t)qp.weight((int64_t)t * OC + oc);
-  const ConstSlice weights = b.add_constant_bytes(packed.data(), packed.size());
+    for (int oc = 0; oc < OC; oc++)
+      wf[(size_t)t * OC4 * 4 + oc] = (float)(qp.weight((int64_t)t * OC + oc) - qp.wzp[(size_t)oc]);
+  const ConstSlice weights = b.add_constant_bytes(wf.data(), wf.size() * sizeof(float));
   const ConstSlice qtable = q8conv::add_table(b, qp, qp.bias, OC);
 
   TARE_CHECK(so.rows() * OC4 < INT32_MAX && si.rows() * si.c4() < INT32_MAX, TARE_ERROR_UNSUPPORTED,
