@@ -58,8 +58,10 @@ class LayerRunner {
   enum Points : uint8_t { kNone = 0, kPre = 1, kPost = 2, kBoth = 3 };
   // One piece of a submission.  Advance (rerun false): both networks through layer `layer` from where they stand
   // (the first pass after set_images also packs the inputs).  Rerun: layer `layer` of the quantized network again,
-  // after set_bias; only the layer advanced last can run again.  Each measured point's errors are added to sums
-  // slot `slot` (0 or 1).
+  // after set_bias; only the layer advanced last can run again.  A rerun does not evaluate the weighted op again: it
+  // adds the change of the float bias to its stored output (shaders/channel_shift.comp), which equals evaluating it
+  // with the new bias up to float rounding, and runs the layer's activation and FAKE_QUANT.  Each measured point's
+  // errors are added to sums slot `slot` (0 or 1).
   struct Pass {
     int layer = 0, slot = 0;
     bool rerun = false;
@@ -82,6 +84,7 @@ class LayerRunner {
 
  private:
   void record_pass(vk::Recorder& rec, const Pass& pass);
+  void record_shift(vk::Recorder& rec, int l);
   uint32_t dispatch_bound(const Pass& pass) const;
   void record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset);
   uint64_t slot_offset(int l, int slot, int point) const;
@@ -93,6 +96,8 @@ class LayerRunner {
   std::unique_ptr<SegmentSession> fs_, qs_;
   std::unique_ptr<vk::Buffer> sums_, partial_, readback_;    // readback_: host copy of sums_, refreshed per run
   std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
+  std::vector<std::vector<float>> evaluated_;                // per layer: the float bias its stored output has
+  std::unique_ptr<vk::Buffer> shift_;                        // per layer (at layer_offset_ / 4): bias change, vec4s
   std::vector<uint64_t> layer_offset_;                       // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
   std::vector<double> runs_;                                 // per layer, slot and point: batches folded in
   size_t fpos_ = 0, qpos_ = 0;                               // next op to run in F / FQ
