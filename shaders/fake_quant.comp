@@ -10,13 +10,15 @@
 // none or one step).  Ranges too wide for a table (TABLE = 0) divide exactly by integer long division instead.
 // Most values need neither: where the estimate lies farther from a tie than its error can reach, rounding it gives
 // the exact level (`sure`), and only the other lanes (at most 1 in 500 on an 8-bit grid) look at the table.
-// The fp16 variant reads and writes float16 and computes in float32.  Each invocation handles PER vec4 groups,
+// A fused activation (ACT: RELU, RELU_N1_TO_1, RELU6) clamps x first.  The fp16 variant reads and writes float16 and
+// computes in float32.  Each invocation handles PER vec4 groups,
 // strided by the workgroup width; the grid is flattened over x and y.  Padding lanes are written as 0.
 #include "common.glsl"
 #include "q8_exact.glsl"
 
 layout(constant_id = 0) const uint PER = 4;  // vec4 groups per invocation
 layout(constant_id = 1) const bool TABLE = true;
+layout(constant_id = 2) const bool ACT = false;  // a fused activation: x clamped to [act_lo, act_hi] (keys) first
 
 #if TARE_FP16
 layout(std430, binding = 0) readonly buffer Src { f16vec4 src[]; };
@@ -29,6 +31,7 @@ layout(push_constant) uniform P {
   int total, C, C4;  // total: vec4 groups (rows * C4)
   uint scale_bits;   // the scale's float32 bits
   int zp, qmin, qmax;
+  int act_lo, act_hi;  // order keys (ACT)
 } p;
 
 // clamp(round(x / scale) + zp, qmin, qmax) of float32 bits.
@@ -58,6 +61,12 @@ void main() {
 #else
     uvec4 bits = src[idx];
 #endif
+    if (ACT) {  // as the reference's activation: NaN stays NaN; integer compares flush no denormal
+      ivec4 b = ivec4(bits);
+      ivec4 key = clamp(mix(b, b ^ 0x7fffffff, lessThan(b, ivec4(0))), p.act_lo, p.act_hi);
+      ivec4 clamped = mix(key, key ^ 0x7fffffff, lessThan(key, ivec4(0)));
+      bits = uvec4(mix(clamped, b, greaterThan(b & 0x7fffffff, ivec4(0x7f800000))));
+    }
     // e = x / scale within |e| * 2^-21 (reciprocal 2.5 ulp, product 0.5 ulp): where its fraction is farther than
     // |e| * 2^-18 from .5, rounding e half away from zero rounds the double quotient the same way.  Zeros and
     // normal floats only (a denormal may be flushed), and |e| < 2^17 (else the margin covers every fraction).

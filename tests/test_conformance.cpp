@@ -2410,9 +2410,10 @@ Case fq_case(const std::vector<int>& shape, const OpParams& p) {
   GraphBuilder b;
   const int x = b.input(shape);
   b.output(b.op(OpType::FakeQuant, {x}, shape, p));
+  const char* act[] = {"", " relu", " relu_n1_to_1", " relu6"};
   return make_case(shape_name(shape) + " scale " + std::to_string(p.fq_scale) + " zp " +
                        std::to_string(p.fq_zero_point) + " [" + std::to_string(p.fq_qmin) + ", " +
-                       std::to_string(p.fq_qmax) + "]",
+                       std::to_string(p.fq_qmax) + "]" + act[(int)p.activation],
                    b.g)
       .gradients(1)
       .no_grad_fd();  // piecewise constant: finite differences see no slope
@@ -2483,6 +2484,22 @@ std::vector<Case> fake_quant_cases() {
   // fp16 within a quantization step (inputs in [-2, 2], range about [-2, 2]: one step is 1/127.5 of max |ref|).
   for (const auto& shape : std::vector<std::vector<int>>{{1, 9, 9, 7}, {2, 3, 4, 16}, {1001}})
     v.push_back(fq_case(shape, fq_params(4.0f / 255, -1, -128, 127)).fp16_within(0.012).only_paths(bit(Path::Fp16)));
+  // A fused activation clamps first (BFT's student: a layer's RELU6 and its output's FAKE_QUANT in one op): scale
+  // 0.5, zero point 3 as above; RELU6 of -1, -0, 0.2, 0.25 (a tie: 1 step), 5.9, 6, 6.3, 100, NaN (stays NaN: qmin),
+  // +-inf, 2.74.
+  OpParams relu6 = fq_params(0.5f, 3, -128, 127);
+  relu6.activation = Activation::Relu6;
+  v.push_back(fq_case({12}, relu6)
+                  .fixed_floats({{-1.0f, -0.0f, 0.2f, 0.25f, 5.9f, 6.0f, 6.3f, 100.0f, nan, inf, -inf, 2.74f}})
+                  .expecting({0.0, 0.0, 0.0, 0.5, 6.0, 6.0, 6.0, 6.0, -65.5, 6.0, 0.0, 2.5})
+                  .only_paths(bit(Path::Fp32) | bit(Path::Grad)));  // grad: 0 < x < 6 and the level in range
+  // Every activation bit for bit on a typical grid, inputs around and beyond its clamp (and the gradient's edges).
+  for (Activation a : {Activation::Relu, Activation::ReluN1To1, Activation::Relu6}) {
+    OpParams p = fq_params(a == Activation::ReluN1To1 ? 2.0f / 255 : 6.0f / 255, -128, -128, 127);
+    p.activation = a;
+    v.push_back(fq_case({1, 7, 9, 13}, p).inputs_in(-2, 8).fp32_within(0).grad_within(0));
+    v.push_back(fq_case({2, 3, 4, 16}, p).inputs_in(-2, 8).fp16_within(0.03).only_paths(bit(Path::Fp16)));
+  }
   // Straight-through gradient: identity inside the clamp range [-5.4, 7.35], zero outside (half the inputs).
   v.push_back(fq_case({2, 4, 5, 6}, fq_params(0.05f, -20, -128, 127))
                   .generated(away_from({-5.4f, 7.35f}, -12, 14, 0.1f))
