@@ -38,6 +38,32 @@ std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
   return p;
 }
 
+}  // namespace
+
+Graph student_graph(const Graph& fq) {
+  Graph g = logits_graph(fq);
+  std::vector<int> readers(g.tensors.size(), 0), reader(g.tensors.size(), -1);
+  for (size_t i = 0; i < g.ops.size(); i++)
+    for (int t : g.ops[i].inputs)
+      if (t >= 0) readers[t]++, reader[t] = (int)i;
+  for (int t : g.outputs) readers[t]++;
+  for (Op& op : g.ops) {
+    const Activation a = op.params.activation;
+    if (op.type == OpType::FakeQuant || (a != Activation::Relu && a != Activation::Relu6) || op.outputs.size() != 1)
+      continue;
+    const int t = op.outputs[0];
+    if (readers[t] != 1 || reader[t] < 0) continue;
+    Op& fq = g.ops[reader[t]];
+    if (fq.type != OpType::FakeQuant || fq.params.activation != Activation::None) continue;
+    fq.params.activation = a;  // op's output is now its pre-activation value
+    op.params.activation = Activation::None;
+  }
+  std::vector<int> index;
+  return split_activations(g, index, true);
+}
+
+namespace {
+
 // Device bytes per image of a training session of `g` (activations and their gradients, batch 1).
 uint64_t training_bytes_per_image(const Graph& g) {
   uint64_t total = 0;
@@ -56,11 +82,10 @@ struct Trainer {
 
   Trainer(std::shared_ptr<vk::Context> c, const Graph& quantized, int b)
       : ctx(std::move(c)), q(with_biases(quantized)), batch(b) {
-    std::vector<int> index;
     const Graph fq = quant::fake_quant_graph(q);
     // Distillation of probabilities when the model ends in a softmax, of the outputs themselves (squared error) else.
     dense = fq.outputs.size() != 1 || softmax_input(fq, fq.outputs[0]) < 0;
-    student = split_activations(logits_graph(fq), index, true);
+    student = student_graph(fq);
     for (size_t k = 0; k < q.ops.size(); k++) {
       const Op& op = q.ops[k];
       if (!is_weighted(op.type) || !is_q8(q.tensors[op.inputs[0]]) || !is_q8(q.tensors[op.outputs[0]])) continue;
@@ -379,8 +404,7 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
 
   // The batch that fits the memory budget.
   BftResult r;
-  std::vector<int> probe_index;
-  Graph probe = split_activations(logits_graph(quant::fake_quant_graph(with_biases(quantized))), probe_index, true);
+  const Graph probe = student_graph(quant::fake_quant_graph(with_biases(quantized)));
   const uint64_t per = training_bytes_per_image(probe);
   const uint64_t budget = o.memory_budget ? o.memory_budget : ctx->available_device_memory() / 2;
   int batch = (int)std::min<uint64_t>((uint64_t)o.batch, std::max<uint64_t>(1, budget / std::max<uint64_t>(per, 1)));

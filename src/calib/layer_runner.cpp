@@ -43,7 +43,9 @@ Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) 
     const Op& op = g.ops[i];
     index[i] = (int)out.ops.size();
     const Activation a = op.params.activation;
-    if ((!every_op && !is_weighted(op.type)) || (a != Activation::Relu && a != Activation::Relu6)) {
+    // FAKE_QUANT applies its own fused activation, forward and backward.
+    if ((!every_op && !is_weighted(op.type)) || op.type == OpType::FakeQuant ||
+        (a != Activation::Relu && a != Activation::Relu6)) {
       out.ops.push_back(op);
       continue;
     }

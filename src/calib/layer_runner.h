@@ -36,7 +36,8 @@ Graph with_biases(const Graph& quantized);
 
 // A float graph with the fused RELU / RELU6 of every weighted op split into its own operator (the weighted op then
 // writes a new tensor "<output>/pre").  index[i]: the new position of op i.
-// every_op: also the fused activations of the other operators (ADD, pools, ...), as training needs.
+// every_op: also the fused activations of the other operators (ADD, pools, ...), as training needs.  A FAKE_QUANT
+// keeps its activation (its kernels and gradient apply it).
 Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op = false);
 
 class LayerRunner {
