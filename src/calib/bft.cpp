@@ -41,25 +41,8 @@ std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
 }  // namespace
 
 Graph student_graph(const Graph& fq) {
-  Graph g = logits_graph(fq);
-  std::vector<int> readers(g.tensors.size(), 0), reader(g.tensors.size(), -1);
-  for (size_t i = 0; i < g.ops.size(); i++)
-    for (int t : g.ops[i].inputs)
-      if (t >= 0) readers[t]++, reader[t] = (int)i;
-  for (int t : g.outputs) readers[t]++;
-  for (Op& op : g.ops) {
-    const Activation a = op.params.activation;
-    if (op.type == OpType::FakeQuant || (a != Activation::Relu && a != Activation::Relu6) || op.outputs.size() != 1)
-      continue;
-    const int t = op.outputs[0];
-    if (readers[t] != 1 || reader[t] < 0) continue;
-    Op& fq = g.ops[reader[t]];
-    if (fq.type != OpType::FakeQuant || fq.params.activation != Activation::None) continue;
-    fq.params.activation = a;  // op's output is now its pre-activation value
-    op.params.activation = Activation::None;
-  }
   std::vector<int> index;
-  return split_activations(g, index, true);
+  return split_activations(activations_into_fake_quant(logits_graph(fq)), index, true);
 }
 
 namespace {

@@ -68,6 +68,26 @@ Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) 
   return out;
 }
 
+Graph activations_into_fake_quant(Graph g) {
+  std::vector<int> readers(g.tensors.size(), 0), reader(g.tensors.size(), -1);
+  for (size_t i = 0; i < g.ops.size(); i++)
+    for (int t : g.ops[i].inputs)
+      if (t >= 0) readers[t]++, reader[t] = (int)i;
+  for (int t : g.outputs) readers[t]++;
+  for (Op& op : g.ops) {
+    const Activation a = op.params.activation;
+    if (op.type == OpType::FakeQuant || (a != Activation::Relu && a != Activation::Relu6) || op.outputs.size() != 1)
+      continue;
+    const int t = op.outputs[0];
+    if (readers[t] != 1 || reader[t] < 0) continue;
+    Op& fq = g.ops[reader[t]];
+    if (fq.type != OpType::FakeQuant || fq.params.activation != Activation::None) continue;
+    fq.params.activation = a;  // op's output is now its pre-activation value
+    op.params.activation = Activation::None;
+  }
+  return g;
+}
+
 namespace {
 
 // The operator that reads tensor t first at or after op `from`, or -1.
@@ -140,7 +160,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   quant::FakeQuantMap map;
   Graph fq0 = quant::fake_quant_graph(q_, &map);
   std::vector<int> fq_index, f_index;
-  fq_ = split_activations(fq0, fq_index);
+  fq_ = split_activations(activations_into_fake_quant(fq0), fq_index);
   f_ = split_activations(float_graph, f_index);
 
   const std::vector<int> qw = weighted_ops(q_), fqw = weighted_ops(fq0), fw = weighted_ops(float_graph);

@@ -3,8 +3,10 @@
 // block of IBC and of the error analysis (calib/ibc.h).
 //
 // Graphs: F = the float graph, Q = the quantized graph (every layer given an int32 bias), FQ = fake_quant_graph(Q).
-// In F and FQ the fused RELU / RELU6 of every layer is split out into its own operator, so that both the
-// pre-activation and the post-activation outputs exist as tensors.  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
+// In F the fused RELU / RELU6 of every layer is split out into its own operator, so that both the pre-activation
+// and the post-activation outputs exist as tensors; in FQ the layer's output FAKE_QUANT applies it
+// (activations_into_fake_quant), so that the weighted op writes the pre-activation value and the FAKE_QUANT the
+// quantized post-activation one (a RELU whose output something else reads too is split out instead).  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
 // FULLY_CONNECTED of Q with 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type,
 // same output shape).  Each graph runs in its own session (one arena each; SegmentOptions::keep_until keeps a
 // layer's input alive so that the layer can run again after its bias changed).
@@ -39,6 +41,10 @@ Graph with_biases(const Graph& quantized);
 // every_op: also the fused activations of the other operators (ADD, pools, ...), as training needs.  A FAKE_QUANT
 // keeps its activation (its kernels and gradient apply it).
 Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op = false);
+
+// Moves the fused RELU / RELU6 of every operator whose output only a FAKE_QUANT reads into that FAKE_QUANT (the
+// operator then writes its pre-activation value): the same values, one kernel fewer each way.
+Graph activations_into_fake_quant(Graph g);
 
 class LayerRunner {
  public:
