@@ -1,5 +1,5 @@
 // Where one BFT training step's GPU time goes: the student network of a quantized model (its fake-quant graph with
-// every fused RELU / RELU6 split out, up to the logits, as calib::bias_fine_tuning builds it) in a TrainingSession,
+// fused activations split out or applied by FAKE_QUANT, up to the logits: calib::student_graph) in a TrainingSession,
 // recorded once with a timestamp around every forward and backward operator and the gradient zeroing, submitted
 // N times; per operator kind the median over runs of the summed GPU time, next to a float forward pass of the
 // float model of the same batch (a Session with profiling).
@@ -76,9 +76,7 @@ int main(int argc, char** argv) {
   try {
     auto ctx = std::make_shared<vk::Context>(vk::ContextOptions{});
     const Graph q = load(names[0]), f = load(names[1]);
-    std::vector<int> index;
-    const Graph student = calib::split_activations(calib::logits_graph(quant::fake_quant_graph(calib::with_biases(q))),
-                                                   index, true);
+    const Graph student = calib::student_graph(quant::fake_quant_graph(calib::with_biases(q)));
     TrainingOptions to;
     to.batch = batch;
     TrainingSession ts(ctx, student, to);

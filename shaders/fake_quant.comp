@@ -8,13 +8,17 @@
 // tabulates, per level q of the range, the smallest float (as an order key, src/ops/fake_quant_keys.h) that
 // reaches it: a float32 estimate of q is corrected to the exact level by integer compares with the table (usually
 // none or one step).  Ranges too wide for a table (TABLE = 0) divide exactly by integer long division instead.
-// The fp16 variant reads and writes float16 and computes in float32.  Each invocation handles PER vec4 groups,
+// Most values need neither: where the estimate lies farther from a tie than its error can reach, rounding it gives
+// the exact level (`sure`), and only the other lanes (at most 1 in 500 on an 8-bit grid) look at the table.
+// A fused activation (ACT: RELU, RELU_N1_TO_1, RELU6) clamps x first.  The fp16 variant reads and writes float16 and
+// computes in float32.  Each invocation handles PER vec4 groups,
 // strided by the workgroup width; the grid is flattened over x and y.  Padding lanes are written as 0.
 #include "common.glsl"
 #include "q8_exact.glsl"
 
 layout(constant_id = 0) const uint PER = 4;  // vec4 groups per invocation
 layout(constant_id = 1) const bool TABLE = true;
+layout(constant_id = 2) const bool ACT = false;  // a fused activation: x clamped to [act_lo, act_hi] (keys) first
 
 #if TARE_FP16
 layout(std430, binding = 0) readonly buffer Src { f16vec4 src[]; };
@@ -27,6 +31,7 @@ layout(push_constant) uniform P {
   int total, C, C4;  // total: vec4 groups (rows * C4)
   uint scale_bits;   // the scale's float32 bits
   int zp, qmin, qmax;
+  int act_lo, act_hi;  // order keys (ACT)
 } p;
 
 // clamp(round(x / scale) + zp, qmin, qmax) of float32 bits.
@@ -46,6 +51,8 @@ void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
   float scale = uintBitsToFloat(p.scale_bits);
   float inv_scale = 1.0 / scale;
+  bool padded = p.C < p.C4 * 4;
+  bool estimate = scale < 1e30;  // 1 / scale normal: division within 2.5 ulp
   for (uint i = 0; i < PER; i++) {
     int idx = int((wg * PER + i) * gl_WorkGroupSize.x + gl_LocalInvocationID.x);
     if (idx >= p.total) return;
@@ -54,11 +61,36 @@ void main() {
 #else
     uvec4 bits = src[idx];
 #endif
-    int g = idx % p.C4;
-    precise vec4 y;
-    for (int l = 0; l < 4; l++) {
-      precise float v = float(level(bits[l], inv_scale) - p.zp) * scale;
-      y[l] = g * 4 + l < p.C ? v : 0.0;
+    if (ACT) {  // as the reference's activation: NaN stays NaN; integer compares flush no denormal
+      ivec4 b = ivec4(bits);
+      ivec4 key = clamp(mix(b, b ^ 0x7fffffff, lessThan(b, ivec4(0))), p.act_lo, p.act_hi);
+      ivec4 clamped = mix(key, key ^ 0x7fffffff, lessThan(key, ivec4(0)));
+      bits = uvec4(mix(clamped, b, greaterThan(b & 0x7fffffff, ivec4(0x7f800000))));
+    }
+    // e = x / scale within |e| * 2^-21 (reciprocal 2.5 ulp, product 0.5 ulp): where its fraction is farther than
+    // |e| * 2^-18 from .5, rounding e half away from zero rounds the double quotient the same way.  Zeros and
+    // normal floats only (a denormal may be flushed), and |e| < 2^17 (else the margin covers every fraction).
+    precise vec4 e = uintBitsToFloat(bits) * inv_scale;
+    vec4 a = abs(e);
+    vec4 f = fract(a);
+    uvec4 exponent = (bits >> 23) & 0xffu;
+    bvec4 finite_normal = bvec4(uvec4(notEqual(exponent, uvec4(0))) & uvec4(notEqual(exponent, uvec4(0xffu))));
+    bvec4 zero = equal(bits & 0x7fffffffu, uvec4(0));
+    bvec4 sure = bvec4(uvec4(greaterThan(abs(f - 0.5), a * (1.0 / 262144.0))) &
+                       (uvec4(finite_normal) | uvec4(zero)) & uvec4(estimate));
+    ivec4 r = ivec4(floor(a)) + ivec4(greaterThan(f, vec4(0.5)));
+    ivec4 q = clamp(mix(r, -r, lessThan(e, vec4(0))) + p.zp, p.qmin, p.qmax);
+    // llvmpipe runs a branch's body masked even when no lane takes it; a loop it leaves once every lane is done.
+    uint unsure = uint(!sure.x) | uint(!sure.y) << 1 | uint(!sure.z) << 2 | uint(!sure.w) << 3;
+    while (unsure != 0u) {
+      int l = findLSB(unsure);
+      unsure &= unsure - 1u;
+      q[l] = level(bits[l], inv_scale);
+    }
+    precise vec4 y = vec4(q - p.zp) * scale;
+    if (padded) {
+      int g = idx % p.C4;
+      y = mix(vec4(0), y, lessThan(ivec4(g * 4) + ivec4(0, 1, 2, 3), ivec4(p.C)));
     }
     dst[idx] = SVEC4(y);
   }

@@ -266,7 +266,11 @@ TEST_SUITE("calib") {
     o.batch = 8;
     o.memory_budget = 1;  // not even one image fits
     CHECK_THROWS_AS(calib::bias_fine_tuning(ctx, g, q, 8, from(im, 4), o), tare::Error);
-    o.memory_budget = 3 * 40000;  // a few images
+    o.memory_budget = 0;
+    o.batch = 1;
+    const uint64_t one = calib::bias_fine_tuning(ctx, g, q, 8, from(im, 4), o).training_bytes;
+    o.batch = 8;
+    o.memory_budget = 3 * one;  // about three images
     calib::BftResult r = calib::bias_fine_tuning(ctx, g, q, 8, from(im, 4), o);
     MESSAGE("batch " << r.batch << ", training bytes " << r.training_bytes);
     CHECK(r.batch >= 1);

@@ -2411,9 +2411,10 @@ Case fq_case(const std::vector<int>& shape, const OpParams& p) {
   GraphBuilder b;
   const int x = b.input(shape);
   b.output(b.op(OpType::FakeQuant, {x}, shape, p));
+  const char* act[] = {"", " relu", " relu_n1_to_1", " relu6"};
   return make_case(shape_name(shape) + " scale " + std::to_string(p.fq_scale) + " zp " +
                        std::to_string(p.fq_zero_point) + " [" + std::to_string(p.fq_qmin) + ", " +
-                       std::to_string(p.fq_qmax) + "]",
+                       std::to_string(p.fq_qmax) + "]" + act[(int)p.activation],
                    b.g)
       .gradients(1)
       .no_grad_fd();  // piecewise constant: finite differences see no slope
@@ -2459,27 +2460,47 @@ std::vector<Case> fake_quant_cases() {
                                  {1.7e-3f, 11, -32768, 32767},
                                  {0.37f, -3, -(1 << 20), 1 << 20}};
   const std::vector<std::vector<int>> shapes = {{2, 7, 5, 13}, {1, 3, 3, 8}, {37}, {3, 1001}};
-  for (size_t i = 0; i < params.size(); i++) {
-    const P p = params[i];
-    v.push_back(fq_case(shapes[i % shapes.size()], fq_params(p.scale, p.zp, p.qmin, p.qmax))
-                    .generated([p](const Graph& g, size_t index, std::mt19937& rng) {
-                      std::uniform_int_distribution<int> k(p.qmin - p.zp - 10, p.qmax - p.zp + 10);
-                      std::uniform_int_distribution<int> nudge(-2, 2);
-                      std::vector<float> x((size_t)g.tensors[g.inputs[index]].elements());
-                      for (auto& f : x) {
-                        f = ((float)k(rng) + 0.5f) * p.scale;
-                        for (int u = nudge(rng); u != 0; u += u > 0 ? -1 : 1)
-                          f = std::nextafter(f, u > 0 ? std::numeric_limits<float>::infinity()
-                                                      : -std::numeric_limits<float>::infinity());
-                      }
-                      return x;
-                    })
-                    .fp32_within(0)
-                    .only_paths(bit(Path::Fp32) | bit(Path::Grad)));  // grad: ties at the range's ends
-  }
+  // Nudged by up to 2 ulps: the device's float estimate cannot decide these; by up to 100 ulps: those farther than
+  // its margin (32 to 64 ulps) are decided by the estimate alone, the others by the level table.
+  for (int ulps : {2, 100})
+    for (size_t i = 0; i < params.size(); i++) {
+      const P p = params[i];
+      if (ulps > 2 && i % 3 != 0) continue;
+      v.push_back(fq_case(shapes[i % shapes.size()], fq_params(p.scale, p.zp, p.qmin, p.qmax))
+                      .generated([p, ulps](const Graph& g, size_t index, std::mt19937& rng) {
+                        std::uniform_int_distribution<int> k(p.qmin - p.zp - 10, p.qmax - p.zp + 10);
+                        std::uniform_int_distribution<int> nudge(-ulps, ulps);
+                        std::vector<float> x((size_t)g.tensors[g.inputs[index]].elements());
+                        for (auto& f : x) {
+                          f = ((float)k(rng) + 0.5f) * p.scale;
+                          for (int u = nudge(rng); u != 0; u += u > 0 ? -1 : 1)
+                            f = std::nextafter(f, u > 0 ? std::numeric_limits<float>::infinity()
+                                                        : -std::numeric_limits<float>::infinity());
+                        }
+                        return x;
+                      })
+                      .fp32_within(0)
+                      .only_paths(bit(Path::Fp32) | bit(Path::Grad)));  // grad: ties at the range's ends
+    }
   // fp16 within a quantization step (inputs in [-2, 2], range about [-2, 2]: one step is 1/127.5 of max |ref|).
   for (const auto& shape : std::vector<std::vector<int>>{{1, 9, 9, 7}, {2, 3, 4, 16}, {1001}})
     v.push_back(fq_case(shape, fq_params(4.0f / 255, -1, -128, 127)).fp16_within(0.012).only_paths(bit(Path::Fp16)));
+  // A fused activation clamps first (BFT's student: a layer's RELU6 and its output's FAKE_QUANT in one op): scale
+  // 0.5, zero point 3 as above; RELU6 of -1, -0, 0.2, 0.25 (a tie: 1 step), 5.9, 6, 6.3, 100, NaN (stays NaN: qmin),
+  // +-inf, 2.74.
+  OpParams relu6 = fq_params(0.5f, 3, -128, 127);
+  relu6.activation = Activation::Relu6;
+  v.push_back(fq_case({12}, relu6)
+                  .fixed_floats({{-1.0f, -0.0f, 0.2f, 0.25f, 5.9f, 6.0f, 6.3f, 100.0f, nan, inf, -inf, 2.74f}})
+                  .expecting({0.0, 0.0, 0.0, 0.5, 6.0, 6.0, 6.0, 6.0, -65.5, 6.0, 0.0, 2.5})
+                  .only_paths(bit(Path::Fp32) | bit(Path::Grad)));  // grad: 0 < x < 6 and the level in range
+  // Every activation bit for bit on a typical grid, inputs around and beyond its clamp (and the gradient's edges).
+  for (Activation a : {Activation::Relu, Activation::ReluN1To1, Activation::Relu6}) {
+    OpParams p = fq_params(a == Activation::ReluN1To1 ? 2.0f / 255 : 6.0f / 255, -128, -128, 127);
+    p.activation = a;
+    v.push_back(fq_case({1, 7, 9, 13}, p).inputs_in(-2, 8).fp32_within(0).grad_within(0));
+    v.push_back(fq_case({2, 3, 4, 16}, p).inputs_in(-2, 8).fp16_within(0.03).only_paths(bit(Path::Fp16)));
+  }
   // Straight-through gradient: identity inside the clamp range [-5.4, 7.35], zero outside (half the inputs).
   v.push_back(fq_case({2, 4, 5, 6}, fq_params(0.05f, -20, -128, 127))
                   .generated(away_from({-5.4f, 7.35f}, -12, 14, 0.1f))
@@ -2975,6 +2996,8 @@ std::vector<Case> bench_cases() {
   v.push_back(pack_case({{1, 2, 3136, 64}, 1, {2}, {{1, 3136, 64}, {1, 3136, 64}}, ""}, true));
   v.push_back(bmm_case({1, 3136, 64}, {64, 64}, {1, 3136, 64}, false, false, false, true));
   v.push_back(l2_norm_case(x));
+  // Calibration's fake quantization of a RELU6 output (int8, scale 6/255).
+  v.push_back(one(OpType::FakeQuant, x, x, fq_params(6.0f / 255, -128, -128, 127)).inputs_in(-1, 7));
   return v;
 }
 

@@ -2,6 +2,8 @@
 // commute with scaling and where RELU6 is kept by a per-channel MINIMUM (on real images for both MobileNets), the
 // per-channel weight ranges even out, RELU6 is replaced only when asked, branches, graph outputs and shared weights
 // are respected, and the int8 model of an equalized MobileNet runs in TFLite bit-exactly.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -458,7 +460,9 @@ TEST_SUITE("equalize") {
       }
       CHECK(clips > 0);
       if (name.find(".tflite") != std::string::npos) CHECK(narrowed > 0);  // real layers outgrow their clip
-      const std::string path = (std::filesystem::temp_directory_path() / "tare_equalized_q8.tflite").string();
+      const std::string path =
+          (std::filesystem::temp_directory_path() / ("tare_equalized_q8_" + std::to_string(::getpid()) + ".tflite"))
+              .string();
       {
         auto bytes = export_tflite(q);
         std::ofstream f(path, std::ios::binary);

@@ -38,6 +38,15 @@ std::vector<float> softmax_rows(const std::vector<float>& logits, int classes) {
   return p;
 }
 
+}  // namespace
+
+Graph student_graph(const Graph& fq) {
+  std::vector<int> index;
+  return split_activations(activations_into_fake_quant(logits_graph(fq)), index, true);
+}
+
+namespace {
+
 // Device bytes per image of a training session of `g` (activations and their gradients, batch 1).
 uint64_t training_bytes_per_image(const Graph& g) {
   uint64_t total = 0;
@@ -56,11 +65,10 @@ struct Trainer {
 
   Trainer(std::shared_ptr<vk::Context> c, const Graph& quantized, int b)
       : ctx(std::move(c)), q(with_biases(quantized)), batch(b) {
-    std::vector<int> index;
     const Graph fq = quant::fake_quant_graph(q);
     // Distillation of probabilities when the model ends in a softmax, of the outputs themselves (squared error) else.
     dense = fq.outputs.size() != 1 || softmax_input(fq, fq.outputs[0]) < 0;
-    student = split_activations(logits_graph(fq), index, true);
+    student = student_graph(fq);
     for (size_t k = 0; k < q.ops.size(); k++) {
       const Op& op = q.ops[k];
       if (!is_weighted(op.type) || !is_q8(q.tensors[op.inputs[0]]) || !is_q8(q.tensors[op.outputs[0]])) continue;
@@ -379,8 +387,7 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
 
   // The batch that fits the memory budget.
   BftResult r;
-  std::vector<int> probe_index;
-  Graph probe = split_activations(logits_graph(quant::fake_quant_graph(with_biases(quantized))), probe_index, true);
+  const Graph probe = student_graph(quant::fake_quant_graph(with_biases(quantized)));
   const uint64_t per = training_bytes_per_image(probe);
   const uint64_t budget = o.memory_budget ? o.memory_budget : ctx->available_device_memory() / 2;
   int batch = (int)std::min<uint64_t>((uint64_t)o.batch, std::max<uint64_t>(1, budget / std::max<uint64_t>(per, 1)));

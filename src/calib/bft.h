@@ -75,6 +75,11 @@ struct BftGradients {
 BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
                            uint32_t count, const ImageFn& images);
 
+// BFT's student: the fake-quant graph `fq` (quant::fake_quant_graph(with_biases(quantized))) truncated at its
+// logits, with every fused RELU / RELU6 split out (the backward kernels take none), except where a FAKE_QUANT alone
+// reads the activation's output: that FAKE_QUANT applies the activation itself (one kernel each way, not two).
+Graph student_graph(const Graph& fq);
+
 // The graph truncated at the logits: if an output is produced by SOFTMAX (possibly followed by FAKE_QUANT, QUANTIZE
 // or DEQUANTIZE), the softmax's input becomes the output; operators nothing needs any more are removed.
 Graph logits_graph(const Graph& g);

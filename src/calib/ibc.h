@@ -6,8 +6,9 @@
 // data) are taken in topological order; the float and the quantized networks advance one layer at a time side by
 // side on the same batch (src/calib/layer_runner.h), so the cost is one float and about two quantized forward
 // passes, not one pass per layer.  At layer l the per-channel mean of e = x_quant - x_float is reduced on the GPU and
-// -E(e) is added to the layer's bias, re-quantized to its int32 (or 16-bit) grid; layer l is then evaluated again so
-// that later layers see corrected inputs.
+// -E(e) is added to the layer's bias, re-quantized to its int32 (or 16-bit) grid; layer l's output is then moved by
+// the change of its float bias (and its activation and output quantization run again) so that later layers see
+// corrected inputs.
 #pragma once
 
 #include <cstdint>

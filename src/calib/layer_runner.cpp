@@ -43,7 +43,9 @@ Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) 
     const Op& op = g.ops[i];
     index[i] = (int)out.ops.size();
     const Activation a = op.params.activation;
-    if ((!every_op && !is_weighted(op.type)) || (a != Activation::Relu && a != Activation::Relu6)) {
+    // FAKE_QUANT applies its own fused activation, forward and backward.
+    if ((!every_op && !is_weighted(op.type)) || op.type == OpType::FakeQuant ||
+        (a != Activation::Relu && a != Activation::Relu6)) {
       out.ops.push_back(op);
       continue;
     }
@@ -64,6 +66,26 @@ Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) 
     out.ops.push_back(std::move(act));
   }
   return out;
+}
+
+Graph activations_into_fake_quant(Graph g) {
+  std::vector<int> readers(g.tensors.size(), 0), reader(g.tensors.size(), -1);
+  for (size_t i = 0; i < g.ops.size(); i++)
+    for (int t : g.ops[i].inputs)
+      if (t >= 0) readers[t]++, reader[t] = (int)i;
+  for (int t : g.outputs) readers[t]++;
+  for (Op& op : g.ops) {
+    const Activation a = op.params.activation;
+    if (op.type == OpType::FakeQuant || (a != Activation::Relu && a != Activation::Relu6) || op.outputs.size() != 1)
+      continue;
+    const int t = op.outputs[0];
+    if (readers[t] != 1 || reader[t] < 0) continue;
+    Op& fq = g.ops[reader[t]];
+    if (fq.type != OpType::FakeQuant || fq.params.activation != Activation::None) continue;
+    fq.params.activation = a;  // op's output is now its pre-activation value
+    op.params.activation = Activation::None;
+  }
+  return g;
 }
 
 namespace {
@@ -138,7 +160,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   quant::FakeQuantMap map;
   Graph fq0 = quant::fake_quant_graph(q_, &map);
   std::vector<int> fq_index, f_index;
-  fq_ = split_activations(fq0, fq_index);
+  fq_ = split_activations(activations_into_fake_quant(fq0), fq_index);
   f_ = split_activations(float_graph, f_index);
 
   const std::vector<int> qw = weighted_ops(q_), fqw = weighted_ops(fq0), fw = weighted_ops(float_graph);
@@ -229,6 +251,9 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
     partial = std::max<uint64_t>(partial, chunks * s.c4() * 64);
   }
   sums_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 64), vk::MemoryKind::Device);
+  // A layer's shift (C4 vec4s) fits in the first quarter of its sums block, so the same offsets / 4 are aligned.
+  shift_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total / 4, 64), vk::MemoryKind::Upload);
+  for (const Layer& L : layers_) evaluated_.push_back(constant_to_float(fq_.tensors[L.fq_bias]));
   partial_ = std::make_unique<vk::Buffer>(ctx_, partial, vk::MemoryKind::Device);
   readback_ = std::make_unique<vk::Buffer>(ctx_, sums_->size(), vk::MemoryKind::Readback);
   runs_.assign(layers_.size() * 4, 0.0);
@@ -292,12 +317,15 @@ void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
   }
   if (pass.rerun) {
     TARE_CHECK(qpos_ == (size_t)L.fq_end, TARE_ERROR_INTERNAL, "only the layer just advanced can run again");
-    qs_->record_ops(rec, L.fq_op, L.fq_end);
+    record_shift(rec, l);
+    qs_->record_ops(rec, L.fq_op + 1, L.fq_end);
   } else {
     TARE_CHECK(fpos_ <= (size_t)L.f_op && qpos_ <= (size_t)L.fq_op, TARE_ERROR_INTERNAL,
                "layers must be advanced in order");
     fs_->record_ops(rec, fpos_, L.f_end);
     qs_->record_ops(rec, qpos_, L.fq_end);
+    for (int k = l; k >= 0 && layers_[k].fq_op >= (int)qpos_; k--)  // the layers evaluated now, with today's biases
+      evaluated_[k] = constant_to_float(fq_.tensors[layers_[k].fq_bias]);
     fpos_ = L.f_end;
     qpos_ = L.fq_end;
   }
@@ -314,10 +342,32 @@ void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
     if (pass.points & (1 << point)) runs_[(l * 2 + slot) * 2 + point] += 1;
 }
 
+void LayerRunner::record_shift(vk::Recorder& rec, int l) {
+  const Layer& L = layers_[l];
+  const std::vector<float> now = constant_to_float(fq_.tensors[L.fq_bias]);
+  const ops::Shape4 s = ops::shape4(qs_->graph().tensors[L.fq_pre].shape);
+  TARE_CHECK(now.size() == (size_t)s.c && evaluated_[l].size() == now.size(), TARE_ERROR_INTERNAL,
+             "bias and layer channels differ");
+  float* shift = reinterpret_cast<float*>(static_cast<uint8_t*>(shift_->mapped()) + layer_offset_[l] / 4);
+  std::fill(shift, shift + (size_t)s.c4() * 4, 0.0f);  // padding lanes stay 0
+  for (int c = 0; c < s.c; c++) shift[c] = now[c] - evaluated_[l][c];
+  shift_->flush(layer_offset_[l] / 4, (uint64_t)s.c4() * 16);
+  evaluated_[l] = now;
+  struct {
+    int32_t total, C4;
+  } pc = {(int32_t)(s.rows() * s.c4()), s.c4()};
+  ops::record_dispatch(rec,
+                       ops::shader_dispatch(*ctx_, "channel_shift", {},
+                                            {qs_->tensor_storage(L.fq_pre),
+                                             {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16}},
+                                            pc, ops::grid_xy(pc.total, ops::kShaderLocal)),
+                       nullptr);
+}
+
 uint32_t LayerRunner::dispatch_bound(const Pass& pass) const {
   const Layer& L = layers_.at(pass.layer);
   const uint32_t diffs = 4;  // two reductions per point
-  if (pass.rerun) return qs_->dispatch_bound(L.fq_op, L.fq_end) + diffs;
+  if (pass.rerun) return qs_->dispatch_bound(L.fq_op + 1, L.fq_end) + 1 + diffs;
   return fs_->dispatch_bound(std::min(fpos_, (size_t)L.f_end), L.f_end) +
          qs_->dispatch_bound(std::min(qpos_, (size_t)L.fq_end), L.fq_end) + diffs;
 }

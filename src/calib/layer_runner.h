@@ -3,8 +3,10 @@
 // block of IBC and of the error analysis (calib/ibc.h).
 //
 // Graphs: F = the float graph, Q = the quantized graph (every layer given an int32 bias), FQ = fake_quant_graph(Q).
-// In F and FQ the fused RELU / RELU6 of every layer is split out into its own operator, so that both the
-// pre-activation and the post-activation outputs exist as tensors.  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
+// In F the fused RELU / RELU6 of every layer is split out into its own operator, so that both the pre-activation
+// and the post-activation outputs exist as tensors; in FQ the layer's output FAKE_QUANT applies it
+// (activations_into_fake_quant), so that the weighted op writes the pre-activation value and the FAKE_QUANT the
+// quantized post-activation one (a RELU whose output something else reads too is split out instead).  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
 // FULLY_CONNECTED of Q with 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type,
 // same output shape).  Each graph runs in its own session (one arena each; SegmentOptions::keep_until keeps a
 // layer's input alive so that the layer can run again after its bias changed).
@@ -36,8 +38,13 @@ Graph with_biases(const Graph& quantized);
 
 // A float graph with the fused RELU / RELU6 of every weighted op split into its own operator (the weighted op then
 // writes a new tensor "<output>/pre").  index[i]: the new position of op i.
-// every_op: also the fused activations of the other operators (ADD, pools, ...), as training needs.
+// every_op: also the fused activations of the other operators (ADD, pools, ...), as training needs.  A FAKE_QUANT
+// keeps its activation (its kernels and gradient apply it).
 Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op = false);
+
+// Moves the fused RELU / RELU6 of every operator whose output only a FAKE_QUANT reads into that FAKE_QUANT (the
+// operator then writes its pre-activation value): the same values, one kernel fewer each way.
+Graph activations_into_fake_quant(Graph g);
 
 class LayerRunner {
  public:
@@ -58,8 +65,10 @@ class LayerRunner {
   enum Points : uint8_t { kNone = 0, kPre = 1, kPost = 2, kBoth = 3 };
   // One piece of a submission.  Advance (rerun false): both networks through layer `layer` from where they stand
   // (the first pass after set_images also packs the inputs).  Rerun: layer `layer` of the quantized network again,
-  // after set_bias; only the layer advanced last can run again.  Each measured point's errors are added to sums
-  // slot `slot` (0 or 1).
+  // after set_bias; only the layer advanced last can run again.  A rerun does not evaluate the weighted op again: it
+  // adds the change of the float bias to its stored output (shaders/channel_shift.comp), which equals evaluating it
+  // with the new bias up to float rounding, and runs the layer's activation and FAKE_QUANT.  Each measured point's
+  // errors are added to sums slot `slot` (0 or 1).
   struct Pass {
     int layer = 0, slot = 0;
     bool rerun = false;
@@ -82,6 +91,7 @@ class LayerRunner {
 
  private:
   void record_pass(vk::Recorder& rec, const Pass& pass);
+  void record_shift(vk::Recorder& rec, int l);
   uint32_t dispatch_bound(const Pass& pass) const;
   void record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset);
   uint64_t slot_offset(int l, int slot, int point) const;
@@ -93,6 +103,8 @@ class LayerRunner {
   std::unique_ptr<SegmentSession> fs_, qs_;
   std::unique_ptr<vk::Buffer> sums_, partial_, readback_;    // readback_: host copy of sums_, refreshed per run
   std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
+  std::vector<std::vector<float>> evaluated_;                // per layer: the float bias its stored output has
+  std::unique_ptr<vk::Buffer> shift_;                        // per layer (at layer_offset_ / 4): bias change, vec4s
   std::vector<uint64_t> layer_offset_;                       // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
   std::vector<double> runs_;                                 // per layer, slot and point: batches folded in
   size_t fpos_ = 0, qpos_ = 0;                               // next op to run in F / FQ

@@ -42,8 +42,10 @@ KernelPtr make_fake_quant(BuildContext& b, const Op& op) {
              TARE_ERROR_INVALID_MODEL, where + "invalid quantization range or zero point");
   uint32_t bits;
   std::memcpy(&bits, &p.fq_scale, 4);
-  const int32_t pc[7] = {
-      (int32_t)(s.rows() * s.c4()), s.c, s.c4(), (int32_t)bits, p.fq_zero_point, p.fq_qmin, p.fq_qmax};
+  int32_t act_lo = 0, act_hi = 0;
+  const bool act = activation_keys(p.activation, act_lo, act_hi);
+  const int32_t pc[9] = {
+      (int32_t)(s.rows() * s.c4()), s.c, s.c4(), (int32_t)bits, p.fq_zero_point, p.fq_qmin, p.fq_qmax, act_lo, act_hi};
   // The level table (shaders/fake_quant.comp): keys[q - qmin] = the smallest order key reaching level q.
   const int64_t levels = (int64_t)p.fq_qmax - p.fq_qmin + 1;
   const bool table = levels <= kMaxTableLevels;
@@ -51,7 +53,7 @@ KernelPtr make_fake_quant(BuildContext& b, const Op& op) {
   for (int64_t q = p.fq_qmin + 1; table && q <= p.fq_qmax; q++)
     keys[(size_t)(q - p.fq_qmin)] = first_key_at_least(p.fq_scale, p.fq_zero_point, q);
   const ConstSlice ks = b.add_constant_bytes(keys.data(), keys.size() * 4);
-  auto pipe = b.pipeline("fake_quant", {kPer, table ? 1u : 0u}, sizeof(pc), 3, kLocal);
+  auto pipe = b.pipeline("fake_quant", {kPer, table ? 1u : 0u, act ? 1u : 0u}, sizeof(pc), 3, kLocal);
   return make_dispatch(std::move(pipe), {Binding::t(op.inputs[0]), Binding::c(ks), Binding::t(op.outputs[0])}, pc,
                        grid_xy(pc[0], (int64_t)kLocal * kPer));
 }

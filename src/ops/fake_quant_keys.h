@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "model/graph.h"
+
 namespace tare::ops {
 
 // Float bits as an int32 that orders like the values: negatives below positives, -0 just below +0, NaNs beyond
@@ -40,6 +42,16 @@ inline int32_t first_key_at_least(float scale, int32_t zero_point, int64_t q) {
     else lo = mid + 1;
   }
   return (int32_t)lo;
+}
+
+// A fused activation as a clamp of order keys: [lo, hi] (a RELU's hi is +inf's key).  false: none (Activation::None).
+inline bool activation_keys(Activation a, int32_t& lo, int32_t& hi) {
+  switch (a) {
+    case Activation::Relu: lo = order_key(0.0f), hi = order_key(INFINITY); return true;
+    case Activation::ReluN1To1: lo = order_key(-1.0f), hi = order_key(1.0f); return true;
+    case Activation::Relu6: lo = order_key(0.0f), hi = order_key(6.0f); return true;
+    default: lo = hi = 0; return false;
+  }
 }
 
 }  // namespace tare::ops

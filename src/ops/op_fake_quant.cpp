@@ -1,7 +1,10 @@
 // FAKE_QUANT, internal (never imported or exported): the fake-quant float path (src/quant/fake_quant.h).
 // y = (clamp(round_half_away(x / scale) + zp, qmin, qmax) - zp) * scale, float32 in and out; x / scale is rounded
 // as QUANTIZE rounds it (the double quotient, i.e. the exact one), the product is a float32 product.  Parameters:
-// OpParams::fq_*.  Backward: the straight-through estimator.  Kernels: fake_quant.cpp, grad_fake_quant.cpp.
+// OpParams::fq_*.  A fused activation (OpParams::activation) clamps x first: BFT's student quantizes a layer's
+// pre-activation output in one kernel, and its gradient in one kernel too.  Backward: the straight-through
+// estimator, times the activation's own rule (src/ref/grad_ops.h, passes).  Kernels: fake_quant.cpp,
+// grad_fake_quant.cpp.
 #include <cmath>
 
 #include "ops/op_def.h"

@@ -368,9 +368,10 @@ void GradContext::fake_quant() {
   const std::vector<float>& gy = res_.activations[o];
   const std::vector<float>& xv = value(x);
   for (size_t i = 0; i < gy.size(); i++) {
-    // The forward's rounding: the double quotient, half away from zero.
-    const double q = std::round((double)xv[i] / (double)p.fq_scale) + p.fq_zero_point;
-    if (q >= p.fq_qmin && q <= p.fq_qmax) (*gx)[i] += gy[i];  // NaN compares false: no gradient
+    // A fused activation first (its own rule), then the forward's rounding: the double quotient, half away from zero.
+    const float y = detail::apply_activation(xv[i], p.activation);
+    const double q = std::round((double)y / (double)p.fq_scale) + p.fq_zero_point;
+    if (q >= p.fq_qmin && q <= p.fq_qmax && passes(p.activation, y)) (*gx)[i] += gy[i];  // NaN: no gradient
   }
 }
 

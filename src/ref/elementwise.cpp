@@ -132,7 +132,7 @@ void fake_quant(OpContext& c) {
   const std::vector<float>& in = c.in(0);
   std::vector<float>& out = c.out(0, c.in_shape(0));
   for (size_t i = 0; i < in.size(); i++)
-    out[i] = fake_quant_value(in[i], p.fq_scale, p.fq_zero_point, p.fq_qmin, p.fq_qmax);
+    out[i] = fake_quant_value(apply_activation(in[i], p.activation), p.fq_scale, p.fq_zero_point, p.fq_qmin, p.fq_qmax);
 }
 
 }  // namespace tare::ref::detail
