@@ -191,6 +191,38 @@ TEST_SUITE("quant") {
     check_quantized_net(ctx, b.g, q, in);
   }
 
+  TEST_CASE("quantized graph: CONCATENATION of RESHAPEd layer outputs (a detector's heads) takes their ranges") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    // Two heads, each reshaped to [1, anchors, k] and joined on the last axis, as BlazeFace's outputs are; the
+    // 1-channel head's RESHAPE changes no byte, so the calibration sees no run of its own for it.
+    GraphBuilder b;
+    const int x = b.input({1, 4, 4, 3});
+    OpParams p;
+    p.padding = Padding::Same;
+    auto head = [&](int channels, float scale) {
+      const int y = b.op(OpType::Conv2D,
+                         {x, b.random_constant({channels, 1, 1, 3}, -scale, scale), b.random_constant({channels})},
+                         {1, 4, 4, channels}, p);
+      OpParams r;
+      r.new_shape = {1, 16, channels};
+      return b.op(OpType::Reshape, {y}, r.new_shape, r);
+    };
+    const int a = head(1, 3.0f), c = head(2, 0.5f);
+    OpParams axis;
+    axis.axis = 2;
+    b.output(b.op(OpType::Concatenation, {a, c}, {1, 16, 3}, axis));
+    infer_shapes(b.g);
+    std::mt19937 rng(14);
+    std::uniform_real_distribution<float> d(-1, 1);
+    std::vector<float> in(4 * 4 * 3);
+    for (auto& v : in) v = d(rng);
+    auto st = calib::calibrate(
+        ctx, b.g, 1, 1, [&](uint32_t, float* dst) { std::copy(in.begin(), in.end(), dst); }, nullptr);
+    const Graph q = quant::quantize_graph(b.g, st, {}, nullptr);
+    check_quantized_net(ctx, b.g, q, in);
+  }
+
   TEST_CASE("quantized graph: PRELU's constant alpha on its own int8 scale, bit-exact on the GPU and in TFLite") {
     auto ctx = gpu();
     if (!ctx) return;

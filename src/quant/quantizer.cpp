@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -170,8 +171,14 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
     has_q[t] = 1;
     r.activations++;
   };
-  // A tensor's float range: a constant's values, else its calibration range.
-  auto range_of = [&](int t, const std::string& ctx, float& mn, float& mx) {
+  std::vector<int> producer_of(g.tensors.size(), -1);
+  for (size_t i = 0; i < g.ops.size(); i++)
+    for (int t : g.ops[i].outputs) producer_of[(size_t)t] = (int)i;
+  // A tensor's float range: a constant's values, else its calibration range.  The output of an op that keeps its
+  // input's parameters (RESHAPE, SQUEEZE, ...) may have no statistics of its own (the session can run it as a view
+  // of its input, with no pass over its values): its input's range is the one its parameters come from.
+  std::function<void(int, const std::string&, float&, float&)> range_of =
+      [&](int t, const std::string& ctx, float& mn, float& mx) {
     const Tensor& x = g.tensors[t];
     if (x.is_const && x.dtype == DType::F32) {
       std::vector<float> v = floats_of(x);
@@ -179,6 +186,10 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
       mx = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
       return;
     }
+    const int producer = producer_of[(size_t)t];
+    if (!stats[t].seen() && producer >= 0 &&
+        op_traits(g.ops[(size_t)producer].type).output_quant == OutputQuant::SameAsInput)
+      return range_of(g.ops[(size_t)producer].inputs[0], ctx, mn, mx);
     const ChannelStats& st = stats[t];
     TARE_CHECK(st.seen(), TARE_ERROR_INVALID_ARGUMENT, ctx + "no calibration range for tensor '" + x.name + "'");
     if (st.has_range) {  // chosen by a range method (quant/ranges.h)
