@@ -1,5 +1,7 @@
 // Cost of bias correction on this device, as ratios measured side by side in one run: IBC wall time and one BFT
-// training step per image, against one float forward pass of the same batch.  Public C API only.
+// training step per image, against one float forward pass of the same batch.  Public C API only.  IBC and the
+// forward pass are also timed by the process's CPU time (every thread, lavapipe's included), steadier than wall time
+// on a shared machine.
 //   bench_calibration [--images N (default 8)] [MODEL ...]   (models default to the shared MobileNets)
 #include <tare/tare.h>
 
@@ -8,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,9 @@ using tare::data::data_dir;
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+// The process's CPU time (all threads) in ms.
+double cpu_ms() { return 1000.0 * (double)std::clock() / CLOCKS_PER_SEC; }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -61,7 +67,8 @@ int main(int argc, char** argv) {
   tare_device_info_init(&dev);
   tare_context_get_device_info(ctx, &dev);
   std::printf("tare %s on %s; batch of %u images\n", tare_version(), dev.name, images);
-  std::printf("%-28s %12s %10s %8s %14s %10s\n", "model", "float pass", "IBC", "IBC/fwd", "BFT step/img", "BFT/fwd");
+  std::printf("%-28s %12s %10s %8s %11s %10s %8s %14s %10s\n", "model", "float pass", "IBC", "IBC/fwd", "fwd cpu",
+              "IBC cpu", "cpu/cpu", "BFT step/img", "BFT/fwd");
   bool failed = false;
   for (const std::string& name : models) {
     const std::string path = data_dir() + "/models/" + name + ".tflite";
@@ -80,20 +87,21 @@ int main(int argc, char** argv) {
     tare_session_options so;
     tare_session_options_init(&so);
     so.batch = images;
-    std::vector<double> fwd, ibc;
+    std::vector<double> fwd, ibc, fwd_cpu, ibc_cpu;
     bool good = ok(tare_quantize_array(m, batch.data(), images, nullptr, &q, nullptr), "quantize") &&
                 ok(tare_session_create(m, &so, &s), "float session") &&
                 ok(tare_session_set_input(s, 0, batch.data(), batch.size() * 4), "input");
     for (int r = 0; good && r < 4; r++) {
-      double t0 = now_ms();
+      const double t0 = now_ms(), c0 = cpu_ms();
       good = ok(tare_session_run(s), "float run");
-      if (r) fwd.push_back(now_ms() - t0);  // the first run warms up
+      if (r) fwd.push_back(now_ms() - t0), fwd_cpu.push_back(cpu_ms() - c0);  // the first run warms up
     }
     for (int r = 0; good && r < 3; r++) {
       tare_ibc_report rep;
       tare_ibc_report_init(&rep);
+      const double c0 = cpu_ms();
       good = ok(tare_correct_bias_array(m, q, batch.data(), images, nullptr, &c, &rep, nullptr), "IBC");
-      if (good) ibc.push_back(rep.wall_ms);
+      if (good) ibc.push_back(rep.wall_ms), ibc_cpu.push_back(cpu_ms() - c0);
       tare_model_destroy(c);
       c = nullptr;
     }
@@ -124,9 +132,9 @@ int main(int argc, char** argv) {
       tare_model_destroy(c);
     }
     if (good) {
-      const double f = median(fwd), i = median(ibc);
-      std::printf("%-28s %9.1f ms %7.0f ms %7.1fx %11.1f ms %9.1fx\n", name.c_str(), f, i, i / f, bft_step,
-                  bft_step * images / f);
+      const double f = median(fwd), i = median(ibc), fc = median(fwd_cpu), ic = median(ibc_cpu);
+      std::printf("%-28s %9.1f ms %7.0f ms %7.1fx %8.1f ms %7.0f ms %7.1fx %11.1f ms %9.1fx\n", name.c_str(), f, i,
+                  i / f, fc, ic, ic / fc, bft_step, bft_step * images / f);
     } else {
       failed = true;
     }
@@ -135,8 +143,9 @@ int main(int argc, char** argv) {
     tare_model_destroy(m);
   }
   std::printf(
-      "IBC/fwd: IBC wall time over one float forward pass of the batch; BFT/fwd: one training pass of the\n"
-      "batch (forward, loss, backward, bias gradients, Adam) over one float forward pass.\n");
+      "IBC/fwd: IBC wall time over one float forward pass of the batch; cpu/cpu: the same by process CPU time\n"
+      "(medians); BFT/fwd: one training pass of the batch (forward, loss, backward, bias gradients, Adam) over one\n"
+      "float forward pass.\n");
   tare_context_destroy(ctx);
   return failed ? 1 : 0;
 }
