@@ -15,7 +15,8 @@ namespace tare::calib {
 
 namespace {
 
-constexpr int kChunk = 64;  // rows per partial sum (shaders/channel_diff.comp)
+constexpr int kChunk = 64;         // rows per partial sum (shaders/channel_diff.comp)
+constexpr uint32_t kShiftPer = 4;  // vec4 groups per invocation (shaders/channel_shift.comp)
 
 const char* activation_name(Activation a) {
   switch (a) {
@@ -367,10 +368,10 @@ void LayerRunner::record_shift(vk::Recorder& rec, int l) {
     int32_t total, C4;
   } pc = {(int32_t)(s.rows() * s.c4()), s.c4()};
   ops::record_dispatch(rec,
-                       ops::shader_dispatch(*ctx_, "channel_shift", {},
+                       ops::shader_dispatch(*ctx_, "channel_shift", {kShiftPer},
                                             {qs_->tensor_storage(L.fq_pre),
                                              {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16}},
-                                            pc, ops::grid_xy(pc.total, ops::kShaderLocal)),
+                                            pc, ops::grid_xy(pc.total, (int64_t)ops::kShaderLocal * kShiftPer)),
                        nullptr);
 }
 
