@@ -2,7 +2,8 @@
 // training step per image, against one float forward pass of the same batch.  Public C API only.  IBC and the
 // forward pass are also timed by the process's CPU time (every thread, lavapipe's included), steadier than wall time
 // on a shared machine.
-//   bench_calibration [--images N (default 8)] [MODEL ...]   (models default to the shared MobileNets)
+//   bench_calibration [--images N (default 8)] [--ibc-runs N (default 3)] [--no-bft] [MODEL ...]
+//   (models default to the shared MobileNets; IBC's figures are medians of its runs)
 #include <tare/tare.h>
 
 #include <algorithm>
@@ -44,13 +45,19 @@ bool ok(tare_status st, const char* what) {
 
 int main(int argc, char** argv) {
   uint32_t images = 8;
+  int ibc_runs = 3;
+  bool bft = true;
   std::vector<std::string> models;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (a == "--images" && i + 1 < argc) {
       images = (uint32_t)std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--ibc-runs" && i + 1 < argc) {
+      ibc_runs = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--no-bft") {
+      bft = false;
     } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "usage: bench_calibration [--images N] [MODEL ...]\n");
+      std::fprintf(stderr, "usage: bench_calibration [--images N] [--ibc-runs N] [--no-bft] [MODEL ...]\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     } else {
       models.push_back(a);
@@ -96,7 +103,7 @@ int main(int argc, char** argv) {
       good = ok(tare_session_run(s), "float run");
       if (r) fwd.push_back(now_ms() - t0), fwd_cpu.push_back(cpu_ms() - c0);  // the first run warms up
     }
-    for (int r = 0; good && r < 3; r++) {
+    for (int r = 0; good && r < ibc_runs; r++) {
       tare_ibc_report rep;
       tare_ibc_report_init(&rep);
       const double c0 = cpu_ms();
@@ -106,7 +113,7 @@ int main(int argc, char** argv) {
       c = nullptr;
     }
     double bft_step = 0;
-    if (good) {
+    if (good && bft) {
       struct Feed {
         const std::vector<float>* v;
       } feed{&batch};
@@ -133,8 +140,10 @@ int main(int argc, char** argv) {
     }
     if (good) {
       const double f = median(fwd), i = median(ibc), fc = median(fwd_cpu), ic = median(ibc_cpu);
-      std::printf("%-28s %9.1f ms %7.0f ms %7.1fx %8.1f ms %7.0f ms %7.1fx %11.1f ms %9.1fx\n", name.c_str(), f, i,
-                  i / f, fc, ic, ic / fc, bft_step, bft_step * images / f);
+      std::printf("%-28s %9.1f ms %7.0f ms %7.1fx %8.1f ms %7.0f ms %7.1fx", name.c_str(), f, i, i / f, fc, ic,
+                  ic / fc);
+      if (bft) std::printf(" %11.1f ms %9.1fx\n", bft_step, bft_step * images / f);
+      else std::printf(" %14s %10s\n", "-", "-");
     } else {
       failed = true;
     }
