@@ -4,12 +4,13 @@
 //
 // Graphs: F = the float graph, Q = the quantized graph (every layer given an int32 bias), FQ = fake_quant_graph(Q).
 // In F the fused RELU / RELU6 of every layer is split out into its own operator when the pre-activation point is
-// measured, so that both the pre-activation and the post-activation outputs exist as tensors; in FQ the layer's output FAKE_QUANT applies it
-// (activations_into_fake_quant), so that the weighted op writes the pre-activation value and the FAKE_QUANT the
-// quantized post-activation one (a RELU whose output something else reads too is split out instead).  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
-// FULLY_CONNECTED of Q with 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type,
-// same output shape).  Each graph runs in its own session (one arena each; SegmentOptions::keep_until keeps a
-// layer's input alive so that the layer can run again after its bias changed).
+// measured, so that both the pre-activation and the post-activation outputs exist as tensors (otherwise F keeps them
+// fused); in FQ the layer's output FAKE_QUANT applies it (activations_into_fake_quant), so that the weighted op
+// writes the pre-activation value and the FAKE_QUANT the quantized post-activation one (a RELU whose output something
+// else reads too is split out instead).  A layer is every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED of Q with
+// 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type, same output shape).  Each
+// graph runs in its own session (one arena each; SegmentOptions::keep_until keeps a layer's input alive so that the
+// layer can run again after its bias changed).
 #pragma once
 
 #include <memory>
