@@ -1,6 +1,9 @@
 // Cost of bias correction on this device, as ratios measured side by side in one run: IBC wall time and one BFT
-// training step per image, against one float forward pass of the same batch.  Public C API only.
-//   bench_calibration [--images N (default 8)] [MODEL ...]   (models default to the shared MobileNets)
+// training step per image, against one float forward pass of the same batch.  Public C API only.  IBC and the
+// forward pass are also timed by the process's CPU time (every thread, lavapipe's included), steadier than wall time
+// on a shared machine.
+//   bench_calibration [--images N (default 8)] [--ibc-runs N (default 3)] [--no-bft] [MODEL ...]
+//   (models default to the shared MobileNets; IBC's figures are medians of its runs)
 #include <tare/tare.h>
 
 #include <algorithm>
@@ -8,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -22,6 +26,9 @@ using tare::data::data_dir;
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+// The process's CPU time (all threads) in ms.
+double cpu_ms() { return 1000.0 * (double)std::clock() / CLOCKS_PER_SEC; }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -38,13 +45,19 @@ bool ok(tare_status st, const char* what) {
 
 int main(int argc, char** argv) {
   uint32_t images = 8;
+  int ibc_runs = 3;
+  bool bft = true;
   std::vector<std::string> models;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (a == "--images" && i + 1 < argc) {
       images = (uint32_t)std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--ibc-runs" && i + 1 < argc) {
+      ibc_runs = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--no-bft") {
+      bft = false;
     } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "usage: bench_calibration [--images N] [MODEL ...]\n");
+      std::fprintf(stderr, "usage: bench_calibration [--images N] [--ibc-runs N] [--no-bft] [MODEL ...]\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     } else {
       models.push_back(a);
@@ -61,7 +74,8 @@ int main(int argc, char** argv) {
   tare_device_info_init(&dev);
   tare_context_get_device_info(ctx, &dev);
   std::printf("tare %s on %s; batch of %u images\n", tare_version(), dev.name, images);
-  std::printf("%-28s %12s %10s %8s %14s %10s\n", "model", "float pass", "IBC", "IBC/fwd", "BFT step/img", "BFT/fwd");
+  std::printf("%-28s %12s %10s %8s %11s %10s %8s %14s %10s\n", "model", "float pass", "IBC", "IBC/fwd", "fwd cpu",
+              "IBC cpu", "cpu/cpu", "BFT step/img", "BFT/fwd");
   bool failed = false;
   for (const std::string& name : models) {
     const std::string path = data_dir() + "/models/" + name + ".tflite";
@@ -80,25 +94,26 @@ int main(int argc, char** argv) {
     tare_session_options so;
     tare_session_options_init(&so);
     so.batch = images;
-    std::vector<double> fwd, ibc;
+    std::vector<double> fwd, ibc, fwd_cpu, ibc_cpu;
     bool good = ok(tare_quantize_array(m, batch.data(), images, nullptr, &q, nullptr), "quantize") &&
                 ok(tare_session_create(m, &so, &s), "float session") &&
                 ok(tare_session_set_input(s, 0, batch.data(), batch.size() * 4), "input");
     for (int r = 0; good && r < 4; r++) {
-      double t0 = now_ms();
+      const double t0 = now_ms(), c0 = cpu_ms();
       good = ok(tare_session_run(s), "float run");
-      if (r) fwd.push_back(now_ms() - t0);  // the first run warms up
+      if (r) fwd.push_back(now_ms() - t0), fwd_cpu.push_back(cpu_ms() - c0);  // the first run warms up
     }
-    for (int r = 0; good && r < 3; r++) {
+    for (int r = 0; good && r < ibc_runs; r++) {
       tare_ibc_report rep;
       tare_ibc_report_init(&rep);
+      const double c0 = cpu_ms();
       good = ok(tare_correct_bias_array(m, q, batch.data(), images, nullptr, &c, &rep, nullptr), "IBC");
-      if (good) ibc.push_back(rep.wall_ms);
+      if (good) ibc.push_back(rep.wall_ms), ibc_cpu.push_back(cpu_ms() - c0);
       tare_model_destroy(c);
       c = nullptr;
     }
     double bft_step = 0;
-    if (good) {
+    if (good && bft) {
       struct Feed {
         const std::vector<float>* v;
       } feed{&batch};
@@ -124,9 +139,11 @@ int main(int argc, char** argv) {
       tare_model_destroy(c);
     }
     if (good) {
-      const double f = median(fwd), i = median(ibc);
-      std::printf("%-28s %9.1f ms %7.0f ms %7.1fx %11.1f ms %9.1fx\n", name.c_str(), f, i, i / f, bft_step,
-                  bft_step * images / f);
+      const double f = median(fwd), i = median(ibc), fc = median(fwd_cpu), ic = median(ibc_cpu);
+      std::printf("%-28s %9.1f ms %7.0f ms %7.1fx %8.1f ms %7.0f ms %7.1fx", name.c_str(), f, i, i / f, fc, ic,
+                  ic / fc);
+      if (bft) std::printf(" %11.1f ms %9.1fx\n", bft_step, bft_step * images / f);
+      else std::printf(" %14s %10s\n", "-", "-");
     } else {
       failed = true;
     }
@@ -135,8 +152,9 @@ int main(int argc, char** argv) {
     tare_model_destroy(m);
   }
   std::printf(
-      "IBC/fwd: IBC wall time over one float forward pass of the batch; BFT/fwd: one training pass of the\n"
-      "batch (forward, loss, backward, bias gradients, Adam) over one float forward pass.\n");
+      "IBC/fwd: IBC wall time over one float forward pass of the batch; cpu/cpu: the same by process CPU time\n"
+      "(medians); BFT/fwd: one training pass of the batch (forward, loss, backward, bias gradients, Adam) over one\n"
+      "float forward pass.\n");
   tare_context_destroy(ctx);
   return failed ? 1 : 0;
 }

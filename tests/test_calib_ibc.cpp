@@ -218,6 +218,40 @@ TEST_SUITE("calib") {
     check_validation();
   }
 
+  TEST_CASE("layer errors: a runner measuring post-activation points only (float activations fused) matches the CPU") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(15);
+    Graph g = dw_net(13, 11, 3, 7, 40, rng);  // layers with a fused RELU6, a fused RELU and none
+    Images im = random_images(6, 13 * 11 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 3));
+    CpuErrors cpu = cpu_errors(g, q, im, 3, 3);
+    calib::LayerRunner run(ctx, g, calib::with_biases(q), 3, calib::LayerRunner::kPost);
+    std::vector<float> batch;
+    for (size_t i = 3; i < 6; i++) batch.insert(batch.end(), im[i].begin(), im[i].end());
+    run.set_images(batch.data(), batch.size());
+    run.run_all(0);
+    REQUIRE(run.layers().size() == cpu.post.size());
+    for (size_t k = 0; k < run.layers().size(); k++) {
+      CAPTURE(k);
+      const calib::StageErrors s = run.sums((int)k, 0);
+      const CpuLayer& c = cpu.post[k];
+      REQUIRE(s.post.size() == c.se.size());
+      for (size_t ch = 0; ch < s.post.size(); ch++) {
+        CHECK(s.pre[ch].count == 0);  // never measured
+        CHECK(s.post[ch].count == c.count);
+        CHECK(mean_error_close(s.post[ch], c, ch));
+        CHECK(sum_e2_close(s.post[ch], c, ch));
+        CHECK(sum_x_close(s.post[ch], c, ch));
+        CHECK(sum_x2_close(s.post[ch], c, ch));
+      }
+    }
+    // Its float network has no pre-activation tensors: asking for them is an error, not a wrong sum.
+    CHECK_THROWS_AS(run.advance(0, 1, calib::LayerRunner::kPre), tare::Error);
+    CHECK_THROWS_AS(calib::LayerRunner(ctx, g, calib::with_biases(q), 1, calib::LayerRunner::kNone), tare::Error);
+    check_validation();
+  }
+
   TEST_CASE("layer errors: the BFT stage of the diagnostics equals the CPU reference's sums of the fine-tuned model") {
     auto ctx = gpu();
     if (!ctx) return;

@@ -62,13 +62,16 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   std::vector<float> all(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, all.data() + n * i);
   const Graph q = with_biases(quantized);
+  // Without diagnostics only the point the correction uses is measured, and corrected layers are not measured again.
+  const uint8_t used = options.pre_activation ? LayerRunner::kPre : LayerRunner::kPost;
+  const uint8_t measured = options.diagnostics ? (uint8_t)LayerRunner::kBoth : used;
   std::vector<Batch> batches;
   std::vector<std::unique_ptr<LayerRunner>> runners;
   for (uint32_t first = 0; first < count; first += per_run) {
     const int size = (int)std::min(per_run, count - first);
     auto same = std::find_if(runners.begin(), runners.end(), [&](const auto& r) { return r->batch() == size; });
     if (same == runners.end())
-      same = runners.insert(runners.end(), std::make_unique<LayerRunner>(ctx, float_graph, q, size));
+      same = runners.insert(runners.end(), std::make_unique<LayerRunner>(ctx, float_graph, q, size, measured));
     batches.push_back({same->get(), all.data() + n * first, n * (size_t)size});
   }
   const bool one_batch = batches.size() == 1;
@@ -81,10 +84,8 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   const int L = (int)run.layers().size();
   const std::vector<bool> corrects = layers_to_correct(run.quantized(), run.layers(), options.keep_heads);
   const double lim = options.bias_16bit ? 32767.0 : 2147483647.0;
-  // Without diagnostics only the point the correction uses is measured, and corrected layers are not measured again.
   using Pass = LayerRunner::Pass;
-  const uint8_t used = options.pre_activation ? LayerRunner::kPre : LayerRunner::kPost;
-  const uint8_t before_points = options.diagnostics ? (uint8_t)LayerRunner::kBoth : used;
+  const uint8_t before_points = measured;
   const uint8_t after_points = options.diagnostics ? LayerRunner::kBoth : LayerRunner::kNone;
   // One batch: layer l-1 runs again with its corrected bias in the same submission that advances to layer l.
   std::vector<Pass> rerun;

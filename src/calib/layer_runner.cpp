@@ -15,7 +15,8 @@ namespace tare::calib {
 
 namespace {
 
-constexpr int kChunk = 64;  // rows per partial sum (shaders/channel_diff.comp)
+constexpr int kChunk = 64;         // rows per partial sum (shaders/channel_diff.comp)
+constexpr uint32_t kShiftPer = 4;  // vec4 groups per invocation (shaders/channel_shift.comp)
 
 const char* activation_name(Activation a) {
   switch (a) {
@@ -149,8 +150,10 @@ Graph with_biases(const Graph& quantized) {
   return g;
 }
 
-LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch)
-    : ctx_(std::move(ctx)), batch_(batch), q_(quantized) {
+LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch,
+                         uint8_t points)
+    : ctx_(std::move(ctx)), batch_(batch), points_(points), q_(quantized) {
+  TARE_CHECK(points != kNone && points <= kBoth, TARE_ERROR_INVALID_ARGUMENT, "no point to measure");
   TARE_CHECK(batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");
   TARE_CHECK(float_graph.inputs.size() == 1 && q_.inputs.size() == 1, TARE_ERROR_UNSUPPORTED,
              "bias correction supports models with one input");
@@ -161,7 +164,15 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   Graph fq0 = quant::fake_quant_graph(q_, &map);
   std::vector<int> fq_index, f_index;
   fq_ = split_activations(activations_into_fake_quant(fq0), fq_index);
-  f_ = split_activations(float_graph, f_index);
+  // F's pre-activation outputs exist only where they are measured: a fused activation costs no pass of its own.
+  const bool split_float = points & kPre;
+  if (split_float) {
+    f_ = split_activations(float_graph, f_index);
+  } else {
+    f_ = float_graph;
+    f_index.resize(f_.ops.size());
+    for (size_t i = 0; i < f_index.size(); i++) f_index[i] = (int)i;
+  }
 
   const std::vector<int> qw = weighted_ops(q_), fqw = weighted_ops(fq0), fw = weighted_ops(float_graph);
   TARE_CHECK(qw.size() == fqw.size(), TARE_ERROR_INTERNAL, "fake-quant graph lost a layer");
@@ -217,7 +228,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
     L.f_pre = f_.ops[L.f_op].outputs[0];
     L.f_post = L.f_pre;
     L.f_end = L.f_op + 1;
-    if (split && L.f_op + 1 < (int)f_.ops.size() && f_.ops[L.f_op + 1].inputs.size() == 1 &&
+    if (split && split_float && L.f_op + 1 < (int)f_.ops.size() && f_.ops[L.f_op + 1].inputs.size() == 1 &&
         f_.ops[L.f_op + 1].inputs[0] == L.f_pre &&
         (f_.ops[L.f_op + 1].type == OpType::Relu || f_.ops[L.f_op + 1].type == OpType::Relu6)) {
       L.f_post = f_.ops[L.f_op + 1].outputs[0];
@@ -357,10 +368,10 @@ void LayerRunner::record_shift(vk::Recorder& rec, int l) {
     int32_t total, C4;
   } pc = {(int32_t)(s.rows() * s.c4()), s.c4()};
   ops::record_dispatch(rec,
-                       ops::shader_dispatch(*ctx_, "channel_shift", {},
+                       ops::shader_dispatch(*ctx_, "channel_shift", {kShiftPer},
                                             {qs_->tensor_storage(L.fq_pre),
                                              {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16}},
-                                            pc, ops::grid_xy(pc.total, ops::kShaderLocal)),
+                                            pc, ops::grid_xy(pc.total, (int64_t)ops::kShaderLocal * kShiftPer)),
                        nullptr);
 }
 
@@ -379,6 +390,8 @@ void LayerRunner::run(const std::vector<Pass>& passes) {
   for (const Pass& p : passes) {
     TARE_CHECK(p.layer >= 0 && p.layer < (int)layers_.size() && (p.slot == 0 || p.slot == 1) && p.points <= kBoth,
                TARE_ERROR_INVALID_ARGUMENT, "layer, slot or points out of range");
+    TARE_CHECK((p.points & ~points_) == 0, TARE_ERROR_INVALID_ARGUMENT,
+               "this runner was not built to measure that point (LayerRunner's points)");
     bound += dispatch_bound(p);
   }
   vk::Recorder rec(ctx_, bound, 0);
@@ -393,7 +406,7 @@ void LayerRunner::run(const std::vector<Pass>& passes) {
 
 void LayerRunner::run_all(int slot) {
   std::vector<Pass> all;
-  for (int l = 0; l < (int)layers_.size(); l++) all.push_back({l, slot, false, kBoth});
+  for (int l = 0; l < (int)layers_.size(); l++) all.push_back({l, slot, false, points_});
   run(all);
 }
 

@@ -3,13 +3,14 @@
 // block of IBC and of the error analysis (calib/ibc.h).
 //
 // Graphs: F = the float graph, Q = the quantized graph (every layer given an int32 bias), FQ = fake_quant_graph(Q).
-// In F the fused RELU / RELU6 of every layer is split out into its own operator, so that both the pre-activation
-// and the post-activation outputs exist as tensors; in FQ the layer's output FAKE_QUANT applies it
-// (activations_into_fake_quant), so that the weighted op writes the pre-activation value and the FAKE_QUANT the
-// quantized post-activation one (a RELU whose output something else reads too is split out instead).  A layer is every CONV_2D, DEPTHWISE_CONV_2D and
-// FULLY_CONNECTED of Q with 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type,
-// same output shape).  Each graph runs in its own session (one arena each; SegmentOptions::keep_until keeps a
-// layer's input alive so that the layer can run again after its bias changed).
+// In F the fused RELU / RELU6 of every layer is split out into its own operator when the pre-activation point is
+// measured, so that both the pre-activation and the post-activation outputs exist as tensors (otherwise F keeps them
+// fused); in FQ the layer's output FAKE_QUANT applies it (activations_into_fake_quant), so that the weighted op
+// writes the pre-activation value and the FAKE_QUANT the quantized post-activation one (a RELU whose output something
+// else reads too is split out instead).  A layer is every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED of Q with
+// 8-bit data; the k-th such op of Q is matched with the k-th weighted op of F (same type, same output shape).  Each
+// graph runs in its own session (one arena each; SegmentOptions::keep_until keeps a layer's input alive so that the
+// layer can run again after its bias changed).
 #pragma once
 
 #include <memory>
@@ -48,8 +49,12 @@ Graph activations_into_fake_quant(Graph g);
 
 class LayerRunner {
  public:
-  // `quantized` must already have its biases (with_biases).  batch: images per run.
-  LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch);
+  // Which of a layer's outputs a pass measures (bit mask): before and after its split activation.
+  enum Points : uint8_t { kNone = 0, kPre = 1, kPost = 2, kBoth = 3 };
+  // `quantized` must already have its biases (with_biases).  batch: images per run.  points: those any pass may
+  // measure; without kPre, F keeps its fused activations (one pass fewer per such layer) and passes measure kPost.
+  LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch,
+              uint8_t points = kBoth);
   ~LayerRunner();
   LayerRunner(const LayerRunner&) = delete;
   LayerRunner& operator=(const LayerRunner&) = delete;
@@ -61,8 +66,6 @@ class LayerRunner {
   // Stages the batch (batch images of the float model's per-image input, back to back) and rewinds both networks.
   void set_images(const float* data, size_t floats);
 
-  // Which of a layer's outputs a pass measures (bit mask): before and after its split activation.
-  enum Points : uint8_t { kNone = 0, kPre = 1, kPost = 2, kBoth = 3 };
   // One piece of a submission.  Advance (rerun false): both networks through layer `layer` from where they stand
   // (the first pass after set_images also packs the inputs).  Rerun: layer `layer` of the quantized network again,
   // after set_bias; only the layer advanced last can run again.  A rerun does not evaluate the weighted op again: it
@@ -78,7 +81,8 @@ class LayerRunner {
   void run(const std::vector<Pass>& passes);
   void advance(int l, int slot, uint8_t points = kBoth) { run({{l, slot, false, points}}); }
   void rerun(int l, int slot, uint8_t points = kBoth) { run({{l, slot, true, points}}); }
-  // Everything at once: both networks through every layer, each layer's errors added to `slot`; one submission.
+  // Everything at once: both networks through every layer, each layer's errors (the runner's points) added to
+  // `slot`; one submission.
   void run_all(int slot);
   // Replaces layer l's int32 bias in Q, and its dequantized copy in the quantized session when the next advance /
   // rerun / run_all runs.
@@ -98,6 +102,7 @@ class LayerRunner {
 
   std::shared_ptr<vk::Context> ctx_;
   int batch_;
+  uint8_t points_;
   Graph q_, fq_, f_;
   std::vector<Layer> layers_;
   std::unique_ptr<SegmentSession> fs_, qs_;
