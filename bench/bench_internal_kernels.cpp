@@ -112,30 +112,26 @@ Graph make(const Case& c, Precision prec, std::mt19937& rng) {
     return (int)g.tensors.size() - 1;
   };
   Op op;
-  if (c.type == OpType::BatchMatmul) {  // [h, w, cin] x constant [cin, cout]: h batches of w x cin
-    const int a = add({c.h, c.w, c.cin}, false), b = add({c.cin, c.cout}, true);
-    const int out = add({c.h, c.w, c.cout}, false);
-    op.type = c.type;
-    op.inputs = {a, b};
+  // The graph of the one op: its first input is the graph's input.
+  auto single_op = [&](std::vector<int> inputs, int out) {
+    op.inputs = std::move(inputs);
     op.outputs = {out};
     g.ops.push_back(op);
-    g.inputs = {a};
+    g.inputs = {op.inputs[0]};
     g.outputs = {out};
     infer_shapes(g);
     return g;
+  };
+  if (c.type == OpType::BatchMatmul) {  // [h, w, cin] x constant [cin, cout]: h batches of w x cin
+    const int a = add({c.h, c.w, c.cin}, false), b = add({c.cin, c.cout}, true);
+    op.type = c.type;
+    return single_op({a, b}, add({c.h, c.w, c.cout}, false));
   }
   op.type = c.type;
   op.params.activation = Activation::Relu6;
   if (c.type == OpType::FullyConnected) {  // [h, cin] x [cout, cin]
     const int in = add({c.h, c.cin}, false), wt = add_weights({c.cout, c.cin}, 0), bias = add_bias(c.cout, wt);
-    const int out = add({c.h, c.cout}, false, true);
-    op.inputs = {in, wt, bias};
-    op.outputs = {out};
-    g.ops.push_back(op);
-    g.inputs = {in};
-    g.outputs = {out};
-    infer_shapes(g);
-    return g;
+    return single_op({in, wt, bias}, add({c.h, c.cout}, false, true));
   }
   int in = add({1, c.h, c.w, c.cin}, false);
   op.params.stride_h = op.params.stride_w = c.stride;
@@ -149,14 +145,7 @@ Graph make(const Case& c, Precision prec, std::mt19937& rng) {
     wt = add_weights({c.cout, c.k, c.k, c.cin}, 0);
   }
   const int bias = add_bias(c.cout, wt);
-  int out = add({1, oh, ow, c.cout}, false, true);
-  op.inputs = {in, wt, bias};
-  op.outputs = {out};
-  g.ops.push_back(op);
-  g.inputs = {in};
-  g.outputs = {out};
-  infer_shapes(g);
-  return g;
+  return single_op({in, wt, bias}, add({1, oh, ow, c.cout}, false, true));
 }
 
 // Process CPU time (all threads, lavapipe's workers included): less sensitive to a busy machine than wall time.
