@@ -113,6 +113,37 @@ Case q8_conv_case(int n, int h, int w, int cin, int cout, const Win& v, Activati
       .seeded(seed + 1000);
 }
 
+// A legacy uint8 1x1 CONV_2D at the edge of the float accumulation's exactness (q8conv::float_weights): weights with
+// zero point 0 (w - w_zp up to 255), device inputs of 127 and -128.  Channel 0 holds cin - 1 weights of 255 and a last
+// one `last`: cin 515, last 2 puts 128 * sum |w - w_zp| at 2^24 exactly (one chunk: the unchunked shader, its sums of
+// odd products just below 2^24); cin 520 passes it (the chunked shader); cin 1000 sums odd products far past 2^24,
+// which only chunks keep exact (an unchunked float sum, e.g. under a bound twice too loose, fails here).
+// Channel 0's bias cancels its accumulator on the even pixels (all 127) and the multiplier is ~1, so that an
+// accumulator off by one changes the output.
+Case q8_conv_float_edge_case(int cin, int last, unsigned seed) {
+  Q8Builder b;
+  b.rng.seed(seed);
+  const int cout = 6, pixels = 6;
+  const float in_scale = 0.02f, w_scale = 0.004f;
+  const int x = b.q8_input({1, 2, 3, cin}, in_scale, 128, U8);
+  const int wt = b.uint8_weights({cout, 1, 1, cin}, w_scale, 0);
+  std::vector<uint8_t>& w = b.g.tensors[wt].data;
+  for (int i = 0; i < cin; i++) w[(size_t)i] = i + 1 < cin ? 255 : (uint8_t)last;
+  const int bs = b.int32_bias(cout, {in_scale * w_scale});
+  const int32_t bias0 = -127 * (255 * (cin - 1) + last) + 20;
+  std::memcpy(b.g.tensors[bs].data.data(), &bias0, 4);
+  b.q8_output_op(OpType::Conv2D, {x, wt, bs}, {1, 2, 3, cout}, win_params({1, 1, 1, 1, 1, 1, SAME}, NONE),
+                 in_scale * w_scale, 128, U8);
+  std::vector<uint8_t> in((size_t)pixels * cin);
+  for (int p = 0; p < pixels; p++)
+    for (int c = 0; c < cin; c++) in[(size_t)p * cin + c] = p % 2 == 0 || c % 3 == 0 ? 255 : 0;
+  return make_case("1x2x3x" + std::to_string(cin) +
+                       " -> 6 1x1 uint8 weights wzp 0, float sums near 2^24 (last weight " + std::to_string(last) + ")",
+                   b.g)
+      .fixed_bytes({std::move(in)})
+      .on_tflite();
+}
+
 Case q8_dw_case(int n, int h, int w, int cin, int mult, const Win& v, Activation act, bool bias, const Q8Conv& q,
                 unsigned seed) {
   Q8Builder b;
@@ -210,14 +241,17 @@ std::vector<Case> conv2d_cases() {
   q(1, 3, 3, 1, 5, 1, 1, 1, 1, SAME, RELU, i8pc, false);
   q(1, 1, 1, 5, 3, 1, 1, 1, 1, SAME, RELU1, i8pc);
   q(1, 4, 4, 32, 8, 1, 1, 1, 1, SAME, NONE, {I8, WKind::PerChannel, 500.0});
-  q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, NONE, i8pc);  // several chunks
-  q(1, 3, 4, 1030, 7, 1, 1, 1, 1, SAME, RELU, u8w);   // several float chunks of w - w_zp (wider products)
+  q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, NONE, i8pc);  // long sums, within the float bound of one chunk
+  q(1, 3, 4, 1030, 7, 1, 1, 1, 1, SAME, RELU, u8w);   // the same with w - w_zp (wider products)
   q(1, 7, 9, 16, 24, 1, 1, 1, 1, SAME, RELU6, u8w);
   q(2, 5, 3, 13, 33, 1, 1, 1, 1, VALID, NONE, u8w, false);
   q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, RELU, u8w);
   q(1, 4, 4, 32, 8, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 300.0});
   q(1, 3, 5, 12, 7, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 1.0, 128});
   q(1, 5, 5, 8, 8, 1, 1, 2, 1, SAME, NONE, i8pc);  // 1x1 stride 2: the window path
+  v.push_back(q8_conv_float_edge_case(515, 2, seed++));
+  v.push_back(q8_conv_float_edge_case(520, 255, seed++));
+  v.push_back(q8_conv_float_edge_case(1000, 255, seed++));
   return v;
 }
 

@@ -124,7 +124,10 @@ inline PackedWeights pack_weights(const Params& p, int oc_count, int taps, int i
 // w - w_zp of output channels oc4*4..+3 (0 in padding lanes), so that the shaders neither unpack weight bytes nor
 // subtract a weight zero point.  sums[oc]: the sum of that channel's w - w_zp (for the folded bias);
 // chunk: how many (tap, input group) steps of 4 products each a float accumulator can take exactly (integers up
-// to 2^24): |x| <= 128 for every 8-bit device input (padding reads the input zero point, also int8).
+// to 2^24): |x| <= 128 for every 8-bit device input (padding reads the input zero point, also int8).  Bounded by
+// each channel's sum of |w - w_zp| first: where that bound holds no partial sum of a whole window can pass 2^24,
+// so chunk covers every step and the layer takes the unchunked shader (legacy uint8 MobileNet-v2's 960-channel
+// layers: the chunked 8x4-tile GEMM cost lavapipe ~2 s of CPU, LLVM compiling it at the first run).
 struct FloatWeights {
   std::vector<float> values;
   std::vector<uint32_t> sums;
@@ -139,15 +142,22 @@ inline FloatWeights float_weights(const Params& p, int oc_count, int taps, int i
   r.values.assign((size_t)OC4 * taps * IC4 * 16, 0.0f);
   r.sums.assign((size_t)oc_count, 0);
   int32_t max_abs = 0;
-  for (int oc = 0; oc < oc_count; oc++)
+  int64_t max_abs_sum = 0;  // over the channels: sum of |w - w_zp| over the window
+  for (int oc = 0; oc < oc_count; oc++) {
+    int64_t abs_sum = 0;
     for (int t = 0; t < taps; t++)
       for (int ic = 0; ic < ic_count; ic++) {
         const int32_t v = p.weight(((int64_t)oc * taps + t) * ic_count + ic) - p.wzp[(size_t)oc];
         r.sums[(size_t)oc] += (uint32_t)v;
         max_abs = std::max(max_abs, v < 0 ? -v : v);
+        abs_sum += v < 0 ? -v : v;
         r.values[(((size_t)(oc / 4) * taps + t) * IC4 + ic / 4) * 16 + (size_t)(ic % 4) * 4 + oc % 4] = (float)v;
       }
+    max_abs_sum = std::max(max_abs_sum, abs_sum);
+  }
   r.chunk = exact_float_chunk(max_abs);
+  const int64_t steps = (int64_t)taps * IC4;
+  if (128 * max_abs_sum <= (int64_t)1 << 24) r.chunk = (int32_t)std::clamp<int64_t>(steps, r.chunk, INT32_MAX);
   return r;
 }
 
