@@ -171,7 +171,7 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
     has_q[t] = 1;
     r.activations++;
   };
-  std::vector<int> producer_of(g.tensors.size(), -1);
+  std::vector<int> producer_of(g.tensors.size(), -1);  // g.ops stays as it is until the requantization below
   for (size_t i = 0; i < g.ops.size(); i++)
     for (int t : g.ops[i].outputs) producer_of[(size_t)t] = (int)i;
   // A tensor's float range: a constant's values, else its calibration range.  The output of an op that keeps its
@@ -253,12 +253,10 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
   // The bounded input of a MINIMUM / MAXIMUM, if it has no other reader and its producer chooses its own range, takes
   // the shared parameters directly instead (the producer saturates where the bound would clip anyway).
   {
-    std::vector<int> readers(g.tensors.size(), 0), producer(g.tensors.size(), -1);
-    for (size_t i = 0; i < g.ops.size(); i++) {
-      for (int t : g.ops[i].inputs)
+    std::vector<int> readers(g.tensors.size(), 0);
+    for (const Op& op : g.ops)
+      for (int t : op.inputs)
         if (t >= 0) readers[t]++;
-      for (int t : g.ops[i].outputs) producer[t] = (int)i;
-    }
     for (int t : g.outputs) readers[t]++;
     std::vector<Op> ops;
     ops.reserve(g.ops.size());
@@ -270,8 +268,8 @@ Graph quantize_graph(const Graph& gin, const Stats& stats, const QuantizeOptions
           if (t < 0 || g.tensors[t].is_const) continue;
           const QuantParams& q = g.tensors[t].quant;
           if (q.scale == shared.scale && q.zero_point == shared.zero_point) continue;
-          if (bounded && readers[t] == 1 && producer[t] >= 0 &&
-              op_traits(g.ops[producer[t]].type).output_quant == OutputQuant::Observed) {
+          if (bounded && readers[t] == 1 && producer_of[t] >= 0 &&
+              op_traits(g.ops[producer_of[t]].type).output_quant == OutputQuant::Observed) {
             g.tensors[t].quant = shared;
             continue;
           }
