@@ -205,6 +205,7 @@ struct Options {
   bool per_channel = false;
   bool equalize = false;
   tare_quantize_options quantize;  // the activation ranges (--ranges, --percentile); the rest is set by run()
+  std::string ranges;              // their method's name
 };
 
 // The subset of `tare calibrate`'s options this sample understands, with the same names and defaults.
@@ -232,14 +233,6 @@ const tare_samples::CommandSpec& command() {
        calib_opt::eval("100"),
        calib_opt::labels()}};
   return spec;
-}
-
-const char* ranges_name(const tare_quantize_options& q) {
-  switch (q.ranges) {
-    case TARE_RANGES_PERCENTILE: return "percentile";
-    case TARE_RANGES_MSE: return "least-MSE";
-    default: return "min/max";
-  }
 }
 
 uint32_t parse_count(const tare_samples::Args& a, const std::string& flag) {
@@ -273,7 +266,7 @@ bool parse(int argc, char** argv, Options& o) {
   o.eval = parse_count(a, "--eval");
   o.per_channel = a.flag("--per-channel");
   tare_quantize_options_init(&o.quantize);
-  calib_opt::set_ranges(a, o.quantize);
+  o.ranges = calib_opt::set_ranges(a, o.quantize);
   o.equalize = calib_opt::equalize(a);
   if (o.images.empty() || o.out.empty()) throw UsageError("--images and --out are needed; see `calibrate --help`");
   if (o.count == 0) throw UsageError("--count must be at least 1");
@@ -329,7 +322,7 @@ int run(const Options& o) {
   tare_quantize_report qr;
   tare_quantize_report_init(&qr);
   std::printf("quantizing on %u images (%s weights, %s activation ranges)\n", o.count,
-              o.per_channel ? "per-channel" : "per-tensor", ranges_name(o.quantize));
+              o.per_channel ? "per-channel" : "per-tensor", o.ranges.c_str());
   check(tare_quantize(float_ref, o.count, feed, &calib_feed, &qo, &m, &qr), "quantizing");
   ModelPtr quantized(m);
   std::printf("  %u weight tensors, %u activation ranges, %u dead channels, %.0f ms\n", qr.quantized_weights,
