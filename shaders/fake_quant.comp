@@ -10,7 +10,9 @@
 // none or one step).  Ranges too wide for a table (TABLE = 0) divide exactly by integer long division instead.
 // Most values need neither: where the estimate lies farther from a tie than its error can reach, rounding it gives
 // the exact level (`sure`), and only the other lanes (at most 1 in 500 on an 8-bit grid) look at the table.
-// A fused activation (ACT: RELU, RELU_N1_TO_1, RELU6) clamps x first.  The fp16 variant reads and writes float16 and
+// SHIFT: x + shift[c] (float32 add) replaces x first: IBC's rerun of a layer whose bias changed
+// (src/calib/layer_runner.cpp), one pass over the layer's output instead of a shift pass and a FAKE_QUANT pass.
+// A fused activation (ACT: RELU, RELU_N1_TO_1, RELU6) clamps x next.  The fp16 variant reads and writes float16 and
 // computes in float32.  Each invocation handles PER vec4 groups,
 // strided by the workgroup width; the grid is flattened over x and y.  Padding lanes are written as 0.
 #include "common.glsl"
@@ -19,6 +21,7 @@
 layout(constant_id = 0) const uint PER = 4;  // vec4 groups per invocation
 layout(constant_id = 1) const bool TABLE = true;
 layout(constant_id = 2) const bool ACT = false;  // a fused activation: x clamped to [act_lo, act_hi] (keys) first
+layout(constant_id = 3) const bool SHIFT = false;  // x + shift[c] before the activation and the quantization
 
 #if TARE_FP16
 layout(std430, binding = 0) readonly buffer Src { f16vec4 src[]; };
@@ -27,6 +30,7 @@ layout(std430, binding = 0) readonly buffer Src { uvec4 src[]; };  // raw bits: 
 #endif
 layout(std430, binding = 1) readonly buffer Keys { int first_key[]; };  // [q - qmin]: smallest key with level >= q
 layout(std430, binding = 2) writeonly buffer Dst { SVEC4 dst[]; };
+layout(std430, binding = 3) readonly buffer Shift { vec4 shift[]; };  // per channel group (SHIFT; unread otherwise)
 layout(push_constant) uniform P {
   int total, C, C4;  // total: vec4 groups (rows * C4)
   uint scale_bits;   // the scale's float32 bits
@@ -61,6 +65,11 @@ void main() {
 #else
     uvec4 bits = src[idx];
 #endif
+    int g = SHIFT || padded ? idx % p.C4 : 0;  // the channel group
+    if (SHIFT) {
+      precise vec4 moved = uintBitsToFloat(bits) + shift[g];
+      bits = floatBitsToUint(moved);
+    }
     if (ACT) {  // as the reference's activation: NaN stays NaN; integer compares flush no denormal
       ivec4 b = ivec4(bits);
       ivec4 key = clamp(mix(b, b ^ 0x7fffffff, lessThan(b, ivec4(0))), p.act_lo, p.act_hi);
@@ -89,7 +98,6 @@ void main() {
     }
     precise vec4 y = vec4(q - p.zp) * scale;
     if (padded) {
-      int g = idx % p.C4;
       y = mix(vec4(0), y, lessThan(ivec4(g * 4) + ivec4(0, 1, 2, 3), ivec4(p.C)));
     }
     dst[idx] = SVEC4(y);

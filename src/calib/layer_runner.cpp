@@ -7,6 +7,7 @@
 #include "calib/layers.h"
 #include "common/error.h"
 #include "model/constants.h"
+#include "ops/fake_quant_kernel.h"
 #include "ops/op_common.h"
 #include "quant/fake_quant.h"
 #include "vk/command.h"
@@ -265,6 +266,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   // A layer's shift (C4 vec4s) fits in the first quarter of its sums block, so the same offsets / 4 are aligned.
   shift_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total / 4, 64), vk::MemoryKind::Upload);
   for (const Layer& L : layers_) evaluated_.push_back(constant_to_float(fq_.tensors[L.fq_bias]));
+  plan_shifted_fake_quants(align);
   partial_ = std::make_unique<vk::Buffer>(ctx_, partial, vk::MemoryKind::Device);
   readback_ = std::make_unique<vk::Buffer>(ctx_, sums_->size(), vk::MemoryKind::Readback);
   runs_.assign(layers_.size() * 4, 0.0);
@@ -278,6 +280,33 @@ uint64_t LayerRunner::slot_offset(int l, int slot, int point) const {
   const ops::Shape4 s = ops::shape4(fs_->graph().tensors[layers_[l].f_pre].shape);
   const uint64_t block = ((uint64_t)s.c4() * 64 + align - 1) / align * align;
   return layer_offset_[l] + (uint64_t)(slot * 2 + point) * block;
+}
+
+void LayerRunner::plan_shifted_fake_quants(uint64_t align) {
+  std::vector<int> readers(fq_.tensors.size(), 0);
+  for (const Op& op : fq_.ops)
+    for (int t : op.inputs)
+      if (t >= 0) readers[t]++;
+  for (int t : fq_.outputs) readers[t]++;
+  std::vector<uint8_t> keys;
+  for (const Layer& L : layers_) {
+    shifted_.emplace_back();
+    const Op& fq = fq_.ops[L.fq_end - 1];
+    // The layer's output is read by its FAKE_QUANT alone, right after the weighted op (no split RELU between).
+    if (L.fq_end != L.fq_op + 2 || fq.type != OpType::FakeQuant || fq.inputs[0] != L.fq_pre || readers[L.fq_pre] != 1)
+      continue;
+    const Graph& g = qs_->graph();
+    ShiftedFakeQuant& f = shifted_.back();
+    f.setup = ops::fake_quant_setup(fq.params, ops::shape4(g.tensors[L.fq_post].shape),
+                                    "layer '" + L.name + "' (FAKE_QUANT): ");
+    f.keys_offset = keys.size();
+    f.keys_bytes = f.setup.keys.size() * 4;
+    keys.resize((keys.size() + f.keys_bytes + align - 1) / align * align);
+    std::memcpy(keys.data() + f.keys_offset, f.setup.keys.data(), f.keys_bytes);
+    f.on = true;
+  }
+  keys_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(keys.size(), 64), vk::MemoryKind::Device);
+  if (!keys.empty()) keys_->upload(keys.data(), keys.size());
 }
 
 void LayerRunner::reset_sums() {
@@ -328,8 +357,12 @@ void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
   }
   if (pass.rerun) {
     TARE_CHECK(qpos_ == (size_t)L.fq_end, TARE_ERROR_INTERNAL, "only the layer just advanced can run again");
-    record_shift(rec, l);
-    qs_->record_ops(rec, L.fq_op + 1, L.fq_end);
+    if (shifted_[l].on && !(pass.points & kPre)) {
+      record_shifted_fake_quant(rec, l);  // the stored pre-activation output keeps the bias it was evaluated with
+    } else {
+      record_shift(rec, l);
+      qs_->record_ops(rec, L.fq_op + 1, L.fq_end);
+    }
   } else {
     TARE_CHECK(fpos_ <= (size_t)L.f_op && qpos_ <= (size_t)L.fq_op, TARE_ERROR_INTERNAL,
                "layers must be advanced in order");
@@ -353,7 +386,7 @@ void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
     if (pass.points & (1 << point)) runs_[(l * 2 + slot) * 2 + point] += 1;
 }
 
-void LayerRunner::record_shift(vk::Recorder& rec, int l) {
+vk::BufferRange LayerRunner::stage_shift(int l) {
   const Layer& L = layers_[l];
   const std::vector<float> now = constant_to_float(fq_.tensors[L.fq_bias]);
   const ops::Shape4 s = ops::shape4(qs_->graph().tensors[L.fq_pre].shape);
@@ -363,15 +396,30 @@ void LayerRunner::record_shift(vk::Recorder& rec, int l) {
   std::fill(shift, shift + (size_t)s.c4() * 4, 0.0f);  // padding lanes stay 0
   for (int c = 0; c < s.c; c++) shift[c] = now[c] - evaluated_[l][c];
   shift_->flush(layer_offset_[l] / 4, (uint64_t)s.c4() * 16);
-  evaluated_[l] = now;
+  return {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16};
+}
+
+void LayerRunner::record_shift(vk::Recorder& rec, int l) {
+  const Layer& L = layers_[l];
+  const vk::BufferRange shift = stage_shift(l);
+  evaluated_[l] = constant_to_float(fq_.tensors[L.fq_bias]);
+  const ops::Shape4 s = ops::shape4(qs_->graph().tensors[L.fq_pre].shape);
   struct {
     int32_t total, C4;
   } pc = {(int32_t)(s.rows() * s.c4()), s.c4()};
   ops::record_dispatch(rec,
-                       ops::shader_dispatch(*ctx_, "channel_shift", {kShiftPer},
-                                            {qs_->tensor_storage(L.fq_pre),
-                                             {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16}},
+                       ops::shader_dispatch(*ctx_, "channel_shift", {kShiftPer}, {qs_->tensor_storage(L.fq_pre), shift},
                                             pc, ops::grid_xy(pc.total, (int64_t)ops::kShaderLocal * kShiftPer)),
+                       nullptr);
+}
+
+void LayerRunner::record_shifted_fake_quant(vk::Recorder& rec, int l) {
+  const Layer& L = layers_[l];
+  const ShiftedFakeQuant& f = shifted_[l];
+  ops::record_dispatch(rec,
+                       ops::fake_quant_shifted_dispatch(*ctx_, f.setup, qs_->tensor_storage(L.fq_pre),
+                                                        {keys_.get(), f.keys_offset, f.keys_bytes},
+                                                        qs_->tensor_storage(L.fq_post), stage_shift(l)),
                        nullptr);
 }
 

@@ -20,6 +20,7 @@
 #include "calib/diagnostics.h"
 #include "engine/segment_session.h"
 #include "model/graph.h"
+#include "ops/fake_quant_kernel.h"
 #include "vk/buffer.h"
 #include "vk/context.h"
 
@@ -70,8 +71,10 @@ class LayerRunner {
   // (the first pass after set_images also packs the inputs).  Rerun: layer `layer` of the quantized network again,
   // after set_bias; only the layer advanced last can run again.  A rerun does not evaluate the weighted op again: it
   // adds the change of the float bias to its stored output (shaders/channel_shift.comp), which equals evaluating it
-  // with the new bias up to float rounding, and runs the layer's activation and FAKE_QUANT.  Each measured point's
-  // errors are added to sums slot `slot` (0 or 1).
+  // with the new bias up to float rounding, and runs the layer's activation and FAKE_QUANT.  Where only the FAKE_QUANT
+  // reads that output and the rerun does not measure kPre, the FAKE_QUANT adds the change itself on the way in (one
+  // pass; shaders/fake_quant.comp's SHIFT, the same float sum) and the stored output keeps its old bias.  Each
+  // measured point's errors are added to sums slot `slot` (0 or 1).
   struct Pass {
     int layer = 0, slot = 0;
     bool rerun = false;
@@ -95,7 +98,12 @@ class LayerRunner {
 
  private:
   void record_pass(vk::Recorder& rec, const Pass& pass);
+  // A rerun's shift (bias now - bias evaluated), staged for the device; applied in place (record_shift), or on the
+  // way into the layer's FAKE_QUANT (record_shifted_fake_quant, one pass) where nothing else reads the stored output.
+  vk::BufferRange stage_shift(int l);
   void record_shift(vk::Recorder& rec, int l);
+  void record_shifted_fake_quant(vk::Recorder& rec, int l);
+  void plan_shifted_fake_quants(uint64_t align);
   uint32_t dispatch_bound(const Pass& pass) const;
   void record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset);
   uint64_t slot_offset(int l, int slot, int point) const;
@@ -110,9 +118,16 @@ class LayerRunner {
   std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
   std::vector<std::vector<float>> evaluated_;                // per layer: the float bias its stored output has
   std::unique_ptr<vk::Buffer> shift_;                        // per layer (at layer_offset_ / 4): bias change, vec4s
-  std::vector<uint64_t> layer_offset_;                       // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
-  std::vector<double> runs_;                                 // per layer, slot and point: batches folded in
-  size_t fpos_ = 0, qpos_ = 0;                               // next op to run in F / FQ
+  struct ShiftedFakeQuant {  // per layer: its FAKE_QUANT with the shift folded in (on: the layer allows it)
+    bool on = false;
+    ops::FakeQuantSetup setup;
+    uint64_t keys_offset = 0, keys_bytes = 0;  // its level table in keys_
+  };
+  std::vector<ShiftedFakeQuant> shifted_;
+  std::unique_ptr<vk::Buffer> keys_;
+  std::vector<uint64_t> layer_offset_;  // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
+  std::vector<double> runs_;            // per layer, slot and point: batches folded in
+  size_t fpos_ = 0, qpos_ = 0;          // next op to run in F / FQ
   bool inputs_packed_ = false;
 };
 
