@@ -10,7 +10,9 @@
 // none or one step).  Ranges too wide for a table (TABLE = 0) divide exactly by integer long division instead.
 // Most values need neither: where the estimate lies farther from a tie than its error can reach, rounding it gives
 // the exact level (`sure`), and only the other lanes (at most 1 in 500 on an 8-bit grid) look at the table.
-// A fused activation (ACT: RELU, RELU_N1_TO_1, RELU6) clamps x first.  The fp16 variant reads and writes float16 and
+// SHIFT: x + shift[c] (float32 add) replaces x first: IBC's rerun of a layer whose bias changed
+// (src/calib/layer_runner.cpp), one pass over the layer's output instead of a shift pass and a FAKE_QUANT pass.
+// A fused activation (ACT: RELU, RELU_N1_TO_1, RELU6) clamps x next.  The fp16 variant reads and writes float16 and
 // computes in float32.  Each invocation handles PER vec4 groups,
 // strided by the workgroup width; the grid is flattened over x and y.  Padding lanes are written as 0.
 #include "common.glsl"
@@ -19,6 +21,7 @@
 layout(constant_id = 0) const uint PER = 4;  // vec4 groups per invocation
 layout(constant_id = 1) const bool TABLE = true;
 layout(constant_id = 2) const bool ACT = false;  // a fused activation: x clamped to [act_lo, act_hi] (keys) first
+layout(constant_id = 3) const bool SHIFT = false;  // x + shift[c] before the activation and the quantization
 
 #if TARE_FP16
 layout(std430, binding = 0) readonly buffer Src { f16vec4 src[]; };
@@ -27,6 +30,7 @@ layout(std430, binding = 0) readonly buffer Src { uvec4 src[]; };  // raw bits: 
 #endif
 layout(std430, binding = 1) readonly buffer Keys { int first_key[]; };  // [q - qmin]: smallest key with level >= q
 layout(std430, binding = 2) writeonly buffer Dst { SVEC4 dst[]; };
+layout(std430, binding = 3) readonly buffer Shift { vec4 shift[]; };  // per channel group (SHIFT; unread otherwise)
 layout(push_constant) uniform P {
   int total, C, C4;  // total: vec4 groups (rows * C4)
   uint scale_bits;   // the scale's float32 bits
@@ -34,18 +38,7 @@ layout(push_constant) uniform P {
   int act_lo, act_hi;  // order keys (ACT)
 } p;
 
-// clamp(round(x / scale) + zp, qmin, qmax) of float32 bits.
-int level(uint bits, float inv_scale) {
-  if (!TABLE) return clamp(round_div_exact(bits, p.scale_bits) + p.zp, p.qmin, p.qmax);
-  int b = int(bits);
-  bool nan = (b & 0x7fffffff) > 0x7f800000;
-  int key = nan ? int(0x80000000) : b < 0 ? b ^ 0x7fffffff : b;  // NaN below every key: qmin, as QUANTIZE
-  float e = clamp(uintBitsToFloat(bits) * inv_scale + float(p.zp), float(p.qmin), float(p.qmax));
-  int q = nan ? p.qmin : int(floor(e + 0.5));
-  while (q > p.qmin && key < first_key[q - p.qmin]) q--;
-  while (q < p.qmax && key >= first_key[q + 1 - p.qmin]) q++;
-  return q;
-}
+#include "fake_quant.glsl"
 
 void main() {
   uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
@@ -61,35 +54,15 @@ void main() {
 #else
     uvec4 bits = src[idx];
 #endif
-    if (ACT) {  // as the reference's activation: NaN stays NaN; integer compares flush no denormal
-      ivec4 b = ivec4(bits);
-      ivec4 key = clamp(mix(b, b ^ 0x7fffffff, lessThan(b, ivec4(0))), p.act_lo, p.act_hi);
-      ivec4 clamped = mix(key, key ^ 0x7fffffff, lessThan(key, ivec4(0)));
-      bits = uvec4(mix(clamped, b, greaterThan(b & 0x7fffffff, ivec4(0x7f800000))));
+    int g = SHIFT || padded ? idx % p.C4 : 0;  // the channel group
+    if (SHIFT) {
+      precise vec4 moved = uintBitsToFloat(bits) + shift[g];
+      bits = floatBitsToUint(moved);
     }
-    // e = x / scale within |e| * 2^-21 (reciprocal 2.5 ulp, product 0.5 ulp): where its fraction is farther than
-    // |e| * 2^-18 from .5, rounding e half away from zero rounds the double quotient the same way.  Zeros and
-    // normal floats only (a denormal may be flushed), and |e| < 2^17 (else the margin covers every fraction).
-    precise vec4 e = uintBitsToFloat(bits) * inv_scale;
-    vec4 a = abs(e);
-    vec4 f = fract(a);
-    uvec4 exponent = (bits >> 23) & 0xffu;
-    bvec4 finite_normal = bvec4(uvec4(notEqual(exponent, uvec4(0))) & uvec4(notEqual(exponent, uvec4(0xffu))));
-    bvec4 zero = equal(bits & 0x7fffffffu, uvec4(0));
-    bvec4 sure = bvec4(uvec4(greaterThan(abs(f - 0.5), a * (1.0 / 262144.0))) &
-                       (uvec4(finite_normal) | uvec4(zero)) & uvec4(estimate));
-    ivec4 r = ivec4(floor(a)) + ivec4(greaterThan(f, vec4(0.5)));
-    ivec4 q = clamp(mix(r, -r, lessThan(e, vec4(0))) + p.zp, p.qmin, p.qmax);
-    // llvmpipe runs a branch's body masked even when no lane takes it; a loop it leaves once every lane is done.
-    uint unsure = uint(!sure.x) | uint(!sure.y) << 1 | uint(!sure.z) << 2 | uint(!sure.w) << 3;
-    while (unsure != 0u) {
-      int l = findLSB(unsure);
-      unsure &= unsure - 1u;
-      q[l] = level(bits[l], inv_scale);
-    }
+    if (ACT) bits = fq_activate(bits);
+    ivec4 q = fq_levels(bits, inv_scale, estimate);
     precise vec4 y = vec4(q - p.zp) * scale;
     if (padded) {
-      int g = idx % p.C4;
       y = mix(vec4(0), y, lessThan(ivec4(g * 4) + ivec4(0, 1, 2, 3), ivec4(p.C)));
     }
     dst[idx] = SVEC4(y);

@@ -252,6 +252,50 @@ TEST_SUITE("calib") {
     check_validation();
   }
 
+  TEST_CASE(
+      "layer errors: an advance that leaves its FAKE_QUANT unwritten measures the same bits, quantizing on the fly") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(25);
+    // 7 channels (padding lanes) and 300 (> 64 channel groups); fused RELU6, RELU and none.
+    Graph g = dw_net(13, 11, 3, 7, 300, rng);
+    Images im = random_images(5, 13 * 11 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 3));
+    std::vector<float> batch;
+    for (size_t i = 3; i < 5; i++) batch.insert(batch.end(), im[i].begin(), im[i].end());
+    CpuErrors cpu = cpu_errors(g, q, im, 3, 2);
+    for (uint8_t points : {(uint8_t)calib::LayerRunner::kPost, (uint8_t)calib::LayerRunner::kBoth}) {
+      CAPTURE((int)points);
+      // Written: every layer but the last advanced in one submission, each FAKE_QUANT run and its output measured.
+      calib::LayerRunner written(ctx, g, calib::with_biases(q), 2, points);
+      written.set_images(batch.data(), batch.size());
+      written.run_all(0);
+      // Unwritten: one submission per layer, the last pass of each; the next advance runs the FAKE_QUANT left out.
+      calib::LayerRunner fused(ctx, g, calib::with_biases(q), 2, points);
+      fused.set_images(batch.data(), batch.size());
+      const int L = (int)fused.layers().size();
+      for (int l = 0; l < L; l++) fused.advance(l, 0, points);
+      for (int l = 0; l < L; l++) {
+        CAPTURE(l);
+        const calib::StageErrors a = written.sums(l, 0), b = fused.sums(l, 0);
+        REQUIRE(a.post.size() == b.post.size());
+        const CpuLayer& c = cpu.post[l];
+        for (size_t ch = 0; ch < b.post.size(); ch++) {
+          if (l + 1 < L) {  // run_all leaves only its last layer's FAKE_QUANT unwritten
+            CHECK(a.post[ch].sum_e == b.post[ch].sum_e);
+            CHECK(a.post[ch].sum_e2 == b.post[ch].sum_e2);
+            CHECK(a.post[ch].sum_x == b.post[ch].sum_x);
+          }
+          CHECK(a.pre[ch].sum_e == b.pre[ch].sum_e);
+          CHECK(b.post[ch].count == c.count);
+          CHECK(mean_error_close(b.post[ch], c, ch));
+          CHECK(sum_e2_close(b.post[ch], c, ch));
+        }
+      }
+    }
+    check_validation();
+  }
+
   TEST_CASE("layer errors: the BFT stage of the diagnostics equals the CPU reference's sums of the fine-tuned model") {
     auto ctx = gpu();
     if (!ctx) return;

@@ -14,10 +14,14 @@
 #include "common/error.h"
 #include "model/tflite_import.h"
 #include "op_harness.h"
+#include "ops/fake_quant_kernel.h"
 #include "quant/fake_quant.h"
 #include "quant/quantizer.h"
 #include "ref/int_reference.h"
 #include "ref/reference.h"
+#include "test_util.h"
+#include "vk/buffer.h"
+#include "vk/command.h"
 
 using namespace tare;
 using namespace tare::test;
@@ -250,6 +254,98 @@ TEST_SUITE("quant") {
       }
     }
     CHECK(std::string(op_name(OpType::FakeQuant)) == "FAKE_QUANT");
+  }
+
+  TEST_CASE("FAKE_QUANT with a per-channel shift (IBC's rerun) equals the CPU reference's FAKE_QUANT of x + shift") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(21);
+    const ops::Shape4 s{2, 7, 5, 10};  // C = 10: the last channel group padded
+    const int C4 = s.c4();
+    const int64_t rows = s.rows();
+    struct Params {
+      float scale;
+      int zp, qmin, qmax;
+      Activation act;
+    };
+    // 8-bit ranges use the level table; the last range is too wide for one (exact division on the device).
+    for (const Params& pr :
+         {Params{0.0235f, -3, -128, 127, Activation::None}, Params{0.05f, 0, 0, 255, Activation::Relu6},
+          Params{1e-3f, 7, -(1 << 24), 1 << 24, Activation::Relu}}) {
+      CAPTURE(pr.scale);
+      OpParams p;
+      p.fq_scale = pr.scale;
+      p.fq_zero_point = pr.zp;
+      p.fq_qmin = pr.qmin;
+      p.fq_qmax = pr.qmax;
+      p.activation = pr.act;
+      std::uniform_real_distribution<float> value(-3.0f, 3.0f), shift_of(-0.6f, 0.6f);
+      std::vector<float> shift(s.c);
+      for (float& v : shift) v = shift_of(rng);
+      // Half the values land x + shift on (or next to) a tie between two levels.
+      std::vector<float> x((size_t)(rows * s.c));
+      for (size_t i = 0; i < x.size(); i++) {
+        const float tie = (std::round(value(rng) / pr.scale) + 0.5f) * pr.scale;
+        x[i] = i % 2 ? value(rng) : tie - shift[i % s.c];
+      }
+      std::vector<float> moved(x.size());
+      for (size_t i = 0; i < x.size(); i++) moved[i] = x[i] + shift[i % s.c];
+      GraphBuilder b;
+      b.output(b.op(OpType::FakeQuant, {b.input({(int)x.size()})}, {(int)x.size()}, p));
+      auto reference = [&](const std::vector<float>& in) { return ref::run(b.g, {in})[b.g.outputs[0]]; };
+      const std::vector<float> want = reference(moved);
+
+      // NHWC4 storage, padding lanes 0.
+      auto pack = [&](const std::vector<float>& v, int64_t n) {
+        std::vector<float> r((size_t)(n * C4 * 4), 0.0f);
+        for (int64_t row = 0; row < n; row++)
+          for (int c = 0; c < s.c; c++) r[(size_t)(row * C4 * 4 + c)] = v[(size_t)(row * s.c + c)];
+        return r;
+      };
+      const std::vector<float> src = pack(x, rows), sh = pack(shift, 1);
+      const ops::FakeQuantSetup f = ops::fake_quant_setup(p, s, "test: ");
+      CHECK(f.table == (pr.qmax - pr.qmin < 65536));
+      vk::Buffer src_buf(ctx, src.size() * 4, vk::MemoryKind::Upload),
+          keys(ctx, f.keys.size() * 4, vk::MemoryKind::Upload), shift_buf(ctx, sh.size() * 4, vk::MemoryKind::Upload),
+          dst(ctx, src.size() * 4, vk::MemoryKind::Readback);
+      src_buf.upload(src.data(), src.size() * 4);
+      keys.upload(f.keys.data(), f.keys.size() * 4);
+      shift_buf.upload(sh.data(), sh.size() * 4);
+      vk::Recorder rec(ctx, 2, 0);
+      rec.begin();
+      ops::record_dispatch(rec,
+                           ops::fake_quant_shifted_dispatch(*ctx, f, {&src_buf, 0, src_buf.size()},
+                                                            {&keys, 0, keys.size()}, {&dst, 0, dst.size()},
+                                                            {&shift_buf, 0, shift_buf.size()}),
+                           nullptr);
+      rec.end();
+      rec.submit();
+      dst.invalidate();
+      std::vector<float> got_packed(src.size());
+      std::memcpy(got_packed.data(), dst.mapped(), dst.size());
+      std::vector<float> got(x.size());
+      int64_t pad_nonzero = 0;
+      for (int64_t row = 0; row < rows; row++)
+        for (int c = 0; c < C4 * 4; c++) {
+          const float v = got_packed[(size_t)(row * C4 * 4 + c)];
+          if (c < s.c) got[(size_t)(row * s.c + c)] = v;
+          else pad_nonzero += v != 0.0f;
+        }
+      CHECK(pad_nonzero == 0);
+      int64_t differ = 0;
+      for (size_t i = 0; i < x.size(); i++) differ += std::memcmp(&got[i], &want[i], 4) != 0;
+      CHECK(differ == 0);
+      // The check tells the order apart: the shift skipped, or added after the quantization, gives other values.
+      const std::vector<float> skipped = reference(x);
+      int64_t unshifted = 0, after = 0;
+      for (size_t i = 0; i < x.size(); i++) {
+        unshifted += skipped[i] != want[i];
+        after += skipped[i] + shift[i % s.c] != want[i];
+      }
+      CHECK(unshifted > (int64_t)x.size() / 4);
+      CHECK(after > (int64_t)x.size() / 2);
+    }
+    check_validation();
   }
 
   TEST_CASE("fake_quant_graph: structure of a hand-built quantized graph") {

@@ -7,6 +7,7 @@
 #include "calib/layers.h"
 #include "common/error.h"
 #include "model/constants.h"
+#include "ops/fake_quant_kernel.h"
 #include "ops/op_common.h"
 #include "quant/fake_quant.h"
 #include "vk/command.h"
@@ -265,6 +266,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   // A layer's shift (C4 vec4s) fits in the first quarter of its sums block, so the same offsets / 4 are aligned.
   shift_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total / 4, 64), vk::MemoryKind::Upload);
   for (const Layer& L : layers_) evaluated_.push_back(constant_to_float(fq_.tensors[L.fq_bias]));
+  plan_shifted_fake_quants(align);
   partial_ = std::make_unique<vk::Buffer>(ctx_, partial, vk::MemoryKind::Device);
   readback_ = std::make_unique<vk::Buffer>(ctx_, sums_->size(), vk::MemoryKind::Readback);
   runs_.assign(layers_.size() * 4, 0.0);
@@ -278,6 +280,33 @@ uint64_t LayerRunner::slot_offset(int l, int slot, int point) const {
   const ops::Shape4 s = ops::shape4(fs_->graph().tensors[layers_[l].f_pre].shape);
   const uint64_t block = ((uint64_t)s.c4() * 64 + align - 1) / align * align;
   return layer_offset_[l] + (uint64_t)(slot * 2 + point) * block;
+}
+
+void LayerRunner::plan_shifted_fake_quants(uint64_t align) {
+  std::vector<int> readers(fq_.tensors.size(), 0);
+  for (const Op& op : fq_.ops)
+    for (int t : op.inputs)
+      if (t >= 0) readers[t]++;
+  for (int t : fq_.outputs) readers[t]++;
+  std::vector<uint8_t> keys;
+  for (const Layer& L : layers_) {
+    shifted_.emplace_back();
+    const Op& fq = fq_.ops[L.fq_end - 1];
+    // The layer's output is read by its FAKE_QUANT alone, right after the weighted op (no split RELU between).
+    if (L.fq_end != L.fq_op + 2 || fq.type != OpType::FakeQuant || fq.inputs[0] != L.fq_pre || readers[L.fq_pre] != 1)
+      continue;
+    const Graph& g = qs_->graph();
+    ShiftedFakeQuant& f = shifted_.back();
+    f.setup = ops::fake_quant_setup(fq.params, ops::shape4(g.tensors[L.fq_post].shape),
+                                    "layer '" + L.name + "' (FAKE_QUANT): ");
+    f.keys_offset = keys.size();
+    f.keys_bytes = f.setup.keys.size() * 4;
+    keys.resize((keys.size() + f.keys_bytes + align - 1) / align * align);
+    std::memcpy(keys.data() + f.keys_offset, f.setup.keys.data(), f.keys_bytes);
+    f.on = true;
+  }
+  keys_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(keys.size(), 64), vk::MemoryKind::Device);
+  if (!keys.empty()) keys_->upload(keys.data(), keys.size());
 }
 
 void LayerRunner::reset_sums() {
@@ -294,9 +323,11 @@ void LayerRunner::set_images(const float* data, size_t floats) {
   qs_->set_input(0, data, floats);
   fpos_ = qpos_ = 0;
   inputs_packed_ = false;
+  unwritten_ = -1;
 }
 
-void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset) {
+void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset,
+                              const ShiftedFakeQuant* quantize) {
   const ops::Shape4 s = ops::shape4(qs_->graph().tensors[fq_tensor].shape);
   const ops::Shape4 sf = ops::shape4(fs_->graph().tensors[f_tensor].shape);
   TARE_CHECK(s.rows() == sf.rows() && s.c == sf.c, TARE_ERROR_INTERNAL, "layer outputs of different shapes");
@@ -304,12 +335,23 @@ void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, ui
   struct RowsC4 {
     int32_t rows, C4;
   };
+  struct DiffPush {
+    int32_t rows, C4;
+    int32_t fake_quant[7] = {};  // C, scale bits, zero point, qmin, qmax, activation keys (QUANT)
+  } pc{(int32_t)s.rows(), s.c4()};
+  const ops::FakeQuantSetup* f = quantize ? &quantize->setup : nullptr;
+  if (f) {  // FAKE_QUANT's push block less its total and C4
+    pc.fake_quant[0] = f->push[1];
+    std::copy(f->push + 3, f->push + 9, pc.fake_quant + 1);
+  }
+  const vk::BufferRange keys = f ? vk::BufferRange{keys_.get(), quantize->keys_offset, quantize->keys_bytes}
+                                 : vk::BufferRange{keys_.get(), 0, keys_->size()};  // unread
   const vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 64};
+  const std::vector<uint32_t> spec = {(uint32_t)kChunk, f ? 1u : 0u, f && f->table ? 1u : 0u, f && f->act ? 1u : 0u};
   ops::record_dispatch(rec,
-                       ops::shader_dispatch(*ctx_, "channel_diff", {(uint32_t)kChunk},
-                                            {qs_->tensor_storage(fq_tensor), fs_->tensor_storage(f_tensor), part},
-                                            RowsC4{(int32_t)s.rows(), s.c4()},
-                                            ops::grid_channel_chunks(s.c4(), chunks)),
+                       ops::shader_dispatch(*ctx_, "channel_diff", spec,
+                                            {qs_->tensor_storage(fq_tensor), fs_->tensor_storage(f_tensor), part, keys},
+                                            pc, ops::grid_channel_chunks(s.c4(), chunks)),
                        nullptr);
   ops::record_dispatch(rec,
                        ops::shader_dispatch(*ctx_, "channel_diff_merge", {},
@@ -318,7 +360,7 @@ void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, ui
                        nullptr);
 }
 
-void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
+void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass, bool last) {
   const int l = pass.layer, slot = pass.slot;
   const Layer& L = layers_[l];
   if (!inputs_packed_) {
@@ -328,21 +370,34 @@ void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
   }
   if (pass.rerun) {
     TARE_CHECK(qpos_ == (size_t)L.fq_end, TARE_ERROR_INTERNAL, "only the layer just advanced can run again");
-    record_shift(rec, l);
-    qs_->record_ops(rec, L.fq_op + 1, L.fq_end);
+    if (shifted_[l].on && !(pass.points & kPre)) {
+      record_shifted_fake_quant(rec, l);  // the stored pre-activation output keeps the bias it was evaluated with
+    } else {
+      record_shift(rec, l);
+      qs_->record_ops(rec, L.fq_op + 1, L.fq_end);
+    }
+    unwritten_ = -1;
   } else {
     TARE_CHECK(fpos_ <= (size_t)L.f_op && qpos_ <= (size_t)L.fq_op, TARE_ERROR_INTERNAL,
                "layers must be advanced in order");
+    record_unwritten(rec);
     fs_->record_ops(rec, fpos_, L.f_end);
-    qs_->record_ops(rec, qpos_, L.fq_end);
+    // The last pass of a submission leaves its FAKE_QUANT's output unwritten where it can (a rerun, which writes it,
+    // usually follows) and measures the error quantizing on the fly.
+    const bool skip = last && shifted_[l].on;
+    qs_->record_ops(rec, qpos_, skip ? L.fq_end - 1 : L.fq_end);
+    if (skip) unwritten_ = l;
     for (int k = l; k >= 0 && layers_[k].fq_op >= (int)qpos_; k--)  // the layers evaluated now, with today's biases
       evaluated_[k] = constant_to_float(fq_.tensors[layers_[k].fq_bias]);
     fpos_ = L.f_end;
     qpos_ = L.fq_end;
   }
-  const int fq_tensor[2] = {L.fq_pre, L.fq_post}, f_tensor[2] = {L.f_pre, L.f_post};
+  const bool unwritten = unwritten_ == l;
+  const int fq_tensor[2] = {L.fq_pre, unwritten ? L.fq_pre : L.fq_post}, f_tensor[2] = {L.f_pre, L.f_post};
   for (int point = 0; point < 2; point++)
-    if (pass.points & (1 << point)) record_diff(rec, fq_tensor[point], f_tensor[point], slot_offset(l, slot, point));
+    if (pass.points & (1 << point))
+      record_diff(rec, fq_tensor[point], f_tensor[point], slot_offset(l, slot, point),
+                  point == 1 && unwritten ? &shifted_[l] : nullptr);
   // The points' blocks are contiguous: one copy of the measured ones to the host-visible mirror.
   if (pass.points == kNone) return;
   const uint64_t block = slot_offset(l, slot, 1) - slot_offset(l, slot, 0);
@@ -353,7 +408,7 @@ void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass) {
     if (pass.points & (1 << point)) runs_[(l * 2 + slot) * 2 + point] += 1;
 }
 
-void LayerRunner::record_shift(vk::Recorder& rec, int l) {
+vk::BufferRange LayerRunner::stage_shift(int l) {
   const Layer& L = layers_[l];
   const std::vector<float> now = constant_to_float(fq_.tensors[L.fq_bias]);
   const ops::Shape4 s = ops::shape4(qs_->graph().tensors[L.fq_pre].shape);
@@ -363,16 +418,38 @@ void LayerRunner::record_shift(vk::Recorder& rec, int l) {
   std::fill(shift, shift + (size_t)s.c4() * 4, 0.0f);  // padding lanes stay 0
   for (int c = 0; c < s.c; c++) shift[c] = now[c] - evaluated_[l][c];
   shift_->flush(layer_offset_[l] / 4, (uint64_t)s.c4() * 16);
-  evaluated_[l] = now;
+  return {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16};
+}
+
+void LayerRunner::record_shift(vk::Recorder& rec, int l) {
+  const Layer& L = layers_[l];
+  const vk::BufferRange shift = stage_shift(l);
+  evaluated_[l] = constant_to_float(fq_.tensors[L.fq_bias]);
+  const ops::Shape4 s = ops::shape4(qs_->graph().tensors[L.fq_pre].shape);
   struct {
     int32_t total, C4;
   } pc = {(int32_t)(s.rows() * s.c4()), s.c4()};
   ops::record_dispatch(rec,
-                       ops::shader_dispatch(*ctx_, "channel_shift", {kShiftPer},
-                                            {qs_->tensor_storage(L.fq_pre),
-                                             {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16}},
+                       ops::shader_dispatch(*ctx_, "channel_shift", {kShiftPer}, {qs_->tensor_storage(L.fq_pre), shift},
                                             pc, ops::grid_xy(pc.total, (int64_t)ops::kShaderLocal * kShiftPer)),
                        nullptr);
+}
+
+void LayerRunner::record_shifted_fake_quant(vk::Recorder& rec, int l) {
+  const Layer& L = layers_[l];
+  const ShiftedFakeQuant& f = shifted_[l];
+  ops::record_dispatch(rec,
+                       ops::fake_quant_shifted_dispatch(*ctx_, f.setup, qs_->tensor_storage(L.fq_pre),
+                                                        {keys_.get(), f.keys_offset, f.keys_bytes},
+                                                        qs_->tensor_storage(L.fq_post), stage_shift(l)),
+                       nullptr);
+}
+
+void LayerRunner::record_unwritten(vk::Recorder& rec) {
+  if (unwritten_ < 0) return;
+  const Layer& L = layers_[unwritten_];
+  qs_->record_ops(rec, L.fq_end - 1, L.fq_end);
+  unwritten_ = -1;
 }
 
 uint32_t LayerRunner::dispatch_bound(const Pass& pass) const {
@@ -386,7 +463,8 @@ uint32_t LayerRunner::dispatch_bound(const Pass& pass) const {
 void LayerRunner::run(const std::vector<Pass>& passes) {
   if (passes.empty() && pending_.empty()) return;
   // Bound each pass as if it ran alone: advances start where the previous one stops, so the sum is an upper bound.
-  uint32_t bound = 8;
+  uint32_t bound =
+      8 + (unwritten_ >= 0 ? qs_->dispatch_bound(layers_[unwritten_].fq_end - 1, layers_[unwritten_].fq_end) : 0);
   for (const Pass& p : passes) {
     TARE_CHECK(p.layer >= 0 && p.layer < (int)layers_.size() && (p.slot == 0 || p.slot == 1) && p.points <= kBoth,
                TARE_ERROR_INVALID_ARGUMENT, "layer, slot or points out of range");
@@ -398,7 +476,7 @@ void LayerRunner::run(const std::vector<Pass>& passes) {
   rec.begin();
   for (const auto& [tensor, values] : pending_) qs_->record_constant_update(rec, tensor, values);
   pending_.clear();
-  for (const Pass& p : passes) record_pass(rec, p);
+  for (size_t i = 0; i < passes.size(); i++) record_pass(rec, passes[i], i + 1 == passes.size());
   rec.end();
   rec.submit();
   readback_->invalidate();

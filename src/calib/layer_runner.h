@@ -20,6 +20,7 @@
 #include "calib/diagnostics.h"
 #include "engine/segment_session.h"
 #include "model/graph.h"
+#include "ops/fake_quant_kernel.h"
 #include "vk/buffer.h"
 #include "vk/context.h"
 
@@ -70,14 +71,19 @@ class LayerRunner {
   // (the first pass after set_images also packs the inputs).  Rerun: layer `layer` of the quantized network again,
   // after set_bias; only the layer advanced last can run again.  A rerun does not evaluate the weighted op again: it
   // adds the change of the float bias to its stored output (shaders/channel_shift.comp), which equals evaluating it
-  // with the new bias up to float rounding, and runs the layer's activation and FAKE_QUANT.  Each measured point's
-  // errors are added to sums slot `slot` (0 or 1).
+  // with the new bias up to float rounding, and runs the layer's activation and FAKE_QUANT.  Where only the FAKE_QUANT
+  // reads that output and the rerun does not measure kPre, the FAKE_QUANT adds the change itself on the way in (one
+  // pass; shaders/fake_quant.comp's SHIFT, the same float sum) and the stored output keeps its old bias.  Each
+  // measured point's errors are added to sums slot `slot` (0 or 1).
   struct Pass {
     int layer = 0, slot = 0;
     bool rerun = false;
     uint8_t points = kBoth;
   };
-  // The passes in order, with the bias updates pending before them, in one command buffer and one submission.
+  // The passes in order, with the bias updates pending before them, in one command buffer and one submission.  The
+  // last pass, an advance, leaves its layer's FAKE_QUANT unrun where the layer allows a shifted FAKE_QUANT (the
+  // usual next step, a rerun, writes that output; the next advance runs it first otherwise) and measures kPost by
+  // quantizing the stored output on the fly (shaders/channel_diff.comp's QUANT): the same bits.
   void run(const std::vector<Pass>& passes);
   void advance(int l, int slot, uint8_t points = kBoth) { run({{l, slot, false, points}}); }
   void rerun(int l, int slot, uint8_t points = kBoth) { run({{l, slot, true, points}}); }
@@ -94,10 +100,24 @@ class LayerRunner {
   void reset_sums();
 
  private:
-  void record_pass(vk::Recorder& rec, const Pass& pass);
+  struct ShiftedFakeQuant {  // per layer: its FAKE_QUANT with the shift folded in (on: the layer allows it)
+    bool on = false;
+    ops::FakeQuantSetup setup;
+    uint64_t keys_offset = 0, keys_bytes = 0;  // its level table in keys_
+  };
+  void record_pass(vk::Recorder& rec, const Pass& pass, bool last);
+  // The FAKE_QUANT an advance left out (unwritten_), before anything reads its output.
+  void record_unwritten(vk::Recorder& rec);
+  // A rerun's shift (bias now - bias evaluated), staged for the device; applied in place (record_shift), or on the
+  // way into the layer's FAKE_QUANT (record_shifted_fake_quant, one pass) where nothing else reads the stored output.
+  vk::BufferRange stage_shift(int l);
   void record_shift(vk::Recorder& rec, int l);
+  void record_shifted_fake_quant(vk::Recorder& rec, int l);
+  void plan_shifted_fake_quants(uint64_t align);
   uint32_t dispatch_bound(const Pass& pass) const;
-  void record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset);
+  // quantize: fq_tensor is the layer's output before that FAKE_QUANT, quantized on the fly (channel_diff's QUANT).
+  void record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, uint64_t offset,
+                   const ShiftedFakeQuant* quantize = nullptr);
   uint64_t slot_offset(int l, int slot, int point) const;
 
   std::shared_ptr<vk::Context> ctx_;
@@ -110,9 +130,12 @@ class LayerRunner {
   std::vector<std::pair<int, std::vector<float>>> pending_;  // bias updates for the next recording
   std::vector<std::vector<float>> evaluated_;                // per layer: the float bias its stored output has
   std::unique_ptr<vk::Buffer> shift_;                        // per layer (at layer_offset_ / 4): bias change, vec4s
-  std::vector<uint64_t> layer_offset_;                       // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
-  std::vector<double> runs_;                                 // per layer, slot and point: batches folded in
-  size_t fpos_ = 0, qpos_ = 0;                               // next op to run in F / FQ
+  std::vector<ShiftedFakeQuant> shifted_;
+  std::unique_ptr<vk::Buffer> keys_;
+  std::vector<uint64_t> layer_offset_;  // per layer: start of its 2 slots x 2 points x C4 x 4 vec4
+  std::vector<double> runs_;            // per layer, slot and point: batches folded in
+  size_t fpos_ = 0, qpos_ = 0;          // next op to run in F / FQ
+  int unwritten_ = -1;                  // the layer advanced last, its FAKE_QUANT not run yet (or -1)
   bool inputs_packed_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include "model/constants.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.h"
@@ -55,19 +56,23 @@ std::vector<float> constant_to_float(const Tensor& t) {
   }
   TARE_CHECK(q.zero_point.empty() || q.zero_point.size() == q.scale.size(), TARE_ERROR_INVALID_MODEL,
              what + ": mismatched scale and zero point counts");
-  int64_t inner = 1, channels = 1;
+  int64_t inner = std::max<int64_t>(n, 1), channels = 1;  // one scale: one run of every value
   if (q.scale.size() > 1) {
+    inner = 1;
     TARE_CHECK(q.axis >= 0 && q.axis < (int)t.shape.size() && (size_t)t.shape[q.axis] == q.scale.size(),
                TARE_ERROR_INVALID_MODEL,
                what + ": " + std::to_string(q.scale.size()) + " scales do not match axis " + std::to_string(q.axis));
     for (size_t d = (size_t)q.axis + 1; d < t.shape.size(); d++) inner *= t.shape[d];
     channels = t.shape[q.axis];
   }
-  for (int64_t i = 0; i < n; i++) {
-    const size_t c = (size_t)((i / inner) % channels);
-    const int64_t zp = q.zero_point.empty() ? 0 : q.zero_point[c];
+  // Runs of `inner` values share a channel: its scale and zero point are looked up once per run, not per value (a
+  // model's weights are dequantized for every IBC and BFT session).
+  for (int64_t start = 0, c = 0; start < n; start += inner, c = c + 1 == channels ? 0 : c + 1) {
+    const int64_t zp = q.zero_point.empty() ? 0 : q.zero_point[(size_t)c];
+    const double scale = q.scale[(size_t)c];
+    const int64_t end = std::min(n, start + inner);
     // One rounding: the double product is exact for 8-bit values (and within 2^-53 for int32 biases).
-    v[i] = (float)((double)(raw_int(t, i) - zp) * (double)q.scale[c]);
+    for (int64_t i = start; i < end; i++) v[i] = (float)((double)(raw_int(t, i) - zp) * scale);
   }
   return v;
 }
