@@ -1,11 +1,14 @@
 // IBC's validation guard (src/calib/ibc_guard.h): the rule, and the guard's decisions on constructed cases, its
-// errors checked against the CPU float reference running the float and fake-quant graphs.
+// errors checked against the CPU references: the float one running the float graph, the integer one running the
+// quantized graph (the exported model's arithmetic).
 #include <cmath>
 
+#include <cstring>
 #include "calib/ibc_guard.h"
 #include "calib_harness.h"
 #include "common/error.h"
-#include "quant/fake_quant.h"
+
+#include "ref/int_reference.h"
 #include "ref/reference.h"
 
 using namespace tare;
@@ -30,21 +33,25 @@ Graph linear_net(std::mt19937& rng) {
   return b.g;
 }
 
-// The CPU reference's squared error of `quantized` against `float_graph` per output over images [first, first +
-// count) (a dense model: the outputs themselves), and the float outputs' energy.
+// The CPU references' squared error of `quantized` (float32 input and outputs) against `float_graph` per output over
+// images [first, first + count), and the float outputs' energy.
 struct CpuOutputs {
   std::vector<double> err, signal;
 };
 CpuOutputs cpu_outputs(const Graph& float_graph, const Graph& quantized, const Images& im, size_t first, size_t count) {
-  const Graph fq = quant::fake_quant_graph(quantized);
   CpuOutputs r;
   r.err.assign(float_graph.outputs.size(), 0);
   r.signal.assign(float_graph.outputs.size(), 0);
   for (size_t i = first; i < first + count; i++) {
-    ref::Values vf = ref::run(float_graph, {im[i]}), vq = ref::run(fq, {im[i]});
+    ref::Values vf = ref::run(float_graph, {im[i]});
+    std::vector<uint8_t> raw(im[i].size() * 4);
+    std::memcpy(raw.data(), im[i].data(), raw.size());
+    const std::vector<std::vector<uint8_t>> vq = ref::run_int(quantized, {raw});
     for (size_t k = 0; k < float_graph.outputs.size(); k++) {
-      const std::vector<float>&x = vf[(size_t)float_graph.outputs[k]], &q = vq[(size_t)fq.outputs[k]];
-      REQUIRE(x.size() == q.size());
+      const std::vector<float>& x = vf[(size_t)float_graph.outputs[k]];
+      std::vector<float> q(vq[k].size() / 4);
+      REQUIRE(q.size() == x.size());
+      std::memcpy(q.data(), vq[k].data(), vq[k].size());
       for (size_t j = 0; j < x.size(); j++) {
         r.err[k] += ((double)q[j] - x[j]) * ((double)q[j] - x[j]);
         r.signal[k] += (double)x[j] * x[j];
@@ -117,8 +124,8 @@ TEST_SUITE("calib") {
     REQUIRE(cpu_gain < -1.0);
     CHECK(r.guard.images == 8);
     REQUIRE(r.guard.outputs.size() == 1);
-    CHECK(r.guard.outputs[0].err_basic == doctest::Approx(basic.err[0]).epsilon(1e-2));
-    CHECK(r.guard.outputs[0].err_ibc == doctest::Approx(ibc.err[0]).epsilon(1e-2));
+    CHECK(r.guard.outputs[0].err_basic == doctest::Approx(basic.err[0]).epsilon(1e-4));
+    CHECK(r.guard.outputs[0].err_ibc == doctest::Approx(ibc.err[0]).epsilon(1e-4));
     CHECK(r.guard.outputs[0].signal == doctest::Approx(basic.signal[0]).epsilon(1e-4));
     CHECK(r.guard.kept_basic);
     CHECK(same_constants(r.ibc.corrected, q));  // the basic model, bit for bit
@@ -144,8 +151,8 @@ TEST_SUITE("calib") {
     const double cpu_gain = 10 * std::log10(basic.err[0] / ibc.err[0]);
     MESSAGE("validation SQNR gain of IBC, CPU reference: " << cpu_gain << " dB; guard: " << r.guard.mean_gain_db);
     REQUIRE(cpu_gain > 1.0);
-    CHECK(r.guard.outputs[0].err_basic == doctest::Approx(basic.err[0]).epsilon(1e-2));
-    CHECK(r.guard.outputs[0].err_ibc == doctest::Approx(ibc.err[0]).epsilon(1e-2));
+    CHECK(r.guard.outputs[0].err_basic == doctest::Approx(basic.err[0]).epsilon(1e-4));
+    CHECK(r.guard.outputs[0].err_ibc == doctest::Approx(ibc.err[0]).epsilon(1e-4));
     CHECK(!r.guard.kept_basic);
     CHECK(same_constants(r.ibc.corrected, plain.corrected));
     CHECK(!same_constants(r.ibc.corrected, q));

@@ -276,9 +276,9 @@ struct Trainer {
 
 std::vector<float> teacher_targets(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
                                    const std::vector<float>& inputs, uint32_t count, int batch, int& values,
-                                   std::vector<size_t>* per_output) {
-  const Graph t = logits_graph(float_graph);
-  const bool dense = t.outputs.size() != 1 || softmax_input(float_graph, float_graph.outputs[0]) < 0;
+                                   std::vector<size_t>* per_output, bool as_is) {
+  const Graph t = as_is ? float_graph : logits_graph(float_graph);
+  const bool dense = as_is || t.outputs.size() != 1 || softmax_input(float_graph, float_graph.outputs[0]) < 0;
   const size_t n = per_image(float_graph, "bias fine-tuning");
   SessionOptions o;
   o.batch = batch;

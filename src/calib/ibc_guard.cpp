@@ -12,6 +12,21 @@
 
 namespace tare::calib {
 
+namespace {
+
+bool float_io(const Graph& g) {
+  for (const std::vector<int>* list : {&g.inputs, &g.outputs})
+    for (int t : *list)
+      if (g.tensors[(size_t)t].dtype != DType::F32) return false;
+  return true;
+}
+
+// The form of a quantized graph that the guard runs: the graph itself (its 8-bit kernels, the exported model's
+// arithmetic) when it takes and gives float32, else its fake-quant form, which takes and gives real values.
+Graph judged(const Graph& q) { return float_io(q) ? q : quant::fake_quant_graph(q); }
+
+}  // namespace
+
 double OutputComparison::gain_db() const {
   if (err_basic == err_ibc) return 0;  // both 0 included
   if (err_ibc == 0) return std::numeric_limits<double>::infinity();
@@ -38,13 +53,12 @@ IbcGuardReport compare_biases(std::shared_ptr<vk::Context> ctx, const Graph& flo
   std::vector<float> inputs(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, inputs.data() + n * i);
   batch = std::min<int>(batch, (int)count);
-  // Each model's outputs per image: BFT's teacher targets (probabilities for a softmax model).
+  // Each model's outputs per image, as it computes them (a softmax model's: its probabilities).
   int values = 0, vb = 0, vi = 0;
   std::vector<size_t> per, per_b, per_i;
-  const std::vector<float> x = teacher_targets(ctx, float_graph, inputs, count, batch, values, &per);
-  const std::vector<float> qb = teacher_targets(ctx, quant::fake_quant_graph(basic), inputs, count, batch, vb, &per_b);
-  const std::vector<float> qi = teacher_targets(ctx, quant::fake_quant_graph(corrected), inputs, count, batch, vi,
-                                                &per_i);
+  const std::vector<float> x = teacher_targets(ctx, float_graph, inputs, count, batch, values, &per, true);
+  const std::vector<float> qb = teacher_targets(ctx, judged(basic), inputs, count, batch, vb, &per_b, true);
+  const std::vector<float> qi = teacher_targets(ctx, judged(corrected), inputs, count, batch, vi, &per_i, true);
   TARE_CHECK(vb == values && vi == values && per_b == per && per_i == per, TARE_ERROR_INVALID_ARGUMENT,
              "the float and quantized models' outputs differ");
 
@@ -53,7 +67,7 @@ IbcGuardReport compare_biases(std::shared_ptr<vk::Context> ctx, const Graph& flo
   size_t offset = 0;  // of output k among an image's values
   for (size_t k = 0; k < per.size(); k++) {
     OutputComparison c;
-    c.name = float_graph.tensors[(size_t)float_graph.outputs[k]].name;  // a softmax's: the probabilities
+    c.name = float_graph.tensors[(size_t)float_graph.outputs[k]].name;
     for (uint32_t i = 0; i < count; i++) {
       const size_t base = (size_t)i * values + offset;
       for (size_t v = base; v < base + per[k]; v++) {

@@ -5,12 +5,15 @@
 // moves the score logits away from float (docs/accuracy.md, "Why IBC hurts these two models").  The rule, fixed
 // before anything was measured:
 //   per graph output k, E_k = the squared error against the float model summed over every value of every
-//   validation image (for a model ending in one SOFTMAX: over its probabilities, the softmax of the logits);
+//   validation image (a classifier's output is its SOFTMAX's: the errors are those of its probabilities);
 //   gain_k = 10 log10(E_k(basic) / E_k(IBC)), the output's SQNR gain in dB;
 //   IBC is kept when the mean of gain_k over the outputs is >= 0 (each output weighs the same, so that a large
 //   head cannot hide a worse small one); otherwise the basic biases are returned, unchanged.
-// Both quantized models run in fake-quant form (quant/fake_quant.h) in an engine session, as BFT's teacher and
-// student outputs do (calib::teacher_targets): three forward passes of the validation images.
+// The three models run in engine sessions (calib::teacher_targets, as_is): three forward passes of the validation
+// images.  The quantized ones run as they are exported (their 8-bit kernels equal TFLite's arithmetic) when they
+// take and give float32; an int8 / uint8-IO model runs in fake-quant form (quant/fake_quant.h), which takes real
+// values.  (The fake-quant form everywhere was the first version: on the selfie model its errors on the guard's
+// images differed from the exported model's, 3.94 against 7.43 dB; docs/accuracy.md.)
 #pragma once
 
 #include <cmath>
@@ -34,7 +37,7 @@ struct IbcGuardOptions {
 
 // One graph output on the validation images (sums over every value of every image).
 struct OutputComparison {
-  std::string name;      // the output tensor (for a softmax model: its probabilities)
+  std::string name;      // the output tensor
   double signal = 0;     // sum of x^2, x the float model's value
   double err_basic = 0;  // sum of (q - x)^2 with the basic biases
   double err_ibc = 0;    // and with IBC's
