@@ -275,13 +275,13 @@ int run_calibrate(const Args& a) {
   const uint32_t files = (uint32_t)feed.files.size();
   count = std::min(count, files);
   ibc_images = std::min(ibc_images, files);
-  // The guard's validation images come right after the IBC images (never the --eval ones, which follow every image
-  // a stage used).
-  guard_images = do_ibc && ibc_guard ? std::min(guard_images, files - ibc_images) : 0;
+  // The guard's validation images are the calibration images right after the IBC images (never the --eval ones,
+  // which follow every image a stage used).
+  guard_images = do_ibc && ibc_guard ? std::min(guard_images, count > ibc_images ? count - ibc_images : 0u) : 0;
   if (do_ibc && ibc_guard && guard_images == 0)
-    throw Failure(
-        "--ibc-guard: '" + a.get("--images") + "' has " + std::to_string(files) +
-        " images and IBC uses them all; none is left to validate on (fewer --ibc-images, or --ibc-guard off)");
+    throw Failure("--ibc-guard validates IBC on the calibration images after the --ibc-images, and --count " +
+                  std::to_string(count) + " leaves none after " + std::to_string(ibc_images) +
+                  " (more --count, fewer --ibc-images, or --ibc-guard off)");
   bft_images = std::min(bft_images, files);
   // Held-out images for --eval: after every image a stage used.
   const uint32_t used = std::max({count, do_ibc ? ibc_images + guard_images : 0u, do_bft ? bft_images : 0u});

@@ -32,7 +32,10 @@ inline OptionSpec ibc_guard() {
           "on"};
 }
 inline OptionSpec ibc_guard_images() {
-  return {"--ibc-guard-images", "N", "the guard's validation images: the N after the first --ibc-images", "8"};
+  return {"--ibc-guard-images", "N",
+          "the guard's validation images: the N calibration images after the first --ibc-images (at most the rest "
+          "of --count)",
+          "8"};
 }
 // --ibc-guard on|off.
 inline bool ibc_guard_on(const Args& a) {
