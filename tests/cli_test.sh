@@ -207,6 +207,8 @@ PY
   check_fast "calibrate bad --ibc-guard" 2 "\-\-ibc-guard must be on or off, got 'maybe'" -- \
     "$TARE" calibrate "$S" --images "$tmp/calib" --ibc-guard maybe --out "$tmp/x.tflite"
   check_fast "calibrate guard without images" 1 "\-\-count 2 leaves none after 2" -- \
+    "$TARE" calibrate "$S" --images "$tmp/calib" --count 2 --ibc-images 2 --ibc-guard on --out "$tmp/x.tflite"
+  check "calibrate default guard without images" 0 "^warning .*leaves none after 2: IBC runs unguarded" -- \
     "$TARE" calibrate "$S" --images "$tmp/calib" --count 2 --ibc-images 2 --out "$tmp/x.tflite"
   check "calibrate --ibc-guard off" 0 "IBC         28 layers corrected" -- "$TARE" calibrate "$S" --images "$tmp/calib" \
     --count 2 --ibc-images 2 --ibc-guard off --out "$tmp/ibc_off.tflite"

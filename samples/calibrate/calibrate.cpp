@@ -277,7 +277,7 @@ bool parse(int argc, char** argv, Options& o) {
   // IBC's guard validates on the calibration images after IBC's (the --eval images come after --count).
   if (o.ibc && calib_opt::ibc_guard_on(a)) {
     o.guard = std::min(parse_count(a, "--ibc-guard-images"), o.count - o.ibc);
-    if (o.guard == 0)
+    if (o.guard == 0 && (a.has("--ibc-guard") || a.has("--ibc-guard-images")))  // on by default: IBC unguarded
       throw UsageError("--ibc-guard needs calibration images after the --ibc-images (or --ibc-guard off)");
   }
   o.bft = std::min(o.bft, o.count);
@@ -347,7 +347,8 @@ int run(const Options& o) {
     tare_ibc_report_init(&ir);
     io.guard = o.guard ? 1 : 0;
     io.guard_images = (int32_t)o.guard;
-    std::printf("IBC on %u images, guarded on the next %u\n", o.ibc, o.guard);
+    if (o.guard) std::printf("IBC on %u images, guarded on the next %u\n", o.ibc, o.guard);
+    else std::printf("IBC on %u images, unguarded\n", o.ibc);
     check(tare_correct_bias(float_ref, current, o.ibc + o.guard, feed, &calib_feed, &io, &m, &ir, nullptr), "IBC");
     corrected.reset(m);
     current = m;

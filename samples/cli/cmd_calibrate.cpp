@@ -278,10 +278,14 @@ int run_calibrate(const Args& a) {
   // The guard's validation images are the calibration images right after the IBC images (never the --eval ones,
   // which follow every image a stage used).
   guard_images = do_ibc && ibc_guard ? std::min(guard_images, count > ibc_images ? count - ibc_images : 0u) : 0;
-  if (do_ibc && ibc_guard && guard_images == 0)
-    throw Failure("--ibc-guard validates IBC on the calibration images after the --ibc-images, and --count " +
-                  std::to_string(count) + " leaves none after " + std::to_string(ibc_images) +
-                  " (more --count, fewer --ibc-images, or --ibc-guard off)");
+  // None left: an error when the guard was asked for, a warning when it is on by default (a small folder).
+  const bool guard_asked = a.has("--ibc-guard") || a.has("--ibc-guard-images");
+  const std::string no_guard_images =
+      "--ibc-guard validates IBC on the calibration images after the --ibc-images, "
+      "and --count " +
+      std::to_string(count) + " leaves none after " + std::to_string(ibc_images);
+  if (do_ibc && ibc_guard && guard_images == 0 && guard_asked)
+    throw Failure(no_guard_images + " (more --count, fewer --ibc-images, or --ibc-guard off)");
   bft_images = std::min(bft_images, files);
   // Held-out images for --eval: after every image a stage used.
   const uint32_t used = std::max({count, do_ibc ? ibc_images + guard_images : 0u, do_bft ? bft_images : 0u});
@@ -391,6 +395,7 @@ int run_calibrate(const Args& a) {
     q["dead_channels"] = qrep.dead_channels;
     doc["quantization"] = std::move(q);
   }
+  if (do_ibc && ibc_guard && guard_images == 0) text("warning     %s: IBC runs unguarded\n", no_guard_images.c_str());
   if (do_ibc) {
     tare_ibc_options o;
     tare_ibc_options_init(&o);
@@ -398,7 +403,7 @@ int run_calibrate(const Args& a) {
     o.bias_16bit = a.flag("--bias-16bit");
     o.batch = (uint32_t)parse_int(a.get("--ibc-batch"), "--ibc-batch", 0, 4096);
     o.heads = ibc_heads;
-    o.guard = ibc_guard ? 1 : 0;
+    o.guard = ibc_guard && guard_images > 0 ? 1 : 0;
     o.guard_images = (int32_t)guard_images;
     o.progress = progress_callback;
     tare_ibc_report rep;
