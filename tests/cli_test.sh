@@ -201,6 +201,17 @@ PY
 
   check "calibrate ibc" 0 "IBC         28 layers corrected" -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 \
     --ibc-images 2 --out "$tmp/ibc.tflite" --report "$tmp/ibc_report"
+  # IBC's validation guard (on by default) runs on the calibration images after IBC's: here images 2..3.
+  check "calibrate ibc guard" 0 "^IBC guard   \(kept\|rejected\): mean SQNR gain over the outputs .* on 2 held-out" -- \
+    "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --ibc-images 2 --method ibc --out "$tmp/ibcg.tflite"
+  check_fast "calibrate bad --ibc-guard" 2 "\-\-ibc-guard must be on or off, got 'maybe'" -- \
+    "$TARE" calibrate "$S" --images "$tmp/calib" --ibc-guard maybe --out "$tmp/x.tflite"
+  check_fast "calibrate guard without images" 1 "\-\-count 2 leaves none after 2" -- \
+    "$TARE" calibrate "$S" --images "$tmp/calib" --count 2 --ibc-images 2 --ibc-guard on --out "$tmp/x.tflite"
+  check "calibrate default guard without images" 0 "^warning .*leaves none after 2: IBC runs unguarded" -- \
+    "$TARE" calibrate "$S" --images "$tmp/calib" --count 2 --ibc-images 2 --out "$tmp/x.tflite"
+  check "calibrate --ibc-guard off" 0 "IBC         28 layers corrected" -- "$TARE" calibrate "$S" --images "$tmp/calib" \
+    --count 2 --ibc-images 2 --ibc-guard off --out "$tmp/ibc_off.tflite"
   check "calibrated model runs" 0 "top 5" -- "$TARE" run "$tmp/ibc.tflite" --input "$IMG"
   for f in report.html errors.csv summary.csv summary.json; do
     if [ -s "$tmp/ibc_report/$f" ]; then ok; else ko "no $f"; fi
@@ -234,8 +245,8 @@ assert d["settings"]["equalize"] == want and ("equalized" in d["stages"]) == wan
     --method ibc+bft --ibc-images 2 --bft-images 2 --bft-epochs 1 --bft-batch 2 --bft-rates 1e-3,1e-4 --equalize \
     --out "$tmp/bft.tflite" --report "$tmp/bft_report"
   if [ -s "$tmp/bft_report/bft_loss.html" ]; then ok; else ko "no loss plot"; fi
-  check_json "calibrate --json" calibrate settings ibc bft accuracy layers timings.ibc_ms timings.bft_ms \
-    timings.equalize_ms -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method ibc+bft --ibc-images 2 \
+  check_json "calibrate --json" calibrate settings ibc ibc.guard bft accuracy layers timings.ibc_ms timings.bft_ms \
+    timings.ibc_guard_ms timings.equalize_ms -- "$TARE" calibrate "$S" --images "$tmp/calib" --count 4 --method ibc+bft --ibc-images 2 \
     --bft-images 2 --bft-epochs 1 --bft-batch 2 --bft-rates 1e-3 --equalize --eval 2 --labels "$DATA/images/labels.csv" \
     --out "$tmp/bft2.tflite" --report "$tmp/bft2_report" --json
   python3 "$HERE/check_cli_json.py" "$DOC" calibrate accuracy bft <"$tmp/bft2_report/summary.json" >/dev/null && ok ||

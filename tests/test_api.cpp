@@ -556,6 +556,70 @@ TEST_SUITE("api") {
     tare_model_destroy(m);
   }
 
+  TEST_CASE("IBC's validation guard through the API: defaults, the report, the model it returns, bad arguments") {
+    if (!have_data("models/mobilenet_v1_0.25_224.tflite") || !have_data("ref/mobilenet_v1_0.25_224/in_img1.bin"))
+      return;
+    Ctx ctx;
+    REQUIRE(ctx.c);
+    tare_model* m = nullptr;
+    REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
+    std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
+    const size_t n = images.size();
+    std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
+    images.insert(images.end(), second.begin(), second.end());
+    const std::vector<float> backwards(images.rend() - (long)n, images.rend());  // image 0 backwards: validation
+    images.insert(images.end(), backwards.begin(), backwards.end());
+    REQUIRE(images.size() == 3 * n);
+    tare_model* q = nullptr;
+    REQUIRE(tare_quantize_array(m, images.data(), 2, nullptr, &q, nullptr) == TARE_OK);
+    tare_ibc_options o;
+    tare_ibc_options_init(&o);
+    CHECK((o.guard == 1 && o.guard_images == -1));  // on by default
+    o.guard_images = 1;
+    tare_ibc_report rep;
+    tare_ibc_report_init(&rep);
+    tare_model* guarded = nullptr;
+    REQUIRE(tare_correct_bias_array(m, q, images.data(), 3, &o, &guarded, &rep, nullptr) == TARE_OK);
+    CHECK(rep.images == 2);
+    CHECK(rep.guard_images == 1);
+    CHECK(std::isfinite(rep.guard_gain_db));
+    CHECK(rep.guard_gain_db == doctest::Approx(rep.guard_sqnr_ibc_db - rep.guard_sqnr_basic_db).epsilon(1e-6));
+    CHECK((rep.kept_basic == 1) == (rep.guard_gain_db < 0));
+    CHECK((rep.guard_ms > 0 && rep.guard_ms <= rep.wall_ms));
+    MESSAGE("guard on MobileNet-v1: " << rep.guard_gain_db << " dB, kept_basic " << rep.kept_basic);
+    // The model returned: the basic one when rejected, else IBC's on the first two images (the guard off).
+    tare_ibc_options off;
+    tare_ibc_options_init(&off);
+    off.guard = 0;
+    tare_model* plain = nullptr;
+    REQUIRE(tare_correct_bias_array(m, q, images.data(), 2, &off, &plain, nullptr, nullptr) == TARE_OK);
+    auto bytes = [](tare_model* model) {
+      void* b = nullptr;
+      size_t size = 0;
+      REQUIRE(tare_model_export_memory(model, &b, &size) == TARE_OK);
+      std::vector<uint8_t> v(static_cast<uint8_t*>(b), static_cast<uint8_t*>(b) + size);
+      tare_free(b);
+      return v;
+    };
+    CHECK(bytes(guarded) == bytes(rep.kept_basic ? q : plain));
+    // Bad arguments: a guard that is not 0 or 1, validation images that leave none for IBC, or below -1.
+    tare_model* bad = nullptr;
+    o.guard = 2;
+    CHECK(tare_correct_bias_array(m, q, images.data(), 3, &o, &bad, nullptr, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(std::string(tare_last_error()).find("guard = 2") != std::string::npos);
+    o.guard = 1;
+    o.guard_images = 3;
+    CHECK(tare_correct_bias_array(m, q, images.data(), 3, &o, &bad, nullptr, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(std::string(tare_last_error()).find("leave none") != std::string::npos);
+    o.guard_images = -2;
+    CHECK(tare_correct_bias_array(m, q, images.data(), 3, &o, &bad, nullptr, nullptr) == TARE_ERROR_INVALID_ARGUMENT);
+    CHECK(bad == nullptr);
+    tare_model_destroy(plain);
+    tare_model_destroy(guarded);
+    tare_model_destroy(q);
+    tare_model_destroy(m);
+  }
+
   TEST_CASE("bias fine-tuning and equalization through the API") {
     if (!have_data("models/mobilenet_v1_0.25_224.tflite") || !have_data("ref/mobilenet_v1_0.25_224/in_img1.bin"))
       return;

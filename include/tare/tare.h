@@ -448,15 +448,29 @@ typedef struct tare_ibc_options {
                      over the batches (the same biases up to float rounding; about L/2 forward passes per batch for
                      L layers instead of 3), so that more images can be used than the device holds at once */
   tare_ibc_heads heads; /* default TARE_IBC_HEADS_CORRECT; KEEP: BlazeFace's F1 0.056 -> 0.493, basic 0.559 */
+  /* The validation guard (docs/accuracy.md, "IBC's validation guard"): the last guard_images of the `count` images
+     are held out of IBC; IBC's biases are kept only if, on them, the mean over the model's outputs of
+     10 log10(err_basic / err_ibc) is >= 0 (err: the squared error against the float model summed over every value
+     of every image; a model ending in one SOFTMAX: over its probabilities), else the basic biases are returned
+     unchanged.  Costs three forward passes of the held-out images. */
+  int guard;            /* default 1 (on); 0: off, IBC uses all `count` images */
+  int32_t guard_images; /* default -1: count / 8, at least 4, none (guard not run) below 8 images; 0: none; else
+                           that many (fewer than count) */
 } tare_ibc_options;
 
 typedef struct tare_ibc_report {
   size_t struct_size;
-  uint32_t layers;  /* layers corrected */
-  uint32_t images;  /* images used */
-  uint32_t clamped; /* corrected bias values clamped to the bias type's range */
-  double wall_ms;   /* wall time of the correction */
-  uint32_t kept;    /* raw output heads left alone (TARE_IBC_HEADS_KEEP) */
+  uint32_t layers;            /* layers corrected */
+  uint32_t images;            /* images used */
+  uint32_t clamped;           /* corrected bias values clamped to the bias type's range */
+  double wall_ms;             /* wall time of the correction */
+  uint32_t kept;              /* raw output heads left alone (TARE_IBC_HEADS_KEEP) */
+  uint32_t guard_images;      /* validation images the guard ran on (0: it did not run); `images` excludes them */
+  int kept_basic;             /* 1: the guard rejected IBC's biases and *out has the basic ones */
+  double guard_gain_db;       /* mean over outputs of 10 log10(err_basic / err_ibc) on the validation images */
+  double guard_sqnr_basic_db; /* mean over outputs of the SQNR (dB) with the basic biases, on those images */
+  double guard_sqnr_ibc_db;   /* and with IBC's */
+  double guard_ms;            /* wall time of the guard (included in wall_ms) */
 } tare_ibc_report;
 
 /* The per-layer, per-channel error statistics of a quantized model against its float model. */
@@ -471,7 +485,10 @@ TARE_API void tare_ibc_report_init_sized(tare_ibc_report* report, size_t size);
    `float_model` on `count` images supplied as for tare_quantize (float32 inputs of the float model, batch 1 each).
    *out is a new quantized model.  report and diagnostics may be NULL; *diagnostics (release with
    tare_diagnostics_destroy) holds each layer's errors on these images before ("before") and after ("after") its
-   correction.  The same models, images and options give the same biases, bit for bit. */
+   correction.  The same models, images and options give the same biases, bit for bit.  With the guard (on by
+   default; tare_ibc_options.guard) the last guard_images of the `count` images are IBC's validation images, not
+   its own; when the guard rejects IBC, *out has the basic biases (report->kept_basic) and the diagnostics still
+   describe IBC's correction. */
 TARE_API tare_status tare_correct_bias(tare_model* float_model, tare_model* quantized, uint32_t count,
                                        tare_input_fn inputs, void* inputs_user_data, const tare_ibc_options* options,
                                        tare_model** out, tare_ibc_report* report, tare_diagnostics** diagnostics);

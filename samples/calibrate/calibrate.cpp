@@ -201,7 +201,7 @@ struct Row {
 
 struct Options {
   std::string model, images, out, labels;
-  uint32_t count = 64, ibc = 0, bft = 0, bft_epochs = 16, bft_batch = 16, eval = 100;
+  uint32_t count = 64, ibc = 0, guard = 0, bft = 0, bft_epochs = 16, bft_batch = 16, eval = 100;
   bool per_channel = false;
   bool equalize = false;
   tare_quantize_options quantize;  // the activation ranges (--ranges, --percentile); the rest is set by run()
@@ -222,6 +222,8 @@ const tare_samples::CommandSpec& command() {
        calib_opt::method(),
        calib_opt::count(),
        calib_opt::ibc_images(),
+       calib_opt::ibc_guard(),
+       calib_opt::ibc_guard_images(),
        calib_opt::bft_images(),
        calib_opt::bft_epochs(),
        calib_opt::bft_batch(),
@@ -272,6 +274,12 @@ bool parse(int argc, char** argv, Options& o) {
   if (o.count == 0) throw UsageError("--count must be at least 1");
   if (method != "none" && o.ibc == 0 && o.bft == 0) throw UsageError("--ibc-images / --bft-images must be > 0");
   o.ibc = std::min(o.ibc, o.count);  // both stages use calibration images
+  // IBC's guard validates on the calibration images after IBC's (the --eval images come after --count).
+  if (o.ibc && calib_opt::ibc_guard_on(a)) {
+    o.guard = std::min(parse_count(a, "--ibc-guard-images"), o.count - o.ibc);
+    if (o.guard == 0 && (a.has("--ibc-guard") || a.has("--ibc-guard-images")))  // on by default: IBC unguarded
+      throw UsageError("--ibc-guard needs calibration images after the --ibc-images (or --ibc-guard off)");
+  }
   o.bft = std::min(o.bft, o.count);
   if (o.bft && (o.bft_epochs == 0 || o.bft_batch == 0)) throw UsageError("--bft-epochs and --bft-batch must be > 0");
   return true;
@@ -337,11 +345,17 @@ int run(const Options& o) {
     io.progress = on_progress;
     tare_ibc_report ir;
     tare_ibc_report_init(&ir);
-    std::printf("IBC on %u images\n", o.ibc);
-    check(tare_correct_bias(float_ref, current, o.ibc, feed, &calib_feed, &io, &m, &ir, nullptr), "IBC");
+    io.guard = o.guard ? 1 : 0;
+    io.guard_images = (int32_t)o.guard;
+    if (o.guard) std::printf("IBC on %u images, guarded on the next %u\n", o.ibc, o.guard);
+    else std::printf("IBC on %u images, unguarded\n", o.ibc);
+    check(tare_correct_bias(float_ref, current, o.ibc + o.guard, feed, &calib_feed, &io, &m, &ir, nullptr), "IBC");
     corrected.reset(m);
     current = m;
     std::printf("  %u layers corrected, %u values clamped, %.0f ms\n", ir.layers, ir.clamped, ir.wall_ms);
+    if (ir.guard_images)
+      std::printf("  guard: IBC %s (mean SQNR gain over the outputs %+.2f dB on %u held-out images)\n",
+                  ir.kept_basic ? "rejected, the basic biases kept" : "kept", ir.guard_gain_db, ir.guard_images);
   }
 
   // 3. Bias fine-tuning.

@@ -49,6 +49,7 @@ int run_analyze(const Args& a) {
     tare_ibc_options_init(&o);
     o.pre_activation = pre;
     o.bias_16bit = a.flag("--bias-16bit");
+    o.guard = 0;  // the analysis measures what IBC itself does to the layers, on all of its images
     o.progress = progress_callback;
     tare_model* c = nullptr;
     check(tare_correct_bias(model.get(), q.get(), ibc_images, feed_image, &feed, &o, &c, nullptr, nullptr),

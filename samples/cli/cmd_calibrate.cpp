@@ -252,6 +252,8 @@ int run_calibrate(const Args& a) {
     set_ranges(a, ranges_checked);
   }
   const tare_ibc_heads ibc_heads = parse_ibc_heads(a);
+  const bool ibc_guard = tare_samples::calib_opt::ibc_guard_on(a);
+  uint32_t guard_images = (uint32_t)parse_int(a.get("--ibc-guard-images"), "--ibc-guard-images", 1, 4096);
   tare_bft_options bo;
   tare_bft_options_init(&bo);
   bo.mini_epochs_per_rate = (uint32_t)parse_int(a.get("--bft-epochs"), "--bft-epochs", 0, 100000);
@@ -273,9 +275,20 @@ int run_calibrate(const Args& a) {
   const uint32_t files = (uint32_t)feed.files.size();
   count = std::min(count, files);
   ibc_images = std::min(ibc_images, files);
+  // The guard's validation images are the calibration images right after the IBC images (never the --eval ones,
+  // which follow every image a stage used).
+  guard_images = do_ibc && ibc_guard ? std::min(guard_images, count > ibc_images ? count - ibc_images : 0u) : 0;
+  // None left: an error when the guard was asked for, a warning when it is on by default (a small folder).
+  const bool guard_asked = a.has("--ibc-guard") || a.has("--ibc-guard-images");
+  const std::string no_guard_images =
+      "--ibc-guard validates IBC on the calibration images after the --ibc-images, "
+      "and --count " +
+      std::to_string(count) + " leaves none after " + std::to_string(ibc_images);
+  if (do_ibc && ibc_guard && guard_images == 0 && guard_asked)
+    throw Failure(no_guard_images + " (more --count, fewer --ibc-images, or --ibc-guard off)");
   bft_images = std::min(bft_images, files);
   // Held-out images for --eval: after every image a stage used.
-  const uint32_t used = std::max({count, do_ibc ? ibc_images : 0u, do_bft ? bft_images : 0u});
+  const uint32_t used = std::max({count, do_ibc ? ibc_images + guard_images : 0u, do_bft ? bft_images : 0u});
   std::vector<std::string> held_out;
   if (eval_images > 0) {
     if (used >= files)
@@ -313,6 +326,7 @@ int run_calibrate(const Args& a) {
   settings["ibc_images"] = do_ibc ? Json(ibc_images) : Json(nullptr);
   settings["pre_activation"] = a.flag("--pre-activation");
   settings["ibc_heads"] = a.get("--ibc-heads");
+  settings["ibc_guard_images"] = do_ibc ? Json(guard_images) : Json(nullptr);
   settings["bft_images"] = do_bft ? Json(bft_images) : Json(nullptr);
   settings["eval_images"] = held_out.size();
   settings["mean"] = parse_double(a.get("--mean"), "--mean");
@@ -381,6 +395,7 @@ int run_calibrate(const Args& a) {
     q["dead_channels"] = qrep.dead_channels;
     doc["quantization"] = std::move(q);
   }
+  if (do_ibc && ibc_guard && guard_images == 0) text("warning     %s: IBC runs unguarded\n", no_guard_images.c_str());
   if (do_ibc) {
     tare_ibc_options o;
     tare_ibc_options_init(&o);
@@ -388,12 +403,14 @@ int run_calibrate(const Args& a) {
     o.bias_16bit = a.flag("--bias-16bit");
     o.batch = (uint32_t)parse_int(a.get("--ibc-batch"), "--ibc-batch", 0, 4096);
     o.heads = ibc_heads;
+    o.guard = ibc_guard && guard_images > 0 ? 1 : 0;
+    o.guard_images = (int32_t)guard_images;
     o.progress = progress_callback;
     tare_ibc_report rep;
     tare_ibc_report_init(&rep);
     tare_model* c = nullptr;
     tare_diagnostics* d = nullptr;
-    check(tare_correct_bias(reference, basic.get(), ibc_images, feed_image, &feed, &o, &c, &rep, &d),
+    check(tare_correct_bias(reference, basic.get(), ibc_images + guard_images, feed_image, &feed, &o, &c, &rep, &d),
           "correcting the biases");
     ibc.reset(c);
     diag.reset(d);
@@ -409,6 +426,12 @@ int run_calibrate(const Args& a) {
     const double before = mean_mas(d, point, TARE_STAGE_BEFORE), after = mean_mas(d, point, TARE_STAGE_AFTER);
     text("MAS         mean over layers of the RMS over channels, on the IBC images: %.3e -> %.3e\n", before, after);
     print_layers(d, point);
+    if (rep.guard_images)
+      text(
+          "IBC guard   %s: mean SQNR gain over the outputs %+.2f dB on %u held-out images (basic %.2f dB, IBC %.2f "
+          "dB) in %.0f ms%s\n",
+          rep.kept_basic ? "rejected" : "kept", rep.guard_gain_db, rep.guard_images, rep.guard_sqnr_basic_db,
+          rep.guard_sqnr_ibc_db, rep.guard_ms, rep.kept_basic ? "; the basic biases are kept" : "");
     Json j = Json::object();
     j["layers"] = rep.layers;
     j["images"] = rep.images;
@@ -417,9 +440,25 @@ int run_calibrate(const Args& a) {
     j["point"] = o.pre_activation ? "pre_activation" : "post_activation";
     j["mean_mas_before"] = before;
     j["mean_mas_after"] = after;
+    if (rep.guard_images) {
+      Json g = Json::object();
+      g["images"] = rep.guard_images;
+      g["kept_basic"] = rep.kept_basic != 0;
+      g["gain_db"] = rep.guard_gain_db;
+      g["sqnr_basic_db"] = rep.guard_sqnr_basic_db;
+      g["sqnr_ibc_db"] = rep.guard_sqnr_ibc_db;
+      g["ms"] = rep.guard_ms;
+      j["guard"] = std::move(g);
+      timings["ibc_guard_ms"] = rep.guard_ms;
+    }
     doc["ibc"] = std::move(j);
     report_settings.push_back({"IBC", std::to_string(rep.layers) + " layers, " + std::to_string(rep.images) +
                                           " images, " + (o.pre_activation ? "pre" : "post") + "-activation mean"});
+    if (rep.guard_images)
+      report_settings.push_back(
+          {"IBC guard", std::string(rep.kept_basic ? "rejected IBC (basic biases kept)" : "kept IBC") + ", " +
+                            fmt_number(rep.guard_gain_db) + " dB mean SQNR gain on " +
+                            std::to_string(rep.guard_images) + " held-out images"});
   }
   // The report and the layers' JSON measure every stage on the IBC images (the first --ibc-images).
   const bool measure = !report.empty() || g_json;
@@ -544,7 +583,8 @@ const Command& calibrate_command() {
       {"tare calibrate", "MODEL --images DIR --out OUT.tflite [options]",
        "quantize, correct the biases (IBC) and/or fine-tune them (BFT), evaluate, export",
        "Images are used in name order: the first --count calibrate the ranges, the first --ibc-images correct the "
-       "biases, the first --bft-images fine-tune them; --eval N measures every stage on the N images after those.",
+       "biases (the next --ibc-guard-images validate them), the first --bft-images fine-tune them; --eval N measures "
+       "every stage on the N images after those.",
        1, 1,
        opt::with_gpu(
            {opt::images("folder of JPEG/PNG images"),
@@ -557,6 +597,8 @@ const Command& calibrate_command() {
             tare_samples::calib_opt::ibc_images(),
             tare_samples::calib_opt::ibc_batch(),
             tare_samples::calib_opt::ibc_heads(),
+            tare_samples::calib_opt::ibc_guard(),
+            tare_samples::calib_opt::ibc_guard_images(),
             {"--pre-activation", "", "correct the mean before the fused activation (default: after it)", ""},
             tare_samples::calib_opt::bft_images(),
             tare_samples::calib_opt::bft_epochs(),

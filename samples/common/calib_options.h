@@ -25,6 +25,24 @@ inline OptionSpec ibc_heads() {
           "and box regressors: layers read by the model's outputs through layout ops only)",
           "correct"};
 }
+inline OptionSpec ibc_guard() {
+  return {"--ibc-guard", "on|off",
+          "on: keep IBC's biases only if they bring the outputs closer to the float model's on --ibc-guard-images "
+          "images after the IBC images (mean over outputs of the SQNR gain >= 0 dB), else the basic biases",
+          "on"};
+}
+inline OptionSpec ibc_guard_images() {
+  return {"--ibc-guard-images", "N",
+          "the guard's validation images: the N calibration images after the first --ibc-images (at most the rest "
+          "of --count)",
+          "8"};
+}
+// --ibc-guard on|off.
+inline bool ibc_guard_on(const Args& a) {
+  const std::string v = a.get("--ibc-guard");
+  if (v != "on" && v != "off") throw UsageError("--ibc-guard must be on or off, got '" + v + "'");
+  return v == "on";
+}
 inline OptionSpec bft_images() { return {"--bft-images", "N", "images for bias fine-tuning: the first N", "256"}; }
 inline OptionSpec bft_epochs() { return {"--bft-epochs", "E", "mini-epochs per learning rate (the paper: 16)", "16"}; }
 inline OptionSpec bft_batch() {

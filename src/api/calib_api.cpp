@@ -8,6 +8,7 @@
 #include "api/api_internal.h"
 #include "calib/bft.h"
 #include "calib/ibc.h"
+#include "calib/ibc_guard.h"
 #include "quant/equalize.h"
 
 struct tare_diagnostics_s {
@@ -49,8 +50,16 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
   auto progress = [&](uint32_t done, uint32_t total) {
     return !o.progress || o.progress(o.user_data, "ibc", done, total) == 0;
   };
-  tare::calib::IbcResult r = tare::calib::iterative_bias_correction(float_model->ctx, *float_model->graph,
-                                                                    *quantized->graph, count, images, io, progress);
+  TARE_ARG(o.guard == 0 || o.guard == 1, "guard = " + std::to_string(o.guard) + " is not 0 (off) or 1 (on)");
+  TARE_ARG(o.guard_images >= -1, "guard_images must be -1 (automatic), 0 or a count");
+  tare::calib::IbcGuardOptions go;
+  go.enabled = o.guard != 0;
+  go.validation_images = o.guard_images;
+  tare::calib::GuardedIbcResult guarded = tare::calib::guarded_bias_correction(float_model->ctx, *float_model->graph,
+                                                                               *quantized->graph, count, images, io, go,
+                                                                               progress);
+  tare::calib::IbcResult& r = guarded.ibc;
+  const tare::calib::IbcGuardReport& g = guarded.guard;
   auto m = std::make_unique<tare_model_s>();
   m->ctx = quantized->ctx;
   m->name = quantized->name;
@@ -65,10 +74,19 @@ void correct_impl(tare_model* float_model, tare_model* quantized, uint32_t count
     tare_ibc_report rep;
     tare_ibc_report_init(&rep);
     rep.layers = (uint32_t)r.layers;
-    rep.images = count;
+    rep.images = count - g.images;
     rep.clamped = (uint32_t)r.clamped;
-    rep.wall_ms = r.wall_ms;
+    rep.wall_ms = r.wall_ms + g.wall_ms;
     rep.kept = (uint32_t)r.kept;
+    rep.guard_images = g.images;
+    rep.kept_basic = g.kept_basic ? 1 : 0;
+    rep.guard_gain_db = g.images ? g.mean_gain_db : NAN;
+    rep.guard_sqnr_basic_db = rep.guard_sqnr_ibc_db = g.images ? 0.0 : NAN;
+    for (const tare::calib::OutputComparison& c : g.outputs) {
+      rep.guard_sqnr_basic_db += c.sqnr_basic_db() / (double)g.outputs.size();
+      rep.guard_sqnr_ibc_db += c.sqnr_ibc_db() / (double)g.outputs.size();
+    }
+    rep.guard_ms = g.wall_ms;
     write_out(report, rep);
   }
   *out = publish(std::move(m));
@@ -104,7 +122,10 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 extern "C" {
 
 TARE_API void tare_ibc_options_init_sized(tare_ibc_options* o, size_t size) {
-  init_sized(o, size, [](tare_ibc_options&) {});
+  init_sized(o, size, [](tare_ibc_options& d) {
+    d.guard = 1;
+    d.guard_images = -1;
+  });
 }
 
 TARE_API void tare_ibc_report_init_sized(tare_ibc_report* r, size_t size) {

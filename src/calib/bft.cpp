@@ -272,12 +272,13 @@ struct Trainer {
   std::unique_ptr<vk::Buffer> state_buf, partial_buf;
 };
 
-// The teacher's targets for `count` images, `values` per image, computed `batch` at a time: the softmax of its
-// logits (one row per image), or its output itself when that is dense (several rows per image).
+}  // namespace
+
 std::vector<float> teacher_targets(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
-                                   const std::vector<float>& inputs, uint32_t count, int batch, int& values) {
-  const Graph t = logits_graph(float_graph);
-  const bool dense = t.outputs.size() != 1 || softmax_input(float_graph, float_graph.outputs[0]) < 0;
+                                   const std::vector<float>& inputs, uint32_t count, int batch, int& values,
+                                   std::vector<size_t>* per_output, bool as_is) {
+  const Graph t = as_is ? float_graph : logits_graph(float_graph);
+  const bool dense = as_is || t.outputs.size() != 1 || softmax_input(float_graph, float_graph.outputs[0]) < 0;
   const size_t n = per_image(float_graph, "bias fine-tuning");
   SessionOptions o;
   o.batch = batch;
@@ -307,10 +308,9 @@ std::vector<float> teacher_targets(std::shared_ptr<vk::Context> ctx, const Graph
       offset += per[k];
     }
   }
+  if (per_output) *per_output = per;
   return dense ? targets : softmax_rows(targets, values);
 }
-
-}  // namespace
 
 int softmax_input(const Graph& g, int output) {
   auto producer = [&](int t) -> const Op* {

@@ -75,6 +75,16 @@ struct BftGradients {
 BftGradients bft_gradients(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
                            uint32_t count, const ImageFn& images);
 
+// The teacher's targets for `count` images (`inputs` back to back), `values` per image, computed `batch` at a time
+// by `float_graph` (any float graph: a fake-quant one gives the student's): the softmax of its logits (one row per
+// image), or, when it is dense (not one softmax output), every output's values one after the other.  per_output (may
+// be null): each output's values per image, in the outputs' order (the logits' count for a softmax).  as_is: every
+// output's values as the graph computes them (no truncation, no softmax); the graph may then be a quantized one
+// that takes and gives float32.
+std::vector<float> teacher_targets(std::shared_ptr<vk::Context> ctx, const Graph& float_graph,
+                                   const std::vector<float>& inputs, uint32_t count, int batch, int& values,
+                                   std::vector<size_t>* per_output = nullptr, bool as_is = false);
+
 // BFT's student: the fake-quant graph `fq` (quant::fake_quant_graph(with_biases(quantized))) truncated at its
 // logits, with every fused RELU / RELU6 split out (the backward kernels take none), except where a FAKE_QUANT alone
 // reads the activation's output: that FAKE_QUANT applies the activation itself (one kernel each way, not two).

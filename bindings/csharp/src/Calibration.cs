@@ -93,6 +93,8 @@ namespace Tare
       Bias16Bit = o.bias_16bit != 0;
       Batch = o.batch;
       Heads = o.heads;
+      Guard = o.guard != 0;
+      GuardImages = o.guard_images;
     }
 
     /// <summary>False (default): means after the fused activation; true: before it.</summary>
@@ -103,6 +105,12 @@ namespace Tare
     public uint Batch { get; set; }
     /// <summary>Which layers are corrected (default IbcHeads.Correct; Keep: not the raw output heads).</summary>
     public IbcHeads Heads { get; set; }
+    /// <summary>The validation guard (default on): IBC's biases are kept only if they bring the outputs closer to
+    /// the float model's on the last GuardImages images, else the basic biases are returned.</summary>
+    public bool Guard { get; set; }
+    /// <summary>The guard's held-out images, the last of the count: -1 (default): count / 8, at least 4, none below
+    /// 8 images.</summary>
+    public int GuardImages { get; set; }
     /// <summary>Stage "ibc", done/total = layers; may be null.</summary>
     public ProgressHandler Progress { get; set; }
 
@@ -114,6 +122,8 @@ namespace Tare
       o.bias_16bit = Bias16Bit ? 1 : 0;
       o.batch = Batch;
       o.heads = Heads;
+      o.guard = Guard ? 1 : 0;
+      o.guard_images = GuardImages;
       if (Progress != null)
       {
         o.progress = Callbacks.ProgressPtr;
@@ -132,6 +142,13 @@ namespace Tare
     public double WallMs { get; internal set; }
     /// <summary>Raw output heads left alone (IbcHeads.Keep).</summary>
     public int Kept { get; internal set; }
+    /// <summary>Validation images of the guard (0: it did not run); Images excludes them.</summary>
+    public int GuardImages { get; internal set; }
+    /// <summary>The guard rejected IBC: the model has the basic biases.</summary>
+    public bool KeptBasic { get; internal set; }
+    /// <summary>Mean over outputs of 10 log10(err_basic / err_ibc) on the validation images.</summary>
+    public double GuardGainDb { get; internal set; }
+    public double GuardMs { get; internal set; }
   }
 
   /// <summary>tare_analyze_options; the defaults come from tare_analyze_options_init.</summary>
@@ -533,6 +550,10 @@ namespace Tare
             Clamped = (int)r.clamped,
             WallMs = r.wall_ms,
             Kept = (int)r.kept,
+            GuardImages = (int)r.guard_images,
+            KeptBasic = r.kept_basic != 0,
+            GuardGainDb = r.guard_gain_db,
+            GuardMs = r.guard_ms,
           };
           Model result = Finish(state, s, m);
           if (diagnostics != null) diagnostics[0] = new Diagnostics(dh);

@@ -195,6 +195,8 @@ namespace Tare
       public IntPtr user_data;
       public uint batch;
       public IbcHeads heads;
+      public int guard;
+      public int guard_images;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -206,6 +208,12 @@ namespace Tare
       public uint clamped;
       public double wall_ms;
       public uint kept;
+      public uint guard_images;
+      public int kept_basic;
+      public double guard_gain_db;
+      public double guard_sqnr_basic_db;
+      public double guard_sqnr_ibc_db;
+      public double guard_ms;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -288,7 +288,7 @@ namespace Tare.Tests
               qo.OutputType == DType.Float32 && qo.Progress == null && qo.Ranges == RangeMethod.MinMax &&
               qo.Percentile == 99.99, "quantize options");
         var io = new IbcOptions();
-        Check(!io.PreActivation && io.Heads == IbcHeads.Correct, "ibc options");
+        Check(!io.PreActivation && io.Heads == IbcHeads.Correct && io.Guard && io.GuardImages == -1, "ibc options");
         Check(new AnalyzeOptions().Batch == 8, "analyze options");
         var bo = new BftOptions();
         Check(bo.Rates.Length == 4 && Math.Abs(bo.Rates[0] - 1e-3f) < 1e-9 && Math.Abs(bo.Rates[3] - 1e-6f) < 1e-12,

@@ -293,6 +293,8 @@ pub struct tare_ibc_options {
   pub user_data: *mut c_void,
   pub batch: u32,
   pub heads: tare_ibc_heads,
+  pub guard: c_int,
+  pub guard_images: i32,
 }
 
 #[repr(C)]
@@ -304,6 +306,12 @@ pub struct tare_ibc_report {
   pub clamped: u32,
   pub wall_ms: f64,
   pub kept: u32,
+  pub guard_images: u32,
+  pub kept_basic: c_int,
+  pub guard_gain_db: f64,
+  pub guard_sqnr_basic_db: f64,
+  pub guard_sqnr_ibc_db: f64,
+  pub guard_ms: f64,
 }
 
 #[repr(C)]

@@ -745,8 +745,9 @@ layouts! {
   tare_quantize_options { struct_size, per_channel, bias_16bit, drop_dead_channels, rounding, input_type,
     output_type, calibration_batch, progress, user_data, ranges, percentile }
   tare_quantize_report { struct_size, dead_channels, quantized_weights, activations, calibration_ms }
-  tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data, batch, heads }
-  tare_ibc_report { struct_size, layers, images, clamped, wall_ms, kept }
+  tare_ibc_options { struct_size, pre_activation, bias_16bit, progress, user_data, batch, heads, guard, guard_images }
+  tare_ibc_report { struct_size, layers, images, clamped, wall_ms, kept, guard_images, kept_basic, guard_gain_db,
+    guard_sqnr_basic_db, guard_sqnr_ibc_db, guard_ms }
   tare_analyze_options { struct_size, batch, progress, user_data }
   tare_layer_info { struct_size, name, op, activation, op_index, channels, has_after, stages }
   tare_error_stats { struct_size, mas, mssr, rqnsr, mean_share, mas_abs_max, count }

@@ -578,6 +578,11 @@ pub struct IbcOptions {
   pub batch: u32,
   /// Which layers are corrected (default [`IbcHeads::Correct`]).
   pub heads: IbcHeads,
+  /// The validation guard (default on): IBC's biases are kept only if they bring the outputs closer to the float
+  /// model's on the last `guard_images` images (mean over outputs of the SQNR gain >= 0 dB), else the basic ones.
+  pub guard: bool,
+  /// The guard's held-out images, the last of the inputs: -1 (default): count / 8, at least 4, none below 8 images.
+  pub guard_images: i32,
 }
 
 /// Which layers IBC corrects (`tare_ibc_heads`).
@@ -595,7 +600,14 @@ impl Default for IbcOptions {
   fn default() -> Self {
     let r = init_struct(sys::tare_ibc_options_init_sized);
     let heads = if r.heads == sys::TARE_IBC_HEADS_KEEP { IbcHeads::Keep } else { IbcHeads::Correct };
-    IbcOptions { pre_activation: r.pre_activation != 0, bias_16bit: r.bias_16bit != 0, batch: r.batch, heads }
+    IbcOptions {
+      pre_activation: r.pre_activation != 0,
+      bias_16bit: r.bias_16bit != 0,
+      batch: r.batch,
+      heads,
+      guard: r.guard != 0,
+      guard_images: r.guard_images,
+    }
   }
 }
 
@@ -610,6 +622,13 @@ pub struct IbcReport {
   pub wall_ms: f64,
   /// Raw output heads left alone ([`IbcHeads::Keep`]).
   pub kept: u32,
+  /// Validation images of the guard (0: it did not run); `images` excludes them.
+  pub guard_images: u32,
+  /// The guard rejected IBC: the model has the basic biases.
+  pub kept_basic: bool,
+  /// Mean over outputs of 10 log10(err_basic / err_ibc) on the validation images (NaN: not run).
+  pub guard_gain_db: f64,
+  pub guard_ms: f64,
 }
 
 /// The result of [`correct_bias`].
@@ -661,6 +680,8 @@ fn correct_bias_impl(
     IbcHeads::Correct => sys::TARE_IBC_HEADS_CORRECT,
     IbcHeads::Keep => sys::TARE_IBC_HEADS_KEEP,
   };
+  o.guard = options.guard as c_int;
+  o.guard_images = options.guard_images;
   let mut report = init_struct(sys::tare_ibc_report_init_sized);
   let mut out = std::ptr::null_mut();
   let mut diag = std::ptr::null_mut();
@@ -690,6 +711,10 @@ fn correct_bias_impl(
       clamped: report.clamped,
       wall_ms: report.wall_ms,
       kept: report.kept,
+      guard_images: report.guard_images,
+      kept_basic: report.kept_basic != 0,
+      guard_gain_db: report.guard_gain_db,
+      guard_ms: report.guard_ms,
     },
     diagnostics: diagnostics?,
   })

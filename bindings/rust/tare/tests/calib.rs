@@ -21,6 +21,7 @@ fn defaults_match_the_header() {
   let i = IbcOptions::default();
   assert!(!i.pre_activation && !i.bias_16bit);
   assert_eq!(i.heads, IbcHeads::Correct);
+  assert!(i.guard && i.guard_images == -1);
   assert_eq!(AnalyzeOptions::default().batch, 8);
   let b = BftOptions::default();
   assert_eq!(b.rates, vec![1e-3, 1e-4, 1e-5, 1e-6]);
@@ -86,6 +87,8 @@ fn quantize_correct_fine_tune_export_reload() {
   assert_eq!(last, ("ibc".to_string(), 28, 28));
   assert_eq!((ibc.report.layers, ibc.report.images), (28, 2));
   assert_eq!(ibc.report.kept, 0); // MobileNet's logits are read through SOFTMAX: not a raw head
+  assert_eq!(ibc.report.guard_images, 0); // on by default, but two images are too few to hold any out
+  assert!(!ibc.report.kept_basic);
   assert!(ibc.report.wall_ms > 0.0);
   let d = &ibc.diagnostics;
   assert_eq!(d.layer_count().unwrap(), 28);
