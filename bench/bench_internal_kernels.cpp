@@ -4,7 +4,10 @@
 // interleaved so that both see the same machine load): uint8 with per-tensor weights and zero points (legacy
 // quantized models) and int8 with per-channel weights (TFLite's post-training quantization), each with its time
 // over fp32's.
-//   bench_internal_kernels [--runs N] [--fp16] [--filter SUBSTRING] [--rounds R]
+// --cold: instead, the cold start of each case's kernel: the process CPU time (lavapipe's JIT threads included) of
+// session creation plus the first run in a context of its own, so that every pipeline is compiled (run it with
+// MESA_SHADER_CACHE_DISABLE=true); median of R rounds, precisions interleaved.
+//   bench_internal_kernels [--runs N] [--fp16] [--filter SUBSTRING] [--rounds R] [--cold]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -160,6 +163,20 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// The input of a case's session: 0.5 for float, random bytes for 8-bit.
+void set_case_input(Session& s, Precision prec, std::mt19937& rng) {
+  const Tensor& t = s.input(0);
+  if (prec == Precision::F32) {
+    std::vector<float> in((size_t)t.elements(), 0.5f);
+    s.set_input(0, in.data(), in.size());
+  } else {
+    std::uniform_int_distribution<int> d(0, 255);
+    std::vector<uint8_t> in((size_t)t.elements());
+    for (auto& x : in) x = (uint8_t)d(rng);
+    s.set_input_bytes(0, in.data(), in.size());
+  }
+}
+
 // One precision of a case: its session and the GPU times and CPU time of its timed runs so far.
 struct Variant {
   Precision prec;
@@ -172,12 +189,13 @@ struct Variant {
 
 int main(int argc, char** argv) {
   int runs = 20, rounds = 3;
-  bool fp16 = false;
+  bool fp16 = false, cold = false;
   std::string filter;
   for (int i = 1; i < argc; i++) {
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--fp16")) fp16 = true;
+    else if (!std::strcmp(argv[i], "--cold")) cold = true;
     else if (!std::strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
   }
   std::vector<Case> cases = {
@@ -196,30 +214,48 @@ int main(int argc, char** argv) {
   };
   try {
     auto ctx = std::make_shared<vk::Context>(vk::ContextOptions{});
-    std::printf("device %s, %s, median of %d rounds x %d runs%s\n", ctx->caps().name.c_str(), fp16 ? "fp16" : "fp32",
-                rounds, runs, fp16 ? "" : " (8-bit variants interleaved with fp32)");
+    if (cold)
+      std::printf("device %s, %s, cold start (session + first run, process CPU time), median of %d rounds\n",
+                  ctx->caps().name.c_str(), fp16 ? "fp16" : "fp32", rounds);
+    else
+      std::printf("device %s, %s, median of %d rounds x %d runs%s\n", ctx->caps().name.c_str(), fp16 ? "fp16" : "fp32",
+                  rounds, runs, fp16 ? "" : " (8-bit variants interleaved with fp32)");
     std::mt19937 rng(1);
     for (const Case& c : cases) {
       if (!filter.empty() && c.name.find(filter) == std::string::npos) continue;
       std::vector<Variant> vs;
       std::vector<Precision> precs = {Precision::F32};
       if (!fp16 && quantizable(c.type)) precs = {Precision::F32, Precision::U8, Precision::I8PerChannel};
+      if (cold) {
+        std::vector<std::vector<double>> ms(precs.size());
+        for (int r = 0; r < rounds; r++)
+          for (size_t i = 0; i < precs.size(); i++) {
+            Graph g = make(c, precs[i], rng);
+            auto own = std::make_shared<vk::Context>(vk::ContextOptions{});
+            SessionOptions o;
+            o.fp16 = fp16;
+            const double cpu0 = cpu_ms();
+            Session s(own, g, o);
+            set_case_input(s, precs[i], rng);
+            s.run();
+            ms[i].push_back(cpu_ms() - cpu0);
+          }
+        for (size_t i = 0; i < precs.size(); i++) {
+          const auto [lo, hi] = std::minmax_element(ms[i].begin(), ms[i].end());
+          std::printf("%-30s %-8s cold cpu %8.1f ms (%.1f-%.1f)", c.name.c_str(), precision_name(precs[i]),
+                      median(ms[i]), *lo, *hi);
+          if (i > 0) std::printf("  / fp32 x%.2f", median(ms[i]) / median(ms[0]));
+          std::printf("\n");
+        }
+        continue;
+      }
       for (Precision prec : precs) {
         Graph g = make(c, prec, rng);
         SessionOptions o;
         o.fp16 = fp16;
         o.profiling = true;
         Variant v{prec, std::make_unique<Session>(ctx, g, o), {}, 0};
-        const Tensor& t = v.session->input(0);
-        if (prec == Precision::F32) {
-          std::vector<float> in((size_t)t.elements(), 0.5f);
-          v.session->set_input(0, in.data(), in.size());
-        } else {
-          std::uniform_int_distribution<int> d(0, 255);
-          std::vector<uint8_t> in((size_t)t.elements());
-          for (auto& x : in) x = (uint8_t)d(rng);
-          v.session->set_input_bytes(0, in.data(), in.size());
-        }
+        set_case_input(*v.session, prec, rng);
         for (int i = 0; i < 3; i++) v.session->run();
         vs.push_back(std::move(v));
       }

@@ -25,7 +25,7 @@ layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const int TP = 4;
 layout(constant_id = 7) const int TC = 2;
 layout(constant_id = 8) const bool WZP = false;  // TARE_DOT: weights have a zero point: subtract w_zp * sum(x)
-layout(constant_id = 9) const bool SINGLE = false;
+layout(constant_id = 9) const int RQ = 0;  // requantization mode: RQ_* in quant.glsl
 layout(constant_id = 10) const bool CHUNKED = false;
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 
@@ -40,6 +40,7 @@ layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P {
   int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max, KC;
 } p;
+const bool SINGLE = RQ != RQ_DOUBLE, SMALL_SHIFTS = RQ == RQ_SINGLE_SMALL_SHIFTS;
 
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
 ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
@@ -47,6 +48,13 @@ ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
 void main() {
   int tile = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
   int oc0 = int(gl_WorkGroupID.y) * TC;
+  // The tile's multipliers and shifts, read before any divergent branch (the cold-start JIT: see RQ_* in quant.glsl).
+  ivec4 mult[TC], shift[TC];
+  for (int g = 0; g < TC; g++) {
+    int oc4 = min(oc0 + g, p.OC4 - 1);
+    mult[g] = qp[oc4 * 4 + 1];
+    shift[g] = qp[oc4 * 4 + 2];
+  }
   if (tile >= p.N * p.OH * p.XT) return;
   int nz = tile / p.XT;
   int ox0 = (tile - nz * p.XT) * TP;
@@ -143,7 +151,7 @@ void main() {
   for (int g = 0; g < TC; g++) {
     int oc4 = oc0 + g;
     if (oc4 >= p.OC4) break;
-    Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], SINGLE);
+    Rq4 q = rq4_prepare(mult[g], shift[g], SINGLE, SMALL_SHIFTS);
     bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
     for (int t = 0; t < TP; t++) {
       if (ox0 + t >= p.OW) break;

@@ -17,7 +17,7 @@
 layout(constant_id = 0) const int TP = 8;
 layout(constant_id = 1) const int TC = 4;
 layout(constant_id = 2) const bool WZP = false;      // TARE_DOT: weights have a zero point: subtract w_zp * sum(x)
-layout(constant_id = 3) const bool SINGLE = false;   // single-rounding requantization (ruy)
+layout(constant_id = 3) const int RQ = 0;            // requantization mode: RQ_* in quant.glsl
 layout(constant_id = 4) const bool CHUNKED = false;  // float path: IC4 > KC
 
 layout(std430, binding = 0) readonly buffer In { uint inp[]; };
@@ -29,6 +29,7 @@ layout(std430, binding = 1) readonly buffer W { vec4 wf[]; };
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
 layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P { int M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max, KC; } p;
+const bool SINGLE = RQ != RQ_DOUBLE, SMALL_SHIFTS = RQ == RQ_SINGLE_SMALL_SHIFTS;
 
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
 ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
@@ -36,6 +37,13 @@ ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
 void main() {
   int m0 = (int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x)) * TP;
   int oc0 = int(gl_WorkGroupID.y) * TC;
+  // The tile's multipliers and shifts, read before any divergent branch (the cold-start JIT: see RQ_* in quant.glsl).
+  ivec4 mult[TC], shift[TC];
+  for (int g = 0; g < TC; g++) {
+    int oc4 = min(oc0 + g, p.OC4 - 1);
+    mult[g] = qp[oc4 * 4 + 1];
+    shift[g] = qp[oc4 * 4 + 2];
+  }
   if (m0 >= p.M) return;
   ivec4 acc[TP * TC];
   int wb[TC];
@@ -93,7 +101,7 @@ void main() {
   for (int g = 0; g < TC; g++) {
     int oc4 = oc0 + g;
     if (oc4 >= p.OC4) break;
-    Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], SINGLE);
+    Rq4 q = rq4_prepare(mult[g], shift[g], SINGLE, SMALL_SHIFTS);
     bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
     for (int t = 0; t < TP; t++) {
       if (m0 + t >= p.M) break;

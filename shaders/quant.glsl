@@ -215,24 +215,34 @@ ivec4 mbqm_single4(ivec4 x, ivec4 multiplier, ivec4 shift) {
 }
 
 // ---- Per-channel requantization with its constants prepared once (convolution epilogues) ------------------------
+// The convolutions' requantization mode (a specialization constant, chosen by the host: q8conv::rq_mode): TFLite's
+// double rounding (uint8), single rounding (int8, ruy), or single rounding where the host has checked that every
+// channel's shift is <= -2 (multiplier below 1/4, nearly every layer), which leaves mbqm_single4's general case out
+// of the shader: a tile's epilogue inlines rq4_apply once per value, and on llvmpipe that general case, compiled
+// TP * TC times, cost more JIT time at a session's first run than the rest of the kernel (MobileNet-v2 int8).  For
+// the same reason the kernels read the multipliers and shifts before their first divergent branch: read inside the
+// epilogue's per-pixel branches they made the JIT of the 8x4-tile GEMM 2-3x as long (bench_internal_kernels --cold).
+const int RQ_DOUBLE = 0, RQ_SINGLE = 1, RQ_SINGLE_SMALL_SHIFTS = 2;
+//
 // A kernel that requantizes many values of the same 4 channels (a tile's pixels) prepares the multipliers' constants
 // once per channel group (rq4_prepare) and pays only the multiply, add and shifts per value (rq4_apply), bit-identical
 // to mbqm4 / mbqm_single4.  Double rounding: a = left shift, b = right shift, mask = 2^b - 1; the multiplier is never
 // INT_MIN (quantize_multiplier gives [2^30, 2^31) or 0), so srdhm's saturation cannot occur.  Single rounding: fast
-// when j = 30 - shift >= 32 in every lane (multipliers below 1/2: the usual case), then a = 2^(j-32), b = j - 31 as in
-// mbqm_single4's first branch; otherwise rq4_apply falls back to mbqm_single4.
+// when j = 30 - shift >= 32 in every lane (multipliers below 1/4: the usual case), then a = 2^(j-32), b = j - 31 as in
+// mbqm_single4's first branch; otherwise rq4_apply falls back to mbqm_single4 (never, and not compiled, where the
+// caller passes small_shifts, a compile-time constant).
 struct Rq4 {
   ivec4 m, s, a, b, mask;
   bool fast;
 };
 
-Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single) {
+Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single, bool small_shifts) {
   Rq4 q;
   q.m = multiplier;
   q.s = shift;
   if (single) {
     ivec4 j = 30 - shift;
-    q.fast = all(greaterThanEqual(j, ivec4(32)));
+    q.fast = small_shifts || all(greaterThanEqual(j, ivec4(32)));
     q.a = ivec4(1) << clamp(j - 32, ivec4(0), ivec4(31));
     q.b = clamp(j - 31, ivec4(0), ivec4(31));
     q.mask = ivec4(0);
@@ -244,6 +254,7 @@ Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single) {
   }
   return q;
 }
+Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single) { return rq4_prepare(multiplier, shift, single, false); }
 
 ivec4 rq4_apply(ivec4 x, Rq4 q, bool single) {
   ivec4 hi;

@@ -144,6 +144,31 @@ Case q8_conv_float_edge_case(int cin, int last, unsigned seed) {
       .on_tflite();
 }
 
+// An int8 per-channel CONV_2D whose multipliers lie in [1/4, 3/4) (shifts -1 and 0: the general case of the single-
+// rounding requantization, which the kernels leave out where every shift is <= -2, q8conv::rq_mode), with inputs
+// within 1 of the zero point and a small bias so that most outputs stay inside the int8 range, their rounding visible
+// (the larger multipliers of q8_conv_case saturate nearly every output).
+Case q8_conv_large_multiplier_case(int k, int cin, unsigned seed) {
+  Q8Builder b;
+  b.rng.seed(seed);
+  const int h = 5, w = 6, cout = 6, zp = -7;
+  const float in_scale = 0.02f, w_scale = 0.004f;
+  const int x = b.q8_input({1, h, w, cin}, in_scale, zp, I8);
+  std::vector<float> ws;  // w_scale * U(0.5, 1.5) per channel
+  const int wt = b.weights(WKind::PerChannel, {cout, k, k, cin}, cout, 0, w_scale, 0, &ws);
+  const int bs = b.matching_bias(cout, in_scale, ws, 40);
+  b.q8_output_op(OpType::Conv2D, {x, wt, bs}, {1, h, w, cout}, win_params(square(k, 1, 1, SAME)),
+                 in_scale * w_scale * 2, 3, I8);
+  std::vector<uint8_t> in((size_t)h * w * cin);
+  std::uniform_int_distribution<int> d(-1, 1);
+  for (auto& v : in) v = (uint8_t)(int8_t)(zp + d(b.rng));
+  return make_case(shape_name({1, h, w, cin}) + " -> 6 " + std::to_string(k) + "x" + std::to_string(k) +
+                       " INT8 per-channel weights, multipliers in [1/4, 3/4)",
+                   b.g)
+      .fixed_bytes({std::move(in)})
+      .on_tflite();
+}
+
 Case q8_dw_case(int n, int h, int w, int cin, int mult, const Win& v, Activation act, bool bias, const Q8Conv& q,
                 unsigned seed) {
   Q8Builder b;
@@ -248,7 +273,9 @@ std::vector<Case> conv2d_cases() {
   q(1, 4, 5, 1100, 9, 1, 1, 1, 1, SAME, RELU, u8w);
   q(1, 4, 4, 32, 8, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 300.0});
   q(1, 3, 5, 12, 7, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 1.0, 128});
-  q(1, 5, 5, 8, 8, 1, 1, 2, 1, SAME, NONE, i8pc);  // 1x1 stride 2: the window path
+  q(1, 5, 5, 8, 8, 1, 1, 2, 1, SAME, NONE, i8pc);            // 1x1 stride 2: the window path
+  v.push_back(q8_conv_large_multiplier_case(3, 2, seed++));  // the general window
+  v.push_back(q8_conv_large_multiplier_case(1, 8, seed++));  // the 1x1 GEMM
   v.push_back(q8_conv_float_edge_case(515, 2, seed++));
   v.push_back(q8_conv_float_edge_case(520, 255, seed++));
   v.push_back(q8_conv_float_edge_case(1000, 255, seed++));

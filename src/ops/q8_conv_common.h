@@ -88,6 +88,15 @@ inline Params params(BuildContext& b, const Op& op, const std::string& where, in
   return p;
 }
 
+// The requantization mode of the tiled convolution shaders (RQ_* in shaders/quant.glsl): double rounding, single
+// rounding, or single rounding with every channel's shift <= -2 (multiplier below 1/4), the usual case, which lets
+// the shader leave the general single-rounding arithmetic out (a cheaper JIT compile at a cold start).
+inline uint32_t rq_mode(const Params& p) {
+  if (!p.single) return 0;
+  const bool small = std::all_of(p.shift.begin(), p.shift.end(), [](int32_t s) { return s <= -2; });
+  return small ? 2 : 1;
+}
+
 // bias - x_zp * sum_w + lanes * x_zp * w_zp, in wrap-around int32 arithmetic.
 inline int32_t fold_bias(int32_t bias, int32_t xz, uint32_t sum_w, int64_t lanes, int32_t wzp) {
   uint32_t v = (uint32_t)bias - (uint32_t)xz * sum_w + (uint32_t)lanes * (uint32_t)xz * (uint32_t)wzp;
