@@ -34,6 +34,14 @@ struct Ctx {
   ~Ctx() { tare_context_destroy(c); }
 };
 
+// The two MobileNet-v1 reference images, one after the other (the calibration batch of the API tests).
+std::vector<float> v1_images() {
+  std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
+  const std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
+  images.insert(images.end(), second.begin(), second.end());
+  return images;
+}
+
 }  // namespace
 
 TEST_SUITE("api") {
@@ -408,9 +416,7 @@ TEST_SUITE("api") {
     tare_model *m = nullptr, *v2 = nullptr;
     REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
     REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v2_1.0_224_float.tflite").c_str(), &v2) == TARE_OK);
-    std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
-    std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
-    images.insert(images.end(), second.begin(), second.end());
+    std::vector<float> images = v1_images();
     tare_model* q = nullptr;
     REQUIRE(tare_quantize_array(m, images.data(), 2, nullptr, &q, nullptr) == TARE_OK);
 
@@ -563,10 +569,8 @@ TEST_SUITE("api") {
     REQUIRE(ctx.c);
     tare_model* m = nullptr;
     REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
-    std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
-    const size_t n = images.size();
-    std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
-    images.insert(images.end(), second.begin(), second.end());
+    std::vector<float> images = v1_images();
+    const size_t n = images.size() / 2;
     const std::vector<float> backwards(images.rend() - (long)n, images.rend());  // image 0 backwards: validation
     images.insert(images.end(), backwards.begin(), backwards.end());
     REQUIRE(images.size() == 3 * n);
@@ -627,9 +631,7 @@ TEST_SUITE("api") {
     REQUIRE(ctx.c);
     tare_model* m = nullptr;
     REQUIRE(tare_model_load_file(ctx.c, data_path("models/mobilenet_v1_0.25_224.tflite").c_str(), &m) == TARE_OK);
-    std::vector<float> images = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img0.bin"));
-    std::vector<float> second = read_floats(data_path("ref/mobilenet_v1_0.25_224/in_img1.bin"));
-    images.insert(images.end(), second.begin(), second.end());
+    std::vector<float> images = v1_images();
     tare_model* q = nullptr;
     REQUIRE(tare_quantize_array(m, images.data(), 2, nullptr, &q, nullptr) == TARE_OK);
     struct Feed {
