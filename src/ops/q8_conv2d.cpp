@@ -84,8 +84,11 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   TARE_CHECK(so.rows() * std::max(IC4, OC4) < INT32_MAX && (int64_t)si.rows() * IC4 < INT32_MAX, TARE_ERROR_UNSUPPORTED,
              where + "tensor too large");
   const uint32_t wzp = dot && qp.any_wzp ? 1 : 0, rq = q8conv::rq_mode(qp);
+  // Single rounding's general case (a multiplier of 1/4 or more: rare) is inlined once per value of a tile; one
+  // channel group per invocation compiles it a quarter as often (llvmpipe's JIT at a cold start), for a rare layer.
+  const int max_tc = rq == q8conv::kRqSingle ? 1 : kTC;
   if (conv_is_gemm(cs, pr, pads)) {
-    const int tp = (int)std::min<int64_t>(kGemmTP, so.rows()), tc = std::min(kGemmTC, OC4);
+    const int tp = (int)std::min<int64_t>(kGemmTP, so.rows()), tc = std::min({kGemmTC, max_tc, OC4});
     const uint32_t chunked = !dot && IC4 > chunk ? 1 : 0;
     const GemmPush push{(int32_t)so.rows(), IC4, OC4, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk};
     auto p = b.pipeline_q8("q8_conv2d_1x1", true, {(uint32_t)tp, (uint32_t)tc, wzp, rq, chunked}, sizeof(GemmPush), 4,
@@ -93,7 +96,7 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
     return make_dispatch(std::move(p), std::move(bindings), push,
                          grid_xz((so.rows() + tp - 1) / tp, 64, div_up(OC4, tc)));
   }
-  const int tp = std::min(kTP, so.w), tc = std::min(kTC, OC4);
+  const int tp = std::min(kTP, so.w), tc = std::min({kTC, max_tc, OC4});
   const int xt = x_tiles(so.w, tp);
   const uint32_t chunked = !dot && (int64_t)KH * KW * IC4 > chunk ? 1 : 0;
   const ConvPush push{conv_head(si, so, pads), xt, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk};

@@ -91,10 +91,11 @@ inline Params params(BuildContext& b, const Op& op, const std::string& where, in
 // The requantization mode of the tiled convolution shaders (RQ_* in shaders/quant.glsl): double rounding, single
 // rounding, or single rounding with every channel's shift <= -2 (multiplier below 1/4), the usual case, which lets
 // the shader leave the general single-rounding arithmetic out (a cheaper JIT compile at a cold start).
+constexpr uint32_t kRqDouble = 0, kRqSingle = 1, kRqSingleSmallShifts = 2;
 inline uint32_t rq_mode(const Params& p) {
-  if (!p.single) return 0;
+  if (!p.single) return kRqDouble;
   const bool small = std::all_of(p.shift.begin(), p.shift.end(), [](int32_t s) { return s <= -2; });
-  return small ? 2 : 1;
+  return small ? kRqSingleSmallShifts : kRqSingle;
 }
 
 // bias - x_zp * sum_w + lanes * x_zp * w_zp, in wrap-around int32 arithmetic.
