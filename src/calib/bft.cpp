@@ -411,9 +411,7 @@ BftResult bias_fine_tuning(std::shared_ptr<vk::Context> ctx, const Graph& float_
   // The validation split: the last images, held out of training.
   TARE_CHECK(o.validation_images < 0 || (uint32_t)o.validation_images < count, TARE_ERROR_INVALID_ARGUMENT,
              "the validation split leaves no image to train on");
-  const uint32_t held = o.validation_images >= 0 ? (uint32_t)o.validation_images
-                        : count >= 8             ? std::max<uint32_t>(4, count / 8)
-                                                 : 0;
+  const uint32_t held = o.validation_images >= 0 ? (uint32_t)o.validation_images : default_validation_images(count);
   r.validation_images = held;
   const uint32_t train = count - held;
   const float* v_inputs = inputs.data() + n * train;

@@ -16,6 +16,7 @@
 // included, so that BFT never ends worse than where it started on those images.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +43,9 @@ struct BftOptions {
   // before the first update and after every mini-epoch: -1: count / 8, at least 4, none below 8 images; 0: none.
   int validation_images = -1;
 };
+
+// The default validation split of `count` images (BFT's, and IBC's guard's): count / 8, at least 4, none below 8.
+inline uint32_t default_validation_images(uint32_t count) { return count >= 8 ? std::max<uint32_t>(4, count / 8) : 0; }
 
 struct BftResult {
   Graph corrected;              // the quantized graph with the fine-tuned biases

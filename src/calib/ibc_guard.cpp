@@ -93,8 +93,7 @@ GuardedIbcResult guarded_bias_correction(std::shared_ptr<vk::Context> ctx, const
              "the guard's validation images must be -1 (automatic), 0 or a count");
   const uint32_t held = !guard.enabled                 ? 0
                         : guard.validation_images >= 0 ? (uint32_t)guard.validation_images
-                        : count >= 8                   ? std::max<uint32_t>(4, count / 8)
-                                                       : 0;
+                                                       : default_validation_images(count);
   TARE_CHECK(held < count || count == 0, TARE_ERROR_INVALID_ARGUMENT,
              "the IBC guard's " + std::to_string(held) + " validation images leave none of the " +
                  std::to_string(count) + " images for IBC");
