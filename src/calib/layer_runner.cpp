@@ -408,9 +408,9 @@ void LayerRunner::record_pass(vk::Recorder& rec, const Pass& pass, bool last) {
     if (pass.points & (1 << point)) runs_[(l * 2 + slot) * 2 + point] += 1;
 }
 
-vk::BufferRange LayerRunner::stage_shift(int l) {
+vk::BufferRange LayerRunner::stage_shift(int l, std::vector<float>* bias_now) {
   const Layer& L = layers_[l];
-  const std::vector<float> now = constant_to_float(fq_.tensors[L.fq_bias]);
+  std::vector<float> now = constant_to_float(fq_.tensors[L.fq_bias]);
   const ops::Shape4 s = ops::shape4(qs_->graph().tensors[L.fq_pre].shape);
   TARE_CHECK(now.size() == (size_t)s.c && evaluated_[l].size() == now.size(), TARE_ERROR_INTERNAL,
              "bias and layer channels differ");
@@ -418,13 +418,13 @@ vk::BufferRange LayerRunner::stage_shift(int l) {
   std::fill(shift, shift + (size_t)s.c4() * 4, 0.0f);  // padding lanes stay 0
   for (int c = 0; c < s.c; c++) shift[c] = now[c] - evaluated_[l][c];
   shift_->flush(layer_offset_[l] / 4, (uint64_t)s.c4() * 16);
+  if (bias_now) *bias_now = std::move(now);
   return {shift_.get(), layer_offset_[l] / 4, (uint64_t)s.c4() * 16};
 }
 
 void LayerRunner::record_shift(vk::Recorder& rec, int l) {
   const Layer& L = layers_[l];
-  const vk::BufferRange shift = stage_shift(l);
-  evaluated_[l] = constant_to_float(fq_.tensors[L.fq_bias]);
+  const vk::BufferRange shift = stage_shift(l, &evaluated_[l]);  // shifted in place: evaluated with today's bias
   const ops::Shape4 s = ops::shape4(qs_->graph().tensors[L.fq_pre].shape);
   struct {
     int32_t total, C4;

@@ -110,7 +110,8 @@ class LayerRunner {
   void record_unwritten(vk::Recorder& rec);
   // A rerun's shift (bias now - bias evaluated), staged for the device; applied in place (record_shift), or on the
   // way into the layer's FAKE_QUANT (record_shifted_fake_quant, one pass) where nothing else reads the stored output.
-  vk::BufferRange stage_shift(int l);
+  // bias_now (may be null) receives the layer's current bias.
+  vk::BufferRange stage_shift(int l, std::vector<float>* bias_now = nullptr);
   void record_shift(vk::Recorder& rec, int l);
   void record_shifted_fake_quant(vk::Recorder& rec, int l);
   void plan_shifted_fake_quants(uint64_t align);
