@@ -658,6 +658,36 @@ TEST_SUITE("calib") {
     check_validation();
   }
 
+  TEST_CASE("IBC with batch 0 runs as many images per GPU batch as the device can bind") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(29);
+    Graph g = dw_net(12, 12, 3, 8, 12, rng, -0.2f, 0.4f, 0.0f);
+    Images im = random_images(10, 12 * 12 * 3, rng, -0.2f, 1.0f);
+    Graph q = quantize(ctx, g, im);
+    // The largest float activation is [n,12,12,12]: 12 x 12 x 12 floats, 6912 bytes per image.  A device that binds
+    // four images' worth of it.
+    vk::ContextOptions co;
+    co.max_storage_buffer_range = 4 * 6912;
+    auto small = std::make_shared<vk::Context>(co);
+    calib::IbcOptions o;
+    o.batch = 10;  // all at once does not fit
+    try {
+      calib::iterative_bias_correction(small, g, q, 10, from(im), o);
+      FAIL("ten images in one binding were not refused");
+    } catch (const tare::Error& e) {
+      CHECK(e.status() == TARE_ERROR_UNSUPPORTED);
+    }
+    o.batch = 4;
+    const calib::IbcResult four = calib::iterative_bias_correction(small, g, q, 10, from(im), o);
+    o.batch = 0;
+    const calib::IbcResult fit = calib::iterative_bias_correction(small, g, q, 10, from(im), o);
+    REQUIRE(fit.corrected.tensors.size() == four.corrected.tensors.size());
+    for (size_t t = 0; t < fit.corrected.tensors.size(); t++)
+      CHECK(fit.corrected.tensors[t].data == four.corrected.tensors[t].data);
+    check_validation();
+  }
+
   TEST_CASE("IBC: clear errors for mismatched models and bad arguments") {
     auto ctx = gpu();
     if (!ctx) return;

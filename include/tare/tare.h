@@ -444,10 +444,12 @@ typedef struct tare_ibc_options {
   int bias_16bit;            /* 1: clamp corrected biases to the int16 range */
   tare_progress_fn progress; /* stage "ibc", done/total = layers; may be NULL */
   void* user_data;           /* passed to progress */
-  uint32_t batch; /* images per GPU run; 0 (default): all at once.  Fewer than count: each layer's sums are added up
-                     over the batches (the same biases up to float rounding; about L/2 forward passes per batch for
-                     L layers instead of 3), so that more images can be used than the device holds at once */
-  tare_ibc_heads heads; /* default TARE_IBC_HEADS_CORRECT; KEEP: BlazeFace's F1 0.056 -> 0.493, basic 0.559 */
+  uint32_t batch;            /* images per GPU run; 0 (default): all at once, or as many as the device's largest
+                                binding (maxStorageBufferRange) holds of the largest activation.  Fewer than count:
+                                each layer's sums are added up over the batches (the same biases up to float
+                                rounding; about L/2 forward passes per batch for L layers instead of 3), so that
+                                more images can be used than the device holds at once */
+  tare_ibc_heads heads;      /* default TARE_IBC_HEADS_CORRECT; KEEP: BlazeFace's F1 0.056 -> 0.493, basic 0.559 */
   /* The validation guard (docs/accuracy.md, "IBC's validation guard"): the last guard_images of the `count` images
      are held out of IBC; IBC's biases are kept only if, on them, the mean over the model's outputs of
      10 log10(err_basic / err_ibc) is >= 0 (err: the squared error against the float model summed over every value

@@ -17,7 +17,8 @@ inline OptionSpec method() {
 inline OptionSpec count() { return {"--count", "N", "calibration images: the first N of DIR in name order", "64"}; }
 inline OptionSpec ibc_images() { return {"--ibc-images", "N", "images for the correction: the first N", "8"}; }
 inline OptionSpec ibc_batch() {
-  return {"--ibc-batch", "B", "IBC images per GPU run (0: all at once; fewer: slower, same biases)", "0"};
+  return {"--ibc-batch", "B",
+          "IBC images per GPU run (0: all that the device can bind at once; fewer: slower, same biases)", "0"};
 }
 inline OptionSpec ibc_heads() {
   return {"--ibc-heads", "H",

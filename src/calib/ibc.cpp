@@ -8,6 +8,7 @@
 #include "calib/layer_runner.h"
 #include "calib/layers.h"
 #include "common/error.h"
+#include "ops/kernel.h"
 
 namespace tare::calib {
 
@@ -39,6 +40,19 @@ void add_into(StageErrors& into, StageErrors s) {
   }
 }
 
+// Images per GPU run for options.batch == 0: all `count`, unless a float activation of that many images would pass
+// the device's per-binding limit (maxStorageBufferRange; compiled_graph refuses such a tensor): then as many as fit.
+// MobileNet-v2 1.0 on lavapipe (128 MiB): its [n,112,112,96] tensors allow 27 images per run.
+uint32_t images_that_fit(const vk::Context& ctx, const Graph& float_graph, uint32_t count) {
+  const Graph one = with_batch(float_graph, 1);
+  uint64_t largest = 1;
+  for (const Tensor& t : one.tensors)
+    if (!t.is_const && !t.shape.empty() && t.shape.size() <= 4)
+      largest = std::max(largest, ops::device_bytes(t, sizeof(float)));
+  const uint64_t fit = ctx.caps().max_storage_buffer_range / largest;
+  return (uint32_t)std::clamp<uint64_t>(fit, 1, count);
+}
+
 // One GPU batch of the IBC images and the runner of its size.
 struct Batch {
   LayerRunner* runner;
@@ -57,7 +71,8 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   TARE_CHECK((bool)images, TARE_ERROR_INVALID_ARGUMENT, "no image source");
   const auto t0 = Clock::now();
   const size_t n = per_image(float_graph, "bias correction");
-  const uint32_t per_run = options.batch == 0 ? count : std::min(options.batch, count);
+  const uint32_t per_run = options.batch == 0 ? images_that_fit(*ctx, float_graph, count)
+                                              : std::min(options.batch, count);
   // The images stay on the host; the device holds one batch (of each size) at a time.
   std::vector<float> all(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, all.data() + n * i);

@@ -31,7 +31,8 @@ struct IbcOptions {
   bool pre_activation = false;  // measure before the fused activation (else after it: the paper's default)
   bool bias_16bit = false;      // clamp corrected biases to the int16 range
   bool diagnostics = true;      // measure every layer before and after its correction (on the IBC batch)
-  // Images per GPU run; 0 (or >= count): all in one batch.  Fewer: the per-channel sums of each layer are
+  // Images per GPU run; 0: all in one batch, or as many as the device's per-binding limit allows for the largest
+  // activation (maxStorageBufferRange); >= count: all in one batch.  Fewer: the per-channel sums of each layer are
   // accumulated over the batches, so that IBC can use more images than the device holds at once; the batches are
   // run again from the input for every layer (about L/2 forward passes per batch for L layers, instead of 3).
   uint32_t batch = 0;

@@ -101,7 +101,7 @@ namespace Tare
     public bool PreActivation { get; set; }
     /// <summary>Clamp corrected biases to the int16 range.</summary>
     public bool Bias16Bit { get; set; }
-    /// <summary>Images per GPU run; 0: all at once (fewer: sums added up over batches).</summary>
+    /// <summary>Images per GPU run; 0: all at once, or as many as the device can bind (fewer: sums added up over batches).</summary>
     public uint Batch { get; set; }
     /// <summary>Which layers are corrected (default IbcHeads.Correct; Keep: not the raw output heads).</summary>
     public IbcHeads Heads { get; set; }

@@ -574,7 +574,8 @@ pub struct IbcOptions {
   pub pre_activation: bool,
   /// Clamp corrected biases to the int16 range.
   pub bias_16bit: bool,
-  /// Images per GPU run; 0: all at once (fewer: sums added up over batches, same biases up to float rounding).
+  /// Images per GPU run; 0: all at once, or as many as the device can bind (fewer: sums added up over batches, same
+  /// biases up to float rounding).
   pub batch: u32,
   /// Which layers are corrected (default [`IbcHeads::Correct`]).
   pub heads: IbcHeads,
