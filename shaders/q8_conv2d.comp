@@ -40,7 +40,7 @@ layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P {
   int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max, KC;
 } p;
-const bool SINGLE = RQ != RQ_DOUBLE, SMALL_SHIFTS = RQ == RQ_SINGLE_SMALL_SHIFTS;
+const bool SINGLE = RQ_IS_SINGLE(RQ), SMALL_SHIFTS = RQ_IS_SMALL_SHIFTS(RQ);
 
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
 ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
@@ -155,7 +155,7 @@ void main() {
     bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
     for (int t = 0; t < TP; t++) {
       if (ox0 + t >= p.OW) break;
-      ivec4 r = clamp(rq4_apply(acc[t * TC + g], q, SINGLE) + p.out_zp, p.act_min, p.act_max);
+      ivec4 r = clamp(rq4_apply(acc[t * TC + g], q, SINGLE, SMALL_SHIFTS) + p.out_zp, p.act_min, p.act_max);
       outp[obase + t * p.OC4 + oc4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
     }
   }

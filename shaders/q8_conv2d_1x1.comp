@@ -29,7 +29,7 @@ layout(std430, binding = 1) readonly buffer W { vec4 wf[]; };
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
 layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P { int M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max, KC; } p;
-const bool SINGLE = RQ != RQ_DOUBLE, SMALL_SHIFTS = RQ == RQ_SINGLE_SMALL_SHIFTS;
+const bool SINGLE = RQ_IS_SINGLE(RQ), SMALL_SHIFTS = RQ_IS_SMALL_SHIFTS(RQ);
 
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
 ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
@@ -107,7 +107,7 @@ void main() {
       if (m0 + t >= p.M) break;
       ivec4 a = acc[t * TC + g];
       if (WZP) a -= qp[oc4 * 4 + 3] * sx[t];
-      ivec4 r = clamp(rq4_apply(a, q, SINGLE) + p.out_zp, p.act_min, p.act_max);
+      ivec4 r = clamp(rq4_apply(a, q, SINGLE, SMALL_SHIFTS) + p.out_zp, p.act_min, p.act_max);
       outp[(m0 + t) * p.OC4 + oc4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
     }
   }

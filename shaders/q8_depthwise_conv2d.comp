@@ -2,9 +2,10 @@
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_INT8_STORAGE
 // 8-bit DEPTHWISE_CONV_2D on NHWC4 8-bit tensors: acc = bias + sum (x - x_zp) * (w - w_zp), requantized with
-// TFLite's double-rounding MultiplyByQuantizedMultiplier (per channel, 4 lanes at once), clamped to the fused
-// activation range.  One invocation: TP consecutive output x positions of one channel group (gl_WorkGroupID.y:
-// uniform weight loads); each window row's NCOL input columns are loaded once and reused.
+// TFLite's double-rounding MultiplyByQuantizedMultiplier (per channel, 4 lanes at once; RQ: RQ_DOUBLE or its
+// small-shift form RQ_DOUBLE_SMALL_SHIFTS, see quant.glsl), clamped to the fused activation range.  One invocation:
+// TP consecutive output x positions of one channel group (gl_WorkGroupID.y: uniform weight loads); each window
+// row's NCOL input columns are loaded once and reused.
 // Tensors are read and written as packed words on both storage paths (llvmpipe loads an i8vec4 lane by lane).
 // The weights are floats converted on the host (q8_depthwise_conv2d.cpp): vec4 wf[(ky*KW + kx)*OC4 + oc4] = w - w_zp
 // of output channels oc4*4..+3 (0 in padding lanes), so the loop is the fp32 kernel's but for the input bytes.
@@ -24,6 +25,8 @@ layout(constant_id = 4) const int DH = 1;
 layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const int MULT = 1;
 layout(constant_id = 7) const int TP = 4;
+layout(constant_id = 8) const int RQ = 0;  // requantization mode: RQ_DOUBLE or RQ_DOUBLE_SMALL_SHIFTS
+const bool SMALL_SHIFTS = RQ_IS_SMALL_SHIFTS(RQ);
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 const bool ROWFLUSH = KH * KW > 256;
 
@@ -81,12 +84,12 @@ void main() {
         facc[t] = vec4(0);
       }
   }
-  Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], false);
+  Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], false, SMALL_SHIFTS);
   bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4 + oc4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
-    ivec4 r = clamp(rq4_apply(acc[t] + ivec4(facc[t]), q, false) + p.out_zp, p.act_min, p.act_max);
+    ivec4 r = clamp(rq4_apply(acc[t] + ivec4(facc[t]), q, false, SMALL_SHIFTS) + p.out_zp, p.act_min, p.act_max);
     outp[obase + t * p.OC4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
   }
 }

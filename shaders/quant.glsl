@@ -216,23 +216,39 @@ ivec4 mbqm_single4(ivec4 x, ivec4 multiplier, ivec4 shift) {
 
 // ---- Per-channel requantization with its constants prepared once (convolution epilogues) ------------------------
 // The convolutions' requantization mode (a specialization constant, chosen by the host: q8conv::rq_mode): TFLite's
-// double rounding (uint8), single rounding (int8, ruy), or single rounding where the host has checked that every
-// channel's shift is <= -2 (multiplier below 1/4, nearly every layer), which leaves mbqm_single4's general case out
-// of the shader: a tile's epilogue inlines rq4_apply once per value, and on llvmpipe that general case, compiled
-// TP * TC times, cost more JIT time at a session's first run than the rest of the kernel (MobileNet-v2 int8).  For
-// the same reason the kernels read the multipliers and shifts before their first divergent branch: read inside the
-// epilogue's per-pixel branches they made the JIT of the 8x4-tile GEMM 2-3x as long (bench_internal_kernels --cold).
-const int RQ_DOUBLE = 0, RQ_SINGLE = 1, RQ_SINGLE_SMALL_SHIFTS = 2;
+// double rounding (uint8; DEPTHWISE_CONV_2D and TRANSPOSE_CONV always), single rounding (int8 CONV_2D and
+// FULLY_CONNECTED, ruy), and for each a small-shift form where the host has checked every channel's shift (double
+// rounding: <= -1, a multiplier below 1/2; single rounding: <= -2, below 1/4; nearly every layer), which computes the
+// result from the 64-bit product with one add and one shift and leaves the general arithmetic out of the shader: a
+// tile's epilogue inlines rq4_apply once per value, and on llvmpipe the general forms, compiled TP * TC times, cost
+// more JIT time at a session's first run than the rest of the kernel (MobileNet-v2).  For the same reason the kernels
+// read the multipliers and shifts before their first divergent branch: read inside the epilogue's per-pixel branches
+// they made the JIT of the 8x4-tile GEMM 2-3x as long (bench_internal_kernels --cold).
+const int RQ_DOUBLE = 0, RQ_SINGLE = 1, RQ_SINGLE_SMALL_SHIFTS = 2, RQ_DOUBLE_SMALL_SHIFTS = 3;
+// Macros, not functions: a kernel derives its compile-time flags from its RQ specialization constant with them.
+#define RQ_IS_SINGLE(mode) ((mode) == RQ_SINGLE || (mode) == RQ_SINGLE_SMALL_SHIFTS)
+#define RQ_IS_SMALL_SHIFTS(mode) ((mode) == RQ_SINGLE_SMALL_SHIFTS || (mode) == RQ_DOUBLE_SMALL_SHIFTS)
 //
 // A kernel that requantizes many values of the same 4 channels (a tile's pixels) prepares the multipliers' constants
-// once per channel group (rq4_prepare) and pays only the multiply, add and shifts per value (rq4_apply), bit-identical
-// to mbqm4 / mbqm_single4.  Double rounding: a = left shift, b = right shift, mask = 2^b - 1; the multiplier is never
-// INT_MIN (quantize_multiplier gives [2^30, 2^31) or 0), so srdhm's saturation cannot occur.  Single rounding: fast
-// when j = 30 - shift >= 32 in every lane (multipliers below 1/4: the usual case), then a = 2^(j-32), b = j - 31 as in
-// mbqm_single4's first branch; otherwise rq4_apply falls back to mbqm_single4 (never, and not compiled, where the
-// caller passes small_shifts, a compile-time constant).
+// once per channel group (rq4_prepare) and pays only the multiply, adds and shifts per value (rq4_apply),
+// bit-identical to mbqm4 / mbqm_single4.
+// Double rounding: a = left shift, b = right shift, mask = 2^b - 1; the multiplier is never INT_MIN
+// (quantize_multiplier gives [2^30, 2^31) or 0), so srdhm's saturation cannot occur.
+// Double rounding, small shifts (b >= 1, a = 0), in one rounding of the product P = x * m: srdhm is
+// r = floor((P + 2^30) / 2^31) (see srdhm) and rdbpot(r, b) = floor((r + 2^(b-1) - [r < 0]) / 2^b) (with
+// r = q * 2^b + rem, the sum passes the next multiple of 2^b exactly when rem > 2^(b-1) - 1 + [r < 0], rdbpot's test).
+// [r < 0] may be read as [x < 0]: with m >= 0 (quantize_multiplier's range) x >= 0 gives r >= 0, and x < 0 gives
+// r <= 0, where r = 0 yields 0 with either addend (0 <= 2^(b-1) - 1 < 2^b).  Nested floors of integer divisions
+// merge, so the result is floor((P + K) / 2^(31+b)) with K = 2^30 + 2^(30+b) - [x < 0] * 2^31: P + K fits in 64 bits
+// and 31 + b >= 32, so with K = kh * 2^32 + kl it is (hi + kh + carry(lo + kl)) >> (b - 1), without overflow
+// (|hi| <= 2^30, kh <= 2^29).  Ties at either rounding and the shift extremes: tests/test_quant_gpu.cpp.
+// Single rounding: fast when j = 30 - shift >= 32 in every lane (multipliers below 1/4), then a = 2^(j-32),
+// b = j - 31 as in mbqm_single4's first branch; otherwise rq4_apply falls back to mbqm_single4 (never, and not
+// compiled, where the caller passes small_shifts, a compile-time constant).
 struct Rq4 {
   ivec4 m, s, a, b, mask;
+  uvec4 kl_pos, kl_neg;  // double rounding, small shifts: K's low word for x >= 0 and x < 0
+  ivec4 kh_pos, kh_neg;  // and its high word
   bool fast;
 };
 
@@ -246,6 +262,17 @@ Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single, bool small_shifts) {
     q.a = ivec4(1) << clamp(j - 32, ivec4(0), ivec4(31));
     q.b = clamp(j - 31, ivec4(0), ivec4(31));
     q.mask = ivec4(0);
+  } else if (small_shifts) {
+    // K = 2^30 + 2^(30+b) (x >= 0), K - 2^31 (x < 0); b = 1: 0xC0000000 and 0x40000000 in the low word;
+    // b >= 2: 2^(b-2) * 2^32 + 0x40000000, and one less in the high word with 0xC0000000 in the low one.
+    q.fast = true;
+    ivec4 b = clamp(-shift, ivec4(1), ivec4(31));
+    bvec4 b1 = equal(b, ivec4(1));
+    q.kl_pos = mix(uvec4(0x40000000u), uvec4(0xC0000000u), b1);
+    q.kl_neg = q.kl_pos ^ 0x80000000u;
+    q.kh_pos = mix(ivec4(1) << max(b - 2, ivec4(0)), ivec4(0), b1);
+    q.kh_neg = q.kh_pos - ivec4(not(b1));
+    q.b = b - 1;
   } else {
     q.fast = true;
     q.a = max(shift, ivec4(0));
@@ -256,18 +283,26 @@ Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single, bool small_shifts) {
 }
 Rq4 rq4_prepare(ivec4 multiplier, ivec4 shift, bool single) { return rq4_prepare(multiplier, shift, single, false); }
 
-ivec4 rq4_apply(ivec4 x, Rq4 q, bool single) {
+// small_shifts: as passed to rq4_prepare (only double rounding reads it here).
+ivec4 rq4_apply(ivec4 x, Rq4 q, bool single, bool small_shifts) {
   ivec4 hi;
   ivec4 lo;
+  uvec4 carry;
   if (single) {
     if (!q.fast) return mbqm_single4(x, q.m, q.s);
     imulExtended(x, q.m, hi, lo);
     return (hi + q.a) >> q.b;
   }
+  if (small_shifts) {
+    imulExtended(x, q.m, hi, lo);
+    bvec4 neg = lessThan(x, ivec4(0));
+    uaddCarry(uvec4(lo), mix(q.kl_pos, q.kl_neg, neg), carry);
+    return (hi + mix(q.kh_pos, q.kh_neg, neg) + ivec4(carry)) >> q.b;
+  }
   imulExtended(x << q.a, q.m, hi, lo);  // srdhm: floor((x * m + 2^30) / 2^31)
-  uvec4 carry;
   uvec4 slo = uaddCarry(uvec4(lo), uvec4(1u << 30), carry);
   ivec4 r = ivec4((uvec4(hi + ivec4(carry)) << 1) | (slo >> 31));
   ivec4 threshold = (q.mask >> 1) - (r >> 31);  // rdbpot: ties away from zero
   return (r >> q.b) + ivec4(greaterThan(r & q.mask, threshold));
 }
+ivec4 rq4_apply(ivec4 x, Rq4 q, bool single) { return rq4_apply(x, q, single, false); }

@@ -4,8 +4,9 @@
 // shift, exponent) writes ivec4(srdhm(x, m), rdbpot(x, exponent), mbqm(x, m, shift), mbqm_single(x, m, shift)) and
 // the 4-lane forms on the same inputs: ivec4(srdhm4, rdbpot4 by one exponent, srdhm_shl20_4 of xs = x's low 11 bits
 // (signed), div_trunc4 of xd = x's low 24 bits (signed) by d = (m & 0xffff) + 16), and the prepared forms
-// ivec4(rq4_apply double rounding, rq4_apply single rounding (shift <= 30), 0, 0), lane 0 of lanes with shifts
-// (shift, -5, -5, -5) so that a slow lane among fast ones is covered.
+// ivec4(rq4_apply double rounding, rq4_apply single rounding (shift <= 30), rq4_apply double rounding's small-shift
+// form (shift <= -1), 0), lane 0 of lanes with shifts (shift, -5, -5, -5) so that a slow lane among fast ones is
+// covered.
 #include "common.glsl"
 #include "quant.glsl"
 #include "q8_exact.glsl"
@@ -25,5 +26,8 @@ void main() {
                              srdhm_shl20_4(ivec4(xs), c.y).x, div_trunc4(ivec4(xd), d).x);
   ivec4 shifts = ivec4(c.z, -5, -5, -5);
   int rq_single = c.z <= 30 ? rq4_apply(ivec4(c.x), rq4_prepare(ivec4(c.y), shifts, true), true).x : 0;
-  results[3 * i + 2] = ivec4(rq4_apply(ivec4(c.x), rq4_prepare(ivec4(c.y), shifts, false), false).x, rq_single, 0, 0);
+  int rq_double_small =
+      c.z <= -1 ? rq4_apply(ivec4(c.x), rq4_prepare(ivec4(c.y), shifts, false, true), false, true).x : 0;
+  results[3 * i + 2] =
+      ivec4(rq4_apply(ivec4(c.x), rq4_prepare(ivec4(c.y), shifts, false), false).x, rq_single, rq_double_small, 0);
 }

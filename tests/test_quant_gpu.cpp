@@ -53,6 +53,15 @@ TEST_SUITE("quant") {
     // Ties: x * m exactly at a rounding boundary.
     for (int k = 1; k <= 30; k++)
       for (int32_t x : {1, -1, 3, -3, 5, -5}) add(x << (k > 20 ? 0 : 1), 1 << 30, -k + 1, k);
+    // Double rounding's two ties: srdhm's (x * m an odd multiple of 2^30: m = 0.75 in Q31, x = 2 mod 4) under every
+    // right shift, and rdbpot's (m = 0.5, x = 2r: srdhm gives r, an odd multiple of 2^(b-1)), both signs.
+    for (int b = 1; b <= 31; b++)
+      for (int32_t x : {2, -2, 6, -6, 1002, -1002}) add(x, 3 << 29, -b, 0);
+    for (int b = 1; b <= 30; b++)
+      for (int64_t k : {0, 1, -1, -2, 5, -6}) {
+        const int64_t r = (2 * k + 1) << (b - 1);
+        if (2 * r >= kMin && 2 * r <= kMax) add((int32_t)(2 * r), 1 << 30, -b, 0);
+      }
     const int n = (int)cases.size() / 4;
 
     vk::Buffer in(ctx, cases.size() * 4, vk::MemoryKind::Upload);
@@ -67,13 +76,13 @@ TEST_SUITE("quant") {
     std::vector<int32_t> got(cases.size() * 3);
     out.download(got.data(), got.size() * 4);
 
-    int bad[10] = {};
+    int bad[11] = {}, small_shift_cases = 0;
     for (int i = 0; i < n; i++) {
       const int32_t x = cases[4 * i], m = cases[4 * i + 1], s = cases[4 * i + 2], e = cases[4 * i + 3];
       // The 4-lane forms' inputs: x's low 11 and 24 bits as signed values, a divisor in [16, 65551].
       const int32_t x11 = (int32_t)((uint32_t)x << 21) >> 21, x24 = (int32_t)((uint32_t)x << 8) >> 8;
       const int32_t d = (m & 0xffff) + 16;
-      const int32_t want[10] = {quant::saturating_rounding_doubling_high_mul(x, m),
+      const int32_t want[11] = {quant::saturating_rounding_doubling_high_mul(x, m),
                                 quant::rounding_divide_by_pot(x, e),
                                 quant::multiply_by_quantized_multiplier(x, m, s),
                                 s <= 30 ? quant::multiply_by_quantized_multiplier_single_rounding(x, m, s) : 0,
@@ -82,11 +91,14 @@ TEST_SUITE("quant") {
                                 quant::saturating_rounding_doubling_high_mul((int32_t)((uint32_t)x11 << 20), m),
                                 x24 / d,
                                 quant::multiply_by_quantized_multiplier(x, m, s),
-                                s <= 30 ? quant::multiply_by_quantized_multiplier_single_rounding(x, m, s) : 0};
-      // rq4_apply's double rounding assumes a multiplier other than INT_MIN (quantize_multiplier never gives it).
-      const bool rq_double_domain = m != kMin;
-      for (int k = 0; k < 10; k++) {
-        if (k == 8 && !rq_double_domain) continue;
+                                s <= 30 ? quant::multiply_by_quantized_multiplier_single_rounding(x, m, s) : 0,
+                                s <= -1 ? quant::multiply_by_quantized_multiplier(x, m, s) : 0};
+      // rq4_apply's double rounding assumes a multiplier other than INT_MIN, its small-shift form one >= 0
+      // (quantize_multiplier gives neither).
+      for (int k = 0; k < 11; k++) {
+        if (k == 8 && m == kMin) continue;
+        if (k == 10 && (m < 0 || s > -1)) continue;
+        if (k == 10) small_shift_cases++;
         if (got[12 * (size_t)i + k] != want[k]) {
           if (bad[k] < 5)
             MESSAGE("fn " << k << " x=" << x << " m=" << m << " shift=" << s << " e=" << e << ": GPU "
@@ -96,16 +108,18 @@ TEST_SUITE("quant") {
       }
     }
     INFO(n << " cases");
-    CHECK(bad[0] == 0);  // srdhm
-    CHECK(bad[1] == 0);  // rdbpot
-    CHECK(bad[2] == 0);  // mbqm
-    CHECK(bad[3] == 0);  // mbqm_single
-    CHECK(bad[4] == 0);  // srdhm4
-    CHECK(bad[5] == 0);  // rdbpot4 by one exponent
-    CHECK(bad[6] == 0);  // srdhm_shl20_4 (|x| <= 2^10)
-    CHECK(bad[7] == 0);  // div_trunc4
-    CHECK(bad[8] == 0);  // rq4_apply, double rounding
-    CHECK(bad[9] == 0);  // rq4_apply, single rounding
+    CHECK(bad[0] == 0);   // srdhm
+    CHECK(bad[1] == 0);   // rdbpot
+    CHECK(bad[2] == 0);   // mbqm
+    CHECK(bad[3] == 0);   // mbqm_single
+    CHECK(bad[4] == 0);   // srdhm4
+    CHECK(bad[5] == 0);   // rdbpot4 by one exponent
+    CHECK(bad[6] == 0);   // srdhm_shl20_4 (|x| <= 2^10)
+    CHECK(bad[7] == 0);   // div_trunc4
+    CHECK(bad[8] == 0);   // rq4_apply, double rounding
+    CHECK(bad[9] == 0);   // rq4_apply, single rounding
+    CHECK(bad[10] == 0);  // rq4_apply, double rounding's small-shift form
+    CHECK(small_shift_cases > 10000);
     test::check_validation();
   }
 

@@ -88,13 +88,15 @@ inline Params params(BuildContext& b, const Op& op, const std::string& where, in
   return p;
 }
 
-// The requantization mode of the tiled convolution shaders (RQ_* in shaders/quant.glsl): double rounding, single
-// rounding, or single rounding with every channel's shift <= -2 (multiplier below 1/4), the usual case, which lets
-// the shader leave the general single-rounding arithmetic out (a cheaper JIT compile at a cold start).
-constexpr uint32_t kRqDouble = 0, kRqSingle = 1, kRqSingleSmallShifts = 2;
+// The requantization mode of the tiled convolution shaders (RQ_* in shaders/quant.glsl): double or single rounding,
+// each with a small-shift form where every channel's shift allows it (double: <= -1, a multiplier below 1/2;
+// single: <= -2, below 1/4), the usual case, which lets the shader leave the general arithmetic out (a cheaper JIT
+// compile at a cold start, and fewer instructions per value).
+constexpr uint32_t kRqDouble = 0, kRqSingle = 1, kRqSingleSmallShifts = 2, kRqDoubleSmallShifts = 3;
 inline uint32_t rq_mode(const Params& p) {
-  if (!p.single) return kRqDouble;
-  const bool small = std::all_of(p.shift.begin(), p.shift.end(), [](int32_t s) { return s <= -2; });
+  const int32_t limit = p.single ? -2 : -1;
+  const bool small = std::all_of(p.shift.begin(), p.shift.end(), [&](int32_t s) { return s <= limit; });
+  if (!p.single) return small ? kRqDoubleSmallShifts : kRqDouble;
   return small ? kRqSingleSmallShifts : kRqSingle;
 }
 

@@ -49,10 +49,11 @@ KernelPtr make_q8_depthwise_conv2d(BuildContext& b, const Op& op) {
   const int xt = x_tiles(so.w, tp);
   const DwPush push{
       conv_head(si, so, conv_pads(si, KH, KW, pr)), OC, xt, device_zero_point(in), qp.out_zp, qp.act_min, qp.act_max};
-  auto p = b.pipeline_q8("q8_depthwise_conv2d", false,
-                         {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
-                          (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp},
-                         sizeof(DwPush), 4, 64, 1, 1);
+  auto p =
+      b.pipeline_q8("q8_depthwise_conv2d", false,
+                    {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
+                     (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp, q8conv::rq_mode(qp)},
+                    sizeof(DwPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p),
                        {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable), Binding::t(op.outputs[0])},
                        push, window_grid(so, xt, (uint32_t)OC4));
