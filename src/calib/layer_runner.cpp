@@ -37,12 +37,13 @@ std::vector<int> weighted_ops(const Graph& g) {
 
 }  // namespace
 
-Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) {
-  Graph out = g;
+Graph split_activations(Graph g, std::vector<int>& index, bool every_op) {
+  const std::vector<Op> ops = std::move(g.ops);  // the tensors (the weights) move along, not copied
+  Graph out = std::move(g);
   out.ops.clear();
-  index.assign(g.ops.size(), -1);
-  for (size_t i = 0; i < g.ops.size(); i++) {
-    const Op& op = g.ops[i];
+  index.assign(ops.size(), -1);
+  for (size_t i = 0; i < ops.size(); i++) {
+    const Op& op = ops[i];
     index[i] = (int)out.ops.size();
     const Activation a = op.params.activation;
     // FAKE_QUANT applies its own fused activation, forward and backward.
@@ -51,7 +52,7 @@ Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) 
       out.ops.push_back(op);
       continue;
     }
-    Tensor pre = g.tensors[op.outputs[0]];
+    Tensor pre = out.tensors[op.outputs[0]];
     pre.name += "/pre";
     pre.quant = QuantParams{};
     out.tensors.push_back(std::move(pre));
@@ -164,7 +165,8 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   quant::FakeQuantMap map;
   Graph fq0 = quant::fake_quant_graph(q_, &map);
   std::vector<int> fq_index, f_index;
-  fq_ = split_activations(activations_into_fake_quant(fq0), fq_index);
+  const std::vector<int> fqw = weighted_ops(fq0);
+  fq_ = split_activations(activations_into_fake_quant(std::move(fq0)), fq_index);
   // F's pre-activation outputs exist only where they are measured: a fused activation costs no pass of its own.
   const bool split_float = points & kPre;
   if (split_float) {
@@ -175,7 +177,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
     for (size_t i = 0; i < f_index.size(); i++) f_index[i] = (int)i;
   }
 
-  const std::vector<int> qw = weighted_ops(q_), fqw = weighted_ops(fq0), fw = weighted_ops(float_graph);
+  const std::vector<int> qw = weighted_ops(q_), fw = weighted_ops(float_graph);
   TARE_CHECK(qw.size() == fqw.size(), TARE_ERROR_INTERNAL, "fake-quant graph lost a layer");
   TARE_CHECK(qw.size() == fw.size(), TARE_ERROR_INVALID_ARGUMENT,
              "the quantized model has " + std::to_string(qw.size()) + " weighted layers, the float model " +

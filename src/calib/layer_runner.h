@@ -41,8 +41,9 @@ Graph with_biases(const Graph& quantized);
 // A float graph with the fused RELU / RELU6 of every weighted op split into its own operator (the weighted op then
 // writes a new tensor "<output>/pre").  index[i]: the new position of op i.
 // every_op: also the fused activations of the other operators (ADD, pools, ...), as training needs.  A FAKE_QUANT
-// keeps its activation (its kernels and gradient apply it).
-Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op = false);
+// keeps its activation (its kernels and gradient apply it).  Taken by value: a graph passed as a temporary keeps its
+// weights where they are.
+Graph split_activations(Graph g, std::vector<int>& index, bool every_op = false);
 
 // Moves the fused RELU / RELU6 of every operator whose output only a FAKE_QUANT reads into that FAKE_QUANT (the
 // operator then writes its pre-activation value): the same values, one kernel fewer each way.
