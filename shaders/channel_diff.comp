@@ -5,6 +5,9 @@
 // rows.  Invocation (chunk = workgroup y (+ z * y groups), group = x) reduces rows [chunk*CHUNK, ...) of channel
 // group `group` and writes partial[(chunk*C4 + group)*4 + {0,1,2,3}] = {sum e, sum e^2, sum x, sum x^2}.  Fixed
 // order, no atomics: the same inputs give the same bits.
+// Without MOMENTS only sum e, at partial[chunk*C4 + group]: what IBC's correction reads, the same bits.  Under
+// llvmpipe the four vec4 accumulators alone fill an AVX2 CPU's 16 vector registers (one per component); one leaves
+// the loop room (IBC's reductions 10-25% less GPU time, bench/README.md).
 // QUANT: q is a layer's output before its FAKE_QUANT, quantized here as fake_quant.comp would write it (the same
 // bits; padding lanes 0), so that IBC measures a layer's error without writing its quantized output, which the
 // rerun with the corrected bias writes (src/calib/layer_runner.cpp).
@@ -15,6 +18,7 @@ layout(constant_id = 0) const int CHUNK = 64;
 layout(constant_id = 1) const bool QUANT = false;
 layout(constant_id = 2) const bool TABLE = true;  // QUANT: as fake_quant.comp's
 layout(constant_id = 3) const bool ACT = false;
+layout(constant_id = 4) const bool MOMENTS = true;  // e^2, x and x^2 summed too
 layout(std430, binding = 0) readonly buffer Q { uvec4 q[]; };  // raw bits: denormals must not be flushed
 layout(std430, binding = 1) readonly buffer X { vec4 x[]; };
 layout(std430, binding = 2) writeonly buffer Partial { vec4 partial[]; };
@@ -54,9 +58,15 @@ void main() {
     }
     vec4 e = qv - xv;
     se += e;
-    se2 += e * e;
-    sx += xv;
-    sx2 += xv * xv;
+    if (MOMENTS) {
+      se2 += e * e;
+      sx += xv;
+      sx2 += xv * xv;
+    }
+  }
+  if (!MOMENTS) {
+    partial[chunk * p.C4 + g] = se;
+    return;
   }
   int o = (chunk * p.C4 + g) * 4;
   partial[o] = se;

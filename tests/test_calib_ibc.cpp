@@ -252,6 +252,47 @@ TEST_SUITE("calib") {
     check_validation();
   }
 
+  TEST_CASE("layer errors: a runner summing the mean error alone gives the same sum e bits, the other moments NaN") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    std::mt19937 rng(31);
+    // 143 and 286 rows (not whole 64-row chunks), 300 channels (> 64 channel groups), 7 channels (padding lanes).
+    Graph g = dw_net(13, 11, 3, 7, 300, rng);
+    Images im = random_images(5, 13 * 11 * 3, rng);
+    Graph q = quantize(ctx, g, Images(im.begin(), im.begin() + 3));
+    CpuErrors cpu = cpu_errors(g, q, im, 3, 2);
+    std::vector<float> batch;
+    for (size_t i = 3; i < 5; i++) batch.insert(batch.end(), im[i].begin(), im[i].end());
+    calib::LayerRunner all(ctx, g, calib::with_biases(q), 2, calib::LayerRunner::kBoth);
+    calib::LayerRunner mean(ctx, g, calib::with_biases(q), 2, calib::LayerRunner::kBoth, false);
+    for (calib::LayerRunner* run : {&all, &mean}) {
+      run->set_images(batch.data(), batch.size());
+      run->run_all(0);
+      run->set_images(batch.data(), batch.size());  // two runs: the merge adds to what the sums hold
+      run->run_all(0);
+    }
+    REQUIRE(mean.layers().size() == cpu.post.size());
+    for (size_t k = 0; k < mean.layers().size(); k++) {
+      CAPTURE(k);
+      const calib::StageErrors a = all.sums((int)k, 0), m = mean.sums((int)k, 0);
+      for (int point = 0; point < 2; point++) {
+        CAPTURE(point);
+        const calib::ErrorSums &ea = point ? a.post : a.pre, &em = point ? m.post : m.pre;
+        const CpuLayer& c = point ? cpu.post[k] : cpu.pre[k];
+        REQUIRE(em.size() == c.se.size());
+        for (size_t ch = 0; ch < em.size(); ch++) {
+          CHECK(em[ch].count == 2 * c.count);
+          CHECK(em[ch].sum_e == ea[ch].sum_e);     // bit for bit: IBC corrects the same biases
+          CHECK(mean_error_close(em[ch], c, ch));  // both runs saw the same images: the same mean
+          CHECK(std::isnan(em[ch].sum_e2));
+          CHECK(std::isnan(em[ch].sum_x));
+          CHECK(std::isnan(em[ch].sum_x2));
+        }
+      }
+    }
+    check_validation();
+  }
+
   TEST_CASE(
       "layer errors: an advance that leaves its FAKE_QUANT unwritten measures the same bits, quantizing on the fly") {
     auto ctx = gpu();

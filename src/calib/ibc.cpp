@@ -77,7 +77,8 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   std::vector<float> all(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, all.data() + n * i);
   const Graph q = with_biases(quantized);
-  // Without diagnostics only the point the correction uses is measured, and corrected layers are not measured again.
+  // Without diagnostics only the point the correction uses is measured, only its mean error (no other moment), and
+  // corrected layers are not measured again.
   const uint8_t used = options.pre_activation ? LayerRunner::kPre : LayerRunner::kPost;
   const uint8_t measured = options.diagnostics ? (uint8_t)LayerRunner::kBoth : used;
   std::vector<Batch> batches;
@@ -86,7 +87,8 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
     const int size = (int)std::min(per_run, count - first);
     auto same = std::find_if(runners.begin(), runners.end(), [&](const auto& r) { return r->batch() == size; });
     if (same == runners.end())
-      same = runners.insert(runners.end(), std::make_unique<LayerRunner>(ctx, float_graph, q, size, measured));
+      same = runners.insert(runners.end(),
+                            std::make_unique<LayerRunner>(ctx, float_graph, q, size, measured, options.diagnostics));
     batches.push_back({same->get(), all.data() + n * first, n * (size_t)size});
   }
   const bool one_batch = batches.size() == 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include "calib/layers.h"
@@ -37,12 +38,13 @@ std::vector<int> weighted_ops(const Graph& g) {
 
 }  // namespace
 
-Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) {
-  Graph out = g;
+Graph split_activations(Graph g, std::vector<int>& index, bool every_op) {
+  const std::vector<Op> ops = std::move(g.ops);  // the tensors (the weights) move along, not copied
+  Graph out = std::move(g);
   out.ops.clear();
-  index.assign(g.ops.size(), -1);
-  for (size_t i = 0; i < g.ops.size(); i++) {
-    const Op& op = g.ops[i];
+  index.assign(ops.size(), -1);
+  for (size_t i = 0; i < ops.size(); i++) {
+    const Op& op = ops[i];
     index[i] = (int)out.ops.size();
     const Activation a = op.params.activation;
     // FAKE_QUANT applies its own fused activation, forward and backward.
@@ -51,7 +53,7 @@ Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op) 
       out.ops.push_back(op);
       continue;
     }
-    Tensor pre = g.tensors[op.outputs[0]];
+    Tensor pre = out.tensors[op.outputs[0]];
     pre.name += "/pre";
     pre.quant = QuantParams{};
     out.tensors.push_back(std::move(pre));
@@ -152,8 +154,8 @@ Graph with_biases(const Graph& quantized) {
 }
 
 LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch,
-                         uint8_t points)
-    : ctx_(std::move(ctx)), batch_(batch), points_(points), q_(quantized) {
+                         uint8_t points, bool moments)
+    : ctx_(std::move(ctx)), batch_(batch), points_(points), moments_(moments), q_(quantized) {
   TARE_CHECK(points != kNone && points <= kBoth, TARE_ERROR_INVALID_ARGUMENT, "no point to measure");
   TARE_CHECK(batch >= 1, TARE_ERROR_INVALID_ARGUMENT, "batch must be >= 1");
   TARE_CHECK(float_graph.inputs.size() == 1 && q_.inputs.size() == 1, TARE_ERROR_UNSUPPORTED,
@@ -164,7 +166,8 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
   quant::FakeQuantMap map;
   Graph fq0 = quant::fake_quant_graph(q_, &map);
   std::vector<int> fq_index, f_index;
-  fq_ = split_activations(activations_into_fake_quant(fq0), fq_index);
+  const std::vector<int> fqw = weighted_ops(fq0);
+  fq_ = split_activations(activations_into_fake_quant(std::move(fq0)), fq_index);
   // F's pre-activation outputs exist only where they are measured: a fused activation costs no pass of its own.
   const bool split_float = points & kPre;
   if (split_float) {
@@ -175,7 +178,7 @@ LayerRunner::LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_gr
     for (size_t i = 0; i < f_index.size(); i++) f_index[i] = (int)i;
   }
 
-  const std::vector<int> qw = weighted_ops(q_), fqw = weighted_ops(fq0), fw = weighted_ops(float_graph);
+  const std::vector<int> qw = weighted_ops(q_), fw = weighted_ops(float_graph);
   TARE_CHECK(qw.size() == fqw.size(), TARE_ERROR_INTERNAL, "fake-quant graph lost a layer");
   TARE_CHECK(qw.size() == fw.size(), TARE_ERROR_INVALID_ARGUMENT,
              "the quantized model has " + std::to_string(qw.size()) + " weighted layers, the float model " +
@@ -347,14 +350,15 @@ void LayerRunner::record_diff(vk::Recorder& rec, int fq_tensor, int f_tensor, ui
   const vk::BufferRange keys = f ? vk::BufferRange{keys_.get(), quantize->keys_offset, quantize->keys_bytes}
                                  : vk::BufferRange{keys_.get(), 0, keys_->size()};  // unread
   const vk::BufferRange part{partial_.get(), 0, (uint64_t)chunks * s.c4() * 64};
-  const std::vector<uint32_t> spec = {(uint32_t)kChunk, f ? 1u : 0u, f && f->table ? 1u : 0u, f && f->act ? 1u : 0u};
+  const std::vector<uint32_t> spec = {(uint32_t)kChunk, f ? 1u : 0u, f && f->table ? 1u : 0u, f && f->act ? 1u : 0u,
+                                      moments_ ? 1u : 0u};
   ops::record_dispatch(rec,
                        ops::shader_dispatch(*ctx_, "channel_diff", spec,
                                             {qs_->tensor_storage(fq_tensor), fs_->tensor_storage(f_tensor), part, keys},
                                             pc, ops::grid_channel_chunks(s.c4(), chunks)),
                        nullptr);
   ops::record_dispatch(rec,
-                       ops::shader_dispatch(*ctx_, "channel_diff_merge", {},
+                       ops::shader_dispatch(*ctx_, "channel_diff_merge", {moments_ ? 1u : 0u},
                                             {part, {sums_.get(), offset, (uint64_t)s.c4() * 64}},
                                             RowsC4{chunks, s.c4()}, ops::Grid{ops::div_up(s.c4(), ops::kShaderLocal)}),
                        nullptr);
@@ -518,10 +522,11 @@ StageErrors LayerRunner::sums(int l, int slot) const {
     e.resize(s.c);
     for (int c = 0; c < s.c; c++) {
       const float* g = raw.data() + (c / 4) * 16 + c % 4;
+      const double unmeasured = std::numeric_limits<double>::quiet_NaN();
       e[c].sum_e = g[0];
-      e[c].sum_e2 = g[4];
-      e[c].sum_x = g[8];
-      e[c].sum_x2 = g[12];
+      e[c].sum_e2 = moments_ ? g[4] : unmeasured;
+      e[c].sum_x = moments_ ? g[8] : unmeasured;
+      e[c].sum_x2 = moments_ ? g[12] : unmeasured;
       e[c].count = (double)s.rows() * runs_[(l * 2 + slot) * 2 + point];
     }
   }

@@ -41,8 +41,9 @@ Graph with_biases(const Graph& quantized);
 // A float graph with the fused RELU / RELU6 of every weighted op split into its own operator (the weighted op then
 // writes a new tensor "<output>/pre").  index[i]: the new position of op i.
 // every_op: also the fused activations of the other operators (ADD, pools, ...), as training needs.  A FAKE_QUANT
-// keeps its activation (its kernels and gradient apply it).
-Graph split_activations(const Graph& g, std::vector<int>& index, bool every_op = false);
+// keeps its activation (its kernels and gradient apply it).  Taken by value: a graph passed as a temporary keeps its
+// weights where they are.
+Graph split_activations(Graph g, std::vector<int>& index, bool every_op = false);
 
 // Moves the fused RELU / RELU6 of every operator whose output only a FAKE_QUANT reads into that FAKE_QUANT (the
 // operator then writes its pre-activation value): the same values, one kernel fewer each way.
@@ -54,8 +55,10 @@ class LayerRunner {
   enum Points : uint8_t { kNone = 0, kPre = 1, kPost = 2, kBoth = 3 };
   // `quantized` must already have its biases (with_biases).  batch: images per run.  points: those any pass may
   // measure; without kPre, F keeps its fused activations (one pass fewer per such layer) and passes measure kPost.
+  // moments: sum e^2, x and x^2 besides sum e (diagnostics); without, sums() gives them as NaN and the reductions
+  // carry one accumulator instead of four (IBC's correction reads the mean error alone).
   LayerRunner(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized, int batch,
-              uint8_t points = kBoth);
+              uint8_t points = kBoth, bool moments = true);
   ~LayerRunner();
   LayerRunner(const LayerRunner&) = delete;
   LayerRunner& operator=(const LayerRunner&) = delete;
@@ -94,8 +97,8 @@ class LayerRunner {
   // rerun / run_all runs.
   void set_bias(int l, const std::vector<int32_t>& q);
   std::vector<int32_t> bias(int l) const;
-  // Per-channel sums of layer l in `slot` (pre and post; a point never measured has count 0), and their reset (all
-  // layers, both slots).
+  // Per-channel sums of layer l in `slot` (pre and post; a point never measured has count 0; without moments only
+  // sum_e and count are numbers), and their reset (all layers, both slots).
   StageErrors sums(int l, int slot) const;
   void reset_sums();
 
@@ -124,6 +127,7 @@ class LayerRunner {
   std::shared_ptr<vk::Context> ctx_;
   int batch_;
   uint8_t points_;
+  bool moments_;
   Graph q_, fq_, f_;
   std::vector<Layer> layers_;
   std::unique_ptr<SegmentSession> fs_, qs_;
