@@ -73,7 +73,11 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   const size_t n = per_image(float_graph, "bias correction");
   const uint32_t per_run = options.batch == 0 ? images_that_fit(*ctx, float_graph, count)
                                               : std::min(options.batch, count);
-  // The images stay on the host; the device holds one batch (of each size) at a time.
+  // Batches of the binding limit (batch 0) each keep their own runner, staged once: every layer is one pass per
+  // batch, as for one batch, and the device holds all the images as it would for one.  Batches asked for (batch > 0:
+  // to use more images than the device's memory holds) share a runner per size, so that the device holds one batch
+  // at a time, and run from the input for every layer.
+  const bool restage = options.batch != 0 && per_run < count;
   std::vector<float> all(n * count);
   for (uint32_t i = 0; i < count; i++) images(i, all.data() + n * i);
   const Graph q = with_biases(quantized);
@@ -86,14 +90,14 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   for (uint32_t first = 0; first < count; first += per_run) {
     const int size = (int)std::min(per_run, count - first);
     auto same = std::find_if(runners.begin(), runners.end(), [&](const auto& r) { return r->batch() == size; });
-    if (same == runners.end())
+    if (same == runners.end() || !restage)
       same = runners.insert(runners.end(),
                             std::make_unique<LayerRunner>(ctx, float_graph, q, size, measured, options.diagnostics));
     batches.push_back({same->get(), all.data() + n * first, n * (size_t)size});
   }
-  const bool one_batch = batches.size() == 1;
   LayerRunner& run = *runners[0];
-  if (one_batch) batches[0].stage();
+  if (!restage)
+    for (const Batch& b : batches) b.stage();
 
   IbcResult r;
   r.diagnostics.batch = std::to_string(count) + " IBC images";
@@ -104,15 +108,15 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
   using Pass = LayerRunner::Pass;
   const uint8_t before_points = measured;
   const uint8_t after_points = options.diagnostics ? LayerRunner::kBoth : LayerRunner::kNone;
-  // One batch: layer l-1 runs again with its corrected bias in the same submission that advances to layer l.
+  // Without restaging: layer l-1 runs again with its corrected bias in the same submission that advances to layer l.
   std::vector<Pass> rerun;
   for (int l = 0; l < L; l++) {
     StageErrors before;
-    if (one_batch) {
+    if (!restage) {
       rerun.push_back({l, 0, false, before_points});
-      run.run(rerun);
+      for (const Batch& b : batches) b.runner->run(rerun);
       rerun.clear();
-      before = run.sums(l, 0);
+      for (const auto& each : runners) add_into(before, each->sums(l, 0));
     } else {  // every batch from the input through layer l (earlier layers already corrected)
       for (const Batch& b : batches) {
         b.stage();
@@ -135,7 +139,7 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
       bias[c] = (int32_t)v;
     }
     for (const auto& each : runners) each->set_bias(l, bias);
-    if (one_batch) rerun.push_back({l, 1, true, after_points});
+    if (!restage) rerun.push_back({l, 1, true, after_points});
     if (options.diagnostics) {
       LayerDiagnostics d = describe(run.layers()[l], run.quantized());
       d.before = std::move(before);
@@ -145,11 +149,12 @@ IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Grap
     r.kept += corrects[l] ? 0 : 1;
     if (progress && !progress((uint32_t)(l + 1), (uint32_t)L)) fail(TARE_ERROR_CANCELLED, "bias correction cancelled");
   }
-  if (one_batch && options.diagnostics) {  // the last layer's rerun; every layer's "after" is then in slot 1
-    run.run(rerun);
-    for (int l = 0; l < L; l++) r.diagnostics.layers[l].after = run.sums(l, 1);
+  if (!restage && options.diagnostics) {  // the last layer's rerun; every layer's "after" is then in slot 1
+    for (const Batch& b : batches) b.runner->run(rerun);
+    for (int l = 0; l < L; l++)
+      for (const auto& each : runners) add_into(r.diagnostics.layers[l].after, each->sums(l, 1));
   }
-  if (!one_batch && options.diagnostics) {
+  if (restage && options.diagnostics) {
     // Layer l's output depends only on layers <= l, so one pass with every bias corrected measures each "after".
     for (const Batch& b : batches) {
       b.stage();

@@ -53,7 +53,8 @@ struct IbcResult {
 // imported int8 / uint8 model of the same network) against `float_graph` on `count` images.  The two
 // graphs must have the same weighted layers in the same order (checked: type and output shape).  With
 // options.batch < count the images run in batches of that size (one LayerRunner per batch size: the full one and
-// the remainder's), with the same biases as one batch up to float summation order.
+// the remainder's), with the same biases as one batch up to float summation order.  With options.batch 0, images
+// beyond the device's binding limit run in batches of their own runners, each staged once (the cost of one batch).
 // Deterministic: the same graphs, images and options give the same biases, bit for bit.
 IbcResult iterative_bias_correction(std::shared_ptr<vk::Context> ctx, const Graph& float_graph, const Graph& quantized,
                                     uint32_t count, const ImageFn& images, const IbcOptions& options,
