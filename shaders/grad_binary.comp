@@ -18,6 +18,8 @@ layout(constant_id = 1) const uint MODE_O = 0;  // the other operand's read mode
 layout(constant_id = 2) const bool CB = false;  // X has one channel, broadcast over the output's C
 layout(constant_id = 3) const uint WG = 1;
 layout(constant_id = 4) const bool SECOND = false;  // X is the second operand
+// ACCUM: dx += the gradient; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 5) const bool ACCUM = true;
 
 layout(std430, binding = 0) readonly buffer O { vec4 other[]; };  // the other operand (not ADD / SUB)
 layout(std430, binding = 1) readonly buffer DY { vec4 dy[]; };
@@ -105,8 +107,6 @@ void main() {
     if (first != 0) return;
     acc = partial[0];
   }
-  if (CB)
-    dx[item] += vec4((acc.x + acc.y) + (acc.z + acc.w), 0, 0, 0);
-  else
-    dx[item] += acc;
+  if (CB) acc = vec4((acc.x + acc.y) + (acc.z + acc.w), 0, 0, 0);
+  dx[item] = ACCUM ? dx[item] + acc : acc;
 }

@@ -22,6 +22,8 @@ layout(constant_id = 4) const int DH = 1;
 layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const int TP = 4;
 layout(constant_id = 7) const int TC = 2;
+// ACCUM: dx += the gradient; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 8) const bool ACCUM = true;
 const int NCOL = TP + (KW - 1) * DW;  // SW = 1: dy columns of one window row
 
 layout(std430, binding = 0) readonly buffer DY { vec4 dy[]; };
@@ -107,7 +109,7 @@ void main() {
     for (int g = 0; g < TC; g++)
       if (ic0 + g < p.IC4) {
         int i = (xbase + ix) * p.IC4 + ic0 + g;
-        dx[i] += acc[t * TC + g];
+        dx[i] = ACCUM ? dx[i] + acc[t * TC + g] : acc[t * TC + g];
       }
   }
 }

@@ -10,6 +10,8 @@
 
 layout(constant_id = 0) const int TP = 8;
 layout(constant_id = 1) const int TC = 4;
+// ACCUM: dx += the gradient; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 2) const bool ACCUM = true;
 
 layout(std430, binding = 0) readonly buffer DY { vec4 dy[]; };
 layout(std430, binding = 1) readonly buffer W { vec4 w[]; };
@@ -40,7 +42,7 @@ void main() {
     for (int g = 0; g < TC; g++)
       if (ic0 + g < p.IC4) {
         int i = (m0 + t) * p.IC4 + ic0 + g;
-        dx[i] += acc[t * TC + g];
+        dx[i] = ACCUM ? dx[i] + acc[t * TC + g] : acc[t * TC + g];
       }
   }
 }

@@ -23,6 +23,8 @@ layout(constant_id = 6) const int MULT = 1;
 layout(constant_id = 7) const int TP = 8;  // multiple of SW
 layout(constant_id = 8) const int PT = 0;
 layout(constant_id = 9) const int PL = 0;
+// ACCUM: dx += the gradient; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 10) const bool ACCUM = true;
 // Floor divisions of possibly negative compile-time values by the strides, through a positive offset.
 const int OFFY = (KH * DH + SH) * SH, OFFX = (KW * DW + TP + SW) * SW;
 const int CX0 = (PL - (KW - 1) * DW + OFFX) / SW - OFFX / SW;  // first dy column of a block (relative)
@@ -89,7 +91,7 @@ void main() {
     int xbase = ((n * p.IH + iy) * p.IW + bx * TP) * p.IC4 + c4;
     for (int t = 0; t < TP; t++) {
       if (bx * TP + t >= p.IW) break;
-      dx[xbase + t * p.IC4] += acc[t];
+      dx[xbase + t * p.IC4] = ACCUM ? dx[xbase + t * p.IC4] + acc[t] : acc[t];
     }
   }
 }

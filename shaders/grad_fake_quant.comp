@@ -11,6 +11,8 @@ layout(constant_id = 0) const uint PER = 4;
 // A fused activation (fake_quant.comp): the range test applies to the clamped x, and x must also lie strictly inside
 // (act_lo, act_hi), the activation's own rule; NaN never passes.
 layout(constant_id = 1) const bool ACT = false;
+// ACCUM: dx += the masked dy; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 2) const bool ACCUM = true;
 
 layout(std430, binding = 0) readonly buffer X { ivec4 x[]; };  // forward input, raw bits
 layout(std430, binding = 1) readonly buffer DY { vec4 dy[]; };
@@ -32,6 +34,7 @@ void main() {
       inside = uvec4(greaterThan(key, ivec4(p.act_lo))) & uvec4(lessThan(key, ivec4(p.act_hi))) & uvec4(not(nan));
     }
     bvec4 pass = bvec4(uvec4(greaterThanEqual(y, ivec4(p.key_lo))) & uvec4(lessThan(y, ivec4(p.key_hi))) & inside);
-    dx[idx] += mix(vec4(0), dy[idx], pass);
+    vec4 g = mix(vec4(0), dy[idx], pass);
+    dx[idx] = ACCUM ? dx[idx] + g : g;
   }
 }

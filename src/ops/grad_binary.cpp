@@ -55,8 +55,9 @@ KernelPtr make_grad_binary(BuildContext& b, const Op& op, BinaryOp f) {
     const uint32_t mode = i == 0 ? geo.mode_b : geo.mode_a;
     const bool reduce = count >= kReduceAt;
     const uint32_t wg = reduce ? kLocal : 1;
-    auto pipe = b.context().pipeline("grad_binary", {(uint32_t)f, mode, cb ? 1u : 0u, wg, (uint32_t)i}, sizeof(Push), 4,
-                                     kLocal, 1, 1);
+    const bool store = b.claim_grad_store(op, i);
+    auto pipe = b.context().pipeline("grad_binary", {(uint32_t)f, mode, cb ? 1u : 0u, wg, (uint32_t)i, store ? 0u : 1u},
+                                     sizeof(Push), 4, kLocal, 1, 1);
     parts.push_back(Dispatch::make(std::move(pipe),
                                    {Binding::t(o), Binding::g(op.outputs[0]), Binding::g(x), Binding::t(x)}, pc,
                                    reduce ? grid_xy(pc.items, 1) : grid_xy(pc.items, kLocal)));

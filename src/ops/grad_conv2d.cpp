@@ -36,12 +36,13 @@ void check_grad_weighted(BuildContext& b, const Op& op, const std::string& where
              where + "backward of a fused activation: split fused activations first");
 }
 
-KernelPtr make_grad_gemm(BuildContext& b, const std::vector<float>& wt, int64_t rows, int ic4, int oc4, int dy,
-                         int dx) {
+KernelPtr make_grad_gemm(BuildContext& b, const std::vector<float>& wt, int64_t rows, int ic4, int oc4, int dy, int dx,
+                         bool store) {
   const ConstSlice ws = b.add_constant_floats(wt);
   const int32_t push[3] = {(int32_t)rows, ic4, oc4};
   const int tc = std::min(kTC, ic4);
-  auto p = b.context().pipeline("grad_conv2d_1x1", {(uint32_t)kGemmTP, (uint32_t)tc}, sizeof(push), 3, 64);
+  auto p = b.context().pipeline("grad_conv2d_1x1", {(uint32_t)kGemmTP, (uint32_t)tc, store ? 0u : 1u}, sizeof(push), 3,
+                                64);
   return make_dispatch(std::move(p), {Binding::g(dy), Binding::c(ws), Binding::g(dx)}, push,
                        grid_xz((rows + kGemmTP - 1) / kGemmTP, 64, div_up(ic4, tc)));
 }
@@ -77,7 +78,9 @@ KernelPtr make_grad_conv2d(BuildContext& b, const Op& op) {
         }
 
   const WindowPads pads = conv_pads(si, KH, KW, pr);
-  if (conv_is_gemm(cs, pr, pads)) return make_grad_gemm(b, packed, si.rows(), IC4, OC4, op.outputs[0], op.inputs[0]);
+  const bool store = b.claim_grad_store(op, 0);
+  if (conv_is_gemm(cs, pr, pads))
+    return make_grad_gemm(b, packed, si.rows(), IC4, OC4, op.outputs[0], op.inputs[0], store);
 
   const ConstSlice ws = b.add_constant_floats(packed);
   const int SH = pr.stride_h, SW = pr.stride_w;
@@ -88,7 +91,7 @@ KernelPtr make_grad_conv2d(BuildContext& b, const Op& op) {
   const WindowPush push{conv_head(si, so, pads), ry, xt, ct};
   auto p = b.context().pipeline("grad_conv2d",
                                 {(uint32_t)KH, (uint32_t)KW, (uint32_t)SH, (uint32_t)SW, (uint32_t)pr.dilation_h,
-                                 (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc},
+                                 (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, store ? 0u : 1u},
                                 sizeof(push), 3, 64, 1, 1);
   return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::c(ws), Binding::g(op.inputs[0])}, push,
                        grid_xz((int64_t)si.n * ry * xt, 64, (uint32_t)(SH * SW * ct)));

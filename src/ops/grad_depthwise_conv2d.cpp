@@ -57,7 +57,7 @@ KernelPtr make_grad_depthwise_conv2d(BuildContext& b, const Op& op) {
   auto p = b.context().pipeline("grad_depthwise_conv2d",
                                 {(uint32_t)KH, (uint32_t)KW, (uint32_t)SH, (uint32_t)SW, (uint32_t)pr.dilation_h,
                                  (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp, (uint32_t)pads.top,
-                                 (uint32_t)pads.left},
+                                 (uint32_t)pads.left, b.claim_grad_store(op, 0) ? 0u : 1u},
                                 sizeof(push), 3, 64, 1, 1);
   return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::c(ws), Binding::g(op.inputs[0])}, push,
                        grid_xz((int64_t)si.n * ry * xt * IC4, 64));

@@ -35,7 +35,8 @@ KernelPtr make_grad_fake_quant(BuildContext& b, const Op& op) {
   pc.key_lo = first_key_at_least(pr.fq_scale, pr.fq_zero_point, pr.fq_qmin);
   pc.key_hi = first_key_at_least(pr.fq_scale, pr.fq_zero_point, (int64_t)pr.fq_qmax + 1);
   const bool act = activation_keys(pr.activation, pc.act_lo, pc.act_hi);
-  auto p = b.context().pipeline("grad_fake_quant", {kPer, act ? 1u : 0u}, sizeof(pc), 3, kLocal, 1, 1);
+  const bool store = b.claim_grad_store(op, 0);
+  auto p = b.context().pipeline("grad_fake_quant", {kPer, act ? 1u : 0u, store ? 0u : 1u}, sizeof(pc), 3, kLocal, 1, 1);
   return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::g(op.outputs[0]), Binding::g(op.inputs[0])},
                        pc, grid_xy(pc.total, (int64_t)kLocal * kPer));
 }

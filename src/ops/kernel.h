@@ -103,6 +103,11 @@ class BuildContext {
   virtual void note_constant(int tensor, ConstSlice slice) { (void)tensor, (void)slice; }
   // Tensor i's value as float (constant tensors only: float32, float16 or dequantized ints).
   virtual std::vector<float> constant_as_float(int tensor) const = 0;
+  // Training: the backward kernel of `op` asks to STORE dL/d(op.inputs[slot]) instead of adding into it.  True
+  // where this op is that gradient's first writer in backward order (its last consumer, through exactly one input
+  // slot, and not a graph output, whose gradient is seeded): the gradient then needs no zeroing, and the kernel must
+  // write every element of it, padding lanes included (as 0).  False elsewhere: the kernel adds.
+  virtual bool claim_grad_store(const Op& op, int slot) { return (void)op, (void)slot, false; }
   // A cached pipeline (see vk::Context::pipeline).
   std::shared_ptr<vk::Pipeline> pipeline(const std::string& base, const std::vector<uint32_t>& spec,
                                          uint32_t push_bytes, uint32_t bindings, uint32_t lx, uint32_t ly = 1,
@@ -126,7 +131,8 @@ using KernelPtr = std::unique_ptr<Kernel>;
 KernelPtr make_kernel(BuildContext& b, const Op& op);
 // The backward kernel of `op` (float32 graphs, fused activation NONE: training splits activations out).  It ADDS
 // dL/d(input) into res.grad(input) for every non-constant float input, from res.grad(output) and the forward
-// tensors (several consumers of a tensor add up; the trainer zeroes the gradients first).  Weights get no gradient;
+// tensors (several consumers of a tensor add up; the trainer zeroes the gradients first), or stores it where
+// BuildContext::claim_grad_store granted it (the gradient's first writer).  Weights get no gradient;
 // bias gradients are reductions of grad(output) done by the trainer.  nullptr for an alias op (its gradient
 // storage aliases too).  Throws tare::Error(TARE_ERROR_UNSUPPORTED) for an op without a backward kernel.
 KernelPtr make_grad_kernel(BuildContext& b, const Op& op);
