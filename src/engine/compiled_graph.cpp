@@ -72,6 +72,25 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     grad_stored_[r] = 1;
     return true;
   }
+  int claim_fake_quant_fold(const Op& op, int slot) override {
+    if (!o_.fold_fake_quant || grad_op_ < 0 || &op != &g_.ops[(size_t)grad_op_] || slot < 0 ||
+        slot >= (int)op.inputs.size())
+      return -1;
+    const int q = op.inputs[(size_t)slot];
+    if (q < 0 || g_.tensors[q].is_const || root_of(q) != q || readers_[q] != 1 || seeded_[q]) return -1;
+    const int f = producer_[q];
+    if (f < 0 || g_.ops[(size_t)f].type != OpType::FakeQuant || g_.ops[(size_t)f].inputs.empty()) return -1;
+    const int t = g_.ops[(size_t)f].inputs[0];
+    if (t < 0 || g_.tensors[t].is_const || root_of(t) != t || readers_[t] != 1 || seeded_[t]) return -1;
+    folded_[(size_t)f] = 1;
+    grad_stored_[t] = 1;
+    grad_unused_[q] = 1;
+    return f;
+  }
+  bool fake_quant_folded(const Op& fq) const override {
+    return !folded_.empty() && &fq >= g_.ops.data() && &fq < g_.ops.data() + g_.ops.size() &&
+           folded_[(size_t)(&fq - g_.ops.data())];
+  }
 
   // Resources
   vk::BufferRange tensor(int index) const override {
@@ -91,6 +110,10 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     const Tensor& t = g_.tensors[index];
     TARE_CHECK(!t.is_const, TARE_ERROR_INTERNAL, "constant tensors have no gradient");
     int root = root_of(index);
+    TARE_CHECK(!grad_unused_[root], TARE_ERROR_INVALID_ARGUMENT,
+               "the gradient of '" + t.name +
+                   "' is not computed: the FAKE_QUANT that produces it has its backward folded into its reader's "
+                   "(PlanOptions::fold_fake_quant)");
     TARE_CHECK(grad_offsets_[root] != UINT64_MAX, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' has no gradient");
     return {grads_.get(), grad_offsets_[root], std::max<uint64_t>(ops::device_bytes(t, 4), 4)};
   }
@@ -155,16 +178,25 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   }
 
   // The training planner: each gradient's first writer in backward order (the last operator with a backward
-  // kernel that reads the tensor or an alias view of it) and the gradients seeded from outside (graph outputs).
+  // kernel that reads the tensor or an alias view of it), its readers (alias operators included), each tensor's
+  // producer, and the gradients seeded from outside (graph outputs).
   void plan_grad_writers() {
     const size_t nt = g_.tensors.size();
     first_grad_writer_.assign(nt, -1);
+    readers_.assign(nt, 0);
+    producer_.assign(nt, -1);
     seeded_.assign(nt, 0);
     grad_stored_.assign(nt, 0);
+    grad_unused_.assign(nt, 0);
+    folded_.assign(g_.ops.size(), 0);
     for (size_t i = 0; i < g_.ops.size(); i++) {
-      if (ops::is_alias(g_, g_.ops[i])) continue;  // no backward kernel: its views share the root's gradient
-      for (int in : g_.ops[i].inputs)
-        if (in >= 0 && !g_.tensors[in].is_const) first_grad_writer_[root_of(in)] = (int)i;
+      const bool alias = ops::is_alias(g_, g_.ops[i]);  // no backward kernel: its views share the root's gradient
+      for (int in : g_.ops[i].inputs) {
+        if (in < 0 || g_.tensors[in].is_const) continue;
+        readers_[root_of(in)]++;
+        if (!alias) first_grad_writer_[root_of(in)] = (int)i;
+      }
+      for (int out : g_.ops[i].outputs) producer_[out] = (int)i;
     }
     for (int t : g_.outputs)
       if (!g_.tensors[t].is_const) seeded_[root_of(t)] = 1;
@@ -207,7 +239,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       TARE_CHECK(!fp16, TARE_ERROR_UNSUPPORTED, "training sessions are float32 only");
       plan_grad_writers();
       grad_kernels_.resize(g_.ops.size());
-      for (size_t i = 0; i < g_.ops.size(); i++) {
+      for (size_t i = g_.ops.size(); i-- > 0;) {  // in backward order: a reader folds its FAKE_QUANT's backward first
         grad_op_ = (int)i;
         grad_kernels_[i] = ops::make_grad_kernel(*this, g_.ops[i]);
       }
@@ -269,7 +301,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       uint64_t total = 0;
       for (char stored : {0, 1}) {
         for (size_t i = 0; i < items.size(); i++) {
-          if (grad_stored_[item_tensor[i]] != stored) continue;
+          if (grad_stored_[item_tensor[i]] != stored || grad_unused_[item_tensor[i]]) continue;
           grad_offsets_[item_tensor[i]] = total;
           total += (items[i].bytes + align - 1) / align * align;
         }
@@ -431,8 +463,9 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   std::vector<uint64_t> grad_offsets_;
   // Training planner (plan_grad_writers, claim_grad_store), per root tensor; grad_op_: the operator whose backward
   // kernel is being built.
-  std::vector<int> first_grad_writer_;
-  std::vector<char> seeded_, grad_stored_;
+  // grad_unused_: gradients no kernel writes or reads (a folded FAKE_QUANT's output); folded_: per operator.
+  std::vector<int> first_grad_writer_, readers_, producer_;
+  std::vector<char> seeded_, grad_stored_, grad_unused_, folded_;
   int grad_op_ = -1;
   uint64_t zeroed_grad_bytes_ = 0;  // the gradients [0, this) need zeroing before a backward pass
   std::unique_ptr<vk::Buffer> arena_, constants_buf_;

@@ -28,6 +28,9 @@ struct PlanOptions {
   // float32 only: every activation keeps its own storage (the backward pass reads the forward values), a gradient
   // buffer per activation, a backward kernel per operator.
   bool training = false;
+  // training: where a FAKE_QUANT's output has one reader, that reader's backward kernel applies the FAKE_QUANT's
+  // backward (ops/ste_fold.h) and the output's gradient is not computed.  False: every gradient is (tests).
+  bool fold_fake_quant = true;
   vk::FeatureOverride features;  // tests only
 };
 

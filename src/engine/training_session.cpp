@@ -12,6 +12,7 @@ PlanOptions training_plan(const TrainingOptions& o) {
   PlanOptions p;
   p.batch = o.batch;
   p.training = true;
+  p.fold_fake_quant = o.fold_fake_quant;
   return p;
 }
 

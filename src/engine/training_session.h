@@ -13,6 +13,9 @@ namespace tare {
 
 struct TrainingOptions {
   int batch = 0;  // 0: the model's own batch
+  // A FAKE_QUANT's backward folded into its output's reader's where it can (PlanOptions::fold_fake_quant); false:
+  // every gradient is computed (tests reading the FAKE_QUANT outputs' gradients).
+  bool fold_fake_quant = true;
 };
 
 class TrainingSession : public SegmentSession {
