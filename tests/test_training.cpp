@@ -187,6 +187,83 @@ TEST_SUITE("grad") {
     check_validation();
   }
 
+  TEST_CASE(
+      "FAKE_QUANT's backward folded into its reader's: the reference's gradients, the unfolded session's values") {
+    auto ctx = gpu();
+    if (!ctx) return;
+    // Each FAKE_QUANT output has one reader, each FAKE_QUANT input no other reader: a window conv, a depthwise (with
+    // the FAKE_QUANT's fused RELU6), a 1x1 conv and an ADD each write the FAKE_QUANT input's gradient, masked.
+    GraphBuilder b;
+    const int n = 2;
+    const Win k3{3, 3, 1, 1, 1, 1, Padding::Same}, s2{3, 3, 2, 2, 1, 1, Padding::Same},
+        pw{1, 1, 1, 1, 1, 1, Padding::Valid};
+    auto fq = [](float scale, int zp, Activation act) {
+      OpParams p;
+      p.fq_scale = scale;
+      p.fq_zero_point = zp;
+      p.fq_qmin = -128;
+      p.fq_qmax = 127;
+      p.activation = act;
+      return p;
+    };
+    const std::vector<int> s9{n, 9, 9, 6}, s5{n, 5, 5, 6};
+    const int x = b.input({n, 9, 9, 5});
+    const int x2 = b.input(s5);
+    const int q0 = b.op(OpType::FakeQuant, {x}, {n, 9, 9, 5}, fq(0.006f, 0, Activation::None));  // clamps |x| > 0.77
+    const int t1 = b.op(OpType::Conv2D, {q0, b.random_constant({6, 3, 3, 5}), b.random_constant({6})}, s9,
+                        win_params(k3));
+    const int q1 = b.op(OpType::FakeQuant, {t1}, s9, fq(6.0f / 255, -128, Activation::Relu6));
+    const int t2 = b.op(OpType::DepthwiseConv2D, {q1, b.random_constant({1, 3, 3, 6}), b.random_constant({6})}, s5,
+                        win_params(s2));
+    const int q2 = b.op(OpType::FakeQuant, {t2}, s5, fq(0.01f, 3, Activation::None));
+    const int t3 = b.op(OpType::Conv2D, {q2, b.random_constant({6, 1, 1, 6}), b.random_constant({6})}, s5,
+                        win_params(pw));
+    const int q3 = b.op(OpType::FakeQuant, {t3}, s5, fq(0.01f, -3, Activation::None));
+    const int y = b.op(OpType::Add, {q3, x2}, s5);
+    b.output(y);
+    Graph g = b.g;
+    infer_shapes(g);
+    TrainingOptions unfolded;
+    unfolded.fold_fake_quant = false;
+    TrainingSession s(ctx, g, {}), u(ctx, g, unfolded);
+    const std::vector<std::vector<float>> in = {b.random_values((size_t)g.tensors[x].elements(), -1, 1),
+                                                b.random_values((size_t)g.tensors[x2].elements(), -1, 1)};
+    const std::vector<float> seed = b.random_values((size_t)g.tensors[y].elements(), -1, 1);
+    for (TrainingSession* t : {&s, &u}) {
+      for (size_t i = 0; i < in.size(); i++) t->set_input(i, in[i].data(), in[i].size());
+      t->run();
+      t->backward({{y, seed}});
+    }
+    ref::Values fwd = ref::run(g, in);
+    for (size_t t = 0; t < g.tensors.size(); t++)  // differentiate at the GPU's values (FAKE_QUANT's ties)
+      if (!g.tensors[t].is_const && !fwd[t].empty()) fwd[t] = s.value((int)t);
+    const ref::Gradients want = ref::backward(g, fwd, {{y, seed}});
+    for (int t : {x, x2, t1, t2, t3}) {
+      CAPTURE(t);
+      const std::vector<float> got = s.grad(t);
+      REQUIRE(got.size() == want.activations[t].size());
+      CHECK(std::all_of(got.begin(), got.end(), [](float v) { return std::isfinite(v); }));
+      CHECK(max_rel_error(got, want.activations[t]) <= kTol);
+      if (t != x2) {
+        CHECK(std::count(got.begin(), got.end(), 0.0f) > 0);                 // the masks cut somewhere ...
+        CHECK(std::count(got.begin(), got.end(), 0.0f) < (long)got.size());  // ... not everywhere
+      }
+      CHECK(got == u.grad(t));  // the same arithmetic: the same values (zeros' signs aside)
+    }
+    for (int t : {q0, q1, q2, q3}) {  // never computed: asking for them is an error, not stale numbers
+      CAPTURE(t);
+      CHECK(u.grad(t).size() == (size_t)g.tensors[t].elements());
+      try {
+        s.grad(t);
+        FAIL("the gradient of a folded FAKE_QUANT's output was handed out");
+      } catch (const tare::Error& e) {
+        CHECK(e.status() == TARE_ERROR_INVALID_ARGUMENT);
+        CHECK(std::string(e.what()).find("folded") != std::string::npos);
+      }
+    }
+    check_validation();
+  }
+
   TEST_CASE("whole float models with split activations: GPU backward equals the CPU reference") {
     auto ctx = gpu();
     if (!ctx) return;
