@@ -12,12 +12,18 @@
 // shaders/binary.comp reads it (mode 0 same layout, 1 broadcast rows, 2 single channel).  dy's padding lanes are 0,
 // so dX's stay 0.
 #include "common.glsl"
+#include "ste_mask.glsl"
 
 layout(constant_id = 0) const uint OP = 0;  // BinaryOp (src/ops/op_common.h)
 layout(constant_id = 1) const uint MODE_O = 0;  // the other operand's read mode
 layout(constant_id = 2) const bool CB = false;  // X has one channel, broadcast over the output's C
 layout(constant_id = 3) const uint WG = 1;
 layout(constant_id = 4) const bool SECOND = false;  // X is the second operand
+// ACCUM: dx += the gradient; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 5) const bool ACCUM = true;
+// MASK: FAKE_QUANT's backward folded in (src/ops/ste_fold.h): dx is the FAKE_QUANT's input's gradient, the sum
+// masked by ste_pass at XM (that input's values); 2: with its fused activation.
+layout(constant_id = 6) const uint MASK = 0;
 
 layout(std430, binding = 0) readonly buffer O { vec4 other[]; };  // the other operand (not ADD / SUB)
 layout(std430, binding = 1) readonly buffer DY { vec4 dy[]; };
@@ -30,7 +36,9 @@ layout(push_constant) uniform P {
   int bn, bh, bw;       // output extent along the dimensions X broadcasts over (1 elsewhere)
   int count;            // broadcast positions per item: bn * bh * bw (* C4 when CB)
   int on, oh, ow, oc4;  // the other operand's row strides per output n, h, w and its vec4 groups per row
+  int key_lo, key_hi, act_lo, act_hi;  // MASK
 } p;
+layout(std430, binding = 4) readonly buffer XM { ivec4 xm[]; };  // MASK: raw bits
 
 shared vec4 partial[WG];
 
@@ -105,8 +113,7 @@ void main() {
     if (first != 0) return;
     acc = partial[0];
   }
-  if (CB)
-    dx[item] += vec4((acc.x + acc.y) + (acc.z + acc.w), 0, 0, 0);
-  else
-    dx[item] += acc;
+  if (CB) acc = vec4((acc.x + acc.y) + (acc.z + acc.w), 0, 0, 0);
+  if (MASK != 0u) acc = mix(vec4(0), acc, ste_pass(xm[item], p.key_lo, p.key_hi, MASK == 2u, p.act_lo, p.act_hi));
+  dx[item] = ACCUM ? dx[item] + acc : acc;
 }

@@ -13,6 +13,7 @@
 // Weights (transposed for the gather): vec4 w[(((ic4*KH + ky)*KW + kx)*OC4 + oc4)*4 + lane] = W[oc4*4+lane][ky][kx]
 // [ic4*4 .. ic4*4+3] (zero padded), so an invocation's weight addresses are uniform across the workgroup.
 #include "common.glsl"
+#include "ste_mask.glsl"
 
 layout(constant_id = 0) const int KH = 3;
 layout(constant_id = 1) const int KW = 3;
@@ -22,6 +23,11 @@ layout(constant_id = 4) const int DH = 1;
 layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const int TP = 4;
 layout(constant_id = 7) const int TC = 2;
+// ACCUM: dx += the gradient; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 8) const bool ACCUM = true;
+// MASK: FAKE_QUANT's backward folded in (src/ops/ste_fold.h): dx is the FAKE_QUANT's input's gradient, the sum
+// masked by ste_pass at XM (that input's values); 2: with its fused activation.
+layout(constant_id = 9) const uint MASK = 0;
 const int NCOL = TP + (KW - 1) * DW;  // SW = 1: dy columns of one window row
 
 layout(std430, binding = 0) readonly buffer DY { vec4 dy[]; };
@@ -30,7 +36,16 @@ layout(std430, binding = 2) buffer DX { vec4 dx[]; };
 layout(push_constant) uniform P {
   int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l;
   int RY, XT, CT;  // rows per y phase (ceil(IH/SH)), x tiles per phase row, channel tiles
+  int key_lo, key_hi, act_lo, act_hi;  // MASK
 } p;
+layout(std430, binding = 3) readonly buffer XM { ivec4 xm[]; };  // MASK: raw bits
+
+void write_dx(int i, vec4 v) { dx[i] = ACCUM ? dx[i] + v : v; }
+// MASK (which stores): masks what this invocation stored, in a second pass over it (cache-hot), so that the store
+// loop stays small enough to unroll and keep the sums in registers.
+void mask_dx(int i) {
+  dx[i] = mix(vec4(0), dx[i], ste_pass(xm[i], p.key_lo, p.key_hi, MASK == 2u, p.act_lo, p.act_hi));
+}
 
 // v mod m in [0, m) for any sign of v.
 int pmod(int v, int m) { return ((v % m) + m) % m; }
@@ -107,7 +122,10 @@ void main() {
     for (int g = 0; g < TC; g++)
       if (ic0 + g < p.IC4) {
         int i = (xbase + ix) * p.IC4 + ic0 + g;
-        dx[i] += acc[t * TC + g];
+        write_dx(i, acc[t * TC + g]);
       }
   }
+  if (MASK != 0u)
+    for (int t = 0; t < TP && px + SW * (jx0 + t) < p.IW; t++)
+      for (int g = 0; g < TC && ic0 + g < p.IC4; g++) mask_dx((xbase + px + SW * (jx0 + t)) * p.IC4 + ic0 + g);
 }

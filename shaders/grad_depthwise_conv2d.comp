@@ -12,6 +12,7 @@
 // neighbouring invocations touch neighbouring memory (a channel-group-major order streams the tensors once per group).
 // Weights: vec4 w[((ky*KW + kx)*IC4 + c4)*MULT + j] = W[ky][kx][(c4*4 + lane)*MULT + j] over the 4 lanes (zero padded).
 #include "common.glsl"
+#include "ste_mask.glsl"
 
 layout(constant_id = 0) const int KH = 3;
 layout(constant_id = 1) const int KW = 3;
@@ -23,6 +24,11 @@ layout(constant_id = 6) const int MULT = 1;
 layout(constant_id = 7) const int TP = 8;  // multiple of SW
 layout(constant_id = 8) const int PT = 0;
 layout(constant_id = 9) const int PL = 0;
+// ACCUM: dx += the gradient; false: dx = it (this kernel is dx's first writer, BuildContext::claim_grad_store).
+layout(constant_id = 10) const bool ACCUM = true;
+// MASK: FAKE_QUANT's backward folded in (src/ops/ste_fold.h): dx is the FAKE_QUANT's input's gradient, the sum
+// masked by ste_pass at XM (that input's values); 2: with its fused activation.
+layout(constant_id = 11) const uint MASK = 0;
 // Floor divisions of possibly negative compile-time values by the strides, through a positive offset.
 const int OFFY = (KH * DH + SH) * SH, OFFX = (KW * DW + TP + SW) * SW;
 const int CX0 = (PL - (KW - 1) * DW + OFFX) / SW - OFFX / SW;  // first dy column of a block (relative)
@@ -35,7 +41,16 @@ layout(std430, binding = 2) buffer DX { vec4 dx[]; };
 layout(push_constant) uniform P {
   int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l;
   int OC, RY, XT;  // output channels, row blocks (ceil(IH/SH)), column blocks (ceil(IW/TP))
+  int key_lo, key_hi, act_lo, act_hi;  // MASK
 } p;
+layout(std430, binding = 3) readonly buffer XM { ivec4 xm[]; };  // MASK: raw bits
+
+void write_dx(int i, vec4 v) { dx[i] = ACCUM ? dx[i] + v : v; }
+// MASK (which stores): masks what this invocation stored, in a second pass over it (cache-hot), so that the store
+// loop stays small enough to unroll and keep the sums in registers.
+void mask_dx(int i) {
+  dx[i] = mix(vec4(0), dx[i], ste_pass(xm[i], p.key_lo, p.key_hi, MASK == 2u, p.act_lo, p.act_hi));
+}
 
 // dy's values for input channels c4*4 .. c4*4+3 and multiplier index j at dy pixel `pix`.
 vec4 load_dy(int pix, int c4, int j) {
@@ -89,7 +104,9 @@ void main() {
     int xbase = ((n * p.IH + iy) * p.IW + bx * TP) * p.IC4 + c4;
     for (int t = 0; t < TP; t++) {
       if (bx * TP + t >= p.IW) break;
-      dx[xbase + t * p.IC4] += acc[t];
+      write_dx(xbase + t * p.IC4, acc[t]);
     }
+    if (MASK != 0u)
+      for (int t = 0; t < TP && bx * TP + t < p.IW; t++) mask_dx(xbase + t * p.IC4);
   }
 }

@@ -58,6 +58,39 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     return {off, bytes};
   }
   std::vector<float> constant_as_float(int t) const override { return constant_to_float(g_.tensors[t]); }
+  bool claim_grad_store(const Op& op, int slot) override {
+    if (grad_op_ < 0 || &op != &g_.ops[(size_t)grad_op_] || slot < 0 || slot >= (int)op.inputs.size()) return false;
+    const int in = op.inputs[(size_t)slot];
+    if (in < 0 || g_.tensors[in].is_const) return false;
+    const int r = root_of(in);
+    if (first_grad_writer_[r] != grad_op_ || seeded_[r]) return false;
+    for (size_t k = 0; k < op.inputs.size(); k++)  // x + x: the second write must add to the first
+      if ((int)k != slot && op.inputs[k] >= 0 && !g_.tensors[op.inputs[k]].is_const && root_of(op.inputs[k]) == r)
+        return false;
+    for (int out : op.outputs)
+      if (root_of(out) == r) return false;
+    grad_stored_[r] = 1;
+    return true;
+  }
+  int claim_fake_quant_fold(const Op& op, int slot) override {
+    if (!o_.fold_fake_quant || grad_op_ < 0 || &op != &g_.ops[(size_t)grad_op_] || slot < 0 ||
+        slot >= (int)op.inputs.size())
+      return -1;
+    const int q = op.inputs[(size_t)slot];
+    if (q < 0 || g_.tensors[q].is_const || root_of(q) != q || readers_[q] != 1 || seeded_[q]) return -1;
+    const int f = producer_[q];
+    if (f < 0 || g_.ops[(size_t)f].type != OpType::FakeQuant || g_.ops[(size_t)f].inputs.empty()) return -1;
+    const int t = g_.ops[(size_t)f].inputs[0];
+    if (t < 0 || g_.tensors[t].is_const || root_of(t) != t || readers_[t] != 1 || seeded_[t]) return -1;
+    folded_[(size_t)f] = 1;
+    grad_stored_[t] = 1;
+    grad_unused_[q] = 1;
+    return f;
+  }
+  bool fake_quant_folded(const Op& fq) const override {
+    return !folded_.empty() && &fq >= g_.ops.data() && &fq < g_.ops.data() + g_.ops.size() &&
+           folded_[(size_t)(&fq - g_.ops.data())];
+  }
 
   // Resources
   vk::BufferRange tensor(int index) const override {
@@ -77,11 +110,18 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     const Tensor& t = g_.tensors[index];
     TARE_CHECK(!t.is_const, TARE_ERROR_INTERNAL, "constant tensors have no gradient");
     int root = root_of(index);
+    TARE_CHECK(!grad_unused_[root], TARE_ERROR_INVALID_ARGUMENT,
+               "the gradient of '" + t.name +
+                   "' is not computed: the FAKE_QUANT that produces it has its backward folded into its reader's "
+                   "(PlanOptions::fold_fake_quant)");
     TARE_CHECK(grad_offsets_[root] != UINT64_MAX, TARE_ERROR_INTERNAL, "tensor '" + t.name + "' has no gradient");
     return {grads_.get(), grad_offsets_[root], std::max<uint64_t>(ops::device_bytes(t, 4), 4)};
   }
   void record_backward(vk::Recorder& rec, size_t begin, size_t end) {
     TARE_CHECK(grads_ != nullptr, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
+    // A gradient's first writer may store it (claim_grad_store): a range that skipped it would leave a later
+    // writer adding to the previous pass's values.
+    TARE_CHECK(end == g_.ops.size(), TARE_ERROR_INVALID_ARGUMENT, "the backward pass starts at the last operator");
     for (size_t i = end; i-- > begin;) {
       if (!grad_kernels_[i]) continue;
       rec.begin_region(std::string("grad ") + op_name(g_.ops[i].type) + "#" + std::to_string(g_.ops[i].source_index));
@@ -137,6 +177,31 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     return t;
   }
 
+  // The training planner: each gradient's first writer in backward order (the last operator with a backward
+  // kernel that reads the tensor or an alias view of it), its readers (alias operators included), each tensor's
+  // producer, and the gradients seeded from outside (graph outputs).
+  void plan_grad_writers() {
+    const size_t nt = g_.tensors.size();
+    first_grad_writer_.assign(nt, -1);
+    readers_.assign(nt, 0);
+    producer_.assign(nt, -1);
+    seeded_.assign(nt, 0);
+    grad_stored_.assign(nt, 0);
+    grad_unused_.assign(nt, 0);
+    folded_.assign(g_.ops.size(), 0);
+    for (size_t i = 0; i < g_.ops.size(); i++) {
+      const bool alias = ops::is_alias(g_, g_.ops[i]);  // no backward kernel: its views share the root's gradient
+      for (int in : g_.ops[i].inputs) {
+        if (in < 0 || g_.tensors[in].is_const) continue;
+        readers_[root_of(in)]++;
+        if (!alias) first_grad_writer_[root_of(in)] = (int)i;
+      }
+      for (int out : g_.ops[i].outputs) producer_[out] = (int)i;
+    }
+    for (int t : g_.outputs)
+      if (!g_.tensors[t].is_const) seeded_[root_of(t)] = 1;
+  }
+
   void build(MemoryReport& report, PipelineReport& pipelines) {
     vk::PipelineCollector collected;  // every pipeline the kernels and the input/output packing ask for
     const size_t nt = g_.tensors.size();
@@ -172,8 +237,13 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     }
     if (o_.training) {
       TARE_CHECK(!fp16, TARE_ERROR_UNSUPPORTED, "training sessions are float32 only");
+      plan_grad_writers();
       grad_kernels_.resize(g_.ops.size());
-      for (size_t i = 0; i < g_.ops.size(); i++) grad_kernels_[i] = ops::make_grad_kernel(*this, g_.ops[i]);
+      for (size_t i = g_.ops.size(); i-- > 0;) {  // in backward order: a reader folds its FAKE_QUANT's backward first
+        grad_op_ = (int)i;
+        grad_kernels_[i] = ops::make_grad_kernel(*this, g_.ops[i]);
+      }
+      grad_op_ = -1;
     }
     // Constant tensors used as data inputs of element-wise style ops, and constant graph outputs (unpacked from
     // there like any output), are packed into NHWC4.
@@ -226,11 +296,16 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     arena_ = std::make_unique<vk::Buffer>(ctx_, plan.total, vk::MemoryKind::Device);
     report.activation_bytes = plan.total;
     if (o_.training) {  // one gradient region per stored tensor (alias views share their root's)
+      // Those needing zeroing first, so that one fill covers them; then those their first writer stores.
       grad_offsets_.assign(nt, UINT64_MAX);
       uint64_t total = 0;
-      for (size_t i = 0; i < items.size(); i++) {
-        grad_offsets_[item_tensor[i]] = total;
-        total += (items[i].bytes + align - 1) / align * align;
+      for (char stored : {0, 1}) {
+        for (size_t i = 0; i < items.size(); i++) {
+          if (grad_stored_[item_tensor[i]] != stored || grad_unused_[item_tensor[i]]) continue;
+          grad_offsets_[item_tensor[i]] = total;
+          total += (items[i].bytes + align - 1) / align * align;
+        }
+        if (!stored) zeroed_grad_bytes_ = total;
       }
       grads_ = std::make_unique<vk::Buffer>(ctx_, std::max<uint64_t>(total, 16), vk::MemoryKind::Device);
       report.activation_bytes += total;
@@ -386,6 +461,13 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   std::vector<ops::KernelPtr> kernels_, grad_kernels_;
   std::unique_ptr<vk::Buffer> grads_;
   std::vector<uint64_t> grad_offsets_;
+  // Training planner (plan_grad_writers, claim_grad_store), per root tensor; grad_op_: the operator whose backward
+  // kernel is being built.
+  // grad_unused_: gradients no kernel writes or reads (a folded FAKE_QUANT's output); folded_: per operator.
+  std::vector<int> first_grad_writer_, readers_, producer_;
+  std::vector<char> seeded_, grad_stored_, grad_unused_, folded_;
+  int grad_op_ = -1;
+  uint64_t zeroed_grad_bytes_ = 0;  // the gradients [0, this) need zeroing before a backward pass
   std::unique_ptr<vk::Buffer> arena_, constants_buf_;
   std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;
   std::unique_ptr<vk::Recorder> rec_;
@@ -510,13 +592,15 @@ vk::BufferRange CompiledGraph::constant_storage(int t) const {
 
 void CompiledGraph::record_zero_grads(vk::Recorder& rec) {
   TARE_CHECK(options_.training, TARE_ERROR_INVALID_ARGUMENT, "not a training session");
-  rec.fill(*impl_->grads_, 0, impl_->grads_->size(), 0u);
+  if (impl_->zeroed_grad_bytes_ > 0) rec.fill(*impl_->grads_, 0, impl_->zeroed_grad_bytes_, 0u);
 }
 
 void CompiledGraph::record_backward(vk::Recorder& rec, size_t begin, size_t end) {
   TARE_CHECK(begin <= end && end <= graph_.ops.size(), TARE_ERROR_INVALID_ARGUMENT, "operator range out of bounds");
   impl_->record_backward(rec, begin, end);
 }
+
+bool CompiledGraph::grad_zeroed(int t) const { return grad_storage(t).offset < impl_->zeroed_grad_bytes_; }
 
 vk::BufferRange CompiledGraph::grad_storage(int t) const {
   TARE_CHECK(t >= 0 && t < (int)graph_.tensors.size() && !graph_.tensors[t].is_const, TARE_ERROR_INVALID_ARGUMENT,

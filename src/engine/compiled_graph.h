@@ -28,6 +28,9 @@ struct PlanOptions {
   // float32 only: every activation keeps its own storage (the backward pass reads the forward values), a gradient
   // buffer per activation, a backward kernel per operator.
   bool training = false;
+  // training: where a FAKE_QUANT's output has one reader, that reader's backward kernel applies the FAKE_QUANT's
+  // backward (ops/ste_fold.h) and the output's gradient is not computed.  False: every gradient is (tests).
+  bool fold_fake_quant = true;
   vk::FeatureOverride features;  // tests only
 };
 
@@ -106,10 +109,13 @@ class CompiledGraph {
   void record_constant_update(vk::Recorder& rec, int tensor, const std::vector<float>& values);
   vk::BufferRange constant_storage(int tensor) const;
 
-  // Training (PlanOptions::training): gradients stored like the tensors (NHWC4 float32).
+  // Training (PlanOptions::training): gradients stored like the tensors (NHWC4 float32).  record_zero_grads zeroes
+  // those whose first writer in backward order adds (the others are stored by it, ops::BuildContext::claim_grad_store);
+  // record_backward's range must end at the last operator.
   void record_zero_grads(vk::Recorder& rec);
   void record_backward(vk::Recorder& rec, size_t begin, size_t end);
   vk::BufferRange grad_storage(int tensor) const;
+  bool grad_zeroed(int tensor) const;  // whether record_zero_grads zeroes it (else its first writer stores it)
 
   // Blocking host copies to / from a range of this graph's device storage (tensor_storage, grad_storage,
   // constant_storage), `bytes` from the range's start.

@@ -1,5 +1,7 @@
 #include "engine/training_session.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 
 namespace tare {
@@ -10,6 +12,7 @@ PlanOptions training_plan(const TrainingOptions& o) {
   PlanOptions p;
   p.batch = o.batch;
   p.training = true;
+  p.fold_fake_quant = o.fold_fake_quant;
   return p;
 }
 
@@ -46,6 +49,8 @@ void TrainingSession::backward(const std::vector<std::pair<int, std::vector<floa
   for (const auto& [t, values] : seeds) {
     TARE_CHECK(t >= 0 && t < (int)g.tensors.size() && !g.tensors[t].is_const, TARE_ERROR_INVALID_ARGUMENT,
                "seed: not an activation tensor");
+    TARE_CHECK(std::find(g.outputs.begin(), g.outputs.end(), t) != g.outputs.end(), TARE_ERROR_INVALID_ARGUMENT,
+               "seed of '" + g.tensors[t].name + "': seeds are graph outputs' gradients");
     TARE_CHECK((int64_t)values.size() == g.tensors[t].elements(), TARE_ERROR_INVALID_ARGUMENT,
                "seed of '" + g.tensors[t].name + "': wrong size");
     std::vector<float> packed = pack_nhwc4(g.tensors[t], values);

@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
+#include "ops/ste_fold.h"
 
 namespace tare::ops {
 
@@ -19,6 +20,7 @@ struct Push {
   int32_t bn, bh, bw;
   int32_t count;
   BroadcastStrides other;
+  SteKeys keys;
 };
 
 }  // namespace
@@ -55,11 +57,15 @@ KernelPtr make_grad_binary(BuildContext& b, const Op& op, BinaryOp f) {
     const uint32_t mode = i == 0 ? geo.mode_b : geo.mode_a;
     const bool reduce = count >= kReduceAt;
     const uint32_t wg = reduce ? kLocal : 1;
-    auto pipe = b.context().pipeline("grad_binary", {(uint32_t)f, mode, cb ? 1u : 0u, wg, (uint32_t)i}, sizeof(Push), 4,
-                                     kLocal, 1, 1);
+    const GradTarget dx = grad_target(b, op, i);
+    pc.keys = dx.keys;
+    auto pipe = b.context().pipeline("grad_binary",
+                                     {(uint32_t)f, mode, cb ? 1u : 0u, wg, (uint32_t)i, dx.store ? 0u : 1u, dx.mask},
+                                     sizeof(Push), 5, kLocal, 1, 1);
     parts.push_back(Dispatch::make(std::move(pipe),
-                                   {Binding::t(o), Binding::g(op.outputs[0]), Binding::g(x), Binding::t(x)}, pc,
-                                   reduce ? grid_xy(pc.items, 1) : grid_xy(pc.items, kLocal)));
+                                   {Binding::t(o), Binding::g(op.outputs[0]), Binding::g(dx.tensor), Binding::t(x),
+                                    Binding::t(dx.tensor)},
+                                   pc, reduce ? grid_xy(pc.items, 1) : grid_xy(pc.items, kLocal)));
   }
   return std::make_unique<DispatchKernel>(std::move(parts));
 }

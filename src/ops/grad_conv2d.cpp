@@ -7,6 +7,7 @@
 #include "ops/grad_weighted.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
+#include "ops/ste_fold.h"
 
 namespace tare::ops {
 
@@ -19,6 +20,12 @@ constexpr int kGemmTP = 8;
 struct WindowPush {
   ConvHead h;
   int32_t RY, XT, CT;
+  SteKeys keys;
+};
+
+struct GemmPush {
+  int32_t M, IC4, OC4;
+  SteKeys keys;
 };
 
 }  // namespace
@@ -37,13 +44,14 @@ void check_grad_weighted(BuildContext& b, const Op& op, const std::string& where
 }
 
 KernelPtr make_grad_gemm(BuildContext& b, const std::vector<float>& wt, int64_t rows, int ic4, int oc4, int dy,
-                         int dx) {
+                         const GradTarget& dx) {
   const ConstSlice ws = b.add_constant_floats(wt);
-  const int32_t push[3] = {(int32_t)rows, ic4, oc4};
+  const GemmPush push{(int32_t)rows, ic4, oc4, dx.keys};
   const int tc = std::min(kTC, ic4);
-  auto p = b.context().pipeline("grad_conv2d_1x1", {(uint32_t)kGemmTP, (uint32_t)tc}, sizeof(push), 3, 64);
-  return make_dispatch(std::move(p), {Binding::g(dy), Binding::c(ws), Binding::g(dx)}, push,
-                       grid_xz((rows + kGemmTP - 1) / kGemmTP, 64, div_up(ic4, tc)));
+  auto p = b.context().pipeline("grad_conv2d_1x1", {(uint32_t)kGemmTP, (uint32_t)tc, dx.store ? 0u : 1u, dx.mask},
+                                sizeof(push), 4, 64);
+  return make_dispatch(std::move(p), {Binding::g(dy), Binding::c(ws), Binding::g(dx.tensor), Binding::t(dx.tensor)},
+                       push, grid_xz((rows + kGemmTP - 1) / kGemmTP, 64, div_up(ic4, tc)));
 }
 
 KernelPtr make_grad_conv2d(BuildContext& b, const Op& op) {
@@ -77,7 +85,8 @@ KernelPtr make_grad_conv2d(BuildContext& b, const Op& op) {
         }
 
   const WindowPads pads = conv_pads(si, KH, KW, pr);
-  if (conv_is_gemm(cs, pr, pads)) return make_grad_gemm(b, packed, si.rows(), IC4, OC4, op.outputs[0], op.inputs[0]);
+  const GradTarget dx = grad_target(b, op, 0);
+  if (conv_is_gemm(cs, pr, pads)) return make_grad_gemm(b, packed, si.rows(), IC4, OC4, op.outputs[0], dx);
 
   const ConstSlice ws = b.add_constant_floats(packed);
   const int SH = pr.stride_h, SW = pr.stride_w;
@@ -85,12 +94,13 @@ KernelPtr make_grad_conv2d(BuildContext& b, const Op& op) {
   const int tp = std::min(kTP, per_row), tc = std::min(kTC, IC4);
   const int xt = x_tiles(per_row, tp), ct = (int)div_up(IC4, tc);
   TARE_CHECK((int64_t)SH * SW * ct <= 65535, TARE_ERROR_UNSUPPORTED, where + "too many stride phases");
-  const WindowPush push{conv_head(si, so, pads), ry, xt, ct};
+  const WindowPush push{conv_head(si, so, pads), ry, xt, ct, dx.keys};
   auto p = b.context().pipeline("grad_conv2d",
                                 {(uint32_t)KH, (uint32_t)KW, (uint32_t)SH, (uint32_t)SW, (uint32_t)pr.dilation_h,
-                                 (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc},
-                                sizeof(push), 3, 64, 1, 1);
-  return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::c(ws), Binding::g(op.inputs[0])}, push,
+                                 (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, dx.store ? 0u : 1u, dx.mask},
+                                sizeof(push), 4, 64, 1, 1);
+  return make_dispatch(std::move(p),
+                       {Binding::g(op.outputs[0]), Binding::c(ws), Binding::g(dx.tensor), Binding::t(dx.tensor)}, push,
                        grid_xz((int64_t)si.n * ry * xt, 64, (uint32_t)(SH * SW * ct)));
 }
 

@@ -6,6 +6,7 @@
 #include "ops/grad_weighted.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
+#include "ops/ste_fold.h"
 
 namespace tare::ops {
 
@@ -16,6 +17,7 @@ constexpr int kTP = 8;  // dx positions per invocation (SH rows x kTP/SH columns
 struct DwPush {
   ConvHead h;
   int32_t OC, RY, XT;
+  SteKeys keys;
 };
 
 }  // namespace
@@ -53,13 +55,15 @@ KernelPtr make_grad_depthwise_conv2d(BuildContext& b, const Op& op) {
   const int ry = (si.h + SH - 1) / SH, xt = x_tiles(si.w, tp);
   TARE_CHECK(KH * pr.dilation_h + SH < 4096 && KW * pr.dilation_w + tp + SW < 4096 && tp <= 64, TARE_ERROR_UNSUPPORTED,
              where + "filter, dilation or stride too large");
-  const DwPush push{conv_head(si, so, pads), OC, ry, xt};
+  const GradTarget dx = grad_target(b, op, 0);
+  const DwPush push{conv_head(si, so, pads), OC, ry, xt, dx.keys};
   auto p = b.context().pipeline("grad_depthwise_conv2d",
                                 {(uint32_t)KH, (uint32_t)KW, (uint32_t)SH, (uint32_t)SW, (uint32_t)pr.dilation_h,
                                  (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp, (uint32_t)pads.top,
-                                 (uint32_t)pads.left},
-                                sizeof(push), 3, 64, 1, 1);
-  return make_dispatch(std::move(p), {Binding::g(op.outputs[0]), Binding::c(ws), Binding::g(op.inputs[0])}, push,
+                                 (uint32_t)pads.left, dx.store ? 0u : 1u, dx.mask},
+                                sizeof(push), 4, 64, 1, 1);
+  return make_dispatch(std::move(p),
+                       {Binding::g(op.outputs[0]), Binding::c(ws), Binding::g(dx.tensor), Binding::t(dx.tensor)}, push,
                        grid_xz((int64_t)si.n * ry * xt * IC4, 64));
 }
 

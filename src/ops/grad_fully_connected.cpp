@@ -29,7 +29,7 @@ KernelPtr make_grad_fully_connected(BuildContext& b, const Op& op) {
     for (int u = 0; u < units; u++)
       for (int d = 0; d < depth; d++)
         packed[(((size_t)(d / 4) * out4 * 4) + (size_t)u) * 4 + d % 4] = w[(size_t)u * depth + d];
-    return make_grad_gemm(b, packed, fc.batch, in4, out4, op.outputs[0], op.inputs[0]);
+    return make_grad_gemm(b, packed, fc.batch, in4, out4, op.outputs[0], grad_target(b, op, 0));
   }
   // vec4 [d*out4 + u4] = W[u4*4 .. u4*4+3][d].
   TARE_CHECK((int64_t)depth * out4 * 4 < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "weights too large");

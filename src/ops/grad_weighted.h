@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ops/kernel.h"
+#include "ops/ste_fold.h"
 
 namespace tare::ops {
 
@@ -15,9 +16,9 @@ namespace tare::ops {
 void check_grad_weighted(BuildContext& b, const Op& op, const std::string& where);
 
 // dx[m][ic] += sum over oc of dy[m][oc] * W[oc][ic] over `rows` rows of NHWC4 tensors (shaders/grad_conv2d_1x1.comp):
-// `wt` holds the transposed weights, vec4 [(ic4*oc4s + oc4)*4 + lane] = W[oc4*4+lane][ic4*4 .. +3]; dy / dx are the
-// tensors whose gradients are read / accumulated.
+// `wt` holds the transposed weights, vec4 [(ic4*oc4s + oc4)*4 + lane] = W[oc4*4+lane][ic4*4 .. +3]; dy is the
+// tensor whose gradient is read; `dx` says which gradient is written and how (grad_target, ops/ste_fold.h).
 KernelPtr make_grad_gemm(BuildContext& b, const std::vector<float>& wt, int64_t rows, int ic4s, int oc4s, int dy,
-                         int dx);
+                         const GradTarget& dx);
 
 }  // namespace tare::ops

@@ -103,6 +103,18 @@ class BuildContext {
   virtual void note_constant(int tensor, ConstSlice slice) { (void)tensor, (void)slice; }
   // Tensor i's value as float (constant tensors only: float32, float16 or dequantized ints).
   virtual std::vector<float> constant_as_float(int tensor) const = 0;
+  // Training: the backward kernel of `op` asks to STORE dL/d(op.inputs[slot]) instead of adding into it.  True
+  // where this op is that gradient's first writer in backward order (its last consumer, through exactly one input
+  // slot, and not a graph output, whose gradient is seeded): the gradient then needs no zeroing, and the kernel must
+  // write every element of it, padding lanes included (as 0).  False elsewhere: the kernel adds.
+  virtual bool claim_grad_store(const Op& op, int slot) { return (void)op, (void)slot, false; }
+  // Training: the backward kernel of `op` asks to take over the backward of the FAKE_QUANT that produces
+  // op.inputs[slot] (ops/ste_fold.h).  Returns that FAKE_QUANT's index in graph().ops where granted (the output has
+  // no other reader, the FAKE_QUANT's input no reader but it, neither is a graph output): the kernel then stores
+  // the FAKE_QUANT's input gradient, masked, instead of op.inputs[slot]'s.  -1 elsewhere.  Backward kernels are
+  // built from the last operator to the first, so a FAKE_QUANT learns it was folded (fake_quant_folded) in time.
+  virtual int claim_fake_quant_fold(const Op& op, int slot) { return (void)op, (void)slot, -1; }
+  virtual bool fake_quant_folded(const Op& fq) const { return (void)fq, false; }
   // A cached pipeline (see vk::Context::pipeline).
   std::shared_ptr<vk::Pipeline> pipeline(const std::string& base, const std::vector<uint32_t>& spec,
                                          uint32_t push_bytes, uint32_t bindings, uint32_t lx, uint32_t ly = 1,
@@ -126,9 +138,11 @@ using KernelPtr = std::unique_ptr<Kernel>;
 KernelPtr make_kernel(BuildContext& b, const Op& op);
 // The backward kernel of `op` (float32 graphs, fused activation NONE: training splits activations out).  It ADDS
 // dL/d(input) into res.grad(input) for every non-constant float input, from res.grad(output) and the forward
-// tensors (several consumers of a tensor add up; the trainer zeroes the gradients first).  Weights get no gradient;
-// bias gradients are reductions of grad(output) done by the trainer.  nullptr for an alias op (its gradient
-// storage aliases too).  Throws tare::Error(TARE_ERROR_UNSUPPORTED) for an op without a backward kernel.
+// tensors (several consumers of a tensor add up; the trainer zeroes the gradients first), or stores it where
+// BuildContext::claim_grad_store granted it (the gradient's first writer).  Weights get no gradient; bias
+// gradients are reductions of grad(output) done by the trainer.  nullptr for an alias op (its gradient storage
+// aliases too) and for a FAKE_QUANT whose backward its output's reader took over.  Throws
+// tare::Error(TARE_ERROR_UNSUPPORTED) for an op without a backward kernel.
 KernelPtr make_grad_kernel(BuildContext& b, const Op& op);
 
 // True if the op's output can alias its first input (no data movement in the NHWC4 layout).
