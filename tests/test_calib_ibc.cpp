@@ -211,6 +211,19 @@ void check_same_biases(const calib::IbcResult& a_result, const calib::IbcResult&
   CHECK(off_by_one * 20 <= values);
 }
 
+// The "after" errors (post-activation) of two IBC results of the same graph, layer by layer.
+void check_same_after(const calib::IbcResult& one, const calib::IbcResult& other) {
+  REQUIRE(other.diagnostics.layers.size() == one.diagnostics.layers.size());
+  for (size_t l = 0; l < one.diagnostics.layers.size(); l++) {
+    const calib::ErrorSums &a = one.diagnostics.layers[l].after.post, &b = other.diagnostics.layers[l].after.post;
+    REQUIRE(a.size() == b.size());
+    for (size_t c = 0; c < a.size(); c++) {
+      CHECK(b[c].count == a[c].count);
+      CHECK(b[c].sum_e2 == doctest::Approx(a[c].sum_e2).epsilon(1e-3).scale(1e-6 * a[c].count));
+    }
+  }
+}
+
 }  // namespace
 
 TEST_SUITE("calib") {
@@ -692,14 +705,7 @@ TEST_SUITE("calib") {
       }
       check_same_biases(one, split);
       // "After" diagnostics: one pass with every bias corrected equals the per-layer reruns of one batch.
-      for (size_t l = 0; l < one.diagnostics.layers.size(); l++) {
-        const calib::ErrorSums &a = one.diagnostics.layers[l].after.post, &b = split.diagnostics.layers[l].after.post;
-        REQUIRE(a.size() == b.size());
-        for (size_t c = 0; c < a.size(); c++) {
-          CHECK(b[c].count == a[c].count);
-          CHECK(b[c].sum_e2 == doctest::Approx(a[c].sum_e2).epsilon(1e-3).scale(1e-6 * a[c].count));
-        }
-      }
+      check_same_after(one, split);
     }
     check_validation();
   }
@@ -730,15 +736,7 @@ TEST_SUITE("calib") {
     const calib::IbcResult fit = calib::iterative_bias_correction(small, g, q, 10, from(im), o);
     const calib::IbcResult one = calib::iterative_bias_correction(ctx, g, q, 10, from(im), o);
     check_same_biases(one, fit);
-    REQUIRE(fit.diagnostics.layers.size() == one.diagnostics.layers.size());
-    for (size_t l = 0; l < one.diagnostics.layers.size(); l++) {
-      const calib::ErrorSums &a = one.diagnostics.layers[l].after.post, &b = fit.diagnostics.layers[l].after.post;
-      REQUIRE(a.size() == b.size());
-      for (size_t c = 0; c < a.size(); c++) {
-        CHECK(b[c].count == a[c].count);
-        CHECK(b[c].sum_e2 == doctest::Approx(a[c].sum_e2).epsilon(1e-3).scale(1e-6 * a[c].count));
-      }
-    }
+    check_same_after(one, fit);
     check_validation();
   }
 
