@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_FP16
-// NHWC4 storage -> dense float32 [rows][C].
+// NHWC4 storage -> dense float32 [rows][C].  One invocation per NHWC4 vector, numbered across rows (pack_input).
 #include "common.glsl"
 
 layout(std430, binding = 0) readonly buffer Src { SVEC4 src[]; };
@@ -9,10 +9,11 @@ layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
 layout(push_constant) uniform P { int rows; int C; int C4; } p;
 
 void main() {
-  int g = int(gl_GlobalInvocationID.x);
-  int row = int(gl_GlobalInvocationID.y) + int(gl_GlobalInvocationID.z) * 65535;
-  if (g >= p.C4 || row >= p.rows) return;
-  vec4 v = vec4(src[row * p.C4 + g]);
+  int w = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+  if (w >= p.rows * p.C4) return;
+  int row = w / p.C4;
+  int g = w - row * p.C4;
+  vec4 v = vec4(src[w]);
   int base = row * p.C + g * 4;
   for (int i = 0; i < 4; i++)
     if (g * 4 + i < p.C) dst[base + i] = v[i];

@@ -24,11 +24,6 @@ uint32_t op_dispatch_bound(const Op& op, uint32_t per_output) {
   return 8 + (uint32_t)(op.inputs.size() + op.outputs.size()) + per_output * (uint32_t)op.outputs.size();
 }
 
-void grid_rows(int64_t rows, uint32_t& gy, uint32_t& gz) {
-  gy = (uint32_t)std::min<int64_t>(rows, 65535);
-  gz = (uint32_t)((rows + 65534) / 65535);
-}
-
 }  // namespace
 
 class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
@@ -435,8 +430,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     const ops::Shape4 s = ops::shape4(t.shape);
     if (!ops::is_q8(t)) {
       const struct { int32_t rows, C, C4; } pc = {(int32_t)s.rows(), s.c, s.c4()};
-      ops::Grid grid{ops::div_up(s.c4(), ops::kShaderLocal), 1, 1};
-      grid_rows(s.rows(), grid.y, grid.z);
+      ops::Grid grid;
+      ops::split_groups(s.rows() * s.c4(), ops::kShaderLocal, grid.x, grid.z);
       return ops::shader_dispatch(*ctx_, shader(pack ? "pack_input" : "unpack_output"), {}, {src, dst}, pc, grid);
     }
     struct {
