@@ -2,9 +2,9 @@
 #extension GL_GOOGLE_include_directive : require
 // Quantization-error analysis, stage 1 (src/calib): per-channel sums of e = q - x, e^2, x and x^2 of two float32
 // NHWC4 tensors of the same shape (q: the quantized network's activation, x: the float network's) over a chunk of
-// rows.  Invocation (chunk = workgroup y (+ z * y groups), group = x) reduces rows [chunk*CHUNK, ...) of channel
-// group `group` and writes partial[(chunk*C4 + group)*4 + {0,1,2,3}] = {sum e, sum e^2, sum x, sum x^2}.  Fixed
-// order, no atomics: the same inputs give the same bits.
+// rows.  Invocation chunk * C4 + group (grid_channel_chunks) reduces rows [chunk*CHUNK, ...) of channel group
+// `group` and writes partial[(chunk*C4 + group)*4 + {0,1,2,3}] = {sum e, sum e^2, sum x, sum x^2}.  Fixed order, no
+// atomics: the same inputs give the same bits.
 // Without MOMENTS only sum e, at partial[chunk*C4 + group]: what IBC's correction reads, the same bits.  Under
 // llvmpipe the four vec4 accumulators alone fill an AVX2 CPU's 16 vector registers (one per component); one leaves
 // the loop room (IBC's reductions 10-25% less GPU time, bench/README.md).
@@ -34,9 +34,9 @@ layout(push_constant) uniform P {
 #include "fake_quant.glsl"
 
 void main() {
-  int g = int(gl_GlobalInvocationID.x);
-  int chunk = int(gl_WorkGroupID.y) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.y);
-  if (g >= p.C4) return;
+  int w = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+  int chunk = w / p.C4;
+  int g = w - chunk * p.C4;
   int r0 = chunk * CHUNK;
   if (r0 >= p.rows) return;
   int r1 = min(r0 + CHUNK, p.rows);

@@ -2,7 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 // TARE_VARIANT_FP16
 // Calibration, stage 1: per-channel min, max, sum and sum of squares of a float NHWC4 tensor over a chunk of
-// rows.  Invocation (chunk = gl_WorkGroupID.y, group = x) reduces rows [chunk*CHUNK, ...) of channel group `group`
+// rows.  Invocation chunk * C4 + group (grid_channel_chunks) reduces rows [chunk*CHUNK, ...) of channel group `group`
 // and writes partial[(chunk*C4 + group)*4 + {0,1,2,3}] = {min, max, sum, sum of squares}.  Fixed order, no atomics:
 // the same inputs give the same bits.
 #include "common.glsl"
@@ -13,9 +13,9 @@ layout(std430, binding = 1) writeonly buffer Partial { vec4 partial[]; };
 layout(push_constant) uniform P { int rows, C4; } p;
 
 void main() {
-  int g = int(gl_GlobalInvocationID.x);
-  int chunk = int(gl_WorkGroupID.y) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.y);
-  if (g >= p.C4) return;
+  int w = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+  int chunk = w / p.C4;
+  int g = w - chunk * p.C4;
   int r0 = chunk * CHUNK;
   if (r0 >= p.rows) return;
   int r1 = min(r0 + CHUNK, p.rows);

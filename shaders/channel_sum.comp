@@ -10,9 +10,9 @@ layout(std430, binding = 1) writeonly buffer Partial { vec4 partial[]; };
 layout(push_constant) uniform P { int rows, C4; } p;
 
 void main() {
-  int g = int(gl_GlobalInvocationID.x);
-  int chunk = int(gl_WorkGroupID.y) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.y);
-  if (g >= p.C4) return;
+  int w = int(gl_GlobalInvocationID.x) + int(gl_WorkGroupID.z) * int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+  int chunk = w / p.C4;
+  int g = w - chunk * p.C4;
   int r0 = chunk * CHUNK;
   if (r0 >= p.rows) return;
   int r1 = min(r0 + CHUNK, p.rows);

@@ -131,10 +131,12 @@ Dispatch shader_dispatch(vk::Context& ctx, const std::string& name, const std::v
   return Dispatch::make(std::move(p), std::move(bindings), push, grid);
 }
 
-// Per-channel reductions over chunks of rows (channel_minmax, channel_diff, channel_sum): x over the `c4` channel
-// groups, y and z over the chunks.
+// Per-channel reductions over chunks of rows (channel_minmax, channel_diff, channel_sum): one invocation per
+// (chunk, channel group), numbered chunk * c4 + group over x and z, so that a thin tensor's few groups still fill
+// whole workgroups.
 inline Grid grid_channel_chunks(int c4, int64_t chunks) {
-  return {div_up(c4, kShaderLocal), (uint32_t)std::min<int64_t>(chunks, 65535), (uint32_t)((chunks + 65534) / 65535)};
+  const int64_t groups = (chunks * c4 + kShaderLocal - 1) / kShaderLocal;
+  return {(uint32_t)std::min<int64_t>(groups, 65535), 1, (uint32_t)((groups + 65534) / 65535)};
 }
 
 template <class Push>
