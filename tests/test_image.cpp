@@ -62,7 +62,8 @@ bool have_pillow() {
   return false;
 }
 
-std::string script_path() { return (fs::path(__FILE__).parent_path() / "tools" / "pil_preprocess.py").string(); }
+// From the source folder, not __FILE__: a compiler cache may make __FILE__ relative to the build folder.
+std::string script_path() { return std::string(TARE_SOURCE_DIR) + "/tests/tools/pil_preprocess.py"; }
 
 struct TempDir {
   fs::path path;
