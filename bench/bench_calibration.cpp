@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
       bo.rate_count = 1;
       bo.mini_epochs_per_rate = 2;  // one pass to warm up, one timed
       bo.batch = images;
+      bo.validation_images = 0;  // every image trains: the step is one training pass of the whole batch
       std::vector<double> marks;
       bo.user_data = &marks;
       bo.on_loss = [](void* user, uint32_t, uint32_t, double) {
