@@ -563,4 +563,35 @@ std::vector<double> classify(tare_session* s, const tare_tensor_info& out, const
   return output_values(out, bytes);
 }
 
+std::vector<double> classify(tare_session* s, const tare_tensor_info& out, const std::vector<uint8_t>& input) {
+  check(tare_session_set_input(s, 0, input.data(), input.size()), "setting the input");
+  check(tare_session_run(s), "running");
+  std::vector<uint8_t> bytes(out.byte_size);
+  check(tare_session_get_output(s, 0, bytes.data(), bytes.size()), "reading the output");
+  return output_values(out, bytes);
+}
+
+std::vector<uint8_t> image_input_bytes(const tare::image::Image& img, const tare_tensor_info& t,
+                                       const tare::image::Normalization& norm) {
+  std::vector<uint8_t> bytes(t.byte_size);
+  switch (t.dtype) {
+    case TARE_DTYPE_FLOAT32: {
+      std::vector<float> f = tare::image::to_float(img, norm);
+      if (f.size() * 4 != bytes.size()) throw Failure("internal: image tensor size mismatch");
+      std::memcpy(bytes.data(), f.data(), bytes.size());
+      break;
+    }
+    case TARE_DTYPE_UINT8:
+      if (img.rgb.size() != bytes.size()) throw Failure("internal: image tensor size mismatch");
+      std::memcpy(bytes.data(), img.rgb.data(), bytes.size());
+      break;
+    case TARE_DTYPE_INT8:
+      if (img.rgb.size() != bytes.size()) throw Failure("internal: image tensor size mismatch");
+      for (size_t i = 0; i < bytes.size(); i++) bytes[i] = static_cast<uint8_t>(static_cast<int>(img.rgb[i]) - 128);
+      break;
+    default: throw Failure(std::string("an image cannot feed a ") + dtype_name(t.dtype) + " input");
+  }
+  return bytes;
+}
+
 }  // namespace tare_cli

@@ -180,5 +180,11 @@ std::vector<LabeledImage> read_labeled(const std::string& csv, const std::string
 std::vector<int> top_k(const std::vector<double>& v, int k);
 // Scores of one float image through a session (input 0, output 0).
 std::vector<double> classify(tare_session* s, const tare_tensor_info& out, const std::vector<float>& pixels);
+// The same with the input's bytes (image_input_bytes for an 8-bit input).
+std::vector<double> classify(tare_session* s, const tare_tensor_info& out, const std::vector<uint8_t>& input);
+// An image as the bytes of input tensor t: float32 normalized by `norm`, uint8 the pixels, int8 the pixels - 128 (how
+// 8-bit image models such as the QAT MobileNets take pixels: scale about 1/128 around the middle value).
+std::vector<uint8_t> image_input_bytes(const tare::image::Image& img, const tare_tensor_info& t,
+                                       const tare::image::Normalization& norm);
 
 }  // namespace tare_cli

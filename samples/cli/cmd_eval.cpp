@@ -150,7 +150,10 @@ int run_eval(const Args& a) {
   ModelPtr ref;
   if (a.has("--reference")) ref = load_model(gpu.get(), a.get("--reference"));
   tare_tensor_info in = image_input(model.get());
-  if (in.dtype != TARE_DTYPE_FLOAT32) throw Failure("`tare eval` needs a model with a float32 input");
+  if (in.dtype != TARE_DTYPE_FLOAT32 && in.dtype != TARE_DTYPE_UINT8 && in.dtype != TARE_DTYPE_INT8)
+    throw Failure("`tare eval` needs a model with a float32, uint8 or int8 image input");
+  if (ref && image_input(ref.get()).dtype != TARE_DTYPE_FLOAT32)
+    throw Failure("`tare eval --reference` needs a reference with a float32 input");
   SessionPtr s = make_session(model.get(), a.flag("--fp16"), false), rs;
   auto out = session_tensors(s.get(), false, 1)[0];
   tare_tensor_info rout;
@@ -161,9 +164,10 @@ int run_eval(const Args& a) {
   size_t n = 0, top1 = 0, top5 = 0, rtop1 = 0, agree = 0;
   auto t0 = std::chrono::steady_clock::now();
   for (const LabeledImage& it : items) {
-    std::vector<float> pixels =
-        tare::image::to_float(tare::image::preprocess_rgb(it.path, in.shape[2], in.shape[1], opt), opt.norm);
-    auto t = top_k(classify(s.get(), out, pixels), 5);
+    const tare::image::Image img = tare::image::preprocess_rgb(it.path, in.shape[2], in.shape[1], opt);
+    const std::vector<float> pixels = tare::image::to_float(img, opt.norm);
+    auto t = in.dtype == TARE_DTYPE_FLOAT32 ? top_k(classify(s.get(), out, pixels), 5)
+                                            : top_k(classify(s.get(), out, image_input_bytes(img, in, opt.norm)), 5);
     n++;
     top1 += t[0] == it.label;
     top5 += std::find(t.begin(), t.end(), it.label) != t.end();

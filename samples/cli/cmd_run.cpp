@@ -55,26 +55,7 @@ std::vector<uint8_t> make_input(const std::string& file, const tare_tensor_info&
     throw Failure("input " + std::to_string(index) + " has shape " + shape_string(t) +
                   ": an image can only feed a [1, H, W, 3] input");
   int h = t.rank == 4 ? t.shape[1] : t.shape[0], w = t.rank == 4 ? t.shape[2] : t.shape[1];
-  tare::image::Image img = tare::image::preprocess_rgb(file, w, h, o);
-  std::vector<uint8_t> bytes(t.byte_size);
-  switch (t.dtype) {
-    case TARE_DTYPE_FLOAT32: {
-      std::vector<float> f = tare::image::to_float(img, o.norm);
-      if (f.size() * 4 != bytes.size()) throw Failure("internal: image tensor size mismatch");
-      std::memcpy(bytes.data(), f.data(), bytes.size());
-      break;
-    }
-    case TARE_DTYPE_UINT8:
-      if (img.rgb.size() != bytes.size()) throw Failure("internal: image tensor size mismatch");
-      std::memcpy(bytes.data(), img.rgb.data(), bytes.size());
-      break;
-    case TARE_DTYPE_INT8:
-      if (img.rgb.size() != bytes.size()) throw Failure("internal: image tensor size mismatch");
-      for (size_t i = 0; i < bytes.size(); i++) bytes[i] = static_cast<uint8_t>(static_cast<int>(img.rgb[i]) - 128);
-      break;
-    default: throw Failure(std::string("an image cannot feed a ") + dtype_name(t.dtype) + " input");
-  }
-  return bytes;
+  return image_input_bytes(tare::image::preprocess_rgb(file, w, h, o), t, o.norm);
 }
 
 // MediaPipe BlazeFace short range: float outputs [1, 896, 16] (boxes) and [1, 896, 1] (scores), found by shape.
