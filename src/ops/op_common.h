@@ -135,8 +135,9 @@ Dispatch shader_dispatch(vk::Context& ctx, const std::string& name, const std::v
 // (chunk, channel group), numbered chunk * c4 + group over x and z, so that a thin tensor's few groups still fill
 // whole workgroups.
 inline Grid grid_channel_chunks(int c4, int64_t chunks) {
-  const int64_t groups = (chunks * c4 + kShaderLocal - 1) / kShaderLocal;
-  return {(uint32_t)std::min<int64_t>(groups, 65535), 1, (uint32_t)((groups + 65534) / 65535)};
+  Grid g;
+  split_groups(chunks * c4, kShaderLocal, g.x, g.z);
+  return g;
 }
 
 template <class Push>
