@@ -117,27 +117,28 @@ Case q8_conv_case(int n, int h, int w, int cin, int cout, const Win& v, Activati
 // zero point 0 (w - w_zp up to 255), device inputs of 127 and -128.  Channel 0 holds cin - 1 weights of 255 and a last
 // one `last`: cin 515, last 2 puts 128 * sum |w - w_zp| at 2^24 exactly (one chunk: the unchunked shader, its sums of
 // odd products just below 2^24); cin 520 passes it (the chunked shader); cin 1000 sums odd products far past 2^24,
-// which only chunks keep exact (an unchunked float sum, e.g. under a bound twice too loose, fails here).
+// which only chunks keep exact (an unchunked float sum, e.g. under a bound twice too loose, fails here).  Width 4
+// (8 pixels) runs the GEMM, width 3 (6 pixels) FULLY_CONNECTED's kernel (fc_kernels.h).
 // Channel 0's bias cancels its accumulator on the even pixels (all 127) and the multiplier is ~1, so that an
 // accumulator off by one changes the output.
-Case q8_conv_float_edge_case(int cin, int last, unsigned seed) {
+Case q8_conv_float_edge_case(int cin, int last, int width, unsigned seed) {
   Q8Builder b;
   b.rng.seed(seed);
-  const int cout = 6, pixels = 6;
+  const int cout = 6, pixels = 2 * width;
   const float in_scale = 0.02f, w_scale = 0.004f;
-  const int x = b.q8_input({1, 2, 3, cin}, in_scale, 128, U8);
+  const int x = b.q8_input({1, 2, width, cin}, in_scale, 128, U8);
   const int wt = b.uint8_weights({cout, 1, 1, cin}, w_scale, 0);
   std::vector<uint8_t>& w = b.g.tensors[wt].data;
   for (int i = 0; i < cin; i++) w[(size_t)i] = i + 1 < cin ? 255 : (uint8_t)last;
   const int bs = b.int32_bias(cout, {in_scale * w_scale});
   const int32_t bias0 = -127 * (255 * (cin - 1) + last) + 20;
   std::memcpy(b.g.tensors[bs].data.data(), &bias0, 4);
-  b.q8_output_op(OpType::Conv2D, {x, wt, bs}, {1, 2, 3, cout}, win_params({1, 1, 1, 1, 1, 1, SAME}, NONE),
+  b.q8_output_op(OpType::Conv2D, {x, wt, bs}, {1, 2, width, cout}, win_params({1, 1, 1, 1, 1, 1, SAME}, NONE),
                  in_scale * w_scale, 128, U8);
   std::vector<uint8_t> in((size_t)pixels * cin);
   for (int p = 0; p < pixels; p++)
     for (int c = 0; c < cin; c++) in[(size_t)p * cin + c] = p % 2 == 0 || c % 3 == 0 ? 255 : 0;
-  return make_case("1x2x3x" + std::to_string(cin) +
+  return make_case(shape_name({1, 2, width, cin}) +
                        " -> 6 1x1 uint8 weights wzp 0, float sums near 2^24 (last weight " + std::to_string(last) + ")",
                    b.g)
       .fixed_bytes({std::move(in)})
@@ -214,7 +215,8 @@ std::vector<Case> conv2d_cases() {
     Activation act;
   };
   const G gemm[] = {{1, 7, 7, 32, 16, NONE},    {1, 5, 3, 3, 5, RELU6},    {2, 3, 5, 17, 9, RELU},
-                    {1, 1, 1, 256, 1001, NONE}, {1, 14, 14, 96, 24, NONE}, {1, 2, 2, 1, 1, NONE}};
+                    {1, 1, 1, 256, 1001, NONE}, {1, 14, 14, 96, 24, NONE}, {1, 2, 2, 1, 1, NONE},
+                    {2, 1, 3, 33, 20, RELU6},   {1, 2, 4, 9, 7, RELU}};  // < 8 pixels: FULLY_CONNECTED's kernel
   for (const G& c : gemm) v.push_back(conv_case(c.n, c.h, c.w, c.cin, c.cout, square(1, 1, 1, SAME), c.act, true));
   // Filters, strides, dilations, paddings (the gradient sweep), tile remainders, filter > input, stride > filter.
   const int shapes[][4] = {{7, 9, 3, 5}, {8, 8, 8, 13}, {11, 6, 13, 4}, {5, 12, 6, 17}};  // h, w, ic, oc
@@ -276,9 +278,17 @@ std::vector<Case> conv2d_cases() {
   q(1, 5, 5, 8, 8, 1, 1, 2, 1, SAME, NONE, i8pc);            // 1x1 stride 2: the window path
   v.push_back(q8_conv_large_multiplier_case(3, 2, seed++));  // the general window
   v.push_back(q8_conv_large_multiplier_case(1, 8, seed++));  // the 1x1 GEMM
-  v.push_back(q8_conv_float_edge_case(515, 2, seed++));
-  v.push_back(q8_conv_float_edge_case(520, 255, seed++));
-  v.push_back(q8_conv_float_edge_case(1000, 255, seed++));
+  v.push_back(q8_conv_float_edge_case(515, 2, 4, seed++));
+  v.push_back(q8_conv_float_edge_case(520, 255, 4, seed++));
+  v.push_back(q8_conv_float_edge_case(1000, 255, 4, seed++));
+  v.push_back(q8_conv_float_edge_case(1000, 255, 3, seed++));
+  // Fewer than 8 pixels: FULLY_CONNECTED's kernel (fc_kernels.h); 8: the GEMM's one tile.
+  q(1, 2, 3, 40, 12, 1, 1, 1, 1, SAME, RELU6, i8pt);
+  q(2, 1, 1, 1030, 7, 1, 1, 1, 1, SAME, RELU, u8w);  // two float chunks
+  q(1, 1, 1, 24, 10, 1, 1, 1, 1, SAME, NONE, {I8, WKind::PerChannel, 0.3});
+  q(1, 1, 3, 16, 9, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 1.0, 128});
+  q(1, 1, 7, 21, 6, 1, 1, 1, 1, SAME, NONE, {U8, WKind::PerChannel, 1.0});
+  q(1, 2, 4, 21, 6, 1, 1, 1, 1, SAME, NONE, {U8, WKind::PerChannel, 1.0});
   return v;
 }
 

@@ -1,10 +1,12 @@
 // CONV_2D: weights [Cout, KH, KW, Cin] (TFLite), optional bias, fused activation.  A 1x1 stride-1 unpadded
-// convolution runs as a GEMM (conv2d_1x1.comp); everything else through the general window shader (conv2d.comp).
+// convolution runs as a GEMM (conv2d_1x1.comp), over fewer pixels than a GEMM tile as FULLY_CONNECTED's kernel
+// (fc_kernels.h); everything else through the general window shader (conv2d.comp).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "common/error.h"
+#include "ops/fc_kernels.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
 
@@ -51,6 +53,10 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op) {
   const int IC4 = si.c4(), OC4 = so.c4();
   const OpParams& pr = op.params;
 
+  const WindowPads pads = conv_pads(si, KH, KW, pr);
+  if (conv_is_gemm(cs, pr, pads) && so.rows() < kConvFcRows)
+    return make_fc_kernel(b, op, conv_fc_geometry(cs, where, kFcLocal), b.constant_as_float(op.inputs[1]),
+                          conv_float_bias(b, op, OC, OC4, where));
   std::vector<float> w = b.constant_as_float(op.inputs[1]);
   std::vector<float> packed((size_t)OC4 * KH * KW * IC4 * 16, 0.0f);
   for (int oc = 0; oc < OC; oc++)
@@ -65,8 +71,6 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op) {
   if (op.inputs.size() > 2 && op.inputs[2] >= 0) b.note_constant(op.inputs[2], bias);
   std::vector<Binding> bindings = {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(bias),
                                    Binding::t(op.outputs[0])};
-
-  const WindowPads pads = conv_pads(si, KH, KW, pr);
   if (conv_is_gemm(cs, pr, pads)) {
     const GemmPush push{(int32_t)so.rows(), IC4, OC4};
     const int tp = gemm_tile_pixels(), tc = gemm_tile_groups();

@@ -306,6 +306,25 @@ FcGeometry fc_geometry(const Graph& g, const Op& op, const std::string& where, u
              where + "output shape does not match");
   TARE_CHECK(r.batch * std::max(r.si.c4(), r.so.c4()) < INT32_MAX && (int64_t)in.elements() < INT32_MAX,
              TARE_ERROR_UNSUPPORTED, where + "tensor too large");
+  fc_layout(r, where, local);
+  return r;
+}
+
+FcGeometry conv_fc_geometry(const ConvShapes& cs, const std::string& where, uint32_t local) {
+  FcGeometry r{};
+  r.in = cs.in;
+  r.wt = cs.wt;
+  r.out = cs.out;
+  r.si = cs.si;
+  r.so = cs.so;
+  r.units = cs.oc;
+  r.depth = cs.si.c;
+  r.batch = cs.so.rows();
+  fc_layout(r, where, local);
+  return r;
+}
+
+void fc_layout(FcGeometry& r, const std::string& where, uint32_t local) {
   r.in4 = (r.depth + 3) / 4;
   r.out4 = (r.units + 3) / 4;
   TARE_CHECK((int64_t)r.in4 * r.out4 * 16 < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "weights too large");
@@ -314,7 +333,6 @@ FcGeometry fc_geometry(const Graph& g, const Op& op, const std::string& where, u
   r.head = {(int32_t)r.batch, r.depth, r.in4, r.units, r.out4, r.si.c, r.si.c4()};
   const int64_t blocks = (r.batch + r.rows - 1) / r.rows;
   r.grid = {div_up(r.out4, local), (uint32_t)std::min<int64_t>(blocks, 65535), div_up(blocks, 65535)};
-  return r;
 }
 
 PoolGeometry pool_geometry(const Graph& g, const Op& op, const std::string& where, uint32_t local) {

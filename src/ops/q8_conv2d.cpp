@@ -11,10 +11,12 @@
 // float, exactly (see the shaders): acc = sum x'*w' - x_zp * sum w' + bias, the last two terms folded.  On lavapipe
 // (bench_internal_kernels) this and the int32 accumulators kept out of the loop cost 10-27% less than unpacking
 // weight bytes in the loop on layers with many output pixels, but up to ~12% more on 7x7 ones; 4x the weight memory.
-// A 1x1 stride-1 unpadded convolution runs as a GEMM (q8_conv2d_1x1.comp); the rest through q8_conv2d.comp.
+// A 1x1 stride-1 unpadded convolution runs as a GEMM (q8_conv2d_1x1.comp), over fewer pixels than a GEMM tile as
+// FULLY_CONNECTED's kernel (fc_kernels.h); the rest through q8_conv2d.comp.
 #include <algorithm>
 
 #include "common/error.h"
+#include "ops/fc_kernels.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
 #include "ops/q8_conv_common.h"
@@ -52,6 +54,9 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   // TFLite: uint8 input with per-tensor weights takes the legacy multiplier (float product); int8 input
   // requantizes with single rounding (ruy), uint8 with double rounding.
   const q8conv::Params qp = q8conv::params(b, op, where, OC, 0, in.dtype == DType::U8, in.dtype == DType::I8);
+  const WindowPads pads = conv_pads(si, KH, KW, pr);
+  if (conv_is_gemm(cs, pr, pads) && so.rows() < kConvFcRows)
+    return make_q8_fc_kernel(b, op, conv_fc_geometry(cs, where, kFcLocal), qp);
   const int32_t xz = device_zero_point(in);
 
   // Weights and the folded bias: bytes for sdot4, or floats (w - w_zp) for the float-accumulating shaders.
@@ -79,8 +84,6 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   const ConstSlice qtable = q8conv::add_table(b, qp, fold, OC);
   std::vector<Binding> bindings = {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable),
                                    Binding::t(op.outputs[0])};
-
-  const WindowPads pads = conv_pads(si, KH, KW, pr);
   TARE_CHECK(so.rows() * std::max(IC4, OC4) < INT32_MAX && (int64_t)si.rows() * IC4 < INT32_MAX, TARE_ERROR_UNSUPPORTED,
              where + "tensor too large");
   const uint32_t wzp = dot && qp.any_wzp ? 1 : 0, rq = q8conv::rq_mode(qp);

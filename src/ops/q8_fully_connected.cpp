@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "ops/fc_kernels.h"
 #include "ops/kernel.h"
 #include "ops/op_common.h"
 #include "ops/q8_conv_common.h"
@@ -13,8 +14,6 @@ namespace tare::ops {
 
 namespace {
 
-constexpr uint32_t kLocal = 64;
-
 struct Push {
   FcHead head;
   int32_t in_zp, out_zp, act_min, act_max;
@@ -22,18 +21,10 @@ struct Push {
 
 }  // namespace
 
-KernelPtr make_q8_fully_connected(BuildContext& b, const Op& op) {
-  const std::string where = op_where_q8(op);
-  const FcGeometry fc = fc_geometry(b.graph(), op, where, kLocal);
-  const Tensor& in = *fc.in;
-  TARE_CHECK(is_q8(in) && is_q8(*fc.out) && !in.is_const, TARE_ERROR_UNSUPPORTED,
-             where + "input and output must be 8-bit activations");
-  TARE_CHECK(fc.si.padded_elements() < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
+KernelPtr make_q8_fc_kernel(BuildContext& b, const Op& op, const FcGeometry& fc, const q8conv::Params& qp) {
   const int units = fc.units, depth = fc.depth, in4 = fc.in4, out4 = fc.out4;
   const bool dot = b.integer_dot();
-
-  const q8conv::Params qp = q8conv::params(b, op, where, units, 0, true, in.dtype == DType::I8);
-  const int32_t xz = device_zero_point(in);
+  const int32_t xz = device_zero_point(*fc.in);
   std::vector<uint8_t> packed((size_t)in4 * out4 * 16, 0);
   std::vector<int32_t> fold((size_t)units, 0);
   for (int u = 0; u < units; u++) {
@@ -58,10 +49,20 @@ KernelPtr make_q8_fully_connected(BuildContext& b, const Op& op) {
   push.act_max = qp.act_max;
   auto p = b.pipeline_q8("q8_fully_connected", true,
                          {(uint32_t)fc.rows, fc.gather, qp.any_wzp ? 1u : 0u, qp.single ? 1u : 0u}, sizeof(Push), 4,
-                         kLocal);
+                         kFcLocal);
   return make_dispatch(std::move(p),
                        {Binding::t(op.inputs[0]), Binding::c(ws), Binding::c(ts), Binding::t(op.outputs[0])}, push,
                        fc.grid);
+}
+
+KernelPtr make_q8_fully_connected(BuildContext& b, const Op& op) {
+  const std::string where = op_where_q8(op);
+  const FcGeometry fc = fc_geometry(b.graph(), op, where, kFcLocal);
+  const Tensor& in = *fc.in;
+  TARE_CHECK(is_q8(in) && is_q8(*fc.out) && !in.is_const, TARE_ERROR_UNSUPPORTED,
+             where + "input and output must be 8-bit activations");
+  TARE_CHECK(fc.si.padded_elements() < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "tensor too large");
+  return make_q8_fc_kernel(b, op, fc, q8conv::params(b, op, where, fc.units, 0, true, in.dtype == DType::I8));
 }
 
 }  // namespace tare::ops
