@@ -27,8 +27,12 @@ namespace {
 
 constexpr int kTP = 8;  // general window: output pixels per invocation
 constexpr int kTC = 4;  // general window: output channel groups per invocation
-constexpr int kGemmTP = 8;
-constexpr int kGemmTC = 4;
+// 1x1 GEMM: 16 pixels x 2 channel groups (the fp32 kernel's 8 x 4 holds as many accumulators).  On lavapipe,
+// MobileNet-v2's 1x1 layers take 0.60-0.94x the time of 8 x 4 from 14x14 up and 0.95-1.09x at 7x7 (49 pixels: 4
+// invocations); the whole network's convolutions 0.87-0.90x (bench/README.md).  One tile for every layer: a second
+// one would be a second pipeline to compile at a cold start.
+constexpr int kGemmTP = 16;
+constexpr int kGemmTC = 2;
 
 struct ConvPush {
   ConvHead h;
