@@ -289,6 +289,9 @@ std::vector<Case> conv2d_cases() {
   q(1, 1, 3, 16, 9, 1, 1, 1, 1, SAME, NONE, {U8, WKind::Uint8, 1.0, 128});
   q(1, 1, 7, 21, 6, 1, 1, 1, 1, SAME, NONE, {U8, WKind::PerChannel, 1.0});
   q(1, 2, 4, 21, 6, 1, 1, 1, 1, SAME, NONE, {U8, WKind::PerChannel, 1.0});
+  // Rows wider than the general window's 16-pixel tile: remainders of 3 and 6.
+  q(1, 5, 37, 3, 8, 3, 3, 2, 1, SAME, RELU6, i8pc);
+  q(1, 4, 40, 5, 6, 3, 3, 1, 1, VALID, NONE, u8w);
   return v;
 }
 

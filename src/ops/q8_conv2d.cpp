@@ -25,8 +25,10 @@ namespace tare::ops {
 
 namespace {
 
-constexpr int kTP = 8;  // general window: output pixels per invocation
-constexpr int kTC = 4;  // general window: output channel groups per invocation
+// General window: output pixels (along W) x output channel groups per invocation.  16 x 2 against 8 x 4, the fp32
+// kernel's: MobileNet-v2's 8-bit 3x3 stride-2 stem 0.74-0.76x on lavapipe (bench/README.md); 16 x 1 and 16 x 4 lose.
+constexpr int kTP = 16;
+constexpr int kTC = 2;
 // 1x1 GEMM: 16 pixels x 2 channel groups (the fp32 kernel's 8 x 4 holds as many accumulators).  On lavapipe,
 // MobileNet-v2's 1x1 layers take 0.60-0.94x the time of 8 x 4 from 14x14 up and 0.95-1.09x at 7x7 (49 pixels: 4
 // invocations); the whole network's convolutions 0.87-0.90x (bench/README.md).  One tile for every layer: a second
