@@ -11,9 +11,10 @@
 
 namespace tare::ops {
 
-// Rows (pixels) below which CONV_2D's 1x1 GEMM runs as a FULLY_CONNECTED kernel: fewer than one GEMM tile.  On
-// lavapipe MobileNet-v2's 1280 -> 1001 classifier over 1 pixel takes 12.8 -> 6.7 ms (fp32) and 6.4 -> 3.2 ms
-// (uint8) this way, but its 7x7 (49-pixel) layers 2.2-2.5x longer than as a GEMM.
+// Rows (pixels) below which CONV_2D's 1x1 GEMM runs as a FULLY_CONNECTED kernel: fewer than the fp32 GEMM's 8-pixel
+// tile (the 8-bit GEMM's tile is 16 pixels; 8 to 48 pixels were not measured either way).  On lavapipe
+// MobileNet-v2's 1280 -> 1001 classifier over 1 pixel takes 12.8 -> 6.7 ms (fp32) and 6.4 -> 3.2 ms (uint8) this
+// way, but its 7x7 (49-pixel) layers 2.2-2.5x longer than as a GEMM.
 constexpr int64_t kConvFcRows = 8;
 constexpr uint32_t kFcLocal = 64;  // workgroup size (x: groups of 4 units)
 
