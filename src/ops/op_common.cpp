@@ -285,6 +285,22 @@ std::vector<float> conv_float_bias(BuildContext& b, const Op& op, int channels, 
   return bias;
 }
 
+namespace {
+
+// The rest of an FcGeometry from its tensors, si, units, depth and batch.
+void fc_layout(FcGeometry& r, const std::string& where, uint32_t local) {
+  r.in4 = (r.depth + 3) / 4;
+  r.out4 = (r.units + 3) / 4;
+  TARE_CHECK((int64_t)r.in4 * r.out4 * 16 < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "weights too large");
+  r.gather = r.si.c == r.depth ? 0 : 1;
+  r.rows = r.batch >= 4 ? 4 : r.batch >= 2 ? 2 : 1;
+  r.head = {(int32_t)r.batch, r.depth, r.in4, r.units, r.out4, r.si.c, r.si.c4()};
+  const int64_t blocks = (r.batch + r.rows - 1) / r.rows;
+  r.grid = {div_up(r.out4, local), (uint32_t)std::min<int64_t>(blocks, 65535), div_up(blocks, 65535)};
+}
+
+}  // namespace
+
 FcGeometry fc_geometry(const Graph& g, const Op& op, const std::string& where, uint32_t local) {
   check_weighted_op(op, where, 3);
   FcGeometry r{};
@@ -322,17 +338,6 @@ FcGeometry conv_fc_geometry(const ConvShapes& cs, const std::string& where, uint
   r.batch = cs.so.rows();
   fc_layout(r, where, local);
   return r;
-}
-
-void fc_layout(FcGeometry& r, const std::string& where, uint32_t local) {
-  r.in4 = (r.depth + 3) / 4;
-  r.out4 = (r.units + 3) / 4;
-  TARE_CHECK((int64_t)r.in4 * r.out4 * 16 < INT32_MAX, TARE_ERROR_UNSUPPORTED, where + "weights too large");
-  r.gather = r.si.c == r.depth ? 0 : 1;
-  r.rows = r.batch >= 4 ? 4 : r.batch >= 2 ? 2 : 1;
-  r.head = {(int32_t)r.batch, r.depth, r.in4, r.units, r.out4, r.si.c, r.si.c4()};
-  const int64_t blocks = (r.batch + r.rows - 1) / r.rows;
-  r.grid = {div_up(r.out4, local), (uint32_t)std::min<int64_t>(blocks, 65535), div_up(blocks, 65535)};
 }
 
 PoolGeometry pool_geometry(const Graph& g, const Op& op, const std::string& where, uint32_t local) {

@@ -266,9 +266,6 @@ struct FcGeometry {
   Grid grid;
 };
 FcGeometry fc_geometry(const Graph& g, const Op& op, const std::string& where, uint32_t local);
-// The rest of an FcGeometry from its tensors, si, units, depth and batch (fc_geometry's second half; CONV_2D's 1x1
-// convolutions over few pixels build one of their own).
-void fc_layout(FcGeometry& r, const std::string& where, uint32_t local);
 // The FcGeometry of a 1x1 stride-1 unpadded convolution (conv_is_gemm): its pixels are the rows, its input channels
 // the depth.
 FcGeometry conv_fc_geometry(const ConvShapes& cs, const std::string& where, uint32_t local);
