@@ -33,6 +33,8 @@ AFLOAT apply_act1(AFLOAT v, uint act) {
   if (act == 3u) return clamp(v, AFLOAT(0), AFLOAT(6));
   return v;
 }
+// A fused MINIMUM with a constant bound (BuildContext::claim_clip): TFLite's `v < c ? v : c`, lane by lane.
+AVEC4 clip_to(AVEC4 v, AVEC4 bound) { return mix(bound, v, lessThan(v, bound)); }
 // Zeroes the lanes of a vec4 group at channel index c4*4.. that are >= C (the padding).
 AVEC4 mask_pad(AVEC4 v, int c4, int C) {
   int base = c4 * 4;

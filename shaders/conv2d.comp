@@ -19,6 +19,7 @@ layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const uint ACT = 0;
 layout(constant_id = 7) const int TP = 4;
 layout(constant_id = 8) const int TC = 2;
+layout(constant_id = 9) const bool CLIP = false;  // a fused MINIMUM: its bounds follow the bias, bias[OC4 + oc4]
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 
 layout(std430, binding = 0) readonly buffer In { SVEC4 inp[]; };
@@ -68,10 +69,16 @@ void main() {
       }
     }
   }
+  AVEC4 bound[TC];  // read once per group, after the loop (no registers held through it)
+  for (int g = 0; g < TC; g++) bound[g] = CLIP ? AVEC4(bias[p.OC4 + min(oc0 + g, p.OC4 - 1)]) : AVEC4(0);
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
     for (int g = 0; g < TC; g++)
-      if (oc0 + g < p.OC4) outp[obase + t * p.OC4 + oc0 + g] = SVEC4(apply_act(acc[t * TC + g], ACT));
+      if (oc0 + g < p.OC4) {
+        AVEC4 v = apply_act(acc[t * TC + g], ACT);
+        if (CLIP) v = clip_to(v, bound[g]);
+        outp[obase + t * p.OC4 + oc0 + g] = SVEC4(v);
+      }
   }
 }

@@ -11,6 +11,7 @@
 layout(constant_id = 0) const uint ACT = 0;
 layout(constant_id = 1) const int TP = 2;
 layout(constant_id = 2) const int TC = 4;
+layout(constant_id = 3) const bool CLIP = false;  // a fused MINIMUM: its bounds follow the bias, bias[OC4 + oc4]
 
 layout(std430, binding = 0) readonly buffer In { SVEC4 inp[]; };
 layout(std430, binding = 1) readonly buffer W { SVEC4 w[]; };
@@ -41,9 +42,15 @@ void main() {
       for (int t = 0; t < TP; t++) acc[t * TC + g] += v[t].x * w0 + v[t].y * w1 + v[t].z * w2 + v[t].w * w3;
     }
   }
+  AVEC4 bound[TC];  // read once per group, after the loop (no registers held through it)
+  for (int g = 0; g < TC; g++) bound[g] = CLIP ? AVEC4(bias[p.OC4 + min(oc0 + g, p.OC4 - 1)]) : AVEC4(0);
   for (int t = 0; t < TP; t++) {
     if (m0 + t >= p.M) break;
     for (int g = 0; g < TC; g++)
-      if (oc0 + g < p.OC4) outp[(m0 + t) * p.OC4 + oc0 + g] = SVEC4(apply_act(acc[t * TC + g], ACT));
+      if (oc0 + g < p.OC4) {
+        AVEC4 v = apply_act(acc[t * TC + g], ACT);
+        if (CLIP) v = clip_to(v, bound[g]);
+        outp[(m0 + t) * p.OC4 + oc0 + g] = SVEC4(v);
+      }
   }
 }

@@ -17,6 +17,7 @@ layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const uint ACT = 0;
 layout(constant_id = 7) const int MULT = 1;
 layout(constant_id = 8) const int TP = 4;
+layout(constant_id = 9) const bool CLIP = false;  // a fused MINIMUM: its bounds follow the bias, bias[OC4 + oc4]
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 
 layout(std430, binding = 0) readonly buffer In { SVEC4 inp[]; };
@@ -45,6 +46,7 @@ void main() {
   int oy = nz - n * p.OH;
   AVEC4 acc[TP];
   AVEC4 b = AVEC4(bias[oc4]);
+  AVEC4 bound = CLIP ? AVEC4(bias[p.OC4 + oc4]) : AVEC4(0);
   for (int t = 0; t < TP; t++) acc[t] = b;
   int ix0 = ox0 * SW - p.pad_l;
   for (int ky = 0; ky < KH; ky++) {
@@ -64,6 +66,8 @@ void main() {
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4 + oc4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
-    outp[obase + t * p.OC4] = SVEC4(apply_act(acc[t], ACT));
+    AVEC4 v = apply_act(acc[t], ACT);
+    if (CLIP) v = clip_to(v, bound);
+    outp[obase + t * p.OC4] = SVEC4(v);
   }
 }

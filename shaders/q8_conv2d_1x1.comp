@@ -19,6 +19,7 @@ layout(constant_id = 1) const int TC = 4;
 layout(constant_id = 2) const bool WZP = false;      // TARE_DOT: weights have a zero point: subtract w_zp * sum(x)
 layout(constant_id = 3) const int RQ = 0;            // requantization mode: RQ_* in quant.glsl
 layout(constant_id = 4) const bool CHUNKED = false;  // float path: IC4 > KC
+layout(constant_id = 5) const bool CLIP = false;  // a fused MINIMUM: its bounds follow the table, qp[OC4 * 4 + oc4]
 
 layout(std430, binding = 0) readonly buffer In { uint inp[]; };
 #if TARE_DOT
@@ -102,12 +103,14 @@ void main() {
     int oc4 = oc0 + g;
     if (oc4 >= p.OC4) break;
     Rq4 q = rq4_prepare(mult[g], shift[g], SINGLE, SMALL_SHIFTS);
+    ivec4 bound = CLIP ? qp[p.OC4 * 4 + oc4] : ivec4(0);  // read here: no register held through the loop
     bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
     for (int t = 0; t < TP; t++) {
       if (m0 + t >= p.M) break;
       ivec4 a = acc[t * TC + g];
       if (WZP) a -= qp[oc4 * 4 + 3] * sx[t];
       ivec4 r = clamp(rq4_apply(a, q, SINGLE, SMALL_SHIFTS) + p.out_zp, p.act_min, p.act_max);
+      if (CLIP) r = min(r, bound);
       outp[(m0 + t) * p.OC4 + oc4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
     }
   }

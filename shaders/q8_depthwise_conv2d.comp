@@ -26,6 +26,7 @@ layout(constant_id = 5) const int DW = 1;
 layout(constant_id = 6) const int MULT = 1;
 layout(constant_id = 7) const int TP = 4;
 layout(constant_id = 8) const int RQ = 0;  // requantization mode: RQ_DOUBLE or RQ_DOUBLE_SMALL_SHIFTS
+layout(constant_id = 9) const bool CLIP = false;  // a fused MINIMUM: its bounds follow the table, qp[OC4 * 4 + oc4]
 const bool SMALL_SHIFTS = RQ_IS_SMALL_SHIFTS(RQ);
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 const bool ROWFLUSH = KH * KW > 256;
@@ -85,11 +86,13 @@ void main() {
       }
   }
   Rq4 q = rq4_prepare(qp[oc4 * 4 + 1], qp[oc4 * 4 + 2], false, SMALL_SHIFTS);
+  ivec4 bound = CLIP ? qp[p.OC4 * 4 + oc4] : ivec4(0);
   bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4 + oc4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
     ivec4 r = clamp(rq4_apply(acc[t] + ivec4(facc[t]), q, false, SMALL_SHIFTS) + p.out_zp, p.act_min, p.act_max);
+    if (CLIP) r = min(r, bound);
     outp[obase + t * p.OC4] = word_pack(mix(ivec4(p.out_zp), r, real_lane));
   }
 }

@@ -780,6 +780,97 @@ Case q8_div_case(const Q8Bin& c) {
   return c.dtype == U8 ? k : k.skipping(bit(Path::RoundTrip));
 }
 
+// ---- MINIMUM by a constant bound after a convolution ---------------------------------------------------------------
+// Inference sessions run such a MINIMUM inside the convolution's kernel (ops::BuildContext::claim_clip: cross-layer
+// equalization's RELU6 bound), except where the unclipped values are needed or the MINIMUM's operands are the other
+// way round.  These cases take a convolution case and clip its output: every path checks the result against the
+// references; "clip fusion ..." (below the table) checks which forms the session fuses.
+enum class Clip { PerChannel, Scalar, BoundFirst, AlsoOutput };
+const char* clip_name(Clip c) {
+  switch (c) {
+    case Clip::PerChannel: return "per-channel bound";
+    case Clip::Scalar: return "one bound";
+    case Clip::BoundFirst: return "bound first (not fused)";
+    case Clip::AlsoOutput: return "unclipped also an output (not fused)";
+  }
+  return "";
+}
+Case with_clip(Case c, Clip form, unsigned seed) {
+  Graph& g = c.graph;
+  const int t = g.outputs[0];
+  const Tensor x = g.tensors[(size_t)t];
+  const int channels = x.shape.back();
+  std::mt19937 rng(seed);
+  Tensor bound;
+  bound.name = "bound";
+  bound.is_const = true;
+  bound.shape = form == Clip::Scalar ? std::vector<int>{1} : std::vector<int>{1, 1, 1, channels};
+  bound.dtype = x.dtype;
+  bound.quant = x.quant;
+  const int n = form == Clip::Scalar ? 1 : channels;
+  if (ops::is_q8(x)) {  // raw values from a little below the zero point to well above it: most channels clip
+    const int zp = x.quant.zero_point[0], lo = x.dtype == U8 ? 0 : -128, hi = x.dtype == U8 ? 255 : 127;
+    std::uniform_int_distribution<int> d(std::max(lo, zp - 8), std::min(hi, zp + 40));
+    for (int i = 0; i < n; i++) bound.data.push_back((uint8_t)d(rng));
+  } else {  // outputs are a few units either side of 0 (RELU / RELU6 cases: 0..6)
+    std::uniform_real_distribution<float> d(-0.5f, 2.5f);
+    for (int i = 0; i < n; i++) {
+      const float v = d(rng);
+      const uint8_t* b = reinterpret_cast<const uint8_t*>(&v);
+      bound.data.insert(bound.data.end(), b, b + 4);
+    }
+  }
+  g.tensors.push_back(bound);
+  const int k = (int)g.tensors.size() - 1;
+  Tensor y = x;
+  y.name = "clipped";
+  g.tensors.push_back(y);
+  Op m;
+  m.type = OpType::Minimum;
+  m.inputs = form == Clip::BoundFirst ? std::vector<int>{k, t} : std::vector<int>{t, k};
+  m.outputs = {(int)g.tensors.size() - 1};
+  m.source_index = (int)g.ops.size();
+  g.ops.push_back(m);
+  g.outputs = form == Clip::AlsoOutput ? std::vector<int>{t, m.outputs[0]} : std::vector<int>{m.outputs[0]};
+  c.name = "clip after " + c.name + ": " + clip_name(form);
+  if (ops::is_q8(x)) c.on_tflite();  // TFLite's MINIMUM picks between the raw values
+  return c.skipping(kGradPaths);     // inference fuses; training keeps every tensor
+}
+
+// The convolutions: the fp32 and 8-bit GEMM (1x1 over >= 8 pixels), the 1x1 over fewer pixels (FULLY_CONNECTED's
+// kernel: not fused), the general window and the depthwise (depth multiplier 1 and 2).  `fused`: whether the session
+// should run the MINIMUM inside the convolution.
+struct ClipCase {
+  Case c;
+  bool fused;
+};
+std::vector<ClipCase> clip_fusion_cases() {
+  const Win one = {1, 1, 1, 1, 1, 1, SAME}, three = square(3, 1, 1, SAME), three_s2 = square(3, 2, 1, SAME);
+  const Q8Conv pc{I8, WKind::PerChannel, 1.0}, pt{I8, WKind::PerTensor, 1.0}, u8{U8, WKind::Uint8, 1.0, 120};
+  std::vector<ClipCase> v;
+  auto add = [&](Case c, Clip form, bool fusable, unsigned seed) {
+    const bool fused = fusable && (form == Clip::PerChannel || form == Clip::Scalar);
+    v.push_back({with_clip(std::move(c), form, seed), fused});
+  };
+  add(conv_case(1, 4, 5, 6, 9, one, Activation::Relu, true), Clip::PerChannel, true, 1);
+  add(conv_case(1, 4, 5, 6, 9, one, Activation::Relu, true), Clip::Scalar, true, 2);
+  add(conv_case(1, 2, 3, 6, 9, one, Activation::Relu6, true), Clip::PerChannel, false, 3);  // 6 pixels: FC kernel
+  add(conv_case(2, 7, 9, 5, 7, three, Activation::Relu6, true), Clip::PerChannel, true, 4);
+  add(conv_case(2, 7, 9, 5, 7, three, Activation::None, false), Clip::BoundFirst, true, 5);
+  add(dw_case(1, 9, 11, 6, 1, three_s2, Activation::Relu, true), Clip::PerChannel, true, 6);
+  add(dw_case(1, 6, 7, 3, 2, three, Activation::None, true), Clip::PerChannel, true, 7);
+  add(dw_case(1, 6, 7, 3, 2, three, Activation::Relu6, true), Clip::AlsoOutput, true, 8);
+  add(q8_conv_case(1, 4, 5, 8, 12, one, Activation::Relu, true, pc, 31), Clip::PerChannel, true, 9);
+  add(q8_conv_case(1, 4, 5, 8, 12, one, Activation::None, true, u8, 32), Clip::Scalar, true, 10);
+  add(q8_conv_case(1, 2, 3, 8, 12, one, Activation::Relu, true, pc, 33), Clip::PerChannel, false, 11);  // FC kernel
+  add(q8_conv_case(2, 6, 19, 5, 9, three, Activation::Relu6, true, pt, 34), Clip::PerChannel, true, 12);
+  add(q8_conv_case(1, 6, 7, 5, 9, three, Activation::Relu, true, u8, 35), Clip::BoundFirst, true, 13);
+  add(q8_dw_case(1, 9, 11, 6, 1, three_s2, Activation::Relu6, true, pt, 36), Clip::PerChannel, true, 14);
+  add(q8_dw_case(1, 6, 7, 3, 2, three, Activation::None, true, u8, 37), Clip::PerChannel, true, 15);
+  add(q8_dw_case(1, 6, 7, 5, 1, three, Activation::Relu, true, pc, 38), Clip::AlsoOutput, true, 16);
+  return v;
+}
+
 std::vector<Case> binary_family_cases(OpType t) {
   std::vector<Case> v;
   const bool fused = t == OpType::Sub || t == OpType::Div;
@@ -2917,41 +3008,45 @@ const std::vector<Entry>& table() {
   const Paths no_oracle = kAllPaths & ~bit(Path::Tflite);
   static const char* const kOracleTooOld =
       "the TFLite of the oracle (tfjs-tflite 0.0.1-alpha.10) predates its int8 kernel (\"Type INT8 is unsupported\")";
-  static const std::vector<Entry> t = {
-      {OpType::Conv2D, all, conv2d_cases},
-      {OpType::DepthwiseConv2D, all, depthwise_conv2d_cases},
-      {OpType::FullyConnected, all, fully_connected_cases},
-      {OpType::Add, all, [] { return binary_cases(OpType::Add); }},
-      {OpType::Mul, all, [] { return binary_cases(OpType::Mul); }},
-      {OpType::Sub, all, [] { return binary_family_cases(OpType::Sub); }},
-      {OpType::Maximum, all, [] { return binary_family_cases(OpType::Maximum); }},
-      {OpType::Minimum, all, [] { return binary_family_cases(OpType::Minimum); }},
-      {OpType::SquaredDifference, all, [] { return binary_family_cases(OpType::SquaredDifference); }},
-      {OpType::Div, all, [] { return binary_family_cases(OpType::Div); }},
-      {OpType::AveragePool2D, all, [] { return pool_cases(OpType::AveragePool2D); }},
-      {OpType::MaxPool2D, all, [] { return pool_cases(OpType::MaxPool2D); }},
-      {OpType::Mean, all, mean_cases},
+  static const std::vector<Entry> t =
+      {
+          {OpType::Conv2D, all, conv2d_cases},
+          {OpType::DepthwiseConv2D, all, depthwise_conv2d_cases},
+          {OpType::FullyConnected, all, fully_connected_cases},
+          {OpType::Add, all, [] { return binary_cases(OpType::Add); }},
+          {OpType::Mul, all, [] { return binary_cases(OpType::Mul); }},
+          {OpType::Sub, all, [] { return binary_family_cases(OpType::Sub); }},
+          {OpType::Maximum, all, [] { return binary_family_cases(OpType::Maximum); }},
+          {OpType::Minimum, all,
+           [] {
+    std::vector<Case> v = binary_family_cases(OpType::Minimum);
+    for (ClipCase& c : clip_fusion_cases()) v.push_back(std::move(c.c));
+    return v;
+           }},
+          {OpType::SquaredDifference, all, [] { return binary_family_cases(OpType::SquaredDifference); }},
+          {OpType::Div, all,
+           [] {
+    return binary_family_cases(OpType::Div);
+           }},
+                                  {OpType::AveragePool2D, all,
+                                   [] {
+    return pool_cases(OpType::AveragePool2D);
+                                   }},
+      {OpType::MaxPool2D, all, [] { return pool_cases(OpType::MaxPool2D); }}, {OpType::Mean, all, mean_cases},
       {OpType::Sum, all, [] { return reduce_cases(OpType::Sum); }},
       {OpType::ReduceMax, all, [] { return reduce_cases(OpType::ReduceMax); }},
       {OpType::ReduceMin, all, [] { return reduce_cases(OpType::ReduceMin); }},
       {OpType::ReduceProd, float_only, [] { return reduce_cases(OpType::ReduceProd); }},
-      {OpType::Concatenation, all, concatenation_cases},
-      {OpType::Reshape, all, reshape_cases},
-      {OpType::Squeeze, all, squeeze_cases},
-      {OpType::Pad, all, pad_cases},
-      {OpType::Slice, all, slice_cases},
-      {OpType::StridedSlice, all, strided_slice_cases},
-      {OpType::Transpose, all, transpose_cases},
-      {OpType::DepthToSpace, all, depth_to_space_cases},
-      {OpType::SpaceToDepth, all, space_to_depth_cases},
-      {OpType::Gather, all, gather_cases},
-      {OpType::Softmax, all, softmax_cases},
+      {OpType::Concatenation, all, concatenation_cases}, {OpType::Reshape, all, reshape_cases},
+      {OpType::Squeeze, all, squeeze_cases}, {OpType::Pad, all, pad_cases}, {OpType::Slice, all, slice_cases},
+      {OpType::StridedSlice, all, strided_slice_cases}, {OpType::Transpose, all, transpose_cases},
+      {OpType::DepthToSpace, all, depth_to_space_cases}, {OpType::SpaceToDepth, all, space_to_depth_cases},
+      {OpType::Gather, all, gather_cases}, {OpType::Softmax, all, softmax_cases},
       {OpType::Logistic, all, [] { return unary_cases(OpType::Logistic); }},
       {OpType::Relu, all, [] { return unary_cases(OpType::Relu); }},
       {OpType::Relu6, all, [] { return unary_cases(OpType::Relu6); }},
       {OpType::HardSwish, all, [] { return unary_cases(OpType::HardSwish); }},
-      {OpType::LeakyRelu, all, leaky_relu_cases},
-      {OpType::ResizeBilinear, all, resize_bilinear_cases},
+      {OpType::LeakyRelu, all, leaky_relu_cases}, {OpType::ResizeBilinear, all, resize_bilinear_cases},
       {OpType::ResizeNearestNeighbor, all, resize_nearest_neighbor_cases},
       {OpType::Dequantize, no_grad, dequantize_cases, bit(Path::Fp32) | bit(Path::GradFd),
        "its float kernel and identity gradient serve float or constant inputs only, which import folds away"},
@@ -2967,22 +3062,14 @@ const std::vector<Entry>& table() {
       {OpType::Log, no_oracle, [] { return math_cases(OpType::Log); }, bit(Path::Tflite), kOracleTooOld},
       {OpType::Tanh, all, [] { return math_cases(OpType::Tanh); }},
       {OpType::Elu, all, [] { return math_cases(OpType::Elu); }},
-      {OpType::ReluN1To1, all, [] { return math_cases(OpType::ReluN1To1); }},
-      {OpType::Prelu, all, prelu_cases},
+      {OpType::ReluN1To1, all, [] { return math_cases(OpType::ReluN1To1); }}, {OpType::Prelu, all, prelu_cases},
       // POW: TFLite's kernels are float32 and int32 only (pow.cc), so no 8-bit paths.
-      {OpType::Pow, float_only, pow_cases},
-      {OpType::MirrorPad, all, mirror_pad_cases},
-      {OpType::Tile, all, tile_cases},
-      {OpType::LogSoftmax, all, log_softmax_cases},
-      {OpType::TransposeConv, all, transpose_conv_cases},
-      {OpType::Split, all, split_cases},
-      {OpType::SplitV, all, split_v_cases},
-      {OpType::Unpack, all, unpack_cases},
-      {OpType::Pack, all, pack_cases},
-      {OpType::BatchMatmul, all, batch_matmul_cases},
-      {OpType::L2Normalization, all, l2_normalization_cases},
-      {OpType::Cast, all, cast_cases},
-  };
+      {OpType::Pow, float_only, pow_cases}, {OpType::MirrorPad, all, mirror_pad_cases}, {OpType::Tile, all, tile_cases},
+      {OpType::LogSoftmax, all, log_softmax_cases}, {OpType::TransposeConv, all, transpose_conv_cases},
+      {OpType::Split, all, split_cases}, {OpType::SplitV, all, split_v_cases}, {OpType::Unpack, all, unpack_cases},
+      {OpType::Pack, all, pack_cases}, {OpType::BatchMatmul, all, batch_matmul_cases},
+      {OpType::L2Normalization, all, l2_normalization_cases}, {OpType::Cast, all, cast_cases},
+      };
   return t;
 }
 
@@ -3090,5 +3177,40 @@ TEST_SUITE("ops") {
     std::printf("conformance: cases run per operator and path\n%s", counts.c_str());
     std::fflush(stdout);
     for (const std::string& p : problems) FAIL_CHECK(p);
+  }
+
+  // The conformance cases above check the clipped values on every path; this checks which MINIMUMs an inference
+  // session runs inside the convolution (no MINIMUM in its per-op profile) on the float and every 8-bit path.
+  TEST_CASE("clip fusion: a MINIMUM by a constant bound runs inside the convolution before it") {
+    using namespace tare::test;
+    using namespace tare::test::conformance;
+    auto ctx = gpu();
+    if (!ctx) return;
+    const Q8Path paths[] = {{true, Q8Dot::Off, "packed"},
+                            {true, Q8Dot::On, "packed dot"},
+                            {false, Q8Dot::Off, "storage"},
+                            {false, Q8Dot::On, "storage dot"}};
+    int fused = 0, kept = 0;
+    for (ClipCase& cc : clip_fusion_cases()) {
+      INFO(cc.c.name);
+      tare::Graph g = cc.c.graph;
+      tare::infer_shapes(g);
+      const bool q8 = tare::ops::is_q8(g.tensors[(size_t)g.outputs[0]]);
+      for (const Q8Path& path : paths) {
+        if (!q8 && &path != &paths[0]) break;
+        if (!q8_path_offered(*ctx, path)) continue;
+        INFO(path.name);
+        tare::SessionOptions o;
+        o.profiling = true;
+        tare::Session s = q8_session(ctx, g, path, o);
+        s.run();
+        int minimums = 0;
+        for (const auto& [region, ms] : s.profile()) minimums += region.rfind("MINIMUM#", 0) == 0;
+        CHECK(minimums == (cc.fused ? 0 : 1));
+        (cc.fused ? fused : kept)++;
+      }
+    }
+    std::printf("clip fusion: %d sessions fused the MINIMUM, %d kept it\n", fused, kept);
+    check_validation();
   }
 }

@@ -82,6 +82,28 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     grad_unused_[q] = 1;
     return f;
   }
+  int claim_clip(const Op& op) override {
+    if (!o_.fuse_clips || o_.training || op.outputs.size() != 1 || &op < g_.ops.data() ||
+        &op >= g_.ops.data() + g_.ops.size())
+      return -1;
+    const int t = op.outputs[0];
+    const int m = sole_reader_[(size_t)t];
+    if (m < 0 || graph_output_[(size_t)t] || (!o_.keep_until.empty() && o_.keep_until[(size_t)t] >= 0)) return -1;
+    const Op& mo = g_.ops[(size_t)m];
+    if (mo.type != OpType::Minimum || mo.inputs.size() != 2 || mo.inputs[0] != t || mo.outputs.size() != 1) return -1;
+    const int c = mo.inputs[1];
+    if (c < 0 || c == t || !g_.tensors[c].is_const) return -1;
+    const Tensor &x = g_.tensors[t], &y = g_.tensors[mo.outputs[0]], &k = g_.tensors[c];
+    if (x.shape.empty() || x.shape != y.shape || x.dtype != y.dtype || k.dtype != x.dtype) return -1;
+    if (x.dtype != DType::F32 && !(ops::is_q8(x) && x.quant.scale.size() == 1 && x.quant.zero_point.size() == 1 &&
+                                   x.quant.scale == y.quant.scale && x.quant.zero_point == y.quant.zero_point &&
+                                   k.quant.scale == y.quant.scale && k.quant.zero_point == y.quant.zero_point))
+      return -1;
+    const int channels = x.shape.back();
+    if (k.elements() != 1 && !(k.elements() == channels && k.shape.back() == channels)) return -1;
+    clip_fused_[(size_t)m] = 1;
+    return c;
+  }
   bool fake_quant_folded(const Op& fq) const override {
     return !folded_.empty() && &fq >= g_.ops.data() && &fq < g_.ops.data() + g_.ops.size() &&
            folded_[(size_t)(&fq - g_.ops.data())];
@@ -216,7 +238,20 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
                  "graph output '" + g_.tensors[t].name + "' has type " + dtype_name(g_.tensors[t].dtype) +
                      " (float32, int8 and uint8 are supported)");
 
-    // Kernels (and the constants they pack), aliases.
+    // Each tensor's only reader (for claim_clip; -1: none or several) and the graph outputs.
+    sole_reader_.assign(nt, -1);
+    graph_output_.assign(nt, 0);
+    clip_fused_.assign(g_.ops.size(), 0);
+    std::vector<int> reads(nt, 0);
+    for (size_t i = 0; i < g_.ops.size(); i++)
+      for (int in : g_.ops[i].inputs)
+        if (in >= 0 && reads[(size_t)in]++ == 0) sole_reader_[(size_t)in] = (int)i;
+    for (size_t t = 0; t < nt; t++)
+      if (reads[t] != 1) sole_reader_[t] = -1;
+    for (int t : g_.outputs) graph_output_[(size_t)t] = 1;
+
+    // Kernels (and the constants they pack), aliases.  A MINIMUM whose clip its input's producer took over
+    // (claim_clip) is an alias of that input: the producer writes the clipped values there.
     kernels_.resize(g_.ops.size());
     for (size_t i = 0; i < g_.ops.size(); i++) {
       const Op& op = g_.ops[i];
@@ -224,7 +259,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
         TARE_CHECK(supported(g_.tensors[out]), TARE_ERROR_UNSUPPORTED,
                    "operator " + std::to_string(op.source_index) + " (" + op_name(op.type) + "): output type " +
                        dtype_name(g_.tensors[out].dtype) + " is not supported (float32, int8, uint8)");
-      if (ops::is_alias(g_, op)) {
+      if (ops::is_alias(g_, op) || clip_fused_[i]) {
         alias_of_[op.outputs[0]] = op.inputs[0];
         continue;
       }
@@ -462,6 +497,9 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   std::vector<int> first_grad_writer_, readers_, producer_;
   std::vector<char> seeded_, grad_stored_, grad_unused_, folded_;
   int grad_op_ = -1;
+  // claim_clip: each tensor's only reader (-1: none or several), the graph outputs, the MINIMUMs taken over.
+  std::vector<int> sole_reader_;
+  std::vector<char> graph_output_, clip_fused_;
   uint64_t zeroed_grad_bytes_ = 0;  // the gradients [0, this) need zeroing before a backward pass
   std::unique_ptr<vk::Buffer> arena_, constants_buf_;
   std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;

@@ -67,14 +67,19 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op) {
           packed[vec * 4 + oc % 4] = w[(((size_t)oc * KH + ky) * KW + kx) * IC + ic];
         }
   const ConstSlice weights = b.add_constant_floats(packed);
-  const ConstSlice bias = b.add_constant_floats(conv_float_bias(b, op, OC, OC4, where));
+  // A granted clip's bounds follow the bias in its binding (the shaders' CLIP).
+  const int clip = b.claim_clip(op);
+  std::vector<float> bias_values = conv_float_bias(b, op, OC, OC4, where);
+  append_clip(b, clip, OC, OC4, bias_values);
+  const ConstSlice bias = b.add_constant_floats(bias_values);
   if (op.inputs.size() > 2 && op.inputs[2] >= 0) b.note_constant(op.inputs[2], bias);
   std::vector<Binding> bindings = {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(bias),
                                    Binding::t(op.outputs[0])};
   if (conv_is_gemm(cs, pr, pads)) {
     const GemmPush push{(int32_t)so.rows(), IC4, OC4};
     const int tp = gemm_tile_pixels(), tc = gemm_tile_groups();
-    auto p = b.pipeline("conv2d_1x1", {act_code(pr.activation), (uint32_t)tp, (uint32_t)tc}, sizeof(GemmPush), 4, 64);
+    auto p = b.pipeline("conv2d_1x1", {act_code(pr.activation), (uint32_t)tp, (uint32_t)tc, clip >= 0 ? 1u : 0u},
+                        sizeof(GemmPush), 4, 64);
     return make_dispatch(std::move(p), std::move(bindings), push,
                          grid_xz((so.rows() + tp - 1) / tp, 64, div_up(OC4, tc)));
   }
@@ -84,7 +89,7 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op) {
   auto p =
       b.pipeline("conv2d",
                  {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
-                  (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)tp, (uint32_t)tc},
+                  (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)tp, (uint32_t)tc, clip >= 0 ? 1u : 0u},
                  sizeof(ConvPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p), std::move(bindings), push, window_grid(so, xt, div_up(OC4, tc)));
 }

@@ -42,7 +42,11 @@ KernelPtr make_depthwise_conv2d(BuildContext& b, const Op& op) {
       for (int oc = 0; oc < OC; oc++)
         packed[((size_t)(ky * KW + kx) * OC4) * 4 + oc] = w[((size_t)ky * KW + kx) * OC + oc];
   const ConstSlice weights = b.add_constant_floats(packed);
-  const ConstSlice bias = b.add_constant_floats(conv_float_bias(b, op, OC, OC4, where));
+  // A granted clip's bounds follow the bias in its binding (the shader's CLIP).
+  const int clip = b.claim_clip(op);
+  std::vector<float> bias_values = conv_float_bias(b, op, OC, OC4, where);
+  append_clip(b, clip, OC, OC4, bias_values);
+  const ConstSlice bias = b.add_constant_floats(bias_values);
   if (op.inputs.size() > 2 && op.inputs[2] >= 0) b.note_constant(op.inputs[2], bias);
   const int tp = std::min(dw_tile(), so.w);
   const int xt = x_tiles(so.w, tp);
@@ -50,7 +54,7 @@ KernelPtr make_depthwise_conv2d(BuildContext& b, const Op& op) {
   auto p =
       b.pipeline("depthwise_conv2d",
                  {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
-                  (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)mult, (uint32_t)tp},
+                  (uint32_t)pr.dilation_w, act_code(pr.activation), (uint32_t)mult, (uint32_t)tp, clip >= 0 ? 1u : 0u},
                  sizeof(DwPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p),
                        {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(bias), Binding::t(op.outputs[0])},

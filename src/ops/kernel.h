@@ -115,6 +115,13 @@ class BuildContext {
   // built from the last operator to the first, so a FAKE_QUANT learns it was folded (fake_quant_folded) in time.
   virtual int claim_fake_quant_fold(const Op& op, int slot) { return (void)op, (void)slot, -1; }
   virtual bool fake_quant_folded(const Op& fq) const { return (void)fq, false; }
+  // Inference: `op`'s kernel asks to apply the MINIMUM that reads its output and a constant bound (one value or one
+  // per output channel: cross-layer equalization's RELU6 bound, quant/equalize.cpp), so that the MINIMUM runs no
+  // pass of its own.  Returns the bound's tensor where granted (the output is the MINIMUM's first operand, has no other
+  // reader and is no graph output; the MINIMUM's output then shares the storage `op` writes); the kernel must store
+  // what the MINIMUM would: floats `v < c ? v : c`, 8-bit min(v, c) of the raw values (one shared quantization).
+  // -1 elsewhere.  Values: clip_floats / clip_q8 (op_common.h).
+  virtual int claim_clip(const Op& op) { return (void)op, -1; }
   // A cached pipeline (see vk::Context::pipeline).
   std::shared_ptr<vk::Pipeline> pipeline(const std::string& base, const std::vector<uint32_t>& spec,
                                          uint32_t push_bytes, uint32_t bindings, uint32_t lx, uint32_t ly = 1,

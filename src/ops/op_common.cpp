@@ -285,6 +285,29 @@ std::vector<float> conv_float_bias(BuildContext& b, const Op& op, int channels, 
   return bias;
 }
 
+void append_clip(BuildContext& b, int clip, int channels, int groups, std::vector<float>& values) {
+  if (clip < 0) return;
+  const std::vector<float> v = b.constant_as_float(clip);
+  TARE_CHECK(v.size() == 1 || (int)v.size() == channels, TARE_ERROR_INTERNAL, "clip bound size mismatch");
+  const size_t base = values.size();
+  values.resize(base + (size_t)groups * 4, 0.0f);
+  for (int c = 0; c < channels; c++) values[base + (size_t)c] = v[v.size() == 1 ? 0 : (size_t)c];
+}
+
+void append_clip(const Graph& g, int clip, int channels, int groups, std::vector<int32_t>& values) {
+  if (clip < 0) return;
+  const Tensor& t = g.tensors[(size_t)clip];
+  const int64_t n = t.elements();
+  TARE_CHECK(is_q8(t) && (n == 1 || n == channels) && t.data.size() >= (size_t)n, TARE_ERROR_INTERNAL,
+             "clip bound size mismatch");
+  const size_t base = values.size();
+  values.resize(base + (size_t)groups * 4, 127);
+  for (int c = 0; c < channels; c++) {
+    const uint8_t raw = t.data[n == 1 ? 0 : (size_t)c];
+    values[base + (size_t)c] = t.dtype == DType::U8 ? (int32_t)raw - 128 : (int32_t)(int8_t)raw;
+  }
+}
+
 namespace {
 
 // The rest of an FcGeometry from its tensors, si, units, depth and batch.

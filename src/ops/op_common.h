@@ -238,6 +238,12 @@ inline int x_tiles(int ow, int tile) { return (ow + tile - 1) / tile; }
 // Float bias of a convolution (optional third input) padded with zeros to `groups` vec4 groups ("bias size
 // mismatch" unless it has `channels` values).
 std::vector<float> conv_float_bias(BuildContext& b, const Op& op, int channels, int groups, const std::string& where);
+// Appends the bound of a clip granted by BuildContext::claim_clip (tensor `clip`: one value or one per channel), one
+// value per channel padded to `groups` vec4 groups, to a kernel's per-channel constants; nothing where clip < 0.
+// Floats pad with 0 (a padding lane's 0 stays 0); 8-bit bounds are device values (uint8 - 128) padded with 127 (the
+// shaders write padding lanes as the zero point anyway).
+void append_clip(BuildContext& b, int clip, int channels, int groups, std::vector<float>& values);
+void append_clip(const Graph& g, int clip, int channels, int groups, std::vector<int32_t>& values);
 
 // The push-constant head shared by the window convolution shaders (float and 8-bit, general and depthwise).
 struct ConvHead {

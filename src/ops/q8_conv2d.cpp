@@ -87,7 +87,8 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
     TARE_CHECK(KW <= chunk, TARE_ERROR_UNSUPPORTED,
                where + "filter wider than " + std::to_string(chunk) + " (exact float accumulation)");
   }
-  const ConstSlice qtable = q8conv::add_table(b, qp, fold, OC);
+  const int clip = b.claim_clip(op);
+  const ConstSlice qtable = q8conv::add_table(b, qp, fold, OC, clip);
   std::vector<Binding> bindings = {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable),
                                    Binding::t(op.outputs[0])};
   TARE_CHECK(so.rows() * std::max(IC4, OC4) < INT32_MAX && (int64_t)si.rows() * IC4 < INT32_MAX, TARE_ERROR_UNSUPPORTED,
@@ -100,8 +101,8 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
     const int tp = (int)std::min<int64_t>(kGemmTP, so.rows()), tc = std::min({kGemmTC, max_tc, OC4});
     const uint32_t chunked = !dot && IC4 > chunk ? 1 : 0;
     const GemmPush push{(int32_t)so.rows(), IC4, OC4, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk};
-    auto p = b.pipeline_q8("q8_conv2d_1x1", true, {(uint32_t)tp, (uint32_t)tc, wzp, rq, chunked}, sizeof(GemmPush), 4,
-                           64);
+    auto p = b.pipeline_q8("q8_conv2d_1x1", true, {(uint32_t)tp, (uint32_t)tc, wzp, rq, chunked, clip >= 0 ? 1u : 0u},
+                           sizeof(GemmPush), 4, 64);
     return make_dispatch(std::move(p), std::move(bindings), push,
                          grid_xz((so.rows() + tp - 1) / tp, 64, div_up(OC4, tc)));
   }
@@ -112,7 +113,7 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   auto p =
       b.pipeline_q8("q8_conv2d", true,
                     {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
-                     (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, wzp, rq, chunked},
+                     (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, wzp, rq, chunked, clip >= 0 ? 1u : 0u},
                     sizeof(ConvPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p), std::move(bindings), push, window_grid(so, xt, div_up(OC4, tc)));
 }

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/fixed_point.h"
 #include "ops/kernel.h"
+#include "ops/op_common.h"
 
 namespace tare::ops::q8conv {
 
@@ -179,8 +180,11 @@ inline int32_t fold_bias_float(int32_t bias, int32_t xz, uint32_t sum_wz) {
 }
 
 // The per-channel table the shaders read: per group of 4 output channels, 4 ivec4: bias (folded), multiplier,
-// shift, weight zero point.  Padding channels get zeros (their outputs are written as the output zero point).
-inline ConstSlice add_table(BuildContext& b, const Params& p, const std::vector<int32_t>& bias, int channels) {
+// shift, weight zero point.  Padding channels get zeros (their outputs are written as the output zero point).  A
+// granted clip (BuildContext::claim_clip; clip >= 0) adds one ivec4 of bounds per group after the table (the shaders'
+// CLIP: qp[OC4 * 4 + oc4]).
+inline ConstSlice add_table(BuildContext& b, const Params& p, const std::vector<int32_t>& bias, int channels,
+                            int clip = -1) {
   const int c4 = (channels + 3) / 4;
   std::vector<int32_t> t((size_t)c4 * 16, 0);
   for (int c = 0; c < channels; c++) {
@@ -190,6 +194,7 @@ inline ConstSlice add_table(BuildContext& b, const Params& p, const std::vector<
     t[base + 8] = p.shift[c];
     t[base + 12] = p.wzp[c];
   }
+  append_clip(b.graph(), clip, channels, c4, t);
   return b.add_constant_bytes(t.data(), t.size() * 4);
 }
 

@@ -41,7 +41,8 @@ KernelPtr make_q8_depthwise_conv2d(BuildContext& b, const Op& op) {
     for (int oc = 0; oc < OC; oc++)
       wf[(size_t)t * OC4 * 4 + oc] = (float)(qp.weight((int64_t)t * OC + oc) - qp.wzp[(size_t)oc]);
   const ConstSlice weights = b.add_constant_bytes(wf.data(), wf.size() * sizeof(float));
-  const ConstSlice qtable = q8conv::add_table(b, qp, qp.bias, OC);
+  const int clip = b.claim_clip(op);
+  const ConstSlice qtable = q8conv::add_table(b, qp, qp.bias, OC, clip);
 
   TARE_CHECK(so.rows() * OC4 < INT32_MAX && si.rows() * si.c4() < INT32_MAX, TARE_ERROR_UNSUPPORTED,
              where + "tensor too large");
@@ -52,7 +53,7 @@ KernelPtr make_q8_depthwise_conv2d(BuildContext& b, const Op& op) {
   auto p =
       b.pipeline_q8("q8_depthwise_conv2d", false,
                     {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
-                     (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp, q8conv::rq_mode(qp)},
+                     (uint32_t)pr.dilation_w, (uint32_t)mult, (uint32_t)tp, q8conv::rq_mode(qp), clip >= 0 ? 1u : 0u},
                     sizeof(DwPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p),
                        {Binding::t(op.inputs[0]), Binding::c(weights), Binding::c(qtable), Binding::t(op.outputs[0])},
