@@ -333,8 +333,10 @@ TARE_API void tare_pipeline_report_init_sized(tare_pipeline_report* report, size
 TARE_API tare_status tare_session_pipelines(const tare_session* session, tare_pipeline_report* report);
 
 /* Per-op GPU time of the last run (profiling must be on, and the device must have timestamps).
-   Op `i` (0 <= i < count) is described by name (e.g. "CONV_2D#3") and its time in milliseconds.  The
-   returned string pointer stays valid until the session is destroyed. */
+   Op `i` (0 <= i < count) is described by name (e.g. "CONV_2D#3") and its time in milliseconds.  An operator that
+   runs no kernel of its own has no entry: a RESHAPE that keeps the layout, and a MINIMUM by a constant bound that
+   the convolution before it applies (equalization's RELU6 clip).  The returned string pointer stays valid until
+   the session is destroyed. */
 TARE_API tare_status tare_session_profile_count(const tare_session* session, uint32_t* count);
 TARE_API tare_status tare_session_profile_entry(const tare_session* session, uint32_t index, const char** name,
                                                 double* milliseconds);
