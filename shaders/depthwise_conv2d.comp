@@ -46,7 +46,6 @@ void main() {
   int oy = nz - n * p.OH;
   AVEC4 acc[TP];
   AVEC4 b = AVEC4(bias[oc4]);
-  AVEC4 bound = CLIP ? AVEC4(bias[p.OC4 + oc4]) : AVEC4(0);
   for (int t = 0; t < TP; t++) acc[t] = b;
   int ix0 = ox0 * SW - p.pad_l;
   for (int ky = 0; ky < KH; ky++) {
@@ -63,6 +62,7 @@ void main() {
       for (int t = 0; t < TP; t++) acc[t] += col[t * SW + kx * DW] * wv;
     }
   }
+  AVEC4 bound = CLIP ? AVEC4(bias[p.OC4 + oc4]) : AVEC4(0);  // read after the loop, as the other kernels
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4 + oc4;
   for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;

@@ -44,9 +44,7 @@ KernelPtr make_depthwise_conv2d(BuildContext& b, const Op& op) {
   const ConstSlice weights = b.add_constant_floats(packed);
   // A granted clip's bounds follow the bias in its binding (the shader's CLIP).
   const int clip = b.claim_clip(op);
-  std::vector<float> bias_values = conv_float_bias(b, op, OC, OC4, where);
-  append_clip(b, clip, OC, OC4, bias_values);
-  const ConstSlice bias = b.add_constant_floats(bias_values);
+  const ConstSlice bias = b.add_constant_floats(conv_float_bias(b, op, OC, OC4, where, clip));
   if (op.inputs.size() > 2 && op.inputs[2] >= 0) b.note_constant(op.inputs[2], bias);
   const int tp = std::min(dw_tile(), so.w);
   const int xt = x_tiles(so.w, tp);

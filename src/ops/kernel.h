@@ -120,7 +120,7 @@ class BuildContext {
   // pass of its own.  Returns the bound's tensor where granted (the output is the MINIMUM's first operand, has no other
   // reader and is no graph output; the MINIMUM's output then shares the storage `op` writes); the kernel must store
   // what the MINIMUM would: floats `v < c ? v : c`, 8-bit min(v, c) of the raw values (one shared quantization).
-  // -1 elsewhere.  Values: clip_floats / clip_q8 (op_common.h).
+  // -1 elsewhere.  The bounds: append_clip (op_common.h).
   virtual int claim_clip(const Op& op) { return (void)op, -1; }
   // A cached pipeline (see vk::Context::pipeline).
   std::shared_ptr<vk::Pipeline> pipeline(const std::string& base, const std::vector<uint32_t>& spec,

@@ -275,13 +275,15 @@ bool conv_is_gemm(const ConvShapes& s, const OpParams& p, WindowPads pads) {
          s.si.h == s.so.h && s.si.w == s.so.w;
 }
 
-std::vector<float> conv_float_bias(BuildContext& b, const Op& op, int channels, int groups, const std::string& where) {
+std::vector<float> conv_float_bias(BuildContext& b, const Op& op, int channels, int groups, const std::string& where,
+                                   int clip) {
   std::vector<float> bias((size_t)groups * 4, 0.0f);
   if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
     std::vector<float> bv = b.constant_as_float(op.inputs[2]);
     TARE_CHECK((int)bv.size() == channels, TARE_ERROR_INVALID_MODEL, where + "bias size mismatch");
     std::copy(bv.begin(), bv.end(), bias.begin());
   }
+  append_clip(b, clip, channels, groups, bias);
   return bias;
 }
 

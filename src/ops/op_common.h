@@ -236,8 +236,9 @@ bool conv_is_gemm(const ConvShapes& s, const OpParams& p, WindowPads pads);
 // Output pixel tiles of `tile` pixels along W: ceil(OW / tile).
 inline int x_tiles(int ow, int tile) { return (ow + tile - 1) / tile; }
 // Float bias of a convolution (optional third input) padded with zeros to `groups` vec4 groups ("bias size
-// mismatch" unless it has `channels` values).
-std::vector<float> conv_float_bias(BuildContext& b, const Op& op, int channels, int groups, const std::string& where);
+// mismatch" unless it has `channels` values), followed by a granted clip's bounds (append_clip; clip >= 0).
+std::vector<float> conv_float_bias(BuildContext& b, const Op& op, int channels, int groups, const std::string& where,
+                                   int clip = -1);
 // Appends the bound of a clip granted by BuildContext::claim_clip (tensor `clip`: one value or one per channel), one
 // value per channel padded to `groups` vec4 groups, to a kernel's per-channel constants; nothing where clip < 0.
 // Floats pad with 0 (a padding lane's 0 stays 0); 8-bit bounds are device values (uint8 - 128) padded with 127 (the
