@@ -159,3 +159,9 @@ int round_div_exact(uint xbits, uint scale_bits) {
   }
   return neg ? -r : r;
 }
+
+// QUANTIZE of one float (its bits) to the device value: clamp(round(x / scale) + zero point) into the output type's
+// range, uint8 shifted to int8 (zo_raw: the output's own zero point plus flip; flip: 128 for uint8, else 0).
+int quantize_value(uint xbits, uint scale_bits, int zo_raw, int flip) {
+  return clamp(round_div_exact(xbits, scale_bits) + zo_raw, -128 + flip, 127 + flip) - flip;
+}

@@ -32,7 +32,6 @@ void main() {
   uvec4 bits = src[idx];
 #endif
   ivec4 v;
-  for (int l = 0; l < 4; l++)
-    v[l] = clamp(round_div_exact(bits[l], p.scale_bits) + p.zo_raw, -128 + p.flip, 127 + p.flip) - p.flip;
+  for (int l = 0; l < 4; l++) v[l] = quantize_value(bits[l], p.scale_bits, p.zo_raw, p.flip);
   dst[idx] = word_pack(q8_mask(v, g, p.C, p.zo_raw - p.flip));
 }

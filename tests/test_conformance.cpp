@@ -2464,10 +2464,31 @@ std::vector<Case> quantize_cases() {
   const std::vector<F> fq = {{{1, 7, 7, 3}, I8, 0.0078125f, 0}, {{2, 5, 3, 13}, I8, 0.023f, -7},
                              {{1, 9, 9, 33}, U8, 0.0117f, 128}, {{3, 17}, U8, 0.1f, 3},
                              {{1, 4, 4, 5}, I8, 0.3f, 100},     {{11}, I8, 1e-5f, 0}};
+  // fp16 sessions too: their QUANTIZE of a float graph input reads the caller's float32 values (claim_input_staging),
+  // so it quantizes exactly as the others do.
   for (const F& c : fq)
     v.push_back(
         make_case("float " + shape_name(c.shape) + " -> " + dtype_name(c.dt) + " scale " + std::to_string(c.scale),
-                  quantize_graph(c.shape, DType::F32, 0, 0, c.dt, c.scale, c.zp)));
+                  quantize_graph(c.shape, DType::F32, 0, 0, c.dt, c.scale, c.zp))
+            .only_paths(kAll));
+  // Two readers of the float input: neither reads the caller's floats from the staging (claim_input_staging), both
+  // the packed input.
+  {
+    Graph g = quantize_graph({2, 5, 3, 13}, DType::F32, 0, 0, I8, 0.023f, -7);
+    Tensor second = g.tensors[(size_t)g.outputs[0]];
+    second.name += "_u8";
+    second.dtype = U8;
+    second.quant.scale = {0.031f};
+    second.quant.zero_point = {128};
+    g.tensors.push_back(second);
+    const int o2 = (int)g.tensors.size() - 1;
+    Op q2 = g.ops[0];
+    q2.outputs = {o2};
+    q2.source_index = 1;
+    g.ops.push_back(q2);
+    g.outputs.push_back(o2);
+    v.push_back(make_case("float [2,5,3,13] read by two QUANTIZEs (int8, uint8)", g));
+  }
   // Halfway and special values, hand-checked: std::round(x / scale) in double (TFLite's AffineQuantize), half away
   // from zero, clamped; scale 0.1 (x / 0.1f is an inexact float32 division) and 0.5 (exact halves).
   {
@@ -2484,7 +2505,8 @@ std::vector<Case> quantize_cases() {
       v.push_back(make_case("halfway and special values, scale " + std::to_string(scale),
                             quantize_graph({(int)x.size()}, DType::F32, 0, 0, I8, scale, 0))
                       .fixed_floats({x})
-                      .expecting(want));
+                      .expecting(want)
+                      .only_paths(kAll));
     }
   }
   // Values within 24 ulps of (k + 0.5) * scale: any inexact division (float32 included) changes the result near
@@ -2506,7 +2528,8 @@ std::vector<Case> quantize_cases() {
     v.push_back(make_case("rounding boundaries, scale " + std::to_string(scale),
                           quantize_graph({(int)x.size()}, DType::F32, 0, 0, I8, scale, -1))
                     .fixed_floats({x})
-                    .expecting(want));
+                    .expecting(want)
+                    .only_paths(kAll));
   }
   // 8-bit -> 8-bit requantization: uint8 -> int8, multipliers below and above 1.
   struct R {
@@ -3211,6 +3234,47 @@ TEST_SUITE("ops") {
       }
     }
     std::printf("clip fusion: %d sessions fused the MINIMUM, %d kept it\n", fused, kept);
+    check_validation();
+  }
+
+  // The QUANTIZE cases above check the values on every path; this checks that an inference session's QUANTIZE of a
+  // float graph input reads the caller's floats from their staging (claim_input_staging): the input then has no
+  // device storage, so the activation arena holds the 8-bit output alone.
+  TEST_CASE("input staging: a QUANTIZE of a float graph input reads the caller's floats") {
+    using namespace tare::test;
+    using namespace tare::test::conformance;
+    auto ctx = gpu();
+    if (!ctx) return;
+    struct Form {
+      tare::Graph g;
+      bool staged;
+    };
+    tare::Graph two_readers;
+    for (Case& c : quantize_cases())
+      if (c.name.find("two QUANTIZEs") != std::string::npos) two_readers = c.graph;
+    REQUIRE(two_readers.ops.size() == 2);
+    tare::Graph also_output = quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0);
+    also_output.outputs.push_back(also_output.inputs[0]);
+    const Form forms[] = {{quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0), true},
+                          {quantize_graph({3, 17}, tare::DType::F32, 0, 0, U8, 0.1f, 3), true},
+                          {two_readers, false},
+                          {also_output, false}};
+    for (const Form& f : forms)
+      for (bool fp16 : {false, true}) {
+        if (fp16 && !(ctx->caps().fp16_arithmetic && ctx->caps().fp16_storage)) continue;
+        tare::SessionOptions o;
+        o.fp16 = fp16;
+        tare::Session s(ctx, f.g, o);
+        const tare::Tensor& in = s.input(0);
+        uint64_t outputs = 0;
+        for (int t : f.g.outputs)
+          if (t != f.g.inputs[0]) outputs += tare::ops::device_bytes(s.graph().tensors[(size_t)t], 1);
+        const uint64_t packed_input = tare::ops::device_bytes(in, fp16 ? 2 : 4);
+        INFO(in.name << (fp16 ? " fp16" : " fp32") << ": arena " << s.memory().activation_bytes << ", outputs "
+                     << outputs << ", packed input " << packed_input);
+        if (f.staged) CHECK(s.memory().activation_bytes < outputs + packed_input);
+        else CHECK(s.memory().activation_bytes >= outputs + packed_input);
+      }
     check_validation();
   }
 }

@@ -82,13 +82,18 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     grad_unused_[q] = 1;
     return f;
   }
-  int claim_clip(const Op& op) override {
-    if (!o_.fuse_clips || o_.training || op.outputs.size() != 1 || &op < g_.ops.data() ||
+  // The index of `op` in the graph for the inference fusions (claim_clip, claim_input_staging); -1 where they are off.
+  int fusing(const Op& op) const {
+    if (!o_.inference_fusions || o_.training || !o_.keep_until.empty() || &op < g_.ops.data() ||
         &op >= g_.ops.data() + g_.ops.size())
       return -1;
+    return (int)(&op - g_.ops.data());
+  }
+  int claim_clip(const Op& op) override {
+    if (fusing(op) < 0 || op.outputs.size() != 1) return -1;
     const int t = op.outputs[0];
     const int m = sole_reader_[(size_t)t];
-    if (m < 0 || graph_output_[(size_t)t] || (!o_.keep_until.empty() && o_.keep_until[(size_t)t] >= 0)) return -1;
+    if (m < 0 || graph_output_[(size_t)t]) return -1;
     const Op& mo = g_.ops[(size_t)m];
     if (mo.type != OpType::Minimum || mo.inputs.size() != 2 || mo.inputs[0] != t || mo.outputs.size() != 1) return -1;
     const int c = mo.inputs[1];
@@ -103,6 +108,18 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     if (k.elements() != 1 && !(k.elements() == channels && k.shape.back() == channels)) return -1;
     clip_fused_[(size_t)m] = 1;
     return c;
+  }
+  vk::BufferRange claim_input_staging(const Op& op) override {
+    const int i = fusing(op);
+    if (i < 0 || op.inputs.empty()) return {};
+    const int t = op.inputs[0];
+    const auto in = std::find(g_.inputs.begin(), g_.inputs.end(), t);
+    if (t < 0 || in == g_.inputs.end() || sole_reader_[(size_t)t] != i || graph_output_[(size_t)t] ||
+        g_.tensors[t].dtype != DType::F32)
+      return {};
+    staged_only_[(size_t)t] = 1;
+    const vk::Buffer* staging = inputs_[(size_t)(in - g_.inputs.begin())].get();
+    return {staging, 0, staging->size()};
   }
   bool fake_quant_folded(const Op& fq) const override {
     return !folded_.empty() && &fq >= g_.ops.data() && &fq < g_.ops.data() + g_.ops.size() &&
@@ -238,10 +255,26 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
                  "graph output '" + g_.tensors[t].name + "' has type " + dtype_name(g_.tensors[t].dtype) +
                      " (float32, int8 and uint8 are supported)");
 
-    // Each tensor's only reader (for claim_clip; -1: none or several) and the graph outputs.
+    // Staging for inputs and outputs (dense, in the tensor's own dtype), before the kernels: a kernel may read an
+    // input's staging directly (claim_input_staging).
+    for (int t : g_.inputs) {
+      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      check_binding_size(g_.tensors[t], bytes);
+      inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
+      report.staging_bytes += bytes;
+    }
+    for (int t : g_.outputs) {
+      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
+      check_binding_size(g_.tensors[t], bytes);
+      outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
+      report.staging_bytes += bytes;
+    }
+
+    // Each tensor's only reader (for the inference fusions; -1: none or several) and the graph outputs.
     sole_reader_.assign(nt, -1);
     graph_output_.assign(nt, 0);
     clip_fused_.assign(g_.ops.size(), 0);
+    staged_only_.assign(nt, 0);
     std::vector<int> reads(nt, 0);
     for (size_t i = 0; i < g_.ops.size(); i++)
       for (int in : g_.ops[i].inputs)
@@ -289,7 +322,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     const int steps = (int)g_.ops.size() + 1;
     std::vector<int> first(nt, -1), last(nt, -1);
     auto touch = [&](int t, int step) {
-      if (t < 0 || g_.tensors[t].is_const) return;
+      if (t < 0 || g_.tensors[t].is_const || staged_only_[(size_t)t]) return;
       int r = root_of(t);
       if (first[r] < 0 || step < first[r]) first[r] = step;
       last[r] = std::max(last[r], step);
@@ -348,21 +381,9 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     report.constant_bytes = constants_.size();
     std::vector<uint8_t>().swap(constants_);
 
-    // Staging for inputs and outputs (dense float32).
-    for (int t : g_.inputs) {
-      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
-      check_binding_size(g_.tensors[t], bytes);
-      inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
-      report.staging_bytes += bytes;
-    }
-    for (int t : g_.outputs) {
-      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
-      check_binding_size(g_.tensors[t], bytes);
-      outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
-      report.staging_bytes += bytes;
-    }
     for (size_t i = 0; i < g_.inputs.size(); i++) {
       const int t = g_.inputs[i];
+      if (staged_only_[(size_t)t]) continue;  // its reader reads the staging
       input_io_.push_back(io_dispatch(true, g_.tensors[t], {inputs_[i].get(), 0, inputs_[i]->size()}, tensor(t)));
     }
     for (size_t i = 0; i < g_.outputs.size(); i++) {
@@ -391,7 +412,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     rec_->begin();
     record_inputs(*rec_);
     if (after)
-      for (int t : g_.inputs) after(*rec_, t);
+      for (int t : g_.inputs)
+        if (!staged_only_[(size_t)t]) after(*rec_, t);
     record_ops(*rec_, 0, g_.ops.size(), after);
     record_outputs(*rec_);
     rec_->end();
@@ -497,9 +519,10 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   std::vector<int> first_grad_writer_, readers_, producer_;
   std::vector<char> seeded_, grad_stored_, grad_unused_, folded_;
   int grad_op_ = -1;
-  // claim_clip: each tensor's only reader (-1: none or several), the graph outputs, the MINIMUMs taken over.
+  // The inference fusions: each tensor's only reader (-1: none or several), the graph outputs, the MINIMUMs taken
+  // over (claim_clip), the graph inputs read from their staging alone (claim_input_staging).
   std::vector<int> sole_reader_;
-  std::vector<char> graph_output_, clip_fused_;
+  std::vector<char> graph_output_, clip_fused_, staged_only_;
   uint64_t zeroed_grad_bytes_ = 0;  // the gradients [0, this) need zeroing before a backward pass
   std::unique_ptr<vk::Buffer> arena_, constants_buf_;
   std::vector<std::unique_ptr<vk::Buffer>> inputs_, outputs_;

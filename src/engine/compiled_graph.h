@@ -31,10 +31,11 @@ struct PlanOptions {
   // training: where a FAKE_QUANT's output has one reader, that reader's backward kernel applies the FAKE_QUANT's
   // backward (ops/ste_fold.h) and the output's gradient is not computed.  False: every gradient is (tests).
   bool fold_fake_quant = true;
-  // A MINIMUM by a constant bound right after a convolution runs inside the convolution's kernel
-  // (ops::BuildContext::claim_clip).  Inference sessions only: the unclipped tensor then never exists, so a hook on it
-  // (record_run's after_tensor) would see the clipped values.
-  bool fuse_clips = false;
+  // Inference sessions only (no keep_until, no training): a MINIMUM by a constant bound right after a convolution
+  // runs inside the convolution's kernel (ops::BuildContext::claim_clip), and a QUANTIZE of a float graph input reads
+  // the caller's floats from their staging (claim_input_staging).  The unclipped tensor and the packed input then
+  // never exist, so a hook (record_run's after_tensor) would see the clipped values and skips the input.
+  bool inference_fusions = false;
   vk::FeatureOverride features;  // tests only
 };
 

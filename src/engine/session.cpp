@@ -9,7 +9,7 @@ PlanOptions inference_plan(const SessionOptions& o, const vk::FeatureOverride& f
   p.fp16 = o.fp16;
   p.batch = o.batch;
   p.profiling = o.profiling;
-  p.fuse_clips = true;
+  p.inference_fusions = true;
   p.features = features;
   return p;
 }

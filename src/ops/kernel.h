@@ -122,6 +122,11 @@ class BuildContext {
   // what the MINIMUM would: floats `v < c ? v : c`, 8-bit min(v, c) of the raw values (one shared quantization).
   // -1 elsewhere.  The bounds: append_clip (op_common.h).
   virtual int claim_clip(const Op& op) { return (void)op, -1; }
+  // Inference: `op`'s kernel asks to read graph input op.inputs[0] straight from its staging, as the caller wrote it
+  // (dense NHWC float32, the tensor's bytes()), rather than from device storage that a packing pass fills first.
+  // Returns the staging where granted (a float32 graph input that `op` alone reads, once, and that is no graph
+  // output): the input then gets neither that pass nor storage.  An empty range (no buffer) elsewhere.
+  virtual vk::BufferRange claim_input_staging(const Op& op) { return (void)op, vk::BufferRange{}; }
   // A cached pipeline (see vk::Context::pipeline).
   std::shared_ptr<vk::Pipeline> pipeline(const std::string& base, const std::vector<uint32_t>& spec,
                                          uint32_t push_bytes, uint32_t bindings, uint32_t lx, uint32_t ly = 1,

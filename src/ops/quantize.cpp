@@ -1,6 +1,6 @@
-// QUANTIZE (shaders/quantize.comp, quantize_requant.comp): float -> int8 / uint8 with TFLite's AffineQuantize
-// (float division emulated exactly on the GPU), and int8 / uint8 -> int8 / uint8 requantization (TFLite's Requantize,
-// multiplier double(in_scale) / double(out_scale)), as the integer reference computes them.
+// QUANTIZE (shaders/quantize.comp, quantize_input.comp, quantize_requant.comp): float -> int8 / uint8 with TFLite's
+// AffineQuantize (float division emulated exactly on the GPU), and int8 / uint8 -> int8 / uint8 requantization
+// (TFLite's Requantize, multiplier double(in_scale) / double(out_scale)), as the integer reference computes them.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -44,6 +44,13 @@ KernelPtr make_quantize(BuildContext& b, const Op& op) {
     uint32_t bits;
     std::memcpy(&bits, &os, 4);
     const int32_t pc[6] = {(int32_t)total, so.c, so.c4(), (int32_t)bits, device_zero_point(out) + flip_out, flip_out};
+    // A graph input is read as the caller wrote it (float32 whatever the session's precision), saving the pass that
+    // packs it into NHWC4 storage.
+    const vk::BufferRange staged = b.claim_input_staging(op);
+    if (staged.buffer) {
+      auto p = b.context().pipeline("quantize_input", {}, sizeof(pc), 2, kLocal, 1, 1);
+      return make_dispatch(std::move(p), {Binding::b(staged), Binding::t(op.outputs[0])}, pc, grid_xz(total, kLocal));
+    }
     auto p = b.pipeline("quantize", {}, sizeof(pc), 2, kLocal);
     return make_dispatch(std::move(p), bindings, pc, grid_xz(total, kLocal));
   }
