@@ -2432,8 +2432,9 @@ Graph quantize_graph(const std::vector<int>& shape, DType in_dt, float si, int z
   return b.g;
 }
 
-// float16-exact inputs (multiples of 1/64 in [-4, 4]) of a [2,3,5,7] float -> int8 QUANTIZE -> DEQUANTIZE chain:
-// the fp16 session quantizes them exactly; DEQUANTIZE's outputs are the float32 results rounded to float16.
+// float16-exact inputs (multiples of 1/64 in [-4, 4]) of a [2,3,5,7] float -> int8 QUANTIZE -> DEQUANTIZE chain.
+// The fp16 session reads and writes the graph's float input and output in float32 (claim_input_staging,
+// claim_output_staging), so its results are the float32 ones, exactly.
 Case fp16_chain_case() {
   Q8Builder b;
   const int x = b.input({2, 3, 5, 7});
@@ -2448,7 +2449,7 @@ Case fp16_chain_case() {
   for (size_t i = 0; i < in.size(); i++) in[i] = (float)((int)((i * 37) % 513) - 256) / 64.0f;
   return make_case("float -> int8 -> float chain, float16-exact inputs", b.g)
       .fixed_floats({in})
-      .fp16_within(1e-3)
+      .fp16_within(0)
       .only_paths(kAll);
 }
 
@@ -2561,7 +2562,8 @@ std::vector<Case> dequantize_cases() {
     std::vector<float> scales;
     std::vector<int64_t> zps;
   };
-  // int8 / uint8 -> float32 (exact), per-tensor and per-channel; fp16 sessions round the results to float16.
+  // int8 / uint8 -> float32 (exact), per-tensor and per-channel; exact on fp16 sessions too, which write a graph
+  // output's float32 values straight into its staging (claim_output_staging).
   const std::vector<D> cases = {{{1, 7, 7, 13}, I8, {0.0235f}, {-3}},
                                 {{2, 5, 3, 33}, U8, {0.0117f}, {128}},
                                 {{3, 1001}, U8, {0.1f}, {0}},
@@ -2577,8 +2579,17 @@ std::vector<Case> dequantize_cases() {
     v.push_back(make_case(std::string(dtype_name(c.dt)) + " " + shape_name(c.shape) +
                               (c.scales.size() > 1 ? " per-channel" : ""),
                           b.g)
-                    .fp16_within(1e-3)
+                    .fp16_within(0)
                     .only_paths(kAll));
+  }
+  // The output also read by an operator: written to device storage (float16 on fp16 sessions) and unpacked.
+  {
+    Q8Builder b;
+    const int x = b.q8_input({1, 7, 7, 13}, 0.0235f, -3, I8);
+    const int d = b.op(OpType::Dequantize, {x}, {1, 7, 7, 13});
+    b.output(d);
+    b.output(b.op(OpType::Add, {d, d}, {1, 7, 7, 13}));
+    v.push_back(make_case("INT8 [1,7,7,13], the output also read by an ADD", b.g).fp16_within(1e-3).only_paths(kAll));
   }
   v.push_back(fp16_chain_case());
   return v;
@@ -3237,43 +3248,48 @@ TEST_SUITE("ops") {
     check_validation();
   }
 
-  // The QUANTIZE cases above check the values on every path; this checks that an inference session's QUANTIZE of a
-  // float graph input reads the caller's floats from their staging (claim_input_staging): the input then has no
-  // device storage, so the activation arena holds the 8-bit output alone.
-  TEST_CASE("input staging: a QUANTIZE of a float graph input reads the caller's floats") {
+  // The QUANTIZE and DEQUANTIZE cases above check the values on every path; this checks which graph inputs and
+  // outputs an inference session keeps in their staging alone (claim_input_staging, claim_output_staging): a
+  // QUANTIZE of a float graph input reads the caller's floats, a DEQUANTIZE of a graph output writes the caller's
+  // floats, and that input or output then has no device storage.
+  TEST_CASE("graph edges: a QUANTIZE of a float input and a DEQUANTIZE of an output use the staging") {
     using namespace tare::test;
     using namespace tare::test::conformance;
     auto ctx = gpu();
     if (!ctx) return;
     struct Form {
+      std::string name;
       tare::Graph g;
+      bool input;  // the tensor in question: graph input 0, else graph output 0
       bool staged;
     };
-    tare::Graph two_readers;
-    for (Case& c : quantize_cases())
-      if (c.name.find("two QUANTIZEs") != std::string::npos) two_readers = c.graph;
-    REQUIRE(two_readers.ops.size() == 2);
-    tare::Graph also_output = quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0);
-    also_output.outputs.push_back(also_output.inputs[0]);
-    const Form forms[] = {{quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0), true},
-                          {quantize_graph({3, 17}, tare::DType::F32, 0, 0, U8, 0.1f, 3), true},
-                          {two_readers, false},
-                          {also_output, false}};
+    auto named = [](const std::vector<Case>& cases, const std::string& part) {
+      for (const Case& c : cases)
+        if (c.name.find(part) != std::string::npos) return c.graph;
+      FAIL("no case named '" << part << "'");
+      return tare::Graph{};
+    };
+    tare::Graph in_also_output = quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0);
+    in_also_output.outputs.push_back(in_also_output.inputs[0]);
+    tare::Graph out_twice = named(dequantize_cases(), "INT8 [1,7,7,13]");
+    out_twice.outputs.push_back(out_twice.outputs[0]);
+    const Form forms[] = {
+        {"QUANTIZE of the input", quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0), true, true},
+        {"QUANTIZE to uint8", quantize_graph({3, 17}, tare::DType::F32, 0, 0, U8, 0.1f, 3), true, true},
+        {"two QUANTIZEs of the input", named(quantize_cases(), "two QUANTIZEs"), true, false},
+        {"the input also an output", in_also_output, true, false},
+        {"DEQUANTIZE of the output", named(dequantize_cases(), "INT8 [1,7,7,13]"), false, true},
+        {"DEQUANTIZE per channel", named(dequantize_cases(), "per-channel"), false, true},
+        {"the output also read by an ADD", named(dequantize_cases(), "also read by an ADD"), false, false},
+        {"the output listed twice", out_twice, false, false}};
     for (const Form& f : forms)
       for (bool fp16 : {false, true}) {
         if (fp16 && !(ctx->caps().fp16_arithmetic && ctx->caps().fp16_storage)) continue;
+        INFO(f.name << (fp16 ? ", fp16" : ", fp32"));
         tare::SessionOptions o;
         o.fp16 = fp16;
         tare::Session s(ctx, f.g, o);
-        const tare::Tensor& in = s.input(0);
-        uint64_t outputs = 0;
-        for (int t : f.g.outputs)
-          if (t != f.g.inputs[0]) outputs += tare::ops::device_bytes(s.graph().tensors[(size_t)t], 1);
-        const uint64_t packed_input = tare::ops::device_bytes(in, fp16 ? 2 : 4);
-        INFO(in.name << (fp16 ? " fp16" : " fp32") << ": arena " << s.memory().activation_bytes << ", outputs "
-                     << outputs << ", packed input " << packed_input);
-        if (f.staged) CHECK(s.memory().activation_bytes < outputs + packed_input);
-        else CHECK(s.memory().activation_bytes >= outputs + packed_input);
+        CHECK(s.has_storage(f.input ? f.g.inputs[0] : f.g.outputs[0]) == !f.staged);
       }
     check_validation();
   }

@@ -121,6 +121,18 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     const vk::Buffer* staging = inputs_[(size_t)(in - g_.inputs.begin())].get();
     return {staging, 0, staging->size()};
   }
+  vk::BufferRange claim_output_staging(const Op& op) override {
+    if (fusing(op) < 0 || op.outputs.size() != 1) return {};
+    const int t = op.outputs[0];
+    const auto out = std::find(g_.outputs.begin(), g_.outputs.end(), t);
+    if (t < 0 || out == g_.outputs.end() || std::count(g_.outputs.begin(), g_.outputs.end(), t) != 1 ||
+        reads_[(size_t)t] != 0 || std::count(g_.inputs.begin(), g_.inputs.end(), t) != 0 ||
+        g_.tensors[t].dtype != DType::F32)
+      return {};
+    staged_only_[(size_t)t] = 1;
+    const vk::Buffer* staging = outputs_[(size_t)(out - g_.outputs.begin())].get();
+    return {staging, 0, staging->size()};
+  }
   bool fake_quant_folded(const Op& fq) const override {
     return !folded_.empty() && &fq >= g_.ops.data() && &fq < g_.ops.data() + g_.ops.size() &&
            folded_[(size_t)(&fq - g_.ops.data())];
@@ -275,12 +287,12 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     graph_output_.assign(nt, 0);
     clip_fused_.assign(g_.ops.size(), 0);
     staged_only_.assign(nt, 0);
-    std::vector<int> reads(nt, 0);
+    reads_.assign(nt, 0);
     for (size_t i = 0; i < g_.ops.size(); i++)
       for (int in : g_.ops[i].inputs)
-        if (in >= 0 && reads[(size_t)in]++ == 0) sole_reader_[(size_t)in] = (int)i;
+        if (in >= 0 && reads_[(size_t)in]++ == 0) sole_reader_[(size_t)in] = (int)i;
     for (size_t t = 0; t < nt; t++)
-      if (reads[t] != 1) sole_reader_[t] = -1;
+      if (reads_[t] != 1) sole_reader_[t] = -1;
     for (int t : g_.outputs) graph_output_[(size_t)t] = 1;
 
     // Kernels (and the constants they pack), aliases.  A MINIMUM whose clip its input's producer took over
@@ -388,6 +400,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     }
     for (size_t i = 0; i < g_.outputs.size(); i++) {
       const int t = g_.outputs[i];
+      if (staged_only_[(size_t)t]) continue;  // its writer writes the staging
       output_io_.push_back(io_dispatch(false, g_.tensors[t], tensor(t), {outputs_[i].get(), 0, outputs_[i]->size()}));
     }
 
@@ -430,7 +443,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
       kernels_[i]->record(rec, *this);
       rec.end_region();
       if (after)
-        for (int t : g_.ops[i].outputs) after(rec, t);
+        for (int t : g_.ops[i].outputs)
+          if (!staged_only_[(size_t)t]) after(rec, t);
     }
   }
 
@@ -519,9 +533,10 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
   std::vector<int> first_grad_writer_, readers_, producer_;
   std::vector<char> seeded_, grad_stored_, grad_unused_, folded_;
   int grad_op_ = -1;
-  // The inference fusions: each tensor's only reader (-1: none or several), the graph outputs, the MINIMUMs taken
-  // over (claim_clip), the graph inputs read from their staging alone (claim_input_staging).
-  std::vector<int> sole_reader_;
+  // The inference fusions: each tensor's readings by operators and only reader (-1: none or several), the graph
+  // outputs, the MINIMUMs taken over (claim_clip), the graph inputs and outputs kept in their staging alone
+  // (claim_input_staging, claim_output_staging).
+  std::vector<int> reads_, sole_reader_;
   std::vector<char> graph_output_, clip_fused_, staged_only_;
   uint64_t zeroed_grad_bytes_ = 0;  // the gradients [0, this) need zeroing before a backward pass
   std::unique_ptr<vk::Buffer> arena_, constants_buf_;

@@ -32,9 +32,10 @@ struct PlanOptions {
   // backward (ops/ste_fold.h) and the output's gradient is not computed.  False: every gradient is (tests).
   bool fold_fake_quant = true;
   // Inference sessions only (no keep_until, no training): a MINIMUM by a constant bound right after a convolution
-  // runs inside the convolution's kernel (ops::BuildContext::claim_clip), and a QUANTIZE of a float graph input reads
-  // the caller's floats from their staging (claim_input_staging).  The unclipped tensor and the packed input then
-  // never exist, so a hook (record_run's after_tensor) would see the clipped values and skips the input.
+  // runs inside the convolution's kernel (ops::BuildContext::claim_clip), a QUANTIZE of a float graph input reads
+  // the caller's floats from their staging and a DEQUANTIZE of a graph output writes them there
+  // (claim_input_staging, claim_output_staging).  The unclipped tensor and the packed input and output then never
+  // exist, so a hook (record_run's after_tensor) would see the clipped values and skips the staged tensors.
   bool inference_fusions = false;
   vk::FeatureOverride features;  // tests only
 };

@@ -37,6 +37,9 @@ class Session {
   void get_output(size_t i, float* data, size_t count) const { plan_.get_output(i, data, count); }
 
   MemoryReport memory() const { return plan_.memory(); }
+  // Whether activation tensor t has device storage (tests: a fused tensor, or a graph input or output kept in its
+  // staging alone, has none).
+  bool has_storage(int t) const { return plan_.has_storage(t); }
   PipelineReport pipelines() const { return plan_.pipelines(); }
   // Per-op GPU times of the last run (profiling on), in graph order.
   std::vector<std::pair<std::string, double>> profile() const { return plan_.profile(); }

@@ -1,5 +1,5 @@
-// DEQUANTIZE int8 / uint8 activations -> float (shaders/dequantize.comp): scale * (q - zero_point), per tensor or
-// per channel along the last axis.  (DEQUANTIZE of float16 / int8 constants is folded when the model is imported.)
+// DEQUANTIZE int8 / uint8 activations -> float (shaders/dequantize.comp, dequantize_output.comp): scale * (q -
+// zero_point), per tensor or per channel along the last axis.  (DEQUANTIZE of float16 / int8 constants is folded when the model is imported.)
 #include <algorithm>
 #include <vector>
 
@@ -53,6 +53,14 @@ KernelPtr make_int_to_float(BuildContext& b, const Op& op, const std::vector<flo
   const ConstSlice ss = b.add_constant_bytes(s4.data(), s4.size() * 4);
   const ConstSlice zs = b.add_constant_bytes(z4.data(), z4.size() * 4);
   const int32_t pc[3] = {(int32_t)(so.rows() * so.c4()), so.c, so.c4()};
+  // A graph output is written as the caller reads it (float32 whatever the session's precision), saving the pass
+  // that unpacks it from NHWC4 storage.
+  const vk::BufferRange staged = b.claim_output_staging(op);
+  if (staged.buffer) {
+    auto p = b.context().pipeline("dequantize_output", {}, sizeof(pc), 4, kLocal, 1, 1);
+    return make_dispatch(std::move(p), {Binding::t(op.inputs[0]), Binding::b(staged), Binding::c(ss), Binding::c(zs)},
+                         pc, grid_xz(pc[0], kLocal));
+  }
   auto p = b.pipeline("dequantize", {}, sizeof(pc), 4, kLocal);
   return make_dispatch(std::move(p),
                        {Binding::t(op.inputs[0]), Binding::t(op.outputs[0]), Binding::c(ss), Binding::c(zs)}, pc,

@@ -127,6 +127,10 @@ class BuildContext {
   // Returns the staging where granted (a float32 graph input that `op` alone reads, once, and that is no graph
   // output): the input then gets neither that pass nor storage.  An empty range (no buffer) elsewhere.
   virtual vk::BufferRange claim_input_staging(const Op& op) { return (void)op, vk::BufferRange{}; }
+  // Inference: likewise, `op`'s kernel asks to write graph output op.outputs[0] straight into its staging, as the
+  // caller reads it (dense NHWC float32), rather than into device storage that a pass unpacks afterwards.  Granted
+  // for a float32 graph output listed once that no operator reads and that is no graph input.
+  virtual vk::BufferRange claim_output_staging(const Op& op) { return (void)op, vk::BufferRange{}; }
   // A cached pipeline (see vk::Context::pipeline).
   std::shared_ptr<vk::Pipeline> pipeline(const std::string& base, const std::vector<uint32_t>& spec,
                                          uint32_t push_bytes, uint32_t bindings, uint32_t lx, uint32_t ly = 1,
