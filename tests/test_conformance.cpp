@@ -3271,6 +3271,8 @@ TEST_SUITE("ops") {
     };
     tare::Graph in_also_output = quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0);
     in_also_output.outputs.push_back(in_also_output.inputs[0]);
+    tare::Graph in_twice = quantize_graph({1, 7, 7, 3}, tare::DType::F32, 0, 0, I8, 0.0078125f, 0);
+    in_twice.inputs.push_back(in_twice.inputs[0]);
     tare::Graph out_twice = named(dequantize_cases(), "INT8 [1,7,7,13]");
     out_twice.outputs.push_back(out_twice.outputs[0]);
     const Form forms[] = {
@@ -3278,6 +3280,7 @@ TEST_SUITE("ops") {
         {"QUANTIZE to uint8", quantize_graph({3, 17}, tare::DType::F32, 0, 0, U8, 0.1f, 3), true, true},
         {"two QUANTIZEs of the input", named(quantize_cases(), "two QUANTIZEs"), true, false},
         {"the input also an output", in_also_output, true, false},
+        {"the input listed twice", in_twice, true, false},
         {"DEQUANTIZE of the output", named(dequantize_cases(), "INT8 [1,7,7,13]"), false, true},
         {"DEQUANTIZE per channel", named(dequantize_cases(), "per-channel"), false, true},
         {"the output also read by an ADD", named(dequantize_cases(), "also read by an ADD"), false, false},

@@ -114,8 +114,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     if (i < 0 || op.inputs.empty()) return {};
     const int t = op.inputs[0];
     const auto in = std::find(g_.inputs.begin(), g_.inputs.end(), t);
-    if (t < 0 || in == g_.inputs.end() || sole_reader_[(size_t)t] != i || graph_output_[(size_t)t] ||
-        g_.tensors[t].dtype != DType::F32)
+    if (t < 0 || in == g_.inputs.end() || std::count(g_.inputs.begin(), g_.inputs.end(), t) != 1 ||
+        sole_reader_[(size_t)t] != i || graph_output_[(size_t)t] || g_.tensors[t].dtype != DType::F32)
       return {};
     staged_only_[(size_t)t] = 1;
     const vk::Buffer* staging = inputs_[(size_t)(in - g_.inputs.begin())].get();
