@@ -82,7 +82,7 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     grad_unused_[q] = 1;
     return f;
   }
-  // The index of `op` in the graph for the inference fusions (claim_clip, claim_input_staging); -1 where they are off.
+  // The index of `op` in the graph for the inference fusions (claim_clip, claim_*_staging); -1 where they are off.
   int fusing(const Op& op) const {
     if (!o_.inference_fusions || o_.training || !o_.keep_until.empty() || &op < g_.ops.data() ||
         &op >= g_.ops.data() + g_.ops.size())
@@ -113,25 +113,27 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     const int i = fusing(op);
     if (i < 0 || op.inputs.empty()) return {};
     const int t = op.inputs[0];
-    const auto in = std::find(g_.inputs.begin(), g_.inputs.end(), t);
-    if (t < 0 || in == g_.inputs.end() || std::count(g_.inputs.begin(), g_.inputs.end(), t) != 1 ||
-        sole_reader_[(size_t)t] != i || graph_output_[(size_t)t] || g_.tensors[t].dtype != DType::F32)
+    if (t < 0 || sole_reader_[(size_t)t] != i || graph_output_[(size_t)t] || g_.tensors[t].dtype != DType::F32)
       return {};
-    staged_only_[(size_t)t] = 1;
-    const vk::Buffer* staging = inputs_[(size_t)(in - g_.inputs.begin())].get();
-    return {staging, 0, staging->size()};
+    return stage_only(t, g_.inputs, inputs_);
   }
   vk::BufferRange claim_output_staging(const Op& op) override {
     if (fusing(op) < 0 || op.outputs.size() != 1) return {};
     const int t = op.outputs[0];
-    const auto out = std::find(g_.outputs.begin(), g_.outputs.end(), t);
-    if (t < 0 || out == g_.outputs.end() || std::count(g_.outputs.begin(), g_.outputs.end(), t) != 1 ||
-        reads_[(size_t)t] != 0 || std::count(g_.inputs.begin(), g_.inputs.end(), t) != 0 ||
+    if (t < 0 || reads_[(size_t)t] != 0 || std::count(g_.inputs.begin(), g_.inputs.end(), t) != 0 ||
         g_.tensors[t].dtype != DType::F32)
       return {};
+    return stage_only(t, g_.outputs, outputs_);
+  }
+  // Grants claim_input_staging / claim_output_staging of tensor t where `listed` (the graph's inputs or outputs)
+  // names it exactly once: t then lives in that staging buffer alone.  Empty elsewhere.
+  vk::BufferRange stage_only(int t, const std::vector<int>& listed,
+                             const std::vector<std::unique_ptr<vk::Buffer>>& staging) {
+    const auto it = std::find(listed.begin(), listed.end(), t);
+    if (it == listed.end() || std::count(listed.begin(), listed.end(), t) != 1) return {};
     staged_only_[(size_t)t] = 1;
-    const vk::Buffer* staging = outputs_[(size_t)(out - g_.outputs.begin())].get();
-    return {staging, 0, staging->size()};
+    const vk::Buffer* buffer = staging[(size_t)(it - listed.begin())].get();
+    return {buffer, 0, buffer->size()};
   }
   bool fake_quant_folded(const Op& fq) const override {
     return !folded_.empty() && &fq >= g_.ops.data() && &fq < g_.ops.data() + g_.ops.size() &&
@@ -268,19 +270,15 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
                      " (float32, int8 and uint8 are supported)");
 
     // Staging for inputs and outputs (dense, in the tensor's own dtype), before the kernels: a kernel may read an
-    // input's staging directly (claim_input_staging).
-    for (int t : g_.inputs) {
+    // input's staging or write an output's directly (claim_input_staging, claim_output_staging).
+    auto add_staging = [&](int t, vk::MemoryKind kind, std::vector<std::unique_ptr<vk::Buffer>>& to) {
       uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
       check_binding_size(g_.tensors[t], bytes);
-      inputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Upload));
+      to.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, kind));
       report.staging_bytes += bytes;
-    }
-    for (int t : g_.outputs) {
-      uint64_t bytes = (g_.tensors[t].bytes() + 3) / 4 * 4;
-      check_binding_size(g_.tensors[t], bytes);
-      outputs_.push_back(std::make_unique<vk::Buffer>(ctx_, bytes, vk::MemoryKind::Readback));
-      report.staging_bytes += bytes;
-    }
+    };
+    for (int t : g_.inputs) add_staging(t, vk::MemoryKind::Upload, inputs_);
+    for (int t : g_.outputs) add_staging(t, vk::MemoryKind::Readback, outputs_);
 
     // Each tensor's only reader (for the inference fusions; -1: none or several) and the graph outputs.
     sole_reader_.assign(nt, -1);

@@ -1,5 +1,6 @@
 // DEQUANTIZE int8 / uint8 activations -> float (shaders/dequantize.comp, dequantize_output.comp): scale * (q -
-// zero_point), per tensor or per channel along the last axis.  (DEQUANTIZE of float16 / int8 constants is folded when the model is imported.)
+// zero_point), per tensor or per channel along the last axis.  (DEQUANTIZE of float16 / int8 constants is folded
+// when the model is imported.)
 #include <algorithm>
 #include <vector>
 
