@@ -28,6 +28,9 @@ layout(constant_id = 8) const bool WZP = false;  // TARE_DOT: weights have a zer
 layout(constant_id = 9) const int RQ = 0;  // requantization mode: RQ_* in quant.glsl
 layout(constant_id = 10) const bool CHUNKED = false;
 layout(constant_id = 11) const bool CLIP = false;  // a fused MINIMUM: its bounds follow the table, qp[OC4 * 4 + oc4]
+// The input is an 8-bit graph input read from its staging as the caller wrote it: dense bytes [pixels][C] (uint8
+// flipped to int8 on the way in: FLIP 128), not NHWC4 words (ops::BuildContext::claim_input_staging).
+layout(constant_id = 12) const bool DENSE = false;
 const int NCOL = (TP - 1) * SW + (KW - 1) * DW + 1;
 
 layout(std430, binding = 0) readonly buffer In { uint inp[]; };
@@ -39,9 +42,25 @@ layout(std430, binding = 1) readonly buffer W { vec4 wf[]; };
 layout(std430, binding = 2) readonly buffer QP { ivec4 qp[]; };
 layout(std430, binding = 3) writeonly buffer Out { uint outp[]; };
 layout(push_constant) uniform P {
-  int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max, KC;
+  int N, IH, IW, IC4, OH, OW, OC4, pad_t, pad_l, XT, OC, in_zp, out_zp, act_min, act_max, KC, C, FLIP;
 } p;
 const bool SINGLE = RQ_IS_SINGLE(RQ), SMALL_SHIFTS = RQ_IS_SMALL_SHIFTS(RQ);
+
+// Input word (4 lanes of channel group ic4) of input pixel `pixel` (n, y, x flattened); DENSE: assembled from the
+// dense bytes, the lanes past C holding the zero point as in NHWC4 storage.
+uint in_word(int pixel, int ic4) {
+  if (!DENSE) return inp[pixel * p.IC4 + ic4];
+  // The word's bytes start at byte i and span at most two words (the second clamped to the last: its bytes are
+  // then all past the end, padding lanes replaced below).
+  int i = pixel * p.C + ic4 * 4;
+  int k = i >> 2, last = (p.N * p.IH * p.IW * p.C - 1) >> 2;
+  uint lo = inp[k], hi = inp[min(k + 1, last)];
+  int sh = 8 * (i & 3);
+  uint word = sh == 0 ? lo : (lo >> sh) | (hi << (32 - sh));
+  int real = clamp(p.C - ic4 * 4, 0, 4);  // lanes holding channels
+  uint mask = real == 4 ? 0xffffffffu : (1u << (8 * real)) - 1u;
+  return ((word ^ (uint(p.FLIP) * 0x01010101u)) & mask) | (word_splat(p.in_zp) & ~mask);
+}
 
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).
 ivec4 tile_bias(int oc0, int g) { return qp[min(oc0 + g, p.OC4 - 1) * 4]; }
@@ -81,7 +100,7 @@ void main() {
       uint col[NCOL];
       for (int j = 0; j < NCOL; j++) {
         int ix = ix0 + j;
-        col[j] = (row_in && ix >= 0 && ix < p.IW) ? inp[(rowbase + ix) * p.IC4 + ic4] : zpw;
+        col[j] = (row_in && ix >= 0 && ix < p.IW) ? in_word(rowbase + ix, ic4) : zpw;
       }
       if (WZP)
         for (int t = 0; t < TP; t++)
@@ -125,7 +144,7 @@ void main() {
       vec4 col[NCOL];
       for (int j = 0; j < NCOL; j++) {
         int ix = ix0 + j;
-        col[j] = (row_in && ix >= 0 && ix < p.IW) ? vec4(word_unpack(inp[(rowbase + ix) * p.IC4 + ic4])) : zpv;
+        col[j] = (row_in && ix >= 0 && ix < p.IW) ? vec4(word_unpack(in_word(rowbase + ix, ic4))) : zpv;
       }
       for (int kx = 0; kx < KW; kx++) {
         for (int g = 0; g < TC; g++) {

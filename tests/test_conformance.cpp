@@ -113,6 +113,22 @@ Case q8_conv_case(int n, int h, int w, int cin, int cout, const Win& v, Activati
       .seeded(seed + 1000);
 }
 
+// The general window over an 8-bit graph input that a second CONV_2D reads too: an inference session then packs the
+// input into NHWC4 storage (its only reader would read the caller's bytes instead: claim_input_staging).
+Case q8_conv_shared_input_case(const Q8Conv& q, unsigned seed) {
+  Case c = q8_conv_case(1, 9, 11, 3, 8, {3, 3, 2, 2, 1, 1, SAME}, RELU6, true, q, seed);
+  Graph& g = c.graph;
+  Op second = g.ops.at(0);
+  Tensor out = g.tensors[(size_t)second.outputs.at(0)];
+  out.name += "_second";
+  g.tensors.push_back(std::move(out));
+  second.outputs = {(int)g.tensors.size() - 1};
+  g.ops.push_back(second);
+  g.outputs.push_back(second.outputs[0]);
+  c.name += ", the input read by a second CONV_2D";
+  return c;
+}
+
 // A legacy uint8 1x1 CONV_2D at the edge of the float accumulation's exactness (q8conv::float_weights): weights with
 // zero point 0 (w - w_zp up to 255), device inputs of 127 and -128.  Channel 0 holds cin - 1 weights of 255 and a last
 // one `last`: cin 515, last 2 puts 128 * sum |w - w_zp| at 2^24 exactly (one chunk: the unchunked shader, its sums of
@@ -292,6 +308,9 @@ std::vector<Case> conv2d_cases() {
   // Rows wider than the general window's 16-pixel tile: remainders of 3 and 6.
   q(1, 5, 37, 3, 8, 3, 3, 2, 1, SAME, RELU6, i8pc);
   q(1, 4, 40, 5, 6, 3, 3, 1, 1, VALID, NONE, u8w);
+  // The packed input (every general-window case above reads the caller's bytes in an inference session).
+  v.push_back(q8_conv_shared_input_case(u8w, seed++));
+  v.push_back(q8_conv_shared_input_case(i8pc, seed++));
   return v;
 }
 
@@ -3250,9 +3269,10 @@ TEST_SUITE("ops") {
 
   // The QUANTIZE and DEQUANTIZE cases above check the values on every path; this checks which graph inputs and
   // outputs an inference session keeps in their staging alone (claim_input_staging, claim_output_staging): a
-  // QUANTIZE of a float graph input reads the caller's floats, a DEQUANTIZE of a graph output writes the caller's
-  // floats, and that input or output then has no device storage.
-  TEST_CASE("graph edges: a QUANTIZE of a float input and a DEQUANTIZE of an output use the staging") {
+  // QUANTIZE of a float graph input reads the caller's floats, a general-window 8-bit CONV_2D of an 8-bit graph input
+  // the caller's bytes, a DEQUANTIZE of a graph output writes the caller's floats, and that input or output then has
+  // no device storage.
+  TEST_CASE("graph edges: inputs and outputs kept in the staging alone") {
     using namespace tare::test;
     using namespace tare::test::conformance;
     auto ctx = gpu();
@@ -3284,7 +3304,14 @@ TEST_SUITE("ops") {
         {"DEQUANTIZE of the output", named(dequantize_cases(), "INT8 [1,7,7,13]"), false, true},
         {"DEQUANTIZE per channel", named(dequantize_cases(), "per-channel"), false, true},
         {"the output also read by an ADD", named(dequantize_cases(), "also read by an ADD"), false, false},
-        {"the output listed twice", out_twice, false, false}};
+        {"the output listed twice", out_twice, false, false},
+        {"CONV_2D of a uint8 input", named(conv2d_cases(), "[1,9,11,3] -> 8 3x3 s2,2 d1,1 SAME RELU6 UINT8"), true,
+         true},
+        {"CONV_2D of an int8 input", named(conv2d_cases(), "[1,9,11,3] -> 8 3x3 s2,2 d1,1 SAME RELU6 INT8"), true,
+         true},
+        {"1x1 CONV_2D of an 8-bit input (the GEMM)",
+         named(conv2d_cases(), "[1,7,9,16] -> 24 1x1 s1,1 d1,1 SAME RELU6 INT8"), true, false},
+        {"an 8-bit input read by two CONV_2Ds", named(conv2d_cases(), "read by a second CONV_2D"), true, false}};
     for (const Form& f : forms)
       for (bool fp16 : {false, true}) {
         if (fp16 && !(ctx->caps().fp16_arithmetic && ctx->caps().fp16_storage)) continue;

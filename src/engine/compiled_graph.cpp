@@ -113,7 +113,8 @@ class CompiledGraph::Impl : public ops::BuildContext, public ops::Resources {
     const int i = fusing(op);
     if (i < 0 || op.inputs.empty()) return {};
     const int t = op.inputs[0];
-    if (t < 0 || sole_reader_[(size_t)t] != i || graph_output_[(size_t)t] || g_.tensors[t].dtype != DType::F32)
+    if (t < 0 || sole_reader_[(size_t)t] != i || graph_output_[(size_t)t] ||
+        (g_.tensors[t].dtype != DType::F32 && !ops::is_q8(g_.tensors[t])))
       return {};
     return stage_only(t, g_.inputs, inputs_);
   }

@@ -123,9 +123,10 @@ class BuildContext {
   // -1 elsewhere.  The bounds: append_clip (op_common.h).
   virtual int claim_clip(const Op& op) { return (void)op, -1; }
   // Inference: `op`'s kernel asks to read graph input op.inputs[0] straight from its staging, as the caller wrote it
-  // (dense NHWC float32, the tensor's bytes()), rather than from device storage that a packing pass fills first.
-  // Returns the staging where granted (a float32 graph input, listed once, that `op` alone reads, once, and that is
-  // no graph output): the input then gets neither that pass nor storage.  An empty range (no buffer) elsewhere.
+  // (dense NHWC of the tensor's type: float32, or uint8 / int8 bytes; the tensor's bytes()), rather than from device
+  // storage that a packing pass fills first.  Returns the staging where granted (a float32 or 8-bit graph input,
+  // listed once, that `op` alone reads, once, and that is no graph output): the input then gets neither that pass
+  // nor storage.  An empty range (no buffer) elsewhere.
   virtual vk::BufferRange claim_input_staging(const Op& op) { return (void)op, vk::BufferRange{}; }
   // Inference: likewise, `op`'s kernel asks to write graph output op.outputs[0] straight into its staging, as the
   // caller reads it (dense NHWC float32), rather than into device storage that a pass unpacks afterwards.  Granted

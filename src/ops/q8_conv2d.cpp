@@ -39,6 +39,7 @@ constexpr int kGemmTC = 2;
 struct ConvPush {
   ConvHead h;
   int32_t XT, OC, in_zp, out_zp, act_min, act_max, KC;
+  int32_t C, flip;  // a dense input (the graph input's staging): its channels, and 128 for uint8
 };
 struct GemmPush {
   int32_t M, IC4, OC4, OC, in_zp, out_zp, act_min, act_max, KC;
@@ -109,12 +110,16 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   const int tp = std::min(kTP, so.w), tc = std::min({kTC, max_tc, OC4});
   const int xt = x_tiles(so.w, tp);
   const uint32_t chunked = !dot && (int64_t)KH * KW * IC4 > chunk ? 1 : 0;
-  const ConvPush push{conv_head(si, so, pads), xt, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk};
-  auto p =
-      b.pipeline_q8("q8_conv2d", true,
-                    {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w, (uint32_t)pr.dilation_h,
-                     (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, wzp, rq, chunked, clip >= 0 ? 1u : 0u},
-                    sizeof(ConvPush), 4, 64, 1, 1);
+  // An 8-bit graph input (a uint8 or int8 model's image) is read as the caller wrote it, saving the pass that packs
+  // it into NHWC4 storage.
+  const vk::BufferRange staged = b.claim_input_staging(op);
+  if (staged.buffer) bindings[0] = Binding::b(staged);
+  const ConvPush push{conv_head(si, so, pads), xt, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk, IC, u8_flip(in)};
+  auto p = b.pipeline_q8("q8_conv2d", true,
+                         {(uint32_t)KH, (uint32_t)KW, (uint32_t)pr.stride_h, (uint32_t)pr.stride_w,
+                          (uint32_t)pr.dilation_h, (uint32_t)pr.dilation_w, (uint32_t)tp, (uint32_t)tc, wzp, rq,
+                          chunked, clip >= 0 ? 1u : 0u, staged.buffer ? 1u : 0u},
+                         sizeof(ConvPush), 4, 64, 1, 1);
   return make_dispatch(std::move(p), std::move(bindings), push, window_grid(so, xt, div_up(OC4, tc)));
 }
 
