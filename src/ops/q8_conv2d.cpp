@@ -111,8 +111,8 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   const int xt = x_tiles(so.w, tp);
   const uint32_t chunked = !dot && (int64_t)KH * KW * IC4 > chunk ? 1 : 0;
   // An 8-bit graph input (a uint8 or int8 model's image) is read as the caller wrote it, saving the pass that packs
-  // it into NHWC4 storage.
-  const vk::BufferRange staged = b.claim_input_staging(op);
+  // it into NHWC4 storage (where its byte offsets fit the shader's int arithmetic).
+  const vk::BufferRange staged = si.rows() * IC < INT32_MAX ? b.claim_input_staging(op) : vk::BufferRange{};
   if (staged.buffer) bindings[0] = Binding::b(staged);
   const ConvPush push{conv_head(si, so, pads), xt, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk, IC, u8_flip(in)};
   auto p = b.pipeline_q8("q8_conv2d", true,
