@@ -391,6 +391,16 @@ TEST_SUITE("quant") {
                                      quant::WeightRounding::NearestEven, q);
     REQUIRE(scales.size() == 1);
     CHECK(q == std::vector<int8_t>{127, -64, 32, 16});  // 31.75 -> 32, 15.875 -> 16
+    // An all-zero channel takes the tensor's largest scale (its multiplier stays within the layer's); all zero: 1.
+    scales = quant::quantize_weights({0.0f, 0.0f, 0.25f, -0.5f, 0.0f, 0.125f}, {3, 1, 1, 2}, 0, true,
+                                     quant::WeightRounding::NearestAway, q);
+    REQUIRE(scales.size() == 3);
+    CHECK(scales[0] == doctest::Approx(0.5f / 127));
+    CHECK(scales[1] == doctest::Approx(0.5f / 127));
+    CHECK(scales[2] == doctest::Approx(0.125f / 127));
+    CHECK(q == std::vector<int8_t>{0, 0, 64, -127, 0, 127});
+    scales = quant::quantize_weights({0.0f, 0.0f}, {2, 1, 1, 1}, 0, true, quant::WeightRounding::NearestAway, q);
+    CHECK(scales == std::vector<float>{1.0f, 1.0f});
   }
 
   TEST_CASE("quantized graph: TFLite int8 form, close to the float network, dead channels dropped") {
@@ -419,6 +429,13 @@ TEST_SUITE("quant") {
       const Tensor& w0 = q.tensors[q.ops[1].inputs[1]];
       CHECK(w0.quant.scale.size() == (per_channel ? 8u : 1u));
       for (int k = 0; k < 27; k++) CHECK(w0.data[27 + k] == 0);  // the dead channel's weights
+      // ... and its scale is the layer's largest, not an arbitrary one that would make its multiplier the layer's
+      // largest (the kernels' fast requantization needs every multiplier below 1/4).
+      if (per_channel) {
+        std::vector<float> others = w0.quant.scale;
+        others.erase(others.begin() + 1);
+        CHECK(w0.quant.scale[1] == *std::max_element(others.begin(), others.end()));
+      }
       // On held-out inputs the integer network (CPU reference) follows the float one within a few output steps.
       const Tensor& out_q = q.tensors[q.ops.back().inputs[0]];
       for (int i = 4; i < 6; i++) {

@@ -80,8 +80,12 @@ std::vector<float> quantize_weights(const std::vector<float>& w, const std::vect
         float& m = amax[per_channel ? c : 0];
         m = std::max(m, a);
       }
+  // An all-zero channel (a dead channel dropped above, or zero weights in the model) could take any scale; it takes
+  // the largest of its tensor's, so that its requantization multiplier stays within the layer's others: one
+  // multiplier of 1/4 or more sends the whole layer's kernel to its general requantization (bench/README.md).
+  const float widest = *std::max_element(amax.begin(), amax.end());
   std::vector<float> scales(amax.size());
-  for (size_t c = 0; c < amax.size(); c++) scales[c] = amax[c] > 0 ? amax[c] / 127.0f : 1.0f;
+  for (size_t c = 0; c < amax.size(); c++) scales[c] = (amax[c] > 0 ? amax[c] : widest > 0 ? widest : 127.0f) / 127.0f;
   q.resize(w.size());
   for (int64_t o = 0; o < outer; o++)
     for (int c = 0; c < n; c++)

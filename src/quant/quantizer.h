@@ -44,7 +44,8 @@ using Stats = std::vector<ChannelStats>;
 Graph quantize_graph(const Graph& g, const Stats& stats, const QuantizeOptions& options, QuantizeReport* report);
 
 // Weight quantization alone (exposed for tests): int8 values of `w` laid out with `channels` slices along
-// `axis` of `shape`; per-channel when `per_channel`, else one scale.  Returns the scales.
+// `axis` of `shape`; per-channel when `per_channel`, else one scale (max |w| / 127; an all-zero channel takes the
+// largest of the tensor's scales, an all-zero tensor 1).  Returns the scales.
 std::vector<float> quantize_weights(const std::vector<float>& w, const std::vector<int>& shape, int axis,
                                     bool per_channel, WeightRounding rounding, std::vector<int8_t>& q);
 
