@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""What the 8-bit logits of a classifier cost by themselves (docs/accuracy.md, "The 8-bit logits").
+"""What the 8-bit logits of a classifier cost by themselves (docs/accuracy.md, "What the 8-bit logits cost by
+themselves").
 
 Runs the float model and each quantized model on the held-out images with `tare run` (outputs cached under --out),
 then reports for each quantized model its top-1, its top-1 agreement with the float model, and the disagreements
@@ -45,7 +46,8 @@ def main():
     a = ap.parse_args()
 
     folder = os.path.join(a.data, "images", "imagenet_sample_1000")
-    labels = {os.path.basename(r[0]): int(r[1]) for r in list(csv.reader(open(os.path.join(a.data, "images", "labels.csv"))))[1:]}
+    with open(os.path.join(a.data, "images", "labels.csv")) as f:
+        labels = {os.path.basename(r[0]): int(r[1]) for r in list(csv.reader(f))[1:]}
     files = sorted(os.listdir(folder))[a.skip:a.skip + a.limit]
     os.makedirs(a.out, exist_ok=True)
 
@@ -64,7 +66,8 @@ def main():
     y = [labels[f] for f in files]
     F = outputs(a.float_model)
     fa = [argmax(p) for p in F]
-    print("%d images (%d..%d); float top-1 %.1f %%" % (n, a.skip, a.skip + n - 1, 100.0 * sum(fa[i] == y[i] for i in range(n)) / n))
+    base = sum(fa[i] == y[i] for i in range(n))
+    print("%d images (%d..%d); float top-1 %.1f %%" % (n, a.skip, a.skip + n - 1, 100.0 * base / n))
     for q in a.quantized:
         Q = outputs(q)
         qa = [argmax(p) for p in Q]
@@ -75,7 +78,7 @@ def main():
                            len(tied)))
 
     logits = [[math.log(max(v, 1e-38)) for v in p] for p in F]
-    gaps = [sorted(z)[-1] - sorted(z)[-2] for z in logits]
+    gaps = [b - a2 for a2, b in (sorted(z)[-2:] for z in logits)]
     for s in a.step:
         dis = right = 0
         for r in range(a.offsets):
@@ -89,7 +92,6 @@ def main():
                 k = argmax([round(v / t * 256) for v in e])
                 dis += k != fa[i]
                 right += k == y[i]
-        base = sum(fa[i] == y[i] for i in range(n))
         print("logits rounded to steps of %.4f alone: %.1f disagreements (%.1f %%), top-1 %+.2f points; float top-2 "
               "gap below one step on %d images" % (s, dis / a.offsets, 100.0 * dis / a.offsets / n,
                                                    100.0 * (right / a.offsets - base) / n, sum(g < s for g in gaps)))
