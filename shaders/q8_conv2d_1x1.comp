@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // TARE_VARIANT_INT8_STORAGE TARE_VARIANT_DOT
 // 8-bit CONV_2D with a 1x1 filter, stride 1, no padding: a GEMM over the flattened pixels (see q8_conv2d.cpp for
 // the folded zero-point arithmetic).  One invocation: TP pixels times TC groups of 4 output channels
@@ -98,14 +99,14 @@ void main() {
     for (int g = 0; g < TC; g++)
       for (int t = 0; t < TP; t++) acc[t * TC + g] = tile_bias(oc0, g) + ivec4(facc[t * TC + g]);
 #endif
-  // Requantization: each group's constants once for the tile's TP pixels.
-  for (int g = 0; g < TC; g++) {
+  // Requantization: each group's constants once for the tile's TP pixels; loops unrolled at any size (quant.glsl).
+  [[unroll]] for (int g = 0; g < TC; g++) {
     int oc4 = oc0 + g;
     if (oc4 >= p.OC4) break;
     Rq4 q = rq4_prepare(mult[g], shift[g], SINGLE, SMALL_SHIFTS);
     ivec4 bound = CLIP ? qp[p.OC4 * 4 + oc4] : ivec4(0);  // read here: no register held through the loop
     bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
-    for (int t = 0; t < TP; t++) {
+    [[unroll]] for (int t = 0; t < TP; t++) {
       if (m0 + t >= p.M) break;
       ivec4 a = acc[t * TC + g];
       if (WZP) a -= qp[oc4 * 4 + 3] * sx[t];

@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // TARE_VARIANT_INT8_STORAGE
 // 8-bit DEPTHWISE_CONV_2D on NHWC4 8-bit tensors: acc = bias + sum (x - x_zp) * (w - w_zp), requantized with
 // TFLite's double-rounding MultiplyByQuantizedMultiplier (per channel, 4 lanes at once; RQ: RQ_DOUBLE or its
@@ -89,7 +90,7 @@ void main() {
   ivec4 bound = CLIP ? qp[p.OC4 * 4 + oc4] : ivec4(0);
   bvec4 real_lane = lessThan(oc4 * 4 + ivec4(0, 1, 2, 3), ivec4(p.OC));
   int obase = ((n * p.OH + oy) * p.OW + ox0) * p.OC4 + oc4;
-  for (int t = 0; t < TP; t++) {
+  [[unroll]] for (int t = 0; t < TP; t++) {
     if (ox0 + t >= p.OW) break;
     ivec4 r = clamp(rq4_apply(acc[t] + ivec4(facc[t]), q, false, SMALL_SHIFTS) + p.out_zp, p.act_min, p.act_max);
     if (CLIP) r = min(r, bound);

@@ -223,7 +223,11 @@ ivec4 mbqm_single4(ivec4 x, ivec4 multiplier, ivec4 shift) {
 // tile's epilogue inlines rq4_apply once per value, and on llvmpipe the general forms, compiled TP * TC times, cost
 // more JIT time at a session's first run than the rest of the kernel (MobileNet-v2).  For the same reason the kernels
 // read the multipliers and shifts before their first divergent branch: read inside the epilogue's per-pixel branches
-// they made the JIT of the 8x4-tile GEMM 2-3x as long (bench_internal_kernels --cold).
+// they made the JIT of the 8x4-tile GEMM 2-3x as long (bench_internal_kernels --cold).  And the kernels' epilogue
+// loops carry [[unroll]]: Mesa's NIR unrolls a loop only while its trip count times its body's size stays under a
+// limit, double rounding's small-shift form (a few instructions per value more than single rounding's) passed it in
+// the 16-pixel loop, and the rolled loop indexed the tile's accumulators dynamically: twice the JIT time of the
+// unrolled one (uint8 1x1 GEMM 2.2 -> 1.2 s of CPU) and a slower kernel.
 const int RQ_DOUBLE = 0, RQ_SINGLE = 1, RQ_SINGLE_SMALL_SHIFTS = 2, RQ_DOUBLE_SMALL_SHIFTS = 3;
 // Macros, not functions: a kernel derives its compile-time flags from its RQ specialization constant with them.
 #define RQ_IS_SINGLE(mode) ((mode) == RQ_SINGLE || (mode) == RQ_SINGLE_SMALL_SHIFTS)
