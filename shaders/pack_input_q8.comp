@@ -1,7 +1,10 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // Dense 8-bit input bytes [rows][C] (uint8 or int8, read as packed words) -> NHWC4 int8 words.  uint8 values are
 // shifted to int8 (flip = 1: q - 128); padding lanes get the device zero point.  One invocation per output word.
-layout(local_size_x_id = 100, local_size_y_id = 101, local_size_z_id = 102) in;
+#include "common.glsl"
+#include "quant.glsl"
+
 layout(std430, binding = 0) readonly buffer Src { uint src[]; };
 layout(std430, binding = 1) writeonly buffer Dst { uint dst[]; };
 layout(push_constant) uniform P { int rows, C, C4, words, flip, zero; } p;
@@ -11,18 +14,8 @@ void main() {
   if (w >= p.words) return;
   int row = w / p.C4;
   int g = w - row * p.C4;
-  uint word = 0u;
-  for (int l = 0; l < 4; l++) {
-    int c = g * 4 + l;
-    uint b;
-    if (c < p.C) {
-      int i = row * p.C + c;
-      b = (src[i >> 2] >> (8 * (i & 3))) & 0xffu;
-      if (p.flip != 0) b ^= 0x80u;
-    } else {
-      b = uint(p.zero) & 0xffu;
-    }
-    word |= b << (8 * l);
-  }
-  dst[w] = word;
+  int i = row * p.C + g * 4;  // the word's first byte; the next word clamped to the last (its bytes then padding)
+  int k = i >> 2, last = (p.rows * p.C - 1) >> 2;
+  dst[w] = dense_word(src[k], src[min(k + 1, last)], i, clamp(p.C - g * 4, 0, 4), uint(p.flip) * 0x80808080u,
+                      word_splat(p.zero));
 }

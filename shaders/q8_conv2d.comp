@@ -51,16 +51,11 @@ const bool SINGLE = RQ_IS_SINGLE(RQ), SMALL_SHIFTS = RQ_IS_SMALL_SHIFTS(RQ);
 // dense bytes, the lanes past C holding the zero point as in NHWC4 storage.
 uint in_word(int pixel, int ic4) {
   if (!DENSE) return inp[pixel * p.IC4 + ic4];
-  // The word's bytes start at byte i and span at most two words (the second clamped to the last: its bytes are
-  // then all past the end, padding lanes replaced below).
+  // The second word's index clamped to the last: its bytes are then all past the end, padding lanes replaced.
   int i = pixel * p.C + ic4 * 4;
   int k = i >> 2, last = (p.N * p.IH * p.IW * p.C - 1) >> 2;
-  uint lo = inp[k], hi = inp[min(k + 1, last)];
-  int sh = 8 * (i & 3);
-  uint word = sh == 0 ? lo : (lo >> sh) | (hi << (32 - sh));
-  int real = clamp(p.C - ic4 * 4, 0, 4);  // lanes holding channels
-  uint mask = real == 4 ? 0xffffffffu : (1u << (8 * real)) - 1u;
-  return ((word ^ (uint(p.FLIP) * 0x01010101u)) & mask) | (word_splat(p.in_zp) & ~mask);
+  return dense_word(inp[k], inp[min(k + 1, last)], i, clamp(p.C - ic4 * 4, 0, 4), uint(p.FLIP) * 0x01010101u,
+                    word_splat(p.in_zp));
 }
 
 // Bias of output channel group g of the tile (groups past the end compute a duplicate that is never stored).

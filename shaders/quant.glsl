@@ -37,6 +37,16 @@ uint q8_word(uint w) { return w; }
 // The packed word of a value repeated in the 4 lanes.
 uint word_splat(int v) { return word_pack(ivec4(v)); }
 
+// The device word of 4 channels read from dense 8-bit bytes [pixels][C] (a graph input as the caller wrote it): the
+// bytes from byte `byte` on, which lie in `lo` (the word holding that byte) and `hi` (the next one), XORed with
+// `flip` (0x80808080 turns uint8 into int8), the lanes from `real` on (channels past C) taken from `zero`.
+uint dense_word(uint lo, uint hi, int byte, int real, uint flip, uint zero) {
+  int sh = 8 * (byte & 3);
+  uint word = sh == 0 ? lo : (lo >> sh) | (hi << (32 - sh));
+  uint mask = real >= 4 ? 0xffffffffu : (1u << (8 * real)) - 1u;
+  return ((word ^ flip) & mask) | (zero & ~mask);
+}
+
 #if TARE_DOT
 #extension GL_EXT_spirv_intrinsics : require
 // OpSDot (4450) on two packed 4x8-bit signed vectors (PackedVectorFormat4x8Bit = 0); capabilities DotProduct
