@@ -119,32 +119,32 @@ float fdiv_exact(float a, float b) {
   return uintBitsToFloat(bits);
 }
 
-// round(x / scale) of float32 bits, limited to [-2^24, 2^24] (wider values saturate in any 8-bit clamp);
-// NaN -> -2^24.  As QUANTIZE (shaders/quantize.comp) and FAKE_QUANT round it: the EXACT quotient
-// (q + f) * 2^(e - 24), 0 <= f < 1, rounded half away from zero: with t = 24 - e fraction bits,
-// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.  Fast path: the device's float quotient y (within 2.5 ulp of the exact
-// one, Vulkan's bound for OpFDiv; the margin allows 8) decides the rounding wherever it lies farther than its error
-// from a half-way point k + 0.5; only the rest (and denormal x, which float arithmetic may flush) divide exactly.
-int round_div_exact(uint xbits, uint scale_bits) {
+// round_div_exact's fast path: true where it decides without dividing exactly (infinities, NaN, zeros, and normal x
+// whose float quotient lies farther than its error from a half-way point), with the result in r.
+bool round_div_estimate(uint xbits, uint scale_bits, out int r) {
   bool neg = (xbits & 0x80000000u) != 0u;
   uint ex = (xbits >> 23) & 0xffu;
   const int big = 1 << 24;
+  r = 0;
   if (ex == 0xffu) {
-    if ((xbits & 0x7fffffu) != 0u) return -big;
-    return neg ? -big : big;
+    r = (xbits & 0x7fffffu) != 0u || neg ? -big : big;
+    return true;
   }
-  if ((xbits & 0x7fffffffu) == 0u) return 0;  // zeros (padding lanes among them) skip the exact path
-  if (ex != 0u) {
-    precise float y = uintBitsToFloat(xbits & 0x7fffffffu) / uintBitsToFloat(scale_bits);
-    if (y < 1048576.0) {  // 2^20: below it y - floor(y) is exact and the margin below 1
-      precise float k = floor(y);
-      precise float f = y - k;
-      if (abs(f - 0.5) > y * (1.0 / 1048576.0)) {
-        int r = int(k) + (f > 0.5 ? 1 : 0);
-        return neg ? -r : r;
-      }
-    }
-  }
+  if ((xbits & 0x7fffffffu) == 0u) return true;  // zeros (padding lanes among them) skip the exact path
+  if (ex == 0u) return false;                     // denormal: float arithmetic may flush it
+  precise float y = uintBitsToFloat(xbits & 0x7fffffffu) / uintBitsToFloat(scale_bits);
+  if (y >= 1048576.0) return false;  // 2^20: below it y - floor(y) is exact and the margin below 1
+  precise float k = floor(y);
+  precise float f = y - k;
+  if (abs(f - 0.5) <= y * (1.0 / 1048576.0)) return false;
+  int m = int(k) + (f > 0.5 ? 1 : 0);
+  r = neg ? -m : m;
+  return true;
+}
+
+// round_div_exact's exact path (finite x): the quotient's truncated significand from the long division.
+int round_div_long(uint xbits, uint scale_bits) {
+  const int big = 1 << 24;
   uint q;
   int e;
   fdiv_truncated(xbits, scale_bits, q, e);
@@ -157,11 +157,36 @@ int round_div_exact(uint xbits, uint scale_bits) {
   } else {
     r = int((q + (1u << uint(t - 1))) >> uint(t));
   }
-  return neg ? -r : r;
+  return (xbits & 0x80000000u) != 0u ? -r : r;
 }
 
-// QUANTIZE of one float (its bits) to the device value: clamp(round(x / scale) + zero point) into the output type's
-// range, uint8 shifted to int8 (zo_raw: the output's own zero point plus flip; flip: 128 for uint8, else 0).
-int quantize_value(uint xbits, uint scale_bits, int zo_raw, int flip) {
-  return clamp(round_div_exact(xbits, scale_bits) + zo_raw, -128 + flip, 127 + flip) - flip;
+// round(x / scale) of float32 bits, limited to [-2^24, 2^24] (wider values saturate in any 8-bit clamp);
+// NaN -> -2^24.  As QUANTIZE (shaders/quantize.comp) and FAKE_QUANT round it: the EXACT quotient
+// (q + f) * 2^(e - 24), 0 <= f < 1, rounded half away from zero: with t = 24 - e fraction bits,
+// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.  Fast path: the device's float quotient y (within 2.5 ulp of the exact
+// one, Vulkan's bound for OpFDiv; the margin allows 8) decides the rounding wherever it lies farther than its error
+// from a half-way point k + 0.5; only the rest (and denormal x, which float arithmetic may flush) divide exactly.
+int round_div_exact(uint xbits, uint scale_bits) {
+  int r;
+  return round_div_estimate(xbits, scale_bits, r) ? r : round_div_long(xbits, scale_bits);
+}
+
+// QUANTIZE of 4 floats (their bits) to device values: clamp(round(x / scale) + zero point) into the output type's
+// range, uint8 shifted to int8 (zo_raw: the output's own zero point plus flip; flip: 128 for uint8, else 0).  The
+// long division runs only for the lanes whose estimate does not decide: llvmpipe runs a branch's body masked even
+// when no lane takes it, but leaves a loop once every lane is done (as fake_quant.glsl's fq_levels).
+ivec4 quantize_values(uvec4 bits, uint scale_bits, int zo_raw, int flip) {
+  ivec4 r;
+  uint unsure = 0u;
+  for (int l = 0; l < 4; l++) {
+    int v;
+    if (!round_div_estimate(bits[l], scale_bits, v)) unsure |= 1u << l;
+    r[l] = v;
+  }
+  while (unsure != 0u) {
+    int l = findLSB(unsure);
+    unsure &= unsure - 1u;
+    r[l] = round_div_long(bits[l], scale_bits);
+  }
+  return clamp(r + zo_raw, -128 + flip, 127 + flip) - flip;
 }

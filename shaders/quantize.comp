@@ -31,7 +31,6 @@ void main() {
 #else
   uvec4 bits = src[idx];
 #endif
-  ivec4 v;
-  for (int l = 0; l < 4; l++) v[l] = quantize_value(bits[l], p.scale_bits, p.zo_raw, p.flip);
+  ivec4 v = quantize_values(bits, p.scale_bits, p.zo_raw, p.flip);
   dst[idx] = word_pack(q8_mask(v, g, p.C, p.zo_raw - p.flip));
 }

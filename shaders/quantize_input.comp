@@ -20,10 +20,11 @@ void main() {
   if (idx >= p.total) return;
   int row = idx / p.C4;
   int g = idx - row * p.C4;
-  ivec4 v;
+  uvec4 bits;
   for (int l = 0; l < 4; l++) {
     int c = g * 4 + l;
-    v[l] = quantize_value(c < p.C ? src[row * p.C + c] : 0u, p.scale_bits, p.zo_raw, p.flip);
+    bits[l] = c < p.C ? src[row * p.C + c] : 0u;
   }
+  ivec4 v = quantize_values(bits, p.scale_bits, p.zo_raw, p.flip);
   dst[idx] = word_pack(q8_mask(v, g, p.C, p.zo_raw - p.flip));
 }
