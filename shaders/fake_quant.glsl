@@ -29,21 +29,9 @@ uvec4 fq_activate(uvec4 bits) {
 
 // clamp(round(x / scale) + zp, qmin, qmax) of 4 lanes; inv_scale = 1 / scale, estimate = (scale < 1e30).
 ivec4 fq_levels(uvec4 bits, float inv_scale, bool estimate) {
-  // e = x / scale within |e| * 2^-21 (reciprocal 2.5 ulp, product 0.5 ulp): where its fraction is farther than
-  // |e| * 2^-18 from .5, rounding e half away from zero rounds the double quotient the same way.  Zeros and
-  // normal floats only (a denormal may be flushed), and |e| < 2^17 (else the margin covers every fraction).
-  precise vec4 e = uintBitsToFloat(bits) * inv_scale;
-  vec4 a = abs(e);
-  vec4 f = fract(a);
-  uvec4 exponent = (bits >> 23) & 0xffu;
-  bvec4 finite_normal = bvec4(uvec4(notEqual(exponent, uvec4(0))) & uvec4(notEqual(exponent, uvec4(0xffu))));
-  bvec4 zero = equal(bits & 0x7fffffffu, uvec4(0));
-  bvec4 sure = bvec4(uvec4(greaterThan(abs(f - 0.5), a * (1.0 / 262144.0))) &
-                     (uvec4(finite_normal) | uvec4(zero)) & uvec4(estimate));
-  ivec4 r = ivec4(floor(a)) + ivec4(greaterThan(f, vec4(0.5)));
-  ivec4 q = clamp(mix(r, -r, lessThan(e, vec4(0))) + p.zp, p.qmin, p.qmax);
-  // llvmpipe runs a branch's body masked even when no lane takes it; a loop it leaves once every lane is done.
-  uint unsure = uint(!sure.x) | uint(!sure.y) << 1 | uint(!sure.z) << 2 | uint(!sure.w) << 3;
+  ivec4 r;
+  uint unsure = undecided_lanes(round_div_estimate4(bits, inv_scale, estimate, r));
+  ivec4 q = clamp(r + p.zp, p.qmin, p.qmax);
   while (unsure != 0u) {
     int l = findLSB(unsure);
     unsure &= unsure - 1u;

@@ -119,30 +119,7 @@ float fdiv_exact(float a, float b) {
   return uintBitsToFloat(bits);
 }
 
-// round_div_exact's fast path: true where it decides without dividing exactly (infinities, NaN, zeros, and normal x
-// whose float quotient lies farther than its error from a half-way point), with the result in r.
-bool round_div_estimate(uint xbits, uint scale_bits, out int r) {
-  bool neg = (xbits & 0x80000000u) != 0u;
-  uint ex = (xbits >> 23) & 0xffu;
-  const int big = 1 << 24;
-  r = 0;
-  if (ex == 0xffu) {
-    r = (xbits & 0x7fffffu) != 0u || neg ? -big : big;
-    return true;
-  }
-  if ((xbits & 0x7fffffffu) == 0u) return true;  // zeros (padding lanes among them) skip the exact path
-  if (ex == 0u) return false;                     // denormal: float arithmetic may flush it
-  precise float y = uintBitsToFloat(xbits & 0x7fffffffu) / uintBitsToFloat(scale_bits);
-  if (y >= 1048576.0) return false;  // 2^20: below it y - floor(y) is exact and the margin below 1
-  precise float k = floor(y);
-  precise float f = y - k;
-  if (abs(f - 0.5) <= y * (1.0 / 1048576.0)) return false;
-  int m = int(k) + (f > 0.5 ? 1 : 0);
-  r = neg ? -m : m;
-  return true;
-}
-
-// round_div_exact's exact path (finite x): the quotient's truncated significand from the long division.
+// round_div_exact of a finite x.
 int round_div_long(uint xbits, uint scale_bits) {
   const int big = 1 << 24;
   uint q;
@@ -163,30 +140,47 @@ int round_div_long(uint xbits, uint scale_bits) {
 // round(x / scale) of float32 bits, limited to [-2^24, 2^24] (wider values saturate in any 8-bit clamp);
 // NaN -> -2^24.  As QUANTIZE (shaders/quantize.comp) and FAKE_QUANT round it: the EXACT quotient
 // (q + f) * 2^(e - 24), 0 <= f < 1, rounded half away from zero: with t = 24 - e fraction bits,
-// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.  Fast path: the device's float quotient y (within 2.5 ulp of the exact
-// one, Vulkan's bound for OpFDiv; the margin allows 8) decides the rounding wherever it lies farther than its error
-// from a half-way point k + 0.5; only the rest (and denormal x, which float arithmetic may flush) divide exactly.
+// floor(|x / s| + 0.5) = (q + 2^(t-1)) >> t.  Integer long division: callers try round_div_estimate4 first.
 int round_div_exact(uint xbits, uint scale_bits) {
-  int r;
-  return round_div_estimate(xbits, scale_bits, r) ? r : round_div_long(xbits, scale_bits);
+  const int big = 1 << 24;
+  if (((xbits >> 23) & 0xffu) == 0xffu) return (xbits & 0x7fffffu) != 0u || (xbits & 0x80000000u) != 0u ? -big : big;
+  return round_div_long(xbits, scale_bits);
+}
+
+// round_div_exact's fast path on 4 lanes: the float estimate e = x * inv_scale rounded half away from zero in r, and
+// the lanes where that is the exact result.  e lies within |e| * 2^-21 of the exact quotient (reciprocal 2.5 ulp,
+// Vulkan's bound, product 0.5 ulp): where its fraction is farther than |e| * 2^-18 from .5, rounding e rounds the
+// exact quotient the same way.  Zeros and normal floats only (a denormal may be flushed), and |e| < 2^17 (else the
+// margin covers every fraction).  inv_scale = 1 / scale; usable = (scale < 1e30): 1 / scale normal.
+bvec4 round_div_estimate4(uvec4 bits, float inv_scale, bool usable, out ivec4 r) {
+  precise vec4 e = uintBitsToFloat(bits) * inv_scale;
+  vec4 a = abs(e);
+  vec4 f = fract(a);
+  uvec4 exponent = (bits >> 23) & 0xffu;
+  bvec4 finite_normal = bvec4(uvec4(notEqual(exponent, uvec4(0))) & uvec4(notEqual(exponent, uvec4(0xffu))));
+  bvec4 zero = equal(bits & 0x7fffffffu, uvec4(0));
+  ivec4 m = ivec4(floor(a)) + ivec4(greaterThan(f, vec4(0.5)));
+  r = mix(m, -m, lessThan(e, vec4(0)));
+  return bvec4(uvec4(greaterThan(abs(f - 0.5), a * (1.0 / 262144.0))) & (uvec4(finite_normal) | uvec4(zero)) &
+               uvec4(usable));
+}
+
+// The lanes round_div_estimate4 left undecided, as a bit mask.  Their exact path runs in a loop over these lanes:
+// llvmpipe runs a branch's body masked even when no lane takes it, but leaves a loop once every lane is done.
+uint undecided_lanes(bvec4 sure) {
+  return uint(!sure.x) | uint(!sure.y) << 1 | uint(!sure.z) << 2 | uint(!sure.w) << 3;
 }
 
 // QUANTIZE of 4 floats (their bits) to device values: clamp(round(x / scale) + zero point) into the output type's
-// range, uint8 shifted to int8 (zo_raw: the output's own zero point plus flip; flip: 128 for uint8, else 0).  The
-// long division runs only for the lanes whose estimate does not decide: llvmpipe runs a branch's body masked even
-// when no lane takes it, but leaves a loop once every lane is done (as fake_quant.glsl's fq_levels).
+// range, uint8 shifted to int8 (zo_raw: the output's own zero point plus flip; flip: 128 for uint8, else 0).
 ivec4 quantize_values(uvec4 bits, uint scale_bits, int zo_raw, int flip) {
+  float scale = uintBitsToFloat(scale_bits);
   ivec4 r;
-  uint unsure = 0u;
-  for (int l = 0; l < 4; l++) {
-    int v;
-    if (!round_div_estimate(bits[l], scale_bits, v)) unsure |= 1u << l;
-    r[l] = v;
-  }
+  uint unsure = undecided_lanes(round_div_estimate4(bits, 1.0 / scale, scale < 1e30, r));
   while (unsure != 0u) {
     int l = findLSB(unsure);
     unsure &= unsure - 1u;
-    r[l] = round_div_long(bits[l], scale_bits);
+    r[l] = round_div_exact(bits[l], scale_bits);
   }
   return clamp(r + zo_raw, -128 + flip, 127 + flip) - flip;
 }

@@ -3,7 +3,7 @@
 // TARE_VARIANT_FP16
 // QUANTIZE float -> int8 / uint8, TFLite's AffineQuantize as the integer reference computes it:
 // clamp(round(x / scale) + zero_point) with round() half away from zero of the exact quotient (TFLite divides in
-// double; the GPU needs no fp64: q8_exact.glsl's round_div_exact, a float quotient checked against its error bound
+// double; the GPU needs no fp64: q8_exact.glsl's quantize_values, a float quotient checked against its error bound
 // and an exact integer division near half-way points).  The output is written as packed words (the same bytes as
 // the 8-bit storage layout).  One output word per invocation; padding lanes get the output's zero point.
 #include "common.glsl"
