@@ -17,7 +17,8 @@ namespace {
 constexpr int kTP = 8;  // general window: output pixels per invocation (conv2d.comp's TP)
 constexpr int kTC = 4;  // general window: output channel groups per invocation (conv2d.comp's TC)
 
-// GEMM register tile (pixels x channel groups per invocation); TARE_GEMM_TILE=PxC overrides it for tuning.
+// GEMM register tile (pixels x channel groups per invocation); TARE_GEMM_TILE=PxC overrides it for tuning.  The
+// pixels are a maximum: fitted_tile takes fewer where 8 would leave lanes idle (7 at 7x7).
 struct GemmTile {
   int pixels = 8;  // measured best on lavapipe (bench_internal_kernels): ~10 GFLOP/s vs ~3 for 1x2
   int groups = 4;
@@ -75,7 +76,8 @@ KernelPtr make_conv2d(BuildContext& b, const Op& op) {
                                    Binding::t(op.outputs[0])};
   if (conv_is_gemm(cs, pr, pads)) {
     const GemmPush push{(int32_t)so.rows(), IC4, OC4};
-    const int tp = gemm_tile_pixels(), tc = gemm_tile_groups();
+    const int tp = fitted_tile(so.rows(), gemm_tile_pixels(), b.context().caps().subgroup_size);
+    const int tc = gemm_tile_groups();
     auto p = b.pipeline("conv2d_1x1", {act_code(pr.activation), (uint32_t)tp, (uint32_t)tc, clip >= 0 ? 1u : 0u},
                         sizeof(GemmPush), 4, 64);
     return make_dispatch(std::move(p), std::move(bindings), push,

@@ -89,6 +89,11 @@ Grid grid_xy(int64_t items, int64_t per_group) {
   return {std::min<uint32_t>(groups, 65535), div_up(groups, 65535), 1};
 }
 
+int fitted_tile(int64_t pixels, int max_tile, uint32_t lanes) {
+  const int64_t n = std::max<int64_t>(lanes, 1), most = std::max(max_tile, 1);
+  return pixels >= n * most ? (int)most : (int)std::max<int64_t>(1, (pixels + n - 1) / n);
+}
+
 Grid grid_xz(int64_t items, int local, uint32_t y) {
   Grid g;
   split_groups(items, local, g.x, g.z);

@@ -29,13 +29,11 @@ namespace {
 // kernel's: MobileNet-v2's 8-bit 3x3 stride-2 stem 0.74-0.76x on lavapipe (bench/README.md); 16 x 1 and 16 x 4 lose.
 constexpr int kTP = 16;
 constexpr int kTC = 2;
-// 1x1 GEMM: 16 pixels x 2 channel groups (the fp32 kernel's 8 x 4 holds as many accumulators).  On lavapipe,
-// MobileNet-v2's 1x1 layers take 0.60-0.94x the time of 8 x 4 from 14x14 up and 0.95-1.09x at 7x7 (49 pixels: 4
-// invocations); the whole network's convolutions 0.87-0.90x (bench/README.md).  One tile for every layer: a second
-// one would be a second pipeline to compile at a cold start.
+// 1x1 GEMM: up to 16 pixels x 2 channel groups (the fp32 kernel's 8 x 4 holds as many accumulators).  On lavapipe,
+// MobileNet-v2's 1x1 layers take 0.60-0.94x the time of 8 x 4 from 14x14 up (bench/README.md).  Fewer pixels where 16
+// would leave lanes idle (fitted_tile: 7 at 7x7).
 constexpr int kGemmTP = 16;
 constexpr int kGemmTC = 2;
-
 struct ConvPush {
   ConvHead h;
   int32_t XT, OC, in_zp, out_zp, act_min, act_max, KC;
@@ -99,7 +97,8 @@ KernelPtr make_q8_conv2d(BuildContext& b, const Op& op) {
   // channel group per invocation compiles it a quarter as often (llvmpipe's JIT at a cold start), for a rare layer.
   const int max_tc = rq == q8conv::kRqSingle ? 1 : kTC;
   if (conv_is_gemm(cs, pr, pads)) {
-    const int tp = (int)std::min<int64_t>(kGemmTP, so.rows()), tc = std::min({kGemmTC, max_tc, OC4});
+    const int tp = fitted_tile(so.rows(), kGemmTP, b.context().caps().subgroup_size);
+    const int tc = std::min({kGemmTC, max_tc, OC4});
     const uint32_t chunked = !dot && IC4 > chunk ? 1 : 0;
     const GemmPush push{(int32_t)so.rows(), IC4, OC4, OC, xz, qp.out_zp, qp.act_min, qp.act_max, chunk};
     auto p = b.pipeline_q8("q8_conv2d_1x1", true, {(uint32_t)tp, (uint32_t)tc, wzp, rq, chunked, clip >= 0 ? 1u : 0u},
