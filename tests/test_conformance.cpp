@@ -279,7 +279,9 @@ std::vector<Case> conv2d_cases() {
   q(1, 6, 6, 5, 6, 3, 3, 1, 1, SAME, RELU, {U8, WKind::PerChannel, 1.0});  // uint8 activations, int8 weights
   q(1, 5, 4, 300, 5, 3, 3, 1, 1, SAME, NONE, i8pc);                        // > 256 steps
   q(1, 4, 5, 290, 6, 3, 3, 1, 1, VALID, NONE, u8w);
-  q(1, 7, 9, 16, 24, 1, 1, 1, 1, SAME, RELU6, i8pc);  // 1x1 GEMM
+  q(1, 7, 9, 16, 24, 1, 1, 1, 1, SAME, RELU6, i8pc);   // 1x1 GEMM (fewer than 128 pixels: tiles fitted to 8 lanes)
+  q(1, 11, 13, 8, 12, 1, 1, 1, 1, SAME, RELU6, i8pc);  // 143 pixels: the full 16-pixel tile, a last one of 15
+  q(1, 11, 13, 8, 12, 1, 1, 1, 1, SAME, NONE, u8w);
   q(2, 5, 3, 13, 33, 1, 1, 1, 1, VALID, NONE, i8pt);
   q(1, 3, 3, 1, 5, 1, 1, 1, 1, SAME, RELU, i8pc, false);
   q(1, 1, 1, 5, 3, 1, 1, 1, 1, SAME, RELU1, i8pc);
