@@ -290,7 +290,9 @@ const Command& bench_command() {
       {"tare bench", "MODEL [options]",
        "time context creation, model load, session creation, the cold first run, warm runs and each op on the GPU",
        "Inputs are synthetic (uniform in [-1, 1] for float inputs, random bytes otherwise).  The pipeline cache "
-       "(see --no-cache) makes session creation and the first run of a later start faster.",
+       "(see --no-cache) makes session creation and the first run of a later start faster.  A start that compiles "
+       "shaders can run the next second or so of inferences slower while the driver writes its own shader cache "
+       "(Mesa's lavapipe: up to 40 %): for steady warm figures run twice, or raise --warmup.",
        1, 1,
        opt::with_gpu({{"--runs", "N", "timed warm runs", "20"},
                       {"--warmup", "W", "untimed runs between the first run and the timed ones", "3"},
