@@ -238,8 +238,8 @@ inline int x_tiles(int ow, int tile) { return (ow + tile - 1) / tile; }
 // Pixels per invocation of a GEMM over `pixels` pixels, one tile per invocation: max_tile, unless that leaves lanes
 // of the subgroup (`lanes` invocations in lockstep; on llvmpipe its SIMD width, 8) without a tile while another
 // holds several pixels: then as few pixels as give every lane a tile.  A 7x7 layer's 49 pixels: 7 tiles of 7, not
-// 4 of 16 (the 8-bit kernel: 0.67-0.74x the time on lavapipe) or 7 of 8 (fp32: 0.94x).  Smaller tiles on larger
-// layers, to fill a partial last step, gained 0-8 % there (and fp32 tiles of 5 lost 17 % at 14x14: a tile's weight
+// 4 of 16 (the 8-bit kernel: 0.68-0.76x the time on lavapipe) or 7 of 8 (fp32: 0.94x).  Smaller tiles on larger
+// layers, to fill a partial last step, gained 0-8 % there (and fp32 tiles of 5 lost 13 % at 14x14: a tile's weight
 // loads weigh about as much as its pixels): not worth one more pipeline to compile each at a cold start.
 int fitted_tile(int64_t pixels, int max_tile, uint32_t lanes);
 // Float bias of a convolution (optional third input) padded with zeros to `groups` vec4 groups ("bias size

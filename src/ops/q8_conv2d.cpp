@@ -34,6 +34,7 @@ constexpr int kTC = 2;
 // would leave lanes idle (fitted_tile: 7 at 7x7).
 constexpr int kGemmTP = 16;
 constexpr int kGemmTC = 2;
+
 struct ConvPush {
   ConvHead h;
   int32_t XT, OC, in_zp, out_zp, act_min, act_max, KC;
